@@ -1,0 +1,38 @@
+"""The gateway: a plain Flask (WSGI) app in front of the services.
+
+``create_app(test_config=None)`` builds the config from the environment (the one loader
+in ``services.common.config``), then ``test_config`` on top; a test may pass its own
+``RPC_CLIENT``.
+"""
+import logging
+
+from flask import Flask
+
+from gateway.api import auth, cases, health, items, processes, tasks
+from gateway.auth import UserDirectory
+from gateway.metrics import instrument
+from gateway.problems import register_error_handlers
+from gateway.rpc import RpcClient
+from services.common.config import load_settings
+
+BLUEPRINTS = (health.bp, auth.bp, items.bp, cases.bp, tasks.bp, processes.bp)
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+def create_app(test_config=None):
+    app = Flask(__name__)
+    app.config.from_mapping(load_settings())
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.ensure_ascii = False
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["rpc"] = app.config.get("RPC_CLIENT") or RpcClient(
+        app.config["AMQP_URI"], timeout=app.config["RPC_TIMEOUT_SECONDS"])
+    app.extensions["users"] = UserDirectory.from_settings(app.config)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    instrument(app)
+    logging.basicConfig(level=logging.INFO)
+    logging.getLogger("pika").setLevel(logging.WARNING)  # one line per connection step otherwise
+    return app

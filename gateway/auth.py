@@ -1,0 +1,123 @@
+"""Who is calling: staff users with hashed passwords, and bearer tokens (JWT, HS256)
+that carry username, roles and department and expire.
+
+Demo users exist only when ``APP_ENV=demo``; their password is ``DEMO_PASSWORD``, hashed
+with PBKDF2 at start-up like any stored password, never kept in clear.
+"""
+import hashlib
+import hmac
+import os
+import time
+from dataclasses import dataclass
+from functools import wraps
+
+import jwt
+from flask import current_app, g, request
+
+from gateway.problems import Problem
+
+PBKDF2_ROUNDS = 120_000
+
+# username, display name, roles, department
+DEMO_USERS = (
+    ("clerk", "统一受理窗口 Intake clerk", ("clerk",), "hall"),
+    ("reviewer", "市场监管审查员 Market regulation reviewer", ("reviewer",), "market_regulation"),
+    ("chief", "市场监管首席代表 Market regulation chief representative", ("chief",), "market_regulation"),
+    ("tax_reviewer", "税务审查员 Taxation reviewer", ("reviewer",), "taxation"),
+    ("tax_chief", "税务首席代表 Taxation chief representative", ("chief",), "taxation"),
+    ("cashier", "银行收费窗口 Bank window cashier", ("cashier",), "hall"),
+    ("supervisor", "电子监察 Supervisor", ("supervisor",), "supervision"),
+    ("designer", "流程设计 Process designer", ("designer",), "hall"),
+    ("admin", "系统管理员 Administrator", ("admin",), "hall"),
+)
+
+
+def hash_password(password, salt=None):
+    salt = salt or os.urandom(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, PBKDF2_ROUNDS)
+    return salt.hex() + "$" + digest.hex()
+
+
+def password_matches(password, stored):
+    salt, digest = stored.split("$")
+    candidate = hash_password(password, bytes.fromhex(salt)).split("$")[1]
+    return hmac.compare_digest(candidate, digest)
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    roles: tuple
+    department: str
+    password_hash: str
+
+    def as_principal(self):
+        """What services are told about the caller."""
+        return {"username": self.username, "roles": list(self.roles), "department": self.department}
+
+
+class UserDirectory:
+    def __init__(self, users=()):
+        self._users = {u.username: u for u in users}
+
+    @classmethod
+    def from_settings(cls, settings):
+        if settings["APP_ENV"] != "demo":
+            return cls()
+        password_hash = hash_password(settings["DEMO_PASSWORD"])
+        return cls(User(name, display, roles, dept, password_hash) for name, display, roles, dept in DEMO_USERS)
+
+    def authenticate(self, username, password):
+        user = self._users.get(username)
+        # Hash even for unknown users so that timing does not tell which usernames exist.
+        stored = user.password_hash if user else hash_password("")
+        if not password_matches(password, stored) or user is None:
+            return None
+        return user
+
+
+def issue_token(user, secret, ttl_seconds, now=None):
+    now = int(now if now is not None else time.time())
+    claims = {"sub": user.username, "roles": list(user.roles), "department": user.department,
+              "iat": now, "exp": now + ttl_seconds}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def _unauthorized(detail):
+    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="hall"'})
+
+
+def current_principal():
+    """The caller from the bearer token, or a 401 problem."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise _unauthorized("this endpoint needs a bearer token (POST /api/v1/auth/token)")
+    try:
+        claims = jwt.decode(token, current_app.config["TOKEN_SECRET"], algorithms=["HS256"],
+                            options={"require": ["exp", "sub"]})
+    except jwt.ExpiredSignatureError:
+        raise _unauthorized("the token has expired; ask for a new one") from None
+    except jwt.InvalidTokenError:
+        raise _unauthorized("the token is not valid") from None
+    return {"username": claims["sub"], "roles": list(claims.get("roles", [])),
+            "department": claims.get("department")}
+
+
+def requires_role(*roles):
+    """Let the request through only for a caller holding one of ``roles`` (any role if none)."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            principal = current_principal()
+            if roles and not set(roles) & set(principal["roles"]):
+                raise Problem(403, "Forbidden", f"this needs one of the roles: {', '.join(roles)}")
+            g.principal = principal
+            return view(*args, **kwargs)
+
+        guarded.required_roles = roles
+        return guarded
+
+    return decorate

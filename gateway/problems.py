@@ -1,0 +1,92 @@
+"""Every HTTP error is ``application/problem+json`` (RFC 9457): one exception type for
+the gateway's own refusals, and one table mapping remote error codes to HTTP status."""
+import logging
+
+from flask import g, jsonify
+from werkzeug.exceptions import HTTPException
+
+from gateway.rpc import RemoteError, RpcTimeout, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://hall.example/problems/"
+
+# Remote error code (the service's exception class name) -> (HTTP status, title).
+REMOTE_ERRORS = {
+    "InvalidInput": (422, "Invalid input"),
+    "NotFound": (404, "Not found"),
+    "Conflict": (409, "Conflict"),
+    "Forbidden": (403, "Forbidden"),
+}
+
+
+class Problem(Exception):
+    def __init__(self, status, title, detail, errors=None, headers=None):
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+        self.errors = errors or []
+        self.headers = headers or {}
+
+
+def problem_response(status, title, detail, errors=None, headers=None):
+    body = {
+        "type": PROBLEM_BASE + title.lower().replace(" ", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    request_id = getattr(g, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    response.headers.update(headers or {})
+    return response
+
+
+def _problem(exc):
+    return problem_response(exc.status, exc.title, exc.detail, exc.errors, exc.headers)
+
+
+def _remote(exc):
+    status, title = REMOTE_ERRORS.get(exc.exc_type, (None, None))
+    if status is None:
+        log.error("unexpected remote error from %s (request %s): %s", exc.service,
+                  getattr(g, "request_id", "-"), exc)
+        return problem_response(502, "Bad gateway", f"the {exc.service} service failed to answer this request")
+    return problem_response(status, title, exc.detail, exc.errors)
+
+
+def _unavailable(exc):
+    return problem_response(503, "Service unavailable", str(exc), headers={"Retry-After": "5"})
+
+
+def _timeout(exc):
+    return problem_response(504, "Gateway timeout", str(exc))
+
+
+def _http(exc):
+    return problem_response(exc.code, exc.name, exc.description or exc.name)
+
+
+def _unexpected(exc):
+    log.exception("unhandled error (request %s)", getattr(g, "request_id", "-"))
+    return problem_response(500, "Internal server error", "the gateway failed; the error was logged")
+
+
+ERROR_HANDLERS = {
+    Problem: _problem,
+    RemoteError: _remote,
+    ServiceUnavailable: _unavailable,
+    RpcTimeout: _timeout,
+    HTTPException: _http,
+    Exception: _unexpected,
+}
+
+
+def register_error_handlers(app):
+    for exc_class, handler in ERROR_HANDLERS.items():
+        app.register_error_handler(exc_class, handler)

@@ -1,0 +1,162 @@
+"""A small pika client that speaks nameko's RPC wire format, for the gateway.
+
+Wire format (nameko 2.14): publish to the topic exchange ``nameko-rpc`` with routing key
+``<service>.<method>``, body ``{"args": [...], "kwargs": {...}}``,
+``content_type=application/json``, ``reply_to`` and ``correlation_id``. The reply comes
+back through the same exchange with routing key = ``reply_to``, body
+``{"result": ..., "error": null | {"exc_type", "exc_path", "exc_args", "value"}}``.
+
+Why it looks like this:
+- publisher confirms + ``mandatory=True``: a call to a service that has no queue is
+  returned by the broker at once (503), instead of waiting for the timeout;
+- the reply queue is exclusive but not auto-delete (an auto-delete queue vanishes when
+  its consumer is cancelled between calls), bound to ``nameko-rpc`` under its own name;
+- a pika connection is not thread-safe, so each thread gets its own link;
+- a broken connection is dropped and, if the request was not yet sent, the call is
+  published once more on a fresh connection (no call is ever sent twice).
+"""
+import json
+import threading
+import time
+import uuid
+
+import pika
+from pika.exceptions import AMQPError, NackError, UnroutableError
+
+RPC_EXCHANGE = "nameko-rpc"
+
+
+class RpcError(Exception):
+    """Base of what a call can raise besides a remote error."""
+
+
+class ServiceUnavailable(RpcError):
+    def __init__(self, service, reason):
+        super().__init__(f"service {service!r} is unavailable: {reason}")
+        self.service = service
+
+
+class RpcTimeout(RpcError):
+    def __init__(self, service, method, timeout):
+        super().__init__(f"{service}.{method} did not answer within {timeout:g} s")
+        self.service = service
+
+
+class RemoteError(RpcError):
+    """An exception raised inside the service, as nameko serialized it."""
+
+    def __init__(self, service, error):
+        self.service = service
+        self.exc_type = error.get("exc_type")
+        self.exc_args = error.get("exc_args") or []
+        self.value = error.get("value")
+        super().__init__(f"{service}: {self.exc_type}: {self.value}")
+
+    @property
+    def detail(self):
+        return self.exc_args[0] if self.exc_args and isinstance(self.exc_args[0], str) else self.value
+
+    @property
+    def errors(self):
+        return self.exc_args[1] if len(self.exc_args) > 1 and isinstance(self.exc_args[1], list) else []
+
+
+class _Link:
+    """One connection, channel and reply queue, used by one thread only."""
+
+    def __init__(self, parameters):
+        self.connection = pika.BlockingConnection(parameters)
+        self.channel = self.connection.channel()
+        self.channel.confirm_delivery()
+        self.channel.exchange_declare(RPC_EXCHANGE, exchange_type="topic", durable=True)
+        self.reply_to = f"rpc.reply-gateway-{uuid.uuid4()}"
+        self.channel.queue_declare(self.reply_to, exclusive=True, auto_delete=False)
+        self.channel.queue_bind(self.reply_to, RPC_EXCHANGE, routing_key=self.reply_to)
+        self.replies = {}
+        self.channel.basic_consume(self.reply_to, self._on_reply, auto_ack=True)
+
+    def _on_reply(self, channel, method, properties, body):
+        self.replies[properties.correlation_id] = body
+
+    def publish(self, service, method, body, correlation_id):
+        self.replies.clear()  # replies to earlier, timed-out calls are of no use
+        self.channel.basic_publish(
+            RPC_EXCHANGE, f"{service}.{method}", body,
+            properties=pika.BasicProperties(
+                reply_to=self.reply_to, correlation_id=correlation_id,
+                content_type="application/json", delivery_mode=2,
+            ),
+            mandatory=True,
+        )
+
+    def wait(self, correlation_id, deadline):
+        while correlation_id not in self.replies:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            self.connection.process_data_events(time_limit=min(remaining, 1.0))
+        return self.replies.pop(correlation_id)
+
+    def close(self):
+        try:
+            self.connection.close()
+        except AMQPError:
+            pass
+
+
+class RpcClient:
+    """``client.call("intake", "submit_case", application, idempotency_key=key)``."""
+
+    def __init__(self, amqp_uri, timeout=10.0):
+        self.parameters = pika.URLParameters(amqp_uri)
+        # A blocking connection only answers heartbeats while it is in use; an idle
+        # gateway thread would be dropped by the broker. Broken links are detected on
+        # use and replaced instead.
+        self.parameters.heartbeat = 0
+        self.parameters.blocked_connection_timeout = 5
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def _link(self):
+        link = getattr(self._local, "link", None)
+        if link is None or not link.connection.is_open:
+            link = self._local.link = _Link(self.parameters)
+        return link
+
+    def _drop_link(self):
+        link = getattr(self._local, "link", None)
+        self._local.link = None
+        if link is not None:
+            link.close()
+
+    def call(self, service, method, *args, timeout=None, **kwargs):
+        timeout = self.timeout if timeout is None else timeout
+        body = json.dumps({"args": args, "kwargs": kwargs}).encode("utf-8")
+        correlation_id = str(uuid.uuid4())
+        for attempt in (1, 2):
+            try:
+                link = self._link()
+                link.publish(service, method, body, correlation_id)
+                break
+            except UnroutableError:
+                raise ServiceUnavailable(service, "no instance of it is running") from None
+            except NackError:
+                raise ServiceUnavailable(service, "the broker refused the request") from None
+            except (AMQPError, OSError) as exc:
+                self._drop_link()
+                if attempt == 2:
+                    raise ServiceUnavailable(service, f"cannot reach the broker ({exc.__class__.__name__})") from None
+        try:
+            reply = link.wait(correlation_id, time.monotonic() + timeout)
+        except (AMQPError, OSError) as exc:
+            self._drop_link()
+            raise ServiceUnavailable(service, f"lost the broker while waiting ({exc.__class__.__name__})") from None
+        if reply is None:
+            raise RpcTimeout(service, method, timeout)
+        message = json.loads(reply)
+        if message.get("error"):
+            raise RemoteError(service, message["error"])
+        return message.get("result")
+
+    def close(self):
+        self._drop_link()

@@ -1,0 +1,44 @@
+"""Request bodies are checked against the schemas of the OpenAPI document, so the spec
+and the gateway's checks can never disagree."""
+from flask import request
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from gateway.openapi import SPEC
+from gateway.problems import Problem
+
+SPEC_URI = "urn:hall:openapi"
+_registry = Registry().with_resource(SPEC_URI, Resource.from_contents(SPEC, default_specification=DRAFT202012))
+_validators = {}
+
+
+def _validator(schema_name):
+    if schema_name not in _validators:
+        _validators[schema_name] = Draft202012Validator(
+            {"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}, registry=_registry)
+    return _validators[schema_name]
+
+
+def _field(error):
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        return f"{path}.{missing}" if path else missing
+    if error.validator == "additionalProperties":
+        return path or "body"
+    return path or "body"
+
+
+def json_body(schema_name):
+    """The request's JSON body, valid against ``#/components/schemas/<schema_name>``."""
+    if not request.is_json:
+        raise Problem(415, "Unsupported media type", "send the body as application/json")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise Problem(400, "Bad request", "the body is not valid JSON")
+    errors = sorted(_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise Problem(422, "Invalid input", "the request body does not match the schema "
+                      f"{schema_name}", [{"field": _field(e), "message": e.message} for e in errors])
+    return body

@@ -1,0 +1,39 @@
+"""The one configuration loader: settings come from the environment, with defaults for
+the embedded demo setting (`make up`). Services get this dict as their nameko config;
+the gateway reads the same dict."""
+import os
+
+DEFAULTS = {
+    "APP_ENV": "demo",
+    "AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/",
+    "MONGO_URI": "mongodb://127.0.0.1:27017/",
+    "MONGO_DB_PREFIX": "hall",
+    "METRICS_PORT": "0",
+    "RPC_TIMEOUT_SECONDS": "10",
+    "GATEWAY_PORT": "8080",
+    "TOKEN_SECRET": "demo-only-token-secret-never-use-in-production",
+    "TOKEN_TTL_SECONDS": "28800",
+    "DEMO_PASSWORD": "demo",
+    "BPMN_DIR": "bpmn",
+    "CATALOG_DIR": "catalog",
+}
+INTEGER_KEYS = {"METRICS_PORT", "GATEWAY_PORT", "TOKEN_TTL_SECONDS"}
+FLOAT_KEYS = {"RPC_TIMEOUT_SECONDS"}
+
+
+def load_settings(environ=None, **overrides):
+    """Settings from ``environ`` (default: the process environment), then ``overrides``."""
+    environ = os.environ if environ is None else environ
+    settings = {key: environ.get(key, default) for key, default in DEFAULTS.items()}
+    settings.update(overrides)
+    for key in INTEGER_KEYS:
+        settings[key] = int(settings[key])
+    for key in FLOAT_KEYS:
+        settings[key] = float(settings[key])
+    if settings["APP_ENV"] not in ("demo", "production"):
+        raise ValueError(f"APP_ENV must be 'demo' or 'production', not {settings['APP_ENV']!r}")
+    return settings
+
+
+def is_demo(settings):
+    return settings["APP_ENV"] == "demo"

@@ -1,0 +1,39 @@
+"""Each service owns one MongoDB database, ``<MONGO_DB_PREFIX>_<service>``, reached
+through mongoengine under the connection alias = the service name (so that several
+services can share one test process without sharing a database)."""
+import mongoengine
+from nameko.extensions import DependencyProvider
+
+
+def database_name(config, service_name):
+    return f"{config['MONGO_DB_PREFIX']}_{service_name}"
+
+
+def connect_service_db(config, service_name):
+    """Register (once) the mongoengine connection for ``service_name``."""
+    return mongoengine.connect(
+        db=database_name(config, service_name),
+        host=config["MONGO_URI"],
+        alias=service_name,
+        tz_aware=True,
+        uuidRepresentation="standard",
+    )
+
+
+class ServiceStore(DependencyProvider):
+    """Connects in ``setup()`` and injects one repository object shared by all workers.
+
+    ``repository_factory`` is called once with the container's config; the object it
+    returns must be thread-safe (mongoengine documents created per call are).
+    """
+
+    def __init__(self, repository_factory):
+        self.repository_factory = repository_factory
+        self.repository = None
+
+    def setup(self):
+        connect_service_db(self.container.config, self.container.service_name)
+        self.repository = self.repository_factory(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.repository

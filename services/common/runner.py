@@ -1,0 +1,33 @@
+"""Run one service module with the platform's configuration:
+
+    python -m services.common.runner services.intake.service
+
+This is ``nameko run`` (same runner, same signal handling) fed by the one config loader,
+``services.common.config``, instead of a YAML file that would repeat its defaults.
+"""
+import warnings
+
+# eventlet announces its own deprecation on import; that one warning is known and noise.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # noqa: E402 -- before anything opens a socket
+
+import logging  # noqa: E402
+import sys  # noqa: E402
+
+from nameko.cli.run import import_service, run  # noqa: E402
+
+from services.common.config import load_settings  # noqa: E402
+
+
+def main(argv):
+    if len(argv) != 1:
+        sys.exit("usage: python -m services.common.runner services.<name>.service")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    run(import_service(argv[0]), load_settings())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,133 @@
+"""The hall's working-day calendar (工作日).
+
+Legal and promised limits count working days on China's official calendar: statutory
+holidays are off and make-up working days (调休, e.g. a Sunday that is worked) are on.
+The official calendar comes from `chinese_calendar`, which only knows the years whose
+schedule the State Council has published; outside them we raise rather than guess that
+a weekday is worked. Days are Asia/Shanghai days, whatever zone an instant arrives in.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta, timezone
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# chinese_calendar answers for whole years, from its first listed holiday's to its last's
+# (1.11.0: 2004 to 2026), the same bounds its own check applies.
+COVERED_FIRST = date(min(chinese_calendar.holidays).year, 1, 1)
+COVERED_LAST = date(max(chinese_calendar.holidays).year, 12, 31)
+
+
+class CalendarRangeError(ValueError):
+    """A day outside the years whose official holiday schedule is known."""
+
+    def __init__(self, day: date):
+        self.day = day
+        super().__init__(
+            f"no official holiday schedule for {day.isoformat()}: the calendar covers "
+            f"{COVERED_FIRST.isoformat()} to {COVERED_LAST.isoformat()}"
+        )
+
+
+def shanghai_day(moment: date | datetime) -> date:
+    """The Shanghai calendar day of `moment`; an instant must be timezone-aware."""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"naive datetime {moment.isoformat()}: give a timezone-aware instant")
+        return moment.astimezone(SHANGHAI).date()
+    if isinstance(moment, date):
+        return moment
+    raise TypeError(f"expected a date or an aware datetime, got {type(moment).__name__}")
+
+
+class WorkdayCalendar:
+    """The official calendar adjusted by the hall's own closures and extra working days.
+
+    A closure (e.g. the hall closed for an emergency) and an extra working day (e.g. a
+    weekend service day) override the official calendar; a date cannot be both.
+    """
+
+    def __init__(self, closures: Iterable[date] = (), extra_workdays: Iterable[date] = ()):
+        self.closures = frozenset(map(_plain_date, closures))
+        self.extra_workdays = frozenset(map(_plain_date, extra_workdays))
+        both = self.closures & self.extra_workdays
+        if both:
+            listed = ", ".join(sorted(day.isoformat() for day in both))
+            raise ValueError(f"dates both closed and extra working days: {listed}")
+
+    def is_workday(self, day: date | datetime) -> bool:
+        day = shanghai_day(day)
+        if not COVERED_FIRST <= day <= COVERED_LAST:
+            raise CalendarRangeError(day)
+        if day in self.closures:
+            return False
+        return day in self.extra_workdays or _officially_worked(day)
+
+    def next_workday(self, day: date | datetime) -> date:
+        """The first working day strictly after `day`."""
+        day = shanghai_day(day) + timedelta(days=1)
+        while not self.is_workday(day):
+            day += timedelta(days=1)
+        return day
+
+    def add_workdays(self, start: date | datetime, n: int) -> date:
+        """The day on which a limit of `n` working days from `start` runs out.
+
+        The hall's rule: the day of acceptance does not count, whether or not it is a
+        working day; the limit runs out at the end of the n-th working day after it.
+        With n == 0 that is the day of acceptance itself (decided on the spot).
+        """
+        if n < 0:
+            raise ValueError(f"a limit of working days cannot be negative: {n}")
+        day = shanghai_day(start)
+        for _ in range(n):
+            day = self.next_workday(day)
+        return day
+
+    def workdays_between(self, start: date | datetime, end: date | datetime) -> int:
+        """Working days after `start`'s day up to and including `end`'s day; 0 if none.
+
+        The inverse of `add_workdays`: workdays_between(d, add_workdays(d, n)) == n.
+        """
+        day, last = shanghai_day(start), shanghai_day(end)
+        count = 0
+        while day < last:
+            day += timedelta(days=1)
+            count += self.is_workday(day)
+        return count
+
+    def deadline_instant(self, start: date | datetime, n: int) -> datetime:
+        """The instant a limit of `n` working days runs out, in UTC for storage.
+
+        It is midnight (Shanghai) at the start of the day after `add_workdays(start, n)`,
+        an exclusive bound: a case is on time when decided strictly before it.
+        """
+        due = self.add_workdays(start, n)
+        midnight = datetime.combine(due + timedelta(days=1), time(), tzinfo=SHANGHAI)
+        return midnight.astimezone(timezone.utc)
+
+
+# chinese_calendar rescans its whole table on every call (~17 µs); the covered years hold
+# fewer than 10,000 days, so remembering each answer is cheap and makes counting fast.
+@cache
+def _officially_worked(day: date) -> bool:
+    return chinese_calendar.is_workday(day)
+
+
+def _plain_date(day: date) -> date:
+    # A datetime never equals a date, so one among the closures would silently never match.
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise TypeError(f"closures and extra working days are dates, got {day!r}")
+    return day
+
+
+_official = WorkdayCalendar()
+is_workday = _official.is_workday
+next_workday = _official.next_workday
+add_workdays = _official.add_workdays
+workdays_between = _official.workdays_between
+deadline_instant = _official.deadline_instant

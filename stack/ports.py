@@ -1,0 +1,28 @@
+"""Free loopback ports and waiting for a port to answer."""
+import socket
+import time
+
+
+def free_port():
+    """A TCP port nobody listens on right now (the kernel picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_is_open(port, host="127.0.0.1"):
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_for_port(port, timeout, what, process=None):
+    """Block until something accepts connections on ``port``; fail clearly otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_is_open(port):
+            return
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {process.returncode} before listening on port {port}")
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on port {port} within {timeout:.0f} s")

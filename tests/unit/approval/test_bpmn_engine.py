@@ -1,0 +1,211 @@
+"""The BPMN engine wrapper, driven through its public functions with the hall's real flow."""
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+
+from services.approval import bpmn_engine
+from services.approval.bpmn_engine import InvalidDiagram, TaskNotReady
+
+IMMEDIATE_ITEM = Path(__file__).resolve().parents[3] / "bpmn" / "immediate_item.bpmn"
+
+
+def one_task_diagram(user_task: str) -> bytes:
+    """A minimal Camunda diagram: start → the given user task (id "t") → end, no lanes."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_1"
+    targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="review_only" name="Review only" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="to_t" sourceRef="start" targetRef="t" />
+    {user_task}
+    <bpmn:sequenceFlow id="to_end" sourceRef="t" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+@pytest.fixture(scope="module")
+def diagram():
+    return bpmn_engine.parse_diagram(IMMEDIATE_ITEM.read_bytes(), IMMEDIATE_ITEM.name)
+
+
+@pytest.fixture
+def case(diagram):
+    return bpmn_engine.start(diagram, {"case_no": "JB2024000001"})
+
+
+def only_open_task(workflow):
+    tasks = bpmn_engine.open_user_tasks(workflow)
+    assert len(tasks) == 1, tasks
+    return tasks[0]
+
+
+def accept(workflow):
+    bpmn_engine.complete_task(workflow, only_open_task(workflow)["id"], {"materials_complete": True})
+
+
+def test_the_immediate_item_file_deploys_under_its_process_key(diagram):
+    assert diagram.process_id == "immediate_item"
+    assert diagram.name == "即办件 Immediate item"
+
+
+def test_a_new_case_waits_for_the_clerk_to_accept_it(case):
+    task = only_open_task(case)
+
+    uuid.UUID(task["id"])
+    assert task["element_id"] == "accept"
+    assert task["name"] == "受理 Accept"
+    assert task["role"] == "clerk"
+    assert task["candidate_groups"] == []
+    assert task["form"] == [
+        {
+            "id": "materials_complete",
+            "label": "材料齐全 Materials complete",
+            "type": "boolean",
+            "required": True,
+            "options": [],
+        }
+    ]
+    assert not bpmn_engine.is_completed(case)
+    assert bpmn_engine.workflow_data(case) == {"case_no": "JB2024000001"}
+
+
+def test_the_lean_state_round_trips_without_the_definition(diagram, case):
+    state = bpmn_engine.dump_state(case)
+
+    assert len(state.encode()) < 8 * 1024
+    assert "task_specs" not in state and "BpmnProcessSpec" not in state
+    assert not {"spec", "subprocess_specs"} & json.loads(state).keys()
+
+    restored = bpmn_engine.load_state(diagram, state)
+    assert bpmn_engine.open_user_tasks(restored) == bpmn_engine.open_user_tasks(case)
+    assert bpmn_engine.workflow_data(restored) == bpmn_engine.workflow_data(case)
+    assert bpmn_engine.dump_state(restored) == state
+
+
+def test_a_restored_case_can_be_carried_on(diagram, case):
+    restored = bpmn_engine.load_state(diagram, bpmn_engine.dump_state(case))
+
+    accept(restored)
+
+    assert only_open_task(restored)["element_id"] == "decide"
+
+
+def test_accepting_hands_the_case_to_the_chief_representative(case):
+    accept(case)
+
+    task = only_open_task(case)
+    assert task["element_id"] == "decide"
+    assert task["name"] == "决定 Decide"
+    assert task["role"] == "chief"
+    decision, opinion = task["form"]
+    assert decision == {
+        "id": "decision",
+        "label": "决定 Decision",
+        "type": "enum",
+        "required": True,
+        "options": [{"id": "approved", "name": "准予 Approved"}, {"id": "refused", "name": "不予 Refused"}],
+    }
+    assert opinion["id"] == "opinion" and opinion["type"] == "string" and not opinion["required"]
+    assert bpmn_engine.workflow_data(case)["materials_complete"] is True
+
+
+@pytest.mark.parametrize("decision", ["approved", "refused"])
+def test_the_chief_representatives_decision_completes_the_case(case, decision):
+    accept(case)
+
+    bpmn_engine.complete_task(case, only_open_task(case)["id"], {"decision": decision, "opinion": "当场办结"})
+
+    assert bpmn_engine.is_completed(case)
+    assert bpmn_engine.open_user_tasks(case) == []
+    assert bpmn_engine.workflow_data(case) == {
+        "case_no": "JB2024000001",
+        "materials_complete": True,
+        "decision": decision,
+        "opinion": "当场办结",
+    }
+
+
+def test_completing_a_task_twice_is_refused_and_changes_nothing(case):
+    accepted_id = only_open_task(case)["id"]
+    accept(case)
+    before = bpmn_engine.dump_state(case)
+
+    with pytest.raises(TaskNotReady) as raised:
+        bpmn_engine.complete_task(case, accepted_id, {"materials_complete": False})
+
+    assert raised.value.task_id == accepted_id
+    assert bpmn_engine.dump_state(case) == before
+
+
+@pytest.mark.parametrize("task_id", [str(uuid.uuid4()), "not-a-task-id"])
+def test_completing_an_unknown_task_is_refused_and_changes_nothing(case, task_id):
+    before = bpmn_engine.dump_state(case)
+
+    with pytest.raises(TaskNotReady):
+        bpmn_engine.complete_task(case, task_id, {"materials_complete": True})
+
+    assert bpmn_engine.dump_state(case) == before
+
+
+def test_a_custom_script_engine_is_used_again_after_a_reload(diagram, case):
+    class RecordingEngine(PythonScriptEngine):
+        def __init__(self):
+            super().__init__()
+            self.expressions = []
+
+        def evaluate(self, task, expression, external_context=None):
+            self.expressions.append(expression)
+            return super().evaluate(task, expression, external_context)
+
+    engine = RecordingEngine()
+    accept(case)
+    restored = bpmn_engine.load_state(diagram, bpmn_engine.dump_state(case), script_engine=engine)
+
+    bpmn_engine.complete_task(restored, only_open_task(restored)["id"], {"decision": "approved"})
+
+    assert 'decision == "approved"' in engine.expressions
+
+
+def test_malformed_xml_is_an_invalid_diagram():
+    with pytest.raises(InvalidDiagram) as raised:
+        bpmn_engine.parse_diagram(IMMEDIATE_ITEM.read_bytes()[:500])
+
+    assert isinstance(raised.value, ValueError)
+    assert raised.value.element_id is None
+    assert raised.value.message
+
+
+def test_a_diagram_spiffworkflow_rejects_is_an_invalid_diagram_naming_the_element():
+    script_without_script = '<bpmn:scriptTask id="t" />'
+
+    with pytest.raises(InvalidDiagram) as raised:
+        bpmn_engine.parse_diagram(one_task_diagram(script_without_script))
+
+    assert raised.value.element_id == "t"
+
+
+def test_a_user_task_without_a_role_is_an_invalid_diagram_naming_the_task():
+    with pytest.raises(InvalidDiagram) as raised:
+        bpmn_engine.parse_diagram(one_task_diagram('<bpmn:userTask id="t" name="Review" />'))
+
+    assert raised.value.element_id == "t"
+    assert "no role" in raised.value.message
+
+
+def test_candidate_groups_give_a_task_its_role_when_it_has_no_lane():
+    task = '<bpmn:userTask id="t" name="Review" camunda:candidateGroups="reviewer, chief" />'
+    diagram = bpmn_engine.parse_diagram(one_task_diagram(task))
+
+    workflow = bpmn_engine.start(diagram, {})
+
+    assert diagram.process_id == "review_only"
+    opened = only_open_task(workflow)
+    assert opened["role"] == "reviewer"
+    assert opened["candidate_groups"] == ["reviewer", "chief"]
+    assert opened["form"] == []
