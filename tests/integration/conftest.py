@@ -1,0 +1,17 @@
+"""Interface tests: real nameko containers on the real broker and store."""
+import pymongo
+import pytest
+
+from services.common.db import database_name
+
+SERVICES = ("intake", "approval", "queue", "payment", "monitor")
+
+
+@pytest.fixture
+def clean_databases(service_config):
+    """Each test starts with empty service databases (connections stay registered)."""
+    client = pymongo.MongoClient(service_config["MONGO_URI"])
+    for service in SERVICES:
+        client.drop_database(database_name(service_config, service))
+    client.close()
+    yield

@@ -1,0 +1,155 @@
+"""The intake service on the real broker and store: applying, idempotency, the
+case_submitted event, the public and staff views."""
+import pytest
+from kombu import Connection
+from kombu.exceptions import ChannelError
+from nameko.events import event_handler
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from services.common.errors import InvalidInput, NotFound
+from services.intake.service import IntakeService
+
+PERSON = {"kind": "person", "name": "张三", "id_number": "11010519491231002X"}
+APPLICATION = {"item_code": "MR-001", "applicant": PERSON, "materials": ["application_form", "id_card"]}
+CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
+
+
+class SubmittedCases:
+    """A listener standing in for the approval service. Its queue is durable, so it is
+    purged before each test (events of earlier tests would arrive otherwise)."""
+
+    name = "test_case_listener"
+    received = []
+
+    @event_handler("intake", "case_submitted")
+    def on_case_submitted(self, payload):
+        self.received.append(payload)
+
+    @classmethod
+    def about(cls, case_no):
+        return [p for p in cls.received if p["case_no"] == case_no]
+
+
+@pytest.fixture
+def intake(container_factory, service_config, clean_databases):
+    container = container_factory(IntakeService, service_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def listener(container_factory, service_config):
+    with Connection(service_config["AMQP_URI"]) as connection:
+        channel = connection.channel()
+        try:
+            channel.queue_purge("evt-intake-case_submitted--test_case_listener.on_case_submitted")
+        except ChannelError:
+            pass  # the queue does not exist yet
+    SubmittedCases.received = []
+    container = container_factory(SubmittedCases, service_config)
+    container.start()
+    return container
+
+
+def submit(container, application=APPLICATION, key=None):
+    with entrypoint_hook(container, "submit_case") as submit_case:
+        return submit_case(application, idempotency_key=key)
+
+
+def test_a_submitted_case_is_stored_and_announced_once(intake, listener):
+    with entrypoint_waiter(listener, "on_case_submitted", callback=lambda worker_ctx, result, exc_info: bool(
+            SubmittedCases.received and SubmittedCases.received[-1]["item_code"] == "MR-001")):
+        receipt = submit(intake)
+    assert receipt["created"] is True
+    assert receipt["status"] == "submitted"
+    assert len(receipt["case_no"]) == 14 and receipt["case_no"].isdigit()
+    assert SubmittedCases.about(receipt["case_no"]) == [{
+        "case_no": receipt["case_no"], "item_code": "MR-001", "item_name": "个体工商户设立登记",
+        "department": "market_regulation", "process_key": "immediate_item",
+        "submitted_at": receipt["submitted_at"],
+    }]
+
+
+def test_case_numbers_follow_each_other_within_a_day(intake):
+    first, second = submit(intake)["case_no"], submit(intake)["case_no"]
+    assert first[:8] == second[:8]
+    assert int(second) == int(first) + 1
+
+
+def test_a_repeated_idempotency_key_returns_the_first_case_without_a_second_event(intake, listener):
+    with entrypoint_waiter(listener, "on_case_submitted"):
+        first = submit(intake, key="retry-0001")
+    second = submit(intake, key="retry-0001")
+    assert second["case_no"] == first["case_no"] and second["query_code"] == first["query_code"]
+    assert second["created"] is False
+    assert len(SubmittedCases.about(first["case_no"])) == 1
+
+
+@pytest.mark.parametrize("application, field", [
+    ({**APPLICATION, "item_code": "NOPE-1"}, None),
+    ({**APPLICATION, "applicant": {**PERSON, "id_number": "110105194912310021"}}, "applicant.id_number"),
+    ({**APPLICATION, "applicant": {"kind": "company", "name": "榆林某公司", "credit_code": "91350100M000100Y44"}},
+     "applicant.credit_code"),
+    ({**APPLICATION, "applicant": {**PERSON, "name": " "}}, "applicant.name"),
+    ({**APPLICATION, "materials": ["application_form"]}, "materials"),
+    ({**APPLICATION, "materials": ["application_form", "id_card", "forged_paper"]}, "materials"),
+])
+def test_a_bad_application_is_refused_and_nothing_is_stored(intake, application, field):
+    expected = NotFound if field is None else InvalidInput
+    with pytest.raises(expected) as refused:
+        submit(intake, application)
+    if field:
+        assert field in [e["field"] for e in refused.value.errors]
+    from services.intake import models
+    assert models.Case.objects.count() == 0
+
+
+def test_a_missing_material_is_named(intake):
+    with pytest.raises(InvalidInput) as refused:
+        submit(intake, {**APPLICATION, "materials": ["application_form"]})
+    assert [e["message"] for e in refused.value.errors] == ["missing required material id_card (经营者身份证明)"]
+
+
+def test_the_public_view_needs_the_query_code_and_shows_no_personal_data(intake):
+    receipt = submit(intake)
+    with entrypoint_hook(intake, "get_public_case") as get_public_case:
+        view = get_public_case(receipt["case_no"], receipt["query_code"])
+        assert view["status"] == "submitted" and view["item_name"] == "个体工商户设立登记"
+        assert "applicant" not in view and PERSON["id_number"] not in str(view)
+        with pytest.raises(NotFound) as wrong_code:
+            get_public_case(receipt["case_no"], "WRONG123")
+        with pytest.raises(NotFound) as unknown_case:
+            get_public_case("20000101000001", receipt["query_code"])
+    assert "query code" in str(wrong_code.value) and "query code" in str(unknown_case.value)
+
+
+def test_staff_of_another_department_cannot_see_a_case(intake):
+    receipt = submit(intake)
+    with entrypoint_hook(intake, "get_case") as get_case:
+        assert get_case(receipt["case_no"], CLERK)["applicant"]["id_number"] == PERSON["id_number"]
+        reviewer = {"username": "reviewer", "roles": ["reviewer"], "department": "market_regulation"}
+        assert get_case(receipt["case_no"], reviewer)["department"] == "market_regulation"
+        with pytest.raises(NotFound):
+            get_case(receipt["case_no"], {"username": "tax_reviewer", "roles": ["reviewer"], "department": "taxation"})
+
+
+def test_progress_from_the_approval_is_applied_in_order_only(intake):
+    receipt = submit(intake)
+    case_no = receipt["case_no"]
+    with entrypoint_hook(intake, "on_case_progressed") as progressed:
+        progressed({"case_no": case_no, "rev": 2, "status": "in_progress", "current_step": "决定 Decide"})
+        progressed({"case_no": case_no, "rev": 1, "status": "in_progress", "current_step": "受理 Accept"})
+        progressed({"case_no": case_no, "rev": 2, "status": "in_progress", "current_step": "决定 Decide"})
+    with entrypoint_hook(intake, "get_public_case") as get_public_case:
+        view = get_public_case(case_no, receipt["query_code"])
+    assert (view["status"], view["current_step"]) == ("in_progress", "决定 Decide")
+
+
+def test_the_catalog_is_served(intake):
+    with entrypoint_hook(intake, "list_items") as list_items:
+        codes = {item["code"] for item in list_items()}
+    assert {"MR-001", "MR-002", "TX-001"} <= codes
+    with entrypoint_hook(intake, "get_item") as get_item:
+        assert get_item("TX-001")["department"] == "taxation"
+        with pytest.raises(NotFound):
+            get_item("XX-999")

@@ -1,0 +1,58 @@
+"""Who sees which task: hall roles work for every department, others only for their own."""
+import pytest
+
+from services.approval.worklist import HALL_DEPARTMENT, can_work_on, task_department
+
+CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
+REVIEWER = {"username": "reviewer", "roles": ["reviewer"], "department": "market_regulation"}
+TAX_REVIEWER = {"username": "tax_reviewer", "roles": ["reviewer"], "department": "taxation"}
+CHIEF = {"username": "chief", "roles": ["chief"], "department": "market_regulation"}
+
+# (task, role, department of the case's item)
+CASE_TASKS = [
+    ("accept MR case", "clerk", "market_regulation"),
+    ("accept TX case", "clerk", "taxation"),
+    ("review MR case", "reviewer", "market_regulation"),
+    ("review TX case", "reviewer", "taxation"),
+    ("decide MR case", "chief", "market_regulation"),
+    ("collect MR fee", "cashier", "market_regulation"),
+]
+
+
+def work_list(user):
+    return [name for name, role, case_department in CASE_TASKS
+            if can_work_on(user, role, task_department(role, case_department))]
+
+
+@pytest.mark.parametrize("role", ["clerk", "cashier"])
+def test_hall_role_tasks_belong_to_the_hall_whatever_the_item(role):
+    assert task_department(role, "market_regulation") == task_department(role, "taxation") == HALL_DEPARTMENT == "hall"
+
+
+@pytest.mark.parametrize("role", ["reviewer", "chief"])
+def test_department_role_tasks_belong_to_the_items_department(role):
+    assert task_department(role, "taxation") == "taxation"
+
+
+def test_clerk_sees_intake_tasks_of_every_department_and_nothing_else():
+    assert work_list(CLERK) == ["accept MR case", "accept TX case"]
+
+
+def test_reviewer_sees_only_their_departments_reviewer_tasks():
+    assert work_list(REVIEWER) == ["review MR case"]
+    assert work_list(TAX_REVIEWER) == ["review TX case"]
+
+
+def test_chief_does_not_see_reviewer_tasks_of_the_same_department():
+    assert work_list(CHIEF) == ["decide MR case"]
+
+
+def test_user_with_two_roles_sees_the_tasks_of_both():
+    both = {**REVIEWER, "roles": ["reviewer", "chief"]}
+
+    assert work_list(both) == ["review MR case", "decide MR case"]
+
+
+def test_user_without_department_or_roles_sees_nothing():
+    assert work_list({"username": "x", "roles": ["reviewer"]}) == []
+    assert work_list({"username": "y", "department": "market_regulation"}) == []

@@ -1,0 +1,87 @@
+"""Gateway fixtures: the Flask app with a fake RPC client in place of the broker."""
+import copy
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+
+from gateway import create_app
+
+TOKEN_SECRET = "unit-test-token-secret-0123456789abcdef"
+DEMO_PASSWORD = "demo"
+
+
+@dataclass
+class Call:
+    service: str
+    method: str
+    args: tuple
+    kwargs: dict
+    timeout: float | None
+
+
+@dataclass
+class FakeRpc:
+    """Records every call; answers what a test set up with ``answer`` (a value, an
+    exception to raise, or a function of the call's arguments)."""
+
+    calls: list = field(default_factory=list)
+    answers: dict = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, service, method, result=None, *, raises=None, using=None):
+        self.answers[(service, method)] = (result, raises, using)
+
+    def call(self, service, method, *args, timeout=None, **kwargs):
+        with self.lock:
+            self.calls.append(Call(service, method, args, kwargs, timeout))
+        if (service, method) not in self.answers:
+            raise AssertionError(f"no answer set up for {service}.{method}")
+        result, raises, using = self.answers[(service, method)]
+        if raises is not None:
+            raise raises
+        if using is not None:
+            return using(*args, **kwargs)
+        return copy.deepcopy(result)
+
+    def calls_to(self, service, method):
+        return [c for c in self.calls if (c.service, c.method) == (service, method)]
+
+
+@pytest.fixture
+def fake_rpc():
+    return FakeRpc()
+
+
+@pytest.fixture
+def app_config(fake_rpc):
+    return {"TESTING": True, "RPC_CLIENT": fake_rpc, "TOKEN_SECRET": TOKEN_SECRET,
+            "TOKEN_TTL_SECONDS": 600, "APP_ENV": "demo", "DEMO_PASSWORD": DEMO_PASSWORD}
+
+
+@pytest.fixture
+def app(app_config):
+    return create_app(app_config)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """``login("clerk")`` -> a bearer token from POST /api/v1/auth/token."""
+
+    def log_in(username, password=DEMO_PASSWORD):
+        response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["access_token"]
+
+    return log_in
+
+
+@pytest.fixture
+def bearer(login):
+    """``bearer("clerk")`` -> headers that carry the demo user's token."""
+    return lambda username: {"Authorization": f"Bearer {login(username)}"}
