@@ -42,19 +42,19 @@ if __name__ == "__main__" and sys.argv[1:3] == ["--nameko-worker", "eventlet"]:
 
     eventlet.monkey_patch()
 
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import select  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import contextlib
+import json
+import math
+import os
+import select
+import signal
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Run as a script, Python puts bench/ first on sys.path; the repository root is what we want.

@@ -69,7 +69,8 @@ def _timeout(exc):
 
 
 def _http(exc):
-    return problem_response(exc.code, exc.name, exc.description or exc.name)
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    return problem_response(exc.code, exc.name, exc.description or exc.name, headers=headers)
 
 
 def _unexpected(exc):

@@ -12,8 +12,13 @@ Why it looks like this:
 - the reply queue is exclusive but not auto-delete (an auto-delete queue vanishes when
   its consumer is cancelled between calls), bound to ``nameko-rpc`` under its own name;
 - a pika connection is not thread-safe, so each thread gets its own link;
-- a broken connection is dropped and, if the request was not yet sent, the call is
-  published once more on a fresh connection (no call is ever sent twice).
+- a connection found broken while publishing is dropped and the call is published once
+  more on a fresh one. If the broker had taken the first copy just before failing, a
+  service may see the call twice: entrypoints that change state are idempotent or refuse
+  the repeat (idempotency keys, 409 on a completed task);
+- requests are transient (delivery mode 1): a request cannot outlive its caller's
+  exclusive reply queue anyway, and the broker confirms a transient message without
+  waiting for the disk.
 """
 import json
 import threading
@@ -84,7 +89,7 @@ class _Link:
             RPC_EXCHANGE, f"{service}.{method}", body,
             properties=pika.BasicProperties(
                 reply_to=self.reply_to, correlation_id=correlation_id,
-                content_type="application/json", delivery_mode=2,
+                content_type="application/json", delivery_mode=1,
             ),
             mandatory=True,
         )

@@ -29,7 +29,7 @@ def validate_form_data(form, data):
     fields = {f["id"]: f for f in form}
     errors = [{"field": key, "message": "is not a field of this task's form"} for key in data if key not in fields]
     for field_id, field in fields.items():
-        if field_id not in data or data[field_id] is None:
+        if field_id not in data or data[field_id] is None or data[field_id] == "":
             if field.get("required"):
                 errors.append({"field": field_id, "message": "is required"})
             continue
@@ -38,4 +38,4 @@ def validate_form_data(form, data):
             errors.append({"field": field_id, "message": problem})
     if errors:
         raise InvalidInput("the task data does not match the task's form", errors)
-    return {k: v for k, v in data.items() if v is not None}
+    return {k: v for k, v in data.items() if v is not None and v != ""}

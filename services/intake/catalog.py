@@ -103,7 +103,7 @@ def _item(raw, department, where):
         process_key=_require(raw, "process_key", str, where),
         legal_basis=_require(raw, "legal_basis", str, where),
         materials=tuple(_material(m, f"{where} material {i + 1}") for i, m in enumerate(materials)),
-        active=raw.get("active", True),
+        active=_require(raw, "active", bool, where) if "active" in raw else True,
     )
     if item.promised_limit_days > item.legal_limit_days:
         raise CatalogError(f"{where}: field 'promised_limit_days' exceeds 'legal_limit_days'")

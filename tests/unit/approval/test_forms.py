@@ -68,8 +68,6 @@ def test_data_that_is_not_an_object_is_refused():
         validate_form_data(FORM, ["approved"])
 
 
-@pytest.mark.xfail(strict=True, reason="forms.validate_form_data treats \"\" as a value, so a required text field "
-                   "left blank passes (Camunda's `required` constraint refuses empty strings)")
 def test_required_text_field_left_blank_is_refused():
     form = [{"id": "opinion", "type": "string", "required": True, "options": []}]
 

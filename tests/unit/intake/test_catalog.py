@@ -99,8 +99,6 @@ def test_wrong_type_is_named_with_file_and_item(tmp_path, field, value):
     assert "culture.yaml" in message and "CT-001" in message and f"'{field}'" in message
 
 
-@pytest.mark.xfail(strict=True, reason="catalog._item takes `active` with raw.get('active', True) without a "
-                   "type check: `active: \"no\"` loads and the item stays published (truthy string)")
 def test_wrong_type_of_active_flag_is_refused(tmp_path):
     write(tmp_path, "culture.yaml", [item(active="no")])
 
