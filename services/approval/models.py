@@ -47,8 +47,8 @@ class ProcessInstance(me.Document):
     meta = {"db_alias": ALIAS, "collection": "process_instances"}
 
 
-class OpenTask(me.Document):
-    """A user task waiting for someone with ``role`` in ``department``."""
+class UserTaskFields(me.Document):
+    """What open and completed user tasks both record."""
 
     task_id = me.StringField(required=True, unique=True)
     case_no = me.StringField(required=True)
@@ -56,21 +56,22 @@ class OpenTask(me.Document):
     name = me.StringField(required=True)
     role = me.StringField(required=True)
     department = me.StringField(required=True)
+
+    meta = {"abstract": True}
+
+
+class OpenTask(UserTaskFields):
+    """A user task waiting for someone with ``role`` in ``department``."""
+
     form = me.ListField(me.DictField())
     created_at = InstantField(required=True)
 
     meta = {"db_alias": ALIAS, "collection": "open_tasks", "indexes": ["role", "case_no"]}
 
 
-class TaskHistory(me.Document):
+class TaskHistory(UserTaskFields):
     """A completed user task: who, when, with what data."""
 
-    task_id = me.StringField(required=True, unique=True)
-    case_no = me.StringField(required=True)
-    element_id = me.StringField(required=True)
-    name = me.StringField(required=True)
-    role = me.StringField(required=True)
-    department = me.StringField(required=True)
     completed_by = me.StringField(required=True)
     completed_at = InstantField(required=True)
     data = me.DictField()

@@ -3,10 +3,9 @@ from nameko.events import EventDispatcher, event_handler
 
 from services.approval.definitions import DefinitionRegistry
 from services.approval.instances import InstanceRepository
-from services.common import events
+from services.common import events, platform_service
 from services.common.db import ServiceStore
 from services.common.entrypoints import rpc
-from services.common.metrics import EntrypointMetrics
 from services.common.time import utcnow
 
 
@@ -17,16 +16,11 @@ def open_processes(config):
     return InstanceRepository(definitions)
 
 
-class ApprovalService:
+class ApprovalService(platform_service.PlatformService):
     name = "approval"
 
     processes = ServiceStore(open_processes)
-    metrics = EntrypointMetrics()
     dispatch = EventDispatcher()
-
-    @rpc
-    def ping(self):
-        return "pong"
 
     @rpc
     def deploy_process(self, xml, filename="diagram.bpmn"):

@@ -1,11 +1,10 @@
 """The intake service (统一受理): the public catalog and every application's entry."""
 from nameko.events import EventDispatcher, event_handler
 
-from services.common import events
+from services.common import events, platform_service
 from services.common.db import ServiceStore
 from services.common.entrypoints import rpc
 from services.common.errors import NotFound
-from services.common.metrics import EntrypointMetrics
 from services.common.time import utcnow
 from services.intake import cases
 from services.intake.catalog import load_catalog
@@ -15,16 +14,11 @@ def open_cases(config):
     return cases.CaseRepository(load_catalog(config["CATALOG_DIR"]))
 
 
-class IntakeService:
+class IntakeService(platform_service.PlatformService):
     name = "intake"
 
     cases = ServiceStore(open_cases)
-    metrics = EntrypointMetrics()
     dispatch = EventDispatcher()
-
-    @rpc
-    def ping(self):
-        return "pong"
 
     @rpc
     def list_items(self):

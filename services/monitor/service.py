@@ -3,15 +3,8 @@
 Its capabilities land with its own issue; today it joins the platform, answers
 `ping` and serves its metrics.
 """
-from services.common.entrypoints import rpc
-from services.common.metrics import EntrypointMetrics
+from services.common import platform_service
 
 
-class MonitorService:
+class MonitorService(platform_service.PlatformService):
     name = "monitor"
-
-    metrics = EntrypointMetrics()
-
-    @rpc
-    def ping(self):
-        return "pong"

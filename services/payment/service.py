@@ -3,15 +3,8 @@
 Its capabilities land with its own issue; today it joins the platform, answers
 `ping` and serves its metrics.
 """
-from services.common.entrypoints import rpc
-from services.common.metrics import EntrypointMetrics
+from services.common import platform_service
 
 
-class PaymentService:
+class PaymentService(platform_service.PlatformService):
     name = "payment"
-
-    metrics = EntrypointMetrics()
-
-    @rpc
-    def ping(self):
-        return "pong"
