@@ -32,6 +32,8 @@ def load_settings(environ=None, **overrides):
         settings[key] = float(settings[key])
     if settings["APP_ENV"] not in ("demo", "production"):
         raise ValueError(f"APP_ENV must be 'demo' or 'production', not {settings['APP_ENV']!r}")
+    if settings["APP_ENV"] == "production" and settings["TOKEN_SECRET"] == DEFAULTS["TOKEN_SECRET"]:
+        raise ValueError("APP_ENV=production needs its own TOKEN_SECRET: the default one is public")
     return settings
 
 

@@ -47,7 +47,12 @@ def test_non_numeric_number_setting_is_refused(key):
 
 
 def test_production_is_not_demo():
-    assert not is_demo(load_settings({"APP_ENV": "production"}))
+    assert not is_demo(load_settings({"APP_ENV": "production", "TOKEN_SECRET": "s" * 40}))
+
+
+def test_production_refuses_the_public_default_token_secret():
+    with pytest.raises(ValueError, match="TOKEN_SECRET"):
+        load_settings({"APP_ENV": "production"})
 
 
 @pytest.mark.parametrize("app_env", ["staging", "Production", ""])

@@ -1,0 +1,57 @@
+"""The intake service's entrypoints with worker_factory: no broker, no store."""
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.common.errors import NotFound
+from services.intake.catalog import load_catalog
+from services.intake.service import IntakeService
+from tests.unit.paths import CATALOG_DIR
+
+CATALOG = load_catalog(CATALOG_DIR)
+SUBMITTED_AT = datetime(2026, 11, 26, 1, 30, tzinfo=timezone.utc)
+
+
+class FakeCases:
+    """Stands in for the case repository: answers ``submit`` with a case it makes up."""
+
+    catalog = CATALOG
+
+    def __init__(self, created):
+        self.created = created
+
+    def submit(self, application, idempotency_key, now):
+        case = SimpleNamespace(case_no="20261126000001", query_code="ABCD2345", status="submitted",
+                               item_code=application["item_code"], department="market_regulation",
+                               process_key="immediate_item", submitted_at=SUBMITTED_AT)
+        return case, self.created
+
+
+def test_a_new_case_is_announced_with_what_the_approval_needs():
+    service = worker_factory(IntakeService, cases=FakeCases(created=True))
+    receipt = service.submit_case({"item_code": "MR-001"}, idempotency_key="key-12345")
+    assert receipt["created"] is True and receipt["case_no"] == "20261126000001"
+    service.dispatch.assert_called_once_with("case_submitted", {
+        "case_no": "20261126000001", "item_code": "MR-001", "item_name": "个体工商户设立登记",
+        "department": "market_regulation", "process_key": "immediate_item",
+        "submitted_at": SUBMITTED_AT.isoformat(),
+    })
+
+
+def test_a_repeated_submission_is_not_announced_again():
+    service = worker_factory(IntakeService, cases=FakeCases(created=False))
+    assert service.submit_case({"item_code": "MR-001"}, idempotency_key="key-12345")["created"] is False
+    service.dispatch.assert_not_called()
+
+
+def test_an_unknown_item_is_not_found():
+    service = worker_factory(IntakeService, cases=FakeCases(created=True))
+    with pytest.raises(NotFound):
+        service.get_item("XX-000")
+    assert service.get_item("TX-001")["name_en"] == "Issue of invoices"
+
+
+def test_every_service_answers_ping():
+    assert worker_factory(IntakeService).ping() == "pong"
