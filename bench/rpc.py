@@ -189,51 +189,25 @@ def child_env(**extra):
     return env
 
 
-def start_broker_and_store(stack, workdir):
-    from stack.broker import RabbitNode
-    from stack.store import DocumentStore
+def start_service(stack, workdir):
+    """Broker, store and one real platform service, started as ``make up`` starts them."""
+    from stack.platform import Platform
 
-    broker = RabbitNode(workdir / "rabbitmq")
-    stack.callback(broker.stop)
-    broker.start()
-    store = DocumentStore(workdir / "store")
-    stack.callback(store.stop)
-    store.start()
-    return broker, store
+    platform = Platform(workdir, metrics_ports={SERVICE: 0})
+    stack.callback(platform.stop)
+    platform.start_infrastructure()
+    platform.start_service(SERVICE)
+    return platform
 
 
-def start_service(stack, workdir, broker, store):
-    """One real platform service process, started the way ``stack.platform`` starts it."""
-    log_path = workdir / f"{SERVICE}.log"
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "services.common.runner", f"services.{SERVICE}.service"],
-            cwd=REPO_ROOT, env=child_env(AMQP_URI=broker.amqp_uri, MONGO_URI=store.mongo_uri,
-                                         METRICS_PORT="0"),
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-        )
-    stack.callback(stop_process, process)
-    return process, log_path
-
-
-def stop_process(process, timeout=15):
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_until_answering(rpc_client, process, log_path, timeout=READY_TIMEOUT):
+def wait_until_answering(rpc_client, platform, timeout=READY_TIMEOUT):
     from gateway.rpc import RpcError
 
     deadline = time.monotonic() + timeout
     while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"the {SERVICE} service exited with code {process.returncode}: "
-                               f"{log_path.read_text(errors='replace')[-2000:]}")
+        if platform.dead_processes():
+            log_path = platform.log_dir / f"{SERVICE}.log"
+            raise RuntimeError(f"the {SERVICE} service exited: {log_path.read_text(errors='replace')[-2000:]}")
         try:
             if rpc_client.call(SERVICE, METHOD, timeout=2.0) == "pong":
                 return
@@ -346,11 +320,11 @@ def run_benchmark(args):
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(
             tempfile.TemporaryDirectory(prefix="hall-bench-rpc-", ignore_cleanup_errors=True)))
-        broker, store = start_broker_and_store(stack, workdir)
-        service, log_path = start_service(stack, workdir, broker, store)
+        platform = start_service(stack, workdir)
+        broker = platform.broker
         rpc_client = RpcClient(broker.amqp_uri, timeout=10.0)
         stack.callback(rpc_client.close)
-        wait_until_answering(rpc_client, service, log_path)
+        wait_until_answering(rpc_client, platform)
 
         clients = [PikaClient(rpc_client, args.warmup)]
         modes = [(NAMEKO_EVENTLET, "eventlet")] + ([] if args.no_plain else [(NAMEKO_PLAIN, "plain")])
