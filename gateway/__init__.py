@@ -8,14 +8,15 @@ import logging
 
 from flask import Flask
 
-from gateway.api import auth, cases, health, items, processes, tasks
+from gateway.api import DOMAINS
 from gateway.auth import UserDirectory
 from gateway.metrics import instrument
+from gateway.openapi import build_spec
 from gateway.problems import register_error_handlers
 from gateway.rpc import RpcClient
+from gateway.validation import BodyValidators
 from services.common.config import load_settings
 
-BLUEPRINTS = (health.bp, auth.bp, items.bp, cases.bp, tasks.bp, processes.bp)
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
@@ -29,8 +30,10 @@ def create_app(test_config=None):
     app.extensions["rpc"] = app.config.get("RPC_CLIENT") or RpcClient(
         app.config["AMQP_URI"], timeout=app.config["RPC_TIMEOUT_SECONDS"])
     app.extensions["users"] = UserDirectory.from_settings(app.config)
-    for blueprint in BLUEPRINTS:
-        app.register_blueprint(blueprint)
+    app.extensions["openapi"] = build_spec(DOMAINS)
+    app.extensions["body_validators"] = BodyValidators(app.extensions["openapi"])
+    for domain in DOMAINS:
+        app.register_blueprint(domain.bp)
     register_error_handlers(app)
     instrument(app)
     logging.basicConfig(level=logging.INFO)

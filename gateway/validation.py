@@ -1,23 +1,28 @@
-"""Request bodies are checked against the schemas of the OpenAPI document, so the spec
-and the gateway's checks can never disagree."""
-from flask import request
+"""Request bodies are checked against the schemas of the app's OpenAPI document, so the
+spec and the gateway's checks can never disagree."""
+from flask import current_app, request
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from gateway.openapi import SPEC
 from gateway.problems import Problem
 
 SPEC_URI = "urn:hall:openapi"
-_registry = Registry().with_resource(SPEC_URI, Resource.from_contents(SPEC, default_specification=DRAFT202012))
-_validators = {}
 
 
-def _validator(schema_name):
-    if schema_name not in _validators:
-        _validators[schema_name] = Draft202012Validator(
-            {"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}, registry=_registry)
-    return _validators[schema_name]
+class BodyValidators:
+    """One JSON Schema validator per component schema of ``spec``, built on first use."""
+
+    def __init__(self, spec):
+        self.registry = Registry().with_resource(SPEC_URI,
+                                                 Resource.from_contents(spec, default_specification=DRAFT202012))
+        self.validators = {}
+
+    def __getitem__(self, schema_name):
+        if schema_name not in self.validators:
+            self.validators[schema_name] = Draft202012Validator(
+                {"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}, registry=self.registry)
+        return self.validators[schema_name]
 
 
 def _field(error):
@@ -37,7 +42,8 @@ def json_body(schema_name):
     body = request.get_json(silent=True)
     if body is None:
         raise Problem(400, "Bad request", "the body is not valid JSON")
-    errors = sorted(_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
+    validator = current_app.extensions["body_validators"][schema_name]
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
         raise Problem(422, "Invalid input", "the request body does not match the schema "
                       f"{schema_name}", [{"field": _field(e), "message": e.message} for e in errors])

@@ -1,0 +1,50 @@
+"""Building blocks for the OpenAPI document. Each blueprint module in ``gateway/api``
+describes its own routes (``PATHS``) and bodies (``SCHEMAS``) next to the code, with
+these helpers; ``gateway/openapi.py`` assembles them."""
+
+
+def problem(description):
+    return {"description": description,
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def json_response(description, schema_ref=None, schema=None):
+    schema = schema or {"$ref": f"#/components/schemas/{schema_ref}"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def list_response(description, key, schema_ref):
+    """``{key: [<schema_ref>, ...]}``."""
+    return json_response(description, schema={"type": "object", "properties": {
+        key: {"type": "array", "items": {"$ref": f"#/components/schemas/{schema_ref}"}}}})
+
+
+def path_param(name, description, pattern=None, max_length=64):
+    schema = {"type": "string", "maxLength": max_length}
+    if pattern:
+        schema["pattern"] = pattern
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": schema}
+
+
+def request_body(schema_ref, description):
+    return {"required": True, "description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+STAFF = [{"bearerAuth": []}]
+UNAUTHORIZED = problem("No valid bearer token.")
+FORBIDDEN = problem("The caller's role may not do this.")
+INVALID = problem("The request breaks a rule; `errors` lists each field.")
+UNAVAILABLE = problem("A service behind the gateway is not running or did not answer.")
+CASE_NO = path_param("case_no", "Case number (办件编号): YYYYMMDD + 6-digit daily sequence.", r"^[0-9]{14}$", 14)
+
+PROBLEM_SCHEMA = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "description": "RFC 9457 problem details; `errors` lists field errors.",
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "request_id": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {
+            "field": {"type": "string"}, "message": {"type": "string"}}}},
+    },
+}
