@@ -38,7 +38,8 @@ class IntakeService(platform_service.PlatformService):
             item = self.cases.catalog.item(case.item_code)
             self.dispatch(events.CASE_SUBMITTED[1], {
                 "case_no": case.case_no, "item_code": case.item_code, "item_name": item.name_zh,
-                "department": case.department, "process_key": case.process_key,
+                "department": case.department, "process_key": case.process_key, "kind": item.kind,
+                "promised_limit_days": item.promised_limit_days, "legal_limit_days": item.legal_limit_days,
                 "submitted_at": case.submitted_at.isoformat(),
             })
         return dict(cases.submission_receipt(case), created=created)
