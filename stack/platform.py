@@ -13,11 +13,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from services.common import SERVICES
+
 from .broker import RabbitNode
 from .ports import free_port, wait_for_port
 from .store import DocumentStore
 
-SERVICES = ("intake", "approval", "queue", "payment", "monitor")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

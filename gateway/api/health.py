@@ -8,9 +8,13 @@ from gateway.api import rpc
 from gateway.problems import problem_response
 from gateway.rpc import RpcError
 from gateway.spec import json_response, problem
+from services.common import SERVICES
 
-SERVICES = ("intake", "approval", "queue", "payment", "monitor")
 PING_TIMEOUT = 2.0
+# One ping per service at once, on long-lived threads: each keeps its broker link, so a
+# probe every few seconds does not open new connections, and a missing service costs
+# PING_TIMEOUT once, not once per service.
+_ping_pool = ThreadPoolExecutor(len(SERVICES), thread_name_prefix="readyz")
 
 bp = Blueprint("health", __name__)
 
@@ -43,10 +47,7 @@ def _answers(client, service):
 @bp.get("/readyz")
 def readyz():
     client = rpc()
-    # Each ping runs on its own thread (and so its own broker link); a slow or missing
-    # service costs PING_TIMEOUT once, not once per service.
-    with ThreadPoolExecutor(len(SERVICES)) as pool:
-        answers = dict(zip(SERVICES, pool.map(lambda s: _answers(client, s), SERVICES)))
+    answers = dict(zip(SERVICES, _ping_pool.map(lambda s: _answers(client, s), SERVICES)))
     missing = [s for s, ok in answers.items() if not ok]
     if missing:
         return problem_response(503, "Service unavailable", f"not answering: {', '.join(missing)}")

@@ -2,9 +2,8 @@
 import pymongo
 import pytest
 
+from services.common import SERVICES
 from services.common.db import database_name
-
-SERVICES = ("intake", "approval", "queue", "payment", "monitor")
 
 
 @pytest.fixture
