@@ -78,6 +78,7 @@ COPY services/ services/
 COPY gateway/ gateway/
 COPY bpmn/ bpmn/
 COPY catalog/ catalog/
+COPY hall/ hall/
 
 USER 10001:10001
 

@@ -16,6 +16,7 @@ test: install
 bench: install
 	@$(PY) bench/rpc.py $(BENCH_ARGS)
 	@$(PY) bench/store.py $(BENCH_ARGS)
+	@$(PY) bench/queue.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .run

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need_apt+=(rabbitmq-server)
+command -v promtool >/dev/null || need_apt+=(prometheus)  # promtool: the monitoring/ tests
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv python3-dev)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -9,9 +9,9 @@ def rpc():
 
 
 def _domains():
-    from gateway.api import auth, cases, health, items, processes, tasks
+    from gateway.api import admin, auth, cases, complaints, health, items, materials, payments, processes, queue, stats, supervision, tasks
 
-    return (health, auth, items, cases, tasks, processes)
+    return (health, auth, items, cases, materials, tasks, processes, payments, supervision, complaints, stats, admin, queue)
 
 
 DOMAINS = _domains()

@@ -1,9 +1,13 @@
-"""Applying (统一受理) and following a case: staff view and the public view."""
+"""Applying (统一受理) and following a case: the staff view and search, the public view,
+the applicant's supplements (补正) and the collection of the result (出件)."""
+import re
+
 from flask import Blueprint, g, jsonify, request
 
 from gateway.api import rpc
 from gateway.auth import requires_role
 from gateway.problems import Problem
+from gateway.query import query_params
 from gateway.spec import (
     CASE_NO,
     FORBIDDEN,
@@ -18,8 +22,13 @@ from gateway.spec import (
 from gateway.validation import json_body
 
 STAFF_ROLES = ("clerk", "reviewer", "chief", "cashier", "supervisor", "admin")
+CASE_NO_FORMAT = re.compile(r"^[0-9]{14}$")
+STATUSES = ["submitted", "awaiting_supplements", "accepted", "refused", "completed", "collected"]
 
 bp = Blueprint("cases", __name__, url_prefix="/api/v1")
+
+MATERIAL_CODE = {"type": "string", "minLength": 1, "maxLength": 64}
+TEXT = {"type": ["string", "null"]}
 
 SCHEMAS = {
     "Applicant": {
@@ -32,65 +41,161 @@ SCHEMAS = {
             "credit_code": {"type": "string", "maxLength": 18},
         },
     },
+    "MaterialGiven": {
+        "description": "A material of the item's checklist: its code (handed in at the window), or its code "
+                       "and a shared document stored before (资料共享, `POST /api/v1/materials`).",
+        "oneOf": [MATERIAL_CODE, {
+            "type": "object", "additionalProperties": False, "required": ["code", "document_id"],
+            "properties": {"code": MATERIAL_CODE, "document_id": {"type": "string", "minLength": 1, "maxLength": 64}},
+        }],
+    },
     "Application": {
         "type": "object", "additionalProperties": False, "required": ["item_code", "applicant"],
         "properties": {
             "item_code": {"type": "string", "minLength": 1, "maxLength": 32},
             "applicant": {"$ref": "#/components/schemas/Applicant"},
-            "materials": {"type": "array", "maxItems": 50,
-                          "items": {"type": "string", "minLength": 1, "maxLength": 64}},
-            "form": {"type": "object", "maxProperties": 50},
+            "materials": {"type": "array", "maxItems": 50, "items": {"$ref": "#/components/schemas/MaterialGiven"}},
+            "form": {"type": "object", "maxProperties": 50, "propertyNames": {"minLength": 1, "maxLength": 64},
+                     "description": "Answers of the application form: "
+                     "names of 1 to 64 characters, values string (at most 2000), number, boolean or null.",
+                     "additionalProperties": {"type": ["string", "number", "boolean", "null"], "maxLength": 2000}},
         },
+    },
+    "Supplements": {
+        "type": "object", "additionalProperties": False, "required": ["query_code", "materials"],
+        "properties": {"query_code": {"type": "string", "minLength": 1, "maxLength": 16},
+                       "materials": {"type": "array", "minItems": 1, "maxItems": 50,
+                                     "items": {"$ref": "#/components/schemas/MaterialGiven"}}},
+    },
+    "Collection": {
+        "type": "object", "additionalProperties": False, "required": ["how"],
+        "properties": {"how": {"enum": ["in_person", "post"]},
+                       "note": {"type": "string", "maxLength": 200,
+                                "description": "E.g. the courier's tracking number, or who collected it."}},
     },
     "CaseReceipt": {
         "type": "object", "required": ["case_no", "query_code", "status"],
-        "properties": {"case_no": {"type": "string"}, "query_code": {"type": "string"},
-                       "status": {"type": "string"}, "item_code": {"type": "string"},
-                       "submitted_at": {"type": "string", "format": "date-time"}, "next": {"type": "string"}},
+        "properties": {"case_no": {"type": "string", "description": "YYYYMMDD (Asia/Shanghai) + 6-digit sequence "
+                                   "of the day: unique, sorts by date."},
+                       "query_code": {"type": "string"}, "status": {"type": "string"},
+                       "item_code": {"type": "string"}, "submitted_at": {"type": "string", "format": "date-time"},
+                       "next": {"type": "string", "description": "What happens next."}},
+    },
+    "CaseStep": {
+        "type": "object", "description": "A moment of the case's timeline; staff also see who and every detail.",
+        "properties": {"kind": {"type": "string"}, "label": {"type": "string"},
+                       "at": {"type": "string", "format": "date-time"}},
     },
     "PublicCase": {
         "type": "object", "description": "What an applicant sees with the query code: no personal data.",
         "properties": {"case_no": {"type": "string"}, "item_code": {"type": "string"},
-                       "item_name": {"type": "string"}, "status": {"type": "string"},
-                       "current_step": {"type": ["string", "null"]}, "outcome": {"type": ["string", "null"]},
-                       "submitted_at": {"type": "string"}, "updated_at": {"type": "string"}},
+                       "item_name": {"type": "string"}, "department": {"type": "string"},
+                       "status": {"enum": STATUSES}, "current_step": TEXT, "outcome": TEXT,
+                       "result": {"type": ["object", "null"], "description": "approved: certificate_no; "
+                                  "refused: reason."},
+                       "awaiting": TEXT, "missing_materials": {"type": "array", "items": {"type": "string"}},
+                       "accepted_at": TEXT, "deadline": {"type": ["string", "null"], "description":
+                                                         "When the promised limit runs out (exclusive)."},
+                       "submitted_at": {"type": "string"}, "updated_at": {"type": "string"},
+                       "steps": {"type": "array", "items": {"$ref": "#/components/schemas/CaseStep"}}},
     },
     "Case": {
-        "type": "object", "description": "The staff view of a case.",
-        "properties": {"case_no": {"type": "string"}, "item_code": {"type": "string"},
-                       "item_name": {"type": "string"}, "department": {"type": "string"},
-                       "applicant": {"type": "object"}, "materials": {"type": "array", "items": {"type": "string"}},
-                       "form": {"type": "object"}, "status": {"type": "string"},
-                       "current_step": {"type": ["string", "null"]}, "outcome": {"type": ["string", "null"]},
-                       "submitted_at": {"type": "string"}, "updated_at": {"type": "string"}},
+        "type": "object", "description": "The staff view of a case: the public view plus the applicant, "
+                                         "materials, shared documents, form and the full timeline.",
+        "allOf": [{"$ref": "#/components/schemas/PublicCase"}],
+        "properties": {"applicant": {"type": "object"}, "materials": {"type": "array", "items": {"type": "string"}},
+                       "documents": {"type": "array", "items": {"type": "object"}}, "form": {"type": "object"}},
+    },
+    "CaseSummary": {
+        "type": "object",
+        "properties": {"case_no": {"type": "string"}, "item_code": {"type": "string"}, "item_name": {"type": "string"},
+                       "department": {"type": "string"}, "applicant_name": {"type": "string"},
+                       "applicant_id": {"type": "string"}, "status": {"enum": STATUSES},
+                       "submitted_at": {"type": "string"}, "deadline": TEXT},
+    },
+    "CasePage": {
+        "type": "object", "required": ["cases", "total", "page", "page_size"],
+        "properties": {"cases": {"type": "array", "items": {"$ref": "#/components/schemas/CaseSummary"}},
+                       "total": {"type": "integer"}, "page": {"type": "integer"}, "page_size": {"type": "integer"}},
     },
 }
 
+BAD_CASE_NO = problem("The case number is not 14 digits, or a query parameter is wrong.")
+DATE = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "maxLength": 10}
+
 PATHS = {
-    "/api/v1/cases": {"post": {
-        "summary": "Apply for an item (统一受理). A repeated `Idempotency-Key` returns the first case.",
-        "tags": ["cases"],
-        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                        "schema": {"type": "string", "minLength": 8, "maxLength": 128},
-                        "description": "Makes a retried submission return the same case."}],
-        "requestBody": request_body("Application", "The application."),
-        "responses": {"201": json_response("The case was registered.", "CaseReceipt"),
-                      "200": json_response("The same Idempotency-Key was used before: the first case.", "CaseReceipt"),
-                      "400": problem("Not JSON, or a bad header."), "404": problem("No such item."),
-                      "415": problem("Not JSON."), "422": INVALID, "503": UNAVAILABLE}}},
+    "/api/v1/cases": {
+        "post": {
+            "summary": "Apply for an item (统一受理). A repeated `Idempotency-Key` returns the first case.",
+            "tags": ["cases"],
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                            "schema": {"type": "string", "minLength": 8, "maxLength": 128},
+                            "description": "Makes a retried submission return the same case."}],
+            "requestBody": request_body("Application", "The application."),
+            "responses": {"201": json_response("The case was registered.", "CaseReceipt"),
+                          "200": json_response("The same Idempotency-Key was used before: the first case.",
+                                               "CaseReceipt"),
+                          "400": problem("Not JSON, or a bad header."), "404": problem("No such item."),
+                          "415": problem("Not JSON."), "422": INVALID, "503": UNAVAILABLE}},
+        "get": {
+            "summary": "Search cases (staff; department staff see their department's cases), newest first.",
+            "tags": ["cases"], "security": STAFF,
+            "parameters": [
+                {"name": "applicant_id", "in": "query", "required": False,
+                 "schema": {"type": "string", "minLength": 18, "maxLength": 18},
+                 "description": "Resident ID or unified social credit code."},
+                {"name": "item_code", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 32}},
+                {"name": "status", "in": "query", "required": False, "schema": {"enum": STATUSES}},
+                {"name": "submitted_from", "in": "query", "required": False, "schema": DATE,
+                 "description": "First day (Asia/Shanghai), YYYY-MM-DD."},
+                {"name": "submitted_to", "in": "query", "required": False, "schema": DATE,
+                 "description": "Last day (Asia/Shanghai), included."},
+                {"name": "page", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 10000}},
+                {"name": "page_size", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+            ],
+            "responses": {"200": json_response("A page of cases.", "CasePage"),
+                          "400": problem("A query parameter is unknown, repeated or malformed."),
+                          "401": UNAUTHORIZED, "403": FORBIDDEN, "422": INVALID, "503": UNAVAILABLE}},
+    },
     "/api/v1/cases/{case_no}": {"get": {
-        "summary": "A case, for staff of its department and of the hall.", "tags": ["cases"],
+        "summary": "A case with its full timeline, for staff of its department and of the hall.", "tags": ["cases"],
         "security": STAFF, "parameters": [CASE_NO],
-        "responses": {"200": json_response("The case.", "Case"), "401": UNAUTHORIZED, "403": FORBIDDEN,
-                      "404": problem("No such case, or not visible to the caller."), "503": UNAVAILABLE}}},
+        "responses": {"200": json_response("The case.", "Case"), "400": BAD_CASE_NO, "401": UNAUTHORIZED,
+                      "403": FORBIDDEN, "404": problem("No such case, or not visible to the caller."),
+                      "503": UNAVAILABLE}}},
+    "/api/v1/cases/{case_no}/collection": {"post": {
+        "summary": "Record that the applicant received the result (出件), in person or by post.", "tags": ["cases"],
+        "security": STAFF, "parameters": [CASE_NO], "requestBody": request_body("Collection", "How it was handed over."),
+        "responses": {"200": json_response("The case, collected.", "Case"), "400": BAD_CASE_NO,
+                      "401": UNAUTHORIZED, "403": FORBIDDEN, "404": problem("No such case, or not visible."),
+                      "409": problem("Not decided yet, or already collected."), "415": problem("Not JSON."),
+                      "422": INVALID, "503": UNAVAILABLE}}},
     "/api/v1/public/cases/{case_no}": {"get": {
-        "summary": "Follow a case with its number and query code (办件查询); no personal data.", "tags": ["cases"],
+        "summary": "Follow a case with its number and query code (办件查询): status, steps, what is awaited, "
+                   "the deadline; no personal data.", "tags": ["cases"],
         "parameters": [CASE_NO, {"name": "query_code", "in": "query", "required": True,
                                  "schema": {"type": "string", "minLength": 1, "maxLength": 16}}],
-        "responses": {"200": json_response("Status and current step.", "PublicCase"),
-                      "400": problem("The query code is missing."),
+        "responses": {"200": json_response("Status and steps.", "PublicCase"),
+                      "400": problem("The query code is missing, or the case number is not 14 digits."),
                       "404": problem("No case with this number and query code."), "503": UNAVAILABLE}}},
+    "/api/v1/public/cases/{case_no}/supplements": {"post": {
+        "summary": "The applicant supplies the materials asked for (补正), with the query code. When all are "
+                   "there the case returns to the intake window.", "tags": ["cases"],
+        "parameters": [CASE_NO], "requestBody": request_body("Supplements", "The materials supplied."),
+        "responses": {"200": json_response("The case as the applicant sees it.", "PublicCase"),
+                      "400": problem("Not JSON, or the case number is not 14 digits."),
+                      "404": problem("No case with this number and query code."),
+                      "409": problem("The case is not waiting for supplements."), "415": problem("Not JSON."),
+                      "422": INVALID, "503": UNAVAILABLE}}},
 }
+
+
+def _case_no(case_no):
+    if not CASE_NO_FORMAT.match(case_no):
+        raise Problem(400, "Bad request", "a case number is 14 digits: YYYYMMDD and a 6-digit sequence")
+    return case_no
 
 
 @bp.post("/cases")
@@ -107,10 +212,27 @@ def submit_case():
     return response
 
 
+@bp.get("/cases")
+@requires_role(*STAFF_ROLES)
+def search_cases():
+    params = query_params("/api/v1/cases")
+    page, page_size = params.pop("page", 1), params.pop("page_size", 20)
+    return jsonify(rpc().call("intake", "search_cases", g.principal, params, page=page, page_size=page_size))
+
+
 @bp.get("/cases/<case_no>")
 @requires_role(*STAFF_ROLES)
 def get_case(case_no):
-    return jsonify(rpc().call("intake", "get_case", case_no, g.principal))
+    return jsonify(rpc().call("intake", "get_case", _case_no(case_no), g.principal))
+
+
+@bp.post("/cases/<case_no>/collection")
+@requires_role("clerk")
+def record_collection(case_no):
+    _case_no(case_no)
+    body = json_body("Collection")
+    return jsonify(rpc().call("intake", "record_collection", case_no, body["how"], g.principal,
+                              note=body.get("note")))
 
 
 @bp.get("/public/cases/<case_no>")
@@ -118,4 +240,11 @@ def get_public_case(case_no):
     query_code = request.args.get("query_code")
     if not query_code:
         raise Problem(400, "Bad request", "query_code is required: it is printed on the receipt")
-    return jsonify(rpc().call("intake", "get_public_case", case_no, query_code))
+    return jsonify(rpc().call("intake", "get_public_case", _case_no(case_no), query_code))
+
+
+@bp.post("/public/cases/<case_no>/supplements")
+def supply_materials(case_no):
+    _case_no(case_no)
+    body = json_body("Supplements")
+    return jsonify(rpc().call("intake", "supply_materials", case_no, body["query_code"], body["materials"]))

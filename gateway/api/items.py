@@ -1,16 +1,22 @@
-"""The public catalog (权力清单). No login needed."""
+"""The public catalog (权力清单) and the departments that publish it. No login needed."""
 from flask import Blueprint, jsonify
 
 from gateway.api import rpc
+from gateway.query import query_params
 from gateway.spec import UNAVAILABLE, json_response, path_param, problem
 
-bp = Blueprint("items", __name__, url_prefix="/api/v1/items")
+bp = Blueprint("items", __name__, url_prefix="/api/v1")
 
 SCHEMAS = {
     "Material": {
         "type": "object",
         "properties": {"code": {"type": "string"}, "name": {"type": "string"},
                        "form": {"enum": ["paper", "electronic"]}, "required": {"type": "boolean"}},
+    },
+    "Fee": {
+        "type": "object", "description": "A charge of the item, in integer fen, paid at the bank window.",
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                       "amount_fen": {"type": "integer", "minimum": 1}, "basis": {"type": "string"}},
     },
     "Item": {
         "type": "object", "description": "A published service item (事项).",
@@ -21,28 +27,66 @@ SCHEMAS = {
             "visits": {"type": "integer"}, "process_key": {"type": "string"}, "legal_basis": {"type": "string"},
             "active": {"type": "boolean"},
             "materials": {"type": "array", "items": {"$ref": "#/components/schemas/Material"}},
+            "conditions": {"type": "array", "items": {"type": "string"}},
+            "fees": {"type": "array", "items": {"$ref": "#/components/schemas/Fee"},
+                     "description": "Empty for a free item."},
         },
+    },
+    "ItemPage": {
+        "type": "object", "required": ["items", "total", "page", "page_size"],
+        "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
+                       "total": {"type": "integer"}, "page": {"type": "integer"}, "page_size": {"type": "integer"}},
+    },
+    "Department": {
+        "type": "object",
+        "properties": {"code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"},
+                       "item_count": {"type": "integer"}},
     },
 }
 
+PAGE = {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}
+PAGE_SIZE = {"name": "page_size", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 100}, "description": "Default 20."}
+BAD_QUERY = problem("A query parameter is unknown, repeated or out of range; `errors` names it.")
+
 PATHS = {
     "/api/v1/items": {"get": {
-        "summary": "The public catalog (权力清单): every published item.", "tags": ["catalog"],
-        "responses": {"200": json_response("Items.", schema={"type": "object", "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}}}),
-            "503": UNAVAILABLE}}},
+        "summary": "The public catalog (权力清单): search by words of the Chinese or English name, filter, page.",
+        "tags": ["catalog"],
+        "parameters": [
+            {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 100},
+             "description": "Words that must all occur in the item's code or names, e.g. 食品 or food licence."},
+            {"name": "department", "in": "query", "required": False,
+             "schema": {"type": "string", "maxLength": 48}},
+            {"name": "kind", "in": "query", "required": False, "schema": {"enum": ["immediate", "promised", "joint"]}},
+            PAGE, PAGE_SIZE,
+        ],
+        "responses": {"200": json_response("A page of items.", "ItemPage"), "400": BAD_QUERY, "503": UNAVAILABLE}}},
     "/api/v1/items/{item_code}": {"get": {
         "summary": "One item of the catalog.", "tags": ["catalog"],
         "parameters": [path_param("item_code", "Item code, e.g. MR-001.", max_length=32)],
         "responses": {"200": json_response("The item.", "Item"), "404": problem("No such item."), "503": UNAVAILABLE}}},
+    "/api/v1/departments": {"get": {
+        "summary": "The departments of the hall that publish items, with their item counts.", "tags": ["catalog"],
+        "responses": {"200": json_response("Departments.", schema={"type": "object", "properties": {
+            "departments": {"type": "array", "items": {"$ref": "#/components/schemas/Department"}}}}),
+            "503": UNAVAILABLE}}},
 }
 
 
-@bp.get("")
+@bp.get("/items")
 def list_items():
-    return jsonify(items=rpc().call("intake", "list_items"))
+    params = query_params("/api/v1/items")
+    return jsonify(rpc().call("intake", "list_items", query=params.get("q"), department=params.get("department"),
+                              kind=params.get("kind"), page=params.get("page", 1),
+                              page_size=params.get("page_size", 20)))
 
 
-@bp.get("/<item_code>")
+@bp.get("/items/<item_code>")
 def get_item(item_code):
     return jsonify(rpc().call("intake", "get_item", item_code))
+
+
+@bp.get("/departments")
+def list_departments():
+    return jsonify(departments=rpc().call("intake", "list_departments"))

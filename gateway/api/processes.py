@@ -1,24 +1,82 @@
-"""BPMN processes, for process designers."""
-from flask import Blueprint, jsonify
+"""BPMN processes: deployment for process designers, and each case's process instance for
+staff (status, incident, audit trail) with the admin's retry after an incident."""
+from flask import Blueprint, Response, g, jsonify
 
 from gateway.api import rpc
 from gateway.auth import requires_role
-from gateway.spec import FORBIDDEN, STAFF, UNAUTHORIZED, UNAVAILABLE, json_response, problem, request_body
+from gateway.spec import (
+    CASE_NO,
+    FORBIDDEN,
+    STAFF,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    json_response,
+    path_param,
+    problem,
+    request_body,
+)
 from gateway.validation import json_body
 
-bp = Blueprint("processes", __name__, url_prefix="/api/v1/processes")
+# Who may look at a case's process: staff of the hall, of its department and of supervision.
+PROCESS_VIEWERS = ("clerk", "reviewer", "chief", "cashier", "supervisor", "admin", "designer")
+
+bp = Blueprint("processes", __name__, url_prefix="/api/v1")
+
+PROCESS_KEY = path_param("key", "Process key: the BPMN process id (e.g. `immediate_item`).", r"^[A-Za-z_][\w.-]*$", 128)
+VERSION = {"name": "version", "in": "path", "required": True, "description": "Version number, from 1.",
+           "schema": {"type": "integer", "minimum": 1}}
 
 SCHEMAS = {
     "ProcessUpload": {
         "type": "object", "additionalProperties": False, "required": ["xml"],
         "properties": {"xml": {"type": "string", "minLength": 1, "maxLength": 2_000_000},
-                       "filename": {"type": "string", "maxLength": 128, "pattern": r"^[\w.-]+\.bpmn$"}},
+                       "filename": {"type": "string", "maxLength": 128, "pattern": r"^[\w.-]+\.bpmn$"},
+                       "dmn": {"type": "array", "maxItems": 10, "description": "DMN decision tables the "
+                               "diagram's business-rule tasks use (XML).",
+                               "items": {"type": "string", "minLength": 1, "maxLength": 1_000_000}},
+                       "forms": {"type": "object", "maxProperties": 50, "description":
+                                 "spiff-arena form JSON schemas by file name (what a user task's property "
+                                 "`formJsonSchemaFilename` names). Flat objects: string, integer, boolean, "
+                                 "`enum` or `oneOf` of `{const, title}`; `title` is the label, `required` "
+                                 "the required fields.",
+                                 "propertyNames": {"pattern": r"^[\w.-]+\.json$", "maxLength": 128},
+                                 "additionalProperties": {"type": "object"}}},
     },
     "Process": {
         "type": "object",
         "properties": {"key": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": ["string", "null"]},
                        "filename": {"type": ["string", "null"]}, "content_hash": {"type": "string"},
                        "deployed_at": {"type": "string"}, "created": {"type": "boolean"}},
+    },
+    "AuditEntry": {
+        "type": "object", "description": "One thing that happened to a process instance.",
+        "properties": {"at": {"type": "string", "format": "date-time"},
+                       "kind": {"enum": ["started", "task_completed", "message_received", "message_delivered",
+                                         "incident", "retried", "timer_fired"]},
+                       "element_id": {"type": ["string", "null"]}, "actor": {"type": ["string", "null"]},
+                       "data": {"type": "object"}, "rev": {"type": ["integer", "null"]}},
+    },
+    "CaseProcess": {
+        "type": "object", "description": "A case's process instance.",
+        "properties": {
+            "case_no": {"type": "string"}, "process_key": {"type": "string"}, "process_version": {"type": "integer"},
+            "status": {"enum": ["in_progress", "incident", "completed"]}, "rev": {"type": "integer"},
+            "incident": {"type": ["object", "null"], "description": "Where and why the process stopped.",
+                         "properties": {"element_id": {"type": "string"}, "message": {"type": "string"},
+                                        "at": {"type": "string"}}},
+            "waiting_messages": {"type": "array", "items": {"type": "string"}},
+            "stored_messages": {"type": "array", "items": {"type": "string"},
+                                "description": "Messages received before the process waits for them."},
+            "open_tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
+            "started_at": {"type": "string"}, "updated_at": {"type": "string"},
+            "audit": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}},
+        },
+    },
+    "ProcessRetry": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"data": {"type": "object", "maxProperties": 50,
+                                "description": "Process variables fixed by the admin before the failed step "
+                                               "runs again."}},
     },
 }
 
@@ -38,20 +96,75 @@ PATHS = {
                                "422": problem("The diagram is invalid; `errors` names the element."),
                                "503": UNAVAILABLE}},
     },
+    "/api/v1/processes/{key}": {"get": {
+        "summary": "Every deployed version of a process, oldest first.", "tags": ["processes"], "security": STAFF,
+        "parameters": [PROCESS_KEY],
+        "responses": {"200": json_response("Versions.", schema={"type": "object", "properties": {
+            "key": {"type": "string"},
+            "versions": {"type": "array", "items": {"$ref": "#/components/schemas/Process"}}}}),
+            "401": UNAUTHORIZED, "403": FORBIDDEN, "404": problem("No such process."), "503": UNAVAILABLE}}},
+    "/api/v1/processes/{key}/versions/{version}/xml": {"get": {
+        "summary": "The BPMN XML of one version, as deployed.", "tags": ["processes"], "security": STAFF,
+        "parameters": [PROCESS_KEY, VERSION],
+        "responses": {"200": {"description": "BPMN 2.0 XML.",
+                              "content": {"application/xml": {"schema": {"type": "string"}}}},
+                      "401": UNAUTHORIZED, "403": FORBIDDEN, "404": problem("No such process or version."),
+                      "503": UNAVAILABLE}}},
+    "/api/v1/cases/{case_no}/process": {"get": {
+        "summary": "A case's process instance: version, status, incident, open tasks and audit trail.",
+        "tags": ["processes"], "security": STAFF, "parameters": [CASE_NO],
+        "responses": {"200": json_response("The process instance.", "CaseProcess"), "401": UNAUTHORIZED,
+                      "403": FORBIDDEN, "404": problem("No process for this case visible to the caller."),
+                      "503": UNAVAILABLE}}},
+    "/api/v1/cases/{case_no}/process/retry": {"post": {
+        "summary": "Run the failed step of a process in an incident again, after fixing its data (admin).",
+        "tags": ["processes"], "security": STAFF, "parameters": [CASE_NO],
+        "requestBody": request_body("ProcessRetry", "Fixed process variables, if any."),
+        "responses": {"200": json_response("The process instance after the retry.", "CaseProcess"),
+                      "400": problem("Not JSON."), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                      "404": problem("No process for this case."), "409": problem("The process has no incident."),
+                      "415": problem("Not JSON."), "422": problem("The body does not match the schema."),
+                      "503": UNAVAILABLE}}},
 }
 
 
-@bp.get("")
+@bp.get("/processes")
 @requires_role("designer", "admin")
 def list_processes():
     return jsonify(processes=rpc().call("approval", "list_processes"))
 
 
-@bp.post("")
+@bp.post("/processes")
 @requires_role("designer")
 def deploy_process():
     body = json_body("ProcessUpload")
-    result = rpc().call("approval", "deploy_process", body["xml"], body.get("filename", "diagram.bpmn"))
+    extra = {name: body[name] for name in ("dmn", "forms") if body.get(name)}
+    result = rpc().call("approval", "deploy_process", body["xml"], body.get("filename", "diagram.bpmn"), **extra)
     response = jsonify(result)
     response.status_code = 201 if result["created"] else 200
     return response
+
+
+@bp.get("/processes/<key>")
+@requires_role("designer", "admin")
+def list_process_versions(key):
+    return jsonify(key=key, versions=rpc().call("approval", "list_process_versions", key))
+
+
+@bp.get("/processes/<key>/versions/<int:version>/xml")
+@requires_role("designer", "admin")
+def get_process_xml(key, version):
+    return Response(rpc().call("approval", "get_process_xml", key, version), mimetype="application/xml")
+
+
+@bp.get("/cases/<case_no>/process")
+@requires_role(*PROCESS_VIEWERS)
+def get_case_process(case_no):
+    return jsonify(rpc().call("approval", "get_case_process", case_no, g.principal))
+
+
+@bp.post("/cases/<case_no>/process/retry")
+@requires_role("admin")
+def retry_case_process(case_no):
+    body = json_body("ProcessRetry")
+    return jsonify(rpc().call("approval", "retry_case_process", case_no, body.get("data") or {}, g.principal))

@@ -1,56 +1,131 @@
-"""Work lists: the caller's open tasks, and completing them."""
-from flask import Blueprint, g, jsonify
+"""Work lists: the caller's open tasks (filtered, paginated, due soonest first), one task with
+its form and case summary, and completing a task — idempotently with a request id."""
+from flask import Blueprint, g, jsonify, request
 
 from gateway.api import rpc
 from gateway.auth import requires_role
-from gateway.spec import INVALID, STAFF, UNAUTHORIZED, UNAVAILABLE, json_response, path_param, problem, request_body
+from gateway.problems import Problem
+from gateway.query import query_params
+from gateway.spec import (
+    INVALID,
+    STAFF,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    json_response,
+    path_param,
+    problem,
+    request_body,
+)
 from gateway.validation import json_body
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks")
 
 TASK_ID = path_param("task_id", "Task id from the work list.", r"^[0-9a-f-]{36}$", 36)
+REQUEST_ID = {"type": "string", "minLength": 8, "maxLength": 128, "pattern": r"^[\x21-\x7e]+$"}
+DEFAULT_LIMIT = 50
 
 SCHEMAS = {
     "Task": {
         "type": "object",
-        "properties": {"id": {"type": "string"}, "case_no": {"type": "string"}, "element_id": {"type": "string"},
+        "properties": {"id": {"type": "string"}, "case_no": {"type": "string"},
+                       "process_key": {"type": ["string", "null"]}, "element_id": {"type": "string"},
                        "name": {"type": "string"}, "role": {"type": "string"}, "department": {"type": "string"},
-                       "form": {"type": "array", "items": {"type": "object"}},
-                       "created_at": {"type": "string"}},
+                       "assignee": {"type": ["string", "null"],
+                                    "description": "Set when the diagram names one user (`camunda:assignee`)."},
+                       "form": {"type": "array", "items": {"$ref": "#/components/schemas/FormField"}},
+                       "created_at": {"type": "string"},
+                       "due_at": {"type": ["string", "null"], "description": "When the task is due (its time limit)."}},
+    },
+    "FormField": {
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "label": {"type": "string"},
+                       "type": {"enum": ["string", "long", "boolean", "enum", "date"]},
+                       "required": {"type": "boolean"},
+                       "options": {"type": "array", "items": {"type": "object", "properties": {
+                           "id": {"type": "string"}, "name": {"type": "string"}}}}},
+    },
+    "TaskDetail": {
+        "allOf": [{"$ref": "#/components/schemas/Task"}, {"type": "object", "properties": {
+            "case": {"type": "object", "description": "The case summary from the process data.",
+                     "properties": {"case_no": {"type": "string"}, "item_code": {"type": ["string", "null"]},
+                                    "item_name": {"type": ["string", "null"]}, "kind": {"type": ["string", "null"]},
+                                    "department": {"type": ["string", "null"]},
+                                    "submitted_at": {"type": ["string", "null"]},
+                                    "promised_limit_days": {"type": ["integer", "null"]},
+                                    "legal_limit_days": {"type": ["integer", "null"]},
+                                    "process_key": {"type": "string"}, "process_version": {"type": "integer"},
+                                    "status": {"type": "string"}}},
+            "process_data": {"type": "object", "description": "Everything the process knows so far (earlier "
+                                                              "steps' form values, computed fees, deadlines)."}}}],
+    },
+    "WorkList": {
+        "type": "object",
+        "properties": {"tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
+                       "total": {"type": "integer", "description": "Tasks matching the filters, on all pages."},
+                       "limit": {"type": "integer"}, "offset": {"type": "integer"}},
     },
     "TaskCompletion": {
         "type": "object", "additionalProperties": False, "required": ["data"],
         "properties": {"data": {"type": "object", "maxProperties": 50,
-                                "description": "Values for the task's form fields."}},
+                                "description": "Values for the task's form fields."},
+                       "request_id": dict(REQUEST_ID, description="Makes the completion idempotent, like the "
+                                                                  "`Idempotency-Key` header (give one or the other).")},
     },
 }
 
+
+def _query(name, schema, description):
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
 PATHS = {
     "/api/v1/tasks": {"get": {
-        "summary": "The caller's work list: open tasks of the caller's roles and department.", "tags": ["tasks"],
-        "security": STAFF,
-        "responses": {"200": json_response("Open tasks, oldest first.", schema={"type": "object", "properties": {
-            "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}}}),
-            "401": UNAUTHORIZED, "503": UNAVAILABLE}}},
+        "summary": "The caller's work list: open tasks of the caller's roles and department.",
+        "description": "Ordered by due time (tasks with a time limit first, soonest first; then the oldest). "
+                       "Paginated with `limit` and `offset`; `total` counts every matching task.",
+        "tags": ["tasks"], "security": STAFF,
+        "parameters": [
+            _query("process_key", {"type": "string", "maxLength": 128}, "Only tasks of this process."),
+            _query("case_no", {"type": "string", "pattern": r"^\d{14}$"}, "Only tasks of this case."),
+            _query("element_id", {"type": "string", "maxLength": 128}, "Only this step (BPMN element id)."),
+            _query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": DEFAULT_LIMIT},
+                   "Page size."),
+            _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Tasks to skip."),
+        ],
+        "responses": {"200": json_response("One page of open tasks.", "WorkList"),
+                      "400": problem("A bad query parameter."), "401": UNAUTHORIZED, "503": UNAVAILABLE}}},
     "/api/v1/tasks/{task_id}": {"get": {
-        "summary": "One task of the caller's work list, with its form.", "tags": ["tasks"],
+        "summary": "One task of the caller's work list, with its form and the case summary.", "tags": ["tasks"],
         "security": STAFF, "parameters": [TASK_ID],
-        "responses": {"200": json_response("The task.", "Task"), "401": UNAUTHORIZED,
-                      "404": problem("Not in the caller's work list."), "503": UNAVAILABLE}}},
+        "responses": {"200": json_response("The task.", "TaskDetail"), "401": UNAUTHORIZED,
+                      "404": problem("Not in the caller's work list (also another department's task)."),
+                      "503": UNAVAILABLE}}},
     "/api/v1/tasks/{task_id}/complete": {"post": {
-        "summary": "Complete a task with values for its form; the process moves on.", "tags": ["tasks"],
-        "security": STAFF, "parameters": [TASK_ID], "requestBody": request_body("TaskCompletion", "Form values."),
-        "responses": {"200": json_response("Completed.", schema={"type": "object"}), "400": problem("Not JSON."),
+        "summary": "Complete a task with values for its form; the process moves on.",
+        "description": "With a request id (header `Idempotency-Key` or body `request_id`, 8–128 printable "
+                       "characters, scoped to the caller) a repeated request returns the first answer and "
+                       "runs nothing twice; a failed attempt does not use the id up.",
+        "tags": ["tasks"], "security": STAFF,
+        "parameters": [TASK_ID, {"name": "Idempotency-Key", "in": "header", "required": False, "schema": REQUEST_ID,
+                                 "description": "Makes a retried completion return the first answer."}],
+        "requestBody": request_body("TaskCompletion", "Form values."),
+        "responses": {"200": json_response("Completed (or the first answer to the same request id).",
+                                           schema={"type": "object"}),
+                      "400": problem("Not JSON, or two different request ids."),
                       "401": UNAUTHORIZED, "404": problem("Not in the caller's work list."),
-                      "409": problem("The task was already completed."), "415": problem("Not JSON."),
-                      "422": INVALID, "503": UNAVAILABLE}}},
+                      "409": problem("The task was already completed, or the request id was used for another "
+                                     "task."),
+                      "415": problem("Not JSON."), "422": INVALID, "503": UNAVAILABLE}}},
 }
 
 
 @bp.get("")
 @requires_role()
 def list_tasks():
-    return jsonify(tasks=rpc().call("approval", "list_tasks", g.principal))
+    params = query_params("/api/v1/tasks")
+    filters = {key: params[key] for key in ("process_key", "case_no", "element_id") if key in params}
+    return jsonify(rpc().call("approval", "work_list", g.principal, filters,
+                              params.get("limit", DEFAULT_LIMIT), params.get("offset", 0)))
 
 
 @bp.get("/<task_id>")
@@ -63,4 +138,11 @@ def get_task(task_id):
 @requires_role()
 def complete_task(task_id):
     body = json_body("TaskCompletion")
-    return jsonify(rpc().call("approval", "complete_task", task_id, body["data"], g.principal))
+    header = request.headers.get("Idempotency-Key")
+    if header is not None and not (8 <= len(header) <= 128 and header.isascii() and header.isprintable()):
+        raise Problem(400, "Bad request", "Idempotency-Key must be 8 to 128 printable characters")
+    if header is not None and body.get("request_id") not in (None, header):
+        raise Problem(400, "Bad request", "Idempotency-Key and request_id differ: send one request id")
+    request_id = header or body.get("request_id")
+    return jsonify(rpc().call("approval", "complete_task", task_id, body["data"], g.principal,
+                              **({"request_id": request_id} if request_id else {})))

@@ -10,24 +10,50 @@ definition is deployed once and cached as a `ParsedDiagram`; embedding it in eve
 multiply the stored size and put dotted keys (task spec names) into the document.
 """
 
+import ast
 import json
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from lxml import etree
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
+from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as AnyUserTask
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
-from SpiffWorkflow.camunda.specs.user_task import EnumFormField, UserTask
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.camunda.specs.event_definitions import (
+    MessageEventDefinition as CamundaMessageEventDefinition,
+)
+from SpiffWorkflow.camunda.specs.user_task import (
+    EnumFormField,
+    Form,
+    FormField,
+    FormFieldValidation,
+)
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import SPIFFWORKFLOW_NSMAP
+from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTaskParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from services.approval import hall_flow
+from services.approval.sandbox import SandboxScriptEngine
+from services.common.time import utcnow
+from services.common.workdays import WorkdayCalendar
+
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
+# spiff-arena's diagrams parse into SpiffWorkflow's `spiff` task specs, stored by their own rules.
+_SPIFF_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 _ENCODER = create_encoder(_SERIALIZER.registry)  # the serializer's own rules for datetimes, sets…
 _VALIDATOR = BpmnValidator()  # loads the BPMN 2.0 XSD; built once, reused for every diagram
 # Diagrams are uploaded over HTTP: never expand entities or fetch anything while parsing.
@@ -36,22 +62,38 @@ _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 _DEFINITION_KEYS = ("spec", "subprocess_specs")
 
 
+def _calendar_functions(calendar):
+    """What expressions may call to count working days from now (the platform clock):
+    `workdays_deadline(n)` is the instant a limit of n working days runs out (ISO, usable as
+    a timer's timeDate or a task's dueDate), `add_workdays(n)` that last day (ISO date)."""
+    return {"workdays_deadline": lambda n: calendar.deadline_instant(utcnow(), int(n)).isoformat(),
+            "add_workdays": lambda n: calendar.add_workdays(utcnow(), int(n)).isoformat()}
+
+
+# Every expression from a diagram runs in the sandbox; there is no unsandboxed path.
+SANDBOX = SandboxScriptEngine(_calendar_functions(WorkdayCalendar()))
+
+
+class _PlatformDatetime(datetime):
+    """`datetime` whose `now()` is the platform clock. SpiffWorkflow's timer events read
+    `datetime.now(timezone.utc)` both when they compute a due time and when they decide whether
+    it has passed; with this in their module, a timer follows the clock an admin moved."""
+
+    @classmethod
+    def now(cls, tz=None):
+        moment = utcnow()
+        return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
+
+
+spiff_timer.datetime = _PlatformDatetime
+
+
 class InvalidDiagram(ValueError):
     """The diagram cannot be deployed; `element_id` (None when the whole file is at fault)
     points the process designer at the offending element."""
 
     def __init__(self, element_id, message):
         super().__init__(f"{element_id}: {message}" if element_id else message)
-        self.element_id = element_id
-        self.message = message
-
-
-class ProcessFailed(RuntimeError):
-    """The engine could not continue (an expression failed, no gateway path matched).
-    The in-memory workflow is then half-advanced and must be thrown away, not saved."""
-
-    def __init__(self, element_id, message):
-        super().__init__(f"{element_id}: {message}")
         self.element_id = element_id
         self.message = message
 
@@ -83,30 +125,140 @@ class _UserTaskParser(UserTaskParser):
         extensions = super().parse_extensions(node)
         groups = self.attribute("candidateGroups", "camunda") or ""
         extensions["candidateGroups"] = [group.strip() for group in groups.split(",") if group.strip()]
-        for name in ("assignee", "dueDate"):
-            value = self.attribute(name, "camunda")
-            if value is not None:
-                extensions[name] = value
+        assignee, due_date = self.attribute("assignee", "camunda"), self.attribute("dueDate", "camunda")
+        if assignee:
+            extensions["assignee"] = assignee.strip()
+        if due_date:
+            extensions["dueDate"] = _camunda_expression(due_date.strip())
         return extensions
 
 
+_JUEL_VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_]\w*)\s*\}$")
+
+
+def _camunda_expression(text):
+    """Camunda Modeler writes `${variable}` (JUEL) or a literal; expressions here are Python.
+    `${name}` becomes `name`, an ISO date becomes a string literal, anything else stays."""
+    variable = _JUEL_VARIABLE.match(text)
+    if variable:
+        return variable.group(1)
+    return repr(text) if _ISO_TIMER.match(text) else text
+
+
+class _ProcessParser(ProcessParser):
+    """Looks elements up among BPMN elements first. SpiffWorkflow indexes every node with an
+    `id`, so a form's enum option `accept` (`camunda:value id="accept"`) would otherwise hide
+    the user task `accept` that the hall's convention names the same."""
+
+    def _index_process_nodes(self):
+        super()._index_process_nodes()
+        for node in self.xpath(".//bpmn:*[@id]"):
+            self.nodes_by_id[node.get("id")] = node
+
+
 class _HallParser(CamundaParser):
+    PROCESS_PARSER_CLASS = _ProcessParser
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
-        full_tag("userTask"): (_UserTaskParser, UserTask),
+        full_tag("userTask"): (_UserTaskParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
     }
 
 
-def parse_diagram(xml: bytes, filename="diagram.bpmn") -> ParsedDiagram:
+class _SpiffUserTaskParser(SpiffUserTaskParser):
+    """spiff-arena's user tasks: the role is the lane (spiff-arena assigns work by lane); the
+    form is the JSON schema file named by the property `formJsonSchemaFilename`, uploaded with
+    the diagram, turned into the same form fields a Camunda task has."""
+
+    def create_task(self):
+        task_spec = super().create_task()
+        filename = self.parse_extensions().get("properties", {}).get("formJsonSchemaFilename")
+        forms = self.process_parser.parser.forms
+        try:
+            if filename and filename not in forms:
+                raise ValueError(f"the form {filename!r} was not uploaded with the diagram")
+            task_spec.form = _json_schema_form(forms[filename]) if filename else Form()
+        except (TypeError, ValueError) as error:
+            raise ValidationException(str(error), node=self.node, file_name=self.filename) from None
+        return task_spec
+
+    def parse_extensions(self, node=None):
+        return {**super().parse_extensions(node), "candidateGroups": []}
+
+
+class _SpiffHallParser(SpiffBpmnParser):
+    PROCESS_PARSER_CLASS = _ProcessParser
+    OVERRIDE_PARSER_CLASSES = {
+        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("userTask"): (_SpiffUserTaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
+    }
+
+    def __init__(self, forms, **kwargs):
+        super().__init__(**kwargs)
+        self.forms = forms
+
+
+# JSON schema types spiff-arena's form builder writes, and the form field types they become.
+_SCHEMA_TYPES = {"string": "string", "integer": "long", "boolean": "boolean"}
+
+
+def _json_schema_form(schema):
+    """A form from a spiff-arena JSON schema (flat object): `title` is the label, `required`
+    lists required fields, `enum` or `oneOf` of `{const, title}` gives the options. Nested
+    objects, arrays and numbers with fractions are refused (ValueError, TypeError)."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
+        raise TypeError("the form's JSON schema must be an object with `properties`")
+    required = set(schema.get("required", ()))
+    form = Form()
+    for field_id, field_schema in schema["properties"].items():
+        options = _schema_options(field_schema)
+        if options is not None:
+            field = EnumFormField()
+            for option_id, name in options:
+                field.add_option(option_id, name)
+        elif field_schema.get("type") in _SCHEMA_TYPES:
+            field = FormField(_SCHEMA_TYPES[field_schema["type"]])
+        else:
+            raise ValueError(f"form field {field_id!r}: type {field_schema.get('type')!r} is not supported "
+                             "(string, integer, boolean or a choice)")
+        field.id, field.label = field_id, field_schema.get("title", field_id)
+        if field_id in required:
+            field.validation.append(FormFieldValidation("required", None))
+        form.add_field(field)
+    return form
+
+
+def _schema_options(field_schema):
+    if "enum" in field_schema:
+        return [(str(value), str(value)) for value in field_schema["enum"]]
+    if "oneOf" in field_schema:
+        return [(str(choice["const"]), str(choice.get("title", choice["const"]))) for choice in field_schema["oneOf"]]
+    return None
+
+
+# An ISO 8601 duration, date-time or repetition written bare, as Camunda Modeler saves it
+# (`PT5S`); SpiffWorkflow evaluates timer text as an expression, so it is quoted for it.
+_ISO_TIMER = re.compile(r"^(R\d*/)?(P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+                        r"|\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)(/\S+)?$")
+_TIMER_TAGS = tuple(full_tag(name) for name in ("timeDuration", "timeDate", "timeCycle"))
+
+
+def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: dict | None = None) -> ParsedDiagram:
     """Parse and check a diagram once, at deployment, so that a case never starts on a
-    process that cannot run or whose tasks nobody would see in a work list."""
+    process that cannot run or whose tasks nobody would see in a work list. `dmn` holds the
+    XML of the decision tables its business-rule tasks use; `forms` the JSON schemas
+    (by file name) a spiff-arena diagram's user tasks name.
+
+    The flavour follows the file: a diagram that declares spiff-arena's `spiffworkflow`
+    namespace is read with SpiffWorkflow's spiff parser, every other one as Camunda's."""
+    root = _xml(xml, filename)
+    _prepare_timers(root)
+    spiff = is_spiff_diagram(root)
+    parser = _SpiffHallParser(forms or {}, validator=_VALIDATOR) if spiff else _HallParser(validator=_VALIDATOR)
     try:
-        root = etree.fromstring(xml, _XML_PARSER)
-    except etree.XMLSyntaxError as error:
-        raise InvalidDiagram(None, f"not well-formed XML: {error}") from error
-    parser = _HallParser(validator=_VALIDATOR)
-    try:
+        for number, table in enumerate(dmn, 1):
+            parser.add_dmn_xml(_xml(table, f"decision table {number}"), f"decision_{number}.dmn")
         parser.add_bpmn_xml(root, filename)
+        _check_call_activities(root, parser)
         process_id = _top_level_process(parser)
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
@@ -115,7 +267,45 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn") -> ParsedDiagram:
         raise InvalidDiagram(error.id or None, f"{error}{where}") from error
     for process_spec in (spec, *subprocess_specs.values()):
         _check_roles(process_spec)
+        process_spec.hall_serializer = _SPIFF_SERIALIZER if spiff else _SERIALIZER
+    try:
+        hall_flow.check_convention(spec)
+    except hall_flow.ConventionBroken as broken:
+        raise InvalidDiagram(broken.element_id, broken.message) from None
     return ParsedDiagram(process_id, spec.description, spec, subprocess_specs)
+
+
+def is_spiff_diagram(root):
+    return SPIFFWORKFLOW_NSMAP["spiffworkflow"] in root.nsmap.values()
+
+
+def _xml(text, what):
+    try:
+        return etree.fromstring(text.encode("utf-8") if isinstance(text, str) else text, _XML_PARSER)
+    except etree.XMLSyntaxError as error:
+        raise InvalidDiagram(None, f"{what} is not well-formed XML: {error}") from error
+
+
+def _prepare_timers(root):
+    """Quote bare ISO timer literals and check that every timer expression parses."""
+    for node in root.iter(*_TIMER_TAGS):
+        event = node.getparent().getparent()
+        text = (node.text or "").strip()
+        if _ISO_TIMER.match(text):
+            node.text = repr(text)
+        try:
+            ast.parse((node.text or "").strip(), mode="eval")
+        except SyntaxError as error:
+            raise InvalidDiagram(event.get("id"), f"the timer expression {text!r} does not parse: {error.msg}") \
+                from None
+
+
+def _check_call_activities(root, parser):
+    known = set(parser.process_parsers)
+    for node in root.iter(full_tag("callActivity")):
+        called = node.get("calledElement")
+        if called not in known:
+            raise InvalidDiagram(node.get("id"), f"calls the process {called!r}, which is not in this diagram")
 
 
 def _top_level_process(parser):
@@ -130,7 +320,7 @@ def _top_level_process(parser):
 
 
 def _check_roles(process_spec):
-    user_tasks = (spec for spec in process_spec.task_specs.values() if isinstance(spec, UserTask))
+    user_tasks = (spec for spec in process_spec.task_specs.values() if isinstance(spec, AnyUserTask))
     for task_spec in user_tasks:
         if not (task_spec.lane or task_spec.extensions["candidateGroups"]):
             message = "user task has no role: put it in a lane or set camunda:candidateGroups"
@@ -140,17 +330,141 @@ def _check_roles(process_spec):
 def start(diagram: ParsedDiagram, data: dict, script_engine=None) -> BpmnWorkflow:
     """Start a case with `data` and run it to its first wait state (usually a user task).
 
-    `script_engine` runs conditions and scripts; None means SpiffWorkflow's plain
-    PythonScriptEngine (eval/exec, no sandbox)."""
-    workflow = BpmnWorkflow(diagram.spec, diagram.subprocess_specs, script_engine=script_engine)
+    `script_engine` runs conditions and scripts; None means the sandbox."""
+    workflow = BpmnWorkflow(diagram.spec, diagram.subprocess_specs, script_engine=script_engine or SANDBOX)
     workflow.task_tree.set_data(**data)
-    workflow.do_engine_steps()
+    _run_engine(workflow)
     return workflow
+
+
+def _run_engine(workflow):
+    """Run to the next wait state. A failure (an expression, a missing variable at a gateway,
+    a refused script) leaves its task in ERROR with the message in the task's internal data:
+    the instance is then in an incident (see `incident`) until `retry`."""
+    try:
+        workflow.do_engine_steps()
+    except Exception as error:
+        task = getattr(error, "task", None)
+        failed = workflow.get_tasks(state=TaskState.ERROR)
+        if task is None and failed:
+            task = failed[0]
+        if task is None:
+            raise
+        previous = TaskState.READY if task.state == TaskState.ERROR else task.state
+        task._set_state(TaskState.ERROR)
+        task.internal_data["incident"] = {"message": _message(error), "resume_state": previous}
+
+
+def _message(error):
+    text = str(error).strip()
+    cause = error.__context__ or error.__cause__
+    if cause is not None and str(cause) not in text:
+        text = f"{text} ({type(cause).__name__}: {cause})"
+    return text[:1000]
+
+
+def incident(workflow: BpmnWorkflow):
+    """The failed element and why, or None when the instance can run."""
+    for task in workflow.get_tasks(state=TaskState.ERROR):
+        recorded = task.internal_data.get("incident", {})
+        return {"element_id": task.task_spec.bpmn_id or task.task_spec.name,
+                "message": recorded.get("message", "the step failed")}
+    return None
+
+
+def retry(workflow: BpmnWorkflow, data: dict | None = None) -> None:
+    """Run the failed steps again, after merging `data` (an admin's fix) into their data."""
+    for task in workflow.get_tasks(state=TaskState.ERROR):
+        if data:
+            task.set_data(**data)
+        recorded = task.internal_data.pop("incident", {})
+        task._set_state(recorded.get("resume_state", TaskState.READY))
+    _run_engine(workflow)
+
+
+def next_timer(workflow: BpmnWorkflow):
+    """When the earliest timer the instance waits for is due (aware UTC datetime), or None.
+
+    A waiting timer event has its due time in the task's internal data from the moment it
+    starts to wait (a duration is turned into an instant then), so the value is stable across
+    serialization."""
+    due = [_timer_due(task) for task in _waiting_timers(workflow)]
+    due = [moment for moment in due if moment is not None]
+    return min(due) if due else None
+
+
+def _waiting_timers(workflow):
+    return [task for task in workflow.event_manager.tasks.values()
+            if task.state == TaskState.WAITING
+            and isinstance(task.task_spec.event_definition, spiff_timer.TimerEventDefinition)]
+
+
+def _timer_due(task):
+    value = task._get_internal_data("event_value")
+    if isinstance(value, dict):  # a cycle: the next repetition
+        value = value.get("next")
+    try:
+        return spiff_timer.TimerEventDefinition.get_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def fire_due_timers(workflow: BpmnWorkflow) -> list[str]:
+    """Fire every timer that is due by the platform clock and run on to the next wait state.
+
+    Returns the ids of the timer events that fired (an empty list when none was due, e.g.
+    because another replica fired them first)."""
+    now = utcnow()
+    due = {task: _timer_due(task) for task in _waiting_timers(workflow) if (_timer_due(task) or now) < now}
+    if not due:
+        return []
+    workflow.refresh_timers()
+    _run_engine(workflow)
+    # A cycle keeps waiting for its next repetition: it fired when its due time moved on.
+    return [task.task_spec.bpmn_id or task.task_spec.name for task, before in due.items()
+            if task.state != TaskState.WAITING or _timer_due(task) != before]
+
+
+def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
+    """Names of the messages the instance waits for now."""
+    return [event.name for event in workflow.waiting_events() if event.event_type == "MessageEventDefinition"]
+
+
+def deliver_message(workflow: BpmnWorkflow, name: str, data: dict):
+    """Hand a message to the catch event waiting for it and run on. Returns the catching
+    element's id, None when nothing waits for it. The message's data lands in the process
+    data under the message's name."""
+    for task in list(workflow.event_manager.tasks.values()):
+        definition = task.task_spec.event_definition
+        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+            payload = {"payload": data, "result_var": name} \
+                if isinstance(definition, CamundaMessageEventDefinition) else {name: data}
+            workflow.catch(BpmnEvent(definition, payload))
+            _run_engine(workflow)
+            return task.task_spec.bpmn_id
+    return None
+
+
+def end_event(workflow: BpmnWorkflow):
+    """The id of the end event a finished top-level process reached, else None."""
+    if not workflow.is_completed():
+        return None
+    ends = [task for task in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+            if task.workflow is workflow]
+    return ends[-1].task_spec.bpmn_id if ends else None
+
+
+def current_steps(workflow: BpmnWorkflow) -> list[str]:
+    """What the case waits for: open user tasks, then waiting catch events, by name."""
+    names = [task.task_spec.bpmn_name or task.task_spec.bpmn_id for task in _ready_user_tasks(workflow)]
+    names += [task.task_spec.bpmn_name or task.task_spec.bpmn_id for task in workflow.event_manager.tasks.values()
+              if task.state == TaskState.WAITING]
+    return names
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
     """The instance state as compact JSON, without the definition (see the module docstring)."""
-    state = json.loads(_SERIALIZER.serialize_json(workflow))
+    state = json.loads(_serializer(workflow.spec).serialize_json(workflow))
     for key in _DEFINITION_KEYS:
         del state[key]
     return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
@@ -162,13 +476,19 @@ def load_state(diagram: ParsedDiagram, state: str, script_engine=None) -> BpmnWo
     The cached specs are put back where the serializer expects the definition (it passes
     objects it does not recognise through unchanged). The script engine is not part of the
     state, so it is attached again here."""
+    serializer = _serializer(diagram.spec)
     serialized = json.loads(state)
-    _SERIALIZER.migrate(serialized)
+    serializer.migrate(serialized)
     serialized.update(spec=diagram.spec, subprocess_specs=diagram.subprocess_specs)
-    workflow = _SERIALIZER.from_dict(serialized)
-    if script_engine is not None:
-        workflow.script_engine = script_engine
+    workflow = serializer.from_dict(serialized)
+    workflow.script_engine = script_engine or SANDBOX
     return workflow
+
+
+def _serializer(process_spec):
+    """The serializer for the diagram's flavour, set on the cached spec at parse time (the
+    spec itself is never stored, so the attribute never reaches the store)."""
+    return getattr(process_spec, "hall_serializer", _SERIALIZER)
 
 
 def open_user_tasks(workflow: BpmnWorkflow) -> list[dict]:
@@ -177,20 +497,48 @@ def open_user_tasks(workflow: BpmnWorkflow) -> list[dict]:
 
 
 def _ready_user_tasks(workflow):
-    return workflow.get_tasks(state=TaskState.READY, manual=True, spec_class=UserTask)
+    return workflow.get_tasks(state=TaskState.READY, manual=True, spec_class=AnyUserTask)
 
 
 def _describe(task):
     spec = task.task_spec
     candidate_groups = list(spec.extensions["candidateGroups"])
+    role, _, department = (spec.lane or candidate_groups[0]).partition(":")
     return {
         "id": str(task.id),
         "element_id": spec.bpmn_id,
         "name": spec.bpmn_name or spec.bpmn_id,
-        "role": spec.lane or candidate_groups[0],
+        "role": role,
+        "department": department or None,
         "candidate_groups": candidate_groups,
+        "assignee": _assignee(task),
+        "due": _due(task),
         "form": [_form_field(form_field) for form_field in spec.form.fields],
     }
+
+
+def _due(task):
+    """The task's `camunda:dueDate`, an expression over the case data giving an ISO instant;
+    None when absent or when it cannot be evaluated (a due date never stops the work)."""
+    expression = task.task_spec.extensions.get("dueDate")
+    if not expression:
+        return None
+    try:
+        return str(task.workflow.script_engine.evaluate(task, expression))
+    except Exception:  # noqa: BLE001 -- a bad due date leaves the task without one
+        return None
+
+
+def _assignee(task):
+    """`camunda:assignee`: a username, or `${variable}` naming one in the case data."""
+    expression = task.task_spec.extensions.get("assignee")
+    if not expression:
+        return None
+    variable = _JUEL_VARIABLE.match(expression)
+    if variable is None:
+        return expression
+    value = task.data.get(variable.group(1))
+    return value if isinstance(value, str) and value else None
 
 
 def _form_field(form_field):
@@ -212,19 +560,15 @@ def complete_task(workflow: BpmnWorkflow, task_id: str, data: dict) -> None:
     """Complete an open user task with the submitted `data` and run on to the next wait state.
 
     Checks first and touches nothing when the task is not open, so a repeated or stale
-    request (two clerks, a retried message) is refused instead of advancing the case twice."""
+    request (two clerks, a retried message) is refused instead of advancing the case twice.
+    A step that fails after the task leaves the instance in an incident (see `incident`)."""
     wanted = _as_uuid(task_id)
     task = next((t for t in _ready_user_tasks(workflow) if t.id == wanted), None)
     if task is None:
         raise TaskNotReady(task_id)
     task.set_data(**data)
-    try:
-        task.run()
-        workflow.do_engine_steps()
-    except SpiffWorkflowException as error:
-        failed = getattr(error, "task_spec", None) or getattr(getattr(error, "task", None), "task_spec", None)
-        raise ProcessFailed(getattr(failed, "bpmn_id", None) or getattr(failed, "name", None),
-                            str(error)) from None
+    task.run()
+    _run_engine(workflow)
 
 
 def _as_uuid(task_id):

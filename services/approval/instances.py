@@ -1,92 +1,288 @@
-"""Process instances: started once per case, advanced by task completions, each save a
-compare-and-set on ``rev`` so that two replicas never both advance one instance."""
+"""Process instances: started once per case, advanced by task completions, messages and an
+admin's retry. Every change is one *step*: load the state, change it, hand over stored
+messages the instance now waits for, and save with a compare-and-set on ``rev`` (a lost race
+is retried on fresh state). After a saved step the open tasks, the audit trail and the hall's
+events follow from the new state."""
+import hashlib
+import json
+import logging
+from datetime import datetime, timedelta
+
 import mongoengine as me
 
-from services.approval import bpmn_engine, models
+from services.approval import bpmn_engine, hall_flow, models, timers
 from services.approval.forms import validate_form_data
-from services.approval.worklist import can_work_on, task_department
+from services.approval.worklist import HALL_DEPARTMENT, can_work_on, task_department
 from services.common.errors import Conflict, NotFound
 
+log = logging.getLogger(__name__)
+
 SAVE_ATTEMPTS = 3
+# A timer that is due but does not fire (its instance cannot run) is looked at again after this.
+STUCK_TIMER_RETRY = timedelta(minutes=1)
+# What a process starts with from `case_submitted`, besides case number and department.
+CASE_DATA = ("item_code", "item_name", "kind", "promised_limit_days", "legal_limit_days", "submitted_at")
+SYSTEM = "system"
+WORK_LIST_FILTERS = ("process_key", "case_no", "element_id")
+# Departments whose staff see every case's process (the hall's own windows and supervision).
+ALL_CASES_DEPARTMENTS = frozenset({HALL_DEPARTMENT, "supervision"})
+
+
+class _NoAlarm:
+    def ring(self, due_at):
+        pass
 
 
 class InstanceRepository:
-    def __init__(self, definitions):
+    def __init__(self, definitions, alarm=None):
+        """``alarm.ring(due_at)`` is told of every timer a saved step leaves pending, so that a
+        scheduler asleep until a later timer wakes up for it."""
         self.definitions = definitions
+        self.alarm = alarm or _NoAlarm()
 
     def start_for_case(self, case, now):
         """Start the case's process on the newest version; a repeated event starts nothing.
 
-        Returns the progress to announce, or None when the instance already existed."""
+        Returns the events to announce (none when the instance already existed)."""
         if models.ProcessInstance.objects(case_no=case["case_no"]).only("id").first() is not None:
-            return None
+            return []
         version, diagram = self.definitions.latest(case["process_key"])
         workflow = bpmn_engine.start(diagram, {
-            "case_no": case["case_no"], "item_code": case.get("item_code"), "department": case["department"],
+            "case_no": case["case_no"], "department": case["department"],
+            **{key: case.get(key) for key in CASE_DATA},
         })
         instance = models.ProcessInstance(
             case_no=case["case_no"], process_key=case["process_key"], process_version=version,
-            item_code=case.get("item_code"), department=case["department"],
-            status=_status(workflow), state=bpmn_engine.dump_state(workflow), rev=1,
-            started_at=now, updated_at=now,
+            item_code=case.get("item_code"), department=case["department"], rev=1, started_at=now,
+            consumed_messages=[],
         )
+        entries = [{"kind": "started", "actor": SYSTEM,
+                    "data": {"process_key": case["process_key"], "process_version": version}}]
+        entries += self._deliver_stored_messages(instance, workflow)
+        _record_state(instance, workflow, now)
+        timers.expect(instance.case_no, instance.next_timer_at)
         try:
             instance.save(force_insert=True)
         except me.NotUniqueError:  # a concurrent delivery of the same event stored it first
-            return None
-        self._sync_open_tasks(instance, workflow, now)
-        return self._progress(instance, workflow)
+            return []
+        return self._after_step(instance, workflow, now, entries, None, SYSTEM, _Before(None))
 
-    def tasks_for(self, user):
-        tasks = models.OpenTask.objects(role__in=list(user.get("roles", ())), department=user.get("department"))
-        return [task_view(t) for t in sorted(tasks, key=lambda t: t.created_at)]
+    def tasks_for(self, user, filters=None):
+        """The user's open tasks (role, department, assignee), due soonest first; ``filters``
+        narrows by ``process_key``, ``case_no`` and ``element_id``."""
+        wanted = {key: value for key, value in (filters or {}).items() if key in WORK_LIST_FILTERS and value}
+        tasks = models.OpenTask.objects(role__in=list(user.get("roles", ())), department=user.get("department"),
+                                        **wanted)
+        return [task_view(t) for t in sorted(tasks, key=_by_due_time) if t.assignee in (None, user.get("username"))]
+
+    def work_list(self, user, filters=None, limit=50, offset=0):
+        """One page of the user's work list, with the total for paging."""
+        tasks = self.tasks_for(user, filters)
+        return {"tasks": tasks[offset:offset + limit], "total": len(tasks), "limit": limit, "offset": offset}
 
     def get_task(self, task_id, user):
+        """One task of the user's work list with its form and the case summary from the process data."""
         task = models.OpenTask.objects(task_id=task_id).first()
-        if task is None or not can_work_on(user, task.role, task.department):
+        if task is None or not can_work_on(user, task.role, task.department, task.assignee):
             raise NotFound(f"task {task_id} is not in your work list")
-        return task_view(task)
+        instance = models.ProcessInstance.objects(case_no=task.case_no).first()
+        if instance is None:
+            raise NotFound(f"task {task_id} is not in your work list")
+        diagram = self.definitions.diagram(instance.process_key, instance.process_version)
+        data = bpmn_engine.workflow_data(bpmn_engine.load_state(diagram, instance.state))
+        case = {key: data.get(key) for key in ("case_no", "department", *CASE_DATA)}
+        return dict(task_view(task), case=dict(case, process_key=instance.process_key,
+                                              process_version=instance.process_version, status=instance.status),
+                    process_data=data)
 
     def complete(self, task_id, data, user, now):
-        """Complete an open task with form data; returns ``(task view, progress)``."""
+        """Complete an open task with form data; returns ``(task view, case status, events)``."""
         task = models.OpenTask.objects(task_id=task_id).first()
         if task is None:
             done = models.TaskHistory.objects(task_id=task_id).first()
-            if done is not None and can_work_on(user, done.role, done.department):
+            if done is not None and can_work_on(user, done.role, done.department, done.assignee):
                 raise Conflict(f"task {task_id} was already completed by {done.completed_by} "
                                f"at {done.completed_at.isoformat()}")
             raise NotFound(f"task {task_id} is not in your work list")
-        if not can_work_on(user, task.role, task.department):
+        if not can_work_on(user, task.role, task.department, task.assignee):
             raise NotFound(f"task {task_id} is not in your work list")
         data = validate_form_data(task.form, data)
-        for _ in range(SAVE_ATTEMPTS):
-            instance = models.ProcessInstance.objects(case_no=task.case_no).first()
-            diagram = self.definitions.diagram(instance.process_key, instance.process_version)
-            workflow = bpmn_engine.load_state(diagram, instance.state)
+        if task.element_id == hall_flow.ACCEPT:
+            hall_flow.check_intake_decision(data)
+
+        def complete_it(instance, workflow):
             try:
                 bpmn_engine.complete_task(workflow, task_id, data)
             except bpmn_engine.TaskNotReady:
                 raise Conflict(f"task {task_id} is no longer open") from None
-            except bpmn_engine.ProcessFailed as failure:
-                raise Conflict(f"the process of case {task.case_no} cannot continue at "
-                               f"{failure.element_id}: {failure.message}; nothing was saved") from None
-            saved = models.ProcessInstance.objects(id=instance.id, rev=instance.rev).update_one(
-                set__state=bpmn_engine.dump_state(workflow), set__status=_status(workflow),
-                set__updated_at=now, inc__rev=1,
+            entry = {"kind": "task_completed", "element_id": task.element_id, "actor": user["username"],
+                     "data": data}
+            return [entry], (task.element_id, data)
+
+        def record_completion(instance):
+            # Before the open task disappears: a second clerk then meets the history (409),
+            # never a gap in which the task looks unknown (404).
+            models.TaskHistory(
+                task_id=task.task_id, case_no=task.case_no, element_id=task.element_id, name=task.name,
+                role=task.role, department=task.department, assignee=task.assignee,
+                completed_by=user["username"], completed_at=now, data=data,
+            ).save()
+
+        instance, announcements = self._step(task.case_no, complete_it, now, user["username"],
+                                             on_saved=record_completion)
+        return task_view(task), instance.status, announcements
+
+    def correlate(self, case_no, name, data, now, message_id=None, sender=SYSTEM):
+        """Keep a message for the case's process and deliver it when the instance waits for it
+        (now, or when it gets there later). A repeated message (same ``message_id``, by default
+        the hash of case, name and data) is kept once and delivered once.
+
+        Returns ``(delivered, events)``."""
+        message_id = message_id or _message_id(case_no, name, data)
+        try:
+            models.Message(message_id=message_id, case_no=case_no, name=name, data=data,
+                           received_at=now).save(force_insert=True)
+            models.AuditEntry(case_no=case_no, at=now, kind="message_received", element_id=name, actor=sender,
+                              data=data).save()
+        except me.NotUniqueError:
+            pass  # received before; it may still wait for the instance, so try to deliver below
+        if models.ProcessInstance.objects(case_no=case_no).only("id").first() is None:
+            return False, []
+        instance, announcements = self._step(case_no, lambda instance, workflow: ([], None), now, sender)
+        return message_id in instance.consumed_messages, announcements
+
+    def retry(self, case_no, data, user, now):
+        """Run an instance's failed step again after an admin fixed its data."""
+
+        def retry_it(instance, workflow):
+            failed = bpmn_engine.incident(workflow)
+            if failed is None:
+                raise Conflict(f"the process of case {case_no} has no incident to retry")
+            bpmn_engine.retry(workflow, data)
+            return [{"kind": "retried", "element_id": failed["element_id"], "actor": user["username"],
+                     "data": data or {}}], None
+
+        instance, announcements = self._step(case_no, retry_it, now, user["username"])
+        return instance, announcements
+
+    def fire_due_timers(self, now):
+        """Fire the timers due at ``now``, instance by instance; returns the events to announce.
+
+        Firing is a step like any other, so with several replicas the compare-and-set lets one
+        of them fire a timer and the others find nothing due on fresh state."""
+        announcements = []
+        for case_no in timers.due_cases(now):
+            try:
+                announcements += self._fire(case_no, now)
+            except NotFound:
+                timers.forget(case_no)
+            except Exception:  # one broken instance must not hold up every other timer
+                log.exception("the timers of case %s could not fire", case_no)
+                timers.postpone(case_no, now + STUCK_TIMER_RETRY)
+        return announcements
+
+    def _fire(self, case_no, now):
+        def fire(instance, workflow):
+            fired = bpmn_engine.fire_due_timers(workflow)
+            return [{"kind": "timer_fired", "element_id": element_id, "actor": SYSTEM, "data": {}}
+                    for element_id in fired], None
+
+        instance, announcements = self._step(case_no, fire, now, SYSTEM)
+        if not announcements:  # nothing was due: the entry was early or another replica fired it
+            due = instance.next_timer_at
+            timers.settle(case_no, due, instance.rev)
+            if due is not None and due <= now:
+                log.warning("the timer of case %s is due but did not fire; trying again later", case_no)
+                timers.postpone(case_no, now + STUCK_TIMER_RETRY)
+        return announcements
+
+    def process_view(self, case_no, viewer):
+        """The case's process for staff: version, status, incident, what it waits for, audit."""
+        instance = models.ProcessInstance.objects(case_no=case_no).first()
+        if instance is None or not _may_see(viewer, instance):
+            raise NotFound(f"case {case_no} has no process visible to you")
+        audit = sorted(models.AuditEntry.objects(case_no=case_no), key=lambda e: (e.at, str(e.id)))
+        stored = models.Message.objects(case_no=case_no)
+        return {
+            "case_no": instance.case_no, "process_key": instance.process_key,
+            "process_version": instance.process_version, "status": instance.status, "rev": instance.rev,
+            "incident": instance.incident or None, "waiting_messages": list(instance.waiting_messages),
+            "stored_messages": [m.name for m in stored if m.message_id not in instance.consumed_messages],
+            "open_tasks": [task_view(t) for t in models.OpenTask.objects(case_no=case_no)],
+            "started_at": instance.started_at.isoformat(), "updated_at": instance.updated_at.isoformat(),
+            "audit": [{"at": e.at.isoformat(), "kind": e.kind, "element_id": e.element_id, "actor": e.actor,
+                       "data": e.data, "rev": e.rev} for e in audit],
+        }
+
+    def _step(self, case_no, change, now, actor, on_saved=None):
+        """Apply ``change(instance, workflow) -> (audit entries, completed task)`` and save it
+        with a compare-and-set; returns ``(instance, events)``. Nothing is saved when nothing
+        happened (no entries, no message delivered). ``on_saved(instance)`` runs right after a
+        successful save, before the open tasks are brought up to date."""
+        for _ in range(SAVE_ATTEMPTS):
+            instance = models.ProcessInstance.objects(case_no=case_no).first()
+            if instance is None:
+                raise NotFound(f"case {case_no} has no process")
+            diagram = self.definitions.diagram(instance.process_key, instance.process_version)
+            workflow = bpmn_engine.load_state(diagram, instance.state)
+            before = _Before(instance)
+            entries, completed = change(instance, workflow)
+            entries += self._deliver_stored_messages(instance, workflow)
+            if not entries:
+                return instance, []
+            expected_rev = instance.rev
+            _record_state(instance, workflow, now)
+            timers.expect(case_no, instance.next_timer_at)
+            saved = models.ProcessInstance.objects(id=instance.id, rev=expected_rev).update_one(
+                set__state=instance.state, set__status=instance.status, set__incident=instance.incident,
+                set__waiting_messages=instance.waiting_messages, set__consumed_messages=instance.consumed_messages,
+                set__next_timer_at=instance.next_timer_at, set__updated_at=now, inc__rev=1,
             )
             if saved:
-                instance.rev += 1
-                instance.status = _status(workflow)
-                models.TaskHistory(
-                    task_id=task.task_id, case_no=task.case_no, element_id=task.element_id, name=task.name,
-                    role=task.role, department=task.department, completed_by=user["username"],
-                    completed_at=now, data=data,
-                ).save()
-                self._sync_open_tasks(instance, workflow, now)
-                return task_view(task), self._progress(instance, workflow)
-        raise Conflict(f"the case {task.case_no} is being changed by someone else, please retry")
+                instance.rev = expected_rev + 1
+                if on_saved is not None:
+                    on_saved(instance)
+                return instance, self._after_step(instance, workflow, now, entries, completed, actor, before)
+        raise Conflict(f"the case {case_no} is being changed by someone else, please retry")
 
-    def _sync_open_tasks(self, instance, workflow, now):
+    @staticmethod
+    def _deliver_stored_messages(instance, workflow):
+        """Hand over every stored message the instance waits for (oldest first), also those
+        it comes to wait for after taking one."""
+        stored = sorted((m for m in models.Message.objects(case_no=instance.case_no)
+                         if m.message_id not in instance.consumed_messages), key=lambda m: m.received_at)
+        entries = []
+        while stored and bpmn_engine.incident(workflow) is None:
+            waiting = set(bpmn_engine.waiting_messages(workflow))
+            message = next((m for m in stored if m.name in waiting), None)
+            if message is None:
+                break
+            element_id = bpmn_engine.deliver_message(workflow, message.name, message.data)
+            instance.consumed_messages.append(message.message_id)
+            stored.remove(message)
+            entries.append({"kind": "message_delivered", "element_id": element_id, "actor": SYSTEM,
+                            "data": {"name": message.name, **message.data}})
+        return entries
+
+    def _after_step(self, instance, workflow, now, entries, completed, actor, before):
+        """Open tasks, audit trail and the hall's events after a saved step."""
+        if instance.incident:
+            entries.append({"kind": "incident", "element_id": instance.incident["element_id"], "actor": SYSTEM,
+                            "data": {"message": instance.incident["message"]}})
+        for entry in entries:
+            models.AuditEntry(case_no=instance.case_no, at=now, rev=instance.rev, **entry).save()
+        if instance.next_timer_at is not None or before.next_timer_at is not None:
+            timers.settle(instance.case_no, instance.next_timer_at, instance.rev)
+            self.alarm.ring(instance.next_timer_at)
+        self._sync_open_tasks(instance, workflow, now)
+        end = bpmn_engine.end_event(workflow) if not before.completed else None
+        newly_waiting = set(instance.waiting_messages) - before.waiting_messages
+        events = hall_flow.domain_events(instance, completed, end, newly_waiting,
+                                         bpmn_engine.workflow_data(workflow), actor, now)
+        return [*events, ("case_progressed", _progress(instance, workflow, end))]
+
+    @staticmethod
+    def _sync_open_tasks(instance, workflow, now):
         """Make the open-task collection match the workflow's ready user tasks."""
         ready = {t["id"]: t for t in bpmn_engine.open_user_tasks(workflow)}
         for stale in models.OpenTask.objects(case_no=instance.case_no):
@@ -94,29 +290,76 @@ class InstanceRepository:
                 stale.delete()
         for task_id, t in ready.items():
             models.OpenTask.objects(task_id=task_id).update_one(
-                upsert=True, set__case_no=instance.case_no, set__element_id=t["element_id"],
+                upsert=True, set__case_no=instance.case_no, set__process_key=instance.process_key,
+                set__element_id=t["element_id"],
                 set__name=t["name"], set__role=t["role"],
-                set__department=task_department(t["role"], instance.department),
-                set__form=t["form"], set_on_insert__created_at=now,
+                set__department=t["department"] or task_department(t["role"], instance.department),
+                set__form=t["form"], set__assignee=t["assignee"], set__due_at=_instant(t["due"]),
+                set_on_insert__created_at=now,
             )
 
-    @staticmethod
-    def _progress(instance, workflow):
-        tasks = bpmn_engine.open_user_tasks(workflow)
-        data = bpmn_engine.workflow_data(workflow)
-        return {
-            "case_no": instance.case_no, "rev": instance.rev, "status": _status(workflow),
-            "current_step": ", ".join(t["name"] for t in tasks) or None,
-            "outcome": data.get("decision") if bpmn_engine.is_completed(workflow) else None,
-        }
+
+class _Before:
+    """What a step compares against: was the instance finished, what did it wait for."""
+
+    def __init__(self, instance):
+        self.completed = instance is not None and instance.status == "completed"
+        self.waiting_messages = set(instance.waiting_messages) if instance is not None else set()
+        self.next_timer_at = instance.next_timer_at if instance is not None else None
 
 
-def _status(workflow):
+def _record_state(instance, workflow, now):
+    failed = bpmn_engine.incident(workflow)
+    instance.state = bpmn_engine.dump_state(workflow)
+    instance.status = _status(workflow, failed)
+    instance.incident = dict(failed, at=now.isoformat()) if failed else {}
+    instance.waiting_messages = bpmn_engine.waiting_messages(workflow)
+    instance.next_timer_at = bpmn_engine.next_timer(workflow)
+    instance.updated_at = now
+
+
+def _status(workflow, failed):
+    if failed:
+        return "incident"
     return "completed" if bpmn_engine.is_completed(workflow) else "in_progress"
 
 
-def task_view(task):
-    return {"id": task.task_id, "case_no": task.case_no, "element_id": task.element_id, "name": task.name,
-            "role": task.role, "department": task.department, "form": task.form,
-            "created_at": task.created_at.isoformat()}
+def _progress(instance, workflow, end):
+    """``case_progressed``: an incident is the hall's own business, so intake (and through it the
+    applicant) sees the case still in progress."""
+    return {
+        "case_no": instance.case_no, "rev": instance.rev,
+        "status": "completed" if instance.status == "completed" else "in_progress",
+        "current_step": ", ".join(bpmn_engine.current_steps(workflow)) or None,
+        "outcome": end if instance.status == "completed" else None,
+    }
 
+
+def _instant(text):
+    try:
+        moment = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
+def _by_due_time(task):
+    """Work lists: tasks with a due time first, soonest first; then the oldest."""
+    return (task.due_at is None, task.due_at or task.created_at, task.created_at)
+
+
+def _message_id(case_no, name, data):
+    canonical = json.dumps([case_no, name, data], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _may_see(viewer, instance):
+    department = viewer.get("department")
+    return department in ALL_CASES_DEPARTMENTS or department == instance.department
+
+
+def task_view(task):
+    return {"id": task.task_id, "case_no": task.case_no, "process_key": task.process_key,
+            "element_id": task.element_id, "name": task.name,
+            "role": task.role, "department": task.department, "assignee": task.assignee, "form": task.form,
+            "created_at": task.created_at.isoformat(), "due_at": task.due_at.isoformat() if task.due_at else None}

@@ -20,6 +20,10 @@ class ProcessDefinition(me.Document):
     name = me.StringField()
     filename = me.StringField()
     xml = me.StringField(required=True)
+    dmn = me.ListField(me.StringField())  # the decision tables its business-rule tasks use
+    # spiff-arena form JSON schemas its user tasks name: [{"filename", "schema" (JSON text)}]
+    # (a list, not a dict: file names hold dots, which MongoDB keys must not)
+    forms = me.ListField(me.DictField())
     deployed_at = InstantField(required=True)
 
     meta = {
@@ -31,7 +35,12 @@ class ProcessDefinition(me.Document):
 
 class ProcessInstance(me.Document):
     """A running or finished process for one case. ``state`` is SpiffWorkflow's serialized
-    workflow without its definition; ``rev`` guards every save (compare-and-set)."""
+    workflow without its definition; ``rev`` guards every save (compare-and-set).
+
+    ``status`` is ``in_progress``, ``incident`` (a step failed: ``incident`` says where and
+    why) or ``completed``. ``consumed_messages`` lists the ids of the stored messages this
+    instance has taken, written in the same compare-and-set as the state, so a message is
+    delivered once even when replicas race."""
 
     case_no = me.StringField(required=True, unique=True)
     process_key = me.StringField(required=True)
@@ -41,10 +50,55 @@ class ProcessInstance(me.Document):
     status = me.StringField(required=True)
     state = me.StringField(required=True)
     rev = me.IntField(required=True, default=1)
+    incident = me.DictField()
+    waiting_messages = me.ListField(me.StringField())
+    consumed_messages = me.ListField(me.StringField())
+    next_timer_at = InstantField()  # the earliest timer the instance waits for
     started_at = InstantField(required=True)
     updated_at = InstantField(required=True)
 
-    meta = {"db_alias": ALIAS, "collection": "process_instances"}
+    meta = {"db_alias": ALIAS, "collection": "process_instances",
+            "indexes": [{"fields": ["next_timer_at"], "sparse": True}]}
+
+
+class PendingTimer(me.Document):
+    """One per instance that waits for a timer (``_id`` = case number): the scheduler's small
+    collection, so it never scans all instances. The instance's ``next_timer_at`` is the truth;
+    this copy is written before a save (never later than the truth) and settled after it
+    (guarded by ``rev``), so a crash in between leaves it early, never missing."""
+
+    case_no = me.StringField(primary_key=True)
+    due_at = InstantField(required=True)
+    rev = me.IntField(required=True, default=0)
+
+    meta = {"db_alias": ALIAS, "collection": "timers", "indexes": ["due_at"]}
+
+
+class Message(me.Document):
+    """A message for a case's process (e.g. ``supplement_received``, ``payment_confirmed``),
+    kept until the instance waits for it. ``message_id`` makes a repeated event harmless."""
+
+    message_id = me.StringField(required=True, unique=True)
+    case_no = me.StringField(required=True)
+    name = me.StringField(required=True)
+    data = me.DictField()
+    received_at = InstantField(required=True)
+
+    meta = {"db_alias": ALIAS, "collection": "messages", "indexes": ["case_no"]}
+
+
+class AuditEntry(me.Document):
+    """One thing that happened to an instance: who, when, which element, what data."""
+
+    case_no = me.StringField(required=True)
+    at = InstantField(required=True)
+    kind = me.StringField(required=True)
+    element_id = me.StringField()
+    actor = me.StringField()
+    data = me.DictField()
+    rev = me.IntField()
+
+    meta = {"db_alias": ALIAS, "collection": "audit_trail", "indexes": ["case_no"]}
 
 
 class UserTaskFields(me.Document):
@@ -56,6 +110,7 @@ class UserTaskFields(me.Document):
     name = me.StringField(required=True)
     role = me.StringField(required=True)
     department = me.StringField(required=True)
+    assignee = me.StringField()  # `camunda:assignee`: only this user of the role may work on it
 
     meta = {"abstract": True}
 
@@ -63,8 +118,10 @@ class UserTaskFields(me.Document):
 class OpenTask(UserTaskFields):
     """A user task waiting for someone with ``role`` in ``department``."""
 
+    process_key = me.StringField()  # work lists filter by it
     form = me.ListField(me.DictField())
     created_at = InstantField(required=True)
+    due_at = InstantField()
 
     meta = {"db_alias": ALIAS, "collection": "open_tasks", "indexes": ["role", "case_no"]}
 
@@ -77,3 +134,16 @@ class TaskHistory(UserTaskFields):
     data = me.DictField()
 
     meta = {"db_alias": ALIAS, "collection": "task_history", "indexes": ["case_no"]}
+
+
+class CompletionRequest(me.Document):
+    """A task completion sent with a client's request id (``_id`` = username + request id):
+    reserved before the completion runs, then holding its answer, so a repeated request gets
+    the first answer and runs nothing twice."""
+
+    key = me.StringField(primary_key=True)
+    task_id = me.StringField(required=True)
+    answer = me.DictField()
+    started_at = InstantField(required=True)
+
+    meta = {"db_alias": ALIAS, "collection": "completion_requests"}

@@ -1,10 +1,10 @@
 """The approval service: runs every item's BPMN process with SpiffWorkflow."""
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import BROADCAST, EventDispatcher, event_handler
 
+from services.approval import completion_requests, scheduler
 from services.approval.definitions import DefinitionRegistry
 from services.approval.instances import InstanceRepository
 from services.common import events, platform_service
-from services.common.db import ServiceStore
 from services.common.entrypoints import rpc
 from services.common.time import utcnow
 
@@ -19,12 +19,13 @@ def open_processes(config):
 class ApprovalService(platform_service.PlatformService):
     name = "approval"
 
-    processes = ServiceStore(open_processes)
+    processes = scheduler.ProcessStore(open_processes)
+    timer_alarm = scheduler.TimerAlarm()
     dispatch = EventDispatcher()
 
     @rpc
-    def deploy_process(self, xml, filename="diagram.bpmn"):
-        definition, created = self.processes.definitions.deploy(xml, filename, utcnow())
+    def deploy_process(self, xml, filename="diagram.bpmn", dmn=(), forms=None):
+        definition, created = self.processes.definitions.deploy(xml, filename, utcnow(), dmn or (), forms or {})
         return dict(definition, created=created)
 
     @rpc
@@ -32,21 +33,84 @@ class ApprovalService(platform_service.PlatformService):
         return self.processes.definitions.list()
 
     @rpc
+    def list_process_versions(self, key):
+        return self.processes.definitions.versions(key)
+
+    @rpc
+    def get_process_xml(self, key, version):
+        return self.processes.definitions.xml(key, version)
+
+    @rpc
     def list_tasks(self, user):
         return self.processes.tasks_for(user)
+
+    @rpc
+    def work_list(self, user, filters=None, limit=50, offset=0):
+        return self.processes.work_list(user, filters, limit, offset)
 
     @rpc
     def get_task(self, task_id, user):
         return self.processes.get_task(task_id, user)
 
     @rpc
-    def complete_task(self, task_id, data, user):
-        task, progress = self.processes.complete(task_id, data, user, utcnow())
-        self.dispatch(events.CASE_PROGRESSED[1], progress)
-        return dict(task, completed=True, case_status=progress["status"], current_step=progress["current_step"])
+    def complete_task(self, task_id, data, user, request_id=None):
+        """Complete a task; with a ``request_id`` a repeat returns the first answer."""
+        return completion_requests.complete_once(user, task_id, request_id, utcnow(),
+                                                  lambda: self._complete(task_id, data, user))
+
+    def _complete(self, task_id, data, user):
+        task, status, announcements = self.processes.complete(task_id, data, user, utcnow())
+        self._announce(announcements)
+        progress = announcements[-1][1]
+        return dict(task, completed=True, case_status=status, current_step=progress["current_step"])
+
+    @rpc
+    def correlate_message(self, case_no, name, data, message_id=None):
+        """Deliver a message to the case's process now, or keep it until the process waits for it."""
+        delivered, announcements = self.processes.correlate(case_no, name, data or {}, utcnow(), message_id)
+        self._announce(announcements)
+        return {"case_no": case_no, "name": name, "delivered": delivered}
+
+    @rpc
+    def get_case_process(self, case_no, viewer):
+        return self.processes.process_view(case_no, viewer)
+
+    @rpc
+    def retry_case_process(self, case_no, data, user):
+        _, announcements = self.processes.retry(case_no, data or {}, user, utcnow())
+        self._announce(announcements)
+        return self.processes.process_view(case_no, user)
+
+    @scheduler.due_timers
+    def fire_due_timers(self):
+        self._announce(self.processes.fire_due_timers(utcnow()))
+
+    @event_handler(*events.CLOCK_SET, handler_type=BROADCAST, reliable_delivery=False)
+    def on_clock_set(self, payload):
+        """The platform clock moved: timers that became due fire now."""
+        super().on_clock_set(payload)
+        self.timer_alarm.ring_now()
 
     @event_handler(*events.CASE_SUBMITTED)
     def on_case_submitted(self, case):
-        progress = self.processes.start_for_case(case, utcnow())
-        if progress is not None:
-            self.dispatch(events.CASE_PROGRESSED[1], progress)
+        self._announce(self.processes.start_for_case(case, utcnow()))
+
+    @event_handler(*events.SUPPLEMENT_RECEIVED)
+    def on_supplement_received(self, received):
+        data = {"materials": received.get("materials", []), "received_at": received.get("received_at")}
+        self._correlate_event(received["case_no"], "supplement_received", data,
+                              f"supplement_received:{received['case_no']}:{received.get('received_at')}")
+
+    @event_handler(*events.PAYMENT_CONFIRMED)
+    def on_payment_confirmed(self, confirmed):
+        data = {key: confirmed.get(key) for key in ("notice_no", "amount_fen", "receipt_no", "confirmed_at")}
+        self._correlate_event(confirmed["case_no"], "payment_confirmed", data,
+                              f"payment_confirmed:{confirmed.get('notice_no')}")
+
+    def _correlate_event(self, case_no, name, data, message_id):
+        _, announcements = self.processes.correlate(case_no, name, data, utcnow(), message_id)
+        self._announce(announcements)
+
+    def _announce(self, announcements):
+        for event_name, payload in announcements:
+            self.dispatch(event_name, payload)

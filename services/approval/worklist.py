@@ -13,5 +13,8 @@ def task_department(role, case_department):
     return HALL_DEPARTMENT if role in HALL_ROLES else case_department
 
 
-def can_work_on(user, role, department):
-    return role in user.get("roles", ()) and department == user.get("department")
+def can_work_on(user, role, department, assignee=None):
+    """A task with an assignee (`camunda:assignee`) is that user's alone, within its role and
+    department."""
+    return role in user.get("roles", ()) and department == user.get("department") and \
+        assignee in (None, user.get("username"))

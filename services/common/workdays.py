@@ -10,9 +10,11 @@ a weekday is worked. Days are Asia/Shanghai days, whatever zone an instant arriv
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import yaml
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -25,11 +27,11 @@ COVERED_LAST = date(max(chinese_calendar.holidays).year, 12, 31)
 class CalendarRangeError(ValueError):
     """A day outside the years whose official holiday schedule is known."""
 
-    def __init__(self, day: date):
+    def __init__(self, day: date, last: date | None = None):
         self.day = day
         super().__init__(
             f"no official holiday schedule for {day.isoformat()}: the calendar covers "
-            f"{COVERED_FIRST.isoformat()} to {COVERED_LAST.isoformat()}"
+            f"{COVERED_FIRST.isoformat()} to {(last or COVERED_LAST).isoformat()}"
         )
 
 
@@ -49,23 +51,42 @@ class WorkdayCalendar:
 
     A closure (e.g. the hall closed for an emergency) and an extra working day (e.g. a
     weekend service day) override the official calendar; a date cannot be both.
+
+    ``published_years`` extends the calendar past `chinese_calendar`'s last year once the
+    State Council has published a year's schedule: ``{year: {"holidays": [...],
+    "workdays": [...]}}`` (the make-up working days); other days of such a year follow
+    the week (Monday to Friday worked). Only the years right after the known ones count.
     """
 
-    def __init__(self, closures: Iterable[date] = (), extra_workdays: Iterable[date] = ()):
+    def __init__(self, closures: Iterable[date] = (), extra_workdays: Iterable[date] = (),
+                 published_years: dict | None = None):
         self.closures = frozenset(map(_plain_date, closures))
         self.extra_workdays = frozenset(map(_plain_date, extra_workdays))
         both = self.closures & self.extra_workdays
         if both:
             listed = ", ".join(sorted(day.isoformat() for day in both))
             raise ValueError(f"dates both closed and extra working days: {listed}")
+        self.published = {}
+        for year in sorted(published_years or {}):
+            if year != max([COVERED_LAST.year, *self.published]) + 1:
+                raise ValueError(f"a published year must follow the known years: {year}")
+            schedule = published_years[year]
+            self.published[year] = (frozenset(map(_plain_date, schedule.get("holidays") or ())),
+                                    frozenset(map(_plain_date, schedule.get("workdays") or ())))
+        self.covered_last = date(max([COVERED_LAST.year, *self.published]), 12, 31)
 
     def is_workday(self, day: date | datetime) -> bool:
         day = shanghai_day(day)
-        if not COVERED_FIRST <= day <= COVERED_LAST:
-            raise CalendarRangeError(day)
+        if not COVERED_FIRST <= day <= self.covered_last:
+            raise CalendarRangeError(day, self.covered_last)
         if day in self.closures:
             return False
-        return day in self.extra_workdays or _officially_worked(day)
+        if day in self.extra_workdays:
+            return True
+        if day.year in self.published:
+            holidays, workdays = self.published[day.year]
+            return day in workdays or (day.weekday() < 5 and day not in holidays)
+        return _officially_worked(day)
 
     def next_workday(self, day: date | datetime) -> date:
         """The first working day strictly after `day`."""
@@ -123,6 +144,17 @@ def _plain_date(day: date) -> date:
     if isinstance(day, datetime) or not isinstance(day, date):
         raise TypeError(f"closures and extra working days are dates, got {day!r}")
     return day
+
+
+def load_hall_calendar(path: str | Path) -> WorkdayCalendar:
+    """The hall's calendar from its file in the repository (``HALL_CALENDAR_FILE``):
+    ``closures``, ``extra_workdays`` and ``published_years``, days as ISO dates."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    unknown = set(data) - {"closures", "extra_workdays", "published_years"}
+    if unknown:
+        raise ValueError(f"{path}: unknown keys {sorted(unknown)}")
+    published = {int(year): schedule or {} for year, schedule in (data.get("published_years") or {}).items()}
+    return WorkdayCalendar(data.get("closures") or (), data.get("extra_workdays") or (), published)
 
 
 _official = WorkdayCalendar()

@@ -1,5 +1,5 @@
 """Applying for an item and following the case: validation, case numbers, query codes,
-and the views shown to staff and to the public.
+the timeline's changes, search, and the views shown to staff and to the public.
 
 Case number: ``YYYYMMDD`` (the hall's calendar day, Asia/Shanghai) followed by a
 six-digit sequence of that day, e.g. ``20261126000042``: unique, and sorting the
@@ -9,45 +9,87 @@ the case without logging in.
 """
 import hmac
 import secrets
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import mongoengine as me
 
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.time import isoformat
-from services.intake import models
+from services.intake import models, timeline
 from services.intake.identifiers import InvalidIdentifier, validate_credit_code, validate_resident_id
 
 HALL_TZ = ZoneInfo("Asia/Shanghai")
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 APPLICANT_KINDS = {"person": ("id_number", validate_resident_id), "company": ("credit_code", validate_credit_code)}
 MAX_NAME_LENGTH = 100
+MAX_FORM_FIELDS = 50
+MAX_FORM_VALUE_LENGTH = 2000
 # Departments that work for the whole hall and so see every case: the intake and bank
 # windows ("hall") and the supervision bureau.
 HALL_WIDE_DEPARTMENTS = frozenset({"hall", "supervision"})
+STATUSES = ("submitted", "awaiting_supplements", "accepted", "refused", "completed", "collected")
+COLLECTION_WAYS = ("in_person", "post")
+CAS_ATTEMPTS = 20
+MAX_PAGE_SIZE = 100
 
 
 def new_query_code():
     return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8))
 
 
-def validate_applicant(applicant):
-    """The applicant as stored: kind, name and the checked identifier."""
-    kind = applicant.get("kind")
+def validate_owner(kind, identifier):
+    """The checked identifier of a person (resident ID) or a company (credit code)."""
     if kind not in APPLICANT_KINDS:
         raise InvalidInput("applicant.kind must be 'person' or 'company'",
                            [{"field": "applicant.kind", "message": "must be 'person' or 'company'"}])
     id_field, validate = APPLICANT_KINDS[kind]
-    name = (applicant.get("name") or "").strip()
-    if not name or len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput("applicant.name is required (at most 100 characters)",
-                           [{"field": "applicant.name", "message": "required, 1 to 100 characters"}])
     try:
-        identifier = validate(applicant.get(id_field) or "")
+        if not isinstance(identifier, str):
+            raise InvalidIdentifier("required, 18 characters")
+        return validate(identifier)
     except InvalidIdentifier as exc:
         raise InvalidInput(f"applicant.{id_field}: {exc}",
                            [{"field": f"applicant.{id_field}", "message": str(exc)}]) from None
-    return {"kind": kind, "name": name, id_field: identifier}
+
+
+def validate_applicant(applicant):
+    """The applicant as stored: kind, name and the checked identifier."""
+    if not isinstance(applicant, dict):
+        raise InvalidInput("applicant must be an object", [{"field": "applicant", "message": "must be an object"}])
+    kind = applicant.get("kind")
+    if kind not in APPLICANT_KINDS:
+        validate_owner(kind, None)
+    id_field = APPLICANT_KINDS[kind][0]
+    name = applicant.get("name")
+    name = name.strip() if isinstance(name, str) else ""
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput("applicant.name is required (at most 100 characters)",
+                           [{"field": "applicant.name", "message": "required, 1 to 100 characters"}])
+    return {"kind": kind, "name": name, id_field: validate_owner(kind, applicant.get(id_field))}
+
+
+def applicant_identifier(applicant):
+    return applicant.get("id_number") or applicant.get("credit_code")
+
+
+def split_materials(materials):
+    """Material codes handed in, and the shared documents referenced: ``(codes, {code: document_id})``."""
+    if not isinstance(materials, list):
+        raise InvalidInput("materials must be a list", [{"field": "materials", "message": "must be a list"}])
+    codes, documents = [], {}
+    for index, entry in enumerate(materials):
+        if isinstance(entry, dict) and isinstance(entry.get("code"), str) and isinstance(entry.get("document_id"), str):
+            code = entry["code"]
+            documents[code] = entry["document_id"]
+        elif isinstance(entry, str):
+            code = entry
+        else:
+            raise InvalidInput("a material is a code or {code, document_id}",
+                               [{"field": f"materials.{index}", "message": "a code or {code, document_id}"}])
+        if code not in codes:
+            codes.append(code)
+    return codes, documents
 
 
 def check_materials(item, materials):
@@ -60,11 +102,31 @@ def check_materials(item, materials):
         raise InvalidInput(f"the materials do not match the checklist of item {item.code}", errors)
 
 
-class CaseRepository:
-    """Cases of the intake service; thread-safe (no state but the catalog)."""
+def check_form(form):
+    """The free-form answers of the application: flat, small, JSON scalars only."""
+    if not isinstance(form, dict) or len(form) > MAX_FORM_FIELDS:
+        raise InvalidInput("form must be an object of at most 50 fields",
+                           [{"field": "form", "message": "an object of at most 50 fields"}])
+    errors = []
+    for key, value in form.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= 64:
+            errors.append({"field": "form", "message": f"field name {key!r} must be 1 to 64 characters"})
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
+            errors.append({"field": f"form.{key}", "message": "must be a string, number, boolean or null"})
+        elif isinstance(value, str) and len(value) > MAX_FORM_VALUE_LENGTH:
+            errors.append({"field": f"form.{key}", "message": f"at most {MAX_FORM_VALUE_LENGTH} characters"})
+    if errors:
+        raise InvalidInput("the form has fields that cannot be stored", errors)
+    return form
 
-    def __init__(self, catalog):
+
+class CaseRepository:
+    """Cases of the intake service; thread-safe (no state but the catalog and the material store)."""
+
+    def __init__(self, catalog, shared_materials, calendar):
         self.catalog = catalog
+        self.shared_materials = shared_materials
+        self.calendar = calendar
 
     def next_case_no(self, now):
         day = now.astimezone(HALL_TZ).strftime("%Y%m%d")
@@ -74,7 +136,8 @@ class CaseRepository:
     def submit(self, application, idempotency_key, now):
         """Validate and store a new case; a repeated idempotency key returns the first case.
 
-        Returns ``(case, created)``.
+        Everything is checked before anything is written, so a refused application leaves
+        nothing behind but, at most, a case number never used. Returns ``(case, created)``.
         """
         if idempotency_key:
             existing = models.Case.objects(idempotency_key=idempotency_key).first()
@@ -86,13 +149,18 @@ class CaseRepository:
         if not item.active:
             raise InvalidInput(f"item {item.code} is not accepting applications")
         applicant = validate_applicant(application.get("applicant") or {})
-        materials = list(dict.fromkeys(application.get("materials") or []))
+        materials, documents = split_materials(application.get("materials") or [])
         check_materials(item, materials)
+        form = check_form(application.get("form") or {})
+        owner = applicant_identifier(applicant)
+        references = [self.shared_materials.reference(owner, code, document_id)
+                      for code, document_id in documents.items()]
         case = models.Case(
             case_no=self.next_case_no(now), query_code=new_query_code(), idempotency_key=idempotency_key,
             item_code=item.code, department=item.department, process_key=item.process_key,
-            applicant=applicant, materials=materials, form=application.get("form") or {},
-            status="submitted", submitted_at=now, updated_at=now,
+            applicant=applicant, applicant_id=owner, materials=materials, documents=references,
+            form=form, status="submitted", submitted_at=now, updated_at=now,
+            timeline=[models.Step(key="submitted", kind="submitted", at=now)],
         )
         try:
             case.save(force_insert=True)
@@ -104,6 +172,12 @@ class CaseRepository:
             return existing, False
         return case, True
 
+    def get(self, case_no):
+        case = models.Case.objects(case_no=case_no).first()
+        if case is None:
+            raise NotFound(f"case {case_no} does not exist")
+        return case
+
     def get_for_staff(self, case_no, viewer):
         """The case if ``viewer`` may see it; another department's case looks like no case."""
         case = models.Case.objects(case_no=case_no).first()
@@ -114,17 +188,132 @@ class CaseRepository:
     def get_public(self, case_no, query_code):
         """The case, only with the right query code; a wrong code looks like no case at all."""
         case = models.Case.objects(case_no=case_no).first()
-        if case is None or not hmac.compare_digest(case.query_code, str(query_code or "")):
+        if case is None or not hmac.compare_digest(case.query_code.encode(), str(query_code or "").encode()):
             raise NotFound(f"no case {case_no} with this query code")
         return case
 
-    def record_progress(self, case_no, rev, status, current_step, outcome, now):
-        """Apply the approval's progress if it is newer than what is stored (events may repeat
-        or arrive out of order)."""
-        models.Case.objects(case_no=case_no, progress_rev__lt=rev).update_one(
-            set__progress_rev=rev, set__status=status, set__current_step=current_step,
-            set__outcome=outcome, set__updated_at=now,
-        )
+    def change(self, case_no, new_steps, now):
+        """Add the steps ``new_steps(case)`` returns to the case's timeline and store what
+        follows from them, compare-and-set on ``version`` (a lost race is retried on fresh
+        state). Steps whose key is already there are skipped. Returns ``(case, added)``;
+        the case is None when there is no such case."""
+        for _ in range(CAS_ATTEMPTS):
+            case = models.Case.objects(case_no=case_no).first()
+            if case is None:
+                return None, []
+            known = {s.key for s in case.timeline}
+            added = [s for s in new_steps(case) if s.key not in known]
+            if not added:
+                return case, []
+            steps = sorted(list(case.timeline) + added, key=lambda s: s.at)
+            item = self.catalog.item(case.item_code)
+            derived = timeline.derive(case.case_no, case.item_code, steps, item.promised_limit_days if item else 0,
+                                      self.calendar)
+            changed = models.Case.objects(case_no=case_no, version=case.version).update_one(
+                set__timeline=steps, inc__version=1, set__updated_at=now,
+                **{f"set__{name}": value for name, value in derived.items() if value is not None},
+                **{f"unset__{name}": True for name, value in derived.items() if value is None},
+            )
+            if changed:
+                return models.Case.objects(case_no=case_no).first(), added
+        raise Conflict(f"case {case_no} is changing too often, please retry")
+
+    def record(self, case_no, step, now):
+        """Record one fact from an event; repeats and unknown cases are ignored."""
+        def steps(case):
+            if step.kind == "supplement_requested":
+                step.detail["missing_materials"] = self._material_codes(case, step.detail.get("missing_materials"))
+            return [step]
+
+        self.change(case_no, steps, now)
+
+    def _material_codes(self, case, asked):
+        """The clerk may name a material by its code or by its name on the checklist."""
+        item = self.catalog.item(case.item_code)
+        codes = {m.name: m.code for m in item.materials} if item else {}
+        return list(dict.fromkeys(codes.get(entry, entry) for entry in asked or []))
+
+    def supply(self, case_no, query_code, materials, now):
+        """The applicant supplies materials asked for; returns ``(case, complete_step or None)``."""
+        self.get_public(case_no, query_code)
+        codes, documents = split_materials(materials)
+        if not codes:
+            raise InvalidInput("name the materials you supply", [{"field": "materials", "message": "at least one"}])
+
+        def steps(case):
+            request = timeline.open_request(case.timeline)
+            if request is None or case.status != "awaiting_supplements":
+                raise Conflict(f"case {case_no} is not waiting for supplements")
+            asked = request.detail.get("missing_materials", [])
+            unasked = [c for c in codes if c not in asked]
+            if unasked:
+                raise InvalidInput("only the materials asked for can be supplied",
+                                   [{"field": "materials", "message": f"{c} was not asked for"} for c in unasked])
+            references = [self.shared_materials.reference(case.applicant_id, code, document_id)
+                          for code, document_id in documents.items()]
+            supplied = timeline.supplied_since(case.timeline, request) | set(codes)
+            key = f"supplied:{request.key}:{now.isoformat()}"
+            new = [models.Step(key=key, kind="materials_supplied", at=now,
+                               detail={"materials": codes, "documents": references})]
+            if supplied >= set(asked):
+                new.append(models.Step(key=f"received:{request.key}", kind="supplement_received", at=now,
+                                       detail={"materials": sorted(supplied)}))
+            return new
+
+        case, added = self.change(case_no, steps, now)
+        return case, next((s for s in added if s.kind == "supplement_received"), None)
+
+    def collect(self, case_no, how, note, viewer, now):
+        """The clerk hands over the result (出件); only a decided case, only once."""
+        self.get_for_staff(case_no, viewer)
+        if how not in COLLECTION_WAYS:
+            raise InvalidInput("how must be 'in_person' or 'post'", [{"field": "how", "message": "in_person or post"}])
+
+        def steps(case):
+            if case.status == "collected":
+                raise Conflict(f"the result of case {case_no} was already collected")
+            if case.status != "completed":
+                raise Conflict(f"case {case_no} is not decided yet: nothing to collect")
+            return [models.Step(key="collected", kind="collected", at=now, by=viewer.get("username"),
+                                detail={"how": how, "note": note or ""})]
+
+        case, added = self.change(case_no, steps, now)
+        return case, added[0]
+
+    def search(self, viewer, filters, page, page_size):
+        """Cases the viewer may see, newest first, filtered by applicant, item, status, dates."""
+        if not 1 <= page_size <= MAX_PAGE_SIZE or page < 1:
+            raise InvalidInput("page starts at 1; page_size is 1 to 100",
+                               [{"field": "page_size", "message": "1 to 100"}])
+        query = {}
+        department = (viewer or {}).get("department")
+        if department not in HALL_WIDE_DEPARTMENTS:
+            query["department"] = department
+        if filters.get("applicant_id"):
+            query["applicant_id"] = str(filters["applicant_id"]).upper()
+        if filters.get("item_code"):
+            query["item_code"] = filters["item_code"]
+        if filters.get("status"):
+            if filters["status"] not in STATUSES:
+                raise InvalidInput(f"status must be one of {', '.join(STATUSES)}",
+                                   [{"field": "status", "message": f"one of {', '.join(STATUSES)}"}])
+            query["status"] = filters["status"]
+        for name, op, days in (("submitted_from", "gte", 0), ("submitted_to", "lt", 1)):
+            if filters.get(name):
+                query[f"submitted_at__{op}"] = _day_start(filters[name], name) + timedelta(days=days)
+        found = models.Case.objects(**query)
+        total = found.count()
+        cases = found.order_by("-case_no").skip((page - 1) * page_size).limit(page_size)
+        return list(cases), total
+
+
+def _day_start(value, field):
+    """Midnight (Asia/Shanghai) at the start of the hall's day ``YYYY-MM-DD``."""
+    try:
+        day = datetime.strptime(str(value), "%Y-%m-%d").date()
+    except ValueError:
+        raise InvalidInput(f"{field} must be a date YYYY-MM-DD", [{"field": field, "message": "YYYY-MM-DD"}]) from None
+    return datetime.combine(day, time(), tzinfo=HALL_TZ)
 
 
 def staff_may_see(viewer, case):
@@ -132,29 +321,49 @@ def staff_may_see(viewer, case):
     return department in HALL_WIDE_DEPARTMENTS or department == case.department
 
 
-def staff_view(case, item):
+def _common_view(case, item, public):
+    status = case.status
+    awaiting = timeline.AWAITING.get(status)
+    if status == "accepted" and case.current_step:
+        awaiting = f"{awaiting}: {case.current_step}"
     return {
         "case_no": case.case_no, "item_code": case.item_code,
         "item_name": item.name_zh if item else case.item_code,
-        "department": case.department, "applicant": case.applicant, "materials": case.materials,
-        "form": case.form, "status": case.status, "current_step": case.current_step,
-        "outcome": case.outcome, "submitted_at": isoformat(case.submitted_at), "updated_at": isoformat(case.updated_at),
+        "department": case.department, "status": status, "current_step": case.current_step,
+        "outcome": case.outcome, "result": case.result or None, "awaiting": awaiting,
+        "missing_materials": list(case.missing_materials),
+        "accepted_at": isoformat(case.accepted_at), "deadline": isoformat(case.deadline),
+        "submitted_at": isoformat(case.submitted_at), "updated_at": isoformat(case.updated_at),
+        "steps": [timeline.step_view(s, public) for s in case.timeline],
     }
+
+
+def staff_view(case, item):
+    supplied = [s.detail for s in case.timeline if s.kind == "materials_supplied"]
+    materials = list(dict.fromkeys(list(case.materials) + [c for d in supplied for c in d.get("materials", [])]))
+    documents = list(case.documents) + [ref for d in supplied for ref in d.get("documents", [])]
+    return dict(_common_view(case, item, public=False), applicant=case.applicant, materials=materials,
+                documents=documents, form=case.form)
 
 
 def public_view(case, item):
     """What anyone with the query code may see: no personal data."""
-    return {
-        "case_no": case.case_no, "item_code": case.item_code,
-        "item_name": item.name_zh if item else case.item_code,
-        "status": case.status, "current_step": case.current_step, "outcome": case.outcome,
-        "submitted_at": isoformat(case.submitted_at), "updated_at": isoformat(case.updated_at),
-    }
+    return _common_view(case, item, public=True)
 
 
-def submission_receipt(case):
+def summary(case, item):
+    return {"case_no": case.case_no, "item_code": case.item_code,
+            "item_name": item.name_zh if item else case.item_code, "department": case.department,
+            "applicant_name": case.applicant.get("name"), "applicant_id": case.applicant_id,
+            "status": case.status, "submitted_at": isoformat(case.submitted_at),
+            "deadline": isoformat(case.deadline)}
+
+
+def submission_receipt(case, item):
     return {
         "case_no": case.case_no, "query_code": case.query_code, "status": case.status,
         "item_code": case.item_code, "submitted_at": isoformat(case.submitted_at),
-        "next": "The intake window checks the materials; follow the case with its number and query code.",
+        "next": "统一受理窗口将审核材料，请凭办件编号和查询码查询进度。 The intake window checks the materials "
+                "and decides on acceptance; follow the case with its number and query code."
+                + (f" Promised limit: {item.promised_limit_days} working days after acceptance." if item else ""),
     }

@@ -1,6 +1,12 @@
 """The public catalog (权力清单): items published by the hall, loaded from the
-repository's ``catalog/*.yaml`` at start-up and validated, so that bad data stops the
-service with a message naming the file, the item and the field."""
+repository's ``catalog/*.yaml`` (one file per department) at start-up and validated, so
+that bad data stops the service with a message naming the file, the item and the field.
+
+The schema holds what provincial platforms publish for an item: limits in working days,
+visits, acceptance conditions, the materials checklist, fees in integer fen (a free item
+has none), the legal basis and the BPMN process that handles it.
+"""
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -8,6 +14,9 @@ import yaml
 
 KINDS = ("immediate", "promised", "joint")
 MATERIAL_FORMS = ("paper", "electronic")
+ITEM_CODE = re.compile(r"^[A-Z]{2,4}-[0-9]{3}$")
+MATERIAL_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+DEPARTMENT_CODE = re.compile(r"^[a-z][a-z_]{1,47}$")
 
 
 class CatalogError(ValueError):
@@ -23,6 +32,16 @@ class Material:
 
 
 @dataclass(frozen=True)
+class Fee:
+    """One charge of an item, in integer fen, paid only at the bank window."""
+
+    code: str
+    name: str
+    amount_fen: int
+    basis: str
+
+
+@dataclass(frozen=True)
 class Item:
     code: str
     name_zh: str
@@ -35,6 +54,8 @@ class Item:
     process_key: str
     legal_basis: str
     materials: tuple = field(default_factory=tuple)
+    conditions: tuple = field(default_factory=tuple)
+    fees: tuple = field(default_factory=tuple)
     active: bool = True
 
     def as_dict(self):
@@ -45,7 +66,14 @@ class Item:
             "visits": self.visits, "process_key": self.process_key, "legal_basis": self.legal_basis,
             "active": self.active,
             "materials": [vars(m) for m in self.materials],
+            "conditions": list(self.conditions),
+            "fees": [vars(f) for f in self.fees],
         }
+
+    def matches(self, words):
+        """True when every word occurs in the Chinese or the English name (or the code)."""
+        text = f"{self.code} {self.name_zh} {self.name_en}".casefold()
+        return all(word in text for word in words)
 
 
 @dataclass(frozen=True)
@@ -53,6 +81,9 @@ class Department:
     code: str
     name_zh: str
     name_en: str
+
+    def as_dict(self, item_count=0):
+        return {"code": self.code, "name_zh": self.name_zh, "name_en": self.name_en, "item_count": item_count}
 
 
 class Catalog:
@@ -63,6 +94,19 @@ class Catalog:
     def item(self, code):
         return self.items.get(code)
 
+    def search(self, query=None, department=None, kind=None):
+        """Items whose names contain every word of ``query``, in catalog order."""
+        words = (query or "").casefold().split()
+        return [item for item in self.items.values()
+                if (department is None or item.department == department)
+                and (kind is None or item.kind == kind) and item.matches(words)]
+
+    def department_list(self):
+        counts = {}
+        for item in self.items.values():
+            counts[item.department] = counts.get(item.department, 0) + 1
+        return [d.as_dict(counts.get(code, 0)) for code, d in self.departments.items()]
+
 
 def _require(mapping, key, kind, where):
     if key not in mapping:
@@ -70,39 +114,90 @@ def _require(mapping, key, kind, where):
     value = mapping[key]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise CatalogError(f"{where}: field {key!r} must be {kind.__name__}, not {value!r}")
+    if kind is str and not value.strip():
+        raise CatalogError(f"{where}: field {key!r} must not be blank")
     return value
 
 
-def _material(raw, where):
+def _matching(mapping, key, pattern, where):
+    value = _require(mapping, key, str, where)
+    if not pattern.match(value):
+        raise CatalogError(f"{where}: field {key!r} must match {pattern.pattern}, not {value!r}")
+    return value
+
+
+def _count(mapping, key, where):
+    value = _require(mapping, key, int, where)
+    if value < 0:
+        raise CatalogError(f"{where}: field {key!r} must not be negative, not {value!r}")
+    return value
+
+
+def _mapping(raw, what, where):
     if not isinstance(raw, dict):
-        raise CatalogError(f"{where}: a material must be a mapping")
+        raise CatalogError(f"{where}: a {what} must be a mapping")
+    return raw
+
+
+def _material(raw, where):
+    raw = _mapping(raw, "material", where)
     form = _require(raw, "form", str, where)
     if form not in MATERIAL_FORMS:
         raise CatalogError(f"{where}: field 'form' must be one of {MATERIAL_FORMS}, not {form!r}")
-    return Material(_require(raw, "code", str, where), _require(raw, "name", str, where), form,
+    return Material(_matching(raw, "code", MATERIAL_CODE, where), _require(raw, "name", str, where), form,
                     _require(raw, "required", bool, where))
 
 
+def _fee(raw, where):
+    raw = _mapping(raw, "fee", where)
+    amount = _require(raw, "amount_fen", int, where)
+    if amount <= 0:
+        raise CatalogError(f"{where}: field 'amount_fen' must be a positive number of fen, not {amount!r}")
+    return Fee(_matching(raw, "code", MATERIAL_CODE, where), _require(raw, "name", str, where), amount,
+               _require(raw, "basis", str, where))
+
+
+def _unique_codes(entries, what, where):
+    seen = set()
+    for entry in entries:
+        if entry.code in seen:
+            raise CatalogError(f"{where}: {what} code {entry.code!r} is used twice")
+        seen.add(entry.code)
+    return tuple(entries)
+
+
+def _conditions(raw, where):
+    conditions = raw.get("conditions", [])
+    if not isinstance(conditions, list) or not all(isinstance(c, str) and c.strip() for c in conditions):
+        raise CatalogError(f"{where}: field 'conditions' must be a list of sentences")
+    return tuple(conditions)
+
+
 def _item(raw, department, where):
-    if not isinstance(raw, dict):
-        raise CatalogError(f"{where}: an item must be a mapping")
+    raw = _mapping(raw, "item", where)
     where = f"{where} item {raw.get('code', '?')}"
     kind = _require(raw, "kind", str, where)
     if kind not in KINDS:
         raise CatalogError(f"{where}: field 'kind' must be one of {KINDS}, not {kind!r}")
     materials = _require(raw, "materials", list, where)
+    fees = raw.get("fees", [])
+    if not isinstance(fees, list):
+        raise CatalogError(f"{where}: field 'fees' must be list, not {fees!r}")
     item = Item(
-        code=_require(raw, "code", str, where),
+        code=_matching(raw, "code", ITEM_CODE, where),
         name_zh=_require(raw, "name_zh", str, where),
         name_en=_require(raw, "name_en", str, where),
         department=department,
         kind=kind,
-        legal_limit_days=_require(raw, "legal_limit_days", int, where),
-        promised_limit_days=_require(raw, "promised_limit_days", int, where),
-        visits=_require(raw, "visits", int, where),
+        legal_limit_days=_count(raw, "legal_limit_days", where),
+        promised_limit_days=_count(raw, "promised_limit_days", where),
+        visits=_count(raw, "visits", where),
         process_key=_require(raw, "process_key", str, where),
         legal_basis=_require(raw, "legal_basis", str, where),
-        materials=tuple(_material(m, f"{where} material {i + 1}") for i, m in enumerate(materials)),
+        materials=_unique_codes([_material(m, f"{where} material {i + 1}") for i, m in enumerate(materials)],
+                                "material", where),
+        conditions=_conditions(raw, where),
+        fees=_unique_codes([_fee(f, f"{where} fee {i + 1}") for i, f in enumerate(fees)], "fee", where),
         active=_require(raw, "active", bool, where) if "active" in raw else True,
     )
     if item.promised_limit_days > item.legal_limit_days:
@@ -125,9 +220,11 @@ def load_catalog(directory):
         if not isinstance(data, dict):
             raise CatalogError(f"{where}: expected a mapping with 'department' and 'items'")
         dept = _require(data, "department", dict, where)
-        department = Department(_require(dept, "code", str, f"{where} department"),
+        department = Department(_matching(dept, "code", DEPARTMENT_CODE, f"{where} department"),
                                 _require(dept, "name_zh", str, f"{where} department"),
                                 _require(dept, "name_en", str, f"{where} department"))
+        if department.code in departments:
+            raise CatalogError(f"{where} department: code {department.code!r} already used by another file")
         departments[department.code] = department
         for raw in _require(data, "items", list, where):
             item = _item(raw, department.code, where)

@@ -1,17 +1,29 @@
-"""The intake service (统一受理): the public catalog and every application's entry."""
+"""The intake service (统一受理): the public catalog, every application's entry, the
+applicant's materials and supplements, the case's timeline and the result's collection."""
+import base64
+import binascii
+
 from nameko.events import EventDispatcher, event_handler
 
 from services.common import events, platform_service
 from services.common.db import ServiceStore
 from services.common.entrypoints import rpc
-from services.common.errors import NotFound
+from services.common.errors import InvalidInput, NotFound
 from services.common.time import utcnow
-from services.intake import cases
-from services.intake.catalog import load_catalog
-
+from services.common.workdays import load_hall_calendar
+from services.intake import cases, catalog, materials, timeline
 
 def open_cases(config):
-    return cases.CaseRepository(load_catalog(config["CATALOG_DIR"]))
+    return cases.CaseRepository(catalog.load_catalog(config["CATALOG_DIR"]),
+                                materials.SharedMaterials(config["MATERIAL_MAX_BYTES"]),
+                                load_hall_calendar(config["HALL_CALENDAR_FILE"]))
+
+
+def _page(page, page_size):
+    if not isinstance(page, int) or not isinstance(page_size, int) or page < 1 or not 1 <= page_size <= cases.MAX_PAGE_SIZE:
+        raise InvalidInput("page starts at 1; page_size is 1 to 100",
+                           [{"field": "page_size", "message": "page >= 1, page_size 1 to 100"}])
+    return (page - 1) * page_size, page * page_size
 
 
 class IntakeService(platform_service.PlatformService):
@@ -21,8 +33,11 @@ class IntakeService(platform_service.PlatformService):
     dispatch = EventDispatcher()
 
     @rpc
-    def list_items(self):
-        return [item.as_dict() for item in self.cases.catalog.items.values()]
+    def list_items(self, query=None, department=None, kind=None, page=1, page_size=20):
+        start, stop = _page(page, page_size)
+        found = self.cases.catalog.search(query, department, kind)
+        return {"items": [item.as_dict() for item in found[start:stop]], "total": len(found),
+                "page": page, "page_size": page_size}
 
     @rpc
     def get_item(self, item_code):
@@ -32,17 +47,21 @@ class IntakeService(platform_service.PlatformService):
         return item.as_dict()
 
     @rpc
+    def list_departments(self):
+        return self.cases.catalog.department_list()
+
+    @rpc
     def submit_case(self, application, idempotency_key=None):
         case, created = self.cases.submit(application, idempotency_key, utcnow())
+        item = self.cases.catalog.item(case.item_code)
         if created:
-            item = self.cases.catalog.item(case.item_code)
             self.dispatch(events.CASE_SUBMITTED[1], {
                 "case_no": case.case_no, "item_code": case.item_code, "item_name": item.name_zh,
                 "department": case.department, "process_key": case.process_key, "kind": item.kind,
                 "promised_limit_days": item.promised_limit_days, "legal_limit_days": item.legal_limit_days,
                 "submitted_at": case.submitted_at.isoformat(),
             })
-        return dict(cases.submission_receipt(case), created=created)
+        return dict(cases.submission_receipt(case, item), created=created)
 
     @rpc
     def get_case(self, case_no, viewer):
@@ -54,7 +73,61 @@ class IntakeService(platform_service.PlatformService):
         case = self.cases.get_public(case_no, query_code)
         return cases.public_view(case, self.cases.catalog.item(case.item_code))
 
+    @rpc
+    def search_cases(self, viewer, filters, page=1, page_size=20):
+        found, total = self.cases.search(viewer, filters, page, page_size)
+        return {"cases": [cases.summary(c, self.cases.catalog.item(c.item_code)) for c in found],
+                "total": total, "page": page, "page_size": page_size}
+
+    @rpc
+    def supply_materials(self, case_no, query_code, supplied):
+        now = utcnow()
+        case, complete = self.cases.supply(case_no, query_code, supplied, now)
+        if complete is not None:
+            self.dispatch(events.SUPPLEMENT_RECEIVED[1], {
+                "case_no": case_no, "materials": complete.detail["materials"], "received_at": now.isoformat()})
+        return cases.public_view(case, self.cases.catalog.item(case.item_code))
+
+    @rpc
+    def record_collection(self, case_no, how, viewer, note=None):
+        case, step = self.cases.collect(case_no, how, note, viewer, utcnow())
+        self.dispatch(events.CASE_COLLECTED[1], {"case_no": case_no, "collected_at": step.at.isoformat(), "how": how})
+        return cases.staff_view(case, self.cases.catalog.item(case.item_code))
+
+    @rpc
+    def store_material(self, applicant_kind, applicant_id, filename, content_base64):
+        owner = cases.validate_owner(applicant_kind, applicant_id)
+        try:
+            content = base64.b64decode(content_base64, validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            raise InvalidInput("the content is not base64", [{"field": "file", "message": "not base64"}]) from None
+        document, created = self.cases.shared_materials.store(owner, filename, content, utcnow())
+        return materials.document_view(document, created)
+
     @event_handler(*events.CASE_PROGRESSED)
     def on_case_progressed(self, payload):
-        self.cases.record_progress(payload["case_no"], payload["rev"], payload["status"],
-                                   payload.get("current_step"), payload.get("outcome"), utcnow())
+        now = utcnow()
+        self.cases.record(payload["case_no"], timeline.progress_fact(payload, now), now)
+
+    @event_handler(*events.CASE_ACCEPTED)
+    def on_case_accepted(self, payload):
+        self._record("accepted", payload)
+
+    @event_handler(*events.CASE_REFUSED)
+    def on_case_refused(self, payload):
+        self._record("refused", payload)
+
+    @event_handler(*events.SUPPLEMENT_REQUESTED)
+    def on_supplement_requested(self, payload):
+        self._record("supplement_requested", payload)
+
+    @event_handler(*events.CASE_DECIDED)
+    def on_case_decided(self, payload):
+        self._record("decided", payload)
+
+    @event_handler(*events.PAYMENT_CONFIRMED)
+    def on_payment_confirmed(self, payload):
+        self._record("payment_confirmed", payload)
+
+    def _record(self, kind, payload):
+        self.cases.record(payload["case_no"], timeline.fact_from_event(kind, payload), utcnow())

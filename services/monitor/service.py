@@ -1,10 +1,154 @@
-"""The monitor service: electronic supervision (电子监察): time limits, warnings, accountability.
+"""The monitor service: electronic supervision (电子监察) — time limits, warnings and
+accountability from the other services' events — and the platform clock."""
+from nameko.events import EventDispatcher, event_handler
+from nameko.timer import timer
 
-Its capabilities land with its own issue; today it joins the platform, answers
-`ping` and serves its metrics.
-"""
-from services.common import platform_service
+from services.common import events, platform_service
+from services.common.db import ServiceStore
+from services.common.entrypoints import rpc
+from services.common.errors import InvalidInput
+from services.common.time import utcnow
+from services.common.workdays import load_hall_calendar
+from services.monitor import complaints, evaluations, platform_clock, stats, supervision
+
+SCHEDULER_INTERVAL_SECONDS = 1
+GAUGE_INTERVAL_SECONDS = 15
+
+
+def open_supervision(config):
+    return supervision.Supervision(load_hall_calendar(config["HALL_CALENDAR_FILE"]),
+                                   config["YELLOW_WARNING_WORKDAYS"])
+
+
+def open_complaints(config):
+    return complaints.Complaints(load_hall_calendar(config["HALL_CALENDAR_FILE"]), config["COMPLAINT_ACCEPT_WORKDAYS"],
+                                 config["COMPLAINT_RESOLVE_WORKDAYS"], config["YELLOW_WARNING_WORKDAYS"])
+
+
+def open_evaluations(config):
+    return evaluations.Evaluations(load_hall_calendar(config["HALL_CALENDAR_FILE"]), config["RECTIFICATION_WORKDAYS"])
 
 
 class MonitorService(platform_service.PlatformService):
     name = "monitor"
+
+    watch = ServiceStore(open_supervision)
+    complaints = ServiceStore(open_complaints)
+    evaluations = ServiceStore(open_evaluations)
+    clock = platform_clock.MonitorClock()
+    dispatch = EventDispatcher()
+
+    # -- the platform clock ---------------------------------------------------------------
+
+    @rpc
+    def get_clock(self):
+        return platform_clock.view()
+
+    @rpc
+    def set_clock(self, set_by, advance_seconds=None, offset_seconds=None):
+        clock = platform_clock.move(self.config, set_by, utcnow(), advance_seconds, offset_seconds)
+        self.dispatch(events.CLOCK_SET[1], clock)
+        self.watch.run_due(utcnow())
+        return clock
+
+    # -- facts from the other services ----------------------------------------------------
+
+    @event_handler(*events.CASE_SUBMITTED)
+    def on_case_submitted(self, payload):
+        self.watch.case_submitted(payload, utcnow())
+
+    @event_handler(*events.CASE_ACCEPTED)
+    def on_case_accepted(self, payload):
+        self.watch.case_accepted(payload, utcnow())
+
+    @event_handler(*events.CASE_REFUSED)
+    def on_case_refused(self, payload):
+        self.watch.case_refused(payload, utcnow())
+
+    @event_handler(*events.SUPPLEMENT_REQUESTED)
+    def on_supplement_requested(self, payload):
+        self.watch.supplement_requested(payload, utcnow())
+
+    @event_handler(*events.SUPPLEMENT_RECEIVED)
+    def on_supplement_received(self, payload):
+        self.watch.supplement_received(payload, utcnow())
+
+    @event_handler(*events.CASE_DECIDED)
+    def on_case_decided(self, payload):
+        self.watch.case_decided(payload, utcnow())
+
+    # -- the scheduler ----------------------------------------------------------------------
+
+    @timer(interval=SCHEDULER_INTERVAL_SECONDS)
+    def run_scheduler(self):
+        self.watch.run_due(utcnow())
+
+    @timer(interval=GAUGE_INTERVAL_SECONDS)
+    def refresh_gauges(self):
+        self.watch.refresh_gauges()
+        self.complaints.refresh_gauge(utcnow())
+
+    # -- supervision ----------------------------------------------------------------------
+
+    @rpc
+    def list_warnings(self, viewer, level=None):
+        return self.watch.warnings(viewer, utcnow(), level)
+
+    @rpc
+    def get_case_standing(self, case_no, viewer):
+        return self.watch.case_standing(case_no, viewer, utcnow())
+
+    @rpc
+    def approve_extension(self, case_no, days, reason, viewer):
+        return self.watch.approve_extension(case_no, days, reason, viewer, utcnow())
+
+    @rpc
+    def list_accountability(self, viewer, status=None):
+        return self.watch.accountability(viewer, status)
+
+    @rpc
+    def acknowledge_accountability(self, case_no, viewer):
+        return self.watch.acknowledge(case_no, viewer, utcnow())
+
+    @rpc
+    def close_accountability(self, case_no, resolution, viewer):
+        return self.watch.close(case_no, resolution, viewer, utcnow())
+
+    # -- complaints and evaluations -------------------------------------------------------
+
+    @rpc
+    def file_complaint(self, complaint, channel="public"):
+        return self.complaints.file(complaint, channel, utcnow())
+
+    @rpc
+    def follow_complaint(self, complaint_no, follow_code):
+        return self.complaints.follow(complaint_no, follow_code, utcnow())
+
+    @rpc
+    def list_complaints(self, viewer, status=None):
+        return self.complaints.listing(viewer, utcnow(), status)
+
+    @rpc
+    def move_complaint(self, complaint_no, to, note, handler):
+        return self.complaints.move(complaint_no, to, note, handler, utcnow())
+
+    @rpc
+    def evaluate_case(self, case_no, level, comment=None):
+        return self.evaluations.evaluate(case_no, level, comment, utcnow())
+
+    @rpc
+    def list_rectifications(self, viewer, status="open"):
+        return self.evaluations.rectifications(viewer, status)
+
+    @rpc
+    def rectify(self, case_no, rectification, callback_note, handler):
+        return self.evaluations.rectify(case_no, rectification, callback_note, handler, utcnow())
+
+    # -- statistics -----------------------------------------------------------------------
+
+    @rpc
+    def statistics(self, first_day=None, last_day=None, department=None, item_code=None):
+        try:
+            return stats.statistics(utcnow(), first_day, last_day, department, item_code)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None

@@ -55,7 +55,7 @@ def test_an_immediate_item_is_accepted_and_decided_in_one_visit(gateway):
     accept = eventually(lambda: task_of(gateway, "clerk", case_no), "the intake task")
     assert accept["name"] == "受理 Accept"
     done = gateway.post(f"/api/v1/tasks/{accept['id']}/complete", as_user="clerk",
-                        json={"data": {"materials_complete": True}})
+                        json={"data": {"intake_decision": "accept"}})
     assert done.status_code == 200, done.text
 
     decide = eventually(lambda: task_of(gateway, "chief", case_no), "the chief representative's task")
@@ -78,7 +78,7 @@ def test_the_public_view_shows_the_current_step(gateway):
     path = f"/api/v1/public/cases/{receipt['case_no']}"
     view = eventually(lambda: (v := gateway.get(path, params={"query_code": receipt["query_code"]}).json())
                       and v["current_step"] and v, "the first step")
-    assert (view["status"], view["current_step"]) == ("in_progress", "受理 Accept")
+    assert (view["status"], view["current_step"]) == ("submitted", "受理 Accept")
 
 
 def test_a_wrong_query_code_looks_exactly_like_an_unknown_case(gateway):
@@ -102,8 +102,8 @@ def test_a_task_completed_twice_answers_conflict(gateway):
     receipt = apply(gateway)
     accept = eventually(lambda: task_of(gateway, "clerk", receipt["case_no"]), "the intake task")
     path = f"/api/v1/tasks/{accept['id']}/complete"
-    assert gateway.post(path, as_user="clerk", json={"data": {"materials_complete": True}}).status_code == 200
-    again = gateway.post(path, as_user="clerk", json={"data": {"materials_complete": True}})
+    assert gateway.post(path, as_user="clerk", json={"data": {"intake_decision": "accept"}}).status_code == 200
+    again = gateway.post(path, as_user="clerk", json={"data": {"intake_decision": "accept"}})
     assert again.status_code == 409 and again.headers["Content-Type"] == PROBLEM
 
 

@@ -1,5 +1,6 @@
 """The approval service on the real broker and store: deployment and versions, starting
-a process from the case_submitted event, work lists, completion with compare-and-set."""
+a process from the case_submitted event, work lists, completion with compare-and-set, the
+hall's events, messages, incidents and the audit trail."""
 from pathlib import Path
 
 import eventlet
@@ -38,7 +39,8 @@ def start_case(container, case_no, department="market_regulation"):
 
 def test_bpmn_directory_is_deployed_at_start_up(approval):
     processes = call(approval, "list_processes")
-    assert [(p["key"], p["version"]) for p in processes] == [("immediate_item", 1)]
+    assert [(p["key"], p["version"]) for p in processes] == [
+        ("fee_item", 1), ("immediate_item", 1), ("joint_registration", 1), ("promised_item", 1)]
 
 
 def test_identical_content_is_not_a_new_version_but_changed_content_is(approval):
@@ -56,7 +58,7 @@ def test_a_bad_diagram_is_refused_naming_the_element(approval):
     assert refused.value.errors[0]["field"] == "accept"
     with pytest.raises(InvalidInput):
         call(approval, "deploy_process", "<bpmn:definitions", "garbage.bpmn")
-    assert [p["version"] for p in call(approval, "list_processes")] == [1]
+    assert [p["version"] for p in call(approval, "list_processes")] == [1, 1, 1, 1]
 
 
 def test_a_submitted_case_opens_the_intake_task_for_the_hall_clerks(approval):
@@ -76,7 +78,7 @@ def test_a_repeated_case_submitted_event_starts_one_process(approval):
 def test_completing_tasks_advances_the_process_to_its_end(approval):
     start_case(approval, "20261126000103")
     accept = call(approval, "list_tasks", CLERK)[0]
-    done = call(approval, "complete_task", accept["id"], {"materials_complete": True}, CLERK)
+    done = call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK)
     assert (done["case_status"], done["current_step"]) == ("in_progress", "决定 Decide")
     decide = call(approval, "list_tasks", CHIEF)[0]
     assert decide["element_id"] == "decide" and decide["department"] == "market_regulation"
@@ -88,16 +90,16 @@ def test_completing_tasks_advances_the_process_to_its_end(approval):
 def test_a_completed_task_cannot_be_completed_again(approval):
     start_case(approval, "20261126000104")
     accept = call(approval, "list_tasks", CLERK)[0]
-    call(approval, "complete_task", accept["id"], {"materials_complete": True}, CLERK)
+    call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK)
     with pytest.raises(Conflict):
-        call(approval, "complete_task", accept["id"], {"materials_complete": True}, CLERK)
+        call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK)
     assert len(call(approval, "list_tasks", CHIEF)) == 1
 
 
 def test_another_departments_task_is_invisible(approval):
     start_case(approval, "20261126000105")
     accept = call(approval, "list_tasks", CLERK)[0]
-    call(approval, "complete_task", accept["id"], {"materials_complete": True}, CLERK)
+    call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK)
     decide = call(approval, "list_tasks", CHIEF)[0]
     assert call(approval, "list_tasks", TAX_CHIEF) == []
     with pytest.raises(NotFound):
@@ -111,8 +113,8 @@ def test_form_data_is_checked_before_anything_runs(approval):
     start_case(approval, "20261126000106")
     accept = call(approval, "list_tasks", CLERK)[0]
     with pytest.raises(InvalidInput) as refused:
-        call(approval, "complete_task", accept["id"], {"materials_complete": "yes", "decision": "approved"}, CLERK)
-    assert {e["field"] for e in refused.value.errors} == {"materials_complete", "decision"}
+        call(approval, "complete_task", accept["id"], {"intake_decision": "yes", "decision": "approved"}, CLERK)
+    assert {e["field"] for e in refused.value.errors} == {"intake_decision", "decision"}
     assert call(approval, "list_tasks", CLERK)[0]["id"] == accept["id"]
 
 
@@ -128,7 +130,7 @@ def test_two_replicas_completing_one_task_at_once_advance_it_once(container_fact
 
     def complete():
         try:
-            return client.call("approval", "complete_task", accept["id"], {"materials_complete": True}, CLERK)
+            return client.call("approval", "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK)
         except RemoteError as refused:
             return refused.exc_type
 

@@ -1,5 +1,5 @@
 """The approval service's entrypoints with worker_factory: no broker, no store."""
-from unittest.mock import MagicMock
+from unittest.mock import MagicMock, call
 
 from nameko.testing.services import worker_factory
 
@@ -8,24 +8,44 @@ from services.approval.service import ApprovalService
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
 PROGRESS = {"case_no": "20261126000001", "rev": 2, "status": "in_progress", "current_step": "决定 Decide",
             "outcome": None}
+ACCEPTED = {"case_no": "20261126000001", "item_code": "MR-001", "department": "market_regulation",
+            "accepted_at": "2026-11-26T01:00:00+00:00", "accepted_by": "clerk"}
 
 
-def test_a_completed_task_announces_the_cases_progress():
+def test_a_completed_task_announces_the_hall_event_then_the_cases_progress():
     processes = MagicMock()
-    processes.complete.return_value = ({"id": "t-1", "name": "受理 Accept"}, PROGRESS)
+    processes.complete.return_value = ({"id": "t-1", "name": "受理 Accept"}, "in_progress",
+                                       [("case_accepted", ACCEPTED), ("case_progressed", PROGRESS)])
     service = worker_factory(ApprovalService, processes=processes)
-    answer = service.complete_task("t-1", {"materials_complete": True}, CLERK)
+    answer = service.complete_task("t-1", {"intake_decision": "accept"}, CLERK)
     assert answer == {"id": "t-1", "name": "受理 Accept", "completed": True, "case_status": "in_progress",
                       "current_step": "决定 Decide"}
-    assert processes.complete.call_args.args[:3] == ("t-1", {"materials_complete": True}, CLERK)
-    service.dispatch.assert_called_once_with("case_progressed", PROGRESS)
+    assert processes.complete.call_args.args[:3] == ("t-1", {"intake_decision": "accept"}, CLERK)
+    assert service.dispatch.call_args_list == [call("case_accepted", ACCEPTED), call("case_progressed", PROGRESS)]
 
 
 def test_a_case_submitted_twice_is_announced_once():
     processes = MagicMock()
-    processes.start_for_case.side_effect = [PROGRESS, None]
+    processes.start_for_case.side_effect = [[("case_progressed", PROGRESS)], []]
     service = worker_factory(ApprovalService, processes=processes)
     case = {"case_no": "20261126000001", "process_key": "immediate_item", "department": "market_regulation"}
     service.on_case_submitted(case)
     service.on_case_submitted(case)
     service.dispatch.assert_called_once_with("case_progressed", PROGRESS)
+
+
+def test_the_hall_events_become_messages_keyed_so_that_a_repeat_is_one_message():
+    processes = MagicMock()
+    processes.correlate.return_value = (True, [])
+    service = worker_factory(ApprovalService, processes=processes)
+    service.on_supplement_received({"case_no": "20261126000001", "materials": ["id_card"],
+                                    "received_at": "2026-11-26T02:00:00+00:00"})
+    service.on_payment_confirmed({"case_no": "20261126000001", "notice_no": "N1", "amount_fen": 5000,
+                                  "receipt_no": "R1", "confirmed_at": "2026-11-26T03:00:00+00:00"})
+    supplement, payment = processes.correlate.call_args_list
+    assert supplement.args[:3] == ("20261126000001", "supplement_received",
+                                   {"materials": ["id_card"], "received_at": "2026-11-26T02:00:00+00:00"})
+    assert supplement.args[4] == "supplement_received:20261126000001:2026-11-26T02:00:00+00:00"
+    assert payment.args[1:3] == ("payment_confirmed", {"notice_no": "N1", "amount_fen": 5000, "receipt_no": "R1",
+                                                       "confirmed_at": "2026-11-26T03:00:00+00:00"})
+    assert payment.args[4] == "payment_confirmed:N1"

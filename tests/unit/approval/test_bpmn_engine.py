@@ -46,7 +46,7 @@ def only_open_task(workflow):
 
 
 def accept(workflow):
-    bpmn_engine.complete_task(workflow, only_open_task(workflow)["id"], {"materials_complete": True})
+    bpmn_engine.complete_task(workflow, only_open_task(workflow)["id"], {"intake_decision": "accept"})
 
 
 def test_the_immediate_item_file_deploys_under_its_process_key(diagram):
@@ -62,15 +62,17 @@ def test_a_new_case_waits_for_the_clerk_to_accept_it(case):
     assert task["name"] == "受理 Accept"
     assert task["role"] == "clerk"
     assert task["candidate_groups"] == []
-    assert task["form"] == [
-        {
-            "id": "materials_complete",
-            "label": "材料齐全 Materials complete",
-            "type": "boolean",
-            "required": True,
-            "options": [],
-        }
-    ]
+    decision, reason, missing = task["form"]
+    assert decision == {
+        "id": "intake_decision",
+        "label": "受理决定 Intake decision",
+        "type": "enum",
+        "required": True,
+        "options": [{"id": "accept", "name": "受理 Accept"}, {"id": "refuse", "name": "不予受理 Refuse"},
+                    {"id": "supplement", "name": "补正告知 Ask for supplements"}],
+    }
+    assert (reason["id"], reason["required"]) == ("reason", False)
+    assert (missing["id"], missing["required"]) == ("missing_materials", False)
     assert not bpmn_engine.is_completed(case)
     assert bpmn_engine.workflow_data(case) == {"case_no": "JB2024000001"}
 
@@ -112,7 +114,7 @@ def test_accepting_hands_the_case_to_the_chief_representative(case):
         "options": [{"id": "approved", "name": "准予 Approved"}, {"id": "refused", "name": "不予 Refused"}],
     }
     assert opinion["id"] == "opinion" and opinion["type"] == "string" and not opinion["required"]
-    assert bpmn_engine.workflow_data(case)["materials_complete"] is True
+    assert bpmn_engine.workflow_data(case)["intake_decision"] == "accept"
 
 
 @pytest.mark.parametrize("decision", ["approved", "refused"])
@@ -125,10 +127,11 @@ def test_the_chief_representatives_decision_completes_the_case(case, decision):
     assert bpmn_engine.open_user_tasks(case) == []
     assert bpmn_engine.workflow_data(case) == {
         "case_no": "JB2024000001",
-        "materials_complete": True,
+        "intake_decision": "accept",
         "decision": decision,
         "opinion": "当场办结",
     }
+    assert bpmn_engine.end_event(case) == decision
 
 
 def test_completing_a_task_twice_is_refused_and_changes_nothing(case):
@@ -137,7 +140,7 @@ def test_completing_a_task_twice_is_refused_and_changes_nothing(case):
     before = bpmn_engine.dump_state(case)
 
     with pytest.raises(TaskNotReady) as raised:
-        bpmn_engine.complete_task(case, accepted_id, {"materials_complete": False})
+        bpmn_engine.complete_task(case, accepted_id, {"intake_decision": "refuse"})
 
     assert raised.value.task_id == accepted_id
     assert bpmn_engine.dump_state(case) == before
@@ -148,7 +151,7 @@ def test_completing_an_unknown_task_is_refused_and_changes_nothing(case, task_id
     before = bpmn_engine.dump_state(case)
 
     with pytest.raises(TaskNotReady):
-        bpmn_engine.complete_task(case, task_id, {"materials_complete": True})
+        bpmn_engine.complete_task(case, task_id, {"intake_decision": "accept"})
 
     assert bpmn_engine.dump_state(case) == before
 
@@ -209,3 +212,75 @@ def test_candidate_groups_give_a_task_its_role_when_it_has_no_lane():
     assert opened["role"] == "reviewer"
     assert opened["candidate_groups"] == ["reviewer", "chief"]
     assert opened["form"] == []
+
+
+def timer_diagram(expression: str) -> bytes:
+    """start → intermediate timer event "wait" with the given duration expression → end."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="Definitions_1" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="timed" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="to_wait" sourceRef="start" targetRef="wait" />
+    <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>
+      <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{expression}</bpmn:timeDuration>
+    </bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="to_end" sourceRef="wait" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+@pytest.mark.parametrize("expression", ["().__class__.__base__.__subclasses__()",
+                                        "__import__(&quot;os&quot;).getcwd()", "9 ** 9 ** 9"])
+def test_an_escape_in_a_timer_expression_is_an_incident_at_the_timer(expression):
+    workflow = bpmn_engine.start(bpmn_engine.parse_diagram(timer_diagram(expression)), {})
+
+    assert bpmn_engine.incident(workflow)["element_id"] == "wait"
+    assert "SandboxViolation" in bpmn_engine.incident(workflow)["message"]
+
+
+def test_a_missing_variable_at_a_gateway_is_an_incident_that_survives_a_reload_and_can_be_retried(diagram):
+    broken = bpmn_engine.parse_diagram(IMMEDIATE_ITEM.read_bytes().replace(b'decision == "approved"',
+                                                                          b'decision == "approved" and checked'))
+    workflow = bpmn_engine.start(broken, {})
+    accept(workflow)
+    bpmn_engine.complete_task(workflow, only_open_task(workflow)["id"], {"decision": "approved"})
+
+    restored = bpmn_engine.load_state(broken, bpmn_engine.dump_state(workflow))
+    failed = bpmn_engine.incident(restored)
+    assert failed["element_id"] == "Gateway_decision" and "checked" in failed["message"]
+    assert not bpmn_engine.is_completed(restored)
+
+    bpmn_engine.retry(restored, {"checked": True})
+
+    assert bpmn_engine.incident(restored) is None
+    assert bpmn_engine.end_event(restored) == "approved"
+
+
+def test_a_supplement_message_returns_the_case_to_the_clerk(case):
+    bpmn_engine.complete_task(case, only_open_task(case)["id"], {"intake_decision": "supplement",
+                                                                 "missing_materials": "id_card"})
+    assert bpmn_engine.waiting_messages(case) == ["supplement_received"]
+    assert bpmn_engine.current_steps(case) == ["等待补正 Awaiting supplements"]
+    assert bpmn_engine.deliver_message(case, "payment_confirmed", {}) is None
+
+    assert bpmn_engine.deliver_message(case, "supplement_received", {"materials": ["id_card"]}) == "supplement"
+
+    assert only_open_task(case)["element_id"] == "accept"
+    assert bpmn_engine.workflow_data(case)["supplement_received"] == {"materials": ["id_card"]}
+
+
+@pytest.mark.parametrize("cell", ["().__class__.__base__.__subclasses__()", "__import__(&quot;os&quot;).getcwd()"])
+def test_an_escape_in_a_dmn_cell_is_an_incident_at_the_business_rule_task(cell):
+    bpmn_dir = IMMEDIATE_ITEM.parent
+    table = (bpmn_dir / "fee_item_fees.dmn").read_text(encoding="utf-8").replace("<text>55000 + 1000</text>",
+                                                                               f"<text>{cell}</text>")
+    diagram = bpmn_engine.parse_diagram((bpmn_dir / "fee_item.bpmn").read_bytes(), dmn=(table.encode(),))
+    workflow = bpmn_engine.start(diagram, {"item_code": "NR-002"})
+    for data in ({"intake_decision": "accept"}, {"review_result": "pass"}, {"decision": "approved"}):
+        bpmn_engine.complete_task(workflow, only_open_task(workflow)["id"], data)
+
+    failed = bpmn_engine.incident(workflow)
+    assert failed["element_id"] == "assess_fee" and "SandboxViolation" in failed["message"]
+    assert "fee_fen" not in bpmn_engine.workflow_data(workflow)

@@ -17,7 +17,10 @@ ITEM = {
     "code": "CT-001", "name_zh": "营业性演出审批", "name_en": "Approval of commercial performances",
     "kind": "promised", "legal_limit_days": 20, "promised_limit_days": 10, "visits": 1,
     "process_key": "immediate_item", "legal_basis": "《营业性演出管理条例》第十三条",
-    "materials": [{"code": "application_form", "name": "申请书", "form": "paper", "required": True}],
+    "materials": [{"code": "application_form", "name": "申请书", "form": "paper", "required": True},
+                  {"code": "venue_proof", "name": "演出场所证明", "form": "electronic", "required": False}],
+    "conditions": ["演出场所符合安全条件"],
+    "fees": [{"code": "permit_fee", "name": "许可证工本费", "amount_fen": 1050, "basis": "《收费标准》第一条"}],
 }
 
 
@@ -65,6 +68,35 @@ def test_every_real_item_keeps_its_promise_within_the_legal_limit(real_catalog):
         assert 0 <= catalog_item.promised_limit_days <= catalog_item.legal_limit_days, catalog_item.code
 
 
+def test_the_demo_catalog_publishes_at_least_30_items_of_at_least_8_departments(real_catalog):
+    departments = {catalog_item.department for catalog_item in real_catalog.items.values()}
+
+    assert len(real_catalog.items) >= 30 and len(departments) >= 8
+    assert {"market_regulation", "taxation", "public_security", "housing_construction", "human_resources",
+            "civil_affairs", "natural_resources", "health"} <= departments
+    assert {(code, real_catalog.item(code).department, real_catalog.item(code).process_key)
+            for code in ("MR-001", "MR-002", "TX-001")} == {
+        ("MR-001", "market_regulation", "immediate_item"), ("MR-002", "market_regulation", "immediate_item"),
+        ("TX-001", "taxation", "immediate_item")}
+
+
+def test_the_demo_catalog_holds_the_joint_enterprise_registration(real_catalog):
+    joint = [i for i in real_catalog.items.values() if i.kind == "joint"]
+
+    assert [i.process_key for i in joint] == ["joint_registration"]
+    assert {"application_form", "seal_application"} <= {m.code for m in joint[0].materials}
+
+
+def test_the_demo_catalog_uses_the_agreed_processes_and_fees_in_fen(real_catalog):
+    by_kind = {"immediate": {"immediate_item", "fee_item"}, "promised": {"promised_item", "fee_item"},
+               "joint": {"joint_registration"}}
+    for catalog_item in real_catalog.items.values():
+        assert catalog_item.process_key in by_kind[catalog_item.kind], catalog_item.code
+        assert (catalog_item.process_key == "fee_item") == bool(catalog_item.fees), catalog_item.code
+        assert all(type(fee.amount_fen) is int and fee.amount_fen > 0 for fee in catalog_item.fees)
+    assert real_catalog.item("NR-001").fees[0].amount_fen == 8000
+
+
 def test_every_real_item_names_a_deployed_process(real_catalog):
     processes = {p.get("id") for path in (ROOT / "bpmn").glob("*.bpmn")
                  for p in ET.parse(path).getroot().iter(f"{BPMN_NS}process")}
@@ -79,6 +111,63 @@ def test_a_good_file_loads_every_field(tmp_path):
     loaded = load_catalog(tmp_path).item("CT-001")
 
     assert loaded.as_dict() == {**ITEM, "department": "culture", "active": True}
+
+
+def test_conditions_and_fees_may_be_left_out_for_a_free_item(tmp_path):
+    write(tmp_path, "culture.yaml", [item(conditions=None, fees=None)])
+
+    loaded = load_catalog(tmp_path).item("CT-001")
+
+    assert loaded.fees == () and loaded.conditions == ()
+
+
+@pytest.mark.parametrize("fee, named", [
+    ({"amount_fen": 10.5}, "'amount_fen'"), ({"amount_fen": "1050"}, "'amount_fen'"), ({"amount_fen": 0}, "'amount_fen'"),
+    ({"basis": None}, "'basis'"), ({"code": "Permit Fee"}, "'code'"),
+])
+def test_a_bad_fee_is_named(tmp_path, fee, named):
+    rule = {k: v for k, v in {**ITEM["fees"][0], **fee}.items() if v is not None}
+    write(tmp_path, "culture.yaml", [item(fees=[rule])])
+
+    message = refusal(tmp_path)
+
+    assert "culture.yaml" in message and "CT-001" in message and "fee 1" in message and named in message
+
+
+@pytest.mark.parametrize("changes, named", [
+    ({"code": "ct001"}, "'code'"), ({"legal_limit_days": -1}, "'legal_limit_days'"), ({"name_en": "  "}, "'name_en'"),
+    ({"conditions": "must be licensed"}, "'conditions'"), ({"fees": {"code": "x"}}, "'fees'"),
+    ({"materials": [ITEM["materials"][0], ITEM["materials"][0]]}, "application_form"),
+])
+def test_a_bad_item_field_is_named(tmp_path, changes, named):
+    write(tmp_path, "culture.yaml", [item(**changes)])
+
+    message = refusal(tmp_path)
+
+    assert "culture.yaml" in message and named in message
+
+
+def test_a_department_code_used_by_two_files_is_refused(tmp_path):
+    write(tmp_path, "a_culture.yaml", [ITEM])
+    write(tmp_path, "b_culture.yaml", [item(code="CT-002")])
+
+    assert "b_culture.yaml" in refusal(tmp_path)
+
+
+def test_search_finds_items_by_chinese_and_english_words_within_filters(real_catalog):
+    assert [i.code for i in real_catalog.search("食品经营")] == ["MR-002", "MR-003"]
+    assert [i.code for i in real_catalog.search("FOOD licence")] == ["MR-002", "MR-003"]
+    assert [i.code for i in real_catalog.search("许可", department="health")] == ["HE-002", "HE-005"]
+    assert {i.kind for i in real_catalog.search(kind="joint")} == {"joint"}
+    assert real_catalog.search("没有这个事项") == []
+
+
+def test_departments_are_listed_with_their_item_counts(real_catalog):
+    departments = {d["code"]: d for d in real_catalog.department_list()}
+
+    assert departments["taxation"] == {"code": "taxation", "name_zh": "税务局", "name_en": "Taxation Bureau",
+                                       "item_count": len(real_catalog.search(department="taxation"))}
+    assert sum(d["item_count"] for d in departments.values()) == len(real_catalog.items)
 
 
 def test_missing_field_is_named_with_file_and_item(tmp_path):
@@ -185,6 +274,6 @@ def test_empty_directory_is_refused(tmp_path):
 
 def test_one_bad_file_stops_the_whole_catalog(tmp_path):
     write(tmp_path, "a_good.yaml", [ITEM])
-    write(tmp_path, "b_bad.yaml", [item(code="CT-002", kind="later")], department={**DEPARTMENT, "code": "b"})
+    write(tmp_path, "b_bad.yaml", [item(code="CT-002", kind="later")], department={**DEPARTMENT, "code": "bad"})
 
     assert "b_bad.yaml" in refusal(tmp_path)

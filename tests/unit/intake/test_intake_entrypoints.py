@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.common.errors import NotFound
+from services.common.errors import InvalidInput, NotFound
 from services.intake.catalog import load_catalog
 from services.intake.service import IntakeService
 from tests.unit.paths import CATALOG_DIR
@@ -51,6 +51,23 @@ def test_an_unknown_item_is_not_found():
     with pytest.raises(NotFound):
         service.get_item("XX-000")
     assert service.get_item("TX-001")["name_en"] == "Issue of invoices"
+
+
+def test_the_catalog_is_searched_and_paged():
+    service = worker_factory(IntakeService, cases=FakeCases(created=True))
+    first = service.list_items(query="登记", page=1, page_size=2)
+    second = service.list_items(query="登记", page=2, page_size=2)
+    assert first["total"] == second["total"] == len(CATALOG.search("登记")) > 4
+    assert len(first["items"]) == 2 and first["items"][0]["code"] != second["items"][0]["code"]
+    assert service.list_items(department="taxation", kind="promised")["items"][0]["code"] == "TX-004"
+    for page, page_size in ((0, 10), (1, 0), (1, 101), ("1", 10)):
+        with pytest.raises(InvalidInput):
+            service.list_items(page=page, page_size=page_size)
+
+
+def test_departments_are_listed():
+    service = worker_factory(IntakeService, cases=FakeCases(created=True))
+    assert {d["code"] for d in service.list_departments()} >= {"market_regulation", "health"}
 
 
 def test_every_service_answers_ping():

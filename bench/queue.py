@@ -1,0 +1,188 @@
+"""Benchmark: 53 windows calling at once through the gateway (issue 5, item 8).
+
+What it does: start the whole platform (broker, store, five services, gunicorn gateway) the
+way `make up` does, in a temporary directory on free ports. Set up 53 windows serving the
+categories A, B and C in rotated orders. Then:
+
+1. issue: ``--threads`` kiosks issue ``--tickets`` tickets through ``POST /api/v1/queue/tickets``;
+2. call: 53 threads, one per window, each with its own HTTP session, repeat "call next"
+   (``POST .../windows/{n}/call``) and "finish" until the call answers 204.
+
+Each request is timed with ``time.perf_counter_ns`` around the HTTP call in the client.
+The table gives count, rate, median (p50) and p99 (nearest rank) in ms, for issuing and
+for calling, and the duplicate and missing counts: every ticket must be called exactly
+once (duplicates 0, missing 0). Goal: call p99 <= 20 ms on this machine.
+
+How to read it: with 53 windows pressing as fast as they can, the calls queue in the
+gateway's 16 threads and the service's workers, so p99 measures the hall's worst minute
+many times over (a real window calls once every few minutes). Calls/s is the capacity.
+A last row has one window call 100 tickets alone: the cost of one call without a queue
+in front of it (its rate includes the finishes).
+
+    /tmp/venv/bin/python bench/queue.py            # 500 tickets
+    /tmp/venv/bin/python bench/queue.py --quick    # 200 tickets
+"""
+import argparse
+import math
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, Python puts bench/ first on sys.path, where this file would shadow the
+# standard library's `queue` (urllib3 needs it): the repository root is what we want.
+if sys.path and Path(sys.path[0] or ".").resolve() == REPO_ROOT / "bench":
+    sys.path[0] = str(REPO_ROOT)
+elif str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import requests  # noqa: E402
+
+from stack.platform import Platform  # noqa: E402
+
+WINDOWS = 53
+CATEGORIES = ["A", "B", "C"]
+GOAL_P99_MS = 20.0
+
+
+def percentile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def token(url, username):
+    answer = requests.post(f"{url}/api/v1/auth/token", json={"username": username, "password": "demo"}, timeout=10)
+    answer.raise_for_status()
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def set_up_windows(url):
+    admin = token(url, "admin")
+    for number in range(1, WINDOWS + 1):
+        shift = number % len(CATEGORIES)
+        answer = requests.put(f"{url}/api/v1/queue/windows/{number}", headers=admin, timeout=10,
+                              json={"categories": CATEGORIES[shift:] + CATEGORIES[:shift]})
+        answer.raise_for_status()
+
+
+def run_threads(count, target):
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def issue(url, tickets, threads):
+    """Issue ``tickets`` tickets from ``threads`` kiosks; (ticket ids, latencies ns, seconds)."""
+    issued, samples, lock = [], [], threading.Lock()
+
+    def kiosk(index):
+        session = requests.Session()
+        for n in range(index, tickets, threads):
+            started = time.perf_counter_ns()
+            answer = session.post(f"{url}/api/v1/queue/tickets", json={"category": CATEGORIES[n % 3]}, timeout=30)
+            elapsed = time.perf_counter_ns() - started
+            answer.raise_for_status()
+            with lock:
+                issued.append(answer.json()["ticket_id"])
+                samples.append(elapsed)
+
+    return issued, samples, run_threads(threads, kiosk)
+
+
+def call_all(url):
+    """53 windows call and finish until nobody waits; (called ids, call latencies ns, errors, seconds)."""
+    headers = token(url, "window")
+    called, samples, errors, lock = [], [], [], threading.Lock()
+
+    def window(index):
+        session, number = requests.Session(), index + 1
+        while True:
+            started = time.perf_counter_ns()
+            answer = session.post(f"{url}/api/v1/queue/windows/{number}/call", headers=headers, timeout=30)
+            elapsed = time.perf_counter_ns() - started
+            if answer.status_code == 204:
+                return
+            with lock:
+                samples.append(elapsed)
+                if answer.status_code != 200:
+                    errors.append(f"window {number}: {answer.status_code} {answer.text[:200]}")
+                    return
+                called.append(answer.json()["ticket_id"])
+            finished = session.post(f"{url}/api/v1/queue/windows/{number}/finish", headers=headers, timeout=30)
+            if finished.status_code != 200:
+                with lock:
+                    errors.append(f"window {number} finish: {finished.status_code} {finished.text[:200]}")
+                return
+
+    return called, samples, errors, run_threads(WINDOWS, window)
+
+
+def one_window(url, tickets):
+    """One window alone calls and finishes ``tickets`` tickets: the cost of a call without
+    contention; (call latencies ns, seconds)."""
+    session, headers = requests.Session(), token(url, "window")
+    for n in range(tickets):
+        session.post(f"{url}/api/v1/queue/tickets", json={"category": CATEGORIES[n % 3]}, timeout=30)
+    samples, started = [], time.perf_counter()
+    for _ in range(tickets):
+        begun = time.perf_counter_ns()
+        answer = session.post(f"{url}/api/v1/queue/windows/1/call", headers=headers, timeout=30)
+        samples.append(time.perf_counter_ns() - begun)
+        answer.raise_for_status()
+        session.post(f"{url}/api/v1/queue/windows/1/finish", headers=headers, timeout=30).raise_for_status()
+    return samples, time.perf_counter() - started
+
+
+def row(name, samples, seconds):
+    return (f"{name:<28} {len(samples):>7} {len(samples) / seconds:>9.1f} "
+            f"{statistics.median(samples) / 1e6:>9.2f} {percentile(samples, 0.99) / 1e6:>9.2f}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tickets", type=int, default=500)
+    parser.add_argument("--threads", type=int, default=8, help="kiosks issuing tickets at once")
+    parser.add_argument("--quick", action="store_true", help="200 tickets")
+    args = parser.parse_args(argv)
+    tickets = 200 if args.quick else args.tickets
+    # `make bench` may be stopped with SIGTERM: unwind so that the platform stops.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    with tempfile.TemporaryDirectory(prefix="bench-queue-") as run_dir:
+        platform = Platform(run_dir, env={"APP_ENV": "demo", "DEMO_PASSWORD": "demo"})
+        try:
+            platform.start()
+            url = platform.gateway_url
+            set_up_windows(url)
+            issued, issue_samples, issue_seconds = issue(url, tickets, args.threads)
+            called, call_samples, errors, call_seconds = call_all(url)
+            alone_samples, alone_seconds = one_window(url, min(tickets, 100))
+        finally:
+            platform.stop()
+    duplicates = len(called) - len(set(called))
+    missing = len(set(issued) - set(called))
+    print(f"bench/queue.py: {tickets} tickets, {args.threads} kiosks, {WINDOWS} windows calling through the gateway")
+    print(f"{'operation':<28} {'count':>7} {'per s':>9} {'p50 ms':>9} {'p99 ms':>9}")
+    print(row("issue ticket", issue_samples, issue_seconds))
+    print(row("call next (53 windows)", call_samples, call_seconds))
+    print(row("call next (1 window alone)", alone_samples, alone_seconds))
+    print(f"call phase: {len(called)} tickets called and finished in {call_seconds:.1f} s "
+          f"({(len(called) * 2) / call_seconds:.0f} requests/s with the finishes)")
+    print(f"duplicates: {duplicates}   missing: {missing}   errors: {len(errors)}")
+    for error in errors[:5]:
+        print("  ", error)
+    p99 = percentile(call_samples, 0.99) / 1e6
+    print(f"goal call p99 <= {GOAL_P99_MS:g} ms: {'met' if p99 <= GOAL_P99_MS else 'NOT met'} ({p99:.1f} ms); "
+          f"exactly once: {'yes' if duplicates == missing == len(errors) == 0 else 'NO'}")
+    return 0 if duplicates == missing == len(errors) == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Administration. The platform clock: in demo and test mode an admin moves it forward so
+that deadlines can be passed in a test (the monitor keeps and broadcasts it); in
+production the endpoint does not exist (404). The gateway itself keeps real time: it
+computes no deadline, and its tokens expire in real time."""
+from flask import Blueprint, current_app, g, jsonify
+
+from gateway.api import rpc
+from gateway.auth import requires_role
+from gateway.problems import Problem
+from gateway.spec import FORBIDDEN, INVALID, STAFF, UNAUTHORIZED, UNAVAILABLE, json_response, problem, request_body
+from gateway.validation import json_body
+from services.common.config import is_demo
+
+bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
+
+SCHEMAS = {
+    "ClockMove": {
+        "type": "object", "additionalProperties": False,
+        "description": "Either advance the clock by `advance_seconds`, or set its offset from real time "
+                       "(`offset_seconds`, 0 = real time).",
+        "oneOf": [{"required": ["advance_seconds"]}, {"required": ["offset_seconds"]}],
+        "properties": {"advance_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 315360000},
+                       "offset_seconds": {"type": "number", "minimum": 0, "maximum": 315360000}},
+    },
+    "Clock": {
+        "type": "object", "required": ["offset_ms", "now"],
+        "properties": {"offset_ms": {"type": "integer", "description": "Platform time minus real time."},
+                       "now": {"type": "string", "format": "date-time", "description": "The platform's time."}},
+    },
+}
+
+_NOT_IN_PRODUCTION = problem("Production mode: the platform clock cannot be moved.")
+
+PATHS = {
+    "/api/v1/admin/clock": {
+        "get": {"summary": "The platform clock (demo and test mode).", "tags": ["admin"], "security": STAFF,
+                "responses": {"200": json_response("The clock.", "Clock"), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                              "404": _NOT_IN_PRODUCTION, "503": UNAVAILABLE}},
+        "post": {"summary": "Move the platform clock forward (demo and test mode only).", "tags": ["admin"],
+                 "security": STAFF, "requestBody": request_body("ClockMove", "How far."),
+                 "responses": {"200": json_response("The clock, moved.", "Clock"), "400": problem("Not JSON."),
+                               "401": UNAUTHORIZED, "403": FORBIDDEN, "404": _NOT_IN_PRODUCTION,
+                               "415": problem("Not JSON."), "422": INVALID, "503": UNAVAILABLE}},
+    },
+}
+
+
+def _demo_only():
+    if not is_demo(current_app.config):
+        raise Problem(404, "Not found", "the platform clock is fixed in production")
+
+
+@bp.get("/clock")
+@requires_role("admin")
+def get_clock():
+    _demo_only()
+    return jsonify(rpc().call("monitor", "get_clock"))
+
+
+@bp.post("/clock")
+@requires_role("admin")
+def move_clock():
+    _demo_only()
+    body = json_body("ClockMove")
+    return jsonify(rpc().call("monitor", "set_clock", g.principal["username"], **body))

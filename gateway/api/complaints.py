@@ -1,0 +1,204 @@
+"""Complaints (效能投诉) and the investment-environment "110" hotline, and evaluations
+(好差评) with the rectification of bad reviews. Complainants and applicants need no
+account: a complaint is followed with its follow code, a case is evaluated with its
+query code (checked by intake)."""
+from flask import Blueprint, g, jsonify, request
+
+from gateway.api import rpc
+from gateway.auth import requires_role
+from gateway.problems import Problem
+from gateway.query import query_params
+from gateway.spec import (
+    FORBIDDEN,
+    INVALID,
+    STAFF,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    json_response,
+    list_response,
+    path_param,
+    problem,
+    request_body,
+)
+from gateway.validation import json_body
+
+HANDLERS = ("supervisor", "chief", "reviewer")
+
+bp = Blueprint("complaints", __name__, url_prefix="/api/v1")
+
+COMPLAINT_NO = path_param("complaint_no", "Complaint number: T + YYYYMMDD + 4-digit daily sequence.",
+                          r"^T[0-9]{12}$", 13)
+CASE_NO = path_param("case_no", "Case number (办件编号).", r"^[0-9]{14}$", 14)
+_TEXT = {"type": ["string", "null"]}
+_INSTANT = {"type": ["string", "null"], "format": "date-time"}
+
+SCHEMAS = {
+    "ComplaintForm": {
+        "type": "object", "additionalProperties": False, "required": ["category", "content"],
+        "properties": {
+            "category": {"enum": ["efficiency", "conduct", "fees", "investor_hotline", "other"],
+                         "description": "`investor_hotline`: the enterprise/investor \"110\" hotline."},
+            "channel": {"enum": ["public", "window", "hotline"], "default": "public",
+                        "description": "Online by the complainant, or entered by staff at the complaint window "
+                                       "or from a hotline call."},
+            "content": {"type": "string", "minLength": 1, "maxLength": 4000},
+            "case_no": {"type": "string", "pattern": "^[0-9]{14}$"},
+            "department": {"type": "string", "maxLength": 64},
+            "complainant": {"type": "object", "additionalProperties": False, "properties": {
+                "name": {"type": "string", "maxLength": 100}, "phone": {"type": "string", "maxLength": 32},
+                "company": {"type": "string", "maxLength": 200}}},
+        },
+    },
+    "ComplaintReceipt": {
+        "type": "object", "required": ["complaint_no", "follow_code", "status"],
+        "properties": {"complaint_no": {"type": "string"}, "follow_code": {"type": "string"},
+                       "status": {"type": "string"}, "accept_by": _INSTANT},
+    },
+    "Complaint": {
+        "type": "object",
+        "properties": {"complaint_no": {"type": "string"}, "category": {"type": "string"},
+                       "channel": {"type": "string"}, "case_no": _TEXT, "department": _TEXT,
+                       "content": {"type": "string"}, "complainant": {"type": "object"},
+                       "status": {"enum": ["received", "accepted", "rejected", "investigating", "resolved",
+                                           "feedback_given", "archived"]},
+                       "level": {"enum": ["green", "yellow", "red", None]}, "received_at": _INSTANT,
+                       "accept_by": _INSTANT, "resolve_by": _INSTANT, "stages": {"type": "object"}},
+    },
+    "ComplaintMove": {
+        "type": "object", "additionalProperties": False, "required": ["to"],
+        "properties": {"to": {"enum": ["accepted", "rejected", "investigating", "resolved", "feedback_given",
+                                       "archived"]},
+                       "note": {"type": "string", "maxLength": 4000,
+                                "description": "Required for rejected, resolved and feedback_given."}},
+    },
+    "EvaluationForm": {
+        "type": "object", "additionalProperties": False, "required": ["case_no", "query_code", "level"],
+        "properties": {"case_no": {"type": "string", "pattern": "^[0-9]{14}$"},
+                       "query_code": {"type": "string", "minLength": 1, "maxLength": 16},
+                       "level": {"type": "integer", "minimum": 1, "maximum": 5,
+                                 "description": "5 very satisfied … 1 very dissatisfied; 1 and 2 are bad reviews."},
+                       "comment": {"type": "string", "maxLength": 2000}},
+    },
+    "Evaluation": {
+        "type": "object",
+        "properties": {"case_no": {"type": "string"}, "level": {"type": "integer"}, "level_name": {"type": "string"},
+                       "bad": {"type": "boolean"}, "comment": _TEXT, "department": _TEXT, "item_code": _TEXT,
+                       "evaluated_at": _INSTANT, "rectification_status": {"enum": ["open", "done", None]},
+                       "rectify_by": _INSTANT, "rectification": _TEXT, "callback_note": _TEXT,
+                       "rectified_by": _TEXT, "rectified_at": _INSTANT},
+    },
+    "Rectification": {
+        "type": "object", "additionalProperties": False, "required": ["rectification", "callback_note"],
+        "properties": {"rectification": {"type": "string", "minLength": 1, "maxLength": 4000},
+                       "callback_note": {"type": "string", "minLength": 1, "maxLength": 4000,
+                                         "description": "The call-back to the applicant (回访)."}},
+    },
+}
+
+PATHS = {
+    "/api/v1/complaints": {
+        "post": {"summary": "File a complaint (效能投诉) or an investor-hotline call; no account needed.",
+                 "tags": ["complaints"], "requestBody": request_body("ComplaintForm", "The complaint."),
+                 "responses": {"201": json_response("Received; keep the follow code.", "ComplaintReceipt"),
+                               "400": problem("Not JSON."), "415": problem("Not JSON."), "422": INVALID,
+                               "503": UNAVAILABLE}},
+        "get": {"summary": "Complaints not yet closed (or of one status), with their warning level.",
+                "tags": ["complaints"], "security": STAFF,
+                "parameters": [{"name": "status", "in": "query", "required": False,
+                                "schema": SCHEMAS["Complaint"]["properties"]["status"]}],
+                "responses": {"200": list_response("The complaints.", "complaints", "Complaint"),
+                              "400": problem("Unknown or bad query parameter."), "401": UNAUTHORIZED,
+                              "403": FORBIDDEN, "503": UNAVAILABLE}},
+    },
+    "/api/v1/complaints/{complaint_no}/transitions": {"post": {
+        "summary": "Move a complaint along intake → investigation → resolution → feedback → archive.",
+        "tags": ["complaints"], "security": STAFF, "parameters": [COMPLAINT_NO],
+        "requestBody": request_body("ComplaintMove", "The next status."),
+        "responses": {"200": json_response("Moved.", "Complaint"), "400": problem("Not JSON."),
+                      "401": UNAUTHORIZED, "403": FORBIDDEN, "404": problem("No such complaint."),
+                      "409": problem("Not the next status."), "415": problem("Not JSON."), "422": INVALID,
+                      "503": UNAVAILABLE}}},
+    "/api/v1/public/complaints/{complaint_no}": {"get": {
+        "summary": "Follow a complaint with its follow code.", "tags": ["complaints"],
+        "parameters": [COMPLAINT_NO, {"name": "follow_code", "in": "query", "required": True,
+                                      "schema": {"type": "string", "minLength": 1, "maxLength": 16}}],
+        "responses": {"200": json_response("Its status and stages.", "Complaint"),
+                      "400": problem("The follow code is missing."),
+                      "404": problem("No complaint with this number and follow code."), "503": UNAVAILABLE}}},
+    "/api/v1/evaluations": {"post": {
+        "summary": "Evaluate a case (好差评), once, with its query code.", "tags": ["evaluations"],
+        "requestBody": request_body("EvaluationForm", "The evaluation."),
+        "responses": {"201": json_response("Recorded.", "Evaluation"), "400": problem("Not JSON."),
+                      "404": problem("No case with this number and query code."),
+                      "409": problem("The case was already evaluated."), "415": problem("Not JSON."),
+                      "422": INVALID, "503": UNAVAILABLE}}},
+    "/api/v1/evaluations/rectifications": {"get": {
+        "summary": "Bad reviews waiting for (or done with) their rectification.", "tags": ["evaluations"],
+        "security": STAFF, "parameters": [{"name": "status", "in": "query", "required": False,
+                                           "schema": {"enum": ["open", "done"]}}],
+        "responses": {"200": list_response("The bad reviews.", "evaluations", "Evaluation"),
+                      "400": problem("Unknown or bad query parameter."), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                      "503": UNAVAILABLE}}},
+    "/api/v1/evaluations/{case_no}/rectification": {"post": {
+        "summary": "Close a bad review's rectification with what was done and the call-back note.",
+        "tags": ["evaluations"], "security": STAFF, "parameters": [CASE_NO],
+        "requestBody": request_body("Rectification", "What was done."),
+        "responses": {"200": json_response("Done.", "Evaluation"), "400": problem("Not JSON."),
+                      "401": UNAUTHORIZED, "403": FORBIDDEN, "404": problem("No bad review of this case."),
+                      "409": problem("Already done."), "415": problem("Not JSON."), "422": INVALID,
+                      "503": UNAVAILABLE}}},
+}
+
+
+@bp.post("/complaints")
+def file_complaint():
+    body = json_body("ComplaintForm")
+    channel = body.pop("channel", "public")
+    receipt = rpc().call("monitor", "file_complaint", body, channel)
+    answer = {key: receipt[key] for key in ("complaint_no", "follow_code", "status", "accept_by")}
+    return jsonify(answer), 201
+
+
+@bp.get("/complaints")
+@requires_role(*HANDLERS)
+def list_complaints():
+    status = query_params("/api/v1/complaints").get("status")
+    return jsonify(complaints=rpc().call("monitor", "list_complaints", g.principal, status))
+
+
+@bp.post("/complaints/<complaint_no>/transitions")
+@requires_role("supervisor")
+def move_complaint(complaint_no):
+    body = json_body("ComplaintMove")
+    return jsonify(rpc().call("monitor", "move_complaint", complaint_no, body["to"], body.get("note"), g.principal))
+
+
+@bp.get("/public/complaints/<complaint_no>")
+def follow_complaint(complaint_no):
+    follow_code = request.args.get("follow_code")
+    if not follow_code:
+        raise Problem(400, "Bad request", "follow_code is required: it was given when the complaint was filed")
+    return jsonify(rpc().call("monitor", "follow_complaint", complaint_no, follow_code))
+
+
+@bp.post("/evaluations")
+def evaluate_case():
+    body = json_body("EvaluationForm")
+    rpc().call("intake", "get_public_case", body["case_no"], body["query_code"])  # 404 unless the code fits
+    evaluation = rpc().call("monitor", "evaluate_case", body["case_no"], body["level"], body.get("comment"))
+    return jsonify(evaluation), 201
+
+
+@bp.get("/evaluations/rectifications")
+@requires_role("supervisor", "chief")
+def list_rectifications():
+    status = query_params("/api/v1/evaluations/rectifications").get("status", "open")
+    return jsonify(evaluations=rpc().call("monitor", "list_rectifications", g.principal, status))
+
+
+@bp.post("/evaluations/<case_no>/rectification")
+@requires_role("supervisor", "chief")
+def rectify(case_no):
+    body = json_body("Rectification")
+    return jsonify(rpc().call("monitor", "rectify", case_no, body["rectification"], body["callback_note"],
+                              g.principal))

@@ -1,0 +1,77 @@
+"""Shared materials (资料共享): an applicant uploads a document once and names it in later
+applications and supplements instead of uploading it again. Size and type are checked
+here before the bytes travel (413 / 415); the intake service checks them again."""
+import base64
+
+from flask import Blueprint, current_app, jsonify, request
+
+from gateway.api import rpc
+from gateway.problems import Problem
+from gateway.spec import INVALID, UNAVAILABLE, json_response, problem
+from services.intake.media import ACCEPTED_TYPES, sniff
+
+bp = Blueprint("materials", __name__, url_prefix="/api/v1")
+
+FIELDS = {"applicant_kind", "applicant_id"}
+
+SCHEMAS = {
+    "MaterialUpload": {
+        "type": "object", "additionalProperties": False, "required": ["applicant_kind", "applicant_id", "file"],
+        "properties": {
+            "applicant_kind": {"enum": ["person", "company"]},
+            "applicant_id": {"type": "string", "minLength": 18, "maxLength": 18,
+                             "description": "The owner's resident ID or unified social credit code."},
+            "file": {"type": "string", "contentMediaType": "application/octet-stream",
+                     "description": "PDF, JPEG or PNG; at most MATERIAL_MAX_BYTES (default 2 MiB)."},
+        },
+    },
+    "SharedDocument": {
+        "type": "object", "required": ["document_id", "sha256", "size", "content_type"],
+        "properties": {"document_id": {"type": "string"}, "filename": {"type": "string"},
+                       "content_type": {"enum": sorted(ACCEPTED_TYPES)}, "size": {"type": "integer"},
+                       "sha256": {"type": "string"}, "stored_at": {"type": "string", "format": "date-time"},
+                       "created": {"type": "boolean", "description": "False: the owner had stored these bytes "
+                                                                     "before; the first document is returned."}},
+    },
+}
+
+PATHS = {
+    "/api/v1/materials": {"post": {
+        "summary": "Store an applicant's document once (资料共享); reference it later by `document_id`.",
+        "tags": ["materials"],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {
+            "schema": {"$ref": "#/components/schemas/MaterialUpload"}}}},
+        "responses": {"201": json_response("Stored.", "SharedDocument"),
+                      "200": json_response("The owner had stored the same bytes: the first document.",
+                                           "SharedDocument"),
+                      "400": problem("The form cannot be read."),
+                      "413": problem("The file (or the request) is larger than allowed."),
+                      "415": problem("Not multipart/form-data, or not a PDF, JPEG or PNG."),
+                      "422": INVALID, "503": UNAVAILABLE}}},
+}
+
+
+@bp.post("/materials")
+def store_material():
+    if request.mimetype != "multipart/form-data":
+        raise Problem(415, "Unsupported media type", "send the document as multipart/form-data")
+    unknown = (set(request.form) - FIELDS) | (set(request.files) - {"file"})
+    missing = (FIELDS - set(request.form)) | ({"file"} - set(request.files))
+    errors = [{"field": name, "message": "unknown field"} for name in sorted(unknown)]
+    errors += [{"field": name, "message": "required"} for name in sorted(missing)]
+    if errors:
+        raise Problem(422, "Invalid input", "the form does not match MaterialUpload", errors)
+    upload = request.files["file"]
+    limit = current_app.config["MATERIAL_MAX_BYTES"]
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise Problem(413, "Content too large", f"a document may have at most {limit} bytes")
+    media_type = sniff(content)
+    if media_type is None or upload.mimetype not in (media_type, "application/octet-stream"):
+        raise Problem(415, "Unsupported media type", "a document must be a PDF, JPEG or PNG file "
+                      f"(declared {upload.mimetype or 'nothing'})")
+    document = rpc().call("intake", "store_material", request.form["applicant_kind"], request.form["applicant_id"],
+                          upload.filename or "", base64.b64encode(content).decode("ascii"))
+    response = jsonify(document)
+    response.status_code = 201 if document["created"] else 200
+    return response

@@ -1,0 +1,331 @@
+"""Unified fee collection (统一收费): payment notices, bank confirmations, refunds,
+reconciliation and the day's totals.
+
+Only the bank marks a notice paid: a request signed by a configured bank
+(``gateway.bank_signatures``) or the ``cashier`` at the bank window. Two endpoints take
+either, so they check the caller themselves (``_bank_or_cashier``) instead of
+``requires_role``; ``required_roles`` on them tells the OpenAPI check that they are guarded.
+"""
+import time
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from gateway import bank_signatures
+from gateway.api import rpc
+from gateway.auth import current_principal, requires_role
+from gateway.problems import Problem
+from gateway.spec import (
+    CASE_NO,
+    FORBIDDEN,
+    INVALID,
+    STAFF,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    json_response,
+    path_param,
+    problem,
+    request_body,
+)
+from gateway.validation import json_body
+
+STAFF_ROLES = ("clerk", "reviewer", "chief", "cashier", "supervisor", "admin")
+BANK_WINDOW = ("cashier",)
+REFUND_ROLES = ("cashier", "admin")
+MONEY_OVERSEERS = ("cashier", "supervisor", "admin")
+MAX_STATEMENT_BYTES = 2 * 1024 * 1024
+
+bp = Blueprint("payments", __name__, url_prefix="/api/v1")
+
+TXN_ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.:-]+$"}
+FEN = {"type": "integer", "minimum": 1, "description": "Integer fen (分); never a float."}
+CURRENCY = {"enum": ["CNY"], "default": "CNY"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+SCHEMAS = {
+    "FeeLine": {
+        "type": "object",
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "amount_fen": {"type": "integer"},
+                       "legal_basis": {"type": "string"}},
+    },
+    "PaymentNotice": {
+        "type": "object", "description": "A payment notice (缴款通知书); staff also see the payer and the audit trail.",
+        "properties": {
+            "notice_no": {"type": "string"}, "case_no": {"type": "string"}, "item_code": {"type": "string"},
+            "department": {"type": "string"}, "status": {"enum": ["issued", "paid", "cancelled", "waived"]},
+            "required": {"type": "boolean", "description": "false: the item is free, nothing to pay."},
+            "lines": {"type": "array", "items": {"$ref": "#/components/schemas/FeeLine"}},
+            "total_fen": {"type": "integer"}, "currency": {"type": "string"},
+            "due_on": {"type": "string", "format": "date"}, "issued_at": {"type": "string"},
+            "receipt_no": NULLABLE_STRING, "paid_at": NULLABLE_STRING, "cancelled_at": NULLABLE_STRING,
+            "cancel_reason": NULLABLE_STRING, "pay_at": {"type": "string"}, "payer": {"type": "object"},
+            "assessed_by": {"enum": ["flow", "catalog"]}, "audit": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "BankConfirmation": {
+        "type": "object", "additionalProperties": False, "required": ["notice_no", "bank_txn_id", "amount_fen"],
+        "description": "The bank took money for a notice. Idempotent by `bank_txn_id`.",
+        "properties": {"notice_no": {"type": "string", "pattern": r"^JK[0-9]{14}$"}, "bank_txn_id": TXN_ID,
+                       "amount_fen": FEN, "currency": CURRENCY},
+    },
+    "Payment": {
+        "type": "object",
+        "properties": {
+            "bank_txn_id": {"type": "string"}, "notice_no": {"type": "string"}, "case_no": {"type": "string"},
+            "amount_fen": {"type": "integer"}, "currency": {"type": "string"},
+            "status": {"enum": ["applied", "held", "refund_due"],
+                       "description": "applied: the notice is paid; held: the amount differs from the notice "
+                                      "(for the cashier); refund_due: the notice was cancelled or already paid."},
+            "reason": NULLABLE_STRING, "receipt_no": NULLABLE_STRING, "channel": {"type": "string"},
+            "entered_by": {"type": "string"}, "received_at": {"type": "string"},
+            "refund_reserved_fen": {"type": "integer"}, "created": {"type": "boolean"},
+        },
+    },
+    "RefundRequest": {
+        "type": "object", "additionalProperties": False, "required": ["amount_fen", "reason"],
+        "properties": {"amount_fen": FEN, "reason": {"type": "string", "minLength": 1, "maxLength": 500}},
+    },
+    "RefundDecision": {
+        "type": "object", "additionalProperties": False, "required": ["approve"],
+        "properties": {"approve": {"type": "boolean"}},
+    },
+    "BankRefundConfirmation": {
+        "type": "object", "additionalProperties": False, "required": ["refund_no", "bank_txn_id", "amount_fen"],
+        "properties": {"refund_no": {"type": "string", "pattern": r"^TF[0-9]{14}$"}, "bank_txn_id": TXN_ID,
+                       "amount_fen": FEN, "currency": CURRENCY},
+    },
+    "Refund": {
+        "type": "object",
+        "properties": {
+            "refund_no": {"type": "string"}, "bank_txn_id": {"type": "string"}, "notice_no": {"type": "string"},
+            "case_no": {"type": "string"}, "amount_fen": {"type": "integer"}, "currency": {"type": "string"},
+            "reason": {"type": "string"}, "status": {"enum": ["requested", "approved", "rejected", "refunded"]},
+            "requested_by": {"type": "string"}, "requested_at": {"type": "string"}, "decided_by": NULLABLE_STRING,
+            "decided_at": NULLABLE_STRING, "bank_refund_txn_id": NULLABLE_STRING, "refunded_at": NULLABLE_STRING,
+            "created": {"type": "boolean"},
+        },
+    },
+    "ReconciliationReport": {
+        "type": "object", "description": "The bank's statement of one day matched against our payments.",
+        "properties": {"report_id": {"type": "string"}, "day": {"type": "string"}, "bank": {"type": "string"},
+                       "matched": {"type": "array", "items": {"type": "object"}},
+                       "missing_ours": {"type": "array", "items": {"type": "object"}},
+                       "missing_bank": {"type": "array", "items": {"type": "object"}},
+                       "mismatched": {"type": "array", "items": {"type": "object"}},
+                       "summary": {"type": "object"}, "created_by": {"type": "string"},
+                       "created_at": {"type": "string"}, "created": {"type": "boolean"}},
+    },
+    "PaymentStats": {
+        "type": "object", "description": "Money of one hall day per department and fee item, in fen.",
+        "properties": {"day": {"type": "string"}, "department": NULLABLE_STRING,
+                       "paid_fen": {"type": "integer"}, "refunded_fen": {"type": "integer"},
+                       "items": {"type": "array", "items": {"type": "object"}}},
+    },
+}
+
+BANK_HEADERS = [
+    {"name": name, "in": "header", "required": False, "schema": {"type": "string"}, "description": text}
+    for name, text in (
+        ("X-Bank-Id", "The bank's id (configured in BANK_SECRETS). Bank requests only."),
+        ("X-Bank-Timestamp", "Unix seconds; refused when further than BANK_SIGNATURE_MAX_AGE_SECONDS from now."),
+        ("X-Bank-Nonce", "16-64 characters, accepted once."),
+        ("X-Bank-Signature", ("hex HMAC-SHA256 over \"<timestamp>\\n<nonce>\\n\" + the raw body with the bank's "
+                              "secret. Without it the caller must be the cashier (bearer token).")),
+    )
+]
+BODY_ERRORS = {"400": problem("Not JSON."), "415": problem("Not JSON."), "422": INVALID}
+SIGNED_ERRORS = {"401": problem("No valid bank signature (forged, stale, unknown bank) and no bearer token."),
+                 "403": problem("A bearer token of a role other than cashier."),
+                 "409": problem("A replayed nonce, or the bank transaction id already used for something else."),
+                 "503": UNAVAILABLE}
+REFUND_NO = path_param("refund_no", "Refund number (TF + date + sequence).", r"^TF[0-9]{14}$", 16)
+BANK_TXN = path_param("bank_txn_id", "The bank's transaction id of the payment.", r"^[A-Za-z0-9_.:-]+$", 64)
+REPORT_ID = path_param("report_id", "Reconciliation report id.", r"^[0-9a-f]{64}$", 64)
+DAY = {"name": "day", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
+       "description": "Hall day (Asia/Shanghai), YYYY-MM-DD."}
+
+PATHS = {
+    "/api/v1/cases/{case_no}/payment": {"get": {
+        "summary": "The case's payment notice: staff of its department and of the hall (bearer token), or the "
+                   "applicant with `query_code` (no personal data).",
+        "tags": ["payments"], "security": [{"bearerAuth": []}, {}],
+        "parameters": [CASE_NO, {"name": "query_code", "in": "query", "required": False,
+                                 "schema": {"type": "string", "minLength": 1, "maxLength": 16}}],
+        "responses": {"200": json_response("The notice.", "PaymentNotice"),
+                      "401": problem("Neither a bearer token nor a query code."), "403": FORBIDDEN,
+                      "404": problem("No notice for this case, or not visible to the caller."),
+                      "503": UNAVAILABLE}}},
+    "/api/v1/payments/bank-confirmations": {"post": {
+        "summary": "The bank confirms a payment (signed by the bank, or entered by the cashier at the bank window). "
+                   "The same bank_txn_id again answers the first payment (200).",
+        "tags": ["payments"], "security": [{"bearerAuth": []}, {}], "parameters": BANK_HEADERS,
+        "requestBody": request_body("BankConfirmation", "The confirmation."),
+        "responses": {"201": json_response("Recorded (see `status`: applied, held or refund_due).", "Payment"),
+                      "200": json_response("Recorded before: the first payment.", "Payment"),
+                      **BODY_ERRORS, **SIGNED_ERRORS, "404": problem("No such payment notice.")}}},
+    "/api/v1/payments/attention": {"get": {
+        "summary": "Payments the cashier must handle: held for a mismatch, or due for refund.",
+        "tags": ["payments"], "security": STAFF,
+        "responses": {"200": json_response("Oldest first.", schema={"type": "object", "properties": {
+            "payments": {"type": "array", "items": {"$ref": "#/components/schemas/Payment"}}}}),
+            "401": UNAUTHORIZED, "403": FORBIDDEN, "503": UNAVAILABLE}}},
+    "/api/v1/payments/{bank_txn_id}/refunds": {"post": {
+        "summary": "Ask for a refund of (part of) a payment, with a reason; a second person decides it.",
+        "tags": ["payments"], "security": STAFF, "parameters": [BANK_TXN],
+        "requestBody": request_body("RefundRequest", "Amount and reason."),
+        "responses": {"201": json_response("Requested.", "Refund"), **BODY_ERRORS, "401": UNAUTHORIZED,
+                      "403": FORBIDDEN, "404": problem("No such payment."),
+                      "409": problem("The payment cannot be refunded."), "503": UNAVAILABLE}}},
+    "/api/v1/payments/refunds/{refund_no}/decision": {"post": {
+        "summary": "Approve or reject a refund (four-eyes: not by the person who asked for it).",
+        "tags": ["payments"], "security": STAFF, "parameters": [REFUND_NO],
+        "requestBody": request_body("RefundDecision", "The decision."),
+        "responses": {"200": json_response("Decided.", "Refund"), **BODY_ERRORS, "401": UNAUTHORIZED,
+                      "403": problem("Not a refund role, or the same person who asked."),
+                      "404": problem("No such refund."), "409": problem("Already decided."),
+                      "503": UNAVAILABLE}}},
+    "/api/v1/payments/bank-refund-confirmations": {"post": {
+        "summary": "The bank paid an approved refund back (signed by the bank, or entered by the cashier).",
+        "tags": ["payments"], "security": [{"bearerAuth": []}, {}], "parameters": BANK_HEADERS,
+        "requestBody": request_body("BankRefundConfirmation", "The refund confirmation."),
+        "responses": {"201": json_response("Refunded.", "Refund"), "200": json_response("Confirmed before.", "Refund"),
+                      **BODY_ERRORS, **SIGNED_ERRORS, "404": problem("No such refund.")}}},
+    "/api/v1/payments/reconciliations": {"post": {
+        "summary": "Reconcile the bank's daily statement (CSV: bank_txn_id,notice_no,amount_fen,currency). "
+                   "The same statement again returns the same stored report.",
+        "tags": ["payments"], "security": STAFF,
+        "parameters": [DAY, {"name": "bank", "in": "query", "required": False,
+                             "schema": {"type": "string", "maxLength": 32}}],
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
+        "responses": {"201": json_response("The report.", "ReconciliationReport"),
+                      "200": json_response("This statement was reconciled before: its report.",
+                                           "ReconciliationReport"),
+                      "400": problem("Not UTF-8, or no day."), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                      "413": problem("The statement is too large."), "415": problem("Not text/csv."), "422": problem("Malformed CSV: `errors` names each line."),
+                      "503": UNAVAILABLE}}},
+    "/api/v1/payments/reconciliations/{report_id}": {"get": {
+        "summary": "Download a stored reconciliation report.", "tags": ["payments"], "security": STAFF,
+        "parameters": [REPORT_ID],
+        "responses": {"200": json_response("The report.", "ReconciliationReport"), "401": UNAUTHORIZED,
+                      "403": FORBIDDEN, "404": problem("No such report."), "503": UNAVAILABLE}}},
+    "/api/v1/payments/stats": {"get": {
+        "summary": "Money of one hall day per department and fee item (department staff: their own department).",
+        "tags": ["payments"], "security": STAFF,
+        "parameters": [DAY, {"name": "department", "in": "query", "required": False, "schema": {"type": "string"}}],
+        "responses": {"200": json_response("Totals in fen.", "PaymentStats"), "400": problem("No day."),
+                      "401": UNAUTHORIZED, "403": FORBIDDEN, "422": INVALID, "503": UNAVAILABLE}}},
+}
+
+
+def _bank_or_cashier():
+    """The RPC ``source`` of a confirmation: a bank whose signature is right, or the cashier."""
+    if request.headers.get(bank_signatures.SIGNATURE_HEADER):
+        bank, nonce = bank_signatures.verify(request.headers, request.get_data(), current_app.config, time.time())
+        return {"channel": bank, "actor": bank, "nonce": nonce}
+    principal = current_principal()
+    if not set(BANK_WINDOW) & set(principal["roles"]):
+        raise Problem(403, "Forbidden", "only the bank (signed request) or the cashier at the bank window "
+                                        "may confirm a payment")
+    return {"channel": "window", "actor": principal["username"]}
+
+
+def _created(answer, location=None):
+    response = jsonify(answer)
+    response.status_code = 201 if answer.get("created") else 200
+    if location:
+        response.headers["Location"] = location
+    return response
+
+
+@bp.get("/cases/<case_no>/payment")
+def get_case_payment(case_no):
+    if request.headers.get("Authorization"):
+        principal = current_principal()
+        if not set(STAFF_ROLES) & set(principal["roles"]):
+            raise Problem(403, "Forbidden", f"this needs one of the roles: {', '.join(STAFF_ROLES)}")
+        return jsonify(rpc().call("payment", "get_payment", case_no, principal))
+    query_code = request.args.get("query_code")
+    if not query_code:
+        raise Problem(401, "Unauthorized", "staff need a bearer token; the applicant gives the query code "
+                                           "printed on the receipt (?query_code=…)",
+                      headers={"WWW-Authenticate": 'Bearer realm="hall"'})
+    return jsonify(rpc().call("payment", "get_public_payment", case_no, query_code))
+
+
+get_case_payment.required_roles = ()
+
+
+@bp.post("/payments/bank-confirmations")
+def confirm_payment():
+    source = _bank_or_cashier()
+    confirmation = json_body("BankConfirmation")
+    return _created(rpc().call("payment", "confirm_payment", confirmation, source))
+
+
+confirm_payment.required_roles = BANK_WINDOW
+
+
+@bp.post("/payments/bank-refund-confirmations")
+def confirm_refund():
+    source = _bank_or_cashier()
+    confirmation = json_body("BankRefundConfirmation")
+    return _created(rpc().call("payment", "confirm_refund", confirmation, source))
+
+
+confirm_refund.required_roles = BANK_WINDOW
+
+
+@bp.get("/payments/attention")
+@requires_role(*BANK_WINDOW)
+def payments_needing_the_cashier():
+    return jsonify(payments=rpc().call("payment", "payments_needing_the_cashier"))
+
+
+@bp.post("/payments/<bank_txn_id>/refunds")
+@requires_role(*REFUND_ROLES)
+def request_refund(bank_txn_id):
+    body = json_body("RefundRequest")
+    refund = rpc().call("payment", "request_refund", bank_txn_id, body["amount_fen"], body["reason"], g.principal)
+    return _created(dict(refund, created=True))
+
+
+@bp.post("/payments/refunds/<refund_no>/decision")
+@requires_role(*REFUND_ROLES)
+def decide_refund(refund_no):
+    body = json_body("RefundDecision")
+    return jsonify(rpc().call("payment", "decide_refund", refund_no, body["approve"], g.principal))
+
+
+@bp.post("/payments/reconciliations")
+@requires_role(*MONEY_OVERSEERS)
+def reconcile():
+    if request.mimetype != "text/csv":
+        raise Problem(415, "Unsupported media type", "send the bank's statement as text/csv")
+    day = request.args.get("day")
+    if not day:
+        raise Problem(400, "Bad request", "day=YYYY-MM-DD (the statement's hall day) is required")
+    raw = request.get_data()
+    if len(raw) > MAX_STATEMENT_BYTES:
+        raise Problem(413, "Payload too large", f"a statement is at most {MAX_STATEMENT_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Problem(400, "Bad request", "the statement is not UTF-8 text") from None
+    report = rpc().call("payment", "reconcile", day, text, request.args.get("bank", "hall-bank"), g.principal)
+    return _created(report, f"/api/v1/payments/reconciliations/{report['report_id']}")
+
+
+@bp.get("/payments/reconciliations/<report_id>")
+@requires_role(*MONEY_OVERSEERS)
+def get_reconciliation(report_id):
+    response = jsonify(rpc().call("payment", "get_reconciliation", report_id))
+    response.headers["Content-Disposition"] = f'attachment; filename="reconciliation-{report_id[:12]}.json"'
+    return response
+
+
+@bp.get("/payments/stats")
+@requires_role(*STAFF_ROLES)
+def payment_stats():
+    day = request.args.get("day")
+    if not day:
+        raise Problem(400, "Bad request", "day=YYYY-MM-DD is required")
+    return jsonify(rpc().call("payment", "daily_stats", day, g.principal, department=request.args.get("department")))

@@ -1,0 +1,464 @@
+"""Queue-number calling (电子抽号, 排队叫号) and online appointments (网上预约).
+
+The live board (``GET /api/v1/queue/board/stream``, ``text/event-stream``) is pushed, not
+polled: each stream owns a pika connection in its own gunicorn thread, with an exclusive
+queue bound to the queue service's nameko event exchange (``queue.events``, routing key
+``ticket_called``). It subscribes first and then catches up from ``Last-Event-ID`` (or
+``?after=``) over RPC, so no call falls in between; the event id is the call's sequence
+number. A stream ends after ``QUEUE_STREAM_SECONDS`` (the browser's EventSource reconnects
+with ``Last-Event-ID``), so screens cannot hold the gateway's threads for ever.
+"""
+import json
+import time
+from contextlib import contextmanager
+
+import pika
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from gateway.api import rpc
+from gateway.auth import requires_role
+from gateway.problems import Problem
+from gateway.spec import (
+    FORBIDDEN,
+    INVALID,
+    STAFF,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    json_response,
+    path_param,
+    problem,
+    request_body,
+)
+from gateway.validation import json_body
+
+WINDOW_STAFF = ("clerk", "window")
+EVENT_EXCHANGE = "queue.events"
+STREAM_SECONDS = 300
+KEEPALIVE_SECONDS = 15
+
+bp = Blueprint("queue", __name__, url_prefix="/api/v1/queue")
+
+WINDOW_ID = path_param("window_id", "Window number.", r"^[0-9]{1,3}$", 3)
+TICKET_ID = path_param("ticket_id", "Ticket id: day and number, e.g. 20261126-A001.", r"^[0-9]{8}-[A-Z][0-9]{3,}$", 16)
+CODE = path_param("code", "Appointment code (预约码).", r"^[2-9A-HJ-NP-Z]{8}$", 8)
+CATEGORY_CODE = path_param("code", "Category letter (the ticket prefix).", r"^[A-Z]$", 1)
+APPLICANT_ID = {"type": "string", "pattern": r"^[0-9A-Z]{18}$",
+                "description": "Resident ID (18 characters) or unified social credit code."}
+CONFLICT = problem("The window or ticket is not in a state that allows this; nothing changed.")
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+SCHEMAS = {
+    "TicketRequest": {
+        "type": "object", "additionalProperties": False,
+        "description": "At the kiosk: a category or an item; or only an appointment code to check in.",
+        "properties": {"category": {"type": "string", "pattern": r"^[A-Z]$"},
+                       "item_code": {"type": "string", "minLength": 1, "maxLength": 32},
+                       "priority": {"enum": ["normal", "care"], "description": "care: 爱心号 (elderly, disabled)"},
+                       "applicant_id": APPLICANT_ID,
+                       "appointment_code": {"type": "string", "pattern": r"^[2-9A-HJ-NP-Z]{8}$"}},
+    },
+    "Announcement": {
+        "type": "object", "description": "A call as the board shows and speaks it.",
+        "properties": {"seq": {"type": "integer"}, "ticket_id": {"type": "string"}, "number": {"type": "string"},
+                       "window": {"type": "integer"}, "category": {"type": "string"},
+                       "recall": {"type": "integer"}, "text_zh": {"type": "string"}, "text_en": {"type": "string"},
+                       "called_at": {"type": "string", "format": "date-time"}},
+    },
+    "Ticket": {
+        "type": "object",
+        "properties": {"ticket_id": {"type": "string"}, "number": {"type": "string"}, "category": {"type": "string"},
+                       "priority": {"enum": ["appointment", "care", "vip", "normal"]},
+                       "state": {"enum": ["waiting", "called", "serving", "finished", "no_show", "abandoned"]},
+                       "window": {"type": ["integer", "null"]}, "target_window": {"type": ["integer", "null"]},
+                       "calls": {"type": "integer"}, "transfers": {"type": "integer"},
+                       "case_no": {"type": ["string", "null"]}, "appointment_code": {"type": ["string", "null"]},
+                       "issued_at": {"type": "string"}, "called_at": {"type": ["string", "null"]},
+                       "started_at": {"type": ["string", "null"]}, "finished_at": {"type": ["string", "null"]},
+                       "ahead": {"type": "integer", "description": "People ahead in the category (on issue)."},
+                       "estimated_wait_minutes": {"type": "integer"},
+                       "announcement": _ref("Announcement")},
+    },
+    "Transfer": {
+        "type": "object", "additionalProperties": False, "minProperties": 1,
+        "description": "To a category, to a window, or to a category at a window (转窗).",
+        "properties": {"category": {"type": "string", "pattern": r"^[A-Z]$"},
+                       "window": {"type": "integer", "minimum": 1, "maximum": 999}},
+    },
+    "CaseLink": {
+        "type": "object", "additionalProperties": False, "required": ["case_no"],
+        "properties": {"case_no": {"type": "string", "pattern": r"^[0-9]{14}$"}},
+    },
+    "Board": {
+        "type": "object",
+        "properties": {"calls": {"type": "array", "items": _ref("Announcement")},
+                       "waiting": {"type": "object", "additionalProperties": {"type": "integer"}},
+                       "windows": {"type": "array", "items": {"type": "object", "properties": {
+                           "number": {"type": "integer"}, "open": {"type": "boolean"},
+                           "categories": {"type": "array", "items": {"type": "string"}},
+                           "state": {"enum": ["closed", "idle", "called", "serving"]},
+                           "ticket": {"type": ["string", "null"]}}}},
+                       "last_seq": {"type": "integer"}},
+    },
+    "QueueStats": {
+        "type": "object",
+        "properties": {"day": {"type": "string"}, "categories": {"type": "array", "items": {"type": "object"}}},
+    },
+    "Category": {
+        "type": "object", "additionalProperties": False, "required": ["name_zh", "name_en"],
+        "properties": {"code": {"type": "string"}, "name_zh": {"type": "string", "minLength": 1, "maxLength": 50},
+                       "name_en": {"type": "string", "minLength": 1, "maxLength": 100},
+                       "items": {"type": "array", "maxItems": 200, "items": {"type": "string", "maxLength": 32}},
+                       "appointment_capacity": {"type": "integer", "minimum": 0, "maximum": 1000}},
+    },
+    "Window": {
+        "type": "object", "additionalProperties": False, "required": ["categories"],
+        "properties": {"number": {"type": "integer"},
+                       "categories": {"type": "array", "minItems": 1, "maxItems": 26,
+                                      "items": {"type": "string", "pattern": r"^[A-Z]$"},
+                                      "description": "Served in this order (the window's work profile)."},
+                       "open": {"type": "boolean"}, "current_ticket": {"type": ["string", "null"]}},
+    },
+    "QueueSettings": {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "priority_order": {"type": "array", "items": {"enum": ["appointment", "care", "vip", "normal"]},
+                               "minItems": 4, "maxItems": 4, "uniqueItems": True},
+            "vip_ids": {"type": "array", "maxItems": 10000, "items": APPLICANT_ID},
+            "recall_limit": {"type": "integer", "minimum": 0, "maximum": 10},
+            "default_service_minutes": {"type": "integer", "minimum": 1, "maximum": 240},
+            "hours": {"type": "array", "maxItems": 4, "items": {"type": "array", "minItems": 2, "maxItems": 2,
+                                                               "items": {"type": "string", "pattern": r"^\d\d:\d\d$"}}},
+            "slot_minutes": {"type": "integer", "minimum": 5, "maximum": 240},
+            "booking_workdays": {"type": "integer", "minimum": 0, "maximum": 20},
+            "cancel_hours": {"type": "integer", "minimum": 0, "maximum": 72},
+            "checkin_minutes": {"type": "integer", "minimum": 0, "maximum": 120},
+            "no_show_limit": {"type": "integer", "minimum": 1, "maximum": 31},
+            "closures": {"type": "array", "items": {"type": "string", "format": "date"}},
+            "extra_workdays": {"type": "array", "items": {"type": "string", "format": "date"}},
+        },
+    },
+    "QueueSetup": {
+        "type": "object",
+        "properties": {"categories": {"type": "array", "items": _ref("Category")},
+                       "windows": {"type": "array", "items": _ref("Window")}, "settings": _ref("QueueSettings")},
+    },
+    "AppointmentRequest": {
+        "type": "object", "additionalProperties": False, "required": ["applicant_id", "category", "day", "slot"],
+        "properties": {"applicant_id": APPLICANT_ID, "category": {"type": "string", "pattern": r"^[A-Z]$"},
+                       "day": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\d$"},
+                       "slot": {"type": "string", "pattern": r"^\d\d:\d\d$"}},
+    },
+    "AppointmentCancel": {
+        "type": "object", "additionalProperties": False, "required": ["applicant_id"],
+        "properties": {"applicant_id": APPLICANT_ID},
+    },
+    "Appointment": {
+        "type": "object",
+        "properties": {"code": {"type": "string"}, "category": {"type": "string"}, "day": {"type": "string"},
+                       "slot": {"type": "string"}, "state": {"enum": ["booked", "cancelled", "checked_in", "no_show"]},
+                       "starts_at": {"type": "string"}, "checkin_closes_at": {"type": "string"},
+                       "ticket_id": {"type": ["string", "null"]}},
+    },
+    "Slots": {
+        "type": "object",
+        "properties": {"category": {"type": "string"}, "day": {"type": "string"},
+                       "slots": {"type": "array", "items": {"type": "object", "properties": {
+                           "slot": {"type": "string"}, "starts_at": {"type": "string"},
+                           "capacity": {"type": "integer"}, "free": {"type": "integer"}}}}},
+    },
+}
+
+
+def _window_operation(summary, ok, *, body=None, extra=None):
+    operation = {"summary": summary, "tags": ["queue"], "security": STAFF, "parameters": [WINDOW_ID],
+                 "responses": {"200": json_response(ok, "Ticket"), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                               "404": problem("No such window."), "409": CONFLICT, "503": UNAVAILABLE,
+                               **(extra or {})}}
+    if body:
+        operation["requestBody"] = request_body(body, "Where the ticket goes.")
+        operation["responses"].update({"400": problem("Not JSON."), "415": problem("Not JSON."), "422": INVALID})
+    return {"post": operation}
+
+
+BODY_ERRORS = {"400": problem("Not JSON."), "415": problem("Not JSON."), "422": INVALID}
+ADMIN_ERRORS = {"401": UNAUTHORIZED, "403": FORBIDDEN, "503": UNAVAILABLE}
+
+PATHS = {
+    "/api/v1/queue/setup": {"get": {
+        "summary": "Categories, windows and the hall's queue and appointment rules.", "tags": ["queue"],
+        "responses": {"200": json_response("The set-up.", "QueueSetup"), "503": UNAVAILABLE}}},
+    "/api/v1/queue/settings": {"patch": {
+        "summary": "Change some of the queue and appointment rules (admin).", "tags": ["queue"], "security": STAFF,
+        "requestBody": request_body("QueueSettings", "Only the settings to change."),
+        "responses": {"200": json_response("All settings after the change.", "QueueSettings"),
+                      **BODY_ERRORS, **ADMIN_ERRORS}}},
+    "/api/v1/queue/categories/{code}": {"put": {
+        "summary": "Create or replace a service category (admin).", "tags": ["queue"], "security": STAFF,
+        "parameters": [CATEGORY_CODE], "requestBody": request_body("Category", "The category."),
+        "responses": {"200": json_response("The category.", "Category"), **BODY_ERRORS, **ADMIN_ERRORS}}},
+    "/api/v1/queue/windows/{window_id}": {"put": {
+        "summary": "Create or change a window: categories served in order, open or closed (admin).",
+        "tags": ["queue"], "security": STAFF, "parameters": [WINDOW_ID],
+        "requestBody": request_body("Window", "The window."),
+        "responses": {"200": json_response("The window.", "Window"), "409": CONFLICT, **BODY_ERRORS,
+                      **ADMIN_ERRORS}}},
+    "/api/v1/queue/tickets": {"post": {
+        "summary": "Issue a ticket at the kiosk (取号), or check in an appointment (签到).", "tags": ["queue"],
+        "requestBody": request_body("TicketRequest", "Category or item; optional applicant ID; or an "
+                                                     "appointment code."),
+        "responses": {"201": json_response("The ticket, the people ahead and the estimated wait.", "Ticket"),
+                      "404": problem("No such category, item or appointment."),
+                      "409": problem("The appointment was already checked in, cancelled or missed."),
+                      **BODY_ERRORS, "503": UNAVAILABLE}}},
+    "/api/v1/queue/tickets/{ticket_id}": {"get": {
+        "summary": "A ticket's state.", "tags": ["queue"], "parameters": [TICKET_ID],
+        "responses": {"200": json_response("The ticket.", "Ticket"), "404": problem("No such ticket."),
+                      "503": UNAVAILABLE}}},
+    "/api/v1/queue/tickets/{ticket_id}/case": {"post": {
+        "summary": "Link the ticket to the case opened for its visit (window staff).", "tags": ["queue"],
+        "security": STAFF, "parameters": [TICKET_ID], "requestBody": request_body("CaseLink", "The case."),
+        "responses": {"200": json_response("The ticket.", "Ticket"), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                      "404": problem("No such ticket."), "409": CONFLICT, **BODY_ERRORS, "503": UNAVAILABLE}}},
+    "/api/v1/queue/windows/{window_id}/call": _window_operation(
+        "Call the next ticket by the window's categories and priorities (叫号).", "The called ticket.",
+        extra={"204": {"description": "Nobody waits for this window."}}),
+    "/api/v1/queue/windows/{window_id}/recall": _window_operation(
+        "Call the window's ticket again (重呼); past the recall limit it becomes a no-show.", "The ticket."),
+    "/api/v1/queue/windows/{window_id}/no-show": _window_operation(
+        "The called person did not come (过号).", "The ticket, now a no-show."),
+    "/api/v1/queue/windows/{window_id}/start": _window_operation("Service starts.", "The ticket, serving."),
+    "/api/v1/queue/windows/{window_id}/finish": _window_operation("Service done.", "The ticket, finished."),
+    "/api/v1/queue/windows/{window_id}/transfer": _window_operation(
+        "Transfer the window's ticket to a category or window (转窗); it keeps its issue time.",
+        "The ticket, waiting again.", body="Transfer"),
+    "/api/v1/queue/board": {"get": {
+        "summary": "The hall's board: recent calls, people waiting per category, window states.", "tags": ["queue"],
+        "responses": {"200": json_response("The board.", "Board"), "503": UNAVAILABLE}}},
+    "/api/v1/queue/board/stream": {"get": {
+        "summary": "Calls as they happen (server-sent events `call`, id = the call's sequence number).",
+        "tags": ["queue"],
+        "parameters": [{"name": "after", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0},
+                        "description": "Send the calls after this sequence number first (or `Last-Event-ID`)."}],
+        "responses": {"200": {"description": "An event stream; ends after a few minutes (reconnect).",
+                              "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                      "400": problem("`after` is not a number."), "503": UNAVAILABLE}}},
+    "/api/v1/queue/stats": {"get": {
+        "summary": "A day's measures per category: counts, mean waiting and service time.", "tags": ["queue"],
+        "security": STAFF,
+        "parameters": [{"name": "day", "in": "query", "required": False,
+                        "schema": {"type": "string", "pattern": r"^\d{8}$"}, "description": "YYYYMMDD; today if absent."}],
+        "responses": {"200": json_response("The day's measures.", "QueueStats"), "400": problem("Bad day."),
+                      **ADMIN_ERRORS}}},
+    "/api/v1/queue/appointments/slots": {"get": {
+        "summary": "A category's slots on a working day, with free places.", "tags": ["queue"],
+        "parameters": [{"name": "category", "in": "query", "required": True, "schema": {"type": "string"}},
+                       {"name": "day", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}}],
+        "responses": {"200": json_response("The slots.", "Slots"), "400": problem("A parameter is missing."),
+                      "404": problem("No such category."), "422": INVALID, "503": UNAVAILABLE}}},
+    "/api/v1/queue/appointments": {"post": {
+        "summary": "Book a slot (网上预约): up to 5 working days ahead, one booking per person and day.",
+        "tags": ["queue"], "requestBody": request_body("AppointmentRequest", "Who, which category, day and slot."),
+        "responses": {"201": json_response("Booked; show the code at the kiosk.", "Appointment"),
+                      "403": problem("Booking is blocked for this month after no-shows."),
+                      "404": problem("No such category."),
+                      "409": problem("The slot is full, or the person already booked that day."),
+                      **BODY_ERRORS, "503": UNAVAILABLE}}},
+    "/api/v1/queue/appointments/{code}/cancel": {"post": {
+        "summary": "Cancel a booking, until 2 h before its slot.", "tags": ["queue"], "parameters": [CODE],
+        "requestBody": request_body("AppointmentCancel", "The person who booked."),
+        "responses": {"200": json_response("Cancelled.", "Appointment"),
+                      "404": problem("No such booking for this person."),
+                      "409": problem("Too late, or not booked any more."), **BODY_ERRORS, "503": UNAVAILABLE}}},
+}
+
+
+# -- set-up ---------------------------------------------------------------------------
+@bp.get("/setup")
+def get_setup():
+    return jsonify(rpc().call("queue", "get_setup"))
+
+
+@bp.patch("/settings")
+@requires_role("admin")
+def update_settings():
+    return jsonify(rpc().call("queue", "update_settings", json_body("QueueSettings")))
+
+
+@bp.put("/categories/<code>")
+@requires_role("admin")
+def put_category(code):
+    if len(code) != 1 or not code.isupper():
+        raise Problem(404, "Not found", "a category code is one capital letter")
+    body = json_body("Category")
+    body.pop("code", None)
+    return jsonify(rpc().call("queue", "put_category", code, body))
+
+
+@bp.put("/windows/<int:window_id>")
+@requires_role("admin")
+def put_window(window_id):
+    body = json_body("Window")
+    return jsonify(rpc().call("queue", "put_window", window_id, body["categories"], open=body.get("open", True)))
+
+
+# -- the kiosk and tickets --------------------------------------------------------------
+@bp.post("/tickets")
+def issue_ticket():
+    body = json_body("TicketRequest")
+    if not body.get("appointment_code") and not (body.get("category") or body.get("item_code")):
+        raise Problem(422, "Invalid input", "choose a category or an item, or give an appointment code",
+                      [{"field": "category", "message": "required without item_code or appointment_code"}])
+    ticket = rpc().call("queue", "issue_ticket", **body)
+    response = jsonify(ticket)
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/queue/tickets/{ticket['ticket_id']}"
+    return response
+
+
+@bp.get("/tickets/<ticket_id>")
+def get_ticket(ticket_id):
+    return jsonify(rpc().call("queue", "get_ticket", ticket_id))
+
+
+@bp.post("/tickets/<ticket_id>/case")
+@requires_role(*WINDOW_STAFF)
+def link_case(ticket_id):
+    return jsonify(rpc().call("queue", "link_case", ticket_id, json_body("CaseLink")["case_no"]))
+
+
+# -- window operations ------------------------------------------------------------------
+@bp.post("/windows/<int:window_id>/call")
+@requires_role(*WINDOW_STAFF)
+def call_next(window_id):
+    ticket = rpc().call("queue", "call_next", window_id)
+    return jsonify(ticket) if ticket is not None else Response(status=204)
+
+
+def _window_route(action, method):
+    def operate(window_id):
+        return jsonify(rpc().call("queue", method, window_id))
+
+    operate.__name__ = method
+    bp.post(f"/windows/<int:window_id>/{action}")(requires_role(*WINDOW_STAFF)(operate))
+
+
+for _action, _method in (("recall", "recall"), ("no-show", "mark_no_show"), ("start", "start_service"),
+                         ("finish", "finish_service")):
+    _window_route(_action, _method)
+
+
+@bp.post("/windows/<int:window_id>/transfer")
+@requires_role(*WINDOW_STAFF)
+def transfer(window_id):
+    body = json_body("Transfer")
+    return jsonify(rpc().call("queue", "transfer", window_id, category=body.get("category"),
+                              to_window=body.get("window")))
+
+
+# -- the board --------------------------------------------------------------------------
+@bp.get("/board")
+def get_board():
+    return jsonify(rpc().call("queue", "get_board"))
+
+
+class CallFeed:
+    """Calls as the queue service announces them, on a connection of the caller's thread."""
+
+    def __init__(self, amqp_uri):
+        self.parameters = pika.URLParameters(amqp_uri)
+
+    @contextmanager
+    def subscribe(self, idle_seconds=1.0):
+        """An iterator of ``ticket_called`` payloads, ``None`` after each idle second."""
+        connection = pika.BlockingConnection(self.parameters)
+        try:
+            channel = connection.channel()
+            channel.exchange_declare(EVENT_EXCHANGE, exchange_type="topic", durable=True)
+            queue = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
+            channel.queue_bind(queue, EVENT_EXCHANGE, routing_key="ticket_called")
+            yield (None if body is None else json.loads(body)
+                   for _, _, body in channel.consume(queue, auto_ack=True, inactivity_timeout=idle_seconds))
+        finally:
+            if connection.is_open:
+                connection.close()
+
+
+def _event(call):
+    return f"id: {call['seq']}\nevent: call\ndata: {json.dumps(call, ensure_ascii=False)}\n\n"
+
+
+def _stream(feed, client, after, seconds):
+    with feed.subscribe() as calls:
+        last = after
+        while last is not None:
+            page = client.call("queue", "calls_after", last)
+            if not page:
+                break
+            for call in page:
+                yield _event(call)
+            last = page[-1]["seq"]
+        ends = time.monotonic() + seconds
+        quiet_since = time.monotonic()
+        yield ": connected\n\n"
+        for payload in calls:
+            now = time.monotonic()
+            if now >= ends:
+                return
+            if payload is None:
+                if now - quiet_since >= KEEPALIVE_SECONDS:
+                    quiet_since = now
+                    yield ": keep-alive\n\n"
+                continue
+            call = payload["call"]
+            if last is None or call["seq"] > last:
+                last = call["seq"]
+                quiet_since = now
+                yield _event(call)
+
+
+@bp.get("/board/stream")
+def board_stream():
+    after = request.headers.get("Last-Event-ID") or request.args.get("after")
+    if after is not None and not after.isdigit():
+        raise Problem(400, "Bad request", "after / Last-Event-ID must be a call's sequence number")
+    feed = current_app.config.get("QUEUE_CALL_FEED") or CallFeed(current_app.config["AMQP_URI"])
+    seconds = current_app.config.get("QUEUE_STREAM_SECONDS", STREAM_SECONDS)
+    return Response(_stream(feed, rpc(), int(after) if after is not None else None, seconds),
+                    mimetype="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@bp.get("/stats")
+@requires_role("supervisor", "admin")
+def get_stats():
+    day = request.args.get("day")
+    if day is not None and not (len(day) == 8 and day.isdigit()):
+        raise Problem(400, "Bad request", "day is YYYYMMDD")
+    return jsonify(rpc().call("queue", "get_stats", day))
+
+
+# -- appointments -----------------------------------------------------------------------
+@bp.get("/appointments/slots")
+def appointment_slots():
+    category, day = request.args.get("category"), request.args.get("day")
+    if not category or not day:
+        raise Problem(400, "Bad request", "category and day (YYYY-MM-DD) are required")
+    return jsonify(rpc().call("queue", "appointment_slots", category, day))
+
+
+@bp.post("/appointments")
+def book_appointment():
+    body = json_body("AppointmentRequest")
+    appointment = rpc().call("queue", "book_appointment", body["applicant_id"], body["category"], body["day"],
+                             body["slot"])
+    response = jsonify(appointment)
+    response.status_code = 201
+    return response
+
+
+@bp.post("/appointments/<code>/cancel")
+def cancel_appointment(code):
+    return jsonify(rpc().call("queue", "cancel_appointment", code, json_body("AppointmentCancel")["applicant_id"]))

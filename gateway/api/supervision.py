@@ -1,0 +1,157 @@
+"""Electronic supervision (电子监察): warnings, accountability records, a case's standing
+against its limit, and approved extensions. The supervision bureau sees every
+department; department staff see their own (the monitor filters by the caller)."""
+from flask import Blueprint, g, jsonify
+
+from gateway.api import rpc
+from gateway.auth import requires_role
+from gateway.query import query_params
+from gateway.spec import (
+    CASE_NO,
+    FORBIDDEN,
+    INVALID,
+    STAFF,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    json_response,
+    list_response,
+    problem,
+    request_body,
+)
+from gateway.validation import json_body
+
+WATCHERS = ("supervisor", "reviewer", "chief", "admin")
+
+bp = Blueprint("supervision", __name__, url_prefix="/api/v1/supervision")
+
+_INSTANT = {"type": ["string", "null"], "format": "date-time"}
+
+SCHEMAS = {
+    "Warning": {
+        "type": "object", "description": "An open case near (yellow) or past (red) its deadline.",
+        "properties": {"case_no": {"type": "string"}, "item_code": {"type": "string"},
+                       "item_name": {"type": ["string", "null"]}, "department": {"type": "string"},
+                       "staff": {"type": ["string", "null"], "description": "Who accepted the case (window)."},
+                       "level": {"enum": ["yellow", "red"]}, "status": {"type": "string"},
+                       "deadline": _INSTANT, "days_overdue": {"type": "integer", "minimum": 0}},
+    },
+    "CaseStanding": {
+        "type": "object", "description": "A case against its time limit.",
+        "properties": {"case_no": {"type": "string"}, "department": {"type": ["string", "null"]},
+                       "status": {"enum": ["submitted", "accepted", "supplementing", "decided", "refused"]},
+                       "level": {"enum": ["green", "yellow", "red", None]}, "deadline": _INSTANT,
+                       "days_overdue": {"type": "integer"}, "accepted_at": _INSTANT, "decided_at": _INSTANT,
+                       "on_time": {"type": ["boolean", "null"]}, "problem": {"type": ["string", "null"]},
+                       "extensions": {"type": "array", "items": {"$ref": "#/components/schemas/Extension"}}},
+    },
+    "ExtensionRequest": {
+        "type": "object", "additionalProperties": False, "required": ["days", "reason"],
+        "properties": {"days": {"type": "integer", "minimum": 1, "maximum": 60},
+                       "reason": {"type": "string", "minLength": 1, "maxLength": 500}},
+    },
+    "Extension": {
+        "type": "object",
+        "properties": {"days": {"type": "integer"}, "reason": {"type": "string"},
+                       "approved_by": {"type": "string"}, "approved_at": {"type": "string", "format": "date-time"}},
+    },
+    "AccountabilityRecord": {
+        "type": "object", "description": "问责: filed automatically once per overdue case.",
+        "properties": {"case_no": {"type": "string"}, "item_code": {"type": "string"},
+                       "item_name": {"type": ["string", "null"]}, "department": {"type": "string"},
+                       "staff": {"type": ["string", "null"]}, "deadline": _INSTANT, "filed_at": _INSTANT,
+                       "days_overdue": {"type": "integer"}, "status": {"enum": ["open", "acknowledged", "closed"]},
+                       "acknowledged_by": {"type": ["string", "null"]}, "acknowledged_at": _INSTANT,
+                       "resolution": {"type": ["string", "null"]}, "closed_by": {"type": ["string", "null"]},
+                       "closed_at": _INSTANT},
+    },
+    "Resolution": {
+        "type": "object", "additionalProperties": False, "required": ["resolution"],
+        "properties": {"resolution": {"type": "string", "minLength": 1, "maxLength": 2000}},
+    },
+}
+
+_RECORD = json_response("The record.", "AccountabilityRecord")
+_NO_RECORD = problem("No record for this case, or not visible to the caller.")
+
+PATHS = {
+    "/api/v1/supervision/warnings": {"get": {
+        "summary": "Open cases at yellow or red, the most urgent first (预警).", "tags": ["supervision"],
+        "security": STAFF,
+        "parameters": [{"name": "level", "in": "query", "required": False, "schema": {"enum": ["yellow", "red"]}}],
+        "responses": {"200": list_response("The warnings.", "warnings", "Warning"),
+                      "400": problem("Unknown or bad query parameter."), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                      "503": UNAVAILABLE}}},
+    "/api/v1/supervision/cases/{case_no}": {"get": {
+        "summary": "Where a case stands against its time limit.", "tags": ["supervision"],
+        "security": STAFF, "parameters": [CASE_NO],
+        "responses": {"200": json_response("The standing.", "CaseStanding"), "401": UNAUTHORIZED,
+                      "403": FORBIDDEN, "404": problem("Not watched, or not visible to the caller."),
+                      "503": UNAVAILABLE}}},
+    "/api/v1/supervision/cases/{case_no}/extensions": {"post": {
+        "summary": "Approve an extension (延期): working days added to the case's limit. Chief representatives "
+                   "of the case's department.", "tags": ["supervision"],
+        "security": STAFF, "parameters": [CASE_NO], "requestBody": request_body("ExtensionRequest", "The extension."),
+        "responses": {"201": json_response("Approved.", "Extension"), "400": problem("Not JSON."),
+                      "401": UNAUTHORIZED, "403": FORBIDDEN, "404": problem("Not watched, or another department's."),
+                      "409": problem("The case is no longer open."), "415": problem("Not JSON."), "422": INVALID,
+                      "503": UNAVAILABLE}}},
+    "/api/v1/supervision/accountability": {"get": {
+        "summary": "Accountability records (问责), oldest first.", "tags": ["supervision"], "security": STAFF,
+        "parameters": [{"name": "status", "in": "query", "required": False,
+                        "schema": {"enum": ["open", "acknowledged", "closed"]}}],
+        "responses": {"200": list_response("The records.", "records", "AccountabilityRecord"),
+                      "400": problem("Unknown or bad query parameter."), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                      "503": UNAVAILABLE}}},
+    "/api/v1/supervision/accountability/{case_no}/acknowledge": {"post": {
+        "summary": "A supervisor acknowledges an open record.", "tags": ["supervision"], "security": STAFF,
+        "parameters": [CASE_NO],
+        "responses": {"200": _RECORD, "401": UNAUTHORIZED, "403": FORBIDDEN, "404": _NO_RECORD,
+                      "409": problem("The record is not open."), "503": UNAVAILABLE}}},
+    "/api/v1/supervision/accountability/{case_no}/close": {"post": {
+        "summary": "A supervisor closes a record with its resolution.", "tags": ["supervision"], "security": STAFF,
+        "parameters": [CASE_NO], "requestBody": request_body("Resolution", "What was done."),
+        "responses": {"200": _RECORD, "400": problem("Not JSON."), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                      "404": _NO_RECORD, "409": problem("The record is already closed."),
+                      "415": problem("Not JSON."), "422": INVALID, "503": UNAVAILABLE}}},
+}
+
+
+@bp.get("/warnings")
+@requires_role(*WATCHERS)
+def list_warnings():
+    level = query_params("/api/v1/supervision/warnings").get("level")
+    return jsonify(warnings=rpc().call("monitor", "list_warnings", g.principal, level))
+
+
+@bp.get("/cases/<case_no>")
+@requires_role(*WATCHERS)
+def case_standing(case_no):
+    return jsonify(rpc().call("monitor", "get_case_standing", case_no, g.principal))
+
+
+@bp.post("/cases/<case_no>/extensions")
+@requires_role("chief")
+def approve_extension(case_no):
+    body = json_body("ExtensionRequest")
+    extension = rpc().call("monitor", "approve_extension", case_no, body["days"], body["reason"], g.principal)
+    return jsonify(extension), 201
+
+
+@bp.get("/accountability")
+@requires_role(*WATCHERS)
+def list_accountability():
+    status = query_params("/api/v1/supervision/accountability").get("status")
+    return jsonify(records=rpc().call("monitor", "list_accountability", g.principal, status))
+
+
+@bp.post("/accountability/<case_no>/acknowledge")
+@requires_role("supervisor")
+def acknowledge(case_no):
+    return jsonify(rpc().call("monitor", "acknowledge_accountability", case_no, g.principal))
+
+
+@bp.post("/accountability/<case_no>/close")
+@requires_role("supervisor")
+def close(case_no):
+    body = json_body("Resolution")
+    return jsonify(rpc().call("monitor", "close_accountability", case_no, body["resolution"], g.principal))

@@ -1,0 +1,138 @@
+"""The hall's acceptance convention (docs/architecture.md) and the domain events it yields.
+
+Every hall flow starts with the intake window's user task `accept` (lane/group `clerk`, form
+field `intake_decision` = accept / refuse / supplement, with `reason` and `missing_materials`);
+`supplement` waits for the message `supplement_received` and comes back to `accept`; the
+process ends in the end events `approved` or `refused`. A diagram *claims* to be a hall flow
+when it has an element `accept` or an end event `approved`; then the whole convention is
+checked at deployment. Other diagrams (a designer's experiment, a sub-process) run without
+the hall's events.
+
+The approval service turns the convention's moments into events, so that intake, payment and
+monitor never need to know BPMN.
+"""
+import re
+
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import (
+    IntermediateCatchEvent,
+    ReceiveTask,
+)
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+
+from services.common.errors import InvalidInput
+
+ACCEPT = "accept"
+INTAKE_DECISION = "intake_decision"
+INTAKE_OPTIONS = ("accept", "refuse", "supplement")
+SUPPLEMENT_RECEIVED = "supplement_received"
+PAYMENT_CONFIRMED = "payment_confirmed"
+END_EVENTS = ("approved", "refused")
+CLERK = "clerk"
+
+
+class ConventionBroken(ValueError):
+    def __init__(self, element_id, message):
+        super().__init__(f"{element_id}: {message}")
+        self.element_id = element_id
+        self.message = message
+
+
+def claims_convention(process_spec):
+    ids = {spec.bpmn_id for spec in process_spec.task_specs.values()}
+    return ACCEPT in ids or "approved" in ids
+
+
+def check_convention(process_spec):
+    """Raise ConventionBroken naming the element when a hall flow breaks the convention."""
+    if not claims_convention(process_spec):
+        return
+    by_id = {spec.bpmn_id: spec for spec in process_spec.task_specs.values() if spec.bpmn_id}
+    accept = by_id.get(ACCEPT)
+    if not isinstance(accept, UserTask):
+        raise ConventionBroken(ACCEPT, "a hall flow starts with the user task `accept` (受理)")
+    if CLERK not in (accept.lane, *accept.extensions.get("candidateGroups", ())):
+        raise ConventionBroken(ACCEPT, "`accept` belongs to the intake window: lane or candidate group `clerk`")
+    fields = {field.id: field for field in accept.form.fields}
+    decision = fields.get(INTAKE_DECISION)
+    options = {option.id for option in getattr(decision, "options", ())}
+    if decision is None or options != set(INTAKE_OPTIONS):
+        raise ConventionBroken(ACCEPT, f"`accept` needs the enum form field `{INTAKE_DECISION}` with the "
+                                       f"options {', '.join(INTAKE_OPTIONS)}")
+    for name in ("reason", "missing_materials"):
+        if name not in fields:
+            raise ConventionBroken(ACCEPT, f"`accept` needs the form field `{name}`")
+    _check_accept_comes_first(process_spec)
+    for end in END_EVENTS:
+        if not isinstance(by_id.get(end), EndEvent):
+            raise ConventionBroken(end, f"a hall flow ends in the end events {' and '.join(END_EVENTS)}")
+    waits = [spec for spec in by_id.values() if isinstance(spec, (IntermediateCatchEvent, ReceiveTask))
+             and getattr(spec.event_definition, "name", None) == SUPPLEMENT_RECEIVED]
+    if not waits:
+        raise ConventionBroken(ACCEPT, f"a hall flow waits for the message `{SUPPLEMENT_RECEIVED}` "
+                                       "(intermediate message catch event) when supplements are asked for")
+
+
+def _check_accept_comes_first(process_spec):
+    seen, todo = set(), list(process_spec.start.outputs)
+    while todo:
+        spec = todo.pop()
+        if spec.name in seen or spec.bpmn_id == ACCEPT:
+            continue
+        seen.add(spec.name)
+        if isinstance(spec, UserTask):
+            raise ConventionBroken(spec.bpmn_id, "`accept` must be the first user task of a hall flow")
+        todo.extend(spec.outputs)
+
+
+def check_intake_decision(data):
+    """A refusal needs a reason; a supplement request names the missing materials."""
+    errors = []
+    if data.get(INTAKE_DECISION) == "refuse" and not data.get("reason"):
+        errors.append({"field": "reason", "message": "a refusal needs a reason"})
+    if data.get(INTAKE_DECISION) == "supplement" and not data.get("missing_materials"):
+        errors.append({"field": "missing_materials", "message": "name the missing materials"})
+    if errors:
+        raise InvalidInput("the intake decision is incomplete", errors)
+
+
+def materials_list(text):
+    """`missing_materials` is typed as text in the form; events carry it as a list."""
+    if isinstance(text, list):
+        return text
+    return [part.strip() for part in re.split(r"[,，、;；\n]", text or "") if part.strip()]
+
+
+def domain_events(instance, completed, end_event, newly_waiting, process_data, actor, now):
+    """The hall's events for one step of an instance, in order.
+
+    `completed` is ``(element_id, data)`` of the user task just completed (or None);
+    `end_event` is the end event the process reached in this step (or None); `newly_waiting`
+    the messages the instance started to wait for in this step. Reaching a wait for
+    `payment_confirmed` asks payment for a notice (`payment_required`), with the fee the flow
+    computed (`fee_fen` in the process data, e.g. from a DMN table) when there is one."""
+    at = now.isoformat()
+    found = []
+    if completed is not None and completed[0] == ACCEPT:
+        data = completed[1]
+        decision = data.get(INTAKE_DECISION)
+        if decision == "accept":
+            found.append(("case_accepted", {"case_no": instance.case_no, "item_code": instance.item_code,
+                                            "department": instance.department, "accepted_at": at,
+                                            "accepted_by": actor}))
+        elif decision == "refuse":
+            found.append(("case_refused", {"case_no": instance.case_no, "reason": data.get("reason"),
+                                           "refused_at": at, "refused_by": actor}))
+        elif decision == "supplement":
+            found.append(("supplement_requested", {
+                "case_no": instance.case_no, "missing_materials": materials_list(data.get("missing_materials")),
+                "reason": data.get("reason"), "requested_at": at}))
+    if PAYMENT_CONFIRMED in newly_waiting:
+        fee = process_data.get("fee_fen")
+        found.append(("payment_required", {
+            "case_no": instance.case_no, "item_code": instance.item_code, "department": instance.department,
+            "fee_fen": fee if isinstance(fee, int) and not isinstance(fee, bool) else None, "requested_at": at}))
+    if end_event in END_EVENTS:
+        found.append(("case_decided", {"case_no": instance.case_no, "outcome": end_event, "decided_at": at,
+                                       "decided_by": actor}))
+    return found

@@ -1,0 +1,182 @@
+"""A case's timeline: the facts of its life, and what follows from them.
+
+Facts arrive as events from the approval service (accepted, refused, supplements requested,
+progress, decided), from payment, and from intake itself (supplements received, collected).
+Events repeat and may come out of order, so every fact has a key (a repeat is a no-op) and
+the case's status, deadline and result are *derived* from the whole set each time, never
+stepped from the previous status.
+
+Statuses: ``submitted`` (待受理), ``awaiting_supplements`` (待补正), ``accepted`` (已受理,
+under review), ``refused`` (不予受理), ``completed`` (办结, with an outcome), ``collected``
+(已出件).
+"""
+import logging
+from datetime import datetime, timezone
+
+from services.common.workdays import CalendarRangeError
+from services.intake import models
+from services.intake.deadlines import deadline
+
+log = logging.getLogger(__name__)
+
+LABELS = {
+    "submitted": "申请提交 Submitted",
+    "supplement_requested": "补正告知 Supplements requested",
+    "materials_supplied": "补交材料 Materials supplied",
+    "supplement_received": "补正材料收齐 Supplements complete",
+    "accepted": "受理 Accepted",
+    "refused": "不予受理 Refused",
+    "progressed": "办理环节 Step",
+    "payment_confirmed": "缴费确认 Fee paid",
+    "decided": "办结 Decided",
+    "collected": "出件 Collected",
+}
+AWAITING = {
+    "submitted": "等待窗口受理 Waiting for the intake window to accept the application",
+    "awaiting_supplements": "等待申请人补正材料 Waiting for the applicant's supplements",
+    "accepted": "审查办理中 Under review",
+    "refused": None,
+    "completed": "等待领取结果 Waiting for the applicant to collect the result",
+    "collected": None,
+}
+# What the public view may show of each fact's detail: never a person's data or a username.
+PUBLIC_DETAIL = {
+    "supplement_requested": ("missing_materials", "reason"),
+    "materials_supplied": ("materials",),
+    "supplement_received": ("materials",),
+    "refused": ("reason",),
+    "progressed": ("current_step",),
+    "decided": ("outcome",),
+    "collected": ("how",),
+}
+
+
+def instant(value):
+    """An event's ISO 8601 time as an aware datetime (naive means UTC)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _last(steps, kind):
+    found = [s for s in steps if s.kind == kind]
+    return found[-1] if found else None
+
+
+def open_request(steps):
+    """The supplement request not yet answered in full, if any."""
+    request, received = _last(steps, "supplement_requested"), _last(steps, "supplement_received")
+    if request is None or (received is not None and received.at >= request.at):
+        return None
+    return request
+
+
+def supplied_since(steps, request):
+    return {code for s in steps if s.kind == "materials_supplied" and s.at >= request.at
+            for code in s.detail.get("materials", [])}
+
+
+def _pauses(steps):
+    requests = [s for s in steps if s.kind == "supplement_requested"]
+    receipts = [s for s in steps if s.kind == "supplement_received"]
+    return [(r.at, next((x.at for x in receipts if x.at >= r.at), None)) for r in requests]
+
+
+def _decision(steps):
+    """The decided fact, or the approval's progress saying the process completed."""
+    decided = _last(steps, "decided")
+    if decided is not None:
+        return decided.detail.get("outcome"), decided
+    progress = sorted((s for s in steps if s.kind == "progressed"), key=lambda s: s.detail.get("rev", 0))
+    if progress and progress[-1].detail.get("status") == "completed":
+        return progress[-1].detail.get("outcome"), progress[-1]
+    return None, None
+
+
+def derive(case_no, item_code, steps, limit_days, calendar):
+    """Status, outcome, result, current step, missing materials, acceptance and deadline."""
+    accepted, refused = _last(steps, "accepted"), _last(steps, "refused")
+    request = open_request(steps)
+    outcome, decided = _decision(steps)
+    if _last(steps, "collected"):
+        status = "collected"
+    elif refused is not None:
+        # Not accepted (不予受理): the flow also ends, but the case never came to a decision.
+        status, outcome = "refused", "refused"
+    elif decided is not None:
+        status = "completed"
+    elif request is not None and (accepted is None or request.at > accepted.at):
+        status = "awaiting_supplements"
+    elif accepted is not None:
+        status = "accepted"
+    else:
+        status = "submitted"
+    progress = sorted((s for s in steps if s.kind == "progressed"), key=lambda s: s.detail.get("rev", 0))
+    return {
+        "status": status,
+        "outcome": outcome,
+        "result": _result(case_no, item_code, outcome, decided, refused),
+        "current_step": progress[-1].detail.get("current_step") if progress else None,
+        "missing_materials": list(request.detail.get("missing_materials", [])) if request else [],
+        "accepted_at": accepted.at if accepted else None,
+        "deadline": _deadline(case_no, limit_days, accepted, steps, calendar) if status in ("accepted", "awaiting_supplements",
+                                                                                   "completed", "collected") else None,
+    }
+
+
+def _result(case_no, item_code, outcome, decided, refused):
+    if refused is not None:
+        return {"outcome": "refused", "reason": refused.detail.get("reason") or ""}
+    if outcome == "approved":
+        # The approval may name the certificate; otherwise the hall's own number is used.
+        return {"outcome": "approved",
+                "certificate_no": decided.detail.get("certificate_no") or f"{item_code}-{case_no}"}
+    if outcome == "refused":
+        return {"outcome": "refused", "reason": decided.detail.get("reason") or ""}
+    return {}
+
+
+def _deadline(case_no, limit_days, accepted, steps, calendar):
+    if accepted is None:
+        return None
+    try:
+        return deadline(limit_days, accepted.at, _pauses(steps), calendar)
+    except CalendarRangeError as exc:
+        log.warning("no deadline for case %s: %s", case_no, exc)
+        return None
+
+
+def step_view(step, public):
+    view = {"kind": step.kind, "label": LABELS.get(step.kind, step.kind), "at": step.at.isoformat()}
+    if public:
+        allowed = PUBLIC_DETAIL.get(step.kind, ())
+        view.update({k: v for k, v in step.detail.items() if k in allowed})
+    else:
+        view.update(step.detail, by=step.by)
+    return view
+
+
+# Event kind -> (field with its time, field with who did it, detail fields kept).
+EVENT_FACTS = {
+    "accepted": ("accepted_at", "accepted_by", ()),
+    "refused": ("refused_at", "refused_by", ("reason",)),
+    "supplement_requested": ("requested_at", "requested_by", ("missing_materials", "reason")),
+    "decided": ("decided_at", "decided_by", ("outcome", "certificate_no", "reason")),
+    "payment_confirmed": ("confirmed_at", None, ("notice_no", "amount_fen")),
+}
+
+
+def fact_from_event(kind, payload):
+    """The timeline step an event of another service stands for; keyed by kind and time
+    (or the payment notice), so a repeated event adds nothing."""
+    time_field, by_field, kept = EVENT_FACTS[kind]
+    at = instant(payload[time_field])
+    key = f"{kind}:{payload['notice_no']}" if kind == "payment_confirmed" else f"{kind}:{at.isoformat()}"
+    return models.Step(key=key, kind=kind, at=at, by=payload.get(by_field) if by_field else None,
+                       detail={name: payload[name] for name in kept if payload.get(name) is not None})
+
+
+def progress_fact(payload, now):
+    """The approval's progress (``rev`` orders it; repeats share the key)."""
+    return models.Step(key=f"progressed:{payload['rev']}", kind="progressed", at=now,
+                       detail={"rev": payload["rev"], "status": payload.get("status"),
+                               "current_step": payload.get("current_step"), "outcome": payload.get("outcome")})

@@ -1,0 +1,80 @@
+"""The hall's statistics (统计): cases per day, the on-time rate (cases decided within
+their limit ÷ cases decided), the satisfaction rate (good evaluations ÷ all; the bottom
+two of five levels are bad), open warnings and overdue cases — for the hall, and by
+department and by item. A period is a range of Shanghai days, both ends included."""
+from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta
+
+from mongoengine.queryset.visitor import Q
+
+from services.common.workdays import SHANGHAI
+from services.monitor import deadlines, models
+from services.monitor.evaluations import BAD
+
+DEFAULT_DAYS = 30
+
+
+def period_bounds(first, last, now):
+    """``(first_day, last_day, start, end)``: the days (default: the last 30 up to today)
+    and the instants bounding them (end exclusive)."""
+    last = date.fromisoformat(last) if last else now.astimezone(SHANGHAI).date()
+    first = date.fromisoformat(first) if first else last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise ValueError("the period's first day is after its last")
+    start = datetime.combine(first, time(), tzinfo=SHANGHAI)
+    end = datetime.combine(last + timedelta(days=1), time(), tzinfo=SHANGHAI)
+    return first, last, start, end
+
+
+def rate(part, whole):
+    return round(part / whole, 4) if whole else None
+
+
+def _blank():
+    return {"submitted": 0, "decided": 0, "decided_on_time": 0, "on_time_rate": None, "open_yellow": 0,
+            "open_red": 0, "evaluations": 0, "good_evaluations": 0, "satisfaction_rate": None}
+
+
+def statistics(now, first=None, last=None, department=None, item_code=None):
+    first, last, start, end = period_bounds(first, last, now)
+    scope = Q()
+    if department:
+        scope &= Q(department=department)
+    if item_code:
+        scope &= Q(item_code=item_code)
+    watches = models.CaseWatch.objects(scope & (
+        Q(submitted_at__gte=start, submitted_at__lt=end) | Q(decided_at__gte=start, decided_at__lt=end)
+        | Q(open=True, level__in=[deadlines.YELLOW, deadlines.RED])))
+    hall, by_department, by_item = _blank(), defaultdict(_blank), defaultdict(_blank)
+    per_day = Counter()
+    for watch in watches:
+        groups = (hall, by_department[watch.department or "unknown"], by_item[watch.item_code or "unknown"])
+        if watch.submitted_at and start <= watch.submitted_at < end:
+            per_day[watch.submitted_at.astimezone(SHANGHAI).date().isoformat()] += 1
+            for group in groups:
+                group["submitted"] += 1
+        if watch.decided_at and start <= watch.decided_at < end and watch.on_time is not None:
+            for group in groups:
+                group["decided"] += 1
+                group["decided_on_time"] += watch.on_time
+        if watch.open and watch.level in (deadlines.YELLOW, deadlines.RED):
+            for group in groups:
+                group[f"open_{watch.level}"] += 1
+    evaluations = models.Evaluation.objects(scope & Q(evaluated_at__gte=start, evaluated_at__lt=end))
+    for evaluation in evaluations:
+        groups = (hall, by_department[evaluation.department or "unknown"], by_item[evaluation.item_code or "unknown"])
+        for group in groups:
+            group["evaluations"] += 1
+            group["good_evaluations"] += evaluation.level not in BAD
+    for group in (hall, *by_department.values(), *by_item.values()):
+        group["on_time_rate"] = rate(group["decided_on_time"], group["decided"])
+        group["satisfaction_rate"] = rate(group["good_evaluations"], group["evaluations"])
+    days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+    return {
+        "period": {"first_day": first.isoformat(), "last_day": last.isoformat()},
+        "filters": {"department": department, "item_code": item_code},
+        "hall": hall,
+        "cases_per_day": [{"day": day, "submitted": per_day[day]} for day in days],
+        "by_department": dict(sorted(by_department.items())),
+        "by_item": dict(sorted(by_item.items())),
+    }

@@ -1,0 +1,18 @@
+"""The audit log (审计): every state change of a notice, payment or refund, with who,
+what and when. Entries are only ever appended (``models.AuditEntry`` refuses updates
+and deletes)."""
+from services.common.time import isoformat
+from services.payment import models
+
+SYSTEM = "payment-service"
+
+
+def record(actor, action, subject, now, **detail):
+    models.AuditEntry(at=now, actor=actor, action=action, subject=subject, detail=detail).save()
+
+
+def trail(subject):
+    """Entries about one subject (``notice:…``, ``payment:…``, ``refund:…``), oldest first."""
+    entries = models.AuditEntry.objects(subject=subject)
+    return sorted(({"at": isoformat(e.at), "actor": e.actor, "action": e.action, "subject": e.subject,
+                    "detail": e.detail} for e in entries), key=lambda e: e["at"])

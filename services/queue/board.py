@@ -1,0 +1,68 @@
+"""What the hall's screens and the supervisors see: recent calls, people waiting per
+category, window states, and the day's measures."""
+from services.queue import models
+from services.queue.tickets import call_view
+
+RECENT_CALLS = 10
+CALLS_PER_PAGE = 50
+
+
+def last_seq():
+    counter = models.Counter.objects(key="calls").first()
+    return counter.last if counter else 0
+
+
+def recent_calls(limit=RECENT_CALLS):
+    """The newest calls first, read by key range (``seq`` is the call counter)."""
+    newest = last_seq()
+    return [call_view(c) for c in models.Call.objects(seq__gt=newest - limit).order_by("-seq")]
+
+
+def calls_after(seq, limit=CALLS_PER_PAGE):
+    """Calls with a sequence number above ``seq``, oldest first (the live stream resumes here)."""
+    return [call_view(c) for c in models.Call.objects(seq__gt=seq, seq__lte=seq + limit).order_by("seq")]
+
+
+def waiting_counts():
+    rows = models.WaitingTicket.objects.aggregate([{"$group": {"_id": "$category", "n": {"$sum": 1}}}])
+    counts = {c.code: 0 for c in models.Category.objects.only("code")}
+    counts.update({row["_id"]: row["n"] for row in rows})
+    return counts
+
+
+def window_states():
+    windows = list(models.Window.objects.order_by("number"))
+    current = {t.ticket_id: t for t in models.Ticket.objects(
+        ticket_id__in=[w.current_ticket for w in windows if w.current_ticket])}
+    states = []
+    for window in windows:
+        ticket = current.get(window.current_ticket)
+        state = "closed" if not window.open else ticket.state if ticket else "idle"
+        states.append({"number": window.number, "open": window.open, "categories": window.categories,
+                       "state": state, "ticket": ticket.number if ticket else None})
+    return states
+
+
+def board():
+    return {"calls": recent_calls(), "waiting": waiting_counts(), "windows": window_states(), "last_seq": last_seq()}
+
+
+def day_stats(day):
+    """The day's measures per category: counts and mean waiting / service minutes."""
+    waiting = waiting_counts()
+    by_category = {s.category: s for s in models.DailyStats.objects(day=day)}
+    no_show_appointments = {}
+    iso_day = f"{day[:4]}-{day[4:6]}-{day[6:]}"
+    for appointment in models.Appointment.objects(day=iso_day, state="no_show").only("category"):
+        no_show_appointments[appointment.category] = no_show_appointments.get(appointment.category, 0) + 1
+    rows = []
+    for code in sorted(set(waiting) | set(by_category)):
+        s = by_category.get(code) or models.DailyStats(day=day, category=code)
+        rows.append({
+            "category": code, "issued": s.issued, "called": s.called, "served": s.served,
+            "no_shows": s.no_shows, "abandoned": s.abandoned, "waiting": waiting.get(code, 0),
+            "appointment_no_shows": no_show_appointments.get(code, 0),
+            "mean_wait_minutes": round(s.wait_ms / s.called / 60000, 1) if s.called else None,
+            "mean_service_minutes": round(s.service_ms / s.served / 60000, 1) if s.served else None,
+        })
+    return {"day": day, "categories": rows}

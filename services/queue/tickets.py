@@ -1,0 +1,294 @@
+"""Tickets (号票) and the window operations: issue, call, recall, no-show, start, finish,
+transfer, and linking a ticket to its case.
+
+Fairness: a window calls from the categories it serves in its own order (its work
+profile); within a category the best priority class first, then the earliest issue time.
+A ticket transferred to one window is called by that window before its categories.
+
+Exactly once: the call claims a ticket by removing its entry from the small ``waiting``
+collection with one ``findAndModify`` (filter + sort + remove), which is atomic on MongoDB
+and on the embedded store; only the caller that removed the entry gets the ticket. Every
+later step changes the ticket by key with a condition on its state, so two people pressing
+buttons at one window at once cannot both succeed.
+"""
+import math
+from datetime import datetime, time
+
+from mongoengine.queryset.visitor import Q
+
+from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.fields import to_millis
+from services.common.time import isoformat
+from services.common.workdays import SHANGHAI, shanghai_day
+from services.queue import measures, models
+
+AT_WINDOW = ("called", "serving")
+
+
+def hall_day(now):
+    """The hall's calendar day as ``YYYYMMDD`` (tickets are numbered per day)."""
+    return shanghai_day(now).strftime("%Y%m%d")
+
+
+def announcement(number, window):
+    return (f"请{number}号到{window}号窗口办理", f"Ticket {number}, please go to window {window}.")
+
+
+def next_value(key):
+    return models.Counter.objects(key=key).modify(upsert=True, new=True, inc__last=1).last
+
+
+def count_stats(day, category, **increments):
+    models.DailyStats.objects(key=f"{day}:{category}").update_one(
+        upsert=True, set__day=day, set__category=category, **{f"inc__{k}": v for k, v in increments.items()})
+
+
+def priority_class(settings, requested, applicant_id, appointment):
+    """The best class the ticket is entitled to, by the hall's ordering."""
+    entitled = {"normal"}
+    if requested == "care":
+        entitled.add("care")
+    if applicant_id and applicant_id in settings.vip_ids:
+        entitled.add("vip")
+    if appointment:
+        entitled.add("appointment")
+    return min(entitled, key=settings.priority_order.index)
+
+
+class Tickets:
+    """The queue's operations; thread-safe (state lives in the store only)."""
+
+    def __init__(self, hall):
+        self.hall = hall
+
+    # -- the kiosk -------------------------------------------------------------------
+    def issue(self, now, category=None, item_code=None, priority="normal", applicant_id=None, appointment=None):
+        """A new ticket, with the people ahead of it and an estimated wait.
+
+        Returns ``(view, event)``."""
+        settings = self.hall.settings()
+        if category:
+            chosen = self.hall.category(category)
+        elif item_code:
+            chosen = self.hall.category_for_item(item_code)
+        else:
+            raise InvalidInput("choose a category or an item", [{"field": "category", "message": "required"}])
+        klass = priority_class(settings, priority, applicant_id, appointment)
+        day = hall_day(now)
+        number = f"{chosen.code}{next_value(f'ticket:{day}:{chosen.code}'):03d}"
+        ticket = models.Ticket(
+            ticket_id=f"{day}-{number}", number=number, day=day, category=chosen.code, priority=klass,
+            applicant_id=applicant_id, item_code=item_code, appointment_code=appointment, state="waiting",
+            issued_at=now)
+        ticket.save(force_insert=True)
+        rank = settings.priority_order.index(klass)
+        models.WaitingTicket(ticket_id=ticket.ticket_id, category=chosen.code, rank=rank,
+                             issued_ms=to_millis(now)).save(force_insert=True)
+        count_stats(day, chosen.code, issued=1)
+        measures.TICKETS_ISSUED.labels(chosen.code, klass).inc()
+        ahead = models.WaitingTicket.objects(category=chosen.code, window=0).filter(
+            Q(rank__lt=rank) | Q(rank=rank, issued_ms__lt=to_millis(now))).count()
+        view = dict(ticket_view(ticket), ahead=ahead,
+                    estimated_wait_minutes=self.estimate_wait(settings, day, chosen.code, ahead))
+        return view, event_of(ticket)
+
+    def estimate_wait(self, settings, day, category, ahead):
+        """People ahead × today's mean service time ÷ open windows serving the category."""
+        stats = models.DailyStats.objects(key=f"{day}:{category}").first()
+        if stats and stats.served:
+            per_person = stats.service_ms / stats.served / 60000
+        else:
+            per_person = settings.default_service_minutes
+        windows = models.Window.objects(categories=category, open=True).count()
+        return math.ceil(ahead * per_person / max(windows, 1))
+
+    def get(self, ticket_id):
+        ticket = models.Ticket.objects(ticket_id=ticket_id).first()
+        if ticket is None:
+            raise NotFound(f"there is no ticket {ticket_id}")
+        return ticket
+
+    # -- the window ------------------------------------------------------------------
+    def call(self, window_number, now):
+        """Call the next ticket to the window; None when nobody waits for it.
+
+        Returns ``(view, event)`` or ``(None, None)``."""
+        window = self.hall.window(window_number)
+        if not window.open:
+            raise Conflict(f"window {window_number} is closed")
+        if window.current_ticket:
+            raise Conflict(f"window {window_number} still has ticket {window.current_ticket}: "
+                           "finish it, mark it a no-show or transfer it first")
+        entry = self._claim(window)
+        if entry is None:
+            return None, None
+        if not models.Window.objects(number=window_number, current_ticket=None).update_one(
+                set__current_ticket=entry.ticket_id):
+            entry.save(force_insert=True)  # someone at the same window called first: give it back
+            if entry.window:
+                models.Window.objects(number=entry.window).update_one(inc__pinned=1)
+            raise Conflict(f"window {window_number} called another ticket at the same moment")
+        ticket = models.Ticket.objects(ticket_id=entry.ticket_id).modify(
+            new=True, set__state="called", set__window=window_number, set__called_at=now,
+            unset__target_window=True, set__calls=1)
+        if ticket.transfers == 0:
+            waited = (now - ticket.issued_at).total_seconds()
+            count_stats(ticket.day, ticket.category, called=1, wait_ms=round(waited * 1000))
+            measures.WAIT_SECONDS.labels(ticket.category).observe(waited)
+        call = self._announce(ticket, now)
+        return dict(ticket_view(ticket), announcement=call_view(call)), event_of(ticket, call=call_view(call))
+
+    def _claim(self, window):
+        """Remove the next waiting entry for ``window`` (atomic), or None."""
+        order = ("rank", "issued_ms")
+        if window.pinned > 0:
+            entry = models.WaitingTicket.objects(window=window.number).order_by(*order).modify(remove=True)
+            if entry is not None:
+                models.Window.objects(number=window.number).update_one(dec__pinned=1)
+                return entry
+        for category in window.categories:
+            entry = models.WaitingTicket.objects(category=category, window=0).order_by(*order).modify(remove=True)
+            if entry is not None:
+                return entry
+        return None
+
+    def _announce(self, ticket, now):
+        text_zh, text_en = announcement(ticket.number, ticket.window)
+        call = models.Call(seq=next_value("calls"), ticket_id=ticket.ticket_id, number=ticket.number,
+                           window=ticket.window, category=ticket.category, recall=ticket.calls - 1,
+                           text_zh=text_zh, text_en=text_en, called_at=now)
+        call.save(force_insert=True)
+        return call
+
+    def current(self, window_number, states=AT_WINDOW):
+        window = self.hall.window(window_number)
+        if not window.current_ticket:
+            raise Conflict(f"window {window_number} has no ticket at it")
+        ticket = self.get(window.current_ticket)
+        if ticket.state not in states:
+            raise Conflict(f"ticket {ticket.number} is {ticket.state}, not {' or '.join(states)}")
+        return ticket
+
+    def recall(self, window_number, now):
+        """Call the window's ticket again; past the recall limit it is a no-show."""
+        ticket = self.current(window_number, ("called",))
+        if ticket.calls > self.hall.settings().recall_limit:
+            return self.no_show(window_number, now)
+        ticket = models.Ticket.objects(ticket_id=ticket.ticket_id, state="called", calls=ticket.calls).modify(
+            new=True, inc__calls=1)
+        if ticket is None:
+            raise Conflict("the ticket changed meanwhile; look again")
+        call = self._announce(ticket, now)
+        return dict(ticket_view(ticket), announcement=call_view(call)), event_of(ticket, call=call_view(call))
+
+    def no_show(self, window_number, now):
+        """The called person did not come (过号): the ticket ends, the window is free."""
+        ticket = self._move(window_number, ("called",), "no_show", finished_at=now)
+        self._free(ticket)
+        count_stats(ticket.day, ticket.category, no_shows=1, abandoned=1)
+        measures.NO_SHOWS.labels(ticket.category, "ticket").inc()
+        measures.ABANDONED.labels(ticket.category).inc()
+        return ticket_view(ticket), event_of(ticket)
+
+    def start(self, window_number, now):
+        ticket = self._move(window_number, ("called",), "serving", started_at=now)
+        return ticket_view(ticket), event_of(ticket)
+
+    def finish(self, window_number, now):
+        """Service done; it started at the call if nobody pressed start."""
+        ticket = self._move(window_number, AT_WINDOW, "finished", finished_at=now)
+        self._free(ticket)
+        served = (now - (ticket.started_at or ticket.called_at)).total_seconds()
+        count_stats(ticket.day, ticket.category, served=1, service_ms=round(served * 1000))
+        measures.SERVICE_SECONDS.labels(ticket.category).observe(served)
+        return ticket_view(ticket), event_of(ticket, service_seconds=round(served))
+
+    def transfer(self, window_number, now, category=None, to_window=None):
+        """Send the window's ticket to another category or window (转窗); it keeps its
+        original issue time and priority class."""
+        ticket = self.current(window_number)
+        target_category = category or ticket.category
+        self.hall.category(target_category)
+        if to_window is not None:
+            target = self.hall.window(to_window)
+            if target_category not in target.categories:
+                raise InvalidInput(f"window {to_window} does not serve category {target_category}",
+                                   [{"field": "category", "message": f"window {to_window} serves "
+                                                                     f"{', '.join(target.categories)}"}])
+            if not target.open:
+                raise Conflict(f"window {to_window} is closed")
+        elif category is None:
+            raise InvalidInput("transfer to a category or a window", [{"field": "category", "message": "required"}])
+        rank = self.hall.settings().priority_order.index(ticket.priority)
+        moved = models.Ticket.objects(ticket_id=ticket.ticket_id, state=ticket.state).modify(
+            new=True, set__state="waiting", set__category=target_category, unset__window=True,
+            set__target_window=to_window, inc__transfers=1, unset__started_at=True)
+        if moved is None:
+            raise Conflict("the ticket changed meanwhile; look again")
+        models.WaitingTicket(ticket_id=ticket.ticket_id, category=target_category, window=to_window or 0, rank=rank,
+                             issued_ms=to_millis(ticket.issued_at)).save(force_insert=True)
+        if to_window is not None:
+            models.Window.objects(number=to_window).update_one(inc__pinned=1)
+        self._free(ticket)
+        return ticket_view(moved), event_of(moved, from_window=window_number)
+
+    def link_case(self, ticket_id, case_no):
+        """Record the case opened for the ticket's visit (once; the same case again is fine)."""
+        ticket = self.get(ticket_id)
+        if ticket.case_no and ticket.case_no != case_no:
+            raise Conflict(f"ticket {ticket.number} is already linked to case {ticket.case_no}")
+        if ticket.state == "waiting":
+            raise Conflict(f"ticket {ticket.number} has not been called yet")
+        models.Ticket.objects(ticket_id=ticket_id).update_one(set__case_no=case_no)
+        ticket.case_no = case_no
+        return ticket_view(ticket)
+
+    def _move(self, window_number, states, new_state, **times):
+        ticket = self.current(window_number, states)
+        moved = models.Ticket.objects(ticket_id=ticket.ticket_id, state__in=states).modify(
+            new=True, set__state=new_state, **{f"set__{k}": v for k, v in times.items()})
+        if moved is None:
+            raise Conflict("the ticket changed meanwhile; look again")
+        return moved
+
+    def _free(self, ticket):
+        models.Window.objects(number=ticket.window, current_ticket=ticket.ticket_id).update_one(
+            unset__current_ticket=True)
+
+    # -- the day's end ---------------------------------------------------------------
+    def abandon_earlier_days(self, now):
+        """Tickets still waiting from an earlier day were never served: close them."""
+        midnight = datetime.combine(shanghai_day(now), time(), tzinfo=SHANGHAI)
+        closed = []
+        for entry in models.WaitingTicket.objects(issued_ms__lt=to_millis(midnight)).only("ticket_id"):
+            if models.WaitingTicket.objects(ticket_id=entry.ticket_id).delete():
+                ticket = models.Ticket.objects(ticket_id=entry.ticket_id).modify(
+                    new=True, set__state="abandoned", set__finished_at=now)
+                count_stats(ticket.day, ticket.category, abandoned=1)
+                measures.ABANDONED.labels(ticket.category).inc()
+                closed.append(ticket.ticket_id)
+        return closed
+
+
+def ticket_view(ticket):
+    return {
+        "ticket_id": ticket.ticket_id, "number": ticket.number, "category": ticket.category,
+        "priority": ticket.priority, "state": ticket.state, "window": ticket.window,
+        "target_window": ticket.target_window, "calls": ticket.calls, "transfers": ticket.transfers,
+        "case_no": ticket.case_no, "appointment_code": ticket.appointment_code,
+        "issued_at": isoformat(ticket.issued_at), "called_at": isoformat(ticket.called_at),
+        "started_at": isoformat(ticket.started_at), "finished_at": isoformat(ticket.finished_at),
+    }
+
+
+def call_view(call):
+    return {"seq": call.seq, "ticket_id": call.ticket_id, "number": call.number, "window": call.window,
+            "category": call.category, "recall": call.recall, "text_zh": call.text_zh, "text_en": call.text_en,
+            "called_at": isoformat(call.called_at)}
+
+
+def event_of(ticket, **extra):
+    """The event payload for the monitor: the ticket without personal data."""
+    return dict({"ticket_id": ticket.ticket_id, "number": ticket.number, "category": ticket.category,
+                 "priority": ticket.priority, "state": ticket.state, "window": ticket.window,
+                 "issued_at": isoformat(ticket.issued_at)}, **extra)

@@ -1,0 +1,215 @@
+"""A case's process on the real broker and store: the hall's events as the clerk and the chief
+decide, supplements arriving as messages (also before the process waits for them), escape
+attempts in uploaded diagrams ending in an incident, an admin's retry, and the audit trail."""
+from pathlib import Path
+
+import pytest
+from kombu import Connection
+from kombu.exceptions import ChannelError
+from nameko.events import event_handler
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from services.approval.service import ApprovalService
+from services.common.errors import Conflict, InvalidInput, NotFound
+
+IMMEDIATE_ITEM = (Path(__file__).resolve().parents[3] / "bpmn" / "immediate_item.bpmn").read_text(encoding="utf-8")
+CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
+CHIEF = {"username": "chief", "roles": ["chief"], "department": "market_regulation"}
+TAX_CHIEF = {"username": "tax_chief", "roles": ["chief"], "department": "taxation"}
+ADMIN = {"username": "admin", "roles": ["admin"], "department": "hall"}
+HALL_EVENTS = ("case_accepted", "case_refused", "supplement_requested", "case_decided", "case_progressed")
+LISTENER = "test_approval_listener"
+
+
+class HallEvents:
+    """Stands in for intake, payment and monitor: records the approval service's events."""
+
+    name = LISTENER
+    received = []
+
+    @event_handler("approval", "case_accepted")
+    def on_case_accepted(self, payload):
+        self.received.append(("case_accepted", payload))
+
+    @event_handler("approval", "case_refused")
+    def on_case_refused(self, payload):
+        self.received.append(("case_refused", payload))
+
+    @event_handler("approval", "supplement_requested")
+    def on_supplement_requested(self, payload):
+        self.received.append(("supplement_requested", payload))
+
+    @event_handler("approval", "case_decided")
+    def on_case_decided(self, payload):
+        self.received.append(("case_decided", payload))
+
+    @classmethod
+    def about(cls, case_no):
+        return [(name, payload) for name, payload in cls.received if payload["case_no"] == case_no]
+
+
+@pytest.fixture
+def approval(container_factory, service_config, clean_databases):
+    container = container_factory(ApprovalService, service_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def listener(container_factory, service_config):
+    with Connection(service_config["AMQP_URI"]) as connection:
+        channel = connection.channel()
+        for event in HALL_EVENTS[:-1]:
+            try:
+                channel.queue_purge(f"evt-approval-{event}--{LISTENER}.on_{event}")
+            except ChannelError:
+                pass  # the queue does not exist yet
+    HallEvents.received = []
+    container = container_factory(HallEvents, service_config)
+    container.start()
+    return container
+
+
+def call(container, method, *args, **kwargs):
+    with entrypoint_hook(container, method) as entrypoint:
+        return entrypoint(*args, **kwargs)
+
+
+def start_case(container, case_no, process_key="immediate_item"):
+    call(container, "on_case_submitted", {"case_no": case_no, "item_code": "MR-001", "department": "market_regulation",
+                                          "process_key": process_key})
+
+
+def task(container, user, case_no):
+    return next(t for t in call(container, "list_tasks", user) if t["case_no"] == case_no)
+
+
+def complete(container, user, case_no, data):
+    return call(container, "complete_task", task(container, user, case_no)["id"], data, user)
+
+
+def test_accepting_and_deciding_announce_the_hall_events(approval, listener):
+    start_case(approval, "20261126000201")
+    with entrypoint_waiter(listener, "on_case_accepted"):
+        complete(approval, CLERK, "20261126000201", {"intake_decision": "accept"})
+    with entrypoint_waiter(listener, "on_case_decided"):
+        done = complete(approval, CHIEF, "20261126000201", {"decision": "approved"})
+    assert done["case_status"] == "completed"
+    (accepted_name, accepted), (decided_name, decided) = HallEvents.about("20261126000201")
+    assert (accepted_name, decided_name) == ("case_accepted", "case_decided")
+    assert {k: accepted[k] for k in ("item_code", "department", "accepted_by")} == {
+        "item_code": "MR-001", "department": "market_regulation", "accepted_by": "clerk"}
+    assert (decided["outcome"], decided["decided_by"]) == ("approved", "chief")
+
+
+def test_a_refusal_at_the_window_ends_the_process_at_refused(approval, listener):
+    start_case(approval, "20261126000202")
+    with pytest.raises(InvalidInput) as incomplete:
+        complete(approval, CLERK, "20261126000202", {"intake_decision": "refuse"})
+    assert incomplete.value.errors[0]["field"] == "reason"
+    with entrypoint_waiter(listener, "on_case_decided"):
+        done = complete(approval, CLERK, "20261126000202", {"intake_decision": "refuse", "reason": "不属于本中心事项"})
+    assert done["case_status"] == "completed"
+    assert [(name, payload.get("reason") or payload.get("outcome")) for name, payload in
+            HallEvents.about("20261126000202")] == [("case_refused", "不属于本中心事项"), ("case_decided", "refused")]
+
+
+def test_a_supplement_request_waits_for_the_supplement_and_returns_to_the_clerk(approval, listener):
+    start_case(approval, "20261126000203")
+    with entrypoint_waiter(listener, "on_supplement_requested"):
+        done = complete(approval, CLERK, "20261126000203",
+                        {"intake_decision": "supplement", "missing_materials": "身份证复印件", "reason": "缺件"})
+    assert done["current_step"] == "等待补正 Awaiting supplements"
+    assert call(approval, "list_tasks", CLERK) == []
+    (name, requested), = HallEvents.about("20261126000203")
+    assert (name, requested["missing_materials"]) == ("supplement_requested", ["身份证复印件"])
+
+    received = {"case_no": "20261126000203", "materials": ["id_card_copy"], "received_at": "2026-11-26T03:00:00+00:00"}
+    call(approval, "on_supplement_received", received)
+    call(approval, "on_supplement_received", received)  # the event arrives twice: one delivery
+    again = task(approval, CLERK, "20261126000203")
+    assert again["element_id"] == "accept"
+    complete(approval, CLERK, "20261126000203", {"intake_decision": "accept"})
+    assert task(approval, CHIEF, "20261126000203")["element_id"] == "decide"
+    view = call(approval, "get_case_process", "20261126000203", CHIEF)
+    assert [e["kind"] for e in view["audit"]].count("message_delivered") == 1
+    assert view["stored_messages"] == []
+
+
+def test_a_message_that_arrives_before_the_process_waits_is_kept_and_delivered_later(approval):
+    early = call(approval, "correlate_message", "20261126000204", "supplement_received", {"materials": ["lease"]})
+    assert early == {"case_no": "20261126000204", "name": "supplement_received", "delivered": False}
+    start_case(approval, "20261126000204")
+    assert call(approval, "get_case_process", "20261126000204", CLERK)["stored_messages"] == ["supplement_received"]
+    done = complete(approval, CLERK, "20261126000204", {"intake_decision": "supplement", "missing_materials": "租赁合同"})
+    assert done["current_step"] == "受理 Accept"  # the kept supplement was taken at once
+    view = call(approval, "get_case_process", "20261126000204", CLERK)
+    assert view["stored_messages"] == [] and view["waiting_messages"] == []
+    assert call(approval, "correlate_message", "20261126000204", "payment_confirmed", {})["delivered"] is False
+
+
+ESCAPES = [
+    '().__class__.__base__.__subclasses__()',
+    '__import__("os").system("touch /tmp/approval_sandbox_escaped")',
+    '[x for x in (1).__class__.__mro__]',
+    '"{0.__class__}".format(decision)',
+    '(lambda: 1)() == 1',
+    '9 ** 9 ** 9 > 0',
+    '[c for c in range(10 ** 9)]',
+    'open("/etc/passwd").read()',
+    '(g for g in [1]).gi_frame.f_globals',
+]
+
+
+@pytest.mark.parametrize("payload", ESCAPES)
+def test_an_escape_in_a_gateway_condition_puts_the_process_into_an_incident(approval, payload):
+    xml = IMMEDIATE_ITEM.replace('decision == "approved"', payload.replace('"', "&quot;"))
+    call(approval, "deploy_process", xml, "immediate_item.bpmn")
+    start_case(approval, "20261126000205")
+    complete(approval, CLERK, "20261126000205", {"intake_decision": "accept"})
+    done = complete(approval, CHIEF, "20261126000205", {"decision": "approved"})
+    assert done["case_status"] == "incident"
+    view = call(approval, "get_case_process", "20261126000205", ADMIN)
+    assert view["status"] == "incident"
+    assert view["incident"]["element_id"] == "Gateway_decision"
+    assert view["audit"][-1]["kind"] == "incident"
+    assert not Path("/tmp/approval_sandbox_escaped").exists()
+
+
+def test_an_admin_retries_an_incident_after_fixing_the_data(approval, listener):
+    xml = IMMEDIATE_ITEM.replace('decision == "approved"', 'decision == "approved" and opinion_checked')
+    call(approval, "deploy_process", xml, "immediate_item.bpmn")
+    start_case(approval, "20261126000206")
+    complete(approval, CLERK, "20261126000206", {"intake_decision": "accept"})
+    assert complete(approval, CHIEF, "20261126000206", {"decision": "approved"})["case_status"] == "incident"
+    incident = call(approval, "get_case_process", "20261126000206", CHIEF)["incident"]
+    assert "opinion_checked" in incident["message"]
+    with pytest.raises(NotFound):
+        call(approval, "get_case_process", "20261126000206", TAX_CHIEF)
+
+    with entrypoint_waiter(listener, "on_case_decided"):
+        view = call(approval, "retry_case_process", "20261126000206", {"opinion_checked": True}, ADMIN)
+    assert (view["status"], view["incident"]) == ("completed", None)
+    assert [e["kind"] for e in view["audit"]] == [
+        "started", "task_completed", "task_completed", "incident", "retried"]
+    retried = view["audit"][-1]
+    assert (retried["actor"], retried["element_id"], retried["data"]) == ("admin", "Gateway_decision",
+                                                                         {"opinion_checked": True})
+    assert HallEvents.about("20261126000206")[-1][1]["outcome"] == "approved"
+    with pytest.raises(Conflict):
+        call(approval, "retry_case_process", "20261126000206", {}, ADMIN)
+
+
+def test_a_script_task_cannot_reach_the_file_system(approval):
+    xml = IMMEDIATE_ITEM.replace(
+        '<bpmn:sequenceFlow id="Flow_accepted" name="accept" sourceRef="Gateway_intake_decision" targetRef="decide">',
+        '<bpmn:scriptTask id="fee"><bpmn:script>fee_fen = 100\nwith open("/tmp/approval_sandbox_escaped", "w") as f:'
+        '\n    f.write("x")</bpmn:script></bpmn:scriptTask>'
+        '<bpmn:sequenceFlow id="Flow_fee" sourceRef="fee" targetRef="decide" />'
+        '<bpmn:sequenceFlow id="Flow_accepted" name="accept" sourceRef="Gateway_intake_decision" targetRef="fee">')
+    xml = xml.replace('<bpmn:incoming>Flow_accepted</bpmn:incoming>', '<bpmn:incoming>Flow_fee</bpmn:incoming>')
+    call(approval, "deploy_process", xml, "immediate_item.bpmn")
+    start_case(approval, "20261126000207")
+    assert complete(approval, CLERK, "20261126000207", {"intake_decision": "accept"})["case_status"] == "incident"
+    assert call(approval, "get_case_process", "20261126000207", CLERK)["incident"]["element_id"] == "fee"
+    assert not Path("/tmp/approval_sandbox_escaped").exists()

@@ -1,0 +1,139 @@
+"""Work lists and idempotent completion on the real broker and store: filters, pages ordered
+by due time, a task's case summary, department isolation, and a request id that makes a
+repeated completion return the first answer without running twice."""
+from datetime import datetime
+
+import eventlet
+import pytest
+from nameko.testing.services import entrypoint_hook
+
+from gateway.rpc import RemoteError, RpcClient
+from services.approval import models
+from services.approval.service import ApprovalService
+from services.common.errors import Conflict, InvalidInput, NotFound
+
+CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
+OTHER_CLERK = {"username": "clerk2", "roles": ["clerk"], "department": "hall"}
+CHIEF = {"username": "chief", "roles": ["chief"], "department": "market_regulation"}
+TAX_CHIEF = {"username": "tax_chief", "roles": ["chief"], "department": "taxation"}
+
+
+def call(container, method, *args, **kwargs):
+    with entrypoint_hook(container, method) as entrypoint:
+        return entrypoint(*args, **kwargs)
+
+
+def start_case(container, case_no, process_key="immediate_item", limit=None):
+    call(container, "on_case_submitted", {
+        "case_no": case_no, "item_code": "MR-001", "item_name": "食品经营许可", "kind": "immediate",
+        "department": "market_regulation", "process_key": process_key, "promised_limit_days": limit,
+        "submitted_at": "2026-11-26T01:00:00+00:00"})
+
+
+@pytest.fixture
+def approval(container_factory, service_config, clean_databases):
+    container = container_factory(ApprovalService, service_config)
+    container.start()
+    return container
+
+
+def test_the_work_list_filters_and_pages_tasks_due_soonest_first(approval):
+    for number in range(1, 6):
+        start_case(approval, f"2026112600050{number}")
+    call(approval, "on_case_submitted", {"case_no": "20261126000506", "item_code": "MR-002",
+                                         "department": "market_regulation", "process_key": "promised_item",
+                                         "promised_limit_days": 5})
+    for number in (2, 4):  # two accepted cases: their decision task waits for the chief
+        [accept] = call(approval, "work_list", CLERK, {"case_no": f"2026112600050{number}"})["tasks"]
+        call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK)
+    # due times decide the order: give the two chief tasks deadlines, the later one first
+    models.OpenTask.objects(case_no="20261126000502").update(set__due_at=datetime.fromisoformat("2026-12-03T09:00:00+00:00"))
+    models.OpenTask.objects(case_no="20261126000504").update(set__due_at=datetime.fromisoformat("2026-12-01T09:00:00+00:00"))
+
+    chief = call(approval, "work_list", CHIEF)
+    assert [t["case_no"] for t in chief["tasks"]] == ["20261126000504", "20261126000502"]
+    page = call(approval, "work_list", CLERK, {"process_key": "immediate_item"}, 2, 1)
+    assert (page["total"], page["limit"], page["offset"], len(page["tasks"])) == (3, 2, 1, 2)
+    everything = call(approval, "work_list", CLERK, {}, 50, 0)
+    assert everything["total"] == 4
+    assert [t["case_no"] for t in everything["tasks"][1:3]] == [t["case_no"] for t in page["tasks"]]
+    only_promised = call(approval, "work_list", CLERK, {"process_key": "promised_item", "element_id": "accept"})
+    assert [t["case_no"] for t in only_promised["tasks"]] == ["20261126000506"]
+    assert call(approval, "work_list", CLERK, {"element_id": "decide"})["total"] == 0
+
+
+def test_a_task_shows_its_form_and_the_case_summary_and_stays_in_its_department(approval):
+    start_case(approval, "20261126000511")
+    [accept] = call(approval, "list_tasks", CLERK)
+    call(approval, "complete_task", accept["id"], {"intake_decision": "accept", "reason": "齐全"}, CLERK)
+    [decide] = call(approval, "list_tasks", CHIEF)
+
+    detail = call(approval, "get_task", decide["id"], CHIEF)
+    assert [f["id"] for f in detail["form"]] == ["decision", "opinion"]
+    assert detail["case"] == {
+        "case_no": "20261126000511", "department": "market_regulation", "item_code": "MR-001",
+        "item_name": "食品经营许可", "kind": "immediate", "promised_limit_days": None, "legal_limit_days": None,
+        "submitted_at": "2026-11-26T01:00:00+00:00", "process_key": "immediate_item", "process_version": 1,
+        "status": "in_progress"}
+    assert detail["process_data"]["intake_decision"] == "accept"
+    with pytest.raises(NotFound):
+        call(approval, "get_task", decide["id"], TAX_CHIEF)
+    with pytest.raises(NotFound):
+        call(approval, "complete_task", decide["id"], {"decision": "approved"}, TAX_CHIEF)
+    assert call(approval, "work_list", TAX_CHIEF)["total"] == 0
+
+
+def test_a_repeated_request_id_returns_the_first_answer_and_runs_nothing_twice(approval):
+    start_case(approval, "20261126000521")
+    [accept] = call(approval, "list_tasks", CLERK)
+
+    first = call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK,
+                 request_id="accept-20261126000521")
+    again = call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK,
+                 request_id="accept-20261126000521")
+
+    assert again == first
+    process = call(approval, "get_case_process", "20261126000521", CLERK)
+    assert [e["kind"] for e in process["audit"]].count("task_completed") == 1
+    assert process["rev"] == 2
+    with pytest.raises(Conflict):  # without the request id a second completion is refused, as before
+        call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK)
+    with pytest.raises(Conflict):  # the same id for another task is a client bug
+        [decide] = call(approval, "list_tasks", CHIEF)
+        call(approval, "complete_task", decide["id"], {"decision": "approved"}, CLERK,
+             request_id="accept-20261126000521")
+
+
+def test_a_failed_completion_does_not_use_up_its_request_id_and_ids_are_per_user(approval):
+    start_case(approval, "20261126000522")
+    [accept] = call(approval, "list_tasks", CLERK)
+    with pytest.raises(InvalidInput):
+        call(approval, "complete_task", accept["id"], {"intake_decision": "refuse"}, CLERK, request_id="r-00000001")
+    done = call(approval, "complete_task", accept["id"], {"intake_decision": "refuse", "reason": "不符合条件"}, CLERK,
+                request_id="r-00000001")
+    assert done["completed"] is True
+    with pytest.raises(Conflict):  # another clerk's same id is another request: the task is done
+        call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, OTHER_CLERK,
+             request_id="r-00000001")
+
+
+def test_concurrent_repeats_with_one_request_id_through_two_replicas_all_get_the_first_answer(
+        container_factory, service_config, clean_databases):
+    replicas = [container_factory(ApprovalService, service_config) for _ in range(2)]
+    for replica in replicas:
+        replica.start()
+    start_case(replicas[0], "20261126000523")
+    [accept] = call(replicas[0], "list_tasks", CLERK)
+    client = RpcClient(service_config["AMQP_URI"], timeout=30)
+
+    def complete():
+        try:
+            return client.call("approval", "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK,
+                               request_id="double-click-0001")
+        except RemoteError as refused:
+            return refused.exc_type
+
+    answers = [thread.wait() for thread in [eventlet.spawn(complete) for _ in range(6)]]
+    assert all(answer == answers[0] for answer in answers) and answers[0]["completed"] is True
+    process = call(replicas[1], "get_case_process", "20261126000523", CLERK)
+    assert [e["kind"] for e in process["audit"]].count("task_completed") == 1

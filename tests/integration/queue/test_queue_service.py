@@ -1,0 +1,277 @@
+"""The queue service on the real broker and store: set-up, tickets, window operations,
+the board, stats and events; the 53-window concurrency of the call."""
+from datetime import datetime, timedelta, timezone
+
+import eventlet
+import pytest
+from kombu import Connection
+from kombu.exceptions import ChannelError
+from nameko.events import event_handler
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from gateway.rpc import RemoteError, RpcClient
+from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.workdays import load_hall_calendar
+from services.queue import models, setup, tickets
+from services.queue.board import day_stats
+from services.queue.service import QueueService
+from tests.unit.paths import REPO_ROOT
+
+NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # 10:00 in the hall
+VIP = "11010519491231002X"
+
+
+@pytest.fixture
+def config(service_config):
+    return dict(service_config, QUEUE_SETUP_FILE=str(REPO_ROOT / "hall" / "queue.yaml"),
+                HALL_CALENDAR_FILE=str(REPO_ROOT / "hall" / "calendar.yaml"))
+
+
+@pytest.fixture
+def queue(container_factory, config, clean_databases):
+    container = container_factory(QueueService, config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def desk(queue, config):
+    """The domain objects on the container's connection, for steps with a chosen ``now``."""
+    hall = setup.Hall(load_hall_calendar(config["HALL_CALENDAR_FILE"]))
+    return tickets.Tickets(hall)
+
+
+def call(container, method, *args, **kwargs):
+    with entrypoint_hook(container, method) as entrypoint:
+        return entrypoint(*args, **kwargs)
+
+
+def test_the_setup_file_seeds_a_fresh_store_and_admin_changes_survive_a_restart(queue, container_factory, config):
+    first = call(queue, "get_setup")
+    assert [c["code"] for c in first["categories"]] == ["A", "B", "C"]
+    assert [w["number"] for w in first["windows"]] == [1, 2, 3, 4, 5]
+    assert first["settings"]["priority_order"] == ["appointment", "care", "vip", "normal"]
+    call(queue, "put_window", 2, ["B", "A"], open=False)
+    call(queue, "update_settings", {"recall_limit": 5})
+    queue.stop()
+    again = container_factory(QueueService, config)
+    again.start()
+    after = call(again, "get_setup")
+    assert after["windows"][1] == {"number": 2, "categories": ["B", "A"], "open": False, "current_ticket": None}
+    assert after["settings"]["recall_limit"] == 5
+
+
+def test_tickets_are_numbered_per_category_and_day_with_people_ahead(desk):
+    first, _ = desk.issue(NOW, category="A")
+    second, _ = desk.issue(NOW + timedelta(seconds=1), category="A")
+    other, _ = desk.issue(NOW, category="B")
+    by_item, _ = desk.issue(NOW + timedelta(seconds=2), item_code="TX-001")
+    tomorrow, _ = desk.issue(NOW + timedelta(days=1), category="A")
+    assert [first["number"], second["number"], other["number"], by_item["number"]] == ["A001", "A002", "B001", "B002"]
+    assert first["ticket_id"] == "20261126-A001" and tomorrow["ticket_id"] == "20261127-A001"
+    assert (first["ahead"], second["ahead"], by_item["ahead"]) == (0, 1, 1)
+    # 1 person ahead, 10 min default service time, 4 open windows serve A.
+    assert second["estimated_wait_minutes"] == 3
+
+
+def test_priority_classes_come_first_then_first_come_first_served(desk):
+    models.HallSettings.objects(key="hall").update_one(set__vip_ids=[VIP])
+    normal, _ = desk.issue(NOW, category="A")
+    care, _ = desk.issue(NOW + timedelta(seconds=1), category="A", priority="care")
+    vip, _ = desk.issue(NOW + timedelta(seconds=2), category="A", applicant_id=VIP)
+    care_later, _ = desk.issue(NOW + timedelta(seconds=3), category="A", priority="care")
+    assert (care["priority"], vip["priority"]) == ("care", "vip")
+    assert care_later["ahead"] == 1
+    order = []
+    for _ in range(4):
+        order.append(desk.call(2, NOW + timedelta(minutes=1))[0]["number"])
+        desk.finish(2, NOW + timedelta(minutes=2))
+    assert order == [care["number"], care_later["number"], vip["number"], normal["number"]]
+
+
+def test_a_window_serves_its_categories_in_its_own_order(desk):
+    desk.issue(NOW, category="A")
+    b, _ = desk.issue(NOW + timedelta(minutes=5), category="B")
+    called, event = desk.call(3, NOW + timedelta(minutes=6))  # window 3 serves B before A
+    assert called["number"] == b["number"] and called["state"] == "called" and called["window"] == 3
+    assert called["announcement"]["text_zh"] == "请B001号到3号窗口办理"
+    assert called["announcement"]["text_en"] == "Ticket B001, please go to window 3."
+    assert event["number"] == "B001" and "applicant_id" not in event
+
+
+def test_calling_an_empty_queue_answers_none_and_changes_nothing(queue):
+    assert call(queue, "call_next", 1) is None
+    assert models.Window.objects(number=1).first().current_ticket is None
+
+
+def test_window_operations_refuse_precisely_and_leave_state_unchanged(queue, desk):
+    desk.issue(NOW, category="A")
+    with pytest.raises(NotFound):
+        call(queue, "call_next", 99)
+    call(queue, "put_window", 2, ["A"], open=False)
+    with pytest.raises(Conflict, match="closed"):
+        call(queue, "call_next", 2)
+    assert models.WaitingTicket.objects.count() == 1
+    with pytest.raises(Conflict, match="no ticket"):
+        call(queue, "finish_service", 1)
+    ticket = call(queue, "call_next", 1)
+    with pytest.raises(Conflict, match="still has ticket"):
+        call(queue, "call_next", 1)
+    with pytest.raises(InvalidInput, match="does not serve"):
+        call(queue, "transfer", 1, category="A", to_window=4)
+    with pytest.raises(NotFound):
+        call(queue, "transfer", 1, category="Z")
+    assert call(queue, "get_ticket", ticket["ticket_id"])["state"] == "called"
+    assert models.Window.objects(number=1).first().current_ticket == ticket["ticket_id"]
+
+
+def test_recall_up_to_the_limit_then_the_ticket_is_a_no_show(queue, desk):
+    desk.issue(NOW, category="A")
+    first = call(queue, "call_next", 1)
+    recalls = [call(queue, "recall", 1) for _ in range(2)]  # recall_limit 2
+    assert [r["calls"] for r in recalls] == [2, 3]
+    assert [r["announcement"]["recall"] for r in recalls] == [1, 2]
+    gone = call(queue, "recall", 1)
+    assert gone["state"] == "no_show" and gone["ticket_id"] == first["ticket_id"]
+    assert models.Window.objects(number=1).first().current_ticket is None
+    row = next(s for s in call(queue, "get_stats", "20261126")["categories"] if s["category"] == "A")
+    assert (row["no_shows"], row["abandoned"]) == (1, 1)
+
+
+def test_start_finish_and_link_the_case(queue, desk):
+    desk.issue(NOW, category="A")
+    ticket = call(queue, "call_next", 1)
+    assert call(queue, "start_service", 1)["state"] == "serving"
+    with pytest.raises(Conflict):
+        call(queue, "mark_no_show", 1)  # being served: not a no-show
+    linked = call(queue, "link_case", ticket["ticket_id"], "20261126000001")
+    assert linked["case_no"] == "20261126000001"
+    with pytest.raises(Conflict, match="already linked"):
+        call(queue, "link_case", ticket["ticket_id"], "20261126000002")
+    finished = call(queue, "finish_service", 1)
+    assert finished["state"] == "finished" and finished["finished_at"]
+    assert call(queue, "get_ticket", ticket["ticket_id"])["case_no"] == "20261126000001"
+    assert models.Window.objects(number=1).first().current_ticket is None
+
+
+def test_a_transferred_ticket_keeps_its_issue_time_and_goes_to_its_target(desk):
+    early, _ = desk.issue(NOW, category="A")
+    later, _ = desk.issue(NOW + timedelta(minutes=10), category="B")
+    desk.call(1, NOW + timedelta(minutes=11))
+    moved, event = desk.transfer(1, NOW + timedelta(minutes=12), category="B")
+    assert moved["state"] == "waiting" and moved["category"] == "B" and moved["issued_at"] == early["issued_at"]
+    assert event["from_window"] == 1
+    # In category B the transferred ticket was issued first, so it comes before B001.
+    assert desk.call(4, NOW + timedelta(minutes=13))[0]["number"] == early["number"]
+    desk.transfer(4, NOW + timedelta(minutes=14), to_window=3)
+    assert models.Window.objects(number=3).first().pinned == 1
+    assert desk.call(3, NOW + timedelta(minutes=15))[0]["number"] == early["number"]
+    assert desk.call(5, NOW + timedelta(minutes=16))[0]["number"] == later["number"]
+
+
+def test_the_board_shows_calls_waiting_counts_and_window_states(queue, desk):
+    for _ in range(3):
+        desk.issue(NOW, category="A")
+    desk.issue(NOW, category="C")
+    call(queue, "call_next", 2)
+    call(queue, "put_window", 4, ["B"], open=False)
+    board = call(queue, "get_board")
+    assert board["waiting"] == {"A": 2, "B": 0, "C": 1}
+    assert [c["number"] for c in board["calls"]] == ["A001"] and board["last_seq"] == board["calls"][0]["seq"]
+    states = {w["number"]: (w["state"], w["ticket"]) for w in board["windows"]}
+    assert states[2] == ("called", "A001") and states[4] == ("closed", None) and states[1] == ("idle", None)
+    assert call(queue, "calls_after", board["last_seq"] - 1)[0]["number"] == "A001"
+    assert call(queue, "calls_after", board["last_seq"]) == []
+
+
+def test_stats_sum_waiting_and_service_times(desk):
+    desk.issue(NOW, category="A")
+    desk.call(1, NOW + timedelta(minutes=4))
+    desk.finish(1, NOW + timedelta(minutes=10))
+    row = next(r for r in day_stats("20261126")["categories"] if r["category"] == "A")
+    assert (row["issued"], row["called"], row["served"]) == (1, 1, 1)
+    assert (row["mean_wait_minutes"], row["mean_service_minutes"]) == (4.0, 6.0)
+    # The next ticket's estimate uses today's mean service time: 1 ahead × 6 min ÷ 4 windows.
+    desk.issue(NOW + timedelta(minutes=11), category="A")
+    assert desk.issue(NOW + timedelta(minutes=12), category="A")[0]["estimated_wait_minutes"] == 2
+
+
+def test_tickets_left_waiting_from_an_earlier_day_are_abandoned(desk):
+    old, _ = desk.issue(NOW - timedelta(days=1), category="A")
+    today, _ = desk.issue(NOW, category="A")
+    assert desk.abandon_earlier_days(NOW) == [old["ticket_id"]]
+    assert desk.get(old["ticket_id"]).state == "abandoned"
+    assert [w.ticket_id for w in models.WaitingTicket.objects] == [today["ticket_id"]]
+
+
+class QueueEvents:
+    """Stands in for the monitor; its durable queues are purged before each test."""
+
+    name = "test_queue_listener"
+    received = []
+
+    @event_handler("queue", "ticket_issued")
+    def on_issued(self, payload):
+        self.received.append(("ticket_issued", payload))
+
+    @event_handler("queue", "ticket_called")
+    def on_called(self, payload):
+        self.received.append(("ticket_called", payload))
+
+
+@pytest.fixture
+def listener(container_factory, config):
+    with Connection(config["AMQP_URI"]) as connection:
+        channel = connection.channel()
+        for method in ("on_issued", "on_called"):
+            event = {"on_issued": "ticket_issued", "on_called": "ticket_called"}[method]
+            try:
+                channel.queue_purge(f"evt-queue-{event}--test_queue_listener.{method}")
+            except ChannelError:
+                pass
+    QueueEvents.received = []
+    container = container_factory(QueueEvents, config)
+    container.start()
+    return container
+
+
+def test_issuing_and_calling_are_announced_as_events(queue, listener):
+    with entrypoint_waiter(listener, "on_issued"):
+        ticket = call(queue, "issue_ticket", category="C")
+    with entrypoint_waiter(listener, "on_called"):
+        call(queue, "call_next", 5)
+    mine = [(name, p) for name, p in QueueEvents.received if p["ticket_id"] == ticket["ticket_id"]]
+    assert [name for name, _ in mine] == ["ticket_issued", "ticket_called"]
+    assert mine[1][1]["call"]["text_zh"] == f"请{ticket['number']}号到5号窗口办理"
+
+
+def test_53_windows_calling_at_once_call_every_ticket_exactly_once(container_factory, config, clean_databases):
+    """500 tickets, 53 windows pressing "call next" as fast as they can, on two replicas."""
+    replicas = [container_factory(QueueService, config) for _ in range(2)]
+    for replica in replicas:
+        replica.start()
+    for number in range(1, 54):
+        call(replicas[0], "put_window", number, ["A", "B", "C"][number % 3:] + ["A", "B", "C"][:number % 3])
+    issued = {call(replicas[0], "issue_ticket", category="ABC"[i % 3])["ticket_id"] for i in range(500)}
+    client = RpcClient(config["AMQP_URI"], timeout=60)
+
+    def serve(window):
+        called = []
+        while True:
+            try:
+                ticket = client.call("queue", "call_next", window)
+            except RemoteError as refused:
+                return called, refused.exc_type
+            if ticket is None:
+                return called, None
+            called.append(ticket["ticket_id"])
+            client.call("queue", "finish_service", window)
+
+    results = [thread.wait() for thread in [eventlet.spawn(serve, w) for w in range(1, 54)]]
+    called = [ticket_id for tickets_called, _ in results for ticket_id in tickets_called]
+    assert [error for _, error in results if error] == []
+    assert len(called) == len(set(called)) == 500
+    assert set(called) == issued
+    assert models.WaitingTicket.objects.count() == 0
+    assert models.Ticket.objects(state="finished").count() == 500
+    assert models.Call.objects.count() == 500

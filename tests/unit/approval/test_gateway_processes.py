@@ -1,0 +1,49 @@
+"""The gateway's process routes with a fake RPC client: who may look at a case's process and
+retry it, and what reaches the approval service."""
+from gateway.rpc import RemoteError
+
+CASE_NO = "20261126000001"
+VIEW = {"case_no": CASE_NO, "process_key": "immediate_item", "process_version": 1, "status": "incident",
+        "rev": 3, "incident": {"element_id": "Gateway_decision", "message": "boom", "at": "2026-11-26T00:00:00+00:00"},
+        "waiting_messages": [], "stored_messages": [], "open_tasks": [], "started_at": "x", "updated_at": "y",
+        "audit": []}
+
+
+def test_staff_read_a_cases_process_with_their_own_identity(client, fake_rpc, bearer):
+    fake_rpc.answer("approval", "get_case_process", VIEW)
+    answer = client.get(f"/api/v1/cases/{CASE_NO}/process", headers=bearer("chief"))
+    assert answer.status_code == 200
+    assert answer.get_json()["incident"]["element_id"] == "Gateway_decision"
+    (sent,) = fake_rpc.calls_to("approval", "get_case_process")
+    assert sent.args == (CASE_NO, {"username": "chief", "roles": ["chief"], "department": "market_regulation"})
+
+
+def test_an_invisible_process_is_a_not_found_problem(client, fake_rpc, bearer):
+    fake_rpc.answer("approval", "get_case_process",
+                    raises=RemoteError("approval", {"exc_type": "NotFound", "exc_args": ["no process visible to you", []]}))
+    answer = client.get(f"/api/v1/cases/{CASE_NO}/process", headers=bearer("tax_chief"))
+    assert answer.status_code == 404 and answer.mimetype == "application/problem+json"
+
+
+def test_only_an_admin_retries_and_only_with_an_object_of_data(client, fake_rpc, bearer):
+    fake_rpc.answer("approval", "retry_case_process", dict(VIEW, status="completed", incident=None))
+    path = f"/api/v1/cases/{CASE_NO}/process/retry"
+    assert client.post(path, json={"data": {"checked": True}}, headers=bearer("chief")).status_code == 403
+    assert client.post(path, json={"data": "x"}, headers=bearer("admin")).status_code == 422
+    answer = client.post(path, json={"data": {"checked": True}}, headers=bearer("admin"))
+    assert answer.status_code == 200 and answer.get_json()["status"] == "completed"
+    (sent,) = fake_rpc.calls_to("approval", "retry_case_process")
+    assert sent.args[:2] == (CASE_NO, {"checked": True})
+
+
+def test_a_spiff_arena_upload_carries_its_form_schemas_by_file_name(client, fake_rpc, bearer):
+    fake_rpc.answer("approval", "deploy_process", {"key": "p", "version": 1, "created": True})
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
+    answer = client.post("/api/v1/processes", headers=bearer("designer"),
+                         json={"xml": "<definitions/>", "filename": "p.bpmn", "forms": {"p-schema.json": schema}})
+    assert answer.status_code == 201
+    (sent,) = fake_rpc.calls_to("approval", "deploy_process")
+    assert sent.kwargs == {"forms": {"p-schema.json": schema}}
+    refused = client.post("/api/v1/processes", headers=bearer("designer"),
+                          json={"xml": "<definitions/>", "forms": {"../etc/passwd": schema}})
+    assert refused.status_code == 422

@@ -1,0 +1,129 @@
+"""A case's status, deadline and result follow from its timeline, whatever order the
+events arrived in."""
+import itertools
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.common.workdays import WorkdayCalendar
+from services.intake import timeline
+from services.intake.deadlines import deadline
+from services.intake.models import Step
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CALENDAR = WorkdayCalendar()
+
+
+def at(day, hour=10):
+    return datetime(2026, 11, day, hour, tzinfo=SHANGHAI).astimezone(timezone.utc)
+
+
+def step(kind, when, **detail):
+    return Step(key=f"{kind}:{when.isoformat()}", kind=kind, at=when, detail=detail)
+
+
+def derive(*steps, limit=5):
+    ordered = sorted(steps, key=lambda s: s.at)
+    return timeline.derive("20261102000001", "MR-003", ordered, limit, CALENDAR)
+
+
+def midnight_after(day):
+    return datetime(2026, 11, day + 1, tzinfo=SHANGHAI).astimezone(timezone.utc)
+
+
+# November 2026: the 2nd is a Monday; the 7th/8th and 14th/15th are weekends.
+def test_the_clock_starts_the_working_day_after_acceptance():
+    assert deadline(5, at(2), [], CALENDAR) == midnight_after(9)
+    assert deadline(0, at(2), [], CALENDAR) == midnight_after(2)
+
+
+def test_a_supplement_request_after_acceptance_stops_the_clock_until_the_next_working_day():
+    # Accepted Mon 2nd; 2 working days used (3rd, 4th) when the request is made on the 4th;
+    # the supplements arrive Fri 6th; the clock restarts Mon 9th for the 3 days left.
+    assert deadline(5, at(2), [(at(4), at(6))], CALENDAR) == midnight_after(11)
+    assert deadline(5, at(2), [(at(4), None)], CALENDAR) is None
+
+
+def test_a_request_before_acceptance_does_not_touch_the_clock():
+    assert deadline(5, at(4), [(at(2), at(3))], CALENDAR) == midnight_after(11)
+
+
+SUBMITTED = step("submitted", at(2, 9))
+REQUESTED = step("supplement_requested", at(2, 10), missing_materials=["safety_rules"], reason="缺少制度文件")
+RECEIVED = step("supplement_received", at(3, 9), materials=["safety_rules"])
+ACCEPTED = step("accepted", at(3, 10))
+DECIDED = step("decided", at(5, 16), outcome="approved", certificate_no="JY16101000012345")
+COLLECTED = step("collected", at(6, 9), how="in_person")
+
+
+@pytest.mark.parametrize("steps, status", [
+    ((SUBMITTED,), "submitted"),
+    ((SUBMITTED, REQUESTED), "awaiting_supplements"),
+    ((SUBMITTED, REQUESTED, RECEIVED), "submitted"),
+    ((SUBMITTED, REQUESTED, RECEIVED, ACCEPTED), "accepted"),
+    ((SUBMITTED, ACCEPTED, DECIDED), "completed"),
+    ((SUBMITTED, ACCEPTED, DECIDED, COLLECTED), "collected"),
+    ((SUBMITTED, step("refused", at(2, 11), reason="不属于本机关职权范围")), "refused"),
+])
+def test_the_status_follows_from_the_facts(steps, status):
+    assert derive(*steps)["status"] == status
+
+
+def test_the_same_facts_in_any_order_give_the_same_state():
+    facts = (SUBMITTED, REQUESTED, RECEIVED, ACCEPTED, DECIDED)
+    states = {str(derive(*order)) for order in itertools.permutations(facts)}
+    assert len(states) == 1
+
+
+def test_a_waiting_case_names_the_missing_materials_and_has_no_deadline_before_acceptance():
+    state = derive(SUBMITTED, REQUESTED)
+    assert state["missing_materials"] == ["safety_rules"] and state["deadline"] is None
+
+
+def test_an_accepted_case_has_its_deadline_and_acceptance_date():
+    state = derive(SUBMITTED, REQUESTED, RECEIVED, ACCEPTED)
+    assert state["accepted_at"] == ACCEPTED.at and state["deadline"] == midnight_after(10)
+    assert state["missing_materials"] == []
+
+
+def test_an_approved_case_shows_its_certificate_and_a_refused_one_its_reason():
+    assert derive(SUBMITTED, ACCEPTED, DECIDED)["result"] == {"outcome": "approved", "certificate_no": "JY16101000012345"}
+    no_number = derive(SUBMITTED, ACCEPTED, step("decided", at(5), outcome="approved"))
+    assert no_number["result"]["certificate_no"] == "MR-003-20261102000001"
+    refused = derive(SUBMITTED, ACCEPTED, step("decided", at(5), outcome="refused", reason="不符合条件"))
+    assert refused["result"] == {"outcome": "refused", "reason": "不符合条件"} and refused["outcome"] == "refused"
+
+
+def test_the_newest_progress_names_the_current_step_and_a_completed_process_decides():
+    early = Step(key="progressed:1", kind="progressed", at=at(3, 12), detail={"rev": 1, "current_step": "审查 Review"})
+    later = Step(key="progressed:3", kind="progressed", at=at(3, 11),
+                 detail={"rev": 3, "status": "completed", "current_step": None, "outcome": "approved"})
+    middle = Step(key="progressed:2", kind="progressed", at=at(3, 13), detail={"rev": 2, "current_step": "决定 Decide"})
+    assert derive(SUBMITTED, ACCEPTED, early, middle)["current_step"] == "决定 Decide"
+    state = derive(SUBMITTED, ACCEPTED, early, later, middle)
+    assert state["status"] == "completed" and state["outcome"] == "approved"
+
+
+def test_a_limit_past_the_published_calendar_gives_no_deadline_instead_of_failing():
+    accepted = step("accepted", datetime(2026, 12, 30, 10, tzinfo=timezone.utc))
+    assert derive(SUBMITTED, accepted, limit=20)["deadline"] is None
+
+
+def test_an_event_becomes_a_keyed_fact_and_the_public_sees_no_usernames():
+    fact = timeline.fact_from_event("refused", {"case_no": "1", "refused_at": "2026-11-02T03:00:00+00:00",
+                                                "refused_by": "clerk", "reason": "材料虚假"})
+    again = timeline.fact_from_event("refused", {"case_no": "1", "refused_at": "2026-11-02T03:00:00+00:00",
+                                                 "refused_by": "clerk", "reason": "材料虚假"})
+    assert fact.key == again.key and fact.at == datetime(2026, 11, 2, 3, tzinfo=timezone.utc)
+    assert timeline.step_view(fact, public=True) == {"kind": "refused", "label": "不予受理 Refused",
+                                                      "at": "2026-11-02T03:00:00+00:00", "reason": "材料虚假"}
+    assert timeline.step_view(fact, public=False)["by"] == "clerk"
+
+
+def test_a_case_not_accepted_stays_refused_when_its_flow_ends():
+    refused = step("refused", at(2, 11), reason="不属于本机关职权范围")
+    ended = step("decided", at(2, 11), outcome="refused")
+    state = derive(SUBMITTED, refused, ended)
+    assert (state["status"], state["outcome"]) == ("refused", "refused")
+    assert state["result"] == {"outcome": "refused", "reason": "不属于本机关职权范围"}

@@ -1,0 +1,147 @@
+"""The queue's gateway routes with a fake RPC client: roles, bodies, 204, problems, the stream."""
+from contextlib import contextmanager
+
+import pytest
+
+from gateway.rpc import RemoteError
+
+TICKET = {"ticket_id": "20261126-A001", "number": "A001", "category": "A", "priority": "normal",
+          "state": "waiting", "ahead": 0, "estimated_wait_minutes": 0}
+
+
+def remote(code, detail, errors=None):
+    return RemoteError("queue", {"exc_type": code, "exc_args": [detail, errors or []], "value": detail})
+
+
+def call(seq, number="A001", window=3):
+    return {"seq": seq, "ticket_id": f"20261126-{number}", "number": number, "window": window,
+            "text_zh": f"请{number}号到{window}号窗口办理", "text_en": f"Ticket {number}, please go to window {window}."}
+
+
+def test_the_kiosk_issues_a_ticket_without_login(client, fake_rpc):
+    fake_rpc.answer("queue", "issue_ticket", TICKET)
+    answer = client.post("/api/v1/queue/tickets", json={"category": "A", "priority": "care"})
+    assert answer.status_code == 201 and answer.get_json()["number"] == "A001"
+    assert answer.headers["Location"] == "/api/v1/queue/tickets/20261126-A001"
+    assert fake_rpc.calls_to("queue", "issue_ticket")[0].kwargs == {"category": "A", "priority": "care"}
+
+
+@pytest.mark.parametrize("body", [{}, {"priority": "vip", "category": "A"}, {"category": "AA"},
+                                  {"category": "A", "applicant_id": "123"}])
+def test_a_bad_ticket_request_is_refused_before_any_call(client, fake_rpc, body):
+    answer = client.post("/api/v1/queue/tickets", json=body)
+    assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
+    assert fake_rpc.calls == []
+
+
+def test_calling_an_empty_queue_answers_204(client, fake_rpc, bearer):
+    fake_rpc.answer("queue", "call_next", None)
+    answer = client.post("/api/v1/queue/windows/7/call", headers=bearer("window"))
+    assert answer.status_code == 204 and answer.data == b""
+    assert fake_rpc.calls_to("queue", "call_next")[0].args == (7,)
+
+
+def test_window_operations_need_window_staff(client, fake_rpc, bearer):
+    assert client.post("/api/v1/queue/windows/1/call").status_code == 401
+    assert client.post("/api/v1/queue/windows/1/finish", headers=bearer("cashier")).status_code == 403
+    fake_rpc.answer("queue", "finish_service", dict(TICKET, state="finished"))
+    assert client.post("/api/v1/queue/windows/1/finish", headers=bearer("clerk")).status_code == 200
+    assert [c.method for c in fake_rpc.calls] == ["finish_service"]
+
+
+@pytest.mark.parametrize(("action", "method"), [("recall", "recall"), ("no-show", "mark_no_show"),
+                                                ("start", "start_service"), ("finish", "finish_service")])
+def test_each_window_button_calls_its_operation(client, fake_rpc, bearer, action, method):
+    fake_rpc.answer("queue", method, TICKET)
+    assert client.post(f"/api/v1/queue/windows/2/{action}", headers=bearer("window")).status_code == 200
+    assert fake_rpc.calls_to("queue", method)[0].args == (2,)
+
+
+def test_a_refused_operation_is_a_problem_with_the_services_words(client, fake_rpc, bearer):
+    fake_rpc.answer("queue", "call_next", raises=remote("Conflict", "window 2 is closed"))
+    answer = client.post("/api/v1/queue/windows/2/call", headers=bearer("window"))
+    assert answer.status_code == 409 and answer.get_json()["detail"] == "window 2 is closed"
+    fake_rpc.answer("queue", "transfer", raises=remote("InvalidInput", "window 4 does not serve category A",
+                                                       [{"field": "category", "message": "window 4 serves B"}]))
+    answer = client.post("/api/v1/queue/windows/2/transfer", json={"window": 4}, headers=bearer("window"))
+    assert answer.status_code == 422 and answer.get_json()["errors"][0]["field"] == "category"
+    assert fake_rpc.calls_to("queue", "transfer")[0].kwargs == {"category": None, "to_window": 4}
+
+
+def test_a_transfer_needs_a_target(client, fake_rpc, bearer):
+    answer = client.post("/api/v1/queue/windows/2/transfer", json={}, headers=bearer("window"))
+    assert answer.status_code == 422 and fake_rpc.calls == []
+
+
+def test_admin_changes_the_setup_and_others_may_not(client, fake_rpc, bearer):
+    fake_rpc.answer("queue", "put_window", {"number": 9, "categories": ["B", "A"], "open": False})
+    body = {"categories": ["B", "A"], "open": False}
+    assert client.put("/api/v1/queue/windows/9", json=body, headers=bearer("clerk")).status_code == 403
+    assert client.put("/api/v1/queue/windows/9", json=body, headers=bearer("admin")).status_code == 200
+    assert fake_rpc.calls_to("queue", "put_window")[0].args == (9, ["B", "A"])
+    fake_rpc.answer("queue", "update_settings", {"recall_limit": 3})
+    answer = client.patch("/api/v1/queue/settings", json={"recall_limit": 3}, headers=bearer("admin"))
+    assert answer.status_code == 200
+    assert client.patch("/api/v1/queue/settings", json={"recall_limit": -1},
+                        headers=bearer("admin")).status_code == 422
+
+
+def test_stats_are_for_supervisors(client, fake_rpc, bearer):
+    fake_rpc.answer("queue", "get_stats", {"day": "20261126", "categories": []})
+    assert client.get("/api/v1/queue/stats", headers=bearer("window")).status_code == 403
+    assert client.get("/api/v1/queue/stats?day=2026-11-26", headers=bearer("supervisor")).status_code == 400
+    assert client.get("/api/v1/queue/stats?day=20261126", headers=bearer("supervisor")).status_code == 200
+    assert fake_rpc.calls_to("queue", "get_stats")[0].args == ("20261126",)
+
+
+def test_booking_answers_201_and_a_full_slot_409(client, fake_rpc):
+    body = {"applicant_id": "11010519491231002X", "category": "A", "day": "2026-11-27", "slot": "09:00"}
+    fake_rpc.answer("queue", "book_appointment", {"code": "ABCD2345", "state": "booked"})
+    assert client.post("/api/v1/queue/appointments", json=body).status_code == 201
+    fake_rpc.answer("queue", "book_appointment", raises=remote("Conflict", "the slot 09:00 is fully booked"))
+    assert client.post("/api/v1/queue/appointments", json=body).status_code == 409
+    assert client.post("/api/v1/queue/appointments", json=dict(body, day="27.11.2026")).status_code == 422
+
+
+class FakeFeed:
+    """Stands in for the broker subscription: the payloads it was given, with idle ticks."""
+
+    def __init__(self, payloads):
+        self.payloads = payloads
+        self.subscribed = False
+
+    @contextmanager
+    def subscribe(self, idle_seconds=1.0):
+        self.subscribed = True
+        yield iter(self.payloads)
+
+
+@pytest.fixture
+def feed(app):
+    def install(payloads):
+        app.config["QUEUE_CALL_FEED"] = FakeFeed(payloads)
+        return app.config["QUEUE_CALL_FEED"]
+    return install
+
+
+def test_the_stream_catches_up_then_pushes_new_calls_once(client, fake_rpc, feed):
+    installed = feed([{"call": call(5, "A003")}, None, {"call": call(6, "B001", 4)}, {"call": call(7, "A004")}])
+    pages = {4: [call(5, "A003"), call(6, "B001", 4)], 6: []}
+    fake_rpc.answer("queue", "calls_after", using=lambda seq: pages[seq])
+    answer = client.get("/api/v1/queue/board/stream", headers={"Last-Event-ID": "4"})
+    assert answer.status_code == 200 and answer.mimetype == "text/event-stream"
+    text = answer.get_data(as_text=True)
+    assert installed.subscribed
+    assert [line for line in text.splitlines() if line.startswith("id: ")] == ["id: 5", "id: 6", "id: 7"]
+    assert "data: " in text and "请A004号到3号窗口办理" in text
+
+
+def test_a_stream_without_a_start_pushes_only_live_calls(client, fake_rpc, feed):
+    feed([{"call": call(9)}])
+    text = client.get("/api/v1/queue/board/stream").get_data(as_text=True)
+    assert fake_rpc.calls == [] and "id: 9" in text
+
+
+def test_the_stream_refuses_a_bad_start(client, fake_rpc, feed):
+    feed([])
+    assert client.get("/api/v1/queue/board/stream?after=x").status_code == 400

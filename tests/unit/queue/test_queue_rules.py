@@ -1,0 +1,74 @@
+"""The queue's rules that need no store: priority classes, announcements, slots, settings."""
+from datetime import date, datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from services.common.errors import InvalidInput
+from services.queue.setup import (
+    check_category,
+    check_settings,
+    read_setup_file,
+    slot_starts,
+)
+from services.queue.tickets import announcement, hall_day, priority_class
+from tests.unit.paths import REPO_ROOT
+
+SETTINGS = SimpleNamespace(priority_order=["appointment", "care", "vip", "normal"], vip_ids=["VIP1"],
+                           hours=[["09:00", "12:00"], ["13:30", "17:00"]], slot_minutes=30)
+
+
+@pytest.mark.parametrize(("requested", "applicant", "appointment", "expected"), [
+    ("normal", None, None, "normal"),
+    ("care", None, None, "care"),
+    ("normal", "VIP1", None, "vip"),
+    ("care", "VIP1", None, "care"),
+    ("care", "VIP1", "CODE2345", "appointment"),
+    ("normal", "OTHER", None, "normal"),
+])
+def test_a_ticket_gets_the_best_class_it_is_entitled_to(requested, applicant, appointment, expected):
+    assert priority_class(SETTINGS, requested, applicant, appointment) == expected
+
+
+def test_the_hall_may_order_the_classes_differently():
+    vip_first = SimpleNamespace(priority_order=["vip", "appointment", "care", "normal"], vip_ids=["VIP1"])
+    assert priority_class(vip_first, "care", "VIP1", None) == "vip"
+
+
+def test_announcements_in_chinese_and_english():
+    assert announcement("A001", 3) == ("请A001号到3号窗口办理", "Ticket A001, please go to window 3.")
+
+
+def test_ticket_days_are_the_halls_days():
+    assert hall_day(datetime(2026, 11, 26, 16, 30, tzinfo=timezone.utc)) == "20261127"  # 00:30 in Shanghai
+
+
+def test_slots_fill_the_working_hours():
+    starts = [s.strftime("%H:%M") for s in slot_starts(SETTINGS, date(2026, 11, 27))]
+    assert starts[:2] == ["09:00", "09:30"] and starts[5] == "11:30" and starts[6] == "13:30"
+    assert starts[-1] == "16:30" and len(starts) == 13
+    assert slot_starts(SETTINGS, date(2026, 11, 27))[0].utcoffset().total_seconds() == 8 * 3600
+
+
+def test_bad_settings_are_refused_field_by_field():
+    with pytest.raises(InvalidInput) as refused:
+        check_settings({"priority_order": ["normal", "vip"], "hours": [["12:00", "09:00"]],
+                        "closures": ["2026-02-30"]})
+    assert [e["field"] for e in refused.value.errors] == ["priority_order", "hours", "closures"]
+    with pytest.raises(InvalidInput, match="unknown settings: colour"):
+        check_settings({"colour": "red"})
+    with pytest.raises(InvalidInput) as both:
+        check_settings({"closures": ["2026-12-01"], "extra_workdays": ["2026-12-01"]})
+    assert both.value.errors == [{"field": "closures", "message": "also extra working days: 2026-12-01"}]
+
+
+def test_a_category_code_is_one_capital_letter():
+    with pytest.raises(InvalidInput):
+        check_category("AB", {"name_zh": "x", "name_en": "x"})
+
+
+def test_the_repository_setup_file_is_valid():
+    setup = read_setup_file(REPO_ROOT / "hall" / "queue.yaml")
+    check_settings(setup["settings"])
+    codes = {check_category(c["code"], c)["code"] for c in setup["categories"]}
+    assert all(set(w["categories"]) <= codes for w in setup["windows"])
