@@ -12,6 +12,10 @@
 # their own probes (Kubernetes ignores a Dockerfile HEALTHCHECK anyway).
 #
 # Build:  docker build -t hall-platform:0.1.0 .
+#
+# Stages: `builder` (the virtualenv), `frontend` (the web pages' assets, npm ci),
+# `runtime` (what runs). For a release, pin the base by digest as well:
+#     docker build --build-arg PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:<digest> .
 
 # Pinned by tag; both stages use the same base so the venv's interpreter
 # symlinks (/usr/local/bin/python3.11) stay valid when the venv is copied over.
@@ -47,6 +51,19 @@ COPY gateway/ gateway/
 RUN pip install --no-deps .
 
 # ---------------------------------------------------------------------------
+# frontend: the web pages' assets from web/package.json (bpmn-js for the process
+# designer), installed exactly as locked. What `scripts/install.sh` copies into
+# gateway/web/static/vendor for `make up`, this stage copies for the image: keep
+# the two paths the same when either changes. A build step (`npm run build`)
+# goes here when web/ gets one.
+# ---------------------------------------------------------------------------
+FROM node:22-bookworm-slim AS frontend
+
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# ---------------------------------------------------------------------------
 # runtime: slim image, non-root, code owned by root and read-only for the app
 # ---------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
@@ -79,6 +96,7 @@ COPY gateway/ gateway/
 COPY bpmn/ bpmn/
 COPY catalog/ catalog/
 COPY hall/ hall/
+COPY --from=frontend /web/node_modules/bpmn-js/dist/ gateway/web/static/vendor/bpmn-js/
 
 USER 10001:10001
 
@@ -90,4 +108,7 @@ EXPOSE 8080 9100
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
 
-CMD ["gunicorn", "--bind", "0.0.0.0:8080", "--threads", "16", "gateway:create_app()"]
+# One worker, 16 threads (docs/architecture.md). On SIGTERM gunicorn stops accepting
+# and lets requests in flight finish for --graceful-timeout (20 s), inside the 30 s
+# termination grace period of docker-compose.yml and k8s/.
+CMD ["gunicorn", "--bind", "0.0.0.0:8080", "--workers", "1", "--threads", "16", "--graceful-timeout", "20", "gateway:create_app()"]

@@ -27,6 +27,8 @@ DEMO_USERS = (
     ("tax_chief", "税务首席代表 Taxation chief representative", ("chief",), "taxation"),
     ("police_reviewer", "公安审查员 Public security reviewer", ("reviewer",), "public_security"),
     ("hr_reviewer", "人社审查员 Human resources reviewer", ("reviewer",), "human_resources"),
+    ("nr_reviewer", "自然资源审查员 Natural resources reviewer", ("reviewer",), "natural_resources"),
+    ("nr_chief", "自然资源首席代表 Natural resources chief representative", ("chief",), "natural_resources"),
     ("cashier", "银行收费窗口 Bank window cashier", ("cashier",), "hall"),
     ("window", "办事窗口 Window staff", ("window",), "hall"),
     ("supervisor", "电子监察 Supervisor", ("supervisor",), "supervision"),

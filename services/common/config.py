@@ -26,16 +26,20 @@ DEFAULTS = {
     "COMPLAINT_ACCEPT_WORKDAYS": "5",
     "COMPLAINT_RESOLVE_WORKDAYS": "10",
     "RECTIFICATION_WORKDAYS": "15",
+    "QUEUE_STREAM_SECONDS": "300",
 }
 INTEGER_KEYS = {"METRICS_PORT", "GATEWAY_PORT", "TOKEN_TTL_SECONDS", "MATERIAL_MAX_BYTES", "YELLOW_WARNING_WORKDAYS",
-                "COMPLAINT_ACCEPT_WORKDAYS", "COMPLAINT_RESOLVE_WORKDAYS", "RECTIFICATION_WORKDAYS"}
+                "COMPLAINT_ACCEPT_WORKDAYS", "COMPLAINT_RESOLVE_WORKDAYS", "RECTIFICATION_WORKDAYS",
+                "QUEUE_STREAM_SECONDS"}
 FLOAT_KEYS = {"RPC_TIMEOUT_SECONDS"}
+SECRET_KEYS = ("TOKEN_SECRET", "BANK_SECRETS", "DEMO_PASSWORD", "AMQP_URI", "MONGO_URI")  # also as KEY_FILE
 
 
 def load_settings(environ=None, **overrides):
     """Settings from ``environ`` (default: the process environment), then ``overrides``."""
     environ = os.environ if environ is None else environ
     settings = {key: environ.get(key, default) for key, default in DEFAULTS.items()}
+    settings.update(secrets_from_files(environ))
     settings.update(overrides)
     for key in INTEGER_KEYS:
         settings[key] = int(settings[key])
@@ -46,6 +50,19 @@ def load_settings(environ=None, **overrides):
     if settings["APP_ENV"] == "production" and settings["TOKEN_SECRET"] == DEFAULTS["TOKEN_SECRET"]:
         raise ValueError("APP_ENV=production needs its own TOKEN_SECRET: the default one is public")
     return settings
+
+
+def secrets_from_files(environ):
+    """``KEY`` from the file named by ``KEY_FILE`` (a mounted secret; one trailing newline dropped)."""
+    found = {}
+    for key in SECRET_KEYS:
+        path = environ.get(f"{key}_FILE")
+        if path:
+            if key in environ:
+                raise ValueError(f"{key} and {key}_FILE are both set: give one")
+            with open(path, encoding="utf-8") as secret:
+                found[key] = secret.read().removesuffix("\n")
+    return found
 
 
 def is_demo(settings):
