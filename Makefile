@@ -17,6 +17,7 @@ bench: install
 	@$(PY) bench/rpc.py $(BENCH_ARGS)
 	@$(PY) bench/store.py $(BENCH_ARGS)
 	@$(PY) bench/queue.py $(BENCH_ARGS)
+	@$(PY) bench/approval.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .run

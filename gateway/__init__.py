@@ -5,14 +5,18 @@ in ``services.common.config``), then ``test_config`` on top; a test may pass its
 ``RPC_CLIENT``.
 """
 import logging
+import os
 
 from flask import Flask
 
 from gateway.api import DOMAINS
+from gateway.api_keys import ApiKeys
 from gateway.auth import UserDirectory
+from gateway.headers import secure
 from gateway.metrics import instrument
 from gateway.openapi import build_spec
 from gateway.problems import register_error_handlers
+from gateway.production import refuse_unsafe
 from gateway.rpc import RpcClient
 from gateway.validation import BodyValidators
 from services.common.config import load_settings
@@ -27,15 +31,18 @@ def create_app(test_config=None):
     app.json.ensure_ascii = False
     if test_config:
         app.config.update(test_config)
+    refuse_unsafe(app.config, os.environ)
     app.extensions["rpc"] = app.config.get("RPC_CLIENT") or RpcClient(
         app.config["AMQP_URI"], timeout=app.config["RPC_TIMEOUT_SECONDS"])
     app.extensions["users"] = UserDirectory.from_settings(app.config)
+    app.extensions["api_keys"] = app.config.get("API_KEYS") or ApiKeys.from_settings(app.config)
     app.extensions["openapi"] = build_spec(DOMAINS)
     app.extensions["body_validators"] = BodyValidators(app.extensions["openapi"])
     for domain in DOMAINS:
         app.register_blueprint(domain.bp)
     register_error_handlers(app)
     instrument(app)
+    secure(app)
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("pika").setLevel(logging.WARNING)  # one line per connection step otherwise
     return app

@@ -93,8 +93,19 @@ def _unauthorized(detail):
     return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="hall"'})
 
 
+API_KEY_HEADER = "X-API-Key"
+
+
 def current_principal():
-    """The caller from the bearer token, or a 401 problem."""
+    """The caller from the bearer token or a department system's API key, or a 401 problem."""
+    key = request.headers.get(API_KEY_HEADER)
+    if key is not None:
+        principal = current_app.extensions["api_keys"].principal(key[:200])
+        if principal is None:
+            raise Problem(401, "Unauthorized", "the API key is unknown, expired or revoked",
+                          headers={"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER}"'})
+        g.caller = principal
+        return principal
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -106,8 +117,9 @@ def current_principal():
         raise _unauthorized("the token has expired; ask for a new one") from None
     except jwt.InvalidTokenError:
         raise _unauthorized("the token is not valid") from None
-    return {"username": claims["sub"], "roles": list(claims.get("roles", [])),
-            "department": claims.get("department")}
+    g.caller = {"username": claims["sub"], "roles": list(claims.get("roles", [])),
+                "department": claims.get("department")}
+    return g.caller
 
 
 def requires_role(*roles):

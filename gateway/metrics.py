@@ -1,10 +1,13 @@
 """RED metrics of the gateway's HTTP endpoints, labelled by route (not by raw path, so
 that case numbers do not explode the label set)."""
+import logging
 import time
 import uuid
 
 from flask import g, request
 from prometheus_client import Counter, Histogram
+
+log = logging.getLogger(__name__)
 
 HTTP_REQUESTS = Counter("hall_http_requests_total", "HTTP requests answered by the gateway.",
                         ["method", "route", "status"])
@@ -23,6 +26,10 @@ def _finish(response):
     HTTP_REQUESTS.labels(request.method, route, response.status_code).inc()
     HTTP_DURATION.labels(request.method, route).observe(time.perf_counter() - g.get("started", time.perf_counter()))
     response.headers["X-Request-Id"] = g.get("request_id", "")
+    caller = g.get("caller")
+    if caller and caller["username"].startswith("api-key:"):  # department systems are attributed in the log
+        log.info("%s %s %s by %s of department %s (request %s)", request.method, route, response.status_code,
+                 caller["username"], caller["department"], g.get("request_id", "-"))
     return response
 
 

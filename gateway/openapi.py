@@ -22,7 +22,13 @@ def build_spec(domains=DOMAINS):
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                               "description": "Staff: POST /api/v1/auth/token."},
+                "apiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                               "description": "A department system's key (admins issue it at "
+                                              "/api/v1/admin/api-keys): its department and permissions."},
+            },
         },
     }
 

@@ -31,7 +31,7 @@ def request_body(schema_ref, description):
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
 
 
-STAFF = [{"bearerAuth": []}]
+STAFF = [{"bearerAuth": []}, {"apiKeyAuth": []}]  # staff with a token, or a department system's API key
 UNAUTHORIZED = problem("No valid bearer token.")
 FORBIDDEN = problem("The caller's role may not do this.")
 INVALID = problem("The request breaks a rule; `errors` lists each field.")

@@ -10,6 +10,10 @@ need_apt=()
 command -v promtool >/dev/null || need_apt+=(prometheus)  # promtool: the monitoring/ tests
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv python3-dev)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
+command -v npm >/dev/null || need_apt+=(nodejs npm)  # bpmn-js for the process designer page
+# The browser tests (tests/browser): Debian's Chromium driven headless, and a CJK font for the pages.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium chromium-driver)
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "installing Debian packages: ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -30,4 +34,17 @@ if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install --quiet -e '.[test,bench]'
     rm -f .venv/.installed-*
     touch "$stamp"
+fi
+
+# Front-end assets: bpmn-js from web/package-lock.json, copied into the gateway's static files
+# (gateway/web/static/vendor/, not in git). Reinstalled only when the lock file changed.
+web_stamp="web/node_modules/.installed-$(sha256sum web/package-lock.json | cut -c1-16)"
+vendor=gateway/web/static/vendor/bpmn-js
+if [ ! -f "$web_stamp" ] || [ ! -f "$vendor/bpmn-modeler.production.min.js" ]; then
+    (cd web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+    rm -rf "$vendor" && mkdir -p "$vendor"
+    cp web/node_modules/bpmn-js/dist/bpmn-modeler.production.min.js web/node_modules/bpmn-js/LICENSE "$vendor/"
+    cp -r web/node_modules/bpmn-js/dist/assets "$vendor/assets"
+    rm -f web/node_modules/.installed-*
+    touch "$web_stamp"
 fi

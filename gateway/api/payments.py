@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from gateway import bank_signatures
 from gateway.api import rpc
-from gateway.auth import current_principal, requires_role
+from gateway.auth import API_KEY_HEADER, current_principal, requires_role
 from gateway.problems import Problem
 from gateway.spec import (
     CASE_NO,
@@ -147,7 +147,7 @@ PATHS = {
     "/api/v1/cases/{case_no}/payment": {"get": {
         "summary": "The case's payment notice: staff of its department and of the hall (bearer token), or the "
                    "applicant with `query_code` (no personal data).",
-        "tags": ["payments"], "security": [{"bearerAuth": []}, {}],
+        "tags": ["payments"], "security": [{"bearerAuth": []}, {"apiKeyAuth": []}, {}],
         "parameters": [CASE_NO, {"name": "query_code", "in": "query", "required": False,
                                  "schema": {"type": "string", "minLength": 1, "maxLength": 16}}],
         "responses": {"200": json_response("The notice.", "PaymentNotice"),
@@ -157,7 +157,7 @@ PATHS = {
     "/api/v1/payments/bank-confirmations": {"post": {
         "summary": "The bank confirms a payment (signed by the bank, or entered by the cashier at the bank window). "
                    "The same bank_txn_id again answers the first payment (200).",
-        "tags": ["payments"], "security": [{"bearerAuth": []}, {}], "parameters": BANK_HEADERS,
+        "tags": ["payments"], "security": [{"bearerAuth": []}, {"apiKeyAuth": []}, {}], "parameters": BANK_HEADERS,
         "requestBody": request_body("BankConfirmation", "The confirmation."),
         "responses": {"201": json_response("Recorded (see `status`: applied, held or refund_due).", "Payment"),
                       "200": json_response("Recorded before: the first payment.", "Payment"),
@@ -185,7 +185,7 @@ PATHS = {
                       "503": UNAVAILABLE}}},
     "/api/v1/payments/bank-refund-confirmations": {"post": {
         "summary": "The bank paid an approved refund back (signed by the bank, or entered by the cashier).",
-        "tags": ["payments"], "security": [{"bearerAuth": []}, {}], "parameters": BANK_HEADERS,
+        "tags": ["payments"], "security": [{"bearerAuth": []}, {"apiKeyAuth": []}, {}], "parameters": BANK_HEADERS,
         "requestBody": request_body("BankRefundConfirmation", "The refund confirmation."),
         "responses": {"201": json_response("Refunded.", "Refund"), "200": json_response("Confirmed before.", "Refund"),
                       **BODY_ERRORS, **SIGNED_ERRORS, "404": problem("No such refund.")}}},
@@ -238,7 +238,7 @@ def _created(answer, location=None):
 
 @bp.get("/cases/<case_no>/payment")
 def get_case_payment(case_no):
-    if request.headers.get("Authorization"):
+    if request.headers.get("Authorization") or request.headers.get(API_KEY_HEADER):
         principal = current_principal()
         if not set(STAFF_ROLES) & set(principal["roles"]):
             raise Problem(403, "Forbidden", f"this needs one of the roles: {', '.join(STAFF_ROLES)}")
@@ -251,7 +251,7 @@ def get_case_payment(case_no):
     return jsonify(rpc().call("payment", "get_public_payment", case_no, query_code))
 
 
-get_case_payment.required_roles = ()
+get_case_payment.required_roles = STAFF_ROLES  # with a bearer token; the applicant gives the query code
 
 
 @bp.post("/payments/bank-confirmations")

@@ -4,6 +4,7 @@ from flask import Blueprint, Response, g, jsonify
 
 from gateway.api import rpc
 from gateway.auth import requires_role
+from gateway.problems import Problem
 from gateway.spec import (
     CASE_NO,
     FORBIDDEN,
@@ -23,8 +24,9 @@ PROCESS_VIEWERS = ("clerk", "reviewer", "chief", "cashier", "supervisor", "admin
 bp = Blueprint("processes", __name__, url_prefix="/api/v1")
 
 PROCESS_KEY = path_param("key", "Process key: the BPMN process id (e.g. `immediate_item`).", r"^[A-Za-z_][\w.-]*$", 128)
+MAX_VERSION = 1_000_000  # far beyond any real history; larger numbers cannot be stored (int64)
 VERSION = {"name": "version", "in": "path", "required": True, "description": "Version number, from 1.",
-           "schema": {"type": "integer", "minimum": 1}}
+           "schema": {"type": "integer", "minimum": 1, "maximum": MAX_VERSION}}
 
 SCHEMAS = {
     "ProcessUpload": {
@@ -154,6 +156,8 @@ def list_process_versions(key):
 @bp.get("/processes/<key>/versions/<int:version>/xml")
 @requires_role("designer", "admin")
 def get_process_xml(key, version):
+    if version > MAX_VERSION:
+        raise Problem(404, "Not found", f"process {key!r} has no version {version}")
     return Response(rpc().call("approval", "get_process_xml", key, version), mimetype="application/xml")
 
 

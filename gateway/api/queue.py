@@ -123,7 +123,7 @@ SCHEMAS = {
                        "open": {"type": "boolean"}, "current_ticket": {"type": ["string", "null"]}},
     },
     "QueueSettings": {
-        "type": "object", "additionalProperties": False,
+        "type": "object", "additionalProperties": False, "minProperties": 1,
         "properties": {
             "priority_order": {"type": "array", "items": {"enum": ["appointment", "care", "vip", "normal"]},
                                "minItems": 4, "maxItems": 4, "uniqueItems": True},
@@ -215,7 +215,8 @@ PATHS = {
                       "409": problem("The appointment was already checked in, cancelled or missed."),
                       **BODY_ERRORS, "503": UNAVAILABLE}}},
     "/api/v1/queue/tickets/{ticket_id}": {"get": {
-        "summary": "A ticket's state.", "tags": ["queue"], "parameters": [TICKET_ID],
+        "summary": "A ticket's state (without its case and appointment code: ticket ids are guessable).",
+        "tags": ["queue"], "parameters": [TICKET_ID],
         "responses": {"200": json_response("The ticket.", "Ticket"), "404": problem("No such ticket."),
                       "503": UNAVAILABLE}}},
     "/api/v1/queue/tickets/{ticket_id}/case": {"post": {
@@ -319,9 +320,15 @@ def issue_ticket():
     return response
 
 
+# Ticket ids are sequential: anyone may ask for one, so its public view names no case and
+# no appointment code (window staff see them in their answers).
+PRIVATE_TICKET_FIELDS = ("case_no", "appointment_code")
+
+
 @bp.get("/tickets/<ticket_id>")
 def get_ticket(ticket_id):
-    return jsonify(rpc().call("queue", "get_ticket", ticket_id))
+    ticket = rpc().call("queue", "get_ticket", ticket_id)
+    return jsonify({key: value for key, value in ticket.items() if key not in PRIVATE_TICKET_FIELDS})
 
 
 @bp.post("/tickets/<ticket_id>/case")

@@ -249,6 +249,8 @@ class InstanceRepository:
     def _deliver_stored_messages(instance, workflow):
         """Hand over every stored message the instance waits for (oldest first), also those
         it comes to wait for after taking one."""
+        if not bpmn_engine.waiting_messages(workflow):
+            return []  # waits for none: no need to look (most steps)
         stored = sorted((m for m in models.Message.objects(case_no=instance.case_no)
                          if m.message_id not in instance.consumed_messages), key=lambda m: m.received_at)
         entries = []
@@ -283,20 +285,29 @@ class InstanceRepository:
 
     @staticmethod
     def _sync_open_tasks(instance, workflow, now):
-        """Make the open-task collection match the workflow's ready user tasks."""
+        """Make the open-task collection match the workflow's ready user tasks.
+
+        Writes go by ``_id`` or are inserts: on the embedded store an update filtered on
+        ``task_id`` scans the collection (6 ms at 2,000 open tasks, against 1 ms by key)."""
         ready = {t["id"]: t for t in bpmn_engine.open_user_tasks(workflow)}
-        for stale in models.OpenTask.objects(case_no=instance.case_no):
-            if stale.task_id not in ready:
-                stale.delete()
+        known = {}
+        for task in models.OpenTask.objects(case_no=instance.case_no):
+            if task.task_id in ready:
+                known[task.task_id] = task.pk
+            else:
+                task.delete()
         for task_id, t in ready.items():
-            models.OpenTask.objects(task_id=task_id).update_one(
-                upsert=True, set__case_no=instance.case_no, set__process_key=instance.process_key,
-                set__element_id=t["element_id"],
-                set__name=t["name"], set__role=t["role"],
-                set__department=t["department"] or task_department(t["role"], instance.department),
-                set__form=t["form"], set__assignee=t["assignee"], set__due_at=_instant(t["due"]),
-                set_on_insert__created_at=now,
-            )
+            fields = dict(case_no=instance.case_no, process_key=instance.process_key, element_id=t["element_id"],
+                          name=t["name"], role=t["role"],
+                          department=t["department"] or task_department(t["role"], instance.department),
+                          form=t["form"], assignee=t["assignee"], due_at=_instant(t["due"]))
+            if task_id in known:
+                models.OpenTask.objects(pk=known[task_id]).update_one(**{f"set__{k}": v for k, v in fields.items()})
+                continue
+            try:
+                models.OpenTask(task_id=task_id, created_at=now, **fields).save(force_insert=True)
+            except me.NotUniqueError:
+                pass  # a concurrent step of the same instance opened it first
 
 
 class _Before:

@@ -9,14 +9,22 @@ def database_name(config, service_name):
     return f"{config['MONGO_DB_PREFIX']}_{service_name}"
 
 
+# Production runs a MongoDB replica set: a write is acknowledged once a majority of
+# members has it (it survives the loss of the primary), and a write interrupted by an
+# election is retried once by the driver. The embedded store is a single server.
+PRODUCTION_WRITE_SETTINGS = {"w": "majority", "journal": True, "retryWrites": True}
+
+
 def connect_service_db(config, service_name):
     """Register (once) the mongoengine connection for ``service_name``."""
+    production = PRODUCTION_WRITE_SETTINGS if config.get("APP_ENV") == "production" else {}
     return mongoengine.connect(
         db=database_name(config, service_name),
         host=config["MONGO_URI"],
         alias=service_name,
         tz_aware=True,
         uuidRepresentation="standard",
+        **production,
     )
 
 

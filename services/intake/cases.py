@@ -159,7 +159,7 @@ class CaseRepository:
             case_no=self.next_case_no(now), query_code=new_query_code(), idempotency_key=idempotency_key,
             item_code=item.code, department=item.department, process_key=item.process_key,
             applicant=applicant, applicant_id=owner, materials=materials, documents=references,
-            form=form, status="submitted", submitted_at=now, updated_at=now,
+            form=form, status="submitted", submitted_at=now, updated_at=now, announcement_pending=True,
             timeline=[models.Step(key="submitted", kind="submitted", at=now)],
         )
         try:
@@ -177,6 +177,15 @@ class CaseRepository:
         if case is None:
             raise NotFound(f"case {case_no} does not exist")
         return case
+
+    @staticmethod
+    def pending_announcements(submitted_before):
+        """Cases stored before ``submitted_before`` whose case_submitted was never dispatched."""
+        return list(models.Case.objects(announcement_pending=True, submitted_at__lt=submitted_before))
+
+    @staticmethod
+    def mark_announced(case_no):
+        models.Case.objects(case_no=case_no).update_one(set__announcement_pending=False)
 
     def get_for_staff(self, case_no, viewer):
         """The case if ``viewer`` may see it; another department's case looks like no case."""

@@ -44,11 +44,15 @@ class Case(me.Document):
     deadline = InstantField()
     timeline = me.ListField(me.EmbeddedDocumentField(Step))
     version = me.IntField(default=0)
+    # Outbox flag: set when the case is stored, cleared once case_submitted was dispatched,
+    # so a replica that dies in between leaves the announcement to another one.
+    announcement_pending = me.BooleanField(default=False)
     submitted_at = InstantField(required=True)
     updated_at = InstantField(required=True)
 
     meta = {"db_alias": ALIAS, "collection": "cases",
-            "indexes": ["department", "applicant_id", "item_code", "status", "submitted_at"]}
+            "indexes": ["department", "applicant_id", "item_code", "status", "submitted_at",
+                        "announcement_pending"]}
 
 
 class DailyCounter(me.Document):

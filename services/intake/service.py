@@ -2,8 +2,10 @@
 applicant's materials and supplements, the case's timeline and the result's collection."""
 import base64
 import binascii
+from datetime import timedelta
 
 from nameko.events import EventDispatcher, event_handler
+from nameko.timer import timer
 
 from services.common import events, platform_service
 from services.common.db import ServiceStore
@@ -12,6 +14,13 @@ from services.common.errors import InvalidInput, NotFound
 from services.common.time import utcnow
 from services.common.workdays import load_hall_calendar
 from services.intake import cases, catalog, materials, timeline
+
+# case_submitted is dispatched right after the case is stored; a case still unannounced
+# after the grace period lost its replica in between, and the sweep announces it
+# (approval starts a process once per case, so an announcement twice is harmless).
+ANNOUNCEMENT_SWEEP_SECONDS = 5
+ANNOUNCEMENT_GRACE = timedelta(seconds=10)
+
 
 def open_cases(config):
     return cases.CaseRepository(catalog.load_catalog(config["CATALOG_DIR"]),
@@ -53,15 +62,25 @@ class IntakeService(platform_service.PlatformService):
     @rpc
     def submit_case(self, application, idempotency_key=None):
         case, created = self.cases.submit(application, idempotency_key, utcnow())
+        if case.announcement_pending:  # new, or a retry of a submission whose announcement was lost
+            self._announce(case)
+        return dict(cases.submission_receipt(case, self.cases.catalog.item(case.item_code)), created=created)
+
+    @timer(interval=ANNOUNCEMENT_SWEEP_SECONDS)
+    def announce_pending_cases(self):
+        """The outbox sweep: announce cases whose replica died between storing and announcing."""
+        for case in self.cases.pending_announcements(utcnow() - ANNOUNCEMENT_GRACE):
+            self._announce(case)
+
+    def _announce(self, case):
         item = self.cases.catalog.item(case.item_code)
-        if created:
-            self.dispatch(events.CASE_SUBMITTED[1], {
-                "case_no": case.case_no, "item_code": case.item_code, "item_name": item.name_zh,
-                "department": case.department, "process_key": case.process_key, "kind": item.kind,
-                "promised_limit_days": item.promised_limit_days, "legal_limit_days": item.legal_limit_days,
-                "submitted_at": case.submitted_at.isoformat(),
-            })
-        return dict(cases.submission_receipt(case, item), created=created)
+        self.dispatch(events.CASE_SUBMITTED[1], {
+            "case_no": case.case_no, "item_code": case.item_code, "item_name": item.name_zh,
+            "department": case.department, "process_key": case.process_key, "kind": item.kind,
+            "promised_limit_days": item.promised_limit_days, "legal_limit_days": item.legal_limit_days,
+            "submitted_at": case.submitted_at.isoformat(),
+        })
+        self.cases.mark_announced(case.case_no)
 
     @rpc
     def get_case(self, case_no, viewer):

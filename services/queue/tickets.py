@@ -10,11 +10,19 @@ collection with one ``findAndModify`` (filter + sort + remove), which is atomic 
 and on the embedded store; only the caller that removed the entry gets the ticket. Every
 later step changes the ticket by key with a condition on its state, so two people pressing
 buttons at one window at once cannot both succeed.
+
+The call is the hot path (53 windows; the embedded store runs one command at a time per
+database), so it speaks pymongo directly and costs six commands: claim, take the window,
+mark the ticket called, the call's number and record, the day's counts. It claims with the
+window's profile (categories in order, tickets pinned to it) as this replica last saw it;
+taking the window returns the window as it is now, and a call made on a profile that no longer
+holds is undone (the entry goes back, the window is freed) and made again on a fresh read.
 """
 import math
 from datetime import datetime, time
 
 from mongoengine.queryset.visitor import Q
+from pymongo import ReturnDocument
 
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.fields import to_millis
@@ -23,6 +31,7 @@ from services.common.workdays import SHANGHAI, shanghai_day
 from services.queue import measures, models
 
 AT_WINDOW = ("called", "serving")
+_STALE = object()  # a call on a remembered window profile that no longer holds
 
 
 def hall_day(now):
@@ -39,8 +48,8 @@ def next_value(key):
 
 
 def count_stats(day, category, **increments):
-    models.DailyStats.objects(key=f"{day}:{category}").update_one(
-        upsert=True, set__day=day, set__category=category, **{f"inc__{k}": v for k, v in increments.items()})
+    models.DailyStats._get_collection().update_one(
+        {"_id": f"{day}:{category}"}, {"$set": {"day": day, "category": category}, "$inc": increments}, upsert=True)
 
 
 def priority_class(settings, requested, applicant_id, appointment):
@@ -60,6 +69,7 @@ class Tickets:
 
     def __init__(self, hall):
         self.hall = hall
+        self._profiles = {}  # window number -> (categories, pinned) as this replica last saw them
 
     # -- the kiosk -------------------------------------------------------------------
     def issue(self, now, category=None, item_code=None, priority="normal", applicant_id=None, appointment=None):
@@ -113,24 +123,53 @@ class Tickets:
         """Call the next ticket to the window; None when nobody waits for it.
 
         Returns ``(view, event)`` or ``(None, None)``."""
+        profile = self._profiles.get(window_number)
+        if profile is not None:
+            called = self._call_with(window_number, profile, now, remembered=True)
+            if called is not _STALE:
+                return called
+        return self._call_with(window_number, self._read_profile(window_number), now, remembered=False)
+
+    def _read_profile(self, window_number):
+        """The window as stored now: refuses a closed or busy window; remembers its profile."""
         window = self.hall.window(window_number)
         if not window.open:
             raise Conflict(f"window {window_number} is closed")
         if window.current_ticket:
             raise Conflict(f"window {window_number} still has ticket {window.current_ticket}: "
                            "finish it, mark it a no-show or transfer it first")
-        entry = self._claim(window)
+        profile = self._profiles[window_number] = (tuple(window.categories), window.pinned or 0)
+        return profile
+
+    def _call_with(self, number, profile, now, remembered):
+        """One call on ``profile``; with a ``remembered`` profile, ``_STALE`` when the window
+        no longer matches it (nothing changed then)."""
+        categories, pinned = profile
+        entry, was_pinned = self._claim(number, categories, pinned)
         if entry is None:
-            return None, None
-        if not models.Window.objects(number=window_number, current_ticket=None).update_one(
-                set__current_ticket=entry.ticket_id):
-            entry.save(force_insert=True)  # someone at the same window called first: give it back
-            if entry.window:
-                models.Window.objects(number=entry.window).update_one(inc__pinned=1)
-            raise Conflict(f"window {window_number} called another ticket at the same moment")
-        ticket = models.Ticket.objects(ticket_id=entry.ticket_id).modify(
-            new=True, set__state="called", set__window=window_number, set__called_at=now,
-            unset__target_window=True, set__calls=1)
+            return _STALE if remembered else (None, None)
+        windows = models.Window._get_collection()
+        window = windows.find_one_and_update(
+            {"_id": number, "current_ticket": None},
+            {"$set": {"current_ticket": entry["_id"]}, **({"$inc": {"pinned": -1}} if was_pinned else {})},
+            projection={"categories": 1, "pinned": 1, "open": 1}, return_document=ReturnDocument.AFTER)
+        stale = window is not None and remembered and (
+            tuple(window.get("categories", ())) != categories or not window.get("open", True)
+            or (not was_pinned and window.get("pinned", 0) > 0))
+        if window is None or stale:
+            models.WaitingTicket._get_collection().insert_one(entry)  # give it back
+            if stale:
+                windows.update_one({"_id": number, "current_ticket": entry["_id"]},
+                                   {"$unset": {"current_ticket": ""}, **({"$inc": {"pinned": 1}} if was_pinned else {})})
+            self._profiles.pop(number, None)
+            if remembered:
+                return _STALE
+            raise Conflict(f"window {number} called another ticket at the same moment")
+        self._profiles[number] = (tuple(window.get("categories", ())), window.get("pinned", 0))
+        ticket = models.Ticket._from_son(models.Ticket._get_collection().find_one_and_update(
+            {"_id": entry["_id"]},
+            {"$set": {"state": "called", "window": number, "called_at": to_millis(now), "calls": 1},
+             "$unset": {"target_window": ""}}, return_document=ReturnDocument.AFTER))
         if ticket.transfers == 0:
             waited = (now - ticket.issued_at).total_seconds()
             count_stats(ticket.day, ticket.category, called=1, wait_ms=round(waited * 1000))
@@ -138,26 +177,29 @@ class Tickets:
         call = self._announce(ticket, now)
         return dict(ticket_view(ticket), announcement=call_view(call)), event_of(ticket, call=call_view(call))
 
-    def _claim(self, window):
-        """Remove the next waiting entry for ``window`` (atomic), or None."""
-        order = ("rank", "issued_ms")
-        if window.pinned > 0:
-            entry = models.WaitingTicket.objects(window=window.number).order_by(*order).modify(remove=True)
+    @staticmethod
+    def _claim(number, categories, pinned):
+        """Remove the next waiting entry for the window (atomic): ``(entry, was it pinned to
+        the window)``, or ``(None, False)``."""
+        waiting, order = models.WaitingTicket._get_collection(), [("rank", 1), ("issued_ms", 1)]
+        if pinned > 0:
+            entry = waiting.find_one_and_delete({"window": number}, sort=order)
             if entry is not None:
-                models.Window.objects(number=window.number).update_one(dec__pinned=1)
-                return entry
-        for category in window.categories:
-            entry = models.WaitingTicket.objects(category=category, window=0).order_by(*order).modify(remove=True)
+                return entry, True
+        for category in categories:
+            entry = waiting.find_one_and_delete({"category": category, "window": 0}, sort=order)
             if entry is not None:
-                return entry
-        return None
+                return entry, False
+        return None, False
 
     def _announce(self, ticket, now):
         text_zh, text_en = announcement(ticket.number, ticket.window)
-        call = models.Call(seq=next_value("calls"), ticket_id=ticket.ticket_id, number=ticket.number,
+        seq = models.Counter._get_collection().find_one_and_update(
+            {"_id": "calls"}, {"$inc": {"last": 1}}, upsert=True, return_document=ReturnDocument.AFTER)["last"]
+        call = models.Call(seq=seq, ticket_id=ticket.ticket_id, number=ticket.number,
                            window=ticket.window, category=ticket.category, recall=ticket.calls - 1,
                            text_zh=text_zh, text_en=text_en, called_at=now)
-        call.save(force_insert=True)
+        models.Call._get_collection().insert_one(call.to_mongo())
         return call
 
     def current(self, window_number, states=AT_WINDOW):

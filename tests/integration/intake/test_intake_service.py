@@ -1,5 +1,7 @@
 """The intake service on the real broker and store: applying, idempotency, the
 case_submitted event, the public and staff views."""
+from datetime import timedelta
+
 import pytest
 from kombu import Connection
 from kombu.exceptions import ChannelError
@@ -7,6 +9,8 @@ from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common.errors import InvalidInput, NotFound
+from services.common.time import utcnow
+from services.intake import models
 from services.intake.service import IntakeService
 
 PERSON = {"kind": "person", "name": "张三", "id_number": "11010519491231002X"}
@@ -100,7 +104,6 @@ def test_a_bad_application_is_refused_and_nothing_is_stored(intake, application,
         submit(intake, application)
     if field:
         assert field in [e["field"] for e in refused.value.errors]
-    from services.intake import models
     assert models.Case.objects.count() == 0
 
 
@@ -154,3 +157,29 @@ def test_the_catalog_is_served(intake):
         assert get_item("TX-001")["department"] == "taxation"
         with pytest.raises(NotFound):
             get_item("XX-999")
+
+
+def store_without_announcing(intake, minutes_ago, key=None):
+    """What a replica killed between storing a case and announcing it leaves behind."""
+    provider = next(d for d in intake.dependencies if d.attr_name == "cases")
+    case, _ = provider.repository.submit(APPLICATION, key, utcnow() - timedelta(minutes=minutes_ago))
+    return case
+
+
+def test_a_case_whose_announcement_was_lost_is_announced_by_the_sweep(intake, listener):
+    case = store_without_announcing(intake, minutes_ago=1)
+    with entrypoint_waiter(listener, "on_case_submitted"):
+        with entrypoint_hook(intake, "announce_pending_cases") as sweep:
+            sweep()
+    assert [p["case_no"] for p in SubmittedCases.received] == [case.case_no]
+    with entrypoint_hook(intake, "announce_pending_cases") as sweep:
+        sweep()  # announced once: nothing left for a second sweep
+    assert models.Case.objects(case_no=case.case_no).first().announcement_pending is False
+
+
+def test_a_retried_submission_announces_what_the_first_attempt_could_not(intake, listener):
+    case = store_without_announcing(intake, minutes_ago=0, key="lost-announcement-1")
+    with entrypoint_waiter(listener, "on_case_submitted"):
+        retry = submit(intake, key="lost-announcement-1")
+    assert retry["case_no"] == case.case_no and retry["created"] is False
+    assert [p["case_no"] for p in SubmittedCases.received] == [case.case_no]

@@ -3,6 +3,7 @@ every service process, hands it to a service that starts later, and production r
 to move it."""
 from datetime import timedelta
 
+import mongoengine
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
@@ -61,7 +62,17 @@ def test_offset_zero_goes_back_to_real_time_and_the_clock_never_runs_backwards(m
         set_clock(monitor, offset_seconds=-60)
 
 
-def test_production_refuses_to_move_the_clock(container_factory, service_config, clean_databases, real_time):
+@pytest.fixture
+def production_connection():
+    """A production monitor connects with production write settings; in this test process
+    demo monitors ran before it and run after it, so its connection is its own."""
+    mongoengine.disconnect("monitor")
+    yield
+    mongoengine.disconnect("monitor")
+
+
+def test_production_refuses_to_move_the_clock(container_factory, service_config, clean_databases, real_time,
+                                              production_connection):
     production = container_factory(MonitorService, dict(service_config, APP_ENV="production"))
     production.start()
     with pytest.raises(Forbidden):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from gateway import create_app
+from gateway.api_keys import ApiKeys
 
 TOKEN_SECRET = "unit-test-token-secret-0123456789abcdef"
 DEMO_PASSWORD = "demo"
@@ -48,6 +49,30 @@ class FakeRpc:
         return [c for c in self.calls if (c.service, c.method) == (service, method)]
 
 
+class MemoryCollection:
+    """The few pymongo collection calls ``gateway.api_keys`` makes, in memory (equality filters)."""
+
+    def __init__(self):
+        self.documents = {}
+
+    def _matching(self, query):
+        return [d for d in self.documents.values() if all(d.get(k) == v for k, v in query.items())]
+
+    def insert_one(self, document):
+        self.documents[document["_id"]] = copy.deepcopy(document)
+
+    def find(self, query, projection=None):
+        return [copy.deepcopy(d) for d in self._matching(query)]
+
+    def find_one(self, query):
+        found = self._matching(query)
+        return copy.deepcopy(found[0]) if found else None
+
+    def update_one(self, query, update):
+        for document in self._matching(query)[:1]:
+            document.update(update["$set"])
+
+
 @pytest.fixture
 def fake_rpc():
     return FakeRpc()
@@ -56,7 +81,9 @@ def fake_rpc():
 @pytest.fixture
 def app_config(fake_rpc):
     return {"TESTING": True, "RPC_CLIENT": fake_rpc, "TOKEN_SECRET": TOKEN_SECRET,
-            "TOKEN_TTL_SECONDS": 600, "APP_ENV": "demo", "DEMO_PASSWORD": DEMO_PASSWORD}
+            "TOKEN_TTL_SECONDS": 600, "APP_ENV": "demo", "DEMO_PASSWORD": DEMO_PASSWORD,
+            "AMQP_URI": "amqp://hall:unit-test@127.0.0.1:5672/",  # the fake client never connects
+            "API_KEYS": ApiKeys(MemoryCollection())}
 
 
 @pytest.fixture

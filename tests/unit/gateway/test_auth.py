@@ -136,7 +136,7 @@ def test_designer_may_not_read_a_case(client, fake_rpc, bearer):
 
 @pytest.mark.parametrize("username", [u[0] for u in DEMO_USERS])
 def test_no_demo_user_can_log_in_in_production(app_config, username):
-    client = create_app({**app_config, "APP_ENV": "production"}).test_client()
+    client = create_app({**app_config, "APP_ENV": "production", "BANK_SECRETS": ""}).test_client()
 
     response = client.post("/api/v1/auth/token", json={"username": username, "password": "demo"})
 

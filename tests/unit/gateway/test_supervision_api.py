@@ -81,7 +81,7 @@ def test_only_an_admin_moves_the_clock(client, fake_rpc, bearer):
 
 
 def test_production_has_no_platform_clock_to_move(app_config, fake_rpc):
-    app = create_app(dict(app_config, APP_ENV="production"))
+    app = create_app(dict(app_config, APP_ENV="production", BANK_SECRETS=""))
     admin = User("root", "Administrator", ("admin",), "hall", "")
     token = issue_token(admin, app_config["TOKEN_SECRET"], 600)
     client = app.test_client()

@@ -19,14 +19,20 @@ class FakeCases:
 
     catalog = CATALOG
 
-    def __init__(self, created):
+    def __init__(self, created, pending=None):
         self.created = created
+        self.pending = created if pending is None else pending
+        self.announced = []
 
     def submit(self, application, idempotency_key, now):
         case = SimpleNamespace(case_no="20261126000001", query_code="ABCD2345", status="submitted",
                                item_code=application["item_code"], department="market_regulation",
-                               process_key="immediate_item", submitted_at=SUBMITTED_AT)
+                               process_key="immediate_item", submitted_at=SUBMITTED_AT,
+                               announcement_pending=self.pending)
         return case, self.created
+
+    def mark_announced(self, case_no):
+        self.announced.append(case_no)
 
 
 def test_a_new_case_is_announced_with_what_the_approval_needs():
@@ -44,6 +50,14 @@ def test_a_repeated_submission_is_not_announced_again():
     service = worker_factory(IntakeService, cases=FakeCases(created=False))
     assert service.submit_case({"item_code": "MR-001"}, idempotency_key="key-12345")["created"] is False
     service.dispatch.assert_not_called()
+
+
+def test_a_repeated_submission_whose_announcement_was_lost_is_announced_and_marked():
+    cases = FakeCases(created=False, pending=True)
+    service = worker_factory(IntakeService, cases=cases)
+    service.submit_case({"item_code": "MR-001"}, idempotency_key="key-12345")
+    assert service.dispatch.call_args.args[0] == "case_submitted"
+    assert cases.announced == ["20261126000001"]
 
 
 def test_an_unknown_item_is_not_found():

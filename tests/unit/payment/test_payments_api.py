@@ -199,7 +199,10 @@ def test_production_ignores_the_public_demo_bank_secret():
 
 def test_a_demo_signature_is_refused_in_production(app_config, fake_rpc):
     from gateway import create_app
-    client = create_app(dict(app_config, APP_ENV="production")).test_client()
+    from gateway.production import UnsafeProduction
+    with pytest.raises(UnsafeProduction, match="BANK_SECRETS holds the public demo secret"):
+        create_app(dict(app_config, APP_ENV="production"))  # the demo secret stops production at start-up
+    client = create_app(dict(app_config, APP_ENV="production", BANK_SECRETS="bank-b:own-secret-0123")).test_client()
     raw, headers = signed(CONFIRMATION)
     answer = client.post("/api/v1/payments/bank-confirmations", data=raw, headers=headers)
     assert answer.status_code == 401 and fake_rpc.calls == []

@@ -1,0 +1,163 @@
+// The staff work list: tasks of my roles and department, due-date colours, and a task page
+// with the case, its materials and a form generated from the task's form fields.
+import { api, bi, el, onLanguage, showProblem, signIn, t, when } from "./app.js";
+
+const DAY_MS = 86400000;
+let user = null;
+let tasks = [];
+let open = null; // {task, case}
+
+function level(task) {
+  if (!task.due_at) return "none";
+  const left = new Date(task.due_at).getTime() - Date.now();
+  return left < 0 ? "red" : left < DAY_MS ? "yellow" : "green";
+}
+
+function dueCell(task) {
+  const names = { red: t("已超期", "overdue"), yellow: t("即将到期", "due soon"), green: t("正常", "on time") };
+  const lv = level(task);
+  return el("td", {}, when(task.due_at), lv !== "none" && [" ", el("span", { class: `badge level-${lv}` }, names[lv])]);
+}
+
+function row(task) {
+  return el("tr", { class: ["red", "yellow"].includes(level(task)) ? `level-${level(task)}` : null },
+    el("td", {}, el("a", { href: `#task-${task.id}`, "data-task": task.id, onclick: (event) => {
+      event.preventDefault();
+      openTask(task.id);
+    } }, task.case_no)),
+    el("td", {}, bi(task.name)),
+    el("td", {}, `${task.role} · ${task.department}`),
+    dueCell(task),
+    el("td", {}, when(task.created_at)));
+}
+
+function renderList() {
+  const mine = tasks.filter((task) => task.assignee === user.username);
+  const team = tasks.filter((task) => task.assignee !== user.username);
+  const empty = () => el("tr", {}, el("td", { colspan: 5, class: "hint" }, t("暂无", "None")));
+  document.getElementById("mine").replaceChildren(...(mine.length ? mine.map(row) : [empty()]));
+  document.getElementById("team").replaceChildren(...(team.length ? team.map(row) : [empty()]));
+  document.getElementById("work-count").textContent = t(`共 ${tasks.length} 件待办`, `${tasks.length} open tasks`);
+}
+
+async function load() {
+  const error = document.getElementById("work-error");
+  showProblem(error, null);
+  try {
+    tasks = (await api("/api/v1/tasks", { params: { limit: 200 } })).tasks;
+    renderList();
+  } catch (failure) {
+    showProblem(error, failure);
+  }
+}
+
+// --- the task page --------------------------------------------------------------------
+
+function input(field) {
+  const id = `field-${field.id}`;
+  const label = el("label", { for: id }, bi(field.label) + (field.required ? " *" : ""));
+  const common = { id, name: field.id, required: field.required, "aria-required": field.required ? "true" : null };
+  if (field.type === "enum") {
+    return el("fieldset", {}, el("legend", {}, bi(field.label) + (field.required ? " *" : "")),
+      field.options.map((option) => el("div", {},
+        el("input", { type: "radio", id: `${id}-${option.id}`, name: field.id, value: option.id, required: field.required }),
+        el("label", { for: `${id}-${option.id}`, class: "inline" }, bi(option.name)))));
+  }
+  if (field.type === "boolean") {
+    return el("div", {}, el("input", { ...common, type: "checkbox", required: false }),
+      el("label", { for: id, class: "inline" }, bi(field.label)));
+  }
+  if (field.type === "long") return el("div", {}, label, el("input", { ...common, type: "number", step: "1" }));
+  if (field.type === "date") return el("div", {}, label, el("input", { ...common, type: "date" }));
+  return el("div", {}, label, el("textarea", { ...common, rows: 2 }));
+}
+
+function values(form, fields) {
+  const data = {};
+  const missing = [];
+  for (const field of fields) {
+    let value;
+    if (field.type === "enum") value = form.querySelector(`input[name="${field.id}"]:checked`)?.value;
+    else if (field.type === "boolean") value = form.elements[field.id].checked;
+    else value = form.elements[field.id].value.trim();
+    if (field.type === "long" && value !== "") value = Number(value);
+    if (value === "" || value === undefined) {
+      if (field.required) missing.push({ field: field.id, message: t("必填", "required") });
+      continue;
+    }
+    data[field.id] = value;
+  }
+  return { data, missing };
+}
+
+function renderTask() {
+  if (!open) return;
+  const { task, kase } = open;
+  document.getElementById("task-title").textContent = `${bi(task.name)} · ${task.case_no}`;
+  const c = task.case || {};
+  const materials = kase ? kase.materials || [] : [];
+  document.getElementById("task-case").replaceChildren(el("dl", { class: "facts" },
+    el("dt", {}, t("事项", "Item")), el("dd", {}, `${c.item_name || ""} (${c.item_code || ""})`),
+    el("dt", {}, t("申请人", "Applicant")), el("dd", {}, kase ? kase.applicant.name : "—"),
+    el("dt", {}, t("类型", "Kind")), el("dd", {}, { immediate: t("即办件", "Immediate"), promised: t("承诺件", "Promised"), joint: t("联办件", "Joint") }[c.kind] || "—"),
+    el("dt", {}, t("承诺时限", "Promised limit")), el("dd", {}, t(`${c.promised_limit_days ?? "—"} 个工作日`, `${c.promised_limit_days ?? "—"} working days`)),
+    el("dt", {}, t("提交时间", "Submitted")), el("dd", {}, when(c.submitted_at)),
+    el("dt", {}, t("期限", "Due")), el("dd", {}, when(task.due_at)),
+    el("dt", {}, t("已交材料", "Materials")), el("dd", { id: "task-materials" }, materials.length ? materials.join("、") : "—"),
+    kase && kase.missing_materials?.length > 0 && [el("dt", {}, t("缺少材料", "Missing")), el("dd", {}, kase.missing_materials.join("、"))]));
+}
+
+async function openTask(id) {
+  const section = document.getElementById("task");
+  const error = document.getElementById("task-error");
+  showProblem(error, null);
+  document.getElementById("task-done").textContent = "";
+  try {
+    const task = await api(`/api/v1/tasks/${encodeURIComponent(id)}`);
+    const kase = await api(`/api/v1/cases/${task.case_no}`).catch(() => null);
+    open = { task, kase };
+    const form = document.getElementById("task-form");
+    form.hidden = false;
+    document.getElementById("task-fields").replaceChildren(...task.form.map(input));
+    renderTask();
+    section.hidden = false;
+    section.focus();
+  } catch (failure) {
+    showProblem(document.getElementById("work-error"), failure);
+  }
+}
+
+document.getElementById("task-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const error = document.getElementById("task-error");
+  const { data, missing } = values(form, open.task.form);
+  if (missing.length) {
+    showProblem(error, { problem: { detail: t("请填写必填项。", "Fill in the required fields."), errors: missing } }, form);
+    return;
+  }
+  showProblem(error, null, form);
+  try {
+    const answer = await api(`/api/v1/tasks/${open.task.id}/complete`, {
+      method: "POST", body: { data }, headers: { "Idempotency-Key": `web-${open.task.id}` },
+    });
+    form.hidden = true;
+    document.getElementById("task-done").textContent = t(`已办理。办件状态：${answer.case_status || "—"}`,
+      `Done. Case status: ${answer.case_status || "—"}`);
+    load();
+  } catch (failure) {
+    showProblem(error, failure, form);
+  }
+});
+document.getElementById("task-close").addEventListener("click", () => {
+  document.getElementById("task").hidden = true;
+  open = null;
+});
+document.getElementById("refresh").addEventListener("click", load);
+onLanguage(() => {
+  if (user) renderList();
+  renderTask();
+});
+
+user = await signIn();
+load();
