@@ -43,9 +43,12 @@ class InstanceRepository:
     def start_for_case(self, case, now):
         """Start the case's process on the newest version; a repeated event starts nothing.
 
-        Returns the events to announce (none when the instance already existed)."""
-        if models.ProcessInstance.objects(case_no=case["case_no"]).only("id").first() is not None:
-            return []
+        Returns the events to announce. A repeated event finds the instance and repairs
+        what a replica killed right after saving it may have left undone: the open tasks
+        are brought up to date and the progress announced again (both idempotent)."""
+        existing = models.ProcessInstance.objects(case_no=case["case_no"]).first()
+        if existing is not None:
+            return self._repair(existing, now)
         version, diagram = self.definitions.latest(case["process_key"])
         workflow = bpmn_engine.start(diagram, {
             "case_no": case["case_no"], "department": case["department"],
@@ -66,6 +69,12 @@ class InstanceRepository:
         except me.NotUniqueError:  # a concurrent delivery of the same event stored it first
             return []
         return self._after_step(instance, workflow, now, entries, None, SYSTEM, _Before(None))
+
+    def _repair(self, instance, now):
+        diagram = self.definitions.diagram(instance.process_key, instance.process_version)
+        workflow = bpmn_engine.load_state(diagram, instance.state)
+        self._sync_open_tasks(instance, workflow, now)
+        return [("case_progressed", _progress(instance, workflow, bpmn_engine.end_event(workflow)))]
 
     def tasks_for(self, user, filters=None):
         """The user's open tasks (role, department, assignee), due soonest first; ``filters``
