@@ -97,6 +97,7 @@ COPY bpmn/ bpmn/
 COPY catalog/ catalog/
 COPY hall/ hall/
 COPY --from=frontend /web/node_modules/bpmn-js/dist/ gateway/web/static/vendor/bpmn-js/
+COPY --from=frontend /web/node_modules/bpmn-js/LICENSE gateway/web/static/vendor/bpmn-js/LICENSE
 
 USER 10001:10001
 

@@ -13,12 +13,14 @@ from gateway.api import DOMAINS
 from gateway.api_keys import ApiKeys
 from gateway.auth import UserDirectory
 from gateway.headers import secure
-from gateway.metrics import instrument
+from gateway.limits import limit
+from gateway.metrics import current_request_id, instrument, request_context
 from gateway.openapi import build_spec
 from gateway.problems import register_error_handlers
 from gateway.production import refuse_unsafe
 from gateway.rpc import RpcClient
 from gateway.validation import BodyValidators
+from services.common import json_logs
 from services.common.config import load_settings
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -33,7 +35,7 @@ def create_app(test_config=None):
         app.config.update(test_config)
     refuse_unsafe(app.config, os.environ)
     app.extensions["rpc"] = app.config.get("RPC_CLIENT") or RpcClient(
-        app.config["AMQP_URI"], timeout=app.config["RPC_TIMEOUT_SECONDS"])
+        app.config["AMQP_URI"], timeout=app.config["RPC_TIMEOUT_SECONDS"], context_data=request_context)
     app.extensions["users"] = UserDirectory.from_settings(app.config)
     app.extensions["api_keys"] = app.config.get("API_KEYS") or ApiKeys.from_settings(app.config)
     app.extensions["openapi"] = build_spec(DOMAINS)
@@ -42,7 +44,8 @@ def create_app(test_config=None):
         app.register_blueprint(domain.bp)
     register_error_handlers(app)
     instrument(app)
+    limit(app)
     secure(app)
-    logging.basicConfig(level=logging.INFO)
+    json_logs.configure(current_request_id, service="gateway")
     logging.getLogger("pika").setLevel(logging.WARNING)  # one line per connection step otherwise
     return app

@@ -14,6 +14,7 @@ from functools import wraps
 import jwt
 from flask import current_app, g, request
 
+from gateway.limits import count_failure, refuse_while_guessing
 from gateway.problems import Problem
 
 PBKDF2_ROUNDS = 120_000
@@ -100,8 +101,10 @@ def current_principal():
     """The caller from the bearer token or a department system's API key, or a 401 problem."""
     key = request.headers.get(API_KEY_HEADER)
     if key is not None:
+        refuse_while_guessing()
         principal = current_app.extensions["api_keys"].principal(key[:200])
         if principal is None:
+            count_failure()
             raise Problem(401, "Unauthorized", "the API key is unknown, expired or revoked",
                           headers={"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER}"'})
         g.caller = principal

@@ -1,10 +1,11 @@
 """RED metrics of the gateway's HTTP endpoints, labelled by route (not by raw path, so
-that case numbers do not explode the label set)."""
+that case numbers do not explode the label set), and the request id (``X-Request-ID`` or
+generated) that the problems, the JSON log lines and the RPC calls carry."""
 import logging
 import time
 import uuid
 
-from flask import g, request
+from flask import g, has_request_context, request
 from prometheus_client import Counter, Histogram
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,16 @@ HTTP_DURATION = Histogram("hall_http_request_duration_seconds", "Time to answer 
 def _start():
     g.started = time.perf_counter()
     g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+
+
+def current_request_id():
+    """The request id of the request being answered, or None (for the JSON log lines)."""
+    return g.get("request_id") if has_request_context() else None
+
+
+def request_context():
+    """Context data for the RPC calls made while answering a request (``gateway.rpc``)."""
+    return {"request_id": current_request_id()}
 
 
 def _finish(response):

@@ -1,16 +1,34 @@
 """The OpenAPI 3.1 document of the gateway, assembled from what each blueprint module
-declares (``PATHS``, ``SCHEMAS``). ``gateway.validation`` checks request bodies against
-the same schemas, so the document and the checks cannot disagree."""
+declares (``PATHS``, ``SCHEMAS``, ``EXAMPLES`` of its request bodies). ``gateway.validation``
+checks request bodies against the same schemas, so the document and the checks cannot
+disagree."""
 from gateway.api import DOMAINS
-from gateway.spec import PROBLEM_SCHEMA
+from gateway.spec import PROBLEM_SCHEMA, problem
+
+RATE_LIMITED = dict(problem("Too many requests from this API key or address (RATE_LIMIT_PER_MINUTE): "
+                            "wait `Retry-After` seconds."),
+                    headers={"Retry-After": {"description": "Seconds to wait before the next request.",
+                                             "schema": {"type": "integer", "minimum": 1}}})
 
 
 def build_spec(domains=DOMAINS):
-    paths, schemas = {}, {"Problem": PROBLEM_SCHEMA}
+    paths, schemas, examples = {}, {"Problem": PROBLEM_SCHEMA}, {}
     for module in domains:
         for path, operations in getattr(module, "PATHS", {}).items():
             paths.setdefault(path, {}).update(operations)
         schemas.update(getattr(module, "SCHEMAS", {}))
+        examples.update(getattr(module, "EXAMPLES", {}))
+    for operations in paths.values():  # a module's EXAMPLES: a request body for each of its schemas
+        for operation in operations.values():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                name = media["schema"].get("$ref", "").rsplit("/", 1)[-1]
+                if name in examples or "example" in schemas.get(name, {}):
+                    media.setdefault("example", examples.get(name) or schemas[name]["example"])
+    for path, operations in paths.items():
+        if path.startswith("/api/"):  # gateway.limits limits every API request
+            for operation in (op for op in operations.values() if "responses" in op):
+                operation["responses"].setdefault("429", RATE_LIMITED)
+                operation["responses"]["429"].setdefault("headers", RATE_LIMITED["headers"])
     return {
         "openapi": "3.1.0",
         "info": {

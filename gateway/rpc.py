@@ -29,6 +29,7 @@ import pika
 from pika.exceptions import AMQPError, NackError, UnroutableError
 
 RPC_EXCHANGE = "nameko-rpc"
+CONTEXT_HEADER_PREFIX = "nameko"  # nameko.constants.HEADER_PREFIX
 
 
 class RpcError(Exception):
@@ -83,13 +84,13 @@ class _Link:
     def _on_reply(self, channel, method, properties, body):
         self.replies[properties.correlation_id] = body
 
-    def publish(self, service, method, body, correlation_id):
+    def publish(self, service, method, body, correlation_id, headers):
         self.replies.clear()  # replies to earlier, timed-out calls are of no use
         self.channel.basic_publish(
             RPC_EXCHANGE, f"{service}.{method}", body,
             properties=pika.BasicProperties(
                 reply_to=self.reply_to, correlation_id=correlation_id,
-                content_type="application/json", delivery_mode=1,
+                content_type="application/json", delivery_mode=1, headers=headers,
             ),
             mandatory=True,
         )
@@ -110,9 +111,13 @@ class _Link:
 
 
 class RpcClient:
-    """``client.call("intake", "submit_case", application, idempotency_key=key)``."""
+    """``client.call("intake", "submit_case", application, idempotency_key=key)``.
 
-    def __init__(self, amqp_uri, timeout=10.0):
+    ``context_data()`` answers what each call carries as nameko context data (e.g. the
+    request id): AMQP headers ``nameko.<key>``, which the service's worker sees as
+    ``worker_ctx.data`` and passes on to the calls and events it makes."""
+
+    def __init__(self, amqp_uri, timeout=10.0, context_data=dict):
         self.parameters = pika.URLParameters(amqp_uri)
         # A blocking connection only answers heartbeats while it is in use; an idle
         # gateway thread would be dropped by the broker. Broken links are detected on
@@ -120,6 +125,7 @@ class RpcClient:
         self.parameters.heartbeat = 0
         self.parameters.blocked_connection_timeout = 5
         self.timeout = timeout
+        self.context_data = context_data
         self._local = threading.local()
 
     def _link(self):
@@ -138,10 +144,11 @@ class RpcClient:
         timeout = self.timeout if timeout is None else timeout
         body = json.dumps({"args": args, "kwargs": kwargs}).encode("utf-8")
         correlation_id = str(uuid.uuid4())
+        headers = {f"{CONTEXT_HEADER_PREFIX}.{key}": value for key, value in self.context_data().items() if value}
         for attempt in (1, 2):
             try:
                 link = self._link()
-                link.publish(service, method, body, correlation_id)
+                link.publish(service, method, body, correlation_id, headers)
                 break
             except UnroutableError:
                 raise ServiceUnavailable(service, "no instance of it is running") from None

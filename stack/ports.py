@@ -26,3 +26,12 @@ def wait_for_port(port, timeout, what, process=None):
             raise RuntimeError(f"{what} exited with code {process.returncode} before listening on port {port}")
         time.sleep(0.05)
     raise RuntimeError(f"{what} did not listen on port {port} within {timeout:.0f} s")
+
+
+def free_port_range(count, first=20000, last=30000):
+    """The first of ``count`` consecutive ports nobody listens on, below the kernel's
+    ephemeral range (so outgoing connections do not take them meanwhile)."""
+    for base in range(first, last - count):
+        if not any(port_is_open(port) for port in range(base, base + count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports between {first} and {last}")

@@ -31,6 +31,8 @@ SCHEMAS = {
 
 _NOT_IN_PRODUCTION = problem("Production mode: the platform clock cannot be moved.")
 
+EXAMPLES = {"ClockMove": {"advance_seconds": 86400}}  # request bodies in the OpenAPI document
+
 PATHS = {
     "/api/v1/admin/clock": {
         "get": {"summary": "The platform clock (demo and test mode).", "tags": ["admin"], "security": STAFF,

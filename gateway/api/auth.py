@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, jsonify
 
 from gateway.auth import issue_token
+from gateway.limits import count_failure, refuse_while_guessing
 from gateway.problems import Problem
 from gateway.spec import INVALID, json_response, problem, request_body
 from gateway.validation import json_body
@@ -22,21 +23,27 @@ SCHEMAS = {
     },
 }
 
+EXAMPLES = {"TokenRequest": {"username": "clerk", "password": "demo"}}  # request bodies in the OpenAPI document
+
 PATHS = {
     "/api/v1/auth/token": {"post": {
         "summary": "Log in: exchange username and password for a bearer token.", "tags": ["auth"],
         "requestBody": request_body("TokenRequest", "Staff credentials."),
         "responses": {"200": json_response("A bearer token.", "Token"), "400": problem("Not JSON."),
                       "401": problem("Wrong username or password."), "415": problem("Not JSON."),
-                      "422": INVALID}}},
+                      "422": INVALID,
+                      "429": problem("Too many failed logins for this username or from this address "
+                                     "(LOGIN_FAILURES_ALLOWED per 15 minutes): wait `Retry-After` seconds.")}}},
 }
 
 
 @bp.post("/token")
 def token():
     body = json_body("TokenRequest")
+    refuse_while_guessing(body["username"])
     user = current_app.extensions["users"].authenticate(body["username"], body["password"])
     if user is None:
+        count_failure(body["username"])
         raise Problem(401, "Unauthorized", "wrong username or password")
     ttl = current_app.config["TOKEN_TTL_SECONDS"]
     return jsonify(access_token=issue_token(user, current_app.config["TOKEN_SECRET"], ttl),

@@ -123,6 +123,14 @@ SCHEMAS = {
 BAD_CASE_NO = problem("The case number is not 14 digits, or a query parameter is wrong.")
 DATE = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "maxLength": 10}
 
+EXAMPLES = {  # request bodies in the OpenAPI document
+    "Application": {"item_code": "MR-001", "applicant": {"kind": "person", "name": "张三", "id_number": "11010519491231002X"},
+                    "materials": ["application_form", {"code": "id_card", "document_id": "6f1c2a9e"}],
+                    "form": {"shop_name": "榆林市张三便利店"}},
+    "Collection": {"how": "post", "note": "EMS 1234567890123"},
+    "Supplements": {"query_code": "K7Q2M9PA", "materials": ["business_premises_proof"]},
+}
+
 PATHS = {
     "/api/v1/cases": {
         "post": {

@@ -42,7 +42,7 @@ SCHEMAS = {
                         "description": "Online by the complainant, or entered by staff at the complaint window "
                                        "or from a hotline call."},
             "content": {"type": "string", "minLength": 1, "maxLength": 4000},
-            "case_no": {"type": "string", "pattern": "^[0-9]{14}$"},
+            "case_no": {"type": "string", "pattern": "^[0-9]{14}$", "maxLength": 14},
             "department": {"type": "string", "maxLength": 64},
             "complainant": {"type": "object", "additionalProperties": False, "properties": {
                 "name": {"type": "string", "maxLength": 100}, "phone": {"type": "string", "maxLength": 32},
@@ -73,7 +73,7 @@ SCHEMAS = {
     },
     "EvaluationForm": {
         "type": "object", "additionalProperties": False, "required": ["case_no", "query_code", "level"],
-        "properties": {"case_no": {"type": "string", "pattern": "^[0-9]{14}$"},
+        "properties": {"case_no": {"type": "string", "pattern": "^[0-9]{14}$", "maxLength": 14},
                        "query_code": {"type": "string", "minLength": 1, "maxLength": 16},
                        "level": {"type": "integer", "minimum": 1, "maximum": 5,
                                  "description": "5 very satisfied … 1 very dissatisfied; 1 and 2 are bad reviews."},
@@ -93,6 +93,15 @@ SCHEMAS = {
                        "callback_note": {"type": "string", "minLength": 1, "maxLength": 4000,
                                          "description": "The call-back to the applicant (回访)."}},
     },
+}
+
+EXAMPLES = {  # request bodies in the OpenAPI document
+    "ComplaintForm": {"category": "efficiency", "channel": "public", "content": "营业执照办理超过承诺时限仍未办结",
+                      "case_no": "20261126000001", "department": "market_regulation",
+                      "complainant": {"name": "张三", "phone": "13800000000"}},
+    "ComplaintMove": {"to": "resolved", "note": "已督促市场监管局办结并向投诉人反馈"},
+    "EvaluationForm": {"case_no": "20261126000001", "query_code": "K7Q2M9PA", "level": 5, "comment": "一次办好，很满意"},
+    "Rectification": {"rectification": "窗口增加一名受理人员，材料一次性告知", "callback_note": "已电话回访，申请人表示满意"},
 }
 
 PATHS = {

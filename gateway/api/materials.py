@@ -35,6 +35,9 @@ SCHEMAS = {
     },
 }
 
+EXAMPLES = {"MaterialUpload": {"applicant_kind": "person", "applicant_id": "11010519491231002X",  # for the OpenAPI document
+                               "file": "%PDF-1.7 …"}}
+
 PATHS = {
     "/api/v1/materials": {"post": {
         "summary": "Store an applicant's document once (资料共享); reference it later by `document_id`.",

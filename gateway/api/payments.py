@@ -64,7 +64,7 @@ SCHEMAS = {
     "BankConfirmation": {
         "type": "object", "additionalProperties": False, "required": ["notice_no", "bank_txn_id", "amount_fen"],
         "description": "The bank took money for a notice. Idempotent by `bank_txn_id`.",
-        "properties": {"notice_no": {"type": "string", "pattern": r"^JK[0-9]{14}$"}, "bank_txn_id": TXN_ID,
+        "properties": {"notice_no": {"type": "string", "pattern": r"^JK[0-9]{14}$", "maxLength": 16}, "bank_txn_id": TXN_ID,
                        "amount_fen": FEN, "currency": CURRENCY},
     },
     "Payment": {
@@ -90,7 +90,7 @@ SCHEMAS = {
     },
     "BankRefundConfirmation": {
         "type": "object", "additionalProperties": False, "required": ["refund_no", "bank_txn_id", "amount_fen"],
-        "properties": {"refund_no": {"type": "string", "pattern": r"^TF[0-9]{14}$"}, "bank_txn_id": TXN_ID,
+        "properties": {"refund_no": {"type": "string", "pattern": r"^TF[0-9]{14}$", "maxLength": 16}, "bank_txn_id": TXN_ID,
                        "amount_fen": FEN, "currency": CURRENCY},
     },
     "Refund": {
@@ -123,7 +123,8 @@ SCHEMAS = {
 }
 
 BANK_HEADERS = [
-    {"name": name, "in": "header", "required": False, "schema": {"type": "string"}, "description": text}
+    {"name": name, "in": "header", "required": False, "schema": {"type": "string", "maxLength": 128},
+     "description": text}
     for name, text in (
         ("X-Bank-Id", "The bank's id (configured in BANK_SECRETS). Bank requests only."),
         ("X-Bank-Timestamp", "Unix seconds; refused when further than BANK_SIGNATURE_MAX_AGE_SECONDS from now."),
@@ -140,8 +141,18 @@ SIGNED_ERRORS = {"401": problem("No valid bank signature (forged, stale, unknown
 REFUND_NO = path_param("refund_no", "Refund number (TF + date + sequence).", r"^TF[0-9]{14}$", 16)
 BANK_TXN = path_param("bank_txn_id", "The bank's transaction id of the payment.", r"^[A-Za-z0-9_.:-]+$", 64)
 REPORT_ID = path_param("report_id", "Reconciliation report id.", r"^[0-9a-f]{64}$", 64)
-DAY = {"name": "day", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
+DAY = {"name": "day", "in": "query", "required": True, "schema": {"type": "string", "format": "date", "maxLength": 10},
        "description": "Hall day (Asia/Shanghai), YYYY-MM-DD."}
+
+EXAMPLES = {  # request bodies in the OpenAPI document
+    "BankConfirmation": {"notice_no": "JK20261126000001", "bank_txn_id": "ICBC-20261126-000123", "amount_fen": 5000,
+                         "currency": "CNY"},
+    "RefundRequest": {"amount_fen": 5000, "reason": "申请人撤回申请，全额退费 (application withdrawn)"},
+    "RefundDecision": {"approve": True},
+    "BankRefundConfirmation": {"refund_no": "TF20261127000001", "bank_txn_id": "ICBC-20261127-000045",
+                               "amount_fen": 5000, "currency": "CNY"},
+}
+STATEMENT_EXAMPLE = "bank_txn_id,notice_no,amount_fen,currency\nICBC-20261126-000123,JK20261126000001,5000,CNY\n"
 
 PATHS = {
     "/api/v1/cases/{case_no}/payment": {"get": {
@@ -195,7 +206,8 @@ PATHS = {
         "tags": ["payments"], "security": STAFF,
         "parameters": [DAY, {"name": "bank", "in": "query", "required": False,
                              "schema": {"type": "string", "maxLength": 32}}],
-        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string", "maxLength": 4194304},
+                                                             "example": STATEMENT_EXAMPLE}}},
         "responses": {"201": json_response("The report.", "ReconciliationReport"),
                       "200": json_response("This statement was reconciled before: its report.",
                                            "ReconciliationReport"),
@@ -210,7 +222,8 @@ PATHS = {
     "/api/v1/payments/stats": {"get": {
         "summary": "Money of one hall day per department and fee item (department staff: their own department).",
         "tags": ["payments"], "security": STAFF,
-        "parameters": [DAY, {"name": "department", "in": "query", "required": False, "schema": {"type": "string"}}],
+        "parameters": [DAY, {"name": "department", "in": "query", "required": False,
+                              "schema": {"type": "string", "maxLength": 64}}],
         "responses": {"200": json_response("Totals in fen.", "PaymentStats"), "400": problem("No day."),
                       "401": UNAUTHORIZED, "403": FORBIDDEN, "422": INVALID, "503": UNAVAILABLE}}},
 }

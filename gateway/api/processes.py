@@ -56,7 +56,9 @@ SCHEMAS = {
                        "kind": {"enum": ["started", "task_completed", "message_received", "message_delivered",
                                          "incident", "retried", "timer_fired"]},
                        "element_id": {"type": ["string", "null"]}, "actor": {"type": ["string", "null"]},
-                       "data": {"type": "object"}, "rev": {"type": ["integer", "null"]}},
+                       "data": {"type": "object"}, "rev": {"type": ["integer", "null"]},
+                       "request_id": {"type": ["string", "null"],
+                                      "description": "The gateway request (X-Request-ID) it happened in."}},
     },
     "CaseProcess": {
         "type": "object", "description": "A case's process instance.",
@@ -80,6 +82,12 @@ SCHEMAS = {
                                 "description": "Process variables fixed by the admin before the failed step "
                                                "runs again."}},
     },
+}
+
+EXAMPLES = {  # request bodies in the OpenAPI document
+    "ProcessUpload": {"xml": "<?xml version=\"1.0\"?><bpmn:definitions …>…</bpmn:definitions>",
+                      "filename": "immediate_item.bpmn"},
+    "ProcessRetry": {"data": {"fee_fen": 5000}},
 }
 
 PATHS = {

@@ -42,7 +42,7 @@ WINDOW_ID = path_param("window_id", "Window number.", r"^[0-9]{1,3}$", 3)
 TICKET_ID = path_param("ticket_id", "Ticket id: day and number, e.g. 20261126-A001.", r"^[0-9]{8}-[A-Z][0-9]{3,}$", 16)
 CODE = path_param("code", "Appointment code (预约码).", r"^[2-9A-HJ-NP-Z]{8}$", 8)
 CATEGORY_CODE = path_param("code", "Category letter (the ticket prefix).", r"^[A-Z]$", 1)
-APPLICANT_ID = {"type": "string", "pattern": r"^[0-9A-Z]{18}$",
+APPLICANT_ID = {"type": "string", "pattern": r"^[0-9A-Z]{18}$", "maxLength": 18,
                 "description": "Resident ID (18 characters) or unified social credit code."}
 CONFLICT = problem("The window or ticket is not in a state that allows this; nothing changed.")
 
@@ -55,11 +55,11 @@ SCHEMAS = {
     "TicketRequest": {
         "type": "object", "additionalProperties": False,
         "description": "At the kiosk: a category or an item; or only an appointment code to check in.",
-        "properties": {"category": {"type": "string", "pattern": r"^[A-Z]$"},
+        "properties": {"category": {"type": "string", "pattern": r"^[A-Z]$", "maxLength": 1},
                        "item_code": {"type": "string", "minLength": 1, "maxLength": 32},
                        "priority": {"enum": ["normal", "care"], "description": "care: 爱心号 (elderly, disabled)"},
                        "applicant_id": APPLICANT_ID,
-                       "appointment_code": {"type": "string", "pattern": r"^[2-9A-HJ-NP-Z]{8}$"}},
+                       "appointment_code": {"type": "string", "pattern": r"^[2-9A-HJ-NP-Z]{8}$", "maxLength": 8}},
     },
     "Announcement": {
         "type": "object", "description": "A call as the board shows and speaks it.",
@@ -85,12 +85,12 @@ SCHEMAS = {
     "Transfer": {
         "type": "object", "additionalProperties": False, "minProperties": 1,
         "description": "To a category, to a window, or to a category at a window (转窗).",
-        "properties": {"category": {"type": "string", "pattern": r"^[A-Z]$"},
+        "properties": {"category": {"type": "string", "pattern": r"^[A-Z]$", "maxLength": 1},
                        "window": {"type": "integer", "minimum": 1, "maximum": 999}},
     },
     "CaseLink": {
         "type": "object", "additionalProperties": False, "required": ["case_no"],
-        "properties": {"case_no": {"type": "string", "pattern": r"^[0-9]{14}$"}},
+        "properties": {"case_no": {"type": "string", "pattern": r"^[0-9]{14}$", "maxLength": 14}},
     },
     "Board": {
         "type": "object",
@@ -109,7 +109,7 @@ SCHEMAS = {
     },
     "Category": {
         "type": "object", "additionalProperties": False, "required": ["name_zh", "name_en"],
-        "properties": {"code": {"type": "string"}, "name_zh": {"type": "string", "minLength": 1, "maxLength": 50},
+        "properties": {"code": {"type": "string", "maxLength": 1}, "name_zh": {"type": "string", "minLength": 1, "maxLength": 50},
                        "name_en": {"type": "string", "minLength": 1, "maxLength": 100},
                        "items": {"type": "array", "maxItems": 200, "items": {"type": "string", "maxLength": 32}},
                        "appointment_capacity": {"type": "integer", "minimum": 0, "maximum": 1000}},
@@ -118,9 +118,9 @@ SCHEMAS = {
         "type": "object", "additionalProperties": False, "required": ["categories"],
         "properties": {"number": {"type": "integer"},
                        "categories": {"type": "array", "minItems": 1, "maxItems": 26,
-                                      "items": {"type": "string", "pattern": r"^[A-Z]$"},
+                                      "items": {"type": "string", "pattern": r"^[A-Z]$", "maxLength": 1},
                                       "description": "Served in this order (the window's work profile)."},
-                       "open": {"type": "boolean"}, "current_ticket": {"type": ["string", "null"]}},
+                       "open": {"type": "boolean"}, "current_ticket": {"type": ["string", "null"], "maxLength": 16}},
     },
     "QueueSettings": {
         "type": "object", "additionalProperties": False, "minProperties": 1,
@@ -131,14 +131,14 @@ SCHEMAS = {
             "recall_limit": {"type": "integer", "minimum": 0, "maximum": 10},
             "default_service_minutes": {"type": "integer", "minimum": 1, "maximum": 240},
             "hours": {"type": "array", "maxItems": 4, "items": {"type": "array", "minItems": 2, "maxItems": 2,
-                                                               "items": {"type": "string", "pattern": r"^\d\d:\d\d$"}}},
+                                                               "items": {"type": "string", "pattern": r"^\d\d:\d\d$", "maxLength": 5}}},
             "slot_minutes": {"type": "integer", "minimum": 5, "maximum": 240},
             "booking_workdays": {"type": "integer", "minimum": 0, "maximum": 20},
             "cancel_hours": {"type": "integer", "minimum": 0, "maximum": 72},
             "checkin_minutes": {"type": "integer", "minimum": 0, "maximum": 120},
             "no_show_limit": {"type": "integer", "minimum": 1, "maximum": 31},
-            "closures": {"type": "array", "items": {"type": "string", "format": "date"}},
-            "extra_workdays": {"type": "array", "items": {"type": "string", "format": "date"}},
+            "closures": {"type": "array", "maxItems": 366, "items": {"type": "string", "format": "date", "maxLength": 10}},
+            "extra_workdays": {"type": "array", "maxItems": 366, "items": {"type": "string", "format": "date", "maxLength": 10}},
         },
     },
     "QueueSetup": {
@@ -148,9 +148,9 @@ SCHEMAS = {
     },
     "AppointmentRequest": {
         "type": "object", "additionalProperties": False, "required": ["applicant_id", "category", "day", "slot"],
-        "properties": {"applicant_id": APPLICANT_ID, "category": {"type": "string", "pattern": r"^[A-Z]$"},
-                       "day": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\d$"},
-                       "slot": {"type": "string", "pattern": r"^\d\d:\d\d$"}},
+        "properties": {"applicant_id": APPLICANT_ID, "category": {"type": "string", "pattern": r"^[A-Z]$", "maxLength": 1},
+                       "day": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\d$", "maxLength": 10},
+                       "slot": {"type": "string", "pattern": r"^\d\d:\d\d$", "maxLength": 5}},
     },
     "AppointmentCancel": {
         "type": "object", "additionalProperties": False, "required": ["applicant_id"],
@@ -186,6 +186,19 @@ def _window_operation(summary, ok, *, body=None, extra=None):
 
 BODY_ERRORS = {"400": problem("Not JSON."), "415": problem("Not JSON."), "422": INVALID}
 ADMIN_ERRORS = {"401": UNAUTHORIZED, "403": FORBIDDEN, "503": UNAVAILABLE}
+
+EXAMPLES = {  # request bodies in the OpenAPI document
+    "QueueSettings": {"recall_limit": 2, "hours": [["09:00", "12:00"], ["13:30", "17:00"]],
+                      "closures": ["2026-10-01"], "extra_workdays": ["2026-10-11"]},
+    "Category": {"name_zh": "企业登记", "name_en": "Business registration", "items": ["MR-001"],
+                 "appointment_capacity": 20},
+    "Window": {"categories": ["A", "B"], "open": True},
+    "TicketRequest": {"item_code": "MR-001", "priority": "care", "applicant_id": "11010519491231002X"},
+    "CaseLink": {"case_no": "20261126000001"},
+    "Transfer": {"category": "B", "window": 7},
+    "AppointmentRequest": {"applicant_id": "11010519491231002X", "category": "A", "day": "2026-11-27", "slot": "09:30"},
+    "AppointmentCancel": {"applicant_id": "11010519491231002X"},
+}
 
 PATHS = {
     "/api/v1/queue/setup": {"get": {
@@ -251,13 +264,15 @@ PATHS = {
         "summary": "A day's measures per category: counts, mean waiting and service time.", "tags": ["queue"],
         "security": STAFF,
         "parameters": [{"name": "day", "in": "query", "required": False,
-                        "schema": {"type": "string", "pattern": r"^\d{8}$"}, "description": "YYYYMMDD; today if absent."}],
+                        "schema": {"type": "string", "pattern": r"^\d{8}$", "maxLength": 8}, "description": "YYYYMMDD; today if absent."}],
         "responses": {"200": json_response("The day's measures.", "QueueStats"), "400": problem("Bad day."),
                       **ADMIN_ERRORS}}},
     "/api/v1/queue/appointments/slots": {"get": {
         "summary": "A category's slots on a working day, with free places.", "tags": ["queue"],
-        "parameters": [{"name": "category", "in": "query", "required": True, "schema": {"type": "string"}},
-                       {"name": "day", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}}],
+        "parameters": [{"name": "category", "in": "query", "required": True,
+                        "schema": {"type": "string", "maxLength": 1}},
+                       {"name": "day", "in": "query", "required": True,
+                        "schema": {"type": "string", "format": "date", "maxLength": 10}}],
         "responses": {"200": json_response("The slots.", "Slots"), "400": problem("A parameter is missing."),
                       "404": problem("No such category."), "422": INVALID, "503": UNAVAILABLE}}},
     "/api/v1/queue/appointments": {"post": {

@@ -16,7 +16,7 @@ _FIGURES = {"type": "object", "properties": {
     "submitted": {"type": "integer"}, "decided": {"type": "integer"}, "decided_on_time": {"type": "integer"},
     "on_time_rate": _RATE, "open_yellow": {"type": "integer"}, "open_red": {"type": "integer"},
     "evaluations": {"type": "integer"}, "good_evaluations": {"type": "integer"}, "satisfaction_rate": _RATE}}
-_DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "maxLength": 10}
 
 SCHEMAS = {
     "Figures": _FIGURES,
@@ -30,6 +30,10 @@ SCHEMAS = {
             "hall": {"$ref": "#/components/schemas/Figures"},
             "cases_per_day": {"type": "array", "items": {"type": "object", "properties": {
                 "day": _DAY, "submitted": {"type": "integer"}}}},
+            "queue": {"type": "object", "description": "The hall's queue: first calls in the period and "
+                                                      "the average wait from ticket to first call.",
+                      "properties": {"called": {"type": "integer"},
+                                     "average_wait_seconds": {"type": ["number", "null"]}}},
             "by_department": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Figures"}},
             "by_item": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Figures"}},
         },

@@ -73,6 +73,11 @@ SCHEMAS = {
 _RECORD = json_response("The record.", "AccountabilityRecord")
 _NO_RECORD = problem("No record for this case, or not visible to the caller.")
 
+EXAMPLES = {  # request bodies in the OpenAPI document
+    "ExtensionRequest": {"days": 5, "reason": "需现场核查，经批准延期 5 个工作日 (on-site inspection approved)"},
+    "Resolution": {"resolution": "已约谈窗口负责人并通报批评，办件已于次日办结"},
+}
+
 PATHS = {
     "/api/v1/supervision/warnings": {"get": {
         "summary": "Open cases at yellow or red, the most urgent first (预警).", "tags": ["supervision"],

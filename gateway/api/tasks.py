@@ -78,6 +78,9 @@ def _query(name, schema, description):
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
+EXAMPLES = {"TaskCompletion": {"data": {"intake_decision": "accept"},  # request bodies in the OpenAPI document
+                              "request_id": "accept-20261126000001"}}
+
 PATHS = {
     "/api/v1/tasks": {"get": {
         "summary": "The caller's work list: open tasks of the caller's roles and department.",
@@ -86,7 +89,7 @@ PATHS = {
         "tags": ["tasks"], "security": STAFF,
         "parameters": [
             _query("process_key", {"type": "string", "maxLength": 128}, "Only tasks of this process."),
-            _query("case_no", {"type": "string", "pattern": r"^\d{14}$"}, "Only tasks of this case."),
+            _query("case_no", {"type": "string", "pattern": r"^\d{14}$", "maxLength": 14}, "Only tasks of this case."),
             _query("element_id", {"type": "string", "maxLength": 128}, "Only this step (BPMN element id)."),
             _query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": DEFAULT_LIMIT},
                    "Page size."),

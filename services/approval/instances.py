@@ -14,6 +14,7 @@ from services.approval import bpmn_engine, hall_flow, models, timers
 from services.approval.forms import validate_form_data
 from services.approval.worklist import HALL_DEPARTMENT, can_work_on, task_department
 from services.common.errors import Conflict, NotFound
+from services.common.tracing import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ class InstanceRepository:
             models.Message(message_id=message_id, case_no=case_no, name=name, data=data,
                            received_at=now).save(force_insert=True)
             models.AuditEntry(case_no=case_no, at=now, kind="message_received", element_id=name, actor=sender,
-                              data=data).save()
+                              data=data, request_id=current_request_id()).save()
         except me.NotUniqueError:
             pass  # received before; it may still wait for the instance, so try to deliver below
         if models.ProcessInstance.objects(case_no=case_no).only("id").first() is None:
@@ -220,7 +221,7 @@ class InstanceRepository:
             "open_tasks": [task_view(t) for t in models.OpenTask.objects(case_no=case_no)],
             "started_at": instance.started_at.isoformat(), "updated_at": instance.updated_at.isoformat(),
             "audit": [{"at": e.at.isoformat(), "kind": e.kind, "element_id": e.element_id, "actor": e.actor,
-                       "data": e.data, "rev": e.rev} for e in audit],
+                       "data": e.data, "rev": e.rev, "request_id": e.request_id} for e in audit],
         }
 
     def _step(self, case_no, change, now, actor, on_saved=None):
@@ -281,7 +282,8 @@ class InstanceRepository:
             entries.append({"kind": "incident", "element_id": instance.incident["element_id"], "actor": SYSTEM,
                             "data": {"message": instance.incident["message"]}})
         for entry in entries:
-            models.AuditEntry(case_no=instance.case_no, at=now, rev=instance.rev, **entry).save()
+            models.AuditEntry(case_no=instance.case_no, at=now, rev=instance.rev, request_id=current_request_id(),
+                              **entry).save()
         if instance.next_timer_at is not None or before.next_timer_at is not None:
             timers.settle(instance.case_no, instance.next_timer_at, instance.rev)
             self.alarm.ring(instance.next_timer_at)

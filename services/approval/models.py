@@ -88,7 +88,7 @@ class Message(me.Document):
 
 
 class AuditEntry(me.Document):
-    """One thing that happened to an instance: who, when, which element, what data."""
+    """One thing that happened to an instance: who, when, which element, what data, in which request."""
 
     case_no = me.StringField(required=True)
     at = InstantField(required=True)
@@ -97,6 +97,7 @@ class AuditEntry(me.Document):
     actor = me.StringField()
     data = me.DictField()
     rev = me.IntField()
+    request_id = me.StringField()  # the gateway request it happened in (services.common.tracing)
 
     meta = {"db_alias": ALIAS, "collection": "audit_trail", "indexes": ["case_no"]}
 

@@ -16,6 +16,7 @@ from services.common import events, time
 from services.common.config import is_demo
 from services.common.entrypoints import rpc
 from services.common.metrics import EntrypointMetrics
+from services.common.tracing import RequestTracing
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class PlatformClock(DependencyProvider):
 class PlatformService:
     config = Config()
     metrics = EntrypointMetrics()
+    tracing = RequestTracing()
     clock = PlatformClock()
 
     @rpc

@@ -14,18 +14,19 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # noqa: E402 -- before anything opens a socket
 
-import logging  # noqa: E402
 import sys  # noqa: E402
 
 from nameko.cli.run import import_service, run  # noqa: E402
 
+from services.common import json_logs  # noqa: E402
 from services.common.config import load_settings  # noqa: E402
+from services.common.tracing import current_request_id  # noqa: E402
 
 
 def main(argv):
     if len(argv) != 1:
         sys.exit("usage: python -m services.common.runner services.<name>.service")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    json_logs.configure(current_request_id, service=argv[0].split(".")[-2])
     run(import_service(argv[0]), load_settings())
 
 

@@ -160,6 +160,7 @@ class AuditEntry(me.Document):
     action = me.StringField(required=True)
     subject = me.StringField(required=True)  # "notice:JK…", "payment:<txn>", "refund:TF…"
     detail = me.DictField()
+    request_id = me.StringField()  # the gateway request it happened in (services.common.tracing)
 
     meta = {"db_alias": ALIAS, "collection": "audit_log", "indexes": ["subject"]}
 

@@ -147,7 +147,9 @@ class Tickets:
         categories, pinned = profile
         entry, was_pinned = self._claim(number, categories, pinned)
         if entry is None:
-            return _STALE if remembered else (None, None)
+            if remembered and self._read_profile(number) != profile:
+                return _STALE  # the window changed: claim again on what it is now
+            return None, None
         windows = models.Window._get_collection()
         window = windows.find_one_and_update(
             {"_id": number, "current_ticket": None},
@@ -159,8 +161,8 @@ class Tickets:
         if window is None or stale:
             models.WaitingTicket._get_collection().insert_one(entry)  # give it back
             if stale:
-                windows.update_one({"_id": number, "current_ticket": entry["_id"]},
-                                   {"$unset": {"current_ticket": ""}, **({"$inc": {"pinned": 1}} if was_pinned else {})})
+                windows.update_one({"_id": number, "current_ticket": entry["_id"]}, {
+                    "$unset": {"current_ticket": ""}, **({"$inc": {"pinned": 1}} if was_pinned else {})})
             self._profiles.pop(number, None)
             if remembered:
                 return _STALE
@@ -175,7 +177,8 @@ class Tickets:
             count_stats(ticket.day, ticket.category, called=1, wait_ms=round(waited * 1000))
             measures.WAIT_SECONDS.labels(ticket.category).observe(waited)
         call = self._announce(ticket, now)
-        return dict(ticket_view(ticket), announcement=call_view(call)), event_of(ticket, call=call_view(call))
+        return (dict(ticket_view(ticket), announcement=call_view(call)),
+                event_of(ticket, call=call_view(call), first_call=ticket.transfers == 0))
 
     @staticmethod
     def _claim(number, categories, pinned):
@@ -221,7 +224,8 @@ class Tickets:
         if ticket is None:
             raise Conflict("the ticket changed meanwhile; look again")
         call = self._announce(ticket, now)
-        return dict(ticket_view(ticket), announcement=call_view(call)), event_of(ticket, call=call_view(call))
+        return (dict(ticket_view(ticket), announcement=call_view(call)),
+                event_of(ticket, call=call_view(call), first_call=ticket.transfers == 0))
 
     def no_show(self, window_number, now):
         """The called person did not come (过号): the ticket ends, the window is free."""

@@ -8,7 +8,9 @@ from stack.platform import Platform
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
-    running = Platform(tmp_path_factory.mktemp("platform"), env={"APP_ENV": "demo", "DEMO_PASSWORD": "demo"})
+    # Every story calls from 127.0.0.1: the rate limit (tests/unit/gateway/test_limits.py) is lifted.
+    running = Platform(tmp_path_factory.mktemp("platform"), env={"APP_ENV": "demo", "DEMO_PASSWORD": "demo",
+                                                                "RATE_LIMIT_PER_MINUTE": "100000"})
     running.start()
     yield running
     running.stop()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from stack.ports import free_port
+from stack.ports import free_port, free_port_range
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,7 @@ def test_make_up_runs_refuses_a_second_copy_and_stops_everything_on_sigterm(tmp_
     run_dir = tmp_path / "run"
     env = dict(os.environ, RUN_DIR=str(run_dir), GATEWAY_PORT=str(free_port()), RABBITMQ_PORT=str(free_port()),
                RABBITMQ_DIST_PORT=str(free_port()), STORE_PORT=str(free_port()),
-               METRICS_PORT_BASE=str(free_port()))
+               METRICS_PORT_BASE=str(free_port_range(5)))
     up = subprocess.Popen([sys.executable, "-m", "stack"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     try:

@@ -1,0 +1,97 @@
+// The process designer: the bpmn.io modeler (bpmn-js, served from local assets; its
+// watermark stays visible as its licence requires) on the deployed processes. Deploying
+// is the server's validation: a refused diagram comes back as a 422 naming the element,
+// which is marked on the canvas.
+import { api, el, onLanguage, showProblem, signIn, t, when } from "./app.js";
+
+const modeler = new window.BpmnJS({ container: "#canvas" });
+const processSelect = document.getElementById("process");
+const versionSelect = document.getElementById("version");
+const errorBox = document.getElementById("designer-error");
+const errorList = document.getElementById("designer-errors");
+let processes = [];
+let versions = [];
+let marked = [];
+
+function renderVersions() {
+  document.getElementById("versions").replaceChildren(...versions.map((v) => el("tr", {},
+    el("td", {}, `v${v.version}`), el("td", {}, v.name || "—"), el("td", {}, v.filename || "—"),
+    el("td", {}, when(v.deployed_at)), el("td", {}, el("code", {}, v.content_hash.slice(0, 12))))));
+}
+
+async function loadProcesses(selected) {
+  processes = (await api("/api/v1/processes")).processes;
+  processSelect.replaceChildren(...processes.map((p) => el("option", { value: p.key }, `${p.name || p.key} (${p.key})`)));
+  if (selected) processSelect.value = selected;
+  await loadVersions();
+}
+
+async function loadVersions(selected) {
+  versions = (await api(`/api/v1/processes/${encodeURIComponent(processSelect.value)}`)).versions;
+  versionSelect.replaceChildren(...[...versions].reverse().map((v) => el("option", { value: v.version }, `v${v.version}`)));
+  if (selected) versionSelect.value = selected;
+  renderVersions();
+}
+
+function clearMarks() {
+  const canvas = modeler.get("canvas");
+  for (const id of marked) canvas.removeMarker(id, "element-error");
+  marked = [];
+  errorList.replaceChildren();
+  showProblem(errorBox, null);
+}
+
+async function open(key, version, filename) {
+  clearMarks();
+  const xml = await api(`/api/v1/processes/${encodeURIComponent(key)}/versions/${version}/xml`);
+  await modeler.importXML(xml);
+  modeler.get("canvas").zoom("fit-viewport");
+  document.getElementById("filename").value = filename;
+  document.getElementById("opened").textContent = t(`已打开 ${key} v${version}`, `Opened ${key} v${version}`);
+  document.body.dataset.opened = `${key}:${version}`;
+}
+
+async function deploy() {
+  clearMarks();
+  document.getElementById("designer-result").textContent = "";
+  const { xml } = await modeler.saveXML({ format: true });
+  try {
+    const deployed = await api("/api/v1/processes", {
+      method: "POST", body: { xml, filename: document.getElementById("filename").value.trim() || "diagram.bpmn" },
+    });
+    document.getElementById("designer-result").textContent = deployed.created
+      ? t(`已部署 ${deployed.key} 第 ${deployed.version} 版。`, `Deployed ${deployed.key} version ${deployed.version}.`)
+      : t(`内容未变，仍为第 ${deployed.version} 版。`, `Unchanged: still version ${deployed.version}.`);
+    await loadProcesses(deployed.key);
+    versionSelect.value = deployed.version;
+  } catch (failure) {
+    showProblem(errorBox, failure);
+    const registry = modeler.get("elementRegistry");
+    for (const item of failure.problem?.errors || []) {
+      errorList.append(el("li", {}, `${item.field}: ${item.message}`));
+      if (registry.get(item.field)) {
+        modeler.get("canvas").addMarker(item.field, "element-error");
+        marked.push(item.field);
+      }
+    }
+  }
+}
+
+document.getElementById("open-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const latest = processes.find((p) => p.key === processSelect.value);
+  open(processSelect.value, versionSelect.value, latest?.filename || `${processSelect.value}.bpmn`)
+    .catch((failure) => showProblem(errorBox, failure));
+});
+processSelect.addEventListener("change", () => loadVersions().catch((failure) => showProblem(errorBox, failure)));
+document.getElementById("template").addEventListener("change", (event) => {
+  const key = event.target.value;
+  const template = processes.find((p) => p.key === key);
+  if (!template) return;
+  open(key, template.version, `${key}_new.bpmn`).catch((failure) => showProblem(errorBox, failure));
+});
+document.getElementById("deploy").addEventListener("click", () => deploy().catch((failure) => showProblem(errorBox, failure)));
+onLanguage(renderVersions);
+
+await signIn(["designer", "admin"]);
+await loadProcesses();

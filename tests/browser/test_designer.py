@@ -1,0 +1,43 @@
+"""A process designer changes a flow in the bpmn-js modeler and deploys a new version."""
+from playwright.sync_api import expect
+
+from tests.browser.hall import PERSON, apply, eventually, task_of
+
+NEW_NAME = "首席代表决定 Chief decides"
+
+
+def open_designer(pages):
+    page = pages.open("/designer", viewport=(1400, 1000))
+    pages.sign_in(page, "designer")
+    page.get_by_label("已部署流程").select_option("immediate_item")
+    page.get_by_role("button", name="打开", exact=True).click()
+    expect(page.locator("body")).to_have_attribute("data-opened", "immediate_item:1")
+    return page
+
+
+def rename_task(page, element_id, name):
+    """As a designer does it: double-click the task and type its new label."""
+    page.locator(f'#canvas [data-element-id="{element_id}"]').dblclick()
+    editor = page.locator(".djs-direct-editing-parent [contenteditable]")
+    editor.press("Control+A")
+    editor.fill(name)
+    page.locator("#canvas").click(position={"x": 5, "y": 5})
+
+
+def test_a_designer_changes_a_diagram_deploys_version_2_and_a_new_case_runs_on_it(pages, gateway):
+    page = open_designer(pages)
+    expect(page.locator(".bjs-powered-by")).to_be_visible()  # the bpmn.io watermark stays
+    rename_task(page, "decide", NEW_NAME)
+
+    page.get_by_role("button", name="校验并部署为新版本").click()
+
+    expect(page.get_by_role("status").filter(has_text="已部署")).to_have_text("已部署 immediate_item 第 2 版。")
+    expect(page.locator("#versions tr")).to_have_count(2)
+    pages.screenshot(page, "designer")
+    receipt = apply(gateway, {"item_code": "MR-001", "applicant": PERSON, "materials": ["application_form", "id_card"]})
+    accept = eventually(lambda: task_of(gateway, "clerk", receipt["case_no"]), "the intake task")
+    gateway.post(f"/api/v1/tasks/{accept['id']}/complete", as_user="clerk", json={"data": {"intake_decision": "accept"}})
+    decide = eventually(lambda: task_of(gateway, "chief", receipt["case_no"]), "the decision task")
+    assert decide["name"] == NEW_NAME
+    assert gateway.get(f"/api/v1/cases/{receipt['case_no']}/process", as_user="admin").json()["process_version"] == 2
+
