@@ -1,22 +1,10 @@
 """What the browser stories need from the hall besides the browser: applications made
 and waited for through the API, as a department system would."""
-import time
 
 COMPANY = {"kind": "company", "name": "榆林市示例餐饮有限公司", "credit_code": "91610800MA6YQ0000X"}
 PERSON = {"kind": "person", "name": "王五", "id_number": "11010519491231002X"}
 FOOD_LICENCE = {"item_code": "MR-003", "applicant": PERSON,
                 "materials": ["application_form", "business_license", "premises_layout", "safety_rules"]}
-
-
-def eventually(probe, what, timeout=20):
-    """Events cross the broker asynchronously: wait until ``probe()`` returns something true."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def apply(gateway, application=FOOD_LICENCE):

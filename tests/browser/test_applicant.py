@@ -1,7 +1,8 @@
 """Applicants on their phones: the catalog, and following a case with its number and query code."""
 from playwright.sync_api import expect
 
-from tests.browser.hall import apply, eventually, task_of
+from tests.browser.hall import apply, task_of
+from tests.waiting import eventually
 
 PHONE = (390, 844)
 

@@ -1,7 +1,8 @@
 """A process designer changes a flow in the bpmn-js modeler and deploys a new version."""
 from playwright.sync_api import expect
 
-from tests.browser.hall import PERSON, apply, eventually, task_of
+from tests.browser.hall import PERSON, apply, task_of
+from tests.waiting import eventually
 
 NEW_NAME = "首席代表决定 Chief decides"
 

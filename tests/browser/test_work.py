@@ -3,7 +3,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.hall import apply, eventually, task_of
+from tests.browser.hall import apply, task_of
+from tests.waiting import eventually
 
 
 def open_task(pages, user, case_no, viewport=(1280, 900)):

@@ -1,20 +1,11 @@
 """Work lists through the gateway: a clerk finds an application by case number, opens the task
 with its case summary, and a double-click on "complete" (same Idempotency-Key) decides it once;
 another department's chief neither sees nor completes the next task."""
-import time
 import uuid
 
+from tests.waiting import eventually
+
 PERSON = {"kind": "person", "name": "钱七", "id_number": "11010519491231002X"}
-
-
-def eventually(probe, what, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def apply(gateway):

@@ -1,21 +1,11 @@
 """A fee-bearing application travels the whole hall: accepted at the intake window,
 reviewed and decided by natural resources, its fee assessed by the flow's DMN table, paid
 at the bank window, and only then approved."""
-import time
+from tests.waiting import eventually
 
 APPLICANT = {"kind": "person", "name": "钱七", "id_number": "11010519491231002X"}
 APPLICATION = {"item_code": "NR-001", "applicant": APPLICANT,
                "materials": ["application_form", "id_card", "ownership_source"]}
-
-
-def eventually(probe, what, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def complete_next_task(gateway, user, case_no, data):

@@ -1,22 +1,13 @@
 """Stories of the intake window (统一受理), the public catalog and shared materials, told
 through the gateway with the whole platform running."""
-import time
 import uuid
+
+from tests.waiting import eventually
 
 PROBLEM = "application/problem+json"
 COMPANY = {"kind": "company", "name": "榆林市塞上食品有限公司", "credit_code": "91350100M000100Y43"}
 PERSON = {"kind": "person", "name": "赵六", "id_number": "11010519491231002X"}
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n" + b"0" * 1000 + b"\n%%EOF\n"
-
-
-def eventually(probe, what, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def task_of(gateway, user, case_no):

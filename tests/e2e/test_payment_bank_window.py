@@ -17,20 +17,11 @@ from gateway.bank_signatures import sign
 from services.common.config import DEFAULTS
 from services.intake.catalog import load_catalog
 from stack.platform import REPO_ROOT
+from tests.waiting import eventually
 
 BANK, SECRET = DEFAULTS["BANK_SECRETS"].split(":", 1)
 PERSON = {"kind": "person", "name": "赵六", "id_number": "11010519491231002X"}
 PROBLEM = "application/problem+json"
-
-
-def eventually(probe, what, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def signed_post(gateway, path, body, nonce=None):

@@ -17,6 +17,7 @@ from gateway.api.cases import STAFF_ROLES
 from gateway.api.processes import PROCESS_VIEWERS
 from gateway.api.supervision import WATCHERS
 from gateway.auth import DEMO_USERS
+from tests.waiting import eventually
 
 HALL_WIDE = ("hall", "supervision")
 PERSON = {"kind": "person", "name": "孙八", "id_number": "11010519491231002X"}
@@ -24,16 +25,6 @@ MISSING_CASE = "20000101999999"
 MISSING_TASK = str(uuid.uuid4())
 WRONG_CODE = "WRONGCDE"
 USERS = {name: {"roles": set(roles), "department": department} for name, _, roles, department in DEMO_USERS}
-
-
-def eventually(probe, what, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def sees(username, department):

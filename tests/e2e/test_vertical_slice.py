@@ -1,23 +1,13 @@
 """Stories of the hall, told through the gateway with the whole platform running."""
-import time
 import uuid
 
 import pytest
 
+from tests.waiting import eventually
+
 APPLICANT = {"kind": "person", "name": "李四", "id_number": "11010519491231002X"}
 APPLICATION = {"item_code": "MR-001", "applicant": APPLICANT, "materials": ["application_form", "id_card"]}
 PROBLEM = "application/problem+json"
-
-
-def eventually(probe, what, timeout=15):
-    """Events cross the broker asynchronously: wait until ``probe()`` returns something true."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def task_of(gateway, user, case_no):

@@ -12,20 +12,11 @@ from services.common.time import utcnow
 from services.common.workdays import deadline_instant
 from services.monitor import models
 from services.monitor.service import MonitorService
+from tests.waiting import eventually
 
 SUPERVISOR = {"username": "supervisor", "roles": ["supervisor"], "department": "supervision"}
 REVIEWER = {"username": "reviewer", "roles": ["reviewer"], "department": "market_regulation"}
 TAX = {"username": "tax_reviewer", "roles": ["reviewer"], "department": "taxation"}
-
-
-def eventually(probe, what, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def call(container, method, *args, **kwargs):
