@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from gateway.auth import DEMO_USERS
+
 from .platform import REPO_ROOT, SERVICES, Platform
 
 
@@ -53,14 +55,16 @@ def main():
         platform.start()
         print(f"""
 The service hall is running (data in {run_dir}, logs in {platform.log_dir}).
-  gateway       {platform.gateway_url}
-  OpenAPI       {platform.gateway_url}/openapi.json
+  applicants    {platform.gateway_url}/            (catalog, case lookup, appointments)
+  display board {platform.gateway_url}/board
+  staff         {platform.gateway_url}/work  ·  /supervision  ·  /designer
+  API           {platform.gateway_url}/docs        (OpenAPI: /openapi.json)
   readiness     {platform.gateway_url}/readyz
   metrics       {platform.gateway_url}/metrics and, per service, """
               + ", ".join(f"{name} :{port}" for name, port in platform.metrics_ports.items()) + f"""
   RabbitMQ      {platform.broker.amqp_uri}
   store         {platform.store.mongo_uri}
-Demo users: clerk, reviewer, chief, tax_reviewer, tax_chief, cashier, supervisor, designer, admin
+Demo users: """ + ", ".join(name for name, *_ in DEMO_USERS) + """
             password: $DEMO_PASSWORD (default "demo")
 Press Ctrl-C to stop.""", flush=True)
         while True:
