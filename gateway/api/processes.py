@@ -48,7 +48,13 @@ SCHEMAS = {
         "type": "object",
         "properties": {"key": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": ["string", "null"]},
                        "filename": {"type": ["string", "null"]}, "content_hash": {"type": "string"},
-                       "deployed_at": {"type": "string"}, "created": {"type": "boolean"}},
+                       "deployed_at": {"type": "string"}, "created": {"type": "boolean"},
+                       "running_instances": {"type": "integer", "minimum": 0, "description":
+                                             "Instances of this version not completed (in progress or in an "
+                                             "incident); only in the list of a process's versions."}},
+    },
+    "ProcessValidation": {
+        "type": "object", "required": ["valid"], "properties": {"valid": {"const": True}},
     },
     "AuditEntry": {
         "type": "object", "description": "One thing that happened to a process instance.",
@@ -106,6 +112,14 @@ PATHS = {
                                "422": problem("The diagram is invalid; `errors` names the element."),
                                "503": UNAVAILABLE}},
     },
+    "/api/v1/processes/validate": {"post": {
+        "summary": "Run the deployment's validation of a diagram without deploying it: nothing is stored.",
+        "tags": ["processes"], "security": STAFF, "requestBody": request_body("ProcessUpload", "BPMN 2.0 XML."),
+        "responses": {"200": json_response("The diagram would deploy.", "ProcessValidation"),
+                      "400": problem("Not JSON."), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                      "415": problem("Not JSON."),
+                      "422": problem("The diagram is invalid; `errors` names the element."),
+                      "503": UNAVAILABLE}}},
     "/api/v1/processes/{key}": {"get": {
         "summary": "Every deployed version of a process, oldest first.", "tags": ["processes"], "security": STAFF,
         "parameters": [PROCESS_KEY],
@@ -153,6 +167,15 @@ def deploy_process():
     response = jsonify(result)
     response.status_code = 201 if result["created"] else 200
     return response
+
+
+@bp.post("/processes/validate")
+@requires_role("designer")
+def validate_process():
+    body = json_body("ProcessUpload")
+    extra = {name: body[name] for name in ("dmn", "forms") if body.get(name)}
+    return jsonify(rpc().call("approval", "validate_process", body["xml"], body.get("filename", "diagram.bpmn"),
+                              **extra))
 
 
 @bp.get("/processes/<key>")

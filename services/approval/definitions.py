@@ -28,11 +28,7 @@ class DefinitionRegistry:
         xml = _bytes(xml)
         dmn = [_bytes(table) for table in dmn]
         forms = {name: forms[name] for name in sorted(forms or {})}
-        try:
-            diagram = bpmn_engine.parse_diagram(xml, filename, tuple(dmn), forms)
-        except bpmn_engine.InvalidDiagram as exc:
-            raise InvalidInput(f"invalid BPMN: {exc.message}",
-                               [{"field": exc.element_id or "diagram", "message": exc.message}]) from None
+        diagram = self.validate(xml, filename, dmn, forms)
         content = hashlib.sha256(xml)
         for table in dmn:
             content.update(hashlib.sha256(table).digest())
@@ -60,6 +56,17 @@ class DefinitionRegistry:
                 self._parsed[(key, definition.version)] = diagram
             return summary(definition), True
         raise InvalidInput(f"process {key} is being deployed concurrently, please retry")
+
+    @staticmethod
+    def validate(xml, filename, dmn=(), forms=None):
+        """Run the deployment's checks without storing anything: the parsed diagram, or
+        InvalidInput naming the element."""
+        try:
+            return bpmn_engine.parse_diagram(_bytes(xml), filename, tuple(_bytes(table) for table in dmn),
+                                             {name: forms[name] for name in sorted(forms or {})})
+        except bpmn_engine.InvalidDiagram as exc:
+            raise InvalidInput(f"invalid BPMN: {exc.message}",
+                               [{"field": exc.element_id or "diagram", "message": exc.message}]) from None
 
     def deploy_directory(self, directory, now):
         """Deploy every ``*.bpmn`` with the ``*.dmn`` tables and ``*.json`` form schemas of the
@@ -95,12 +102,15 @@ class DefinitionRegistry:
         return diagram
 
     def versions(self, key):
-        """Every deployed version of one process, oldest first."""
+        """Every deployed version of one process, oldest first, each with the number of its
+        instances not completed (in progress or in an incident)."""
         found = models.ProcessDefinition.objects(key=key).only(
             "key", "version", "name", "deployed_at", "content_hash", "filename")
         if not found:
             raise NotFound(f"process {key!r} is not deployed")
-        return [summary(d) for d in sorted(found, key=lambda d: d.version)]
+        return [dict(summary(d), running_instances=models.ProcessInstance.objects(
+                    process_key=key, process_version=d.version, status__ne="completed").count())
+                for d in sorted(found, key=lambda d: d.version)]
 
     def xml(self, key, version):
         definition = models.ProcessDefinition.objects(key=key, version=version).only("xml").first()

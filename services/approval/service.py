@@ -29,6 +29,12 @@ class ApprovalService(platform_service.PlatformService):
         return dict(definition, created=created)
 
     @rpc
+    def validate_process(self, xml, filename="diagram.bpmn", dmn=(), forms=None):
+        """The deployment's checks alone: nothing is stored."""
+        self.processes.definitions.validate(xml, filename, dmn or (), forms or {})
+        return {"valid": True}
+
+    @rpc
     def list_processes(self):
         return self.processes.definitions.list()
 

@@ -1,7 +1,7 @@
 // The process designer: the bpmn.io modeler (bpmn-js, served from local assets; its
-// watermark stays visible as its licence requires) on the deployed processes. Deploying
-// is the server's validation: a refused diagram comes back as a 422 naming the element,
-// which is marked on the canvas.
+// watermark stays visible as its licence requires) on the deployed processes. Validating
+// (alone or before deploying) is the server's: a refused diagram comes back as a 422 naming
+// the element, which is marked on the canvas.
 import { api, el, onLanguage, showProblem, signIn, t, when } from "./app.js";
 
 const modeler = new window.BpmnJS({ container: "#canvas" });
@@ -16,7 +16,8 @@ let marked = [];
 function renderVersions() {
   document.getElementById("versions").replaceChildren(...versions.map((v) => el("tr", {},
     el("td", {}, `v${v.version}`), el("td", {}, v.name || "—"), el("td", {}, v.filename || "—"),
-    el("td", {}, when(v.deployed_at)), el("td", {}, el("code", {}, v.content_hash.slice(0, 12))))));
+    el("td", {}, when(v.deployed_at)), el("td", {}, el("code", {}, v.content_hash.slice(0, 12))),
+    el("td", {}, v.running_instances ?? "—"))));
 }
 
 async function loadProcesses(selected) {
@@ -27,7 +28,10 @@ async function loadProcesses(selected) {
 }
 
 async function loadVersions(selected) {
-  versions = (await api(`/api/v1/processes/${encodeURIComponent(processSelect.value)}`)).versions;
+  const key = processSelect.value;
+  const answer = await api(`/api/v1/processes/${encodeURIComponent(key)}`);
+  if (key !== processSelect.value) return; // another process was chosen meanwhile
+  versions = answer.versions;
   versionSelect.replaceChildren(...[...versions].reverse().map((v) => el("option", { value: v.version }, `v${v.version}`)));
   if (selected) versionSelect.value = selected;
   renderVersions();
@@ -51,29 +55,46 @@ async function open(key, version, filename) {
   document.body.dataset.opened = `${key}:${version}`;
 }
 
-async function deploy() {
+function markProblem(failure) {
+  showProblem(errorBox, failure);
+  const registry = modeler.get("elementRegistry");
+  for (const item of failure.problem?.errors || []) {
+    errorList.append(el("li", {}, `${item.field}: ${item.message}`));
+    if (registry.get(item.field)) {
+      modeler.get("canvas").addMarker(item.field, "element-error");
+      marked.push(item.field);
+    }
+  }
+}
+
+async function upload() {
   clearMarks();
   document.getElementById("designer-result").textContent = "";
   const { xml } = await modeler.saveXML({ format: true });
+  return { xml, filename: document.getElementById("filename").value.trim() || "diagram.bpmn" };
+}
+
+async function validate() {
+  const body = await upload();
   try {
-    const deployed = await api("/api/v1/processes", {
-      method: "POST", body: { xml, filename: document.getElementById("filename").value.trim() || "diagram.bpmn" },
-    });
+    await api("/api/v1/processes/validate", { method: "POST", body });
+    document.getElementById("designer-result").textContent = t("校验通过，尚未部署。", "Valid; not deployed.");
+  } catch (failure) {
+    markProblem(failure);
+  }
+}
+
+async function deploy() {
+  const body = await upload();
+  try {
+    const deployed = await api("/api/v1/processes", { method: "POST", body });
     document.getElementById("designer-result").textContent = deployed.created
       ? t(`已部署 ${deployed.key} 第 ${deployed.version} 版。`, `Deployed ${deployed.key} version ${deployed.version}.`)
       : t(`内容未变，仍为第 ${deployed.version} 版。`, `Unchanged: still version ${deployed.version}.`);
     await loadProcesses(deployed.key);
     versionSelect.value = deployed.version;
   } catch (failure) {
-    showProblem(errorBox, failure);
-    const registry = modeler.get("elementRegistry");
-    for (const item of failure.problem?.errors || []) {
-      errorList.append(el("li", {}, `${item.field}: ${item.message}`));
-      if (registry.get(item.field)) {
-        modeler.get("canvas").addMarker(item.field, "element-error");
-        marked.push(item.field);
-      }
-    }
+    markProblem(failure);
   }
 }
 
@@ -90,6 +111,7 @@ document.getElementById("template").addEventListener("change", (event) => {
   if (!template) return;
   open(key, template.version, `${key}_new.bpmn`).catch((failure) => showProblem(errorBox, failure));
 });
+document.getElementById("validate").addEventListener("click", () => validate().catch((failure) => showProblem(errorBox, failure)));
 document.getElementById("deploy").addEventListener("click", () => deploy().catch((failure) => showProblem(errorBox, failure)));
 onLanguage(renderVersions);
 

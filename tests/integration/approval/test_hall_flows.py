@@ -84,6 +84,28 @@ def test_every_version_is_listed_and_its_xml_is_served_as_deployed(approval):
         call(approval, "list_process_versions", "no_such_process")
 
 
+def test_each_version_counts_its_instances_not_completed(approval):
+    xml = (BPMN_DIR / "immediate_item.bpmn").read_text(encoding="utf-8")
+    for case_no in ("20261126000901", "20261126000902", "20261126000903"):
+        start_case(approval, case_no, "immediate_item")
+    complete(approval, CLERK, "20261126000903", {"intake_decision": "refuse", "reason": "不属于本厅"})
+    call(approval, "deploy_process", xml.replace("受理 Accept", "受理 Intake check"), "immediate_item.bpmn")
+    start_case(approval, "20261126000904", "immediate_item")
+    versions = call(approval, "list_process_versions", "immediate_item")
+    assert [(v["version"], v["running_instances"]) for v in versions] == [(1, 2), (2, 1)]
+
+
+def test_validating_checks_like_a_deployment_and_stores_nothing(approval):
+    xml = (BPMN_DIR / "immediate_item.bpmn").read_text(encoding="utf-8")
+    assert call(approval, "validate_process", xml.replace("受理 Accept", "受理 Intake check"),
+                "immediate_item.bpmn") == {"valid": True}
+    without_lane = xml.replace("<bpmn:flowNodeRef>accept</bpmn:flowNodeRef>", "")
+    with pytest.raises(InvalidInput) as refused:
+        call(approval, "validate_process", without_lane, "immediate_item.bpmn")
+    assert refused.value.errors[0]["field"] == "accept"
+    assert [v["version"] for v in call(approval, "list_process_versions", "immediate_item")] == [1]
+
+
 @pytest.mark.parametrize("change, element_id", [
     (('camunda:decisionRef="registration_fee"', 'camunda:decisionRef="no_such_table"'), "assess_fee"),
     (('<bpmn:businessRuleTask id="assess_fee" name="核定收费 Assess the fee" camunda:decisionRef="registration_fee">',

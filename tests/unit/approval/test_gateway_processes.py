@@ -47,3 +47,23 @@ def test_a_spiff_arena_upload_carries_its_form_schemas_by_file_name(client, fake
     refused = client.post("/api/v1/processes", headers=bearer("designer"),
                           json={"xml": "<definitions/>", "forms": {"../etc/passwd": schema}})
     assert refused.status_code == 422
+
+
+def test_a_designer_validates_a_diagram_with_the_deployments_body(client, fake_rpc, bearer):
+    fake_rpc.answer("approval", "validate_process", {"valid": True})
+    body = {"xml": "<definitions/>", "filename": "p.bpmn", "dmn": ["<definitions/>"]}
+    assert client.post("/api/v1/processes/validate", json=body, headers=bearer("admin")).status_code == 403
+    answer = client.post("/api/v1/processes/validate", json=body, headers=bearer("designer"))
+    assert answer.status_code == 200 and answer.get_json() == {"valid": True}
+    (sent,) = fake_rpc.calls_to("approval", "validate_process")
+    assert sent.args == ("<definitions/>", "p.bpmn") and sent.kwargs == {"dmn": ["<definitions/>"]}
+    assert not fake_rpc.calls_to("approval", "deploy_process")
+
+
+def test_an_invalid_diagram_is_a_problem_naming_the_element(client, fake_rpc, bearer):
+    errors = [{"field": "accept", "message": "not in any lane"}]
+    fake_rpc.answer("approval", "validate_process",
+                    raises=RemoteError("approval", {"exc_type": "InvalidInput", "exc_args": ["invalid BPMN", errors]}))
+    answer = client.post("/api/v1/processes/validate", json={"xml": "<definitions/>"}, headers=bearer("designer"))
+    assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
+    assert answer.get_json()["errors"] == errors
