@@ -30,6 +30,13 @@ SCHEMAS = {
             "conditions": {"type": "array", "items": {"type": "string"}},
             "fees": {"type": "array", "items": {"$ref": "#/components/schemas/Fee"},
                      "description": "Empty for a free item."},
+            "form": {"type": ["array", "null"], "description": "The application form's fields, checked by "
+                     "intake (null: the item asks for no form of its own).",
+                     "items": {"type": "object", "properties": {
+                         "id": {"type": "string"}, "label": {"type": "string"},
+                         "type": {"enum": ["string", "long", "boolean", "enum", "date"]},
+                         "required": {"type": "boolean"}, "options": {"type": "array", "items": {"type": "string"}},
+                         "max_length": {"type": ["integer", "null"]}}}},
         },
     },
     "ItemPage": {

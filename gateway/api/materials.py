@@ -1,13 +1,26 @@
 """Shared materials (资料共享): an applicant uploads a document once and names it in later
 applications and supplements instead of uploading it again. Size and type are checked
-here before the bytes travel (413 / 415); the intake service checks them again."""
+here before the bytes travel (413 / 415); the intake service checks them again. Staff
+download a document's bytes where they may see a case that references it."""
 import base64
+from urllib.parse import quote
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from gateway.api import rpc
+from gateway.api.cases import STAFF_ROLES
+from gateway.auth import requires_role
 from gateway.problems import Problem
-from gateway.spec import INVALID, UNAVAILABLE, json_response, problem
+from gateway.spec import (
+    FORBIDDEN,
+    INVALID,
+    STAFF,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    json_response,
+    path_param,
+    problem,
+)
 from services.intake.media import ACCEPTED_TYPES, sniff
 
 bp = Blueprint("materials", __name__, url_prefix="/api/v1")
@@ -51,6 +64,16 @@ PATHS = {
                       "413": problem("The file (or the request) is larger than allowed."),
                       "415": problem("Not multipart/form-data, or not a PDF, JPEG or PNG."),
                       "422": INVALID, "503": UNAVAILABLE}}},
+    "/api/v1/materials/{document_id}/content": {"get": {
+        "summary": "A stored document's bytes, for staff who may see a case referencing it (the hall's windows "
+                   "see all).", "tags": ["materials"], "security": STAFF,
+        "parameters": [path_param("document_id", "The shared document's id.")],
+        "responses": {"200": {"description": "The bytes, with the stored media type.",
+                              "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                          for t in sorted(ACCEPTED_TYPES)}},
+                      "401": UNAUTHORIZED, "403": FORBIDDEN,
+                      "404": problem("No such document, or none of the caller's department's cases references it."),
+                      "503": UNAVAILABLE}}},
 }
 
 
@@ -78,3 +101,13 @@ def store_material():
     response = jsonify(document)
     response.status_code = 201 if document["created"] else 200
     return response
+
+
+@bp.get("/materials/<document_id>/content")
+@requires_role(*STAFF_ROLES)
+def material_content(document_id):
+    if len(document_id) > 64:
+        raise Problem(404, "Not found", f"no shared document {document_id}")
+    document = rpc().call("intake", "get_material_content", document_id, g.principal)
+    return Response(base64.b64decode(document["content_base64"]), mimetype=document["content_type"], headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document['filename'])}"})

@@ -120,6 +120,47 @@ def check_form(form):
     return form
 
 
+def check_defined_form(item, form):
+    """The answers against the item's own form definition, every fault listed; without a
+    definition only the generic check of ``check_form`` applies."""
+    if item.form is None:
+        return form
+    defined = {f.id: f for f in item.form}
+    errors = [{"field": f"form.{key}", "message": f"not a field of the form of item {item.code}"}
+              for key in form if key not in defined]
+    for field in item.form:
+        value = form.get(field.id)
+        if value is None or value == "":
+            if field.required:
+                errors.append({"field": f"form.{field.id}", "message": f"required ({field.label})"})
+            continue
+        problem = _form_value_problem(field, value)
+        if problem:
+            errors.append({"field": f"form.{field.id}", "message": f"{problem} ({field.label})"})
+    if errors:
+        raise InvalidInput(f"the form does not match the form of item {item.code}", errors)
+    return form
+
+
+def _form_value_problem(field, value):
+    if field.type == "string":
+        limit = field.max_length or MAX_FORM_VALUE_LENGTH
+        if not isinstance(value, str):
+            return "must be text"
+        return f"at most {limit} characters" if len(value) > limit else None
+    if field.type == "long":
+        return None if isinstance(value, int) and not isinstance(value, bool) else "must be a whole number"
+    if field.type == "boolean":
+        return None if isinstance(value, bool) else "must be true or false"
+    if field.type == "enum":
+        return None if value in field.options else f"must be one of {', '.join(field.options)}"
+    try:
+        datetime.strptime(value, "%Y-%m-%d")
+    except (TypeError, ValueError):
+        return "must be a date YYYY-MM-DD"
+    return None
+
+
 class CaseRepository:
     """Cases of the intake service; thread-safe (no state but the catalog and the material store)."""
 
@@ -151,7 +192,7 @@ class CaseRepository:
         applicant = validate_applicant(application.get("applicant") or {})
         materials, documents = split_materials(application.get("materials") or [])
         check_materials(item, materials)
-        form = check_form(application.get("form") or {})
+        form = check_defined_form(item, check_form(application.get("form") or {}))
         owner = applicant_identifier(applicant)
         references = [self.shared_materials.reference(owner, code, document_id)
                       for code, document_id in documents.items()]
@@ -235,6 +276,18 @@ class CaseRepository:
             return [step]
 
         self.change(case_no, steps, now)
+
+    def document_for_staff(self, document_id, viewer):
+        """``(document, bytes)`` of a stored document the viewer may see: the hall-wide
+        departments see every document, a department those of its cases (looked up by the
+        owner's cases, a small set); another department's or an unknown document is NotFound."""
+        document, content = self.shared_materials.content(document_id)
+        department = (viewer or {}).get("department")
+        if department not in HALL_WIDE_DEPARTMENTS and not any(
+                document.document_id in case_document_ids(case)
+                for case in models.Case.objects(applicant_id=document.owner_id, department=department)):
+            raise NotFound(f"no shared document {document_id}")
+        return document, content
 
     def _material_codes(self, case, asked):
         """The clerk may name a material by its code or by its name on the checklist."""
@@ -347,10 +400,20 @@ def _common_view(case, item, public):
     }
 
 
+def case_documents(case):
+    """The shared documents a case references: at application and in supplements."""
+    supplied = [s.detail for s in case.timeline if s.kind == "materials_supplied"]
+    return list(case.documents) + [ref for d in supplied for ref in d.get("documents", [])]
+
+
+def case_document_ids(case):
+    return {ref["document_id"] for ref in case_documents(case)}
+
+
 def staff_view(case, item):
     supplied = [s.detail for s in case.timeline if s.kind == "materials_supplied"]
     materials = list(dict.fromkeys(list(case.materials) + [c for d in supplied for c in d.get("materials", [])]))
-    documents = list(case.documents) + [ref for d in supplied for ref in d.get("documents", [])]
+    documents = case_documents(case)
     return dict(_common_view(case, item, public=False), applicant=case.applicant, materials=materials,
                 documents=documents, form=case.form)
 

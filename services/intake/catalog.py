@@ -4,7 +4,9 @@ that bad data stops the service with a message naming the file, the item and the
 
 The schema holds what provincial platforms publish for an item: limits in working days,
 visits, acceptance conditions, the materials checklist, fees in integer fen (a free item
-has none), the legal basis and the BPMN process that handles it.
+has none), the legal basis and the BPMN process that handles it. An item may define its
+application form (fields with a type, required flag, options and maximum length); intake
+then checks every application's answers against it.
 """
 import re
 from dataclasses import dataclass, field
@@ -17,6 +19,8 @@ MATERIAL_FORMS = ("paper", "electronic")
 ITEM_CODE = re.compile(r"^[A-Z]{2,4}-[0-9]{3}$")
 MATERIAL_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 DEPARTMENT_CODE = re.compile(r"^[a-z][a-z_]{1,47}$")
+FIELD_TYPES = ("string", "long", "boolean", "enum", "date")
+MAX_FIELD_LENGTH = 2000
 
 
 class CatalogError(ValueError):
@@ -42,6 +46,23 @@ class Fee:
 
 
 @dataclass(frozen=True)
+class FormField:
+    """One field of an item's application form; ``options`` only for ``enum``, ``max_length``
+    only for ``string``; a ``long`` is an integer (money in fen), a ``date`` is ``YYYY-MM-DD``."""
+
+    id: str
+    label: str
+    type: str
+    required: bool
+    options: tuple = ()
+    max_length: int = None
+
+    def as_dict(self):
+        return {"id": self.id, "label": self.label, "type": self.type, "required": self.required,
+                "options": list(self.options), "max_length": self.max_length}
+
+
+@dataclass(frozen=True)
 class Item:
     code: str
     name_zh: str
@@ -57,6 +78,7 @@ class Item:
     conditions: tuple = field(default_factory=tuple)
     fees: tuple = field(default_factory=tuple)
     active: bool = True
+    form: tuple = None  # of FormField; None: the form is checked generically only
 
     def as_dict(self):
         return {
@@ -68,6 +90,7 @@ class Item:
             "materials": [vars(m) for m in self.materials],
             "conditions": list(self.conditions),
             "fees": [vars(f) for f in self.fees],
+            "form": None if self.form is None else [f.as_dict() for f in self.form],
         }
 
     def matches(self, words):
@@ -157,12 +180,50 @@ def _fee(raw, where):
                _require(raw, "basis", str, where))
 
 
-def _unique_codes(entries, what, where):
+def _form_field(raw, where):
+    raw = _mapping(raw, "form field", where)
+    where = f"{where} ({raw.get('id', '?')})"
+    unknown = set(raw) - {"id", "label", "type", "required", "options", "max_length"}
+    if unknown:
+        raise CatalogError(f"{where}: unknown field {sorted(unknown)[0]!r}")
+    kind = _require(raw, "type", str, where)
+    if kind not in FIELD_TYPES:
+        raise CatalogError(f"{where}: field 'type' must be one of {FIELD_TYPES}, not {kind!r}")
+    options = ()
+    if kind == "enum":
+        options = _require(raw, "options", list, where)
+        if not options or not all(isinstance(o, str) and o.strip() for o in options) or len(set(options)) < len(options):
+            raise CatalogError(f"{where}: field 'options' must list distinct non-blank strings")
+    elif "options" in raw:
+        raise CatalogError(f"{where}: field 'options' is only for type 'enum'")
+    max_length = None
+    if "max_length" in raw:
+        if kind != "string":
+            raise CatalogError(f"{where}: field 'max_length' is only for type 'string'")
+        max_length = _require(raw, "max_length", int, where)
+        if not 1 <= max_length <= MAX_FIELD_LENGTH:
+            raise CatalogError(f"{where}: field 'max_length' must be 1 to {MAX_FIELD_LENGTH}, not {max_length!r}")
+    return FormField(_matching(raw, "id", MATERIAL_CODE, where), _require(raw, "label", str, where), kind,
+                     _require(raw, "required", bool, where), tuple(options), max_length)
+
+
+def _form(raw, where):
+    if "form" not in raw:
+        return None
+    fields = _require(raw, "form", list, where)
+    if not fields:
+        raise CatalogError(f"{where}: field 'form' must define at least one field")
+    return _unique_codes([_form_field(f, f"{where} form field {i + 1}") for i, f in enumerate(fields)],
+                         "form field", where, key="id")
+
+
+def _unique_codes(entries, what, where, key="code"):
     seen = set()
     for entry in entries:
-        if entry.code in seen:
-            raise CatalogError(f"{where}: {what} code {entry.code!r} is used twice")
-        seen.add(entry.code)
+        code = getattr(entry, key)
+        if code in seen:
+            raise CatalogError(f"{where}: {what} {key} {code!r} is used twice")
+        seen.add(code)
     return tuple(entries)
 
 
@@ -199,6 +260,7 @@ def _item(raw, department, where):
         conditions=_conditions(raw, where),
         fees=_unique_codes([_fee(f, f"{where} fee {i + 1}") for i, f in enumerate(fees)], "fee", where),
         active=_require(raw, "active", bool, where) if "active" in raw else True,
+        form=_form(raw, where),
     )
     if item.promised_limit_days > item.legal_limit_days:
         raise CatalogError(f"{where}: field 'promised_limit_days' exceeds 'legal_limit_days'")

@@ -123,6 +123,12 @@ class IntakeService(platform_service.PlatformService):
         document, created = self.cases.shared_materials.store(owner, filename, content, utcnow())
         return materials.document_view(document, created)
 
+    @rpc
+    def get_material_content(self, document_id, viewer):
+        document, content = self.cases.document_for_staff(document_id, viewer)
+        return {"filename": document.filename, "content_type": document.content_type,
+                "content_base64": base64.b64encode(content).decode("ascii")}
+
     @event_handler(*events.CASE_PROGRESSED)
     def on_case_progressed(self, payload):
         now = utcnow()

@@ -317,3 +317,37 @@ def test_concurrent_events_on_two_replicas_lose_no_fact(container_factory, servi
     assert sorted(s.get("rev", 0) for s in steps if s["kind"] == "progressed") == list(range(2, 22))
     assert [s["kind"] for s in steps].count("accepted") == 1
     assert call(intake, "get_case", case_no, CLERK)["current_step"] == "step 21"
+
+
+def test_an_item_with_a_form_definition_refuses_a_form_that_breaks_it_and_keeps_one_that_fits(intake):
+    insurance = {"item_code": "HR-001", "applicant": COMPANY, "materials": ["registration_form", "business_license"]}
+    with pytest.raises(InvalidInput) as refused:
+        call(intake, "submit_case", {**insurance, "form": {"employer_type": "合作社", "employee_count": "12",
+                                                           "shop_area": 30}})
+    assert sorted(e["field"] for e in refused.value.errors) == [
+        "form.employee_count", "form.employer_name", "form.employer_type", "form.shop_area"]
+    assert call(intake, "search_cases", CLERK, {})["total"] == 0
+
+    form = {"employer_name": COMPANY["name"], "employer_type": "企业", "employee_count": 12}
+    receipt = call(intake, "submit_case", {**insurance, "form": form})
+    assert call(intake, "get_case", receipt["case_no"], CLERK)["form"] == form
+
+
+def test_staff_download_a_document_only_where_they_may_see_a_case_referencing_it(intake):
+    content = base64.b64encode(PDF).decode()
+    used = call(intake, "store_material", "company", COMPANY["credit_code"], "营业执照.pdf", content)
+    unused = call(intake, "store_material", "company", COMPANY["credit_code"], "章程.png",
+                  base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"1" * 100).decode())
+    call(intake, "submit_case", {**FOOD_LICENCE, "materials": [
+        "application_form", "premises_layout", "safety_rules",
+        {"code": "business_license", "document_id": used["document_id"]}]})
+
+    for viewer in (REVIEWER, CLERK):
+        got = call(intake, "get_material_content", used["document_id"], viewer)
+        assert base64.b64decode(got["content_base64"]) == PDF
+        assert (got["filename"], got["content_type"]) == ("营业执照.pdf", "application/pdf")
+    assert call(intake, "get_material_content", unused["document_id"], CLERK)["content_type"] == "image/png"
+    for document_id, viewer in ((used["document_id"], TAX_REVIEWER), (unused["document_id"], REVIEWER),
+                                ("no-such-document", CLERK)):
+        with pytest.raises(NotFound):
+            call(intake, "get_material_content", document_id, viewer)

@@ -17,7 +17,7 @@ PATH_VALUES = {"case_no": "20261126000001", "task_id": "0f0e0d0c-0b0a-4909-8807-
                "ticket_id": "20261126-A001", "refund_no": "TF20261126000001", "bank_txn_id": "txn-1",
                "report_id": "a" * 64, "item_code": "MR-001",
                "filename": "missing.css", "name": "init.js",
-               "key_id": "0123456789abcdef"}
+               "key_id": "0123456789abcdef", "document_id": "a1b2c3"}
 
 
 def _concrete(path):
@@ -79,6 +79,8 @@ OBJECT_PROBED = {  # own/other department and right/wrong code: tests/e2e/test_s
     ("/api/v1/public/cases/{case_no}", "get"), ("/api/v1/public/cases/{case_no}/supplements", "post"),
     ("/api/v1/evaluations", "post"), ("/api/v1/public/complaints/{complaint_no}", "get"),
     ("/api/v1/queue/tickets/{ticket_id}", "get"),
+    # own/other department: tests/integration/intake/test_case_lifecycle.py (staff download)
+    ("/api/v1/materials/{document_id}/content", "get"),
 }
 CALLERS_OWN = {  # the caller creates or names only what it brings (ownership checked by the service)
     ("/api/v1/auth/token", "post"), ("/api/v1/cases", "post"), ("/api/v1/materials", "post"),

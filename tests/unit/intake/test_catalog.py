@@ -110,7 +110,7 @@ def test_a_good_file_loads_every_field(tmp_path):
 
     loaded = load_catalog(tmp_path).item("CT-001")
 
-    assert loaded.as_dict() == {**ITEM, "department": "culture", "active": True}
+    assert loaded.as_dict() == {**ITEM, "department": "culture", "active": True, "form": None}
 
 
 def test_conditions_and_fees_may_be_left_out_for_a_free_item(tmp_path):
@@ -277,3 +277,53 @@ def test_one_bad_file_stops_the_whole_catalog(tmp_path):
     write(tmp_path, "b_bad.yaml", [item(code="CT-002", kind="later")], department={**DEPARTMENT, "code": "bad"})
 
     assert "b_bad.yaml" in refusal(tmp_path)
+
+
+FORM = [{"id": "troupe_name", "label": "演出团体名称", "type": "string", "required": True, "max_length": 100},
+        {"id": "show_count", "label": "场次", "type": "long", "required": True},
+        {"id": "venue_kind", "label": "场所类型", "type": "enum", "required": False, "options": ["剧场", "酒吧"]},
+        {"id": "first_show", "label": "首演日期", "type": "date", "required": False},
+        {"id": "foreign_artists", "label": "有境外演员", "type": "boolean", "required": False}]
+
+
+def test_an_item_form_loads_with_its_fields_and_an_item_without_one_has_none(tmp_path):
+    write(tmp_path, "culture.yaml", [item(form=FORM), item(code="CT-002")])
+    catalog = load_catalog(tmp_path)
+    form = catalog.item("CT-001").form
+    assert [(f.id, f.type, f.required) for f in form] == [
+        ("troupe_name", "string", True), ("show_count", "long", True), ("venue_kind", "enum", False),
+        ("first_show", "date", False), ("foreign_artists", "boolean", False)]
+    assert form[0].max_length == 100 and form[2].options == ("剧场", "酒吧")
+    assert catalog.item("CT-001").as_dict()["form"][2]["options"] == ["剧场", "酒吧"]
+    assert catalog.item("CT-002").form is None and catalog.item("CT-002").as_dict()["form"] is None
+
+
+@pytest.mark.parametrize("field, named", [
+    ({**FORM[0], "type": "text"}, "field 'type'"),
+    ({**FORM[0], "id": "Troupe Name"}, "field 'id'"),
+    ({**FORM[0], "label": " "}, "field 'label'"),
+    ({**FORM[1], "required": "yes"}, "field 'required'"),
+    ({**FORM[2], "options": []}, "field 'options'"),
+    ({**FORM[2], "options": ["剧场", "剧场"]}, "field 'options'"),
+    ({**FORM[1], "options": ["1"]}, "field 'options'"),
+    ({**FORM[1], "max_length": 10}, "field 'max_length'"),
+    ({**FORM[0], "max_length": 0}, "field 'max_length'"),
+    ({**FORM[0], "pattern": ".*"}, "unknown field 'pattern'"),
+])
+def test_a_bad_form_field_is_named_with_file_item_and_field(tmp_path, field, named):
+    write(tmp_path, "culture.yaml", [item(form=[FORM[1], field])])
+    message = refusal(tmp_path)
+    assert message.startswith("culture.yaml item CT-001 form field 2") and named in message
+
+
+def test_a_form_field_defined_twice_or_an_empty_form_is_refused(tmp_path):
+    write(tmp_path, "culture.yaml", [item(form=[FORM[0], FORM[0]])])
+    assert "form field id 'troupe_name' is used twice" in refusal(tmp_path)
+    write(tmp_path, "culture.yaml", [item(form=[])])
+    assert "culture.yaml item CT-001: field 'form'" in refusal(tmp_path)
+
+
+def test_the_joint_enterprise_registration_defines_its_form(real_catalog):
+    form = {f.id: f for f in real_catalog.item("MR-010").form}
+    assert form["registered_capital_fen"].type == "long"
+    assert {"company_name", "business_scope"} <= set(form)

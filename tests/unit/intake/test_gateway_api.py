@@ -4,6 +4,8 @@ import io
 
 import pytest
 
+from gateway.rpc import RemoteError
+
 
 PROBLEM = "application/problem+json"
 PDF = b"%PDF-1.7\n1 0 obj\n"
@@ -154,3 +156,23 @@ def test_an_upload_that_is_not_multipart_is_415_and_a_bad_form_422(client, fake_
     assert [e["field"] for e in problem_of(upload(client, content=None), 422)["errors"]] == ["file"]
     assert [e["field"] for e in problem_of(upload(client, owner="me"), 422)["errors"]] == ["owner"]
     assert fake_rpc.calls == []
+
+
+def test_staff_download_a_document_with_its_stored_media_type(client, fake_rpc, bearer):
+    fake_rpc.answer("intake", "get_material_content", {"filename": "营业执照.pdf", "content_type": "application/pdf",
+                                                       "content_base64": "JVBERi0xLjcKMSAwIG9iago="})
+    path = "/api/v1/materials/a1b2c3/content"
+    problem_of(client.get(path), 401)
+    answer = client.get(path, headers=bearer("reviewer"))
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf" and answer.data == PDF
+    assert answer.headers["Content-Disposition"] == (
+        "attachment; filename*=UTF-8''%E8%90%A5%E4%B8%9A%E6%89%A7%E7%85%A7.pdf")
+    [call] = fake_rpc.calls_to("intake", "get_material_content")
+    assert call.args[0] == "a1b2c3" and call.args[1]["department"] == "market_regulation"
+
+
+def test_a_foreign_or_missing_document_is_a_404_problem(client, fake_rpc, bearer):
+    fake_rpc.answer("intake", "get_material_content",
+                    raises=RemoteError("intake", {"exc_type": "NotFound", "exc_args": ["no shared document x", []]}))
+    problem_of(client.get("/api/v1/materials/x/content", headers=bearer("reviewer")), 404)
+    problem_of(client.get(f"/api/v1/materials/{'x' * 65}/content", headers=bearer("clerk")), 404)
