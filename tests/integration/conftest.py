@@ -1,6 +1,12 @@
 """Interface tests: real nameko containers on the real broker and store."""
+import inspect
+
 import pymongo
 import pytest
+from kombu import Connection
+from kombu.exceptions import ChannelError
+from nameko.events import EventHandler
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
 from services.common import SERVICES
 from services.common.db import database_name
@@ -14,3 +20,30 @@ def clean_databases(service_config):
         client.drop_database(database_name(service_config, service))
     client.close()
     yield
+
+
+def event_queues(service_cls):
+    """The durable queues nameko declares for the event handlers of ``service_cls``."""
+    for name, method in inspect.getmembers(service_cls, inspect.isfunction):
+        for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            if isinstance(entrypoint, EventHandler):
+                yield f"evt-{entrypoint.source_service}-{entrypoint.event_type}--{service_cls.name}.{name}"
+
+
+@pytest.fixture
+def start_listener(container_factory, service_config):
+    """Start a test service that records events, its queues emptied first: they are
+    durable and keep the events earlier tests dispatched."""
+
+    def start(service_cls):
+        with Connection(service_config["AMQP_URI"]) as connection:
+            for queue in event_queues(service_cls):
+                try:
+                    connection.channel().queue_purge(queue)
+                except ChannelError:
+                    pass  # not declared yet: nothing to empty
+        container = container_factory(service_cls, service_config)
+        container.start()
+        return container
+
+    return start

@@ -4,8 +4,6 @@ attempts in uploaded diagrams ending in an incident, an admin's retry, and the a
 from pathlib import Path
 
 import pytest
-from kombu import Connection
-from kombu.exceptions import ChannelError
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
@@ -56,18 +54,9 @@ def approval(container_factory, service_config, clean_databases):
 
 
 @pytest.fixture
-def listener(container_factory, service_config):
-    with Connection(service_config["AMQP_URI"]) as connection:
-        channel = connection.channel()
-        for event in HALL_EVENTS[:-1]:
-            try:
-                channel.queue_purge(f"evt-approval-{event}--{LISTENER}.on_{event}")
-            except ChannelError:
-                pass  # the queue does not exist yet
+def listener(start_listener):
     HallEvents.received = []
-    container = container_factory(HallEvents, service_config)
-    container.start()
-    return container
+    return start_listener(HallEvents)
 
 
 def call(container, method, *args, **kwargs):

@@ -7,8 +7,6 @@ from datetime import datetime, timedelta, timezone
 import eventlet
 import pymongo
 import pytest
-from kombu import Connection
-from kombu.exceptions import ChannelError
 from nameko.events import event_handler
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
@@ -54,19 +52,9 @@ def intake(container_factory, service_config, clean_databases):
 
 
 @pytest.fixture
-def announcements(container_factory, service_config):
-    with Connection(service_config["AMQP_URI"]) as connection:
-        channel = connection.channel()
-        for handler in ("on_supplement_received", "on_case_collected"):
-            event = handler[3:]
-            try:
-                channel.queue_purge(f"evt-intake-{event}--test_intake_announcements.{handler}")
-            except ChannelError:
-                pass  # the queue does not exist yet
+def announcements(start_listener):
     Announcements.received = []
-    container = container_factory(Announcements, service_config)
-    container.start()
-    return container
+    return start_listener(Announcements)
 
 
 @pytest.fixture

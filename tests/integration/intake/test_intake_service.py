@@ -3,8 +3,6 @@ case_submitted event, the public and staff views."""
 from datetime import timedelta
 
 import pytest
-from kombu import Connection
-from kombu.exceptions import ChannelError
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
@@ -42,17 +40,9 @@ def intake(container_factory, service_config, clean_databases):
 
 
 @pytest.fixture
-def listener(container_factory, service_config):
-    with Connection(service_config["AMQP_URI"]) as connection:
-        channel = connection.channel()
-        try:
-            channel.queue_purge("evt-intake-case_submitted--test_case_listener.on_case_submitted")
-        except ChannelError:
-            pass  # the queue does not exist yet
+def listener(start_listener):
     SubmittedCases.received = []
-    container = container_factory(SubmittedCases, service_config)
-    container.start()
-    return container
+    return start_listener(SubmittedCases)
 
 
 def submit(container, application=APPLICATION, key=None):
