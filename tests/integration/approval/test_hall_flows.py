@@ -4,8 +4,6 @@ and the fee item assessing its fee by DMN and waiting for the bank."""
 from pathlib import Path
 
 import pytest
-from kombu import Connection
-from kombu.exceptions import ChannelError
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
@@ -33,16 +31,9 @@ class PaymentDesk:
 
 
 @pytest.fixture
-def payment_desk(container_factory, service_config):
-    with Connection(service_config["AMQP_URI"]) as connection:
-        try:
-            connection.channel().queue_purge("evt-approval-payment_required--test_payment_desk.on_payment_required")
-        except ChannelError:
-            pass  # the queue does not exist yet
+def payment_desk(start_listener):
     PaymentDesk.required = []
-    container = container_factory(PaymentDesk, service_config)
-    container.start()
-    return container
+    return start_listener(PaymentDesk)
 
 
 @pytest.fixture

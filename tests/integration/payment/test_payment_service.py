@@ -10,8 +10,6 @@ from datetime import datetime
 
 import eventlet
 import pytest
-from kombu import Connection
-from kombu.exceptions import ChannelError
 from nameko.events import event_handler
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
@@ -88,16 +86,9 @@ def payment(container_factory, service_config, clean_databases):
 
 
 @pytest.fixture
-def listener(container_factory, service_config):
-    with Connection(service_config["AMQP_URI"]) as connection:
-        try:
-            connection.channel().queue_purge("evt-payment-payment_confirmed--test_payment_listener.on_payment_confirmed")
-        except ChannelError:
-            pass
+def listener(start_listener):
     ConfirmedPayments.received = []
-    container = container_factory(ConfirmedPayments, service_config)
-    container.start()
-    return container
+    return start_listener(ConfirmedPayments)
 
 
 def call(container, method, *args, **kwargs):

@@ -4,8 +4,6 @@ from datetime import datetime, timedelta, timezone
 
 import eventlet
 import pytest
-from kombu import Connection
-from kombu.exceptions import ChannelError
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
@@ -220,19 +218,9 @@ class QueueEvents:
 
 
 @pytest.fixture
-def listener(container_factory, config):
-    with Connection(config["AMQP_URI"]) as connection:
-        channel = connection.channel()
-        for method in ("on_issued", "on_called"):
-            event = {"on_issued": "ticket_issued", "on_called": "ticket_called"}[method]
-            try:
-                channel.queue_purge(f"evt-queue-{event}--test_queue_listener.{method}")
-            except ChannelError:
-                pass
+def listener(start_listener):
     QueueEvents.received = []
-    container = container_factory(QueueEvents, config)
-    container.start()
-    return container
+    return start_listener(QueueEvents)
 
 
 def test_issuing_and_calling_are_announced_as_events(queue, listener):
