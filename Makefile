@@ -14,10 +14,10 @@ test: install
 	@scripts/run-tests.sh $(PYTEST_ARGS)
 
 bench: install
-	@$(PY) bench/rpc.py $(BENCH_ARGS)
-	@$(PY) bench/store.py $(BENCH_ARGS)
-	@$(PY) bench/queue.py $(BENCH_ARGS)
-	@$(PY) bench/approval.py $(BENCH_ARGS)
+	@$(PY) -m bench.rpc $(BENCH_ARGS)
+	@$(PY) -m bench.store $(BENCH_ARGS)
+	@$(PY) -m bench.queue_calls $(BENCH_ARGS)
+	@$(PY) -m bench.approval $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .run

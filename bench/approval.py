@@ -28,9 +28,9 @@ immediate item (``MR-001``, BPMN ``immediate_item``) through ``POST /api/v1/case
 Samples are timed with ``time.perf_counter_ns`` in this process; p99 is nearest rank.
 Read ratios measured in the same run: the machine is small (2 cores) and shared.
 
-    /tmp/venv/bin/python bench/approval.py                      # 2000 open instances, ~3 min
-    /tmp/venv/bin/python bench/approval.py --instances 10000    # the issue's 10,000 (longer)
-    /tmp/venv/bin/python bench/approval.py --quick              # 400 instances, ~1 min
+    /tmp/venv/bin/python -m bench.approval                      # 2000 open instances, ~3 min
+    /tmp/venv/bin/python -m bench.approval --instances 10000    # the issue's 10,000 (longer)
+    /tmp/venv/bin/python -m bench.approval --quick              # 400 instances, ~1 min
 """
 import sys
 import warnings
@@ -54,12 +54,6 @@ from datetime import datetime, timedelta, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, Python puts bench/ first on sys.path, where bench/queue.py would shadow the
-# standard library's `queue`: the repository root is what we want.
-if sys.path and Path(sys.path[0] or ".").resolve() == REPO_ROOT / "bench":
-    sys.path[0] = str(REPO_ROOT)
-elif str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 
 import bson  # noqa: E402
 import pika  # noqa: E402

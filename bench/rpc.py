@@ -27,8 +27,8 @@ the p99 ratio are <= 1.3. p99 on a busy 2-core machine is noisy: repeat before c
 The last line runs 4 threads, each with its own connection through one shared
 ``RpcClient`` (it keeps a link per thread), for a bounded second and reports calls/s.
 
-    /tmp/venv/bin/python bench/rpc.py            # 2000 calls per client
-    /tmp/venv/bin/python bench/rpc.py --quick    # 300 calls per client
+    /tmp/venv/bin/python -m bench.rpc            # 2000 calls per client
+    /tmp/venv/bin/python -m bench.rpc --quick    # 300 calls per client
 """
 import sys
 import warnings
@@ -57,11 +57,6 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, Python puts bench/ first on sys.path; the repository root is what we want.
-if sys.path and Path(sys.path[0] or ".").resolve() == REPO_ROOT / "bench":
-    sys.path[0] = str(REPO_ROOT)
-elif str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 
 SERVICE = "queue"
 METHOD = "ping"
@@ -128,7 +123,7 @@ class WorkerClient:
     def __init__(self, name, mode, amqp_uri, warmup):
         self.name = name
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--nameko-worker", mode,
+            [sys.executable, "-m", "bench.rpc", "--nameko-worker", mode,
              "--amqp-uri", amqp_uri, "--warmup", str(warmup)],
             cwd=REPO_ROOT, env=child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, start_new_session=True,

@@ -27,8 +27,8 @@ baseline, measured in the same run; a ratio above 1 means SecantusDB is slower).
 Every loop is bounded in count and, per operation, in time (``--budget`` seconds; at least a
 few samples are always taken), so one slow server cannot stretch the run past a few minutes.
 
-    /tmp/venv/bin/python bench/store.py            # 1k and 10k documents, 200 samples per op
-    /tmp/venv/bin/python bench/store.py --quick    # 1k documents, 50 samples per op
+    /tmp/venv/bin/python -m bench.store            # 1k and 10k documents, 200 samples per op
+    /tmp/venv/bin/python -m bench.store --quick    # 1k documents, 50 samples per op
 """
 from __future__ import annotations
 

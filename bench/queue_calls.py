@@ -19,8 +19,8 @@ many times over (a real window calls once every few minutes). Calls/s is the cap
 A last row has one window call 100 tickets alone: the cost of one call without a queue
 in front of it (its rate includes the finishes).
 
-    /tmp/venv/bin/python bench/queue.py            # 500 tickets
-    /tmp/venv/bin/python bench/queue.py --quick    # 200 tickets
+    /tmp/venv/bin/python -m bench.queue_calls            # 500 tickets
+    /tmp/venv/bin/python -m bench.queue_calls --quick    # 200 tickets
 """
 import argparse
 import math
@@ -33,12 +33,6 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, Python puts bench/ first on sys.path, where this file would shadow the
-# standard library's `queue` (urllib3 needs it): the repository root is what we want.
-if sys.path and Path(sys.path[0] or ".").resolve() == REPO_ROOT / "bench":
-    sys.path[0] = str(REPO_ROOT)
-elif str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 
 import requests  # noqa: E402
 
@@ -168,7 +162,7 @@ def main(argv=None):
             platform.stop()
     duplicates = len(called) - len(set(called))
     missing = len(set(issued) - set(called))
-    print(f"bench/queue.py: {tickets} tickets, {args.threads} kiosks, {WINDOWS} windows calling through the gateway")
+    print(f"bench/queue_calls.py: {tickets} tickets, {args.threads} kiosks, {WINDOWS} windows calling through the gateway")
     print(f"{'operation':<28} {'count':>7} {'per s':>9} {'p50 ms':>9} {'p99 ms':>9}")
     print(row("issue ticket", issue_samples, issue_seconds))
     print(row("call next (53 windows)", call_samples, call_seconds))
