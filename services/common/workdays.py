@@ -3,8 +3,18 @@
 Legal and promised limits count working days on China's official calendar: statutory
 holidays are off and make-up working days (调休, e.g. a Sunday that is worked) are on.
 The official calendar comes from `chinese_calendar`, which only knows the years whose
-schedule the State Council has published; outside them we raise rather than guess that
-a weekday is worked. Days are Asia/Shanghai days, whatever zone an instant arrives in.
+schedule the State Council has published; the hall adds later years to its calendar file
+(``published_years``) when they are published, usually in November for the next year.
+
+Past the published years the calendar is *provisional*: Monday to Friday are worked except
+the statutory holidays the law fixes (全国年节及纪念日放假办法, as revised in 2024: 13 days,
+three of them on lunar dates and one on the Qingming solar term, computed with
+`lunar_python`). The State Council's make-up days (调休) cannot be known in advance, so a
+provisional count may be off by the few days swapped around a holiday; a legal limit
+running into next year must still have a deadline (a 60-working-day item accepted in
+October does), and supervision recomputes every standing from the facts at its next check
+or change, so a year published later takes effect then. Before 2004 and after 2099 we
+raise rather than guess. Days are Asia/Shanghai days, whatever zone an instant arrives in.
 """
 
 from collections.abc import Iterable
@@ -15,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import yaml
+from lunar_python import Lunar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -22,17 +33,37 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # (1.11.0: 2004 to 2026), the same bounds its own check applies.
 COVERED_FIRST = date(min(chinese_calendar.holidays).year, 1, 1)
 COVERED_LAST = date(max(chinese_calendar.holidays).year, 12, 31)
+# The provisional calendar's horizon: no limit runs that far, and the lunar tables do.
+PROVISIONAL_LAST = date(2099, 12, 31)
 
 
 class CalendarRangeError(ValueError):
-    """A day outside the years whose official holiday schedule is known."""
+    """A day outside the years the calendar can answer for."""
 
-    def __init__(self, day: date, last: date | None = None):
+    def __init__(self, day: date):
         self.day = day
         super().__init__(
-            f"no official holiday schedule for {day.isoformat()}: the calendar covers "
-            f"{COVERED_FIRST.isoformat()} to {(last or COVERED_LAST).isoformat()}"
+            f"no holiday schedule for {day.isoformat()}: the calendar covers "
+            f"{COVERED_FIRST.isoformat()} to {PROVISIONAL_LAST.isoformat()}"
         )
+
+
+@cache
+def statutory_holidays(year: int) -> frozenset[date]:
+    """The public holidays the law fixes for a year, before any make-up days: New Year's
+    Day; the Spring Festival (lunar New Year's Eve and the first three days); Qingming;
+    Labour Day (1-2 May); the Dragon Boat and Mid-Autumn festivals; National Day (1-3 Oct)."""
+    new_year = _solar(Lunar.fromYmd(year, 1, 1).getSolar())
+    qingming = _solar(Lunar.fromYmd(year, 1, 1).getJieQiTable()["清明"])
+    return frozenset({
+        date(year, 1, 1), *(new_year + timedelta(days=n) for n in range(-1, 3)), qingming,
+        date(year, 5, 1), date(year, 5, 2), _solar(Lunar.fromYmd(year, 5, 5).getSolar()),
+        _solar(Lunar.fromYmd(year, 8, 15).getSolar()), date(year, 10, 1), date(year, 10, 2), date(year, 10, 3),
+    })
+
+
+def _solar(solar) -> date:
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())
 
 
 def shanghai_day(moment: date | datetime) -> date:
@@ -56,6 +87,7 @@ class WorkdayCalendar:
     State Council has published a year's schedule: ``{year: {"holidays": [...],
     "workdays": [...]}}`` (the make-up working days); other days of such a year follow
     the week (Monday to Friday worked). Only the years right after the known ones count.
+    Later years are provisional (see the module's docstring): ``is_provisional`` says so.
     """
 
     def __init__(self, closures: Iterable[date] = (), extra_workdays: Iterable[date] = (),
@@ -75,10 +107,14 @@ class WorkdayCalendar:
                                     frozenset(map(_plain_date, schedule.get("workdays") or ())))
         self.covered_last = date(max([COVERED_LAST.year, *self.published]), 12, 31)
 
+    def is_provisional(self, day: date | datetime) -> bool:
+        """Whether ``day`` lies past the published years (counted on statutory holidays only)."""
+        return shanghai_day(day) > self.covered_last
+
     def is_workday(self, day: date | datetime) -> bool:
         day = shanghai_day(day)
-        if not COVERED_FIRST <= day <= self.covered_last:
-            raise CalendarRangeError(day, self.covered_last)
+        if not COVERED_FIRST <= day <= PROVISIONAL_LAST:
+            raise CalendarRangeError(day)
         if day in self.closures:
             return False
         if day in self.extra_workdays:
@@ -86,6 +122,8 @@ class WorkdayCalendar:
         if day.year in self.published:
             holidays, workdays = self.published[day.year]
             return day in workdays or (day.weekday() < 5 and day not in holidays)
+        if day > self.covered_last:
+            return day.weekday() < 5 and day not in statutory_holidays(day.year)
         return _officially_worked(day)
 
     def next_workday(self, day: date | datetime) -> date:

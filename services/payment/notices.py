@@ -4,13 +4,11 @@ when the case is refused or withdrawn, and shown to staff and to the applicant.
 One notice per case (unique case number), so a repeated ``payment_required`` event finds
 the notice it issued before instead of issuing a second one.
 """
-from datetime import timedelta
-
 import mongoengine as me
 
 from services.common.errors import NotFound
 from services.common.time import isoformat
-from services.common.workdays import CalendarRangeError, add_workdays, shanghai_day
+from services.common.workdays import add_workdays
 from services.payment import audit, fees, models
 from services.payment.numbering import NOTICE, next_number
 
@@ -19,15 +17,6 @@ HALL_WIDE_DEPARTMENTS = frozenset({"hall", "supervision"})
 # How the payment service asks intake for a case's payer: a hall-wide system viewer.
 SYSTEM_VIEWER = {"username": "payment", "roles": ["system"], "department": "hall"}
 ENDED_OUTCOMES = frozenset({"refused", "withdrawn"})
-
-
-def due_day(now, workdays):
-    """The hall day the notice falls due: ``workdays`` working days after issue. Beyond the
-    years whose official calendar is published, calendar weeks stand in (5 days a week)."""
-    try:
-        return add_workdays(now, workdays).isoformat()
-    except CalendarRangeError:
-        return (shanghai_day(now) + timedelta(days=-(-workdays * 7 // 5))).isoformat()
 
 
 def payer_of(case):
@@ -57,7 +46,7 @@ def issue(required, item, case, now, policy):
         notice_no=next_number(NOTICE, now), case_no=required["case_no"], item_code=item["code"],
         department=required.get("department") or item["department"], payer=payer_of(case),
         lines=[models.FeeLine(**line) for line in lines], total_fen=total, assessed_by=assessed_by,
-        status="issued" if total > 0 else "waived", due_on=due_day(now, policy.due_workdays), issued_at=now,
+        status="issued" if total > 0 else "waived", due_on=add_workdays(now, policy.due_workdays).isoformat(), issued_at=now,
     )
     try:
         notice.save(force_insert=True)

@@ -1,11 +1,13 @@
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import chinese_calendar
 import pytest
 
 from services.common.workdays import (
     COVERED_FIRST,
     COVERED_LAST,
+    PROVISIONAL_LAST,
     SHANGHAI,
     CalendarRangeError,
     WorkdayCalendar,
@@ -14,6 +16,7 @@ from services.common.workdays import (
     is_workday,
     next_workday,
     shanghai_day,
+    statutory_holidays,
     workdays_between,
 )
 
@@ -116,31 +119,63 @@ def test_closures_must_be_dates_not_instants():
 # --- the covered range ------------------------------------------------------------------
 
 
-def test_the_calendar_covers_2004_to_2026():
+def test_the_official_calendar_covers_2004_to_2026():
     assert (COVERED_FIRST, COVERED_LAST) == (date(2004, 1, 1), date(2026, 12, 31))
     assert is_workday(COVERED_FIRST) is False  # New Year's Day
     assert is_workday(COVERED_LAST) is True  # a Thursday
 
 
-@pytest.mark.parametrize("day", [date(2003, 12, 31), date(2027, 1, 4), date(2030, 6, 3)])
-def test_a_day_outside_the_covered_range_is_refused_not_guessed(day):
+@pytest.mark.parametrize("day", [date(2003, 12, 31), date(2100, 1, 4)])
+def test_a_day_outside_the_calendar_is_refused_not_guessed(day):
     with pytest.raises(CalendarRangeError) as raised:
         is_workday(day)
     assert raised.value.day == day
     assert isinstance(raised.value, ValueError)
     assert str(raised.value) == (
-        f"no official holiday schedule for {day.isoformat()}: "
-        "the calendar covers 2004-01-01 to 2026-12-31"
+        f"no holiday schedule for {day.isoformat()}: the calendar covers 2004-01-01 to 2099-12-31"
     )
 
 
-def test_counting_past_the_covered_range_names_the_first_unknown_day():
-    with pytest.raises(CalendarRangeError, match="2027-01-01"):
-        add_workdays(date(2026, 12, 30), 5)
-    with pytest.raises(CalendarRangeError, match="2027-01-01"):
-        workdays_between(date(2026, 12, 1), date(2027, 2, 1))
-    with pytest.raises(CalendarRangeError):
-        WorkdayCalendar(extra_workdays=[date(2027, 1, 2)]).is_workday(date(2027, 1, 2))
+# --- past the published years: the statutory holidays ------------------------------------
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_the_statutory_holidays_are_official_holidays_in_the_years_under_the_2024_rules(year):
+    """The rule the provisional years follow, checked against the State Council's own
+    schedules of the years it already governs: every statutory day is a day off."""
+    days = statutory_holidays(year)
+    assert len(days) == 13
+    assert [day for day in sorted(days) if chinese_calendar.is_workday(day)] == []
+
+
+def test_a_year_not_yet_published_is_counted_on_its_statutory_holidays():
+    assert statutory_holidays(2027) == {
+        date(2027, 1, 1),  # New Year's Day
+        date(2027, 2, 5), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8),  # lunar New Year's Eve to the 3rd
+        date(2027, 4, 5),  # Qingming
+        date(2027, 5, 1), date(2027, 5, 2),
+        date(2027, 6, 9),  # Dragon Boat, 5th day of the 5th month
+        date(2027, 9, 15),  # Mid-Autumn, 15th day of the 8th month
+        date(2027, 10, 1), date(2027, 10, 2), date(2027, 10, 3),
+    }
+    assert is_workday(date(2027, 2, 8)) is False  # a Monday of the Spring Festival
+    assert is_workday(date(2027, 2, 9)) is True  # the Tuesday after it
+    assert is_workday(date(2027, 2, 13)) is False  # a Saturday
+    assert (is_workday(PROVISIONAL_LAST), is_workday(date(2099, 1, 1))) == (True, False)
+
+
+def test_counting_runs_on_into_the_provisional_years_and_says_so():
+    calendar = WorkdayCalendar()
+    assert add_workdays(date(2026, 12, 30), 5) == date(2027, 1, 7)  # Dec 31, then Jan 4 to 7
+    assert workdays_between(date(2026, 12, 31), date(2027, 1, 11)) == 6
+    assert (calendar.is_provisional(COVERED_LAST), calendar.is_provisional(date(2027, 1, 1))) == (False, True)
+    assert calendar.is_provisional(datetime(2026, 12, 31, 16, 30, tzinfo=timezone.utc))  # 00:30 in Shanghai
+
+
+def test_the_halls_own_days_apply_in_the_provisional_years():
+    calendar = WorkdayCalendar(closures=[date(2027, 1, 4)], extra_workdays=[date(2027, 1, 2)])
+    assert calendar.is_workday(date(2027, 1, 2)) is True  # a Saturday the hall works
+    assert calendar.is_workday(date(2027, 1, 4)) is False  # a Monday the hall is closed
 
 
 # --- instants, time zones and the deadline ----------------------------------------------

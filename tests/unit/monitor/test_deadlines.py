@@ -132,11 +132,19 @@ def test_a_case_refused_at_intake_has_no_clock():
     assert standing.status == REFUSED and standing.deadline is None
 
 
-def test_a_deadline_beyond_the_known_calendar_is_reported_not_guessed():
+def test_a_deadline_in_a_year_not_yet_published_is_counted_on_the_statutory_holidays():
     late = Facts(promised_limit_days=20, accepted_at=datetime(2026, 12, 20, 10, tzinfo=SH))
     standing = evaluate(late, CALENDAR, datetime(2026, 12, 21, tzinfo=SH))
+    # 9 working days in December, New Year's Day off, then 11 more: due Monday 18 January.
+    assert standing.deadline == datetime(2027, 1, 19, tzinfo=SH) and standing.problem is None
+    assert standing.level == GREEN
+
+
+def test_a_deadline_beyond_the_calendar_is_reported_not_guessed():
+    late = Facts(promised_limit_days=20, accepted_at=datetime(2099, 12, 20, 10, tzinfo=SH))
+    standing = evaluate(late, CALENDAR, datetime(2099, 12, 21, tzinfo=SH))
     assert standing.deadline is None and standing.level is None
-    assert "2027-01-01" in standing.problem
+    assert "2100-01-01" in standing.problem
 
 
 def test_days_overdue_count_the_working_days_after_the_due_day():
