@@ -29,6 +29,8 @@ SUPPLEMENT_RECEIVED = "supplement_received"
 PAYMENT_CONFIRMED = "payment_confirmed"
 END_EVENTS = ("approved", "refused")
 CLERK = "clerk"
+RETURN = "return"  # 退回: an enum option sending the case back to an earlier step
+RETURN_REASON = "return_reason"
 
 
 class ConventionBroken(ValueError):
@@ -94,6 +96,14 @@ def check_intake_decision(data):
         errors.append({"field": "missing_materials", "message": "name the missing materials"})
     if errors:
         raise InvalidInput("the intake decision is incomplete", errors)
+
+
+def check_return(form, data):
+    """A return (退回) is explained: choosing the option `return` in a task's form needs
+    `return_reason` when that form has the field."""
+    returned = any(f.get("type") == "enum" and data.get(f["id"]) == RETURN for f in form)
+    if returned and any(f["id"] == RETURN_REASON for f in form) and not data.get(RETURN_REASON):
+        raise InvalidInput("a return needs a reason", [{"field": RETURN_REASON, "message": "a return needs a reason"}])
 
 
 def materials_list(text):

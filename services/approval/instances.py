@@ -1,11 +1,18 @@
 """Process instances: started once per case, advanced by task completions, messages and an
 admin's retry. Every change is one *step*: load the state, change it, hand over stored
 messages the instance now waits for, and save with a compare-and-set on ``rev`` (a lost race
-is retried on fresh state). After a saved step the open tasks, the audit trail and the hall's
-events follow from the new state."""
+is retried on fresh state). After a saved step the open tasks and the audit trail follow
+from the new state.
+
+The hall's events of a step go out through an outbox: they are computed before the save and
+written with it (``outbox``), dispatched by the service, then cleared (``announced``). A
+replica that dies in between leaves them in the instance; the next step of that instance
+carries them along, and ``unannounced`` finds the rest for the service's sweep. So an
+event may go out twice, never not at all: every consumer keys what it records."""
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import mongoengine as me
@@ -27,6 +34,14 @@ SYSTEM = "system"
 WORK_LIST_FILTERS = ("process_key", "case_no", "element_id")
 # Departments whose staff see every case's process (the hall's own windows and supervision).
 ALL_CASES_DEPARTMENTS = frozenset({HALL_DEPARTMENT, "supervision"})
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """The events a saved step leaves to dispatch, and the revision whose outbox holds them."""
+    instance_id: object
+    rev: int
+    events: list
 
 
 class _NoAlarm:
@@ -64,18 +79,46 @@ class InstanceRepository:
                     "data": {"process_key": case["process_key"], "process_version": version}}]
         entries += self._deliver_stored_messages(instance, workflow)
         _record_state(instance, workflow, now)
+        before = _Before(None)
+        events = _events(instance, workflow, None, before, SYSTEM, now)
+        instance.outbox, instance.outbox_pending = json.dumps(events), True
         timers.expect(instance.case_no, instance.next_timer_at)
         try:
             instance.save(force_insert=True)
         except me.NotUniqueError:  # a concurrent delivery of the same event stored it first
             return []
-        return self._after_step(instance, workflow, now, entries, None, SYSTEM, _Before(None))
+        self._after_step(instance, workflow, now, entries, before)
+        return [Announcement(instance.pk, instance.rev, events)]
 
     def _repair(self, instance, now):
+        """Bring the open tasks up to date and announce the progress again, with whatever
+        the outbox still holds."""
+        workflow = self._resync(instance, now)
+        progress = ("case_progressed", _progress(instance, workflow, bpmn_engine.end_event(workflow)))
+        return [Announcement(instance.pk, instance.rev, [*_pending(instance), progress])]
+
+    def _resync(self, instance, now):
+        """The instance's workflow, with the open tasks made to match it."""
         diagram = self.definitions.diagram(instance.process_key, instance.process_version)
         workflow = bpmn_engine.load_state(diagram, instance.state)
         self._sync_open_tasks(instance, workflow, now)
-        return [("case_progressed", _progress(instance, workflow, bpmn_engine.end_event(workflow)))]
+        return workflow
+
+    @staticmethod
+    def announced(announcement):
+        """The events of ``announcement`` were dispatched: empty the outbox, unless a later
+        step has saved since (its outbox carries them along and it clears its own)."""
+        models.ProcessInstance.objects(pk=announcement.instance_id, rev=announcement.rev).update_one(
+            set__outbox="", set__outbox_pending=False)
+
+    def unannounced(self, before, now):
+        """What steps saved before ``before`` left undone, their replica stopped between saving
+        and dispatching: their open tasks are brought up to date, their events returned."""
+        left = []
+        for instance in models.ProcessInstance.objects(outbox_pending=True, updated_at__lt=before):
+            self._resync(instance, now)
+            left.append(Announcement(instance.pk, instance.rev, _pending(instance)))
+        return left
 
     def tasks_for(self, user, filters=None):
         """The user's open tasks (role, department, assignee), due soonest first; ``filters``
@@ -119,6 +162,7 @@ class InstanceRepository:
         data = validate_form_data(task.form, data)
         if task.element_id == hall_flow.ACCEPT:
             hall_flow.check_intake_decision(data)
+        hall_flow.check_return(task.form, data)
 
         def complete_it(instance, workflow):
             try:
@@ -242,17 +286,20 @@ class InstanceRepository:
                 return instance, []
             expected_rev = instance.rev
             _record_state(instance, workflow, now)
+            instance.rev = expected_rev + 1
+            outbox = [*_pending(instance), *_events(instance, workflow, completed, before, actor, now)]
             timers.expect(case_no, instance.next_timer_at)
             saved = models.ProcessInstance.objects(id=instance.id, rev=expected_rev).update_one(
                 set__state=instance.state, set__status=instance.status, set__incident=instance.incident,
                 set__waiting_messages=instance.waiting_messages, set__consumed_messages=instance.consumed_messages,
                 set__next_timer_at=instance.next_timer_at, set__updated_at=now, inc__rev=1,
+                set__outbox=json.dumps(outbox), set__outbox_pending=True,
             )
             if saved:
-                instance.rev = expected_rev + 1
                 if on_saved is not None:
                     on_saved(instance)
-                return instance, self._after_step(instance, workflow, now, entries, completed, actor, before)
+                self._after_step(instance, workflow, now, entries, before)
+                return instance, [Announcement(instance.pk, instance.rev, outbox)]
         raise Conflict(f"the case {case_no} is being changed by someone else, please retry")
 
     @staticmethod
@@ -276,8 +323,8 @@ class InstanceRepository:
                             "data": {"name": message.name, **message.data}})
         return entries
 
-    def _after_step(self, instance, workflow, now, entries, completed, actor, before):
-        """Open tasks, audit trail and the hall's events after a saved step."""
+    def _after_step(self, instance, workflow, now, entries, before):
+        """Audit trail, timers and open tasks after a saved step."""
         if instance.incident:
             entries.append({"kind": "incident", "element_id": instance.incident["element_id"], "actor": SYSTEM,
                             "data": {"message": instance.incident["message"]}})
@@ -288,11 +335,6 @@ class InstanceRepository:
             timers.settle(instance.case_no, instance.next_timer_at, instance.rev)
             self.alarm.ring(instance.next_timer_at)
         self._sync_open_tasks(instance, workflow, now)
-        end = bpmn_engine.end_event(workflow) if not before.completed else None
-        newly_waiting = set(instance.waiting_messages) - before.waiting_messages
-        events = hall_flow.domain_events(instance, completed, end, newly_waiting,
-                                         bpmn_engine.workflow_data(workflow), actor, now)
-        return [*events, ("case_progressed", _progress(instance, workflow, end))]
 
     @staticmethod
     def _sync_open_tasks(instance, workflow, now):
@@ -328,6 +370,20 @@ class _Before:
         self.completed = instance is not None and instance.status == "completed"
         self.waiting_messages = set(instance.waiting_messages) if instance is not None else set()
         self.next_timer_at = instance.next_timer_at if instance is not None else None
+
+
+def _events(instance, workflow, completed, before, actor, now):
+    """The hall's events of a step, ending with the case's progress (at ``instance.rev``)."""
+    end = bpmn_engine.end_event(workflow) if not before.completed else None
+    newly_waiting = set(instance.waiting_messages) - before.waiting_messages
+    events = hall_flow.domain_events(instance, completed, end, newly_waiting,
+                                     bpmn_engine.workflow_data(workflow), actor, now)
+    return [*events, ("case_progressed", _progress(instance, workflow, end))]
+
+
+def _pending(instance):
+    """The events an earlier step left in the outbox."""
+    return [tuple(event) for event in json.loads(instance.outbox)] if instance.outbox_pending else []
 
 
 def _record_state(instance, workflow, now):

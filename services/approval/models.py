@@ -54,11 +54,16 @@ class ProcessInstance(me.Document):
     waiting_messages = me.ListField(me.StringField())
     consumed_messages = me.ListField(me.StringField())
     next_timer_at = InstantField()  # the earliest timer the instance waits for
+    # Outbox: the hall's events of the saved steps not yet known to be dispatched, as JSON
+    # ``[[event, payload], ...]`` (payload keys come from forms: no dotted keys in storage),
+    # written in the same compare-and-set as the state and emptied once dispatched.
+    outbox = me.StringField(default="")
+    outbox_pending = me.BooleanField(default=False)
     started_at = InstantField(required=True)
     updated_at = InstantField(required=True)
 
     meta = {"db_alias": ALIAS, "collection": "process_instances",
-            "indexes": [{"fields": ["next_timer_at"], "sparse": True}]}
+            "indexes": [{"fields": ["next_timer_at"], "sparse": True}, "outbox_pending"]}
 
 
 class PendingTimer(me.Document):

@@ -1,5 +1,8 @@
 """The approval service: runs every item's BPMN process with SpiffWorkflow."""
+from datetime import timedelta
+
 from nameko.events import BROADCAST, EventDispatcher, event_handler
+from nameko.timer import timer
 
 from services.approval import completion_requests, scheduler
 from services.approval.definitions import DefinitionRegistry
@@ -7,6 +10,11 @@ from services.approval.instances import InstanceRepository
 from services.common import events, platform_service
 from services.common.entrypoints import rpc
 from services.common.time import utcnow
+
+# The outbox sweep: events a replica saved but did not dispatch (it stopped in between) go
+# out after this grace, which leaves the replica itself time to dispatch them.
+OUTBOX_SWEEP_SECONDS = 15
+OUTBOX_GRACE = timedelta(seconds=10)
 
 
 def open_processes(config):
@@ -67,7 +75,7 @@ class ApprovalService(platform_service.PlatformService):
     def _complete(self, task_id, data, user):
         task, status, announcements = self.processes.complete(task_id, data, user, utcnow())
         self._announce(announcements)
-        progress = announcements[-1][1]
+        progress = announcements[-1].events[-1][1]
         return dict(task, completed=True, case_status=status, current_step=progress["current_step"])
 
     @rpc
@@ -117,6 +125,14 @@ class ApprovalService(platform_service.PlatformService):
         _, announcements = self.processes.correlate(case_no, name, data, utcnow(), message_id)
         self._announce(announcements)
 
+    @timer(interval=OUTBOX_SWEEP_SECONDS)
+    def announce_unannounced(self):
+        """The outbox sweep: finish what a replica saved but did not announce."""
+        now = utcnow()
+        self._announce(self.processes.unannounced(now - OUTBOX_GRACE, now))
+
     def _announce(self, announcements):
-        for event_name, payload in announcements:
-            self.dispatch(event_name, payload)
+        for announcement in announcements:
+            for event_name, payload in announcement.events:
+                self.dispatch(event_name, payload)
+            self.processes.announced(announcement)

@@ -80,7 +80,7 @@ class IntakeService(platform_service.PlatformService):
             "promised_limit_days": item.promised_limit_days, "legal_limit_days": item.legal_limit_days,
             "submitted_at": case.submitted_at.isoformat(),
         })
-        self.cases.mark_announced(case.case_no)
+        self.cases.mark_announced(case)
 
     @rpc
     def get_case(self, case_no, viewer):

@@ -3,7 +3,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.hall import apply, task_of
+from tests.browser.hall import apply, complete, task_of
 from tests.waiting import eventually
 
 
@@ -64,3 +64,32 @@ def test_the_work_list_refuses_a_wrong_password_and_speaks_english(pages, gatewa
     pages.sign_in(work, "clerk")
     expect(work.get_by_role("heading", level=1)).to_have_text("Work list")
     expect(work.locator("#who")).to_contain_text("clerk")
+
+
+def test_a_chief_returns_a_case_with_a_reason_and_the_reviewer_sees_it(pages, gateway):
+    case_no = apply(gateway)["case_no"]
+    complete(gateway, "clerk", case_no, {"intake_decision": "accept"})
+    complete(gateway, "reviewer", case_no, {"review_result": "pass"})
+    eventually(lambda: task_of(gateway, "chief", case_no), "the chief representative's task")
+
+    chief = open_task(pages, "chief", case_no)
+    expect(chief.get_by_role("radio")).to_have_count(2)  # approve or refuse; returning is its own button
+    chief.get_by_role("button", name="退回", exact=True).click()
+    expect(chief.locator(".field-error")).to_have_text(["必填"])
+    expect(chief.get_by_label(re.compile("^退回理由"))).to_have_attribute("aria-invalid", "true")
+    expect(chief.get_by_label(re.compile("^退回理由"))).to_be_focused()
+    chief.get_by_label(re.compile("^退回理由")).fill("场所布局图不清晰，请重新审查")
+    pages.screenshot(chief, "work-chief-return")
+    chief.get_by_role("button", name="退回", exact=True).click()
+    expect(chief.get_by_role("status")).to_contain_text("已退回")
+
+    again = eventually(lambda: task_of(gateway, "reviewer", case_no), "the review task again")
+    assert again["element_id"] == "review"
+    case = lambda: gateway.get(f"/api/v1/cases/{case_no}", as_user="reviewer").json()
+    eventually(lambda: "审查" in (case()["current_step"] or ""), "the case's timeline back at review")
+    reviewer = open_task(pages, "reviewer", case_no)
+    expect(reviewer.locator("#task-returned")).to_contain_text("场所布局图不清晰，请重新审查")
+    expect(reviewer.locator("#task-returned")).to_contain_text("chief")
+    reviewer.get_by_text("办理记录").click()
+    expect(reviewer.locator("#task-history-list li")).to_have_count(3)
+    pages.screenshot(reviewer, "work-reviewer-returned")

@@ -1,11 +1,15 @@
 // The staff work list: tasks of my roles and department, due-date colours, and a task page
-// with the case, its materials and a form generated from the task's form fields.
+// with the case, its materials, what happened so far and a form generated from the task's
+// form fields. A form whose enum offers `return` (退回) gets a distinct Return button that
+// chooses it and asks for `return_reason`; completing leaves both out.
 import { api, bi, el, onLanguage, showProblem, signIn, t, when } from "./app.js";
 
 const DAY_MS = 86400000;
+const RETURN = "return";
+const RETURN_REASON = "return_reason";
 let user = null;
 let tasks = [];
-let open = null; // {task, case}
+let open = null; // {task, kase, process}
 
 function level(task) {
   if (!task.due_at) return "none";
@@ -57,9 +61,13 @@ function input(field) {
   const id = `field-${field.id}`;
   const label = el("label", { for: id }, bi(field.label) + (field.required ? " *" : ""));
   const common = { id, name: field.id, required: field.required, "aria-required": field.required ? "true" : null };
+  if (field.id === RETURN_REASON) {
+    return el("div", {}, el("label", { for: id }, `${bi(field.label)} ${t("（退回时必填）", "(required to return)")}`),
+      el("textarea", { id, name: field.id, rows: 2 }));
+  }
   if (field.type === "enum") {
     return el("fieldset", {}, el("legend", {}, bi(field.label) + (field.required ? " *" : "")),
-      field.options.map((option) => el("div", {},
+      field.options.filter((option) => option.id !== RETURN).map((option) => el("div", {},
         el("input", { type: "radio", id: `${id}-${option.id}`, name: field.id, value: option.id, required: field.required }),
         el("label", { for: `${id}-${option.id}`, class: "inline" }, bi(option.name)))));
   }
@@ -72,12 +80,16 @@ function input(field) {
   return el("div", {}, label, el("textarea", { ...common, rows: 2 }));
 }
 
-function values(form, fields) {
+/** The task's data from the form; `returning` chooses `return` in the enum offering it. */
+function values(form, fields, returning) {
   const data = {};
   const missing = [];
-  for (const field of fields) {
+  for (let field of fields) {
     let value;
-    if (field.type === "enum") value = form.querySelector(`input[name="${field.id}"]:checked`)?.value;
+    if (field.id === RETURN_REASON && !returning) continue;
+    if (returning && field.id === RETURN_REASON) field = { ...field, required: true };
+    if (returning && offersReturn(field)) value = RETURN;
+    else if (field.type === "enum") value = form.querySelector(`input[name="${field.id}"]:checked`)?.value;
     else if (field.type === "boolean") value = form.elements[field.id].checked;
     else value = form.elements[field.id].value.trim();
     if (field.type === "long" && value !== "") value = Number(value);
@@ -88,6 +100,33 @@ function values(form, fields) {
     data[field.id] = value;
   }
   return { data, missing };
+}
+
+function offersReturn(field) {
+  return field.type === "enum" && field.options.some((option) => option.id === RETURN);
+}
+
+/** The return the task's case came back by, from the process's audit trail (its last completion). */
+function lastReturn(process) {
+  const done = (process?.audit || []).filter((entry) => entry.kind === "task_completed");
+  const last = done[done.length - 1];
+  return last && Object.values(last.data || {}).includes(RETURN) ? last : null;
+}
+
+function renderHistory() {
+  const process = open.process;
+  const returned = lastReturn(process);
+  const notice = document.getElementById("task-returned");
+  notice.hidden = !returned;
+  if (returned) {
+    notice.textContent = t(`已被退回（${returned.actor}，${when(returned.at)}）：${returned.data[RETURN_REASON] || "—"}`,
+      `Returned by ${returned.actor} (${when(returned.at)}): ${returned.data[RETURN_REASON] || "—"}`);
+  }
+  const entries = (process?.audit || []).filter((entry) => entry.kind === "task_completed");
+  document.getElementById("task-history").hidden = entries.length === 0;
+  document.getElementById("task-history-list").replaceChildren(...entries.map((entry) => el("li", {},
+    `${when(entry.at)} — ${entry.element_id} · ${entry.actor}：`,
+    Object.entries(entry.data || {}).map(([key, value]) => `${key}=${value}`).join("；"))));
 }
 
 function renderTask() {
@@ -105,6 +144,7 @@ function renderTask() {
     el("dt", {}, t("期限", "Due")), el("dd", {}, when(task.due_at)),
     el("dt", {}, t("已交材料", "Materials")), el("dd", { id: "task-materials" }, materials.length ? materials.join("、") : "—"),
     kase && kase.missing_materials?.length > 0 && [el("dt", {}, t("缺少材料", "Missing")), el("dd", {}, kase.missing_materials.join("、"))]));
+  renderHistory();
 }
 
 async function openTask(id) {
@@ -114,11 +154,13 @@ async function openTask(id) {
   document.getElementById("task-done").textContent = "";
   try {
     const task = await api(`/api/v1/tasks/${encodeURIComponent(id)}`);
-    const kase = await api(`/api/v1/cases/${task.case_no}`).catch(() => null);
-    open = { task, kase };
+    const [kase, process] = await Promise.all([api(`/api/v1/cases/${task.case_no}`).catch(() => null),
+      api(`/api/v1/cases/${task.case_no}/process`).catch(() => null)]);
+    open = { task, kase, process };
     const form = document.getElementById("task-form");
     form.hidden = false;
     document.getElementById("task-fields").replaceChildren(...task.form.map(input));
+    document.getElementById("task-return").hidden = !task.form.some(offersReturn);
     renderTask();
     section.hidden = false;
     section.focus();
@@ -127,13 +169,14 @@ async function openTask(id) {
   }
 }
 
-document.getElementById("task-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = event.target;
+async function send(returning) {
+  const form = document.getElementById("task-form");
   const error = document.getElementById("task-error");
-  const { data, missing } = values(form, open.task.form);
+  const { data, missing } = values(form, open.task.form, returning);
   if (missing.length) {
-    showProblem(error, { problem: { detail: t("请填写必填项。", "Fill in the required fields."), errors: missing } }, form);
+    showProblem(error, { problem: { detail: returning ? t("退回须写明理由。", "A return needs its reason.")
+      : t("请填写必填项。", "Fill in the required fields."), errors: missing } }, form);
+    form.querySelector(`[name="${missing[0].field}"]`)?.focus();
     return;
   }
   showProblem(error, null, form);
@@ -142,13 +185,20 @@ document.getElementById("task-form").addEventListener("submit", async (event) =>
       method: "POST", body: { data }, headers: { "Idempotency-Key": `web-${open.task.id}` },
     });
     form.hidden = true;
-    document.getElementById("task-done").textContent = t(`已办理。办件状态：${answer.case_status || "—"}`,
-      `Done. Case status: ${answer.case_status || "—"}`);
+    document.getElementById("task-done").textContent = returning
+      ? t(`已退回。当前环节：${bi(answer.current_step) || "—"}`, `Returned. Now at: ${bi(answer.current_step) || "—"}`)
+      : t(`已办理。办件状态：${answer.case_status || "—"}`, `Done. Case status: ${answer.case_status || "—"}`);
     load();
   } catch (failure) {
     showProblem(error, failure, form);
   }
+}
+
+document.getElementById("task-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  send(false);
 });
+document.getElementById("task-return").addEventListener("click", () => send(true));
 document.getElementById("task-close").addEventListener("click", () => {
   document.getElementById("task").hidden = true;
   open = null;

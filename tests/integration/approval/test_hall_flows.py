@@ -138,6 +138,25 @@ def test_a_promised_items_tasks_are_due_by_the_promised_limit_and_listed_soonest
     assert all(t["due_at"] for t in reviews) and reviews[0]["due_at"] < reviews[1]["due_at"]
 
 
+def test_a_chief_returns_a_promised_case_to_the_reviewer_with_a_reason(approval):
+    reviewer, chief = staff("reviewer", "market_regulation"), staff("chief", "market_regulation")
+    start_case(approval, "20261126000305", "promised_item", item_code="MR-003", promised_limit_days=10)
+    complete(approval, CLERK, "20261126000305", {"intake_decision": "accept"})
+    complete(approval, reviewer, "20261126000305", {"review_result": "pass"})
+    with pytest.raises(InvalidInput) as unexplained:
+        complete(approval, chief, "20261126000305", {"decision": "return"})
+    assert [e["field"] for e in unexplained.value.errors] == ["return_reason"]
+
+    returned = complete(approval, chief, "20261126000305", {"decision": "return", "return_reason": "布局图不清晰"})
+
+    assert returned["case_status"] != "completed"
+    (again,) = tasks(approval, reviewer, "20261126000305")
+    assert again["element_id"] == "review" and again["due_at"]
+    assert call(approval, "get_task", again["id"], reviewer)["process_data"]["return_reason"] == "布局图不清晰"
+    complete(approval, reviewer, "20261126000305", {"review_result": "pass", "review_opinion": "已补清晰图纸"})
+    assert complete(approval, chief, "20261126000305", {"decision": "approved"})["case_status"] == "completed"
+
+
 def test_four_departments_review_a_joint_registration_in_parallel_then_the_chief_decides(approval):
     start_case(approval, "20261126000303", "joint_registration")
     complete(approval, CLERK, "20261126000303", {"intake_decision": "accept"})

@@ -67,9 +67,16 @@ def test_booking_covers_the_next_five_working_days_only(booking):
         booking.book(NOW, OTHER, "A", "2026-11-27", "12:30")
 
 
-def test_beyond_the_published_calendar_booking_is_refused_clearly(booking):
-    with pytest.raises(InvalidInput, match="cannot be booked yet: no official holiday schedule"):
-        booking.book(datetime(2026, 12, 29, 2, 0, tzinfo=timezone.utc), PERSON, "A", "2026-12-30", "09:00")
+def test_across_new_year_booking_counts_on_the_statutory_holidays_of_a_year_not_yet_published(booking):
+    before_new_year = datetime(2026, 12, 29, 2, 0, tzinfo=timezone.utc)
+    assert booking.book(before_new_year, PERSON, "A", "2027-01-05", "09:00")["day"] == "2027-01-05"
+    with pytest.raises(InvalidInput, match="does not work on 2027-01-01"):
+        booking.book(before_new_year, OTHER, "A", "2027-01-01", "09:00")
+
+
+def test_beyond_the_calendar_booking_is_refused_clearly(booking):
+    with pytest.raises(InvalidInput, match="cannot be booked yet: no holiday schedule for 2100-01-01"):
+        booking.book(datetime(2099, 12, 29, 2, 0, tzinfo=timezone.utc), PERSON, "A", "2099-12-30", "09:00")
 
 
 def test_one_booking_per_person_and_day_and_no_more_than_the_capacity(booking):

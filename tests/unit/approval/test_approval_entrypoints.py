@@ -3,6 +3,7 @@ from unittest.mock import MagicMock, call
 
 from nameko.testing.services import worker_factory
 
+from services.approval.instances import Announcement
 from services.approval.service import ApprovalService
 
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
@@ -12,26 +13,42 @@ ACCEPTED = {"case_no": "20261126000001", "item_code": "MR-001", "department": "m
             "accepted_at": "2026-11-26T01:00:00+00:00", "accepted_by": "clerk"}
 
 
-def test_a_completed_task_announces_the_hall_event_then_the_cases_progress():
+def test_a_completed_task_announces_the_hall_event_then_the_cases_progress_then_empties_the_outbox():
     processes = MagicMock()
-    processes.complete.return_value = ({"id": "t-1", "name": "受理 Accept"}, "in_progress",
-                                       [("case_accepted", ACCEPTED), ("case_progressed", PROGRESS)])
+    step = Announcement("i-1", 2, [("case_accepted", ACCEPTED), ("case_progressed", PROGRESS)])
+    processes.complete.return_value = ({"id": "t-1", "name": "受理 Accept"}, "in_progress", [step])
+    processes.announced.side_effect = lambda announcement: events.append("outbox emptied")
     service = worker_factory(ApprovalService, processes=processes)
+    events = []
+    service.dispatch.side_effect = lambda name, payload: events.append((name, payload))
     answer = service.complete_task("t-1", {"intake_decision": "accept"}, CLERK)
     assert answer == {"id": "t-1", "name": "受理 Accept", "completed": True, "case_status": "in_progress",
                       "current_step": "决定 Decide"}
     assert processes.complete.call_args.args[:3] == ("t-1", {"intake_decision": "accept"}, CLERK)
-    assert service.dispatch.call_args_list == [call("case_accepted", ACCEPTED), call("case_progressed", PROGRESS)]
+    assert events == [("case_accepted", ACCEPTED), ("case_progressed", PROGRESS), "outbox emptied"]
+    processes.announced.assert_called_once_with(step)
 
 
 def test_a_case_submitted_twice_is_announced_once():
     processes = MagicMock()
-    processes.start_for_case.side_effect = [[("case_progressed", PROGRESS)], []]
+    processes.start_for_case.side_effect = [[Announcement("i-1", 1, [("case_progressed", PROGRESS)])], []]
     service = worker_factory(ApprovalService, processes=processes)
     case = {"case_no": "20261126000001", "process_key": "immediate_item", "department": "market_regulation"}
     service.on_case_submitted(case)
     service.on_case_submitted(case)
     service.dispatch.assert_called_once_with("case_progressed", PROGRESS)
+
+
+def test_the_sweep_dispatches_what_stopped_replicas_left_in_their_outboxes():
+    processes = MagicMock()
+    left = [Announcement("i-1", 3, [("case_accepted", ACCEPTED), ("case_progressed", PROGRESS)]),
+            Announcement("i-2", 7, [("case_progressed", dict(PROGRESS, case_no="20261126000002"))])]
+    processes.unannounced.return_value = left
+    service = worker_factory(ApprovalService, processes=processes)
+    service.announce_unannounced()
+    assert [c.args[0] for c in service.dispatch.call_args_list] == ["case_accepted", "case_progressed",
+                                                                    "case_progressed"]
+    assert [c.args[0] for c in processes.announced.call_args_list] == left
 
 
 def test_the_hall_events_become_messages_keyed_so_that_a_repeat_is_one_message():

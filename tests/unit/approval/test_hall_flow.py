@@ -61,6 +61,19 @@ def test_a_refusal_needs_a_reason_and_a_supplement_request_names_the_materials(d
     assert [e["field"] for e in refused.value.errors] == [field]
 
 
+DECIDE_FORM = [{"id": "decision", "type": "enum", "required": True,
+                "options": [{"id": "approved"}, {"id": "refused"}, {"id": "return"}]},
+               {"id": "return_reason", "type": "string", "required": False}]
+
+
+def test_a_return_needs_its_reason_and_nothing_else_does():
+    with pytest.raises(InvalidInput) as refused:
+        hall_flow.check_return(DECIDE_FORM, {"decision": "return"})
+    assert [e["field"] for e in refused.value.errors] == ["return_reason"]
+    hall_flow.check_return(DECIDE_FORM, {"decision": "return", "return_reason": "材料真实性存疑，请重新审查"})
+    hall_flow.check_return(DECIDE_FORM, {"decision": "approved"})
+
+
 def test_each_intake_decision_becomes_its_event():
     def events(data):
         return hall_flow.domain_events(INSTANCE, ("accept", data), None, set(), {}, "clerk", NOW)

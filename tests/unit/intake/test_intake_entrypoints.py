@@ -31,8 +31,8 @@ class FakeCases:
                                announcement_pending=self.pending)
         return case, self.created
 
-    def mark_announced(self, case_no):
-        self.announced.append(case_no)
+    def mark_announced(self, case):
+        self.announced.append(case.case_no)
 
 
 def test_a_new_case_is_announced_with_what_the_approval_needs():

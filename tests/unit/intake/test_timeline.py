@@ -105,8 +105,14 @@ def test_the_newest_progress_names_the_current_step_and_a_completed_process_deci
     assert state["status"] == "completed" and state["outcome"] == "approved"
 
 
-def test_a_limit_past_the_published_calendar_gives_no_deadline_instead_of_failing():
-    accepted = step("accepted", datetime(2026, 12, 30, 10, tzinfo=timezone.utc))
+def test_a_limit_running_into_a_year_not_yet_published_counts_on_its_statutory_holidays():
+    accepted = step("accepted", datetime(2026, 12, 30, 10, tzinfo=timezone.utc))  # 18:00 in Shanghai
+    # Dec 31, then 19 working days from 4 January (New Year's Day off): due Thursday 28 January.
+    assert derive(SUBMITTED, accepted, limit=20)["deadline"] == datetime(2027, 1, 28, 16, tzinfo=timezone.utc)
+
+
+def test_a_limit_past_the_calendar_gives_no_deadline_instead_of_failing():
+    accepted = step("accepted", datetime(2099, 12, 30, 10, tzinfo=timezone.utc))
     assert derive(SUBMITTED, accepted, limit=20)["deadline"] is None
 
 

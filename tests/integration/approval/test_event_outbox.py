@@ -1,0 +1,99 @@
+"""The approval's outbox on the real broker and store: the events of a step whose replica
+stopped between saving and dispatching still reach the hall, through the next step of the
+instance or through the sweep (which also brings the open tasks up to date), and a
+dispatched outbox is emptied."""
+from datetime import timedelta
+
+import pytest
+from nameko.testing.services import entrypoint_waiter
+
+from services.approval import models
+from services.approval.service import OUTBOX_GRACE, ApprovalService, open_processes
+from services.common import time as platform_time
+from services.common.time import utcnow
+from tests.integration.approval.test_process_lifecycle import (
+    CHIEF,
+    CLERK,
+    HallEvents,
+    call,
+    start_case,
+    task,
+)
+
+
+@pytest.fixture
+def approval(container_factory, service_config, clean_databases):
+    container = container_factory(ApprovalService, service_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def listener(start_listener):
+    HallEvents.received = []
+    return start_listener(HallEvents)
+
+
+@pytest.fixture
+def stopped_replica(approval, service_config):
+    """A second replica's domain that saves steps and then stops before dispatching."""
+    return open_processes(service_config)
+
+
+def instance(case_no):
+    return models.ProcessInstance.objects(case_no=case_no).first()
+
+
+def accept_and_stop(approval, replica, case_no):
+    """The clerk accepts the case on a replica that stops right after saving."""
+    replica.complete(task(approval, CLERK, case_no)["id"], {"intake_decision": "accept"}, CLERK, utcnow())
+    assert instance(case_no).outbox_pending is True
+    assert HallEvents.about(case_no) == []
+
+
+def test_the_sweep_announces_what_a_stopped_replica_saved_and_empties_the_outbox(
+        approval, listener, stopped_replica, monkeypatch):
+    start_case(approval, "20261126000701")
+    assert instance("20261126000701").outbox_pending is False  # dispatched at once, then emptied
+    accept_and_stop(approval, stopped_replica, "20261126000701")
+
+    call(approval, "announce_unannounced")  # within the grace: the replica may still dispatch
+    assert instance("20261126000701").outbox_pending is True
+
+    monkeypatch.setattr(platform_time, "_offset", OUTBOX_GRACE + timedelta(seconds=1))
+    with entrypoint_waiter(listener, "on_case_accepted"):
+        call(approval, "announce_unannounced")
+    assert [name for name, _ in HallEvents.about("20261126000701")] == ["case_accepted"]
+    assert (instance("20261126000701").outbox_pending, instance("20261126000701").outbox) == (False, "")
+    assert stopped_replica.unannounced(utcnow(), utcnow()) == []
+
+
+def test_the_sweep_opens_the_tasks_of_a_replica_that_stopped_right_after_saving(
+        approval, listener, stopped_replica, monkeypatch):
+    start_case(approval, "20261126000703")
+
+    def stop(*args):
+        raise SystemExit("the replica stops")
+
+    monkeypatch.setattr(stopped_replica, "_sync_open_tasks", stop)
+    with pytest.raises(SystemExit):
+        stopped_replica.complete(task(approval, CLERK, "20261126000703")["id"], {"intake_decision": "accept"},
+                                 CLERK, utcnow())
+    assert [t["element_id"] for t in call(approval, "list_tasks", CLERK) if t["case_no"] == "20261126000703"] == [
+        "accept"]  # saved as accepted, but the task list still shows the old task
+
+    monkeypatch.setattr(platform_time, "_offset", OUTBOX_GRACE + timedelta(seconds=1))
+    with entrypoint_waiter(listener, "on_case_accepted"):
+        call(approval, "announce_unannounced")
+    assert [t for t in call(approval, "list_tasks", CLERK) if t["case_no"] == "20261126000703"] == []
+    assert task(approval, CHIEF, "20261126000703")["element_id"] == "decide"
+
+
+def test_the_next_step_carries_the_events_a_stopped_replica_left(approval, listener, stopped_replica):
+    start_case(approval, "20261126000702")
+    accept_and_stop(approval, stopped_replica, "20261126000702")
+
+    with entrypoint_waiter(listener, "on_case_decided"):
+        call(approval, "complete_task", task(approval, CHIEF, "20261126000702")["id"], {"decision": "approved"}, CHIEF)
+    assert [name for name, _ in HallEvents.about("20261126000702")] == ["case_accepted", "case_decided"]
+    assert instance("20261126000702").outbox_pending is False
