@@ -98,6 +98,7 @@ COPY catalog/ catalog/
 COPY hall/ hall/
 COPY --from=frontend /web/node_modules/bpmn-js/dist/ gateway/web/static/vendor/bpmn-js/
 COPY --from=frontend /web/node_modules/bpmn-js/LICENSE gateway/web/static/vendor/bpmn-js/LICENSE
+COPY --from=frontend /web/node_modules/camunda-bpmn-moddle/resources/camunda.json /web/node_modules/camunda-bpmn-moddle/LICENSE gateway/web/static/vendor/camunda-bpmn-moddle/
 
 USER 10001:10001
 

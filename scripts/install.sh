@@ -36,15 +36,18 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 
-# Front-end assets: bpmn-js from web/package-lock.json, copied into the gateway's static files
-# (gateway/web/static/vendor/, not in git). Reinstalled only when the lock file changed.
+# Front-end assets: bpmn-js and the Camunda moddle descriptor (the designer's properties panel
+# reads and writes camunda:* with it) from web/package-lock.json, copied into the gateway's
+# static files (gateway/web/static/vendor/, not in git). Reinstalled only when the lock file changed.
 web_stamp="web/node_modules/.installed-$(sha256sum web/package-lock.json | cut -c1-16)"
 vendor=gateway/web/static/vendor/bpmn-js
-if [ ! -f "$web_stamp" ] || [ ! -f "$vendor/bpmn-modeler.production.min.js" ]; then
+camunda=gateway/web/static/vendor/camunda-bpmn-moddle
+if [ ! -f "$web_stamp" ] || [ ! -f "$vendor/bpmn-modeler.production.min.js" ] || [ ! -f "$camunda/camunda.json" ]; then
     (cd web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
-    rm -rf "$vendor" && mkdir -p "$vendor"
+    rm -rf "$vendor" "$camunda" && mkdir -p "$vendor" "$camunda"
     cp web/node_modules/bpmn-js/dist/bpmn-modeler.production.min.js web/node_modules/bpmn-js/LICENSE "$vendor/"
     cp -r web/node_modules/bpmn-js/dist/assets "$vendor/assets"
+    cp web/node_modules/camunda-bpmn-moddle/resources/camunda.json web/node_modules/camunda-bpmn-moddle/LICENSE "$camunda/"
     rm -f web/node_modules/.installed-*
     touch "$web_stamp"
 fi

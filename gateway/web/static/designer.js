@@ -1,10 +1,15 @@
 // The process designer: the bpmn.io modeler (bpmn-js, served from local assets; its
 // watermark stays visible as its licence requires) on the deployed processes. Validating
 // (alone or before deploying) is the server's: a refused diagram comes back as a 422 naming
-// the element, which is marked on the canvas.
+// the element, which is marked on the canvas. The properties panel (designer-panel.js) edits
+// what the engine reads; a template opens as a new process (designer-templates.js).
 import { api, el, onLanguage, showProblem, signIn, t, when } from "./app.js";
+import { propertiesPanel } from "./designer-panel.js";
+import { keyProblem, openAsNewProcess } from "./designer-templates.js";
 
-const modeler = new window.BpmnJS({ container: "#canvas" });
+// camunda:* (candidate groups, due dates, form fields) as typed elements, not unknown XML.
+const camunda = await (await fetch(new URL("./vendor/camunda-bpmn-moddle/camunda.json", import.meta.url))).json();
+const modeler = new window.BpmnJS({ container: "#canvas", moddleExtensions: { camunda } });
 const processSelect = document.getElementById("process");
 const versionSelect = document.getElementById("version");
 const errorBox = document.getElementById("designer-error");
@@ -12,6 +17,8 @@ const errorList = document.getElementById("designer-errors");
 let processes = [];
 let versions = [];
 let marked = [];
+let departments = [];
+propertiesPanel(modeler, document.getElementById("properties"), { departments: () => departments });
 
 function renderVersions() {
   document.getElementById("versions").replaceChildren(...versions.map((v) => el("tr", {},
@@ -29,10 +36,12 @@ async function loadProcesses(selected) {
 
 async function loadVersions(selected) {
   const key = processSelect.value;
+  versionSelect.disabled = true; // the listed versions are the previous process's until the answer
   const answer = await api(`/api/v1/processes/${encodeURIComponent(key)}`);
   if (key !== processSelect.value) return; // another process was chosen meanwhile
   versions = answer.versions;
   versionSelect.replaceChildren(...[...versions].reverse().map((v) => el("option", { value: v.version }, `v${v.version}`)));
+  versionSelect.disabled = false;
   if (selected) versionSelect.value = selected;
   renderVersions();
 }
@@ -105,15 +114,47 @@ document.getElementById("open-form").addEventListener("submit", (event) => {
     .catch((failure) => showProblem(errorBox, failure));
 });
 processSelect.addEventListener("change", () => loadVersions().catch((failure) => showProblem(errorBox, failure)));
-document.getElementById("template").addEventListener("change", (event) => {
-  const key = event.target.value;
-  const template = processes.find((p) => p.key === key);
-  if (!template) return;
-  open(key, template.version, `${key}_new.bpmn`).catch((failure) => showProblem(errorBox, failure));
+const templateForm = document.getElementById("template-form");
+const templateError = document.getElementById("template-error");
+templateForm.template.addEventListener("change", () => {
+  for (const part of templateForm.querySelectorAll(".new-process")) part.hidden = !templateForm.template.value;
+  if (templateForm.template.value) templateForm.key.focus();
 });
+templateForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  startFromTemplate().catch((failure) => showProblem(templateError, failure));
+});
+
+async function startFromTemplate() {
+  const templateKey = templateForm.template.value;
+  const key = templateForm.key.value.trim();
+  const name = templateForm.name.value.trim();
+  const errors = [];
+  const keyError = await keyProblem(key);
+  if (keyError) errors.push({ field: "key", message: keyError });
+  if (!name) errors.push({ field: "name", message: t("请填写名称", "enter a name") });
+  if (errors.length) {
+    const detail = t("无法新建流程。", "The process cannot be created.");
+    showProblem(templateError, { problem: { detail, errors } }, templateForm);
+    return;
+  }
+  showProblem(templateError, null, templateForm);
+  const template = processes.find((p) => p.key === templateKey);
+  clearMarks();
+  const xml = await api(`/api/v1/processes/${encodeURIComponent(templateKey)}/versions/${template.version}/xml`);
+  await openAsNewProcess(modeler, xml, templateKey, key, name);
+  modeler.get("canvas").zoom("fit-viewport");
+  document.getElementById("filename").value = `${key}.bpmn`;
+  document.getElementById("opened").textContent = t(`新流程 ${key}（模板：${templateKey}），尚未部署`,
+    `New process ${key} (template: ${templateKey}), not deployed yet`);
+  document.body.dataset.opened = `${key}:new`;
+  versions = [];
+  renderVersions();
+}
 document.getElementById("validate").addEventListener("click", () => validate().catch((failure) => showProblem(errorBox, failure)));
 document.getElementById("deploy").addEventListener("click", () => deploy().catch((failure) => showProblem(errorBox, failure)));
 onLanguage(renderVersions);
 
 await signIn(["designer", "admin"]);
+departments = (await api("/api/v1/departments")).departments;
 await loadProcesses();
