@@ -7,8 +7,11 @@ back through the same exchange with routing key = ``reply_to``, body
 ``{"result": ..., "error": null | {"exc_type", "exc_path", "exc_args", "value"}}``.
 
 Why it looks like this:
-- publisher confirms + ``mandatory=True``: a call to a service that has no queue is
-  returned by the broker at once (503), instead of waiting for the timeout;
+- ``mandatory=True``: a call to a service that has no queue is returned by the broker at once
+  (503), instead of waiting for the timeout. The return arrives while the call waits for its
+  reply; there are no publisher confirms, because waiting for one has no time limit in pika's
+  blocking connection: a broker that stops answering (paused, or its host gone without a
+  word) would hang the request. Every wait is bounded by the call's timeout (504);
 - the reply queue is exclusive but not auto-delete (an auto-delete queue vanishes when
   its consumer is cancelled between calls), bound to ``nameko-rpc`` under its own name;
 - a pika connection is not thread-safe, so each thread gets its own link;
@@ -17,8 +20,7 @@ Why it looks like this:
   service may see the call twice: entrypoints that change state are idempotent or refuse
   the repeat (idempotency keys, 409 on a completed task);
 - requests are transient (delivery mode 1): a request cannot outlive its caller's
-  exclusive reply queue anyway, and the broker confirms a transient message without
-  waiting for the disk.
+  exclusive reply queue anyway, so the broker need not write it to disk.
 """
 import json
 import threading
@@ -26,7 +28,7 @@ import time
 import uuid
 
 import pika
-from pika.exceptions import AMQPError, NackError, UnroutableError
+from pika.exceptions import AMQPError
 
 RPC_EXCHANGE = "nameko-rpc"
 CONTEXT_HEADER_PREFIX = "nameko"  # nameko.constants.HEADER_PREFIX
@@ -67,13 +69,16 @@ class RemoteError(RpcError):
         return self.exc_args[1] if len(self.exc_args) > 1 and isinstance(self.exc_args[1], list) else []
 
 
+RETURNED = object()  # the broker could not route the call: no instance of the service listens
+
+
 class _Link:
     """One connection, channel and reply queue, used by one thread only."""
 
     def __init__(self, parameters):
         self.connection = pika.BlockingConnection(parameters)
         self.channel = self.connection.channel()
-        self.channel.confirm_delivery()
+        self.channel.add_on_return_callback(self._on_return)
         self.channel.exchange_declare(RPC_EXCHANGE, exchange_type="topic", durable=True)
         self.reply_to = f"rpc.reply-gateway-{uuid.uuid4()}"
         self.channel.queue_declare(self.reply_to, exclusive=True, auto_delete=False)
@@ -83,6 +88,9 @@ class _Link:
 
     def _on_reply(self, channel, method, properties, body):
         self.replies[properties.correlation_id] = body
+
+    def _on_return(self, channel, method, properties, body):
+        self.replies[properties.correlation_id] = RETURNED
 
     def publish(self, service, method, body, correlation_id, headers):
         self.replies.clear()  # replies to earlier, timed-out calls are of no use
@@ -150,10 +158,6 @@ class RpcClient:
                 link = self._link()
                 link.publish(service, method, body, correlation_id, headers)
                 break
-            except UnroutableError:
-                raise ServiceUnavailable(service, "no instance of it is running") from None
-            except NackError:
-                raise ServiceUnavailable(service, "the broker refused the request") from None
             except (AMQPError, OSError) as exc:
                 self._drop_link()
                 if attempt == 2:
@@ -165,6 +169,8 @@ class RpcClient:
             raise ServiceUnavailable(service, f"lost the broker while waiting ({exc.__class__.__name__})") from None
         if reply is None:
             raise RpcTimeout(service, method, timeout)
+        if reply is RETURNED:
+            raise ServiceUnavailable(service, "no instance of it is running")
         message = json.loads(reply)
         if message.get("error"):
             raise RemoteError(service, message["error"])

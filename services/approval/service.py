@@ -1,14 +1,14 @@
 """The approval service: runs every item's BPMN process with SpiffWorkflow."""
 from datetime import timedelta
 
-from nameko.events import BROADCAST, EventDispatcher, event_handler
+from nameko.events import BROADCAST, EventDispatcher
 from nameko.timer import timer
 
 from services.approval import completion_requests, scheduler
 from services.approval.definitions import DefinitionRegistry
 from services.approval.instances import InstanceRepository
 from services.common import events, platform_service
-from services.common.entrypoints import rpc
+from services.common.entrypoints import event_handler, rpc
 from services.common.time import utcnow
 
 # The outbox sweep: events a replica saved but did not dispatch (it stopped in between) go

@@ -7,14 +7,14 @@ import logging
 from datetime import timedelta
 
 from nameko.dependency_providers import Config
-from nameko.events import BROADCAST, event_handler
+from nameko.events import BROADCAST
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common import events, time
 from services.common.config import is_demo
-from services.common.entrypoints import rpc
+from services.common.entrypoints import event_handler, rpc
 from services.common.metrics import EntrypointMetrics
 from services.common.tracing import RequestTracing
 

@@ -4,12 +4,12 @@ import base64
 import binascii
 from datetime import timedelta
 
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import EventDispatcher
 from nameko.timer import timer
 
 from services.common import events, platform_service
 from services.common.db import ServiceStore
-from services.common.entrypoints import rpc
+from services.common.entrypoints import event_handler, rpc
 from services.common.errors import InvalidInput, NotFound
 from services.common.time import utcnow
 from services.common.workdays import load_hall_calendar

@@ -1,11 +1,11 @@
 """The monitor service: electronic supervision (电子监察) — time limits, warnings and
 accountability from the other services' events — and the platform clock."""
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import EventDispatcher
 from nameko.timer import timer
 
 from services.common import events, platform_service
 from services.common.db import ServiceStore
-from services.common.entrypoints import rpc
+from services.common.entrypoints import event_handler, rpc
 from services.common.errors import InvalidInput
 from services.common.time import utcnow
 from services.common.workdays import load_hall_calendar

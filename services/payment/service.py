@@ -4,13 +4,13 @@ Payment notices are issued when a case reaches its payment step, paid only throu
 bank (a signed confirmation, or the cashier at the bank window), refunded with four
 eyes, reconciled with the bank's statement, and every change is audited.
 """
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import EventDispatcher
 from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 
 from services.common import events, platform_service
 from services.common.db import ServiceStore
-from services.common.entrypoints import rpc
+from services.common.entrypoints import event_handler, rpc
 from services.common.errors import NotFound
 from services.common.time import isoformat, utcnow
 from services.payment import (

@@ -1,5 +1,8 @@
 """The gateway's pika RPC client against real nameko services: results, remote errors,
-a service that is not running, timeouts, and a broker restart."""
+a service that is not running, timeouts, a broker restart and a broker that stops answering."""
+import os
+import signal
+
 import eventlet
 import pytest
 from nameko.rpc import rpc
@@ -100,4 +103,26 @@ def test_the_client_reconnects_after_a_broker_restart(container_factory, service
         client.close()
     finally:
         container.stop()  # while its broker still runs, or stopping waits for a reconnect
+        node.stop()
+
+
+def test_a_broker_that_stops_answering_ends_the_call_at_its_timeout(container_factory, service_config, tmp_path):
+    """A paused broker (its host frozen, say) takes the request's bytes and answers nothing:
+    the call still ends, at its timeout, and the client works again once the broker does."""
+    node = RabbitNode(tmp_path / "rabbit", name="paused").start()
+    container = container_factory(EchoService, dict(service_config, AMQP_URI=node.amqp_uri))
+    client = RpcClient(node.amqp_uri, timeout=2)
+    try:
+        container.start()
+        assert client.call("rpc_echo", "echo", 1)["value"] == 1
+        os.killpg(node.process.pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(RpcTimeout):
+                client.call("rpc_echo", "echo", 2)
+        finally:
+            os.killpg(node.process.pid, signal.SIGCONT)
+        assert client.call("rpc_echo", "echo", 3)["value"] == 3
+    finally:
+        client.close()
+        container.stop()
         node.stop()
