@@ -266,8 +266,11 @@ class CaseRepository:
                 **{f"set__{name}": value for name, value in derived.items() if value is not None},
                 **{f"unset__{name}": True for name, value in derived.items() if value is None},
             )
-            if changed:
-                return models.Case.objects(pk=case.pk).first(), added
+            if changed:  # the case as stored now, without reading it back
+                case.timeline, case.version, case.updated_at = steps, case.version + 1, now
+                for name, value in derived.items():
+                    setattr(case, name, value)
+                return case, added
         raise Conflict(f"case {case_no} is changing too often, please retry")
 
     def record(self, case_no, step, now):

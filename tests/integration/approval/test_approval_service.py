@@ -21,13 +21,6 @@ def case(case_no, department="market_regulation"):
     return {"case_no": case_no, "item_code": "MR-001", "department": department, "process_key": "immediate_item"}
 
 
-@pytest.fixture
-def approval(container_factory, service_config, clean_databases):
-    container = container_factory(ApprovalService, service_config)
-    container.start()
-    return container
-
-
 def call(container, method, *args):
     with entrypoint_hook(container, method) as entrypoint:
         return entrypoint(*args)

@@ -8,7 +8,7 @@ import pytest
 from nameko.testing.services import entrypoint_waiter
 
 from services.approval import models
-from services.approval.service import OUTBOX_GRACE, ApprovalService, open_processes
+from services.approval.service import OUTBOX_GRACE, open_processes
 from services.common import time as platform_time
 from services.common.time import utcnow
 from tests.integration.approval.test_process_lifecycle import (
@@ -19,13 +19,6 @@ from tests.integration.approval.test_process_lifecycle import (
     start_case,
     task,
 )
-
-
-@pytest.fixture
-def approval(container_factory, service_config, clean_databases):
-    container = container_factory(ApprovalService, service_config)
-    container.start()
-    return container
 
 
 @pytest.fixture

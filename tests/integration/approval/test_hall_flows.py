@@ -7,7 +7,6 @@ import pytest
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from services.approval.service import ApprovalService
 from services.common.errors import InvalidInput, NotFound
 
 BPMN_DIR = Path(__file__).resolve().parents[3] / "bpmn"
@@ -34,13 +33,6 @@ class PaymentDesk:
 def payment_desk(start_listener):
     PaymentDesk.required = []
     return start_listener(PaymentDesk)
-
-
-@pytest.fixture
-def approval(container_factory, service_config, clean_databases):
-    container = container_factory(ApprovalService, service_config)
-    container.start()
-    return container
 
 
 def call(container, method, *args):

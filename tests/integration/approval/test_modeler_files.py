@@ -9,7 +9,6 @@ import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook
 
-from services.approval.service import ApprovalService
 from services.common.errors import InvalidInput, NotFound
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -32,13 +31,6 @@ def start_case(container, case_no, process_key):
 def spiff_forms():
     return {name: json.loads((FIXTURES / name).read_text(encoding="utf-8"))
             for name in ("review-schema.json", "sign-schema.json")}
-
-
-@pytest.fixture
-def approval(container_factory, service_config, clean_databases):
-    container = container_factory(ApprovalService, service_config)
-    container.start()
-    return container
 
 
 def test_a_camunda_modeler_5_diagram_deploys_and_runs_with_its_forms_assignee_and_timer(approval):

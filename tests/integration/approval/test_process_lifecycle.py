@@ -7,7 +7,6 @@ import pytest
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from services.approval.service import ApprovalService
 from services.common.errors import Conflict, InvalidInput, NotFound
 
 IMMEDIATE_ITEM = (Path(__file__).resolve().parents[3] / "bpmn" / "immediate_item.bpmn").read_text(encoding="utf-8")
@@ -44,13 +43,6 @@ class HallEvents:
     @classmethod
     def about(cls, case_no):
         return [(name, payload) for name, payload in cls.received if payload["case_no"] == case_no]
-
-
-@pytest.fixture
-def approval(container_factory, service_config, clean_databases):
-    container = container_factory(ApprovalService, service_config)
-    container.start()
-    return container
 
 
 @pytest.fixture

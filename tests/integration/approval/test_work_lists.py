@@ -30,13 +30,6 @@ def start_case(container, case_no, process_key="immediate_item", limit=None):
         "submitted_at": "2026-11-26T01:00:00+00:00"})
 
 
-@pytest.fixture
-def approval(container_factory, service_config, clean_databases):
-    container = container_factory(ApprovalService, service_config)
-    container.start()
-    return container
-
-
 def test_the_work_list_filters_and_pages_tasks_due_soonest_first(approval):
     for number in range(1, 6):
         start_case(approval, f"2026112600050{number}")
