@@ -17,8 +17,9 @@ from gateway.limits import limit
 from gateway.metrics import current_request_id, instrument, request_context
 from gateway.openapi import build_spec
 from gateway.problems import register_error_handlers
-from gateway.production import refuse_unsafe
+from gateway.production import refuse_unsafe, refuse_without_admin
 from gateway.rpc import RpcClient
+from gateway.staff_accounts import StaffAccounts
 from gateway.validation import BodyValidators
 from services.common import json_logs
 from services.common.config import load_settings
@@ -36,7 +37,9 @@ def create_app(test_config=None):
     refuse_unsafe(app.config, os.environ)
     app.extensions["rpc"] = app.config.get("RPC_CLIENT") or RpcClient(
         app.config["AMQP_URI"], timeout=app.config["RPC_TIMEOUT_SECONDS"], context_data=request_context)
-    app.extensions["users"] = UserDirectory.from_settings(app.config)
+    accounts = app.config.get("STAFF_ACCOUNTS") or StaffAccounts.from_settings(app.config)
+    refuse_without_admin(accounts, app.config)
+    app.extensions["users"] = UserDirectory.from_settings(app.config, accounts)
     app.extensions["api_keys"] = app.config.get("API_KEYS") or ApiKeys.from_settings(app.config)
     app.extensions["openapi"] = build_spec(DOMAINS)
     app.extensions["body_validators"] = BodyValidators(app.extensions["openapi"])

@@ -2,7 +2,9 @@
 that carry username, roles and department and expire.
 
 Demo users exist only when ``APP_ENV=demo``; their password is ``DEMO_PASSWORD``, hashed
-with PBKDF2 at start-up like any stored password, never kept in clear.
+with PBKDF2 at start-up like any stored password, never kept in clear. Staff accounts
+(``gateway.staff_accounts``) are stored, in every mode; a token of one is honoured only
+while its account is enabled and its password unchanged since (its ``gen`` claim).
 """
 import hashlib
 import hmac
@@ -57,6 +59,7 @@ class User:
     roles: tuple
     department: str
     password_hash: str
+    generation: int | None = None  # of a stored staff account (gateway.staff_accounts); None: a demo user
 
     def as_principal(self):
         """What services are told about the caller."""
@@ -64,18 +67,28 @@ class User:
 
 
 class UserDirectory:
-    def __init__(self, users=()):
+    """The demo users (in memory) and, behind them, the stored staff accounts."""
+
+    def __init__(self, users=(), accounts=None):
         self._users = {u.username: u for u in users}
+        self.accounts = accounts
 
     @classmethod
-    def from_settings(cls, settings):
+    def from_settings(cls, settings, accounts=None):
         if settings["APP_ENV"] != "demo":
-            return cls()
+            return cls(accounts=accounts)
         password_hash = hash_password(settings["DEMO_PASSWORD"])
-        return cls(User(name, display, roles, dept, password_hash) for name, display, roles, dept in DEMO_USERS)
+        return cls((User(name, display, roles, dept, password_hash) for name, display, roles, dept in DEMO_USERS),
+                   accounts)
+
+    def is_demo_user(self, username):
+        return username in self._users
 
     def authenticate(self, username, password):
+        """The user these credentials sign in, or None (unknown, wrong or disabled alike)."""
         user = self._users.get(username)
+        if user is None and self.accounts is not None:
+            user = self.accounts.user(username)
         # Hash even for unknown users so that timing does not tell which usernames exist.
         stored = user.password_hash if user else hash_password("")
         if not password_matches(password, stored) or user is None:
@@ -87,6 +100,8 @@ def issue_token(user, secret, ttl_seconds, now=None):
     now = int(now if now is not None else time.time())
     claims = {"sub": user.username, "roles": list(user.roles), "department": user.department,
               "iat": now, "exp": now + ttl_seconds}
+    if user.generation is not None:
+        claims["gen"] = user.generation
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -120,6 +135,8 @@ def current_principal():
         raise _unauthorized("the token has expired; ask for a new one") from None
     except jwt.InvalidTokenError:
         raise _unauthorized("the token is not valid") from None
+    if "gen" in claims and not current_app.extensions["users"].accounts.honours(claims["sub"], claims["gen"]):
+        raise _unauthorized("the account was disabled or its password reset; sign in again")
     g.caller = {"username": claims["sub"], "roles": list(claims.get("roles", [])),
                 "department": claims.get("department")}
     return g.caller

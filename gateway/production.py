@@ -1,10 +1,22 @@
 """What production mode refuses (``APP_ENV=production``): the gateway does not start while
 anything of the demo setting is left, and names every fault at once so that one restart
 fixes them all. Secrets can come from files (``TOKEN_SECRET_FILE`` …, read by
-``services.common.config``), the usual way of mounting them in containers."""
+``services.common.config``), the usual way of mounting them in containers.
+
+Production also needs someone who can sign in: once the settings are fit, the store is read
+and the first start creates the ``admin`` staff account from ``ADMIN_PASSWORD`` (or
+``ADMIN_PASSWORD_FILE``); a start with neither an enabled admin account nor that password
+refuses. Later starts ignore the password while an enabled admin exists."""
+import logging
+
 from services.common.config import DEFAULTS, is_demo
 
+log = logging.getLogger(__name__)
+
 MIN_SECRET_LENGTH = 32
+MIN_PASSWORD_LENGTH = 12  # of every staff password, the first admin's too
+NO_ADMIN = ("no enabled admin account exists and ADMIN_PASSWORD (or ADMIN_PASSWORD_FILE) is not set: "
+            "give the first admin's password once (docs/operations.md)")
 DEBUG_VARIABLES = ("FLASK_DEBUG", "FLASK_ENV")
 DEMO_VARIABLES = ("DEMO_PASSWORD",)
 
@@ -39,6 +51,8 @@ def faults(settings, environ):
               if environ.get(name, "").lower() not in ("", "0", "false", "production")]
     if settings.get("DEBUG"):
         found.append("DEBUG is on")
+    if settings["ADMIN_PASSWORD"] and len(settings["ADMIN_PASSWORD"]) < MIN_PASSWORD_LENGTH:
+        found.append(f"ADMIN_PASSWORD is shorter than {MIN_PASSWORD_LENGTH} characters")
     if "guest:guest@" in settings["AMQP_URI"]:
         found.append("AMQP_URI uses RabbitMQ's default guest account")
     return found
@@ -48,3 +62,14 @@ def refuse_unsafe(settings, environ):
     found = faults(settings, environ)
     if found:
         raise UnsafeProduction(found)
+
+
+def refuse_without_admin(accounts, settings):
+    """Creates the first admin from ``ADMIN_PASSWORD`` when none exists; refuses to start
+    in production without an enabled admin account."""
+    if is_demo(settings):
+        return
+    if settings["ADMIN_PASSWORD"] and accounts.create_first_admin(settings["ADMIN_PASSWORD"]):
+        log.warning("created the first admin account 'admin' from ADMIN_PASSWORD: remove that setting now")
+    if not accounts.has_admin():
+        raise UnsafeProduction([NO_ADMIN])

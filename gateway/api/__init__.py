@@ -9,11 +9,11 @@ def rpc():
 
 
 def _domains():
-    from gateway.api import admin, auth, cases, complaints, docs, health, items, keys, materials, payments, processes, queue, stats, supervision, tasks
+    from gateway.api import admin, auth, cases, complaints, docs, health, items, keys, materials, payments, processes, queue, staff, stats, supervision, tasks
     from gateway import web
 
     return (health, auth, items, cases, materials, tasks, processes, payments, supervision, complaints, stats, admin, queue, web,
-            docs, keys)
+            docs, keys, staff)
 
 
 DOMAINS = _domains()

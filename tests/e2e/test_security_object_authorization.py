@@ -205,3 +205,21 @@ def test_a_tickets_public_view_names_no_case_and_no_appointment_code(gateway, wo
 
     assert public.status_code == 200 and public.json()["ticket_id"] == ticket["ticket_id"]
     assert world["mr"]["case_no"] not in public.text and "appointment_code" not in public.json()
+
+
+STAFF_ACCOUNT = {"username": "matrix.probe", "display_name": "探测 Probe", "roles": ["admin"], "department": "hall",
+                 "password": "matrix-probe-password"}
+
+
+@pytest.mark.parametrize("username", sorted(u for u in USERS if u != "admin"))
+def test_nobody_but_an_admin_reads_creates_or_changes_staff_accounts(gateway, username):
+    for method, path, body in (("GET", "/api/v1/admin/staff", None), ("POST", "/api/v1/admin/staff", STAFF_ACCOUNT),
+                               ("POST", "/api/v1/admin/staff/admin/disable", None),
+                               ("POST", "/api/v1/admin/staff/admin/password", {"password": "taken-over-password"})):
+        answer = gateway.request(method, path, as_user=username, json=body)
+        assert answer.status_code == 403, f"{username}: {method} {path}: {answer.status_code}"
+        assert "matrix.probe" not in answer.text and "password_set" not in answer.text
+    # never created: refused (401, or 429 once the probes' failed logins throttle the name)
+    signed_in = gateway.post("/api/v1/auth/token", json={"username": STAFF_ACCOUNT["username"],
+                                                         "password": STAFF_ACCOUNT["password"]})
+    assert signed_in.status_code in (401, 429)

@@ -518,7 +518,8 @@ def test_custom_resources_are_only_the_listed_ones_and_well_formed():
     assert mongo["members"] == 3 and mongo["type"] == "ReplicaSet"
     assert mongo["security"]["authentication"]["modes"] == ["SCRAM"]
     (user,) = mongo["users"]
-    assert {role["db"] for role in user["roles"]} == {f"hall_{name}" for name in SERVICES}
+    # the services' databases and the gateway's own (API keys, staff accounts)
+    assert {role["db"] for role in user["roles"]} == {f"hall_{name}" for name in [*SERVICES, "gateway"]}
 
 
 def test_kubernetes_validate_catches_errors():

@@ -7,6 +7,7 @@ import pytest
 
 from gateway import create_app
 from gateway.api_keys import ApiKeys
+from gateway.staff_accounts import StaffAccounts
 
 TOKEN_SECRET = "unit-test-token-secret-0123456789abcdef"
 DEMO_PASSWORD = "demo"
@@ -83,7 +84,9 @@ def app_config(fake_rpc):
     return {"TESTING": True, "RPC_CLIENT": fake_rpc, "TOKEN_SECRET": TOKEN_SECRET,
             "TOKEN_TTL_SECONDS": 600, "APP_ENV": "demo", "DEMO_PASSWORD": DEMO_PASSWORD,
             "AMQP_URI": "amqp://hall:unit-test@127.0.0.1:5672/",  # the fake client never connects
-            "API_KEYS": ApiKeys(MemoryCollection())}
+            "API_KEYS": ApiKeys(MemoryCollection()),
+            "STAFF_ACCOUNTS": StaffAccounts(MemoryCollection(), MemoryCollection()),
+            "ADMIN_PASSWORD": "unit-test-first-admin"}  # production mode's first admin (ignored in demo)
 
 
 @pytest.fixture
