@@ -4,11 +4,13 @@ messages the instance now waits for, and save with a compare-and-set on ``rev`` 
 is retried on fresh state). After a saved step the open tasks and the audit trail follow
 from the new state.
 
-The hall's events of a step go out through an outbox: they are computed before the save and
-written with it (``outbox``), dispatched by the service, then cleared (``announced``). A
-replica that dies in between leaves them in the instance; the next step of that instance
-carries them along, and ``unannounced`` finds the rest for the service's sweep. So an
-event may go out twice, never not at all: every consumer keys what it records."""
+What a step leaves to do besides the state goes through an outbox: its audit entries and the
+hall's events are computed before the save and written with it (``outbox``); after the save
+the entries are stored (keyed, so storing one twice stores it once) and the events dispatched
+by the service, then the outbox is cleared (``announced``). A replica that dies in between
+leaves them in the instance; the next step of that instance carries them along, and
+``unannounced`` finds the rest for the service's sweep. So an event may go out twice, never
+not at all (every consumer keys what it records), and no audit entry is lost."""
 import hashlib
 import json
 import logging
@@ -80,27 +82,29 @@ class InstanceRepository:
         entries += self._deliver_stored_messages(instance, workflow)
         _record_state(instance, workflow, now)
         before = _Before(None)
-        events = _events(instance, workflow, None, before, SYSTEM, now)
-        instance.outbox, instance.outbox_pending = json.dumps(events), True
+        outbox = Outbox(_audit(instance, entries, now), _events(instance, workflow, None, before, SYSTEM, now))
+        instance.outbox, instance.outbox_pending = outbox.dumps(), True
         timers.expect(instance.case_no, instance.next_timer_at)
         try:
             instance.save(force_insert=True)
         except me.NotUniqueError:  # a concurrent delivery of the same event stored it first
             return []
-        self._after_step(instance, workflow, now, entries, before)
-        return [Announcement(instance.pk, instance.rev, events)]
+        self._after_step(instance, workflow, now, outbox, before)
+        return [Announcement(instance.pk, instance.rev, outbox.events)]
 
     def _repair(self, instance, now):
         """Bring the open tasks up to date and announce the progress again, with whatever
         the outbox still holds."""
         workflow = self._resync(instance, now)
         progress = ("case_progressed", _progress(instance, workflow, bpmn_engine.end_event(workflow)))
-        return [Announcement(instance.pk, instance.rev, [*_pending(instance), progress])]
+        return [Announcement(instance.pk, instance.rev, [*Outbox.pending(instance).events, progress])]
 
     def _resync(self, instance, now):
-        """The instance's workflow, with the open tasks made to match it."""
+        """The instance's workflow, with the audit entries its outbox holds stored and the
+        open tasks made to match it."""
         diagram = self.definitions.diagram(instance.process_key, instance.process_version)
         workflow = bpmn_engine.load_state(diagram, instance.state)
+        _store_audit(Outbox.pending(instance).audit)
         self._sync_open_tasks(instance, workflow, now)
         return workflow
 
@@ -117,7 +121,7 @@ class InstanceRepository:
         left = []
         for instance in models.ProcessInstance.objects(outbox_pending=True, updated_at__lt=before):
             self._resync(instance, now)
-            left.append(Announcement(instance.pk, instance.rev, _pending(instance)))
+            left.append(Announcement(instance.pk, instance.rev, Outbox.pending(instance).events))
         return left
 
     def tasks_for(self, user, filters=None):
@@ -287,19 +291,20 @@ class InstanceRepository:
             expected_rev = instance.rev
             _record_state(instance, workflow, now)
             instance.rev = expected_rev + 1
-            outbox = [*_pending(instance), *_events(instance, workflow, completed, before, actor, now)]
+            outbox = Outbox.pending(instance).add(_audit(instance, entries, now),
+                                                  _events(instance, workflow, completed, before, actor, now))
             timers.expect(case_no, instance.next_timer_at)
             saved = models.ProcessInstance.objects(id=instance.id, rev=expected_rev).update_one(
                 set__state=instance.state, set__status=instance.status, set__incident=instance.incident,
                 set__waiting_messages=instance.waiting_messages, set__consumed_messages=instance.consumed_messages,
                 set__next_timer_at=instance.next_timer_at, set__updated_at=now, inc__rev=1,
-                set__outbox=json.dumps(outbox), set__outbox_pending=True,
+                set__outbox=outbox.dumps(), set__outbox_pending=True,
             )
             if saved:
                 if on_saved is not None:
                     on_saved(instance)
-                self._after_step(instance, workflow, now, entries, before)
-                return instance, [Announcement(instance.pk, instance.rev, outbox)]
+                self._after_step(instance, workflow, now, outbox, before)
+                return instance, [Announcement(instance.pk, instance.rev, outbox.events)]
         raise Conflict(f"the case {case_no} is being changed by someone else, please retry")
 
     @staticmethod
@@ -323,14 +328,9 @@ class InstanceRepository:
                             "data": {"name": message.name, **message.data}})
         return entries
 
-    def _after_step(self, instance, workflow, now, entries, before):
+    def _after_step(self, instance, workflow, now, outbox, before):
         """Audit trail, timers and open tasks after a saved step."""
-        if instance.incident:
-            entries.append({"kind": "incident", "element_id": instance.incident["element_id"], "actor": SYSTEM,
-                            "data": {"message": instance.incident["message"]}})
-        for entry in entries:
-            models.AuditEntry(case_no=instance.case_no, at=now, rev=instance.rev, request_id=current_request_id(),
-                              **entry).save()
+        _store_audit(outbox.audit)
         if instance.next_timer_at is not None or before.next_timer_at is not None:
             timers.settle(instance.case_no, instance.next_timer_at, instance.rev)
             self.alarm.ring(instance.next_timer_at)
@@ -381,9 +381,43 @@ def _events(instance, workflow, completed, before, actor, now):
     return [*events, ("case_progressed", _progress(instance, workflow, end))]
 
 
-def _pending(instance):
-    """The events an earlier step left in the outbox."""
-    return [tuple(event) for event in json.loads(instance.outbox)] if instance.outbox_pending else []
+@dataclass(frozen=True)
+class Outbox:
+    """What saved steps leave to do: audit entries (as stored, instants in ISO) and events."""
+    audit: list
+    events: list
+
+    @classmethod
+    def pending(cls, instance):
+        """What earlier steps left in the instance's outbox (nothing once it was cleared)."""
+        if not instance.outbox_pending:
+            return cls([], [])
+        left = json.loads(instance.outbox)
+        return cls(left["audit"], [tuple(event) for event in left["events"]])
+
+    def add(self, audit, events):
+        return Outbox([*self.audit, *audit], [*self.events, *events])
+
+    def dumps(self):
+        return json.dumps({"audit": self.audit, "events": self.events})
+
+
+def _audit(instance, entries, now):
+    """The step's audit entries (and its incident), keyed by case, revision and place in the step."""
+    if instance.incident:
+        entries = [*entries, {"kind": "incident", "element_id": instance.incident["element_id"], "actor": SYSTEM,
+                              "data": {"message": instance.incident["message"]}}]
+    request_id = current_request_id()
+    return [dict(entry, key=f"{instance.case_no}:{instance.rev}:{n}", case_no=instance.case_no, at=now.isoformat(),
+                 rev=instance.rev, request_id=request_id) for n, entry in enumerate(entries)]
+
+
+def _store_audit(entries):
+    for entry in entries:
+        try:
+            models.AuditEntry(**dict(entry, at=datetime.fromisoformat(entry["at"]))).save(force_insert=True)
+        except me.NotUniqueError:
+            pass  # stored by the step's own replica before it stopped
 
 
 def _record_state(instance, workflow, now):

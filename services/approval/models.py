@@ -54,9 +54,10 @@ class ProcessInstance(me.Document):
     waiting_messages = me.ListField(me.StringField())
     consumed_messages = me.ListField(me.StringField())
     next_timer_at = InstantField()  # the earliest timer the instance waits for
-    # Outbox: the hall's events of the saved steps not yet known to be dispatched, as JSON
-    # ``[[event, payload], ...]`` (payload keys come from forms: no dotted keys in storage),
-    # written in the same compare-and-set as the state and emptied once dispatched.
+    # Outbox: the audit entries and the hall's events of the saved steps not yet known to be
+    # stored and dispatched, as JSON ``{"audit": [...], "events": [[event, payload], ...]}``
+    # (keys come from forms: no dotted keys in storage), written in the same compare-and-set
+    # as the state and emptied once dispatched (``instances.py``).
     outbox = me.StringField(default="")
     outbox_pending = me.BooleanField(default=False)
     started_at = InstantField(required=True)
@@ -103,6 +104,8 @@ class AuditEntry(me.Document):
     data = me.DictField()
     rev = me.IntField()
     request_id = me.StringField()  # the gateway request it happened in (services.common.tracing)
+    # ``<case>:<rev>:<n>`` for the entries of a step, which may be stored twice (the outbox)
+    key = me.StringField(unique=True, sparse=True)
 
     meta = {"db_alias": ALIAS, "collection": "audit_trail", "indexes": ["case_no"]}
 

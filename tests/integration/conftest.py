@@ -1,6 +1,7 @@
 """Interface tests: real nameko containers on the real broker and store."""
 import inspect
 
+import mongoengine
 import pymongo
 import pytest
 from kombu import Connection
@@ -14,12 +15,24 @@ from services.common.db import database_name
 
 @pytest.fixture
 def clean_databases(service_config):
-    """Each test starts with empty service databases (connections stay registered)."""
+    """Each test starts with empty service databases (connections stay registered), whose
+    indexes are created again on first use, as on a new deployment: mongoengine creates a
+    document class's indexes once per process, when it first reaches its collection."""
     client = pymongo.MongoClient(service_config["MONGO_URI"])
     for service in SERVICES:
         client.drop_database(database_name(service_config, service))
     client.close()
+    for document_class in _subclasses(mongoengine.Document):
+        document_class._collection = None
     yield
+
+
+def _subclasses(cls):
+    """Every document class (mongoengine's own registry keeps one class per name, and two
+    services may use the same name)."""
+    for subclass in cls.__subclasses__():
+        yield subclass
+        yield from _subclasses(subclass)
 
 
 def event_queues(service_cls):

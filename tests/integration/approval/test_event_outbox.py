@@ -1,13 +1,13 @@
 """The approval's outbox on the real broker and store: the events of a step whose replica
 stopped between saving and dispatching still reach the hall, through the next step of the
-instance or through the sweep (which also brings the open tasks up to date), and a
-dispatched outbox is emptied."""
+instance or through the sweep (which also stores the step's audit entries and brings the
+open tasks up to date), nothing is stored twice, and a dispatched outbox is emptied."""
 from datetime import timedelta
 
 import pytest
 from nameko.testing.services import entrypoint_waiter
 
-from services.approval import models
+from services.approval import instances, models
 from services.approval.service import OUTBOX_GRACE, open_processes
 from services.common import time as platform_time
 from services.common.time import utcnow
@@ -37,6 +37,10 @@ def instance(case_no):
     return models.ProcessInstance.objects(case_no=case_no).first()
 
 
+def completions(case_no):
+    return [e.element_id for e in models.AuditEntry.objects(case_no=case_no, kind="task_completed")]
+
+
 def accept_and_stop(approval, replica, case_no):
     """The clerk accepts the case on a replica that stops right after saving."""
     replica.complete(task(approval, CLERK, case_no)["id"], {"intake_decision": "accept"}, CLERK, utcnow())
@@ -57,27 +61,33 @@ def test_the_sweep_announces_what_a_stopped_replica_saved_and_empties_the_outbox
     with entrypoint_waiter(listener, "on_case_accepted"):
         call(approval, "announce_unannounced")
     assert [name for name, _ in HallEvents.about("20261126000701")] == ["case_accepted"]
+    assert completions("20261126000701") == ["accept"]  # stored by the replica, not again by the sweep
     assert (instance("20261126000701").outbox_pending, instance("20261126000701").outbox) == (False, "")
     assert stopped_replica.unannounced(utcnow(), utcnow()) == []
 
 
-def test_the_sweep_opens_the_tasks_of_a_replica_that_stopped_right_after_saving(
+def test_the_sweep_finishes_the_step_of_a_replica_that_stopped_right_after_saving(
         approval, listener, stopped_replica, monkeypatch):
     start_case(approval, "20261126000703")
+    store_audit = instances._store_audit
 
-    def stop(*args):
+    def stop_once(entries):
+        monkeypatch.setattr(instances, "_store_audit", store_audit)
         raise SystemExit("the replica stops")
 
-    monkeypatch.setattr(stopped_replica, "_sync_open_tasks", stop)
+    monkeypatch.setattr(instances, "_store_audit", stop_once)
     with pytest.raises(SystemExit):
         stopped_replica.complete(task(approval, CLERK, "20261126000703")["id"], {"intake_decision": "accept"},
                                  CLERK, utcnow())
+    # Saved as accepted, but neither the audit trail nor the task list shows it yet.
+    assert completions("20261126000703") == []
     assert [t["element_id"] for t in call(approval, "list_tasks", CLERK) if t["case_no"] == "20261126000703"] == [
-        "accept"]  # saved as accepted, but the task list still shows the old task
+        "accept"]
 
     monkeypatch.setattr(platform_time, "_offset", OUTBOX_GRACE + timedelta(seconds=1))
     with entrypoint_waiter(listener, "on_case_accepted"):
         call(approval, "announce_unannounced")
+    assert completions("20261126000703") == ["accept"]
     assert [t for t in call(approval, "list_tasks", CLERK) if t["case_no"] == "20261126000703"] == []
     assert task(approval, CHIEF, "20261126000703")["element_id"] == "decide"
 
@@ -89,4 +99,5 @@ def test_the_next_step_carries_the_events_a_stopped_replica_left(approval, liste
     with entrypoint_waiter(listener, "on_case_decided"):
         call(approval, "complete_task", task(approval, CHIEF, "20261126000702")["id"], {"decision": "approved"}, CHIEF)
     assert [name for name, _ in HallEvents.about("20261126000702")] == ["case_accepted", "case_decided"]
+    assert completions("20261126000702") == ["accept", "decide"]
     assert instance("20261126000702").outbox_pending is False
