@@ -52,6 +52,9 @@ def password_matches(password, stored):
     return hmac.compare_digest(candidate, digest)
 
 
+_NO_USER_HASH = hash_password("")
+
+
 @dataclass(frozen=True)
 class User:
     username: str
@@ -89,8 +92,9 @@ class UserDirectory:
         user = self._users.get(username)
         if user is None and self.accounts is not None:
             user = self.accounts.user(username)
-        # Hash even for unknown users so that timing does not tell which usernames exist.
-        stored = user.password_hash if user else hash_password("")
+        # Check a password even for unknown users, at the same cost, so that timing does not
+        # tell which usernames exist.
+        stored = user.password_hash if user else _NO_USER_HASH
         if not password_matches(password, stored) or user is None:
             return None
         return user

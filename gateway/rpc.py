@@ -69,6 +69,7 @@ class RemoteError(RpcError):
         return self.exc_args[1] if len(self.exc_args) > 1 and isinstance(self.exc_args[1], list) else []
 
 
+DEAD_PEER_DETECTION = {"TCP_KEEPIDLE": 30, "TCP_KEEPINTVL": 10, "TCP_KEEPCNT": 3, "TCP_USER_TIMEOUT": 20_000}
 RETURNED = object()  # the broker could not route the call: no instance of the service listens
 
 
@@ -132,6 +133,10 @@ class RpcClient:
         # use and replaced instead.
         self.parameters.heartbeat = 0
         self.parameters.blocked_connection_timeout = 5
+        # Without heartbeats, a broker whose host vanished without a word is found by TCP:
+        # keepalive probes on an idle link, and a request the peer never acknowledges fails the
+        # link after TCP_USER_TIMEOUT (ms), so the next call connects afresh.
+        self.parameters.tcp_options = DEAD_PEER_DETECTION
         self.timeout = timeout
         self.context_data = context_data
         self._local = threading.local()

@@ -19,7 +19,7 @@ import logging
 import time
 
 from bson import ObjectId
-from pymongo import MongoClient
+from pymongo import MongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from gateway.auth import User, hash_password
@@ -99,14 +99,13 @@ class StaffAccounts:
 
     def set_password(self, username, password, by, request_id=None):
         """The account's view with its new password, or None when there is no such account."""
-        document = self.accounts.find_one({"_id": username})
+        document = self.accounts.find_one_and_update({"_id": username}, {
+            "$set": {"password_hash": hash_password(password), "password_set_by": by, "password_set_at": _now_ms()},
+            "$inc": {"generation": 1}}, return_document=ReturnDocument.AFTER)
         if document is None:
             return None
-        self.accounts.update_one({"_id": username}, {"$set": {
-            "password_hash": hash_password(password), "password_set_by": by, "password_set_at": _now_ms(),
-            "generation": document["generation"] + 1}})
         self._record("password reset", username, by, request_id)
-        return _view(self.accounts.find_one({"_id": username}))
+        return _view(document)
 
     def user(self, username):
         """The enabled account as a ``User`` that may sign in, else None."""

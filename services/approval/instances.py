@@ -105,7 +105,7 @@ class InstanceRepository:
         diagram = self.definitions.diagram(instance.process_key, instance.process_version)
         workflow = bpmn_engine.load_state(diagram, instance.state)
         _store_audit(Outbox.pending(instance).audit)
-        self._sync_open_tasks(instance, workflow, now)
+        self._settle_open_tasks(instance, workflow, now)
         return workflow
 
     @staticmethod
@@ -120,7 +120,11 @@ class InstanceRepository:
         and dispatching: their open tasks are brought up to date, their events returned."""
         left = []
         for instance in models.ProcessInstance.objects(outbox_pending=True, updated_at__lt=before):
-            self._resync(instance, now)
+            try:
+                self._resync(instance, now)
+            except Exception:  # one broken instance must not hold up the others
+                log.exception("the saved step of case %s could not be finished", instance.case_no)
+                continue
             left.append(Announcement(instance.pk, instance.rev, Outbox.pending(instance).events))
         return left
 
@@ -334,7 +338,20 @@ class InstanceRepository:
         if instance.next_timer_at is not None or before.next_timer_at is not None:
             timers.settle(instance.case_no, instance.next_timer_at, instance.rev)
             self.alarm.ring(instance.next_timer_at)
-        self._sync_open_tasks(instance, workflow, now)
+        self._settle_open_tasks(instance, workflow, now)
+
+    def _settle_open_tasks(self, instance, workflow, now):
+        """Sync the open tasks to ``instance`` and, when another step has saved since (its own
+        sync may have run before this one), again to the instance as it is now: whichever sync
+        runs last then is of the newest state."""
+        for _ in range(SAVE_ATTEMPTS):
+            self._sync_open_tasks(instance, workflow, now)
+            current = models.ProcessInstance.objects(pk=instance.pk).only("rev").first()
+            if current is None or current.rev == instance.rev:
+                return
+            instance = models.ProcessInstance.objects(pk=instance.pk).first()
+            diagram = self.definitions.diagram(instance.process_key, instance.process_version)
+            workflow = bpmn_engine.load_state(diagram, instance.state)
 
     @staticmethod
     def _sync_open_tasks(instance, workflow, now):
@@ -418,6 +435,8 @@ def _store_audit(entries):
             models.AuditEntry(**dict(entry, at=datetime.fromisoformat(entry["at"]))).save(force_insert=True)
         except me.NotUniqueError:
             pass  # stored by the step's own replica before it stopped
+        except me.ValidationError as exc:  # e.g. data keys starting with "$": not storable, and never will be
+            log.error("audit entry %s of case %s cannot be stored: %s", entry["key"], entry["case_no"], exc)
 
 
 def _record_state(instance, workflow, now):

@@ -12,6 +12,7 @@ it with the event). Handlers are idempotent, so a second delivery is safe.
 """
 import logging
 
+import eventlet
 from nameko.events import EventHandler
 from nameko.rpc import rpc as nameko_rpc
 from pymongo.errors import ConnectionFailure
@@ -27,11 +28,17 @@ rpc = nameko_rpc(expected_exceptions=HallError)
 PASSING_FAILURES = (ConnectionFailure,)
 
 
+# How long a failed event waits before it goes back: a failure that comes back at once
+# (a timeout on one heavy query, say) then costs a log line a second, not a busy loop.
+REQUEUE_PAUSE_SECONDS = 1.0
+
+
 class HallEventHandler(EventHandler):
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is not None and issubclass(exc_info[0], PASSING_FAILURES):
             log.warning("%s could not handle %s (%s): put back to be handled again",
                         self.method_name, self.event_type, exc_info[0].__name__)
+            eventlet.sleep(REQUEUE_PAUSE_SECONDS)
             self.queue_consumer.requeue_message(message)
         else:
             super().handle_message_processed(message, result, exc_info)

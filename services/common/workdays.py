@@ -9,8 +9,10 @@ schedule the State Council has published; the hall adds later years to its calen
 Past the published years the calendar is *provisional*: Monday to Friday are worked except
 the statutory holidays the law fixes (全国年节及纪念日放假办法, as revised in 2024: 13 days,
 three of them on lunar dates and one on the Qingming solar term, computed with
-`lunar_python`). The State Council's make-up days (调休) cannot be known in advance, so a
-provisional count may be off by the few days swapped around a holiday; a legal limit
+`lunar_python`) and the weekday owed for each one that falls on a weekend or on another
+holiday (补假, its article 6). The State Council's swaps of working days (调休) cannot be
+known in advance, so a provisional count may be off by the days swapped around a holiday; a
+legal limit
 running into next year must still have a deadline (a 60-working-day item accepted in
 October does), and supervision recomputes every standing from the facts at its next check
 or change, so a year published later takes effect then. Before 2004 and after 2099 we
@@ -49,17 +51,47 @@ class CalendarRangeError(ValueError):
 
 
 @cache
-def statutory_holidays(year: int) -> frozenset[date]:
-    """The public holidays the law fixes for a year, before any make-up days: New Year's
-    Day; the Spring Festival (lunar New Year's Eve and the first three days); Qingming;
-    Labour Day (1-2 May); the Dragon Boat and Mid-Autumn festivals; National Day (1-3 Oct)."""
+def statutory_holidays(year: int) -> list[date]:
+    """The 13 public holidays the law fixes for a year (a day listed twice when two fall
+    together): New Year's Day; the Spring Festival (lunar New Year's Eve and the first three
+    days); Qingming; Labour Day (1-2 May); the Dragon Boat and Mid-Autumn festivals; National
+    Day (1-3 October)."""
     new_year = _solar(Lunar.fromYmd(year, 1, 1).getSolar())
     qingming = _solar(Lunar.fromYmd(year, 1, 1).getJieQiTable()["清明"])
-    return frozenset({
+    return sorted([
         date(year, 1, 1), *(new_year + timedelta(days=n) for n in range(-1, 3)), qingming,
         date(year, 5, 1), date(year, 5, 2), _solar(Lunar.fromYmd(year, 5, 5).getSolar()),
         _solar(Lunar.fromYmd(year, 8, 15).getSolar()), date(year, 10, 1), date(year, 10, 2), date(year, 10, 3),
-    })
+    ])
+
+
+@cache
+def provisional_days_off(year: int) -> frozenset[date]:
+    """The weekdays off a year is owed by law before its schedule is published: each statutory
+    holiday, and for each one that falls on a weekend or on another holiday, a weekday off
+    (补假) right after its run of holidays (the law's article 6)."""
+    holidays = statutory_holidays(year)
+    off = set(holidays)
+    for run in _runs(sorted(off)):
+        owed = sum(day in run for day in holidays) - sum(day.weekday() < 5 for day in run)
+        day = run[-1]
+        while owed > 0:
+            day += timedelta(days=1)
+            if day.weekday() < 5 and day not in off:
+                off.add(day)
+                owed -= 1
+    return frozenset(off)
+
+
+def _runs(days):
+    """Consecutive days grouped, counting a weekend between two of them as joining them."""
+    runs = []
+    for day in days:
+        if runs and all((runs[-1][-1] + timedelta(days=n)).weekday() >= 5 for n in range(1, (day - runs[-1][-1]).days)):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
 
 
 def _solar(solar) -> date:
@@ -123,7 +155,7 @@ class WorkdayCalendar:
             holidays, workdays = self.published[day.year]
             return day in workdays or (day.weekday() < 5 and day not in holidays)
         if day > self.covered_last:
-            return day.weekday() < 5 and day not in statutory_holidays(day.year)
+            return day.weekday() < 5 and day not in provisional_days_off(day.year)
         return _officially_worked(day)
 
     def next_workday(self, day: date | datetime) -> date:

@@ -163,8 +163,11 @@ export function propertiesPanel(modeler, container, { departments }) {
     const kindSelect = select(options, kind, (newKind) => {
       const valueInput = container.querySelector(`#${prefix}-value`);
       if (!newKind) return write(null);
-      // Keep what was typed if it suits the new kind; otherwise wait for a value.
-      if (TIME_KINDS[newKind].check(valueInput.value.trim())) write(newKind, valueInput.value.trim());
+      // Keep what was typed if it suits the new kind; otherwise wait for a value. An expression
+      // accepts any text, so a value typed for another kind (a number of working days, a
+      // duration) is never taken for one: the designer writes the expression anew.
+      const typed = valueInput.value.trim();
+      if (newKind !== "expression" && TIME_KINDS[newKind].check(typed)) write(newKind, typed);
       else {
         valueInput.disabled = false;
         valueInput.placeholder = TIME_KINDS[newKind].placeholder;

@@ -101,3 +101,40 @@ def test_the_next_step_carries_the_events_a_stopped_replica_left(approval, liste
     assert [name for name, _ in HallEvents.about("20261126000702")] == ["case_accepted", "case_decided"]
     assert completions("20261126000702") == ["accept", "decide"]
     assert instance("20261126000702").outbox_pending is False
+
+
+def test_open_tasks_are_synced_again_when_another_step_saved_meanwhile(approval, stopped_replica, monkeypatch):
+    start_case(approval, "20261126000704")
+    synced = []
+
+    def sync(instance, workflow, now):
+        synced.append(instance.rev)
+        if len(synced) == 1:  # another replica saves a step of the case meanwhile
+            models.ProcessInstance.objects(case_no="20261126000704").update_one(inc__rev=1)
+
+    monkeypatch.setattr(stopped_replica, "_sync_open_tasks", sync)
+    stopped_replica.complete(task(approval, CLERK, "20261126000704")["id"], {"intake_decision": "accept"},
+                             CLERK, utcnow())
+    assert synced == [2, 3]  # the last sync is of the newest state
+
+
+def test_the_sweep_goes_on_past_an_instance_it_cannot_finish(approval, listener, stopped_replica, monkeypatch):
+    for case_no in ("20261126000705", "20261126000706"):
+        start_case(approval, case_no)
+        accept_and_stop(approval, stopped_replica, case_no)
+    models.ProcessInstance.objects(case_no="20261126000705").update_one(set__process_version=99)  # unrunnable
+
+    monkeypatch.setattr(platform_time, "_offset", OUTBOX_GRACE + timedelta(seconds=1))
+    with entrypoint_waiter(listener, "on_case_accepted"):
+        call(approval, "announce_unannounced")
+    assert [name for name, _ in HallEvents.about("20261126000706")] == ["case_accepted"]
+    assert instance("20261126000705").outbox_pending is True  # left for a person to look at
+
+
+def test_an_audit_entry_that_cannot_be_stored_is_logged_and_the_others_are_stored(approval, caplog):
+    entry = {"case_no": "20261126000707", "rev": 2, "at": utcnow().isoformat(), "kind": "retried",
+             "actor": "admin", "request_id": None}
+    instances._store_audit([dict(entry, key="20261126000707:2:0", data={"$where": "1"}),
+                            dict(entry, key="20261126000707:2:1", data={"fixed": True})])
+    assert [e.key for e in models.AuditEntry.objects(case_no="20261126000707")] == ["20261126000707:2:1"]
+    assert "20261126000707:2:0" in caplog.text

@@ -39,7 +39,7 @@ published_years:
     assert calendar.is_workday(date(2027, 1, 9)) is False  # an ordinary Saturday
     assert calendar.add_workdays(date(2026, 12, 31), 1) == date(2027, 1, 3)
     assert not calendar.is_provisional(date(2027, 12, 31))
-    assert calendar.is_provisional(date(2028, 1, 3)) and calendar.is_workday(date(2028, 1, 3))
+    assert calendar.is_provisional(date(2028, 1, 4)) and calendar.is_workday(date(2028, 1, 4))
 
 
 def test_a_published_year_must_follow_the_known_years():

@@ -15,6 +15,7 @@ from services.common.workdays import (
     deadline_instant,
     is_workday,
     next_workday,
+    provisional_days_off,
     shanghai_day,
     statutory_holidays,
     workdays_between,
@@ -140,16 +141,16 @@ def test_a_day_outside_the_calendar_is_refused_not_guessed(day):
 
 
 @pytest.mark.parametrize("year", [2025, 2026])
-def test_the_statutory_holidays_are_official_holidays_in_the_years_under_the_2024_rules(year):
+def test_the_days_off_the_law_owes_are_official_holidays_in_the_years_under_the_2024_rules(year):
     """The rule the provisional years follow, checked against the State Council's own
-    schedules of the years it already governs: every statutory day is a day off."""
-    days = statutory_holidays(year)
-    assert len(days) == 13
-    assert [day for day in sorted(days) if chinese_calendar.is_workday(day)] == []
+    schedules of the years it already governs: every statutory day, and every weekday owed
+    for one on a weekend, is a day off."""
+    assert len(statutory_holidays(year)) == 13
+    assert [day for day in sorted(provisional_days_off(year)) if chinese_calendar.is_workday(day)] == []
 
 
-def test_a_year_not_yet_published_is_counted_on_its_statutory_holidays():
-    assert statutory_holidays(2027) == {
+def test_a_year_not_yet_published_is_counted_on_its_statutory_holidays_and_the_days_owed_for_them():
+    assert set(statutory_holidays(2027)) == {
         date(2027, 1, 1),  # New Year's Day
         date(2027, 2, 5), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8),  # lunar New Year's Eve to the 3rd
         date(2027, 4, 5),  # Qingming
@@ -158,10 +159,20 @@ def test_a_year_not_yet_published_is_counted_on_its_statutory_holidays():
         date(2027, 9, 15),  # Mid-Autumn, 15th day of the 8th month
         date(2027, 10, 1), date(2027, 10, 2), date(2027, 10, 3),
     }
-    assert is_workday(date(2027, 2, 8)) is False  # a Monday of the Spring Festival
-    assert is_workday(date(2027, 2, 9)) is True  # the Tuesday after it
+    # Feb 6-7, May 1-2 and Oct 2-3 fall on weekends: a weekday off each, after the holidays.
+    assert provisional_days_off(2027) - set(statutory_holidays(2027)) == {
+        date(2027, 2, 9), date(2027, 2, 10), date(2027, 5, 3), date(2027, 5, 4), date(2027, 10, 4), date(2027, 10, 5)}
+    assert is_workday(date(2027, 2, 10)) is False  # owed for the Spring Festival's Sunday
+    assert is_workday(date(2027, 2, 11)) is True
     assert is_workday(date(2027, 2, 13)) is False  # a Saturday
     assert (is_workday(PROVISIONAL_LAST), is_workday(date(2099, 1, 1))) == (True, False)
+
+
+def test_two_holidays_on_one_day_owe_a_day_as_well():
+    assert statutory_holidays(2028).count(date(2028, 10, 3)) == 2  # Mid-Autumn on National Day
+    # National Day Sunday to Tuesday with Mid-Autumn on its Tuesday: two weekdays owed.
+    assert sorted(provisional_days_off(2028) - set(statutory_holidays(2028)))[-2:] == [
+        date(2028, 10, 4), date(2028, 10, 5)]
 
 
 def test_counting_runs_on_into_the_provisional_years_and_says_so():

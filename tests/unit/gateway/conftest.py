@@ -51,7 +51,8 @@ class FakeRpc:
 
 
 class MemoryCollection:
-    """The few pymongo collection calls ``gateway.api_keys`` makes, in memory (equality filters)."""
+    """The few pymongo collection calls ``gateway.api_keys`` and ``gateway.staff_accounts`` make,
+    in memory (equality filters)."""
 
     def __init__(self):
         self.documents = {}
@@ -72,6 +73,16 @@ class MemoryCollection:
     def update_one(self, query, update):
         for document in self._matching(query)[:1]:
             document.update(update["$set"])
+
+    def find_one_and_update(self, query, update, return_document):
+        """``$set`` and ``$inc``, answering the document after the update (as pymongo's
+        ``ReturnDocument.AFTER``, the only way the gateway asks)."""
+        for document in self._matching(query)[:1]:
+            document.update(update.get("$set", {}))
+            for key, step in update.get("$inc", {}).items():
+                document[key] = document.get(key, 0) + step
+            return copy.deepcopy(document)
+        return None
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Logging in, bearer tokens, and roles at the gateway's door."""
+import hashlib
 import time
 
 import jwt
@@ -44,6 +45,18 @@ def test_wrong_password_and_unknown_user_get_the_same_401(client):
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.mimetype == unknown.mimetype == "application/problem+json"
     assert wrong.get_json()["detail"] == unknown.get_json()["detail"]
+
+
+def test_an_unknown_user_costs_the_same_password_check_as_a_wrong_password(app, monkeypatch):
+    """So that timing does not tell which usernames exist: one key derivation either way."""
+    derivations = []
+    real = hashlib.pbkdf2_hmac
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", lambda *args: derivations.append(1) or real(*args))
+    directory = app.extensions["users"]
+    assert directory.authenticate("clerk", "not-the-password") is None
+    wrong_password = len(derivations)
+    assert directory.authenticate("no_such_clerk", "not-the-password") is None
+    assert len(derivations) - wrong_password == wrong_password == 1
 
 
 def test_expired_token_is_refused(app, client, fake_rpc):
