@@ -79,7 +79,7 @@ ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 def cors_origins(setting):
     """The exact origins of ``CORS_ORIGINS``; anything else (``*``, a path) is refused at start."""
-    origins = {entry.strip() for entry in setting.split(",") if entry.strip()}
+    origins = {entry.strip().lower() for entry in setting.split(",") if entry.strip()}
     wrong = sorted(origin for origin in origins if not ORIGIN.match(origin))
     if wrong:
         raise ValueError(f"CORS_ORIGINS takes exact origins like https://dept.example.gov.cn, not {', '.join(wrong)}")
@@ -87,7 +87,7 @@ def cors_origins(setting):
 
 
 def _content_policy(response):
-    if request.path.startswith("/docs"):
+    if request.path == "/docs" or request.path.startswith("/docs/"):
         return DOCS_POLICY
     if request.blueprint == "web" and response.mimetype not in JSON_TYPES:
         return PAGE_POLICY
@@ -97,7 +97,7 @@ def _content_policy(response):
 def _allow_origin(response, origins):
     response.vary.add("Origin")
     origin = request.headers.get("Origin")
-    if origin not in origins:
+    if origin is None or origin.lower() not in origins:  # scheme and host are case-blind
         return
     response.headers["Access-Control-Allow-Origin"] = origin
     response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS

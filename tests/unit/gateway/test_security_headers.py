@@ -101,6 +101,19 @@ def test_the_docs_page_may_load_only_its_own_scripts(answers):
     assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy and "unsafe-eval" not in policy
 
 
+def test_only_the_docs_page_and_its_assets_get_the_docs_policy(client):
+    assert client.get("/docsX").headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_an_origin_listed_in_capitals_matches_what_browsers_send(app_config, fake_rpc):
+    fake_rpc.answer("intake", "list_departments", [])
+    client = create_app(dict(app_config, CORS_ORIGINS=DEPARTMENT_SITE.upper().replace("HTTPS", "https"))).test_client()
+
+    answer = client.get("/api/v1/departments", headers={"Origin": DEPARTMENT_SITE})
+
+    assert answer.headers["Access-Control-Allow-Origin"] == DEPARTMENT_SITE
+
+
 def test_production_answers_demand_https(app_config):
     app = create_app(dict(app_config, APP_ENV="production", BANK_SECRETS="", ADMIN_PASSWORD="p" * 16))
 
