@@ -61,6 +61,7 @@ import pymongo  # noqa: E402
 import requests  # noqa: E402
 from pymongo import monitoring  # noqa: E402
 
+from bench.clients import PLATFORM_ENV, percentile, run_threads, token  # noqa: E402
 from gateway.rpc import RpcClient  # noqa: E402
 from stack.platform import Platform  # noqa: E402
 
@@ -95,24 +96,9 @@ TIMER_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
 def ms(samples):
     """(median, p99) of nanosecond samples, in ms."""
     return statistics.median(samples) / 1e6, percentile(samples, 0.99) / 1e6
-
-
-def run_threads(count, target):
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
 
 
 def rss_kib(pid):
@@ -163,12 +149,6 @@ def platform_pids(platform):
     pids = {name: process.pid for name, process in platform.processes.items()}
     pids.update(store=platform.store.process.pid, broker=platform.broker.process.pid)
     return pids
-
-
-def token(url, username):
-    answer = requests.post(f"{url}/api/v1/auth/token", json={"username": username, "password": "demo"}, timeout=10)
-    answer.raise_for_status()
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 # --- the platform side -------------------------------------------------------------------
@@ -456,10 +436,7 @@ def main(argv=None):
         parser.error(f"--instances must be at least samples + 3 x completions = {needed}")
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     with tempfile.TemporaryDirectory(prefix="bench-approval-") as run_dir:
-        platform = Platform(run_dir, env={"APP_ENV": "demo", "DEMO_PASSWORD": "demo",
-                                          # every client calls from 127.0.0.1: the per-address
-                                          # limit would measure itself, not the platform
-                                          "RATE_LIMIT_PER_MINUTE": "1000000"})
+        platform = Platform(run_dir, env=PLATFORM_ENV)
         try:
             platform.start()
             results = measure(platform, args)

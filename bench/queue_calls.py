@@ -27,7 +27,6 @@ serving row is 53 windows calling concurrently at a pace the hall can actually p
     /tmp/venv/bin/python -m bench.queue_calls --quick    # 200 tickets
 """
 import argparse
-import math
 import random
 import signal
 import statistics
@@ -41,23 +40,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 import requests  # noqa: E402
 
+from bench.clients import PLATFORM_ENV, percentile, run_threads, token  # noqa: E402
 from stack.platform import Platform  # noqa: E402
 
 WINDOWS = 53
 CATEGORIES = ["A", "B", "C"]
 GOAL_P99_MS = 20.0
 SERVICE_SECONDS = (1.0, 3.0)  # a real counter serves for minutes: this is ~200x the hall's pace
-
-
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
-def token(url, username):
-    answer = requests.post(f"{url}/api/v1/auth/token", json={"username": username, "password": "demo"}, timeout=10)
-    answer.raise_for_status()
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 def set_up_windows(url):
@@ -67,16 +56,6 @@ def set_up_windows(url):
         answer = requests.put(f"{url}/api/v1/queue/windows/{number}", headers=admin, timeout=10,
                               json={"categories": CATEGORIES[shift:] + CATEGORIES[:shift]})
         answer.raise_for_status()
-
-
-def run_threads(count, target):
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
 
 
 def issue(url, tickets, threads):
@@ -161,10 +140,7 @@ def main(argv=None):
     # `make bench` may be stopped with SIGTERM: unwind so that the platform stops.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     with tempfile.TemporaryDirectory(prefix="bench-queue-") as run_dir:
-        platform = Platform(run_dir, env={"APP_ENV": "demo", "DEMO_PASSWORD": "demo",
-                                          # every client calls from 127.0.0.1: the per-address
-                                          # limit would measure itself, not the platform
-                                          "RATE_LIMIT_PER_MINUTE": "1000000"})
+        platform = Platform(run_dir, env=PLATFORM_ENV)
         try:
             platform.start()
             url = platform.gateway_url

@@ -45,7 +45,6 @@ if __name__ == "__main__" and sys.argv[1:3] == ["--nameko-worker", "eventlet"]:
 import argparse
 import contextlib
 import json
-import math
 import os
 import select
 import signal
@@ -55,6 +54,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from bench.clients import percentile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,12 +87,6 @@ def warm_up(call, count):
         answer = call()
         if answer != "pong":
             raise RuntimeError(f"{SERVICE}.{METHOD} answered {answer!r}, not 'pong'")
-
-
-def percentile(samples, fraction):
-    """Nearest-rank percentile: the smallest sample with ``fraction`` of samples at or below it."""
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def summary(samples):

@@ -51,18 +51,18 @@ class CalendarRangeError(ValueError):
 
 
 @cache
-def statutory_holidays(year: int) -> list[date]:
+def statutory_holidays(year: int) -> tuple[date, ...]:
     """The 13 public holidays the law fixes for a year (a day listed twice when two fall
     together): New Year's Day; the Spring Festival (lunar New Year's Eve and the first three
     days); Qingming; Labour Day (1-2 May); the Dragon Boat and Mid-Autumn festivals; National
     Day (1-3 October)."""
     new_year = _solar(Lunar.fromYmd(year, 1, 1).getSolar())
     qingming = _solar(Lunar.fromYmd(year, 1, 1).getJieQiTable()["清明"])
-    return sorted([
+    return tuple(sorted([
         date(year, 1, 1), *(new_year + timedelta(days=n) for n in range(-1, 3)), qingming,
         date(year, 5, 1), date(year, 5, 2), _solar(Lunar.fromYmd(year, 5, 5).getSolar()),
         _solar(Lunar.fromYmd(year, 8, 15).getSolar()), date(year, 10, 1), date(year, 10, 2), date(year, 10, 3),
-    ])
+    ]))
 
 
 @cache

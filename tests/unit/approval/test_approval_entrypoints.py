@@ -1,5 +1,5 @@
 """The approval service's entrypoints with worker_factory: no broker, no store."""
-from unittest.mock import MagicMock, call
+from unittest.mock import MagicMock
 
 from nameko.testing.services import worker_factory
 

@@ -1,0 +1,37 @@
+"""What the benchmarks share about their clients: the platform they start for them, how
+those clients sign in and run together, and how their samples are read (nearest rank)."""
+import math
+import threading
+import time
+
+import requests
+
+DEMO_PASSWORD = "demo"
+# The platform the gateway benchmarks start: demo users, and every client calls from
+# 127.0.0.1, so the per-address rate limit would measure itself, not the platform.
+PLATFORM_ENV = {"APP_ENV": "demo", "DEMO_PASSWORD": DEMO_PASSWORD, "RATE_LIMIT_PER_MINUTE": "1000000"}
+
+
+def percentile(samples, fraction):
+    """Nearest-rank percentile: the smallest sample with ``fraction`` of samples at or below it."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def token(url, username):
+    """A demo user's bearer-token header."""
+    answer = requests.post(f"{url}/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD},
+                           timeout=10)
+    answer.raise_for_status()
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def run_threads(count, target):
+    """Run ``target(i)`` in ``count`` threads started together; the seconds until all are done."""
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
