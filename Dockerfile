@@ -110,7 +110,7 @@ EXPOSE 8080 9100
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
 
-# One worker, 16 threads (docs/architecture.md). On SIGTERM gunicorn stops accepting
+# gateway/gunicorn_settings.py: one worker, 16 threads, 75 s keep-alive. On SIGTERM gunicorn stops accepting
 # and lets requests in flight finish for --graceful-timeout (20 s), inside the 30 s
 # termination grace period of docker-compose.yml and k8s/.
-CMD ["gunicorn", "--bind", "0.0.0.0:8080", "--workers", "1", "--threads", "16", "--graceful-timeout", "20", "gateway:create_app()"]
+CMD ["gunicorn", "-c", "python:gateway.gunicorn_settings", "--bind", "0.0.0.0:8080", "--graceful-timeout", "20", "gateway:create_app()"]

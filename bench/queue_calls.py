@@ -12,7 +12,8 @@ categories A, B and C in rotated orders. Then:
    2 s, about 200 times the pace of a real hall, where a counter serves for minutes;
 4. one window calls 100 tickets alone: the cost of a call with nobody else in front of it.
 
-Each request is timed with ``time.perf_counter_ns`` around the HTTP call in the client.
+Each request is timed with ``time.perf_counter_ns`` around the HTTP call in the client, one
+keep-alive connection per window or kiosk (``bench.clients.Connection``).
 The table gives count, rate, median (p50) and p99 (nearest rank) in ms, for issuing and
 for calling, and the duplicate and missing counts over both call phases: every ticket must be
 called exactly once (duplicates 0, missing 0). Goal: call p99 <= 20 ms, judged on the
@@ -40,7 +41,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 import requests  # noqa: E402
 
-from bench.clients import PLATFORM_ENV, percentile, run_threads, token  # noqa: E402
+from bench.clients import PLATFORM_ENV, Connection, percentile, run_threads, token  # noqa: E402
 from stack.platform import Platform  # noqa: E402
 
 WINDOWS = 53
@@ -63,15 +64,17 @@ def issue(url, tickets, threads):
     issued, samples, lock = [], [], threading.Lock()
 
     def kiosk(index):
-        session = requests.Session()
+        kiosk = Connection(url)
         for n in range(index, tickets, threads):
             started = time.perf_counter_ns()
-            answer = session.post(f"{url}/api/v1/queue/tickets", json={"category": CATEGORIES[n % 3]}, timeout=30)
+            status, answer = kiosk.post("/api/v1/queue/tickets", {"category": CATEGORIES[n % 3]})
             elapsed = time.perf_counter_ns() - started
-            answer.raise_for_status()
+            if status != 201:
+                raise RuntimeError(f"issuing a ticket answered {status}: {answer}")
             with lock:
-                issued.append(answer.json()["ticket_id"])
+                issued.append(answer["ticket_id"])
                 samples.append(elapsed)
+        kiosk.close()
 
     return issued, samples, run_threads(threads, kiosk)
 
@@ -84,27 +87,28 @@ def call_all(url, pause=None, seed=5):
     called, samples, errors, lock = [], [], [], threading.Lock()
 
     def window(index):
-        session, number, rng = requests.Session(), index + 1, random.Random(seed * 1000 + index)
+        browser, number, rng = Connection(url, headers), index + 1, random.Random(seed * 1000 + index)
         serve = (lambda: time.sleep(rng.uniform(*pause))) if pause else (lambda: None)
         serve()  # windows open one by one, not all in one instant
         while True:
             started = time.perf_counter_ns()
-            answer = session.post(f"{url}/api/v1/queue/windows/{number}/call", headers=headers, timeout=30)
+            status, answer = browser.post(f"/api/v1/queue/windows/{number}/call")
             elapsed = time.perf_counter_ns() - started
-            if answer.status_code == 204:
-                return
+            if status == 204:
+                break
             with lock:
                 samples.append(elapsed)
-                if answer.status_code != 200:
-                    errors.append(f"window {number}: {answer.status_code} {answer.text[:200]}")
-                    return
-                called.append(answer.json()["ticket_id"])
+                if status != 200:
+                    errors.append(f"window {number}: {status} {str(answer)[:200]}")
+                    break
+                called.append(answer["ticket_id"])
             serve()
-            finished = session.post(f"{url}/api/v1/queue/windows/{number}/finish", headers=headers, timeout=30)
-            if finished.status_code != 200:
+            status, answer = browser.post(f"/api/v1/queue/windows/{number}/finish")
+            if status != 200:
                 with lock:
-                    errors.append(f"window {number} finish: {finished.status_code} {finished.text[:200]}")
-                return
+                    errors.append(f"window {number} finish: {status} {str(answer)[:200]}")
+                break
+        browser.close()
 
     return called, samples, errors, run_threads(WINDOWS, window)
 
@@ -112,16 +116,19 @@ def call_all(url, pause=None, seed=5):
 def one_window(url, tickets):
     """One window alone calls and finishes ``tickets`` tickets: the cost of a call without
     contention; (call latencies ns, seconds)."""
-    session, headers = requests.Session(), token(url, "window")
+    kiosk, browser = Connection(url), Connection(url, token(url, "window"))
     for n in range(tickets):
-        session.post(f"{url}/api/v1/queue/tickets", json={"category": CATEGORIES[n % 3]}, timeout=30)
+        kiosk.post("/api/v1/queue/tickets", {"category": CATEGORIES[n % 3]})
     samples, started = [], time.perf_counter()
     for _ in range(tickets):
         begun = time.perf_counter_ns()
-        answer = session.post(f"{url}/api/v1/queue/windows/1/call", headers=headers, timeout=30)
+        status, _ = browser.post("/api/v1/queue/windows/1/call")
         samples.append(time.perf_counter_ns() - begun)
-        answer.raise_for_status()
-        session.post(f"{url}/api/v1/queue/windows/1/finish", headers=headers, timeout=30).raise_for_status()
+        finished, _ = browser.post("/api/v1/queue/windows/1/finish")
+        if (status, finished) != (200, 200):
+            raise RuntimeError(f"window 1 alone: call answered {status}, finish {finished}")
+    kiosk.close()
+    browser.close()
     return samples, time.perf_counter() - started
 
 

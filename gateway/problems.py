@@ -3,6 +3,7 @@ the gateway's own refusals, and one table mapping remote error codes to HTTP sta
 import logging
 
 from flask import g, jsonify
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from gateway.rpc import RemoteError, RpcTimeout, ServiceUnavailable
@@ -64,6 +65,15 @@ def _unavailable(exc):
     return problem_response(503, "Service unavailable", str(exc), headers={"Retry-After": "5"})
 
 
+def _store_unavailable(exc):
+    """The gateway's own database (API keys, staff accounts) is out of reach: a primary
+    election or a restart, over in seconds."""
+    log.warning("the gateway's store is unreachable (request %s): %s", getattr(g, "request_id", "-"), exc)
+    return problem_response(503, "Service unavailable",
+                            "the gateway's store (API keys, staff accounts) cannot be reached; try again shortly",
+                            headers={"Retry-After": "5"})
+
+
 def _timeout(exc):
     return problem_response(504, "Gateway timeout", str(exc))
 
@@ -82,6 +92,7 @@ ERROR_HANDLERS = {
     Problem: _problem,
     RemoteError: _remote,
     ServiceUnavailable: _unavailable,
+    ConnectionFailure: _store_unavailable,
     RpcTimeout: _timeout,
     HTTPException: _http,
     Exception: _unexpected,

@@ -88,14 +88,16 @@ class StaffAccounts:
         return sorted((_view(d) for d in self.accounts.find({})), key=lambda view: view["username"])
 
     def disable(self, username, by, request_id=None):
-        """The account's view once disabled, or None when there is no such account."""
-        self.accounts.update_one({"_id": username, "disabled_at": None},
-                                 {"$set": {"disabled_at": _now_ms(), "disabled_by": by}})
+        """The account's view once disabled, or None when there is no such account.
+        Disabling a disabled account changes nothing and records nothing."""
+        document = self.accounts.find_one_and_update(
+            {"_id": username, "disabled_at": None}, {"$set": {"disabled_at": _now_ms(), "disabled_by": by}},
+            return_document=ReturnDocument.AFTER)
+        if document is not None:
+            self._record("disabled", username, by, request_id)
+            return _view(document)
         document = self.accounts.find_one({"_id": username})
-        if document is None:
-            return None
-        self._record("disabled", username, by, request_id)
-        return _view(document)
+        return None if document is None else _view(document)
 
     def set_password(self, username, password, by, request_id=None):
         """The account's view with its new password, or None when there is no such account."""
@@ -131,6 +133,8 @@ class StaffAccounts:
         username, display_name, roles, department = FIRST_ADMIN
         if self.create(username, display_name, roles, department, password, BOOTSTRAP) is not None:
             return True
+        if self.has_admin():
+            return False  # another gateway replica, starting at the same time, created it
         if self.set_password(username, password, BOOTSTRAP) is None:
             return False
         self.accounts.update_one({"_id": username},

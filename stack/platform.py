@@ -68,8 +68,8 @@ class Platform:
                     {"METRICS_PORT": str(self.metrics_ports[name])})
 
     def start_gateway(self):
-        self._spawn("gateway", [sys.executable, "-m", "gunicorn", "--bind",
-                                f"{self.gateway_host}:{self.gateway_port}", "--workers", "1", "--threads", "16",
+        self._spawn("gateway", [sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_settings",
+                                "--bind", f"{self.gateway_host}:{self.gateway_port}",
                                 "--graceful-timeout", "10", "gateway:create_app()"])
 
     def start(self, timeout=90):

@@ -409,19 +409,26 @@ class CallFeed:
                 connection.close()
 
 
-def _event(call):
-    return f"id: {call['seq']}\nevent: call\ndata: {json.dumps(call, ensure_ascii=False)}\n\n"
+def _event(call, position):
+    return f"id: {position}\nevent: call\ndata: {json.dumps(call, ensure_ascii=False)}\n\n"
 
 
 def _stream(feed, client, after, seconds):
+    """Catch up from ``after``, then push each announced call once.
+
+    Calls are announced by concurrent workers (and replicas), so call 7's event can arrive
+    before call 6's: every call above the start not sent yet goes out, in arrival order.
+    The event id is the highest sequence number sent so far, so a reconnecting screen
+    resumes after everything it has seen."""
     with feed.subscribe() as calls:
-        last = after
+        last, sent = after, set()
         while last is not None:
             page = client.call("queue", "calls_after", last)
             if not page:
                 break
             for call in page:
-                yield _event(call)
+                sent.add(call["seq"])
+                yield _event(call, call["seq"])
             last = page[-1]["seq"]
         ends = time.monotonic() + seconds
         quiet_since = time.monotonic()
@@ -436,10 +443,11 @@ def _stream(feed, client, after, seconds):
                     yield ": keep-alive\n\n"
                 continue
             call = payload["call"]
-            if last is None or call["seq"] > last:
-                last = call["seq"]
+            if call["seq"] not in sent and (after is None or call["seq"] > after):
+                sent.add(call["seq"])
+                last = max(last or 0, call["seq"])
                 quiet_since = now
-                yield _event(call)
+                yield _event(call, last)
 
 
 @bp.get("/board/stream")

@@ -204,10 +204,13 @@ class InstanceRepository:
         try:
             models.Message(message_id=message_id, case_no=case_no, name=name, data=data,
                            received_at=now).save(force_insert=True)
-            models.AuditEntry(case_no=case_no, at=now, kind="message_received", element_id=name, actor=sender,
-                              data=data, request_id=current_request_id()).save()
         except me.NotUniqueError:
             pass  # received before; it may still wait for the instance, so try to deliver below
+        # Keyed by the message: a delivery that stopped between the two writes records it
+        # when the message comes again, and a second delivery records nothing.
+        _store_audit([{"key": f"{case_no}:message:{message_id}", "case_no": case_no, "at": now.isoformat(),
+                       "kind": "message_received", "element_id": name, "actor": sender, "data": data,
+                       "request_id": current_request_id()}])
         if models.ProcessInstance.objects(case_no=case_no).only("id").first() is None:
             return False, []
         instance, announcements = self._step(case_no, lambda instance, workflow: ([], None), now, sender)

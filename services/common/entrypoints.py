@@ -1,7 +1,11 @@
 """The entrypoints every service uses.
 
 ``rpc``: nameko's, with the platform's errors marked as expected, so a rule broken by a
-caller is answered, not logged as a crash.
+caller is answered, not logged as a crash, and with replies sent without publisher
+confirms. A reply goes to the caller's own temporary queue; waiting for the broker to
+confirm it (a round trip on every call, nameko's default) protects nothing, because a reply
+that is lost is answered by the caller's timeout either way (the gateway's client turns it
+into 503/504), and the request itself was acknowledged only after the worker ran.
 
 ``event_handler``: nameko's, except for what happens to an event whose handler failed.
 nameko acknowledges it (the event is gone) unless told to requeue every failure, which
@@ -13,15 +17,43 @@ it with the event). Handlers are idempotent, so a second delivery is safe.
 import logging
 
 import eventlet
+from nameko.amqp.publish import Publisher
+from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER,
+                              LOGIN_METHOD_CONFIG_KEY, SERIALIZER_CONFIG_KEY)
 from nameko.events import EventHandler
-from nameko.rpc import rpc as nameko_rpc
+from nameko.rpc import Responder, Rpc, get_rpc_exchange
 from pymongo.errors import ConnectionFailure
 
 from .errors import HallError
 
 log = logging.getLogger(__name__)
 
-rpc = nameko_rpc(expected_exceptions=HallError)
+
+class ReplyPublisher(Publisher):
+    use_confirms = False
+    delivery_mode = 1  # transient: reply queues are not durable
+
+
+class ReplyResponder(Responder):
+    publisher_cls = ReplyPublisher
+
+
+class HallRpc(Rpc):
+    """nameko's RPC entrypoint, answering through ``ReplyResponder``. It shares nameko's
+    consumer of the service's queue, so both kinds of entrypoint can sit in one service."""
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        config = self.container.config
+        responder = ReplyResponder(
+            config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
+            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        result, exc_info = responder.send_response(result, exc_info)
+        self.rpc_consumer.queue_consumer.ack_message(message)
+        return result, exc_info
+
+
+rpc = HallRpc.decorator(expected_exceptions=HallError)
 
 # Failures that pass: the store was unreachable or lost the connection (AutoReconnect,
 # NetworkTimeout and ServerSelectionTimeoutError are ConnectionFailures).

@@ -206,10 +206,16 @@ class Tickets:
         return call
 
     def current(self, window_number, states=AT_WINDOW):
+        return self._checked(self._current_id(window_number), states)
+
+    def _current_id(self, window_number):
         window = self.hall.window(window_number)
         if not window.current_ticket:
             raise Conflict(f"window {window_number} has no ticket at it")
-        ticket = self.get(window.current_ticket)
+        return window.current_ticket
+
+    def _checked(self, ticket_id, states):
+        ticket = self.get(ticket_id)
         if ticket.state not in states:
             raise Conflict(f"ticket {ticket.number} is {ticket.state}, not {' or '.join(states)}")
         return ticket
@@ -290,10 +296,13 @@ class Tickets:
         return ticket_view(ticket)
 
     def _move(self, window_number, states, new_state, **times):
-        ticket = self.current(window_number, states)
-        moved = models.Ticket.objects(ticket_id=ticket.ticket_id, state__in=states).modify(
+        """The window's ticket moved from one of ``states`` to ``new_state`` in one write;
+        read only to explain a refusal."""
+        ticket_id = self._current_id(window_number)
+        moved = models.Ticket.objects(ticket_id=ticket_id, state__in=states).modify(
             new=True, set__state=new_state, **{f"set__{k}": v for k, v in times.items()})
         if moved is None:
+            self._checked(ticket_id, states)
             raise Conflict("the ticket changed meanwhile; look again")
         return moved
 

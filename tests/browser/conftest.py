@@ -75,12 +75,15 @@ class Browsing:
         self.browser, self.base_url, self.screenshots, self.console = browser, base_url, screenshots, console
         self.contexts = []
 
-    def open(self, path, *, viewport=(1280, 900), init_script=None, lang="zh"):
+    def open(self, path, *, viewport=(1280, 900), init_script=None, lang="zh", routes=()):
+        """A new page at ``path``; ``routes``: (URL pattern, handler) pairs answered in the browser."""
         context = self.browser.new_context(base_url=self.base_url, locale="zh-CN",
                                            viewport={"width": viewport[0], "height": viewport[1]})
         context.add_init_script(f"localStorage.setItem('hall.lang', '{lang}');")
         if init_script:
             context.add_init_script(init_script)
+        for pattern, handler in routes:
+            context.route(pattern, handler)
         self.contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)

@@ -1,4 +1,5 @@
 """The hall's display board: a window calls, the board shows and speaks it."""
+import json
 import re
 
 from playwright.sync_api import expect
@@ -32,6 +33,30 @@ def test_the_board_shows_and_speaks_a_call_within_2_seconds_even_after_reconnect
     expect(board.locator("#latest")).to_contain_text(ticket["number"])
     assert any(ticket["number"] in text for text in board.evaluate("window.__spoken"))
     pages.screenshot(board, "board")
+
+
+def stream_of(*calls):
+    """A board stream answering with ``calls`` (a browser reconnects only after a minute)."""
+    events = "".join(f"id: {call['seq']}\nevent: call\ndata: {json.dumps(call, ensure_ascii=False)}\n\n"
+                     for call in calls)
+    return lambda route: route.fulfill(status=200, content_type="text/event-stream", body="retry: 60000\n\n" + events)
+
+
+def test_a_call_arriving_after_a_later_one_is_shown_and_spoken_once(pages):
+    """Two windows call at once and the later call's announcement arrives first."""
+    later = {"seq": 900002, "ticket_id": "x-B901", "number": "B901", "window": 4, "category": "B", "recall": 0,
+             "text_zh": "请B901号到4号窗口办理", "text_en": "Ticket B901, please go to window 4.",
+             "called_at": "2026-11-26T02:00:00+00:00"}
+    earlier = dict(later, seq=900001, ticket_id="x-A901", number="A901", window=3, category="A",
+                   text_zh="请A901号到3号窗口办理", text_en="Ticket A901, please go to window 3.")
+    board = pages.open("/board", init_script=RECORD_SPEECH,
+                       routes=[("**/api/v1/queue/board/stream*", stream_of(later, earlier, later))])
+    for call in (later, earlier):
+        row = board.locator("#windows tr", has=board.get_by_role("cell", name=f"{call['window']} 号", exact=True))
+        expect(row.locator("td.number")).to_have_text(call["number"])
+    expect(board.locator("#latest")).to_contain_text("B901")
+    spoken = board.evaluate("window.__spoken")
+    assert sum("B901" in text for text in spoken) == 1 and sum("A901" in text for text in spoken) == 1
 
 
 def test_a_muted_board_shows_calls_without_speaking(pages, gateway):

@@ -5,7 +5,8 @@ import { api, el, lang, onLanguage, t, when } from "./app.js";
 const MUTE_KEY = "hall.board.muted";
 const WAITING_REFRESH_MS = 10000;
 
-const board = { windows: new Map(), waiting: {}, categories: {}, latest: null, lastSeq: 0 };
+const board = { windows: new Map(), waiting: {}, categories: {}, latest: null, lastSeq: 0, shown: new Set() };
+const SHOWN_KEPT = 500;
 let stream = null;
 
 function muted() {
@@ -47,12 +48,16 @@ function render() {
   state.textContent = state.dataset.state === "live" ? t("实时", "Live") : t("连接中…", "Connecting…");
 }
 
+// Windows call at once, so a call can arrive after a later one: each call is shown (and
+// spoken) once, and a window keeps showing its newest call.
 function apply(call) {
-  if (call.seq <= board.lastSeq) return false;
-  board.lastSeq = call.seq;
+  if (board.shown.has(call.seq)) return false;
+  board.shown.add(call.seq);
+  if (board.shown.size > SHOWN_KEPT) board.shown.delete(board.shown.values().next().value);
+  board.lastSeq = Math.max(board.lastSeq, call.seq);
   const known = board.windows.get(call.window) || { number: call.window };
-  board.windows.set(call.window, { ...known, call });
-  board.latest = call;
+  if (!known.call || known.call.seq < call.seq) board.windows.set(call.window, { ...known, call });
+  if (!board.latest || board.latest.seq < call.seq) board.latest = call;
   return true;
 }
 

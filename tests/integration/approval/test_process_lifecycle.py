@@ -7,7 +7,9 @@ import pytest
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
+from services.approval import models
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.time import utcnow
 
 IMMEDIATE_ITEM = (Path(__file__).resolve().parents[3] / "bpmn" / "immediate_item.bpmn").read_text(encoding="utf-8")
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
@@ -127,6 +129,18 @@ def test_a_message_that_arrives_before_the_process_waits_is_kept_and_delivered_l
     view = call(approval, "get_case_process", "20261126000204", CLERK)
     assert view["stored_messages"] == [] and view["waiting_messages"] == []
     assert call(approval, "correlate_message", "20261126000204", "payment_confirmed", {})["delivered"] is False
+
+
+def test_a_message_whose_first_delivery_stopped_after_keeping_it_is_audited_once(approval):
+    """The replica kept the message and stopped before its audit entry: the message comes again."""
+    case_no, name, data = "20261126000206", "payment_confirmed", {"amount_fen": 5000}
+    models.Message(message_id="bank-7", case_no=case_no, name=name, data=data, received_at=utcnow()).save()
+
+    for _ in range(2):
+        call(approval, "correlate_message", case_no, name, data, message_id="bank-7")
+
+    entries = models.AuditEntry.objects(case_no=case_no, kind="message_received")
+    assert [(e.element_id, e.data) for e in entries] == [(name, data)]
 
 
 ESCAPES = [

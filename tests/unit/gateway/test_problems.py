@@ -1,9 +1,13 @@
 """Every error leaves the gateway as application/problem+json, with one status per cause."""
 import pytest
+from pymongo import MongoClient
 
+from gateway import create_app
+from gateway.api_keys import PREFIX, ApiKeys
 from gateway.problems import REMOTE_ERRORS
 from gateway.rpc import RemoteError, RpcTimeout, ServiceUnavailable
 from services.common.errors import HallError
+from stack.ports import free_port
 
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 
@@ -109,3 +113,16 @@ def test_problem_carries_the_request_id_of_the_request(client, fake_rpc):
 
     assert response.headers["X-Request-Id"] == "req-1234"
     assert response.get_json()["request_id"] == "req-1234"
+
+
+def test_the_gateways_own_store_out_of_reach_is_503_not_a_crash(app_config):
+    """API keys and staff accounts live in the gateway's database: when it cannot be reached
+    the caller is told to retry (503), not that the gateway failed (500)."""
+    unreachable = MongoClient(f"mongodb://127.0.0.1:{free_port()}/", connect=False, serverSelectionTimeoutMS=200)
+    app_config["API_KEYS"] = ApiKeys(unreachable.hall_gateway.api_keys)
+    client = create_app(app_config).test_client()
+
+    body = assert_problem(client.get("/api/v1/tasks", headers={"X-API-Key": f"{PREFIX}k1_secret"}), 503)
+
+    assert "store" in body["detail"]
+    unreachable.close()

@@ -32,6 +32,21 @@ def accounts():
     return StaffAccounts(MemoryCollection(), MemoryCollection())
 
 
+def test_two_replicas_starting_together_create_the_first_admin_once(accounts):
+    """Both saw no admin; the other replica's insert won: this one leaves it alone."""
+    answers = [False]  # this replica's first check ran before the other's insert
+    real_check = accounts.has_admin
+    accounts.has_admin = lambda: answers.pop() if answers else real_check()
+    other = StaffAccounts(accounts.accounts, accounts.audit)
+    assert other.create_first_admin("the-other-replicas-password") is True
+
+    assert accounts.create_first_admin("the-same-bootstrap-password") is False
+
+    admin = accounts.accounts.find_one({"_id": "admin"})
+    assert password_matches("the-other-replicas-password", admin["password_hash"]) and admin["generation"] == 1
+    assert [entry["action"] for entry in accounts.audit.documents.values()] == ["created"]
+
+
 def test_the_directory_signs_in_demo_users_and_enabled_stored_accounts(accounts):
     directory = UserDirectory.from_settings({"APP_ENV": "demo", "DEMO_PASSWORD": "demo"}, accounts)
     accounts.create(**WANG, by="admin")
@@ -109,6 +124,18 @@ def test_disabling_refuses_the_sign_in_and_ends_the_tokens_already_issued(client
     assert sign_in(client, "wang.fang").status_code == 401
     refused = client.get("/api/v1/tasks", headers=token)
     assert refused.status_code == 401 and "disabled" in refused.get_json()["detail"]
+
+
+def test_disabling_a_disabled_account_again_changes_and_records_nothing(app, client, bearer):
+    admin = bearer("admin")
+    client.post("/api/v1/admin/staff", json=WANG, headers=admin)
+    first = client.post("/api/v1/admin/staff/wang.fang/disable", headers=admin).get_json()
+
+    again = client.post("/api/v1/admin/staff/wang.fang/disable", headers=admin)
+
+    assert again.status_code == 200 and again.get_json() == first
+    audit = app.config["STAFF_ACCOUNTS"].audit.documents.values()
+    assert [entry["action"] for entry in audit if entry["username"] == "wang.fang"] == ["created", "disabled"]
 
 
 def test_a_reset_password_replaces_the_old_one_and_ends_the_old_tokens(client, bearer, fake_rpc):

@@ -136,6 +136,16 @@ def test_the_stream_catches_up_then_pushes_new_calls_once(client, fake_rpc, feed
     assert "data: " in text and "请A004号到3号窗口办理" in text
 
 
+def test_the_stream_pushes_a_call_announced_after_a_later_one(client, fake_rpc, feed):
+    """Two windows call at once: call 8's event arrives before call 7's; both reach the
+    screen, each once, and the event id never goes back."""
+    feed([{"call": call(8, "B002")}, {"call": call(7, "A005")}, {"call": call(8, "B002")}, {"call": call(4, "A001")}])
+    fake_rpc.answer("queue", "calls_after", using=lambda seq: [])
+    text = client.get("/api/v1/queue/board/stream", headers={"Last-Event-ID": "6"}).get_data(as_text=True)
+    assert [line for line in text.splitlines() if line.startswith("id: ")] == ["id: 8", "id: 8"]
+    assert text.count('"number": "B002"') == 1 and text.count('"number": "A005"') == 1 and "A001" not in text
+
+
 def test_a_stream_without_a_start_pushes_only_live_calls(client, fake_rpc, feed):
     feed([{"call": call(9)}])
     text = client.get("/api/v1/queue/board/stream").get_data(as_text=True)
