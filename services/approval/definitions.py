@@ -10,6 +10,7 @@ import mongoengine as me
 from lxml import etree
 
 from services.approval import bpmn_engine, models
+from services.common.db import count_of
 from services.common.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -108,8 +109,8 @@ class DefinitionRegistry:
             "key", "version", "name", "deployed_at", "content_hash", "filename")
         if not found:
             raise NotFound(f"process {key!r} is not deployed")
-        return [dict(summary(d), running_instances=models.ProcessInstance.objects(
-                    process_key=key, process_version=d.version, status__ne="completed").count())
+        return [dict(summary(d), running_instances=count_of(models.ProcessInstance.objects(
+                    process_key=key, process_version=d.version, status__ne="completed")))
                 for d in sorted(found, key=lambda d: d.version)]
 
     def xml(self, key, version):

@@ -22,7 +22,9 @@ import mongoengine as me
 from services.approval import bpmn_engine, hall_flow, models, timers
 from services.approval.forms import validate_form_data
 from services.approval.worklist import HALL_DEPARTMENT, can_work_on, task_department
+from services.common.db import count_of
 from services.common.errors import Conflict, NotFound
+from services.common.fields import to_millis
 from services.common.tracing import current_request_id
 
 log = logging.getLogger(__name__)
@@ -128,18 +130,31 @@ class InstanceRepository:
             left.append(Announcement(instance.pk, instance.rev, Outbox.pending(instance).events))
         return left
 
-    def tasks_for(self, user, filters=None):
-        """The user's open tasks (role, department, assignee), due soonest first; ``filters``
-        narrows by ``process_key``, ``case_no`` and ``element_id``."""
+    @staticmethod
+    def _open_tasks_of(user, filters):
+        """The user's open tasks (role, department, unassigned or assigned to them) in
+        work-list order; ``filters`` narrows by ``process_key``, ``case_no`` and ``element_id``."""
         wanted = {key: value for key, value in (filters or {}).items() if key in WORK_LIST_FILTERS and value}
-        tasks = models.OpenTask.objects(role__in=list(user.get("roles", ())), department=user.get("department"),
-                                        **wanted)
-        return [task_view(t) for t in sorted(tasks, key=_by_due_time) if t.assignee in (None, user.get("username"))]
+        return models.OpenTask.objects(
+            role__in=list(user.get("roles", ())), department=user.get("department"),
+            assignee__in=[None, user.get("username")], **wanted).order_by("due_order", "created_at", "task_id")
+
+    def tasks_for(self, user, filters=None):
+        """The user's open tasks, due soonest first, then the oldest without a due time."""
+        return [task_view(t) for t in self._open_tasks_of(user, filters)]
 
     def work_list(self, user, filters=None, limit=50, offset=0):
-        """One page of the user's work list, with the total for paging."""
-        tasks = self.tasks_for(user, filters)
-        return {"tasks": tasks[offset:offset + limit], "total": len(tasks), "limit": limit, "offset": offset}
+        """One page of the user's work list, with the total for paging: the store sorts,
+        counts and pages, so a department with thousands of open tasks reads one page."""
+        found = self._open_tasks_of(user, filters)
+        return {"tasks": [task_view(t) for t in found.skip(offset).limit(limit)], "total": count_of(found),
+                "limit": limit, "offset": offset}
+
+    @staticmethod
+    def order_open_tasks():
+        """Give open tasks stored before ``due_order`` existed their place in work lists."""
+        for task in models.OpenTask.objects(due_order=None).only("created_at", "due_at"):
+            models.OpenTask.objects(pk=task.pk).update_one(set__due_order=due_order(task.due_at, task.created_at))
 
     def get_task(self, task_id, user):
         """One task of the user's work list with its form and the case summary from the process data."""
@@ -366,19 +381,23 @@ class InstanceRepository:
         known = {}
         for task in models.OpenTask.objects(case_no=instance.case_no):
             if task.task_id in ready:
-                known[task.task_id] = task.pk
+                known[task.task_id] = task
             else:
                 task.delete()
         for task_id, t in ready.items():
+            due_at = _instant(t["due"])
             fields = dict(case_no=instance.case_no, process_key=instance.process_key, element_id=t["element_id"],
                           name=t["name"], role=t["role"],
                           department=t["department"] or task_department(t["role"], instance.department),
-                          form=t["form"], assignee=t["assignee"], due_at=_instant(t["due"]))
+                          form=t["form"], assignee=t["assignee"], due_at=due_at)
             if task_id in known:
-                models.OpenTask.objects(pk=known[task_id]).update_one(**{f"set__{k}": v for k, v in fields.items()})
+                fields["due_order"] = due_order(due_at, known[task_id].created_at)
+                models.OpenTask.objects(pk=known[task_id].pk).update_one(
+                    **{f"set__{k}": v for k, v in fields.items()})
                 continue
             try:
-                models.OpenTask(task_id=task_id, created_at=now, **fields).save(force_insert=True)
+                models.OpenTask(task_id=task_id, created_at=now, due_order=due_order(due_at, now),
+                                **fields).save(force_insert=True)
             except me.NotUniqueError:
                 pass  # a concurrent step of the same instance opened it first
 
@@ -477,9 +496,13 @@ def _instant(text):
     return moment if moment is not None and moment.tzinfo is not None else None
 
 
-def _by_due_time(task):
-    """Work lists: tasks with a due time first, soonest first; then the oldest."""
-    return (task.due_at is None, task.due_at or task.created_at, task.created_at)
+# Past any due time in epoch milliseconds (the year 2286): tasks without one come after.
+NO_DUE_TIME = 10 ** 13
+
+
+def due_order(due_at, created_at):
+    """Work lists: tasks with a due time first, soonest first; then the oldest without one."""
+    return to_millis(due_at) if due_at is not None else NO_DUE_TIME + to_millis(created_at)
 
 
 def _message_id(case_no, name, data):

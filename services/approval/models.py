@@ -131,8 +131,11 @@ class OpenTask(UserTaskFields):
     form = me.ListField(me.DictField())
     created_at = InstantField(required=True)
     due_at = InstantField()
+    # The work-list order as one number, so the store sorts and pages (instances.due_order)
+    due_order = me.LongField()
 
-    meta = {"db_alias": ALIAS, "collection": "open_tasks", "indexes": ["role", "case_no"]}
+    meta = {"db_alias": ALIAS, "collection": "open_tasks",
+            "indexes": ["role", "case_no", ("department", "role", "due_order")]}
 
 
 class TaskHistory(UserTaskFields):

@@ -21,6 +21,7 @@ def open_processes(config):
     """The instance repository, with ``bpmn/`` deployed (identical content is no new version)."""
     definitions = DefinitionRegistry()
     definitions.deploy_directory(config["BPMN_DIR"], utcnow())
+    InstanceRepository.order_open_tasks()
     return InstanceRepository(definitions)
 
 

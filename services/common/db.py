@@ -28,6 +28,17 @@ def connect_service_db(config, service_name):
     )
 
 
+def count_of(queryset):
+    """How many documents a mongoengine query set matches (its skip and limit ignored, as
+    ``QuerySet.count()`` does), asked with MongoDB's ``count`` command.
+
+    ``QuerySet.count()`` sends an aggregation (``$match`` + ``$group``) that the embedded
+    store runs in Python: about 8 ms, and two warnings in its log, each time; the ``count``
+    command answers the same in under 1 ms there. With a filter it is exact on MongoDB too."""
+    collection = queryset._collection
+    return collection.database.command("count", collection.name, query=queryset._query)["n"]
+
+
 class ServiceStore(DependencyProvider):
     """Connects in ``setup()`` and injects one repository object shared by all workers.
 

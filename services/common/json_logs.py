@@ -24,8 +24,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+def refusal_without_traceback(record):
+    """nameko logs each expected error (a caller broke a rule: InvalidInput, Conflict…) as a
+    WARNING with its traceback. The caller got a 4xx; the service is fine: one INFO line."""
+    if record.name == "nameko.containers" and str(record.msg).startswith("(expected)"):
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.INFO, "INFO"
+    return True
+
+
 def configure(request_id, **fields):
     """JSON lines on stderr at INFO, unless the process has configured logging already."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter(request_id, **fields))
+    handler.addFilter(refusal_without_traceback)
     logging.basicConfig(level=logging.INFO, handlers=[handler])

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import mongoengine as me
 
+from services.common.db import count_of
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.time import isoformat
 from services.intake import models, timeline
@@ -369,7 +370,7 @@ class CaseRepository:
             if filters.get(name):
                 query[f"submitted_at__{op}"] = _day_start(filters[name], name) + timedelta(days=days)
         found = models.Case.objects(**query)
-        total = found.count()
+        total = count_of(found)
         cases = found.order_by("-case_no").skip((page - 1) * page_size).limit(page_size)
         return list(cases), total
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import mongoengine as me
 
+from services.common.db import count_of
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.fields import to_millis
 from services.common.time import isoformat
@@ -166,11 +167,11 @@ class Supervision:
         log.info("accountability record filed for overdue case %s (%s)", watch.case_no, watch.department)
 
     def refresh_gauges(self):
-        counts = {row["_id"]: row["n"] for row in models.CaseWatch._get_collection().aggregate(
-            [{"$match": {"open": True}}, {"$group": {"_id": "$level", "n": {"$sum": 1}}}])}
-        for level in (deadlines.GREEN, deadlines.YELLOW, deadlines.RED):
-            metrics.OPEN_CASES.labels(level).set(counts.get(level, 0))
-        metrics.OVERDUE_CASES.set(counts.get(deadlines.RED, 0))
+        counts = {level: count_of(models.CaseWatch.objects(open=True, level=level))
+                  for level in (deadlines.GREEN, deadlines.YELLOW, deadlines.RED)}
+        for level, count in counts.items():
+            metrics.OPEN_CASES.labels(level).set(count)
+        metrics.OVERDUE_CASES.set(counts[deadlines.RED])
 
     # -- what supervisors see -----------------------------------------------------------
 

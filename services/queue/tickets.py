@@ -24,6 +24,7 @@ from datetime import datetime, time
 from mongoengine.queryset.visitor import Q
 from pymongo import ReturnDocument
 
+from services.common.db import count_of
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.fields import to_millis
 from services.common.time import isoformat
@@ -96,8 +97,8 @@ class Tickets:
                              issued_ms=to_millis(now)).save(force_insert=True)
         count_stats(day, chosen.code, issued=1)
         measures.TICKETS_ISSUED.labels(chosen.code, klass).inc()
-        ahead = models.WaitingTicket.objects(category=chosen.code, window=0).filter(
-            Q(rank__lt=rank) | Q(rank=rank, issued_ms__lt=to_millis(now))).count()
+        ahead = count_of(models.WaitingTicket.objects(category=chosen.code, window=0).filter(
+            Q(rank__lt=rank) | Q(rank=rank, issued_ms__lt=to_millis(now))))
         view = dict(ticket_view(ticket), ahead=ahead,
                     estimated_wait_minutes=self.estimate_wait(settings, day, chosen.code, ahead))
         return view, event_of(ticket)
@@ -109,7 +110,7 @@ class Tickets:
             per_person = stats.service_ms / stats.served / 60000
         else:
             per_person = settings.default_service_minutes
-        windows = models.Window.objects(categories=category, open=True).count()
+        windows = count_of(models.Window.objects(categories=category, open=True))
         return math.ceil(ahead * per_person / max(windows, 1))
 
     def get(self, ticket_id):

@@ -9,6 +9,7 @@ from nameko.testing.services import entrypoint_hook
 
 from gateway.rpc import RemoteError, RpcClient
 from services.approval import models
+from services.approval.instances import InstanceRepository, due_order
 from services.approval.service import ApprovalService
 from services.common.errors import Conflict, InvalidInput, NotFound
 
@@ -30,6 +31,31 @@ def start_case(container, case_no, process_key="immediate_item", limit=None):
         "submitted_at": "2026-11-26T01:00:00+00:00"})
 
 
+def give_due_time(case_no, due):
+    """As a diagram's due date would have set it, with the stored work-list order."""
+    for task in models.OpenTask.objects(case_no=case_no):
+        due_at = datetime.fromisoformat(due)
+        task.update(set__due_at=due_at, set__due_order=due_order(due_at, task.created_at))
+
+
+def test_the_store_pages_a_long_work_list_in_order_also_for_tasks_stored_before_the_order(approval):
+    cases = [f"2026112600053{n:02d}" for n in range(12)]
+    for case_no in cases:
+        start_case(approval, case_no)
+    give_due_time(cases[7], "2026-12-02T09:00:00+00:00")
+    give_due_time(cases[3], "2026-12-01T09:00:00+00:00")
+    models.OpenTask.objects(case_no__in=cases[:6]).update(unset__due_order=True)  # stored by an older release
+    InstanceRepository.order_open_tasks()
+
+    pages = [call(approval, "work_list", CLERK, {}, 5, offset) for offset in (0, 5, 10)]
+
+    assert [page["total"] for page in pages] == [12, 12, 12]
+    listed = [t["case_no"] for page in pages for t in page["tasks"]]
+    by_age = [c for c in cases if c not in (cases[3], cases[7])]
+    assert listed == [cases[3], cases[7]] + by_age
+    assert [t["case_no"] for t in call(approval, "list_tasks", CLERK)] == listed
+
+
 def test_the_work_list_filters_and_pages_tasks_due_soonest_first(approval):
     for number in range(1, 6):
         start_case(approval, f"2026112600050{number}")
@@ -40,8 +66,8 @@ def test_the_work_list_filters_and_pages_tasks_due_soonest_first(approval):
         [accept] = call(approval, "work_list", CLERK, {"case_no": f"2026112600050{number}"})["tasks"]
         call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK)
     # due times decide the order: give the two chief tasks deadlines, the later one first
-    models.OpenTask.objects(case_no="20261126000502").update(set__due_at=datetime.fromisoformat("2026-12-03T09:00:00+00:00"))
-    models.OpenTask.objects(case_no="20261126000504").update(set__due_at=datetime.fromisoformat("2026-12-01T09:00:00+00:00"))
+    give_due_time("20261126000502", "2026-12-03T09:00:00+00:00")
+    give_due_time("20261126000504", "2026-12-01T09:00:00+00:00")
 
     chief = call(approval, "work_list", CHIEF)
     assert [t["case_no"] for t in chief["tasks"]] == ["20261126000504", "20261126000502"]
