@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import mongoengine as me
+from pymongo.errors import BulkWriteError
 
 from services.approval import bpmn_engine, hall_flow, models, timers
 from services.approval.forms import validate_form_data
@@ -28,6 +29,8 @@ from services.common.fields import to_millis
 from services.common.tracing import current_request_id
 
 log = logging.getLogger(__name__)
+
+DUPLICATE_KEY = 11000  # MongoDB's error code for a unique index violation
 
 SAVE_ATTEMPTS = 3
 # A timer that is due but does not fire (its instance cannot run) is looked at again after this.
@@ -452,13 +455,24 @@ def _audit(instance, entries, now):
 
 
 def _store_audit(entries):
+    """A step's audit entries in one write (one command, not one per entry); an entry the
+    step's own replica stored before it stopped is left as it is."""
+    documents = []
     for entry in entries:
+        audit = models.AuditEntry(**dict(entry, at=datetime.fromisoformat(entry["at"])))
         try:
-            models.AuditEntry(**dict(entry, at=datetime.fromisoformat(entry["at"]))).save(force_insert=True)
-        except me.NotUniqueError:
-            pass  # stored by the step's own replica before it stopped
+            audit.validate()
         except me.ValidationError as exc:  # e.g. data keys starting with "$": not storable, and never will be
             log.error("audit entry %s of case %s cannot be stored: %s", entry["key"], entry["case_no"], exc)
+            continue
+        documents.append(audit.to_mongo())
+    if not documents:
+        return
+    try:
+        models.AuditEntry._get_collection().insert_many(documents, ordered=False)
+    except BulkWriteError as exc:
+        if any(error["code"] != DUPLICATE_KEY for error in exc.details["writeErrors"]):
+            raise
 
 
 def _record_state(instance, workflow, now):
