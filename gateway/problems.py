@@ -61,17 +61,20 @@ def _remote(exc):
     return problem_response(status, title, exc.detail, exc.errors)
 
 
+def _service_unavailable(detail):
+    """503: a part the gateway needs is out of reach for a moment (a restart, an election)."""
+    return problem_response(503, "Service unavailable", detail, headers={"Retry-After": "5"})
+
+
 def _unavailable(exc):
-    return problem_response(503, "Service unavailable", str(exc), headers={"Retry-After": "5"})
+    return _service_unavailable(str(exc))
 
 
 def _store_unavailable(exc):
     """The gateway's own database (API keys, staff accounts) is out of reach: a primary
     election or a restart, over in seconds."""
     log.warning("the gateway's store is unreachable (request %s): %s", getattr(g, "request_id", "-"), exc)
-    return problem_response(503, "Service unavailable",
-                            "the gateway's store (API keys, staff accounts) cannot be reached; try again shortly",
-                            headers={"Retry-After": "5"})
+    return _service_unavailable("the gateway's store (API keys, staff accounts) cannot be reached; try again shortly")
 
 
 def _timeout(exc):

@@ -4,9 +4,10 @@ The live board (``GET /api/v1/queue/board/stream``, ``text/event-stream``) is pu
 polled: each stream owns a pika connection in its own gunicorn thread, with an exclusive
 queue bound to the queue service's nameko event exchange (``queue.events``, routing key
 ``ticket_called``). It subscribes first and then catches up from ``Last-Event-ID`` (or
-``?after=``) over RPC, so no call falls in between; the event id is the call's sequence
-number. A stream ends after ``QUEUE_STREAM_SECONDS`` (the browser's EventSource reconnects
-with ``Last-Event-ID``), so screens cannot hold the gateway's threads for ever.
+``?after=``) over RPC, so no call falls in between; the event id is the highest call
+sequence number sent so far (calls may arrive out of order, see ``_stream``). A stream ends
+after ``QUEUE_STREAM_SECONDS`` (the browser's EventSource reconnects with ``Last-Event-ID``),
+so screens cannot hold the gateway's threads for ever.
 """
 import json
 import time
