@@ -24,13 +24,13 @@ class DocumentStore:
         if port_is_open(self.port):
             raise RuntimeError(f"port {self.port} is taken: choose another STORE_PORT")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        server = Path(sys.executable).parent / "nx-27017"
         log = open(self.data_dir / "server.log", "ab")
         self.process = subprocess.Popen(
-            [str(server), "--host", "127.0.0.1", "--port", str(self.port),
+            [sys.executable, "-m", "stack.nx_server", "--host", "127.0.0.1", "--port", str(self.port),
              "--data-dir", str(self.data_dir), "--log-file", str(self.data_dir / "nx.log"),
              "--pid-file", str(self.data_dir / "nx.pid")],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            cwd=Path(__file__).resolve().parent.parent,  # where `stack` is, installed or not
         )
         log.close()
         wait_for_port(self.port, timeout, "the document store", self.process)

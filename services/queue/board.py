@@ -8,20 +8,14 @@ RECENT_CALLS = 10
 CALLS_PER_PAGE = 50
 
 
-def last_seq():
-    counter = models.Counter.objects(key="calls").first()
-    return counter.last if counter else 0
-
-
 def recent_calls(limit=RECENT_CALLS):
-    """The newest calls first, read by key range (``seq`` is the call counter)."""
-    newest = last_seq()
-    return [call_view(c) for c in models.Call.objects(seq__gt=newest - limit).order_by("-seq")]
+    """The newest calls first."""
+    return [call_view(c) for c in models.Call.objects(seq__gt=0).order_by("-seq").limit(limit)]
 
 
 def calls_after(seq, limit=CALLS_PER_PAGE):
     """Calls with a sequence number above ``seq``, oldest first (the live stream resumes here)."""
-    return [call_view(c) for c in models.Call.objects(seq__gt=seq, seq__lte=seq + limit).order_by("seq")]
+    return [call_view(c) for c in models.Call.objects(seq__gt=seq).order_by("seq").limit(limit)]
 
 
 def waiting_counts():
@@ -45,7 +39,9 @@ def window_states():
 
 
 def board():
-    return {"calls": recent_calls(), "waiting": waiting_counts(), "windows": window_states(), "last_seq": last_seq()}
+    calls = recent_calls()
+    return {"calls": calls, "waiting": waiting_counts(), "windows": window_states(),
+            "last_seq": calls[0]["seq"] if calls else 0}
 
 
 def day_stats(day):

@@ -77,7 +77,7 @@ class Ticket(me.Document):
     started_at = InstantField()
     finished_at = InstantField()
 
-    meta = {"db_alias": ALIAS, "collection": "tickets"}
+    meta = {"db_alias": ALIAS, "collection": "tickets", "indexes": [("window", "state")]}
 
 
 class WaitingTicket(me.Document):
@@ -94,9 +94,13 @@ class WaitingTicket(me.Document):
 
 
 class Call(me.Document):
-    """One call shown on the board; ``seq`` grows by one per call (the live stream's id)."""
+    """One call shown on the board. ``seq`` (the live stream's event id) is the call's time in
+    milliseconds × 1000 + the window number: it grows with time, and it is known before the call
+    is stored, so no counter is read for it (see ``tickets.call_seq``). The index is sparse
+    because calls stored by an earlier release (``_id`` was a counter) have no ``seq``: they
+    stay as history and are not shown."""
 
-    seq = me.LongField(primary_key=True)
+    seq = me.LongField(required=True)
     ticket_id = me.StringField(required=True)
     number = me.StringField(required=True)
     window = me.IntField(required=True)
@@ -106,11 +110,11 @@ class Call(me.Document):
     text_en = me.StringField(required=True)
     called_at = InstantField(required=True)
 
-    meta = {"db_alias": ALIAS, "collection": "calls"}
+    meta = {"db_alias": ALIAS, "collection": "calls", "indexes": [{"fields": ["seq"], "unique": True, "sparse": True}]}
 
 
 class Counter(me.Document):
-    """Atomic counters: ticket numbers per day and category, the call sequence."""
+    """Atomic counters: ticket numbers per day and category."""
 
     key = me.StringField(primary_key=True)
     last = me.LongField(default=0)

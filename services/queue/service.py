@@ -1,10 +1,9 @@
 """The queue service: queue-number calling (电子抽号, 排队叫号) and online appointments (网上预约)."""
-from nameko.events import EventDispatcher
 from nameko.timer import timer
 
 from services.common import events, platform_service
 from services.common.db import ServiceStore
-from services.common.entrypoints import rpc
+from services.common.entrypoints import AfterReplyEventDispatcher, rpc
 from services.common.time import utcnow
 from services.common.workdays import load_hall_calendar
 from services.queue import appointments, board, setup, tickets
@@ -26,7 +25,7 @@ class QueueService(platform_service.PlatformService):
     name = "queue"
 
     desk = ServiceStore(QueueDesk)
-    dispatch = EventDispatcher()
+    dispatch = AfterReplyEventDispatcher()
 
     def _announce(self, event, payload):
         if payload is not None:

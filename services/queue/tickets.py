@@ -13,7 +13,8 @@ buttons at one window at once cannot both succeed.
 
 The call is the hot path (53 windows; the embedded store runs one command at a time per
 database), so it speaks pymongo directly and costs six commands: claim, take the window,
-mark the ticket called, the call's number and record, the day's counts. It claims with the
+mark the ticket called, the day's counts, the call's record (its sequence number is its
+time, so no counter is read); the event for the monitor goes out after the reply. It claims with the
 window's profile (categories in order, tickets pinned to it) as this replica last saw it;
 taking the window returns the window as it is now, and a call made on a profile that no longer
 holds is undone (the entry goes back, the window is freed) and made again on a fresh read.
@@ -23,6 +24,7 @@ from datetime import datetime, time
 
 from mongoengine.queryset.visitor import Q
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from services.common.db import count_of
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -42,6 +44,12 @@ def hall_day(now):
 
 def announcement(number, window):
     return (f"请{number}号到{window}号窗口办理", f"Ticket {number}, please go to window {window}.")
+
+
+def call_seq(now, window):
+    """A call's sequence number: its time in ms × 1000 + the window. Unique because a window
+    makes one call at a time (below 1000 windows), and below 2**53 so a browser reads it exactly."""
+    return to_millis(now) * 1000 + window % 1000
 
 
 def next_value(key):
@@ -198,13 +206,16 @@ class Tickets:
 
     def _announce(self, ticket, now):
         text_zh, text_en = announcement(ticket.number, ticket.window)
-        seq = models.Counter._get_collection().find_one_and_update(
-            {"_id": "calls"}, {"$inc": {"last": 1}}, upsert=True, return_document=ReturnDocument.AFTER)["last"]
-        call = models.Call(seq=seq, ticket_id=ticket.ticket_id, number=ticket.number,
+        call = models.Call(seq=call_seq(now, ticket.window), ticket_id=ticket.ticket_id, number=ticket.number,
                            window=ticket.window, category=ticket.category, recall=ticket.calls - 1,
                            text_zh=text_zh, text_en=text_en, called_at=now)
-        models.Call._get_collection().insert_one(call.to_mongo())
-        return call
+        calls = models.Call._get_collection()
+        while True:
+            try:
+                calls.insert_one(call.to_mongo())
+                return call
+            except DuplicateKeyError:  # replicas whose clocks differ: the next millisecond
+                call.seq += 1000
 
     def current(self, window_number, states=AT_WINDOW):
         return self._checked(self._current_id(window_number), states)
@@ -297,13 +308,13 @@ class Tickets:
         return ticket_view(ticket)
 
     def _move(self, window_number, states, new_state, **times):
-        """The window's ticket moved from one of ``states`` to ``new_state`` in one write;
-        read only to explain a refusal."""
-        ticket_id = self._current_id(window_number)
-        moved = models.Ticket.objects(ticket_id=ticket_id, state__in=states).modify(
+        """The window's ticket moved from one of ``states`` to ``new_state`` in one write, found
+        by its window (a ticket is at one window, a window holds one ticket); the window is read
+        only to explain a refusal."""
+        moved = models.Ticket.objects(window=window_number, state__in=states).modify(
             new=True, set__state=new_state, **{f"set__{k}": v for k, v in times.items()})
         if moved is None:
-            self._checked(ticket_id, states)
+            self._checked(self._current_id(window_number), states)
             raise Conflict("the ticket changed meanwhile; look again")
         return moved
 

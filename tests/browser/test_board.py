@@ -1,6 +1,7 @@
 """The hall's display board: a window calls, the board shows and speaks it."""
 import json
 import re
+import time
 
 from playwright.sync_api import expect
 
@@ -43,11 +44,13 @@ def stream_of(*calls):
 
 
 def test_a_call_arriving_after_a_later_one_is_shown_and_spoken_once(pages):
-    """Two windows call at once and the later call's announcement arrives first."""
-    later = {"seq": 900002, "ticket_id": "x-B901", "number": "B901", "window": 4, "category": "B", "recall": 0,
+    """Two windows call at once and the later call's announcement arrives first (their
+    sequence numbers are times, a minute after the calls other tests made)."""
+    soon = (int(time.time() * 1000) + 60_000) * 1000
+    later = {"seq": soon + 1004, "ticket_id": "x-B901", "number": "B901", "window": 4, "category": "B", "recall": 0,
              "text_zh": "请B901号到4号窗口办理", "text_en": "Ticket B901, please go to window 4.",
              "called_at": "2026-11-26T02:00:00+00:00"}
-    earlier = dict(later, seq=900001, ticket_id="x-A901", number="A901", window=3, category="A",
+    earlier = dict(later, seq=soon + 3, ticket_id="x-A901", number="A901", window=3, category="A",
                    text_zh="请A901号到3号窗口办理", text_en="Ticket A901, please go to window 3.")
     board = pages.open("/board", init_script=RECORD_SPEECH,
                        routes=[("**/api/v1/queue/board/stream*", stream_of(later, earlier, later))])

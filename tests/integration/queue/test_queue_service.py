@@ -6,12 +6,13 @@ import eventlet
 import pytest
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from pymongo.synchronous import command_runner
 
 from gateway.rpc import RemoteError, RpcClient
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.workdays import load_hall_calendar
 from services.queue import models, setup, tickets
-from services.queue.board import day_stats
+from services.queue.board import calls_after, day_stats
 from services.queue.service import QueueService
 from tests.unit.paths import REPO_ROOT
 
@@ -263,3 +264,49 @@ def test_53_windows_calling_at_once_call_every_ticket_exactly_once(container_fac
     assert models.WaitingTicket.objects.count() == 0
     assert models.Ticket.objects(state="finished").count() == 500
     assert models.Call.objects.count() == 500
+
+
+def test_a_call_is_numbered_by_its_time_and_window_and_a_taken_number_moves_to_the_next_millisecond(desk):
+    for _ in range(2):
+        desk.issue(NOW, category="A")
+    called_at = NOW + timedelta(minutes=1)
+    seq = tickets.call_seq(called_at, 3)
+    assert seq == round(called_at.timestamp() * 1000) * 1000 + 3
+    first, _ = desk.call(3, called_at)
+    assert first["announcement"]["seq"] == seq
+    desk.finish(3, called_at)
+    second, _ = desk.call(3, called_at)  # the same window in the same millisecond (a replica's clock)
+    assert second["announcement"]["seq"] == seq + 1000
+    assert [c["number"] for c in calls_after(seq - 1)] == [first["number"], second["number"]]
+
+
+def test_calls_stored_by_an_earlier_release_stay_history_and_the_board_shows_the_new_ones(queue, desk):
+    models.Call._get_collection().insert_one({
+        "_id": 41, "ticket_id": "20261125-A041", "number": "A041", "window": 1, "category": "A", "recall": 0,
+        "text_zh": "请A041号到1号窗口办理", "text_en": "Ticket A041, please go to window 1.", "called_at": 0})
+    desk.issue(NOW, category="A")
+    desk.call(2, NOW)
+    board = call(queue, "get_board")
+    assert [c["number"] for c in board["calls"]] == ["A001"]
+    assert [c["number"] for c in call(queue, "calls_after", 0)] == ["A001"]
+
+
+def test_a_call_takes_five_store_commands_and_a_finish_three(desk, monkeypatch):
+    """The hot path stays small: claim, window, ticket, the day's counts, the call's record;
+    the finish moves the ticket found by its window, frees the window, counts."""
+    commands, run = [], command_runner._run_command
+
+    def counted(conn, cmd, *args, **kwargs):
+        if next(iter(cmd)) not in ("hello", "isMaster", "ismaster", "endSessions"):
+            commands.append(next(iter(cmd)))
+        return run(conn, cmd, *args, **kwargs)
+
+    desk.issue(NOW, category="A")
+    desk.call(1, NOW)  # the window's profile is remembered from here on
+    desk.finish(1, NOW)
+    desk.issue(NOW, category="A")
+    monkeypatch.setattr(command_runner, "_run_command", counted)
+    desk.call(1, NOW + timedelta(minutes=1))
+    called = list(commands)
+    desk.finish(1, NOW + timedelta(minutes=2))
+    assert (len(called), len(commands) - len(called)) == (5, 3), commands
