@@ -77,7 +77,7 @@ class Ticket(me.Document):
     started_at = InstantField()
     finished_at = InstantField()
 
-    meta = {"db_alias": ALIAS, "collection": "tickets", "indexes": [("window", "state")]}
+    meta = {"db_alias": ALIAS, "collection": "tickets"}
 
 
 class WaitingTicket(me.Document):

@@ -308,13 +308,14 @@ class Tickets:
         return ticket_view(ticket)
 
     def _move(self, window_number, states, new_state, **times):
-        """The window's ticket moved from one of ``states`` to ``new_state`` in one write, found
-        by its window (a ticket is at one window, a window holds one ticket); the window is read
-        only to explain a refusal."""
-        moved = models.Ticket.objects(window=window_number, state__in=states).modify(
+        """The window's ticket moved from one of ``states`` to ``new_state`` in one write by
+        its key (the window names it: a filter on the ticket history's ``window`` would run on
+        the embedded store in time that grows with the history); read only to explain a refusal."""
+        ticket_id = self._current_id(window_number)
+        moved = models.Ticket.objects(ticket_id=ticket_id, state__in=states).modify(
             new=True, set__state=new_state, **{f"set__{k}": v for k, v in times.items()})
         if moved is None:
-            self._checked(self._current_id(window_number), states)
+            self._checked(ticket_id, states)
             raise Conflict("the ticket changed meanwhile; look again")
         return moved
 
