@@ -8,9 +8,14 @@ queue bound to the queue service's nameko event exchange (``queue.events``, rout
 sequence number sent so far (calls may arrive out of order, see ``_stream``). A stream ends
 after ``QUEUE_STREAM_SECONDS`` (the browser's EventSource reconnects with ``Last-Event-ID``),
 so screens cannot hold the gateway's threads for ever.
+
+A call caught up from before the last ``SPOKEN_WITHIN_SECONDS`` (by the gateway's clock, so a
+screen's own clock does not matter) goes out as event ``missed``, not ``call``: a screen back
+from a longer outage shows what it missed but does not read out a backlog of stale calls.
 """
 import json
 import time
+from datetime import datetime, timezone
 from contextlib import contextmanager
 
 import pika
@@ -36,6 +41,7 @@ WINDOW_STAFF = ("clerk", "window")
 EVENT_EXCHANGE = "queue.events"
 STREAM_SECONDS = 300
 KEEPALIVE_SECONDS = 15
+SPOKEN_WITHIN_SECONDS = 60
 
 bp = Blueprint("queue", __name__, url_prefix="/api/v1/queue")
 
@@ -254,7 +260,8 @@ PATHS = {
         "summary": "The hall's board: recent calls, people waiting per category, window states.", "tags": ["queue"],
         "responses": {"200": json_response("The board.", "Board"), "503": UNAVAILABLE}}},
     "/api/v1/queue/board/stream": {"get": {
-        "summary": "Calls as they happen (server-sent events `call`, id = the call's sequence number).",
+        "summary": "Calls as they happen (server-sent events `call`, id = the call's sequence number); "
+                   "calls caught up from more than a minute ago come as `missed` (shown, not read out).",
         "tags": ["queue"],
         "parameters": [{"name": "after", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0},
                         "description": "Send the calls after this sequence number first (or `Last-Event-ID`)."}],
@@ -410,8 +417,14 @@ class CallFeed:
                 connection.close()
 
 
-def _event(call, position):
-    return f"id: {position}\nevent: call\ndata: {json.dumps(call, ensure_ascii=False)}\n\n"
+def _event(call, position, kind="call"):
+    return f"id: {position}\nevent: {kind}\ndata: {json.dumps(call, ensure_ascii=False)}\n\n"
+
+
+def _caught_up(call, now):
+    """``call``, or ``missed`` for a call older than ``SPOKEN_WITHIN_SECONDS``."""
+    called_at = datetime.fromisoformat(call["called_at"])
+    return "call" if (now - called_at).total_seconds() <= SPOKEN_WITHIN_SECONDS else "missed"
 
 
 def _stream(feed, client, after, seconds):
@@ -427,9 +440,10 @@ def _stream(feed, client, after, seconds):
             page = client.call("queue", "calls_after", last)
             if not page:
                 break
+            now = datetime.now(timezone.utc)
             for call in page:
                 sent.add(call["seq"])
-                yield _event(call, call["seq"])
+                yield _event(call, call["seq"], _caught_up(call, now))
             last = page[-1]["seq"]
         ends = time.monotonic() + seconds
         quiet_since = time.monotonic()

@@ -36,9 +36,10 @@ def test_the_board_shows_and_speaks_a_call_within_2_seconds_even_after_reconnect
     pages.screenshot(board, "board")
 
 
-def stream_of(*calls):
-    """A board stream answering with ``calls`` (a browser reconnects only after a minute)."""
-    events = "".join(f"id: {call['seq']}\nevent: call\ndata: {json.dumps(call, ensure_ascii=False)}\n\n"
+def stream_of(*calls, kind="call"):
+    """A board stream answering with ``calls`` as events ``kind`` (a browser reconnects only
+    after a minute)."""
+    events = "".join(f"id: {call['seq']}\nevent: {kind}\ndata: {json.dumps(call, ensure_ascii=False)}\n\n"
                      for call in calls)
     return lambda route: route.fulfill(status=200, content_type="text/event-stream", body="retry: 60000\n\n" + events)
 
@@ -60,6 +61,20 @@ def test_a_call_arriving_after_a_later_one_is_shown_and_spoken_once(pages):
     expect(board.locator("#latest")).to_contain_text("B901")
     spoken = board.evaluate("window.__spoken")
     assert sum("B901" in text for text in spoken) == 1 and sum("A901" in text for text in spoken) == 1
+
+
+def test_a_call_the_screen_missed_is_shown_and_not_read_out(pages):
+    """Back from an outage, the stream sends the older calls as ``missed``."""
+    soon = (int(time.time() * 1000) + 120_000) * 1000
+    missed = {"seq": soon + 5, "ticket_id": "x-C905", "number": "C905", "window": 5, "category": "C", "recall": 0,
+              "text_zh": "请C905号到5号窗口办理", "text_en": "Ticket C905, please go to window 5.",
+              "called_at": "2026-11-26T02:00:00+00:00"}
+    board = pages.open("/board", init_script=RECORD_SPEECH,
+                       routes=[("**/api/v1/queue/board/stream*", stream_of(missed, kind="missed"))])
+    row = board.locator("#windows tr", has=board.get_by_role("cell", name="5 号", exact=True))
+    expect(row.locator("td.number")).to_have_text("C905")
+    expect(board.locator("#latest")).to_contain_text("C905")
+    assert not any("C905" in text for text in board.evaluate("window.__spoken"))
 
 
 def test_a_muted_board_shows_calls_without_speaking(pages, gateway):

@@ -92,6 +92,10 @@ function connect() {
     speak(call);
     load().catch(() => {});
   });
+  // Calls made while this screen was away for more than a minute: shown, not read out.
+  stream.addEventListener("missed", (event) => {
+    if (apply(JSON.parse(event.data))) render();
+  });
   stream.onerror = () => {
     setLinkState("connecting");
     if (stream.readyState === EventSource.CLOSED) {

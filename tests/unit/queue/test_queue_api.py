@@ -1,5 +1,7 @@
 """The queue's gateway routes with a fake RPC client: roles, bodies, 204, problems, the stream."""
+import json
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -13,9 +15,11 @@ def remote(code, detail, errors=None):
     return RemoteError("queue", {"exc_type": code, "exc_args": [detail, errors or []], "value": detail})
 
 
-def call(seq, number="A001", window=3):
+def call(seq, number="A001", window=3, seconds_ago=5):
+    called_at = datetime.now(timezone.utc) - timedelta(seconds=seconds_ago)
     return {"seq": seq, "ticket_id": f"20261126-{number}", "number": number, "window": window,
-            "text_zh": f"请{number}号到{window}号窗口办理", "text_en": f"Ticket {number}, please go to window {window}."}
+            "text_zh": f"请{number}号到{window}号窗口办理", "text_en": f"Ticket {number}, please go to window {window}.",
+            "called_at": called_at.isoformat()}
 
 
 def test_the_kiosk_issues_a_ticket_without_login(client, fake_rpc):
@@ -134,6 +138,18 @@ def test_the_stream_catches_up_then_pushes_new_calls_once(client, fake_rpc, feed
     assert installed.subscribed
     assert [line for line in text.splitlines() if line.startswith("id: ")] == ["id: 5", "id: 6", "id: 7"]
     assert "data: " in text and "请A004号到3号窗口办理" in text
+
+
+def test_calls_caught_up_from_more_than_a_minute_ago_are_missed_not_announced(client, fake_rpc, feed):
+    """A screen back after an outage: the old calls are shown (event ``missed``), the last
+    minute's are read out (event ``call``), and so is every live one."""
+    feed([{"call": call(4, "A004", seconds_ago=300)}])
+    fake_rpc.answer("queue", "calls_after", using=lambda seq: {1: [call(2, "A002", seconds_ago=600),
+                                                                     call(3, "A003", seconds_ago=30)]}.get(seq, []))
+    text = client.get("/api/v1/queue/board/stream", headers={"Last-Event-ID": "1"}).get_data(as_text=True)
+    events = [(block.split("event: ")[1].split("\n")[0], json.loads(block.split("data: ")[1])["number"])
+              for block in text.split("\n\n") if "event: " in block]
+    assert events == [("missed", "A002"), ("call", "A003"), ("call", "A004")]
 
 
 def test_the_stream_pushes_a_call_announced_after_a_later_one(client, fake_rpc, feed):
