@@ -15,8 +15,8 @@ from a longer outage shows what it missed but does not read out a backlog of sta
 """
 import json
 import time
-from datetime import datetime, timezone
 from contextlib import contextmanager
+from datetime import datetime, timezone
 
 import pika
 from flask import Blueprint, Response, current_app, jsonify, request

@@ -81,11 +81,11 @@ class AfterReplyEventDispatcher(EventDispatcher):
     def publish_held(self, worker_ctx):
         """Publish the worker's events; one the broker refuses after nameko's retries is
         logged with its payload (the reply is already sent: nothing else can be told)."""
-        headers = self.get_message_headers(worker_ctx)
-        for event_type, event_data in self._held.pop(worker_ctx, ()):
+        held = self._held.pop(worker_ctx, ())
+        dispatch = super().get_dependency(worker_ctx) if held else None  # nameko's own dispatch
+        for event_type, event_data in held:
             try:
-                self.publisher.publish(event_data, exchange=self.exchange, routing_key=event_type,
-                                       extra_headers=headers)
+                dispatch(event_type, event_data)
             except Exception:
                 log.exception("event %s of %s was not published: %r", event_type, worker_ctx, event_data)
 

@@ -12,10 +12,10 @@ later step changes the ticket by key with a condition on its state, so two peopl
 buttons at one window at once cannot both succeed.
 
 The call is the hot path (53 windows; the embedded store runs one command at a time per
-database), so it speaks pymongo directly and costs six commands: claim, take the window,
+database), so it speaks pymongo directly and costs five commands: claim, take the window,
 mark the ticket called, the day's counts, the call's record (its sequence number is its
-time, so no counter is read); the event for the monitor goes out after the reply. It claims with the
-window's profile (categories in order, tickets pinned to it) as this replica last saw it;
+time, so no counter is read); the event for the monitor goes out after the reply. It claims
+with the window's profile (categories in order, tickets pinned to it) as this replica last saw it;
 taking the window returns the window as it is now, and a call made on a profile that no longer
 holds is undone (the entry goes back, the window is freed) and made again on a fresh read.
 """
