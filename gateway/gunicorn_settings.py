@@ -9,7 +9,23 @@ shorter than the pause between two presses of a window's "call next" button, so 
 opened a new connection, and a request sent just as the server closed the idle one failed
 with "connection closed without response". 75 s outlasts the usual 60 s idle timeout of a
 proxy or load balancer in front, so the proxy, not gunicorn, closes first.
+
+``worker_tmp_dir``: the worker tells the arbiter it is alive by changing the times of a
+temporary file on every turn of its loop, that is for every request. In the system's temporary
+directory (a disk here) that is a journaled change of an inode: a tenth of the gateway's CPU per
+request in a profile, and it can block the worker for as long as the file system takes
+(gunicorn's documentation says so). ``/dev/shm`` is memory.
 """
+import os
+
+from services.common.collector import freeze_start_up_objects
+
 workers = 1
 threads = 16
 keepalive = 75
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+
+def post_worker_init(worker):
+    """The app is loaded: keep its start-up objects out of the cycle collector's walks."""
+    freeze_start_up_objects()

@@ -1,0 +1,121 @@
+"""The embedded store's launcher (stack/nx_server.py): write-ahead logs checkpointed beside the
+store, start-up objects frozen, threaded mode, before the store serves."""
+import gc
+import logging
+import runpy
+import sqlite3
+import sys
+import threading
+
+import pytest
+
+from stack.nx_server import WalCheckpointer, data_dir
+
+PAGE = 4096
+ROWS, BATCHES = 50, 40  # 2,000 rows of a page each: twice the log SQLite checkpoints itself at
+
+
+def writer(path):
+    """A connection as the store holds one, with SQLite's own checkpoint turned off, so only
+    the checkpointer under test empties the log."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA wal_autocheckpoint=0")
+    connection.execute("CREATE TABLE IF NOT EXISTS documents (id INTEGER PRIMARY KEY, body BLOB)")
+    return connection
+
+
+def write_batches(connection, between=lambda: None):
+    for batch in range(BATCHES):
+        connection.execute("BEGIN")
+        for row in range(ROWS):
+            connection.execute("INSERT INTO documents (body) VALUES (?)", (bytes(PAGE),))
+        connection.execute("COMMIT")
+        between()
+
+
+def log_size(path):
+    return path.with_name(path.name + "-wal").stat().st_size
+
+
+def test_without_checkpoints_the_log_grows_with_every_write(tmp_path):
+    path = tmp_path / "queue.db"
+    write_batches(writer(path))
+    assert log_size(path) > ROWS * BATCHES * PAGE
+
+
+def test_the_checkpointer_keeps_the_log_short_beside_a_writer(tmp_path):
+    path = tmp_path / "queue.db"
+    connection, checkpointer = writer(path), WalCheckpointer(tmp_path)
+    write_batches(connection, between=checkpointer.checkpoint_all)
+    assert log_size(path) < 4 * ROWS * PAGE  # restarted after each checkpoint, not 40 batches long
+    assert connection.execute("SELECT count(*) FROM documents").fetchone() == (ROWS * BATCHES,)
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM documents").fetchone() == (ROWS * BATCHES,)
+
+
+def test_a_dropped_database_is_let_go_and_never_made_again(tmp_path):
+    path = tmp_path / "old.db"
+    write_batches(writer(path))
+    checkpointer = WalCheckpointer(tmp_path)
+    checkpointer.checkpoint_all()
+    for leftover in tmp_path.glob("old.db*"):
+        leftover.unlink()
+    checkpointer.checkpoint_all()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_that_is_not_a_database_is_reported_and_the_others_checkpointed(tmp_path, caplog):
+    (tmp_path / "broken.db").write_bytes(b"not a database at all, " * 200)
+    path = tmp_path / "queue.db"
+    connection, checkpointer = writer(path), WalCheckpointer(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="stack.nx_server"):
+        write_batches(connection, between=checkpointer.checkpoint_all)
+    assert "checkpoint of broken.db skipped" in caplog.text
+    assert log_size(path) < 4 * ROWS * PAGE
+
+
+def test_the_data_directory_is_read_from_the_stores_arguments():
+    assert data_dir(["--host", "127.0.0.1", "--data-dir", "/srv/store", "--port", "1"]) == "/srv/store"
+    assert data_dir(["--port", "1"]) is None
+
+
+@pytest.fixture
+def launched(monkeypatch, tmp_path):
+    """Runs the launcher as ``python -m stack.nx_server`` does, up to the store's own ``main``."""
+    import nx_27017.nx_27017
+
+    seen = {"started": []}
+
+    def main():
+        seen["frozen"], seen["argv"] = gc.get_freeze_count(), list(sys.argv)
+
+    monkeypatch.setattr(nx_27017.nx_27017, "main", main)
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: seen["started"].append(thread))
+    switch, logger = sys.getswitchinterval(), logging.getLogger("nx_27017")
+    filters = list(logger.filters)
+    gc.unfreeze()
+
+    def launch(*argv):
+        monkeypatch.setattr(sys, "argv", ["nx_server", *argv])
+        monkeypatch.delitem(sys.modules, "stack.nx_server")  # run afresh, as `python -m` does
+        try:
+            runpy.run_module("stack.nx_server", run_name="__main__")
+        finally:
+            sys.setswitchinterval(switch)
+            logger.filters = filters
+            gc.unfreeze()
+        return seen
+
+    return launch
+
+
+def test_the_launcher_freezes_starts_the_checkpointer_and_runs_threaded(launched, tmp_path):
+    seen = launched("--port", "1", "--data-dir", str(tmp_path))
+    assert seen["argv"][1:] == ["--port", "1", "--data-dir", str(tmp_path), "--threaded"]
+    assert seen["frozen"] > 0
+    [checkpointer] = seen["started"]
+    assert checkpointer.name == "wal-checkpoints" and checkpointer.data_dir == tmp_path
+
+
+def test_one_file_for_all_databases_has_no_checkpointer(launched):
+    assert launched("--port", "1")["started"] == []
