@@ -9,13 +9,13 @@ CALLS_PER_PAGE = 50
 
 
 def recent_calls(limit=RECENT_CALLS):
-    """The newest calls first."""
-    return [call_view(c) for c in models.Call.objects(seq__gt=0).order_by("-seq").limit(limit)]
+    """The newest calls first (each ticket's newest: a recall replaces its call)."""
+    return [call_view(t) for t in models.Ticket.objects(call_seq__gt=0).order_by("-call_seq").limit(limit)]
 
 
 def calls_after(seq, limit=CALLS_PER_PAGE):
     """Calls with a sequence number above ``seq``, oldest first (the live stream resumes here)."""
-    return [call_view(c) for c in models.Call.objects(seq__gt=seq).order_by("seq").limit(limit)]
+    return [call_view(t) for t in models.Ticket.objects(call_seq__gt=seq).order_by("call_seq").limit(limit)]
 
 
 def waiting_counts():

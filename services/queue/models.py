@@ -56,7 +56,14 @@ class HallSettings(me.Document):
 
 
 class Ticket(me.Document):
-    """A ticket (号票) and everything that happened to it; ``_id`` is ``<day>-<number>``."""
+    """A ticket (号票) and everything that happened to it; ``_id`` is ``<day>-<number>``.
+
+    The ticket is also its newest call on the board: ``call_seq`` (the live stream's event id)
+    is that call's time in milliseconds × 1000 + the window number. It grows with time, and it is
+    known before anything is stored, so no counter is read for it (see ``tickets.call_seq``); a
+    recall gives the ticket a new one. The index is sparse: tickets never called have none, and
+    neither have tickets called by a release that kept calls in a ``calls`` collection of their
+    own (those stay history and are not shown)."""
 
     ticket_id = me.StringField(primary_key=True)
     number = me.StringField(required=True)
@@ -76,8 +83,10 @@ class Ticket(me.Document):
     called_at = InstantField()
     started_at = InstantField()
     finished_at = InstantField()
+    call_seq = me.LongField()
 
-    meta = {"db_alias": ALIAS, "collection": "tickets"}
+    meta = {"db_alias": ALIAS, "collection": "tickets",
+            "indexes": [{"fields": ["call_seq"], "unique": True, "sparse": True}]}
 
 
 class WaitingTicket(me.Document):
@@ -91,26 +100,6 @@ class WaitingTicket(me.Document):
 
     meta = {"db_alias": ALIAS, "collection": "waiting",
             "indexes": [("category", "window", "rank", "issued_ms"), ("window", "rank", "issued_ms")]}
-
-
-class Call(me.Document):
-    """One call shown on the board. ``seq`` (the live stream's event id) is the call's time in
-    milliseconds × 1000 + the window number: it grows with time, and it is known before the call
-    is stored, so no counter is read for it (see ``tickets.call_seq``). The index is sparse
-    because calls stored by an earlier release (``_id`` was a counter) have no ``seq``: they
-    stay as history and are not shown."""
-
-    seq = me.LongField(required=True)
-    ticket_id = me.StringField(required=True)
-    number = me.StringField(required=True)
-    window = me.IntField(required=True)
-    category = me.StringField(required=True)
-    recall = me.IntField(default=0)
-    text_zh = me.StringField(required=True)
-    text_en = me.StringField(required=True)
-    called_at = InstantField(required=True)
-
-    meta = {"db_alias": ALIAS, "collection": "calls", "indexes": [{"fields": ["seq"], "unique": True, "sparse": True}]}
 
 
 class Counter(me.Document):

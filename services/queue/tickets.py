@@ -13,10 +13,10 @@ buttons at one window at once cannot both succeed.
 
 The call and the finish are the hot path (53 windows; the embedded store runs one command at
 a time per database), so they speak pymongo directly, not mongoengine's query sets (which cost
-the finish about as much CPU as its store commands). The call costs five commands: claim,
-take the window, mark the ticket called, the day's counts, the call's record (its sequence
-number is its time, so no counter is read); the event for the monitor goes out after the
-reply. It claims with the window's profile (categories in order, tickets pinned to it) as this
+the finish about as much CPU as its store commands). The call costs four commands: claim,
+take the window, mark the ticket called and announced (the ticket is its newest call on the
+board: its sequence number is its time, so no counter is read), the day's counts; the event
+for the monitor goes out after the reply. It claims with the window's profile (categories in order, tickets pinned to it) as this
 replica last saw it; taking the window returns the window as it is now, and a call made on a
 profile that no longer holds is undone (the entry goes back, the window is freed) and made
 again on a fresh read. The finish costs four: read the window's ticket, move the ticket by
@@ -31,7 +31,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common.db import count_of
 from services.common.errors import Conflict, InvalidInput, NotFound
-from services.common.fields import to_millis
+from services.common.fields import from_millis, to_millis
 from services.common.time import isoformat
 from services.common.workdays import SHANGHAI, shanghai_day
 from services.queue import measures, models
@@ -180,17 +180,15 @@ class Tickets:
                 return _STALE
             raise Conflict(f"window {number} called another ticket at the same moment")
         self._profiles[number] = (tuple(window.get("categories", ())), window.get("pinned", 0))
-        ticket = models.Ticket._from_son(models.Ticket._get_collection().find_one_and_update(
-            {"_id": entry["_id"]},
-            {"$set": {"state": "called", "window": number, "called_at": to_millis(now), "calls": 1},
-             "$unset": {"target_window": ""}}, return_document=ReturnDocument.AFTER))
+        ticket = self._announced({"_id": entry["_id"]}, number, now, {
+            "$set": {"state": "called", "window": number, "called_at": to_millis(now), "calls": 1},
+            "$unset": {"target_window": ""}})
         if ticket.transfers == 0:
             waited = (now - ticket.issued_at).total_seconds()
             count_stats(ticket.day, ticket.category, called=1, wait_ms=round(waited * 1000))
             measures.WAIT_SECONDS.labels(ticket.category).observe(waited)
-        call = self._announce(ticket, now)
-        return (dict(ticket_view(ticket), announcement=call_view(call)),
-                event_of(ticket, call=call_view(call), first_call=ticket.transfers == 0))
+        call = call_view(ticket)
+        return dict(ticket_view(ticket), announcement=call), event_of(ticket, call=call, first_call=ticket.transfers == 0)
 
     @staticmethod
     def _claim(number, categories, pinned):
@@ -207,18 +205,29 @@ class Tickets:
                 return entry, False
         return None, False
 
-    def _announce(self, ticket, now):
-        text_zh, text_en = announcement(ticket.number, ticket.window)
-        call = models.Call(seq=call_seq(now, ticket.window), ticket_id=ticket.ticket_id, number=ticket.number,
-                           window=ticket.window, category=ticket.category, recall=ticket.calls - 1,
-                           text_zh=text_zh, text_en=text_en, called_at=now)
-        calls = models.Call._get_collection()
+    @staticmethod
+    def _announced(query, window, now, update):
+        """The ticket ``query`` finds, changed by ``update`` and announced: given the call's
+        sequence number in the same write. None when ``query`` finds nothing.
+
+        A number another call holds (replicas whose clocks differ, or one window twice in a
+        millisecond) moves to the next millisecond. MongoDB refuses it with error 11000; the
+        embedded store answers no document instead (decision 0001), so a write that changed
+        nothing looks for the number's holder before it calls the ticket gone."""
+        seq, tickets = call_seq(now, window), models.Ticket._get_collection()
         while True:
             try:
-                calls.insert_one(call.to_mongo())
-                return call
-            except DuplicateKeyError:  # replicas whose clocks differ: the next millisecond
-                call.seq += 1000
+                changed = tickets.find_one_and_update(
+                    query, {**update, "$set": {**update.get("$set", {}), "call_seq": seq}},
+                    return_document=ReturnDocument.AFTER)
+            except DuplicateKeyError:
+                changed = None
+            if changed is not None:
+                return models.Ticket._from_son(changed)
+            if tickets.find_one({"call_seq": seq}, {"_id": 1}) is not None:
+                seq += 1000
+            elif tickets.find_one(query, {"_id": 1}) is None:
+                return None
 
     def current(self, window_number, states=AT_WINDOW):
         return self._checked(self._current_id(window_number), states)
@@ -240,13 +249,12 @@ class Tickets:
         ticket = self.current(window_number, ("called",))
         if ticket.calls > self.hall.settings().recall_limit:
             return self.no_show(window_number, now)
-        ticket = models.Ticket.objects(ticket_id=ticket.ticket_id, state="called", calls=ticket.calls).modify(
-            new=True, inc__calls=1)
+        ticket = self._announced({"_id": ticket.ticket_id, "state": "called", "calls": ticket.calls}, ticket.window,
+                                 now, {"$inc": {"calls": 1}})
         if ticket is None:
             raise Conflict("the ticket changed meanwhile; look again")
-        call = self._announce(ticket, now)
-        return (dict(ticket_view(ticket), announcement=call_view(call)),
-                event_of(ticket, call=call_view(call), first_call=ticket.transfers == 0))
+        call = call_view(ticket)
+        return dict(ticket_view(ticket), announcement=call), event_of(ticket, call=call, first_call=ticket.transfers == 0)
 
     def no_show(self, window_number, now):
         """The called person did not come (过号): the ticket ends, the window is free."""
@@ -289,7 +297,7 @@ class Tickets:
         rank = self.hall.settings().priority_order.index(ticket.priority)
         moved = models.Ticket.objects(ticket_id=ticket.ticket_id, state=ticket.state).modify(
             new=True, set__state="waiting", set__category=target_category, unset__window=True,
-            set__target_window=to_window, inc__transfers=1, unset__started_at=True)
+            set__target_window=to_window, inc__transfers=1, unset__started_at=True, unset__call_seq=True)
         if moved is None:
             raise Conflict("the ticket changed meanwhile; look again")
         models.WaitingTicket(ticket_id=ticket.ticket_id, category=target_category, window=to_window or 0, rank=rank,
@@ -355,10 +363,13 @@ def ticket_view(ticket):
     }
 
 
-def call_view(call):
-    return {"seq": call.seq, "ticket_id": call.ticket_id, "number": call.number, "window": call.window,
-            "category": call.category, "recall": call.recall, "text_zh": call.text_zh, "text_en": call.text_en,
-            "called_at": isoformat(call.called_at)}
+def call_view(ticket):
+    """The ticket's newest call as the board and its stream show it; its time is the one in its
+    sequence number."""
+    text_zh, text_en = announcement(ticket.number, ticket.window)
+    return {"seq": ticket.call_seq, "ticket_id": ticket.ticket_id, "number": ticket.number, "window": ticket.window,
+            "category": ticket.category, "recall": ticket.calls - 1, "text_zh": text_zh, "text_en": text_en,
+            "called_at": isoformat(from_millis(ticket.call_seq // 1000))}
 
 
 def event_of(ticket, **extra):

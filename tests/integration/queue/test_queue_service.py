@@ -10,9 +10,10 @@ from pymongo.synchronous import command_runner
 
 from gateway.rpc import RemoteError, RpcClient
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.time import isoformat
 from services.common.workdays import load_hall_calendar
 from services.queue import models, setup, tickets
-from services.queue.board import calls_after, day_stats
+from services.queue.board import calls_after, day_stats, recent_calls
 from services.queue.service import QueueService
 from tests.unit.paths import REPO_ROOT
 
@@ -263,7 +264,7 @@ def test_53_windows_calling_at_once_call_every_ticket_exactly_once(container_fac
     assert set(called) == issued
     assert models.WaitingTicket.objects.count() == 0
     assert models.Ticket.objects(state="finished").count() == 500
-    assert models.Call.objects.count() == 500
+    assert models.Ticket.objects(call_seq__gt=0).count() == 500
 
 
 def test_a_call_is_numbered_by_its_time_and_window_and_a_taken_number_moves_to_the_next_millisecond(desk):
@@ -281,9 +282,14 @@ def test_a_call_is_numbered_by_its_time_and_window_and_a_taken_number_moves_to_t
 
 
 def test_calls_stored_by_an_earlier_release_stay_history_and_the_board_shows_the_new_ones(queue, desk):
-    models.Call._get_collection().insert_one({
+    """An earlier release kept calls in a ``calls`` collection, numbered by its ``_id``, and
+    its tickets have no ``call_seq``."""
+    models.Ticket._get_collection().database["calls"].insert_one({
         "_id": 41, "ticket_id": "20261125-A041", "number": "A041", "window": 1, "category": "A", "recall": 0,
         "text_zh": "请A041号到1号窗口办理", "text_en": "Ticket A041, please go to window 1.", "called_at": 0})
+    models.Ticket._get_collection().insert_one({
+        "_id": "20261125-A041", "number": "A041", "day": "20261125", "category": "A", "priority": "normal",
+        "state": "finished", "window": 1, "calls": 1, "transfers": 0, "issued_at": 0, "called_at": 0})
     desk.issue(NOW, category="A")
     desk.call(2, NOW)
     board = call(queue, "get_board")
@@ -291,8 +297,25 @@ def test_calls_stored_by_an_earlier_release_stay_history_and_the_board_shows_the
     assert [c["number"] for c in call(queue, "calls_after", 0)] == ["A001"]
 
 
-def test_a_call_takes_five_store_commands_and_a_finish_four(desk, monkeypatch):
-    """The hot path stays small: claim, window, ticket, the day's counts, the call's record;
+def test_the_board_shows_a_tickets_newest_call_and_not_a_transferred_ticket(desk):
+    desk.issue(NOW, category="A")
+    desk.issue(NOW, category="A")
+    first, _ = desk.call(1, NOW + timedelta(minutes=1))
+    second, _ = desk.call(2, NOW + timedelta(minutes=2))
+    recalled, _ = desk.recall(1, NOW + timedelta(minutes=3))
+    assert recalled["announcement"]["recall"] == 1
+    assert recalled["announcement"]["called_at"] == isoformat(NOW + timedelta(minutes=3))
+    assert [(c["number"], c["recall"]) for c in recent_calls()] == [("A001", 1), ("A002", 0)]
+    assert [c["seq"] for c in calls_after(second["announcement"]["seq"])] == [recalled["announcement"]["seq"]]
+    desk.transfer(2, NOW + timedelta(minutes=4), category="B")
+    assert [c["number"] for c in recent_calls()] == ["A001"]
+    again, _ = desk.call(3, NOW + timedelta(minutes=5))
+    assert again["number"] == "A002" and again["announcement"]["text_zh"] == "请A002号到3号窗口办理"
+    assert [c["number"] for c in recent_calls()] == ["A002", "A001"]
+
+
+def test_a_call_takes_four_store_commands_and_a_finish_four(desk, monkeypatch):
+    """The hot path stays small: claim, window, the ticket called and announced, the day's counts;
     the finish reads the window, moves its ticket by key, frees the window, counts."""
     commands, run = [], command_runner._run_command
 
@@ -309,4 +332,4 @@ def test_a_call_takes_five_store_commands_and_a_finish_four(desk, monkeypatch):
     desk.call(1, NOW + timedelta(minutes=1))
     called = list(commands)
     desk.finish(1, NOW + timedelta(minutes=2))
-    assert (len(called), len(commands) - len(called)) == (5, 4), commands
+    assert (len(called), len(commands) - len(called)) == (4, 4), commands
