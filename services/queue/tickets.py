@@ -19,8 +19,8 @@ board: its sequence number is its time, so no counter is read), the day's counts
 for the monitor goes out after the reply. It claims with the window's profile (categories in order, tickets pinned to it) as this
 replica last saw it; taking the window returns the window as it is now, and a call made on a
 profile that no longer holds is undone (the entry goes back, the window is freed) and made
-again on a fresh read. The finish costs four: read the window's ticket, move the ticket by
-key, free the window, the day's counts.
+again on a fresh read. The finish costs three: free the window (the write names its
+ticket), move the ticket by key, the day's counts.
 """
 import math
 from datetime import datetime, time
@@ -270,9 +270,20 @@ class Tickets:
         return ticket_view(ticket), event_of(ticket)
 
     def finish(self, window_number, now):
-        """Service done; it started at the call if nobody pressed start."""
-        ticket = self._move(window_number, AT_WINDOW, "finished", finished_at=now)
-        self._free(ticket)
+        """Service done; it started at the call if nobody pressed start.
+
+        The window is freed first, by the write that also names its ticket, then the ticket
+        is moved by key: a ticket at a window is called or serving, so the move fails only when
+        another button at the window (transfer, no-show, finish) moved it meanwhile, and that
+        one frees the window too."""
+        freed = models.Window._get_collection().find_one_and_update(
+            {"_id": window_number, "current_ticket": {"$exists": True, "$ne": None}},
+            {"$unset": {"current_ticket": ""}},
+            projection={"current_ticket": 1})
+        if freed is None:
+            self._current_id(window_number)  # refuses an unknown window or one without a ticket
+            raise Conflict("the window changed meanwhile; look again")
+        ticket = self._moved(freed["current_ticket"], AT_WINDOW, "finished", finished_at=now)
         served = (now - (ticket.started_at or ticket.called_at)).total_seconds()
         count_stats(ticket.day, ticket.category, served=1, service_ms=round(served * 1000))
         measures.SERVICE_SECONDS.labels(ticket.category).observe(served)
@@ -322,7 +333,9 @@ class Tickets:
         """The window's ticket moved from one of ``states`` to ``new_state`` in one write by
         its key (the window names it: a filter on the ticket history's ``window`` would run on
         the embedded store in time that grows with the history); read only to explain a refusal."""
-        ticket_id = self._current_id(window_number)
+        return self._moved(self._current_id(window_number), states, new_state, **times)
+
+    def _moved(self, ticket_id, states, new_state, **times):
         moved = models.Ticket._get_collection().find_one_and_update(
             {"_id": ticket_id, "state": {"$in": list(states)}},
             {"$set": {"state": new_state, **{name: to_millis(at) for name, at in times.items()}}},
