@@ -54,7 +54,13 @@ class Connection:
 
     def post(self, path, body=None):
         """``(status, the decoded JSON answer or None)``."""
-        self._connection.request("POST", path, body=json.dumps(body or {}), headers=self._headers)
+        return self._exchange("POST", path, json.dumps(body or {}))
+
+    def get(self, path):
+        return self._exchange("GET", path, None)
+
+    def _exchange(self, method, path, body):
+        self._connection.request(method, path, body=body, headers=self._headers)
         answer = self._connection.getresponse()
         data = answer.read()
         return answer.status, json.loads(data) if data else None

@@ -10,7 +10,12 @@ categories A, B and C in rotated orders. Then:
 3. serving: the same number of tickets again, and the 53 windows serve each person for a
    random 1-3 s between the call and the finish (seeded): every window calls about every
    2 s, about 200 times the pace of a real hall, where a counter serves for minutes;
-4. one window calls 100 tickets alone: the cost of a call with nobody else in front of it.
+4. the floor, right after, in the same run: the 53 windows at the same pace read a ticket
+   twice per turn (``GET /api/v1/queue/tickets/{id}``: one RPC and one store read by key, the
+   cheapest queue request through the gateway) where they called and finished; the ratio
+   call / floor says what the call costs above the platform's minimum on the machine as it was
+   during the run (the machines are shared: absolute figures move with their load);
+5. one window calls 100 tickets alone: the cost of a call with nobody else in front of it.
 
 Each request is timed with ``time.perf_counter_ns`` around the HTTP call in the client, one
 keep-alive connection per window or kiosk (``bench.clients.Connection``).
@@ -113,6 +118,32 @@ def call_all(url, pause=None, seed=5):
     return called, samples, errors, run_threads(WINDOWS, window)
 
 
+def read_all(url, ticket_ids, pause, seed=5):
+    """The floor, measured in the same run: the 53 windows at the serving phase's pace, each
+    turn reading a ticket twice (``GET /api/v1/queue/tickets/{id}``: one RPC and one store read
+    by key, the cheapest request of the queue) where the serving phase made a call and a finish;
+    the first read is timed. (latencies ns, errors, seconds)"""
+    samples, errors, lock = [], [], threading.Lock()
+
+    def window(index):
+        browser, rng = Connection(url), random.Random(seed * 1000 + index)
+        time.sleep(rng.uniform(*pause))
+        for ticket_id in ticket_ids[index::WINDOWS]:
+            path = f"/api/v1/queue/tickets/{ticket_id}"
+            started = time.perf_counter_ns()
+            status, answer = browser.get(path)
+            elapsed = time.perf_counter_ns() - started
+            with lock:
+                samples.append(elapsed)
+                if status != 200:
+                    errors.append(f"window {index + 1} read: {status} {str(answer)[:200]}")
+            time.sleep(rng.uniform(*pause))
+            browser.get(path)
+        browser.close()
+
+    return samples, errors, run_threads(WINDOWS, window)
+
+
 def one_window(url, tickets):
     """One window alone calls and finishes ``tickets`` tickets: the cost of a call without
     contention; (call latencies ns, seconds)."""
@@ -156,10 +187,12 @@ def main(argv=None):
             called, call_samples, errors, call_seconds = call_all(url)
             served_issued, _, _ = issue(url, tickets, args.threads)
             served, serve_samples, serve_errors, serve_seconds = call_all(url, pause=SERVICE_SECONDS)
+            floor_samples, floor_errors, floor_seconds = read_all(url, served, pause=SERVICE_SECONDS)
             alone_samples, alone_seconds = one_window(url, min(tickets, 100))
         finally:
             platform.stop()
-    issued, called, errors = issued + served_issued, called + served, errors + serve_errors
+    issued, called = issued + served_issued, called + served
+    errors = errors + serve_errors + floor_errors
     duplicates = len(called) - len(set(called))
     missing = len(set(issued) - set(called))
     print(f"bench/queue_calls.py: {tickets} tickets, {args.threads} kiosks, {WINDOWS} windows calling through the gateway")
@@ -167,6 +200,7 @@ def main(argv=None):
     print(row("issue ticket", issue_samples, issue_seconds))
     print(row("call next (53 windows, no pause)", call_samples, call_seconds))
     print(row("call next (53 windows serving)", serve_samples, serve_seconds))
+    print(row("read a ticket (same pace): floor", floor_samples, floor_seconds))
     print(row("call next (1 window alone)", alone_samples, alone_seconds))
     print(f"no-pause phase: {len(call_samples)} tickets called and finished in {call_seconds:.1f} s "
           f"({(len(call_samples) * 2) / call_seconds:.0f} requests/s with the finishes)")
@@ -176,6 +210,8 @@ def main(argv=None):
     print(f"serving phase: each window serves {SERVICE_SECONDS[0]:g}-{SERVICE_SECONDS[1]:g} s between call and finish, "
           f"{len(serve_samples) / serve_seconds:.1f} calls/s offered by the hall")
     p99 = percentile(serve_samples, 0.99) / 1e6
+    print(f"call / floor, same run and pace: p50 {statistics.median(serve_samples) / statistics.median(floor_samples):.2f}, "
+          f"p99 {percentile(serve_samples, 0.99) / percentile(floor_samples, 0.99):.2f}")
     print(f"goal call p99 (53 windows serving) <= {GOAL_P99_MS:g} ms: {'met' if p99 <= GOAL_P99_MS else 'NOT met'} ({p99:.1f} ms); "
           f"exactly once: {'yes' if duplicates == missing == len(errors) == 0 else 'NO'}")
     return 0 if duplicates == missing == len(errors) == 0 else 1
