@@ -16,10 +16,10 @@ a time per database), so they speak pymongo directly, not mongoengine's query se
 the finish about as much CPU as its store commands). The call costs four commands: claim,
 take the window, mark the ticket called and announced (the ticket is its newest call on the
 board: its sequence number is its time, so no counter is read), the day's counts; the event
-for the monitor goes out after the reply. It claims with the window's profile (categories in order, tickets pinned to it) as this
-replica last saw it; taking the window returns the window as it is now, and a call made on a
-profile that no longer holds is undone (the entry goes back, the window is freed) and made
-again on a fresh read. The finish costs three: free the window (the write names its
+for the monitor goes out after the reply. It claims with the window's profile (categories in
+order, tickets pinned to it) as this replica last saw it; taking the window returns the window
+as it is now, and a call made on a profile that no longer holds is undone (the entry goes
+back, the window is freed) and made again on a fresh read. The finish costs three: free the window (the write names its
 ticket), move the ticket by key, the day's counts.
 """
 import math
@@ -38,6 +38,7 @@ from services.queue import measures, models
 
 AT_WINDOW = ("called", "serving")
 _STALE = object()  # a call on a remembered window profile that no longer holds
+ANNOUNCE_ATTEMPTS = 20  # numbers taken by other calls in a row, or writes the store did not apply
 
 
 def hall_day(now):
@@ -215,7 +216,7 @@ class Tickets:
         embedded store answers no document instead (decision 0001), so a write that changed
         nothing looks for the number's holder before it calls the ticket gone."""
         seq, tickets = call_seq(now, window), models.Ticket._get_collection()
-        while True:
+        for _ in range(ANNOUNCE_ATTEMPTS):
             try:
                 changed = tickets.find_one_and_update(
                     query, {**update, "$set": {**update.get("$set", {}), "call_seq": seq}},
@@ -228,6 +229,7 @@ class Tickets:
                 seq += 1000
             elif tickets.find_one(query, {"_id": 1}) is None:
                 return None
+        raise RuntimeError(f"the store did not announce ticket {query['_id']} in {ANNOUNCE_ATTEMPTS} writes")
 
     def current(self, window_number, states=AT_WINDOW):
         return self._checked(self._current_id(window_number), states)

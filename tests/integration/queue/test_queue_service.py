@@ -283,6 +283,24 @@ def test_a_call_is_numbered_by_its_time_and_window_and_a_taken_number_moves_to_t
     assert [c["number"] for c in calls_after(seq - 1)] == [first["number"], second["number"]]
 
 
+def test_a_store_that_does_not_apply_the_announcement_is_an_error_not_an_endless_loop(desk, monkeypatch):
+    desk.issue(NOW, category="A")
+    real = models.Ticket._get_collection()
+
+    class Ignoring:
+        """The store's collection, except that a findAndModify on a ticket changes nothing."""
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def find_one_and_update(self, *args, **kwargs):
+            return None
+
+    monkeypatch.setattr(models.Ticket, "_get_collection", classmethod(lambda cls: Ignoring()))
+    with pytest.raises(RuntimeError, match=f"in {tickets.ANNOUNCE_ATTEMPTS} writes"):
+        desk.call(1, NOW)
+
+
 def test_calls_stored_by_an_earlier_release_stay_history_and_the_board_shows_the_new_ones(queue, desk):
     """An earlier release kept calls in a ``calls`` collection, numbered by its ``_id``, and
     its tickets have no ``call_seq``."""
