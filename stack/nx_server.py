@@ -83,6 +83,7 @@ if __name__ == "__main__":
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     sys.argv[1:] = [*sys.argv[1:], "--threaded"]
     freeze_start_up_objects()
-    if data_dir(sys.argv[1:]):
-        WalCheckpointer(data_dir(sys.argv[1:])).start()
+    databases = data_dir(sys.argv[1:])
+    if databases:
+        WalCheckpointer(databases).start()
     main()

@@ -19,8 +19,8 @@ board: its sequence number is its time, so no counter is read), the day's counts
 for the monitor goes out after the reply. It claims with the window's profile (categories in
 order, tickets pinned to it) as this replica last saw it; taking the window returns the window
 as it is now, and a call made on a profile that no longer holds is undone (the entry goes
-back, the window is freed) and made again on a fresh read. The finish costs three: free the window (the write names its
-ticket), move the ticket by key, the day's counts.
+back, the window is freed) and made again on a fresh read. The finish costs three: free the
+window (the write names its ticket), move the ticket by key, the day's counts.
 """
 import math
 from datetime import datetime, time
@@ -188,8 +188,7 @@ class Tickets:
             waited = (now - ticket.issued_at).total_seconds()
             count_stats(ticket.day, ticket.category, called=1, wait_ms=round(waited * 1000))
             measures.WAIT_SECONDS.labels(ticket.category).observe(waited)
-        call = call_view(ticket)
-        return dict(ticket_view(ticket), announcement=call), event_of(ticket, call=call, first_call=ticket.transfers == 0)
+        return called_views(ticket)
 
     @staticmethod
     def _claim(number, categories, pinned):
@@ -255,8 +254,7 @@ class Tickets:
                                  now, {"$inc": {"calls": 1}})
         if ticket is None:
             raise Conflict("the ticket changed meanwhile; look again")
-        call = call_view(ticket)
-        return dict(ticket_view(ticket), announcement=call), event_of(ticket, call=call, first_call=ticket.transfers == 0)
+        return called_views(ticket)
 
     def no_show(self, window_number, now):
         """The called person did not come (过号): the ticket ends, the window is free."""
@@ -385,6 +383,12 @@ def call_view(ticket):
     return {"seq": ticket.call_seq, "ticket_id": ticket.ticket_id, "number": ticket.number, "window": ticket.window,
             "category": ticket.category, "recall": ticket.calls - 1, "text_zh": text_zh, "text_en": text_en,
             "called_at": isoformat(from_millis(ticket.call_seq // 1000))}
+
+
+def called_views(ticket):
+    """``(view, event)`` of a ticket just called or recalled: both carry its call."""
+    call = call_view(ticket)
+    return dict(ticket_view(ticket), announcement=call), event_of(ticket, call=call, first_call=ticket.transfers == 0)
 
 
 def event_of(ticket, **extra):
