@@ -135,14 +135,3 @@ class Evaluation(me.Document):
 
     meta = {"db_alias": ALIAS, "collection": "evaluations",
             "indexes": ["department", "evaluated_at", "rectification_status"]}
-
-
-class QueueWait(me.Document):
-    """How long one ticket waited for its first call (from the queue's ticket_called event;
-    keyed by ticket, so a repeated event counts once)."""
-
-    ticket_id = me.StringField(primary_key=True)
-    called_at = InstantField(required=True)
-    wait_ms = me.IntField(required=True, min_value=0)
-
-    meta = {"db_alias": ALIAS, "collection": "queue_waits", "indexes": ["called_at"]}

@@ -146,10 +146,6 @@ class MonitorService(platform_service.PlatformService):
 
     # -- statistics -----------------------------------------------------------------------
 
-    @event_handler(*events.TICKET_CALLED)
-    def on_ticket_called(self, ticket):
-        stats.record_queue_wait(ticket)
-
     @rpc
     def statistics(self, first_day=None, last_day=None, department=None, item_code=None):
         try:

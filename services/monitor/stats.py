@@ -1,12 +1,11 @@
 """The hall's statistics (统计): cases per day, the on-time rate (cases decided within
 their limit ÷ cases decided), the satisfaction rate (good evaluations ÷ all; the bottom
 two of five levels are bad), open warnings and overdue cases — for the hall, and by
-department and by item — and the hall's average wait for a first call at a window
-(tickets are not a department's, so the wait is the hall's only). A period is a range of Shanghai days, both ends included."""
+department and by item. A period is a range of Shanghai days, both ends included. (The
+hall's queue waits are the queue service's day counts; the gateway adds them.)"""
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
-from mongoengine import NotUniqueError
 from mongoengine.queryset.visitor import Q
 
 from services.common.workdays import SHANGHAI
@@ -26,19 +25,6 @@ def period_bounds(first, last, now):
     start = datetime.combine(first, time(), tzinfo=SHANGHAI)
     end = datetime.combine(last + timedelta(days=1), time(), tzinfo=SHANGHAI)
     return first, last, start, end
-
-
-def record_queue_wait(event):
-    """A ticket's first call: how long it waited (the hall's average wait comes from these)."""
-    if not event.get("first_call") or not event.get("call") or event["call"].get("recall"):
-        return
-    issued, called = (datetime.fromisoformat(event["issued_at"]),
-                      datetime.fromisoformat(event["call"]["called_at"]))
-    try:
-        models.QueueWait(ticket_id=event["ticket_id"], called_at=called,
-                         wait_ms=max(0, round((called - issued).total_seconds() * 1000))).save(force_insert=True)
-    except NotUniqueError:
-        pass  # the same event delivered again
 
 
 def rate(part, whole):
@@ -85,13 +71,10 @@ def statistics(now, first=None, last=None, department=None, item_code=None):
         group["on_time_rate"] = rate(group["decided_on_time"], group["decided"])
         group["satisfaction_rate"] = rate(group["good_evaluations"], group["evaluations"])
     days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
-    waits = [w.wait_ms for w in models.QueueWait.objects(called_at__gte=start, called_at__lt=end).only("wait_ms")]
     return {
         "period": {"first_day": first.isoformat(), "last_day": last.isoformat()},
         "filters": {"department": department, "item_code": item_code},
         "hall": hall,
-        "queue": {"called": len(waits),
-                  "average_wait_seconds": round(sum(waits) / len(waits) / 1000, 1) if waits else None},
         "cases_per_day": [{"day": day, "submitted": per_day[day]} for day in days],
         "by_department": dict(sorted(by_department.items())),
         "by_item": dict(sorted(by_item.items())),

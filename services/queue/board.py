@@ -1,5 +1,5 @@
 """What the hall's screens and the supervisors see: recent calls, people waiting per
-category, window states, and the day's measures."""
+category, window states, the day's measures, and the hall's waits over a period."""
 from services.common.db import count_of
 from services.queue import models
 from services.queue.tickets import call_view
@@ -63,3 +63,15 @@ def day_stats(day):
             "mean_service_minutes": round(s.service_ms / s.served / 60000, 1) if s.served else None,
         })
     return {"day": day, "categories": rows}
+
+
+def period_waits(first_day, last_day):
+    """The hall's first calls over a range of days (ISO dates, both included) and their
+    average wait from issue to first call, from the day counts a call keeps anyway: the
+    supervision's statistics take them from here, so a call stores nothing more for them.
+    A ticket counts on the day it was issued (tickets are called the day they are issued)."""
+    sums = models.DailyStats.objects(day__gte=first_day.replace("-", ""), day__lte=last_day.replace("-", ""))
+    called = waited_ms = 0
+    for day in sums.only("called", "wait_ms"):
+        called, waited_ms = called + day.called, waited_ms + day.wait_ms
+    return {"called": called, "average_wait_seconds": round(waited_ms / called / 1000, 1) if called else None}

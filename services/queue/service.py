@@ -123,6 +123,10 @@ class QueueService(platform_service.PlatformService):
     def get_stats(self, day=None):
         return board.day_stats(day or tickets.hall_day(utcnow()))
 
+    @rpc
+    def period_waits(self, first_day, last_day):
+        return board.period_waits(first_day, last_day)
+
     # -- appointments -------------------------------------------------------------------
     @rpc
     def appointment_slots(self, category, day):

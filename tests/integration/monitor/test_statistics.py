@@ -60,24 +60,3 @@ def test_a_late_decision_lowers_the_on_time_rate(monitor):
 def test_a_period_ending_before_it_starts_is_refused(monitor):
     with pytest.raises(InvalidInput):
         call(monitor, "statistics", first_day="2026-11-26", last_day="2026-11-01")
-
-
-def ticket_called(ticket_id, waited_seconds, first_call=True, recall=False):
-    called = utcnow()
-    return {"ticket_id": ticket_id, "number": "A001", "category": "A", "state": "called", "window": 3,
-            "issued_at": (called - timedelta(seconds=waited_seconds)).isoformat(), "first_call": first_call,
-            "call": {"recall": recall, "called_at": called.isoformat()}}
-
-
-def test_the_hall_average_wait_counts_each_tickets_first_call_once(monitor):
-    call(monitor, "on_ticket_called", ticket_called("t-1", 120))
-    call(monitor, "on_ticket_called", ticket_called("t-1", 120))  # the same event again
-    call(monitor, "on_ticket_called", ticket_called("t-2", 300))
-    call(monitor, "on_ticket_called", ticket_called("t-2", 400, recall=True))  # a recall is no new wait
-    call(monitor, "on_ticket_called", ticket_called("t-3", 900, first_call=False))  # called again after a transfer
-
-    assert call(monitor, "statistics")["queue"] == {"called": 2, "average_wait_seconds": 210.0}
-
-
-def test_the_average_wait_is_empty_without_calls(monitor):
-    assert call(monitor, "statistics")["queue"] == {"called": 0, "average_wait_seconds": None}

@@ -198,6 +198,24 @@ def test_stats_sum_waiting_and_service_times(desk):
     assert desk.issue(NOW + timedelta(minutes=12), category="A")[0]["estimated_wait_minutes"] == 2
 
 
+def test_the_halls_waits_over_a_period_count_each_tickets_first_call_once(queue, desk):
+    assert call(queue, "period_waits", "2026-11-26", "2026-11-26") == {"called": 0, "average_wait_seconds": None}
+    desk.issue(NOW, category="A")
+    desk.issue(NOW + timedelta(minutes=1), category="B")
+    desk.issue(NOW - timedelta(days=1), category="C")  # yesterday's, called below
+    assert desk.call(2, NOW + timedelta(minutes=2))[0]["number"] == "A001"
+    desk.recall(2, NOW + timedelta(minutes=3))  # a recall is no new wait
+    desk.transfer(2, NOW + timedelta(minutes=4), category="B")
+    assert desk.call(4, NOW + timedelta(minutes=5))[0]["number"] == "A001"  # called again: no new wait
+    assert desk.call(3, NOW + timedelta(minutes=6))[0]["number"] == "B001"
+    # First calls today: A001 after 2 min, B001 after 5 min.
+    assert call(queue, "period_waits", "2026-11-26", "2026-11-26") == {"called": 2, "average_wait_seconds": 210.0}
+    assert desk.call(1, NOW + timedelta(minutes=10))[0]["ticket_id"] == "20261125-C001"  # 1 day 10 min
+    assert call(queue, "period_waits", "2026-11-27", "2026-12-26")["called"] == 0
+    both = call(queue, "period_waits", "2026-11-25", "2026-11-26")
+    assert both == {"called": 3, "average_wait_seconds": round((120 + 300 + 87000) / 3, 1)}
+
+
 def test_tickets_left_waiting_from_an_earlier_day_are_abandoned(desk):
     old, _ = desk.issue(NOW - timedelta(days=1), category="A")
     today, _ = desk.issue(NOW, category="A")

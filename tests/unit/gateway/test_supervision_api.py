@@ -121,10 +121,15 @@ def test_an_evaluation_needs_the_cases_query_code(client, fake_rpc):
 
 
 def test_department_staff_get_their_own_departments_statistics(client, fake_rpc, bearer):
-    fake_rpc.answer("monitor", "statistics", {"hall": {}})
-    client.get("/api/v1/stats?department=taxation&first_day=2026-11-01", headers=bearer("reviewer"))
+    fake_rpc.answer("monitor", "statistics", {"hall": {}, "period": {"first_day": "2026-11-01",
+                                                                       "last_day": "2026-11-26"}})
+    fake_rpc.answer("queue", "period_waits", {"called": 3, "average_wait_seconds": 84.5})
+    answer = client.get("/api/v1/stats?department=taxation&first_day=2026-11-01", headers=bearer("reviewer"))
     client.get("/api/v1/stats?department=taxation", headers=bearer("supervisor"))
     calls = fake_rpc.calls_to("monitor", "statistics")
     assert calls[0].kwargs == {"department": "market_regulation", "first_day": "2026-11-01"}
     assert calls[1].kwargs == {"department": "taxation"}
+    # The hall's queue waits over the period the monitor chose, whatever the department.
+    assert fake_rpc.calls_to("queue", "period_waits")[0].args == ("2026-11-01", "2026-11-26")
+    assert answer.get_json()["queue"] == {"called": 3, "average_wait_seconds": 84.5}
     assert client.get("/api/v1/stats?first_day=yesterday", headers=bearer("supervisor")).status_code == 400
