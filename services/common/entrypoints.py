@@ -7,12 +7,13 @@ confirm it (a round trip on every call, nameko's default) protects nothing, beca
 that is lost is answered by the caller's timeout either way (the gateway's client turns it
 into 503/504), and the request itself was acknowledged only after the worker ran.
 
-``AfterReplyEventDispatcher``: nameko's ``EventDispatcher``, except that the events of an RPC
-worker are published after its reply is sent and before its request is acknowledged, so the
-caller (a window pressing "call next") does not wait for the broker's confirm of an event only
-other services consume. Events of other workers (event handlers, timers) go out at once. Not
-for an outbox: ``dispatch`` returns before the event is published, so a service that marks an
-event sent after dispatching it (intake, approval) keeps nameko's dispatcher.
+``AfterReply``: work an RPC worker leaves for after its reply (``later(fn, *args, **kwargs)``), run
+after the reply is sent and before the request is acknowledged, so the caller (a window
+pressing "call next") waits neither for the broker's confirm of an event only other services
+consume nor for a write nobody reads at once (the queue's day counts). Work of other workers
+(event handlers, timers) runs at once. Reads of what such work writes call ``later.settled()``
+first. Not for an outbox: ``later`` returns before the work is done, so intake and approval,
+which mark an event sent once it is dispatched, dispatch theirs at once.
 
 ``event_handler``: nameko's, except for what happens to an event whose handler failed.
 nameko acknowledges it (the event is gone) unless told to requeue every failure, which
@@ -24,10 +25,12 @@ it with the event). Handlers are idempotent, so a second delivery is safe.
 import logging
 
 import eventlet
+from eventlet.event import Event
 from nameko.amqp.publish import Publisher
 from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER,
                               LOGIN_METHOD_CONFIG_KEY, SERIALIZER_CONFIG_KEY)
-from nameko.events import EventDispatcher, EventHandler
+from nameko.events import EventHandler
+from nameko.extensions import DependencyProvider
 from nameko.rpc import Responder, Rpc, get_rpc_exchange
 from pymongo.errors import ConnectionFailure
 
@@ -46,9 +49,9 @@ class ReplyResponder(Responder):
 
 
 class HallRpc(Rpc):
-    """nameko's RPC entrypoint, answering through ``ReplyResponder``, then publishing the
-    events the worker dispatched. It shares nameko's consumer of the service's queue, so both
-    kinds of entrypoint can sit in one service."""
+    """nameko's RPC entrypoint, answering through ``ReplyResponder``, then running the work
+    the worker left for after its reply. It shares nameko's consumer of the service's queue,
+    so both kinds of entrypoint can sit in one service."""
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         config = self.container.config
@@ -56,43 +59,76 @@ class HallRpc(Rpc):
             config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
             config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
             ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
-        result, exc_info = responder.send_response(result, exc_info)
-        for provider in self.container.dependencies:
-            if isinstance(provider, AfterReplyEventDispatcher):
-                provider.publish_held(worker_ctx)
+        try:
+            result, exc_info = responder.send_response(result, exc_info)
+        finally:  # what the worker did stands, answered or not: its events and counts too
+            for provider in self.container.dependencies:
+                if isinstance(provider, AfterReply):
+                    provider.run_held(worker_ctx)
         self.rpc_consumer.queue_consumer.ack_message(message)
         return result, exc_info
 
 
-class AfterReplyEventDispatcher(EventDispatcher):
-    """Holds an RPC worker's events until ``HallRpc`` has sent the reply (see the module's
-    docstring); a handler that fails after dispatching still has its events published."""
+class AfterReply(DependencyProvider):
+    """Holds an RPC worker's ``later(fn, *args, **kwargs)`` until ``HallRpc`` has sent the
+    reply (see the module's docstring); a handler that fails after leaving work still has it
+    done."""
 
     def setup(self):
-        super().setup()
-        self._held = {}  # worker context -> [(event type, payload)]
+        self._held = {}  # worker context -> [(fn, args, kwargs)]
+        self._done = {}  # worker context -> sent once its held work is done
 
     def get_dependency(self, worker_ctx):
-        if not isinstance(worker_ctx.entrypoint, HallRpc):
-            return super().get_dependency(worker_ctx)
-        held = self._held.setdefault(worker_ctx, [])
-        return lambda event_type, event_data: held.append((event_type, event_data))
+        return _Later(self, worker_ctx, at_once=not isinstance(worker_ctx.entrypoint, HallRpc))
 
-    def publish_held(self, worker_ctx):
-        """Publish the worker's events; one the broker refuses after nameko's retries is
-        logged with its payload (the reply is already sent: nothing else can be told)."""
-        held = self._held.pop(worker_ctx, ())
-        dispatch = super().get_dependency(worker_ctx) if held else None  # nameko's own dispatch
-        for event_type, event_data in held:
-            try:
-                dispatch(event_type, event_data)
-            except Exception:
-                log.exception("event %s of %s was not published: %r", event_type, worker_ctx, event_data)
+    def hold(self, worker_ctx, fn, args, kwargs):
+        self._held.setdefault(worker_ctx, []).append((fn, args, kwargs))
+        self._done.setdefault(worker_ctx, Event())
+
+    def run_held(self, worker_ctx):
+        """Do the worker's held work in order; work that fails is logged with its arguments
+        (the reply is already sent: nothing else can be told) and the rest still runs."""
+        try:
+            for fn, args, kwargs in self._held.pop(worker_ctx, ()):
+                try:
+                    fn(*args, **kwargs)
+                except Exception:
+                    log.exception("%s after the reply of %s failed: %r %r", getattr(fn, "__name__", fn),
+                                  worker_ctx, args, kwargs)
+        finally:
+            done = self._done.pop(worker_ctx, None)
+            if done is not None:
+                done.send()
+
+    def settled(self, worker_ctx):
+        """Wait until the work other workers hold now is done (theirs only: new workers are
+        not waited for, so a busy service does not keep a reader waiting)."""
+        for other, done in [*self._done.items()]:
+            if other is not worker_ctx:
+                done.wait()
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
-        """Events still held (the worker was run by another caller of the entrypoint, such
-        as nameko's ``entrypoint_hook``) go out when the worker ends."""
-        self.publish_held(worker_ctx)
+        """Work still held (the worker was run by another caller of the entrypoint, such as
+        nameko's ``entrypoint_hook``) runs when the worker ends."""
+        self.run_held(worker_ctx)
+
+
+class _Later:
+    """What a worker gets: ``later(fn, *args, **kwargs)``, and ``later.settled()`` to call
+    before reading what work left for after this replica's replies writes (read-your-writes
+    in a replica)."""
+
+    def __init__(self, provider, worker_ctx, at_once):
+        self._provider, self._worker_ctx, self._at_once = provider, worker_ctx, at_once
+
+    def __call__(self, fn, *args, **kwargs):
+        if self._at_once:
+            fn(*args, **kwargs)
+        else:
+            self._provider.hold(self._worker_ctx, fn, args, kwargs)
+
+    def settled(self):
+        self._provider.settled(self._worker_ctx)
 
 
 rpc = HallRpc.decorator(expected_exceptions=HallError)

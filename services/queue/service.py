@@ -1,9 +1,10 @@
 """The queue service: queue-number calling (电子抽号, 排队叫号) and online appointments (网上预约)."""
+from nameko.events import EventDispatcher
 from nameko.timer import timer
 
 from services.common import events, platform_service
 from services.common.db import ServiceStore
-from services.common.entrypoints import AfterReplyEventDispatcher, rpc
+from services.common.entrypoints import AfterReply, rpc
 from services.common.time import utcnow
 from services.common.workdays import load_hall_calendar
 from services.queue import appointments, board, setup, tickets
@@ -25,11 +26,14 @@ class QueueService(platform_service.PlatformService):
     name = "queue"
 
     desk = ServiceStore(QueueDesk)
-    dispatch = AfterReplyEventDispatcher()
+    dispatch = EventDispatcher()
+    later = AfterReply()
 
     def _announce(self, event, payload):
+        """The queue's events go out after the reply: a window does not wait for the broker's
+        confirm of an event only listeners (the screens) read."""
         if payload is not None:
-            self.dispatch(event[1], payload)
+            self.later(self.dispatch, event[1], payload)
 
     # -- set-up (admin) -----------------------------------------------------------------
     @rpc
@@ -72,7 +76,7 @@ class QueueService(platform_service.PlatformService):
     @rpc
     def call_next(self, window):
         """The next ticket for the window, or None when nobody waits."""
-        ticket, event = self.desk.tickets.call(window, utcnow())
+        ticket, event = self.desk.tickets.call(window, utcnow(), later=self.later)
         self._announce(events.TICKET_CALLED, event)
         return ticket
 
@@ -96,7 +100,7 @@ class QueueService(platform_service.PlatformService):
 
     @rpc
     def finish_service(self, window):
-        ticket, event = self.desk.tickets.finish(window, utcnow())
+        ticket, event = self.desk.tickets.finish(window, utcnow(), later=self.later)
         self._announce(events.SERVICE_FINISHED, event)
         return ticket
 
@@ -121,10 +125,12 @@ class QueueService(platform_service.PlatformService):
 
     @rpc
     def get_stats(self, day=None):
+        self.later.settled()
         return board.day_stats(day or tickets.hall_day(utcnow()))
 
     @rpc
     def period_waits(self, first_day, last_day):
+        self.later.settled()
         return board.period_waits(first_day, last_day)
 
     # -- appointments -------------------------------------------------------------------

@@ -13,14 +13,15 @@ buttons at one window at once cannot both succeed.
 
 The call and the finish are the hot path (53 windows; the embedded store runs one command at
 a time per database), so they speak pymongo directly, not mongoengine's query sets (which cost
-the finish about as much CPU as its store commands). The call costs four commands: claim,
-take the window, mark the ticket called and announced (the ticket is its newest call on the
-board: its sequence number is its time, so no counter is read), the day's counts; the event
-for the monitor goes out after the reply. It claims with the window's profile (categories in
-order, tickets pinned to it) as this replica last saw it; taking the window returns the window
-as it is now, and a call made on a profile that no longer holds is undone (the entry goes
-back, the window is freed) and made again on a fresh read. The finish costs three: free the
-window (the write names its ticket), move the ticket by key, the day's counts.
+the finish about as much CPU as its store commands). The call answers after three commands:
+claim, take the window, mark the ticket called and announced (the ticket is its newest call on
+the board: its sequence number is its time, so no counter is read); the day's counts and the
+event are left to ``later`` (the service's: after the reply). It claims with the window's
+profile (categories in order, tickets pinned to it) as this replica last saw it; taking the
+window returns the window as it is now, and a call made on a profile that no longer holds is
+undone (the entry goes back, the window is freed) and made again on a fresh read. The finish
+answers after two: free the window (the write names its ticket), move the ticket by key; its
+counts follow.
 """
 import math
 from datetime import datetime, time
@@ -58,6 +59,11 @@ def call_seq(now, window):
 
 def next_value(key):
     return models.Counter.objects(key=key).modify(upsert=True, new=True, inc__last=1).last
+
+
+def at_once(fn, *args, **kwargs):
+    """The ``later`` of a caller without a reply to send first: the work is done now."""
+    fn(*args, **kwargs)
 
 
 def count_stats(day, category, **increments):
@@ -132,16 +138,17 @@ class Tickets:
         return ticket
 
     # -- the window ------------------------------------------------------------------
-    def call(self, window_number, now):
-        """Call the next ticket to the window; None when nobody waits for it.
+    def call(self, window_number, now, later=at_once):
+        """Call the next ticket to the window; None when nobody waits for it. The day's counts
+        are left to ``later`` (the service's: after the reply).
 
         Returns ``(view, event)`` or ``(None, None)``."""
         profile = self._profiles.get(window_number)
         if profile is not None:
-            called = self._call_with(window_number, profile, now, remembered=True)
+            called = self._call_with(window_number, profile, now, later, remembered=True)
             if called is not _STALE:
                 return called
-        return self._call_with(window_number, self._read_profile(window_number), now, remembered=False)
+        return self._call_with(window_number, self._read_profile(window_number), now, later, remembered=False)
 
     def _read_profile(self, window_number):
         """The window as stored now: refuses a closed or busy window; remembers its profile."""
@@ -154,7 +161,7 @@ class Tickets:
         profile = self._profiles[window_number] = (tuple(window.categories), window.pinned or 0)
         return profile
 
-    def _call_with(self, number, profile, now, remembered):
+    def _call_with(self, number, profile, now, later, remembered):
         """One call on ``profile``; with a ``remembered`` profile, ``_STALE`` when the window
         no longer matches it (nothing changed then)."""
         categories, pinned = profile
@@ -186,7 +193,7 @@ class Tickets:
             "$unset": {"target_window": ""}})
         if ticket.transfers == 0:
             waited = (now - ticket.issued_at).total_seconds()
-            count_stats(ticket.day, ticket.category, called=1, wait_ms=round(waited * 1000))
+            later(count_stats, ticket.day, ticket.category, called=1, wait_ms=round(waited * 1000))
             measures.WAIT_SECONDS.labels(ticket.category).observe(waited)
         return called_views(ticket)
 
@@ -269,8 +276,9 @@ class Tickets:
         ticket = self._move(window_number, ("called",), "serving", started_at=now)
         return ticket_view(ticket), event_of(ticket)
 
-    def finish(self, window_number, now):
-        """Service done; it started at the call if nobody pressed start.
+    def finish(self, window_number, now, later=at_once):
+        """Service done; it started at the call if nobody pressed start. The day's counts are
+        left to ``later`` (the service's: after the reply).
 
         The window is freed first, by the write that also names its ticket, then the ticket
         is moved by key: a ticket at a window is called or serving, so the move fails only when
@@ -285,7 +293,7 @@ class Tickets:
             raise Conflict("the window changed meanwhile; look again")
         ticket = self._moved(freed["current_ticket"], AT_WINDOW, "finished", finished_at=now)
         served = (now - (ticket.started_at or ticket.called_at)).total_seconds()
-        count_stats(ticket.day, ticket.category, served=1, service_ms=round(served * 1000))
+        later(count_stats, ticket.day, ticket.category, served=1, service_ms=round(served * 1000))
         measures.SERVICE_SECONDS.labels(ticket.category).observe(served)
         return ticket_view(ticket), event_of(ticket, service_seconds=round(served))
 

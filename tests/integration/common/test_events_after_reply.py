@@ -1,27 +1,49 @@
-"""The queue's event dispatcher on the real broker: an RPC worker's events go out after its
-reply and before its request is acknowledged; a handler that fails after dispatching still
-announces what it did; an event the broker refuses is logged, and the reply stands."""
+"""Work left for after the reply, on the real broker: an RPC worker's events go out after
+its reply and before its request is acknowledged; a handler that fails after leaving work
+still has it done; work that fails is logged, and the reply stands; a read after
+``settled()`` sees what the replies already sent left to write."""
+import eventlet
 import pytest
+from nameko.events import EventDispatcher
 
 from gateway.rpc import RemoteError, RpcClient
-from services.common.entrypoints import AfterReplyEventDispatcher, HallRpc, ReplyResponder, event_handler, rpc
+from services.common.entrypoints import AfterReply, HallRpc, ReplyResponder, event_handler, rpc
 from services.common.errors import InvalidInput
 from tests.waiting import eventually
 
 
 class Announcer:
     name = "test_after_reply"
-    dispatch = AfterReplyEventDispatcher()
+    dispatch = EventDispatcher()
+    later = AfterReply()
+    written = []
 
     @rpc
     def announce(self, n):
-        self.dispatch("noted", {"n": n})
+        self.later(self.dispatch, "noted", {"n": n})
         return n
 
     @rpc
     def announce_then_refuse(self, n):
-        self.dispatch("noted", {"n": n})
+        self.later(self.dispatch, "noted", {"n": n})
         raise InvalidInput(f"{n} is refused after it was noted")
+
+    @rpc
+    def write(self, n):
+        self.later(slow_write, Announcer.written, n)
+        return n
+
+    @rpc
+    def read(self, settle=True):
+        if settle:
+            self.later.settled()
+        return list(Announcer.written)
+
+
+def slow_write(written, n):
+    """A write that takes a while, as a store's round trip does."""
+    eventlet.sleep(0.2)
+    written.append(n)
 
 
 class Listener:
@@ -35,7 +57,7 @@ class Listener:
 
 @pytest.fixture
 def announcer(container_factory, service_config, start_listener):
-    Listener.noted = []
+    Listener.noted, Announcer.written = [], []
     start_listener(Listener)
     container = container_factory(Announcer, service_config)
     container.start()
@@ -48,7 +70,7 @@ def client(service_config):
 
 
 def dispatcher_of(container):
-    return next(d for d in container.dependencies if isinstance(d, AfterReplyEventDispatcher))
+    return next(d for d in container.dependencies if isinstance(d, EventDispatcher))
 
 
 def test_the_reply_goes_out_before_the_event_and_the_request_is_acknowledged_last(
@@ -74,7 +96,7 @@ def test_a_handler_that_fails_after_dispatching_still_announces_what_it_did(anno
     eventually(lambda: Listener.noted == [8], "the event of the refused call")
 
 
-def test_an_event_the_broker_refuses_is_logged_and_the_reply_stands(announcer, client, monkeypatch, caplog):
+def test_work_that_fails_is_logged_and_the_reply_stands(announcer, client, monkeypatch, caplog):
     publisher = dispatcher_of(announcer).publisher
     publish = publisher.publish
 
@@ -87,4 +109,12 @@ def test_an_event_the_broker_refuses_is_logged_and_the_reply_stands(announcer, c
     assert client.call("test_after_reply", "announce", 9) == 9
     assert client.call("test_after_reply", "announce", 10) == 10  # the service answers on
     eventually(lambda: Listener.noted == [10], "the next event")
-    assert "event noted of" in caplog.text and "{'n': 9}" in caplog.text
+    assert "dispatch after the reply of" in caplog.text and "{'n': 9}" in caplog.text
+
+
+def test_a_read_after_settled_sees_what_replies_already_sent_left_to_write(announcer, client):
+    assert client.call("test_after_reply", "write", 1) == 1  # answered before its write is done
+    assert client.call("test_after_reply", "read", settle=False) == []
+    eventually(lambda: Announcer.written == [1], "the first write")
+    assert client.call("test_after_reply", "write", 2) == 2
+    assert client.call("test_after_reply", "read") == [1, 2]

@@ -352,9 +352,10 @@ def test_the_board_shows_a_tickets_newest_call_and_not_a_transferred_ticket(desk
     assert [c["number"] for c in recent_calls()] == ["A002", "A001"]
 
 
-def test_a_call_takes_four_store_commands_and_a_finish_three(desk, monkeypatch):
-    """The hot path stays small: claim, window, the ticket called and announced, the day's counts;
-    the finish frees the window (which names its ticket), moves the ticket by key, counts."""
+def test_a_call_answers_after_three_store_commands_and_a_finish_after_two(desk, monkeypatch):
+    """The hot path stays small: claim, window, the ticket called and announced; the finish
+    frees the window (which names its ticket) and moves the ticket by key. The day's counts
+    (one write each) are left for after the reply."""
     commands, run = [], command_runner._run_command
 
     def counted(conn, cmd, *args, **kwargs):
@@ -362,12 +363,21 @@ def test_a_call_takes_four_store_commands_and_a_finish_three(desk, monkeypatch):
             commands.append(next(iter(cmd)))
         return run(conn, cmd, *args, **kwargs)
 
+    def answered_then_later(step, *args):
+        held = []
+        del commands[:]
+        step(*args, later=lambda fn, *a, **kw: held.append((fn, a, kw)))
+        answered = list(commands)
+        for fn, a, kw in held:
+            fn(*a, **kw)
+        return answered, commands[len(answered):]
+
     desk.issue(NOW, category="A")
     desk.call(1, NOW)  # the window's profile is remembered from here on
     desk.finish(1, NOW)
     desk.issue(NOW, category="A")
     monkeypatch.setattr(command_runner, "_run_command", counted)
-    desk.call(1, NOW + timedelta(minutes=1))
-    called = list(commands)
-    desk.finish(1, NOW + timedelta(minutes=2))
-    assert (len(called), len(commands) - len(called)) == (4, 3), commands
+    assert answered_then_later(desk.call, 1, NOW + timedelta(minutes=1)) == (["findAndModify"] * 3, ["update"])
+    assert answered_then_later(desk.finish, 1, NOW + timedelta(minutes=3)) == (["findAndModify"] * 2, ["update"])
+    row = next(r for r in day_stats("20261126")["categories"] if r["category"] == "A")
+    assert (row["called"], row["served"], row["mean_wait_minutes"], row["mean_service_minutes"]) == (2, 2, 0.5, 1.0)

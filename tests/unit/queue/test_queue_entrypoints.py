@@ -1,4 +1,5 @@
-"""The queue service's entrypoints with worker_factory: which events each operation announces."""
+"""The queue service's entrypoints with worker_factory: which events each operation announces
+(after its reply: left to ``later``)."""
 from types import SimpleNamespace
 from unittest.mock import MagicMock, call
 
@@ -18,31 +19,41 @@ def desk(**tickets):
 def test_an_issued_ticket_is_announced():
     service = worker_factory(QueueService, desk=desk(issue=(TICKET, EVENT)))
     assert service.issue_ticket(category="A") == TICKET
-    service.dispatch.assert_called_once_with("ticket_issued", EVENT)
+    service.later.assert_called_once_with(service.dispatch, "ticket_issued", EVENT)
 
 
 def test_an_appointment_check_in_announces_the_check_in_and_the_ticket():
     service = worker_factory(QueueService, desk=desk())
     service.desk.appointments.check_in.return_value = (TICKET, EVENT, {"code": "ABCD2345"})
     service.issue_ticket(appointment_code="ABCD2345")
-    assert service.dispatch.call_args_list == [call("appointment_checked_in", {"code": "ABCD2345"}),
-                                               call("ticket_issued", EVENT)]
+    assert service.later.call_args_list == [call(service.dispatch, "appointment_checked_in", {"code": "ABCD2345"}),
+                                            call(service.dispatch, "ticket_issued", EVENT)]
     service.desk.tickets.issue.assert_not_called()
 
 
 def test_an_empty_call_announces_nothing():
     service = worker_factory(QueueService, desk=desk(call=(None, None)))
     assert service.call_next(3) is None
-    service.dispatch.assert_not_called()
+    service.later.assert_not_called()
 
 
 def test_a_recall_past_the_limit_is_announced_as_a_no_show():
     service = worker_factory(QueueService, desk=desk(recall=(dict(TICKET, state="no_show"), EVENT)))
     service.recall(3)
-    service.dispatch.assert_called_once_with("ticket_no_show", EVENT)
+    service.later.assert_called_once_with(service.dispatch, "ticket_no_show", EVENT)
 
 
 def test_finishing_is_announced_for_the_monitor():
     service = worker_factory(QueueService, desk=desk(finish=(dict(TICKET, state="finished"), EVENT)))
     service.finish_service(3)
-    service.dispatch.assert_called_once_with("service_finished", EVENT)
+    service.later.assert_called_once_with(service.dispatch, "service_finished", EVENT)
+
+
+def test_a_call_and_a_finish_leave_their_day_counts_for_after_the_reply():
+    service = worker_factory(QueueService, desk=desk(call=(TICKET, EVENT), finish=(dict(TICKET, state="finished"), EVENT)))
+    service.call_next(3)
+    service.finish_service(3)
+    assert service.desk.tickets.call.call_args.kwargs == {"later": service.later}
+    assert service.desk.tickets.finish.call_args.kwargs == {"later": service.later}
+    assert service.later.call_args_list == [call(service.dispatch, "ticket_called", EVENT),
+                                            call(service.dispatch, "service_finished", EVENT)]
