@@ -179,23 +179,31 @@ class Tickets:
             tuple(window.get("categories", ())) != categories or not window.get("open", True)
             or (not was_pinned and window.get("pinned", 0) > 0))
         if window is None or stale:
-            models.WaitingTicket._get_collection().insert_one(entry)  # give it back
-            if stale:
-                windows.update_one({"_id": number, "current_ticket": entry["_id"]}, {
-                    "$unset": {"current_ticket": ""}, **({"$inc": {"pinned": 1}} if was_pinned else {})})
-            self._profiles.pop(number, None)
+            self._give_back(entry, number, was_pinned, took_window=stale)
             if remembered:
                 return _STALE
             raise Conflict(f"window {number} called another ticket at the same moment")
         self._profiles[number] = (tuple(window.get("categories", ())), window.get("pinned", 0))
-        ticket = self._announced({"_id": entry["_id"]}, number, now, {
-            "$set": {"state": "called", "window": number, "called_at": to_millis(now), "calls": 1},
-            "$unset": {"target_window": ""}})
+        try:
+            ticket = self._announced({"_id": entry["_id"]}, number, now, {
+                "$set": {"state": "called", "window": number, "called_at": to_millis(now), "calls": 1},
+                "$unset": {"target_window": ""}})
+        except RuntimeError:
+            self._give_back(entry, number, was_pinned, took_window=True)  # nothing half-written
+            raise
         if ticket.transfers == 0:
             waited = (now - ticket.issued_at).total_seconds()
             later(count_stats, ticket.day, ticket.category, called=1, wait_ms=round(waited * 1000))
             measures.WAIT_SECONDS.labels(ticket.category).observe(waited)
         return called_views(ticket)
+
+    def _give_back(self, entry, number, was_pinned, took_window):
+        """Undo a claim: the entry back to waiting, and the window freed if the call took it."""
+        models.WaitingTicket._get_collection().insert_one(entry)
+        if took_window:
+            models.Window._get_collection().update_one({"_id": number, "current_ticket": entry["_id"]}, {
+                "$unset": {"current_ticket": ""}, **({"$inc": {"pinned": 1}} if was_pinned else {})})
+        self._profiles.pop(number, None)
 
     @staticmethod
     def _claim(number, categories, pinned):

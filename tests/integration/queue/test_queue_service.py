@@ -301,7 +301,7 @@ def test_a_call_is_numbered_by_its_time_and_window_and_a_taken_number_moves_to_t
     assert [c["number"] for c in calls_after(seq - 1)] == [first["number"], second["number"]]
 
 
-def test_a_store_that_does_not_apply_the_announcement_is_an_error_not_an_endless_loop(desk, monkeypatch):
+def test_a_store_that_does_not_apply_the_announcement_is_an_error_and_undoes_the_call(desk, monkeypatch):
     desk.issue(NOW, category="A")
     real = models.Ticket._get_collection()
 
@@ -317,6 +317,11 @@ def test_a_store_that_does_not_apply_the_announcement_is_an_error_not_an_endless
     monkeypatch.setattr(models.Ticket, "_get_collection", classmethod(lambda cls: Ignoring()))
     with pytest.raises(RuntimeError, match=f"in {tickets.ANNOUNCE_ATTEMPTS} writes"):
         desk.call(1, NOW)
+    # Nothing half-written: the ticket waits again and the window is free.
+    assert [w.ticket_id for w in models.WaitingTicket.objects] == ["20261126-A001"]
+    assert models.Window.objects(number=1).first().current_ticket is None
+    monkeypatch.undo()
+    assert desk.call(1, NOW + timedelta(seconds=1))[0]["number"] == "A001"
 
 
 def test_calls_stored_by_an_earlier_release_stay_history_and_the_board_shows_the_new_ones(queue, desk):
