@@ -7,6 +7,7 @@ from services.common import events, platform_service
 from services.common.db import ServiceStore
 from services.common.entrypoints import event_handler, rpc
 from services.common.errors import InvalidInput
+from services.common.retired_queues import RetiredQueues, event_queue
 from services.common.time import utcnow
 from services.common.workdays import load_hall_calendar
 from services.monitor import complaints, evaluations, platform_clock, stats, supervision
@@ -37,6 +38,9 @@ class MonitorService(platform_service.PlatformService):
     evaluations = ServiceStore(open_evaluations)
     clock = platform_clock.MonitorClock()
     dispatch = EventDispatcher()
+    # The hall's queue waits come from the queue's day counts (the gateway adds them to the
+    # statistics): the monitor no longer stores one document per call.
+    retired = RetiredQueues(event_queue(events.TICKET_CALLED, "monitor", "on_ticket_called"))
 
     # -- the platform clock ---------------------------------------------------------------
 

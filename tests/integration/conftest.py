@@ -11,6 +11,7 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
 from services.common import SERVICES
 from services.common.db import database_name
+from services.common.retired_queues import event_queue
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def event_queues(service_cls):
     for name, method in inspect.getmembers(service_cls, inspect.isfunction):
         for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
             if isinstance(entrypoint, EventHandler):
-                yield f"evt-{entrypoint.source_service}-{entrypoint.event_type}--{service_cls.name}.{name}"
+                yield event_queue((entrypoint.source_service, entrypoint.event_type), service_cls.name, name)
 
 
 @pytest.fixture
