@@ -1,7 +1,8 @@
 """Queues of event handlers a release removed. nameko declares each handler's queue durable
 and never deletes it, so once a handler is gone its queue keeps every event routed to it, for
 ever. A service names the queues of its retired handlers and deletes them when it starts
-(deleting a queue that is not there is no error): no deployment needs a manual step."""
+(deleting a queue that is not there is no error). A rolling update keeps old replicas, and
+their queues, beside the new ones for a while: docs/operations.md says what to do after it."""
 from nameko.amqp.publish import get_connection
 from nameko.constants import AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.extensions import DependencyProvider
