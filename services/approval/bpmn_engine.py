@@ -14,6 +14,7 @@ import ast
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime
 from uuid import UUID
 
@@ -48,8 +49,10 @@ from SpiffWorkflow.util.task import TaskState
 
 from services.approval import hall_flow
 from services.approval.sandbox import SandboxScriptEngine
+from services.common import deadlines
+from services.common.config import load_settings
 from services.common.time import utcnow
-from services.common.workdays import WorkdayCalendar
+from services.common.workdays import load_hall_calendar
 
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
 # spiff-arena's diagrams parse into SpiffWorkflow's `spiff` task specs, stored by their own rules.
@@ -62,16 +65,27 @@ _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 _DEFINITION_KEYS = ("spec", "subprocess_specs")
 
 
+@cache
+def hall_calendar():
+    """The hall's calendar (``HALL_CALENDAR_FILE``): the one intake and supervision count on."""
+    return load_hall_calendar(load_settings()["HALL_CALENDAR_FILE"])
+
+
 def _calendar_functions(calendar):
-    """What expressions may call to count working days from now (the platform clock):
-    `workdays_deadline(n)` is the instant a limit of n working days runs out (ISO, usable as
-    a timer's timeDate or a task's dueDate), `add_workdays(n)` that last day (ISO date)."""
-    return {"workdays_deadline": lambda n: calendar.deadline_instant(utcnow(), int(n)).isoformat(),
-            "add_workdays": lambda n: calendar.add_workdays(utcnow(), int(n)).isoformat()}
+    """What expressions may call to count working days from now (the platform clock) on the
+    hall's calendar (``calendar()``): `workdays_deadline(n)` is the deadline of a limit of n
+    working days accepted now, by the hall's one rule (``services.common.deadlines``: the
+    promised item's tasks are due when the case is); ISO, usable as a timer's timeDate or a
+    task's dueDate. `add_workdays(n)` is that last day (ISO date)."""
+    def workdays_deadline(n):
+        return deadlines.deadline(deadlines.CaseFacts(limit_days=int(n), accepted_at=utcnow()), calendar()).isoformat()
+
+    return {"workdays_deadline": workdays_deadline,
+            "add_workdays": lambda n: calendar().add_workdays(utcnow(), int(n)).isoformat()}
 
 
 # Every expression from a diagram runs in the sandbox; there is no unsandboxed path.
-SANDBOX = SandboxScriptEngine(_calendar_functions(WorkdayCalendar()))
+SANDBOX = SandboxScriptEngine(_calendar_functions(hall_calendar))
 
 
 class _PlatformDatetime(datetime):

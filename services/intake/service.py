@@ -154,5 +154,9 @@ class IntakeService(platform_service.PlatformService):
     def on_payment_confirmed(self, payload):
         self._record("payment_confirmed", payload)
 
+    @event_handler(*events.CASE_EXTENDED)
+    def on_case_extended(self, payload):
+        self._record("extended", payload)
+
     def _record(self, kind, payload):
         self.cases.record(payload["case_no"], timeline.fact_from_event(kind, payload), utcnow())

@@ -13,9 +13,9 @@ under review), ``refused`` (不予受理), ``completed`` (办结, with an outcom
 import logging
 from datetime import datetime, timezone
 
+from services.common import deadlines
 from services.common.workdays import CalendarRangeError
 from services.intake import models
-from services.intake.deadlines import deadline
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ LABELS = {
     "payment_confirmed": "缴费确认 Fee paid",
     "decided": "办结 Decided",
     "collected": "出件 Collected",
+    "extended": "延期 Time limit extended",
 }
 AWAITING = {
     "submitted": "等待窗口受理 Waiting for the intake window to accept the application",
@@ -48,6 +49,7 @@ PUBLIC_DETAIL = {
     "progressed": ("current_step",),
     "decided": ("outcome",),
     "collected": ("how",),
+    "extended": ("days",),
 }
 
 
@@ -73,12 +75,6 @@ def open_request(steps):
 def supplied_since(steps, request):
     return {code for s in steps if s.kind == "materials_supplied" and s.at >= request.at
             for code in s.detail.get("materials", [])}
-
-
-def _pauses(steps):
-    requests = [s for s in steps if s.kind == "supplement_requested"]
-    receipts = [s for s in steps if s.kind == "supplement_received"]
-    return [(r.at, next((x.at for x in receipts if x.at >= r.at), None)) for r in requests]
 
 
 def _decision(steps):
@@ -135,11 +131,20 @@ def _result(case_no, item_code, outcome, decided, refused):
     return {}
 
 
+def clock_facts(limit_days, accepted, steps):
+    """The facts the hall's time-limit rule (``services.common.deadlines``) counts on."""
+    return deadlines.CaseFacts(
+        limit_days=limit_days, accepted_at=accepted.at if accepted else None,
+        supplement_requested=tuple(s.at for s in steps if s.kind == "supplement_requested"),
+        supplement_received=tuple(s.at for s in steps if s.kind == "supplement_received"),
+        extension_days=sum(s.detail.get("days", 0) for s in steps if s.kind == "extended"))
+
+
 def _deadline(case_no, limit_days, accepted, steps, calendar):
     if accepted is None:
         return None
     try:
-        return deadline(limit_days, accepted.at, _pauses(steps), calendar)
+        return deadlines.deadline(clock_facts(limit_days, accepted, steps), calendar)
     except CalendarRangeError as exc:
         log.warning("no deadline for case %s: %s", case_no, exc)
         return None
@@ -162,6 +167,7 @@ EVENT_FACTS = {
     "supplement_requested": ("requested_at", "requested_by", ("missing_materials", "reason")),
     "decided": ("decided_at", "decided_by", ("outcome", "certificate_no", "reason")),
     "payment_confirmed": ("confirmed_at", None, ("notice_no", "amount_fen")),
+    "extended": ("approved_at", "approved_by", ("days", "reason")),
 }
 
 
@@ -170,7 +176,12 @@ def fact_from_event(kind, payload):
     (or the payment notice), so a repeated event adds nothing."""
     time_field, by_field, kept = EVENT_FACTS[kind]
     at = instant(payload[time_field])
-    key = f"{kind}:{payload['notice_no']}" if kind == "payment_confirmed" else f"{kind}:{at.isoformat()}"
+    if kind == "payment_confirmed":
+        key = f"{kind}:{payload['notice_no']}"
+    elif kind == "extended":
+        key = f"{kind}:{payload['extension_id']}"
+    else:
+        key = f"{kind}:{at.isoformat()}"
     return models.Step(key=key, kind=kind, at=at, by=payload.get(by_field) if by_field else None,
                        detail={name: payload[name] for name in kept if payload.get(name) is not None})
 

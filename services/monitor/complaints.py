@@ -8,9 +8,10 @@ import hmac
 import secrets
 from zoneinfo import ZoneInfo
 
+from services.common import deadlines
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.time import isoformat
-from services.monitor import deadlines, metrics, models
+from services.monitor import metrics, models
 
 CATEGORIES = ("efficiency", "conduct", "fees", "investor_hotline", "other")
 FOLLOW_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -94,7 +95,7 @@ class Complaints:
             start, limit = record.accepted_at, self.resolve_workdays
         else:
             return None
-        standing = deadlines.evaluate(deadlines.Facts(promised_limit_days=limit, accepted_at=start),
+        standing = deadlines.standing(deadlines.CaseFacts(limit_days=limit, accepted_at=start),
                                       self.calendar, now, self.yellow_workdays)
         return standing.level
 

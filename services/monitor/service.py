@@ -104,11 +104,14 @@ class MonitorService(platform_service.PlatformService):
 
     @rpc
     def approve_extension(self, case_no, days, reason, viewer):
-        return self.watch.approve_extension(case_no, days, reason, viewer, utcnow())
+        extension_id, extension = self.watch.approve_extension(case_no, days, reason, viewer, utcnow())
+        # Intake counts the extension on the same rule, so every view shows one deadline.
+        self.dispatch(events.CASE_EXTENDED[1], dict(extension, case_no=case_no, extension_id=extension_id))
+        return extension
 
     @rpc
     def list_accountability(self, viewer, status=None):
-        return self.watch.accountability(viewer, status)
+        return self.watch.accountability(viewer, utcnow(), status)
 
     @rpc
     def acknowledge_accountability(self, case_no, viewer):

@@ -8,8 +8,9 @@ from datetime import date, datetime, time, timedelta
 
 from mongoengine.queryset.visitor import Q
 
+from services.common import deadlines
 from services.common.workdays import SHANGHAI
-from services.monitor import deadlines, models
+from services.monitor import models
 from services.monitor.evaluations import BAD
 
 DEFAULT_DAYS = 30

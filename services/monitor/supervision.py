@@ -12,11 +12,12 @@ from datetime import datetime, timedelta, timezone
 
 import mongoengine as me
 
+from services.common import deadlines
 from services.common.db import count_of
-from services.common.errors import Conflict, InvalidInput, NotFound
-from services.common.fields import to_millis
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.fields import from_millis, to_millis
 from services.common.time import isoformat
-from services.monitor import deadlines, metrics, models
+from services.monitor import metrics, models
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,12 @@ def sees_all(viewer):
 
 
 def facts_of(watch):
-    return deadlines.Facts(
-        promised_limit_days=watch.promised_limit_days, legal_limit_days=watch.legal_limit_days,
-        accepted_at=watch.accepted_at, supplement_requested=tuple(map(int, watch.supplement_requested)),
-        supplement_received=tuple(map(int, watch.supplement_received)),
+    """The facts the hall's time-limit rule (``services.common.deadlines``) counts on."""
+    return deadlines.CaseFacts(
+        limit_days=deadlines.limit_days(watch.promised_limit_days, watch.legal_limit_days),
+        accepted_at=watch.accepted_at,
+        supplement_requested=tuple(from_millis(int(ms)) for ms in watch.supplement_requested),
+        supplement_received=tuple(from_millis(int(ms)) for ms in watch.supplement_received),
         extension_days=sum(e["days"] for e in watch.extensions.values()), decided_at=watch.decided_at,
         refused_at=watch.refused_at)
 
@@ -97,16 +100,23 @@ class Supervision:
         self.record(p["case_no"], now, set__refused_at=instant(p["refused_at"]))
 
     def approve_extension(self, case_no, days, reason, viewer, now):
-        """An approved extension (延期) adds working days to the case's limit."""
+        """An approved extension (延期) adds working days to the case's limit; only the case's
+        own department (or the hall-wide ones) may grant it. Returns ``(extension_id, extension)``."""
         if not isinstance(days, int) or not 1 <= days <= 60:
             raise InvalidInput("an extension is 1 to 60 working days", [{"field": "days", "message": "1 to 60"}])
-        watch = self.visible_watch(case_no, viewer)
+        watch = models.CaseWatch.objects(case_no=case_no).first()
+        if watch is None:
+            raise NotFound(f"case {case_no} is not watched")
+        if not (sees_all(viewer) or watch.department == (viewer or {}).get("department")):
+            raise Forbidden(f"your department ({(viewer or {}).get('department')}) does not own case {case_no}: "
+                            "only its own department may extend its time limit")
         if not watch.open:
             raise Conflict(f"case {case_no} is no longer open")
+        extension_id = uuid.uuid4().hex
         extension = {"days": days, "reason": reason, "approved_by": viewer.get("username"),
                      "approved_at": isoformat(now)}
-        self.record_keyed(case_no, now, "extensions", uuid.uuid4().hex, extension)
-        return extension
+        self.record_keyed(case_no, now, "extensions", extension_id, extension)
+        return extension_id, extension
 
     # -- the scheduler ----------------------------------------------------------------
 
@@ -134,7 +144,7 @@ class Supervision:
         if watch is None:
             timers.delete_one({"_id": case_no, "token": token})
             return
-        standing = deadlines.evaluate(facts_of(watch), self.calendar, now, self.yellow_workdays)
+        standing = deadlines.standing(facts_of(watch), self.calendar, now, self.yellow_workdays)
         is_open = standing.status not in (deadlines.DECIDED, deadlines.REFUSED)
         if standing.problem and standing.problem != watch.problem:
             log.warning("case %s has no deadline: %s", case_no, standing.problem)
@@ -154,7 +164,8 @@ class Supervision:
             timers.delete_one({"_id": case_no, "token": token})
 
     def file_accountability(self, watch, deadline, now):
-        """File the case's accountability record unless it exists (the key is the case)."""
+        """File the case's accountability record unless it exists (the key is the case). Its
+        ``deadline`` and ``days_overdue`` are those at filing; views show the case's current ones."""
         record = models.AccountabilityRecord(
             case_no=watch.case_no, item_code=watch.item_code, item_name=watch.item_name,
             department=watch.department, staff=watch.accepted_by, deadline=deadline, filed_at=now,
@@ -194,7 +205,7 @@ class Supervision:
             "case_no": watch.case_no, "item_code": watch.item_code, "item_name": watch.item_name,
             "department": watch.department, "staff": watch.accepted_by, "level": watch.level,
             "status": watch.status, "deadline": isoformat(watch.deadline),
-            "days_overdue": deadlines.workdays_overdue(self.calendar, watch.deadline, now),
+            "days_overdue": self.days_overdue(watch, watch.deadline, now),
         }
 
     def case_standing(self, case_no, viewer, now):
@@ -206,17 +217,33 @@ class Supervision:
             on_time=watch.on_time, extensions=sorted(watch.extensions.values(), key=lambda e: e["approved_at"]),
             problem=watch.problem)
 
-    def accountability(self, viewer, status=None):
+    def accountability(self, viewer, now, status=None):
         query = {"status": status} if status else {}
         if not sees_all(viewer):
             query["department"] = (viewer or {}).get("department")
-        return [record_view(r) for r in models.AccountabilityRecord.objects(**query).order_by("filed_at")]
+        records = list(models.AccountabilityRecord.objects(**query).order_by("filed_at"))
+        watches = {w.case_no: w for w in models.CaseWatch.objects(case_no__in=[r.case_no for r in records])}
+        return [self.current_view(r, watches.get(r.case_no), now) for r in records]
+
+    def current_view(self, record, watch, now):
+        """A record with its case's current deadline and working days overdue: counting on
+        while the case is open, frozen at the decision once it is decided."""
+        deadline = watch.deadline if watch is not None and watch.deadline else record.deadline
+        return record_view(record, deadline, self.days_overdue(watch, deadline, now))
+
+    def days_overdue(self, watch, deadline, now):
+        """Working days past ``deadline`` at ``now``, or at the decision once there is one."""
+        until = watch.decided_at if watch is not None and watch.decided_at else now
+        return deadlines.workdays_overdue(self.calendar, deadline, until)
+
+    def _view_of(self, record, now):
+        return self.current_view(record, models.CaseWatch.objects(case_no=record.case_no).first(), now)
 
     def acknowledge(self, case_no, viewer, now):
         updated = models.AccountabilityRecord.objects(case_no=case_no, status="open").modify(
             new=True, set__status="acknowledged", set__acknowledged_by=viewer.get("username"),
             set__acknowledged_at=now)
-        return record_view(updated or self._record_in_wrong_state(case_no, "open"))
+        return self._view_of(updated or self._record_in_wrong_state(case_no, "open"), now)
 
     def close(self, case_no, resolution, viewer, now):
         if not (resolution or "").strip():
@@ -225,7 +252,7 @@ class Supervision:
         updated = models.AccountabilityRecord.objects(case_no=case_no, status__in=["open", "acknowledged"]).modify(
             new=True, set__status="closed", set__resolution=resolution.strip(),
             set__closed_by=viewer.get("username"), set__closed_at=now)
-        return record_view(updated or self._record_in_wrong_state(case_no, "open or acknowledged"))
+        return self._view_of(updated or self._record_in_wrong_state(case_no, "open or acknowledged"), now)
 
     def _record_in_wrong_state(self, case_no, wanted):
         record = models.AccountabilityRecord.objects(case_no=case_no).first()
@@ -234,11 +261,11 @@ class Supervision:
         raise Conflict(f"the record for case {case_no} is {record.status}, not {wanted}")
 
 
-def record_view(record):
+def record_view(record, deadline, days_overdue):
     return {
         "case_no": record.case_no, "item_code": record.item_code, "item_name": record.item_name,
-        "department": record.department, "staff": record.staff, "deadline": isoformat(record.deadline),
-        "filed_at": isoformat(record.filed_at), "days_overdue": record.days_overdue, "status": record.status,
+        "department": record.department, "staff": record.staff, "deadline": isoformat(deadline),
+        "filed_at": isoformat(record.filed_at), "days_overdue": days_overdue, "status": record.status,
         "acknowledged_by": record.acknowledged_by, "acknowledged_at": isoformat(record.acknowledged_at),
         "resolution": record.resolution, "closed_by": record.closed_by, "closed_at": isoformat(record.closed_at),
     }

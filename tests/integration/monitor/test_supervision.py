@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from nameko.testing.services import entrypoint_hook
 
-from services.common.errors import Conflict, NotFound
+from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.time import utcnow
-from services.common.workdays import deadline_instant
+from services.common.workdays import deadline_instant, workdays_between
 from services.monitor import models
 from services.monitor.service import MonitorService
 from tests.waiting import eventually
@@ -165,3 +165,48 @@ def test_an_approved_extension_pushes_the_deadline(monitor, publish, case_no):
                        and s, "the new deadline")
     assert datetime.fromisoformat(later["deadline"]) == deadline_instant(
         datetime.fromisoformat(view["accepted_at"]), 8)
+
+
+def test_supplements_before_acceptance_do_not_push_the_deadline(monitor, publish, case_no):
+    asked_at = utcnow() - timedelta(days=3)
+    publish("intake", "case_submitted", submitted(case_no))
+    publish("approval", "supplement_requested", {"case_no": case_no, "missing_materials": ["id_card"],
+                                                 "reason": "证件不清", "requested_at": asked_at.isoformat()})
+    publish("intake", "supplement_received", {"case_no": case_no, "materials": ["id_card"],
+                                              "received_at": (asked_at + timedelta(days=2)).isoformat()})
+    eventually(lambda: standing(monitor, case_no), "the case to be watched")
+    accepted_at = utcnow()
+    publish("approval", "case_accepted", accepted(case_no, accepted_at))
+    view = eventually(lambda: (s := standing(monitor, case_no)) and s["deadline"] and s, "the deadline")
+    assert datetime.fromisoformat(view["deadline"]) == deadline_instant(accepted_at, 5)
+
+
+def test_a_record_shows_the_days_overdue_now_and_keeps_those_of_the_decision(monitor, publish, case_no):
+    view = follow_a_promised_case(monitor, publish, case_no)
+    deadline = datetime.fromisoformat(view["deadline"])
+    move_clock_to(monitor, deadline + timedelta(minutes=1))
+    [record] = eventually(lambda: call(monitor, "list_accountability", SUPERVISOR), "the accountability record")
+    assert record["days_overdue"] == 1
+
+    later = deadline + timedelta(days=9)
+    move_clock_to(monitor, later)
+    [record] = call(monitor, "list_accountability", SUPERVISOR)
+    overdue_now = workdays_between(deadline - timedelta(seconds=1), later)
+    assert record["days_overdue"] == overdue_now == standing(monitor, case_no)["days_overdue"] > 1
+
+    publish("approval", "case_decided", {"case_no": case_no, "outcome": "approved",
+                                         "decided_at": utcnow().isoformat(), "decided_by": "chief"})
+    eventually(lambda: standing(monitor, case_no)["status"] == "decided", "the decision")
+    move_clock_to(monitor, later + timedelta(days=14))
+    [record] = call(monitor, "list_accountability", SUPERVISOR)
+    assert record["days_overdue"] == overdue_now == standing(monitor, case_no)["days_overdue"]
+
+
+def test_another_departments_chief_may_not_extend_a_case(monitor, publish, case_no):
+    view = follow_a_promised_case(monitor, publish, case_no)
+    tax_chief = {"username": "tax_chief", "roles": ["chief"], "department": "taxation"}
+    with pytest.raises(Forbidden, match="does not own"):
+        call(monitor, "approve_extension", case_no, 3, "需现场核查", tax_chief)
+    with pytest.raises(NotFound):
+        call(monitor, "approve_extension", case_no + "9", 3, "需现场核查", tax_chief)
+    assert standing(monitor, case_no)["deadline"] == view["deadline"]

@@ -8,7 +8,6 @@ import pytest
 
 from services.common.workdays import WorkdayCalendar
 from services.intake import timeline
-from services.intake.deadlines import deadline
 from services.intake.models import Step
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -33,20 +32,20 @@ def midnight_after(day):
 
 
 # November 2026: the 2nd is a Monday; the 7th/8th and 14th/15th are weekends.
-def test_the_clock_starts_the_working_day_after_acceptance():
-    assert deadline(5, at(2), [], CALENDAR) == midnight_after(9)
-    assert deadline(0, at(2), [], CALENDAR) == midnight_after(2)
-
-
 def test_a_supplement_request_after_acceptance_stops_the_clock_until_the_next_working_day():
     # Accepted Mon 2nd; 2 working days used (3rd, 4th) when the request is made on the 4th;
     # the supplements arrive Fri 6th; the clock restarts Mon 9th for the 3 days left.
-    assert deadline(5, at(2), [(at(4), at(6))], CALENDAR) == midnight_after(11)
-    assert deadline(5, at(2), [(at(4), None)], CALENDAR) is None
+    accepted, requested = step("accepted", at(2)), step("supplement_requested", at(4), missing_materials=["x"])
+    assert derive(accepted, requested)["deadline"] is None
+    assert derive(accepted, requested, step("supplement_received", at(6)))["deadline"] == midnight_after(11)
 
 
-def test_a_request_before_acceptance_does_not_touch_the_clock():
-    assert deadline(5, at(4), [(at(2), at(3))], CALENDAR) == midnight_after(11)
+def test_an_extension_approved_by_the_chief_adds_its_working_days():
+    extended = timeline.fact_from_event("extended", {"case_no": "20261102000001", "extension_id": "e1", "days": 2,
+                                                     "reason": "现场核查", "approved_at": at(3).isoformat(),
+                                                     "approved_by": "chief"})
+    assert derive(step("accepted", at(2)), extended)["deadline"] == midnight_after(11)
+    assert timeline.step_view(extended, public=True)["days"] == 2
 
 
 SUBMITTED = step("submitted", at(2, 9))

@@ -1,16 +1,15 @@
-"""Where a case stands against its limit, on real dates of the 2026 calendar.
+"""The hall's time-limit rule, on real dates of the 2026 calendar.
 
 Accepted Thursday 2026-11-26 with a promised limit of 5 working days: they are Fri 27,
 Mon 30, Tue Dec 1, Wed 2, Thu 3; the deadline is Fri Dec 4 00:00 in Shanghai.
 """
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.common.fields import to_millis
-from services.common.workdays import WorkdayCalendar
-from services.monitor.deadlines import (
+from services.common.deadlines import (
     ACCEPTED,
     DECIDED,
     GREEN,
@@ -19,11 +18,13 @@ from services.monitor.deadlines import (
     SUBMITTED,
     SUPPLEMENTING,
     YELLOW,
-    Facts,
-    evaluate,
-    supplement_pauses,
+    CaseFacts,
+    deadline,
+    limit_days,
     workdays_overdue,
 )
+from services.common.deadlines import standing as evaluate
+from services.common.workdays import WorkdayCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 CALENDAR = WorkdayCalendar()
@@ -36,7 +37,7 @@ def at(day, hour=10, minute=0):
 ACCEPTED_AT = at((11, 26))
 DEADLINE = datetime(2026, 12, 4, tzinfo=SH)
 YELLOW_FROM = datetime(2026, 12, 2, tzinfo=SH)
-PROMISED = Facts(promised_limit_days=5, legal_limit_days=20, accepted_at=ACCEPTED_AT)
+PROMISED = CaseFacts(limit_days=5, accepted_at=ACCEPTED_AT)
 
 
 def test_a_fresh_case_is_green_until_one_working_day_is_left():
@@ -60,56 +61,56 @@ def test_it_turns_red_at_the_deadline_and_needs_no_further_look():
 
 
 def test_a_case_not_yet_accepted_has_no_clock():
-    standing = evaluate(Facts(promised_limit_days=5), CALENDAR, at((12, 30)))
+    standing = evaluate(CaseFacts(limit_days=5), CALENDAR, at((12, 30)))
     assert (standing.status, standing.deadline, standing.level) == (SUBMITTED, None, None)
 
 
 def test_an_acceptance_heard_before_the_limits_waits_for_them():
-    standing = evaluate(Facts(accepted_at=ACCEPTED_AT), CALENDAR, at((12, 30)))
+    standing = evaluate(CaseFacts(accepted_at=ACCEPTED_AT), CALENDAR, at((12, 30)))
     assert (standing.status, standing.deadline) == (SUBMITTED, None)
 
 
 def test_the_legal_limit_counts_when_none_is_promised():
-    standing = evaluate(Facts(legal_limit_days=1, accepted_at=ACCEPTED_AT), CALENDAR, ACCEPTED_AT)
+    assert limit_days(None, 1) == 1 and limit_days(0, 15) == 0
+    standing = evaluate(CaseFacts(limit_days=limit_days(None, 1), accepted_at=ACCEPTED_AT), CALENDAR, ACCEPTED_AT)
     assert standing.deadline == datetime(2026, 11, 28, tzinfo=SH)
 
 
 def test_an_immediate_item_is_yellow_at_once_and_red_from_the_next_midnight():
-    immediate = Facts(promised_limit_days=0, legal_limit_days=15, accepted_at=ACCEPTED_AT)
+    immediate = CaseFacts(limit_days=0, accepted_at=ACCEPTED_AT)
     assert evaluate(immediate, CALENDAR, ACCEPTED_AT).level == YELLOW
     assert evaluate(immediate, CALENDAR, datetime(2026, 11, 27, tzinfo=SH)).level == RED
 
 
-def test_an_unanswered_supplement_request_stops_the_clock():
-    facts = Facts(**{**PROMISED.__dict__, "supplement_requested": (to_millis(at((11, 30))),)})
-    standing = evaluate(facts, CALENDAR, at((12, 20)))
+def test_an_unanswered_supplement_request_after_acceptance_stops_the_clock():
+    standing = evaluate(replace(PROMISED, supplement_requested=(at((11, 30)),)), CALENDAR, at((12, 20)))
     assert standing.status == SUPPLEMENTING
-    assert standing.level is None and standing.next_check is None
+    assert (standing.deadline, standing.level, standing.next_check) == (None, None, None)
 
 
-def test_supplement_time_pushes_the_deadline_by_the_working_days_waited():
-    # requested Mon Nov 30, received Wed Dec 2: Dec 1 and Dec 2 do not count.
-    facts = Facts(**{**PROMISED.__dict__, "supplement_requested": (to_millis(at((11, 30))),),
-                     "supplement_received": (to_millis(at((12, 2), 15)),)})
+def test_the_clock_restarts_the_working_day_after_the_supplements_are_complete():
+    # Accepted Thu 26; Fri 27 and Mon 30 used when the request is made on the 30th; the
+    # supplements arrive Wed Dec 2; the 3 days left are Thu 3, Fri 4, Mon 7.
+    facts = replace(PROMISED, supplement_requested=(at((11, 30)),), supplement_received=(at((12, 2), 15),))
     standing = evaluate(facts, CALENDAR, at((12, 3)))
-    assert standing.paused_workdays == 2
-    assert standing.deadline == datetime(2026, 12, 8, tzinfo=SH)
+    assert standing.deadline == deadline(facts, CALENDAR) == datetime(2026, 12, 8, tzinfo=SH)
     assert standing.level == GREEN
 
 
-def test_supplements_pair_each_request_with_the_receipt_that_followed_it_in_any_order():
-    requests = (to_millis(at((12, 1))), to_millis(at((11, 27))))
-    receipts = (to_millis(at((12, 2))), to_millis(at((11, 30))))
-    closed, open_since = supplement_pauses(requests, receipts)
-    assert closed == [(to_millis(at((11, 27))), to_millis(at((11, 30)))),
-                      (to_millis(at((12, 1))), to_millis(at((12, 2))))]
-    assert open_since is None
-    closed, open_since = supplement_pauses(requests, receipts[1:])
-    assert open_since == to_millis(at((12, 1)))
+def test_supplements_before_acceptance_do_not_touch_the_clock():
+    # Asked for on Mon 23, received Wed 25, accepted Thu 26: the limit counts from the 26th.
+    facts = replace(PROMISED, supplement_requested=(at((11, 23)),), supplement_received=(at((11, 25)),))
+    assert evaluate(facts, CALENDAR, at((11, 30))).deadline == DEADLINE
+
+
+def test_a_second_request_while_the_clock_is_stopped_changes_nothing():
+    once = replace(PROMISED, supplement_requested=(at((11, 30)),), supplement_received=(at((12, 2), 15),))
+    twice = replace(once, supplement_requested=(at((11, 30)), at((12, 1))))
+    assert deadline(twice, CALENDAR) == deadline(once, CALENDAR)
 
 
 def test_an_approved_extension_adds_working_days():
-    facts = Facts(**{**PROMISED.__dict__, "extension_days": 3})
+    facts = replace(PROMISED, extension_days=3)
     assert evaluate(facts, CALENDAR, at((12, 3))).deadline == datetime(2026, 12, 9, tzinfo=SH)
 
 
@@ -118,22 +119,22 @@ def test_an_approved_extension_adds_working_days():
     (DEADLINE, False, RED),
 ])
 def test_a_decided_case_is_on_time_only_before_its_deadline(decided_at, on_time, level):
-    standing = evaluate(Facts(**{**PROMISED.__dict__, "decided_at": decided_at}), CALENDAR, at((12, 20)))
+    standing = evaluate(replace(PROMISED, decided_at=decided_at), CALENDAR, at((12, 20)))
     assert (standing.status, standing.on_time, standing.level, standing.next_check) == (DECIDED, on_time, level, None)
 
 
 def test_a_decision_heard_before_the_acceptance_closes_the_case():
-    standing = evaluate(Facts(promised_limit_days=5, decided_at=ACCEPTED_AT), CALENDAR, at((12, 20)))
+    standing = evaluate(CaseFacts(limit_days=5, decided_at=ACCEPTED_AT), CALENDAR, at((12, 20)))
     assert standing.status == DECIDED and standing.on_time is None
 
 
 def test_a_case_refused_at_intake_has_no_clock():
-    standing = evaluate(Facts(promised_limit_days=5, refused_at=ACCEPTED_AT), CALENDAR, at((12, 20)))
+    standing = evaluate(CaseFacts(limit_days=5, refused_at=ACCEPTED_AT), CALENDAR, at((12, 20)))
     assert standing.status == REFUSED and standing.deadline is None
 
 
 def test_a_deadline_in_a_year_not_yet_published_is_counted_on_the_statutory_holidays():
-    late = Facts(promised_limit_days=20, accepted_at=datetime(2026, 12, 20, 10, tzinfo=SH))
+    late = CaseFacts(limit_days=20, accepted_at=datetime(2026, 12, 20, 10, tzinfo=SH))
     standing = evaluate(late, CALENDAR, datetime(2026, 12, 21, tzinfo=SH))
     # 9 working days in December, New Year's Day off, then 11 more: due Monday 18 January.
     assert standing.deadline == datetime(2027, 1, 19, tzinfo=SH) and standing.problem is None
@@ -141,7 +142,7 @@ def test_a_deadline_in_a_year_not_yet_published_is_counted_on_the_statutory_holi
 
 
 def test_a_deadline_beyond_the_calendar_is_reported_not_guessed():
-    late = Facts(promised_limit_days=20, accepted_at=datetime(2099, 12, 20, 10, tzinfo=SH))
+    late = CaseFacts(limit_days=20, accepted_at=datetime(2099, 12, 20, 10, tzinfo=SH))
     standing = evaluate(late, CALENDAR, datetime(2099, 12, 21, tzinfo=SH))
     assert standing.deadline is None and standing.level is None
     assert "2100-01-01" in standing.problem
