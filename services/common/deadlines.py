@@ -16,13 +16,14 @@ they hear from the same events (each service keeps its own copy, none reads anot
   deadline;
 - the limit runs out at the end of its last working day: the deadline is the Shanghai
   midnight after it, and a case decided strictly before it is on time;
-- yellow from the start of the first day after which at most ``yellow_workdays`` working
-  days are left (with 1: from the day before the due day), red from the deadline on.
+- yellow from the start of the working day after which at most ``yellow_workdays`` working
+  days are left (with 1: from the working day before the due day; never before the clock
+  (re)started), red from the deadline on.
 """
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, timezone
 
-from services.common.workdays import CalendarRangeError, WorkdayCalendar, shanghai_day
+from services.common.workdays import SHANGHAI, CalendarRangeError, WorkdayCalendar, shanghai_day
 
 SUBMITTED, ACCEPTED, SUPPLEMENTING, DECIDED, REFUSED = "submitted", "accepted", "supplementing", "decided", "refused"
 GREEN, YELLOW, RED = "green", "yellow", "red"
@@ -97,7 +98,7 @@ def standing(facts: CaseFacts, calendar: WorkdayCalendar, now: datetime, yellow_
             return Standing(SUPPLEMENTING)
         start, left = clock
         due = calendar.deadline_instant(start, left)
-        yellow_from = calendar.deadline_instant(start, left - yellow_workdays - 1) if left > yellow_workdays else start
+        yellow_from = _day_start(calendar.add_workdays(start, left - yellow_workdays)) if left > yellow_workdays else start
     except CalendarRangeError as exc:
         return Standing(ACCEPTED, problem=str(exc))
     if now >= due:
@@ -105,6 +106,10 @@ def standing(facts: CaseFacts, calendar: WorkdayCalendar, now: datetime, yellow_
     if now >= yellow_from:
         return Standing(ACCEPTED, due, YELLOW, next_check=due)
     return Standing(ACCEPTED, due, GREEN, next_check=yellow_from)
+
+
+def _day_start(day):
+    return datetime.combine(day, time(), SHANGHAI).astimezone(timezone.utc)
 
 
 def workdays_overdue(calendar: WorkdayCalendar, due: datetime, now: datetime) -> int:

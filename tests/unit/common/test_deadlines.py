@@ -54,6 +54,16 @@ def test_it_turns_yellow_at_the_start_of_the_day_before_the_due_day():
     assert standing.next_check == DEADLINE
 
 
+def test_yellow_waits_for_the_working_day_before_the_due_day_across_a_weekend():
+    # Accepted Wed Nov 25 with 4 days: Thu 26, Fri 27, Mon 30, Tue Dec 1 (the due day): yellow
+    # from Monday 30, not over the weekend, when two working days are still left.
+    facts = CaseFacts(limit_days=4, accepted_at=at((11, 25)))
+    monday = datetime(2026, 11, 30, tzinfo=SH)
+    assert evaluate(facts, CALENDAR, at((11, 27))).next_check == monday
+    assert evaluate(facts, CALENDAR, at((11, 29))).level == GREEN
+    assert evaluate(facts, CALENDAR, monday).level == YELLOW
+
+
 def test_it_turns_red_at_the_deadline_and_needs_no_further_look():
     assert evaluate(PROMISED, CALENDAR, DEADLINE - timedelta(milliseconds=1)).level == YELLOW
     standing = evaluate(PROMISED, CALENDAR, DEADLINE)
