@@ -94,10 +94,13 @@ PATHS = {
                       "503": UNAVAILABLE}}},
     "/api/v1/supervision/cases/{case_no}/extensions": {"post": {
         "summary": "Approve an extension (延期): working days added to the case's limit. Chief representatives "
-                   "of the case's department.", "tags": ["supervision"],
+                   "of the case's department; every view of the case (public, staff, tasks, supervision) "
+                   "then shows the new deadline.", "tags": ["supervision"],
         "security": STAFF, "parameters": [CASE_NO], "requestBody": request_body("ExtensionRequest", "The extension."),
         "responses": {"201": json_response("Approved.", "Extension"), "400": problem("Not JSON."),
-                      "401": UNAUTHORIZED, "403": FORBIDDEN, "404": problem("Not watched, or another department's."),
+                      "401": UNAUTHORIZED,
+                      "403": problem("Not a chief representative, or the caller's department does not own the case."),
+                      "404": problem("The case is not watched."),
                       "409": problem("The case is no longer open."), "415": problem("Not JSON."), "422": INVALID,
                       "503": UNAVAILABLE}}},
     "/api/v1/supervision/accountability": {"get": {

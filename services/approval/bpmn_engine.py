@@ -592,6 +592,18 @@ def _as_uuid(task_id):
         return None
 
 
+def move_deadline(workflow: BpmnWorkflow, deadline: str) -> bool:
+    """The case's deadline moved (an approved extension): the ready tasks that carry the
+    flow's `deadline` (set at acceptance, the usual `camunda:dueDate`) carry the new one, and
+    so do the tasks that follow them. Returns whether anything changed."""
+    moved = False
+    for task in _ready_user_tasks(workflow):
+        if "deadline" in task.data and task.data["deadline"] != deadline:
+            task.data["deadline"] = deadline
+            moved = True
+    return moved
+
+
 def is_completed(workflow: BpmnWorkflow) -> bool:
     return workflow.is_completed()
 

@@ -116,6 +116,12 @@ class ApprovalService(platform_service.PlatformService):
         self._correlate_event(received["case_no"], "supplement_received", data,
                               f"supplement_received:{received['case_no']}:{received.get('received_at')}")
 
+    @event_handler(*events.CASE_EXTENDED)
+    def on_case_extended(self, extended):
+        """An approved extension: the case's tasks are due by its new deadline."""
+        if extended.get("deadline"):
+            self._announce(self.processes.move_deadline(extended["case_no"], extended["deadline"], utcnow()))
+
     @event_handler(*events.PAYMENT_CONFIRMED)
     def on_payment_confirmed(self, confirmed):
         data = {key: confirmed.get(key) for key in ("notice_no", "amount_fen", "receipt_no", "confirmed_at")}

@@ -8,7 +8,7 @@ from services.common.db import ServiceStore
 from services.common.entrypoints import event_handler, rpc
 from services.common.errors import InvalidInput
 from services.common.retired_queues import RetiredQueues, event_queue
-from services.common.time import utcnow
+from services.common.time import isoformat, utcnow
 from services.common.workdays import load_hall_calendar
 from services.monitor import complaints, evaluations, platform_clock, stats, supervision
 
@@ -104,9 +104,10 @@ class MonitorService(platform_service.PlatformService):
 
     @rpc
     def approve_extension(self, case_no, days, reason, viewer):
-        extension_id, extension = self.watch.approve_extension(case_no, days, reason, viewer, utcnow())
-        # Intake counts the extension on the same rule, so every view shows one deadline.
-        self.dispatch(events.CASE_EXTENDED[1], dict(extension, case_no=case_no, extension_id=extension_id))
+        extension_id, extension, deadline = self.watch.approve_extension(case_no, days, reason, viewer, utcnow())
+        # Intake counts the extension on the same rule; approval's tasks take the new deadline.
+        self.dispatch(events.CASE_EXTENDED[1], dict(extension, case_no=case_no, extension_id=extension_id,
+                                                    deadline=isoformat(deadline)))
         return extension
 
     @rpc

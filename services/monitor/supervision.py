@@ -17,6 +17,7 @@ from services.common.db import count_of
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.fields import from_millis, to_millis
 from services.common.time import isoformat
+from services.common.workdays import CalendarRangeError
 from services.monitor import metrics, models
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class Supervision:
 
     def approve_extension(self, case_no, days, reason, viewer, now):
         """An approved extension (延期) adds working days to the case's limit; only the case's
-        own department (or the hall-wide ones) may grant it. Returns ``(extension_id, extension)``."""
+        own department (or the hall-wide ones) may grant it. Returns ``(extension_id, extension, new deadline)``."""
         if not isinstance(days, int) or not 1 <= days <= 60:
             raise InvalidInput("an extension is 1 to 60 working days", [{"field": "days", "message": "1 to 60"}])
         watch = models.CaseWatch.objects(case_no=case_no).first()
@@ -116,7 +117,14 @@ class Supervision:
         extension = {"days": days, "reason": reason, "approved_by": viewer.get("username"),
                      "approved_at": isoformat(now)}
         self.record_keyed(case_no, now, "extensions", extension_id, extension)
-        return extension_id, extension
+        return extension_id, extension, self.deadline_of(case_no)
+
+    def deadline_of(self, case_no):
+        """The case's deadline on its facts now (None while its clock is stopped)."""
+        try:
+            return deadlines.deadline(facts_of(models.CaseWatch.objects(case_no=case_no).first()), self.calendar)
+        except CalendarRangeError:
+            return None
 
     # -- the scheduler ----------------------------------------------------------------
 

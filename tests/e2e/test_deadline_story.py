@@ -85,3 +85,30 @@ def test_a_claim_supplemented_before_acceptance_has_one_deadline_everywhere_and_
     assert after["open_red"] == before["open_red"] + 1
     assert after["open_yellow"] == before["open_yellow"]
     assert datetime.fromisoformat(public(gateway, receipt)["deadline"]) == deadline
+
+
+def test_an_extension_by_the_departments_chief_moves_the_deadline_in_every_view(gateway):
+    licence = {"item_code": "MR-004", "applicant": CLAIM["applicant"],
+               "materials": ["application_form", "resolution", "business_license"]}
+    applied = gateway.post("/api/v1/cases", json=licence)
+    assert applied.status_code == 201, applied.text
+    receipt = applied.json()
+    case_no = receipt["case_no"]
+    complete(gateway, "clerk", case_no, {"intake_decision": "accept"})
+    first = eventually(lambda: (s := standing(gateway, case_no)) and s["deadline"] and s, "the deadline")
+    accepted_at = datetime.fromisoformat(first["accepted_at"])
+
+    extended = gateway.post(f"/api/v1/supervision/cases/{case_no}/extensions", as_user="chief",
+                            json={"days": 3, "reason": "需现场核查"})
+    assert extended.status_code == 201, extended.text
+    promised = gateway.get("/api/v1/items/MR-004").json()["promised_limit_days"]
+    deadline = deadline_instant(accepted_at, promised + 3)
+
+    def everywhere():
+        views = [standing(gateway, case_no)["deadline"], public(gateway, receipt)["deadline"],
+                 gateway.get(f"/api/v1/cases/{case_no}", as_user="clerk").json()["deadline"],
+                 (task_of(gateway, "reviewer", case_no) or {}).get("due_at")]
+        return [datetime.fromisoformat(v) if v else None for v in views]
+
+    eventually(lambda: everywhere() == [deadline] * 4, "the new deadline in every view")
+    assert any(step["kind"] == "extended" and step["days"] == 3 for step in public(gateway, receipt)["steps"])

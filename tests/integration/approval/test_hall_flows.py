@@ -1,6 +1,7 @@
 """The hall's real flows in bpmn/ on the real broker and store: versions and their XML, the
 promised item's time limit, four departments reviewing a joint registration in parallel,
 and the fee item assessing its fee by DMN and waiting for the bank."""
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,24 @@ def test_a_promised_items_tasks_are_due_by_the_promised_limit_and_listed_soonest
                if t["case_no"] in ("20261126000301", "20261126000302")]
     assert [t["case_no"] for t in reviews] == ["20261126000302", "20261126000301"]
     assert all(t["due_at"] for t in reviews) and reviews[0]["due_at"] < reviews[1]["due_at"]
+
+
+def test_an_approved_extension_moves_the_due_date_of_the_case_and_of_the_tasks_after(approval):
+    reviewer, chief = staff("reviewer", "market_regulation"), staff("chief", "market_regulation")
+    start_case(approval, "20261126000306", "promised_item", item_code="MR-009", promised_limit_days=5)
+    complete(approval, CLERK, "20261126000306", {"intake_decision": "accept"})
+    (review,) = tasks(approval, reviewer, "20261126000306")
+    later = (datetime.fromisoformat(review["due_at"]) + timedelta(days=3)).isoformat()
+    extended = {"case_no": "20261126000306", "extension_id": "e1", "days": 3, "deadline": later}
+    call(approval, "on_case_extended", extended)
+    call(approval, "on_case_extended", extended)  # a repeat changes nothing
+    (review,) = tasks(approval, reviewer, "20261126000306")
+    assert datetime.fromisoformat(review["due_at"]) == datetime.fromisoformat(later)
+    audit = call(approval, "get_case_process", "20261126000306", ADMIN)["audit"]
+    assert [e["kind"] for e in audit].count("deadline_moved") == 1
+    complete(approval, reviewer, "20261126000306", {"review_result": "pass"})
+    (decide,) = tasks(approval, chief, "20261126000306")
+    assert datetime.fromisoformat(decide["due_at"]) == datetime.fromisoformat(later)
 
 
 def test_a_chief_returns_a_promised_case_to_the_reviewer_with_a_reason(approval):
