@@ -234,19 +234,6 @@ class InstanceRepository:
         instance, announcements = self._step(case_no, lambda instance, workflow: ([], None), now, sender)
         return message_id in instance.consumed_messages, announcements
 
-    def move_deadline(self, case_no, deadline, now):
-        """An extension moved the case's deadline (computed by the monitor on the hall's rule,
-        ``services.common.deadlines``): its open tasks become due by it. Returns the events."""
-        def move(instance, workflow):
-            if not bpmn_engine.move_deadline(workflow, deadline):
-                return [], None
-            return [{"kind": "deadline_moved", "element_id": None, "actor": SYSTEM,
-                     "data": {"deadline": deadline}}], None
-
-        if models.ProcessInstance.objects(case_no=case_no).only("id").first() is None:
-            return []
-        return self._step(case_no, move, now, SYSTEM)[1]
-
     def retry(self, case_no, data, user, now):
         """Run an instance's failed step again after an admin fixed its data."""
 
@@ -309,6 +296,19 @@ class InstanceRepository:
             "audit": [{"at": e.at.isoformat(), "kind": e.kind, "element_id": e.element_id, "actor": e.actor,
                        "data": e.data, "rev": e.rev, "request_id": e.request_id} for e in audit],
         }
+
+    def move_deadline(self, case_no, deadline, now):
+        """An extension moved the case's deadline (computed by the monitor on the hall's rule,
+        ``services.common.deadlines``): its open tasks become due by it. Returns the events."""
+        def move(instance, workflow):
+            if not bpmn_engine.move_deadline(workflow, deadline):
+                return [], None
+            return [{"kind": "deadline_moved", "element_id": None, "actor": SYSTEM,
+                     "data": {"deadline": deadline}}], None
+
+        if models.ProcessInstance.objects(case_no=case_no).only("id").first() is None:
+            return []
+        return self._step(case_no, move, now, SYSTEM)[1]
 
     def _step(self, case_no, change, now, actor, on_saved=None):
         """Apply ``change(instance, workflow) -> (audit entries, completed task)`` and save it
