@@ -14,8 +14,8 @@ import ast
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime
+from functools import cache
 from uuid import UUID
 
 from lxml import etree
@@ -71,7 +71,7 @@ def hall_calendar():
     return load_hall_calendar(load_settings()["HALL_CALENDAR_FILE"])
 
 
-def _calendar_functions(calendar):
+def calendar_functions(calendar):
     """What expressions may call to count working days from now (the platform clock) on the
     hall's calendar (``calendar()``): `workdays_deadline(n)` is the deadline of a limit of n
     working days accepted now, by the hall's one rule (``services.common.deadlines``: the
@@ -85,7 +85,7 @@ def _calendar_functions(calendar):
 
 
 # Every expression from a diagram runs in the sandbox; there is no unsandboxed path.
-SANDBOX = SandboxScriptEngine(_calendar_functions(hall_calendar))
+SANDBOX = SandboxScriptEngine(calendar_functions(hall_calendar))
 
 
 class _PlatformDatetime(datetime):

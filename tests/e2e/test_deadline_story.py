@@ -7,8 +7,11 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from services.common.workdays import SHANGHAI, deadline_instant, next_workday, shanghai_day
-from tests.e2e.test_supervision_story import clock, records_of, standing  # noqa: F401 -- clock is a fixture
+from tests.e2e import test_supervision_story
+from tests.e2e.test_supervision_story import records_of, standing
 from tests.e2e.test_vertical_slice import eventually, task_of
+
+clock = test_supervision_story.clock  # the fixture that moves the platform clock
 
 PROBLEM = "application/problem+json"
 CLAIM = {"item_code": "HR-002", "applicant": {"kind": "person", "name": "钱七", "id_number": "11010519491231002X"},

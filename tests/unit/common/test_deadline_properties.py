@@ -138,7 +138,7 @@ def monitor_facts(history):
 
 def approval_due(history, calendar):
     """The reviewer's task due date, from the promised item's flow run on the platform clock."""
-    engine = SandboxScriptEngine(bpmn_engine._calendar_functions(lambda: calendar))
+    engine = SandboxScriptEngine(bpmn_engine.calendar_functions(lambda: calendar))
     workflow = bpmn_engine.start(DIAGRAM, {"case_no": CASE_NO, "promised_limit_days": history.limit,
                                            "legal_limit_days": history.limit + 5}, script_engine=engine)
     try:
