@@ -65,7 +65,7 @@ class AccountabilityRecord(me.Document):
     staff = me.StringField()
     deadline = InstantField(required=True)
     filed_at = InstantField(required=True)
-    days_overdue = me.IntField(default=0)
+    days_overdue = me.IntField(default=0)  # at filing (as is deadline); views show the current count
     status = me.StringField(default="open")  # open → acknowledged → closed
     acknowledged_by = me.StringField()
     acknowledged_at = InstantField()
