@@ -13,7 +13,7 @@ they hear from the same events (each service keeps its own copy, none reads anot
   started: the application is not complete yet);
 - one made after acceptance stops it (the day of the request is used up); it restarts the
   working day after the supplements are complete; while it is stopped the case has no
-  deadline;
+  deadline; one made once the limit has run out stops nothing (the case is already late);
 - the limit runs out at the end of its last working day: the deadline is the Shanghai
   midnight after it, and a case decided strictly before it is on time;
 - yellow from the start of the working day after which at most ``yellow_workdays`` working
@@ -67,11 +67,12 @@ def running_clock(facts: CaseFacts, calendar: WorkdayCalendar):
     moments = sorted([(at, _REQUEST) for at in facts.supplement_requested if at >= facts.accepted_at]
                      + [(at, _RECEIPT) for at in facts.supplement_received if at >= facts.accepted_at])
     for at, kind in moments:
-        if kind == _REQUEST and not stopped:
+        # A request once the limit has run out stops nothing: the case is already late.
+        if kind == _REQUEST and not stopped and at < calendar.deadline_instant(start, left):
             left, stopped = left - calendar.workdays_between(start, at), True
         elif kind == _RECEIPT and stopped:
             start, stopped = at, False
-    return None if stopped else (start, max(left, 0))
+    return None if stopped else (start, left)
 
 
 def deadline(facts: CaseFacts, calendar: WorkdayCalendar):

@@ -119,6 +119,14 @@ def test_a_second_request_while_the_clock_is_stopped_changes_nothing():
     assert deadline(twice, CALENDAR) == deadline(once, CALENDAR)
 
 
+def test_a_request_once_the_limit_has_run_out_stops_nothing():
+    late = replace(PROMISED, supplement_requested=(at((12, 7)),))
+    standing = evaluate(late, CALENDAR, at((12, 8)))
+    assert (standing.status, standing.deadline, standing.level) == (ACCEPTED, DEADLINE, RED)
+    on_the_due_day = replace(PROMISED, supplement_requested=(at((12, 3)),), supplement_received=(at((12, 8)),))
+    assert deadline(on_the_due_day, CALENDAR) == datetime(2026, 12, 9, tzinfo=SH)
+
+
 def test_an_approved_extension_adds_working_days():
     facts = replace(PROMISED, extension_days=3)
     assert evaluate(facts, CALENDAR, at((12, 3))).deadline == datetime(2026, 12, 9, tzinfo=SH)
