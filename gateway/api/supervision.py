@@ -38,11 +38,29 @@ SCHEMAS = {
     "CaseStanding": {
         "type": "object", "description": "A case against its time limit.",
         "properties": {"case_no": {"type": "string"}, "department": {"type": ["string", "null"]},
-                       "status": {"enum": ["submitted", "accepted", "supplementing", "decided", "refused"]},
+                       "status": {"enum": ["submitted", "accepted", "supplementing", "suspended", "decided", "refused"]},
                        "level": {"enum": ["green", "yellow", "red", None]}, "deadline": _INSTANT,
                        "days_overdue": {"type": "integer"}, "accepted_at": _INSTANT, "decided_at": _INSTANT,
                        "on_time": {"type": ["boolean", "null"]}, "problem": {"type": ["string", "null"]},
-                       "extensions": {"type": "array", "items": {"$ref": "#/components/schemas/Extension"}}},
+                       "extensions": {"type": "array", "items": {"$ref": "#/components/schemas/Extension"}},
+                       "special_procedures": {"type": "array", "items": {"type": "object", "properties": {
+                           "procedure": {"enum": ["expert_review", "hearing"]}, "reason": {"type": ["string", "null"]},
+                           "started_at": _INSTANT, "ended_at": _INSTANT}}}},
+    },
+    "SuspensionRequest": {
+        "type": "object", "additionalProperties": False, "required": ["procedure", "reason"],
+        "properties": {"procedure": {"enum": ["expert_review", "hearing"]},
+                       "reason": {"type": "string", "minLength": 1, "maxLength": 500}},
+    },
+    "Suspension": {
+        "type": "object",
+        "properties": {"case_no": {"type": "string"}, "procedure": {"type": "string"}, "reason": {"type": "string"},
+                       "suspended_by": {"type": "string"}, "suspended_at": _INSTANT},
+    },
+    "Resumption": {
+        "type": "object",
+        "properties": {"case_no": {"type": "string"}, "resumed_by": {"type": "string"}, "resumed_at": _INSTANT,
+                       "deadline": {**_INSTANT, "description": "The case's new deadline."}},
     },
     "ExtensionRequest": {
         "type": "object", "additionalProperties": False, "required": ["days", "reason"],
@@ -76,6 +94,7 @@ _NO_RECORD = problem("No record for this case, or not visible to the caller.")
 EXAMPLES = {  # request bodies in the OpenAPI document
     "ExtensionRequest": {"days": 5, "reason": "需现场核查，经批准延期 5 个工作日 (on-site inspection approved)"},
     "Resolution": {"resolution": "已约谈窗口负责人并通报批评，办件已于次日办结"},
+    "SuspensionRequest": {"procedure": "hearing", "reason": "涉及相邻权利人重大利益，依申请举行听证"},
 }
 
 PATHS = {
@@ -102,6 +121,27 @@ PATHS = {
                       "403": problem("Not a chief representative, or the caller's department does not own the case."),
                       "404": problem("The case is not watched."),
                       "409": problem("The case is no longer open."), "415": problem("Not JSON."), "422": INVALID,
+                      "503": UNAVAILABLE}}},
+    "/api/v1/supervision/cases/{case_no}/suspension": {"post": {
+        "summary": "Start a special procedure (特别程序: 专家评审 expert review, 听证 hearing) the item allows: the "
+                   "case's time limit stops until it ends. Chief representatives of the case's department.",
+        "tags": ["supervision"], "security": STAFF, "parameters": [CASE_NO],
+        "requestBody": request_body("SuspensionRequest", "The procedure and why."),
+        "responses": {"201": json_response("Started.", "Suspension"), "400": problem("Not JSON."),
+                      "401": UNAUTHORIZED,
+                      "403": problem("Not a chief representative, or the caller's department does not own the case."),
+                      "404": problem("The case is not watched."),
+                      "409": problem("Not accepted yet, no longer open, or already in a special procedure."),
+                      "415": problem("Not JSON."), "422": problem("The item has no such special procedure."),
+                      "503": UNAVAILABLE}}},
+    "/api/v1/supervision/cases/{case_no}/resumption": {"post": {
+        "summary": "End the case's special procedure: its time limit runs again from the next working day, and "
+                   "every view shows the new deadline.", "tags": ["supervision"], "security": STAFF,
+        "parameters": [CASE_NO],
+        "responses": {"200": json_response("Ended.", "Resumption"), "401": UNAUTHORIZED,
+                      "403": problem("Not a chief representative, or the caller's department does not own the case."),
+                      "404": problem("The case is not watched."),
+                      "409": problem("The case is not in a special procedure, or no longer open."),
                       "503": UNAVAILABLE}}},
     "/api/v1/supervision/accountability": {"get": {
         "summary": "Accountability records (问责), oldest first.", "tags": ["supervision"], "security": STAFF,
@@ -143,6 +183,19 @@ def approve_extension(case_no):
     body = json_body("ExtensionRequest")
     extension = rpc().call("monitor", "approve_extension", case_no, body["days"], body["reason"], g.principal)
     return jsonify(extension), 201
+
+
+@bp.post("/cases/<case_no>/suspension")
+@requires_role("chief")
+def suspend_case(case_no):
+    body = json_body("SuspensionRequest")
+    return jsonify(rpc().call("monitor", "suspend_case", case_no, body["procedure"], body["reason"], g.principal)), 201
+
+
+@bp.post("/cases/<case_no>/resumption")
+@requires_role("chief")
+def resume_case(case_no):
+    return jsonify(rpc().call("monitor", "resume_case", case_no, g.principal))
 
 
 @bp.get("/accountability")

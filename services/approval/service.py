@@ -119,8 +119,16 @@ class ApprovalService(platform_service.PlatformService):
     @event_handler(*events.CASE_EXTENDED)
     def on_case_extended(self, extended):
         """An approved extension: the case's tasks are due by its new deadline."""
-        if extended.get("deadline"):
-            self._announce(self.processes.move_deadline(extended["case_no"], extended["deadline"], utcnow()))
+        self._move_deadline(extended)
+
+    @event_handler(*events.CASE_RESUMED)
+    def on_case_resumed(self, resumed):
+        """A special procedure ended: the case's tasks are due by its new deadline."""
+        self._move_deadline(resumed)
+
+    def _move_deadline(self, payload):
+        if payload.get("deadline"):
+            self._announce(self.processes.move_deadline(payload["case_no"], payload["deadline"], utcnow()))
 
     @event_handler(*events.PAYMENT_CONFIRMED)
     def on_payment_confirmed(self, confirmed):

@@ -14,6 +14,9 @@ they hear from the same events (each service keeps its own copy, none reads anot
 - one made after acceptance stops it (the day of the request is used up); it restarts the
   working day after the supplements are complete; while it is stopped the case has no
   deadline; one made once the limit has run out stops nothing (the case is already late);
+- a special procedure (特别程序: expert review 专家评审, hearing 听证; the 行政许可法, art. 45,
+  does not count their time) stops it the same way, from the day it starts to the day it
+  ends, where the item allows it; the clock runs only when neither holds it;
 - the limit runs out at the end of its last working day: the deadline is the Shanghai
   midnight after it, and a case decided strictly before it is on time;
 - yellow from the start of the working day after which at most ``yellow_workdays`` working
@@ -25,9 +28,11 @@ from datetime import datetime, time, timedelta, timezone
 
 from services.common.workdays import SHANGHAI, CalendarRangeError, WorkdayCalendar, shanghai_day
 
-SUBMITTED, ACCEPTED, SUPPLEMENTING, DECIDED, REFUSED = "submitted", "accepted", "supplementing", "decided", "refused"
+SUBMITTED, ACCEPTED, DECIDED, REFUSED = "submitted", "accepted", "decided", "refused"
+SUPPLEMENTING, SUSPENDED = "supplementing", "suspended"  # the clock is stopped
 GREEN, YELLOW, RED = "green", "yellow", "red"
-_REQUEST, _RECEIPT = 0, 1  # a request and a receipt at the same instant: the request first
+SPECIAL_PROCEDURES = ("expert_review", "hearing")
+_STOP, _RESTART = 0, 1  # a stop and a restart at the same instant: the stop first
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ class CaseFacts:
     supplement_requested: tuple[datetime, ...] = ()
     supplement_received: tuple[datetime, ...] = ()
     extension_days: int = 0
+    suspended: tuple[datetime, ...] = ()  # special procedures' starts
+    resumed: tuple[datetime, ...] = ()  # and ends
     decided_at: datetime | None = None
     refused_at: datetime | None = None
 
@@ -61,18 +68,32 @@ def limit_days(promised_limit_days, legal_limit_days):
 def running_clock(facts: CaseFacts, calendar: WorkdayCalendar):
     """``(start, working days left after start's day)``, or None while the clock is stopped
     (or has not started). Raises ``CalendarRangeError`` past the calendar's years."""
+    start, left, holding = _clock(facts, calendar)
+    return None if holding or start is None else (start, left)
+
+
+def _clock(facts, calendar):
+    """``(start, left, what holds the clock now)``; start is None before acceptance."""
     if facts.accepted_at is None or facts.limit_days is None:
-        return None
-    start, left, stopped = facts.accepted_at, facts.limit_days + facts.extension_days, False
-    moments = sorted([(at, _REQUEST) for at in facts.supplement_requested if at >= facts.accepted_at]
-                     + [(at, _RECEIPT) for at in facts.supplement_received if at >= facts.accepted_at])
-    for at, kind in moments:
-        # A request once the limit has run out stops nothing: the case is already late.
-        if kind == _REQUEST and not stopped and at < calendar.deadline_instant(start, left):
-            left, stopped = left - calendar.workdays_between(start, at), True
-        elif kind == _RECEIPT and stopped:
-            start, stopped = at, False
-    return None if stopped else (start, left)
+        return None, None, frozenset()
+    start, left, holding = facts.accepted_at, facts.limit_days + facts.extension_days, set()
+    moments = sorted((at, kind, cause) for cause, kind, instants in (
+        (SUPPLEMENTING, _STOP, facts.supplement_requested), (SUPPLEMENTING, _RESTART, facts.supplement_received),
+        (SUSPENDED, _STOP, facts.suspended), (SUSPENDED, _RESTART, facts.resumed)
+    ) for at in instants if at >= facts.accepted_at)
+    for at, kind, cause in moments:
+        if kind == _STOP and not holding:
+            # A stop once the limit has run out stops nothing: the case is already late.
+            if at >= calendar.deadline_instant(start, left):
+                continue
+            left -= calendar.workdays_between(start, at)
+            holding.add(cause)
+        elif kind == _STOP:
+            holding.add(cause)
+        elif cause in holding:
+            holding.discard(cause)
+            start = at if not holding else start
+    return start, left, frozenset(holding)
 
 
 def deadline(facts: CaseFacts, calendar: WorkdayCalendar):
@@ -90,14 +111,14 @@ def standing(facts: CaseFacts, calendar: WorkdayCalendar, now: datetime, yellow_
     try:
         if facts.decided_at is not None:
             # A decision ends a stop too: the days used before it are what counts.
-            ended = replace(facts, supplement_received=(*facts.supplement_received, facts.decided_at))
+            ended = replace(facts, supplement_received=(*facts.supplement_received, facts.decided_at),
+                            resumed=(*facts.resumed, facts.decided_at))
             due = deadline(ended, calendar)
             return Standing(DECIDED, due, GREEN if facts.decided_at < due else RED,
                             on_time=facts.decided_at < due)
-        clock = running_clock(facts, calendar)
-        if clock is None:
-            return Standing(SUPPLEMENTING)
-        start, left = clock
+        start, left, holding = _clock(facts, calendar)
+        if holding:
+            return Standing(SUSPENDED if SUSPENDED in holding else SUPPLEMENTING)
         due = calendar.deadline_instant(start, left)
         yellow_from = _day_start(calendar.add_workdays(start, left - yellow_workdays)) if left > yellow_workdays else start
     except CalendarRangeError as exc:

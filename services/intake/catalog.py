@@ -4,7 +4,8 @@ that bad data stops the service with a message naming the file, the item and the
 
 The schema holds what provincial platforms publish for an item: limits in working days,
 visits, acceptance conditions, the materials checklist, fees in integer fen (a free item
-has none), the legal basis and the BPMN process that handles it. An item may define its
+has none), the legal basis, the BPMN process that handles it and the special procedures
+(特别程序: expert review, hearing) whose time does not count against its limit. An item may define its
 application form (fields with a type, required flag, options and maximum length); intake
 then checks every application's answers against it.
 """
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from services.common.deadlines import SPECIAL_PROCEDURES
 
 KINDS = ("immediate", "promised", "joint")
 MATERIAL_FORMS = ("paper", "electronic")
@@ -79,6 +82,7 @@ class Item:
     fees: tuple = field(default_factory=tuple)
     active: bool = True
     form: tuple = None  # of FormField; None: the form is checked generically only
+    special_procedures: tuple = ()  # 特别程序 whose time does not count (deadlines.SPECIAL_PROCEDURES)
 
     def as_dict(self):
         return {
@@ -91,6 +95,7 @@ class Item:
             "conditions": list(self.conditions),
             "fees": [vars(f) for f in self.fees],
             "form": None if self.form is None else [f.as_dict() for f in self.form],
+            "special_procedures": list(self.special_procedures),
         }
 
     def matches(self, words):
@@ -234,6 +239,15 @@ def _conditions(raw, where):
     return tuple(conditions)
 
 
+def _special_procedures(raw, where):
+    procedures = raw.get("special_procedures", [])
+    if not isinstance(procedures, list) or not set(procedures) <= set(SPECIAL_PROCEDURES) \
+            or len(set(procedures)) != len(procedures):
+        raise CatalogError(f"{where}: field 'special_procedures' must list some of {SPECIAL_PROCEDURES}, "
+                           f"each once, not {procedures!r}")
+    return tuple(procedures)
+
+
 def _item(raw, department, where):
     raw = _mapping(raw, "item", where)
     where = f"{where} item {raw.get('code', '?')}"
@@ -261,6 +275,7 @@ def _item(raw, department, where):
         fees=_unique_codes([_fee(f, f"{where} fee {i + 1}") for i, f in enumerate(fees)], "fee", where),
         active=_require(raw, "active", bool, where) if "active" in raw else True,
         form=_form(raw, where),
+        special_procedures=_special_procedures(raw, where),
     )
     if item.promised_limit_days > item.legal_limit_days:
         raise CatalogError(f"{where}: field 'promised_limit_days' exceeds 'legal_limit_days'")

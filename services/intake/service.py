@@ -78,7 +78,7 @@ class IntakeService(platform_service.PlatformService):
             "case_no": case.case_no, "item_code": case.item_code, "item_name": item.name_zh,
             "department": case.department, "process_key": case.process_key, "kind": item.kind,
             "promised_limit_days": item.promised_limit_days, "legal_limit_days": item.legal_limit_days,
-            "submitted_at": case.submitted_at.isoformat(),
+            "special_procedures": list(item.special_procedures), "submitted_at": case.submitted_at.isoformat(),
         })
         self.cases.mark_announced(case)
 
@@ -157,6 +157,14 @@ class IntakeService(platform_service.PlatformService):
     @event_handler(*events.CASE_EXTENDED)
     def on_case_extended(self, payload):
         self._record("extended", payload)
+
+    @event_handler(*events.CASE_SUSPENDED)
+    def on_case_suspended(self, payload):
+        self._record("suspended", payload)
+
+    @event_handler(*events.CASE_RESUMED)
+    def on_case_resumed(self, payload):
+        self._record("resumed", payload)
 
     def _record(self, kind, payload):
         self.cases.record(payload["case_no"], timeline.fact_from_event(kind, payload), utcnow())

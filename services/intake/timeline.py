@@ -31,6 +31,8 @@ LABELS = {
     "decided": "办结 Decided",
     "collected": "出件 Collected",
     "extended": "延期 Time limit extended",
+    "suspended": "特别程序，暂停计时 Special procedure: the time limit stops",
+    "resumed": "特别程序结束，恢复计时 Special procedure over: the time limit runs again",
 }
 AWAITING = {
     "submitted": "等待窗口受理 Waiting for the intake window to accept the application",
@@ -50,6 +52,7 @@ PUBLIC_DETAIL = {
     "decided": ("outcome",),
     "collected": ("how",),
     "extended": ("days",),
+    "suspended": ("procedure",),
 }
 
 
@@ -137,7 +140,9 @@ def clock_facts(limit_days, accepted, steps):
         limit_days=limit_days, accepted_at=accepted.at if accepted else None,
         supplement_requested=tuple(s.at for s in steps if s.kind == "supplement_requested"),
         supplement_received=tuple(s.at for s in steps if s.kind == "supplement_received"),
-        extension_days=sum(s.detail.get("days", 0) for s in steps if s.kind == "extended"))
+        extension_days=sum(s.detail.get("days", 0) for s in steps if s.kind == "extended"),
+        suspended=tuple(s.at for s in steps if s.kind == "suspended"),
+        resumed=tuple(s.at for s in steps if s.kind == "resumed"))
 
 
 def _deadline(case_no, limit_days, accepted, steps, calendar):
@@ -168,6 +173,8 @@ EVENT_FACTS = {
     "decided": ("decided_at", "decided_by", ("outcome", "certificate_no", "reason")),
     "payment_confirmed": ("confirmed_at", None, ("notice_no", "amount_fen")),
     "extended": ("approved_at", "approved_by", ("days", "reason")),
+    "suspended": ("suspended_at", "suspended_by", ("procedure", "reason")),
+    "resumed": ("resumed_at", "resumed_by", ()),
 }
 
 

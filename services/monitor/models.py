@@ -27,6 +27,9 @@ class CaseWatch(me.Document):
     supplement_requested = me.DictField()  # str(epoch ms) -> True, one per request
     supplement_received = me.DictField()
     extensions = me.DictField()  # extension id -> {days, reason, approved_by, approved_at}
+    special_procedures = me.ListField(me.StringField())  # those the item allows
+    suspended = me.DictField()  # str(epoch ms) -> {procedure, reason, by}: a special procedure starts
+    resumed = me.DictField()  # str(epoch ms) -> {by}: it ends
     decided_at = InstantField()
     decided_by = me.StringField()
     outcome = me.StringField()

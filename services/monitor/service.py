@@ -111,6 +111,18 @@ class MonitorService(platform_service.PlatformService):
         return extension
 
     @rpc
+    def suspend_case(self, case_no, procedure, reason, viewer):
+        suspension = self.watch.suspend(case_no, procedure, reason, viewer, utcnow())
+        self.dispatch(events.CASE_SUSPENDED[1], suspension)
+        return suspension
+
+    @rpc
+    def resume_case(self, case_no, viewer):
+        resumption, deadline = self.watch.resume(case_no, viewer, utcnow())
+        self.dispatch(events.CASE_RESUMED[1], dict(resumption, deadline=isoformat(deadline)))
+        return dict(resumption, deadline=isoformat(deadline))
+
+    @rpc
     def list_accountability(self, viewer, status=None):
         return self.watch.accountability(viewer, utcnow(), status)
 

@@ -46,7 +46,9 @@ def facts_of(watch):
         accepted_at=watch.accepted_at,
         supplement_requested=tuple(from_millis(int(ms)) for ms in watch.supplement_requested),
         supplement_received=tuple(from_millis(int(ms)) for ms in watch.supplement_received),
-        extension_days=sum(e["days"] for e in watch.extensions.values()), decided_at=watch.decided_at,
+        extension_days=sum(e["days"] for e in watch.extensions.values()),
+        suspended=tuple(from_millis(int(ms)) for ms in watch.suspended),
+        resumed=tuple(from_millis(int(ms)) for ms in watch.resumed), decided_at=watch.decided_at,
         refused_at=watch.refused_at)
 
 
@@ -78,7 +80,8 @@ class Supervision:
         self.record(p["case_no"], now, set__item_code=p.get("item_code"), set__item_name=p.get("item_name"),
                     set__department=p.get("department"), set__kind=p.get("kind"),
                     set__promised_limit_days=p.get("promised_limit_days"),
-                    set__legal_limit_days=p.get("legal_limit_days"), set__submitted_at=instant(p.get("submitted_at")))
+                    set__legal_limit_days=p.get("legal_limit_days"), set__submitted_at=instant(p.get("submitted_at")),
+                    set__special_procedures=p.get("special_procedures") or [])
 
     def case_accepted(self, p, now):
         facts = {"set__accepted_at": instant(p["accepted_at"]), "set__accepted_by": p.get("accepted_by")}
@@ -105,19 +108,50 @@ class Supervision:
         own department (or the hall-wide ones) may grant it. Returns ``(extension_id, extension, new deadline)``."""
         if not isinstance(days, int) or not 1 <= days <= 60:
             raise InvalidInput("an extension is 1 to 60 working days", [{"field": "days", "message": "1 to 60"}])
-        watch = models.CaseWatch.objects(case_no=case_no).first()
-        if watch is None:
-            raise NotFound(f"case {case_no} is not watched")
-        if not (sees_all(viewer) or watch.department == (viewer or {}).get("department")):
-            raise Forbidden(f"your department ({(viewer or {}).get('department')}) does not own case {case_no}: "
-                            "only its own department may extend its time limit")
-        if not watch.open:
-            raise Conflict(f"case {case_no} is no longer open")
+        self.owned_open_watch(case_no, viewer, "extend its time limit")
         extension_id = uuid.uuid4().hex
         extension = {"days": days, "reason": reason, "approved_by": viewer.get("username"),
                      "approved_at": isoformat(now)}
         self.record_keyed(case_no, now, "extensions", extension_id, extension)
         return extension_id, extension, self.deadline_of(case_no)
+
+    def owned_open_watch(self, case_no, viewer, what):
+        """The open case the viewer's department owns (or any, for the hall-wide ones)."""
+        watch = models.CaseWatch.objects(case_no=case_no).first()
+        if watch is None:
+            raise NotFound(f"case {case_no} is not watched")
+        if not (sees_all(viewer) or watch.department == (viewer or {}).get("department")):
+            raise Forbidden(f"your department ({(viewer or {}).get('department')}) does not own case {case_no}: "
+                            f"only its own department may {what}")
+        if not watch.open:
+            raise Conflict(f"case {case_no} is no longer open")
+        return watch
+
+    def suspend(self, case_no, procedure, reason, viewer, now):
+        """A special procedure (特别程序) the item allows starts: the clock stops until it ends."""
+        watch = self.owned_open_watch(case_no, viewer, "start a special procedure")
+        if procedure not in watch.special_procedures:
+            allowed = ", ".join(watch.special_procedures) or "none"
+            raise InvalidInput(f"item {watch.item_code} has no special procedure {procedure!r} (it has: {allowed})",
+                               [{"field": "procedure", "message": f"one of: {allowed}"}])
+        if watch.accepted_at is None:
+            raise Conflict(f"case {case_no} is not accepted yet: its clock has not started")
+        if len(watch.suspended) > len(watch.resumed):
+            raise Conflict(f"case {case_no} is already in a special procedure")
+        suspension = {"procedure": procedure, "reason": reason, "by": viewer.get("username")}
+        self.record_keyed(case_no, now, "suspended", to_millis(now), suspension)
+        return {"case_no": case_no, "procedure": procedure, "reason": reason,
+                "suspended_by": viewer.get("username"), "suspended_at": isoformat(now)}
+
+    def resume(self, case_no, viewer, now):
+        """The special procedure ends: the clock runs again from the next working day.
+        Returns ``(resumption, new deadline)``."""
+        watch = self.owned_open_watch(case_no, viewer, "end a special procedure")
+        if len(watch.suspended) <= len(watch.resumed):
+            raise Conflict(f"case {case_no} is not in a special procedure")
+        self.record_keyed(case_no, now, "resumed", to_millis(now), {"by": viewer.get("username")})
+        return {"case_no": case_no, "resumed_by": viewer.get("username"), "resumed_at": isoformat(now)}, \
+            self.deadline_of(case_no)
 
     def deadline_of(self, case_no):
         """The case's deadline on its facts now (None while its clock is stopped)."""
@@ -223,7 +257,7 @@ class Supervision:
             "level": watch.level, "status": watch.status, "deadline": None, "days_overdue": 0},
             accepted_at=isoformat(watch.accepted_at), decided_at=isoformat(watch.decided_at),
             on_time=watch.on_time, extensions=sorted(watch.extensions.values(), key=lambda e: e["approved_at"]),
-            problem=watch.problem)
+            special_procedures=special_procedures_view(watch), problem=watch.problem)
 
     def accountability(self, viewer, now, status=None):
         query = {"status": status} if status else {}
@@ -267,6 +301,15 @@ class Supervision:
         if record is None:
             raise NotFound(f"no accountability record for case {case_no}")
         raise Conflict(f"the record for case {case_no} is {record.status}, not {wanted}")
+
+
+def special_procedures_view(watch):
+    """Each special procedure with its start and end (None while it runs), oldest first."""
+    ends = sorted(int(ms) for ms in watch.resumed)
+    return [{"procedure": started["procedure"], "reason": started.get("reason"),
+             "started_at": isoformat(from_millis(int(ms))),
+             "ended_at": isoformat(from_millis(ends[n])) if n < len(ends) else None}
+            for n, (ms, started) in enumerate(sorted(watch.suspended.items(), key=lambda kv: int(kv[0])))]
 
 
 def record_view(record, deadline, days_overdue):

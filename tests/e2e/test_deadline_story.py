@@ -6,7 +6,7 @@ case is red, held to account once, and counted as overdue in the statistics."""
 import time
 from datetime import datetime, timedelta, timezone
 
-from services.common.workdays import SHANGHAI, deadline_instant, next_workday, shanghai_day
+from services.common.workdays import SHANGHAI, deadline_instant, next_workday, shanghai_day, workdays_between
 from tests.e2e import test_supervision_story
 from tests.e2e.test_supervision_story import records_of, standing
 from tests.e2e.test_vertical_slice import eventually, task_of
@@ -30,6 +30,15 @@ def public(gateway, receipt):
 
 def hr002(gateway):
     return gateway.get("/api/v1/stats", as_user="supervisor", params={"item_code": "HR-002"}).json()["hall"]
+
+
+def everywhere(gateway, receipt, reviewer):
+    """The case's deadline as supervision, the applicant, the intake staff and the reviewer see it."""
+    case_no = receipt["case_no"]
+    views = [standing(gateway, case_no)["deadline"], public(gateway, receipt)["deadline"],
+             gateway.get(f"/api/v1/cases/{case_no}", as_user="clerk").json()["deadline"],
+             (task_of(gateway, reviewer, case_no) or {}).get("due_at")]
+    return [datetime.fromisoformat(v) if v else None for v in views]
 
 
 def shanghai_at(day, hour):
@@ -107,11 +116,36 @@ def test_an_extension_by_the_departments_chief_moves_the_deadline_in_every_view(
     promised = gateway.get("/api/v1/items/MR-004").json()["promised_limit_days"]
     deadline = deadline_instant(accepted_at, promised + 3)
 
-    def everywhere():
-        views = [standing(gateway, case_no)["deadline"], public(gateway, receipt)["deadline"],
-                 gateway.get(f"/api/v1/cases/{case_no}", as_user="clerk").json()["deadline"],
-                 (task_of(gateway, "reviewer", case_no) or {}).get("due_at")]
-        return [datetime.fromisoformat(v) if v else None for v in views]
-
-    eventually(lambda: everywhere() == [deadline] * 4, "the new deadline in every view")
+    eventually(lambda: everywhere(gateway, receipt, "reviewer") == [deadline] * 4, "the new deadline in every view")
     assert any(step["kind"] == "extended" and step["days"] == 3 for step in public(gateway, receipt)["steps"])
+
+
+def test_a_hearing_stops_the_time_limit_of_a_planning_permit_in_every_view(gateway, clock):
+    permit = {"item_code": "NR-004", "applicant": CLAIM["applicant"],
+              "materials": ["application_form", "design_plan", "land_certificate"]}
+    assert gateway.get("/api/v1/items/NR-004").json()["special_procedures"] == ["expert_review", "hearing"]
+    applied = gateway.post("/api/v1/cases", json=permit)
+    assert applied.status_code == 201, applied.text
+    receipt = applied.json()
+    case_no = receipt["case_no"]
+    complete(gateway, "clerk", case_no, {"intake_decision": "accept"})
+    first = eventually(lambda: (s := standing(gateway, case_no)) and s["deadline"] and s, "the deadline")
+
+    started = gateway.post(f"/api/v1/supervision/cases/{case_no}/suspension", as_user="nr_chief",
+                           json={"procedure": "hearing", "reason": "涉及相邻权利人重大利益，依申请举行听证"})
+    assert started.status_code == 201, started.text
+    eventually(lambda: public(gateway, receipt)["deadline"] is None, "the stopped clock in the public view")
+    eventually(lambda: standing(gateway, case_no)["status"] == "suspended", "the stopped clock in supervision")
+
+    clock(datetime.now(timezone.utc) + timedelta(days=7))
+    ended = gateway.post(f"/api/v1/supervision/cases/{case_no}/resumption", as_user="nr_chief")
+    assert ended.status_code == 200, ended.text
+    promised = gateway.get("/api/v1/items/NR-004").json()["promised_limit_days"]
+    accepted_at = datetime.fromisoformat(first["accepted_at"])
+    used = workdays_between(accepted_at, datetime.fromisoformat(started.json()["suspended_at"]))
+    deadline = deadline_instant(datetime.fromisoformat(ended.json()["resumed_at"]), promised - used)
+    assert datetime.fromisoformat(ended.json()["deadline"]) == deadline > datetime.fromisoformat(first["deadline"])
+
+    eventually(lambda: everywhere(gateway, receipt, "nr_reviewer") == [deadline] * 4, "the new deadline in every view")
+    kinds = [step["kind"] for step in public(gateway, receipt)["steps"]]
+    assert kinds.index("suspended") < kinds.index("resumed")

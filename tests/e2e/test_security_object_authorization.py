@@ -2,8 +2,9 @@
 names or lists an object × every demo user × own/other department, and the applicant
 with the right or a wrong query code. Nobody reads or changes what is not theirs, and
 a foreign object answers exactly like a missing one (status and problem, the object's
-own number aside), so an error message tells nothing either — except an extension asked
-by another department's chief, which is told the case is not its department's (403).
+own number aside), so an error message tells nothing either — except a change of the time
+limit (extension, special procedure) asked by another department's chief, which is told the
+case is not its department's (403).
 
 The objects: a market-regulation case (MR-001) accepted at the intake window, so its
 chief representative holds its next task, with a bad review and a complaint; and a
@@ -151,13 +152,14 @@ def test_another_departments_chief_changes_nothing_of_the_case(gateway, world, u
     answer = gateway.post(path.format(mr), as_user=username, json=body)
     missing = gateway.post(path.format(MISSING_CASE), as_user=username, json=body)
     assert_like_missing(answer, missing, mr, MISSING_CASE, path)
-    # An extension is the exception: a chief asking for another department's case is told
-    # plainly that the case is not theirs (403), so the request goes to the right chief.
-    body = {"days": 3, "reason": "材料核查"}
-    foreign = gateway.post(f"/api/v1/supervision/cases/{mr}/extensions", as_user=username, json=body)
-    assert foreign.status_code == 403 and "does not own" in foreign.json()["detail"], foreign.text
-    missing = gateway.post(f"/api/v1/supervision/cases/{MISSING_CASE}/extensions", as_user=username, json=body)
-    assert missing.status_code == 404, missing.text
+    # The time limit is the exception: a chief asking to extend or stop another department's
+    # case is told plainly that the case is not theirs (403), so it goes to the right chief.
+    for suffix, body in (("extensions", {"days": 3, "reason": "材料核查"}),
+                         ("suspension", {"procedure": "hearing", "reason": "听证"}), ("resumption", None)):
+        foreign = gateway.post(f"/api/v1/supervision/cases/{mr}/{suffix}", as_user=username, json=body)
+        assert foreign.status_code == 403 and "does not own" in foreign.json()["detail"], foreign.text
+        missing = gateway.post(f"/api/v1/supervision/cases/{MISSING_CASE}/{suffix}", as_user=username, json=body)
+        assert missing.status_code == 404, missing.text
     standing = gateway.get(f"/api/v1/supervision/cases/{mr}", as_user="supervisor").json()
     assert standing["extensions"] == []
     reviews = gateway.get("/api/v1/evaluations/rectifications", as_user="supervisor").json()["evaluations"]

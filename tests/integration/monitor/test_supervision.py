@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from nameko.testing.services import entrypoint_hook
 
-from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.time import utcnow
 from services.common.workdays import deadline_instant, workdays_between
 from services.monitor import models
@@ -24,10 +24,11 @@ def call(container, method, *args, **kwargs):
         return entrypoint(*args, **kwargs)
 
 
-def submitted(case_no, promised=5):
+def submitted(case_no, promised=5, special_procedures=()):
     return {"case_no": case_no, "item_code": "MR-101", "item_name": "食品经营许可", "department": "market_regulation",
             "process_key": "promised_item", "kind": "promised", "promised_limit_days": promised,
-            "legal_limit_days": 20, "submitted_at": utcnow().isoformat()}
+            "legal_limit_days": 20, "special_procedures": list(special_procedures),
+            "submitted_at": utcnow().isoformat()}
 
 
 def accepted(case_no, at):
@@ -210,3 +211,28 @@ def test_another_departments_chief_may_not_extend_a_case(monitor, publish, case_
     with pytest.raises(NotFound):
         call(monitor, "approve_extension", case_no + "9", 3, "需现场核查", tax_chief)
     assert standing(monitor, case_no)["deadline"] == view["deadline"]
+
+
+def test_a_hearing_the_item_allows_stops_the_clock_until_it_ends(monitor, publish, case_no):
+    chief = {"username": "chief", "roles": ["chief"], "department": "market_regulation"}
+    publish("intake", "case_submitted", submitted(case_no, special_procedures=["hearing"]))
+    publish("approval", "case_accepted", accepted(case_no, utcnow()))
+    first = eventually(lambda: (s := standing(monitor, case_no)) and s["deadline"] and s, "the deadline")
+    with pytest.raises(InvalidInput, match="no special procedure 'expert_review'"):
+        call(monitor, "suspend_case", case_no, "expert_review", "专家论证", chief)
+    with pytest.raises(Conflict):
+        call(monitor, "resume_case", case_no, chief)
+
+    call(monitor, "suspend_case", case_no, "hearing", "相邻权利人申请听证", chief)
+    eventually(lambda: standing(monitor, case_no)["status"] == "suspended", "the clock to stop")
+    assert standing(monitor, case_no)["deadline"] is None
+    with pytest.raises(Conflict):
+        call(monitor, "suspend_case", case_no, "hearing", "again", chief)
+    move_clock_to(monitor, datetime.fromisoformat(first["deadline"]) + timedelta(days=1))
+    time.sleep(1.5)
+    assert call(monitor, "list_accountability", SUPERVISOR) == []
+
+    resumed = call(monitor, "resume_case", case_no, chief)
+    view = eventually(lambda: (s := standing(monitor, case_no))["status"] == "accepted" and s, "the clock to run")
+    assert view["deadline"] == resumed["deadline"] and view["deadline"] > first["deadline"]
+    assert [(p["procedure"], p["ended_at"] is not None) for p in view["special_procedures"]] == [("hearing", True)]

@@ -1,7 +1,8 @@
 """Every view of a case's time limit agrees, over random histories and calendars.
 
 A history is a case's life: supplements asked for and received before acceptance, the
-acceptance, supplements after it (the last one perhaps unanswered) and approved extensions,
+acceptance, supplements and special procedures (特别程序) after it (the last one perhaps not
+over) and approved extensions,
 at random times around weekends, statutory holidays, make-up working days (调休), year ends
 and the hall's own closures and extra working days. For each one:
 
@@ -50,16 +51,28 @@ class History:
     submitted_at: datetime
     pauses_before: tuple  # (requested, received) before acceptance
     accepted_at: datetime
-    pauses_after: tuple  # (requested, received or None) after acceptance; only the last may be open
+    pauses_after: tuple  # (stopped, restarted or None, cause) after acceptance; only the last may be open
     extensions: tuple  # (approved_at, days)
+
+    def pauses(self, cause):
+        return self.pauses_before + tuple((r, x) for r, x, c in self.pauses_after if c == cause) \
+            if cause == deadlines.SUPPLEMENTING else tuple((r, x) for r, x, c in self.pauses_after if c == cause)
 
     @property
     def requested(self):
-        return tuple(r for r, _ in self.pauses_before + self.pauses_after)
+        return tuple(r for r, _ in self.pauses(deadlines.SUPPLEMENTING))
 
     @property
     def received(self):
-        return tuple(x for _, x in self.pauses_before + self.pauses_after if x is not None)
+        return tuple(x for _, x in self.pauses(deadlines.SUPPLEMENTING) if x is not None)
+
+    @property
+    def suspended(self):
+        return tuple(r for r, _ in self.pauses(deadlines.SUSPENDED))
+
+    @property
+    def resumed(self):
+        return tuple(x for _, x in self.pauses(deadlines.SUSPENDED) if x is not None)
 
     @property
     def last_event(self):
@@ -87,7 +100,8 @@ def histories(draw):
         requested = cursor + draw(gaps)
         answered = n < count - 1 or draw(st.booleans())
         cursor = requested + draw(gaps) if answered else requested
-        pauses_after.append((requested, cursor if answered else None))
+        cause = draw(st.sampled_from([deadlines.SUPPLEMENTING, deadlines.SUSPENDED]))
+        pauses_after.append((requested, cursor if answered else None, cause))
     extensions = tuple((accepted_at + draw(gaps), draw(st.integers(1, 10))) for _ in range(draw(st.integers(0, 2))))
     seconds = lambda moment: moment.replace(microsecond=0)  # noqa: E731 -- the monitor stores milliseconds
     return History(
@@ -95,7 +109,7 @@ def histories(draw):
         submitted_at=seconds(submitted_at),
         pauses_before=tuple((seconds(r), seconds(x)) for r, x in pauses_before),
         accepted_at=seconds(accepted_at),
-        pauses_after=tuple((seconds(r), x and seconds(x)) for r, x in pauses_after),
+        pauses_after=tuple((seconds(r), x and seconds(x), cause) for r, x, cause in pauses_after),
         extensions=tuple((seconds(at), days) for at, days in extensions))
 
 
@@ -113,7 +127,11 @@ def calendars(draw, around):
 def intake_deadline(history, calendar):
     steps = [Step(key="submitted", kind="submitted", at=history.submitted_at),
              Step(key="accepted", kind="accepted", at=history.accepted_at)]
-    for n, (requested, received) in enumerate(history.pauses_before + history.pauses_after):
+    for n, (requested, received) in enumerate(history.pauses(deadlines.SUSPENDED)):
+        steps.append(Step(key=f"suspended:{n}", kind="suspended", at=requested, detail={"procedure": "hearing"}))
+        if received is not None:
+            steps.append(Step(key=f"resumed:{n}", kind="resumed", at=received))
+    for n, (requested, received) in enumerate(history.pauses(deadlines.SUPPLEMENTING)):
         steps.append(Step(key=f"requested:{n}", kind="supplement_requested", at=requested,
                           detail={"missing_materials": ["id_card"]}))
         if received is not None:
@@ -131,6 +149,8 @@ def monitor_facts(history):
         accepted_at=history.accepted_at,
         supplement_requested={str(to_millis(at)): True for at in history.requested},
         supplement_received={str(to_millis(at)): True for at in history.received},
+        suspended={str(to_millis(at)): {"procedure": "hearing"} for at in history.suspended},
+        resumed={str(to_millis(at)): {"by": "nr_chief"} for at in history.resumed},
         extensions={str(n): {"days": days, "approved_at": at.isoformat()}
                     for n, (at, days) in enumerate(history.extensions)})
     return facts_of(watch)
@@ -181,7 +201,7 @@ def oracle(history, calendar):
         return day, [d for d in counted if d > last_receipt]
 
     stops, restarted_at = [], history.accepted_at
-    for requested, received in history.pauses_after:
+    for requested, received, _ in history.pauses_after:
         if shanghai_day(requested) > due_day(stops)[0]:
             break  # asked for once the limit had run out: it stops nothing, nor do later ones
         if received is None:
@@ -210,7 +230,8 @@ def test_intake_supervision_and_the_day_by_day_rule_give_one_deadline(data):
     assert intake_deadline(history, calendar) == expected
     standing = deadlines.standing(monitor_facts(history), calendar, history.last_event)
     assert standing.deadline == expected
-    assert standing.status == (deadlines.ACCEPTED if running else deadlines.SUPPLEMENTING)
+    open_cause = history.pauses_after[-1][2] if history.pauses_after else None
+    assert standing.status == (deadlines.ACCEPTED if running else open_cause)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -17,6 +17,7 @@ from services.common.deadlines import (
     REFUSED,
     SUBMITTED,
     SUPPLEMENTING,
+    SUSPENDED,
     YELLOW,
     CaseFacts,
     deadline,
@@ -125,6 +126,18 @@ def test_a_request_once_the_limit_has_run_out_stops_nothing():
     assert (standing.status, standing.deadline, standing.level) == (ACCEPTED, DEADLINE, RED)
     on_the_due_day = replace(PROMISED, supplement_requested=(at((12, 3)),), supplement_received=(at((12, 8)),))
     assert deadline(on_the_due_day, CALENDAR) == datetime(2026, 12, 9, tzinfo=SH)
+
+
+def test_a_special_procedure_stops_the_clock_like_a_supplement_and_both_must_end():
+    # A hearing from Mon 30 to Wed Dec 2 stops the clock as the supplements above do.
+    hearing = replace(PROMISED, suspended=(at((11, 30)),))
+    assert evaluate(hearing, CALENDAR, at((12, 1))).status == SUSPENDED
+    over = replace(hearing, resumed=(at((12, 2), 15),))
+    assert deadline(over, CALENDAR) == datetime(2026, 12, 8, tzinfo=SH)
+    # Supplements asked for during the hearing and received after it: the later end counts.
+    both = replace(over, supplement_requested=(at((12, 1)),), supplement_received=(at((12, 3)),))
+    assert evaluate(replace(both, supplement_received=()), CALENDAR, at((12, 3))).status == SUPPLEMENTING
+    assert deadline(both, CALENDAR) == datetime(2026, 12, 9, tzinfo=SH)
 
 
 def test_an_approved_extension_adds_working_days():

@@ -71,7 +71,9 @@ def test_every_operation_answers_every_role_as_its_required_roles_say(app, clien
 OBJECT_PROBED = {  # own/other department and right/wrong code: tests/e2e/test_security_object_authorization.py
     ("/api/v1/cases", "get"), ("/api/v1/cases/{case_no}", "get"), ("/api/v1/cases/{case_no}/process", "get"),
     ("/api/v1/cases/{case_no}/payment", "get"), ("/api/v1/supervision/cases/{case_no}", "get"),
-    ("/api/v1/supervision/cases/{case_no}/extensions", "post"), ("/api/v1/tasks", "get"),
+    ("/api/v1/supervision/cases/{case_no}/extensions", "post"),
+    ("/api/v1/supervision/cases/{case_no}/suspension", "post"),
+    ("/api/v1/supervision/cases/{case_no}/resumption", "post"), ("/api/v1/tasks", "get"),
     ("/api/v1/tasks/{task_id}", "get"), ("/api/v1/tasks/{task_id}/complete", "post"),
     ("/api/v1/complaints", "get"), ("/api/v1/evaluations/rectifications", "get"),
     ("/api/v1/evaluations/{case_no}/rectification", "post"), ("/api/v1/supervision/warnings", "get"),

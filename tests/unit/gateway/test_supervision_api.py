@@ -133,3 +133,18 @@ def test_department_staff_get_their_own_departments_statistics(client, fake_rpc,
     assert fake_rpc.calls_to("queue", "period_waits")[0].args == ("2026-11-01", "2026-11-26")
     assert answer.get_json()["queue"] == {"called": 3, "average_wait_seconds": 84.5}
     assert client.get("/api/v1/stats?first_day=yesterday", headers=bearer("supervisor")).status_code == 400
+
+
+def test_a_chief_representative_starts_and_ends_a_special_procedure(client, fake_rpc, bearer):
+    fake_rpc.answer("monitor", "suspend_case", {"case_no": CASE_NO, "procedure": "hearing", "reason": "听证"})
+    fake_rpc.answer("monitor", "resume_case", {"case_no": CASE_NO, "deadline": "2026-12-15T16:00:00+00:00"})
+    path = f"/api/v1/supervision/cases/{CASE_NO}"
+    body = {"procedure": "hearing", "reason": "听证"}
+    assert client.post(f"{path}/suspension", json=body, headers=bearer("reviewer")).status_code == 403
+    wrong = client.post(f"{path}/suspension", json={"procedure": "lottery", "reason": "x"}, headers=bearer("chief"))
+    assert wrong.status_code == 422 and wrong.mimetype == PROBLEM
+    assert client.post(f"{path}/suspension", json=body, headers=bearer("chief")).status_code == 201
+    assert fake_rpc.calls_to("monitor", "suspend_case")[0].args[:3] == (CASE_NO, "hearing", "听证")
+    resumed = client.post(f"{path}/resumption", headers=bearer("chief"))
+    assert resumed.status_code == 200 and resumed.get_json()["deadline"] == "2026-12-15T16:00:00+00:00"
+    assert fake_rpc.calls_to("monitor", "resume_case")[0].args[0] == CASE_NO

@@ -21,6 +21,7 @@ ITEM = {
                   {"code": "venue_proof", "name": "演出场所证明", "form": "electronic", "required": False}],
     "conditions": ["演出场所符合安全条件"],
     "fees": [{"code": "permit_fee", "name": "许可证工本费", "amount_fen": 1050, "basis": "《收费标准》第一条"}],
+    "special_procedures": ["expert_review"],
 }
 
 
@@ -121,6 +122,12 @@ def test_conditions_and_fees_may_be_left_out_for_a_free_item(tmp_path):
     assert loaded.fees == () and loaded.conditions == ()
 
 
+def test_an_item_without_special_procedures_has_none(tmp_path):
+    write(tmp_path, "culture.yaml", [item(special_procedures=None)])
+
+    assert load_catalog(tmp_path).item("CT-001").special_procedures == ()
+
+
 @pytest.mark.parametrize("fee, named", [
     ({"amount_fen": 10.5}, "'amount_fen'"), ({"amount_fen": "1050"}, "'amount_fen'"), ({"amount_fen": 0}, "'amount_fen'"),
     ({"basis": None}, "'basis'"), ({"code": "Permit Fee"}, "'code'"),
@@ -138,6 +145,8 @@ def test_a_bad_fee_is_named(tmp_path, fee, named):
     ({"code": "ct001"}, "'code'"), ({"legal_limit_days": -1}, "'legal_limit_days'"), ({"name_en": "  "}, "'name_en'"),
     ({"conditions": "must be licensed"}, "'conditions'"), ({"fees": {"code": "x"}}, "'fees'"),
     ({"materials": [ITEM["materials"][0], ITEM["materials"][0]]}, "application_form"),
+    ({"special_procedures": ["lottery"]}, "'special_procedures'"),
+    ({"special_procedures": ["hearing", "hearing"]}, "'special_procedures'"),
 ])
 def test_a_bad_item_field_is_named(tmp_path, changes, named):
     write(tmp_path, "culture.yaml", [item(**changes)])
