@@ -26,11 +26,11 @@ SCHEMAS = {
             "legal_limit_days": {"type": "integer"}, "promised_limit_days": {"type": "integer"},
             "visits": {"type": "integer"}, "process_key": {"type": "string"}, "legal_basis": {"type": "string"},
             "active": {"type": "boolean"},
+            "materials": {"type": "array", "items": {"$ref": "#/components/schemas/Material"}},
+            "conditions": {"type": "array", "items": {"type": "string"}},
             "special_procedures": {"type": "array", "items": {"enum": ["expert_review", "hearing"]},
                                    "description": "Special procedures (特别程序: 专家评审, 听证) the item may go "
                                                   "through; their time does not count against the limit."},
-            "materials": {"type": "array", "items": {"$ref": "#/components/schemas/Material"}},
-            "conditions": {"type": "array", "items": {"type": "string"}},
             "fees": {"type": "array", "items": {"$ref": "#/components/schemas/Fee"},
                      "description": "Empty for a free item."},
             "form": {"type": ["array", "null"], "description": "The application form's fields, checked by "

@@ -44,6 +44,8 @@ AWAITING = {
 }
 # What the public view may show of each fact's detail: never a person's data or a username.
 PUBLIC_DETAIL = {
+    "extended": ("days",),
+    "suspended": ("procedure",),
     "supplement_requested": ("missing_materials", "reason"),
     "materials_supplied": ("materials",),
     "supplement_received": ("materials",),
@@ -51,8 +53,6 @@ PUBLIC_DETAIL = {
     "progressed": ("current_step",),
     "decided": ("outcome",),
     "collected": ("how",),
-    "extended": ("days",),
-    "suspended": ("procedure",),
 }
 
 
@@ -183,12 +183,7 @@ def fact_from_event(kind, payload):
     (or the payment notice), so a repeated event adds nothing."""
     time_field, by_field, kept = EVENT_FACTS[kind]
     at = instant(payload[time_field])
-    if kind == "payment_confirmed":
-        key = f"{kind}:{payload['notice_no']}"
-    elif kind == "extended":
-        key = f"{kind}:{payload['extension_id']}"
-    else:
-        key = f"{kind}:{at.isoformat()}"
+    key = f"{kind}:{payload['notice_no']}" if kind == "payment_confirmed" else f"{kind}:{at.isoformat()}"
     return models.Step(key=key, kind=kind, at=at, by=payload.get(by_field) if by_field else None,
                        detail={name: payload[name] for name in kept if payload.get(name) is not None})
 

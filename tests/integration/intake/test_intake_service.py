@@ -60,8 +60,8 @@ def test_a_submitted_case_is_stored_and_announced_once(intake, listener):
     assert SubmittedCases.about(receipt["case_no"]) == [{
         "case_no": receipt["case_no"], "item_code": "MR-001", "item_name": "个体工商户设立登记",
         "department": "market_regulation", "process_key": "immediate_item", "kind": "immediate",
-        "promised_limit_days": 0, "legal_limit_days": 15, "special_procedures": [],
-        "submitted_at": receipt["submitted_at"],
+        "promised_limit_days": 0, "legal_limit_days": 15, "submitted_at": receipt["submitted_at"],
+        "special_procedures": [],
     }]
 
 

@@ -102,7 +102,10 @@ def histories(draw):
         cursor = requested + draw(gaps) if answered else requested
         cause = draw(st.sampled_from([deadlines.SUPPLEMENTING, deadlines.SUSPENDED]))
         pauses_after.append((requested, cursor if answered else None, cause))
-    extensions = tuple((accepted_at + draw(gaps), draw(st.integers(1, 10))) for _ in range(draw(st.integers(0, 2))))
+    extensions, approved_at = [], accepted_at
+    for _ in range(draw(st.integers(0, 2))):
+        approved_at += draw(gaps)
+        extensions.append((approved_at, draw(st.integers(1, 10))))
     seconds = lambda moment: moment.replace(microsecond=0)  # noqa: E731 -- the monitor stores milliseconds
     return History(
         limit=draw(st.one_of(st.sampled_from([0, 1, 3, 5, 10, 20]), st.integers(0, 30))),

@@ -42,8 +42,8 @@ def test_a_new_case_is_announced_with_what_the_approval_needs():
     service.dispatch.assert_called_once_with("case_submitted", {
         "case_no": "20261126000001", "item_code": "MR-001", "item_name": "个体工商户设立登记",
         "department": "market_regulation", "process_key": "immediate_item", "kind": "immediate",
-        "promised_limit_days": 0, "legal_limit_days": 15, "special_procedures": [],
-        "submitted_at": SUBMITTED_AT.isoformat(),
+        "promised_limit_days": 0, "legal_limit_days": 15, "submitted_at": SUBMITTED_AT.isoformat(),
+        "special_procedures": [],
     })
 
 
