@@ -99,15 +99,20 @@ def test_a_claim_supplemented_before_acceptance_has_one_deadline_everywhere_and_
     assert datetime.fromisoformat(public(gateway, receipt)["deadline"]) == deadline
 
 
-def test_an_extension_by_the_departments_chief_moves_the_deadline_in_every_view(gateway):
-    licence = {"item_code": "MR-004", "applicant": CLAIM["applicant"],
-               "materials": ["application_form", "resolution", "business_license"]}
-    applied = gateway.post("/api/v1/cases", json=licence)
+def accepted(gateway, item_code, materials):
+    """A case applied for and accepted at the window: its receipt and its first standing."""
+    applied = gateway.post("/api/v1/cases", json={"item_code": item_code, "applicant": CLAIM["applicant"],
+                                                  "materials": materials})
     assert applied.status_code == 201, applied.text
     receipt = applied.json()
+    complete(gateway, "clerk", receipt["case_no"], {"intake_decision": "accept"})
+    return receipt, eventually(lambda: (s := standing(gateway, receipt["case_no"])) and s["deadline"] and s,
+                               "the deadline")
+
+
+def test_an_extension_by_the_departments_chief_moves_the_deadline_in_every_view(gateway):
+    receipt, first = accepted(gateway, "MR-004", ["application_form", "resolution", "business_license"])
     case_no = receipt["case_no"]
-    complete(gateway, "clerk", case_no, {"intake_decision": "accept"})
-    first = eventually(lambda: (s := standing(gateway, case_no)) and s["deadline"] and s, "the deadline")
     accepted_at = datetime.fromisoformat(first["accepted_at"])
 
     extended = gateway.post(f"/api/v1/supervision/cases/{case_no}/extensions", as_user="chief",
@@ -121,15 +126,9 @@ def test_an_extension_by_the_departments_chief_moves_the_deadline_in_every_view(
 
 
 def test_a_hearing_stops_the_time_limit_of_a_planning_permit_in_every_view(gateway, clock):
-    permit = {"item_code": "NR-004", "applicant": CLAIM["applicant"],
-              "materials": ["application_form", "design_plan", "land_certificate"]}
     assert gateway.get("/api/v1/items/NR-004").json()["special_procedures"] == ["expert_review", "hearing"]
-    applied = gateway.post("/api/v1/cases", json=permit)
-    assert applied.status_code == 201, applied.text
-    receipt = applied.json()
+    receipt, first = accepted(gateway, "NR-004", ["application_form", "design_plan", "land_certificate"])
     case_no = receipt["case_no"]
-    complete(gateway, "clerk", case_no, {"intake_decision": "accept"})
-    first = eventually(lambda: (s := standing(gateway, case_no)) and s["deadline"] and s, "the deadline")
 
     started = gateway.post(f"/api/v1/supervision/cases/{case_no}/suspension", as_user="nr_chief",
                            json={"procedure": "hearing", "reason": "涉及相邻权利人重大利益，依申请举行听证"})
