@@ -46,7 +46,8 @@ from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTask
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from services.approval import hall_flow
+from services.approval import hall_flow, juel
+from services.approval.forms import describe_field
 from services.approval.sandbox import SandboxScriptEngine
 from services.common.time import utcnow
 from services.common.workdays import WorkdayCalendar
@@ -132,16 +133,25 @@ class _UserTaskParser(UserTaskParser):
             extensions["dueDate"] = _camunda_expression(due_date.strip())
         return extensions
 
+    def create_task(self):
+        task_spec = super().create_task()
+        try:
+            for form_field in task_spec.form.fields:
+                _form_field(form_field)
+        except ValueError as error:
+            raise ValidationException(str(error), node=self.node, file_name=self.filename) from None
+        return task_spec
+
 
 _JUEL_VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_]\w*)\s*\}$")
 
 
 def _camunda_expression(text):
-    """Camunda Modeler writes `${variable}` (JUEL) or a literal; expressions here are Python.
-    `${name}` becomes `name`, an ISO date becomes a string literal, anything else stays."""
-    variable = _JUEL_VARIABLE.match(text)
-    if variable:
-        return variable.group(1)
+    """Camunda Modeler writes JUEL (`${...}`) or a literal; expressions here are Python.
+    JUEL is translated (``juel.to_python``), an ISO date becomes a string literal, anything
+    else stays."""
+    if juel.is_juel(text):
+        return juel.to_python(text)
     return repr(text) if _ISO_TIMER.match(text) else text
 
 
@@ -177,6 +187,8 @@ class _SpiffUserTaskParser(SpiffUserTaskParser):
             if filename and filename not in forms:
                 raise ValueError(f"the form {filename!r} was not uploaded with the diagram")
             task_spec.form = _json_schema_form(forms[filename]) if filename else Form()
+            for form_field in task_spec.form.fields:
+                _form_field(form_field)
         except (TypeError, ValueError) as error:
             raise ValidationException(str(error), node=self.node, file_name=self.filename) from None
         return task_spec
@@ -197,14 +209,18 @@ class _SpiffHallParser(SpiffBpmnParser):
         self.forms = forms
 
 
-# JSON schema types spiff-arena's form builder writes, and the form field types they become.
+# JSON schema types spiff-arena's form builder writes, and the form field types they become;
+# and the schema keywords that become the fields' constraints.
 _SCHEMA_TYPES = {"string": "string", "integer": "long", "boolean": "boolean"}
+_SCHEMA_RULES = {"minLength": "minlength", "maxLength": "maxlength", "minimum": "min", "maximum": "max"}
 
 
 def _json_schema_form(schema):
     """A form from a spiff-arena JSON schema (flat object): `title` is the label, `required`
-    lists required fields, `enum` or `oneOf` of `{const, title}` gives the options. Nested
-    objects, arrays and numbers with fractions are refused (ValueError, TypeError)."""
+    lists required fields, `enum` or `oneOf` of `{const, title}` gives the options, `format:
+    date` makes a date, `default`, `readOnly`, `minLength`, `maxLength`, `minimum` and
+    `maximum` carry over. Nested objects, arrays and numbers with fractions are refused
+    (ValueError, TypeError)."""
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
         raise TypeError("the form's JSON schema must be an object with `properties`")
     required = set(schema.get("required", ()))
@@ -216,15 +232,26 @@ def _json_schema_form(schema):
             for option_id, name in options:
                 field.add_option(option_id, name)
         elif field_schema.get("type") in _SCHEMA_TYPES:
-            field = FormField(_SCHEMA_TYPES[field_schema["type"]])
+            date = field_schema.get("type") == "string" and field_schema.get("format") == "date"
+            field = FormField("date" if date else _SCHEMA_TYPES[field_schema["type"]])
         else:
             raise ValueError(f"form field {field_id!r}: type {field_schema.get('type')!r} is not supported "
                              "(string, integer, boolean or a choice)")
         field.id, field.label = field_id, field_schema.get("title", field_id)
-        if field_id in required:
-            field.validation.append(FormFieldValidation("required", None))
+        if "default" in field_schema:
+            field.default_value = _schema_default(field_schema["default"])
+        rules = [("required", None)] if field_id in required else []
+        rules += [("readonly", None)] if field_schema.get("readOnly") else []
+        rules += [(rule, field_schema[keyword]) for keyword, rule in _SCHEMA_RULES.items() if keyword in field_schema]
+        for name, config in rules:
+            field.validation.append(FormFieldValidation(name, config))
         form.add_field(field)
     return form
+
+
+def _schema_default(value):
+    """A JSON default as the text a Camunda default is written in."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def _schema_options(field_schema):
@@ -251,6 +278,7 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
     The flavour follows the file: a diagram that declares spiff-arena's `spiffworkflow`
     namespace is read with SpiffWorkflow's spiff parser, every other one as Camunda's."""
     root = _xml(xml, filename)
+    _translate_juel(root)
     _prepare_timers(root)
     spiff = is_spiff_diagram(root)
     parser = _SpiffHallParser(forms or {}, validator=_VALIDATOR) if spiff else _HallParser(validator=_VALIDATOR)
@@ -284,6 +312,35 @@ def _xml(text, what):
         return etree.fromstring(text.encode("utf-8") if isinstance(text, str) else text, _XML_PARSER)
     except etree.XMLSyntaxError as error:
         raise InvalidDiagram(None, f"{what} is not well-formed XML: {error}") from error
+
+
+# Elements whose text is an expression, which Camunda Modeler saves in JUEL.
+_EXPRESSION_TAGS = (*(full_tag(name) for name in ("conditionExpression", "loopCardinality", "completionCondition")),
+                    *(full_tag(name) for name in ("timeDuration", "timeDate", "timeCycle")))
+
+
+def _translate_juel(root):
+    """Rewrite every JUEL expression text as the sandbox's Python, once, at deploy; refuse
+    what the translation does not cover, and expressions in another script language."""
+    for node in root.iter(*_EXPRESSION_TAGS):
+        language = (node.get("language") or "python").lower()
+        if language not in ("python", "juel"):
+            raise InvalidDiagram(_owner_id(node), f"expressions in {node.get('language')!r} are not supported "
+                                                  "(Python, or Camunda's ${...} expressions)")
+        if juel.is_juel(node.text):
+            try:
+                node.text = juel.to_python(node.text.strip())
+            except juel.UnsupportedExpression as error:
+                raise InvalidDiagram(_owner_id(node), str(error)) from None
+
+
+def _owner_id(node):
+    """The id of the flow element (task, event, sequence flow) an expression belongs to."""
+    for ancestor in node.iterancestors():
+        tag = etree.QName(ancestor).localname
+        if ancestor.get("id") and not tag.endswith(("EventDefinition", "LoopCharacteristics")):
+            return ancestor.get("id")
+    return None
 
 
 def _prepare_timers(root):
@@ -542,18 +599,12 @@ def _assignee(task):
 
 
 def _form_field(form_field):
-    # FormField.has_validation("required") is False for Camunda's <constraint name="required"/>:
-    # it has no config, and has_validation tests the config. Look at the names instead.
-    return {
-        "id": form_field.id,
-        "label": form_field.label,
-        "type": form_field.type,
-        "required": any(rule.name == "required" for rule in form_field.validation),
-        "options": [
-            {"id": option.id, "name": option.name}
-            for option in (form_field.options if isinstance(form_field, EnumFormField) else [])
-        ],
-    }
+    """The field as tasks carry it (``forms.describe_field``); ValueError for what the
+    platform cannot honour. Camunda writes a constraint without config as ``config=None``."""
+    options = form_field.options if isinstance(form_field, EnumFormField) else ()
+    return describe_field(form_field.id, form_field.label, form_field.type, form_field.default_value,
+                          [(rule.name, rule.config) for rule in form_field.validation],
+                          [(option.id, option.name) for option in options])
 
 
 def complete_task(workflow: BpmnWorkflow, task_id: str, data: dict) -> None:

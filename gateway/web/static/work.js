@@ -60,7 +60,10 @@ async function load() {
 function input(field) {
   const id = `field-${field.id}`;
   const label = el("label", { for: id }, bi(field.label) + (field.required ? " *" : ""));
-  const common = { id, name: field.id, required: field.required, "aria-required": field.required ? "true" : null };
+  const limits = field.constraints || {};
+  const common = { id, name: field.id, required: field.required, "aria-required": field.required ? "true" : null,
+    readonly: field.readonly, minlength: limits.minlength, maxlength: limits.maxlength, min: limits.min, max: limits.max };
+  const initial = field.default ?? null;
   if (field.id === RETURN_REASON) {
     return el("div", {}, el("label", { for: id }, `${bi(field.label)} ${t("（退回时必填）", "(required to return)")}`),
       el("textarea", { id, name: field.id, rows: 2 }));
@@ -68,16 +71,18 @@ function input(field) {
   if (field.type === "enum") {
     return el("fieldset", {}, el("legend", {}, bi(field.label) + (field.required ? " *" : "")),
       field.options.filter((option) => option.id !== RETURN).map((option) => el("div", {},
-        el("input", { type: "radio", id: `${id}-${option.id}`, name: field.id, value: option.id, required: field.required }),
+        el("input", { type: "radio", id: `${id}-${option.id}`, name: field.id, value: option.id, required: field.required,
+          checked: option.id === initial, disabled: field.readonly && option.id !== initial }),
         el("label", { for: `${id}-${option.id}`, class: "inline" }, bi(option.name)))));
   }
   if (field.type === "boolean") {
-    return el("div", {}, el("input", { ...common, type: "checkbox", required: false }),
+    return el("div", {}, el("input", { ...common, type: "checkbox", required: false, checked: initial === true,
+      disabled: field.readonly }),
       el("label", { for: id, class: "inline" }, bi(field.label)));
   }
-  if (field.type === "long") return el("div", {}, label, el("input", { ...common, type: "number", step: "1" }));
-  if (field.type === "date") return el("div", {}, label, el("input", { ...common, type: "date" }));
-  return el("div", {}, label, el("textarea", { ...common, rows: 2 }));
+  if (field.type === "long") return el("div", {}, label, el("input", { ...common, type: "number", step: "1", value: initial }));
+  if (field.type === "date") return el("div", {}, label, el("input", { ...common, type: "date", value: initial }));
+  return el("div", {}, label, el("textarea", { ...common, rows: 2 }, initial));
 }
 
 /** The task's data from the form; `returning` chooses `return` in the enum offering it. */

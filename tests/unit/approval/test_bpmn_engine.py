@@ -70,6 +70,7 @@ def test_a_new_case_waits_for_the_clerk_to_accept_it(case):
         "required": True,
         "options": [{"id": "accept", "name": "受理 Accept"}, {"id": "refuse", "name": "不予受理 Refuse"},
                     {"id": "supplement", "name": "补正告知 Ask for supplements"}],
+        "default": None, "readonly": False, "constraints": {},
     }
     assert (reason["id"], reason["required"]) == ("reason", False)
     assert (missing["id"], missing["required"]) == ("missing_materials", False)
@@ -112,6 +113,7 @@ def test_accepting_hands_the_case_to_the_chief_representative(case):
         "type": "enum",
         "required": True,
         "options": [{"id": "approved", "name": "准予 Approved"}, {"id": "refused", "name": "不予 Refused"}],
+        "default": None, "readonly": False, "constraints": {},
     }
     assert opinion["id"] == "opinion" and opinion["type"] == "string" and not opinion["required"]
     assert bpmn_engine.workflow_data(case)["intake_decision"] == "accept"

@@ -1,6 +1,10 @@
 """Camunda's JUEL expressions, translated to the sandbox's Python and evaluated there."""
+from pathlib import Path
+
 import pytest
 
+from services.approval import bpmn_engine
+from services.approval.bpmn_engine import InvalidDiagram
 from services.approval.juel import UnsupportedExpression, is_juel, to_python
 from services.approval.sandbox import SandboxEnvironment
 
@@ -94,3 +98,51 @@ def test_juel_is_recognised_only_when_an_expression_is_there():
 
 def test_escaped_expressions_stay_literal_text():
     assert evaluate("price \\${x} is ${x}", x=5) == "price ${x} is 5"
+
+
+# --- in a deployed diagram -------------------------------------------------------------
+
+REVIEW = (Path(__file__).resolve().parents[2] / "fixtures" / "camunda_modeler_review.bpmn").read_text()
+
+
+def review_with(pass_condition, fail_condition='${verdict == "fail"}', attributes=""):
+    text = REVIEW.replace('>verdict == "pass"<', f"{attributes}>{pass_condition}<")
+    return text.replace('>verdict == "fail"<', f">{fail_condition}<").encode()
+
+
+def run_review(diagram, **data):
+    workflow = bpmn_engine.start(diagram, {})
+    [review] = bpmn_engine.open_user_tasks(workflow)
+    bpmn_engine.complete_task(workflow, review["id"], data)
+    return [task["element_id"] for task in bpmn_engine.open_user_tasks(workflow)]
+
+
+def test_juel_conditions_in_a_camunda_diagram_route_the_case():
+    diagram = bpmn_engine.parse_diagram(review_with(
+        "${verdict == 'pass' &amp;&amp; (empty pages || pages gt 0)}", "${verdict ne 'pass'}"))
+    assert run_review(diagram, verdict="pass", pages=3) == ["Activity_sign"]
+    assert run_review(diagram, verdict="fail") == []
+
+
+def test_a_juel_condition_outside_the_subset_is_refused_naming_its_sequence_flow():
+    with pytest.raises(InvalidDiagram) as refused:
+        bpmn_engine.parse_diagram(review_with("${reviewService.passed(execution)}"))
+    assert refused.value.element_id == "Flow_pass"
+    assert "passed() is not supported" in str(refused.value)
+
+
+def test_a_condition_in_another_script_language_is_refused():
+    with pytest.raises(InvalidDiagram) as refused:
+        bpmn_engine.parse_diagram(review_with("verdict === 'pass'", attributes=' language="javascript"'))
+    assert refused.value.element_id == "Flow_pass"
+    assert "'javascript' are not supported" in str(refused.value)
+
+
+def test_a_juel_due_date_is_evaluated_on_the_case_data():
+    diagram = bpmn_engine.parse_diagram(REVIEW.replace('camunda:dueDate="${sign_due}"',
+                                                       'camunda:dueDate="${dates.sign}"').encode())
+    workflow = bpmn_engine.start(diagram, {"dates": {"sign": "2030-07-01T17:00:00+08:00"}})
+    [review] = bpmn_engine.open_user_tasks(workflow)
+    bpmn_engine.complete_task(workflow, review["id"], {"verdict": "pass"})
+    [sign] = bpmn_engine.open_user_tasks(workflow)
+    assert sign["due"] == "2030-07-01T17:00:00+08:00"
