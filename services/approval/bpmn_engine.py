@@ -295,6 +295,7 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
         raise InvalidDiagram(error.id or None, f"{error}{where}") from error
     for process_spec in (spec, *subprocess_specs.values()):
         _check_roles(process_spec)
+        _pass_through_manual_tasks(process_spec)
         process_spec.hall_serializer = _SPIFF_SERIALIZER if spiff else _SERIALIZER
     try:
         hall_flow.check_convention(spec)
@@ -382,6 +383,15 @@ def _check_roles(process_spec):
         if not (task_spec.lane or task_spec.extensions["candidateGroups"]):
             message = "user task has no role: put it in a lane or set camunda:candidateGroups"
             raise InvalidDiagram(task_spec.bpmn_id, message)
+
+
+def _pass_through_manual_tasks(process_spec):
+    """A none task (`bpmn:task`) and a manual task (`bpmn:manualTask`) describe work done
+    outside the engine: the engine passes through them, as Camunda 7 does, instead of
+    waiting for a completion nobody is asked for (SpiffWorkflow leaves them to the caller)."""
+    for task_spec in process_spec.task_specs.values():
+        if getattr(task_spec, "manual", False) and not isinstance(task_spec, AnyUserTask):
+            task_spec.manual = False
 
 
 def start(diagram: ParsedDiagram, data: dict, script_engine=None) -> BpmnWorkflow:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.util.task import TaskState
 
 from services.approval import bpmn_engine
 from services.approval.bpmn_engine import InvalidDiagram, TaskNotReady
@@ -286,3 +287,18 @@ def test_an_escape_in_a_dmn_cell_is_an_incident_at_the_business_rule_task(cell):
     failed = bpmn_engine.incident(workflow)
     assert failed["element_id"] == "assess_fee" and "SandboxViolation" in failed["message"]
     assert "fee_fen" not in bpmn_engine.workflow_data(workflow)
+
+
+def test_none_and_manual_tasks_are_passed_through_as_camunda_does():
+    xml = one_task_diagram('<bpmn:userTask id="t" camunda:candidateGroups="reviewer" />').decode()
+    xml = xml.replace('<bpmn:sequenceFlow id="to_t" sourceRef="start" targetRef="t" />',
+                      '<bpmn:sequenceFlow id="to_call" sourceRef="start" targetRef="call" />'
+                      '<bpmn:task id="call" name="电话通知 Phone the applicant" />'
+                      '<bpmn:sequenceFlow id="to_sign" sourceRef="call" targetRef="sign" />'
+                      '<bpmn:manualTask id="sign" name="签字 Sign on paper" />'
+                      '<bpmn:sequenceFlow id="to_t" sourceRef="sign" targetRef="t" />')
+    workflow = bpmn_engine.start(bpmn_engine.parse_diagram(xml.encode()), {})
+
+    assert only_open_task(workflow)["element_id"] == "t"
+    done = {task.task_spec.bpmn_id for task in workflow.get_tasks() if task.has_state(TaskState.COMPLETED)}
+    assert {"call", "sign"} <= done
