@@ -1,5 +1,7 @@
 """Request bodies are checked against the schemas of the app's OpenAPI document, so the
 spec and the gateway's checks can never disagree."""
+import re
+
 from flask import current_app, request
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
@@ -8,6 +10,14 @@ from referencing.jsonschema import DRAFT202012
 from gateway.problems import Problem
 
 SPEC_URI = "urn:hall:openapi"
+CASE_NO_FORMAT = re.compile(r"^[0-9]{14}$")
+
+
+def case_number(case_no):
+    """A case number from the path, or a 400 problem."""
+    if not CASE_NO_FORMAT.match(case_no):
+        raise Problem(400, "Bad request", "a case number is 14 digits: YYYYMMDD and a 6-digit sequence")
+    return case_no
 
 
 class BodyValidators:

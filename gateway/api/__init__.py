@@ -20,6 +20,7 @@ def _domains():
         items,
         keys,
         materials,
+        messages,
         payments,
         processes,
         queue,
@@ -29,7 +30,7 @@ def _domains():
         tasks,
     )
 
-    return (health, auth, items, cases, materials, tasks, processes, payments, supervision, complaints, stats, admin, queue, web,
+    return (health, auth, items, cases, messages, materials, tasks, processes, payments, supervision, complaints, stats, admin, queue, web,
             docs, keys, staff)
 
 

@@ -1,7 +1,5 @@
 """Applying (统一受理) and following a case: the staff view and search, the public view,
 the applicant's supplements (补正) and the collection of the result (出件)."""
-import re
-
 from flask import Blueprint, g, jsonify, request
 
 from gateway.api import rpc
@@ -19,10 +17,9 @@ from gateway.spec import (
     problem,
     request_body,
 )
-from gateway.validation import json_body
+from gateway.validation import case_number, json_body
 
 STAFF_ROLES = ("clerk", "reviewer", "chief", "cashier", "supervisor", "admin")
-CASE_NO_FORMAT = re.compile(r"^[0-9]{14}$")
 STATUSES = ["submitted", "awaiting_supplements", "accepted", "refused", "completed", "collected"]
 
 bp = Blueprint("cases", __name__, url_prefix="/api/v1")
@@ -200,12 +197,6 @@ PATHS = {
 }
 
 
-def _case_no(case_no):
-    if not CASE_NO_FORMAT.match(case_no):
-        raise Problem(400, "Bad request", "a case number is 14 digits: YYYYMMDD and a 6-digit sequence")
-    return case_no
-
-
 @bp.post("/cases")
 def submit_case():
     key = request.headers.get("Idempotency-Key")
@@ -231,13 +222,13 @@ def search_cases():
 @bp.get("/cases/<case_no>")
 @requires_role(*STAFF_ROLES)
 def get_case(case_no):
-    return jsonify(rpc().call("intake", "get_case", _case_no(case_no), g.principal))
+    return jsonify(rpc().call("intake", "get_case", case_number(case_no), g.principal))
 
 
 @bp.post("/cases/<case_no>/collection")
 @requires_role("clerk")
 def record_collection(case_no):
-    _case_no(case_no)
+    case_number(case_no)
     body = json_body("Collection")
     return jsonify(rpc().call("intake", "record_collection", case_no, body["how"], g.principal,
                               note=body.get("note")))
@@ -248,11 +239,11 @@ def get_public_case(case_no):
     query_code = request.args.get("query_code")
     if not query_code:
         raise Problem(400, "Bad request", "query_code is required: it is printed on the receipt")
-    return jsonify(rpc().call("intake", "get_public_case", _case_no(case_no), query_code))
+    return jsonify(rpc().call("intake", "get_public_case", case_number(case_no), query_code))
 
 
 @bp.post("/public/cases/<case_no>/supplements")
 def supply_materials(case_no):
-    _case_no(case_no)
+    case_number(case_no)
     body = json_body("Supplements")
     return jsonify(rpc().call("intake", "supply_materials", case_no, body["query_code"], body["materials"]))

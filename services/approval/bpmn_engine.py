@@ -27,6 +27,7 @@ from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as AnyUserTask
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
@@ -495,6 +496,15 @@ def fire_due_timers(workflow: BpmnWorkflow) -> list[str]:
 def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
     """Names of the messages the instance waits for now."""
     return [event.name for event in workflow.waiting_events() if event.event_type == "MessageEventDefinition"]
+
+
+def caught_messages(diagram: ParsedDiagram) -> set[str]:
+    """Names of every message the process can ever wait for: its catch events, receive
+    tasks and boundary events, in the process and in its subprocesses."""
+    return {spec.event_definition.name
+            for process_spec in (diagram.spec, *diagram.subprocess_specs.values())
+            for spec in process_spec.task_specs.values()
+            if isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, MessageEventDefinition)}
 
 
 def deliver_message(workflow: BpmnWorkflow, name: str, data: dict):

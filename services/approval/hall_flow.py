@@ -27,6 +27,8 @@ INTAKE_DECISION = "intake_decision"
 INTAKE_OPTIONS = ("accept", "refuse", "supplement")
 SUPPLEMENT_RECEIVED = "supplement_received"
 PAYMENT_CONFIRMED = "payment_confirmed"
+# Messages only the hall's own services deliver (from intake's and payment's events).
+HALL_MESSAGES = frozenset({SUPPLEMENT_RECEIVED, PAYMENT_CONFIRMED})
 END_EVENTS = ("approved", "refused")
 CLERK = "clerk"
 RETURN = "return"  # 退回: an enum option sending the case back to an earlier step

@@ -24,7 +24,7 @@ from services.approval import bpmn_engine, hall_flow, models, timers
 from services.approval.forms import validate_form_data
 from services.approval.worklist import HALL_DEPARTMENT, can_work_on, task_department
 from services.common.db import count_of
-from services.common.errors import Conflict, NotFound
+from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.fields import to_millis
 from services.common.tracing import current_request_id
 
@@ -38,6 +38,8 @@ STUCK_TIMER_RETRY = timedelta(minutes=1)
 # What a process starts with from `case_submitted`, besides case number and department.
 CASE_DATA = ("item_code", "item_name", "kind", "promised_limit_days", "legal_limit_days", "submitted_at")
 SYSTEM = "system"
+# A message the process does not wait for yet is kept this long for it, then no longer handed over.
+MESSAGE_RETENTION = timedelta(days=30)
 WORK_LIST_FILTERS = ("process_key", "case_no", "element_id")
 # Departments whose staff see every case's process (the hall's own windows and supervision).
 ALL_CASES_DEPARTMENTS = frozenset({HALL_DEPARTMENT, "supervision"})
@@ -84,7 +86,7 @@ class InstanceRepository:
         )
         entries = [{"kind": "started", "actor": SYSTEM,
                     "data": {"process_key": case["process_key"], "process_version": version}}]
-        entries += self._deliver_stored_messages(instance, workflow)
+        entries += self._deliver_stored_messages(instance, workflow, now)
         _record_state(instance, workflow, now)
         before = _Before(None)
         outbox = Outbox(_audit(instance, entries, now), _events(instance, workflow, None, before, SYSTEM, now))
@@ -234,6 +236,38 @@ class InstanceRepository:
         instance, announcements = self._step(case_no, lambda instance, workflow: ([], None), now, sender)
         return message_id in instance.consumed_messages, announcements
 
+    def deliver(self, case_no, name, data, message_id, sender, now):
+        """A department's message for a case's process (over HTTP): delivered now or kept
+        until the process waits for it (``MESSAGE_RETENTION``). The id is the sender's, scoped
+        to the sender: the same id again returns the same answer, with another message a
+        Conflict. The hall's own messages (``hall_flow.HALL_MESSAGES``) come only from the
+        hall's services: a department cannot confirm a payment by message.
+
+        Returns ``(answer, events)``."""
+        if name in hall_flow.HALL_MESSAGES:
+            raise Forbidden(f"the message {name!r} is sent by the hall itself, not by a department")
+        instance = models.ProcessInstance.objects(case_no=case_no).only(
+            "department", "process_key", "process_version", "status").first()
+        if instance is None or not _may_see(sender, instance):
+            raise NotFound(f"case {case_no} has no process visible to you")
+        stored_id = f"{sender['username']}:{message_id}"
+        earlier = models.Message.objects(message_id=stored_id).first()
+        if earlier is not None and (earlier.case_no, earlier.name, earlier.data) != (case_no, name, data):
+            raise Conflict(f"the message id {message_id!r} was used for another message")
+        if earlier is None:
+            if instance.status == "completed":
+                raise Conflict(f"the process of case {case_no} has ended: it waits for no message")
+            caught = bpmn_engine.caught_messages(self.definitions.diagram(instance.process_key,
+                                                                          instance.process_version))
+            if name not in caught:
+                listed = ", ".join(sorted(caught - hall_flow.HALL_MESSAGES)) or "none"
+                raise Conflict(f"the process of case {case_no} never waits for the message {name!r} "
+                               f"(it waits for: {listed})")
+        delivered, announcements = self.correlate(case_no, name, data, now, stored_id, sender=sender["username"])
+        received_at = earlier.received_at if earlier is not None else now
+        return {"case_no": case_no, "name": name, "message_id": message_id, "delivered": delivered,
+                "kept_until": None if delivered else (received_at + MESSAGE_RETENTION).isoformat()}, announcements
+
     def retry(self, case_no, data, user, now):
         """Run an instance's failed step again after an admin fixed its data."""
 
@@ -310,7 +344,7 @@ class InstanceRepository:
             workflow = bpmn_engine.load_state(diagram, instance.state)
             before = _Before(instance)
             entries, completed = change(instance, workflow)
-            entries += self._deliver_stored_messages(instance, workflow)
+            entries += self._deliver_stored_messages(instance, workflow, now)
             if not entries:
                 return instance, []
             expected_rev = instance.rev
@@ -333,13 +367,17 @@ class InstanceRepository:
         raise Conflict(f"the case {case_no} is being changed by someone else, please retry")
 
     @staticmethod
-    def _deliver_stored_messages(instance, workflow):
+    def _deliver_stored_messages(instance, workflow, now):
         """Hand over every stored message the instance waits for (oldest first), also those
-        it comes to wait for after taking one."""
+        it comes to wait for after taking one. A department's message older than
+        ``MESSAGE_RETENTION`` is no longer handed over; the hall's own are kept for good."""
         if not bpmn_engine.waiting_messages(workflow):
             return []  # waits for none: no need to look (most steps)
+        kept_since = now - MESSAGE_RETENTION
         stored = sorted((m for m in models.Message.objects(case_no=instance.case_no)
-                         if m.message_id not in instance.consumed_messages), key=lambda m: m.received_at)
+                         if m.message_id not in instance.consumed_messages
+                         and (m.received_at >= kept_since or m.name in hall_flow.HALL_MESSAGES)),
+                        key=lambda m: m.received_at)
         entries = []
         while stored and bpmn_engine.incident(workflow) is None:
             waiting = set(bpmn_engine.waiting_messages(workflow))

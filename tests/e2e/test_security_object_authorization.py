@@ -157,6 +157,17 @@ def test_another_departments_chief_changes_nothing_of_the_case(gateway, world, u
     assert mr in [e["case_no"] for e in reviews]
 
 
+@pytest.mark.parametrize("username", sorted(USERS))
+def test_only_the_cases_department_and_the_hall_deliver_messages_to_its_process(gateway, world, username):
+    mr, body = world["mr"]["case_no"], {"message_id": f"probe-{username}-01", "data": {}}
+    answer = gateway.post(f"/api/v1/cases/{mr}/messages/fire_inspection", as_user=username, json=body)
+    if sees(username, "market_regulation"):  # the process never waits for it: refused, nothing kept
+        assert answer.status_code == 409, answer.text
+        return
+    missing = gateway.post(f"/api/v1/cases/{MISSING_CASE}/messages/fire_inspection", as_user=username, json=body)
+    assert_like_missing(answer, missing, mr, MISSING_CASE, "POST message")
+
+
 def test_the_applicant_with_a_wrong_query_code_learns_nothing(gateway, world):
     mr, code = world["mr"]["case_no"], world["mr"]["query_code"]
     fee, fee_code = world["fee"]["case_no"], world["fee"]["query_code"]
