@@ -140,7 +140,7 @@ class OpenTask(UserTaskFields):
     excluded = me.ListField(me.StringField())
 
     meta = {"db_alias": ALIAS, "collection": "open_tasks",
-            "indexes": ["role", "case_no", ("department", "role", "due_order")]}
+            "indexes": ["role", "case_no", ("department", "role", "due_order"), ("on_the_spot", "due_order")]}
 
 
 class TaskHistory(UserTaskFields):
