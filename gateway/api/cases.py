@@ -90,6 +90,8 @@ SCHEMAS = {
                        "status": {"enum": STATUSES}, "current_step": TEXT, "outcome": TEXT,
                        "result": {"type": ["object", "null"], "description": "approved: certificate_no; "
                                   "refused: reason."},
+                       "decided_on_the_spot": {"type": "boolean", "description": "当场办结: the department's "
+                                               "chief representative accepted and decided it in one sitting."},
                        "awaiting": TEXT, "missing_materials": {"type": "array", "items": {"type": "string"}},
                        "accepted_at": TEXT, "deadline": {"type": ["string", "null"], "description":
                                                          "When the promised limit runs out (exclusive)."},

@@ -32,6 +32,9 @@ SCHEMAS = {
                        "name": {"type": "string"}, "role": {"type": "string"}, "department": {"type": "string"},
                        "assignee": {"type": ["string", "null"],
                                     "description": "Set when the diagram names one user (`camunda:assignee`)."},
+                       "on_the_spot": {"type": ["string", "null"],
+                                       "description": "`role:department` that may also claim the task, the "
+                                                      "case's item being decided on the spot (首席代表制)."},
                        "form": {"type": "array", "items": {"$ref": "#/components/schemas/FormField"}},
                        "created_at": {"type": "string"},
                        "due_at": {"type": ["string", "null"], "description": "When the task is due (its time limit)."}},
@@ -49,6 +52,8 @@ SCHEMAS = {
             "case": {"type": "object", "description": "The case summary from the process data.",
                      "properties": {"case_no": {"type": "string"}, "item_code": {"type": ["string", "null"]},
                                     "item_name": {"type": ["string", "null"]}, "kind": {"type": ["string", "null"]},
+                                    "on_the_spot": {"type": ["boolean", "null"],
+                                                    "description": "The item is decided on the spot (当场办结)."},
                                     "department": {"type": ["string", "null"]},
                                     "submitted_at": {"type": ["string", "null"]},
                                     "promised_limit_days": {"type": ["integer", "null"]},
@@ -115,7 +120,10 @@ PATHS = {
         "responses": {"200": json_response("Completed (or the first answer to the same request id).",
                                            schema={"type": "object"}),
                       "400": problem("Not JSON, or two different request ids."),
-                      "401": UNAUTHORIZED, "404": problem("Not in the caller's work list."),
+                      "401": UNAUTHORIZED,
+                      "403": problem("Separation of duties (审批分离): the caller completed a task this one is "
+                                     "separated from (`separate_from`)."),
+                      "404": problem("Not in the caller's work list."),
                       "409": problem("The task was already completed, or the request id was used for another "
                                      "task."),
                       "415": problem("Not JSON."), "422": INVALID, "503": UNAVAILABLE}}},

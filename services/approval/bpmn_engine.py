@@ -3,7 +3,10 @@
 A plain domain module (no broker, no database) so the approval service and its tests share one
 small API. Diagrams are Camunda-flavoured BPMN as process designers save them from Camunda
 Modeler; a user task's role comes from its lane (`clerk`, `reviewer`, `chief`, `cashier`) or
-from `camunda:candidateGroups`.
+from `camunda:candidateGroups`. Two task properties (`camunda:property`, or spiff-arena's
+`spiffworkflow:property`) are the hall's: `separate_from` (审批分离: not the person who completed
+the named tasks of the case) and `on_the_spot` (首席代表制: the role of the item's department
+that may also claim the task when the case's item is decided on the spot).
 
 Instance state is stored *lean*: the serializer's JSON without the process definition. The
 definition is deployed once and cached as a `ParsedDiagram`; embedding it in every case would
@@ -296,6 +299,7 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
         raise InvalidDiagram(error.id or None, f"{error}{where}") from error
     for process_spec in (spec, *subprocess_specs.values()):
         _check_roles(process_spec)
+        _check_separations(process_spec)
         _pass_through_manual_tasks(process_spec)
         process_spec.hall_serializer = _SPIFF_SERIALIZER if spiff else _SERIALIZER
     try:
@@ -393,6 +397,35 @@ def _pass_through_manual_tasks(process_spec):
     for task_spec in process_spec.task_specs.values():
         if getattr(task_spec, "manual", False) and not isinstance(task_spec, AnyUserTask):
             task_spec.manual = False
+
+
+SEPARATE_FROM = "separate_from"
+ON_THE_SPOT = "on_the_spot"
+
+
+def task_property(task_spec, name):
+    """A user task's property: `camunda:property` (Camunda) or `spiffworkflow:property`."""
+    extensions = task_spec.extensions
+    spiff_properties = extensions.get("properties")
+    value = spiff_properties.get(name) if isinstance(spiff_properties, dict) else extensions.get(name)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def separate_from(task_spec):
+    """The ids of the tasks whose completer may not complete this one (comma-separated)."""
+    return [part.strip() for part in (task_property(task_spec, SEPARATE_FROM) or "").split(",") if part.strip()]
+
+
+def _check_separations(process_spec):
+    """`separate_from` names other user tasks of the same process, or deployment refuses it."""
+    user_tasks = {spec.bpmn_id: spec for spec in process_spec.task_specs.values() if isinstance(spec, AnyUserTask)}
+    for task_id, task_spec in user_tasks.items():
+        for other in separate_from(task_spec):
+            if other == task_id:
+                raise InvalidDiagram(task_id, f"{SEPARATE_FROM} names the task itself")
+            if other not in user_tasks:
+                raise InvalidDiagram(task_id, f"{SEPARATE_FROM} names {other!r}, which is not a user task of "
+                                              f"this process")
 
 
 def start(diagram: ParsedDiagram, data: dict, script_engine=None) -> BpmnWorkflow:
@@ -589,6 +622,8 @@ def _describe(task):
         "department": department or None,
         "candidate_groups": candidate_groups,
         "assignee": _assignee(task),
+        "separate_from": separate_from(spec),
+        "on_the_spot_role": task_property(spec, ON_THE_SPOT) if task.data.get(ON_THE_SPOT) is True else None,
         "due": _due(task),
         "form": [_form_field(form_field) for form_field in spec.form.fields],
     }

@@ -18,11 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import mongoengine as me
+from mongoengine.queryset.visitor import Q
 from pymongo.errors import BulkWriteError
 
 from services.approval import bpmn_engine, hall_flow, models, timers
 from services.approval.forms import validate_form_data
-from services.approval.worklist import HALL_DEPARTMENT, can_work_on, task_department
+from services.approval.worklist import (
+    HALL_DEPARTMENT,
+    ON_THE_SPOT_BY,
+    can_work_on,
+    claims,
+    claims_on_the_spot,
+    on_the_spot_claim,
+    task_department,
+)
 from services.common.db import count_of
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.fields import to_millis
@@ -36,7 +45,8 @@ SAVE_ATTEMPTS = 3
 # A timer that is due but does not fire (its instance cannot run) is looked at again after this.
 STUCK_TIMER_RETRY = timedelta(minutes=1)
 # What a process starts with from `case_submitted`, besides case number and department.
-CASE_DATA = ("item_code", "item_name", "kind", "promised_limit_days", "legal_limit_days", "submitted_at")
+CASE_DATA = ("item_code", "item_name", "kind", "on_the_spot", "promised_limit_days", "legal_limit_days",
+             "submitted_at")
 SYSTEM = "system"
 # A message the process does not wait for yet is kept this long for it, then no longer handed over.
 MESSAGE_RETENTION = timedelta(days=30)
@@ -137,12 +147,15 @@ class InstanceRepository:
 
     @staticmethod
     def _open_tasks_of(user, filters):
-        """The user's open tasks (role, department, unassigned or assigned to them) in
-        work-list order; ``filters`` narrows by ``process_key``, ``case_no`` and ``element_id``."""
+        """The user's open tasks (role and department, or an on-the-spot claim the user holds;
+        unassigned or assigned to them; not separated from them) in work-list order;
+        ``filters`` narrows by ``process_key``, ``case_no`` and ``element_id``."""
         wanted = {key: value for key, value in (filters or {}).items() if key in WORK_LIST_FILTERS and value}
+        theirs = Q(role__in=list(user.get("roles", ())), department=user.get("department")) | \
+            Q(on_the_spot__in=claims(user))
         return models.OpenTask.objects(
-            role__in=list(user.get("roles", ())), department=user.get("department"),
-            assignee__in=[None, user.get("username")], **wanted).order_by("due_order", "created_at", "task_id")
+            theirs, assignee__in=[None, user.get("username")], excluded__ne=user.get("username"),
+            **wanted).order_by("due_order", "created_at", "task_id")
 
     def tasks_for(self, user, filters=None):
         """The user's open tasks, due soonest first, then the oldest without a due time."""
@@ -164,7 +177,7 @@ class InstanceRepository:
     def get_task(self, task_id, user):
         """One task of the user's work list with its form and the case summary from the process data."""
         task = models.OpenTask.objects(task_id=task_id).first()
-        if task is None or not can_work_on(user, task.role, task.department, task.assignee):
+        if task is None or not can_work_on(user, task.role, task.department, task.assignee, task.on_the_spot):
             raise NotFound(f"task {task_id} is not in your work list")
         instance = models.ProcessInstance.objects(case_no=task.case_no).first()
         if instance is None:
@@ -181,16 +194,19 @@ class InstanceRepository:
         task = models.OpenTask.objects(task_id=task_id).first()
         if task is None:
             done = models.TaskHistory.objects(task_id=task_id).first()
-            if done is not None and can_work_on(user, done.role, done.department, done.assignee):
+            if done is not None and can_work_on(user, done.role, done.department, done.assignee, done.on_the_spot):
                 raise Conflict(f"task {task_id} was already completed by {done.completed_by} "
                                f"at {done.completed_at.isoformat()}")
             raise NotFound(f"task {task_id} is not in your work list")
-        if not can_work_on(user, task.role, task.department, task.assignee):
+        if not can_work_on(user, task.role, task.department, task.assignee, task.on_the_spot):
             raise NotFound(f"task {task_id} is not in your work list")
         data = validate_form_data(task.form, data)
         if task.element_id == hall_flow.ACCEPT:
             hall_flow.check_intake_decision(data)
         hall_flow.check_return(task.form, data)
+        _check_separation(task, user["username"])
+        if claims_on_the_spot(user, task.role, task.department, task.on_the_spot):
+            data = dict(data, **{ON_THE_SPOT_BY: user["username"]})
 
         def complete_it(instance, workflow):
             try:
@@ -206,7 +222,7 @@ class InstanceRepository:
             # never a gap in which the task looks unknown (404).
             models.TaskHistory(
                 task_id=task.task_id, case_no=task.case_no, element_id=task.element_id, name=task.name,
-                role=task.role, department=task.department, assignee=task.assignee,
+                role=task.role, department=task.department, assignee=task.assignee, on_the_spot=task.on_the_spot,
                 completed_by=user["username"], completed_at=now, data=data,
             ).save()
 
@@ -430,7 +446,9 @@ class InstanceRepository:
             fields = dict(case_no=instance.case_no, process_key=instance.process_key, element_id=t["element_id"],
                           name=t["name"], role=t["role"],
                           department=t["department"] or task_department(t["role"], instance.department),
-                          form=t["form"], assignee=t["assignee"], due_at=due_at)
+                          form=t["form"], assignee=t["assignee"], due_at=due_at,
+                          on_the_spot=on_the_spot_claim(t["on_the_spot_role"], instance.department),
+                          separate_from=t["separate_from"], excluded=_completers(instance.case_no, t["separate_from"]))
             if task_id in known:
                 fields["due_order"] = due_order(due_at, known[task_id].created_at)
                 models.OpenTask.objects(pk=known[task_id].pk).update_one(
@@ -557,6 +575,25 @@ def due_order(due_at, created_at):
     return to_millis(due_at) if due_at is not None else NO_DUE_TIME + to_millis(created_at)
 
 
+def _completers(case_no, element_ids):
+    """Who completed the tasks ``element_ids`` of the case: those a separated task excludes."""
+    if not element_ids:
+        return []
+    done = models.TaskHistory.objects(case_no=case_no, element_id__in=element_ids).only("completed_by")
+    return sorted({entry.completed_by for entry in done})
+
+
+def _check_separation(task, username):
+    """审批分离: refuse (403, changing nothing) a task to a person who completed a task it is
+    separated from."""
+    done = models.TaskHistory.objects(case_no=task.case_no, element_id__in=task.separate_from,
+                                      completed_by=username).first() if task.separate_from else None
+    if done is None:
+        return
+    raise Forbidden(f"审批分离 separation of duties: {username} completed “{done.name}” ({done.element_id}) of case "
+                    f"{task.case_no}, so “{task.name}” ({task.element_id}) must be done by someone else")
+
+
 def _message_id(case_no, name, data):
     canonical = json.dumps([case_no, name, data], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -570,5 +607,6 @@ def _may_see(viewer, instance):
 def task_view(task):
     return {"id": task.task_id, "case_no": task.case_no, "process_key": task.process_key,
             "element_id": task.element_id, "name": task.name,
-            "role": task.role, "department": task.department, "assignee": task.assignee, "form": task.form,
+            "role": task.role, "department": task.department, "assignee": task.assignee,
+            "on_the_spot": task.on_the_spot, "form": task.form,
             "created_at": task.created_at.isoformat(), "due_at": task.due_at.isoformat() if task.due_at else None}

@@ -120,6 +120,8 @@ class UserTaskFields(me.Document):
     role = me.StringField(required=True)
     department = me.StringField(required=True)
     assignee = me.StringField()  # `camunda:assignee`: only this user of the role may work on it
+    # "role:department" that may also claim it, the case's item being decided on the spot (worklist.py)
+    on_the_spot = me.StringField()
 
     meta = {"abstract": True}
 
@@ -133,9 +135,12 @@ class OpenTask(UserTaskFields):
     due_at = InstantField()
     # The work-list order as one number, so the store sorts and pages (instances.due_order)
     due_order = me.LongField()
+    # 审批分离: the task ids it is separated from (`separate_from`), and who completed them
+    separate_from = me.ListField(me.StringField())
+    excluded = me.ListField(me.StringField())
 
     meta = {"db_alias": ALIAS, "collection": "open_tasks",
-            "indexes": ["role", "case_no", ("department", "role", "due_order")]}
+            "indexes": ["role", "case_no", ("department", "role", "due_order"), ("on_the_spot", "due_order")]}
 
 
 class TaskHistory(UserTaskFields):

@@ -399,6 +399,7 @@ def _common_view(case, item, public):
         "item_name": item.name_zh if item else case.item_code,
         "department": case.department, "status": status, "current_step": case.current_step,
         "outcome": case.outcome, "result": case.result or None, "awaiting": awaiting,
+        "decided_on_the_spot": timeline.decided_on_the_spot(case.timeline),
         "missing_materials": list(case.missing_materials),
         "accepted_at": isoformat(case.accepted_at), "deadline": isoformat(case.deadline),
         "submitted_at": isoformat(case.submitted_at), "updated_at": isoformat(case.updated_at),

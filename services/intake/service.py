@@ -77,6 +77,7 @@ class IntakeService(platform_service.PlatformService):
         self.dispatch(events.CASE_SUBMITTED[1], {
             "case_no": case.case_no, "item_code": case.item_code, "item_name": item.name_zh,
             "department": case.department, "process_key": case.process_key, "kind": item.kind,
+            "on_the_spot": item.on_the_spot,
             "promised_limit_days": item.promised_limit_days, "legal_limit_days": item.legal_limit_days,
             "submitted_at": case.submitted_at.isoformat(),
         })

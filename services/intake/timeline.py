@@ -46,7 +46,7 @@ PUBLIC_DETAIL = {
     "supplement_received": ("materials",),
     "refused": ("reason",),
     "progressed": ("current_step",),
-    "decided": ("outcome",),
+    "decided": ("outcome", "on_the_spot"),
     "collected": ("how",),
 }
 
@@ -123,6 +123,12 @@ def derive(case_no, item_code, steps, limit_days, calendar):
     }
 
 
+def decided_on_the_spot(steps):
+    """True when the case was decided on the spot (当场办结) by the chief representative."""
+    decided = _last(steps, "decided")
+    return bool(decided is not None and decided.detail.get("on_the_spot"))
+
+
 def _result(case_no, item_code, outcome, decided, refused):
     if refused is not None:
         return {"outcome": "refused", "reason": refused.detail.get("reason") or ""}
@@ -160,7 +166,7 @@ EVENT_FACTS = {
     "accepted": ("accepted_at", "accepted_by", ()),
     "refused": ("refused_at", "refused_by", ("reason",)),
     "supplement_requested": ("requested_at", "requested_by", ("missing_materials", "reason")),
-    "decided": ("decided_at", "decided_by", ("outcome", "certificate_no", "reason")),
+    "decided": ("decided_at", "decided_by", ("outcome", "certificate_no", "reason", "on_the_spot", "window")),
     "payment_confirmed": ("confirmed_at", None, ("notice_no", "amount_fen")),
 }
 

@@ -29,6 +29,7 @@ class CaseWatch(me.Document):
     extensions = me.DictField()  # extension id -> {days, reason, approved_by, approved_at}
     decided_at = InstantField()
     decided_by = me.StringField()
+    on_the_spot = me.BooleanField()  # decided on the spot by the chief representative (当场办结)
     outcome = me.StringField()
     refused_at = InstantField()
     # derived

@@ -47,6 +47,8 @@ function renderCase() {
     el("dl", { class: "facts" },
       el("dt", {}, t("状态", "Status")), el("dd", { id: "case-status" }, pair(STATUS, v.status)),
       v.outcome && [el("dt", {}, t("结果", "Outcome")), el("dd", {}, pair(OUTCOME, v.outcome))],
+      v.decided_on_the_spot && [el("dt", {}, t("办理方式", "How")),
+        el("dd", { id: "case-on-the-spot" }, t("首席代表当场办结", "Decided on the spot by the chief representative"))],
       el("dt", {}, t("当前环节", "Current step")), el("dd", {}, bi(v.current_step) || "—"),
       el("dt", {}, t("等待", "Waiting for")), el("dd", {}, bi(v.awaiting) || "—"),
       el("dt", {}, t("办结期限", "Deadline")), el("dd", {}, when(v.deadline, false)),

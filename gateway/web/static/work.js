@@ -1,7 +1,9 @@
 // The staff work list: tasks of my roles and department, due-date colours, and a task page
 // with the case, its materials, what happened so far and a form generated from the task's
 // form fields. A form whose enum offers `return` (退回) gets a distinct Return button that
-// chooses it and asks for `return_reason`; completing leaves both out.
+// chooses it and asks for `return_reason`; completing leaves both out. A chief representative
+// who accepts an on-the-spot case (首席代表当场办结) is taken straight to its decision, which
+// stays theirs: accepting and deciding happen in one sitting.
 import { api, bi, el, onLanguage, showProblem, signIn, t, when } from "./app.js";
 
 const DAY_MS = 86400000;
@@ -29,7 +31,7 @@ function row(task) {
       event.preventDefault();
       openTask(task.id);
     } }, task.case_no)),
-    el("td", {}, bi(task.name)),
+    el("td", {}, bi(task.name), task.on_the_spot && [" ", el("span", { class: "badge" }, t("当场办结", "on the spot"))]),
     el("td", {}, `${task.role} · ${task.department}`),
     dueCell(task),
     el("td", {}, when(task.created_at)));
@@ -143,7 +145,8 @@ function renderTask() {
   document.getElementById("task-case").replaceChildren(el("dl", { class: "facts" },
     el("dt", {}, t("事项", "Item")), el("dd", {}, `${c.item_name || ""} (${c.item_code || ""})`),
     el("dt", {}, t("申请人", "Applicant")), el("dd", {}, kase ? kase.applicant.name : "—"),
-    el("dt", {}, t("类型", "Kind")), el("dd", {}, { immediate: t("即办件", "Immediate"), promised: t("承诺件", "Promised"), joint: t("联办件", "Joint") }[c.kind] || "—"),
+    el("dt", {}, t("类型", "Kind")), el("dd", {}, { immediate: t("即办件", "Immediate"), promised: t("承诺件", "Promised"), joint: t("联办件", "Joint") }[c.kind] || "—",
+      c.on_the_spot ? t("（当场办结）", " (decided on the spot)") : ""),
     el("dt", {}, t("承诺时限", "Promised limit")), el("dd", {}, t(`${c.promised_limit_days ?? "—"} 个工作日`, `${c.promised_limit_days ?? "—"} working days`)),
     el("dt", {}, t("提交时间", "Submitted")), el("dd", {}, when(c.submitted_at)),
     el("dt", {}, t("期限", "Due")), el("dd", {}, when(task.due_at)),
@@ -193,10 +196,19 @@ async function send(returning) {
     document.getElementById("task-done").textContent = returning
       ? t(`已退回。当前环节：${bi(answer.current_step) || "—"}`, `Returned. Now at: ${bi(answer.current_step) || "—"}`)
       : t(`已办理。办件状态：${answer.case_status || "—"}`, `Done. Case status: ${answer.case_status || "—"}`);
-    load();
+    await load();
+    continueInTheSameSitting(open.task);
   } catch (failure) {
     showProblem(error, failure, form);
   }
+}
+
+/** The next step of the same case kept for me (an on-the-spot decision): opened at once. */
+async function continueInTheSameSitting(done) {
+  const next = tasks.find((task) => task.case_no === done.case_no && task.assignee === user.username && task.id !== done.id);
+  if (!next) return;
+  await openTask(next.id);
+  document.getElementById("task-done").textContent = t("已受理，请当场决定。", "Accepted: decide it now, in the same sitting.");
 }
 
 document.getElementById("task-form").addEventListener("submit", (event) => {

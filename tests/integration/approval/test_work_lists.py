@@ -88,10 +88,10 @@ def test_a_task_shows_its_form_and_the_case_summary_and_stays_in_its_department(
     [decide] = call(approval, "list_tasks", CHIEF)
 
     detail = call(approval, "get_task", decide["id"], CHIEF)
-    assert [f["id"] for f in detail["form"]] == ["decision", "opinion"]
+    assert [f["id"] for f in detail["form"]] == ["decision", "opinion", "window"]
     assert detail["case"] == {
         "case_no": "20261126000511", "department": "market_regulation", "item_code": "MR-001",
-        "item_name": "食品经营许可", "kind": "immediate", "promised_limit_days": None, "legal_limit_days": None,
+        "item_name": "食品经营许可", "kind": "immediate", "on_the_spot": None, "promised_limit_days": None, "legal_limit_days": None,
         "submitted_at": "2026-11-26T01:00:00+00:00", "process_key": "immediate_item", "process_version": 1,
         "status": "in_progress"}
     assert detail["process_data"]["intake_decision"] == "accept"

@@ -16,15 +16,20 @@ IMMEDIATE_ITEM = Path(__file__).resolve().parents[3] / "bpmn" / "immediate_item.
 
 def one_task_diagram(user_task: str) -> bytes:
     """A minimal Camunda diagram: start → the given user task (id "t") → end, no lanes."""
+    return camunda_process(f"""<bpmn:sequenceFlow id="to_t" sourceRef="start" targetRef="t" />
+    {user_task}
+    <bpmn:sequenceFlow id="to_end" sourceRef="t" targetRef="end" />""")
+
+
+def camunda_process(flow: str) -> bytes:
+    """A Camunda diagram of one process without lanes: `start`, the given flow, `end`."""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_1"
     targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:process id="review_only" name="Review only" isExecutable="true">
     <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="to_t" sourceRef="start" targetRef="t" />
-    {user_task}
-    <bpmn:sequenceFlow id="to_end" sourceRef="t" targetRef="end" />
+    {flow}
     <bpmn:endEvent id="end" />
   </bpmn:process>
 </bpmn:definitions>""".encode()
@@ -107,7 +112,7 @@ def test_accepting_hands_the_case_to_the_chief_representative(case):
     assert task["element_id"] == "decide"
     assert task["name"] == "决定 Decide"
     assert task["role"] == "chief"
-    decision, opinion = task["form"]
+    decision, opinion, window = task["form"]
     assert decision == {
         "id": "decision",
         "label": "决定 Decision",
@@ -117,6 +122,7 @@ def test_accepting_hands_the_case_to_the_chief_representative(case):
         "default": None, "readonly": False, "constraints": {},
     }
     assert opinion["id"] == "opinion" and opinion["type"] == "string" and not opinion["required"]
+    assert window["id"] == "window" and window["type"] == "long" and not window["required"]
     assert bpmn_engine.workflow_data(case)["intake_decision"] == "accept"
 
 
@@ -302,3 +308,60 @@ def test_none_and_manual_tasks_are_passed_through_as_camunda_does():
     assert only_open_task(workflow)["element_id"] == "t"
     done = {task.task_spec.bpmn_id for task in workflow.get_tasks() if task.has_state(TaskState.COMPLETED)}
     assert {"call", "sign"} <= done
+
+
+def test_an_on_the_spot_items_acceptance_names_the_role_that_may_also_claim_it(diagram):
+    on_the_spot = bpmn_engine.start(diagram, {"case_no": "JB2024000002", "on_the_spot": True})
+    assert only_open_task(on_the_spot)["on_the_spot_role"] == "chief"
+    assert only_open_task(bpmn_engine.start(diagram, {"case_no": "JB2024000003", "on_the_spot": False})
+                          )["on_the_spot_role"] is None
+
+
+def test_the_decision_stays_with_who_accepted_on_the_spot(diagram):
+    on_the_spot = bpmn_engine.start(diagram, {"case_no": "JB2024000004", "on_the_spot": True})
+    bpmn_engine.complete_task(on_the_spot, only_open_task(on_the_spot)["id"],
+                              {"intake_decision": "accept", "on_the_spot_by": "hr_chief"})
+    assert only_open_task(on_the_spot)["assignee"] == "hr_chief"
+
+
+def review_then_decide(separate_from):
+    """start → review → decide → end; `decide` declares `separate_from`."""
+    return camunda_process(f"""<bpmn:sequenceFlow id="to_review" sourceRef="start" targetRef="review" />
+    <bpmn:userTask id="review" name="Review" camunda:candidateGroups="reviewer" />
+    <bpmn:sequenceFlow id="to_decide" sourceRef="review" targetRef="decide" />
+    <bpmn:userTask id="decide" name="Decide" camunda:candidateGroups="chief"><bpmn:extensionElements>
+      <camunda:properties><camunda:property name="separate_from" value="{separate_from}" /></camunda:properties>
+    </bpmn:extensionElements></bpmn:userTask>
+    <bpmn:sequenceFlow id="to_end" sourceRef="decide" targetRef="end" />""")
+
+
+def test_a_task_separated_from_another_lists_it_in_the_work_list():
+    workflow = bpmn_engine.start(bpmn_engine.parse_diagram(review_then_decide("review")), {})
+    assert only_open_task(workflow)["separate_from"] == []
+    bpmn_engine.complete_task(workflow, only_open_task(workflow)["id"], {})
+    assert only_open_task(workflow)["separate_from"] == ["review"]
+
+
+@pytest.mark.parametrize("value, words", [("reveiw", "'reveiw', which is not a user task"),
+                                          ("review, end", "'end', which is not a user task"),
+                                          ("decide", "names the task itself")])
+def test_a_separation_from_a_task_that_does_not_exist_is_refused_at_deployment(value, words):
+    with pytest.raises(InvalidDiagram) as refused:
+        bpmn_engine.parse_diagram(review_then_decide(value))
+    assert refused.value.element_id == "decide" and words in refused.value.message
+
+
+def test_spiff_arena_diagrams_declare_the_separation_with_their_own_property():
+    xml = review_then_decide("review").decode().replace(
+        'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
+        'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"').replace(
+        'camunda:candidateGroups="reviewer"', "").replace('camunda:candidateGroups="chief"', "").replace(
+        "camunda:", "spiffworkflow:")
+    xml = xml.replace('<bpmn:process id="review_only"', '<bpmn:collaboration id="c"><bpmn:participant id="p" '
+                      'processRef="review_only" /></bpmn:collaboration><bpmn:process id="review_only"').replace(
+        '<bpmn:startEvent id="start" />', '<bpmn:laneSet id="ls"><bpmn:lane id="l1" name="reviewer">'
+        '<bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>review</bpmn:flowNodeRef>'
+        '<bpmn:flowNodeRef>decide</bpmn:flowNodeRef><bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>'
+        '</bpmn:laneSet><bpmn:startEvent id="start" />')
+    decide = bpmn_engine.parse_diagram(xml.encode()).spec.task_specs["decide"]
+    assert bpmn_engine.separate_from(decide) == ["review"]

@@ -1,7 +1,13 @@
 """Who sees which task: hall roles work for every department, others only for their own."""
 import pytest
 
-from services.approval.worklist import HALL_DEPARTMENT, can_work_on, task_department
+from services.approval.worklist import (
+    HALL_DEPARTMENT,
+    can_work_on,
+    claims_on_the_spot,
+    on_the_spot_claim,
+    task_department,
+)
 
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
 REVIEWER = {"username": "reviewer", "roles": ["reviewer"], "department": "market_regulation"}
@@ -56,3 +62,26 @@ def test_user_with_two_roles_sees_the_tasks_of_both():
 def test_user_without_department_or_roles_sees_nothing():
     assert work_list({"username": "x", "roles": ["reviewer"]}) == []
     assert work_list({"username": "y", "department": "market_regulation"}) == []
+
+
+HR_CHIEF = {"username": "hr_chief", "roles": ["chief"], "department": "human_resources"}
+ON_THE_SPOT_ACCEPT = ("clerk", HALL_DEPARTMENT, None, on_the_spot_claim("chief", "human_resources"))
+
+
+def test_an_on_the_spot_acceptance_is_the_intake_windows_and_the_item_departments_chiefs():
+    assert ON_THE_SPOT_ACCEPT[3] == "chief:human_resources"
+    assert can_work_on(CLERK, *ON_THE_SPOT_ACCEPT) and can_work_on(HR_CHIEF, *ON_THE_SPOT_ACCEPT)
+    assert not can_work_on(CHIEF, *ON_THE_SPOT_ACCEPT)  # another department's chief
+    assert not can_work_on({**HR_CHIEF, "roles": ["reviewer"]}, *ON_THE_SPOT_ACCEPT)
+    assert claims_on_the_spot(HR_CHIEF, *ON_THE_SPOT_ACCEPT[:2], ON_THE_SPOT_ACCEPT[3])
+    assert not claims_on_the_spot(CLERK, *ON_THE_SPOT_ACCEPT[:2], ON_THE_SPOT_ACCEPT[3])  # in their own right
+
+
+def test_without_an_on_the_spot_claim_a_chief_cannot_accept():
+    assert on_the_spot_claim(None, "human_resources") is None
+    assert not can_work_on(HR_CHIEF, "clerk", HALL_DEPARTMENT)
+    assert not claims_on_the_spot(HR_CHIEF, "clerk", HALL_DEPARTMENT, None)
+
+
+def test_an_assignee_keeps_the_task_even_from_the_on_the_spot_claim():
+    assert not can_work_on(HR_CHIEF, "clerk", HALL_DEPARTMENT, "hr_chief2", "chief:human_resources")
