@@ -47,7 +47,7 @@ function renderCase() {
     el("dl", { class: "facts" },
       el("dt", {}, t("状态", "Status")), el("dd", { id: "case-status" }, pair(STATUS, v.status)),
       v.outcome && [el("dt", {}, t("结果", "Outcome")), el("dd", {}, pair(OUTCOME, v.outcome))],
-      el("dt", {}, t("当前环节", "Current step")), el("dd", {}, bi(v.current_step) || "—"),
+      el("dt", {}, t("当前环节", "Current step")), el("dd", { id: "current-step" }, bi(v.current_step) || "—"),
       el("dt", {}, t("等待", "Waiting for")), el("dd", {}, bi(v.awaiting) || "—"),
       el("dt", {}, t("办结期限", "Deadline")), el("dd", {}, when(v.deadline, false)),
       missing.length > 0 && [el("dt", {}, t("需补正材料", "Missing materials")),
