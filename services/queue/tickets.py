@@ -285,7 +285,7 @@ class Tickets:
     def _checked(self, ticket_id, states):
         ticket = self.get(ticket_id)
         if ticket.state not in states:
-            raise Conflict(f"ticket {ticket.number} is {ticket.state}, not {' or '.join(states)}")
+            raise Conflict(f"ticket {ticket_label(ticket)} is {ticket.state}, not {' or '.join(states)}")
         return ticket
 
     def recall(self, window_number, now):
@@ -365,9 +365,9 @@ class Tickets:
         """Record the case opened for the ticket's visit (once; the same case again is fine)."""
         ticket = self.get(ticket_id)
         if ticket.case_no and ticket.case_no != case_no:
-            raise Conflict(f"ticket {ticket.number} is already linked to case {ticket.case_no}")
+            raise Conflict(f"ticket {ticket_label(ticket)} is already linked to case {ticket.case_no}")
         if ticket.state == "waiting":
-            raise Conflict(f"ticket {ticket.number} has not been called yet")
+            raise Conflict(f"ticket {ticket_label(ticket)} has not been called yet")
         models.Ticket.objects(ticket_id=ticket_id).update_one(set__case_no=case_no)
         ticket.case_no = case_no
         return ticket_view(ticket)

@@ -53,6 +53,9 @@ def test_staff_answers_carry_the_tickets_day_and_the_slip_its_number(queue, desk
     assert (issued["number"], issued["day"]) == ("B001", "2026-12-03")
     called = call(queue, "call_next", 4)
     assert called["label"] == "2026-12-03 B001" and called["announcement"]["day"] == "2026-12-03"
+    call(queue, "start_service", 4)
+    with pytest.raises(Conflict, match="ticket 2026-12-03 B001 is serving, not called"):
+        call(queue, "mark_no_show", 4)
 
 
 def test_the_testers_day_adds_up_three_issued_two_no_shows_one_served(queue, desk):
