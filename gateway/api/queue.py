@@ -291,7 +291,8 @@ PATHS = {
                        "`abandoned` were still waiting when the day ended (never called), `waiting` are open now "
                        "(`in_queue` + `at_windows`). A ticket counts in the category it was issued in.",
         "parameters": [{"name": "day", "in": "query", "required": False,
-                        "schema": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "maxLength": 10},
+                        "schema": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$",
+                                   "maxLength": 10},
                         "description": "The hall's day, YYYY-MM-DD (as every endpoint); today if absent."}],
         "responses": {"200": json_response("The day's measures.", "QueueStats"),
                       "400": problem("`day` is not a date YYYY-MM-DD (e.g. the compact form 20261203)."),

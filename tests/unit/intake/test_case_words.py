@@ -83,7 +83,8 @@ def test_a_case_waiting_for_its_fee_shows_the_amount_in_yuan_and_the_notice():
     assert after["payment_due"] is None and "¥" not in after["awaiting"]
 
 
-@pytest.mark.parametrize(("fen", "shown"), [(0, "¥0.00"), (5, "¥0.05"), (12000, "¥120.00"), (123456789, "¥1,234,567.89")])
+@pytest.mark.parametrize(("fen", "shown"), [
+    (0, "¥0.00"), (5, "¥0.05"), (12000, "¥120.00"), (123456789, "¥1,234,567.89")])
 def test_yuan_are_written_from_integer_fen(fen, shown):
     assert cases.yuan(fen) == shown
 
