@@ -92,7 +92,22 @@ SCHEMAS = {
                                   "refused: reason."},
                        "decided_on_the_spot": {"type": "boolean", "description": "当场办结: the department's "
                                                "chief representative accepted and decided it in one sitting."},
-                       "awaiting": TEXT, "missing_materials": {"type": "array", "items": {"type": "string"}},
+                       "awaiting": {"type": ["string", "null"], "description":
+                                    "What the case waits for, 中文 then English; waiting for the fee: the amount "
+                                    "in yuan and the payment notice."},
+                       "missing_materials": {"type": "array", "items": {"type": "string"},
+                                             "description": "The codes of the materials asked for (补正)."},
+                       "missing_material_names": {"type": "array", "description": "The same, by their names on "
+                                                  "the item's checklist.", "items": {
+                                                      "type": "object", "properties": {
+                                                          "code": {"type": "string"}, "name": {"type": "string"}}}},
+                       "payment_due": {"type": ["object", "null"], "description": "The unpaid payment notice: "
+                                       "notice_no, total_fen, amount (¥120.00), due_on.", "properties": {
+                                           "notice_no": {"type": "string"}, "total_fen": {"type": "integer"},
+                                           "amount": {"type": "string"}, "due_on": {"type": "string"}}},
+                       "evaluable": {"type": "boolean", "description": "The case has its result (decided or "
+                                     "collected): it may be evaluated (好差评)."},
+>>>>>>> queueday
                        "accepted_at": TEXT, "deadline": {"type": ["string", "null"], "description":
                                                          "When the promised limit runs out (exclusive)."},
                        "submitted_at": {"type": "string"}, "updated_at": {"type": "string"},

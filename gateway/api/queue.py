@@ -24,6 +24,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from gateway.api import rpc
 from gateway.auth import requires_role
 from gateway.problems import Problem
+from gateway.query import query_params
 from gateway.spec import (
     FORBIDDEN,
     INVALID,
@@ -71,13 +72,18 @@ SCHEMAS = {
     "Announcement": {
         "type": "object", "description": "A call as the board shows and speaks it.",
         "properties": {"seq": {"type": "integer"}, "ticket_id": {"type": "string"}, "number": {"type": "string"},
+                       "day": {"type": "string", "format": "date", "description": "The hall day of the call."},
                        "window": {"type": "integer"}, "category": {"type": "string"},
                        "recall": {"type": "integer"}, "text_zh": {"type": "string"}, "text_en": {"type": "string"},
                        "called_at": {"type": "string", "format": "date-time"}},
     },
     "Ticket": {
         "type": "object",
-        "properties": {"ticket_id": {"type": "string"}, "number": {"type": "string"}, "category": {"type": "string"},
+        "properties": {"ticket_id": {"type": "string"},
+                       "number": {"type": "string", "description": "A001: numbers start again each day."},
+                       "day": {"type": "string", "format": "date", "description": "The hall day it was issued on."},
+                       "label": {"type": "string", "description": "Day and number as staff see it: 2026-12-03 A001."},
+                       "category": {"type": "string"},
                        "priority": {"enum": ["appointment", "care", "vip", "normal"]},
                        "state": {"enum": ["waiting", "called", "serving", "finished", "no_show", "abandoned"]},
                        "window": {"type": ["integer", "null"]}, "target_window": {"type": ["integer", "null"]},
@@ -101,7 +107,9 @@ SCHEMAS = {
     },
     "Board": {
         "type": "object",
-        "properties": {"calls": {"type": "array", "items": _ref("Announcement")},
+        "properties": {"day": {"type": "string", "format": "date",
+                               "description": "The hall's day (Asia/Shanghai); `calls` are that day's only."},
+                       "calls": {"type": "array", "items": _ref("Announcement")},
                        "waiting": {"type": "object", "additionalProperties": {"type": "integer"}},
                        "windows": {"type": "array", "items": {"type": "object", "properties": {
                            "number": {"type": "integer"}, "open": {"type": "boolean"},
@@ -112,7 +120,14 @@ SCHEMAS = {
     },
     "QueueStats": {
         "type": "object",
-        "properties": {"day": {"type": "string"}, "categories": {"type": "array", "items": {"type": "object"}}},
+        "properties": {"day": {"type": "string", "format": "date"},
+                       "categories": {"type": "array", "items": {"type": "object", "properties": {
+                           "category": {"type": "string", "description": "The category the tickets were issued in."},
+                           **{name: {"type": "integer"} for name in (
+                               "issued", "served", "no_shows", "abandoned", "waiting", "in_queue", "at_windows",
+                               "called", "appointment_no_shows")},
+                           "mean_wait_minutes": {"type": ["number", "null"]},
+                           "mean_service_minutes": {"type": ["number", "null"]}}}}},
     },
     "Category": {
         "type": "object", "additionalProperties": False, "required": ["name_zh", "name_en"],
@@ -271,10 +286,17 @@ PATHS = {
     "/api/v1/queue/stats": {"get": {
         "summary": "A day's measures per category: counts, mean waiting and service time.", "tags": ["queue"],
         "security": STAFF,
+        "description": "Every ticket issued on the day ends in one way or is still open, so per category "
+                       "`issued = served + no_shows + abandoned + waiting`: `no_shows` were called in vain, "
+                       "`abandoned` were still waiting when the day ended (never called), `waiting` are open now "
+                       "(`in_queue` + `at_windows`). A ticket counts in the category it was issued in.",
         "parameters": [{"name": "day", "in": "query", "required": False,
-                        "schema": {"type": "string", "pattern": r"^\d{8}$", "maxLength": 8}, "description": "YYYYMMDD; today if absent."}],
-        "responses": {"200": json_response("The day's measures.", "QueueStats"), "400": problem("Bad day."),
-                      **ADMIN_ERRORS}}},
+                        "schema": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$",
+                                   "maxLength": 10},
+                        "description": "The hall's day, YYYY-MM-DD (as every endpoint); today if absent."}],
+        "responses": {"200": json_response("The day's measures.", "QueueStats"),
+                      "400": problem("`day` is not a date YYYY-MM-DD (e.g. the compact form 20261203)."),
+                      "422": INVALID, **ADMIN_ERRORS}}},
     "/api/v1/queue/appointments/slots": {"get": {
         "summary": "A category's slots on a working day, with free places.", "tags": ["queue"],
         "parameters": [{"name": "category", "in": "query", "required": True,
@@ -480,9 +502,11 @@ def board_stream():
 @requires_role("supervisor", "admin")
 def get_stats():
     day = request.args.get("day")
-    if day is not None and not (len(day) == 8 and day.isdigit()):
-        raise Problem(400, "Bad request", "day is YYYYMMDD")
-    return jsonify(rpc().call("queue", "get_stats", day))
+    if day is not None and len(day) == 8 and day.isdigit():
+        raise Problem(400, "Bad request", f"day is a date YYYY-MM-DD, as everywhere in this API: "
+                                          f"{day[:4]}-{day[4:6]}-{day[6:]}, not {day}",
+                      [{"field": "day", "message": "YYYY-MM-DD"}])
+    return jsonify(rpc().call("queue", "get_stats", query_params("/api/v1/queue/stats").get("day")))
 
 
 # -- appointments -----------------------------------------------------------------------

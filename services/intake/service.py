@@ -151,6 +151,10 @@ class IntakeService(platform_service.PlatformService):
     def on_case_decided(self, payload):
         self._record("decided", payload)
 
+    @event_handler(*events.PAYMENT_NOTICE_ISSUED)
+    def on_payment_notice_issued(self, payload):
+        self._record("payment_notice_issued", payload)
+
     @event_handler(*events.PAYMENT_CONFIRMED)
     def on_payment_confirmed(self, payload):
         self._record("payment_confirmed", payload)

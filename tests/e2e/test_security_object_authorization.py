@@ -5,8 +5,9 @@ a foreign object answers exactly like a missing one (status and problem, the obj
 own number aside), so an error message tells nothing either.
 
 The objects: a market-regulation case (MR-001) accepted at the intake window, so its
-chief representative holds its next task, with a bad review and a complaint; and a
-public-security case with a payment notice (PS-001 bears a fee)."""
+chief representative holds its next task, with a complaint; another one decided, with a bad
+review (a case is evaluated once decided); and a public-security case with a payment notice
+(PS-001 bears a fee)."""
 import time
 import uuid
 
@@ -63,8 +64,10 @@ def world(platform, gateway):
                                               params={"case_no": mr["case_no"]}).json()["tasks"], "the chief's task")
     eventually(lambda: gateway.get(f"/api/v1/supervision/cases/{mr['case_no']}", as_user="supervisor").ok,
                "the monitor's watch")
-    evaluated = gateway.post("/api/v1/evaluations", json={"case_no": mr["case_no"], "query_code": mr["query_code"],
-                                                          "level": 1, "comment": "等了很久"})
+    rated = decided(gateway)
+    evaluated = gateway.post("/api/v1/evaluations", json={"case_no": rated["case_no"],
+                                                          "query_code": rated["query_code"], "level": 1,
+                                                          "comment": "等了很久"})
     assert evaluated.status_code == 201, evaluated.text
     complaint = gateway.post("/api/v1/complaints", json={"category": "efficiency", "content": "窗口办理太慢",
                                                          "case_no": mr["case_no"]}).json()
@@ -76,7 +79,22 @@ def world(platform, gateway):
         "requested_at": "2026-11-26T02:00:00+00:00"})
     eventually(lambda: gateway.get(f"/api/v1/cases/{fee['case_no']}/payment", as_user="cashier").ok,
                "the payment notice")
-    return {"mr": mr, "task": decide, "complaint": complaint, "fee": fee}
+    return {"mr": mr, "task": decide, "complaint": complaint, "fee": fee, "rated": rated}
+
+
+def decided(gateway):
+    """A market-regulation case approved by its chief representative; its receipt."""
+    case = gateway.post("/api/v1/cases", json={"item_code": "MR-001", "applicant": PERSON,
+                                               "materials": ["application_form", "id_card"]}).json()
+    for user, data in (("clerk", {"intake_decision": "accept"}), ("chief", {"decision": "approved"})):
+        [task] = eventually(lambda u=user: gateway.get("/api/v1/tasks", as_user=u,
+                                                       params={"case_no": case["case_no"]}).json()["tasks"],
+                            f"the task of {user}")
+        done = gateway.post(f"/api/v1/tasks/{task['id']}/complete", as_user=user, json={"data": data})
+        assert done.status_code == 200, done.text
+    eventually(lambda: gateway.get(f"/api/v1/public/cases/{case['case_no']}", params={
+        "query_code": case["query_code"]}).json()["evaluable"], "the decision at intake")
+    return case
 
 
 @pytest.mark.parametrize("username", sorted(USERS))
@@ -115,7 +133,8 @@ def test_lists_and_searches_hold_only_the_callers_department(gateway, world, use
         assert all(c["department"] is None or sees(username, c["department"]) for c in complaints)
     if may(username, ("supervisor", "chief")):
         reviews = gateway.get("/api/v1/evaluations/rectifications", as_user=username).json()["evaluations"]
-        assert (mr in [e["case_no"] for e in reviews]) == sees(username, "market_regulation")
+        rated = world["rated"]["case_no"]
+        assert (rated in [e["case_no"] for e in reviews]) == sees(username, "market_regulation")
     if may(username, WATCHERS):
         for path, key in (("/api/v1/supervision/warnings", "warnings"),
                           ("/api/v1/supervision/accountability", "records")):
@@ -145,16 +164,17 @@ def test_nobody_but_the_tasks_own_role_and_department_reads_or_completes_it(gate
 
 @pytest.mark.parametrize("username", ["tax_chief"])
 def test_another_departments_chief_changes_nothing_of_the_case(gateway, world, username):
-    mr = world["mr"]["case_no"]
-    for path, body in (("/api/v1/supervision/cases/{}/extensions", {"days": 3, "reason": "材料核查"}),
-                       ("/api/v1/evaluations/{}/rectification", {"rectification": "已整改", "callback_note": "已回访"})):
-        answer = gateway.post(path.format(mr), as_user=username, json=body)
+    mr, rated = world["mr"]["case_no"], world["rated"]["case_no"]
+    for path, body, case_no in (
+            ("/api/v1/supervision/cases/{}/extensions", {"days": 3, "reason": "材料核查"}, mr),
+            ("/api/v1/evaluations/{}/rectification", {"rectification": "已整改", "callback_note": "已回访"}, rated)):
+        answer = gateway.post(path.format(case_no), as_user=username, json=body)
         missing = gateway.post(path.format(MISSING_CASE), as_user=username, json=body)
-        assert_like_missing(answer, missing, mr, MISSING_CASE, path)
+        assert_like_missing(answer, missing, case_no, MISSING_CASE, path)
     standing = gateway.get(f"/api/v1/supervision/cases/{mr}", as_user="supervisor").json()
     assert standing["extensions"] == []
     reviews = gateway.get("/api/v1/evaluations/rectifications", as_user="supervisor").json()["evaluations"]
-    assert mr in [e["case_no"] for e in reviews]
+    assert rated in [e["case_no"] for e in reviews]
 
 
 @pytest.mark.parametrize("username", sorted(USERS))

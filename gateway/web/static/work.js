@@ -4,7 +4,7 @@
 // chooses it and asks for `return_reason`; completing leaves both out. A chief representative
 // who accepts an on-the-spot case (首席代表当场办结) is taken straight to its decision, which
 // stays theirs: accepting and deciding happen in one sitting.
-import { api, bi, el, onLanguage, showProblem, signIn, t, when } from "./app.js";
+import { api, bi, el, onLanguage, promisedLimit, showProblem, signIn, t, when } from "./app.js";
 
 const DAY_MS = 86400000;
 const RETURN = "return";
@@ -147,11 +147,11 @@ function renderTask() {
     el("dt", {}, t("申请人", "Applicant")), el("dd", {}, kase ? kase.applicant.name : "—"),
     el("dt", {}, t("类型", "Kind")), el("dd", {}, { immediate: t("即办件", "Immediate"), promised: t("承诺件", "Promised"), joint: t("联办件", "Joint") }[c.kind] || "—",
       c.on_the_spot ? t("（当场办结）", " (decided on the spot)") : ""),
-    el("dt", {}, t("承诺时限", "Promised limit")), el("dd", {}, t(`${c.promised_limit_days ?? "—"} 个工作日`, `${c.promised_limit_days ?? "—"} working days`)),
+    el("dt", {}, t("承诺时限", "Promised limit")), el("dd", {}, promisedLimit(c.kind, c.promised_limit_days)),
     el("dt", {}, t("提交时间", "Submitted")), el("dd", {}, when(c.submitted_at)),
     el("dt", {}, t("期限", "Due")), el("dd", {}, when(task.due_at)),
     el("dt", {}, t("已交材料", "Materials")), el("dd", { id: "task-materials" }, materials.length ? materials.join("、") : "—"),
-    kase && kase.missing_materials?.length > 0 && [el("dt", {}, t("缺少材料", "Missing")), el("dd", {}, kase.missing_materials.join("、"))]));
+    kase && kase.missing_materials?.length > 0 && [el("dt", {}, t("缺少材料", "Missing")), el("dd", {}, (kase.missing_material_names || []).map((m) => (m.name === m.code ? m.name : `${m.name}（${m.code}）`)).join("、"))]));
   renderHistory();
 }
 

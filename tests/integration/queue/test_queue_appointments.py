@@ -5,10 +5,8 @@ from datetime import datetime, timezone
 import pytest
 
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.common.workdays import SHANGHAI, load_hall_calendar
-from services.queue import appointments, models, setup, tickets
-from services.queue.service import QueueService
-from tests.unit.paths import REPO_ROOT
+from services.common.workdays import SHANGHAI
+from services.queue import appointments, models
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # Thursday 10:00 in the hall
 PERSON, OTHER = "11010519491231002X", "110105194912310029"
@@ -19,17 +17,9 @@ def at(day, clock):
 
 
 @pytest.fixture
-def config(service_config):
-    return dict(service_config, QUEUE_SETUP_FILE=str(REPO_ROOT / "hall" / "queue.yaml"),
-                HALL_CALENDAR_FILE=str(REPO_ROOT / "hall" / "calendar.yaml"))
-
-
-@pytest.fixture
-def booking(container_factory, config, clean_databases):
-    container_factory(QueueService, config).start()  # seeds the store, registers the connection
-    hall = setup.Hall(load_hall_calendar(config["HALL_CALENDAR_FILE"]))
-    desk = tickets.Tickets(hall)
-    return appointments.Appointments(hall, desk)
+def booking(desk):
+    """Appointments beside the tickets of a started queue service (it seeded the store)."""
+    return appointments.Appointments(desk.hall, desk)
 
 
 def test_a_booked_slot_is_checked_in_as_an_appointment_ticket_that_goes_first(booking):
