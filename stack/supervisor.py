@@ -46,7 +46,8 @@ class Supervisor:
         for name, code in self.platform.exited().items():
             if name not in self.due:
                 self._schedule(name, now, f"{name} stopped ({describe_exit(code)})")
-        for name in sorted(self.due, key=lambda n: (n not in RESTART_ORDER, self.due[n])):
+        first = {name: rank for rank, name in enumerate(RESTART_ORDER)}
+        for name in sorted(self.due, key=lambda n: (first.get(n, len(first)), self.due[n])):
             if self.due[name] <= self.clock():
                 self._restart(name)
 
