@@ -21,10 +21,11 @@ _ping_pool = ThreadPoolExecutor(len(SERVICES) + 1, thread_name_prefix="readyz")
 
 
 class StoreProbe:
-    """``probe()`` is true when the document store answers a ping within a second. Its own
-    client, watching the server every half second, so a store that went away is seen at
-    once and one that came back within half a second (the services' clients find it as
-    soon, and their calls fail 503 meanwhile: ``gateway.problems``)."""
+    """True when the document store answers a ping within a second. The services answer
+    their pings without the store, so readiness asks it directly, on a client of its own
+    that watches the server every half second: a store that went away is seen by the next
+    probe, one that came back within half a second. Meanwhile the services' calls that need
+    it are answered 503 (``gateway.problems``)."""
 
     def __init__(self, mongo_uri):
         self.client = MongoClient(mongo_uri, connect=False, heartbeatFrequencyMS=500,
