@@ -180,9 +180,27 @@ def test_a_killed_service_is_started_again_and_a_case_can_be_submitted(hall):
     assert hall.process.poll() is None
 
 
+class Busy(threading.Thread):
+    """Keeps calls in flight in every service (readiness pings them all) while the broker
+    dies: replies are being sent when it goes."""
+
+    def __init__(self, hall):
+        super().__init__(daemon=True)
+        self.hall, self.stop = hall, threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            self.hall.ready()
+
+
 def test_the_services_ride_through_a_broker_restart(hall):
     before = hall.platform_pids()
-    os.kill(hall.pid_of("beam.smp"), signal.SIGKILL)
+    busy = Busy(hall)
+    busy.start()
+    try:
+        os.kill(hall.pid_of("beam.smp"), signal.SIGKILL)
+    finally:
+        busy.stop.set()
 
     eventually(lambda: hall.ready() == 503, "/readyz to say 503", timeout=READINESS_SECONDS)
     during = requests.post(f"{hall.url}/api/v1/cases", json=APPLICATION, timeout=15)
