@@ -9,7 +9,8 @@ distribution port (``-kernel inet_dist_use_interface``, also for the short-lived
 ``rabbitmqctl``) and the node's own epmd (the Erlang port mapper, which the VM starts with
 the ``ERL_EPMD_PORT`` and ``ERL_EPMD_ADDRESS`` of its environment). The epmd is the node's
 own, on its own port, because a shared one on 4369 may have been started by another Erlang
-program listening on every interface; it is stopped with the node.
+program listening on every interface; it is stopped with the node. An epmd already on that
+port (left by a ``make up`` that was killed) is used again rather than refused.
 """
 import os
 import signal
@@ -17,7 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .ports import LOOPBACK, PortTaken, free_port, port_is_open, reachable_at, wait_for_port
+from .ports import LOOPBACK, free_port, reachable_at, refuse_taken, wait_for_port
 
 RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
 EPMD = "epmd"
@@ -32,6 +33,7 @@ class RabbitNode:
         self.host = host
         self.nodename = f"{name}-{self.port}@localhost"
         self.process = None
+        self._epmd_started = False
 
     @property
     def amqp_uri(self):
@@ -39,8 +41,8 @@ class RabbitNode:
 
     @property
     def ports(self):
-        """What each port of the node is, by the setting of ``make up`` that chooses it."""
-        return {"RABBITMQ_PORT": self.port, "RABBITMQ_DIST_PORT": self.dist_port, "RABBITMQ_EPMD_PORT": self.epmd_port}
+        """The ports the node must find free, by the setting of ``make up`` that chooses them."""
+        return {"RABBITMQ_PORT": self.port, "RABBITMQ_DIST_PORT": self.dist_port}
 
     def _env(self):
         home = self.base_dir / "home"
@@ -77,15 +79,14 @@ class RabbitNode:
         if not (RABBIT_BIN / "rabbitmq-server").exists():
             raise RuntimeError("rabbitmq-server is not installed: run `make install` (apt-get install rabbitmq-server)")
         self._kill_leftover()
-        for setting, port in self.ports.items():
-            if port != self.epmd_port and port_is_open(port):  # the node's epmd outlives a crash
-                raise PortTaken(port, setting)
+        refuse_taken(self.ports)
         for sub in ("home", "mnesia", "log"):
             (self.base_dir / sub).mkdir(parents=True, exist_ok=True)
         (self.base_dir / "enabled_plugins").write_text("[].\n")
         (self.base_dir / "rabbitmq.conf").write_text("loopback_users = none\n")
         (self.base_dir / "advanced.config").write_text("[].\n")
         log = open(self.base_dir / "log" / "stdout.log", "ab")
+        self._epmd_started = True  # by the VM, if none answers on epmd_port yet
         self.process = subprocess.Popen(
             [str(RABBIT_BIN / "rabbitmq-server")], env=self._env(),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
@@ -120,4 +121,7 @@ class RabbitNode:
                 self.process.kill()
                 self.process.wait()
         self.process = None
-        subprocess.run([EPMD, "-port", str(self.epmd_port), "-kill"], env=self._env(), capture_output=True, timeout=10)
+        if self._epmd_started:
+            subprocess.run([EPMD, "-port", str(self.epmd_port), "-kill"], env=self._env(), capture_output=True,
+                           timeout=10)
+            self._epmd_started = False
