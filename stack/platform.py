@@ -2,9 +2,10 @@
 
 ``Platform(run_dir, ...)`` is used by ``python -m stack`` (``make up``) with data kept in
 ``.run/``, and by the end-to-end tests with throw-away data on free ports. Every process
-listens on ``host`` (loopback by default; the gateway on ``gateway_host``), and ``start()`` refuses a port
-another program holds before it starts anything. ``exited()`` and ``restart(name)`` are what
-the supervisor of ``make up`` (``stack.supervisor``) keeps the processes running with.
+listens on ``host`` (loopback by default; the gateway on ``gateway_host``), and ``start()``
+refuses a port another program holds before it starts anything. ``exited()`` and
+``restart(name)`` are what the supervisor of ``make up`` (``stack.supervisor``) keeps the
+processes running with.
 """
 import json
 import os
@@ -26,8 +27,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Platform:
-    def __init__(self, run_dir, *, gateway_port=None, gateway_host=LOOPBACK, broker_port=None,
-                 broker_dist_port=None, broker_epmd_port=None, store_port=None, metrics_ports=None, env=None, host=LOOPBACK):
+    def __init__(self, run_dir, *, host=LOOPBACK, gateway_port=None, gateway_host=LOOPBACK, broker_port=None,
+                 broker_dist_port=None, broker_epmd_port=None, store_port=None, metrics_ports=None, env=None):
         self.run_dir = Path(run_dir).resolve()
         self.log_dir = self.run_dir / "logs"
         self.host = host

@@ -23,8 +23,8 @@ from tests.waiting import eventually
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "approval", "queue", "payment", "monitor")
-APPLICATION = {"item_code": "MR-001", "applicant": {"kind": "person", "name": "周八", "id_number": "11010519491231002X"},
-               "materials": ["application_form", "id_card"]}
+APPLICANT = {"kind": "person", "name": "周八", "id_number": "11010519491231002X"}
+APPLICATION = {"item_code": "MR-001", "applicant": APPLICANT, "materials": ["application_form", "id_card"]}
 READINESS_SECONDS = 2  # docs/operations.md: /readyz follows the broker and the store within 2 s
 START_SECONDS = 120
 LOOPBACK_ADDRESSES = {"127.0.0.1", "::1"}
