@@ -1,5 +1,5 @@
 """The hall keeps working through crashes: one ``make up`` (python -m stack) on free ports,
-and, in turn, a service, the broker and the store killed with SIGKILL under it. Each is
+and, in turn, a service, the gateway, the broker and the store killed with SIGKILL under it. Each is
 started again by make up, the other processes live on (same pids) and the gateway serves
 a new case afterwards. The readiness probe says 503 while the broker or the store is gone
 and 200 once it is back, each within the 2 s the operations guide promises.
@@ -30,6 +30,10 @@ START_SECONDS = 120
 LOOPBACK_ADDRESSES = {"127.0.0.1", "::1"}
 
 
+def parent_of(pid):
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 class Hall:
     """A running ``make up``: its output (read on a thread), its process tree, its ports."""
 
@@ -55,9 +59,9 @@ class Hall:
     def descendants(self):
         """``{pid: command line}`` of every process under make up."""
         parents = {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
+        for process in Path("/proc").glob("[0-9]*"):
             try:
-                parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+                parents[int(process.name)] = parent_of(process.name)
             except (OSError, IndexError, ValueError):
                 continue
         tree, grown = {self.process.pid}, True
@@ -178,6 +182,16 @@ def test_a_killed_service_is_started_again_and_a_case_can_be_submitted(hall):
     assert {k: v for k, v in after.items() if k != "approval"} == {k: v for k, v in before.items() if k != "approval"}
     assert hall.restarts("approval") == 1
     assert hall.process.poll() is None
+
+
+def test_a_killed_gateway_is_started_again(hall):
+    (arbiter,) = [pid for pid in hall.pids_of("gunicorn") if parent_of(pid) == hall.process.pid]
+    os.kill(arbiter, signal.SIGKILL)
+
+    eventually(lambda: hall.said("gateway started again"), "make up to start the gateway again")
+    eventually(lambda: hall.ready() == 200, "the gateway to answer again", timeout=START_SECONDS)
+    assert arbiter not in hall.pids_of("gunicorn")
+    assert hall.restarts("gateway") == 1
 
 
 class Busy(threading.Thread):
