@@ -2,7 +2,6 @@
 import socket
 import time
 
-
 LOOPBACK = "127.0.0.1"
 
 

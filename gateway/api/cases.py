@@ -107,7 +107,6 @@ SCHEMAS = {
                                            "amount": {"type": "string"}, "due_on": {"type": "string"}}},
                        "evaluable": {"type": "boolean", "description": "The case has its result (decided or "
                                      "collected): it may be evaluated (好差评)."},
->>>>>>> queueday
                        "accepted_at": TEXT, "deadline": {"type": ["string", "null"], "description":
                                                          "When the promised limit runs out (exclusive)."},
                        "submitted_at": {"type": "string"}, "updated_at": {"type": "string"},
