@@ -7,7 +7,7 @@ entry that starts passing fails until its `gap` line is removed.
 """
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -24,9 +24,9 @@ _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 
 
 def _entries():
-    for name, entry in MANIFEST.items():
-        marks = [pytest.mark.xfail(strict=True, reason=entry["gap"])] if "gap" in entry else []
-        yield pytest.param(entry, id=name, marks=marks)
+    return [pytest.param(entry, id=name,
+                         marks=[pytest.mark.xfail(strict=True, reason=entry["gap"])] if "gap" in entry else [])
+            for name, entry in MANIFEST.items()]
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def _complete(workflow, step):
 
 def _move_clock(workflow, step, clock, moved):
     if "clock_to" in step:
-        moved = datetime.fromisoformat(step["clock_to"]) - datetime.now(platform_time.utcnow().tzinfo)
+        moved = datetime.fromisoformat(step["clock_to"]) - datetime.now(timezone.utc)
     else:
         moved += _duration(step["clock"])
     clock(moved)
@@ -101,7 +101,7 @@ def run(entry, clock):
     return workflow
 
 
-@pytest.mark.parametrize("entry", list(_entries()))
+@pytest.mark.parametrize("entry", _entries())
 def test_the_diagram_runs_as_drawn_or_is_refused_naming_the_element(entry, clock):
     if "refused" in entry:
         with pytest.raises(bpmn_engine.InvalidDiagram) as refused:
