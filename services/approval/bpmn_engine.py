@@ -321,6 +321,7 @@ def _xml(text, what):
 
 
 # Elements whose text is an expression, which Camunda Modeler saves in JUEL.
+CAMUNDA_NAMESPACE = "http://camunda.org/schema/1.0/bpmn"
 _EXPRESSION_TAGS = (*(full_tag(name) for name in ("conditionExpression", "loopCardinality", "completionCondition")),
                     *(full_tag(name) for name in ("timeDuration", "timeDate", "timeCycle")))
 
@@ -334,10 +335,18 @@ def _translate_juel(root):
             raise InvalidDiagram(_owner_id(node), f"expressions in {node.get('language')!r} are not supported "
                                                   "(Python, or Camunda's ${...} expressions)")
         if juel.is_juel(node.text):
-            try:
-                node.text = juel.to_python(node.text.strip())
-            except juel.UnsupportedExpression as error:
-                raise InvalidDiagram(_owner_id(node), str(error)) from None
+            node.text = _translated(node, node.text.strip())
+    collection = f"{{{CAMUNDA_NAMESPACE}}}collection"
+    for node in root.iter(full_tag("multiInstanceLoopCharacteristics")):
+        if juel.is_juel(node.get(collection)):
+            node.set(collection, _translated(node, node.get(collection).strip()))
+
+
+def _translated(node, text):
+    try:
+        return juel.to_python(text)
+    except juel.UnsupportedExpression as error:
+        raise InvalidDiagram(_owner_id(node), str(error)) from None
 
 
 def _owner_id(node):
@@ -561,7 +570,9 @@ def end_event(workflow: BpmnWorkflow):
         return None
     ends = [task for task in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
             if task.workflow is workflow]
-    return ends[-1].task_spec.bpmn_id if ends else None
+    # The last one reached: several are when a branch (a parallel path, a non-interrupting
+    # boundary event) ended before the main path; the task tree's order is not the order reached.
+    return max(reversed(ends), key=lambda task: task.last_state_change).task_spec.bpmn_id if ends else None
 
 
 def current_steps(workflow: BpmnWorkflow) -> list[str]:
