@@ -130,6 +130,8 @@ class _UserTaskParser(UserTaskParser):
         extensions = super().parse_extensions(node)
         groups = self.attribute("candidateGroups", "camunda") or ""
         extensions["candidateGroups"] = [group.strip() for group in groups.split(",") if group.strip()]
+        users = self.attribute("candidateUsers", "camunda") or ""
+        extensions["candidateUsers"] = [user.strip() for user in users.split(",") if user.strip()]
         assignee, due_date = self.attribute("assignee", "camunda"), self.attribute("dueDate", "camunda")
         if assignee:
             extensions["assignee"] = assignee.strip()
@@ -198,7 +200,7 @@ class _SpiffUserTaskParser(SpiffUserTaskParser):
         return task_spec
 
     def parse_extensions(self, node=None):
-        return {**super().parse_extensions(node), "candidateGroups": []}
+        return {**super().parse_extensions(node), "candidateGroups": [], "candidateUsers": []}
 
 
 class _SpiffHallParser(SpiffBpmnParser):
@@ -394,8 +396,11 @@ def _top_level_process(parser):
 def _check_roles(process_spec):
     user_tasks = (spec for spec in process_spec.task_specs.values() if isinstance(spec, AnyUserTask))
     for task_spec in user_tasks:
-        if not (task_spec.lane or task_spec.extensions["candidateGroups"]):
-            message = "user task has no role: put it in a lane or set camunda:candidateGroups"
+        extensions = task_spec.extensions
+        if not (task_spec.lane or extensions["candidateGroups"] or extensions.get("candidateUsers")
+                or extensions.get("assignee")):
+            message = ("user task has no one to do it: put it in a lane, or set camunda:candidateGroups, "
+                       "camunda:candidateUsers or camunda:assignee")
             raise InvalidDiagram(task_spec.bpmn_id, message)
 
 
@@ -624,7 +629,8 @@ def _ready_user_tasks(workflow):
 def _describe(task):
     spec = task.task_spec
     candidate_groups = list(spec.extensions["candidateGroups"])
-    role, _, department = (spec.lane or candidate_groups[0]).partition(":")
+    role, _, department = (spec.lane or (candidate_groups or [""])[0]).partition(":")
+    assignee = _assignee(task)
     return {
         "id": str(task.id),
         "element_id": spec.bpmn_id,
@@ -632,7 +638,9 @@ def _describe(task):
         "role": role,
         "department": department or None,
         "candidate_groups": candidate_groups,
-        "assignee": _assignee(task),
+        "assignee": assignee,
+        # A task without a role is for the people it names (`camunda:candidateUsers`, assignee).
+        "candidate_users": [] if role else _candidate_users(task, assignee),
         "separate_from": separate_from(spec),
         "on_the_spot_role": task_property(spec, ON_THE_SPOT) if task.data.get(ON_THE_SPOT) is True else None,
         "due": _due(task),
@@ -654,14 +662,26 @@ def _due(task):
 
 def _assignee(task):
     """`camunda:assignee`: a username, or `${variable}` naming one in the case data."""
-    expression = task.task_spec.extensions.get("assignee")
+    names = _user_names(task, task.task_spec.extensions.get("assignee"))
+    return names[0] if names else None
+
+
+def _candidate_users(task, assignee):
+    """`camunda:candidateUsers` (usernames, or `${variable}` naming one or a list of them in
+    the case data) and the assignee: who may work on a task that names people, not a role."""
+    names = [name for entry in task.task_spec.extensions.get("candidateUsers", ()) for name in _user_names(task, entry)]
+    return sorted({*names, *([assignee] if assignee else [])})
+
+
+def _user_names(task, expression):
     if not expression:
-        return None
+        return []
     variable = _JUEL_VARIABLE.match(expression)
     if variable is None:
-        return expression
+        return [expression]
     value = task.data.get(variable.group(1))
-    return value if isinstance(value, str) and value else None
+    values = value if isinstance(value, list) else [value]
+    return [name for name in values if isinstance(name, str) and name]
 
 
 def _form_field(form_field):

@@ -152,7 +152,7 @@ class InstanceRepository:
         ``filters`` narrows by ``process_key``, ``case_no`` and ``element_id``."""
         wanted = {key: value for key, value in (filters or {}).items() if key in WORK_LIST_FILTERS and value}
         theirs = Q(role__in=list(user.get("roles", ())), department=user.get("department")) | \
-            Q(on_the_spot__in=claims(user))
+            Q(on_the_spot__in=claims(user)) | Q(candidate_users=user.get("username"))
         return models.OpenTask.objects(
             theirs, assignee__in=[None, user.get("username")], excluded__ne=user.get("username"),
             **wanted).order_by("due_order", "created_at", "task_id")
@@ -177,7 +177,7 @@ class InstanceRepository:
     def get_task(self, task_id, user):
         """One task of the user's work list with its form and the case summary from the process data."""
         task = models.OpenTask.objects(task_id=task_id).first()
-        if task is None or not can_work_on(user, task.role, task.department, task.assignee, task.on_the_spot):
+        if task is None or not can_work_on(user, task):
             raise NotFound(f"task {task_id} is not in your work list")
         instance = models.ProcessInstance.objects(case_no=task.case_no).first()
         if instance is None:
@@ -194,11 +194,11 @@ class InstanceRepository:
         task = models.OpenTask.objects(task_id=task_id).first()
         if task is None:
             done = models.TaskHistory.objects(task_id=task_id).first()
-            if done is not None and can_work_on(user, done.role, done.department, done.assignee, done.on_the_spot):
+            if done is not None and can_work_on(user, done):
                 raise Conflict(f"task {task_id} was already completed by {done.completed_by} "
                                f"at {done.completed_at.isoformat()}")
             raise NotFound(f"task {task_id} is not in your work list")
-        if not can_work_on(user, task.role, task.department, task.assignee, task.on_the_spot):
+        if not can_work_on(user, task):
             raise NotFound(f"task {task_id} is not in your work list")
         data = validate_form_data(task.form, data)
         if task.element_id == hall_flow.ACCEPT:
@@ -223,7 +223,7 @@ class InstanceRepository:
             models.TaskHistory(
                 task_id=task.task_id, case_no=task.case_no, element_id=task.element_id, name=task.name,
                 role=task.role, department=task.department, assignee=task.assignee, on_the_spot=task.on_the_spot,
-                completed_by=user["username"], completed_at=now, data=data,
+                candidate_users=task.candidate_users, completed_by=user["username"], completed_at=now, data=data,
             ).save()
 
         instance, announcements = self._step(task.case_no, complete_it, now, user["username"],
@@ -446,7 +446,7 @@ class InstanceRepository:
             fields = dict(case_no=instance.case_no, process_key=instance.process_key, element_id=t["element_id"],
                           name=t["name"], role=t["role"],
                           department=t["department"] or task_department(t["role"], instance.department),
-                          form=t["form"], assignee=t["assignee"], due_at=due_at,
+                          form=t["form"], assignee=t["assignee"], candidate_users=t["candidate_users"], due_at=due_at,
                           on_the_spot=on_the_spot_claim(t["on_the_spot_role"], instance.department),
                           separate_from=t["separate_from"], excluded=_completers(instance.case_no, t["separate_from"]))
             if task_id in known:

@@ -34,12 +34,16 @@ def claims(user):
     return [f"{role}:{user.get('department')}" for role in user.get("roles", ())]
 
 
-def can_work_on(user, role, department, assignee=None, on_the_spot=None):
+def can_work_on(user, task):
     """A task with an assignee (`camunda:assignee`) is that user's alone, within its role and
-    department; a task with an on-the-spot claim is also the claim's."""
-    if assignee not in (None, user.get("username")):
+    department; a task with an on-the-spot claim is also the claim's; a task that names its
+    people instead of a role (``candidate_users``) is theirs, whatever their role.
+
+    ``task`` has ``role``, ``department``, ``assignee``, ``on_the_spot`` and ``candidate_users``."""
+    if task.assignee not in (None, user.get("username")):
         return False
-    return _in_own_right(user, role, department) or (on_the_spot is not None and on_the_spot in claims(user))
+    return (_in_own_right(user, task.role, task.department) or user.get("username") in (task.candidate_users or ())
+            or (task.on_the_spot is not None and task.on_the_spot in claims(user)))
 
 
 def claims_on_the_spot(user, role, department, on_the_spot):

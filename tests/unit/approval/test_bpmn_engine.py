@@ -207,7 +207,7 @@ def test_a_user_task_without_a_role_is_an_invalid_diagram_naming_the_task():
         bpmn_engine.parse_diagram(one_task_diagram('<bpmn:userTask id="t" name="Review" />'))
 
     assert raised.value.element_id == "t"
-    assert "no role" in raised.value.message
+    assert "no one to do it" in raised.value.message
 
 
 def test_candidate_groups_give_a_task_its_role_when_it_has_no_lane():
