@@ -284,6 +284,7 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
     The flavour follows the file: a diagram that declares spiff-arena's `spiffworkflow`
     namespace is read with SpiffWorkflow's spiff parser, every other one as Camunda's."""
     root = _xml(xml, filename)
+    _refuse_what_cannot_run(root)
     _translate_juel(root)
     _prepare_timers(root)
     spiff = is_spiff_diagram(root)
@@ -342,6 +343,37 @@ def _translate_juel(root):
     for node in root.iter(full_tag("multiInstanceLoopCharacteristics")):
         if juel.is_juel(node.get(collection)):
             node.set(collection, _translated(node, node.get(collection).strip()))
+
+
+# What a modeler can attach that names code outside the diagram (Java classes, beans, external
+# workers, connectors, Groovy): the hall runs none of it, so a diagram that relies on it is
+# refused at deploy rather than leaving a case stuck where that code should have run.
+_SCRIPT_FORMATS = ("", "python")
+_SERVICE_ATTRIBUTES = ("class", "delegateExpression", "expression", "type", "topic")
+
+
+def _refuse_what_cannot_run(root):
+    camunda = f"{{{CAMUNDA_NAMESPACE}}}"
+    for node in root.iter(full_tag("serviceTask"), full_tag("sendTask")):
+        if node.tag == full_tag("serviceTask") or any(node.get(camunda + name) for name in _SERVICE_ATTRIBUTES):
+            raise InvalidDiagram(node.get("id"), "a service task runs code outside the diagram (a Java class, "
+                                                 "bean, external worker or connector), which this hall does not "
+                                                 "run: draw a script task, or a message a department sends")
+    for node in root.iter(full_tag("businessRuleTask")):
+        if any(node.get(camunda + name) for name in _SERVICE_ATTRIBUTES):
+            raise InvalidDiagram(node.get("id"), "a business rule task runs a decision table "
+                                                 "(camunda:decisionRef), not Java code or an expression")
+    for node in root.iter(full_tag("scriptTask")):
+        language = (node.get("scriptFormat") or "").strip().lower()
+        if language not in _SCRIPT_FORMATS:
+            raise InvalidDiagram(node.get("id"), f"scripts in {node.get('scriptFormat')!r} do not run here: "
+                                                 "write the script in Python")
+    for tag, what in (("executionListener", "an execution listener"), ("taskListener", "a task listener"),
+                      ("inputOutput", "input/output parameters (camunda:inputOutput)"),
+                      ("connector", "a connector")):
+        for node in root.iter(camunda + tag):
+            raise InvalidDiagram(_owner_id(node), f"{what} runs outside the diagram's flow and is not supported: "
+                                                  "draw the step as a script task instead")
 
 
 def _translated(node, text):
