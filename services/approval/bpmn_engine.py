@@ -142,11 +142,35 @@ class _UserTaskParser(UserTaskParser):
     def create_task(self):
         task_spec = super().create_task()
         try:
+            linked = self._linked_form()
+            if linked is not None:
+                task_spec.form = _camunda_form(linked)
             for form_field in task_spec.form.fields:
                 _form_field(form_field)
-        except ValueError as error:
+        except (TypeError, ValueError) as error:
             raise ValidationException(str(error), node=self.node, file_name=self.filename) from None
         return task_spec
+
+    def _linked_form(self):
+        """The Camunda Forms JSON the task links (`camunda:formRef` by the form's id, or
+        `camunda:formKey="camunda-forms:deployment:FILE"`), uploaded with the diagram; None
+        for a generated form (`camunda:formData`) or none."""
+        forms = self.process_parser.parser.forms
+        reference, key = self.attribute("formRef", "camunda"), self.attribute("formKey", "camunda") or ""
+        if reference:
+            found = [form for form in forms.values() if isinstance(form, dict) and form.get("id") == reference]
+            if not found:
+                raise ValueError(f"the form {reference!r} (camunda:formRef) was not uploaded with the diagram")
+            return found[0]
+        if key.startswith(CAMUNDA_DEPLOYED_FORM):
+            filename = key[len(CAMUNDA_DEPLOYED_FORM):]
+            if filename not in forms:
+                raise ValueError(f"the form {filename!r} (camunda:formKey) was not uploaded with the diagram")
+            return forms[filename]
+        if key:
+            raise ValueError(f"camunda:formKey {key!r} names a form this hall cannot show: draw the form in "
+                             "Camunda Modeler (generated form fields or a Camunda Form uploaded with the diagram)")
+        return None
 
 
 _JUEL_VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_]\w*)\s*\}$")
@@ -178,6 +202,71 @@ class _HallParser(CamundaParser):
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (_UserTaskParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
     }
+
+    def __init__(self, forms, **kwargs):
+        super().__init__(**kwargs)
+        self.forms = forms
+
+
+CAMUNDA_DEPLOYED_FORM = "camunda-forms:deployment:"
+# Camunda Forms components: the ones that hold a value, as form field types; the ones that
+# only show something (text, images, layout) carry no field.
+_CAMUNDA_FORM_TYPES = {"textfield": "string", "textarea": "string", "number": "long", "checkbox": "boolean",
+                       "radio": "enum", "select": "enum", "datetime": "date"}
+_CAMUNDA_FORM_DISPLAY = {"text", "html", "image", "spacer", "separator", "button", "group", "iframe", "table"}
+_CAMUNDA_FORM_RULES = {"required": "required", "minLength": "minlength", "maxLength": "maxlength",
+                       "min": "min", "max": "max"}
+
+
+def _camunda_form(schema):
+    """A form from Camunda Forms JSON (Camunda Modeler's form editor). Refused (ValueError,
+    naming the field): multi-value fields, decimal numbers, times, dynamic options, patterns
+    and validation the service cannot check."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("components"), list):
+        raise TypeError("a Camunda form is an object with `components`")
+    form = Form()
+    for component in _value_components(schema["components"]):
+        key, kind = component.get("key"), component.get("type")
+        if kind not in _CAMUNDA_FORM_TYPES:
+            raise ValueError(f"form field {key!r}: the Camunda Forms type {kind!r} is not supported "
+                             f"({', '.join(sorted(_CAMUNDA_FORM_TYPES))})")
+        if not isinstance(key, str) or not key.isidentifier():
+            raise ValueError(f"form field {key!r}: a key is one name (no dots: nested data is not supported)")
+        if kind == "number" and component.get("decimalDigits"):
+            raise ValueError(f"form field {key!r}: numbers with decimal digits are not supported (whole numbers)")
+        if kind == "datetime" and component.get("subtype", "date") != "date":
+            raise ValueError(f"form field {key!r}: only dates are supported (subtype date)")
+        if kind in ("radio", "select") and not isinstance(component.get("values"), list):
+            raise ValueError(f"form field {key!r}: options must be listed in the form (`values`)")
+        validate = component.get("validate") or {}
+        unknown = set(validate) - set(_CAMUNDA_FORM_RULES) - {"validationType"} if isinstance(validate, dict) else {1}
+        if unknown or (isinstance(validate, dict) and validate.get("validationType")):
+            raise ValueError(f"form field {key!r}: the validation {sorted(map(str, unknown)) or 'validationType'} "
+                             f"is not supported ({', '.join(_CAMUNDA_FORM_RULES)})")
+        field = EnumFormField() if kind in ("radio", "select") else FormField(_CAMUNDA_FORM_TYPES[kind])
+        for option in component.get("values", ()) if kind in ("radio", "select") else ():
+            field.add_option(str(option.get("value")), str(option.get("label", option.get("value"))))
+        field.id, field.label = key, component.get("label") or key
+        if "defaultValue" in component:
+            field.default_value = _schema_default(component["defaultValue"])
+        rules = [(_CAMUNDA_FORM_RULES[name], value) for name, value in validate.items()
+                 if name != "required" or value is True]
+        rules += [("readonly", None)] if component.get("readonly") is True or component.get("disabled") is True else []
+        for name, config in rules:
+            field.validation.append(FormFieldValidation(name, None if name == "required" else config))
+        form.add_field(field)
+    return form
+
+
+def _value_components(components):
+    """The components that hold a value, also inside groups; display-only ones left out."""
+    for component in components:
+        if not isinstance(component, dict):
+            raise TypeError("a Camunda form's components are objects")
+        if component.get("type") == "group":
+            yield from _value_components(component.get("components") or [])
+        elif component.get("type") not in _CAMUNDA_FORM_DISPLAY:
+            yield component
 
 
 class _SpiffUserTaskParser(SpiffUserTaskParser):
@@ -288,7 +377,7 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
     _translate_juel(root)
     _prepare_timers(root)
     spiff = is_spiff_diagram(root)
-    parser = _SpiffHallParser(forms or {}, validator=_VALIDATOR) if spiff else _HallParser(validator=_VALIDATOR)
+    parser = (_SpiffHallParser if spiff else _HallParser)(forms or {}, validator=_VALIDATOR)
     try:
         for number, table in enumerate(dmn, 1):
             parser.add_dmn_xml(_xml(table, f"decision table {number}"), f"decision_{number}.dmn")

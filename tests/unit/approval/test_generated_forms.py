@@ -117,3 +117,60 @@ def test_a_json_schema_form_keeps_its_formats_defaults_and_limits():
 
 def test_a_field_without_a_type_is_text():
     assert describe_field("note", None, None)["type"] == "string"
+
+
+CORPUS = FIXTURES / "diagrams"
+LINKED = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_1" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="linked_form" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="to_t" sourceRef="start" targetRef="t" />
+    <bpmn:userTask id="t" camunda:candidateGroups="reviewer" {link} />
+    <bpmn:sequenceFlow id="to_end" sourceRef="t" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def camunda_form(*components):
+    return {"id": "f", "type": "default", "schemaVersion": 16, "components": list(components)}
+
+
+def test_a_camunda_form_becomes_the_tasks_fields_with_its_rules():
+    form = json.loads((CORPUS / "permit_review.form").read_text())
+    form["components"].append({"type": "group", "components": [
+        {"type": "text", "text": "说明"},
+        {"type": "textfield", "key": "office", "label": "窗口", "defaultValue": "A3", "disabled": True},
+        {"type": "select", "key": "district", "values": [{"label": "榆阳区", "value": "yuyang"}],
+         "validate": {"required": False}}]})
+    diagram = bpmn_engine.parse_diagram(LINKED.format(link='camunda:formRef="permit_review_form"').encode(),
+                                        forms={"permit_review.form": form})
+    [task] = bpmn_engine.open_user_tasks(bpmn_engine.start(diagram, {}))
+    fields = {field["id"]: field for field in task["form"]}
+    assert list(fields) == ["verdict", "pages", "comment", "office", "district"]
+    assert fields["verdict"]["type"] == "enum" and fields["verdict"]["required"]
+    assert fields["pages"]["constraints"] == {"min": 1, "max": 500}
+    assert fields["comment"]["constraints"] == {"maxlength": 500}
+    assert fields["office"]["readonly"] and fields["office"]["default"] == "A3"
+    assert not fields["district"]["required"] and fields["district"]["options"] == [{"id": "yuyang", "name": "榆阳区"}]
+
+
+@pytest.mark.parametrize(("link", "component", "reason"), [
+    ('camunda:formRef="f"', {"type": "checklist", "key": "docs", "values": []}, "type 'checklist' is not supported"),
+    ('camunda:formRef="f"', {"type": "number", "key": "fee", "decimalDigits": 2}, "decimal digits"),
+    ('camunda:formRef="f"', {"type": "datetime", "key": "at", "subtype": "datetime"}, "only dates"),
+    ('camunda:formRef="f"', {"type": "select", "key": "pick", "valuesKey": "options"}, "must be listed"),
+    ('camunda:formRef="f"', {"type": "textfield", "key": "code", "validate": {"pattern": "^A"}}, "'pattern'"),
+    ('camunda:formRef="f"', {"type": "textfield", "key": "a.b"}, "no dots"),
+    ('camunda:formRef="other"', {"type": "textfield", "key": "x"}, "'other' (camunda:formRef) was not uploaded"),
+    ('camunda:formKey="camunda-forms:deployment:missing.form"', {"type": "textfield", "key": "x"},
+     "'missing.form' (camunda:formKey) was not uploaded"),
+    ('camunda:formKey="embedded:app:forms/review.html"', {"type": "textfield", "key": "x"},
+     "names a form this hall cannot show"),
+])
+def test_what_a_camunda_form_cannot_honour_is_refused_naming_the_task(link, component, reason):
+    with pytest.raises(InvalidDiagram) as refused:
+        bpmn_engine.parse_diagram(LINKED.format(link=link).encode(), forms={"f.form": camunda_form(component)})
+    assert refused.value.element_id == "t"
+    assert reason in str(refused.value)
