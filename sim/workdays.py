@@ -1,0 +1,52 @@
+"""The simulator's own working-day count, for its ground truth of deadlines: the Chinese
+official calendar (``chinese_calendar``) with the hall's own closures and extra working
+days from ``hall/calendar.yaml``. Written from the definition (a limit of n working days
+counted from the day after acceptance, running out at the midnight after the n-th), not
+taken from the platform, so that the comparison checks the platform's count too."""
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+import yaml
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+HALL_CALENDAR = Path(__file__).resolve().parents[1] / "hall" / "calendar.yaml"
+
+
+class Calendar:
+    def __init__(self, closures=(), extra_workdays=()):
+        self.closures = frozenset(closures)
+        self.extra = frozenset(extra_workdays)
+
+    @classmethod
+    def of_hall(cls, path=HALL_CALENDAR):
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return cls(raw.get("closures") or (), raw.get("extra_workdays") or ())
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.closures:
+            return False
+        return day in self.extra or chinese_calendar.is_workday(day)
+
+    def next_workday(self, day: date) -> date:
+        """The first working day after ``day``."""
+        day += timedelta(days=1)
+        while not self.is_workday(day):
+            day += timedelta(days=1)
+        return day
+
+    def add_workdays(self, day: date, n: int) -> date:
+        for _ in range(n):
+            day = self.next_workday(day)
+        return day
+
+    def deadline(self, accepted: datetime, limit_days: int) -> datetime | None:
+        """The exclusive deadline of a case accepted at ``accepted`` with a limit of ``limit_days``;
+        None when it falls in a year ``chinese_calendar`` does not know yet (then it is later
+        than any moment of the known years, where the simulation decides its cases)."""
+        try:
+            due = self.add_workdays(accepted.astimezone(SHANGHAI).date(), limit_days)
+        except NotImplementedError:
+            return None
+        return datetime.combine(due + timedelta(days=1), time(), tzinfo=SHANGHAI)
