@@ -67,8 +67,8 @@ class FloorDay:
                 booked = self.gateway.post("/api/v1/queue/appointments", json={
                     "applicant_id": applicant_id(person), "category": person.category,
                     "day": self.day.isoformat(), "slot": person.appointment_slot}, expect=(201,))
-            except PlatformError as exc:  # a full slot: the person comes as a walk-in
-                if " 409 " not in str(exc):
+            except PlatformError as exc:  # a full slot, or booking blocked after no-shows: a walk-in
+                if " 409 " not in str(exc) and " 403 " not in str(exc):
                     raise
                 person.appointment_slot = None
                 continue
@@ -142,7 +142,7 @@ class FloorDay:
             gone = self.gateway.post(f"/api/v1/queue/windows/{window}/no-show", as_user=clerk)
             self.ledger.ticket_moved(gone, "no_show")
             return
-        self.ledger.ticket_moved(self.gateway.post(f"/api/v1/queue/windows/{window}/start", as_user=clerk))
+        # Nobody presses "start": the service is counted from the call, as the platform does then.
         with self.ledger.lock:
             self.busy_until[window] = (minute + timedelta(minutes=person.service_minutes), person)
         self.apply(person, clerk, minute, ticket["ticket_id"])

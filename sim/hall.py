@@ -10,6 +10,8 @@ from sim.gateway import PlatformError
 STAFF_PASSWORD = "sim-staff-password"  # the simulated staff's accounts (demo platforms only)
 # The departments reviewing a joint registration in parallel (lanes of bpmn/joint_registration.bpmn).
 JOINT_DEPARTMENTS = ("market_regulation", "taxation", "public_security", "human_resources")
+HORIZON_WORKDAYS = 10  # the latest decision: a late case's limit (at most 5) and a few days
+QUIET_DAYS = 60  # a simulation's period stays well within this many days
 
 
 def form_answers(fields, day):
@@ -21,7 +23,7 @@ def form_answers(fields, day):
             answers[f["id"]] = day.isoformat()
         elif kind == "boolean":
             answers[f["id"]] = True
-        elif kind in ("number", "integer"):
+        elif kind == "long":
             answers[f["id"]] = 1
         elif kind == "enum" and f.get("options"):
             option = f["options"][0]
@@ -108,7 +110,9 @@ def staff_the_departments(gateway, hall):
 def open_windows(gateway, hall, windows_per_category):
     """Windows 1…n, each serving one category (the plan's count per category); every other
     open window of the hall is closed for the simulated day. A ticket left at one of these
-    windows from before is marked a no-show first, so that the day starts with free windows."""
+    windows from before is finished first, so that the day starts with free windows. Returns
+    the windows as they were, for ``restore_windows``."""
+    before = gateway.get("/api/v1/queue/board")["windows"]
     number = 0
     for category in sorted(windows_per_category):
         for _ in range(windows_per_category[category]):
@@ -125,20 +129,40 @@ def open_windows(gateway, hall, windows_per_category):
         if window["number"] in hall.windows and window["state"] in ("called", "serving"):
             clerk = hall.windows[window["number"]][1]
             gateway.post(f"/api/v1/queue/windows/{window['number']}/finish", as_user=clerk)
+    return before
+
+
+def restore_windows(gateway, hall, before):
+    """The windows back as they were before the simulation; its own new ones closed."""
+    known = {w["number"] for w in before}
+    for window in before:
+        gateway.call("PUT", f"/api/v1/queue/windows/{window['number']}", as_user="admin",
+                     json={"categories": window["categories"], "open": window["open"]})
+    for number, (category, _) in hall.windows.items():
+        if number not in known:
+            gateway.call("PUT", f"/api/v1/queue/windows/{number}", as_user="admin",
+                         json={"categories": [category], "open": False})
 
 
 def first_day(gateway, calendar, platform_now, lead_days):
     """The simulated day: the first working day at least ``lead_days`` after the platform's
-    today on which the platform has no ticket and no case yet (days no other activity on a
-    shared platform, nor an earlier simulation, has reached)."""
-    day = calendar.next_workday(platform_now.date() + timedelta(days=lead_days - 1))
-    while not quiet(gateway, day):
-        day = calendar.next_workday(day)
+    today from which on the platform has no ticket, no case submitted or decided and no
+    evaluation yet (days no other activity on a shared platform, nor an earlier simulation,
+    has reached): the period compared is the simulator's alone."""
+    try:
+        day = calendar.next_workday(platform_now.date() + timedelta(days=lead_days - 1))
+        while not quiet(gateway, day):
+            day = calendar.next_workday(day)
+        calendar.add_workdays(day, HORIZON_WORKDAYS)
+    except NotImplementedError as exc:  # chinese_calendar does not know the year yet
+        raise RuntimeError(f"the simulated period would leave the official calendar's known years ({exc}); "
+                           "simulate on a platform whose clock and earlier simulations leave room") from None
     return day
 
 
-def quiet(gateway, day):
+def quiet(gateway, day, days_ahead=QUIET_DAYS):
     tickets = gateway.get("/api/v1/queue/stats", as_user="supervisor", params={"day": day.strftime("%Y%m%d")})
-    cases = gateway.get("/api/v1/stats", as_user="supervisor",
-                        params={"first_day": day.isoformat(), "last_day": day.isoformat()})
-    return not any(c["issued"] for c in tickets["categories"]) and not cases["hall"]["submitted"]
+    cases = gateway.get("/api/v1/stats", as_user="supervisor", params={
+        "first_day": day.isoformat(), "last_day": (day + timedelta(days=days_ahead)).isoformat()})["hall"]
+    return not any(c["issued"] for c in tickets["categories"]) and not (
+        cases["submitted"] or cases["decided"] or cases["evaluations"])

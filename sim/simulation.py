@@ -8,7 +8,7 @@ from datetime import datetime, time
 from sim.arrivals import Profile, generate, hourly_rates, sessions_of
 from sim.backoffice import BackOffice
 from sim.day import FloorDay
-from sim.hall import first_day, open_windows, read_hall, staff_the_departments
+from sim.hall import first_day, open_windows, read_hall, restore_windows, staff_the_departments
 from sim.ledger import Ledger
 from sim.planning import plan
 from sim.proof import Proof
@@ -66,7 +66,7 @@ def simulate(gateway, clock, options, progress, plan_only=False):
     if plan_only:
         return Outcome(day, plans, [], ledger, [], people, gateway.calls, clock.moves)
     staff_the_departments(gateway, hall)
-    open_windows(gateway, hall, windows)
+    windows_before = open_windows(gateway, hall, windows)
     office = BackOffice(gateway, clock, hall, ledger, calendar, SHANGHAI, progress, options.workers)
     floor = FloorDay(gateway, clock, hall, ledger, people, day, SHANGHAI, office, progress, options.workers)
     try:
@@ -86,4 +86,5 @@ def simulate(gateway, clock, options, progress, plan_only=False):
         found = proof.settled(options.settle_seconds)
     finally:
         clock.restore()
+        restore_windows(gateway, hall, windows_before)
     return Outcome(day, plans, found, ledger, floor.timeline, people, gateway.calls, clock.moves)
