@@ -161,9 +161,8 @@ def generate(seed, profile, items, category_of, sessions):
                          "supplement" if draw < profile.refuse + profile.supplement else "accept")
         person.supplement_back = person.intake == "supplement" and rng.random() < profile.supplement_back
         person.decision = "refused" if rng.random() < profile.refuse_decision else "approved"
-        # Only cases accepted at the first visit are made late: see docs/simulation.md (supplements).
-        person.late = (item.kind != "immediate" and person.intake == "accept" and item.limit_days <= 5
-                       and rng.random() < profile.late)
+        person.late = (item.kind != "immediate" and item.limit_days <= 5 and rng.random() < profile.late
+                       and (person.intake == "accept" or person.supplement_back))
         person.decide_after_workdays = 0 if item.kind == "immediate" else rng.randint(0, min(2, item.limit_days - 1))
         if rng.random() < profile.evaluate:
             person.evaluation = weighted(rng, profile.satisfaction)

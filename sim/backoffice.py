@@ -66,6 +66,7 @@ class BackOffice:
             complete(self.gateway, clerk, task, {"intake_decision": "supplement", "reason": "材料不清晰",
                                                  "missing_materials": person.item.materials[0]})
             case.supplement_requested += 1
+            case.supplement_requested_at = moment
             if person.supplement_back:
                 self.plan(self.calendar.next_workday(day), "supplements", case)
         else:
@@ -117,15 +118,17 @@ class BackOffice:
         self.gateway.post(f"/api/v1/public/cases/{case.case_no}/supplements", json={
             "query_code": case.query_code, "materials": [person.item.materials[0]]})
         case.supplement_received += 1
+        case.supplement_received_at = moment
         person.intake = "accept"
         self.intake(case, person, COLLECTING_CLERK, moment)
 
     def decide(self, cases, moment):
         """Reviews, then decisions: each reviewer and chief reads their work list once and
         completes the tasks of the cases due (a joint registration's four reviews in parallel)."""
-        late = [c for c in cases if self.people[c.case_no].late]
-        for case in late:
-            self.await_record(case)
+        for case in cases:  # the platform holds a case to account once past its own deadline
+            deadline = self.ledger.platform_deadline(case)
+            if self.people[case.case_no].late and deadline is not None and moment >= deadline:
+                self.await_record(case)
         reviews = defaultdict(list)  # reviewer → cases
         for case in cases:
             item = self.people[case.case_no].item

@@ -4,7 +4,10 @@ window and the clerk accepts, refuses or asks for supplements) and finishing.
 
 Each simulated minute with something to do, the platform clock is set to it and the minute's
 steps run in three phases: windows finishing, arrivals taking tickets, free windows calling.
-Steps of one phase run concurrently (one thread per window or arrival, as in a hall)."""
+Steps of one phase run concurrently (one thread per window or arrival, as in a hall). What a
+window does with the person it called (the application and the clerk's answer) goes on while
+the clock moves to the next minutes, as it does at a real window; the window finishes only
+when it is done."""
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -48,6 +51,8 @@ class FloorDay:
         self.gateway, self.clock, self.hall, self.ledger = gateway, clock, hall, ledger
         self.people, self.day, self.tz, self.cases, self.progress = people, day, tz, cases, progress
         self.pool = ThreadPoolExecutor(workers)
+        self.counters = ThreadPoolExecutor(workers)  # the windows' work with the people they called
+        self.at_window = {}  # window → the future of its work with the person called
         self.run_id = uuid.uuid4().hex[:12]
         self.by_ticket = {}
         self.appointments = {}  # applicant number → appointment code
@@ -102,6 +107,7 @@ class FloorDay:
             moments = [m for m in arrivals] + [end for end, _ in self.busy_until.values()]
             minute = min(moments) if moments else None
         self.pool.shutdown()
+        self.counters.shutdown()
 
     def phase(self, things, step):
         for future in [self.pool.submit(step, thing) for thing in things]:
@@ -145,7 +151,7 @@ class FloorDay:
         # Nobody presses "start": the service is counted from the call, as the platform does then.
         with self.ledger.lock:
             self.busy_until[window] = (minute + timedelta(minutes=person.service_minutes), person)
-        self.apply(person, clerk, minute, ticket["ticket_id"])
+            self.at_window[window] = self.counters.submit(self.apply, person, clerk, minute, ticket["ticket_id"])
 
     def apply(self, person, clerk, minute, ticket_id):
         """At the window: the application (统一受理) and the clerk's answer."""
@@ -159,6 +165,7 @@ class FloorDay:
         self.cases.intake(case, person, clerk, minute)
 
     def finish(self, window):
+        self.at_window.pop(window).result()
         clerk = self.hall.windows[window][1]
         done = self.gateway.post(f"/api/v1/queue/windows/{window}/finish", as_user=clerk)
         self.ledger.ticket_moved(done, "served")

@@ -77,6 +77,8 @@ class Case:
     deadline: datetime | None = None
     supplement_requested: int = 0
     supplement_received: int = 0
+    supplement_requested_at: datetime | None = None
+    supplement_received_at: datetime | None = None
     refused_at_intake: bool = False
     decided_at: datetime | None = None
     outcome: str | None = None
@@ -127,6 +129,21 @@ class Ledger:
     # -- the expected figures -------------------------------------------------------------
     def on_time(self, case):
         return case.deadline is None or case.decided_at < case.deadline
+
+    def platform_deadline(self, case):
+        """The deadline as the platform counts it: pushed also by the working days a supplement
+        requested at intake, before acceptance, took to come back (see docs/simulation.md)."""
+        if case.deadline is None or case.supplement_received_at is None:
+            return case.deadline
+        paused = self.calendar.workdays_between(hall_day(case.supplement_requested_at),
+                                                hall_day(case.supplement_received_at))
+        return self.calendar.deadline(case.accepted_at, case.limit_days + paused)
+
+    def supplement_gap(self, case):
+        """Late by the definition, on time by the platform's count of supplement pauses."""
+        platform = self.platform_deadline(case)
+        return (case.decided_at is not None and not self.on_time(case)
+                and (platform is None or case.decided_at < platform))
 
     def case_figures(self, first_day, last_day):
         """``{"hall": …, "by_department": {…}, "by_item": {…}}`` as ``GET /api/v1/stats`` counts them."""

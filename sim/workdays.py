@@ -56,6 +56,14 @@ class Calendar:
             day = self.next_workday(day)
         return day
 
+    def workdays_between(self, start: date, end: date) -> int:
+        """Working days after ``start`` up to and including ``end``."""
+        count = 0
+        while start < end:
+            start += timedelta(days=1)
+            count += self.is_workday(start)
+        return count
+
     def deadline(self, accepted: datetime, limit_days: int) -> datetime | None:
         """The exclusive deadline of a case accepted at ``accepted`` with a limit of ``limit_days``;
         None when it falls in a year ``chinese_calendar`` does not know yet (then it is later

@@ -18,7 +18,7 @@ SHORT_DAY = Profile(applicants=36, appointment=0.25, appointment_no_show=0.25, w
 def test_a_simulated_day_through_the_api_matches_the_platforms_figures_exactly(platform):
     gateway = Gateway(platform.gateway_url, {None: "demo"})
     clock = PlatformClock(gateway)
-    outcome = simulate(gateway, clock, Options(seed=20261210, profile=SHORT_DAY), progress=lambda line: None)
+    outcome = simulate(gateway, clock, Options(seed=20261210, profile=SHORT_DAY), progress=print)  # shown with -s
 
     assert differences(outcome.figures) == [], report(outcome.figures, only_problems=True)
     ledger = outcome.ledger

@@ -105,3 +105,17 @@ def test_a_year_the_official_calendar_does_not_know_yet_counts_weekdays_without_
     calendar = Calendar()
     assert calendar.next_workday(date(2026, 12, 31)) == date(2027, 1, 4)  # Friday 1 January off, then the weekend
     assert calendar.deadline(datetime(2026, 12, 31, 10, tzinfo=SHANGHAI), 3) == datetime(2027, 1, 7, tzinfo=SHANGHAI)
+
+
+def test_a_case_supplemented_at_intake_and_decided_after_its_deadline_is_in_the_platforms_pause_gap():
+    ledger = Ledger(Calendar())
+    case = ledger.case({"case_no": "20261210000009", "query_code": "Q"}, ITEM, 9, MORNING)
+    case.supplement_requested_at = MORNING                                   # Thursday, at the window
+    case.supplement_received_at = datetime(2026, 12, 11, 9, tzinfo=SHANGHAI)  # Friday
+    ledger.accepted(case, case.supplement_received_at)
+    assert case.deadline == datetime(2026, 12, 17, tzinfo=SHANGHAI)          # Friday + 3 working days
+    assert ledger.platform_deadline(case) == datetime(2026, 12, 18, tzinfo=SHANGHAI)  # one paused day more
+    case.decided_at = datetime(2026, 12, 17, 11, tzinfo=SHANGHAI)
+    assert not ledger.on_time(case) and ledger.supplement_gap(case)
+    case.decided_at = datetime(2026, 12, 18, 11, tzinfo=SHANGHAI)
+    assert not ledger.supplement_gap(case)  # late for both
