@@ -77,7 +77,8 @@ def main(argv=None):
     args = arguments(argv)
     if args.url:
         return run(args, args.url)
-    from stack.platform import Platform  # starts the processes; the simulation itself speaks HTTP only
+    # The processes are started as `make test` starts them; the simulation itself speaks HTTP only.
+    from stack.platform import Platform
     with tempfile.TemporaryDirectory(prefix="hall-sim-") as scratch:
         platform = Platform(scratch, env={"APP_ENV": "demo", "DEMO_PASSWORD": args.password,
                                           "RATE_LIMIT_PER_MINUTE": "1000000"})

@@ -4,9 +4,9 @@ the `sim` extra)."""
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from sim.workdays import SHANGHAI  # noqa: E402
+from sim.workdays import SHANGHAI
 
 
 def draw(outcome, path):

@@ -3,7 +3,7 @@ simulator acts at, the clock is set to it, so a day and the following working da
 minutes. The offset is from real time, so the platform's time runs on at real speed between
 two moves; the clock only ever moves forward."""
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 SETTLE_SECONDS = 0.3  # the monitor broadcasts a move; every service applies it a moment later
 
@@ -26,7 +26,7 @@ class PlatformClock:
     def move_to(self, moment, settle=False):
         """Set the platform's time to ``moment`` (not earlier than it already is; the
         simulator is the only one moving the clock while it runs)."""
-        offset = (moment - datetime.now(timezone.utc)).total_seconds()
+        offset = (moment - datetime.now(UTC)).total_seconds()
         if offset > self.offset_seconds:
             answer = self.gateway.post("/api/v1/admin/clock", as_user=self.admin, json={"offset_seconds": offset})
             self.offset_seconds = answer["offset_ms"] / 1000

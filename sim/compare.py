@@ -53,7 +53,7 @@ def report(found, only_problems=False):
     for f in found:
         if only_problems and f.verdict == EQUAL:
             continue
-        line = f"{f.name:<{width}}  {str(f.expected):>14}  {str(f.reported):>14}  {f.verdict}"
+        line = f"{f.name:<{width}}  {f.expected!s:>14}  {f.reported!s:>14}  {f.verdict}"
         lines.append(line + (f" — {f.known}" if f.known else ""))
     counts = {v: sum(f.verdict == v for f in found) for v in (EQUAL, DIFFERENT, KNOWN)}
     lines.append(f"{counts[EQUAL]} equal, {counts[DIFFERENT]} different, {counts[KNOWN]} known difference(s)")

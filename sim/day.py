@@ -14,8 +14,8 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sim.hall import form_answers
 from sim.gateway import PlatformError
+from sim.hall import form_answers
 
 POLL_SECONDS = 0.05
 TASK_TIMEOUT_SECONDS = 30
@@ -97,7 +97,7 @@ class FloorDay:
                 free = self.free_windows()
                 if not free:
                     break
-                self.phase(free, lambda window: self.call(window, minute))
+                self.phase(free, self.call, minute)
             self.timeline.append((minute, dict(self.waiting)))
             if last_report is None or minute.hour != last_report.hour:
                 last_report = minute
@@ -109,8 +109,8 @@ class FloorDay:
         self.pool.shutdown()
         self.counters.shutdown()
 
-    def phase(self, things, step):
-        for future in [self.pool.submit(step, thing) for thing in things]:
+    def phase(self, things, step, *args):
+        for future in [self.pool.submit(step, thing, *args) for thing in things]:
             future.result()
 
     def free_windows(self):

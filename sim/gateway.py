@@ -61,7 +61,8 @@ class Gateway:
                 if attempt == 2:
                     raise
                 self._local.session = requests.Session()
-        self.calls += 1
+        with self._lock:
+            self.calls += 1
         self._check(answer, method, path, expect)
         return answer.json() if answer.content and answer.status_code != 204 else None
 

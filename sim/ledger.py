@@ -37,7 +37,7 @@ def instant(text):
 
 
 def millis(moment):
-    return int(round(moment.timestamp() * 1000))
+    return round(moment.timestamp() * 1000)
 
 
 def rounded_range(low_ms, high_ms, count, unit_ms, digits):
@@ -151,7 +151,7 @@ class Ledger:
             return Counter(submitted=0, decided=0, decided_on_time=0, evaluations=0, good_evaluations=0)
 
         hall, departments, items = blank(), defaultdict(blank), defaultdict(blank)
-        within = lambda moment: moment is not None and first_day <= hall_day(moment) <= last_day  # noqa: E731
+        within = lambda moment: moment is not None and first_day <= hall_day(moment) <= last_day
         for case in self.cases.values():
             groups = (hall, departments[case.department], items[case.item_code])
             for group in groups:
@@ -162,13 +162,14 @@ class Ledger:
                 if within(case.evaluated_at):
                     group["evaluations"] += 1
                     group["good_evaluations"] += case.evaluation not in BAD_LEVELS
-        shaped = lambda c: dict(c, on_time_rate=rate(c["decided_on_time"], c["decided"]),  # noqa: E731
+        shaped = lambda c: dict(c, on_time_rate=rate(c["decided_on_time"], c["decided"]),
                                 satisfaction_rate=rate(c["good_evaluations"], c["evaluations"]))
         return {"hall": shaped(hall), "by_department": {k: shaped(v) for k, v in departments.items()},
                 "by_item": {k: shaped(v) for k, v in items.items()}}
 
     def queue_figures(self, day, appointment_no_shows):
-        """The day's row per category as ``GET /api/v1/queue/stats`` gives it."""
+        """The day's row per category as ``GET /api/v1/queue/stats`` gives it. Abandoned tickets
+        are the no-shows: the simulated windows serve everybody who waits before they close."""
         rows = {}
         for category in sorted({t.category for t in self.tickets.values() if t.day == day}
                                | set(appointment_no_shows)):

@@ -8,7 +8,13 @@ from datetime import datetime, time
 from sim.arrivals import Profile, generate, hourly_rates, sessions_of
 from sim.backoffice import BackOffice
 from sim.day import FloorDay
-from sim.hall import first_day, open_windows, read_hall, restore_windows, staff_the_departments
+from sim.hall import (
+    first_day,
+    open_windows,
+    read_hall,
+    restore_windows,
+    staff_the_departments,
+)
 from sim.ledger import Ledger
 from sim.planning import plan
 from sim.proof import Proof

@@ -1,11 +1,12 @@
 """The ledger's ground truth: deadlines in working days, on-time and satisfaction rates by
 the hall's definitions, queue means as the platform's millisecond stamps allow them, and the
 comparison that fails on any difference."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sim.arrivals import Item
 from sim.compare import DIFFERENT, EQUAL, KNOWN, Figure, differences, figures, report
 from sim.ledger import Accept, Ledger, rounded_range
+from sim.proof import Proof
 from sim.workdays import SHANGHAI, Calendar
 
 ITEM = Item("MR-004", "market_regulation", "promised", "promised_item", 3, ("application_form",))
@@ -73,7 +74,7 @@ def test_a_mean_of_millisecond_stamps_accepts_each_rounding_the_exact_sum_allows
 
 
 def ticket(ledger, number, issued, called, finished, outcome="served"):
-    stamp = lambda m: (MORNING + timedelta(minutes=m)).astimezone(timezone.utc).isoformat()  # noqa: E731
+    stamp = lambda m: (MORNING + timedelta(minutes=m)).astimezone(UTC).isoformat()
     ledger.ticket({"ticket_id": f"20261210-A00{number}", "category": "A", "issued_at": stamp(issued)}, number)
     ledger.ticket_moved({"ticket_id": f"20261210-A00{number}", "called_at": stamp(called),
                          "started_at": stamp(called), "finished_at": stamp(finished)}, outcome)
@@ -119,3 +120,17 @@ def test_a_case_supplemented_at_intake_and_decided_after_its_deadline_is_in_the_
     assert not ledger.on_time(case) and ledger.supplement_gap(case)
     case.decided_at = datetime(2026, 12, 18, 11, tzinfo=SHANGHAI)
     assert not ledger.supplement_gap(case)  # late for both
+
+
+def test_the_figures_a_supplement_gap_case_enters_are_marked_known_and_the_others_stay_strict():
+    ledger = Ledger(Calendar())
+    case = ledger.case({"case_no": "20261210000009", "query_code": "Q"}, ITEM, 9, MORNING)
+    case.supplement_requested_at, case.supplement_received_at = MORNING, datetime(2026, 12, 11, 9, tzinfo=SHANGHAI)
+    ledger.accepted(case, case.supplement_received_at)
+    case.decided_at = datetime(2026, 12, 17, 11, tzinfo=SHANGHAI)
+    found = [Figure("cases hall decided_on_time", 0, 1), Figure("cases hall decided", 1, 1),
+             Figure("cases item[MR-004] on_time_rate", 0.0, 1.0), Figure("cases item[MR-001] on_time_rate", 1.0, 0.5),
+             Figure("accountability records", 1, 0), Figure("accountability[market_regulation] records", 1, 0)]
+    marked = Proof(None, ledger, date(2026, 12, 10), date(2026, 12, 31), {}).known_gaps(found)
+    assert [f.verdict for f in marked] == [KNOWN, EQUAL, KNOWN, DIFFERENT, KNOWN, KNOWN]
+    assert "20261210000009" in marked[0].known
