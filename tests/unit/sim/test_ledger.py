@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sim.arrivals import Item
 from sim.compare import DIFFERENT, EQUAL, KNOWN, Figure, differences, figures, report
-from sim.ledger import Accept, Ledger, rounded_range
+from sim.ledger import PLATFORM_RULE, Accept, Ledger, rounded_range
 from sim.proof import Proof
 from sim.workdays import SHANGHAI, Calendar
 
@@ -108,29 +108,38 @@ def test_a_year_the_official_calendar_does_not_know_yet_counts_weekdays_without_
     assert calendar.deadline(datetime(2026, 12, 31, 10, tzinfo=SHANGHAI), 3) == datetime(2027, 1, 7, tzinfo=SHANGHAI)
 
 
-def test_a_case_supplemented_at_intake_and_decided_after_its_deadline_is_in_the_platforms_pause_gap():
-    ledger = Ledger(Calendar())
+def gap_case(ledger):
+    """Supplements asked for at the window on Thursday, brought back and accepted on Friday."""
     case = ledger.case({"case_no": "20261210000009", "query_code": "Q"}, ITEM, 9, MORNING)
-    case.supplement_requested_at = MORNING                                   # Thursday, at the window
-    case.supplement_received_at = datetime(2026, 12, 11, 9, tzinfo=SHANGHAI)  # Friday
+    case.supplement_requested_at = MORNING
+    case.supplement_received_at = datetime(2026, 12, 11, 9, tzinfo=SHANGHAI)
     ledger.accepted(case, case.supplement_received_at)
+    return case
+
+
+def test_a_case_supplemented_at_intake_and_decided_after_its_deadline_is_on_time_only_by_the_platforms_rule():
+    ledger = Ledger(Calendar())
+    case = gap_case(ledger)
     assert case.deadline == datetime(2026, 12, 17, tzinfo=SHANGHAI)          # Friday + 3 working days
     assert ledger.platform_deadline(case) == datetime(2026, 12, 18, tzinfo=SHANGHAI)  # one paused day more
     case.decided_at = datetime(2026, 12, 17, 11, tzinfo=SHANGHAI)
-    assert not ledger.on_time(case) and ledger.supplement_gap(case)
+    assert not ledger.on_time(case) and ledger.on_time(case, PLATFORM_RULE)
+    assert list(ledger.accountability()) == [case.case_no] and ledger.accountability(PLATFORM_RULE) == {}
     case.decided_at = datetime(2026, 12, 18, 11, tzinfo=SHANGHAI)
-    assert not ledger.supplement_gap(case)  # late for both
+    assert not ledger.on_time(case, PLATFORM_RULE)  # late for both
 
 
-def test_the_figures_a_supplement_gap_case_enters_are_marked_known_and_the_others_stay_strict():
+def test_figures_are_strict_by_the_platforms_rule_and_the_definitions_other_values_are_known_differences():
     ledger = Ledger(Calendar())
-    case = ledger.case({"case_no": "20261210000009", "query_code": "Q"}, ITEM, 9, MORNING)
-    case.supplement_requested_at, case.supplement_received_at = MORNING, datetime(2026, 12, 11, 9, tzinfo=SHANGHAI)
-    ledger.accepted(case, case.supplement_received_at)
-    case.decided_at = datetime(2026, 12, 17, 11, tzinfo=SHANGHAI)
-    found = [Figure("cases hall decided_on_time", 0, 1), Figure("cases hall decided", 1, 1),
-             Figure("cases item[MR-004] on_time_rate", 0.0, 1.0), Figure("cases item[MR-001] on_time_rate", 1.0, 0.5),
-             Figure("accountability records", 1, 0), Figure("accountability[market_regulation] records", 1, 0)]
-    marked = Proof(None, ledger, date(2026, 12, 10), date(2026, 12, 31), {}).known_gaps(found)
-    assert [f.verdict for f in marked] == [KNOWN, EQUAL, KNOWN, DIFFERENT, KNOWN, KNOWN]
-    assert "20261210000009" in marked[0].known
+    gap_case(ledger).decided_at = datetime(2026, 12, 17, 11, tzinfo=SHANGHAI)
+    by_definition = [Figure("cases hall decided_on_time", 0, 1), Figure("cases hall decided", 1, 1),
+                     Figure("accountability records", 1, 0)]
+    by_platform_rule = [Figure("cases hall decided_on_time", 1, 1), Figure("cases hall decided", 1, 1),
+                        Figure("accountability records", 0, 0)]
+    found = Proof(None, ledger, date(2026, 12, 10), date(2026, 12, 31), {}).definitional(by_definition,
+                                                                                         by_platform_rule)
+    assert [(f.name, f.verdict) for f in found] == [
+        ("cases hall decided_on_time", EQUAL), ("cases hall decided_on_time (by definition)", KNOWN),
+        ("cases hall decided", EQUAL), ("accountability records", EQUAL),
+        ("accountability records (by definition)", KNOWN)]
+    assert "20261210000009" in found[1].known
