@@ -64,7 +64,9 @@ def run(args, url):
         return 0
     print()
     print(report(outcome.figures, only_problems=not args.all))
-    print(f"\n{len(outcome.people)} applicants, {len(outcome.ledger.cases)} cases on {outcome.day}; "
+    seen = {level: len(cases) for level, cases in sorted(outcome.warnings_seen.items())}
+    print(f"\nwarnings seen by the supervisors (cases): {seen or 'none'}")
+    print(f"{len(outcome.people)} applicants, {len(outcome.ledger.cases)} cases on {outcome.day}; "
           f"{outcome.http_calls} HTTP calls, {outcome.clock_moves} clock moves, {time.monotonic() - started:.0f} s")
     if args.chart:
         from sim.chart import draw

@@ -42,6 +42,7 @@ class Outcome:
     people: list
     http_calls: int
     clock_moves: int
+    warnings_seen: dict = field(default_factory=dict)  # level → the simulation's cases seen at it
 
 
 def staffing_plans(people, profile, sessions, target):
@@ -93,4 +94,5 @@ def simulate(gateway, clock, options, progress, plan_only=False):
     finally:
         clock.restore()
         restore_windows(gateway, hall, windows_before)
-    return Outcome(day, plans, found, ledger, floor.timeline, people, gateway.calls, clock.moves)
+    return Outcome(day, plans, found, ledger, floor.timeline, people, gateway.calls, clock.moves,
+                   dict(office.warnings_seen))
