@@ -26,8 +26,7 @@ def form_answers(fields, day):
         elif kind == "long":
             answers[f["id"]] = 1
         elif kind == "enum" and f.get("options"):
-            option = f["options"][0]
-            answers[f["id"]] = option["value"] if isinstance(option, dict) else option
+            answers[f["id"]] = f["options"][0]
         else:
             answers[f["id"]] = "模拟"[: f.get("max_length") or 2]
     return answers
