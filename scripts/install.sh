@@ -31,7 +31,7 @@ stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
     [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[test,bench]'
+    .venv/bin/python -m pip install --quiet -e '.[test,bench,sim]'
     rm -f .venv/.installed-*
     touch "$stamp"
 fi
