@@ -148,8 +148,14 @@ class Ledger:
         def blank():
             return Counter(submitted=0, decided=0, decided_on_time=0, evaluations=0, good_evaluations=0)
 
+        def within(moment):
+            return moment is not None and first_day <= hall_day(moment) <= last_day
+
+        def shaped(c):
+            return dict(c, on_time_rate=rate(c["decided_on_time"], c["decided"]),
+                        satisfaction_rate=rate(c["good_evaluations"], c["evaluations"]))
+
         hall, departments, items = blank(), defaultdict(blank), defaultdict(blank)
-        within = lambda moment: moment is not None and first_day <= hall_day(moment) <= last_day
         for case in self.cases.values():
             groups = (hall, departments[case.department], items[case.item_code])
             for group in groups:
@@ -160,8 +166,6 @@ class Ledger:
                 if within(case.evaluated_at):
                     group["evaluations"] += 1
                     group["good_evaluations"] += case.evaluation not in BAD_LEVELS
-        shaped = lambda c: dict(c, on_time_rate=rate(c["decided_on_time"], c["decided"]),
-                                satisfaction_rate=rate(c["good_evaluations"], c["evaluations"]))
         return {"hall": shaped(hall), "by_department": {k: shaped(v) for k, v in departments.items()},
                 "by_item": {k: shaped(v) for k, v in items.items()}}
 

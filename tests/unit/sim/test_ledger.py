@@ -74,7 +74,9 @@ def test_a_mean_of_millisecond_stamps_accepts_each_rounding_the_exact_sum_allows
 
 
 def ticket(ledger, number, issued, called, finished, outcome="served"):
-    stamp = lambda m: (MORNING + timedelta(minutes=m)).astimezone(UTC).isoformat()
+    def stamp(minutes):
+        return (MORNING + timedelta(minutes=minutes)).astimezone(UTC).isoformat()
+
     ledger.ticket({"ticket_id": f"20261210-A00{number}", "category": "A", "issued_at": stamp(issued)}, number)
     ledger.ticket_moved({"ticket_id": f"20261210-A00{number}", "called_at": stamp(called),
                          "started_at": stamp(called), "finished_at": stamp(finished)}, outcome)
