@@ -46,10 +46,9 @@ from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTask
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from services.approval import hall_flow
+from services.approval import hall_flow, workday_functions
 from services.approval.sandbox import SandboxScriptEngine
 from services.common.time import utcnow
-from services.common.workdays import WorkdayCalendar
 
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
 # spiff-arena's diagrams parse into SpiffWorkflow's `spiff` task specs, stored by their own rules.
@@ -62,16 +61,8 @@ _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 _DEFINITION_KEYS = ("spec", "subprocess_specs")
 
 
-def _calendar_functions(calendar):
-    """What expressions may call to count working days from now (the platform clock):
-    `workdays_deadline(n)` is the instant a limit of n working days runs out (ISO, usable as
-    a timer's timeDate or a task's dueDate), `add_workdays(n)` that last day (ISO date)."""
-    return {"workdays_deadline": lambda n: calendar.deadline_instant(utcnow(), int(n)).isoformat(),
-            "add_workdays": lambda n: calendar.add_workdays(utcnow(), int(n)).isoformat()}
-
-
 # Every expression from a diagram runs in the sandbox; there is no unsandboxed path.
-SANDBOX = SandboxScriptEngine(_calendar_functions(WorkdayCalendar()))
+SANDBOX = SandboxScriptEngine(workday_functions.FUNCTIONS)
 
 
 class _PlatformDatetime(datetime):
@@ -129,14 +120,14 @@ class _UserTaskParser(UserTaskParser):
         if assignee:
             extensions["assignee"] = assignee.strip()
         if due_date:
-            extensions["dueDate"] = _camunda_expression(due_date.strip())
+            extensions["dueDate"] = camunda_expression(due_date.strip())
         return extensions
 
 
 _JUEL_VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_]\w*)\s*\}$")
 
 
-def _camunda_expression(text):
+def camunda_expression(text):
     """Camunda Modeler writes `${variable}` (JUEL) or a literal; expressions here are Python.
     `${name}` becomes `name`, an ISO date becomes a string literal, anything else stays."""
     variable = _JUEL_VARIABLE.match(text)
@@ -286,13 +277,17 @@ def _xml(text, what):
         raise InvalidDiagram(None, f"{what} is not well-formed XML: {error}") from error
 
 
+def timer_expression(text):
+    """The Python expression SpiffWorkflow evaluates for a timer's text."""
+    return repr(text) if _ISO_TIMER.match(text) else text
+
+
 def _prepare_timers(root):
     """Quote bare ISO timer literals and check that every timer expression parses."""
     for node in root.iter(*_TIMER_TAGS):
         event = node.getparent().getparent()
         text = (node.text or "").strip()
-        if _ISO_TIMER.match(text):
-            node.text = repr(text)
+        node.text = timer_expression(text)
         try:
             ast.parse((node.text or "").strip(), mode="eval")
         except SyntaxError as error:
