@@ -10,18 +10,22 @@ with plain `eval`/`exec` and full builtins; this one runs them in a sandbox:
   `().__class__.__base__.__subclasses__()`, `"{0.__class__}".format(x)` and generator-frame
   walks (`gi_frame.f_globals`);
 - builtins are a safe list (no `open`, `getattr`, `eval`, `__import__`, `type`, …);
-- *plain* code runs in the service's own process: comparisons, boolean logic, attribute and
-  item access, literals, `+ - / //` and the size-checked `* ** <<`, f-strings without format
-  specs, calls of a few cheap functions and methods (`PLAIN_FUNCTIONS`, `PLAIN_METHODS`, the
-  functions the service offers) and scripts of plain assignments. Nothing plain loops or can
-  build a value much larger than its operands, so it ends in microseconds;
-- everything else (loops, comprehensions, `%` formatting, `int()`, string-building methods
-  such as `zfill`, `join`, `replace`, `format`, augmented assignments…) runs in a worker
-  process (`sandbox_pool`, `sandbox_worker`) that is killed after `TIME_LIMIT_SECONDS` and
-  may not use more than `sandbox_worker.MEMORY_LIMIT_BYTES`;
-- what a script leaves in the task data, and what an expression returns, holds no value of
-  more than `MAX_SEQUENCE` items or characters and at most `MAX_DATA_UNITS` in all: a case's
-  state keeps a copy of the data per task and must fit the store's 16 MB documents.
+- every operator, call, f-string and comprehension is followed by a check of the size of
+  what it built (at most `MAX_SEQUENCE` items or characters); `**`, `*` and `<<` are checked
+  before they compute, `range` is capped;
+- *plain* code runs in the service's own process: one short statement (an expression, or
+  one assignment) of comparisons, boolean logic, attribute and item access, literals,
+  `+ - / //` and the checked `* ** <<`, f-strings without format specs, and calls of a few
+  cheap functions and methods (`PLAIN_FUNCTIONS`, `PLAIN_METHODS`, the functions the
+  service offers). Nothing plain loops or builds a value much larger than the task data, so
+  it ends in microseconds (decided and measured in docs/decisions/0002);
+- everything else (loops, comprehensions, `%` formatting, `int()`, `zfill`, `join`,
+  `replace`, several statements…) runs in a worker process (`sandbox_pool`,
+  `sandbox_worker`) that is killed after `TIME_LIMIT_SECONDS` and may not use more than
+  `sandbox_worker.MEMORY_LIMIT_BYTES`;
+- what a script leaves in the task data holds at most `MAX_DATA_UNITS` characters and items
+  in all: a case's state keeps a copy of the data per task and must fit the store's 16 MB
+  documents.
 
 A refused or failing expression raises; SpiffWorkflow turns that into a task error, which the
 approval service records as an incident on the instance.
@@ -46,6 +50,7 @@ from services.common.time import clock_offset
 
 TIME_LIMIT_SECONDS = 1.0
 MAX_SOURCE_CHARS = 10_000
+MAX_PLAIN_CHARS = 300
 MAX_SEQUENCE = 100_000
 MAX_INT_BITS = 4096
 MAX_DATA_UNITS = 1_000_000  # characters, bytes and items of the task data after a script
@@ -211,9 +216,13 @@ _PLAIN_NODES = (
 )
 
 
-def _is_plain(tree, offered):
+def _is_plain(source, tree, offered):
     """Whether the checked ``tree`` is plain (see the module docstring); ``offered`` names the
-    service's own functions, which are plain too."""
+    service's own functions, which are plain too. Plain code is short and one statement: what
+    it builds is then bounded by the task data times its few references to it (names cannot
+    be rebound to compound a value, as `a = [a, a]` repeated would)."""
+    if len(source) > MAX_PLAIN_CHARS or isinstance(tree, ast.Module) and len(tree.body) != 1:
+        return False
     for node in ast.walk(tree):
         if not isinstance(node, _PLAIN_NODES):
             return False
@@ -243,7 +252,7 @@ def _compile(source, mode, offered=frozenset()):
         raise SandboxViolation(f"an expression may be at most {MAX_SOURCE_CHARS} characters")
     tree = ast.parse(source.strip() if mode == "eval" else source, FILENAME, mode)
     _Checker().visit(tree)
-    plain = _is_plain(tree, offered)
+    plain = _is_plain(source, tree, offered)
     tree = ast.fix_missing_locations(_Guard().visit(tree))
     return _Compiled(compile(tree, FILENAME, mode), plain)
 
@@ -256,17 +265,14 @@ def check(source, mode):
 
 def check_data(value, what="the result"):
     """Refuse a value with a part longer than MAX_SEQUENCE or more than MAX_DATA_UNITS in all."""
-    budget, stack, seen = MAX_DATA_UNITS, [value], set()
-    while stack:
+    budget, stack = MAX_DATA_UNITS, [value]
+    while stack:  # every occurrence counts, as it will when stored; a cycle exhausts the budget
         item = stack.pop()
         if isinstance(item, (str, bytes, bytearray)):
             size = len(item)
         elif isinstance(item, int) and item.bit_length() > MAX_INT_BITS:
             raise SandboxViolation(f"{what} holds a number larger than {MAX_INT_BITS} bits")
         elif isinstance(item, (dict, list, tuple, set, frozenset)):
-            if id(item) in seen:
-                continue
-            seen.add(id(item))
             size = len(item)
             stack.extend(item.items() if isinstance(item, dict) else item)
         else:
@@ -326,7 +332,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         compiled = _compile(expression, "eval", self._offered)
         if not compiled.plain:
             return self._in_worker(expression, "eval", context, external_context)
-        return check_data(eval(compiled.code, self._namespace(context, external_context)))
+        return eval(compiled.code, self._namespace(context, external_context))
 
     def execute(self, script, context, external_context=None):
         compiled = _compile(script, "exec", self._offered)
