@@ -59,6 +59,8 @@ _VALIDATOR = BpmnValidator()  # loads the BPMN 2.0 XSD; built once, reused for e
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 # The part of the serialized workflow that is the definition, not the instance.
 _DEFINITION_KEYS = ("spec", "subprocess_specs")
+# A case's stored state, well under the store's 16 MB documents (the outbox sits beside it).
+MAX_STATE_BYTES = 8 * 1024 * 1024
 
 
 # Every expression from a diagram runs in the sandbox; there is no unsandboxed path.
@@ -87,6 +89,10 @@ class InvalidDiagram(ValueError):
         super().__init__(f"{element_id}: {message}" if element_id else message)
         self.element_id = element_id
         self.message = message
+
+
+class StateTooLarge(ValueError):
+    """The state a step reached is larger than MAX_STATE_BYTES: it cannot be stored."""
 
 
 class TaskNotReady(LookupError):
@@ -367,6 +373,19 @@ def incident(workflow: BpmnWorkflow):
     return None
 
 
+def hold(workflow: BpmnWorkflow, element_id, message) -> None:
+    """Put a case whose step could not be kept into an incident where it waited before it:
+    at the open user task ``element_id`` (the one being completed) or, failing that, the
+    first task it waits at. `retry` lets it wait there again."""
+    waiting = _ready_user_tasks(workflow) + [task for task in workflow.event_manager.tasks.values()
+                                              if task.state == TaskState.WAITING]
+    task = next((t for t in waiting if t.task_spec.bpmn_id == element_id), waiting[0] if waiting else None)
+    if task is None:
+        raise StateTooLarge(message)
+    task.internal_data["incident"] = {"message": message, "resume_state": task.state}
+    task._set_state(TaskState.ERROR)
+
+
 def retry(workflow: BpmnWorkflow, data: dict | None = None) -> None:
     """Run the failed steps again, after merging `data` (an admin's fix) into their data."""
     for task in workflow.get_tasks(state=TaskState.ERROR):
@@ -462,7 +481,10 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     state = json.loads(_serializer(workflow.spec).serialize_json(workflow))
     for key in _DEFINITION_KEYS:
         del state[key]
-    return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+    if len(text) > MAX_STATE_BYTES // 4 and len(text.encode("utf-8")) > MAX_STATE_BYTES:
+        raise StateTooLarge(f"the step would make the case's stored state larger than {MAX_STATE_BYTES} bytes")
+    return text
 
 
 def load_state(diagram: ParsedDiagram, state: str, script_engine=None) -> BpmnWorkflow:

@@ -12,7 +12,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from services.approval import models
+from services.approval import bpmn_engine, models
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.time import utcnow
 
@@ -260,3 +260,17 @@ def test_a_runaway_script_is_an_incident_on_its_case_while_another_case_goes_on(
     assert runaway.wait()["case_status"] == "incident"
     incident = call(approval, "get_case_process", "20261126000208", ADMIN)["incident"]
     assert incident["element_id"] == "fee" and "ran longer" in incident["message"]
+
+
+def test_a_step_whose_state_would_not_fit_the_store_is_an_incident_at_the_task(approval, monkeypatch):
+    monkeypatch.setattr(bpmn_engine, "MAX_STATE_BYTES", 30_000)
+    call(approval, "deploy_process", with_script_task("notes = 'x' * 40000"), "immediate_item.bpmn")
+    start_case(approval, "20261126000210")
+
+    done = complete(approval, CLERK, "20261126000210", {"intake_decision": "accept"})
+
+    assert done["case_status"] == "incident"
+    view = call(approval, "get_case_process", "20261126000210", ADMIN)
+    assert view["incident"]["element_id"] == "accept" and "stored state larger" in view["incident"]["message"]
+    assert [e["kind"] for e in view["audit"]] == ["started", "incident"]
+    assert models.TaskHistory.objects(case_no="20261126000210").count() == 0

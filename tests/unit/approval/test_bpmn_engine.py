@@ -284,3 +284,18 @@ def test_an_escape_in_a_dmn_cell_is_an_incident_at_the_business_rule_task(cell):
     failed = bpmn_engine.incident(workflow)
     assert failed["element_id"] == "assess_fee" and "SandboxViolation" in failed["message"]
     assert "fee_fen" not in bpmn_engine.workflow_data(workflow)
+
+
+def test_a_state_too_large_to_store_is_refused_and_the_case_can_be_held_where_it_waited(diagram, case, monkeypatch):
+    stored = bpmn_engine.dump_state(case)
+    monkeypatch.setattr(bpmn_engine, "MAX_STATE_BYTES", len(stored) + 1000)
+    bpmn_engine.complete_task(case, only_open_task(case)["id"], {"intake_decision": "accept", "notes": "x" * 5000})
+    with pytest.raises(bpmn_engine.StateTooLarge):
+        bpmn_engine.dump_state(case)
+
+    before = bpmn_engine.load_state(diagram, stored)
+    bpmn_engine.hold(before, "accept", "too large")
+
+    assert bpmn_engine.incident(before) == {"element_id": "accept", "message": "too large"}
+    bpmn_engine.retry(before)
+    assert only_open_task(before)["element_id"] == "accept"
