@@ -118,7 +118,14 @@ class WorkerPool:
     def run(self, job, timeout):
         """The worker's answer to ``job``; raises WorkerTimedOut or WorkerFailed."""
         worker = self._idle.pop() if self._idle else _Worker()
-        answer = worker.ask(job, timeout)
+        try:
+            answer = worker.ask(job, timeout)
+        except WorkerTimedOut:
+            self._idle.append(_Worker())  # starts now, so that the next call finds it ready
+            raise
+        except BaseException:
+            worker.stop()
+            raise
         if answer.get("retire") or len(self._idle) >= self._keep or not worker.alive():
             worker.stop()
         else:
