@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from lxml import etree
 
 from services.approval import sandbox
-from services.approval.bpmn_engine import InvalidDiagram, camunda_expression, timer_expression
+from services.approval.bpmn_engine import (
+    InvalidDiagram,
+    camunda_expression,
+    timer_expression,
+)
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 # Element (local name) holding Python -> (what it is, mode, how its text becomes the expression).

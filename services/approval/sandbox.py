@@ -34,9 +34,9 @@ import ast
 import builtins
 import datetime
 import decimal
+import importlib
 import math
 import operator
-import importlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -84,15 +84,15 @@ FORBIDDEN_NODES = (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.Fun
                    ast.With, ast.Try, ast.Raise, ast.Delete, ast.NamedExpr)
 
 
+_SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset)
+
+
 def _check_size(value):
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
         raise SandboxViolation("number too large")
     if isinstance(value, _SIZED) and len(value) > MAX_SEQUENCE:
         raise SandboxViolation(f"sequence too large (more than {MAX_SEQUENCE} items or characters)")
     return value
-
-
-_SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset)
 
 
 def _method(receiver, name, *args, **kwargs):
@@ -130,10 +130,11 @@ def _range(*args):
     return bounded
 
 
-_UNGUARDED_OPERATORS = {"Add": operator.add, "Sub": operator.sub, "Div": operator.truediv,
-                        "FloorDiv": operator.floordiv, "Mod": operator.mod, "RShift": operator.rshift,
-                        "BitOr": operator.or_, "BitAnd": operator.and_, "BitXor": operator.xor,
-                        "MatMult": operator.matmul}
+# Operators whose result is checked once computed (`+` of two 60,000-character texts).
+_CHECKED_AFTERWARDS = {"Add": operator.add, "Sub": operator.sub, "Div": operator.truediv,
+                      "FloorDiv": operator.floordiv, "Mod": operator.mod, "RShift": operator.rshift,
+                      "BitOr": operator.or_, "BitAnd": operator.and_, "BitXor": operator.xor,
+                      "MatMult": operator.matmul}
 
 
 def _operator(operation):
@@ -143,10 +144,10 @@ def _operator(operation):
 
 
 _GUARDED_OPS = {ast.Pow: "_sandbox_pow", ast.Mult: "_sandbox_mult", ast.LShift: "_sandbox_lshift",
-                **{getattr(ast, name): f"_sandbox_{name.lower()}" for name in _UNGUARDED_OPERATORS}}
+                **{getattr(ast, name): f"_sandbox_{name.lower()}" for name in _CHECKED_AFTERWARDS}}
 _GUARDS = {"_sandbox_pow": _pow, "_sandbox_mult": _mult, "_sandbox_lshift": _lshift, "_sandbox_sized": _check_size,
            "_sandbox_method": _method,
-           **{f"_sandbox_{name.lower()}": _operator(function) for name, function in _UNGUARDED_OPERATORS.items()}}
+           **{f"_sandbox_{name.lower()}": _operator(function) for name, function in _CHECKED_AFTERWARDS.items()}}
 
 
 class _Checker(ast.NodeVisitor):

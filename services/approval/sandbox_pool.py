@@ -90,7 +90,7 @@ class _Worker:
             self.sock.settimeout(timeout)
             send(self.sock, job)
             return receive(self.sock, _AnswerUnpickler)
-        except socket.timeout:
+        except TimeoutError:
             self.stop()
             raise WorkerTimedOut() from None
         except (EOFError, OSError, pickle.UnpicklingError, struct.error) as error:

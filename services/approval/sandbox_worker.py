@@ -37,13 +37,14 @@ def _allow_cpu_for_one_job():
 def answer(job):
     """Run ``job`` (see `sandbox.run_in_worker`) and say what came of it."""
     set_clock_offset(timedelta(seconds=job["clock_offset"]))
+    what = sandbox.WHAT[job["mode"]]
     try:
         return {"value": sandbox.run_in_worker(job)}
     except MemoryError:
-        return {"error": ("SandboxViolation", f"the {sandbox.WHAT[job['mode']]} needed more than "
-                                              f"{MEMORY_LIMIT_BYTES // (1024 * 1024)} MB"), "retire": True}
+        limit = MEMORY_LIMIT_BYTES // (1024 * 1024)
+        return {"error": ("SandboxViolation", f"the {what} needed more than {limit} MB"), "retire": True}
     except RecursionError:
-        return {"error": ("SandboxViolation", "the expression nests too deeply"), "retire": True}
+        return {"error": ("SandboxViolation", f"the {what} nests too deeply"), "retire": True}
     except Exception as error:  # noqa: BLE001 -- every failure is reported to the caller
         return {"error": (type(error).__name__, str(error)[:1000])}
 

@@ -9,7 +9,6 @@ import eventlet
 import pytest
 from nameko.events import event_handler
 from nameko.standalone.rpc import ServiceRpcProxy
-from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.approval import bpmn_engine, models
