@@ -4,7 +4,8 @@ build large values), so that a time-out can always be enforced by killing the pr
 The approval service runs on eventlet: the worker is reached over a socket pair, which is
 green once eventlet has patched `socket`, so a greenthread waiting for a worker lets every
 other case go on. A worker that overruns its time is killed and replaced; one that ran out of
-memory retires itself after answering. Messages are length-prefixed pickles; what comes back
+memory retires itself after answering. A worker gets none of the service's environment
+(addresses, credentials): only what Python needs to find the platform's modules. Messages are length-prefixed pickles; what comes back
 from a worker is unpickled with an allow-list of the plain data types task data may hold.
 """
 import io
@@ -75,7 +76,7 @@ class _Worker:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "services.approval.sandbox_worker", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], cwd=_REPOSITORY_ROOT, stdin=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(_REPOSITORY_ROOT)})
+            env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", "PYTHONPATH": str(_REPOSITORY_ROOT)})
         theirs.close()
         self.sock = ours
         self.ready = False

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.approval import sandbox
+from services.approval import bpmn_engine, sandbox
 from services.approval.sandbox import SandboxEnvironment, SandboxViolation
 
 ENV = SandboxEnvironment({"workdays": lambda n: n})
@@ -146,3 +146,14 @@ def test_plain_expressions_run_without_a_worker(source, mode, monkeypatch):
     else:
         ENV.execute(source, data)
         assert data["deadline"] == 3
+
+
+@pytest.mark.parametrize("days", ["Decimal('1e1000000')", "10 ** 9", "'1000'"])
+def test_a_working_day_count_no_limit_needs_is_refused_before_it_is_counted(days):
+    with pytest.raises(ValueError, match="working days is longer than"):
+        bpmn_engine.SANDBOX.environment.evaluate(f"add_workdays({days})", {})
+
+
+def test_worker_code_may_call_the_services_working_day_functions():
+    assert bpmn_engine.SANDBOX.environment.evaluate("[add_workdays(n) for n in (0, 1)][0]", {}) == \
+        bpmn_engine.SANDBOX.environment.evaluate("add_workdays(0)", {})
