@@ -50,11 +50,10 @@ from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTask
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from services.approval import hall_flow, juel
+from services.approval import hall_flow, juel, workday_functions
 from services.approval.forms import describe_field
 from services.approval.sandbox import SandboxScriptEngine
 from services.common.time import utcnow
-from services.common.workdays import WorkdayCalendar
 
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
 # spiff-arena's diagrams parse into SpiffWorkflow's `spiff` task specs, stored by their own rules.
@@ -65,18 +64,12 @@ _VALIDATOR = BpmnValidator()  # loads the BPMN 2.0 XSD; built once, reused for e
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 # The part of the serialized workflow that is the definition, not the instance.
 _DEFINITION_KEYS = ("spec", "subprocess_specs")
-
-
-def _calendar_functions(calendar):
-    """What expressions may call to count working days from now (the platform clock):
-    `workdays_deadline(n)` is the instant a limit of n working days runs out (ISO, usable as
-    a timer's timeDate or a task's dueDate), `add_workdays(n)` that last day (ISO date)."""
-    return {"workdays_deadline": lambda n: calendar.deadline_instant(utcnow(), int(n)).isoformat(),
-            "add_workdays": lambda n: calendar.add_workdays(utcnow(), int(n)).isoformat()}
+# A case's stored state, well under the store's 16 MB documents (the outbox sits beside it).
+MAX_STATE_BYTES = 8 * 1024 * 1024
 
 
 # Every expression from a diagram runs in the sandbox; there is no unsandboxed path.
-SANDBOX = SandboxScriptEngine(_calendar_functions(WorkdayCalendar()))
+SANDBOX = SandboxScriptEngine(workday_functions.FUNCTIONS)
 
 
 class _PlatformDatetime(datetime):
@@ -101,6 +94,10 @@ class InvalidDiagram(ValueError):
         super().__init__(f"{element_id}: {message}" if element_id else message)
         self.element_id = element_id
         self.message = message
+
+
+class StateTooLarge(ValueError):
+    """The state a step reached is larger than MAX_STATE_BYTES: it cannot be stored."""
 
 
 class TaskNotReady(LookupError):
@@ -136,7 +133,7 @@ class _UserTaskParser(UserTaskParser):
         if assignee:
             extensions["assignee"] = assignee.strip()
         if due_date:
-            extensions["dueDate"] = _camunda_expression(due_date.strip())
+            extensions["dueDate"] = camunda_expression(due_date.strip())
         return extensions
 
     def create_task(self):
@@ -176,7 +173,7 @@ class _UserTaskParser(UserTaskParser):
 _JUEL_VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_]\w*)\s*\}$")
 
 
-def _camunda_expression(text):
+def camunda_expression(text):
     """Camunda Modeler writes JUEL (`${...}`) or a literal; expressions here are Python.
     JUEL is translated (``juel.to_python``), an ISO date becomes a string literal, anything
     else stays."""
@@ -481,13 +478,23 @@ def _owner_id(node):
     return None
 
 
+def python_expression(text):
+    """An expression's text as the sandbox runs it: Camunda's JUEL translated (the deploy has
+    refused what ``juel`` does not cover), Python as written."""
+    return juel.to_python(text) if juel.is_juel(text) else text
+
+
+def timer_expression(text):
+    """The Python expression SpiffWorkflow evaluates for a timer's text."""
+    return repr(text) if _ISO_TIMER.match(text) else text
+
+
 def _prepare_timers(root):
     """Quote bare ISO timer literals and check that every timer expression parses."""
     for node in root.iter(*_TIMER_TAGS):
         event = node.getparent().getparent()
         text = (node.text or "").strip()
-        if _ISO_TIMER.match(text):
-            node.text = repr(text)
+        node.text = timer_expression(text)
         try:
             ast.parse((node.text or "").strip(), mode="eval")
         except SyntaxError as error:
@@ -608,6 +615,19 @@ def incident(workflow: BpmnWorkflow):
     return None
 
 
+def hold(workflow: BpmnWorkflow, element_id, message) -> None:
+    """Put a case whose step could not be kept into an incident where it waited before it:
+    at the open user task ``element_id`` (the one being completed) or, failing that, the
+    first task it waits at. `retry` lets it wait there again."""
+    waiting = _ready_user_tasks(workflow) + [task for task in workflow.event_manager.tasks.values()
+                                              if task.state == TaskState.WAITING]
+    task = next((t for t in waiting if t.task_spec.bpmn_id == element_id), waiting[0] if waiting else None)
+    if task is None:
+        raise StateTooLarge(message)
+    task.internal_data["incident"] = {"message": message, "resume_state": task.state}
+    task._set_state(TaskState.ERROR)
+
+
 def retry(workflow: BpmnWorkflow, data: dict | None = None) -> None:
     """Run the failed steps again, after merging `data` (an admin's fix) into their data."""
     for task in workflow.get_tasks(state=TaskState.ERROR):
@@ -714,7 +734,10 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     state = json.loads(_serializer(workflow.spec).serialize_json(workflow))
     for key in _DEFINITION_KEYS:
         del state[key]
-    return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+    if len(text) > MAX_STATE_BYTES // 4 and len(text.encode("utf-8")) > MAX_STATE_BYTES:
+        raise StateTooLarge(f"the step would make the case's stored state larger than {MAX_STATE_BYTES} bytes")
+    return text
 
 
 def load_state(diagram: ParsedDiagram, state: str, script_engine=None) -> BpmnWorkflow:

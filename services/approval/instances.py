@@ -364,7 +364,11 @@ class InstanceRepository:
             if not entries:
                 return instance, []
             expected_rev = instance.rev
-            _record_state(instance, workflow, now)
+            try:
+                _record_state(instance, workflow, now)
+            except bpmn_engine.StateTooLarge as too_large:
+                workflow = self._hold(instance, diagram, completed, too_large, now)
+                entries, completed, on_saved = [], None, None
             instance.rev = expected_rev + 1
             outbox = Outbox.pending(instance).add(_audit(instance, entries, now),
                                                   _events(instance, workflow, completed, before, actor, now))
@@ -381,6 +385,17 @@ class InstanceRepository:
                 self._after_step(instance, workflow, now, outbox, before)
                 return instance, [Announcement(instance.pk, instance.rev, outbox.events)]
         raise Conflict(f"the case {case_no} is being changed by someone else, please retry")
+
+    @staticmethod
+    def _hold(instance, diagram, completed, too_large, now):
+        """The step's state cannot be stored: the case stays where it was, in an incident at
+        the task being completed (or where it waits), and the step's messages stay unconsumed."""
+        stored = models.ProcessInstance.objects(pk=instance.pk).only("state", "consumed_messages").first()
+        workflow = bpmn_engine.load_state(diagram, stored.state)
+        bpmn_engine.hold(workflow, completed[0] if completed else None, str(too_large))
+        instance.consumed_messages = list(stored.consumed_messages)
+        _record_state(instance, workflow, now)
+        return workflow
 
     @staticmethod
     def _deliver_stored_messages(instance, workflow, now):

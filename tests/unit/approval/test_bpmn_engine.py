@@ -365,3 +365,18 @@ def test_spiff_arena_diagrams_declare_the_separation_with_their_own_property():
         '</bpmn:laneSet><bpmn:startEvent id="start" />')
     decide = bpmn_engine.parse_diagram(xml.encode()).spec.task_specs["decide"]
     assert bpmn_engine.separate_from(decide) == ["review"]
+
+
+def test_a_state_too_large_to_store_is_refused_and_the_case_can_be_held_where_it_waited(diagram, case, monkeypatch):
+    stored = bpmn_engine.dump_state(case)
+    monkeypatch.setattr(bpmn_engine, "MAX_STATE_BYTES", len(stored) + 1000)
+    bpmn_engine.complete_task(case, only_open_task(case)["id"], {"intake_decision": "accept", "notes": "x" * 5000})
+    with pytest.raises(bpmn_engine.StateTooLarge):
+        bpmn_engine.dump_state(case)
+
+    before = bpmn_engine.load_state(diagram, stored)
+    bpmn_engine.hold(before, "accept", "too large")
+
+    assert bpmn_engine.incident(before) == {"element_id": "accept", "message": "too large"}
+    bpmn_engine.retry(before)
+    assert only_open_task(before)["element_id"] == "accept"

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from services.approval import bpmn_engine
+from services.approval.expression_check import check_expressions
 from services.approval.forms import validate_form_data
 from services.common import time as platform_time
 
@@ -37,12 +38,16 @@ def clock():
 
 
 def parse(entry):
-    """The diagram with what it needs, as parse_diagram takes it: decision tables as XML,
-    forms as parsed JSON by file name. Called diagrams (`needs.called`) have no way in yet."""
+    """The diagram with what it needs, through the deployment's own checks (parsing and every
+    expression): decision tables as XML, forms as parsed JSON by file name. Called diagrams
+    (`needs.called`) have no way in yet. A refusal comes back as the engine's InvalidDiagram."""
     needs = entry.get("needs", {})
     dmn = tuple((CORPUS / name).read_bytes() for name in needs.get("dmn", ()))
     forms = {name: json.loads((CORPUS / name).read_text(encoding="utf-8")) for name in needs.get("forms", ())}
-    return bpmn_engine.parse_diagram((CORPUS / entry["file"]).read_bytes(), entry["file"], dmn=dmn, forms=forms)
+    xml = (CORPUS / entry["file"]).read_bytes()
+    diagram = bpmn_engine.parse_diagram(xml, entry["file"], dmn=dmn, forms=forms)
+    check_expressions(xml, dmn)
+    return diagram
 
 
 def _duration(text):
