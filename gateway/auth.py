@@ -7,7 +7,6 @@ with PBKDF2 at start-up like any stored password, never kept in clear. Staff acc
 while its account is enabled and its password unchanged since (its ``gen`` claim).
 """
 import hashlib
-import hmac
 import os
 import time
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from flask import current_app, g, request
 
 from gateway.limits import count_failure, refuse_while_guessing
 from gateway.problems import Problem
+from services.common import constant_time
 
 PBKDF2_ROUNDS = 120_000
 
@@ -49,7 +49,7 @@ def hash_password(password, salt=None):
 def password_matches(password, stored):
     salt, digest = stored.split("$")
     candidate = hash_password(password, bytes.fromhex(salt)).split("$")[1]
-    return hmac.compare_digest(candidate, digest)
+    return constant_time.equal(candidate, digest)
 
 
 _NO_USER_HASH = hash_password("")
