@@ -42,6 +42,7 @@ EVENT_EXCHANGE = "queue.events"
 STREAM_SECONDS = 300
 KEEPALIVE_SECONDS = 15
 SPOKEN_WITHIN_SECONDS = 60
+SEQ_MAX = 2**63 - 1  # a call's sequence number is an 8-byte integer in the store
 
 bp = Blueprint("queue", __name__, url_prefix="/api/v1/queue")
 
@@ -123,7 +124,7 @@ SCHEMAS = {
     },
     "Window": {
         "type": "object", "additionalProperties": False, "required": ["categories"],
-        "properties": {"number": {"type": "integer"},
+        "properties": {"number": {"type": "integer", "minimum": 1, "maximum": 999},
                        "categories": {"type": "array", "minItems": 1, "maxItems": 26,
                                       "items": {"type": "string", "pattern": r"^[A-Z]$", "maxLength": 1},
                                       "description": "Served in this order (the window's work profile)."},
@@ -263,7 +264,8 @@ PATHS = {
         "summary": "Calls as they happen (server-sent events `call`, id = the call's sequence number); "
                    "calls caught up from more than a minute ago come as `missed` (shown, not read out).",
         "tags": ["queue"],
-        "parameters": [{"name": "after", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0},
+        "parameters": [{"name": "after", "in": "query", "required": False,
+                        "schema": {"type": "integer", "minimum": 0, "maximum": SEQ_MAX},
                         "description": "Send the calls after this sequence number first (or `Last-Event-ID`)."}],
         "responses": {"200": {"description": "An event stream; ends after a few minutes (reconnect).",
                               "content": {"text/event-stream": {"schema": {"type": "string"}}}},
@@ -468,7 +470,7 @@ def _stream(feed, client, after, seconds):
 @bp.get("/board/stream")
 def board_stream():
     after = request.headers.get("Last-Event-ID") or request.args.get("after")
-    if after is not None and not after.isdigit():
+    if after is not None and not (after.isascii() and after.isdigit() and int(after) <= SEQ_MAX):
         raise Problem(400, "Bad request", "after / Last-Event-ID must be a call's sequence number")
     feed = current_app.config.get("QUEUE_CALL_FEED") or CallFeed(current_app.config["AMQP_URI"])
     seconds = current_app.config.get("QUEUE_STREAM_SECONDS", STREAM_SECONDS)
