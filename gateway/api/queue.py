@@ -50,7 +50,7 @@ WINDOW_ID = path_param("window_id", "Window number.", r"^[0-9]{1,3}$", 3)
 TICKET_ID = path_param("ticket_id", "Ticket id: day and number, e.g. 20261126-A001.", r"^[0-9]{8}-[A-Z][0-9]{3,}$", 16)
 CODE = path_param("code", "Appointment code (预约码).", r"^[2-9A-HJ-NP-Z]{8}$", 8)
 CATEGORY_CODE = path_param("code", "Category letter (the ticket prefix).", r"^[A-Z]$", 1)
-APPLICANT_ID = {"type": "string", "pattern": r"^[0-9A-Z]{18}$", "maxLength": 18,
+APPLICANT_ID = {"type": "string", "pattern": r"^[0-9A-Za-z]{18}$", "maxLength": 18,
                 "description": "Resident ID (18 characters) or unified social credit code."}
 CONFLICT = problem("The window or ticket is not in a state that allows this; nothing changed.")
 
