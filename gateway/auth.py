@@ -117,8 +117,12 @@ API_KEY_HEADER = "X-API-Key"
 
 
 def current_principal():
-    """The caller from the bearer token or a department system's API key, or a 401 problem."""
+    """The caller from the bearer token or a department system's API key, or a 401 problem.
+    A request with both is refused: one of them would be checked and the other ignored, so a
+    wrong or stolen one would pass unnoticed beside a good one."""
     key = request.headers.get(API_KEY_HEADER)
+    if key is not None and "Authorization" in request.headers:
+        raise _unauthorized(f"send either a bearer token or an {API_KEY_HEADER}, not both")
     if key is not None:
         refuse_while_guessing()
         principal = current_app.extensions["api_keys"].principal(key[:200])
