@@ -124,7 +124,7 @@ SCHEMAS = {
     },
     "Window": {
         "type": "object", "additionalProperties": False, "required": ["categories"],
-        "properties": {"number": {"type": "integer", "minimum": 1, "maximum": 999},
+        "properties": {"number": {"type": "integer", "minimum": 0, "maximum": 999},
                        "categories": {"type": "array", "minItems": 1, "maxItems": 26,
                                       "items": {"type": "string", "pattern": r"^[A-Z]$", "maxLength": 1},
                                       "description": "Served in this order (the window's work profile)."},
@@ -280,7 +280,7 @@ PATHS = {
     "/api/v1/queue/appointments/slots": {"get": {
         "summary": "A category's slots on a working day, with free places.", "tags": ["queue"],
         "parameters": [{"name": "category", "in": "query", "required": True,
-                        "schema": {"type": "string", "maxLength": 1}},
+                        "schema": {"type": "string", "pattern": r"^[A-Z]$", "maxLength": 1}},
                        {"name": "day", "in": "query", "required": True,
                         "schema": {"type": "string", "format": "date", "maxLength": 10}}],
         "responses": {"200": json_response("The slots.", "Slots"), "400": problem("A parameter is missing."),
