@@ -93,7 +93,7 @@ class Backoff:
             failures, at = self._failures_of(key, now)
         if failures < self.allowed:
             return 0
-        backoff = min(LONGEST_BACKOFF_SECONDS, 2 ** (failures - self.allowed))
+        backoff = min(LONGEST_BACKOFF_SECONDS, 2 ** min(failures - self.allowed, 20))  # a bounded power
         return max(0, math.ceil(at + backoff - now))
 
     def fail(self, key):
