@@ -23,6 +23,7 @@ The client IP is the peer's address, or with ``PROXY_HOPS=n`` the n-th address f
 right of ``X-Forwarded-For`` (werkzeug's ``ProxyFix``): set it to the number of proxies
 in front of the gateway, never more, or clients choose their own IP.
 """
+import io
 import math
 import threading
 import time
@@ -143,6 +144,19 @@ def _limit_request():
             raise _too_many(wait, "too many requests from this caller; slow down")
 
 
+def _limit_chunked_body():
+    """A body sent in chunks (no Content-Length) is read here to one byte past
+    ``MAX_CONTENT_LENGTH`` and refused whole (413) when it is longer: werkzeug itself stops
+    reading such a body at the limit and hands over what it read as if it were all of it."""
+    if "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        return
+    limit_bytes = current_app.config["MAX_CONTENT_LENGTH"]
+    body = request.environ["wsgi.input"].read(limit_bytes + 1)
+    if len(body) > limit_bytes:
+        raise Problem(413, "Content too large", f"the body is larger than {limit_bytes} bytes")
+    request.environ.update({"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
+
+
 def refuse_while_guessing(username=None):
     """429 while the IP has used up its failed logins, or ``username`` waits after its own."""
     limits, address = _limits(), request.remote_addr
@@ -173,3 +187,4 @@ def limit(app):
     if app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"])
     app.before_request(_limit_request)
+    app.before_request(_limit_chunked_body)

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 
 def children(pid):
@@ -53,3 +54,22 @@ def test_a_request_gunicorn_cannot_read_is_answered_with_a_problem(platform, req
     assert headers["Content-Type"] == "application/problem+json"
     problem = json.loads(body)
     assert problem["status"] == status and problem["detail"].startswith("the request could not be read")
+
+
+def test_a_body_over_the_limit_is_refused_even_when_sent_in_chunks(platform):
+    """Without a Content-Length the gateway counts what it reads and stops at 4 MiB."""
+    chunks = (b'{"form": {"essay": "' if n == 0 else b"x" * 65536 for n in range(80))  # 5 MiB, never closed
+    answer = requests.post(f"{platform.gateway_url}/api/v1/cases", data=chunks,
+                           headers={"Content-Type": "application/json"}, timeout=30)
+
+    assert answer.status_code == 413 and answer.headers["Content-Type"] == "application/problem+json", answer.text
+    small = requests.post(f"{platform.gateway_url}/api/v1/cases", data=iter([b'{"item_code": ', b'"MR-001"}']),
+                          headers={"Content-Type": "application/json"}, timeout=30)
+    assert small.status_code == 422  # read whole and parsed: only the schema's fields are missing
+
+
+def test_a_body_nested_a_hundred_thousand_deep_is_a_400_problem(platform):
+    answer = requests.post(f"{platform.gateway_url}/api/v1/cases", data="[" * 100_000 + "]" * 100_000,
+                           headers={"Content-Type": "application/json"}, timeout=30)
+
+    assert answer.status_code == 400 and answer.headers["Content-Type"] == "application/problem+json"
