@@ -37,15 +37,16 @@ class Problem(Exception):
         self.headers = headers or {}
 
 
-def problem_response(status, title, detail, errors=None, headers=None):
-    body = {
-        "type": PROBLEM_BASE + title.lower().replace(" ", "-"),
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
+def problem_body(status, title, detail, errors=None):
+    body = {"type": PROBLEM_BASE + title.lower().replace(" ", "-"), "title": title, "status": status,
+            "detail": detail}
     if errors:
         body["errors"] = errors
+    return body
+
+
+def problem_response(status, title, detail, errors=None, headers=None):
+    body = problem_body(status, title, detail, errors)
     request_id = getattr(g, "request_id", None)
     if request_id:
         body["request_id"] = request_id

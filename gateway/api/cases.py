@@ -54,8 +54,10 @@ SCHEMAS = {
             "materials": {"type": "array", "maxItems": 50, "items": {"$ref": "#/components/schemas/MaterialGiven"}},
             "form": {"type": "object", "maxProperties": 50, "propertyNames": {"minLength": 1, "maxLength": 64},
                      "description": "Answers of the application form: "
-                     "names of 1 to 64 characters, values string (at most 2000), number, boolean or null.",
-                     "additionalProperties": {"type": ["string", "number", "boolean", "null"], "maxLength": 2000}},
+                     "names of 1 to 64 characters, values string (at most 2000), number (of at most "
+                     "15 digits before the point), boolean or null.",
+                     "additionalProperties": {"type": ["string", "number", "boolean", "null"], "maxLength": 2000,
+                                              "minimum": -(10**15 - 1), "maximum": 10**15 - 1}},
         },
     },
     "Supplements": {

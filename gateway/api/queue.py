@@ -43,6 +43,7 @@ EVENT_EXCHANGE = "queue.events"
 STREAM_SECONDS = 300
 KEEPALIVE_SECONDS = 15
 SPOKEN_WITHIN_SECONDS = 60
+SEQ_MAX = 2**63 - 1  # a call's sequence number is an 8-byte integer in the store
 
 bp = Blueprint("queue", __name__, url_prefix="/api/v1/queue")
 
@@ -50,7 +51,7 @@ WINDOW_ID = path_param("window_id", "Window number.", r"^[0-9]{1,3}$", 3)
 TICKET_ID = path_param("ticket_id", "Ticket id: day and number, e.g. 20261126-A001.", r"^[0-9]{8}-[A-Z][0-9]{3,}$", 16)
 CODE = path_param("code", "Appointment code (预约码).", r"^[2-9A-HJ-NP-Z]{8}$", 8)
 CATEGORY_CODE = path_param("code", "Category letter (the ticket prefix).", r"^[A-Z]$", 1)
-APPLICANT_ID = {"type": "string", "pattern": r"^[0-9A-Z]{18}$", "maxLength": 18,
+APPLICANT_ID = {"type": "string", "pattern": r"^[0-9A-Za-z]{18}$", "maxLength": 18,
                 "description": "Resident ID (18 characters) or unified social credit code."}
 CONFLICT = problem("The window or ticket is not in a state that allows this; nothing changed.")
 
@@ -138,7 +139,7 @@ SCHEMAS = {
     },
     "Window": {
         "type": "object", "additionalProperties": False, "required": ["categories"],
-        "properties": {"number": {"type": "integer"},
+        "properties": {"number": {"type": "integer", "minimum": 0, "maximum": 999},
                        "categories": {"type": "array", "minItems": 1, "maxItems": 26,
                                       "items": {"type": "string", "pattern": r"^[A-Z]$", "maxLength": 1},
                                       "description": "Served in this order (the window's work profile)."},
@@ -278,7 +279,8 @@ PATHS = {
         "summary": "Calls as they happen (server-sent events `call`, id = the call's sequence number); "
                    "calls caught up from more than a minute ago come as `missed` (shown, not read out).",
         "tags": ["queue"],
-        "parameters": [{"name": "after", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0},
+        "parameters": [{"name": "after", "in": "query", "required": False,
+                        "schema": {"type": "integer", "minimum": 0, "maximum": SEQ_MAX},
                         "description": "Send the calls after this sequence number first (or `Last-Event-ID`)."}],
         "responses": {"200": {"description": "An event stream; ends after a few minutes (reconnect).",
                               "content": {"text/event-stream": {"schema": {"type": "string"}}}},
@@ -300,7 +302,7 @@ PATHS = {
     "/api/v1/queue/appointments/slots": {"get": {
         "summary": "A category's slots on a working day, with free places.", "tags": ["queue"],
         "parameters": [{"name": "category", "in": "query", "required": True,
-                        "schema": {"type": "string", "maxLength": 1}},
+                        "schema": {"type": "string", "pattern": r"^[A-Z]$", "maxLength": 1}},
                        {"name": "day", "in": "query", "required": True,
                         "schema": {"type": "string", "format": "date", "maxLength": 10}}],
         "responses": {"200": json_response("The slots.", "Slots"), "400": problem("A parameter is missing."),
@@ -490,7 +492,7 @@ def _stream(feed, client, after, seconds):
 @bp.get("/board/stream")
 def board_stream():
     after = request.headers.get("Last-Event-ID") or request.args.get("after")
-    if after is not None and not after.isdigit():
+    if after is not None and not (after.isascii() and after.isdigit() and int(after) <= SEQ_MAX):
         raise Problem(400, "Bad request", "after / Last-Event-ID must be a call's sequence number")
     feed = current_app.config.get("QUEUE_CALL_FEED") or CallFeed(current_app.config["AMQP_URI"])
     seconds = current_app.config.get("QUEUE_STREAM_SECONDS", STREAM_SECONDS)

@@ -98,7 +98,7 @@ PATHS = {
             _query("element_id", {"type": "string", "maxLength": 128}, "Only this step (BPMN element id)."),
             _query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": DEFAULT_LIMIT},
                    "Page size."),
-            _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Tasks to skip."),
+            _query("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0}, "Tasks to skip."),
         ],
         "responses": {"200": json_response("One page of open tasks.", "WorkList"),
                       "400": problem("A bad query parameter."), "401": UNAUTHORIZED, "503": UNAVAILABLE}}},

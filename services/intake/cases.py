@@ -7,13 +7,13 @@ numbers sorts the cases by day of submission. The query code is 8 random charact
 from an alphabet without look-alikes; with the case number it lets an applicant follow
 the case without logging in.
 """
-import hmac
 import secrets
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import mongoengine as me
 
+from services.common import constant_time
 from services.common.db import count_of
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.time import isoformat
@@ -241,7 +241,7 @@ class CaseRepository:
     def get_public(self, case_no, query_code):
         """The case, only with the right query code; a wrong code looks like no case at all."""
         case = models.Case.objects(case_no=case_no).first()
-        if case is None or not hmac.compare_digest(case.query_code.encode(), str(query_code or "").encode()):
+        if case is None or not constant_time.equal(query_code, case.query_code):
             raise NotFound(f"no case {case_no} with this query code")
         return case
 

@@ -30,6 +30,7 @@ from mongoengine.queryset.visitor import Q
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.common import applicant_ids
 from services.common.db import count_of
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.fields import from_millis, to_millis
@@ -123,6 +124,7 @@ class Tickets:
         """A new ticket, with the people ahead of it and an estimated wait.
 
         Returns ``(view, event)``."""
+        applicant_id = applicant_ids.normalise(applicant_id)
         settings = self.hall.settings()
         if category:
             chosen = self.hall.category(category)

@@ -216,9 +216,10 @@ def test_the_applicant_with_a_wrong_query_code_learns_nothing(gateway, world):
 def test_a_complaint_is_followed_only_with_its_follow_code(gateway, world):
     number, code = world["complaint"]["complaint_no"], world["complaint"]["follow_code"]
     assert gateway.get(f"/api/v1/public/complaints/{number}", params={"follow_code": code}).status_code == 200
-    wrong = gateway.get(f"/api/v1/public/complaints/{number}", params={"follow_code": WRONG_CODE})
     missing = gateway.get("/api/v1/public/complaints/T200001019999", params={"follow_code": WRONG_CODE})
-    assert_like_missing(wrong, missing, number, "T200001019999", "complaint")
+    for code in (WRONG_CODE, "中"):  # a code that is not even ASCII is just as wrong
+        wrong = gateway.get(f"/api/v1/public/complaints/{number}", params={"follow_code": code})
+        assert_like_missing(wrong, missing, number, "T200001019999", "complaint")
 
 
 def test_a_tickets_public_view_names_no_case_and_no_appointment_code(gateway, world):

@@ -116,3 +116,18 @@ def test_a_closed_day_in_the_settings_is_not_bookable(booking):
         booking.book(NOW, PERSON, "A", "2026-11-27", "09:00")
     booking.hall.update_settings({"closures": [], "extra_workdays": ["2026-11-28"]})
     assert booking.book(NOW, PERSON, "A", "2026-11-28", "09:00")["state"] == "booked"
+
+
+def test_a_lower_case_x_is_the_same_person_as_an_upper_case_x(booking):
+    booked = booking.book(NOW, PERSON.lower(), "A", "2026-11-27", "09:00")
+    assert models.Appointment.objects(code=booked["code"]).first().applicant_id == PERSON
+    with pytest.raises(Conflict, match="already has an appointment"):
+        booking.book(NOW, PERSON, "B", "2026-11-27", "14:00")
+    assert booking.cancel(NOW, booked["code"], PERSON.lower())["state"] == "cancelled"
+
+    booking.hall.update_settings({"vip_ids": [OTHER, PERSON.lower()]})
+    ticket, _ = booking.tickets.issue(NOW, category="A", applicant_id=PERSON.lower())
+
+    assert booking.hall.settings().vip_ids == [OTHER, PERSON]
+    stored = models.Ticket.objects(ticket_id=ticket["ticket_id"]).first()
+    assert (stored.applicant_id, stored.priority) == (PERSON, "vip")

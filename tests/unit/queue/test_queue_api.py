@@ -38,6 +38,13 @@ def test_a_bad_ticket_request_is_refused_before_any_call(client, fake_rpc, body)
     assert fake_rpc.calls == []
 
 
+def test_a_resident_id_typed_with_a_lower_case_x_reaches_the_queue(client, fake_rpc):
+    fake_rpc.answer("queue", "issue_ticket", TICKET)
+    answer = client.post("/api/v1/queue/tickets", json={"category": "A", "applicant_id": "11010519491231002x"})
+    assert answer.status_code == 201
+    assert fake_rpc.calls_to("queue", "issue_ticket")[0].kwargs["applicant_id"] == "11010519491231002x"
+
+
 def test_calling_an_empty_queue_answers_204(client, fake_rpc, bearer):
     fake_rpc.answer("queue", "call_next", None)
     answer = client.post("/api/v1/queue/windows/7/call", headers=bearer("window"))
