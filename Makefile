@@ -2,7 +2,7 @@
 # Both install what is missing first (scripts/install.sh).
 PY := .venv/bin/python
 
-.PHONY: install up test bench clean
+.PHONY: install up test bench simulate clean
 
 install:
 	@scripts/install.sh
@@ -18,6 +18,10 @@ bench: install
 	@$(PY) -m bench.store $(BENCH_ARGS)
 	@$(PY) -m bench.queue_calls $(BENCH_ARGS)
 	@$(PY) -m bench.approval $(BENCH_ARGS)
+
+# A simulated day in the hall through the public API, proven figure by figure (docs/simulation.md).
+simulate: install
+	@$(PY) -m sim $(SIM_ARGS)
 
 clean:
 	rm -rf .venv .run

@@ -195,7 +195,7 @@ def wait_until_answering(rpc_client, platform, timeout=READY_TIMEOUT):
 
     deadline = time.monotonic() + timeout
     while True:
-        if platform.dead_processes():
+        if platform.exited():
             log_path = platform.log_dir / f"{SERVICE}.log"
             raise RuntimeError(f"the {SERVICE} service exited: {log_path.read_text(errors='replace')[-2000:]}")
         try:

@@ -10,6 +10,7 @@ import os
 from flask import Flask
 
 from gateway.api import DOMAINS
+from gateway.api.health import StoreProbe
 from gateway.api_keys import ApiKeys
 from gateway.auth import UserDirectory
 from gateway.headers import secure
@@ -41,6 +42,7 @@ def create_app(test_config=None):
     refuse_without_admin(accounts, app.config)
     app.extensions["users"] = UserDirectory.from_settings(app.config, accounts)
     app.extensions["api_keys"] = app.config.get("API_KEYS") or ApiKeys.from_settings(app.config)
+    app.extensions["store_probe"] = app.config.get("STORE_PROBE") or StoreProbe(app.config["MONGO_URI"])
     app.extensions["openapi"] = build_spec(DOMAINS)
     app.extensions["body_validators"] = BodyValidators(app.extensions["openapi"])
     for domain in DOMAINS:

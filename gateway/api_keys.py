@@ -10,11 +10,12 @@ A request with a key acts as ``api-key:<key id>`` of its department: that is the
 services record in their audit trails, and the gateway's log names the department too.
 """
 import hashlib
-import hmac
 import secrets
 import time
 
 from pymongo import MongoClient
+
+from services.common import constant_time
 
 # Roles a key may carry: what a department's system does; never admin or designer.
 GRANTABLE_ROLES = ("clerk", "reviewer", "chief", "cashier", "window", "supervisor")
@@ -76,7 +77,7 @@ class ApiKeys:
         if not key.startswith(PREFIX) or not key_id or not secret:
             return None
         document = self.collection.find_one({"_id": key_id})
-        if document is None or not hmac.compare_digest(document["secret_sha256"], _digest(secret)):
+        if document is None or not constant_time.equal(_digest(secret), document["secret_sha256"]):
             return None
         if document.get("revoked_at") is not None or document["expires_at"] <= (now_ms or _now_ms()):
             return None

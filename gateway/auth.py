@@ -7,7 +7,6 @@ with PBKDF2 at start-up like any stored password, never kept in clear. Staff acc
 while its account is enabled and its password unchanged since (its ``gen`` claim).
 """
 import hashlib
-import hmac
 import os
 import time
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from flask import current_app, g, request
 
 from gateway.limits import count_failure, refuse_while_guessing
 from gateway.problems import Problem
+from services.common import constant_time
 
 PBKDF2_ROUNDS = 120_000
 
@@ -29,9 +29,15 @@ DEMO_USERS = (
     ("tax_reviewer", "税务审查员 Taxation reviewer", ("reviewer",), "taxation"),
     ("tax_chief", "税务首席代表 Taxation chief representative", ("chief",), "taxation"),
     ("police_reviewer", "公安审查员 Public security reviewer", ("reviewer",), "public_security"),
+    ("police_chief", "公安首席代表 Public security chief representative", ("chief",), "public_security"),
     ("hr_reviewer", "人社审查员 Human resources reviewer", ("reviewer",), "human_resources"),
+    ("hr_chief", "人社首席代表 Human resources chief representative", ("chief",), "human_resources"),
     ("nr_reviewer", "自然资源审查员 Natural resources reviewer", ("reviewer",), "natural_resources"),
     ("nr_chief", "自然资源首席代表 Natural resources chief representative", ("chief",), "natural_resources"),
+    ("ca_chief", "民政首席代表 Civil affairs chief representative", ("chief",), "civil_affairs"),
+    ("health_chief", "卫健首席代表 Health chief representative", ("chief",), "health"),
+    ("housing_chief", "住建首席代表 Housing and construction chief representative", ("chief",),
+     "housing_construction"),
     ("cashier", "银行收费窗口 Bank window cashier", ("cashier",), "hall"),
     ("window", "办事窗口 Window staff", ("window",), "hall"),
     ("supervisor", "电子监察 Supervisor", ("supervisor",), "supervision"),
@@ -49,7 +55,7 @@ def hash_password(password, salt=None):
 def password_matches(password, stored):
     salt, digest = stored.split("$")
     candidate = hash_password(password, bytes.fromhex(salt)).split("$")[1]
-    return hmac.compare_digest(candidate, digest)
+    return constant_time.equal(candidate, digest)
 
 
 _NO_USER_HASH = hash_password("")
@@ -117,8 +123,12 @@ API_KEY_HEADER = "X-API-Key"
 
 
 def current_principal():
-    """The caller from the bearer token or a department system's API key, or a 401 problem."""
+    """The caller from the bearer token or a department system's API key, or a 401 problem.
+    A request with both is refused: one of them would be checked and the other ignored, so a
+    wrong or stolen one would pass unnoticed beside a good one."""
     key = request.headers.get(API_KEY_HEADER)
+    if key is not None and "Authorization" in request.headers:
+        raise _unauthorized(f"send either a bearer token or an {API_KEY_HEADER}, not both")
     if key is not None:
         refuse_while_guessing()
         principal = current_app.extensions["api_keys"].principal(key[:200])

@@ -19,6 +19,7 @@ import logging
 import re
 
 from gateway.problems import Problem
+from services.common import constant_time
 from services.common.config import DEFAULTS, is_demo
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def verify(headers, body, settings, now_seconds):
         raise _refuse("X-Bank-Timestamp must be the request's time in unix seconds")
     if not NONCE.match(nonce):
         raise _refuse("X-Bank-Nonce must be 16 to 64 characters of A-Z a-z 0-9 _ -")
-    if not hmac.compare_digest(sign(secret, timestamp, nonce, body), signature.lower()):
+    if not constant_time.equal(signature.lower(), sign(secret, timestamp, nonce, body)):
         raise _refuse("the bank signature does not match the request")
     max_age = int(settings["BANK_SIGNATURE_MAX_AGE_SECONDS"])
     if abs(now_seconds - int(timestamp)) > max_age:

@@ -10,6 +10,9 @@ opened a new connection, and a request sent just as the server closed the idle o
 with "connection closed without response". 75 s outlasts the usual 60 s idle timeout of a
 proxy or load balancer in front, so the proxy, not gunicorn, closes first.
 
+``worker_class``: gunicorn's thread worker whose own refusals (a malformed request line, a URI
+or header block over its limits) are problem+json like the app's (gateway/gunicorn_worker.py).
+
 ``worker_tmp_dir``: the worker tells the arbiter it is alive by changing the times of a
 temporary file on every turn of its loop, that is for every request. In the system's temporary
 directory (a disk here) that is a journaled change of an inode: a tenth of the gateway's CPU per
@@ -22,6 +25,7 @@ from services.common.collector import freeze_start_up_objects
 
 workers = 1
 threads = 16
+worker_class = "gateway.gunicorn_worker.ProblemWorker"
 keepalive = 75
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 

@@ -20,6 +20,14 @@ REMOTE_ERRORS = {
     "Forbidden": (403, "Forbidden"),
 }
 
+# A service's own store was out of reach (pymongo's ConnectionFailure and its subclasses:
+# a restart, a primary election): over in seconds, so 503 with Retry-After.
+def _class_names(cls):
+    return {cls.__name__}.union(*(_class_names(sub) for sub in cls.__subclasses__()))
+
+
+REMOTE_STORE_FAILURES = _class_names(ConnectionFailure)
+
 
 class Problem(Exception):
     def __init__(self, status, title, detail, errors=None, headers=None):
@@ -29,15 +37,16 @@ class Problem(Exception):
         self.headers = headers or {}
 
 
-def problem_response(status, title, detail, errors=None, headers=None):
-    body = {
-        "type": PROBLEM_BASE + title.lower().replace(" ", "-"),
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
+def problem_body(status, title, detail, errors=None):
+    body = {"type": PROBLEM_BASE + title.lower().replace(" ", "-"), "title": title, "status": status,
+            "detail": detail}
     if errors:
         body["errors"] = errors
+    return body
+
+
+def problem_response(status, title, detail, errors=None, headers=None):
+    body = problem_body(status, title, detail, errors)
     request_id = getattr(g, "request_id", None)
     if request_id:
         body["request_id"] = request_id
@@ -53,6 +62,10 @@ def _problem(exc):
 
 
 def _remote(exc):
+    if exc.exc_type in REMOTE_STORE_FAILURES:
+        log.warning("the %s service cannot reach its store (request %s): %s", exc.service,
+                    getattr(g, "request_id", "-"), exc)
+        return _service_unavailable(f"the {exc.service} service cannot reach its store; try again shortly")
     status, title = REMOTE_ERRORS.get(exc.exc_type, (None, None))
     if status is None:
         log.error("unexpected remote error from %s (request %s): %s", exc.service,

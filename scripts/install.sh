@@ -16,9 +16,7 @@ command -v npm >/dev/null || need_apt+=(nodejs npm)  # bpmn-js for the process d
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "installing Debian packages: ${need_apt[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    scripts/apt_install.sh "${need_apt[@]}"
 fi
 
 PYTHON=${PYTHON:-python3}
@@ -31,7 +29,7 @@ stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
     [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[test,bench]'
+    .venv/bin/python -m pip install --quiet -e '.[test,bench,sim]'
     rm -f .venv/.installed-*
     touch "$stamp"
 fi

@@ -1,7 +1,11 @@
 """The whole platform as processes on this machine: broker, store, five services, gateway.
 
 ``Platform(run_dir, ...)`` is used by ``python -m stack`` (``make up``) with data kept in
-``.run/``, and by the end-to-end tests with throw-away data on free ports.
+``.run/``, and by the end-to-end tests with throw-away data on free ports. Every process
+listens on ``host`` (loopback by default; the gateway on ``gateway_host``), and ``start()``
+refuses a port another program holds before it starts anything. ``exited()`` and
+``restart(name)`` are what the supervisor of ``make up`` (``stack.supervisor``) keeps the
+processes running with.
 """
 import json
 import os
@@ -16,19 +20,21 @@ from pathlib import Path
 from services.common import SERVICES
 
 from .broker import RabbitNode
-from .ports import free_port, wait_for_port
+from .ports import LOOPBACK, free_port, refuse_taken, wait_for_port
 from .store import DocumentStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Platform:
-    def __init__(self, run_dir, *, gateway_port=None, gateway_host="127.0.0.1", broker_port=None,
-                 broker_dist_port=None, store_port=None, metrics_ports=None, env=None):
+    def __init__(self, run_dir, *, host=LOOPBACK, gateway_port=None, gateway_host=LOOPBACK, broker_port=None,
+                 broker_dist_port=None, broker_epmd_port=None, store_port=None, metrics_ports=None, env=None):
         self.run_dir = Path(run_dir).resolve()
         self.log_dir = self.run_dir / "logs"
-        self.broker = RabbitNode(self.run_dir / "rabbitmq", port=broker_port, dist_port=broker_dist_port)
-        self.store = DocumentStore(self.run_dir / "store", port=store_port)
+        self.host = host
+        self.broker = RabbitNode(self.run_dir / "rabbitmq", port=broker_port, dist_port=broker_dist_port,
+                                 epmd_port=broker_epmd_port, host=host)
+        self.store = DocumentStore(self.run_dir / "store", port=store_port, host=host)
         self.gateway_host = gateway_host
         self.gateway_port = gateway_port or free_port()
         self.metrics_ports = metrics_ports or {name: free_port() for name in SERVICES}
@@ -39,11 +45,16 @@ class Platform:
     def gateway_url(self):
         return f"http://127.0.0.1:{self.gateway_port}"
 
+    def ports(self):
+        """Every port the platform listens on, by the setting of ``make up`` that chooses it."""
+        return {"GATEWAY_PORT": self.gateway_port, **self.broker.ports, **self.store.ports,
+                **{f"METRICS_PORT_BASE (metrics of {name})": port for name, port in self.metrics_ports.items()}}
+
     def environment(self):
         """What every platform process is told (read by ``services.common.config``)."""
         env = dict(os.environ)
         env.update(AMQP_URI=self.broker.amqp_uri, MONGO_URI=self.store.mongo_uri,
-                   GATEWAY_PORT=str(self.gateway_port),
+                   GATEWAY_PORT=str(self.gateway_port), METRICS_HOST=self.host,
                    BPMN_DIR=str(REPO_ROOT / "bpmn"), CATALOG_DIR=str(REPO_ROOT / "catalog"))
         env.update(self.extra_env)
         env["PYTHONPATH"] = str(REPO_ROOT)
@@ -74,6 +85,7 @@ class Platform:
 
     def start(self, timeout=90):
         """Start everything and wait until the gateway says every service is ready."""
+        refuse_taken(self.ports())
         try:
             self.start_infrastructure()
             for name in SERVICES:
@@ -105,8 +117,23 @@ class Platform:
             time.sleep(0.2)
         raise RuntimeError(f"the platform was not ready within {timeout} s: {detail}")
 
-    def dead_processes(self):
-        return {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
+    def exited(self):
+        """``{name: exit code}`` of the processes that are not running (``None``: never started
+        or not started again). ``poll()`` reaps each one: no zombie is left behind."""
+        parts = {"broker": self.broker.process, "store": self.store.process, **self.processes}
+        return {name: None if process is None else process.returncode
+                for name, process in parts.items() if process is None or process.poll() is not None}
+
+    def restart(self, name):
+        """Start ``name`` (broker, store, a service, gateway) again after it exited."""
+        if name in ("broker", "store"):
+            part = getattr(self, name)
+            part.stop()  # reaps it (and, for the broker, ends a VM its script left behind)
+            part.start()
+        elif name == "gateway":
+            self.start_gateway()
+        else:
+            self.start_service(name)
 
     def stop_process(self, name, timeout=15):
         process = self.processes.pop(name, None)

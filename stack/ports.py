@@ -1,6 +1,28 @@
-"""Free loopback ports and waiting for a port to answer."""
+"""Free loopback ports, refusing a taken one, and waiting for a port to answer."""
 import socket
 import time
+
+LOOPBACK = "127.0.0.1"
+
+
+def reachable_at(host):
+    """The address to connect to a server listening on ``host`` (all interfaces: loopback)."""
+    return LOOPBACK if host == "0.0.0.0" else host
+
+
+class PortTaken(RuntimeError):
+    """A port the platform is to listen on answers already: another program holds it."""
+
+    def __init__(self, port, setting):
+        super().__init__(f"port {port} is taken by another program; stop it or choose another port: {setting}")
+        self.port, self.setting = port, setting
+
+
+def refuse_taken(ports):
+    """Raise ``PortTaken`` for the first of ``{setting: port}`` that something listens on."""
+    for setting, port in ports.items():
+        if port_is_open(port):
+            raise PortTaken(port, setting)
 
 
 def free_port():

@@ -9,10 +9,28 @@ def rpc():
 
 
 def _domains():
-    from gateway.api import admin, auth, cases, complaints, docs, health, items, keys, materials, payments, processes, queue, staff, stats, supervision, tasks
     from gateway import web
+    from gateway.api import (
+        admin,
+        auth,
+        cases,
+        complaints,
+        docs,
+        health,
+        items,
+        keys,
+        materials,
+        messages,
+        payments,
+        processes,
+        queue,
+        staff,
+        stats,
+        supervision,
+        tasks,
+    )
 
-    return (health, auth, items, cases, materials, tasks, processes, payments, supervision, complaints, stats, admin, queue, web,
+    return (health, auth, items, cases, messages, materials, tasks, processes, payments, supervision, complaints, stats, admin, queue, web,
             docs, keys, staff)
 
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, jsonify
 
 from gateway.auth import issue_token
-from gateway.limits import count_failure, refuse_while_guessing
+from gateway.limits import count_failure, count_success, refuse_while_guessing
 from gateway.problems import Problem
 from gateway.spec import INVALID, json_response, problem, request_body
 from gateway.validation import json_body
@@ -32,8 +32,9 @@ PATHS = {
         "responses": {"200": json_response("A bearer token.", "Token"), "400": problem("Not JSON."),
                       "401": problem("Wrong username or password."), "415": problem("Not JSON."),
                       "422": INVALID,
-                      "429": problem("Too many failed logins for this username or from this address "
-                                     "(LOGIN_FAILURES_ALLOWED per 15 minutes): wait `Retry-After` seconds.")}}},
+                      "429": problem("Too many failed logins of this username (from this address, or from "
+                                     "anywhere) or from this address: wait `Retry-After` seconds "
+                                     "(gateway/limits.py).")}}},
 }
 
 
@@ -45,6 +46,7 @@ def token():
     if user is None:
         count_failure(body["username"])
         raise Problem(401, "Unauthorized", "wrong username or password")
+    count_success(body["username"])
     ttl = current_app.config["TOKEN_TTL_SECONDS"]
     return jsonify(access_token=issue_token(user, current_app.config["TOKEN_SECRET"], ttl),
                    token_type="Bearer", expires_in=ttl, roles=list(user.roles), department=user.department)

@@ -1,7 +1,5 @@
 """Applying (统一受理) and following a case: the staff view and search, the public view,
 the applicant's supplements (补正) and the collection of the result (出件)."""
-import re
-
 from flask import Blueprint, g, jsonify, request
 
 from gateway.api import rpc
@@ -19,10 +17,9 @@ from gateway.spec import (
     problem,
     request_body,
 )
-from gateway.validation import json_body
+from gateway.validation import case_number, json_body
 
 STAFF_ROLES = ("clerk", "reviewer", "chief", "cashier", "supervisor", "admin")
-CASE_NO_FORMAT = re.compile(r"^[0-9]{14}$")
 STATUSES = ["submitted", "awaiting_supplements", "accepted", "refused", "completed", "collected"]
 
 bp = Blueprint("cases", __name__, url_prefix="/api/v1")
@@ -57,8 +54,10 @@ SCHEMAS = {
             "materials": {"type": "array", "maxItems": 50, "items": {"$ref": "#/components/schemas/MaterialGiven"}},
             "form": {"type": "object", "maxProperties": 50, "propertyNames": {"minLength": 1, "maxLength": 64},
                      "description": "Answers of the application form: "
-                     "names of 1 to 64 characters, values string (at most 2000), number, boolean or null.",
-                     "additionalProperties": {"type": ["string", "number", "boolean", "null"], "maxLength": 2000}},
+                     "names of 1 to 64 characters, values string (at most 2000), number (of at most "
+                     "15 digits before the point), boolean or null.",
+                     "additionalProperties": {"type": ["string", "number", "boolean", "null"], "maxLength": 2000,
+                                              "minimum": -(10**15 - 1), "maximum": 10**15 - 1}},
         },
     },
     "Supplements": {
@@ -93,7 +92,23 @@ SCHEMAS = {
                        "status": {"enum": STATUSES}, "current_step": TEXT, "outcome": TEXT,
                        "result": {"type": ["object", "null"], "description": "approved: certificate_no; "
                                   "refused: reason."},
-                       "awaiting": TEXT, "missing_materials": {"type": "array", "items": {"type": "string"}},
+                       "decided_on_the_spot": {"type": "boolean", "description": "当场办结: the department's "
+                                               "chief representative accepted and decided it in one sitting."},
+                       "awaiting": {"type": ["string", "null"], "description":
+                                    "What the case waits for, 中文 then English; waiting for the fee: the amount "
+                                    "in yuan and the payment notice."},
+                       "missing_materials": {"type": "array", "items": {"type": "string"},
+                                             "description": "The codes of the materials asked for (补正)."},
+                       "missing_material_names": {"type": "array", "description": "The same, by their names on "
+                                                  "the item's checklist.", "items": {
+                                                      "type": "object", "properties": {
+                                                          "code": {"type": "string"}, "name": {"type": "string"}}}},
+                       "payment_due": {"type": ["object", "null"], "description": "The unpaid payment notice: "
+                                       "notice_no, total_fen, amount (¥120.00), due_on.", "properties": {
+                                           "notice_no": {"type": "string"}, "total_fen": {"type": "integer"},
+                                           "amount": {"type": "string"}, "due_on": {"type": "string"}}},
+                       "evaluable": {"type": "boolean", "description": "The case has its result (decided or "
+                                     "collected): it may be evaluated (好差评)."},
                        "accepted_at": TEXT, "deadline": {"type": ["string", "null"], "description":
                                                          "When the promised limit runs out (exclusive)."},
                        "submitted_at": {"type": "string"}, "updated_at": {"type": "string"},
@@ -200,12 +215,6 @@ PATHS = {
 }
 
 
-def _case_no(case_no):
-    if not CASE_NO_FORMAT.match(case_no):
-        raise Problem(400, "Bad request", "a case number is 14 digits: YYYYMMDD and a 6-digit sequence")
-    return case_no
-
-
 @bp.post("/cases")
 def submit_case():
     key = request.headers.get("Idempotency-Key")
@@ -231,13 +240,13 @@ def search_cases():
 @bp.get("/cases/<case_no>")
 @requires_role(*STAFF_ROLES)
 def get_case(case_no):
-    return jsonify(rpc().call("intake", "get_case", _case_no(case_no), g.principal))
+    return jsonify(rpc().call("intake", "get_case", case_number(case_no), g.principal))
 
 
 @bp.post("/cases/<case_no>/collection")
 @requires_role("clerk")
 def record_collection(case_no):
-    _case_no(case_no)
+    case_number(case_no)
     body = json_body("Collection")
     return jsonify(rpc().call("intake", "record_collection", case_no, body["how"], g.principal,
                               note=body.get("note")))
@@ -248,11 +257,11 @@ def get_public_case(case_no):
     query_code = request.args.get("query_code")
     if not query_code:
         raise Problem(400, "Bad request", "query_code is required: it is printed on the receipt")
-    return jsonify(rpc().call("intake", "get_public_case", _case_no(case_no), query_code))
+    return jsonify(rpc().call("intake", "get_public_case", case_number(case_no), query_code))
 
 
 @bp.post("/public/cases/<case_no>/supplements")
 def supply_materials(case_no):
-    _case_no(case_no)
+    case_number(case_no)
     body = json_body("Supplements")
     return jsonify(rpc().call("intake", "supply_materials", case_no, body["query_code"], body["materials"]))

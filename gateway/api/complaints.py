@@ -139,7 +139,8 @@ PATHS = {
         "requestBody": request_body("EvaluationForm", "The evaluation."),
         "responses": {"201": json_response("Recorded.", "Evaluation"), "400": problem("Not JSON."),
                       "404": problem("No case with this number and query code."),
-                      "409": problem("The case was already evaluated."), "415": problem("Not JSON."),
+                      "409": problem("The case has no result yet (only a decided or collected case is "
+                                     "evaluated), or it was already evaluated."), "415": problem("Not JSON."),
                       "422": INVALID, "503": UNAVAILABLE}}},
     "/api/v1/evaluations/rectifications": {"get": {
         "summary": "Bad reviews waiting for (or done with) their rectification.", "tags": ["evaluations"],
@@ -193,7 +194,10 @@ def follow_complaint(complaint_no):
 @bp.post("/evaluations")
 def evaluate_case():
     body = json_body("EvaluationForm")
-    rpc().call("intake", "get_public_case", body["case_no"], body["query_code"])  # 404 unless the code fits
+    case = rpc().call("intake", "get_public_case", body["case_no"], body["query_code"])  # 404 unless the code fits
+    if not case["evaluable"]:
+        raise Problem(409, "Conflict", f"case {body['case_no']} has no result yet (it is {case['status']}): "
+                                       "a case is evaluated once it is decided")
     evaluation = rpc().call("monitor", "evaluate_case", body["case_no"], body["level"], body.get("comment"))
     return jsonify(evaluation), 201
 

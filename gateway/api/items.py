@@ -26,6 +26,8 @@ SCHEMAS = {
             "legal_limit_days": {"type": "integer"}, "promised_limit_days": {"type": "integer"},
             "visits": {"type": "integer"}, "process_key": {"type": "string"}, "legal_basis": {"type": "string"},
             "active": {"type": "boolean"},
+            "on_the_spot": {"type": "boolean", "description": "当场办结: the department's chief representative "
+                                                              "may accept and decide it in one sitting."},
             "materials": {"type": "array", "items": {"$ref": "#/components/schemas/Material"}},
             "conditions": {"type": "array", "items": {"type": "string"}},
             "special_procedures": {"type": "array", "items": {"enum": ["expert_review", "hearing"]},

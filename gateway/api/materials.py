@@ -21,7 +21,7 @@ from gateway.spec import (
     path_param,
     problem,
 )
-from services.intake.media import ACCEPTED_TYPES, sniff
+from services.common.media import ACCEPTED_TYPES, sniff
 
 bp = Blueprint("materials", __name__, url_prefix="/api/v1")
 

@@ -37,7 +37,7 @@ MAX_STATEMENT_BYTES = 2 * 1024 * 1024
 bp = Blueprint("payments", __name__, url_prefix="/api/v1")
 
 TXN_ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.:-]+$"}
-FEN = {"type": "integer", "minimum": 1, "description": "Integer fen (分); never a float."}
+FEN = {"type": "integer", "minimum": 1, "maximum": 10**12, "description": "Integer fen (分); never a float."}
 CURRENCY = {"enum": ["CNY"], "default": "CNY"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 

@@ -37,11 +37,12 @@ SCHEMAS = {
                                "diagram's business-rule tasks use (XML).",
                                "items": {"type": "string", "minLength": 1, "maxLength": 1_000_000}},
                        "forms": {"type": "object", "maxProperties": 50, "description":
-                                 "spiff-arena form JSON schemas by file name (what a user task's property "
-                                 "`formJsonSchemaFilename` names). Flat objects: string, integer, boolean, "
-                                 "`enum` or `oneOf` of `{const, title}`; `title` is the label, `required` "
-                                 "the required fields.",
-                                 "propertyNames": {"pattern": r"^[\w.-]+\.json$", "maxLength": 128},
+                                 "The forms the diagram's user tasks link, by file name: spiff-arena JSON "
+                                 "schemas (`*.json`, named by the property `formJsonSchemaFilename`) and "
+                                 "Camunda Forms (`*.form`, linked by `camunda:formRef` (the form's id) or "
+                                 "`camunda:formKey=\"camunda-forms:deployment:FILE\"`). What each may hold: "
+                                 "docs/designers.md.",
+                                 "propertyNames": {"pattern": r"^[\w.-]+\.(json|form)$", "maxLength": 128},
                                  "additionalProperties": {"type": "object"}}},
     },
     "Process": {

@@ -24,6 +24,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from gateway.api import rpc
 from gateway.auth import requires_role
 from gateway.problems import Problem
+from gateway.query import query_params
 from gateway.spec import (
     FORBIDDEN,
     INVALID,
@@ -42,6 +43,7 @@ EVENT_EXCHANGE = "queue.events"
 STREAM_SECONDS = 300
 KEEPALIVE_SECONDS = 15
 SPOKEN_WITHIN_SECONDS = 60
+SEQ_MAX = 2**63 - 1  # a call's sequence number is an 8-byte integer in the store
 
 bp = Blueprint("queue", __name__, url_prefix="/api/v1/queue")
 
@@ -49,7 +51,7 @@ WINDOW_ID = path_param("window_id", "Window number.", r"^[0-9]{1,3}$", 3)
 TICKET_ID = path_param("ticket_id", "Ticket id: day and number, e.g. 20261126-A001.", r"^[0-9]{8}-[A-Z][0-9]{3,}$", 16)
 CODE = path_param("code", "Appointment code (预约码).", r"^[2-9A-HJ-NP-Z]{8}$", 8)
 CATEGORY_CODE = path_param("code", "Category letter (the ticket prefix).", r"^[A-Z]$", 1)
-APPLICANT_ID = {"type": "string", "pattern": r"^[0-9A-Z]{18}$", "maxLength": 18,
+APPLICANT_ID = {"type": "string", "pattern": r"^[0-9A-Za-z]{18}$", "maxLength": 18,
                 "description": "Resident ID (18 characters) or unified social credit code."}
 CONFLICT = problem("The window or ticket is not in a state that allows this; nothing changed.")
 
@@ -71,13 +73,18 @@ SCHEMAS = {
     "Announcement": {
         "type": "object", "description": "A call as the board shows and speaks it.",
         "properties": {"seq": {"type": "integer"}, "ticket_id": {"type": "string"}, "number": {"type": "string"},
+                       "day": {"type": "string", "format": "date", "description": "The hall day of the call."},
                        "window": {"type": "integer"}, "category": {"type": "string"},
                        "recall": {"type": "integer"}, "text_zh": {"type": "string"}, "text_en": {"type": "string"},
                        "called_at": {"type": "string", "format": "date-time"}},
     },
     "Ticket": {
         "type": "object",
-        "properties": {"ticket_id": {"type": "string"}, "number": {"type": "string"}, "category": {"type": "string"},
+        "properties": {"ticket_id": {"type": "string"},
+                       "number": {"type": "string", "description": "A001: numbers start again each day."},
+                       "day": {"type": "string", "format": "date", "description": "The hall day it was issued on."},
+                       "label": {"type": "string", "description": "Day and number as staff see it: 2026-12-03 A001."},
+                       "category": {"type": "string"},
                        "priority": {"enum": ["appointment", "care", "vip", "normal"]},
                        "state": {"enum": ["waiting", "called", "serving", "finished", "no_show", "abandoned"]},
                        "window": {"type": ["integer", "null"]}, "target_window": {"type": ["integer", "null"]},
@@ -101,7 +108,9 @@ SCHEMAS = {
     },
     "Board": {
         "type": "object",
-        "properties": {"calls": {"type": "array", "items": _ref("Announcement")},
+        "properties": {"day": {"type": "string", "format": "date",
+                               "description": "The hall's day (Asia/Shanghai); `calls` are that day's only."},
+                       "calls": {"type": "array", "items": _ref("Announcement")},
                        "waiting": {"type": "object", "additionalProperties": {"type": "integer"}},
                        "windows": {"type": "array", "items": {"type": "object", "properties": {
                            "number": {"type": "integer"}, "open": {"type": "boolean"},
@@ -112,7 +121,14 @@ SCHEMAS = {
     },
     "QueueStats": {
         "type": "object",
-        "properties": {"day": {"type": "string"}, "categories": {"type": "array", "items": {"type": "object"}}},
+        "properties": {"day": {"type": "string", "format": "date"},
+                       "categories": {"type": "array", "items": {"type": "object", "properties": {
+                           "category": {"type": "string", "description": "The category the tickets were issued in."},
+                           **{name: {"type": "integer"} for name in (
+                               "issued", "served", "no_shows", "abandoned", "waiting", "in_queue", "at_windows",
+                               "called", "appointment_no_shows")},
+                           "mean_wait_minutes": {"type": ["number", "null"]},
+                           "mean_service_minutes": {"type": ["number", "null"]}}}}},
     },
     "Category": {
         "type": "object", "additionalProperties": False, "required": ["name_zh", "name_en"],
@@ -123,7 +139,7 @@ SCHEMAS = {
     },
     "Window": {
         "type": "object", "additionalProperties": False, "required": ["categories"],
-        "properties": {"number": {"type": "integer"},
+        "properties": {"number": {"type": "integer", "minimum": 0, "maximum": 999},
                        "categories": {"type": "array", "minItems": 1, "maxItems": 26,
                                       "items": {"type": "string", "pattern": r"^[A-Z]$", "maxLength": 1},
                                       "description": "Served in this order (the window's work profile)."},
@@ -263,7 +279,8 @@ PATHS = {
         "summary": "Calls as they happen (server-sent events `call`, id = the call's sequence number); "
                    "calls caught up from more than a minute ago come as `missed` (shown, not read out).",
         "tags": ["queue"],
-        "parameters": [{"name": "after", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0},
+        "parameters": [{"name": "after", "in": "query", "required": False,
+                        "schema": {"type": "integer", "minimum": 0, "maximum": SEQ_MAX},
                         "description": "Send the calls after this sequence number first (or `Last-Event-ID`)."}],
         "responses": {"200": {"description": "An event stream; ends after a few minutes (reconnect).",
                               "content": {"text/event-stream": {"schema": {"type": "string"}}}},
@@ -271,14 +288,21 @@ PATHS = {
     "/api/v1/queue/stats": {"get": {
         "summary": "A day's measures per category: counts, mean waiting and service time.", "tags": ["queue"],
         "security": STAFF,
+        "description": "Every ticket issued on the day ends in one way or is still open, so per category "
+                       "`issued = served + no_shows + abandoned + waiting`: `no_shows` were called in vain, "
+                       "`abandoned` were still waiting when the day ended (never called), `waiting` are open now "
+                       "(`in_queue` + `at_windows`). A ticket counts in the category it was issued in.",
         "parameters": [{"name": "day", "in": "query", "required": False,
-                        "schema": {"type": "string", "pattern": r"^\d{8}$", "maxLength": 8}, "description": "YYYYMMDD; today if absent."}],
-        "responses": {"200": json_response("The day's measures.", "QueueStats"), "400": problem("Bad day."),
-                      **ADMIN_ERRORS}}},
+                        "schema": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$",
+                                   "maxLength": 10},
+                        "description": "The hall's day, YYYY-MM-DD (as every endpoint); today if absent."}],
+        "responses": {"200": json_response("The day's measures.", "QueueStats"),
+                      "400": problem("`day` is not a date YYYY-MM-DD (e.g. the compact form 20261203)."),
+                      "422": INVALID, **ADMIN_ERRORS}}},
     "/api/v1/queue/appointments/slots": {"get": {
         "summary": "A category's slots on a working day, with free places.", "tags": ["queue"],
         "parameters": [{"name": "category", "in": "query", "required": True,
-                        "schema": {"type": "string", "maxLength": 1}},
+                        "schema": {"type": "string", "pattern": r"^[A-Z]$", "maxLength": 1}},
                        {"name": "day", "in": "query", "required": True,
                         "schema": {"type": "string", "format": "date", "maxLength": 10}}],
         "responses": {"200": json_response("The slots.", "Slots"), "400": problem("A parameter is missing."),
@@ -468,7 +492,7 @@ def _stream(feed, client, after, seconds):
 @bp.get("/board/stream")
 def board_stream():
     after = request.headers.get("Last-Event-ID") or request.args.get("after")
-    if after is not None and not after.isdigit():
+    if after is not None and not (after.isascii() and after.isdigit() and int(after) <= SEQ_MAX):
         raise Problem(400, "Bad request", "after / Last-Event-ID must be a call's sequence number")
     feed = current_app.config.get("QUEUE_CALL_FEED") or CallFeed(current_app.config["AMQP_URI"])
     seconds = current_app.config.get("QUEUE_STREAM_SECONDS", STREAM_SECONDS)
@@ -480,9 +504,11 @@ def board_stream():
 @requires_role("supervisor", "admin")
 def get_stats():
     day = request.args.get("day")
-    if day is not None and not (len(day) == 8 and day.isdigit()):
-        raise Problem(400, "Bad request", "day is YYYYMMDD")
-    return jsonify(rpc().call("queue", "get_stats", day))
+    if day is not None and len(day) == 8 and day.isdigit():
+        raise Problem(400, "Bad request", f"day is a date YYYY-MM-DD, as everywhere in this API: "
+                                          f"{day[:4]}-{day[4:6]}-{day[6:]}, not {day}",
+                      [{"field": "day", "message": "YYYY-MM-DD"}])
+    return jsonify(rpc().call("queue", "get_stats", query_params("/api/v1/queue/stats").get("day")))
 
 
 # -- appointments -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ bp = Blueprint("stats", __name__, url_prefix="/api/v1")
 _RATE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
 _FIGURES = {"type": "object", "properties": {
     "submitted": {"type": "integer"}, "decided": {"type": "integer"}, "decided_on_time": {"type": "integer"},
-    "on_time_rate": _RATE, "open_yellow": {"type": "integer"}, "open_red": {"type": "integer"},
+    "on_time_rate": _RATE, "decided_on_the_spot": {"type": "integer"}, "one_visit_rate": _RATE, "open_yellow": {"type": "integer"}, "open_red": {"type": "integer"},
     "evaluations": {"type": "integer"}, "good_evaluations": {"type": "integer"}, "satisfaction_rate": _RATE}}
 _DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "maxLength": 10}
 
@@ -24,8 +24,10 @@ SCHEMAS = {
     "Figures": _FIGURES,
     "Statistics": {
         "type": "object",
-        "description": "on_time_rate = decided within the limit ÷ decided; satisfaction_rate = good ÷ all "
-                       "evaluations; open_* are open cases at yellow/red now.",
+        "description": "on_time_rate = decided within the limit ÷ decided; one_visit_rate (一次办结率) = "
+                       "decided on the spot (the department's chief representative accepted and decided the "
+                       "case in one sitting) ÷ decided; satisfaction_rate = good ÷ all evaluations; open_* are "
+                       "open cases at yellow/red now.",
         "properties": {
             "period": {"type": "object", "properties": {"first_day": _DAY, "last_day": _DAY}},
             "filters": {"type": "object"},
@@ -44,7 +46,7 @@ SCHEMAS = {
 
 PATHS = {
     "/api/v1/stats": {"get": {
-        "summary": "Cases per day, on-time and satisfaction rates, warnings — by department and item, for a "
+        "summary": "Cases per day, on-time, one-visit and satisfaction rates, warnings — by department and item, for a "
                    "period of days (Asia/Shanghai; default the last 30).", "tags": ["supervision"],
         "security": STAFF,
         "parameters": [

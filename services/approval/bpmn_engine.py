@@ -3,7 +3,10 @@
 A plain domain module (no broker, no database) so the approval service and its tests share one
 small API. Diagrams are Camunda-flavoured BPMN as process designers save them from Camunda
 Modeler; a user task's role comes from its lane (`clerk`, `reviewer`, `chief`, `cashier`) or
-from `camunda:candidateGroups`.
+from `camunda:candidateGroups`. Two task properties (`camunda:property`, or spiff-arena's
+`spiffworkflow:property`) are the hall's: `separate_from` (审批分离: not the person who completed
+the named tasks of the case) and `on_the_spot` (首席代表制: the role of the item's department
+that may also claim the task when the case's item is decided on the spot).
 
 Instance state is stored *lean*: the serializer's JSON without the process definition. The
 definition is deployed once and cached as a `ParsedDiagram`; embedding it in every case would
@@ -15,7 +18,6 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from uuid import UUID
 
 from lxml import etree
@@ -28,6 +30,7 @@ from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as AnyUserTask
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
@@ -47,12 +50,10 @@ from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTask
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from services.approval import hall_flow
+from services.approval import hall_flow, juel, workday_functions
+from services.approval.forms import describe_field
 from services.approval.sandbox import SandboxScriptEngine
-from services.common import deadlines
-from services.common.config import load_settings
 from services.common.time import utcnow
-from services.common.workdays import load_hall_calendar
 
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
 # spiff-arena's diagrams parse into SpiffWorkflow's `spiff` task specs, stored by their own rules.
@@ -63,29 +64,12 @@ _VALIDATOR = BpmnValidator()  # loads the BPMN 2.0 XSD; built once, reused for e
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 # The part of the serialized workflow that is the definition, not the instance.
 _DEFINITION_KEYS = ("spec", "subprocess_specs")
-
-
-@cache
-def hall_calendar():
-    """The hall's calendar (``HALL_CALENDAR_FILE``): the one intake and supervision count on."""
-    return load_hall_calendar(load_settings()["HALL_CALENDAR_FILE"])
-
-
-def calendar_functions(calendar):
-    """What expressions may call to count working days from now (the platform clock) on the
-    hall's calendar (``calendar()``): `workdays_deadline(n)` is the deadline of a limit of n
-    working days accepted now, by the hall's one rule (``services.common.deadlines``: the
-    promised item's tasks are due when the case is); ISO, usable as a timer's timeDate or a
-    task's dueDate. `add_workdays(n)` is that last day (ISO date)."""
-    def workdays_deadline(n):
-        return deadlines.deadline(deadlines.CaseFacts(limit_days=int(n), accepted_at=utcnow()), calendar()).isoformat()
-
-    return {"workdays_deadline": workdays_deadline,
-            "add_workdays": lambda n: calendar().add_workdays(utcnow(), int(n)).isoformat()}
+# A case's stored state, well under the store's 16 MB documents (the outbox sits beside it).
+MAX_STATE_BYTES = 8 * 1024 * 1024
 
 
 # Every expression from a diagram runs in the sandbox; there is no unsandboxed path.
-SANDBOX = SandboxScriptEngine(calendar_functions(hall_calendar))
+SANDBOX = SandboxScriptEngine(workday_functions.FUNCTIONS)
 
 
 class _PlatformDatetime(datetime):
@@ -110,6 +94,10 @@ class InvalidDiagram(ValueError):
         super().__init__(f"{element_id}: {message}" if element_id else message)
         self.element_id = element_id
         self.message = message
+
+
+class StateTooLarge(ValueError):
+    """The state a step reached is larger than MAX_STATE_BYTES: it cannot be stored."""
 
 
 class TaskNotReady(LookupError):
@@ -139,23 +127,58 @@ class _UserTaskParser(UserTaskParser):
         extensions = super().parse_extensions(node)
         groups = self.attribute("candidateGroups", "camunda") or ""
         extensions["candidateGroups"] = [group.strip() for group in groups.split(",") if group.strip()]
+        users = self.attribute("candidateUsers", "camunda") or ""
+        extensions["candidateUsers"] = [user.strip() for user in users.split(",") if user.strip()]
         assignee, due_date = self.attribute("assignee", "camunda"), self.attribute("dueDate", "camunda")
         if assignee:
             extensions["assignee"] = assignee.strip()
         if due_date:
-            extensions["dueDate"] = _camunda_expression(due_date.strip())
+            extensions["dueDate"] = camunda_expression(due_date.strip())
         return extensions
+
+    def create_task(self):
+        task_spec = super().create_task()
+        try:
+            linked = self._linked_form()
+            if linked is not None:
+                task_spec.form = _camunda_form(linked)
+            for form_field in task_spec.form.fields:
+                _form_field(form_field)
+        except (TypeError, ValueError) as error:
+            raise ValidationException(str(error), node=self.node, file_name=self.filename) from None
+        return task_spec
+
+    def _linked_form(self):
+        """The Camunda Forms JSON the task links (`camunda:formRef` by the form's id, or
+        `camunda:formKey="camunda-forms:deployment:FILE"`), uploaded with the diagram; None
+        for a generated form (`camunda:formData`) or none."""
+        forms = self.process_parser.parser.forms
+        reference, key = self.attribute("formRef", "camunda"), self.attribute("formKey", "camunda") or ""
+        if reference:
+            found = [form for form in forms.values() if isinstance(form, dict) and form.get("id") == reference]
+            if not found:
+                raise ValueError(f"the form {reference!r} (camunda:formRef) was not uploaded with the diagram")
+            return found[0]
+        if key.startswith(CAMUNDA_DEPLOYED_FORM):
+            filename = key[len(CAMUNDA_DEPLOYED_FORM):]
+            if filename not in forms:
+                raise ValueError(f"the form {filename!r} (camunda:formKey) was not uploaded with the diagram")
+            return forms[filename]
+        if key:
+            raise ValueError(f"camunda:formKey {key!r} names a form this hall cannot show: draw the form in "
+                             "Camunda Modeler (generated form fields or a Camunda Form uploaded with the diagram)")
+        return None
 
 
 _JUEL_VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_]\w*)\s*\}$")
 
 
-def _camunda_expression(text):
-    """Camunda Modeler writes `${variable}` (JUEL) or a literal; expressions here are Python.
-    `${name}` becomes `name`, an ISO date becomes a string literal, anything else stays."""
-    variable = _JUEL_VARIABLE.match(text)
-    if variable:
-        return variable.group(1)
+def camunda_expression(text):
+    """Camunda Modeler writes JUEL (`${...}`) or a literal; expressions here are Python.
+    JUEL is translated (``juel.to_python``), an ISO date becomes a string literal, anything
+    else stays."""
+    if juel.is_juel(text):
+        return juel.to_python(text)
     return repr(text) if _ISO_TIMER.match(text) else text
 
 
@@ -177,6 +200,71 @@ class _HallParser(CamundaParser):
         full_tag("userTask"): (_UserTaskParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
     }
 
+    def __init__(self, forms, **kwargs):
+        super().__init__(**kwargs)
+        self.forms = forms
+
+
+CAMUNDA_DEPLOYED_FORM = "camunda-forms:deployment:"
+# Camunda Forms components: the ones that hold a value, as form field types; the ones that
+# only show something (text, images, layout) carry no field.
+_CAMUNDA_FORM_TYPES = {"textfield": "string", "textarea": "string", "number": "long", "checkbox": "boolean",
+                       "radio": "enum", "select": "enum", "datetime": "date"}
+_CAMUNDA_FORM_DISPLAY = {"text", "html", "image", "spacer", "separator", "button", "group", "iframe", "table"}
+_CAMUNDA_FORM_RULES = {"required": "required", "minLength": "minlength", "maxLength": "maxlength",
+                       "min": "min", "max": "max"}
+
+
+def _camunda_form(schema):
+    """A form from Camunda Forms JSON (Camunda Modeler's form editor). Refused (ValueError,
+    naming the field): multi-value fields, decimal numbers, times, dynamic options, patterns
+    and validation the service cannot check."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("components"), list):
+        raise TypeError("a Camunda form is an object with `components`")
+    form = Form()
+    for component in _value_components(schema["components"]):
+        key, kind = component.get("key"), component.get("type")
+        if kind not in _CAMUNDA_FORM_TYPES:
+            raise ValueError(f"form field {key!r}: the Camunda Forms type {kind!r} is not supported "
+                             f"({', '.join(sorted(_CAMUNDA_FORM_TYPES))})")
+        if not isinstance(key, str) or not key.isidentifier():
+            raise ValueError(f"form field {key!r}: a key is one name (no dots: nested data is not supported)")
+        if kind == "number" and component.get("decimalDigits"):
+            raise ValueError(f"form field {key!r}: numbers with decimal digits are not supported (whole numbers)")
+        if kind == "datetime" and component.get("subtype", "date") != "date":
+            raise ValueError(f"form field {key!r}: only dates are supported (subtype date)")
+        if kind in ("radio", "select") and not isinstance(component.get("values"), list):
+            raise ValueError(f"form field {key!r}: options must be listed in the form (`values`)")
+        validate = component.get("validate") or {}
+        unknown = set(validate) - set(_CAMUNDA_FORM_RULES) - {"validationType"} if isinstance(validate, dict) else {1}
+        if unknown or (isinstance(validate, dict) and validate.get("validationType")):
+            raise ValueError(f"form field {key!r}: the validation {sorted(map(str, unknown)) or 'validationType'} "
+                             f"is not supported ({', '.join(_CAMUNDA_FORM_RULES)})")
+        field = EnumFormField() if kind in ("radio", "select") else FormField(_CAMUNDA_FORM_TYPES[kind])
+        for option in component.get("values", ()) if kind in ("radio", "select") else ():
+            field.add_option(str(option.get("value")), str(option.get("label", option.get("value"))))
+        field.id, field.label = key, component.get("label") or key
+        if "defaultValue" in component:
+            field.default_value = _schema_default(component["defaultValue"])
+        rules = [(_CAMUNDA_FORM_RULES[name], value) for name, value in validate.items()
+                 if name != "required" or value is True]
+        rules += [("readonly", None)] if component.get("readonly") is True or component.get("disabled") is True else []
+        for name, config in rules:
+            field.validation.append(FormFieldValidation(name, None if name == "required" else config))
+        form.add_field(field)
+    return form
+
+
+def _value_components(components):
+    """The components that hold a value, also inside groups; display-only ones left out."""
+    for component in components:
+        if not isinstance(component, dict):
+            raise TypeError("a Camunda form's components are objects")
+        if component.get("type") == "group":
+            yield from _value_components(component.get("components") or [])
+        elif component.get("type") not in _CAMUNDA_FORM_DISPLAY:
+            yield component
+
 
 class _SpiffUserTaskParser(SpiffUserTaskParser):
     """spiff-arena's user tasks: the role is the lane (spiff-arena assigns work by lane); the
@@ -191,12 +279,14 @@ class _SpiffUserTaskParser(SpiffUserTaskParser):
             if filename and filename not in forms:
                 raise ValueError(f"the form {filename!r} was not uploaded with the diagram")
             task_spec.form = _json_schema_form(forms[filename]) if filename else Form()
+            for form_field in task_spec.form.fields:
+                _form_field(form_field)
         except (TypeError, ValueError) as error:
             raise ValidationException(str(error), node=self.node, file_name=self.filename) from None
         return task_spec
 
     def parse_extensions(self, node=None):
-        return {**super().parse_extensions(node), "candidateGroups": []}
+        return {**super().parse_extensions(node), "candidateGroups": [], "candidateUsers": []}
 
 
 class _SpiffHallParser(SpiffBpmnParser):
@@ -211,14 +301,18 @@ class _SpiffHallParser(SpiffBpmnParser):
         self.forms = forms
 
 
-# JSON schema types spiff-arena's form builder writes, and the form field types they become.
+# JSON schema types spiff-arena's form builder writes, and the form field types they become;
+# and the schema keywords that become the fields' constraints.
 _SCHEMA_TYPES = {"string": "string", "integer": "long", "boolean": "boolean"}
+_SCHEMA_RULES = {"minLength": "minlength", "maxLength": "maxlength", "minimum": "min", "maximum": "max"}
 
 
 def _json_schema_form(schema):
     """A form from a spiff-arena JSON schema (flat object): `title` is the label, `required`
-    lists required fields, `enum` or `oneOf` of `{const, title}` gives the options. Nested
-    objects, arrays and numbers with fractions are refused (ValueError, TypeError)."""
+    lists required fields, `enum` or `oneOf` of `{const, title}` gives the options, `format:
+    date` makes a date, `default`, `readOnly`, `minLength`, `maxLength`, `minimum` and
+    `maximum` carry over. Nested objects, arrays and numbers with fractions are refused
+    (ValueError, TypeError)."""
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
         raise TypeError("the form's JSON schema must be an object with `properties`")
     required = set(schema.get("required", ()))
@@ -230,15 +324,26 @@ def _json_schema_form(schema):
             for option_id, name in options:
                 field.add_option(option_id, name)
         elif field_schema.get("type") in _SCHEMA_TYPES:
-            field = FormField(_SCHEMA_TYPES[field_schema["type"]])
+            date = field_schema.get("type") == "string" and field_schema.get("format") == "date"
+            field = FormField("date" if date else _SCHEMA_TYPES[field_schema["type"]])
         else:
             raise ValueError(f"form field {field_id!r}: type {field_schema.get('type')!r} is not supported "
                              "(string, integer, boolean or a choice)")
         field.id, field.label = field_id, field_schema.get("title", field_id)
-        if field_id in required:
-            field.validation.append(FormFieldValidation("required", None))
+        if "default" in field_schema:
+            field.default_value = _schema_default(field_schema["default"])
+        rules = [("required", None)] if field_id in required else []
+        rules += [("readonly", None)] if field_schema.get("readOnly") else []
+        rules += [(rule, field_schema[keyword]) for keyword, rule in _SCHEMA_RULES.items() if keyword in field_schema]
+        for name, config in rules:
+            field.validation.append(FormFieldValidation(name, config))
         form.add_field(field)
     return form
+
+
+def _schema_default(value):
+    """A JSON default as the text a Camunda default is written in."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def _schema_options(field_schema):
@@ -265,9 +370,11 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
     The flavour follows the file: a diagram that declares spiff-arena's `spiffworkflow`
     namespace is read with SpiffWorkflow's spiff parser, every other one as Camunda's."""
     root = _xml(xml, filename)
+    _refuse_what_cannot_run(root)
+    _translate_juel(root)
     _prepare_timers(root)
     spiff = is_spiff_diagram(root)
-    parser = _SpiffHallParser(forms or {}, validator=_VALIDATOR) if spiff else _HallParser(validator=_VALIDATOR)
+    parser = (_SpiffHallParser if spiff else _HallParser)(forms or {}, validator=_VALIDATOR)
     try:
         for number, table in enumerate(dmn, 1):
             parser.add_dmn_xml(_xml(table, f"decision table {number}"), f"decision_{number}.dmn")
@@ -281,6 +388,8 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
         raise InvalidDiagram(error.id or None, f"{error}{where}") from error
     for process_spec in (spec, *subprocess_specs.values()):
         _check_roles(process_spec)
+        _check_separations(process_spec)
+        _pass_through_manual_tasks(process_spec)
         process_spec.hall_serializer = _SPIFF_SERIALIZER if spiff else _SERIALIZER
     try:
         hall_flow.check_convention(spec)
@@ -300,13 +409,92 @@ def _xml(text, what):
         raise InvalidDiagram(None, f"{what} is not well-formed XML: {error}") from error
 
 
+# Elements whose text is an expression, which Camunda Modeler saves in JUEL.
+CAMUNDA_NAMESPACE = "http://camunda.org/schema/1.0/bpmn"
+_EXPRESSION_TAGS = (*(full_tag(name) for name in ("conditionExpression", "loopCardinality", "completionCondition")),
+                    *(full_tag(name) for name in ("timeDuration", "timeDate", "timeCycle")))
+
+
+def _translate_juel(root):
+    """Rewrite every JUEL expression text as the sandbox's Python, once, at deploy; refuse
+    what the translation does not cover, and expressions in another script language."""
+    for node in root.iter(*_EXPRESSION_TAGS):
+        language = (node.get("language") or "python").lower()
+        if language not in ("python", "juel"):
+            raise InvalidDiagram(_owner_id(node), f"expressions in {node.get('language')!r} are not supported "
+                                                  "(Python, or Camunda's ${...} expressions)")
+        if juel.is_juel(node.text):
+            node.text = _translated(node, node.text.strip())
+    collection = f"{{{CAMUNDA_NAMESPACE}}}collection"
+    for node in root.iter(full_tag("multiInstanceLoopCharacteristics")):
+        if juel.is_juel(node.get(collection)):
+            node.set(collection, _translated(node, node.get(collection).strip()))
+
+
+# What a modeler can attach that names code outside the diagram (Java classes, beans, external
+# workers, connectors, Groovy): the hall runs none of it, so a diagram that relies on it is
+# refused at deploy rather than leaving a case stuck where that code should have run.
+_SCRIPT_FORMATS = ("", "python")
+_SERVICE_ATTRIBUTES = ("class", "delegateExpression", "expression", "type", "topic")
+
+
+def _refuse_what_cannot_run(root):
+    camunda = f"{{{CAMUNDA_NAMESPACE}}}"
+    for node in root.iter(full_tag("serviceTask"), full_tag("sendTask")):
+        if node.tag == full_tag("serviceTask") or any(node.get(camunda + name) for name in _SERVICE_ATTRIBUTES):
+            raise InvalidDiagram(node.get("id"), "a service task runs code outside the diagram (a Java class, "
+                                                 "bean, external worker or connector), which this hall does not "
+                                                 "run: draw a script task, or a message a department sends")
+    for node in root.iter(full_tag("businessRuleTask")):
+        if any(node.get(camunda + name) for name in _SERVICE_ATTRIBUTES):
+            raise InvalidDiagram(node.get("id"), "a business rule task runs a decision table "
+                                                 "(camunda:decisionRef), not Java code or an expression")
+    for node in root.iter(full_tag("scriptTask")):
+        language = (node.get("scriptFormat") or "").strip().lower()
+        if language not in _SCRIPT_FORMATS:
+            raise InvalidDiagram(node.get("id"), f"scripts in {node.get('scriptFormat')!r} do not run here: "
+                                                 "write the script in Python")
+    for tag, what in (("executionListener", "an execution listener"), ("taskListener", "a task listener"),
+                      ("inputOutput", "input/output parameters (camunda:inputOutput)"),
+                      ("connector", "a connector")):
+        for node in root.iter(camunda + tag):
+            raise InvalidDiagram(_owner_id(node), f"{what} runs outside the diagram's flow and is not supported: "
+                                                  "draw the step as a script task instead")
+
+
+def _translated(node, text):
+    try:
+        return juel.to_python(text)
+    except juel.UnsupportedExpression as error:
+        raise InvalidDiagram(_owner_id(node), str(error)) from None
+
+
+def _owner_id(node):
+    """The id of the flow element (task, event, sequence flow) an expression belongs to."""
+    for ancestor in node.iterancestors():
+        tag = etree.QName(ancestor).localname
+        if ancestor.get("id") and not tag.endswith(("EventDefinition", "LoopCharacteristics")):
+            return ancestor.get("id")
+    return None
+
+
+def python_expression(text):
+    """An expression's text as the sandbox runs it: Camunda's JUEL translated (the deploy has
+    refused what ``juel`` does not cover), Python as written."""
+    return juel.to_python(text) if juel.is_juel(text) else text
+
+
+def timer_expression(text):
+    """The Python expression SpiffWorkflow evaluates for a timer's text."""
+    return repr(text) if _ISO_TIMER.match(text) else text
+
+
 def _prepare_timers(root):
     """Quote bare ISO timer literals and check that every timer expression parses."""
     for node in root.iter(*_TIMER_TAGS):
         event = node.getparent().getparent()
         text = (node.text or "").strip()
-        if _ISO_TIMER.match(text):
-            node.text = repr(text)
+        node.text = timer_expression(text)
         try:
             ast.parse((node.text or "").strip(), mode="eval")
         except SyntaxError as error:
@@ -336,9 +524,50 @@ def _top_level_process(parser):
 def _check_roles(process_spec):
     user_tasks = (spec for spec in process_spec.task_specs.values() if isinstance(spec, AnyUserTask))
     for task_spec in user_tasks:
-        if not (task_spec.lane or task_spec.extensions["candidateGroups"]):
-            message = "user task has no role: put it in a lane or set camunda:candidateGroups"
+        extensions = task_spec.extensions
+        if not (task_spec.lane or extensions["candidateGroups"] or extensions.get("candidateUsers")
+                or extensions.get("assignee")):
+            message = ("user task has no one to do it: put it in a lane, or set camunda:candidateGroups, "
+                       "camunda:candidateUsers or camunda:assignee")
             raise InvalidDiagram(task_spec.bpmn_id, message)
+
+
+def _pass_through_manual_tasks(process_spec):
+    """A none task (`bpmn:task`) and a manual task (`bpmn:manualTask`) describe work done
+    outside the engine: the engine passes through them, as Camunda 7 does, instead of
+    waiting for a completion nobody is asked for (SpiffWorkflow leaves them to the caller)."""
+    for task_spec in process_spec.task_specs.values():
+        if getattr(task_spec, "manual", False) and not isinstance(task_spec, AnyUserTask):
+            task_spec.manual = False
+
+
+SEPARATE_FROM = "separate_from"
+ON_THE_SPOT = "on_the_spot"
+
+
+def task_property(task_spec, name):
+    """A user task's property: `camunda:property` (Camunda) or `spiffworkflow:property`."""
+    extensions = task_spec.extensions
+    spiff_properties = extensions.get("properties")
+    value = spiff_properties.get(name) if isinstance(spiff_properties, dict) else extensions.get(name)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def separate_from(task_spec):
+    """The ids of the tasks whose completer may not complete this one (comma-separated)."""
+    return [part.strip() for part in (task_property(task_spec, SEPARATE_FROM) or "").split(",") if part.strip()]
+
+
+def _check_separations(process_spec):
+    """`separate_from` names other user tasks of the same process, or deployment refuses it."""
+    user_tasks = {spec.bpmn_id: spec for spec in process_spec.task_specs.values() if isinstance(spec, AnyUserTask)}
+    for task_id, task_spec in user_tasks.items():
+        for other in separate_from(task_spec):
+            if other == task_id:
+                raise InvalidDiagram(task_id, f"{SEPARATE_FROM} names the task itself")
+            if other not in user_tasks:
+                raise InvalidDiagram(task_id, f"{SEPARATE_FROM} names {other!r}, which is not a user task of "
+                                              f"this process")
 
 
 def start(diagram: ParsedDiagram, data: dict, script_engine=None) -> BpmnWorkflow:
@@ -384,6 +613,19 @@ def incident(workflow: BpmnWorkflow):
         return {"element_id": task.task_spec.bpmn_id or task.task_spec.name,
                 "message": recorded.get("message", "the step failed")}
     return None
+
+
+def hold(workflow: BpmnWorkflow, element_id, message) -> None:
+    """Put a case whose step could not be kept into an incident where it waited before it:
+    at the open user task ``element_id`` (the one being completed) or, failing that, the
+    first task it waits at. `retry` lets it wait there again."""
+    waiting = _ready_user_tasks(workflow) + [task for task in workflow.event_manager.tasks.values()
+                                              if task.state == TaskState.WAITING]
+    task = next((t for t in waiting if t.task_spec.bpmn_id == element_id), waiting[0] if waiting else None)
+    if task is None:
+        raise StateTooLarge(message)
+    task.internal_data["incident"] = {"message": message, "resume_state": task.state}
+    task._set_state(TaskState.ERROR)
 
 
 def retry(workflow: BpmnWorkflow, data: dict | None = None) -> None:
@@ -444,6 +686,15 @@ def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
     return [event.name for event in workflow.waiting_events() if event.event_type == "MessageEventDefinition"]
 
 
+def caught_messages(diagram: ParsedDiagram) -> set[str]:
+    """Names of every message the process can ever wait for: its catch events, receive
+    tasks and boundary events, in the process and in its subprocesses."""
+    return {spec.event_definition.name
+            for process_spec in (diagram.spec, *diagram.subprocess_specs.values())
+            for spec in process_spec.task_specs.values()
+            if isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, MessageEventDefinition)}
+
+
 def deliver_message(workflow: BpmnWorkflow, name: str, data: dict):
     """Hand a message to the catch event waiting for it and run on. Returns the catching
     element's id, None when nothing waits for it. The message's data lands in the process
@@ -465,7 +716,9 @@ def end_event(workflow: BpmnWorkflow):
         return None
     ends = [task for task in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
             if task.workflow is workflow]
-    return ends[-1].task_spec.bpmn_id if ends else None
+    # The last one reached: several are when a branch (a parallel path, a non-interrupting
+    # boundary event) ended before the main path; the task tree's order is not the order reached.
+    return max(reversed(ends), key=lambda task: task.last_state_change).task_spec.bpmn_id if ends else None
 
 
 def current_steps(workflow: BpmnWorkflow) -> list[str]:
@@ -481,7 +734,10 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     state = json.loads(_serializer(workflow.spec).serialize_json(workflow))
     for key in _DEFINITION_KEYS:
         del state[key]
-    return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+    if len(text) > MAX_STATE_BYTES // 4 and len(text.encode("utf-8")) > MAX_STATE_BYTES:
+        raise StateTooLarge(f"the step would make the case's stored state larger than {MAX_STATE_BYTES} bytes")
+    return text
 
 
 def load_state(diagram: ParsedDiagram, state: str, script_engine=None) -> BpmnWorkflow:
@@ -517,7 +773,8 @@ def _ready_user_tasks(workflow):
 def _describe(task):
     spec = task.task_spec
     candidate_groups = list(spec.extensions["candidateGroups"])
-    role, _, department = (spec.lane or candidate_groups[0]).partition(":")
+    role, _, department = (spec.lane or (candidate_groups or [""])[0]).partition(":")
+    assignee = _assignee(task)
     return {
         "id": str(task.id),
         "element_id": spec.bpmn_id,
@@ -525,7 +782,11 @@ def _describe(task):
         "role": role,
         "department": department or None,
         "candidate_groups": candidate_groups,
-        "assignee": _assignee(task),
+        "assignee": assignee,
+        # A task without a role is for the people it names (`camunda:candidateUsers`, assignee).
+        "candidate_users": [] if role else _candidate_users(task, assignee),
+        "separate_from": separate_from(spec),
+        "on_the_spot_role": task_property(spec, ON_THE_SPOT) if task.data.get(ON_THE_SPOT) is True else None,
         "due": _due(task),
         "form": [_form_field(form_field) for form_field in spec.form.fields],
     }
@@ -545,29 +806,35 @@ def _due(task):
 
 def _assignee(task):
     """`camunda:assignee`: a username, or `${variable}` naming one in the case data."""
-    expression = task.task_spec.extensions.get("assignee")
+    names = _user_names(task, task.task_spec.extensions.get("assignee"))
+    return names[0] if names else None
+
+
+def _candidate_users(task, assignee):
+    """`camunda:candidateUsers` (usernames, or `${variable}` naming one or a list of them in
+    the case data) and the assignee: who may work on a task that names people, not a role."""
+    names = [name for entry in task.task_spec.extensions.get("candidateUsers", ()) for name in _user_names(task, entry)]
+    return sorted({*names, *([assignee] if assignee else [])})
+
+
+def _user_names(task, expression):
     if not expression:
-        return None
+        return []
     variable = _JUEL_VARIABLE.match(expression)
     if variable is None:
-        return expression
+        return [expression]
     value = task.data.get(variable.group(1))
-    return value if isinstance(value, str) and value else None
+    values = value if isinstance(value, list) else [value]
+    return [name for name in values if isinstance(name, str) and name]
 
 
 def _form_field(form_field):
-    # FormField.has_validation("required") is False for Camunda's <constraint name="required"/>:
-    # it has no config, and has_validation tests the config. Look at the names instead.
-    return {
-        "id": form_field.id,
-        "label": form_field.label,
-        "type": form_field.type,
-        "required": any(rule.name == "required" for rule in form_field.validation),
-        "options": [
-            {"id": option.id, "name": option.name}
-            for option in (form_field.options if isinstance(form_field, EnumFormField) else [])
-        ],
-    }
+    """The field as tasks carry it (``forms.describe_field``); ValueError for what the
+    platform cannot honour. Camunda writes a constraint without config as ``config=None``."""
+    options = form_field.options if isinstance(form_field, EnumFormField) else ()
+    return describe_field(form_field.id, form_field.label, form_field.type, form_field.default_value,
+                          [(rule.name, rule.config) for rule in form_field.validation],
+                          [(option.id, option.name) for option in options])
 
 
 def complete_task(workflow: BpmnWorkflow, task_id: str, data: dict) -> None:

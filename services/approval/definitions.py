@@ -9,7 +9,7 @@ from pathlib import Path
 import mongoengine as me
 from lxml import etree
 
-from services.approval import bpmn_engine, models
+from services.approval import bpmn_engine, expression_check, models
 from services.common.db import count_of
 from services.common.errors import InvalidInput, NotFound
 
@@ -61,10 +61,14 @@ class DefinitionRegistry:
     @staticmethod
     def validate(xml, filename, dmn=(), forms=None):
         """Run the deployment's checks without storing anything: the parsed diagram, or
-        InvalidInput naming the element."""
+        InvalidInput naming the element. Every expression is checked here, at deployment only:
+        a version deployed before the sandbox's rules changed still loads (see `diagram`)."""
+        tables = tuple(_bytes(table) for table in dmn)
         try:
-            return bpmn_engine.parse_diagram(_bytes(xml), filename, tuple(_bytes(table) for table in dmn),
-                                             {name: forms[name] for name in sorted(forms or {})})
+            diagram = bpmn_engine.parse_diagram(_bytes(xml), filename, tables,
+                                                {name: forms[name] for name in sorted(forms or {})})
+            expression_check.check_expressions(_bytes(xml), tables)
+            return diagram
         except bpmn_engine.InvalidDiagram as exc:
             raise InvalidInput(f"invalid BPMN: {exc.message}",
                                [{"field": exc.element_id or "diagram", "message": exc.message}]) from None

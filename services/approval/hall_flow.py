@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
+from services.approval.worklist import ON_THE_SPOT_BY
 from services.common.errors import InvalidInput
 
 ACCEPT = "accept"
@@ -27,10 +28,13 @@ INTAKE_DECISION = "intake_decision"
 INTAKE_OPTIONS = ("accept", "refuse", "supplement")
 SUPPLEMENT_RECEIVED = "supplement_received"
 PAYMENT_CONFIRMED = "payment_confirmed"
+# Messages only the hall's own services deliver (from intake's and payment's events).
+HALL_MESSAGES = frozenset({SUPPLEMENT_RECEIVED, PAYMENT_CONFIRMED})
 END_EVENTS = ("approved", "refused")
 CLERK = "clerk"
 RETURN = "return"  # 退回: an enum option sending the case back to an earlier step
 RETURN_REASON = "return_reason"
+WINDOW = "window"  # 办理窗口: a decision form's field naming the window it was made at
 
 
 class ConventionBroken(ValueError):
@@ -144,5 +148,15 @@ def domain_events(instance, completed, end_event, newly_waiting, process_data, a
             "fee_fen": fee if isinstance(fee, int) and not isinstance(fee, bool) else None, "requested_at": at}))
     if end_event in END_EVENTS:
         found.append(("case_decided", {"case_no": instance.case_no, "outcome": end_event, "decided_at": at,
-                                       "decided_by": actor}))
+                                       "decided_by": actor, **decided_where(completed, process_data, actor)}))
     return found
+
+
+def decided_where(completed, process_data, actor):
+    """A decision is *on the spot* (当场办结) when the person who accepted the case through the
+    on-the-spot claim decides it (not a refusal at acceptance); the decision's form field
+    `window` (办理窗口), when it has one, says at which window."""
+    window = process_data.get(WINDOW)
+    return {"on_the_spot": actor is not None and process_data.get(ON_THE_SPOT_BY) == actor
+            and (completed is None or completed[0] != ACCEPT),
+            "window": window if isinstance(window, int) and not isinstance(window, bool) else None}

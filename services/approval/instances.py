@@ -18,13 +18,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import mongoengine as me
+from mongoengine.queryset.visitor import Q
 from pymongo.errors import BulkWriteError
 
 from services.approval import bpmn_engine, hall_flow, models, timers
 from services.approval.forms import validate_form_data
-from services.approval.worklist import HALL_DEPARTMENT, can_work_on, task_department
+from services.approval.worklist import (
+    HALL_DEPARTMENT,
+    ON_THE_SPOT_BY,
+    can_work_on,
+    claims,
+    claims_on_the_spot,
+    on_the_spot_claim,
+    task_department,
+)
 from services.common.db import count_of
-from services.common.errors import Conflict, NotFound
+from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.fields import to_millis
 from services.common.tracing import current_request_id
 
@@ -36,8 +45,11 @@ SAVE_ATTEMPTS = 3
 # A timer that is due but does not fire (its instance cannot run) is looked at again after this.
 STUCK_TIMER_RETRY = timedelta(minutes=1)
 # What a process starts with from `case_submitted`, besides case number and department.
-CASE_DATA = ("item_code", "item_name", "kind", "promised_limit_days", "legal_limit_days", "submitted_at")
+CASE_DATA = ("item_code", "item_name", "kind", "on_the_spot", "promised_limit_days", "legal_limit_days",
+             "submitted_at")
 SYSTEM = "system"
+# A message the process does not wait for yet is kept this long for it, then no longer handed over.
+MESSAGE_RETENTION = timedelta(days=30)
 WORK_LIST_FILTERS = ("process_key", "case_no", "element_id")
 # Departments whose staff see every case's process (the hall's own windows and supervision).
 ALL_CASES_DEPARTMENTS = frozenset({HALL_DEPARTMENT, "supervision"})
@@ -84,7 +96,7 @@ class InstanceRepository:
         )
         entries = [{"kind": "started", "actor": SYSTEM,
                     "data": {"process_key": case["process_key"], "process_version": version}}]
-        entries += self._deliver_stored_messages(instance, workflow)
+        entries += self._deliver_stored_messages(instance, workflow, now)
         _record_state(instance, workflow, now)
         before = _Before(None)
         outbox = Outbox(_audit(instance, entries, now), _events(instance, workflow, None, before, SYSTEM, now))
@@ -135,12 +147,15 @@ class InstanceRepository:
 
     @staticmethod
     def _open_tasks_of(user, filters):
-        """The user's open tasks (role, department, unassigned or assigned to them) in
-        work-list order; ``filters`` narrows by ``process_key``, ``case_no`` and ``element_id``."""
+        """The user's open tasks (role and department, or an on-the-spot claim the user holds;
+        unassigned or assigned to them; not separated from them) in work-list order;
+        ``filters`` narrows by ``process_key``, ``case_no`` and ``element_id``."""
         wanted = {key: value for key, value in (filters or {}).items() if key in WORK_LIST_FILTERS and value}
+        theirs = Q(role__in=list(user.get("roles", ())), department=user.get("department")) | \
+            Q(on_the_spot__in=claims(user)) | Q(candidate_users=user.get("username"))
         return models.OpenTask.objects(
-            role__in=list(user.get("roles", ())), department=user.get("department"),
-            assignee__in=[None, user.get("username")], **wanted).order_by("due_order", "created_at", "task_id")
+            theirs, assignee__in=[None, user.get("username")], excluded__ne=user.get("username"),
+            **wanted).order_by("due_order", "created_at", "task_id")
 
     def tasks_for(self, user, filters=None):
         """The user's open tasks, due soonest first, then the oldest without a due time."""
@@ -162,7 +177,7 @@ class InstanceRepository:
     def get_task(self, task_id, user):
         """One task of the user's work list with its form and the case summary from the process data."""
         task = models.OpenTask.objects(task_id=task_id).first()
-        if task is None or not can_work_on(user, task.role, task.department, task.assignee):
+        if task is None or not can_work_on(user, task):
             raise NotFound(f"task {task_id} is not in your work list")
         instance = models.ProcessInstance.objects(case_no=task.case_no).first()
         if instance is None:
@@ -179,16 +194,19 @@ class InstanceRepository:
         task = models.OpenTask.objects(task_id=task_id).first()
         if task is None:
             done = models.TaskHistory.objects(task_id=task_id).first()
-            if done is not None and can_work_on(user, done.role, done.department, done.assignee):
+            if done is not None and can_work_on(user, done):
                 raise Conflict(f"task {task_id} was already completed by {done.completed_by} "
                                f"at {done.completed_at.isoformat()}")
             raise NotFound(f"task {task_id} is not in your work list")
-        if not can_work_on(user, task.role, task.department, task.assignee):
+        if not can_work_on(user, task):
             raise NotFound(f"task {task_id} is not in your work list")
         data = validate_form_data(task.form, data)
         if task.element_id == hall_flow.ACCEPT:
             hall_flow.check_intake_decision(data)
         hall_flow.check_return(task.form, data)
+        _check_separation(task, user["username"])
+        if claims_on_the_spot(user, task.role, task.department, task.on_the_spot):
+            data = dict(data, **{ON_THE_SPOT_BY: user["username"]})
 
         def complete_it(instance, workflow):
             try:
@@ -204,8 +222,8 @@ class InstanceRepository:
             # never a gap in which the task looks unknown (404).
             models.TaskHistory(
                 task_id=task.task_id, case_no=task.case_no, element_id=task.element_id, name=task.name,
-                role=task.role, department=task.department, assignee=task.assignee,
-                completed_by=user["username"], completed_at=now, data=data,
+                role=task.role, department=task.department, assignee=task.assignee, on_the_spot=task.on_the_spot,
+                candidate_users=task.candidate_users, completed_by=user["username"], completed_at=now, data=data,
             ).save()
 
         instance, announcements = self._step(task.case_no, complete_it, now, user["username"],
@@ -233,6 +251,38 @@ class InstanceRepository:
             return False, []
         instance, announcements = self._step(case_no, lambda instance, workflow: ([], None), now, sender)
         return message_id in instance.consumed_messages, announcements
+
+    def deliver(self, case_no, name, data, message_id, sender, now):
+        """A department's message for a case's process (over HTTP): delivered now or kept
+        until the process waits for it (``MESSAGE_RETENTION``). The id is the sender's, scoped
+        to the sender: the same id again returns the same answer, with another message a
+        Conflict. The hall's own messages (``hall_flow.HALL_MESSAGES``) come only from the
+        hall's services: a department cannot confirm a payment by message.
+
+        Returns ``(answer, events)``."""
+        if name in hall_flow.HALL_MESSAGES:
+            raise Forbidden(f"the message {name!r} is sent by the hall itself, not by a department")
+        instance = models.ProcessInstance.objects(case_no=case_no).only(
+            "department", "process_key", "process_version", "status").first()
+        if instance is None or not _may_see(sender, instance):
+            raise NotFound(f"case {case_no} has no process visible to you")
+        stored_id = f"{sender['username']}:{message_id}"
+        earlier = models.Message.objects(message_id=stored_id).first()
+        if earlier is not None and (earlier.case_no, earlier.name, earlier.data) != (case_no, name, data):
+            raise Conflict(f"the message id {message_id!r} was used for another message")
+        if earlier is None:
+            if instance.status == "completed":
+                raise Conflict(f"the process of case {case_no} has ended: it waits for no message")
+            caught = bpmn_engine.caught_messages(self.definitions.diagram(instance.process_key,
+                                                                          instance.process_version))
+            if name not in caught:
+                listed = ", ".join(sorted(caught - hall_flow.HALL_MESSAGES)) or "none"
+                raise Conflict(f"the process of case {case_no} never waits for the message {name!r} "
+                               f"(it waits for: {listed})")
+        delivered, announcements = self.correlate(case_no, name, data, now, stored_id, sender=sender["username"])
+        received_at = earlier.received_at if earlier is not None else now
+        return {"case_no": case_no, "name": name, "message_id": message_id, "delivered": delivered,
+                "kept_until": None if delivered else (received_at + MESSAGE_RETENTION).isoformat()}, announcements
 
     def retry(self, case_no, data, user, now):
         """Run an instance's failed step again after an admin fixed its data."""
@@ -323,11 +373,15 @@ class InstanceRepository:
             workflow = bpmn_engine.load_state(diagram, instance.state)
             before = _Before(instance)
             entries, completed = change(instance, workflow)
-            entries += self._deliver_stored_messages(instance, workflow)
+            entries += self._deliver_stored_messages(instance, workflow, now)
             if not entries:
                 return instance, []
             expected_rev = instance.rev
-            _record_state(instance, workflow, now)
+            try:
+                _record_state(instance, workflow, now)
+            except bpmn_engine.StateTooLarge as too_large:
+                workflow = self._hold(instance, diagram, completed, too_large, now)
+                entries, completed, on_saved = [], None, None
             instance.rev = expected_rev + 1
             outbox = Outbox.pending(instance).add(_audit(instance, entries, now),
                                                   _events(instance, workflow, completed, before, actor, now))
@@ -346,13 +400,28 @@ class InstanceRepository:
         raise Conflict(f"the case {case_no} is being changed by someone else, please retry")
 
     @staticmethod
-    def _deliver_stored_messages(instance, workflow):
+    def _hold(instance, diagram, completed, too_large, now):
+        """The step's state cannot be stored: the case stays where it was, in an incident at
+        the task being completed (or where it waits), and the step's messages stay unconsumed."""
+        stored = models.ProcessInstance.objects(pk=instance.pk).only("state", "consumed_messages").first()
+        workflow = bpmn_engine.load_state(diagram, stored.state)
+        bpmn_engine.hold(workflow, completed[0] if completed else None, str(too_large))
+        instance.consumed_messages = list(stored.consumed_messages)
+        _record_state(instance, workflow, now)
+        return workflow
+
+    @staticmethod
+    def _deliver_stored_messages(instance, workflow, now):
         """Hand over every stored message the instance waits for (oldest first), also those
-        it comes to wait for after taking one."""
+        it comes to wait for after taking one. A department's message older than
+        ``MESSAGE_RETENTION`` is no longer handed over; the hall's own are kept for good."""
         if not bpmn_engine.waiting_messages(workflow):
             return []  # waits for none: no need to look (most steps)
+        kept_since = now - MESSAGE_RETENTION
         stored = sorted((m for m in models.Message.objects(case_no=instance.case_no)
-                         if m.message_id not in instance.consumed_messages), key=lambda m: m.received_at)
+                         if m.message_id not in instance.consumed_messages
+                         and (m.received_at >= kept_since or m.name in hall_flow.HALL_MESSAGES)),
+                        key=lambda m: m.received_at)
         entries = []
         while stored and bpmn_engine.incident(workflow) is None:
             waiting = set(bpmn_engine.waiting_messages(workflow))
@@ -405,7 +474,9 @@ class InstanceRepository:
             fields = dict(case_no=instance.case_no, process_key=instance.process_key, element_id=t["element_id"],
                           name=t["name"], role=t["role"],
                           department=t["department"] or task_department(t["role"], instance.department),
-                          form=t["form"], assignee=t["assignee"], due_at=due_at)
+                          form=t["form"], assignee=t["assignee"], candidate_users=t["candidate_users"], due_at=due_at,
+                          on_the_spot=on_the_spot_claim(t["on_the_spot_role"], instance.department),
+                          separate_from=t["separate_from"], excluded=_completers(instance.case_no, t["separate_from"]))
             if task_id in known:
                 fields["due_order"] = due_order(due_at, known[task_id].created_at)
                 models.OpenTask.objects(pk=known[task_id].pk).update_one(
@@ -532,6 +603,25 @@ def due_order(due_at, created_at):
     return to_millis(due_at) if due_at is not None else NO_DUE_TIME + to_millis(created_at)
 
 
+def _completers(case_no, element_ids):
+    """Who completed the tasks ``element_ids`` of the case: those a separated task excludes."""
+    if not element_ids:
+        return []
+    done = models.TaskHistory.objects(case_no=case_no, element_id__in=element_ids).only("completed_by")
+    return sorted({entry.completed_by for entry in done})
+
+
+def _check_separation(task, username):
+    """审批分离: refuse (403, changing nothing) a task to a person who completed a task it is
+    separated from."""
+    done = models.TaskHistory.objects(case_no=task.case_no, element_id__in=task.separate_from,
+                                      completed_by=username).first() if task.separate_from else None
+    if done is None:
+        return
+    raise Forbidden(f"审批分离 separation of duties: {username} completed “{done.name}” ({done.element_id}) of case "
+                    f"{task.case_no}, so “{task.name}” ({task.element_id}) must be done by someone else")
+
+
 def _message_id(case_no, name, data):
     canonical = json.dumps([case_no, name, data], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -545,5 +635,6 @@ def _may_see(viewer, instance):
 def task_view(task):
     return {"id": task.task_id, "case_no": task.case_no, "process_key": task.process_key,
             "element_id": task.element_id, "name": task.name,
-            "role": task.role, "department": task.department, "assignee": task.assignee, "form": task.form,
+            "role": task.role, "department": task.department, "assignee": task.assignee,
+            "on_the_spot": task.on_the_spot, "form": task.form,
             "created_at": task.created_at.isoformat(), "due_at": task.due_at.isoformat() if task.due_at else None}

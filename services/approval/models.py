@@ -117,9 +117,13 @@ class UserTaskFields(me.Document):
     case_no = me.StringField(required=True)
     element_id = me.StringField(required=True)
     name = me.StringField(required=True)
-    role = me.StringField(required=True)
+    role = me.StringField(required=True)  # "" for a task that names its people (candidate_users)
     department = me.StringField(required=True)
     assignee = me.StringField()  # `camunda:assignee`: only this user of the role may work on it
+    # "role:department" that may also claim it, the case's item being decided on the spot (worklist.py)
+    on_the_spot = me.StringField()
+    # The people a task without a role is for (`camunda:candidateUsers`, or its assignee)
+    candidate_users = me.ListField(me.StringField())
 
     meta = {"abstract": True}
 
@@ -133,9 +137,13 @@ class OpenTask(UserTaskFields):
     due_at = InstantField()
     # The work-list order as one number, so the store sorts and pages (instances.due_order)
     due_order = me.LongField()
+    # 审批分离: the task ids it is separated from (`separate_from`), and who completed them
+    separate_from = me.ListField(me.StringField())
+    excluded = me.ListField(me.StringField())
 
     meta = {"db_alias": ALIAS, "collection": "open_tasks",
-            "indexes": ["role", "case_no", ("department", "role", "due_order")]}
+            "indexes": ["role", "case_no", ("department", "role", "due_order"), ("on_the_spot", "due_order"),
+                        ("candidate_users", "due_order")]}
 
 
 class TaskHistory(UserTaskFields):

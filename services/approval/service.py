@@ -87,6 +87,13 @@ class ApprovalService(platform_service.PlatformService):
         return {"case_no": case_no, "name": name, "delivered": delivered}
 
     @rpc
+    def deliver_message(self, case_no, name, data, message_id, sender):
+        """A department's message for a case's process (``POST /api/v1/cases/{no}/messages/{name}``)."""
+        answer, announcements = self.processes.deliver(case_no, name, data or {}, message_id, sender, utcnow())
+        self._announce(announcements)
+        return answer
+
+    @rpc
     def get_case_process(self, case_no, viewer):
         return self.processes.process_view(case_no, viewer)
 

@@ -9,6 +9,9 @@ DEFAULTS = {
     "MONGO_URI": "mongodb://127.0.0.1:27017/",
     "MONGO_DB_PREFIX": "hall",
     "METRICS_PORT": "0",
+    # Where a service's /metrics listens: this machine only by default (the embedded stack);
+    # production sets 0.0.0.0 so that Prometheus and the probes reach it in its container.
+    "METRICS_HOST": "127.0.0.1",
     "RPC_TIMEOUT_SECONDS": "10",
     "GATEWAY_PORT": "8080",
     "TOKEN_SECRET": "demo-only-token-secret-never-use-in-production",

@@ -14,6 +14,12 @@ def database_name(config, service_name):
 # election is retried once by the driver. The embedded store is a single server.
 PRODUCTION_WRITE_SETTINGS = {"w": "majority", "journal": True, "retryWrites": True}
 
+# How long an operation waits for a reachable store before it fails (pymongo's default is
+# 30 s). Shorter than the gateway's RPC timeout (10 s), so that a call made while the store
+# restarts or elects a primary fails as "store unreachable", which the gateway answers 503
+# with Retry-After, instead of outliving the caller's wait (a 504 that says nothing).
+STORE_WAIT_MS = 5000
+
 
 def connect_service_db(config, service_name):
     """Register (once) the mongoengine connection for ``service_name``."""
@@ -24,6 +30,7 @@ def connect_service_db(config, service_name):
         alias=service_name,
         tz_aware=True,
         uuidRepresentation="standard",
+        serverSelectionTimeoutMS=STORE_WAIT_MS,
         **production,
     )
 

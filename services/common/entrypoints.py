@@ -5,7 +5,10 @@ caller is answered, not logged as a crash, and with replies sent without publish
 confirms. A reply goes to the caller's own temporary queue; waiting for the broker to
 confirm it (a round trip on every call, nameko's default) protects nothing, because a reply
 that is lost is answered by the caller's timeout either way (the gateway's client turns it
-into 503/504), and the request itself was acknowledged only after the worker ran.
+into 503/504), and the request itself was acknowledged only after the worker ran. A reply
+that cannot be sent because the broker is gone (nameko's publisher gives up after its retries)
+is logged and dropped: nameko would let the error end the worker's thread, and the container
+with it, so a broker restart during a call stopped the whole service.
 
 ``AfterReply``: work an RPC worker leaves for after its reply (``later(fn, *args, **kwargs)``), run
 after the reply is sent and before the request is acknowledged, so the caller (a window
@@ -25,10 +28,17 @@ it with the event). Handlers are idempotent, so a second delivery is safe.
 import logging
 
 import eventlet
+from amqp.exceptions import AMQPError
 from eventlet.event import Event
+from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher
-from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER,
-                              LOGIN_METHOD_CONFIG_KEY, SERIALIZER_CONFIG_KEY)
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    LOGIN_METHOD_CONFIG_KEY,
+    SERIALIZER_CONFIG_KEY,
+)
 from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Responder, Rpc, get_rpc_exchange
@@ -37,6 +47,11 @@ from pymongo.errors import ConnectionFailure
 from .errors import HallError
 
 log = logging.getLogger(__name__)
+
+
+# What publishing a reply raises when the broker is gone: kombu's error once its retries are
+# spent, the AMQP client's and the socket's before it.
+REPLY_FAILURES = (OperationalError, AMQPError, OSError)
 
 
 class ReplyPublisher(Publisher):
@@ -61,6 +76,9 @@ class HallRpc(Rpc):
             ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
         try:
             result, exc_info = responder.send_response(result, exc_info)
+        except REPLY_FAILURES as exc:
+            log.warning("the reply of %s was not sent, the broker is out of reach (%s): the caller's "
+                        "timeout answers it", worker_ctx, exc)
         finally:  # what the worker did stands, answered or not: its events and counts too
             for provider in self.container.dependencies:
                 if isinstance(provider, AfterReply):

@@ -1,6 +1,6 @@
 """Prometheus metrics for services: RED metrics per entrypoint, and the HTTP server that
-exposes them on ``METRICS_PORT`` (0 = not served, as in tests that run many services in
-one process)."""
+exposes them on ``METRICS_HOST``:``METRICS_PORT`` (port 0 = not served, as in tests that run
+many services in one process)."""
 import time
 
 from nameko.extensions import DependencyProvider
@@ -21,10 +21,10 @@ ENTRYPOINT_DURATION = Histogram(
 _served_ports = set()
 
 
-def serve_metrics(port):
+def serve_metrics(port, host):
     """Start the metrics HTTP server once per process and port."""
     if port and port not in _served_ports:
-        start_http_server(port)
+        start_http_server(port, addr=host)
         _served_ports.add(port)
 
 
@@ -33,7 +33,8 @@ class EntrypointMetrics(DependencyProvider):
 
     def setup(self):
         self.started = {}
-        serve_metrics(self.container.config.get("METRICS_PORT", 0))
+        config = self.container.config
+        serve_metrics(config.get("METRICS_PORT", 0), config.get("METRICS_HOST", "127.0.0.1"))
 
     def worker_setup(self, worker_ctx):
         self.started[worker_ctx] = time.perf_counter()

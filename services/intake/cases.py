@@ -7,13 +7,13 @@ numbers sorts the cases by day of submission. The query code is 8 random charact
 from an alphabet without look-alikes; with the case number it lets an applicant follow
 the case without logging in.
 """
-import hmac
 import secrets
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import mongoengine as me
 
+from services.common import constant_time
 from services.common.db import count_of
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.time import isoformat
@@ -241,7 +241,7 @@ class CaseRepository:
     def get_public(self, case_no, query_code):
         """The case, only with the right query code; a wrong code looks like no case at all."""
         case = models.Case.objects(case_no=case_no).first()
-        if case is None or not hmac.compare_digest(case.query_code.encode(), str(query_code or "").encode()):
+        if case is None or not constant_time.equal(query_code, case.query_code):
             raise NotFound(f"no case {case_no} with this query code")
         return case
 
@@ -389,17 +389,43 @@ def staff_may_see(viewer, case):
     return department in HALL_WIDE_DEPARTMENTS or department == case.department
 
 
+def yuan(fen):
+    """Integer fen as the hall writes money: ``12000`` -> ``¥120.00``."""
+    return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def payment_awaited(due):
+    """What a case waiting for its fee waits for: the amount and the notice to pay it with."""
+    amount = yuan(due.get("total_fen") or 0)
+    return (f"等待缴费：{amount}，缴款通知书号：{due.get('notice_no')}，请到大厅银行收费窗口缴纳 "
+            f"Waiting for payment: {amount} on payment notice {due.get('notice_no')}, at the hall's bank window")
+
+
+def material_names(item, codes):
+    """Materials by their names on the item's checklist, with their codes; a material the clerk
+    named outside the checklist keeps what the clerk wrote."""
+    names = {m.code: m.name for m in item.materials} if item else {}
+    return [{"code": code, "name": names.get(code, code)} for code in codes]
+
+
 def _common_view(case, item, public):
     status = case.status
     awaiting = timeline.AWAITING.get(status)
-    if status == "accepted" and case.current_step:
+    if case.payment_due:
+        awaiting = payment_awaited(case.payment_due)
+    elif status == "accepted" and case.current_step:
         awaiting = f"{awaiting}: {case.current_step}"
     return {
         "case_no": case.case_no, "item_code": case.item_code,
         "item_name": item.name_zh if item else case.item_code,
         "department": case.department, "status": status, "current_step": case.current_step,
         "outcome": case.outcome, "result": case.result or None, "awaiting": awaiting,
+        "decided_on_the_spot": timeline.decided_on_the_spot(case.timeline),
         "missing_materials": list(case.missing_materials),
+        "missing_material_names": material_names(item, case.missing_materials),
+        "payment_due": dict(case.payment_due, amount=yuan(case.payment_due.get("total_fen") or 0))
+        if case.payment_due else None,
+        "evaluable": status in timeline.EVALUABLE,
         "accepted_at": isoformat(case.accepted_at), "deadline": isoformat(case.deadline),
         "submitted_at": isoformat(case.submitted_at), "updated_at": isoformat(case.updated_at),
         "steps": [timeline.step_view(s, public) for s in case.timeline],
@@ -437,11 +463,21 @@ def summary(case, item):
             "deadline": isoformat(case.deadline)}
 
 
+def promise(item):
+    """When the applicant will have the result: an immediate item on the spot, a promised one
+    within its promised limit after acceptance (a limit of 0 days is never shown as such)."""
+    if item.kind == "immediate" or not item.promised_limit_days:
+        return "即办件，受理后当场办结。", "An immediate item: decided on the spot once accepted."
+    days = item.promised_limit_days
+    return f"承诺时限：受理后 {days} 个工作日内办结。", f"Promised limit: decided within {days} working days after acceptance."
+
+
 def submission_receipt(case, item):
+    promised_zh, promised_en = promise(item) if item else ("", "")
     return {
         "case_no": case.case_no, "query_code": case.query_code, "status": case.status,
         "item_code": case.item_code, "submitted_at": isoformat(case.submitted_at),
-        "next": "统一受理窗口将审核材料，请凭办件编号和查询码查询进度。 The intake window checks the materials "
-                "and decides on acceptance; follow the case with its number and query code."
-                + (f" Promised limit: {item.promised_limit_days} working days after acceptance." if item else ""),
+        "next": f"统一受理窗口将审核材料，请凭办件编号和查询码查询进度。{promised_zh} The intake window checks the "
+                f"materials and decides on acceptance; follow the case with its number and query code."
+                + (f" {promised_en}" if promised_en else ""),
     }

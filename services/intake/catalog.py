@@ -8,6 +8,11 @@ has none), the legal basis, the BPMN process that handles it and the special pro
 (特别程序: expert review, hearing) whose time does not count against its limit. An item may define its
 application form (fields with a type, required flag, options and maximum length); intake
 then checks every application's answers against it.
+
+``on_the_spot: true`` (当场办结, default false) declares an immediate item that the
+department's chief representative may accept and decide in one sitting at their window
+(首席代表制); the flow offers its acceptance to that chief too. Only an immediate item may
+say so: a promised item is reviewed and decided by different people within its limit.
 """
 import re
 from dataclasses import dataclass, field
@@ -81,6 +86,7 @@ class Item:
     conditions: tuple = field(default_factory=tuple)
     fees: tuple = field(default_factory=tuple)
     active: bool = True
+    on_the_spot: bool = False
     form: tuple = None  # of FormField; None: the form is checked generically only
     special_procedures: tuple = ()  # 特别程序 whose time does not count (deadlines.SPECIAL_PROCEDURES)
 
@@ -90,7 +96,7 @@ class Item:
             "department": self.department, "kind": self.kind,
             "legal_limit_days": self.legal_limit_days, "promised_limit_days": self.promised_limit_days,
             "visits": self.visits, "process_key": self.process_key, "legal_basis": self.legal_basis,
-            "active": self.active,
+            "active": self.active, "on_the_spot": self.on_the_spot,
             "materials": [vars(m) for m in self.materials],
             "conditions": list(self.conditions),
             "fees": [vars(f) for f in self.fees],
@@ -274,9 +280,13 @@ def _item(raw, department, where):
         conditions=_conditions(raw, where),
         fees=_unique_codes([_fee(f, f"{where} fee {i + 1}") for i, f in enumerate(fees)], "fee", where),
         active=_require(raw, "active", bool, where) if "active" in raw else True,
+        on_the_spot=_require(raw, "on_the_spot", bool, where) if "on_the_spot" in raw else False,
         form=_form(raw, where),
         special_procedures=_special_procedures(raw, where),
     )
+    if item.on_the_spot and item.kind != "immediate":
+        raise CatalogError(f"{where}: field 'on_the_spot' is only for immediate items (a {kind} item is "
+                           "reviewed and decided by different people)")
     if item.promised_limit_days > item.legal_limit_days:
         raise CatalogError(f"{where}: field 'promised_limit_days' exceeds 'legal_limit_days'")
     return item

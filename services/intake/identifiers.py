@@ -2,16 +2,18 @@
 
 A mistyped identifier caught at the window costs a retype; caught later it costs a refused
 case and a second visit, so each error names exactly what is wrong and where (positions
-count from 1). Both identifiers end in a check character over the first 17 characters.
+count from 1). Both identifiers end in a check character over the first 17 characters; in a
+credit code, position 17 is itself the check character of the organisation code in positions
+9-17 (GB 11714), so a code is valid only when both checks hold.
 """
 
 import string
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from services.common.applicant_ids import normalise
+
 _DIGITS = "0123456789"
-# Only ASCII letters are upper-cased: str.upper() also maps e.g. "ı" to "I" and "ß" to "SS".
-_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 
 # 居民身份证号码, GB 11643-1999: ISO 7064 MOD 11-2 (weight i is 2**(17 - i) mod 11).
 _RESIDENT_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -22,6 +24,11 @@ _RESIDENT_CHECK = "10X98765432"  # indexed by the weighted sum mod 11
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)  # 3**i mod 31
 _CREDIT_CHARACTER = "a digit or a letter other than I, O, S, V, Z"
+
+# 组织机构代码, GB 11714-1997: eight characters (digits 0-9, letters A-Z as 10-35) and a check
+# character, 11 - (weighted sum mod 11), with 10 written X and 11 written 0.
+_ORGANIZATION_VALUES = string.digits + string.ascii_uppercase
+_ORGANIZATION_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -35,7 +42,7 @@ def validate_resident_id(value: str) -> str:
     _require_string(value, 18, "resident ID")
     _require_characters(value, _DIGITS, "resident ID", "a digit", stop=17)
     _require_characters(value, _DIGITS + "X", "resident ID", "a digit or X", start=17)
-    id_number = value.translate(_ASCII_UPPER)
+    id_number = normalise(value)
     _require_birth_date(id_number[6:14])
     _require_check_character("resident ID", id_number, check_character_resident_id(id_number[:17]))
     return id_number
@@ -50,8 +57,12 @@ def validate_credit_code(value: str) -> str:
     _require_string(value, 18, "credit code")
     _require_characters(value, _CREDIT_ALPHABET, "credit code", _CREDIT_CHARACTER)
     _require_characters(value, _DIGITS, "credit code", "a digit (area code)", start=2, stop=8)
-    code = value.translate(_ASCII_UPPER)
+    code = normalise(value)
     _require_check_character("credit code", code, check_character_credit_code(code[:17]))
+    expected = check_character_organization_code(code[8:16])
+    if code[16] != expected:
+        raise InvalidIdentifier(f"credit code: character {code[16]!r} at position 17 must be {expected!r}, "
+                                "the check character of the organisation code (positions 9-17)")
     return code
 
 
@@ -67,9 +78,16 @@ def check_character_credit_code(first17: str) -> str:
     """The check character that completes the first 17 characters of a credit code."""
     _require_string(first17, 17, "first 17 characters of a credit code")
     _require_characters(first17, _CREDIT_ALPHABET, "credit code", _CREDIT_CHARACTER)
-    values = (_CREDIT_ALPHABET.index(char) for char in first17.translate(_ASCII_UPPER))
+    values = (_CREDIT_ALPHABET.index(char) for char in normalise(first17))
     total = sum(value * weight for value, weight in zip(values, _CREDIT_WEIGHTS))
     return _CREDIT_ALPHABET[-total % 31]
+
+
+def check_character_organization_code(first8: str) -> str:
+    """The check character of an organisation code (组织机构代码) whose first 8 characters are given."""
+    values = (_ORGANIZATION_VALUES.index(char) for char in first8)
+    remainder = 11 - sum(value * weight for value, weight in zip(values, _ORGANIZATION_WEIGHTS)) % 11
+    return {10: "X", 11: "0"}.get(remainder, str(remainder))
 
 
 def _require_string(value: str, length: int, kind: str) -> None:
@@ -85,7 +103,7 @@ def _require_characters(
     # Each character is looked up in an explicit alphabet rather than tested with
     # str.isdigit(), which accepts full-width and other Unicode digits that int() reads.
     for position, char in enumerate(value[start:stop], start + 1):
-        if char.translate(_ASCII_UPPER) not in allowed:
+        if normalise(char) not in allowed:
             raise InvalidIdentifier(
                 f"{kind}: character {char!r} at position {position} must be {expected}"
             )

@@ -14,9 +14,9 @@ import secrets
 import mongoengine as me
 
 from services.common.errors import InvalidInput, NotFound
+from services.common.media import sniff
 from services.common.time import isoformat
 from services.intake import models
-from services.intake.media import sniff
 
 CHUNK_BYTES = 255 * 1024
 MAX_FILENAME_LENGTH = 200

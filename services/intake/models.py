@@ -40,6 +40,7 @@ class Case(me.Document):
     outcome = me.StringField()
     result = me.DictField()
     missing_materials = me.ListField(me.StringField())
+    payment_due = me.DictField()  # the unpaid payment notice: notice_no, total_fen, due_on
     accepted_at = InstantField()
     deadline = InstantField()
     timeline = me.ListField(me.EmbeddedDocumentField(Step))

@@ -77,6 +77,7 @@ class IntakeService(platform_service.PlatformService):
         self.dispatch(events.CASE_SUBMITTED[1], {
             "case_no": case.case_no, "item_code": case.item_code, "item_name": item.name_zh,
             "department": case.department, "process_key": case.process_key, "kind": item.kind,
+            "on_the_spot": item.on_the_spot,
             "promised_limit_days": item.promised_limit_days, "legal_limit_days": item.legal_limit_days,
             "special_procedures": list(item.special_procedures), "submitted_at": case.submitted_at.isoformat(),
         })
@@ -149,6 +150,10 @@ class IntakeService(platform_service.PlatformService):
     @event_handler(*events.CASE_DECIDED)
     def on_case_decided(self, payload):
         self._record("decided", payload)
+
+    @event_handler(*events.PAYMENT_NOTICE_ISSUED)
+    def on_payment_notice_issued(self, payload):
+        self._record("payment_notice_issued", payload)
 
     @event_handler(*events.PAYMENT_CONFIRMED)
     def on_payment_confirmed(self, payload):

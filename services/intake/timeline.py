@@ -8,7 +8,13 @@ stepped from the previous status.
 
 Statuses: ``submitted`` (待受理), ``awaiting_supplements`` (待补正), ``accepted`` (已受理,
 under review), ``refused`` (不予受理), ``completed`` (办结, with an outcome), ``collected``
-(已出件).
+(已出件). A case has its result, and may be evaluated (好差评), once ``completed`` or
+``collected``.
+
+The approval's current step comes with its progress events, after the fact that moved it:
+a supplement the applicant just gave is recorded here at once, while the approval still
+reports the wait for it. A step reported before the latest supplement arrived is therefore
+past, and not shown until the approval reports again.
 """
 import logging
 from datetime import datetime, timezone
@@ -27,6 +33,7 @@ LABELS = {
     "accepted": "受理 Accepted",
     "refused": "不予受理 Refused",
     "progressed": "办理环节 Step",
+    "payment_notice_issued": "开具缴款通知书 Payment notice issued",
     "payment_confirmed": "缴费确认 Fee paid",
     "decided": "办结 Decided",
     "collected": "出件 Collected",
@@ -42,6 +49,7 @@ AWAITING = {
     "completed": "等待领取结果 Waiting for the applicant to collect the result",
     "collected": None,
 }
+EVALUABLE = ("completed", "collected")
 # What the public view may show of each fact's detail: never a person's data or a username.
 PUBLIC_DETAIL = {
     "extended": ("days",),
@@ -51,8 +59,9 @@ PUBLIC_DETAIL = {
     "supplement_received": ("materials",),
     "refused": ("reason",),
     "progressed": ("current_step",),
-    "decided": ("outcome",),
+    "decided": ("outcome", "on_the_spot"),
     "collected": ("how",),
+    "payment_notice_issued": ("notice_no", "total_fen", "due_on"),
 }
 
 
@@ -109,17 +118,41 @@ def derive(case_no, item_code, steps, limit_days, calendar):
         status = "accepted"
     else:
         status = "submitted"
-    progress = sorted((s for s in steps if s.kind == "progressed"), key=lambda s: s.detail.get("rev", 0))
     return {
         "status": status,
         "outcome": outcome,
         "result": _result(case_no, item_code, outcome, decided, refused),
-        "current_step": progress[-1].detail.get("current_step") if progress else None,
+        "current_step": _current_step(steps),
+        "payment_due": _payment_due(steps) if status == "accepted" else None,
         "missing_materials": list(request.detail.get("missing_materials", [])) if request else [],
         "accepted_at": accepted.at if accepted else None,
         "deadline": _deadline(case_no, limit_days, accepted, steps, calendar) if status in ("accepted", "awaiting_supplements",
                                                                                    "completed", "collected") else None,
     }
+
+
+def decided_on_the_spot(steps):
+    """True when the case was decided on the spot (当场办结) by the chief representative."""
+    decided = _last(steps, "decided")
+    return bool(decided is not None and decided.detail.get("on_the_spot"))
+
+
+def _current_step(steps):
+    """The approval's latest reported step, unless a supplement arrived after it (see above)."""
+    progress = sorted((s for s in steps if s.kind == "progressed"), key=lambda s: s.detail.get("rev", 0))
+    received = _last(steps, "supplement_received")
+    if not progress or (received is not None and received.at > progress[-1].at):
+        return None
+    return progress[-1].detail.get("current_step")
+
+
+def _payment_due(steps):
+    """The payment notice issued for the case and not paid yet: what the applicant pays, where."""
+    paid = {s.detail.get("notice_no") for s in steps if s.kind == "payment_confirmed"}
+    notice = _last(steps, "payment_notice_issued")
+    if notice is None or notice.detail.get("notice_no") in paid:
+        return None
+    return {name: notice.detail.get(name) for name in ("notice_no", "total_fen", "due_on")}
 
 
 def _result(case_no, item_code, outcome, decided, refused):
@@ -170,12 +203,14 @@ EVENT_FACTS = {
     "accepted": ("accepted_at", "accepted_by", ()),
     "refused": ("refused_at", "refused_by", ("reason",)),
     "supplement_requested": ("requested_at", "requested_by", ("missing_materials", "reason")),
-    "decided": ("decided_at", "decided_by", ("outcome", "certificate_no", "reason")),
+    "decided": ("decided_at", "decided_by", ("outcome", "certificate_no", "reason", "on_the_spot", "window")),
+    "payment_notice_issued": ("issued_at", None, ("notice_no", "total_fen", "due_on")),
     "payment_confirmed": ("confirmed_at", None, ("notice_no", "amount_fen")),
     "extended": ("approved_at", "approved_by", ("days", "reason")),
     "suspended": ("suspended_at", "suspended_by", ("procedure", "reason")),
     "resumed": ("resumed_at", "resumed_by", ()),
 }
+NOTICE_FACTS = ("payment_notice_issued", "payment_confirmed")  # one per notice, whenever it repeats
 
 
 def fact_from_event(kind, payload):
@@ -183,7 +218,7 @@ def fact_from_event(kind, payload):
     (or the payment notice), so a repeated event adds nothing."""
     time_field, by_field, kept = EVENT_FACTS[kind]
     at = instant(payload[time_field])
-    key = f"{kind}:{payload['notice_no']}" if kind == "payment_confirmed" else f"{kind}:{at.isoformat()}"
+    key = f"{kind}:{payload['notice_no']}" if kind in NOTICE_FACTS else f"{kind}:{at.isoformat()}"
     return models.Step(key=key, kind=kind, at=at, by=payload.get(by_field) if by_field else None,
                        detail={name: payload[name] for name in kept if payload.get(name) is not None})
 

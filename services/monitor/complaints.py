@@ -4,11 +4,10 @@ given → archived. Acceptance is decided within ``COMPLAINT_ACCEPT_WORKDAYS`` w
 days of receipt and the complaint resolved within ``COMPLAINT_RESOLVE_WORKDAYS`` of
 acceptance; a stage near or past its deadline is yellow or red, like a case. The
 complainant follows it with the complaint number and a follow code."""
-import hmac
 import secrets
 from zoneinfo import ZoneInfo
 
-from services.common import deadlines
+from services.common import constant_time, deadlines
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.time import isoformat
 from services.monitor import metrics, models
@@ -75,7 +74,7 @@ class Complaints:
 
     def follow(self, complaint_no, follow_code, now):
         record = models.Complaint.objects(complaint_no=complaint_no).first()
-        if record is None or not hmac.compare_digest(record.follow_code, str(follow_code or "")):
+        if record is None or not constant_time.equal(follow_code, record.follow_code):
             raise NotFound(f"no complaint {complaint_no} with this follow code")
         view = self.view(record, now)
         return {key: view[key] for key in ("complaint_no", "category", "status", "received_at", "stages",

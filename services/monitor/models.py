@@ -32,6 +32,7 @@ class CaseWatch(me.Document):
     resumed = me.DictField()  # str(epoch ms) -> {by}: it ends
     decided_at = InstantField()
     decided_by = me.StringField()
+    on_the_spot = me.BooleanField()  # decided on the spot by the chief representative (当场办结)
     outcome = me.StringField()
     refused_at = InstantField()
     # derived

@@ -1,6 +1,8 @@
 """The hall's statistics (统计): cases per day, the on-time rate (cases decided within
 their limit ÷ cases decided), the satisfaction rate (good evaluations ÷ all; the bottom
-two of five levels are bad), open warnings and overdue cases — for the hall, and by
+two of five levels are bad), the one-visit rate (一次办结率: cases decided on the spot by the
+department's chief representative, who accepted and decided them in one sitting ÷ cases
+decided, the on-time rate's denominator), open warnings and overdue cases — for the hall, and by
 department and by item. A period is a range of Shanghai days, both ends included. (The
 hall's queue waits are the queue service's day counts; the gateway adds them.)"""
 from collections import Counter, defaultdict
@@ -33,8 +35,8 @@ def rate(part, whole):
 
 
 def _blank():
-    return {"submitted": 0, "decided": 0, "decided_on_time": 0, "on_time_rate": None, "open_yellow": 0,
-            "open_red": 0, "evaluations": 0, "good_evaluations": 0, "satisfaction_rate": None}
+    return {"submitted": 0, "decided": 0, "decided_on_time": 0, "on_time_rate": None, "decided_on_the_spot": 0,
+            "one_visit_rate": None, "open_yellow": 0, "open_red": 0, "evaluations": 0, "good_evaluations": 0, "satisfaction_rate": None}
 
 
 def statistics(now, first=None, last=None, department=None, item_code=None):
@@ -59,6 +61,7 @@ def statistics(now, first=None, last=None, department=None, item_code=None):
             for group in groups:
                 group["decided"] += 1
                 group["decided_on_time"] += watch.on_time
+                group["decided_on_the_spot"] += bool(watch.on_the_spot)
         if watch.open and watch.level in (deadlines.YELLOW, deadlines.RED):
             for group in groups:
                 group[f"open_{watch.level}"] += 1
@@ -70,6 +73,7 @@ def statistics(now, first=None, last=None, department=None, item_code=None):
             group["good_evaluations"] += evaluation.level not in BAD
     for group in (hall, *by_department.values(), *by_item.values()):
         group["on_time_rate"] = rate(group["decided_on_time"], group["decided"])
+        group["one_visit_rate"] = rate(group["decided_on_the_spot"], group["decided"])
         group["satisfaction_rate"] = rate(group["good_evaluations"], group["evaluations"])
     days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
     return {

@@ -98,7 +98,7 @@ class Supervision:
 
     def case_decided(self, p, now):
         self.record(p["case_no"], now, set__decided_at=instant(p["decided_at"]), set__outcome=p.get("outcome"),
-                    set__decided_by=p.get("decided_by"))
+                    set__decided_by=p.get("decided_by"), set__on_the_spot=bool(p.get("on_the_spot")))
 
     def case_refused(self, p, now):
         self.record(p["case_no"], now, set__refused_at=instant(p["refused_at"]))

@@ -36,7 +36,11 @@ class PaymentService(platform_service.PlatformService):
         item = self.intake.get_item(required["item_code"])
         case = self.intake.get_case(required["case_no"], notices.SYSTEM_VIEWER)
         notice, _ = notices.issue(required, item, case, utcnow(), self.policy)
-        if notice.status in ("waived", "paid"):
+        if notice.status == "issued":  # the applicant's case view shows what to pay, on which notice
+            self.dispatch(events.PAYMENT_NOTICE_ISSUED[1], {
+                "case_no": notice.case_no, "notice_no": notice.notice_no, "total_fen": notice.total_fen,
+                "due_on": notice.due_on, "issued_at": isoformat(notice.issued_at)})
+        elif notice.status in ("waived", "paid"):
             # Nothing to pay, or paid already (the flow asks again): the flow goes on.
             self._announce(notice, notice.total_fen if notice.status == "paid" else 0)
 

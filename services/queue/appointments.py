@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import mongoengine as me
 
+from services.common import applicant_ids
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.time import isoformat
 from services.common.workdays import SHANGHAI, CalendarRangeError, shanghai_day
@@ -71,6 +72,7 @@ class Appointments:
         return {"category": category.code, "day": day.isoformat(), "slots": slots}
 
     def book(self, now, applicant_id, category_code, day_text, slot):
+        applicant_id = applicant_ids.normalise(applicant_id)
         settings = self.hall.settings()
         category = self.hall.category(category_code)
         if category.appointment_capacity <= 0:
@@ -115,7 +117,7 @@ class Appointments:
 
     def cancel(self, now, code, applicant_id):
         appointment = self._find(code)
-        if appointment.applicant_id != applicant_id:
+        if appointment.applicant_id != applicant_ids.normalise(applicant_id):
             raise NotFound(f"there is no appointment {code}")  # a wrong person looks like no booking
         if appointment.state != "booked":
             raise Conflict(f"appointment {code} is {appointment.state}")

@@ -1,21 +1,28 @@
-"""What the hall's screens and the supervisors see: recent calls, people waiting per
-category, window states, the day's measures, and the hall's waits over a period."""
+"""What the hall's screens and the supervisors see: today's calls, people waiting per
+category, window states, the day's measures, and the hall's waits over a period.
+
+Ticket numbers start again each day, so the board shows the calls of the hall's day only
+(Asia/Shanghai, by the platform clock) and names that day: yesterday's A001 never stands beside
+today's."""
 from services.common.db import count_of
-from services.queue import models
-from services.queue.tickets import call_view
+from services.queue import day_counts, models
+from services.queue.tickets import call_view, first_call_of_day, hall_day, iso_day
 
 RECENT_CALLS = 10
 CALLS_PER_PAGE = 50
 
 
-def recent_calls(limit=RECENT_CALLS):
-    """The newest calls first (each ticket's newest: a recall replaces its call)."""
-    return [call_view(t) for t in models.Ticket.objects(call_seq__gt=0).order_by("-call_seq").limit(limit)]
+def recent_calls(now, limit=RECENT_CALLS):
+    """Today's newest calls first (each ticket's newest: a recall replaces its call)."""
+    first = first_call_of_day(now)
+    return [call_view(t) for t in models.Ticket.objects(call_seq__gte=first).order_by("-call_seq").limit(limit)]
 
 
-def calls_after(seq, limit=CALLS_PER_PAGE):
-    """Calls with a sequence number above ``seq``, oldest first (the live stream resumes here)."""
-    return [call_view(t) for t in models.Ticket.objects(call_seq__gt=seq).order_by("call_seq").limit(limit)]
+def calls_after(seq, now, limit=CALLS_PER_PAGE):
+    """Today's calls with a sequence number above ``seq``, oldest first (the live stream
+    resumes here)."""
+    first = max(seq + 1, first_call_of_day(now))
+    return [call_view(t) for t in models.Ticket.objects(call_seq__gte=first).order_by("call_seq").limit(limit)]
 
 
 def waiting_counts():
@@ -38,31 +45,29 @@ def window_states():
     return states
 
 
-def board():
-    calls = recent_calls()
-    return {"calls": calls, "waiting": waiting_counts(), "windows": window_states(),
+def board(now):
+    calls = recent_calls(now)
+    return {"day": iso_day(hall_day(now)), "calls": calls, "waiting": waiting_counts(), "windows": window_states(),
             "last_seq": calls[0]["seq"] if calls else 0}
 
 
+SUMS = ("issued", "called", "served", "no_shows", "abandoned", "wait_ms", "service_ms")
+
+
 def day_stats(day):
-    """The day's measures per category: counts and mean waiting / service minutes."""
-    waiting = waiting_counts()
-    by_category = {s.category: s for s in models.DailyStats.objects(day=day)}
+    """The day's measures per category (``day`` is ``YYYYMMDD``): the counts, which add up
+    (see ``day_counts``), and mean waiting / service minutes."""
+    sums = {s.category: {name: getattr(s, name) for name in SUMS} for s in models.DailyStats.objects(day=day)}
+    open_tickets = day_counts.open_by_category(  # both collections are small: open tickets only
+        [w.ticket_id for w in models.WaitingTicket.objects.only("ticket_id")],
+        [w.current_ticket for w in models.Window.objects.only("current_ticket")], day)
     no_show_appointments = {}
-    iso_day = f"{day[:4]}-{day[4:6]}-{day[6:]}"
-    for appointment in models.Appointment.objects(day=iso_day, state="no_show").only("category"):
+    for appointment in models.Appointment.objects(day=iso_day(day), state="no_show").only("category"):
         no_show_appointments[appointment.category] = no_show_appointments.get(appointment.category, 0) + 1
-    rows = []
-    for code in sorted(set(waiting) | set(by_category)):
-        s = by_category.get(code) or models.DailyStats(day=day, category=code)
-        rows.append({
-            "category": code, "issued": s.issued, "called": s.called, "served": s.served,
-            "no_shows": s.no_shows, "abandoned": s.abandoned, "waiting": waiting.get(code, 0),
-            "appointment_no_shows": no_show_appointments.get(code, 0),
-            "mean_wait_minutes": round(s.wait_ms / s.called / 60000, 1) if s.called else None,
-            "mean_service_minutes": round(s.service_ms / s.served / 60000, 1) if s.served else None,
-        })
-    return {"day": day, "categories": rows}
+    codes = {c.code for c in models.Category.objects.only("code")} | set(sums) | set(open_tickets)
+    rows = [dict(day_counts.day_row(code, sums.get(code, {}), *open_tickets.get(code, (0, 0))),
+                 appointment_no_shows=no_show_appointments.get(code, 0)) for code in sorted(codes)]
+    return {"day": iso_day(day), "categories": rows}
 
 
 def period_waits(first_day, last_day):

@@ -117,16 +117,17 @@ class QueueService(platform_service.PlatformService):
     # -- the board and measures ---------------------------------------------------------
     @rpc
     def get_board(self):
-        return board.board()
+        return board.board(utcnow())
 
     @rpc
     def calls_after(self, seq):
-        return board.calls_after(seq)
+        return board.calls_after(seq, utcnow())
 
     @rpc
     def get_stats(self, day=None):
+        """The day's measures; ``day`` is an ISO date, today (in the hall) if absent."""
         self.later.settled()
-        return board.day_stats(day or tickets.hall_day(utcnow()))
+        return board.day_stats(tickets.stored_day(day) if day else tickets.hall_day(utcnow()))
 
     @rpc
     def period_waits(self, first_day, last_day):

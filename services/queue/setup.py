@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 import mongoengine as me
 import yaml
 
+from services.common import applicant_ids
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.workdays import SHANGHAI, WorkdayCalendar
 from services.queue import models
@@ -156,6 +157,8 @@ class Hall:
         return self.window(number)
 
     def update_settings(self, changes):
+        if changes.get("vip_ids") is not None:
+            changes = dict(changes, vip_ids=[applicant_ids.normalise(v) for v in changes["vip_ids"]])
         check_settings(dict(settings_view(self.settings()), **changes))
         models.HallSettings.objects(key="hall").update_one(**{f"set__{k}": v for k, v in changes.items()})
         return self.settings()

@@ -30,12 +30,14 @@ from mongoengine.queryset.visitor import Q
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.common import applicant_ids
 from services.common.db import count_of
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.fields import from_millis, to_millis
 from services.common.time import isoformat
 from services.common.workdays import SHANGHAI, shanghai_day
 from services.queue import measures, models
+from services.queue.day_counts import ENDINGS, issue_category
 
 AT_WINDOW = ("called", "serving")
 _STALE = object()  # a call on a remembered window profile that no longer holds
@@ -43,8 +45,29 @@ ANNOUNCE_ATTEMPTS = 20  # numbers taken by other calls in a row, or writes the s
 
 
 def hall_day(now):
-    """The hall's calendar day as ``YYYYMMDD`` (tickets are numbered per day)."""
+    """The hall's calendar day as ``YYYYMMDD``, the form the store keys hold (tickets are
+    numbered per day); the API shows days as ISO dates (``iso_day``)."""
     return shanghai_day(now).strftime("%Y%m%d")
+
+
+def iso_day(day):
+    """``YYYYMMDD`` as the ISO date every answer shows (``2026-12-03``)."""
+    return f"{day[:4]}-{day[4:6]}-{day[6:]}"
+
+
+def stored_day(iso):
+    """An ISO date (``YYYY-MM-DD``) as the store keys hold it; refuses anything else."""
+    try:
+        return datetime.strptime(str(iso), "%Y-%m-%d").strftime("%Y%m%d")
+    except ValueError:
+        raise InvalidInput(f"day must be a date YYYY-MM-DD, not {iso!r}",
+                           [{"field": "day", "message": "YYYY-MM-DD, e.g. 2026-12-03"}]) from None
+
+
+def first_call_of_day(now):
+    """The lowest call sequence number of the hall day of ``now`` (its midnight in Shanghai):
+    the board shows only calls above it, since numbers start again each day."""
+    return call_seq(datetime.combine(shanghai_day(now), time(), tzinfo=SHANGHAI), 0)
 
 
 def announcement(number, window):
@@ -71,6 +94,12 @@ def count_stats(day, category, **increments):
         {"_id": f"{day}:{category}"}, {"$set": {"day": day, "category": category}, "$inc": increments}, upsert=True)
 
 
+def count_ending(ticket, later=at_once, **sums):
+    """Count a ticket that has just ended, by how it ended (its state), in the day and category
+    it was issued in (see ``day_counts``)."""
+    later(count_stats, ticket.day, issue_category(ticket.number), **{ENDINGS[ticket.state]: 1}, **sums)
+
+
 def priority_class(settings, requested, applicant_id, appointment):
     """The best class the ticket is entitled to, by the hall's ordering."""
     entitled = {"normal"}
@@ -95,6 +124,7 @@ class Tickets:
         """A new ticket, with the people ahead of it and an estimated wait.
 
         Returns ``(view, event)``."""
+        applicant_id = applicant_ids.normalise(applicant_id)
         settings = self.hall.settings()
         if category:
             chosen = self.hall.category(category)
@@ -113,7 +143,7 @@ class Tickets:
         rank = settings.priority_order.index(klass)
         models.WaitingTicket(ticket_id=ticket.ticket_id, category=chosen.code, rank=rank,
                              issued_ms=to_millis(now)).save(force_insert=True)
-        count_stats(day, chosen.code, issued=1)
+        count_stats(day, issue_category(number), issued=1)
         measures.TICKETS_ISSUED.labels(chosen.code, klass).inc()
         ahead = count_of(models.WaitingTicket.objects(category=chosen.code, window=0).filter(
             Q(rank__lt=rank) | Q(rank=rank, issued_ms__lt=to_millis(now))))
@@ -193,7 +223,7 @@ class Tickets:
             raise
         if ticket.transfers == 0:
             waited = (now - ticket.issued_at).total_seconds()
-            later(count_stats, ticket.day, ticket.category, called=1, wait_ms=round(waited * 1000))
+            later(count_stats, ticket.day, issue_category(ticket.number), called=1, wait_ms=round(waited * 1000))
             measures.WAIT_SECONDS.labels(ticket.category).observe(waited)
         return called_views(ticket)
 
@@ -257,7 +287,7 @@ class Tickets:
     def _checked(self, ticket_id, states):
         ticket = self.get(ticket_id)
         if ticket.state not in states:
-            raise Conflict(f"ticket {ticket.number} is {ticket.state}, not {' or '.join(states)}")
+            raise Conflict(f"ticket {ticket_label(ticket)} is {ticket.state}, not {' or '.join(states)}")
         return ticket
 
     def recall(self, window_number, now):
@@ -275,9 +305,8 @@ class Tickets:
         """The called person did not come (过号): the ticket ends, the window is free."""
         ticket = self._move(window_number, ("called",), "no_show", finished_at=now)
         self._free(ticket)
-        count_stats(ticket.day, ticket.category, no_shows=1, abandoned=1)
+        count_ending(ticket)
         measures.NO_SHOWS.labels(ticket.category, "ticket").inc()
-        measures.ABANDONED.labels(ticket.category).inc()
         return ticket_view(ticket), event_of(ticket)
 
     def start(self, window_number, now):
@@ -301,7 +330,7 @@ class Tickets:
             raise Conflict("the window changed meanwhile; look again")
         ticket = self._moved(freed["current_ticket"], AT_WINDOW, "finished", finished_at=now)
         served = (now - (ticket.started_at or ticket.called_at)).total_seconds()
-        later(count_stats, ticket.day, ticket.category, served=1, service_ms=round(served * 1000))
+        count_ending(ticket, later, service_ms=round(served * 1000))
         measures.SERVICE_SECONDS.labels(ticket.category).observe(served)
         return ticket_view(ticket), event_of(ticket, service_seconds=round(served))
 
@@ -338,9 +367,9 @@ class Tickets:
         """Record the case opened for the ticket's visit (once; the same case again is fine)."""
         ticket = self.get(ticket_id)
         if ticket.case_no and ticket.case_no != case_no:
-            raise Conflict(f"ticket {ticket.number} is already linked to case {ticket.case_no}")
+            raise Conflict(f"ticket {ticket_label(ticket)} is already linked to case {ticket.case_no}")
         if ticket.state == "waiting":
-            raise Conflict(f"ticket {ticket.number} has not been called yet")
+            raise Conflict(f"ticket {ticket_label(ticket)} has not been called yet")
         models.Ticket.objects(ticket_id=ticket_id).update_one(set__case_no=case_no)
         ticket.case_no = case_no
         return ticket_view(ticket)
@@ -375,15 +404,23 @@ class Tickets:
             if models.WaitingTicket.objects(ticket_id=entry.ticket_id).delete():
                 ticket = models.Ticket.objects(ticket_id=entry.ticket_id).modify(
                     new=True, set__state="abandoned", set__finished_at=now)
-                count_stats(ticket.day, ticket.category, abandoned=1)
+                count_ending(ticket)
                 measures.ABANDONED.labels(ticket.category).inc()
                 closed.append(ticket.ticket_id)
         return closed
 
 
+def ticket_label(ticket):
+    """The ticket as staff see it: numbers start again each day, so the day goes first."""
+    return f"{iso_day(ticket.day)} {ticket.number}"
+
+
 def ticket_view(ticket):
+    """The ticket with its day: the applicant's slip shows ``number`` and ``day``, staff
+    screens the ``label`` (``2026-12-03 A001``)."""
     return {
-        "ticket_id": ticket.ticket_id, "number": ticket.number, "category": ticket.category,
+        "ticket_id": ticket.ticket_id, "number": ticket.number, "day": iso_day(ticket.day),
+        "label": ticket_label(ticket), "category": ticket.category,
         "priority": ticket.priority, "state": ticket.state, "window": ticket.window,
         "target_window": ticket.target_window, "calls": ticket.calls, "transfers": ticket.transfers,
         "case_no": ticket.case_no, "appointment_code": ticket.appointment_code,
@@ -396,7 +433,8 @@ def call_view(ticket):
     """The ticket's newest call as the board and its stream show it; its time is the one in its
     sequence number."""
     text_zh, text_en = announcement(ticket.number, ticket.window)
-    return {"seq": ticket.call_seq, "ticket_id": ticket.ticket_id, "number": ticket.number, "window": ticket.window,
+    return {"seq": ticket.call_seq, "ticket_id": ticket.ticket_id, "number": ticket.number,
+            "day": iso_day(ticket.day), "window": ticket.window,
             "category": ticket.category, "recall": ticket.calls - 1, "text_zh": text_zh, "text_en": text_en,
             "called_at": isoformat(from_millis(ticket.call_seq // 1000))}
 

@@ -33,6 +33,7 @@ def test_an_applicant_finds_their_cases_status_on_a_phone(pages, gateway):
     expect(page.locator("#case-status")).to_have_text("已提交，等待受理")
     expect(page.locator("#case-view")).to_contain_text("等待窗口受理")
     expect(page.locator("#case-view")).to_contain_text("食品经营许可")
+    expect(page.locator("#evaluation")).to_be_hidden()  # 好差评 comes with the result
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
     pages.screenshot(page, "applicant-case-phone")
 
@@ -60,10 +61,13 @@ def test_an_applicant_supplies_the_missing_materials_the_clerk_asked_for(pages, 
     page = pages.open(f"/?case_no={receipt['case_no']}&query_code={receipt['query_code']}", viewport=PHONE)
     page.get_by_role("button", name="查询").click()
     expect(page.locator("#case-status")).to_have_text("等待补正材料")
+    expect(page.locator("#missing-materials")).to_have_text("食品安全管理制度")  # its name, not its code
+    expect(page.get_by_label("食品安全管理制度")).to_be_checked()
 
     page.get_by_role("button", name="提交材料").click()
 
-    expect(page.locator("#case-status")).not_to_have_text("等待补正材料", timeout=15_000)
+    expect(page.locator("#case-status")).to_have_text("已提交，等待受理", timeout=15_000)
+    expect(page.locator("#current-step")).not_to_contain_text("等待补正")
     pages.screenshot(page, "applicant-supplements-phone")
     eventually(lambda: task_of(gateway, "clerk", receipt["case_no"]), "the intake task again")
 
@@ -75,7 +79,14 @@ def test_the_catalog_shows_materials_limits_and_fees(pages, gateway):
     page.get_by_role("searchbox", name="搜索事项").press("Enter")
     expect(page.locator("#catalog-items article h2")).to_contain_text(["食品经营许可", "食品经营许可"])
     item = page.locator("#catalog-items article").filter(has_text="MR-003")
-    expect(item).to_contain_text("承诺时限")
+    expect(item).to_contain_text("受理后 10 个工作日")
+    page.get_by_role("searchbox", name="搜索事项").fill("个体工商户设立登记")
+    page.get_by_role("searchbox", name="搜索事项").press("Enter")
+    immediate = page.locator("#catalog-items article").filter(has_text="MR-001")
+    expect(immediate).to_contain_text("即办件，当场办结")
+    expect(immediate).not_to_contain_text("0 个工作日")
+    page.get_by_role("searchbox", name="搜索事项").fill("食品经营许可")
+    page.get_by_role("searchbox", name="搜索事项").press("Enter")
     item.get_by_text("申请材料").click()
     expect(item).to_contain_text("食品安全管理制度")
     pages.screenshot(page, "applicant-catalog")

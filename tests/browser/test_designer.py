@@ -117,12 +117,28 @@ def select_element(page, element_id):
 
 def add_timer_on(page, element_id):
     """As a designer does it with bpmn-js's own tools: an event from the palette dropped on
-    the task's border, then turned into a non-interrupting timer with the replace menu."""
+    the task's border, then turned into a non-interrupting timer with the replace menu.
+
+    Where on the border bpmn-js attaches depends on its hit areas and snapping, not on a
+    fixed pixel: the pointer moves down from the task's middle until bpmn-js marks the task
+    ``attach-ok``, and drops there. Each later step waits for what bpmn-js shows when it is
+    ready for the next (the new event selected, the label editor gone). A drop anywhere
+    else makes a free event, whose replace menu has no boundary timer."""
+    task = page.locator(f'#canvas [data-element-id="{element_id}"]')
     page.locator('.djs-palette [data-action="create.intermediate-event"]').click()
-    task = page.locator(f'#canvas [data-element-id="{element_id}"]').bounding_box()
-    page.mouse.move(task["x"] + task["width"] / 2, task["y"] + task["height"] - 2, steps=5)
-    page.mouse.click(task["x"] + task["width"] / 2, task["y"] + task["height"])
+    box = task.locator(".djs-visual > rect").bounding_box()
+    x, middle = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, middle, steps=5)
+    for down in range(0, round(box["height"]), 2):
+        page.mouse.move(x, middle + down)
+        if "attach-ok" in task.get_attribute("class").split():
+            break
+    expect(task).to_have_class(re.compile(r"\battach-ok\b"))
+    page.mouse.down()
+    page.mouse.up()
+    expect(page.locator('#canvas .djs-element.selected[data-element-id^="Event_"]')).to_have_count(1)
     page.keyboard.press("Escape")  # no label for it: leave the label editor bpmn-js opened
+    expect(page.locator(".djs-direct-editing-parent")).to_be_hidden()
     page.locator('.djs-context-pad [data-action="replace"]').click()
     page.locator('.djs-popup [data-id="replace-with-non-interrupting-timer-boundary"]').click()
 

@@ -85,7 +85,9 @@ def test_a_chief_returns_a_case_with_a_reason_and_the_reviewer_sees_it(pages, ga
 
     again = eventually(lambda: task_of(gateway, "reviewer", case_no), "the review task again")
     assert again["element_id"] == "review"
-    case = lambda: gateway.get(f"/api/v1/cases/{case_no}", as_user="reviewer").json()
+    def case():
+        return gateway.get(f"/api/v1/cases/{case_no}", as_user="reviewer").json()
+
     eventually(lambda: "审查" in (case()["current_step"] or ""), "the case's timeline back at review")
     reviewer = open_task(pages, "reviewer", case_no)
     expect(reviewer.locator("#task-returned")).to_contain_text("场所布局图不清晰，请重新审查")

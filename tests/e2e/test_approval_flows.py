@@ -48,3 +48,13 @@ def test_a_fee_items_review_goes_to_its_department_and_designers_read_its_versio
     assert versions[0]["version"] == 1
     xml = gateway.get("/api/v1/processes/fee_item/versions/1/xml", as_user="designer")
     assert xml.headers["Content-Type"].startswith("application/xml") and 'decisionRef="registration_fee"' in xml.text
+
+
+def test_a_diagram_with_a_condition_breaking_the_sandbox_rules_is_refused_naming_the_flow(gateway):
+    from pathlib import Path
+    xml = (Path(__file__).resolve().parents[2] / "bpmn" / "immediate_item.bpmn").read_text(encoding="utf-8")
+    broken = xml.replace('decision == "approved"', "decision.__class__")
+    answer = gateway.post("/api/v1/processes", as_user="designer", json={"xml": broken, "filename": "immediate_item.bpmn"})
+    assert answer.status_code == 422 and answer.headers["Content-Type"] == "application/problem+json"
+    (error,) = answer.json()["errors"]
+    assert error["field"] == "Flow_approved" and "'__class__' is not allowed" in error["message"]

@@ -41,6 +41,14 @@ def test_a_fee_item_is_approved_only_after_the_bank_window_takes_the_fee(gateway
     payment_notice = eventually(notice, "the payment notice")
     assert payment_notice["total_fen"] == 8000  # the DMN table's fee for NR-001, in fen
     assert public_view(gateway, receipt)["outcome"] is None  # not decided before the fee is paid
+    # The applicant's view says what to pay, and on which notice, at the bank window.
+    waiting = eventually(lambda: (view := public_view(gateway, receipt))["payment_due"] and view,
+                         "the fee on the applicant's view")
+    assert waiting["payment_due"]["notice_no"] == payment_notice["notice_no"]
+    assert waiting["awaiting"].startswith(f"等待缴费：¥80.00，缴款通知书号：{payment_notice['notice_no']}")
+    early = gateway.post("/api/v1/evaluations", json={"case_no": case_no, "query_code": receipt["query_code"],
+                                                      "level": 5})
+    assert early.status_code == 409 and early.headers["Content-Type"] == "application/problem+json"
 
     paid = gateway.post("/api/v1/payments/bank-confirmations", as_user="cashier", json={
         "notice_no": payment_notice["notice_no"], "bank_txn_id": f"window-{case_no}", "amount_fen": 8000})
@@ -49,7 +57,10 @@ def test_a_fee_item_is_approved_only_after_the_bank_window_takes_the_fee(gateway
 
     decided = eventually(lambda: (view := public_view(gateway, receipt))["outcome"] and view,
                          "the decision after payment")
-    assert decided["outcome"] == "approved"
+    assert decided["outcome"] == "approved" and decided["payment_due"] is None and decided["evaluable"]
+    rated = gateway.post("/api/v1/evaluations", json={"case_no": case_no, "query_code": receipt["query_code"],
+                                                      "level": 5})
+    assert rated.status_code == 201, rated.text
 
 
 def test_a_reviewer_cannot_take_money(gateway):

@@ -26,6 +26,7 @@ def test_a_visitor_takes_a_ticket_is_called_to_a_window_on_the_live_board_and_se
     called = gateway.post("/api/v1/queue/windows/9/call", as_user="window")
     assert called.status_code == 200, called.text
     assert called.json()["ticket_id"] == ticket["ticket_id"]
+    assert called.json()["label"] == f"{ticket['day']} {ticket['number']}"  # staff see the ticket's day
     pushed = []
     for line in lines:
         if line.startswith("data: "):
@@ -46,9 +47,14 @@ def test_a_visitor_takes_a_ticket_is_called_to_a_window_on_the_live_board_and_se
     again = gateway.post("/api/v1/queue/windows/9/call", as_user="window")
     assert again.status_code == 204, again.text
 
-    stats = gateway.get("/api/v1/queue/stats", as_user="supervisor").json()
+    stats = gateway.get("/api/v1/queue/stats", as_user="supervisor", params={"day": ticket["day"]}).json()
+    assert stats["day"] == ticket["day"] == board["day"]
     row = next(r for r in stats["categories"] if r["category"] == "C")
     assert row["served"] >= 1 and row["mean_service_minutes"] is not None
+    for row in stats["categories"]:
+        assert row["issued"] == row["served"] + row["no_shows"] + row["abandoned"] + row["waiting"], row
+    compact = gateway.get("/api/v1/queue/stats", as_user="supervisor", params={"day": ticket["day"].replace("-", "")})
+    assert compact.status_code == 400 and "YYYY-MM-DD" in compact.json()["detail"]
     metrics = requests.get(f"{gateway.url}/metrics", timeout=10)
     assert metrics.status_code == 200
 

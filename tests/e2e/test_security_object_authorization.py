@@ -7,8 +7,9 @@ limit (extension, special procedure) asked by another department's chief, which 
 case is not its department's (403).
 
 The objects: a market-regulation case (MR-001) accepted at the intake window, so its
-chief representative holds its next task, with a bad review and a complaint; and a
-public-security case with a payment notice (PS-001 bears a fee)."""
+chief representative holds its next task, with a complaint; another one decided, with a bad
+review (a case is evaluated once decided); and a public-security case with a payment notice
+(PS-001 bears a fee)."""
 import time
 import uuid
 
@@ -65,8 +66,10 @@ def world(platform, gateway):
                                               params={"case_no": mr["case_no"]}).json()["tasks"], "the chief's task")
     eventually(lambda: gateway.get(f"/api/v1/supervision/cases/{mr['case_no']}", as_user="supervisor").ok,
                "the monitor's watch")
-    evaluated = gateway.post("/api/v1/evaluations", json={"case_no": mr["case_no"], "query_code": mr["query_code"],
-                                                          "level": 1, "comment": "等了很久"})
+    rated = decided(gateway)
+    evaluated = gateway.post("/api/v1/evaluations", json={"case_no": rated["case_no"],
+                                                          "query_code": rated["query_code"], "level": 1,
+                                                          "comment": "等了很久"})
     assert evaluated.status_code == 201, evaluated.text
     complaint = gateway.post("/api/v1/complaints", json={"category": "efficiency", "content": "窗口办理太慢",
                                                          "case_no": mr["case_no"]}).json()
@@ -78,7 +81,22 @@ def world(platform, gateway):
         "requested_at": "2026-11-26T02:00:00+00:00"})
     eventually(lambda: gateway.get(f"/api/v1/cases/{fee['case_no']}/payment", as_user="cashier").ok,
                "the payment notice")
-    return {"mr": mr, "task": decide, "complaint": complaint, "fee": fee}
+    return {"mr": mr, "task": decide, "complaint": complaint, "fee": fee, "rated": rated}
+
+
+def decided(gateway):
+    """A market-regulation case approved by its chief representative; its receipt."""
+    case = gateway.post("/api/v1/cases", json={"item_code": "MR-001", "applicant": PERSON,
+                                               "materials": ["application_form", "id_card"]}).json()
+    for user, data in (("clerk", {"intake_decision": "accept"}), ("chief", {"decision": "approved"})):
+        [task] = eventually(lambda u=user: gateway.get("/api/v1/tasks", as_user=u,
+                                                       params={"case_no": case["case_no"]}).json()["tasks"],
+                            f"the task of {user}")
+        done = gateway.post(f"/api/v1/tasks/{task['id']}/complete", as_user=user, json={"data": data})
+        assert done.status_code == 200, done.text
+    eventually(lambda: gateway.get(f"/api/v1/public/cases/{case['case_no']}", params={
+        "query_code": case["query_code"]}).json()["evaluable"], "the decision at intake")
+    return case
 
 
 @pytest.mark.parametrize("username", sorted(USERS))
@@ -117,7 +135,8 @@ def test_lists_and_searches_hold_only_the_callers_department(gateway, world, use
         assert all(c["department"] is None or sees(username, c["department"]) for c in complaints)
     if may(username, ("supervisor", "chief")):
         reviews = gateway.get("/api/v1/evaluations/rectifications", as_user=username).json()["evaluations"]
-        assert (mr in [e["case_no"] for e in reviews]) == sees(username, "market_regulation")
+        rated = world["rated"]["case_no"]
+        assert (rated in [e["case_no"] for e in reviews]) == sees(username, "market_regulation")
     if may(username, WATCHERS):
         for path, key in (("/api/v1/supervision/warnings", "warnings"),
                           ("/api/v1/supervision/accountability", "records")):
@@ -147,11 +166,11 @@ def test_nobody_but_the_tasks_own_role_and_department_reads_or_completes_it(gate
 
 @pytest.mark.parametrize("username", ["tax_chief"])
 def test_another_departments_chief_changes_nothing_of_the_case(gateway, world, username):
-    mr = world["mr"]["case_no"]
+    mr, rated = world["mr"]["case_no"], world["rated"]["case_no"]
     path, body = "/api/v1/evaluations/{}/rectification", {"rectification": "已整改", "callback_note": "已回访"}
-    answer = gateway.post(path.format(mr), as_user=username, json=body)
+    answer = gateway.post(path.format(rated), as_user=username, json=body)
     missing = gateway.post(path.format(MISSING_CASE), as_user=username, json=body)
-    assert_like_missing(answer, missing, mr, MISSING_CASE, path)
+    assert_like_missing(answer, missing, rated, MISSING_CASE, path)
     # The time limit is the exception: a chief asking to extend or stop another department's
     # case is told plainly that the case is not theirs (403), so it goes to the right chief.
     for suffix, body in (("extensions", {"days": 3, "reason": "材料核查"}),
@@ -163,7 +182,18 @@ def test_another_departments_chief_changes_nothing_of_the_case(gateway, world, u
     standing = gateway.get(f"/api/v1/supervision/cases/{mr}", as_user="supervisor").json()
     assert standing["extensions"] == []
     reviews = gateway.get("/api/v1/evaluations/rectifications", as_user="supervisor").json()["evaluations"]
-    assert mr in [e["case_no"] for e in reviews]
+    assert rated in [e["case_no"] for e in reviews]
+
+
+@pytest.mark.parametrize("username", sorted(USERS))
+def test_only_the_cases_department_and_the_hall_deliver_messages_to_its_process(gateway, world, username):
+    mr, body = world["mr"]["case_no"], {"message_id": f"probe-{username}-01", "data": {}}
+    answer = gateway.post(f"/api/v1/cases/{mr}/messages/fire_inspection", as_user=username, json=body)
+    if sees(username, "market_regulation"):  # the process never waits for it: refused, nothing kept
+        assert answer.status_code == 409, answer.text
+        return
+    missing = gateway.post(f"/api/v1/cases/{MISSING_CASE}/messages/fire_inspection", as_user=username, json=body)
+    assert_like_missing(answer, missing, mr, MISSING_CASE, "POST message")
 
 
 def test_the_applicant_with_a_wrong_query_code_learns_nothing(gateway, world):
@@ -194,9 +224,10 @@ def test_the_applicant_with_a_wrong_query_code_learns_nothing(gateway, world):
 def test_a_complaint_is_followed_only_with_its_follow_code(gateway, world):
     number, code = world["complaint"]["complaint_no"], world["complaint"]["follow_code"]
     assert gateway.get(f"/api/v1/public/complaints/{number}", params={"follow_code": code}).status_code == 200
-    wrong = gateway.get(f"/api/v1/public/complaints/{number}", params={"follow_code": WRONG_CODE})
     missing = gateway.get("/api/v1/public/complaints/T200001019999", params={"follow_code": WRONG_CODE})
-    assert_like_missing(wrong, missing, number, "T200001019999", "complaint")
+    for code in (WRONG_CODE, "中"):  # a code that is not even ASCII is just as wrong
+        wrong = gateway.get(f"/api/v1/public/complaints/{number}", params={"follow_code": code})
+        assert_like_missing(wrong, missing, number, "T200001019999", "complaint")
 
 
 def test_a_tickets_public_view_names_no_case_and_no_appointment_code(gateway, world):

@@ -163,6 +163,10 @@ def test_every_live_metrics_output_passes_promtool_check_metrics(platform, gatew
 def test_a_bad_review_opens_a_rectification_and_a_complaint_is_followed_with_its_code(gateway):
     answer = gateway.post("/api/v1/cases", json=APPLICATION)
     receipt = answer.json()
+    complete(gateway, "clerk", receipt["case_no"], {"intake_decision": "accept"})
+    decide(gateway, receipt["case_no"])
+    eventually(lambda: gateway.get(f"/api/v1/public/cases/{receipt['case_no']}", params={
+        "query_code": receipt["query_code"]}).json()["evaluable"], "the decision at intake")
     evaluation = gateway.post("/api/v1/evaluations", json={"case_no": receipt["case_no"],
                                                            "query_code": receipt["query_code"], "level": 2,
                                                            "comment": "跑了两趟"})

@@ -210,6 +210,13 @@ export function when(iso, withTime = true) {
   return new Intl.DateTimeFormat(lang() === "en" ? "en-CA" : "zh-CN", options).format(new Date(iso));
 }
 
+/** When the result comes: an immediate item on the spot, never "0 working days". */
+export function promisedLimit(kind, days) {
+  if (kind === "immediate" || days === 0) return t("即办件，当场办结", "Immediate: decided on the spot");
+  if (days === null || days === undefined) return "—";
+  return t(`受理后 ${days} 个工作日`, `${days} working days after acceptance`);
+}
+
 export function fen(amount) {
   return `¥${(amount / 100).toFixed(2)}`;
 }

@@ -1,6 +1,6 @@
 // The applicant's pages: follow a case (and supply materials, evaluate it), the catalog,
 // appointments and complaints. Public: nothing here needs an account.
-import { api, bi, el, fen, onLanguage, showProblem, t, when } from "./app.js";
+import { api, bi, el, fen, onLanguage, promisedLimit, showProblem, t, when } from "./app.js";
 
 const STATUS = {
   submitted: ["已提交，等待受理", "Submitted, waiting for acceptance"],
@@ -40,30 +40,31 @@ function renderCase() {
   const box = document.getElementById("case-view");
   if (!followed) return;
   const v = followed.view;
-  const missing = v.missing_materials || [];
+  const missing = v.missing_material_names || [];
   box.hidden = false;
   box.replaceChildren(
     el("h2", {}, `${v.item_name || v.item_code} · ${v.case_no}`),
     el("dl", { class: "facts" },
       el("dt", {}, t("状态", "Status")), el("dd", { id: "case-status" }, pair(STATUS, v.status)),
       v.outcome && [el("dt", {}, t("结果", "Outcome")), el("dd", {}, pair(OUTCOME, v.outcome))],
-      el("dt", {}, t("当前环节", "Current step")), el("dd", {}, bi(v.current_step) || "—"),
+      v.decided_on_the_spot && [el("dt", {}, t("办理方式", "How")),
+        el("dd", { id: "case-on-the-spot" }, t("首席代表当场办结", "Decided on the spot by the chief representative"))],
+      el("dt", {}, t("当前环节", "Current step")), el("dd", { id: "current-step" }, bi(v.current_step) || "—"),
       el("dt", {}, t("等待", "Waiting for")), el("dd", {}, bi(v.awaiting) || "—"),
       el("dt", {}, t("办结期限", "Deadline")), el("dd", {}, when(v.deadline, false)),
       missing.length > 0 && [el("dt", {}, t("需补正材料", "Missing materials")),
-        el("dd", {}, missing.map((m) => m.name || m.code || m).join("、"))]),
+        el("dd", { id: "missing-materials" }, missing.map((m) => m.name).join("、"))]),
     el("h3", {}, t("办理进度", "Steps")),
     el("ol", { class: "timeline" }, (v.steps || []).map((s) =>
       el("li", {}, `${when(s.at)} — ${bi(s.label)}${s.current_step ? `：${bi(s.current_step)}` : ""}`))));
   const supplements = document.getElementById("supplements");
   supplements.hidden = v.status !== "awaiting_supplements" || missing.length === 0;
   const list = document.getElementById("supplement-list");
-  list.replaceChildren(list.querySelector("legend"), ...missing.map((m) => {
-    const code = m.code || m;
-    return el("div", {}, el("input", { type: "checkbox", id: `supply-${code}`, name: "material", value: code, checked: true }),
-      el("label", { for: `supply-${code}`, class: "inline" }, m.name || code));
-  }));
-  document.getElementById("evaluation").hidden = !["completed", "collected"].includes(v.status);
+  list.replaceChildren(list.querySelector("legend"), ...missing.map((m) =>
+    el("div", {}, el("input", { type: "checkbox", id: `supply-${m.code}`, name: "material", value: m.code, checked: true }),
+      el("label", { for: `supply-${m.code}`, class: "inline" }, m.name))));
+  // 好差评 rates the service received: offered once the case has its result.
+  document.getElementById("evaluation").hidden = !v.evaluable;
 }
 
 async function lookUp(caseNo, queryCode) {
@@ -139,7 +140,7 @@ function renderCatalog() {
         el("dt", {}, t("事项编码", "Code")), el("dd", {}, item.code),
         el("dt", {}, t("实施部门", "Department")), el("dd", {}, deptName(item.department)),
         el("dt", {}, t("法定时限", "Legal limit")), el("dd", {}, t(`${item.legal_limit_days} 个工作日`, `${item.legal_limit_days} working days`)),
-        el("dt", {}, t("承诺时限", "Promised limit")), el("dd", {}, t(`${item.promised_limit_days} 个工作日`, `${item.promised_limit_days} working days`)),
+        el("dt", {}, t("承诺时限", "Promised limit")), el("dd", {}, promisedLimit(item.kind, item.promised_limit_days)),
         el("dt", {}, t("收费", "Fees")), el("dd", {}, item.fees.length ? item.fees.map((f) => `${f.name} ${fen(f.amount_fen)}`).join("；") : t("不收费", "Free")),
         el("dt", {}, t("设定依据", "Legal basis")), el("dd", {}, item.legal_basis || "—")),
       el("details", {}, el("summary", {}, t(`申请材料（${item.materials.length}）`, `Materials (${item.materials.length})`)),

@@ -1,11 +1,13 @@
 // The hall's display board: the last call of every window, people waiting per category,
 // live from the queue's event stream (server-sent events), spoken unless muted.
+// Ticket numbers start again each day: the board shows the hall day's calls only (the day the
+// queue service names, by the platform clock) and clears itself when a new day begins.
 import { api, el, lang, onLanguage, t, when } from "./app.js";
 
 const MUTE_KEY = "hall.board.muted";
 const WAITING_REFRESH_MS = 10000;
 
-const board = { windows: new Map(), waiting: {}, categories: {}, latest: null, lastSeq: 0, shown: new Set() };
+const board = { day: null, windows: new Map(), waiting: {}, categories: {}, latest: null, lastSeq: 0, shown: new Set() };
 const SHOWN_KEPT = 500;
 let stream = null;
 
@@ -27,7 +29,27 @@ function announce(call) {
   return t(`请 ${call.number} 号到 ${call.window} 号窗口`, `Number ${call.number}, please go to window ${call.window}`);
 }
 
+function dayText(iso) {
+  if (!iso) return "";
+  const [year, month, day] = iso.split("-").map(Number);
+  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return t(`${year}年${month}月${day}日 星期${"日一二三四五六"[weekday]}`,
+    new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", weekday: "long", year: "numeric", month: "long", day: "numeric" })
+      .format(new Date(Date.UTC(year, month - 1, day))));
+}
+
+// A new hall day: yesterday's calls leave the board (their numbers are given out again today).
+function turnDay(day) {
+  if (!day || (board.day && day <= board.day)) return;
+  board.day = day;
+  board.latest = null;
+  for (const w of board.windows.values()) delete w.call;
+}
+
 function render() {
+  const today = document.getElementById("board-day");
+  today.textContent = dayText(board.day);
+  if (board.day) today.setAttribute("datetime", board.day);
   const rows = [...board.windows.values()].sort((a, b) => a.number - b.number).map((w) =>
     el("tr", { class: board.latest && w.call && board.latest.seq === w.call.seq ? "fresh" : null },
       el("td", {}, t(`${w.number} 号`, `${w.number}`)),
@@ -51,7 +73,8 @@ function render() {
 // Windows call at once, so a call can arrive after a later one: each call is shown (and
 // spoken) once, and a window keeps showing its newest call.
 function apply(call) {
-  if (board.shown.has(call.seq)) return false;
+  if (board.shown.has(call.seq) || (board.day && call.day < board.day)) return false;
+  if (call.day) turnDay(call.day);
   board.shown.add(call.seq);
   if (board.shown.size > SHOWN_KEPT) board.shown.delete(board.shown.values().next().value);
   board.lastSeq = Math.max(board.lastSeq, call.seq);
@@ -63,6 +86,7 @@ function apply(call) {
 
 async function load() {
   const answer = await api("/api/v1/queue/board", { auth: false });
+  turnDay(answer.day);
   for (const w of answer.windows) {
     if (!w.open) continue;
     board.windows.set(w.number, { number: w.number, call: board.windows.get(w.number)?.call });

@@ -122,6 +122,7 @@ function renderRates() {
   document.getElementById("rates").replaceChildren(...(hall ? [
     el("dt", {}, t("统计期间", "Period")), el("dd", { id: "rates-period" }, `${data.stats.period.first_day} – ${data.stats.period.last_day}`),
     el("dt", {}, t("限时办结率", "On-time rate")), el("dd", { id: "on-time-rate" }, percent(hall.on_time_rate)),
+    el("dt", {}, t("一次办结率（当场办结）", "One-visit rate (decided on the spot)")), el("dd", { id: "one-visit-rate" }, percent(hall.one_visit_rate)),
     el("dt", {}, t("满意率", "Satisfaction rate")), el("dd", { id: "satisfaction-rate" }, percent(hall.satisfaction_rate)),
     el("dt", {}, t("平均等候时间", "Average queue wait")), el("dd", { id: "average-wait" }, minutes(wait)),
     el("dt", {}, t("受理件数", "Cases submitted")), el("dd", { id: "cases-submitted" }, hall.submitted),

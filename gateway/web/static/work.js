@@ -1,8 +1,10 @@
 // The staff work list: tasks of my roles and department, due-date colours, and a task page
 // with the case, its materials, what happened so far and a form generated from the task's
 // form fields. A form whose enum offers `return` (退回) gets a distinct Return button that
-// chooses it and asks for `return_reason`; completing leaves both out.
-import { api, bi, el, onLanguage, showProblem, signIn, t, when } from "./app.js";
+// chooses it and asks for `return_reason`; completing leaves both out. A chief representative
+// who accepts an on-the-spot case (首席代表当场办结) is taken straight to its decision, which
+// stays theirs: accepting and deciding happen in one sitting.
+import { api, bi, el, onLanguage, promisedLimit, showProblem, signIn, t, when } from "./app.js";
 
 const DAY_MS = 86400000;
 const RETURN = "return";
@@ -29,7 +31,7 @@ function row(task) {
       event.preventDefault();
       openTask(task.id);
     } }, task.case_no)),
-    el("td", {}, bi(task.name)),
+    el("td", {}, bi(task.name), task.on_the_spot && [" ", el("span", { class: "badge" }, t("当场办结", "on the spot"))]),
     el("td", {}, `${task.role} · ${task.department}`),
     dueCell(task),
     el("td", {}, when(task.created_at)));
@@ -60,7 +62,10 @@ async function load() {
 function input(field) {
   const id = `field-${field.id}`;
   const label = el("label", { for: id }, bi(field.label) + (field.required ? " *" : ""));
-  const common = { id, name: field.id, required: field.required, "aria-required": field.required ? "true" : null };
+  const limits = field.constraints || {};
+  const common = { id, name: field.id, required: field.required, "aria-required": field.required ? "true" : null,
+    readonly: field.readonly, minlength: limits.minlength, maxlength: limits.maxlength, min: limits.min, max: limits.max };
+  const initial = field.default ?? null;
   if (field.id === RETURN_REASON) {
     return el("div", {}, el("label", { for: id }, `${bi(field.label)} ${t("（退回时必填）", "(required to return)")}`),
       el("textarea", { id, name: field.id, rows: 2 }));
@@ -68,16 +73,18 @@ function input(field) {
   if (field.type === "enum") {
     return el("fieldset", {}, el("legend", {}, bi(field.label) + (field.required ? " *" : "")),
       field.options.filter((option) => option.id !== RETURN).map((option) => el("div", {},
-        el("input", { type: "radio", id: `${id}-${option.id}`, name: field.id, value: option.id, required: field.required }),
+        el("input", { type: "radio", id: `${id}-${option.id}`, name: field.id, value: option.id, required: field.required,
+          checked: option.id === initial, disabled: field.readonly && option.id !== initial }),
         el("label", { for: `${id}-${option.id}`, class: "inline" }, bi(option.name)))));
   }
   if (field.type === "boolean") {
-    return el("div", {}, el("input", { ...common, type: "checkbox", required: false }),
+    return el("div", {}, el("input", { ...common, type: "checkbox", required: false, checked: initial === true,
+      disabled: field.readonly }),
       el("label", { for: id, class: "inline" }, bi(field.label)));
   }
-  if (field.type === "long") return el("div", {}, label, el("input", { ...common, type: "number", step: "1" }));
-  if (field.type === "date") return el("div", {}, label, el("input", { ...common, type: "date" }));
-  return el("div", {}, label, el("textarea", { ...common, rows: 2 }));
+  if (field.type === "long") return el("div", {}, label, el("input", { ...common, type: "number", step: "1", value: initial }));
+  if (field.type === "date") return el("div", {}, label, el("input", { ...common, type: "date", value: initial }));
+  return el("div", {}, label, el("textarea", { ...common, rows: 2 }, initial));
 }
 
 /** The task's data from the form; `returning` chooses `return` in the enum offering it. */
@@ -138,12 +145,13 @@ function renderTask() {
   document.getElementById("task-case").replaceChildren(el("dl", { class: "facts" },
     el("dt", {}, t("事项", "Item")), el("dd", {}, `${c.item_name || ""} (${c.item_code || ""})`),
     el("dt", {}, t("申请人", "Applicant")), el("dd", {}, kase ? kase.applicant.name : "—"),
-    el("dt", {}, t("类型", "Kind")), el("dd", {}, { immediate: t("即办件", "Immediate"), promised: t("承诺件", "Promised"), joint: t("联办件", "Joint") }[c.kind] || "—"),
-    el("dt", {}, t("承诺时限", "Promised limit")), el("dd", {}, t(`${c.promised_limit_days ?? "—"} 个工作日`, `${c.promised_limit_days ?? "—"} working days`)),
+    el("dt", {}, t("类型", "Kind")), el("dd", {}, { immediate: t("即办件", "Immediate"), promised: t("承诺件", "Promised"), joint: t("联办件", "Joint") }[c.kind] || "—",
+      c.on_the_spot ? t("（当场办结）", " (decided on the spot)") : ""),
+    el("dt", {}, t("承诺时限", "Promised limit")), el("dd", {}, promisedLimit(c.kind, c.promised_limit_days)),
     el("dt", {}, t("提交时间", "Submitted")), el("dd", {}, when(c.submitted_at)),
     el("dt", {}, t("期限", "Due")), el("dd", {}, when(task.due_at)),
     el("dt", {}, t("已交材料", "Materials")), el("dd", { id: "task-materials" }, materials.length ? materials.join("、") : "—"),
-    kase && kase.missing_materials?.length > 0 && [el("dt", {}, t("缺少材料", "Missing")), el("dd", {}, kase.missing_materials.join("、"))]));
+    kase && kase.missing_materials?.length > 0 && [el("dt", {}, t("缺少材料", "Missing")), el("dd", {}, (kase.missing_material_names || []).map((m) => (m.name === m.code ? m.name : `${m.name}（${m.code}）`)).join("、"))]));
   renderHistory();
 }
 
@@ -188,10 +196,19 @@ async function send(returning) {
     document.getElementById("task-done").textContent = returning
       ? t(`已退回。当前环节：${bi(answer.current_step) || "—"}`, `Returned. Now at: ${bi(answer.current_step) || "—"}`)
       : t(`已办理。办件状态：${answer.case_status || "—"}`, `Done. Case status: ${answer.case_status || "—"}`);
-    load();
+    await load();
+    continueInTheSameSitting(open.task);
   } catch (failure) {
     showProblem(error, failure, form);
   }
+}
+
+/** The next step of the same case kept for me (an on-the-spot decision): opened at once. */
+async function continueInTheSameSitting(done) {
+  const next = tasks.find((task) => task.case_no === done.case_no && task.assignee === user.username && task.id !== done.id);
+  if (!next) return;
+  await openTask(next.id);
+  document.getElementById("task-done").textContent = t("已受理，请当场决定。", "Accepted: decide it now, in the same sitting.");
 }
 
 document.getElementById("task-form").addEventListener("submit", (event) => {

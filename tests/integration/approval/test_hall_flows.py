@@ -113,7 +113,9 @@ def test_a_timer_that_does_not_parse_is_refused_and_a_bare_iso_duration_is_accep
              '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
              '<bpmn:endEvent id="reminded"><bpmn:incoming>Flow_remind</bpmn:incoming></bpmn:endEvent>'
              '<bpmn:sequenceFlow id="Flow_remind" sourceRef="remind" targetRef="reminded" />')
-    with_timer = lambda text: xml.replace("</bpmn:laneSet>", "</bpmn:laneSet>" + timer.format(text))
+    def with_timer(text):
+        return xml.replace("</bpmn:laneSet>", "</bpmn:laneSet>" + timer.format(text))
+
     with pytest.raises(InvalidInput) as refused:
         call(approval, "deploy_process", with_timer("PT5S +"), "immediate_item.bpmn")
     assert refused.value.errors[0]["field"] == "remind"

@@ -40,12 +40,14 @@ def test_a_camunda_modeler_5_diagram_deploys_and_runs_with_its_forms_assignee_an
 
     [review] = call(approval, "list_tasks", REVIEWER)
     assert (review["element_id"], review["due_at"]) == ("Activity_review", "2030-06-28T09:00:00+00:00")
+    plain = {"readonly": False, "constraints": {}, "default": None}
     assert review["form"] == [
         {"id": "verdict", "label": "审查结论 Verdict", "type": "enum", "required": True,
-         "options": [{"id": "pass", "name": "通过 Pass"}, {"id": "fail", "name": "不通过 Fail"}]},
-        {"id": "pages", "label": "页数 Pages checked", "type": "long", "required": False, "options": []},
-        {"id": "site_visit", "label": "现场核查 Site visit", "type": "boolean", "required": False, "options": []},
-        {"id": "comment", "label": "意见 Comment", "type": "string", "required": False, "options": []},
+         "options": [{"id": "pass", "name": "通过 Pass"}, {"id": "fail", "name": "不通过 Fail"}], **plain},
+        {"id": "pages", "label": "页数 Pages checked", "type": "long", "required": False, "options": [], **plain},
+        {"id": "site_visit", "label": "现场核查 Site visit", "type": "boolean", "required": False, "options": [],
+         **plain},
+        {"id": "comment", "label": "意见 Comment", "type": "string", "required": False, "options": [], **plain},
     ]
     with pytest.raises(InvalidInput) as refused:
         call(approval, "complete_task", review["id"], {"verdict": "maybe", "pages": "ten"}, REVIEWER)

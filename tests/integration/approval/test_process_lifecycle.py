@@ -1,13 +1,17 @@
 """A case's process on the real broker and store: the hall's events as the clerk and the chief
 decide, supplements arriving as messages (also before the process waits for them), escape
-attempts in uploaded diagrams ending in an incident, an admin's retry, and the audit trail."""
+attempts in uploaded diagrams refused at deployment and, in a version stored before that
+check, ending in an incident, an admin's retry, and the audit trail."""
+import hashlib
 from pathlib import Path
 
+import eventlet
 import pytest
 from nameko.events import event_handler
+from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from services.approval import models
+from services.approval import bpmn_engine, models
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.time import utcnow
 
@@ -156,10 +160,30 @@ ESCAPES = [
 ]
 
 
+def store_unchecked_version(xml, key="immediate_item"):
+    """Store ``xml`` as the next version the way a version deployed before the deployment's
+    expression checks is stored: the sandbox must hold when it runs."""
+    latest = models.ProcessDefinition.objects(key=key).order_by("-version").first()
+    models.ProcessDefinition(key=key, version=latest.version + 1, content_hash=hashlib.sha256(xml.encode()).hexdigest(),
+                             name=latest.name, filename=latest.filename, xml=xml, deployed_at=utcnow()).save()
+
+
+# The escapes the rules refuse from the text alone (the others are size bombs, stopped as they run).
+REFUSED_AT_DEPLOYMENT = [escape for escape in ESCAPES if escape not in ('9 ** 9 ** 9 > 0', '[c for c in range(10 ** 9)]')]
+
+
+@pytest.mark.parametrize("payload", REFUSED_AT_DEPLOYMENT)
+def test_an_escape_in_a_gateway_condition_is_refused_at_deployment_naming_the_flow(approval, payload):
+    xml = IMMEDIATE_ITEM.replace('decision == "approved"', payload.replace('"', "&quot;"))
+    with pytest.raises(InvalidInput) as refused:
+        call(approval, "deploy_process", xml, "immediate_item.bpmn")
+    assert "Flow_approved" in str(refused.value)
+
+
 @pytest.mark.parametrize("payload", ESCAPES)
 def test_an_escape_in_a_gateway_condition_puts_the_process_into_an_incident(approval, payload):
     xml = IMMEDIATE_ITEM.replace('decision == "approved"', payload.replace('"', "&quot;"))
-    call(approval, "deploy_process", xml, "immediate_item.bpmn")
+    store_unchecked_version(xml)
     start_case(approval, "20261126000205")
     complete(approval, CLERK, "20261126000205", {"intake_decision": "accept"})
     done = complete(approval, CHIEF, "20261126000205", {"decision": "approved"})
@@ -195,16 +219,57 @@ def test_an_admin_retries_an_incident_after_fixing_the_data(approval, listener):
         call(approval, "retry_case_process", "20261126000206", {}, ADMIN)
 
 
-def test_a_script_task_cannot_reach_the_file_system(approval):
+def with_script_task(script):
+    """The immediate item with a script task `fee` between the clerk's acceptance and the decision."""
     xml = IMMEDIATE_ITEM.replace(
         '<bpmn:sequenceFlow id="Flow_accepted" name="accept" sourceRef="Gateway_intake_decision" targetRef="decide">',
-        '<bpmn:scriptTask id="fee"><bpmn:script>fee_fen = 100\nwith open("/tmp/approval_sandbox_escaped", "w") as f:'
-        '\n    f.write("x")</bpmn:script></bpmn:scriptTask>'
+        f'<bpmn:scriptTask id="fee" name="计费 Fee"><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>'
         '<bpmn:sequenceFlow id="Flow_fee" sourceRef="fee" targetRef="decide" />'
         '<bpmn:sequenceFlow id="Flow_accepted" name="accept" sourceRef="Gateway_intake_decision" targetRef="fee">')
-    xml = xml.replace('<bpmn:incoming>Flow_accepted</bpmn:incoming>', '<bpmn:incoming>Flow_fee</bpmn:incoming>')
-    call(approval, "deploy_process", xml, "immediate_item.bpmn")
+    return xml.replace('<bpmn:incoming>Flow_accepted</bpmn:incoming>', '<bpmn:incoming>Flow_fee</bpmn:incoming>')
+
+
+def test_a_script_task_cannot_reach_the_file_system(approval):
+    xml = with_script_task('fee_fen = 100\nwith open("/tmp/approval_sandbox_escaped", "w") as f:\n    f.write("x")')
+    with pytest.raises(InvalidInput):
+        call(approval, "deploy_process", xml, "immediate_item.bpmn")
+    store_unchecked_version(xml)
     start_case(approval, "20261126000207")
     assert complete(approval, CLERK, "20261126000207", {"intake_decision": "accept"})["case_status"] == "incident"
     assert call(approval, "get_case_process", "20261126000207", CLERK)["incident"]["element_id"] == "fee"
     assert not Path("/tmp/approval_sandbox_escaped").exists()
+
+
+def test_a_runaway_script_is_an_incident_on_its_case_while_another_case_goes_on(approval, service_config):
+    call(approval, "deploy_process", with_script_task("while True: pass"), "immediate_item.bpmn")
+    start_case(approval, "20261126000208")
+    start_case(approval, "20261126000209")
+    runaway_task = task(approval, CLERK, "20261126000208")["id"]
+
+    def complete_over_the_broker():  # entrypoint hooks running at once may swap their results
+        with ServiceRpcProxy("approval", service_config) as proxy:
+            return proxy.complete_task(runaway_task, {"intake_decision": "accept"}, CLERK)
+
+    runaway = eventlet.spawn(complete_over_the_broker)
+    eventlet.sleep(0.5)  # the runaway completion reaches the service and its script starts
+    other = complete(approval, CLERK, "20261126000209", {"intake_decision": "refuse", "reason": "材料不符 Not eligible"})
+
+    assert not runaway.dead, "the other case's completion waited for the runaway script"
+    assert other["case_status"] == "completed"
+    assert runaway.wait()["case_status"] == "incident"
+    incident = call(approval, "get_case_process", "20261126000208", ADMIN)["incident"]
+    assert incident["element_id"] == "fee" and "ran longer" in incident["message"]
+
+
+def test_a_step_whose_state_would_not_fit_the_store_is_an_incident_at_the_task(approval, monkeypatch):
+    monkeypatch.setattr(bpmn_engine, "MAX_STATE_BYTES", 30_000)
+    call(approval, "deploy_process", with_script_task("notes = 'x' * 40000"), "immediate_item.bpmn")
+    start_case(approval, "20261126000210")
+
+    done = complete(approval, CLERK, "20261126000210", {"intake_decision": "accept"})
+
+    assert done["case_status"] == "incident"
+    view = call(approval, "get_case_process", "20261126000210", ADMIN)
+    assert view["incident"]["element_id"] == "accept" and "stored state larger" in view["incident"]["message"]
+    assert [e["kind"] for e in view["audit"]] == ["started", "incident"]
+    assert models.TaskHistory.objects(case_no="20261126000210").count() == 0

@@ -88,10 +88,10 @@ def test_a_task_shows_its_form_and_the_case_summary_and_stays_in_its_department(
     [decide] = call(approval, "list_tasks", CHIEF)
 
     detail = call(approval, "get_task", decide["id"], CHIEF)
-    assert [f["id"] for f in detail["form"]] == ["decision", "opinion"]
+    assert [f["id"] for f in detail["form"]] == ["decision", "opinion", "window"]
     assert detail["case"] == {
         "case_no": "20261126000511", "department": "market_regulation", "item_code": "MR-001",
-        "item_name": "食品经营许可", "kind": "immediate", "promised_limit_days": None, "legal_limit_days": None,
+        "item_name": "食品经营许可", "kind": "immediate", "on_the_spot": None, "promised_limit_days": None, "legal_limit_days": None,
         "submitted_at": "2026-11-26T01:00:00+00:00", "process_key": "immediate_item", "process_version": 1,
         "status": "in_progress"}
     assert detail["process_data"]["intake_decision"] == "accept"
@@ -156,3 +156,44 @@ def test_concurrent_repeats_with_one_request_id_through_two_replicas_all_get_the
     assert all(answer == answers[0] for answer in answers) and answers[0]["completed"] is True
     process = call(replicas[1], "get_case_process", "20261126000523", CLERK)
     assert [e["kind"] for e in process["audit"]].count("task_completed") == 1
+
+
+
+NAMES_ITS_PEOPLE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_1" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="expert_opinion" name="专家意见 Expert opinion" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="to_opinion" sourceRef="start" targetRef="opinion" />
+    <bpmn:userTask id="opinion" name="专家意见 Opinion" camunda:candidateUsers="tax_chief, ${expert}">
+      <bpmn:extensionElements><camunda:formData>
+        <camunda:formField id="signer" label="签发人 Signer" type="string" />
+      </camunda:formData></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="to_sign" sourceRef="opinion" targetRef="sign" />
+    <bpmn:userTask id="sign" name="签发 Sign" camunda:assignee="${signer}" />
+    <bpmn:sequenceFlow id="to_end" sourceRef="sign" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"""
+HR_CHIEF = {"username": "hr_chief", "roles": ["chief"], "department": "human_resources"}
+
+
+def test_a_task_that_names_its_people_reaches_their_work_lists_whatever_their_role(approval):
+    call(approval, "deploy_process", NAMES_ITS_PEOPLE, "expert_opinion.bpmn")
+    case_no = "20261203000551"
+    call(approval, "on_case_submitted", {"case_no": case_no, "item_code": "MR-001", "department": "market_regulation",
+                                         "process_key": "expert_opinion"})
+    [opinion] = call(approval, "list_tasks", TAX_CHIEF)
+    assert (opinion["element_id"], opinion["role"]) == ("opinion", "")
+    assert call(approval, "list_tasks", CHIEF) == [] and call(approval, "list_tasks", HR_CHIEF) == []
+    with pytest.raises(NotFound):
+        call(approval, "complete_task", opinion["id"], {"signer": "hr_chief"}, CHIEF)
+
+    call(approval, "complete_task", opinion["id"], {"signer": "hr_chief"}, TAX_CHIEF)
+
+    [sign] = call(approval, "list_tasks", HR_CHIEF)
+    assert (sign["element_id"], sign["assignee"]) == ("sign", "hr_chief")
+    assert call(approval, "list_tasks", TAX_CHIEF) == []
+    done = call(approval, "complete_task", sign["id"], {}, HR_CHIEF)
+    assert done["case_status"] == "completed"

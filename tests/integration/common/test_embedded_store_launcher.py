@@ -1,12 +1,16 @@
 """The embedded store's launcher (stack/nx_server.py): write-ahead logs checkpointed beside the
 store, start-up objects frozen, threaded mode, before the store serves."""
 import gc
+import inspect
 import logging
+import re
 import runpy
 import sqlite3
 import sys
 import threading
 
+import nx_27017.nx_27017
+import nx_27017.server
 import pytest
 
 from stack.nx_server import WalCheckpointer, data_dir
@@ -82,8 +86,6 @@ def test_the_data_directory_is_read_from_the_stores_arguments():
 @pytest.fixture
 def launched(monkeypatch, tmp_path):
     """Runs the launcher as ``python -m stack.nx_server`` does, up to the store's own ``main``."""
-    import nx_27017.nx_27017
-
     seen = {"started": []}
 
     def main():
@@ -91,8 +93,8 @@ def launched(monkeypatch, tmp_path):
 
     monkeypatch.setattr(nx_27017.nx_27017, "main", main)
     monkeypatch.setattr(threading.Thread, "start", lambda thread: seen["started"].append(thread))
-    switch, logger = sys.getswitchinterval(), logging.getLogger("nx_27017")
-    filters = list(logger.filters)
+    switch = sys.getswitchinterval()
+    monkeypatch.setattr(nx_27017.server, "logger", nx_27017.server.logger)  # put back afterwards
     gc.unfreeze()
 
     def launch(*argv):
@@ -102,7 +104,6 @@ def launched(monkeypatch, tmp_path):
             runpy.run_module("stack.nx_server", run_name="__main__")
         finally:
             sys.setswitchinterval(switch)
-            logger.filters = filters
             gc.unfreeze()
         return seen
 
@@ -119,3 +120,32 @@ def test_the_launcher_freezes_starts_the_checkpointer_and_runs_threaded(launched
 
 def test_one_file_for_all_databases_has_no_checkpointer(launched):
     assert launched("--port", "1")["started"] == []
+
+
+def test_the_per_command_line_is_dropped_before_a_log_record_is_built(launched, monkeypatch):
+    launched("--port", "1")
+    built, make_record = [], logging.getLogRecordFactory()
+
+    def counting_factory(*args, **kwargs):
+        record = make_record(*args, **kwargs)
+        built.append(record.getMessage())
+        return record
+
+    monkeypatch.setattr(logging, "_logRecordFactory", counting_factory)
+    store_logger = nx_27017.server.logger
+    store_logger.logger.setLevel(logging.INFO)
+    try:
+        store_logger.info("Command response: response_keys=['ok']")
+        store_logger.info("Listening on 127.0.0.1:1 (threaded mode)")
+        store_logger.warning("Invalid message length: 3")
+    finally:
+        store_logger.logger.setLevel(logging.NOTSET)
+    assert built == ["Listening on 127.0.0.1:1 (threaded mode)", "Invalid message length: 3"]
+
+
+def test_the_store_logs_through_the_module_global_the_launcher_replaces():
+    """Pins the NX-27017 hook the launcher relies on: the threaded server's per-command line
+    goes through ``nx_27017.server.logger``; a release that moves it fails here, loudly."""
+    source = inspect.getsource(nx_27017.server)
+    assert isinstance(nx_27017.server.logger, (logging.Logger, logging.LoggerAdapter))
+    assert re.search(r'\blogger\.info\(\s*f"Command response:', source)

@@ -1,12 +1,14 @@
 """Work left for after the reply, on the real broker: an RPC worker's events go out after
 its reply and before its request is acknowledged; a handler that fails after leaving work
 still has it done; work that fails is logged, and the reply stands; a read after
-``settled()`` sees what the replies already sent left to write."""
+``settled()`` sees what the replies already sent left to write; a reply that cannot be sent
+(the broker gone) leaves the service running."""
 import eventlet
 import pytest
+from kombu.exceptions import OperationalError
 from nameko.events import EventDispatcher
 
-from gateway.rpc import RemoteError, RpcClient
+from gateway.rpc import RemoteError, RpcClient, RpcTimeout
 from services.common.entrypoints import AfterReply, HallRpc, ReplyResponder, event_handler, rpc
 from services.common.errors import InvalidInput
 from tests.waiting import eventually
@@ -118,3 +120,20 @@ def test_a_read_after_settled_sees_what_replies_already_sent_left_to_write(annou
     eventually(lambda: Announcer.written == [1], "the first write")
     assert client.call("test_after_reply", "write", 2) == 2
     assert client.call("test_after_reply", "read") == [1, 2]
+
+
+def test_a_reply_the_broker_cannot_take_leaves_the_service_running(announcer, client, monkeypatch, caplog):
+    send_response = ReplyResponder.send_response
+
+    def broker_gone_for_eleven(self, result, exc_info):
+        if result == 11:
+            raise OperationalError("[Errno 111] ECONNREFUSED")
+        return send_response(self, result, exc_info)
+
+    monkeypatch.setattr(ReplyResponder, "send_response", broker_gone_for_eleven)
+    with pytest.raises(RpcTimeout):
+        client.call("test_after_reply", "announce", 11, timeout=1)
+    assert client.call("test_after_reply", "announce", 12) == 12
+    assert not announcer._died.ready()
+    eventually(lambda: Listener.noted == [11, 12], "the events of both calls")
+    assert "the reply of" in caplog.text and "was not sent" in caplog.text

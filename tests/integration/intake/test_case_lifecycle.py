@@ -63,10 +63,10 @@ def approval_says(intake, service_config):
     until intake has handled it."""
     dispatch = event_dispatcher(service_config)
 
-    def say(event, payload, handler=None):
+    def say(event, payload, handler=None, source="approval"):
         with entrypoint_waiter(intake, handler or f"on_{event}",
                                callback=lambda worker_ctx, result, exc_info: worker_ctx.args[0] == payload):
-            dispatch("approval", event, payload)
+            dispatch(source, event, payload)
 
     return say
 
@@ -155,6 +155,36 @@ def test_supplements_asked_for_are_supplied_in_parts_and_announced_once_complete
     assert kind == "supplement_received" and payload["materials"] == ["premises_layout", "safety_rules"]
     with pytest.raises(Conflict):
         call(intake, "supply_materials", case_no, code, ["safety_rules"])
+
+
+def test_right_after_the_supplement_the_case_waits_for_the_window_with_no_stale_step(intake, approval_says):
+    receipt = call(intake, "submit_case", FOOD_LICENCE)
+    case_no = receipt["case_no"]
+    approval_says("supplement_requested", {"case_no": case_no, "missing_materials": ["safety_rules"],
+                                           "reason": "管理制度缺页", "requested_at": moment()})
+    approval_says("case_progressed", {"case_no": case_no, "rev": 2, "status": "in_progress",
+                                      "current_step": "等待补正", "outcome": None})
+    waiting = public(intake, receipt)
+    assert waiting["missing_material_names"] == [{"code": "safety_rules", "name": "食品安全管理制度"}]
+    supplied = call(intake, "supply_materials", case_no, receipt["query_code"], ["safety_rules"])
+    assert (supplied["status"], supplied["current_step"]) == ("submitted", None)
+    assert supplied["awaiting"].startswith("等待窗口受理") and public(intake, receipt)["current_step"] is None
+
+
+def test_a_case_waiting_for_its_fee_shows_the_amount_and_the_notice(intake, approval_says):
+    receipt = call(intake, "submit_case", FOOD_LICENCE)
+    case_no = receipt["case_no"]
+    approval_says("case_accepted", {"case_no": case_no, "accepted_at": moment(), "accepted_by": "clerk"})
+    notice = {"case_no": case_no, "notice_no": "JK20261126000042", "total_fen": 12000, "due_on": "2026-12-03",
+              "issued_at": moment()}
+    approval_says("payment_notice_issued", notice, source="payment")
+    approval_says("payment_notice_issued", notice, source="payment")  # a repeat adds nothing
+    view = public(intake, receipt)
+    assert view["payment_due"]["amount"] == "¥120.00" and "JK20261126000042" in view["awaiting"]
+    assert [s["kind"] for s in view["steps"]].count("payment_notice_issued") == 1
+    approval_says("payment_confirmed", {"case_no": case_no, "notice_no": "JK20261126000042", "amount_fen": 12000,
+                                        "receipt_no": "PJ20261126000042", "confirmed_at": moment()}, source="payment")
+    assert public(intake, receipt)["payment_due"] is None
 
 
 def test_the_result_is_collected_once_and_only_when_decided(intake, approval_says, announcements):

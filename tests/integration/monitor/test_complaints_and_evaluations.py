@@ -39,8 +39,9 @@ def test_an_investor_complaint_goes_from_intake_to_archive_and_the_complainant_f
     assert followed["status"] == "archived"
     assert followed["stages"]["feedback_given"]["note"] == "已电话反馈投诉人"
     assert "complainant" not in followed
-    with pytest.raises(NotFound):
-        call(monitor, "follow_complaint", number, "WRONG234")
+    for wrong in ("WRONG234", "中", None):
+        with pytest.raises(NotFound):
+            call(monitor, "follow_complaint", number, wrong)
 
 
 def test_a_complaint_moves_only_along_its_lifecycle_and_notes_are_required(monitor):

@@ -5,10 +5,8 @@ from datetime import datetime, timezone
 import pytest
 
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.common.workdays import SHANGHAI, load_hall_calendar
-from services.queue import appointments, models, setup, tickets
-from services.queue.service import QueueService
-from tests.unit.paths import REPO_ROOT
+from services.common.workdays import SHANGHAI
+from services.queue import appointments, models
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # Thursday 10:00 in the hall
 PERSON, OTHER = "11010519491231002X", "110105194912310029"
@@ -19,17 +17,9 @@ def at(day, clock):
 
 
 @pytest.fixture
-def config(service_config):
-    return dict(service_config, QUEUE_SETUP_FILE=str(REPO_ROOT / "hall" / "queue.yaml"),
-                HALL_CALENDAR_FILE=str(REPO_ROOT / "hall" / "calendar.yaml"))
-
-
-@pytest.fixture
-def booking(container_factory, config, clean_databases):
-    container_factory(QueueService, config).start()  # seeds the store, registers the connection
-    hall = setup.Hall(load_hall_calendar(config["HALL_CALENDAR_FILE"]))
-    desk = tickets.Tickets(hall)
-    return appointments.Appointments(hall, desk)
+def booking(desk):
+    """Appointments beside the tickets of a started queue service (it seeded the store)."""
+    return appointments.Appointments(desk.hall, desk)
 
 
 def test_a_booked_slot_is_checked_in_as_an_appointment_ticket_that_goes_first(booking):
@@ -126,3 +116,18 @@ def test_a_closed_day_in_the_settings_is_not_bookable(booking):
         booking.book(NOW, PERSON, "A", "2026-11-27", "09:00")
     booking.hall.update_settings({"closures": [], "extra_workdays": ["2026-11-28"]})
     assert booking.book(NOW, PERSON, "A", "2026-11-28", "09:00")["state"] == "booked"
+
+
+def test_a_lower_case_x_is_the_same_person_as_an_upper_case_x(booking):
+    booked = booking.book(NOW, PERSON.lower(), "A", "2026-11-27", "09:00")
+    assert models.Appointment.objects(code=booked["code"]).first().applicant_id == PERSON
+    with pytest.raises(Conflict, match="already has an appointment"):
+        booking.book(NOW, PERSON, "B", "2026-11-27", "14:00")
+    assert booking.cancel(NOW, booked["code"], PERSON.lower())["state"] == "cancelled"
+
+    booking.hall.update_settings({"vip_ids": [OTHER, PERSON.lower()]})
+    ticket, _ = booking.tickets.issue(NOW, category="A", applicant_id=PERSON.lower())
+
+    assert booking.hall.settings().vip_ids == [OTHER, PERSON]
+    stored = models.Ticket.objects(ticket_id=ticket["ticket_id"]).first()
+    assert (stored.applicant_id, stored.priority) == (PERSON, "vip")

@@ -5,45 +5,21 @@ from datetime import datetime, timedelta, timezone
 import eventlet
 import pytest
 from nameko.events import event_handler
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 from pymongo.synchronous import command_runner
 
 from gateway.rpc import RemoteError, RpcClient
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.time import isoformat
-from services.common.workdays import load_hall_calendar
-from services.queue import models, setup, tickets
+from services.queue import models, tickets
 from services.queue.board import calls_after, day_stats, recent_calls
 from services.queue.service import QueueService
-from tests.unit.paths import REPO_ROOT
+from tests.integration.queue.conftest import call
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # 10:00 in the hall
 VIP = "11010519491231002X"
 
 
-@pytest.fixture
-def config(service_config):
-    return dict(service_config, QUEUE_SETUP_FILE=str(REPO_ROOT / "hall" / "queue.yaml"),
-                HALL_CALENDAR_FILE=str(REPO_ROOT / "hall" / "calendar.yaml"))
-
-
-@pytest.fixture
-def queue(container_factory, config, clean_databases):
-    container = container_factory(QueueService, config)
-    container.start()
-    return container
-
-
-@pytest.fixture
-def desk(queue, config):
-    """The domain objects on the container's connection, for steps with a chosen ``now``."""
-    hall = setup.Hall(load_hall_calendar(config["HALL_CALENDAR_FILE"]))
-    return tickets.Tickets(hall)
-
-
-def call(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as entrypoint:
-        return entrypoint(*args, **kwargs)
 
 
 def test_the_setup_file_seeds_a_fresh_store_and_admin_changes_survive_a_restart(queue, container_factory, config):
@@ -136,8 +112,8 @@ def test_recall_up_to_the_limit_then_the_ticket_is_a_no_show(queue, desk):
     gone = call(queue, "recall", 1)
     assert gone["state"] == "no_show" and gone["ticket_id"] == first["ticket_id"]
     assert models.Window.objects(number=1).first().current_ticket is None
-    row = next(s for s in call(queue, "get_stats", "20261126")["categories"] if s["category"] == "A")
-    assert (row["no_shows"], row["abandoned"]) == (1, 1)
+    row = next(s for s in call(queue, "get_stats", "2026-11-26")["categories"] if s["category"] == "A")
+    assert (row["no_shows"], row["abandoned"], row["waiting"]) == (1, 0, 0)
 
 
 def test_start_finish_and_link_the_case(queue, desk):
@@ -298,7 +274,7 @@ def test_a_call_is_numbered_by_its_time_and_window_and_a_taken_number_moves_to_t
     desk.finish(3, called_at)
     second, _ = desk.call(3, called_at)  # the same window in the same millisecond (a replica's clock)
     assert second["announcement"]["seq"] == seq + 1000
-    assert [c["number"] for c in calls_after(seq - 1)] == [first["number"], second["number"]]
+    assert [c["number"] for c in calls_after(seq - 1, called_at)] == [first["number"], second["number"]]
 
 
 def test_a_store_that_does_not_apply_the_announcement_is_an_error_and_undoes_the_call(desk, monkeypatch):
@@ -334,7 +310,7 @@ def test_calls_stored_by_an_earlier_release_stay_history_and_the_board_shows_the
         "_id": "20261125-A041", "number": "A041", "day": "20261125", "category": "A", "priority": "normal",
         "state": "finished", "window": 1, "calls": 1, "transfers": 0, "issued_at": 0, "called_at": 0})
     desk.issue(NOW, category="A")
-    desk.call(2, NOW)
+    call(queue, "call_next", 2)
     board = call(queue, "get_board")
     assert [c["number"] for c in board["calls"]] == ["A001"]
     assert [c["number"] for c in call(queue, "calls_after", 0)] == ["A001"]
@@ -348,13 +324,13 @@ def test_the_board_shows_a_tickets_newest_call_and_not_a_transferred_ticket(desk
     recalled, _ = desk.recall(1, NOW + timedelta(minutes=3))
     assert recalled["announcement"]["recall"] == 1
     assert recalled["announcement"]["called_at"] == isoformat(NOW + timedelta(minutes=3))
-    assert [(c["number"], c["recall"]) for c in recent_calls()] == [("A001", 1), ("A002", 0)]
-    assert [c["seq"] for c in calls_after(second["announcement"]["seq"])] == [recalled["announcement"]["seq"]]
+    assert [(c["number"], c["recall"]) for c in recent_calls(NOW)] == [("A001", 1), ("A002", 0)]
+    assert [c["seq"] for c in calls_after(second["announcement"]["seq"], NOW)] == [recalled["announcement"]["seq"]]
     desk.transfer(2, NOW + timedelta(minutes=4), category="B")
-    assert [c["number"] for c in recent_calls()] == ["A001"]
+    assert [c["number"] for c in recent_calls(NOW)] == ["A001"]
     again, _ = desk.call(3, NOW + timedelta(minutes=5))
     assert again["number"] == "A002" and again["announcement"]["text_zh"] == "请A002号到3号窗口办理"
-    assert [c["number"] for c in recent_calls()] == ["A002", "A001"]
+    assert [c["number"] for c in recent_calls(NOW)] == ["A002", "A001"]
 
 
 def test_a_call_answers_after_three_store_commands_and_a_finish_after_two(desk, monkeypatch):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.util.task import TaskState
 
 from services.approval import bpmn_engine
 from services.approval.bpmn_engine import InvalidDiagram, TaskNotReady
@@ -15,15 +16,20 @@ IMMEDIATE_ITEM = Path(__file__).resolve().parents[3] / "bpmn" / "immediate_item.
 
 def one_task_diagram(user_task: str) -> bytes:
     """A minimal Camunda diagram: start → the given user task (id "t") → end, no lanes."""
+    return camunda_process(f"""<bpmn:sequenceFlow id="to_t" sourceRef="start" targetRef="t" />
+    {user_task}
+    <bpmn:sequenceFlow id="to_end" sourceRef="t" targetRef="end" />""")
+
+
+def camunda_process(flow: str) -> bytes:
+    """A Camunda diagram of one process without lanes: `start`, the given flow, `end`."""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_1"
     targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:process id="review_only" name="Review only" isExecutable="true">
     <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="to_t" sourceRef="start" targetRef="t" />
-    {user_task}
-    <bpmn:sequenceFlow id="to_end" sourceRef="t" targetRef="end" />
+    {flow}
     <bpmn:endEvent id="end" />
   </bpmn:process>
 </bpmn:definitions>""".encode()
@@ -70,6 +76,7 @@ def test_a_new_case_waits_for_the_clerk_to_accept_it(case):
         "required": True,
         "options": [{"id": "accept", "name": "受理 Accept"}, {"id": "refuse", "name": "不予受理 Refuse"},
                     {"id": "supplement", "name": "补正告知 Ask for supplements"}],
+        "default": None, "readonly": False, "constraints": {},
     }
     assert (reason["id"], reason["required"]) == ("reason", False)
     assert (missing["id"], missing["required"]) == ("missing_materials", False)
@@ -105,15 +112,17 @@ def test_accepting_hands_the_case_to_the_chief_representative(case):
     assert task["element_id"] == "decide"
     assert task["name"] == "决定 Decide"
     assert task["role"] == "chief"
-    decision, opinion = task["form"]
+    decision, opinion, window = task["form"]
     assert decision == {
         "id": "decision",
         "label": "决定 Decision",
         "type": "enum",
         "required": True,
         "options": [{"id": "approved", "name": "准予 Approved"}, {"id": "refused", "name": "不予 Refused"}],
+        "default": None, "readonly": False, "constraints": {},
     }
     assert opinion["id"] == "opinion" and opinion["type"] == "string" and not opinion["required"]
+    assert window["id"] == "window" and window["type"] == "long" and not window["required"]
     assert bpmn_engine.workflow_data(case)["intake_decision"] == "accept"
 
 
@@ -198,7 +207,7 @@ def test_a_user_task_without_a_role_is_an_invalid_diagram_naming_the_task():
         bpmn_engine.parse_diagram(one_task_diagram('<bpmn:userTask id="t" name="Review" />'))
 
     assert raised.value.element_id == "t"
-    assert "no role" in raised.value.message
+    assert "no one to do it" in raised.value.message
 
 
 def test_candidate_groups_give_a_task_its_role_when_it_has_no_lane():
@@ -284,3 +293,90 @@ def test_an_escape_in_a_dmn_cell_is_an_incident_at_the_business_rule_task(cell):
     failed = bpmn_engine.incident(workflow)
     assert failed["element_id"] == "assess_fee" and "SandboxViolation" in failed["message"]
     assert "fee_fen" not in bpmn_engine.workflow_data(workflow)
+
+
+def test_none_and_manual_tasks_are_passed_through_as_camunda_does():
+    xml = one_task_diagram('<bpmn:userTask id="t" camunda:candidateGroups="reviewer" />').decode()
+    xml = xml.replace('<bpmn:sequenceFlow id="to_t" sourceRef="start" targetRef="t" />',
+                      '<bpmn:sequenceFlow id="to_call" sourceRef="start" targetRef="call" />'
+                      '<bpmn:task id="call" name="电话通知 Phone the applicant" />'
+                      '<bpmn:sequenceFlow id="to_sign" sourceRef="call" targetRef="sign" />'
+                      '<bpmn:manualTask id="sign" name="签字 Sign on paper" />'
+                      '<bpmn:sequenceFlow id="to_t" sourceRef="sign" targetRef="t" />')
+    workflow = bpmn_engine.start(bpmn_engine.parse_diagram(xml.encode()), {})
+
+    assert only_open_task(workflow)["element_id"] == "t"
+    done = {task.task_spec.bpmn_id for task in workflow.get_tasks() if task.has_state(TaskState.COMPLETED)}
+    assert {"call", "sign"} <= done
+
+
+def test_an_on_the_spot_items_acceptance_names_the_role_that_may_also_claim_it(diagram):
+    on_the_spot = bpmn_engine.start(diagram, {"case_no": "JB2024000002", "on_the_spot": True})
+    assert only_open_task(on_the_spot)["on_the_spot_role"] == "chief"
+    assert only_open_task(bpmn_engine.start(diagram, {"case_no": "JB2024000003", "on_the_spot": False})
+                          )["on_the_spot_role"] is None
+
+
+def test_the_decision_stays_with_who_accepted_on_the_spot(diagram):
+    on_the_spot = bpmn_engine.start(diagram, {"case_no": "JB2024000004", "on_the_spot": True})
+    bpmn_engine.complete_task(on_the_spot, only_open_task(on_the_spot)["id"],
+                              {"intake_decision": "accept", "on_the_spot_by": "hr_chief"})
+    assert only_open_task(on_the_spot)["assignee"] == "hr_chief"
+
+
+def review_then_decide(separate_from):
+    """start → review → decide → end; `decide` declares `separate_from`."""
+    return camunda_process(f"""<bpmn:sequenceFlow id="to_review" sourceRef="start" targetRef="review" />
+    <bpmn:userTask id="review" name="Review" camunda:candidateGroups="reviewer" />
+    <bpmn:sequenceFlow id="to_decide" sourceRef="review" targetRef="decide" />
+    <bpmn:userTask id="decide" name="Decide" camunda:candidateGroups="chief"><bpmn:extensionElements>
+      <camunda:properties><camunda:property name="separate_from" value="{separate_from}" /></camunda:properties>
+    </bpmn:extensionElements></bpmn:userTask>
+    <bpmn:sequenceFlow id="to_end" sourceRef="decide" targetRef="end" />""")
+
+
+def test_a_task_separated_from_another_lists_it_in_the_work_list():
+    workflow = bpmn_engine.start(bpmn_engine.parse_diagram(review_then_decide("review")), {})
+    assert only_open_task(workflow)["separate_from"] == []
+    bpmn_engine.complete_task(workflow, only_open_task(workflow)["id"], {})
+    assert only_open_task(workflow)["separate_from"] == ["review"]
+
+
+@pytest.mark.parametrize("value, words", [("reveiw", "'reveiw', which is not a user task"),
+                                          ("review, end", "'end', which is not a user task"),
+                                          ("decide", "names the task itself")])
+def test_a_separation_from_a_task_that_does_not_exist_is_refused_at_deployment(value, words):
+    with pytest.raises(InvalidDiagram) as refused:
+        bpmn_engine.parse_diagram(review_then_decide(value))
+    assert refused.value.element_id == "decide" and words in refused.value.message
+
+
+def test_spiff_arena_diagrams_declare_the_separation_with_their_own_property():
+    xml = review_then_decide("review").decode().replace(
+        'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
+        'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"').replace(
+        'camunda:candidateGroups="reviewer"', "").replace('camunda:candidateGroups="chief"', "").replace(
+        "camunda:", "spiffworkflow:")
+    xml = xml.replace('<bpmn:process id="review_only"', '<bpmn:collaboration id="c"><bpmn:participant id="p" '
+                      'processRef="review_only" /></bpmn:collaboration><bpmn:process id="review_only"').replace(
+        '<bpmn:startEvent id="start" />', '<bpmn:laneSet id="ls"><bpmn:lane id="l1" name="reviewer">'
+        '<bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>review</bpmn:flowNodeRef>'
+        '<bpmn:flowNodeRef>decide</bpmn:flowNodeRef><bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>'
+        '</bpmn:laneSet><bpmn:startEvent id="start" />')
+    decide = bpmn_engine.parse_diagram(xml.encode()).spec.task_specs["decide"]
+    assert bpmn_engine.separate_from(decide) == ["review"]
+
+
+def test_a_state_too_large_to_store_is_refused_and_the_case_can_be_held_where_it_waited(diagram, case, monkeypatch):
+    stored = bpmn_engine.dump_state(case)
+    monkeypatch.setattr(bpmn_engine, "MAX_STATE_BYTES", len(stored) + 1000)
+    bpmn_engine.complete_task(case, only_open_task(case)["id"], {"intake_decision": "accept", "notes": "x" * 5000})
+    with pytest.raises(bpmn_engine.StateTooLarge):
+        bpmn_engine.dump_state(case)
+
+    before = bpmn_engine.load_state(diagram, stored)
+    bpmn_engine.hold(before, "accept", "too large")
+
+    assert bpmn_engine.incident(before) == {"element_id": "accept", "message": "too large"}
+    bpmn_engine.retry(before)
+    assert only_open_task(before)["element_id"] == "accept"

@@ -94,9 +94,30 @@ def test_reaching_an_end_event_decides_the_case_and_waiting_for_payment_asks_for
     decided = hall_flow.domain_events(INSTANCE, ("decide", {"decision": "approved"}), "approved", set(), {},
                                       "chief", NOW)
     assert decided == [("case_decided", {"case_no": "20261126000001", "outcome": "approved",
-                                         "decided_at": NOW.isoformat(), "decided_by": "chief"})]
+                                         "decided_at": NOW.isoformat(), "decided_by": "chief",
+                                         "on_the_spot": False, "window": None})]
     payment = hall_flow.domain_events(INSTANCE, None, None, {"payment_confirmed"}, {"fee_fen": 5000}, "system", NOW)
     assert payment == [("payment_required", {"case_no": "20261126000001", "item_code": "MR-001",
                                              "department": "market_regulation", "fee_fen": 5000,
                                              "requested_at": NOW.isoformat()})]
     assert hall_flow.domain_events(INSTANCE, ("decide", {}), "ended_elsewhere", set(), {}, "chief", NOW) == []
+
+
+def test_a_decision_by_who_accepted_through_the_on_the_spot_claim_is_decided_on_the_spot():
+    data = {"on_the_spot_by": "hr_chief", "window": 12}
+
+    [decided] = hall_flow.domain_events(INSTANCE, ("decide", {"decision": "approved"}), "approved", set(), data,
+                                        "hr_chief", NOW)
+
+    assert decided[1]["on_the_spot"] is True and decided[1]["window"] == 12 and decided[1]["decided_by"] == "hr_chief"
+
+
+@pytest.mark.parametrize("completed, actor, data", [
+    (("decide", {"decision": "approved"}), "hr_chief2", {"on_the_spot_by": "hr_chief"}),  # another chief decided
+    (("decide", {"decision": "approved"}), "hr_chief", {}),  # the clerk accepted at the intake window
+    (("accept", {"intake_decision": "refuse"}), "hr_chief", {"on_the_spot_by": "hr_chief"}),  # refused, not decided
+])
+def test_other_decisions_are_not_on_the_spot(completed, actor, data):
+    events = hall_flow.domain_events(INSTANCE, completed, "refused", set(), data, actor, NOW)
+
+    assert [payload["on_the_spot"] for name, payload in events if name == "case_decided"] == [False]

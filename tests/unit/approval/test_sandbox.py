@@ -2,6 +2,7 @@
 
 import pytest
 
+from services.approval import bpmn_engine, sandbox
 from services.approval.sandbox import SandboxEnvironment, SandboxViolation
 
 ENV = SandboxEnvironment({"workdays": lambda n: n})
@@ -74,3 +75,85 @@ def test_a_loop_that_never_ends_is_stopped():
 
     with pytest.raises(SandboxViolation, match="ran longer"):
         ENV.execute("n = 0\nwhile True:\n    n += 1", {})
+
+
+def test_a_one_line_loop_is_stopped():
+    with pytest.raises(SandboxViolation, match="ran longer"):
+        ENV.execute("while True: pass", {})
+
+
+def test_a_loop_free_condition_that_takes_long_is_stopped():
+    with pytest.raises(SandboxViolation, match="ran longer"):
+        ENV.evaluate("int(Decimal('1e1000000')) > 0", {})
+
+
+def test_the_next_expression_runs_after_a_stopped_one():
+    with pytest.raises(SandboxViolation):
+        ENV.execute("while True: pass", {})
+    assert ENV.evaluate("sum(n for n in range(3))", {}) == 3
+
+
+@pytest.mark.parametrize("expression", [
+    "len('a'.zfill(10 ** 6))",
+    "len('a'.zfill(10 ** 8))",
+    "len(','.join(['ab'] * 99999))",
+    "len(('a' * 99999).replace('a', 'aaaa'))",
+    "len(f'{1:>1000000}')",
+    "len('%01000000d' % 1)",
+    "len(b'a' * 10 ** 6)",
+    "len(b'a'.zfill(10 ** 6))",
+    "len(['a'] * 10 ** 6)",
+    "len(str(list(range(99999))))",
+])
+def test_a_large_value_is_refused_however_it_is_built(expression):
+    with pytest.raises(SandboxViolation, match="too large|needed more than"):
+        ENV.evaluate(expression, {})
+
+
+@pytest.mark.parametrize("script", [
+    "a = 'x' * 99999\na = a + a",
+    "a = [0] * 99999\na.extend(a)",
+    "a = 'x' * 99999\na += a",
+    "a = [1]\n" + "a = [a, a]\n" * 40,
+])
+def test_a_large_value_built_by_a_script_without_loops_is_refused(script):
+    with pytest.raises(SandboxViolation, match="too large|larger than|ran longer"):
+        ENV.execute(script, {})
+
+
+def test_a_script_leaving_more_task_data_than_a_case_may_hold_is_refused_and_changes_nothing():
+    data = {"area": 120}
+    with pytest.raises(SandboxViolation, match="task data would be larger"):
+        ENV.execute("pages = ['x' * 99999 for n in range(250)]", data)
+    assert data == {"area": 120}
+
+
+def test_a_worker_answers_with_task_data_only():
+    with pytest.raises(SandboxViolation, match="is not task data"):
+        ENV.execute("functions = [len for n in range(1)]", {})
+
+
+@pytest.mark.parametrize("source, mode", [
+    ('decision == "approved"', "eval"),
+    ("deadline = workdays(promised_limit_days or legal_limit_days or 0)", "exec"),
+    ("applicant.get('kind', 'person').upper() == 'COMPANY' and fee_fen + 100 > 0", "eval"),
+])
+def test_plain_expressions_run_without_a_worker(source, mode, monkeypatch):
+    monkeypatch.setattr(sandbox, "_WORKERS", None)  # any call to a worker would fail
+    data = {"decision": "approved", "applicant": {}, "fee_fen": 1, "promised_limit_days": 3, "legal_limit_days": 5}
+    if mode == "eval":
+        assert ENV.evaluate(source, data) in (True, False)
+    else:
+        ENV.execute(source, data)
+        assert data["deadline"] == 3
+
+
+@pytest.mark.parametrize("days", ["Decimal('1e1000000')", "10 ** 9", "'1000'"])
+def test_a_working_day_count_no_limit_needs_is_refused_before_it_is_counted(days):
+    with pytest.raises(ValueError, match="working days is longer than"):
+        bpmn_engine.SANDBOX.environment.evaluate(f"add_workdays({days})", {})
+
+
+def test_worker_code_may_call_the_services_working_day_functions():
+    assert bpmn_engine.SANDBOX.environment.evaluate("[add_workdays(n) for n in (0, 1)][0]", {}) == \
+        bpmn_engine.SANDBOX.environment.evaluate("add_workdays(0)", {})

@@ -1,7 +1,15 @@
 """Who sees which task: hall roles work for every department, others only for their own."""
+from types import SimpleNamespace
+
 import pytest
 
-from services.approval.worklist import HALL_DEPARTMENT, can_work_on, task_department
+from services.approval.worklist import (
+    HALL_DEPARTMENT,
+    can_work_on,
+    claims_on_the_spot,
+    on_the_spot_claim,
+    task_department,
+)
 
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
 REVIEWER = {"username": "reviewer", "roles": ["reviewer"], "department": "market_regulation"}
@@ -19,9 +27,14 @@ CASE_TASKS = [
 ]
 
 
+def task(role, department, assignee=None, on_the_spot=None, candidate_users=()):
+    return SimpleNamespace(role=role, department=department, assignee=assignee, on_the_spot=on_the_spot,
+                           candidate_users=list(candidate_users))
+
+
 def work_list(user):
     return [name for name, role, case_department in CASE_TASKS
-            if can_work_on(user, role, task_department(role, case_department))]
+            if can_work_on(user, task(role, task_department(role, case_department)))]
 
 
 @pytest.mark.parametrize("role", ["clerk", "cashier"])
@@ -56,3 +69,35 @@ def test_user_with_two_roles_sees_the_tasks_of_both():
 def test_user_without_department_or_roles_sees_nothing():
     assert work_list({"username": "x", "roles": ["reviewer"]}) == []
     assert work_list({"username": "y", "department": "market_regulation"}) == []
+
+
+HR_CHIEF = {"username": "hr_chief", "roles": ["chief"], "department": "human_resources"}
+ON_THE_SPOT_ACCEPT = ("clerk", HALL_DEPARTMENT, None, on_the_spot_claim("chief", "human_resources"))
+
+
+def test_an_on_the_spot_acceptance_is_the_intake_windows_and_the_item_departments_chiefs():
+    assert ON_THE_SPOT_ACCEPT[3] == "chief:human_resources"
+    accept = task(*ON_THE_SPOT_ACCEPT)
+    assert can_work_on(CLERK, accept) and can_work_on(HR_CHIEF, accept)
+    assert not can_work_on(CHIEF, accept)  # another department's chief
+    assert not can_work_on({**HR_CHIEF, "roles": ["reviewer"]}, accept)
+    assert claims_on_the_spot(HR_CHIEF, *ON_THE_SPOT_ACCEPT[:2], ON_THE_SPOT_ACCEPT[3])
+    assert not claims_on_the_spot(CLERK, *ON_THE_SPOT_ACCEPT[:2], ON_THE_SPOT_ACCEPT[3])  # in their own right
+
+
+def test_without_an_on_the_spot_claim_a_chief_cannot_accept():
+    assert on_the_spot_claim(None, "human_resources") is None
+    assert not can_work_on(HR_CHIEF, task("clerk", HALL_DEPARTMENT))
+    assert not claims_on_the_spot(HR_CHIEF, "clerk", HALL_DEPARTMENT, None)
+
+
+def test_an_assignee_keeps_the_task_even_from_the_on_the_spot_claim():
+    assert not can_work_on(HR_CHIEF, task("clerk", HALL_DEPARTMENT, "hr_chief2", "chief:human_resources"))
+
+
+def test_a_task_that_names_its_people_is_theirs_whatever_their_role_or_department():
+    named = task("", "market_regulation", candidate_users=["hr_chief", "tax_reviewer"])
+    assert can_work_on(HR_CHIEF, named) and can_work_on(TAX_REVIEWER, named)
+    assert not can_work_on(CHIEF, named) and not can_work_on(CLERK, named)
+    assigned = task("", "market_regulation", assignee="hr_chief", candidate_users=["hr_chief", "tax_reviewer"])
+    assert can_work_on(HR_CHIEF, assigned) and not can_work_on(TAX_REVIEWER, assigned)

@@ -19,12 +19,13 @@ and the hall's own closures and extra working days. For each one:
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import partial
 from pathlib import Path
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from services.approval import bpmn_engine
+from services.approval import bpmn_engine, workday_functions
 from services.approval.sandbox import SandboxScriptEngine
 from services.common import deadlines
 from services.common.fields import to_millis
@@ -161,7 +162,8 @@ def monitor_facts(history):
 
 def approval_due(history, calendar):
     """The reviewer's task due date, from the promised item's flow run on the platform clock."""
-    engine = SandboxScriptEngine(bpmn_engine.calendar_functions(lambda: calendar))
+    engine = SandboxScriptEngine({name: partial(function, calendar=calendar)
+                                  for name, function in workday_functions.FUNCTIONS.items()})
     workflow = bpmn_engine.start(DIAGRAM, {"case_no": CASE_NO, "promised_limit_days": history.limit,
                                            "legal_limit_days": history.limit + 5}, script_engine=engine)
     try:

@@ -563,6 +563,30 @@ def test_every_component_has_a_deployment_hpa_pdb_and_service(name):
     assert k8s_objects("Service")[name]["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
 
 
+def test_a_crashed_process_is_restarted_and_a_dependency_outage_restarts_nothing():
+    """As under make up (stack/supervisor.py): whatever exits is started again; a broker or
+    store outage makes the gateway unready, never a restart of what rides through it."""
+    for name, service in load_compose()["services"].items():
+        assert service.get("restart") in ("always", "unless-stopped"), name
+    for name, deployment in k8s_objects("Deployment").items():
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod.get("restartPolicy", "Always") == "Always", name
+        container = pod["containers"][0]
+        if name == "gateway":
+            assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+            assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        else:
+            assert container["livenessProbe"]["tcpSocket"]["port"] == "metrics", name
+
+
+def test_production_metrics_listen_where_prometheus_and_the_probes_reach_them():
+    """Loopback is the default (make up); in a container or pod the metrics port is asked
+    for on the container's own address."""
+    assert load_settings(environ={})["METRICS_HOST"] == "127.0.0.1"
+    assert environment_of(load_compose()["services"]["intake"])["METRICS_HOST"] == "0.0.0.0"
+    assert k8s_objects("ConfigMap")["hall-config"]["data"]["METRICS_HOST"] == "0.0.0.0"
+
+
 @pytest.mark.parametrize("name", COMPONENTS)
 def test_k8s_sets_every_setting_the_code_reads_and_starts_in_production(name):
     env = container_environment(k8s_objects("Deployment")[name])

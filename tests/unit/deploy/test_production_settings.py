@@ -10,7 +10,11 @@ from nameko.containers import ServiceContainer
 from services.common.config import load_settings
 from services.common.db import connect_service_db
 from tests.unit.deploy.test_deployment_files import (
-    COMPOSE_FILE, DOCKERFILE, container_environment, dockerfile_instructions, k8s_objects,
+    COMPOSE_FILE,
+    DOCKERFILE,
+    container_environment,
+    dockerfile_instructions,
+    k8s_objects,
 )
 
 PRODUCTION = {"APP_ENV": "production", "TOKEN_SECRET": "p" * 64,

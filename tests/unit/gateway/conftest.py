@@ -97,6 +97,7 @@ def app_config(fake_rpc):
             "AMQP_URI": "amqp://hall:unit-test@127.0.0.1:5672/",  # the fake client never connects
             "API_KEYS": ApiKeys(MemoryCollection()),
             "STAFF_ACCOUNTS": StaffAccounts(MemoryCollection(), MemoryCollection()),
+            "STORE_PROBE": lambda: True,  # the store answers (tests/unit/gateway/test_health.py)
             "ADMIN_PASSWORD": "unit-test-first-admin"}  # production mode's first admin (ignored in demo)
 
 

@@ -61,6 +61,15 @@ def test_a_wrong_key_is_401_like_any_other(client, fake_rpc, issue, spoil):
     assert answer.status_code == 401 and answer.mimetype == "application/problem+json" and fake_rpc.calls == []
 
 
+@pytest.mark.parametrize("authorization", ["Bearer not-a-token", None])
+def test_a_key_beside_a_bearer_token_is_refused_whichever_is_wrong(client, fake_rpc, bearer, issue, authorization):
+    headers = {"X-API-Key": issue()["api_key"], "Authorization": authorization or bearer("clerk")["Authorization"]}
+
+    answer = client.get("/api/v1/tasks", headers=headers)
+
+    assert answer.status_code == 401 and "not both" in answer.get_json()["detail"] and fake_rpc.calls == []
+
+
 def test_a_revoked_or_expired_key_is_refused(client, app, bearer, fake_rpc, issue):
     revoked, expired = issue(), issue(expires_in_days=1)
     fake_rpc.answer("approval", "work_list", {"tasks": [], "total": 0, "limit": 50, "offset": 0})

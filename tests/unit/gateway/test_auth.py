@@ -1,9 +1,11 @@
 """Logging in, bearer tokens, and roles at the gateway's door."""
 import hashlib
 import time
+from pathlib import Path
 
 import jwt
 import pytest
+import yaml
 
 from gateway import create_app
 from gateway.auth import DEMO_USERS, User, issue_token
@@ -36,6 +38,13 @@ def test_demo_user_token_carries_roles_and_department(app, client, username, rol
 @pytest.mark.parametrize("username", CONTRACT_USERS)
 def test_every_demo_user_named_in_the_contract_can_log_in(login, username):
     assert login(username)
+
+
+def test_every_department_of_the_catalog_has_a_demo_chief_representative():
+    departments = {yaml.safe_load(path.read_text(encoding="utf-8"))["department"]["code"]
+                   for path in (Path(__file__).resolve().parents[3] / "catalog").glob("*.yaml")}
+    chiefs = {department for _, _, roles, department in DEMO_USERS if "chief" in roles}
+    assert len(departments) >= 8 and departments <= chiefs
 
 
 def test_wrong_password_and_unknown_user_get_the_same_401(client):

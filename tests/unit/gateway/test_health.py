@@ -71,6 +71,28 @@ def test_a_ping_answered_with_an_error_or_a_wrong_word_is_not_ready(client, fake
     assert not_answering(response) == {"approval", "queue"}
 
 
+def test_not_ready_while_the_store_does_not_answer(app, client, fake_rpc):
+    all_answer(fake_rpc)
+    app.extensions["store_probe"] = lambda: False
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert not_answering(response) == {"store"}
+
+
+@pytest.mark.parametrize("exc_type", ["ServerSelectionTimeoutError", "AutoReconnect", "NotPrimaryError"])
+def test_a_service_that_cannot_reach_its_store_is_answered_503_with_retry_after(client, fake_rpc, exc_type):
+    fake_rpc.answer("intake", "get_item", raises=RemoteError("intake", {"exc_type": exc_type, "value": "refused"}))
+
+    response = client.get("/api/v1/items/MR-STORE-DOWN")
+
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["Retry-After"]
+    assert "store" in response.get_json()["detail"]
+
+
 def test_metrics_count_requests_by_route_template_not_raw_path(client, fake_rpc):
     fake_rpc.answer("intake", "get_item", {"code": "MR-METRICS-PROBE"})
     route = "/api/v1/items/<item_code>"

@@ -80,7 +80,7 @@ OBJECT_PROBED = {  # own/other department and right/wrong code: tests/e2e/test_s
     ("/api/v1/supervision/accountability", "get"), ("/api/v1/stats", "get"), ("/api/v1/payments/stats", "get"),
     ("/api/v1/public/cases/{case_no}", "get"), ("/api/v1/public/cases/{case_no}/supplements", "post"),
     ("/api/v1/evaluations", "post"), ("/api/v1/public/complaints/{complaint_no}", "get"),
-    ("/api/v1/queue/tickets/{ticket_id}", "get"),
+    ("/api/v1/queue/tickets/{ticket_id}", "get"), ("/api/v1/cases/{case_no}/messages/{name}", "post"),
     # own/other department: tests/integration/intake/test_case_lifecycle.py (staff download)
     ("/api/v1/materials/{document_id}/content", "get"),
 }

@@ -112,12 +112,20 @@ def test_an_evaluation_needs_the_cases_query_code(client, fake_rpc):
     assert answer.status_code == 404
     assert fake_rpc.calls_to("monitor", "evaluate_case") == []
 
-    fake_rpc.answer("intake", "get_public_case", {"case_no": CASE_NO})
+    fake_rpc.answer("intake", "get_public_case", {"case_no": CASE_NO, "status": "completed", "evaluable": True})
     fake_rpc.answer("monitor", "evaluate_case", {"case_no": CASE_NO, "level": 1, "bad": True})
     answer = client.post("/api/v1/evaluations", json={"case_no": CASE_NO, "query_code": "RIGHT234", "level": 1,
                                                       "comment": "太慢"})
     assert answer.status_code == 201
     assert fake_rpc.calls_to("monitor", "evaluate_case")[0].args == (CASE_NO, 1, "太慢")
+
+
+def test_a_case_without_its_result_is_not_evaluated(client, fake_rpc):
+    fake_rpc.answer("intake", "get_public_case", {"case_no": CASE_NO, "status": "accepted", "evaluable": False})
+    answer = client.post("/api/v1/evaluations", json={"case_no": CASE_NO, "query_code": "RIGHT234", "level": 5})
+    assert answer.status_code == 409 and answer.headers["Content-Type"] == "application/problem+json"
+    assert "no result yet" in answer.get_json()["detail"] and "accepted" in answer.get_json()["detail"]
+    assert fake_rpc.calls_to("monitor", "evaluate_case") == []
 
 
 def test_department_staff_get_their_own_departments_statistics(client, fake_rpc, bearer):

@@ -113,6 +113,14 @@ def test_missing_nested_field_is_named_with_its_path(client, fake_rpc):
     assert fake_rpc.calls == []
 
 
+@pytest.mark.parametrize("number", [2**63, -(10**15), 1e300])
+def test_a_form_number_beyond_fifteen_digits_is_422_naming_it(client, fake_rpc, number):
+    body = {**APPLICATION, "form": {"registered_capital": number}}
+
+    assert fields(problem(client.post("/api/v1/cases", json=body), 422)) == ["form.registered_capital"]
+    assert fake_rpc.calls == []
+
+
 def test_task_data_with_too_many_fields_is_422(client, fake_rpc, bearer):
     data = {f"f{i}": "x" for i in range(51)}
 
@@ -120,6 +128,25 @@ def test_task_data_with_too_many_fields_is_422(client, fake_rpc, bearer):
 
     problem(response, 422)
     assert fake_rpc.calls == []
+
+
+@pytest.mark.parametrize("depth", [33, 100_000])
+def test_body_nested_beyond_the_limit_is_400_before_it_is_parsed(post, fake_rpc, depth):
+    body = problem(post(data="[" * depth + "]" * depth, content_type="application/json"), 400)
+
+    assert "32 levels" in body["detail"]
+    assert fake_rpc.calls == []
+
+
+def test_body_nested_to_the_limit_is_parsed(post):
+    problem(post(data="[" * 32 + "]" * 32, content_type="application/json"), 422)  # parsed: not an object
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(client, fake_rpc):
+    fake_rpc.answer("intake", "submit_case", {**RECEIPT, "created": True})
+    form = {"shop_name": '"[[[[' * 40 + "\\" + "{" * 40}
+
+    assert client.post("/api/v1/cases", json={**APPLICATION, "form": form}).status_code == 201
 
 
 def test_body_over_the_size_limit_is_413(client, fake_rpc):

@@ -111,7 +111,7 @@ def test_a_good_file_loads_every_field(tmp_path):
 
     loaded = load_catalog(tmp_path).item("CT-001")
 
-    assert loaded.as_dict() == {**ITEM, "department": "culture", "active": True, "form": None}
+    assert loaded.as_dict() == {**ITEM, "department": "culture", "active": True, "on_the_spot": False, "form": None}
 
 
 def test_conditions_and_fees_may_be_left_out_for_a_free_item(tmp_path):
@@ -336,3 +336,24 @@ def test_the_joint_enterprise_registration_defines_its_form(real_catalog):
     form = {f.id: f for f in real_catalog.item("MR-010").form}
     assert form["registered_capital_fen"].type == "long"
     assert {"company_name", "business_scope"} <= set(form)
+
+
+def test_an_immediate_item_may_be_declared_decided_on_the_spot(tmp_path):
+    write(tmp_path, "culture.yaml", [item(kind="immediate", promised_limit_days=0, on_the_spot=True)])
+
+    assert load_catalog(tmp_path).item("CT-001").as_dict()["on_the_spot"] is True
+
+
+@pytest.mark.parametrize("changes, named", [({"on_the_spot": True}, "only for immediate items"),
+                                            ({"kind": "immediate", "on_the_spot": "yes"}, "'on_the_spot' must be bool")])
+def test_a_promised_item_is_not_decided_on_the_spot(tmp_path, changes, named):
+    write(tmp_path, "culture.yaml", [item(**changes)])
+
+    message = refusal(tmp_path)
+
+    assert "culture.yaml" in message and "CT-001" in message and named in message
+
+
+def test_every_department_with_an_immediate_item_decides_one_on_the_spot_in_the_demo_catalog(real_catalog):
+    with_immediate = {i.department for i in real_catalog.items.values() if i.kind == "immediate"}
+    assert {i.department for i in real_catalog.items.values() if i.on_the_spot} == with_immediate

@@ -6,7 +6,6 @@ import pytest
 
 from gateway.rpc import RemoteError
 
-
 PROBLEM = "application/problem+json"
 PDF = b"%PDF-1.7\n1 0 obj\n"
 APPLICATION = {"item_code": "MR-001", "applicant": {"kind": "person", "name": "张三", "id_number": "11010519491231002X"},

@@ -6,6 +6,7 @@ import pytest
 from services.intake.identifiers import (
     InvalidIdentifier,
     check_character_credit_code,
+    check_character_organization_code,
     check_character_resident_id,
     validate_credit_code,
     validate_resident_id,
@@ -129,8 +130,26 @@ def test_credit_check_characters_cover_letters_and_zero():
     assert credit_code("12100000400000000") == "12100000400000000W"
     # 9 + 3 + 36 + 108 + 78 + 232 + 26*25 = 1116 = 36 * 31, so the check character is 0.
     assert credit_code("9144030008T000000") == "9144030008T0000000"
-    for value in ("12100000400000000W", "9144030008T0000000", credit_code("52440300MJL000000")):
+    for value in ("1210000040000035XW", "121000004000001140", credit_code("52440300MJL000008")):
         assert validate_credit_code(value) == value
+
+
+def test_the_organisation_code_check_character_follows_gb_11714():
+    # M000100Y: 22*3 + 1*5 + 34*2 = 139; 139 mod 11 = 7; 11 - 7 = 4 (position 17 of the code above).
+    assert check_character_organization_code("M000100Y") == "4"
+    assert check_character_organization_code("80210043") == "3"
+    assert check_character_organization_code("40000000") == "X"  # 12 mod 11 = 1: 10 is written X
+    assert check_character_organization_code("00000000") == "0"  # 11 is written 0
+
+
+@pytest.mark.parametrize("organization_check", ["5", "X", "0"])
+def test_a_credit_code_with_a_wrong_organisation_check_character_is_refused(organization_check):
+    value = credit_code("91350100M000100Y" + organization_check)  # the final check character is right
+
+    assert refusal(validate_credit_code, value) == (
+        f"credit code: character {organization_check!r} at position 17 must be '4', "
+        "the check character of the organisation code (positions 9-17)"
+    )
 
 
 def test_a_lower_case_credit_code_is_normalised():

@@ -41,7 +41,7 @@ def test_a_new_case_is_announced_with_what_the_approval_needs():
     assert receipt["created"] is True and receipt["case_no"] == "20261126000001"
     service.dispatch.assert_called_once_with("case_submitted", {
         "case_no": "20261126000001", "item_code": "MR-001", "item_name": "个体工商户设立登记",
-        "department": "market_regulation", "process_key": "immediate_item", "kind": "immediate",
+        "department": "market_regulation", "process_key": "immediate_item", "kind": "immediate", "on_the_spot": False,
         "promised_limit_days": 0, "legal_limit_days": 15, "submitted_at": SUBMITTED_AT.isoformat(),
         "special_procedures": [],
     })

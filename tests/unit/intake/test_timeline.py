@@ -132,3 +132,18 @@ def test_a_case_not_accepted_stays_refused_when_its_flow_ends():
     state = derive(SUBMITTED, refused, ended)
     assert (state["status"], state["outcome"]) == ("refused", "refused")
     assert state["result"] == {"outcome": "refused", "reason": "不属于本机关职权范围"}
+
+
+def test_a_decision_on_the_spot_is_shown_to_the_public_without_who_or_where():
+    fact = timeline.fact_from_event("decided", {"case_no": "1", "decided_at": "2026-11-02T03:00:00+00:00",
+                                                "decided_by": "hr_chief", "outcome": "approved",
+                                                "on_the_spot": True, "window": 12})
+
+    assert timeline.decided_on_the_spot([fact]) is True
+    assert timeline.step_view(fact, public=True) == {"kind": "decided", "label": "办结 Decided", "outcome": "approved",
+                                                      "at": "2026-11-02T03:00:00+00:00", "on_the_spot": True}
+    staff = timeline.step_view(fact, public=False)
+    assert (staff["by"], staff["window"]) == ("hr_chief", 12)
+    later = timeline.fact_from_event("decided", {"case_no": "2", "decided_at": "2026-11-02T03:00:00+00:00",
+                                                 "decided_by": "chief", "outcome": "approved", "on_the_spot": False})
+    assert timeline.decided_on_the_spot([later]) is False and timeline.decided_on_the_spot([]) is False

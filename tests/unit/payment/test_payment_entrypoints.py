@@ -18,7 +18,8 @@ REQUIRED = {"case_no": "20261126000001", "item_code": "PS-001", "department": "p
 
 def notice(status, total_fen=2000, receipt_no=None, paid_at=None):
     return SimpleNamespace(notice_no="JK20261126000001", case_no="20261126000001", status=status,
-                           total_fen=total_fen, receipt_no=receipt_no, paid_at=paid_at, issued_at=PAID_AT)
+                           total_fen=total_fen, receipt_no=receipt_no, paid_at=paid_at, issued_at=PAID_AT,
+                           due_on="2026-12-03")
 
 
 @pytest.fixture
@@ -29,11 +30,14 @@ def service():
     return service
 
 
-def test_a_fee_bearing_case_gets_a_notice_and_the_flow_waits(service, monkeypatch):
+def test_a_fee_bearing_case_gets_a_notice_and_the_flow_waits_while_the_applicant_hears_what_to_pay(
+        service, monkeypatch):
     monkeypatch.setattr(notices, "issue", lambda *args: (notice("issued"), True))
     service.on_payment_required(REQUIRED)
     service.intake.get_case.assert_called_once_with("20261126000001", notices.SYSTEM_VIEWER)
-    service.dispatch.assert_not_called()
+    service.dispatch.assert_called_once_with("payment_notice_issued", {
+        "case_no": "20261126000001", "notice_no": "JK20261126000001", "total_fen": 2000, "due_on": "2026-12-03",
+        "issued_at": PAID_AT.isoformat()})
 
 
 def test_a_free_item_skips_payment_and_the_flow_goes_on_at_once(service, monkeypatch):

@@ -51,6 +51,7 @@ def test_a_repeated_confirmation_answers_200_with_the_first_payment(client, fake
     (lambda raw, h: (raw, dict(h, **{"X-Bank-Signature": sign("guessed-secret", h["X-Bank-Timestamp"], NONCE, raw)})),
      "signature does not match"),
     (lambda raw, h: (raw, dict(h, **{"X-Bank-Nonce": "another-nonce-0123456"})), "signature does not match"),
+    (lambda raw, h: (raw, dict(h, **{"X-Bank-Signature": "é" * 64})), "signature does not match"),
     (lambda raw, h: (raw, dict(h, **{"X-Bank-Id": "unknown-bank"})), "not a configured bank"),
     (lambda raw, h: (raw, dict(h, **{"X-Bank-Timestamp": "yesterday"})), "unix seconds"),
     (lambda raw, h: (raw, dict(h, **{"X-Bank-Nonce": "short"})), "X-Bank-Nonce"),

@@ -38,6 +38,13 @@ def test_a_bad_ticket_request_is_refused_before_any_call(client, fake_rpc, body)
     assert fake_rpc.calls == []
 
 
+def test_a_resident_id_typed_with_a_lower_case_x_reaches_the_queue(client, fake_rpc):
+    fake_rpc.answer("queue", "issue_ticket", TICKET)
+    answer = client.post("/api/v1/queue/tickets", json={"category": "A", "applicant_id": "11010519491231002x"})
+    assert answer.status_code == 201
+    assert fake_rpc.calls_to("queue", "issue_ticket")[0].kwargs["applicant_id"] == "11010519491231002x"
+
+
 def test_calling_an_empty_queue_answers_204(client, fake_rpc, bearer):
     fake_rpc.answer("queue", "call_next", None)
     answer = client.post("/api/v1/queue/windows/7/call", headers=bearer("window"))
@@ -91,11 +98,20 @@ def test_admin_changes_the_setup_and_others_may_not(client, fake_rpc, bearer):
 
 
 def test_stats_are_for_supervisors(client, fake_rpc, bearer):
-    fake_rpc.answer("queue", "get_stats", {"day": "20261126", "categories": []})
+    fake_rpc.answer("queue", "get_stats", {"day": "2026-11-26", "categories": []})
     assert client.get("/api/v1/queue/stats", headers=bearer("window")).status_code == 403
-    assert client.get("/api/v1/queue/stats?day=2026-11-26", headers=bearer("supervisor")).status_code == 400
-    assert client.get("/api/v1/queue/stats?day=20261126", headers=bearer("supervisor")).status_code == 200
-    assert fake_rpc.calls_to("queue", "get_stats")[0].args == ("20261126",)
+    assert client.get("/api/v1/queue/stats?day=2026-11-26", headers=bearer("supervisor")).status_code == 200
+    assert fake_rpc.calls_to("queue", "get_stats")[0].args == ("2026-11-26",)
+
+
+def test_stats_take_an_iso_day_and_explain_the_compact_form(client, fake_rpc, bearer):
+    fake_rpc.answer("queue", "get_stats", {"day": "2026-11-26", "categories": []})
+    compact = client.get("/api/v1/queue/stats?day=20261126", headers=bearer("supervisor"))
+    assert compact.status_code == 400 and compact.headers["Content-Type"] == "application/problem+json"
+    assert "YYYY-MM-DD" in compact.json["detail"] and "2026-11-26" in compact.json["detail"]
+    assert client.get("/api/v1/queue/stats?day=26.11.2026", headers=bearer("supervisor")).status_code == 400
+    assert client.get("/api/v1/queue/stats?when=2026-11-26", headers=bearer("supervisor")).status_code == 400
+    assert fake_rpc.calls_to("queue", "get_stats") == []
 
 
 def test_booking_answers_201_and_a_full_slot_409(client, fake_rpc):

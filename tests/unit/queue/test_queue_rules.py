@@ -1,5 +1,5 @@
 """The queue's rules that need no store: priority classes, announcements, slots, settings."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -11,7 +11,15 @@ from services.queue.setup import (
     read_setup_file,
     slot_starts,
 )
-from services.queue.tickets import announcement, hall_day, priority_class
+from services.queue.tickets import (
+    announcement,
+    call_seq,
+    first_call_of_day,
+    hall_day,
+    iso_day,
+    priority_class,
+    stored_day,
+)
 from tests.unit.paths import REPO_ROOT
 
 SETTINGS = SimpleNamespace(priority_order=["appointment", "care", "vip", "normal"], vip_ids=["VIP1"],
@@ -72,3 +80,14 @@ def test_the_repository_setup_file_is_valid():
     check_settings(setup["settings"])
     codes = {check_category(c["code"], c)["code"] for c in setup["categories"]}
     assert all(set(w["categories"]) <= codes for w in setup["windows"])
+
+
+def test_a_hall_day_starts_at_midnight_in_shanghai_and_shows_as_an_iso_date():
+    midnight = datetime(2026, 12, 2, 16, 0, tzinfo=timezone.utc)  # 00:00 on 3 December in the hall
+    assert hall_day(midnight) == "20261203" and iso_day(hall_day(midnight)) == "2026-12-03"
+    assert first_call_of_day(midnight + timedelta(hours=23)) == call_seq(midnight, 0)
+    assert call_seq(midnight - timedelta(milliseconds=1), 53) < first_call_of_day(midnight) <= call_seq(midnight, 1)
+    assert stored_day("2026-12-03") == "20261203"
+    for wrong in ("20261203", "2026-13-01", "3.12.2026"):
+        with pytest.raises(InvalidInput, match="YYYY-MM-DD"):
+            stored_day(wrong)

@@ -1,0 +1,231 @@
+"""The cases after the window, over the simulated day and the following working days: the
+clerk's answer at intake, applicants bringing supplements back, reviewers and chief
+representatives working their lists (joint registrations by four departments in parallel),
+fees paid at the bank window by signed bank confirmations, results collected, evaluations
+(好差评), complaints (some through the investor hotline), and supervisors acting on the
+accountability records.
+
+A working day's stops (Asia/Shanghai): 09:00 supplements brought back, 11:00 reviews and
+decisions due, 14:00 the bank window, 15:00 collections, evaluations and complaints, 16:00
+supervision. The simulated day itself ends with decisions at 17:30, aftercare at 17:45 and
+supervision at 18:00. A case made late is decided the working day after its deadline, once
+supervision has filed its accountability record."""
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from datetime import time as clock_time
+
+from sim.day import complete, open_task
+from sim.hall import JOINT_DEPARTMENTS
+
+RECORD_TIMEOUT_SECONDS = 30
+WORKLIST_PAGE = 200
+SUPERVISOR = "supervisor"
+COLLECTING_CLERK = "clerk"
+
+
+def worklist(gateway, user):
+    """The user's open tasks by case number (one per case: a person has one step of a case)."""
+    tasks, offset = {}, 0
+    while True:
+        page = gateway.get("/api/v1/tasks", as_user=user, params={"limit": WORKLIST_PAGE, "offset": offset})
+        for task in page["tasks"]:
+            tasks.setdefault(task["case_no"], task)
+        offset += len(page["tasks"])
+        if not page["tasks"] or offset >= page["total"]:
+            return tasks
+
+
+class BackOffice:
+    def __init__(self, gateway, clock, hall, ledger, calendar, tz, progress, workers=6):
+        self.gateway, self.clock, self.hall, self.ledger = gateway, clock, hall, ledger
+        self.calendar, self.tz, self.progress = calendar, tz, progress
+        self.workers = workers
+        self.people = {}
+        self.agenda = defaultdict(lambda: defaultdict(list))  # day → stop → cases
+        self.lock = threading.Lock()
+        self.warnings_seen = defaultdict(set)  # level → case numbers
+
+    def plan(self, day, stop, case):
+        with self.lock:
+            self.agenda[day][stop].append(case)
+
+    # -- at the window ---------------------------------------------------------------------
+    def intake(self, case, person, clerk, moment):
+        """The clerk's answer to an application (统一受理), at ``moment`` on the floor."""
+        task = open_task(self.gateway, clerk, case.case_no, "accept")[0]
+        self.people[case.case_no] = person
+        day = moment.astimezone(self.tz).date()
+        if person.intake == "refuse":
+            complete(self.gateway, clerk, task, {"intake_decision": "refuse", "reason": "不符合受理条件"})
+            case.refused_at_intake = True
+            self.plan(day, "aftercare", case)
+        elif person.intake == "supplement" and case.supplement_requested == 0:
+            complete(self.gateway, clerk, task, {"intake_decision": "supplement", "reason": "材料不清晰",
+                                                 "missing_materials": person.item.materials[0]})
+            case.supplement_requested += 1
+            case.supplement_requested_at = moment
+            if person.supplement_back:
+                self.plan(self.calendar.next_workday(day), "supplements", case)
+        else:
+            complete(self.gateway, clerk, task, {"intake_decision": "accept"})
+            self.ledger.accepted(case, moment)
+            limit = person.item.limit_days
+            after = limit + 1 if person.late else person.decide_after_workdays
+            self.plan(self.calendar.add_workdays(day, after), "decide", case)
+
+    # -- the days --------------------------------------------------------------------------
+    def run(self, first_day):
+        """The simulated day's evening, then every working day until nothing is left to do."""
+        self.stop(first_day, "17:30", "decide")
+        self.stop(first_day, "17:45", "aftercare")
+        self.supervise(first_day, "18:00")
+        day = first_day
+        while any(d > day for d, stops in self.agenda.items() if any(stops.values())):
+            day = self.calendar.next_workday(day)
+            self.stop(day, "09:00", "supplements")
+            self.stop(day, "11:00", "decide")
+            self.stop(day, "14:00", "pay")
+            self.stop(day, "15:00", "aftercare")
+            self.supervise(day, "16:00")
+        return day
+
+    def at(self, day, hhmm):
+        return datetime.combine(day, clock_time.fromisoformat(hhmm), tzinfo=self.tz)
+
+    def stop(self, day, hhmm, what):
+        with self.lock:
+            cases = self.agenda[day].pop(what, [])
+        if not cases:
+            return
+        moment = self.at(day, hhmm)
+        self.clock.move_to(moment, settle=True)
+        self.progress(f"{moment:%Y-%m-%d %H:%M}  {what}: {len(cases)} case(s)")
+        if what == "decide":
+            self.decide(cases, moment)
+            return
+        step = getattr(self, what)
+        with ThreadPoolExecutor(self.workers) as pool:
+            for future in [pool.submit(step, case, moment) for case in cases]:
+                future.result()
+
+    # -- steps -----------------------------------------------------------------------------
+    def supplements(self, case, moment):
+        """The applicant brings the missing material back (online) and the clerk accepts."""
+        person = self.people[case.case_no]
+        self.gateway.post(f"/api/v1/public/cases/{case.case_no}/supplements", json={
+            "query_code": case.query_code, "materials": [person.item.materials[0]]})
+        case.supplement_received += 1
+        case.supplement_received_at = moment
+        person.intake = "accept"
+        self.intake(case, person, COLLECTING_CLERK, moment)
+
+    def decide(self, cases, moment):
+        """Reviews, then decisions: each reviewer and chief reads their work list once and
+        completes the tasks of the cases due (a joint registration's four reviews in parallel)."""
+        for case in cases:  # the platform holds a case to account once past its own deadline
+            deadline = self.ledger.platform_deadline(case)
+            if self.people[case.case_no].late and deadline is not None and moment >= deadline:
+                self.await_record(case)
+        reviews = defaultdict(list)  # reviewer → cases
+        for case in cases:
+            item = self.people[case.case_no].item
+            if item.process_key in ("promised_item", "fee_item"):
+                reviews[self.hall.reviewer(item.department)].append(case)
+            elif item.process_key == "joint_registration":
+                for department in JOINT_DEPARTMENTS:
+                    reviews[self.hall.reviewer(department)].append(case)
+        self.work(reviews, lambda task: {"review_result": "pass", "review_opinion": "符合条件"}
+                  if task["element_id"] == "review" else {f"{task['element_id']}_result": "pass"})
+        decisions = defaultdict(list)
+        for case in cases:
+            decisions[self.hall.chief(case.department)].append(case)
+        self.work(decisions, lambda task: {"decision": self.people[task["case_no"]].decision,
+                                           "opinion": "同意" if self.people[task["case_no"]].decision == "approved"
+                                           else "不予许可"})
+        day = moment.astimezone(self.tz).date()
+        pay_day = day if moment < self.at(day, "14:00") else self.calendar.next_workday(day)
+        for case in cases:
+            person = self.people[case.case_no]
+            if person.item.process_key == "fee_item" and person.decision == "approved":
+                self.plan(pay_day, "pay", case)  # the bank window: at 14:00, the next working day after it
+            else:
+                case.decided_at, case.outcome = moment, person.decision
+                self.plan(day, "aftercare", case)
+
+    def work(self, lists, data_of):
+        """Each person's open task of each of their cases, completed with ``data_of(task)``."""
+        jobs = []
+        for user, cases in lists.items():
+            listed = worklist(self.gateway, user)
+            for case in cases:
+                task = listed.get(case.case_no) or open_task(self.gateway, user, case.case_no)[0]
+                jobs.append((user, task))
+        with ThreadPoolExecutor(self.workers) as pool:
+            for future in [pool.submit(complete, self.gateway, user, task, data_of(task)) for user, task in jobs]:
+                future.result()
+
+    def await_record(self, case):
+        """A late case is decided only once supervision has held it to account."""
+        deadline = time.monotonic() + RECORD_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if any(r["case_no"] == case.case_no for r in self.records()):
+                return
+            time.sleep(0.5)
+
+    def pay(self, case, moment):
+        """At the bank window: the payment notice, paid by a signed bank confirmation."""
+        notice = self.gateway.get(f"/api/v1/cases/{case.case_no}/payment", as_user="cashier")
+        self.gateway.bank_confirmation({"notice_no": notice["notice_no"], "bank_txn_id": f"SIM{case.case_no}",
+                                        "amount_fen": notice["total_fen"]})
+        self.ledger.payment(case, self.people[case.case_no].item.fee_fen, moment)
+        case.decided_at, case.outcome = moment, "approved"
+        self.plan(moment.astimezone(self.tz).date(), "aftercare", case)
+
+    def aftercare(self, case, moment):
+        """Collection (出件), the evaluation and perhaps a complaint."""
+        person = self.people[case.case_no]
+        if case.outcome == "approved":
+            self.gateway.post(f"/api/v1/cases/{case.case_no}/collection", as_user=COLLECTING_CLERK,
+                              json={"how": "in_person"})
+            case.collected = True
+        if person.evaluation is not None:
+            self.gateway.post("/api/v1/evaluations", json={"case_no": case.case_no, "query_code": case.query_code,
+                                                           "level": person.evaluation})
+            case.evaluation, case.evaluated_at = person.evaluation, moment
+        if person.complaint:
+            channel = "hotline" if person.complaint == "investor_hotline" else "public"
+            filed = self.gateway.post("/api/v1/complaints", json={
+                "category": person.complaint, "channel": channel, "content": "模拟投诉：办理过程有待改进",
+                "case_no": case.case_no, "department": case.department})
+            with self.ledger.lock:
+                self.ledger.complaints[filed["complaint_no"]] = (person.complaint, channel, "received")
+
+    # -- supervision -----------------------------------------------------------------------
+    def records(self):
+        return [r for r in self.gateway.get("/api/v1/supervision/accountability", as_user=SUPERVISOR)["records"]
+                if r["case_no"] in self.ledger.cases]
+
+    def supervise(self, day, hhmm):
+        """The supervisors: complaints accepted, warnings seen, records acknowledged and closed."""
+        self.clock.move_to(self.at(day, hhmm), settle=True)
+        for number, (category, channel, status) in list(self.ledger.complaints.items()):
+            if status == "received":
+                self.gateway.post(f"/api/v1/complaints/{number}/transitions", as_user=SUPERVISOR,
+                                  json={"to": "accepted"})
+                self.ledger.complaints[number] = (category, channel, "accepted")
+        for warning in self.gateway.get("/api/v1/supervision/warnings", as_user=SUPERVISOR)["warnings"]:
+            if warning["case_no"] in self.ledger.cases:
+                self.warnings_seen[warning["level"]].add(warning["case_no"])
+        for record in self.records():
+            case = self.ledger.cases[record["case_no"]]
+            if record["status"] == "open":
+                self.gateway.post(f"/api/v1/supervision/accountability/{case.case_no}/acknowledge",
+                                  as_user=SUPERVISOR)
+                case.record_status = "acknowledged"
+            elif record["status"] == "acknowledged" and case.decided_at is not None:
+                self.gateway.post(f"/api/v1/supervision/accountability/{case.case_no}/close", as_user=SUPERVISOR,
+                                  json={"resolution": "已约谈窗口负责人，办件已办结"})
+                case.record_status = "closed"

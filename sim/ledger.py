@@ -1,0 +1,227 @@
+"""The simulator's ground truth: every ticket, case, payment and complaint it made, and the
+figures they add up to by the definitions of the hall (GLOSSARY: on-time rate = decided
+within the limit ÷ decided; satisfaction rate = good evaluations ÷ all, the bottom two of
+five levels bad). Each figure is computed here from the simulator's own records, never
+read back from the platform.
+
+Instants are the platform's stamps from its answers (the simulator moves the platform clock
+to each simulated minute, and the platform stamps a moment later): the ledger counts and
+sums them itself. The platform keeps instants in whole milliseconds and measures a wait from
+the exact call time, so each wait it sums can be 1 ms above the stamps' difference; a mean is
+therefore expected as any rounding of the range the true sum can be in (``Accept``)."""
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sim.workdays import SHANGHAI
+
+BAD_LEVELS = {1, 2}
+DEFINITION, PLATFORM_RULE = "definition", "platform rule"
+
+
+@dataclass(frozen=True)
+class Accept:
+    """Any of these values is the expected figure."""
+
+    values: frozenset
+
+    def __contains__(self, value):
+        return value in self.values
+
+    def __str__(self):
+        return " or ".join(map(str, sorted(self.values, key=str)))
+
+
+def instant(text):
+    return datetime.fromisoformat(text) if text else None
+
+
+def millis(moment):
+    return round(moment.timestamp() * 1000)
+
+
+def rounded_range(low_ms, high_ms, count, unit_ms, digits):
+    """Every value ``round(total / count / unit_ms, digits)`` takes for totals in [low_ms, high_ms]."""
+    if not count:
+        return Accept(frozenset({None}))
+    return Accept(frozenset({round(low_ms / count / unit_ms, digits), round(high_ms / count / unit_ms, digits)}))
+
+
+def rate(part, whole):
+    return round(part / whole, 4) if whole else None
+
+
+@dataclass
+class Ticket:
+    ticket_id: str
+    category: str
+    day: str
+    issued_at: datetime
+    applicant: int
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    outcome: str | None = None  # served / no_show
+
+
+@dataclass
+class Case:
+    case_no: str
+    query_code: str
+    item_code: str
+    department: str
+    limit_days: int
+    applicant: int
+    submitted_at: datetime
+    accepted_at: datetime | None = None
+    deadline: datetime | None = None
+    supplement_requested: int = 0
+    supplement_received: int = 0
+    supplement_requested_at: datetime | None = None
+    supplement_received_at: datetime | None = None
+    refused_at_intake: bool = False
+    decided_at: datetime | None = None
+    outcome: str | None = None
+    evaluation: int | None = None
+    evaluated_at: datetime | None = None
+    collected: bool = False
+    record_status: str | None = None  # the accountability record the simulator saw and acted on
+
+
+@dataclass
+class Ledger:
+    calendar: object
+    tickets: dict = field(default_factory=dict)
+    cases: dict = field(default_factory=dict)
+    appointments: dict = field(default_factory=dict)  # code → (category, kept)
+    payments: list = field(default_factory=list)      # (hall day, department, item, fen)
+    complaints: dict = field(default_factory=dict)    # complaint_no → (category, channel, status)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # -- recording ----------------------------------------------------------------------
+    def ticket(self, answer, applicant):
+        with self.lock:
+            self.tickets[answer["ticket_id"]] = Ticket(answer["ticket_id"], answer["category"],
+                                                       answer["ticket_id"][:8], instant(answer["issued_at"]),
+                                                       applicant)
+
+    def ticket_moved(self, answer, outcome=None):
+        ticket = self.tickets[answer["ticket_id"]]
+        ticket.called_at = ticket.called_at or instant(answer["called_at"])
+        ticket.started_at = instant(answer.get("started_at")) or ticket.started_at
+        ticket.finished_at = instant(answer.get("finished_at")) or ticket.finished_at
+        ticket.outcome = outcome or ticket.outcome
+
+    def case(self, receipt, item, applicant, submitted_at):
+        with self.lock:
+            self.cases[receipt["case_no"]] = Case(receipt["case_no"], receipt["query_code"], item.code,
+                                                  item.department, item.limit_days, applicant, submitted_at)
+        return self.cases[receipt["case_no"]]
+
+    def accepted(self, case, at):
+        case.accepted_at = at
+        case.deadline = self.calendar.deadline(at, case.limit_days)
+
+    def payment(self, case, fen, at):
+        with self.lock:
+            self.payments.append((hall_day(at).isoformat(), case.department, case.item_code, fen))
+
+    # -- the expected figures -------------------------------------------------------------
+    def on_time(self, case, rule=DEFINITION):
+        """Decided before the deadline, by the definition or by the platform's count of
+        supplement pauses (``PLATFORM_RULE``, see ``platform_deadline``)."""
+        deadline = case.deadline if rule == DEFINITION else self.platform_deadline(case)
+        return deadline is None or case.decided_at < deadline
+
+    def platform_deadline(self, case):
+        """The deadline as the platform counts it: pushed also by the working days a supplement
+        requested at intake, before acceptance, took to come back (see docs/simulation.md)."""
+        if case.deadline is None or case.supplement_received_at is None:
+            return case.deadline
+        paused = self.calendar.workdays_between(hall_day(case.supplement_requested_at),
+                                                hall_day(case.supplement_received_at))
+        return self.calendar.deadline(case.accepted_at, case.limit_days + paused)
+
+    def case_figures(self, first_day, last_day, rule=DEFINITION):
+        """``{"hall": …, "by_department": {…}, "by_item": {…}}`` as ``GET /api/v1/stats`` counts them."""
+        def blank():
+            return Counter(submitted=0, decided=0, decided_on_time=0, evaluations=0, good_evaluations=0)
+
+        def within(moment):
+            return moment is not None and first_day <= hall_day(moment) <= last_day
+
+        def shaped(c):
+            return dict(c, on_time_rate=rate(c["decided_on_time"], c["decided"]),
+                        satisfaction_rate=rate(c["good_evaluations"], c["evaluations"]))
+
+        hall, departments, items = blank(), defaultdict(blank), defaultdict(blank)
+        for case in self.cases.values():
+            groups = (hall, departments[case.department], items[case.item_code])
+            for group in groups:
+                group["submitted"] += within(case.submitted_at)
+                if within(case.decided_at) and case.accepted_at is not None:
+                    group["decided"] += 1
+                    group["decided_on_time"] += self.on_time(case, rule)
+                if within(case.evaluated_at):
+                    group["evaluations"] += 1
+                    group["good_evaluations"] += case.evaluation not in BAD_LEVELS
+        return {"hall": shaped(hall), "by_department": {k: shaped(v) for k, v in departments.items()},
+                "by_item": {k: shaped(v) for k, v in items.items()}}
+
+    def queue_figures(self, day, appointment_no_shows):
+        """The day's row per category as ``GET /api/v1/queue/stats`` gives it. Abandoned tickets
+        are the no-shows: the simulated windows serve everybody who waits before they close."""
+        rows = {}
+        for category in sorted({t.category for t in self.tickets.values() if t.day == day}
+                               | set(appointment_no_shows)):
+            mine = [t for t in self.tickets.values() if t.day == day and t.category == category]
+            called = [t for t in mine if t.called_at]
+            served = [t for t in mine if t.outcome == "served"]
+            waits = sum(millis(t.called_at) - millis(t.issued_at) for t in called)
+            services = sum(millis(t.finished_at) - millis(t.started_at or t.called_at) for t in served)
+            rows[category] = {
+                "issued": len(mine), "called": len(called), "served": len(served),
+                "no_shows": sum(t.outcome == "no_show" for t in mine),
+                "abandoned": sum(t.outcome == "no_show" for t in mine),
+                "appointment_no_shows": appointment_no_shows.get(category, 0),
+                "mean_wait_minutes": rounded_range(waits, waits + len(called), len(called), 60000, 1),
+                "mean_service_minutes": rounded_range(services, services + len(served), len(served), 60000, 1),
+            }
+        return rows
+
+    def period_waits(self, first_day, last_day):
+        first, last = first_day.strftime("%Y%m%d"), last_day.strftime("%Y%m%d")
+        called = [t for t in self.tickets.values() if t.called_at and first <= t.day <= last]
+        waits = sum(millis(t.called_at) - millis(t.issued_at) for t in called)
+        return {"called": len(called),
+                "average_wait_seconds": rounded_range(waits, waits + len(called), len(called), 1000, 1)}
+
+    def wait_minutes(self, category):
+        """The simulator's own waits of a category, for the mean and the 90th percentile."""
+        return sorted((t.called_at - t.issued_at).total_seconds() / 60 for t in self.tickets.values()
+                      if t.category == category and t.called_at)
+
+    def accountability(self, rule=DEFINITION):
+        """The cases decided on or after their deadline (the simulation decides every accepted
+        case it makes late; a late one only after its record is filed)."""
+        return {c.case_no: c for c in self.cases.values()
+                if c.decided_at is not None and not self.on_time(c, rule)}
+
+    def payment_figures(self, day):
+        rows = defaultdict(lambda: {"paid_fen": 0, "paid_count": 0})
+        for paid_day, department, item, fen in self.payments:
+            if paid_day == day:
+                rows[(department, item)]["paid_fen"] += fen
+                rows[(department, item)]["paid_count"] += 1
+        return {"paid_fen": sum(r["paid_fen"] for r in rows.values()), "items": dict(rows)}
+
+    def complaint_figures(self):
+        by = Counter()
+        for category, channel, status in self.complaints.values():
+            by[(category, channel, status)] += 1
+        return by
+
+
+def hall_day(moment):
+    return moment.astimezone(SHANGHAI).date()

@@ -1,0 +1,147 @@
+"""The ledger's ground truth: deadlines in working days, on-time and satisfaction rates by
+the hall's definitions, queue means as the platform's millisecond stamps allow them, and the
+comparison that fails on any difference."""
+from datetime import UTC, date, datetime, timedelta
+
+from sim.arrivals import Item
+from sim.compare import DIFFERENT, EQUAL, KNOWN, Figure, differences, figures, report
+from sim.ledger import PLATFORM_RULE, Accept, Ledger, rounded_range
+from sim.proof import Proof
+from sim.workdays import SHANGHAI, Calendar
+
+ITEM = Item("MR-004", "market_regulation", "promised", "promised_item", 3, ("application_form",))
+MORNING = datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)  # a Thursday
+
+
+def test_a_limit_counts_working_days_from_the_day_after_acceptance_and_ends_at_midnight():
+    calendar = Calendar()
+    # Thursday + 3 working days = Tuesday; the deadline is the midnight that ends it.
+    assert calendar.deadline(MORNING, 3) == datetime(2026, 12, 16, tzinfo=SHANGHAI)
+    assert calendar.deadline(MORNING, 0) == datetime(2026, 12, 11, tzinfo=SHANGHAI)
+    # National Day week 2026: 1–7 October off, Saturday 10 October a make-up working day.
+    assert calendar.next_workday(date(2026, 9, 30)) == date(2026, 10, 8)
+    assert calendar.next_workday(date(2026, 10, 9)) == date(2026, 10, 10)
+
+
+def test_the_halls_own_closures_are_not_working_days():
+    assert Calendar(closures=[date(2026, 12, 11)]).next_workday(date(2026, 12, 10)) == date(2026, 12, 14)
+
+
+def test_a_deadline_beyond_the_known_years_is_later_than_any_decision():
+    calendar = Calendar()
+    ledger = Ledger(calendar)
+    long_item = Item("CA-002", "civil_affairs", "promised", "promised_item", 30, ("application_form",))
+    case = ledger.case({"case_no": "20261231000001", "query_code": "Q"}, long_item, 1, MORNING)
+    ledger.accepted(case, datetime(2026, 12, 30, 10, tzinfo=SHANGHAI))
+    assert case.deadline is None
+    case.decided_at = datetime(2026, 12, 31, 10, tzinfo=SHANGHAI)
+    assert ledger.on_time(case)
+
+
+def decided_case(ledger, number, decided_after, evaluation=None):
+    case = ledger.case({"case_no": f"2026121000000{number}", "query_code": "Q"}, ITEM, number, MORNING)
+    ledger.accepted(case, MORNING)
+    case.decided_at = MORNING + decided_after
+    case.evaluation, case.evaluated_at = evaluation, evaluation and case.decided_at
+    return case
+
+
+def test_the_on_time_and_satisfaction_rates_follow_the_definitions():
+    ledger = Ledger(Calendar())
+    decided_case(ledger, 1, timedelta(days=1), evaluation=5)
+    decided_case(ledger, 2, timedelta(days=2), evaluation=2)  # bad review
+    late = decided_case(ledger, 3, timedelta(days=7), evaluation=3)
+    figures_ = ledger.case_figures(date(2026, 12, 10), date(2026, 12, 31))
+    hall = figures_["hall"]
+    assert (hall["submitted"], hall["decided"], hall["decided_on_time"]) == (3, 3, 2)
+    assert hall["on_time_rate"] == round(2 / 3, 4) and hall["satisfaction_rate"] == round(2 / 3, 4)
+    assert figures_["by_item"]["MR-004"] == hall
+    assert list(ledger.accountability()) == [late.case_no]
+
+
+def test_figures_outside_the_period_are_not_counted():
+    ledger = Ledger(Calendar())
+    decided_case(ledger, 1, timedelta(days=1))
+    assert ledger.case_figures(date(2026, 12, 11), date(2026, 12, 31))["hall"]["submitted"] == 0
+
+
+def test_a_mean_of_millisecond_stamps_accepts_each_rounding_the_exact_sum_allows():
+    assert rounded_range(0, 0, 0, 60000, 1) == Accept(frozenset({None}))
+    # three waits summing 269 997..270 000 ms: 1.49998… or 1.5 minutes → 1.5 either way
+    assert rounded_range(269_997, 270_000, 3, 60000, 1) == Accept(frozenset({1.5}))
+    # a sum on a rounding boundary: either side is the platform's honest answer
+    assert rounded_range(149, 151, 1, 1000, 1).values == {0.1, 0.2}
+
+
+def ticket(ledger, number, issued, called, finished, outcome="served"):
+    def stamp(minutes):
+        return (MORNING + timedelta(minutes=minutes)).astimezone(UTC).isoformat()
+
+    ledger.ticket({"ticket_id": f"20261210-A00{number}", "category": "A", "issued_at": stamp(issued)}, number)
+    ledger.ticket_moved({"ticket_id": f"20261210-A00{number}", "called_at": stamp(called),
+                         "started_at": stamp(called), "finished_at": stamp(finished)}, outcome)
+
+
+def test_the_queue_row_counts_and_averages_the_days_tickets():
+    ledger = Ledger(Calendar())
+    ticket(ledger, 1, 0, 4, 14)
+    ticket(ledger, 2, 1, 7, 7, "no_show")
+    row = ledger.queue_figures("20261210", {"A": 1})["A"]
+    assert {k: row[k] for k in ("issued", "called", "served", "no_shows", "abandoned", "appointment_no_shows")} == {
+        "issued": 2, "called": 2, "served": 1, "no_shows": 1, "abandoned": 1, "appointment_no_shows": 1}
+    assert 5.0 in row["mean_wait_minutes"] and 10.0 in row["mean_service_minutes"]
+    assert ledger.wait_minutes("A") == [4.0, 6.0]
+
+
+def test_any_difference_fails_and_a_known_difference_is_listed_apart():
+    found = figures("cases hall", {"decided": 3, "on_time_rate": 0.6667}, {"decided": 3, "on_time_rate": 0.5},
+                    ("decided", "on_time_rate"))
+    found.append(Figure("queue[A] p90_wait_minutes", 9.0, None, "not reported"))
+    assert [f.verdict for f in found] == [EQUAL, DIFFERENT, KNOWN]
+    assert [f.name for f in differences(found)] == ["cases hall on_time_rate"]
+    text = report(found, only_problems=True)
+    assert "cases hall on_time_rate" in text and "0.6667" in text and "0.5" in text
+    assert "1 equal, 1 different, 1 known difference(s)" in text
+
+
+def test_a_year_the_official_calendar_does_not_know_yet_counts_weekdays_without_new_years_day():
+    calendar = Calendar()
+    assert calendar.next_workday(date(2026, 12, 31)) == date(2027, 1, 4)  # Friday 1 January off, then the weekend
+    assert calendar.deadline(datetime(2026, 12, 31, 10, tzinfo=SHANGHAI), 3) == datetime(2027, 1, 7, tzinfo=SHANGHAI)
+
+
+def gap_case(ledger):
+    """Supplements asked for at the window on Thursday, brought back and accepted on Friday."""
+    case = ledger.case({"case_no": "20261210000009", "query_code": "Q"}, ITEM, 9, MORNING)
+    case.supplement_requested_at = MORNING
+    case.supplement_received_at = datetime(2026, 12, 11, 9, tzinfo=SHANGHAI)
+    ledger.accepted(case, case.supplement_received_at)
+    return case
+
+
+def test_a_case_supplemented_at_intake_and_decided_after_its_deadline_is_on_time_only_by_the_platforms_rule():
+    ledger = Ledger(Calendar())
+    case = gap_case(ledger)
+    assert case.deadline == datetime(2026, 12, 17, tzinfo=SHANGHAI)          # Friday + 3 working days
+    assert ledger.platform_deadline(case) == datetime(2026, 12, 18, tzinfo=SHANGHAI)  # one paused day more
+    case.decided_at = datetime(2026, 12, 17, 11, tzinfo=SHANGHAI)
+    assert not ledger.on_time(case) and ledger.on_time(case, PLATFORM_RULE)
+    assert list(ledger.accountability()) == [case.case_no] and ledger.accountability(PLATFORM_RULE) == {}
+    case.decided_at = datetime(2026, 12, 18, 11, tzinfo=SHANGHAI)
+    assert not ledger.on_time(case, PLATFORM_RULE)  # late for both
+
+
+def test_figures_are_strict_by_the_platforms_rule_and_the_definitions_other_values_are_known_differences():
+    ledger = Ledger(Calendar())
+    gap_case(ledger).decided_at = datetime(2026, 12, 17, 11, tzinfo=SHANGHAI)
+    by_definition = [Figure("cases hall decided_on_time", 0, 1), Figure("cases hall decided", 1, 1),
+                     Figure("accountability records", 1, 0)]
+    by_platform_rule = [Figure("cases hall decided_on_time", 1, 1), Figure("cases hall decided", 1, 1),
+                        Figure("accountability records", 0, 0)]
+    found = Proof(None, ledger, date(2026, 12, 10), date(2026, 12, 31), {}).definitional(by_definition,
+                                                                                         by_platform_rule)
+    assert [(f.name, f.verdict) for f in found] == [
+        ("cases hall decided_on_time", EQUAL), ("cases hall decided_on_time (by definition)", KNOWN),
+        ("cases hall decided", EQUAL), ("accountability records", EQUAL),
+        ("accountability records (by definition)", KNOWN)]
+    assert "20261210000009" in found[1].known
