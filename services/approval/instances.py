@@ -88,6 +88,7 @@ class InstanceRepository:
         workflow = bpmn_engine.start(diagram, {
             "case_no": case["case_no"], "department": case["department"],
             **{key: case.get(key) for key in CASE_DATA},
+            ON_THE_SPOT_BY: None,  # the chief who accepts on the spot, when one does (worklist.py)
         })
         instance = models.ProcessInstance(
             case_no=case["case_no"], process_key=case["process_key"], process_version=version,

@@ -9,10 +9,12 @@ has none), the legal basis, the BPMN process that handles it and the special pro
 application form (fields with a type, required flag, options and maximum length); intake
 then checks every application's answers against it.
 
-``on_the_spot: true`` (当场办结, default false) declares an immediate item that the
-department's chief representative may accept and decide in one sitting at their window
-(首席代表制); the flow offers its acceptance to that chief too. Only an immediate item may
-say so: a promised item is reviewed and decided by different people within its limit.
+``on_the_spot: true`` (当场办结, default false) declares an item that the department's chief
+representative may accept and decide in one sitting at their window (首席代表制); the flow
+offers its acceptance to that chief too. An immediate or a promised item may say so: a
+promised item accepted by the chief is decided by them at once, without a separate review
+(accepted at the intake window it keeps review and decision by different people). A joint
+item, decided by several departments, may not.
 """
 import re
 from dataclasses import dataclass, field
@@ -284,9 +286,9 @@ def _item(raw, department, where):
         form=_form(raw, where),
         special_procedures=_special_procedures(raw, where),
     )
-    if item.on_the_spot and item.kind != "immediate":
-        raise CatalogError(f"{where}: field 'on_the_spot' is only for immediate items (a {kind} item is "
-                           "reviewed and decided by different people)")
+    if item.on_the_spot and item.kind == "joint":
+        raise CatalogError(f"{where}: field 'on_the_spot' is not for joint items (several departments decide "
+                           "them together)")
     if item.promised_limit_days > item.legal_limit_days:
         raise CatalogError(f"{where}: field 'promised_limit_days' exceeds 'legal_limit_days'")
     return item

@@ -125,3 +125,35 @@ def test_one_person_may_not_review_and_decide_a_promised_case(approval):
     [decide_task] = tasks(approval, CHIEF, "20261126000704")
     call(approval, "complete_task", decide_task["id"], {"decision": "approved"}, CHIEF)
     assert call(approval, "get_case_process", "20261126000704", CHIEF)["status"] == "completed"
+
+
+def start_promised(container, case_no, on_the_spot):
+    call(container, "on_case_submitted", {
+        "case_no": case_no, "item_code": "MR-004", "item_name": "企业变更登记", "kind": "promised",
+        "on_the_spot": on_the_spot, "department": "market_regulation", "process_key": "promised_item",
+        "promised_limit_days": 3, "legal_limit_days": 15, "submitted_at": "2026-11-26T01:00:00+00:00"})
+
+
+def test_a_promised_item_accepted_by_the_chief_on_the_spot_is_decided_by_them_without_a_review(approval, decisions):
+    start_promised(approval, "20261126000711", on_the_spot=True)
+    [accept] = tasks(approval, CHIEF, "20261126000711")
+
+    call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CHIEF)
+
+    assert tasks(approval, REVIEWER, "20261126000711") == []
+    [decision] = tasks(approval, CHIEF, "20261126000711")
+    assert (decision["element_id"], decision["assignee"]) == ("decide", "chief")
+    decide(approval, decisions, decision["id"], {"decision": "approved", "window": 7}, CHIEF)
+    decided = Decisions.heard["20261126000711"]
+    assert (decided["on_the_spot"], decided["decided_by"], decided["window"]) == (True, "chief", 7)
+
+
+def test_the_same_promised_item_accepted_at_the_intake_window_keeps_review_and_decision_apart(approval):
+    start_promised(approval, "20261126000712", on_the_spot=True)
+    [accept] = tasks(approval, CLERK, "20261126000712")
+
+    call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK)
+
+    assert tasks(approval, CHIEF, "20261126000712") == []
+    [review] = tasks(approval, REVIEWER, "20261126000712")
+    assert review["element_id"] == "review"

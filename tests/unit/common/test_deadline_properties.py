@@ -165,7 +165,8 @@ def approval_due(history, calendar):
     engine = SandboxScriptEngine({name: partial(function, calendar=calendar)
                                   for name, function in workday_functions.FUNCTIONS.items()})
     workflow = bpmn_engine.start(DIAGRAM, {"case_no": CASE_NO, "promised_limit_days": history.limit,
-                                           "legal_limit_days": history.limit + 5}, script_engine=engine)
+                                           "legal_limit_days": history.limit + 5, "on_the_spot_by": None},
+                               script_engine=engine)
     try:
         for requested, received in history.pauses_before:
             complete_only_task(workflow, requested, {"intake_decision": "supplement", "missing_materials": "身份证"})

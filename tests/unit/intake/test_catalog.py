@@ -344,9 +344,15 @@ def test_an_immediate_item_may_be_declared_decided_on_the_spot(tmp_path):
     assert load_catalog(tmp_path).item("CT-001").as_dict()["on_the_spot"] is True
 
 
-@pytest.mark.parametrize("changes, named", [({"on_the_spot": True}, "only for immediate items"),
+def test_a_promised_item_may_be_declared_decided_on_the_spot_too(tmp_path):
+    write(tmp_path, "culture.yaml", [item(on_the_spot=True)])
+
+    assert load_catalog(tmp_path).item("CT-001").as_dict()["on_the_spot"] is True
+
+
+@pytest.mark.parametrize("changes, named", [({"kind": "joint", "on_the_spot": True}, "not for joint items"),
                                             ({"kind": "immediate", "on_the_spot": "yes"}, "'on_the_spot' must be bool")])
-def test_a_promised_item_is_not_decided_on_the_spot(tmp_path, changes, named):
+def test_a_joint_item_is_not_decided_on_the_spot(tmp_path, changes, named):
     write(tmp_path, "culture.yaml", [item(**changes)])
 
     message = refusal(tmp_path)
@@ -356,4 +362,5 @@ def test_a_promised_item_is_not_decided_on_the_spot(tmp_path, changes, named):
 
 def test_every_department_with_an_immediate_item_decides_one_on_the_spot_in_the_demo_catalog(real_catalog):
     with_immediate = {i.department for i in real_catalog.items.values() if i.kind == "immediate"}
-    assert {i.department for i in real_catalog.items.values() if i.on_the_spot} == with_immediate
+    assert {i.department for i in real_catalog.items.values() if i.on_the_spot and i.kind == "immediate"} \
+        == with_immediate
