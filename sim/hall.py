@@ -160,7 +160,7 @@ def first_day(gateway, calendar, platform_now, lead_days):
 
 
 def quiet(gateway, day, days_ahead=QUIET_DAYS):
-    tickets = gateway.get("/api/v1/queue/stats", as_user="supervisor", params={"day": day.strftime("%Y%m%d")})
+    tickets = gateway.get("/api/v1/queue/stats", as_user="supervisor", params={"day": day.isoformat()})
     cases = gateway.get("/api/v1/stats", as_user="supervisor", params={
         "first_day": day.isoformat(), "last_day": (day + timedelta(days=days_ahead)).isoformat()})["hall"]
     return not any(c["issued"] for c in tickets["categories"]) and not (

@@ -106,7 +106,7 @@ class Proof:
     def queue(self):
         day = self.first_day.strftime("%Y%m%d")
         rows = {r["category"]: r for r in self.gateway.get("/api/v1/queue/stats", as_user=SUPERVISOR,
-                                                           params={"day": day})["categories"]}
+                                                           params={"day": self.first_day.isoformat()})["categories"]}
         mine = self.ledger.queue_figures(day, self.appointment_no_shows)
         rows = {k: v for k, v in rows.items() if k in mine or v["issued"]}
         found = keyed("queue", mine, rows, QUEUE_FIELDS)

@@ -47,7 +47,13 @@ ANNOUNCE_ATTEMPTS = 20  # numbers taken by other calls in a row, or writes the s
 def hall_day(now):
     """The hall's calendar day as ``YYYYMMDD``, the form the store keys hold (tickets are
     numbered per day); the API shows days as ISO dates (``iso_day``)."""
-    return shanghai_day(now).strftime("%Y%m%d")
+    return compact_day(shanghai_day(now))
+
+
+def compact_day(day):
+    """A date as ``YYYYMMDD`` with four digits of year (``strftime`` drops the zeros of years
+    before 1000, and the day would not read back)."""
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 def iso_day(day):
@@ -58,7 +64,7 @@ def iso_day(day):
 def stored_day(iso):
     """An ISO date (``YYYY-MM-DD``) as the store keys hold it; refuses anything else."""
     try:
-        return datetime.strptime(str(iso), "%Y-%m-%d").strftime("%Y%m%d")
+        return compact_day(datetime.strptime(str(iso), "%Y-%m-%d"))
     except ValueError:
         raise InvalidInput(f"day must be a date YYYY-MM-DD, not {iso!r}",
                            [{"field": "day", "message": "YYYY-MM-DD, e.g. 2026-12-03"}]) from None

@@ -188,7 +188,7 @@ def test_a_designer_sets_department_form_field_and_timer_in_the_panel_and_a_case
     task = gateway.get(f"/api/v1/tasks/{decide['id']}", as_user="chief").json()
     assert task["department"] == "market_regulation"
     assert {"id": "site_check", "label": "现场核查 Site check", "type": "boolean", "required": True,
-            "options": []} in task["form"]
+            "options": [], "readonly": False, "constraints": {}, "default": None} in task["form"]
     assert gateway.get(f"/api/v1/cases/{receipt['case_no']}/process", as_user="admin").json()[
         "process_version"] == version
 

@@ -88,6 +88,7 @@ def test_a_hall_day_starts_at_midnight_in_shanghai_and_shows_as_an_iso_date():
     assert first_call_of_day(midnight + timedelta(hours=23)) == call_seq(midnight, 0)
     assert call_seq(midnight - timedelta(milliseconds=1), 53) < first_call_of_day(midnight) <= call_seq(midnight, 1)
     assert stored_day("2026-12-03") == "20261203"
+    assert iso_day(stored_day("0048-08-13")) == "0048-08-13"  # a year before 1000 keeps its four digits
     for wrong in ("20261203", "2026-13-01", "3.12.2026"):
         with pytest.raises(InvalidInput, match="YYYY-MM-DD"):
             stored_day(wrong)
