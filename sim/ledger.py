@@ -171,7 +171,8 @@ class Ledger:
 
     def queue_figures(self, day, appointment_no_shows):
         """The day's row per category as ``GET /api/v1/queue/stats`` gives it. Abandoned tickets
-        are the no-shows: the simulated windows serve everybody who waits before they close."""
+        were never called (a no-show was called and did not come); the simulated windows call
+        everybody who waits before they close, so a day ends with none."""
         rows = {}
         for category in sorted({t.category for t in self.tickets.values() if t.day == day}
                                | set(appointment_no_shows)):
@@ -183,7 +184,7 @@ class Ledger:
             rows[category] = {
                 "issued": len(mine), "called": len(called), "served": len(served),
                 "no_shows": sum(t.outcome == "no_show" for t in mine),
-                "abandoned": sum(t.outcome == "no_show" for t in mine),
+                "abandoned": sum(t.called_at is None for t in mine),
                 "appointment_no_shows": appointment_no_shows.get(category, 0),
                 "mean_wait_minutes": rounded_range(waits, waits + len(called), len(called), 60000, 1),
                 "mean_service_minutes": rounded_range(services, services + len(served), len(served), 60000, 1),

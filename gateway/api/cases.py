@@ -107,8 +107,8 @@ SCHEMAS = {
                                        "notice_no, total_fen, amount (¥120.00), due_on.", "properties": {
                                            "notice_no": {"type": "string"}, "total_fen": {"type": "integer"},
                                            "amount": {"type": "string"}, "due_on": {"type": "string"}}},
-                       "evaluable": {"type": "boolean", "description": "The case has its result (decided or "
-                                     "collected): it may be evaluated (好差评)."},
+                       "evaluable": {"type": "boolean", "description": "The case has its outcome (decided, "
+                                     "collected, or refused at intake): it may be evaluated (好差评)."},
                        "accepted_at": TEXT, "deadline": {"type": ["string", "null"], "description":
                                                          "When the promised limit runs out (exclusive)."},
                        "submitted_at": {"type": "string"}, "updated_at": {"type": "string"},

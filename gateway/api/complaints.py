@@ -139,8 +139,8 @@ PATHS = {
         "requestBody": request_body("EvaluationForm", "The evaluation."),
         "responses": {"201": json_response("Recorded.", "Evaluation"), "400": problem("Not JSON."),
                       "404": problem("No case with this number and query code."),
-                      "409": problem("The case has no result yet (only a decided or collected case is "
-                                     "evaluated), or it was already evaluated."), "415": problem("Not JSON."),
+                      "409": problem("The case has no outcome yet (a decided, collected or refused case "
+                                     "is evaluated), or it was already evaluated."), "415": problem("Not JSON."),
                       "422": INVALID, "503": UNAVAILABLE}}},
     "/api/v1/evaluations/rectifications": {"get": {
         "summary": "Bad reviews waiting for (or done with) their rectification.", "tags": ["evaluations"],

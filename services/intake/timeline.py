@@ -49,7 +49,9 @@ AWAITING = {
     "completed": "等待领取结果 Waiting for the applicant to collect the result",
     "collected": None,
 }
-EVALUABLE = ("completed", "collected")
+# A case the applicant has received an outcome of: decided (and collected), or refused at intake
+# with its written reason (不予受理 is a service received, rated like any other: 好差评).
+EVALUABLE = ("refused", "completed", "collected")
 # What the public view may show of each fact's detail: never a person's data or a username.
 PUBLIC_DETAIL = {
     "extended": ("days",),

@@ -92,9 +92,9 @@ def test_yuan_are_written_from_integer_fen(fen, shown):
 @pytest.mark.parametrize(("steps", "evaluable"), [
     ((), False),
     ((fact("accepted", 1),), False),
-    ((fact("refused", 1, reason="不属于本机关职权范围"),), False),
+    ((fact("refused", 1, reason="不属于本机关职权范围"),), True),
     ((fact("accepted", 1), fact("decided", 2, outcome="approved")), True),
     ((fact("accepted", 1), fact("decided", 2, outcome="approved"), fact("collected", 3, how="in_person")), True),
 ])
-def test_only_a_case_with_its_result_may_be_evaluated(steps, evaluable):
+def test_only_a_case_with_its_outcome_may_be_evaluated(steps, evaluable):
     assert view("HR-002", steps)["evaluable"] is evaluable

@@ -88,7 +88,7 @@ def test_the_queue_row_counts_and_averages_the_days_tickets():
     ticket(ledger, 2, 1, 7, 7, "no_show")
     row = ledger.queue_figures("20261210", {"A": 1})["A"]
     assert {k: row[k] for k in ("issued", "called", "served", "no_shows", "abandoned", "appointment_no_shows")} == {
-        "issued": 2, "called": 2, "served": 1, "no_shows": 1, "abandoned": 1, "appointment_no_shows": 1}
+        "issued": 2, "called": 2, "served": 1, "no_shows": 1, "abandoned": 0, "appointment_no_shows": 1}
     assert 5.0 in row["mean_wait_minutes"] and 10.0 in row["mean_service_minutes"]
     assert ledger.wait_minutes("A") == [4.0, 6.0]
 

@@ -1,6 +1,9 @@
 """The chief representative's one visit (首席代表制): an applicant applies for an item decided
 on the spot; the department's chief representative finds it in their work list, accepts and
-decides it in one sitting, and the applicant's look-up says it was decided on the spot."""
+decides it in one sitting, and the applicant's look-up says it was decided on the spot.
+
+It runs before test_designer.py, whose stories deploy new versions of the hall's immediate
+item (its decision moved to market regulation's lane) that serve every later case."""
 from playwright.sync_api import expect
 
 from tests.browser.hall import PERSON, apply, case_status, task_of
