@@ -30,6 +30,7 @@ SUPPLEMENT_RECEIVED = "supplement_received"
 PAYMENT_CONFIRMED = "payment_confirmed"
 # Messages only the hall's own services deliver (from intake's and payment's events).
 HALL_MESSAGES = frozenset({SUPPLEMENT_RECEIVED, PAYMENT_CONFIRMED})
+WINDOW = "window"  # the form field of the window a decision is made at
 END_EVENTS = ("approved", "refused")
 CLERK = "clerk"
 RETURN = "return"  # 退回: an enum option sending the case back to an earlier step
@@ -108,6 +109,14 @@ def check_return(form, data):
     returned = any(f.get("type") == "enum" and data.get(f["id"]) == RETURN for f in form)
     if returned and any(f["id"] == RETURN_REASON for f in form) and not data.get(RETURN_REASON):
         raise InvalidInput("a return needs a reason", [{"field": RETURN_REASON, "message": "a return needs a reason"}])
+
+
+def check_window(data, decided_on_the_spot):
+    """A decision made on the spot (首席代表制) says where: a form's `window` (办理窗口) is
+    required when the chief who accepted the case on the spot decides it."""
+    if decided_on_the_spot and data.get(WINDOW) is None:
+        raise InvalidInput("a decision on the spot names the window it is made at",
+                           [{"field": WINDOW, "message": "is required for a decision on the spot"}])
 
 
 def materials_list(text):

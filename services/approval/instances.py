@@ -205,6 +205,8 @@ class InstanceRepository:
         if task.element_id == hall_flow.ACCEPT:
             hall_flow.check_intake_decision(data)
         hall_flow.check_return(task.form, data)
+        if task.assignee == user["username"] and any(f["id"] == hall_flow.WINDOW for f in task.form):
+            hall_flow.check_window(data, _accepted_on_the_spot_by(task.case_no) == user["username"])
         _check_separation(task, user["username"])
         if claims_on_the_spot(user, task.role, task.department, task.on_the_spot):
             data = dict(data, **{ON_THE_SPOT_BY: user["username"]})
@@ -621,6 +623,13 @@ def _check_separation(task, username):
         return
     raise Forbidden(f"审批分离 separation of duties: {username} completed “{done.name}” ({done.element_id}) of case "
                     f"{task.case_no}, so “{task.name}” ({task.element_id}) must be done by someone else")
+
+
+def _accepted_on_the_spot_by(case_no):
+    """The chief who accepted the case on the spot (the acceptance's ``on_the_spot_by``), or None."""
+    accepted = models.TaskHistory.objects(case_no=case_no, element_id=hall_flow.ACCEPT).order_by("-completed_at") \
+        .only("data").first()
+    return accepted.data.get(ON_THE_SPOT_BY) if accepted is not None else None
 
 
 def _message_id(case_no, name, data):

@@ -7,7 +7,7 @@ from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.approval import models
-from services.common.errors import Forbidden, NotFound
+from services.common.errors import Forbidden, InvalidInput, NotFound
 
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
 HR_CHIEF = {"username": "hr_chief", "roles": ["chief"], "department": "human_resources"}
@@ -157,3 +157,16 @@ def test_the_same_promised_item_accepted_at_the_intake_window_keeps_review_and_d
     assert tasks(approval, CHIEF, "20261126000712") == []
     [review] = tasks(approval, REVIEWER, "20261126000712")
     assert review["element_id"] == "review"
+
+
+def test_a_decision_on_the_spot_names_its_window(approval):
+    start_case(approval, "20261126000721", on_the_spot=True)
+    [accept] = tasks(approval, HR_CHIEF, "20261126000721")
+    call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, HR_CHIEF)
+    [decision] = tasks(approval, HR_CHIEF, "20261126000721")
+
+    with pytest.raises(InvalidInput) as refused:
+        call(approval, "complete_task", decision["id"], {"decision": "approved"}, HR_CHIEF)
+
+    assert refused.value.errors == [{"field": "window", "message": "is required for a decision on the spot"}]
+    assert [t["id"] for t in tasks(approval, HR_CHIEF, "20261126000721")] == [decision["id"]]  # nothing changed

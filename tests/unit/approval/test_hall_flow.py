@@ -121,3 +121,11 @@ def test_other_decisions_are_not_on_the_spot(completed, actor, data):
     events = hall_flow.domain_events(INSTANCE, completed, "refused", set(), data, actor, NOW)
 
     assert [payload["on_the_spot"] for name, payload in events if name == "case_decided"] == [False]
+
+
+def test_a_decision_on_the_spot_needs_its_window_and_others_do_not():
+    with pytest.raises(InvalidInput) as refused:
+        hall_flow.check_window({"decision": "approved"}, decided_on_the_spot=True)
+    assert refused.value.errors[0]["field"] == "window"
+    hall_flow.check_window({"decision": "approved", "window": 3}, decided_on_the_spot=True)
+    hall_flow.check_window({"decision": "approved"}, decided_on_the_spot=False)
