@@ -126,7 +126,7 @@ class BackOffice:
         """Reviews, then decisions: each reviewer and chief reads their work list once and
         completes the tasks of the cases due (a joint registration's four reviews in parallel)."""
         for case in cases:  # the platform holds a case to account once past its own deadline
-            deadline = self.ledger.platform_deadline(case)
+            deadline = case.deadline
             if self.people[case.case_no].late and deadline is not None and moment >= deadline:
                 self.await_record(case)
         reviews = defaultdict(list)  # reviewer → cases

@@ -17,7 +17,6 @@ from datetime import datetime
 from sim.workdays import SHANGHAI
 
 BAD_LEVELS = {1, 2}
-DEFINITION, PLATFORM_RULE = "definition", "platform rule"
 
 
 @dataclass(frozen=True)
@@ -128,22 +127,13 @@ class Ledger:
             self.payments.append((hall_day(at).isoformat(), case.department, case.item_code, fen))
 
     # -- the expected figures -------------------------------------------------------------
-    def on_time(self, case, rule=DEFINITION):
-        """Decided before the deadline, by the definition or by the platform's count of
-        supplement pauses (``PLATFORM_RULE``, see ``platform_deadline``)."""
-        deadline = case.deadline if rule == DEFINITION else self.platform_deadline(case)
-        return deadline is None or case.decided_at < deadline
+    def on_time(self, case):
+        """Decided before the deadline: the limit counted from acceptance, supplements asked at
+        intake (before acceptance) stopping nothing, as the platform counts it
+        (``services/common/deadlines.py``)."""
+        return case.deadline is None or case.decided_at < case.deadline
 
-    def platform_deadline(self, case):
-        """The deadline as the platform counts it: pushed also by the working days a supplement
-        requested at intake, before acceptance, took to come back (see docs/simulation.md)."""
-        if case.deadline is None or case.supplement_received_at is None:
-            return case.deadline
-        paused = self.calendar.workdays_between(hall_day(case.supplement_requested_at),
-                                                hall_day(case.supplement_received_at))
-        return self.calendar.deadline(case.accepted_at, case.limit_days + paused)
-
-    def case_figures(self, first_day, last_day, rule=DEFINITION):
+    def case_figures(self, first_day, last_day):
         """``{"hall": …, "by_department": {…}, "by_item": {…}}`` as ``GET /api/v1/stats`` counts them."""
         def blank():
             return Counter(submitted=0, decided=0, decided_on_time=0, evaluations=0, good_evaluations=0)
@@ -162,7 +152,7 @@ class Ledger:
                 group["submitted"] += within(case.submitted_at)
                 if within(case.decided_at) and case.accepted_at is not None:
                     group["decided"] += 1
-                    group["decided_on_time"] += self.on_time(case, rule)
+                    group["decided_on_time"] += self.on_time(case)
                 if within(case.evaluated_at):
                     group["evaluations"] += 1
                     group["good_evaluations"] += case.evaluation not in BAD_LEVELS
@@ -203,11 +193,11 @@ class Ledger:
         return sorted((t.called_at - t.issued_at).total_seconds() / 60 for t in self.tickets.values()
                       if t.category == category and t.called_at)
 
-    def accountability(self, rule=DEFINITION):
+    def accountability(self):
         """The cases decided on or after their deadline (the simulation decides every accepted
         case it makes late; a late one only after its record is filed)."""
         return {c.case_no: c for c in self.cases.values()
-                if c.decided_at is not None and not self.on_time(c, rule)}
+                if c.decided_at is not None and not self.on_time(c)}
 
     def payment_figures(self, day):
         rows = defaultdict(lambda: {"paid_fen": 0, "paid_count": 0})

@@ -5,11 +5,9 @@ and complaints are counted on the platform's side where a list names them, so a 
 platform's other activity does not enter; the period is chosen days ahead for the rest."""
 import time
 from collections import Counter
-from dataclasses import replace
 from datetime import timedelta
 
 from sim.compare import Figure, differences, figures, keyed
-from sim.ledger import DEFINITION, PLATFORM_RULE
 
 CASE_FIELDS = ("submitted", "decided", "decided_on_time", "on_time_rate", "evaluations", "good_evaluations",
                "satisfaction_rate")
@@ -17,8 +15,6 @@ QUEUE_FIELDS = ("issued", "called", "served", "no_shows", "abandoned", "appointm
                 "mean_service_minutes")
 CASE_STATUSES = ("submitted", "awaiting_supplements", "accepted", "refused", "completed", "collected")
 SUPERVISOR = "supervisor"
-SUPPLEMENT_GAP = ("late by definition, on time for the platform, which extends the deadline by supplement pauses "
-                  "before acceptance: {cases}")
 NO_P90 = "the platform reports no 90th percentile of waits (GET /api/v1/queue/stats gives means only)"
 
 
@@ -55,23 +51,8 @@ class Proof:
             "first_day": self.first_day.isoformat(), "last_day": self.last_day.isoformat()})
         records = [r for r in self.gateway.get("/api/v1/supervision/accountability", as_user=SUPERVISOR)["records"]
                    if r["case_no"] in self.ledger.cases]
-        by_rule = {rule: self.cases(stats, rule) + self.accountability(records, rule)
-                   for rule in (DEFINITION, PLATFORM_RULE)}
-        return (self.definitional(*by_rule.values()) + self.statuses() + self.queue() + self.payments()
+        return (self.cases(stats) + self.accountability(records) + self.statuses() + self.queue() + self.payments()
                 + self.complaints())
-
-    def definitional(self, by_definition, by_platform_rule):
-        """Strict figures as the platform's rule counts supplement pauses (the ledger's own count
-        of that rule), each followed, where the definition gives another value, by the
-        definition's value as a known difference."""
-        gaps = sorted(set(self.ledger.accountability(DEFINITION)) - set(self.ledger.accountability(PLATFORM_RULE)))
-        found = []
-        for definition, platform_rule in zip(by_definition, by_platform_rule, strict=True):
-            found.append(platform_rule)
-            if definition.expected != platform_rule.expected:
-                found.append(replace(definition, name=f"{definition.name} (by definition)",
-                                     known=SUPPLEMENT_GAP.format(cases=", ".join(gaps))))
-        return found
 
     def settled(self, seconds):
         """The figures once the platform has caught up with its events (or after ``seconds``):
@@ -84,8 +65,8 @@ class Proof:
                 return found
             time.sleep(2)
 
-    def cases(self, stats, rule):
-        mine = self.ledger.case_figures(self.first_day, self.last_day, rule)
+    def cases(self, stats):
+        mine = self.ledger.case_figures(self.first_day, self.last_day)
         return (figures("cases hall", mine["hall"], stats["hall"], CASE_FIELDS)
                 + keyed("cases department", mine["by_department"], stats["by_department"], CASE_FIELDS)
                 + keyed("cases item", mine["by_item"], stats["by_item"], CASE_FIELDS)
@@ -115,10 +96,10 @@ class Proof:
                                 percentile(self.ledger.wait_minutes(category), 0.9), None, NO_P90))
         return found
 
-    def accountability(self, records, rule):
-        expected = self.ledger.accountability(rule)
+    def accountability(self, records):
+        expected = self.ledger.accountability()
         found = [Figure("accountability records", len(expected), len(records))]
-        departments = {c.department for c in self.ledger.cases.values()}  # the same rows for either rule
+        departments = {c.department for c in self.ledger.cases.values()}
         mine = Counter(c.department for c in expected.values())
         found += keyed("accountability", {d: {"records": mine[d]} for d in departments},
                        {d: {"records": n} for d, n in Counter(r["department"] for r in records).items()},

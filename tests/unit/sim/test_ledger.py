@@ -5,8 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sim.arrivals import Item
 from sim.compare import DIFFERENT, EQUAL, KNOWN, Figure, differences, figures, report
-from sim.ledger import PLATFORM_RULE, Accept, Ledger, rounded_range
-from sim.proof import Proof
+from sim.ledger import Accept, Ledger, rounded_range
 from sim.workdays import SHANGHAI, Calendar
 
 ITEM = Item("MR-004", "market_regulation", "promised", "promised_item", 3, ("application_form",))
@@ -119,29 +118,12 @@ def gap_case(ledger):
     return case
 
 
-def test_a_case_supplemented_at_intake_and_decided_after_its_deadline_is_on_time_only_by_the_platforms_rule():
+def test_a_case_supplemented_at_intake_counts_its_limit_from_acceptance():
     ledger = Ledger(Calendar())
     case = gap_case(ledger)
-    assert case.deadline == datetime(2026, 12, 17, tzinfo=SHANGHAI)          # Friday + 3 working days
-    assert ledger.platform_deadline(case) == datetime(2026, 12, 18, tzinfo=SHANGHAI)  # one paused day more
+    assert case.deadline == datetime(2026, 12, 17, tzinfo=SHANGHAI)  # Friday + 3 working days, no pause added
     case.decided_at = datetime(2026, 12, 17, 11, tzinfo=SHANGHAI)
-    assert not ledger.on_time(case) and ledger.on_time(case, PLATFORM_RULE)
-    assert list(ledger.accountability()) == [case.case_no] and ledger.accountability(PLATFORM_RULE) == {}
-    case.decided_at = datetime(2026, 12, 18, 11, tzinfo=SHANGHAI)
-    assert not ledger.on_time(case, PLATFORM_RULE)  # late for both
-
-
-def test_figures_are_strict_by_the_platforms_rule_and_the_definitions_other_values_are_known_differences():
-    ledger = Ledger(Calendar())
-    gap_case(ledger).decided_at = datetime(2026, 12, 17, 11, tzinfo=SHANGHAI)
-    by_definition = [Figure("cases hall decided_on_time", 0, 1), Figure("cases hall decided", 1, 1),
-                     Figure("accountability records", 1, 0)]
-    by_platform_rule = [Figure("cases hall decided_on_time", 1, 1), Figure("cases hall decided", 1, 1),
-                        Figure("accountability records", 0, 0)]
-    found = Proof(None, ledger, date(2026, 12, 10), date(2026, 12, 31), {}).definitional(by_definition,
-                                                                                         by_platform_rule)
-    assert [(f.name, f.verdict) for f in found] == [
-        ("cases hall decided_on_time", EQUAL), ("cases hall decided_on_time (by definition)", KNOWN),
-        ("cases hall decided", EQUAL), ("accountability records", EQUAL),
-        ("accountability records (by definition)", KNOWN)]
-    assert "20261210000009" in found[1].known
+    assert not ledger.on_time(case)
+    assert list(ledger.accountability()) == [case.case_no]
+    case.decided_at = datetime(2026, 12, 16, 11, tzinfo=SHANGHAI)
+    assert ledger.on_time(case) and ledger.accountability() == {}
