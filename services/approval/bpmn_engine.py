@@ -177,9 +177,7 @@ def camunda_expression(text):
     """Camunda Modeler writes JUEL (`${...}`) or a literal; expressions here are Python.
     JUEL is translated (``juel.to_python``), an ISO date becomes a string literal, anything
     else stays."""
-    if juel.is_juel(text):
-        return juel.to_python(text)
-    return repr(text) if _ISO_TIMER.match(text) else text
+    return timer_expression(python_expression(text))
 
 
 class _ProcessParser(ProcessParser):
@@ -236,10 +234,13 @@ def _camunda_form(schema):
         if kind in ("radio", "select") and not isinstance(component.get("values"), list):
             raise ValueError(f"form field {key!r}: options must be listed in the form (`values`)")
         validate = component.get("validate") or {}
-        unknown = set(validate) - set(_CAMUNDA_FORM_RULES) - {"validationType"} if isinstance(validate, dict) else {1}
-        if unknown or (isinstance(validate, dict) and validate.get("validationType")):
-            raise ValueError(f"form field {key!r}: the validation {sorted(map(str, unknown)) or 'validationType'} "
-                             f"is not supported ({', '.join(_CAMUNDA_FORM_RULES)})")
+        if not isinstance(validate, dict):
+            raise ValueError(f"form field {key!r}: `validate` must be an object")
+        unknown = sorted(name for name, value in validate.items()  # an empty validationType checks nothing
+                         if name not in _CAMUNDA_FORM_RULES and (name != "validationType" or value))
+        if unknown:
+            raise ValueError(f"form field {key!r}: the validation {unknown} is not supported "
+                             f"({', '.join(_CAMUNDA_FORM_RULES)})")
         field = EnumFormField() if kind in ("radio", "select") else FormField(_CAMUNDA_FORM_TYPES[kind])
         for option in component.get("values", ()) if kind in ("radio", "select") else ():
             field.add_option(str(option.get("value")), str(option.get("label", option.get("value"))))
@@ -421,7 +422,7 @@ def _translate_juel(root):
     for node in root.iter(*_EXPRESSION_TAGS):
         language = (node.get("language") or "python").lower()
         if language not in ("python", "juel"):
-            raise InvalidDiagram(_owner_id(node), f"expressions in {node.get('language')!r} are not supported "
+            raise InvalidDiagram(owner(node).get("id"), f"expressions in {node.get('language')!r} are not supported "
                                                   "(Python, or Camunda's ${...} expressions)")
         if juel.is_juel(node.text):
             node.text = _translated(node, node.text.strip())
@@ -458,7 +459,7 @@ def _refuse_what_cannot_run(root):
                       ("inputOutput", "input/output parameters (camunda:inputOutput)"),
                       ("connector", "a connector")):
         for node in root.iter(camunda + tag):
-            raise InvalidDiagram(_owner_id(node), f"{what} runs outside the diagram's flow and is not supported: "
+            raise InvalidDiagram(owner(node).get("id"), f"{what} runs outside the diagram's flow and is not supported: "
                                                   "draw the step as a script task instead")
 
 
@@ -466,16 +467,22 @@ def _translated(node, text):
     try:
         return juel.to_python(text)
     except juel.UnsupportedExpression as error:
-        raise InvalidDiagram(_owner_id(node), str(error)) from None
+        raise InvalidDiagram(owner(node).get("id"), str(error)) from None
 
 
-def _owner_id(node):
-    """The id of the flow element (task, event, sequence flow) an expression belongs to."""
+# Parts of a flow element that may carry an id of their own but are never what a refusal names.
+_PART_TAGS = ("extensionElements", "correlationPropertyRetrievalExpression")
+
+
+def owner(node):
+    """The flow element (task, event, sequence flow, process) a part of a diagram belongs to:
+    the nearest ancestor with an id that is not itself a part (an event definition, loop
+    characteristics, extension elements); the document's root when there is none."""
     for ancestor in node.iterancestors():
         tag = etree.QName(ancestor).localname
-        if ancestor.get("id") and not tag.endswith(("EventDefinition", "LoopCharacteristics")):
-            return ancestor.get("id")
-    return None
+        if ancestor.get("id") and tag not in _PART_TAGS and not tag.endswith(("EventDefinition", "LoopCharacteristics")):
+            return ancestor
+    return node.getroottree().getroot()
 
 
 def python_expression(text):

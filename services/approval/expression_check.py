@@ -15,31 +15,28 @@ from lxml import etree
 
 from services.approval import sandbox
 from services.approval.bpmn_engine import (
+    CAMUNDA_NAMESPACE,
     InvalidDiagram,
     camunda_expression,
+    owner,
     python_expression,
-    timer_expression,
 )
 
-CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 # Element (local name) holding Python -> (what it is, mode, how its text becomes the expression).
-def _timer(text):
-    return timer_expression(python_expression(text))
-
-
 _BPMN_TEXTS = {
     "conditionExpression": ("condition", "eval", python_expression),
     "condition": ("condition", "eval", python_expression),
     "script": ("script", "exec", str),
     "preScript": ("pre-script", "exec", str),
     "postScript": ("post-script", "exec", str),
-    "timeDuration": ("timer expression", "eval", _timer),
-    "timeDate": ("timer expression", "eval", _timer),
-    "timeCycle": ("timer expression", "eval", _timer),
+    "timeDuration": ("timer expression", "eval", camunda_expression),
+    "timeDate": ("timer expression", "eval", camunda_expression),
+    "timeCycle": ("timer expression", "eval", camunda_expression),
     "loopCardinality": ("loop cardinality", "eval", python_expression),
     "completionCondition": ("completion condition", "eval", python_expression),
     "formalExpression": ("correlation expression", "eval", str),
 }
+# Where a `formalExpression` is a correlation or timer expression (elsewhere it is not Python).
 _PARTS = ("timerEventDefinition", "conditionalEventDefinition", "multiInstanceLoopCharacteristics",
           "extensionElements", "correlationPropertyRetrievalExpression")
 # DMN's `?` (the input's value) outside quotes, as SpiffWorkflow's DMN engine finds it.
@@ -85,19 +82,10 @@ def _bpmn_expressions(root):
                 local != "formalExpression" or etree.QName(node.getparent()).localname in _PARTS):
             what, mode, convert = _BPMN_TEXTS[local]
             text = node.text.strip()
-            yield _Expression(_owner(node), what, text, convert(text), mode)
-        due_date = node.get(f"{{{CAMUNDA_NS}}}dueDate")
+            yield _Expression(owner(node), what, text, convert(text), mode)
+        due_date = node.get(f"{{{CAMUNDA_NAMESPACE}}}dueDate")
         if due_date and due_date.strip():
             yield _Expression(node, "due date", due_date, camunda_expression(due_date.strip()), "eval")
-
-
-def _owner(node):
-    """The nearest element with an id that is not a part of another: the flow, task or event
-    the text belongs to."""
-    node = node.getparent()
-    while node.getparent() is not None and (node.get("id") is None or etree.QName(node).localname in _PARTS):
-        node = node.getparent()
-    return node
 
 
 def _dmn_expressions(root):

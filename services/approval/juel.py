@@ -39,6 +39,7 @@ _LITERALS = {"true": "True", "false": "False", "null": "None"}
 _RESERVED = {"instanceof", "function"}
 _EQUALITY, _RELATIONAL = ("==", "!="), ("<", ">", "<=", ">=")
 _PYTHON_OPERATORS = {"&&": "and", "||": "or"}
+_OPENING = re.compile(r"(?<!\\)[$#]\{")  # where an expression starts (not escaped with `\`)
 
 
 class UnsupportedExpression(ValueError):
@@ -47,7 +48,7 @@ class UnsupportedExpression(ValueError):
 
 def is_juel(text):
     """True when the text holds a `${...}` or `#{...}` expression (not escaped with `\\`)."""
-    return isinstance(text, str) and re.search(r"(?<!\\)[$#]\{", text) is not None
+    return isinstance(text, str) and _OPENING.search(text) is not None
 
 
 def to_python(text):
@@ -71,7 +72,7 @@ def _split(text):
     """(literal text, translated expression or None) pairs, left to right."""
     position = 0
     while position < len(text):
-        start = re.compile(r"(?<!\\)[$#]\{").search(text, position)
+        start = _OPENING.search(text, position)
         if start is None:
             yield _unescape(text[position:]), None
             return
