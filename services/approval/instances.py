@@ -32,7 +32,7 @@ from services.approval.worklist import (
     on_the_spot_claim,
     task_department,
 )
-from services.common.db import count_of
+from services.common.db import collection_of, count_of
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.fields import to_millis
 from services.common.tracing import current_request_id
@@ -556,7 +556,7 @@ def _store_audit(entries):
     if not documents:
         return
     try:
-        models.AuditEntry._get_collection().insert_many(documents, ordered=False)
+        collection_of(models.AuditEntry).insert_many(documents, ordered=False)
     except BulkWriteError as exc:
         if any(error["code"] != DUPLICATE_KEY for error in exc.details["writeErrors"]):
             raise

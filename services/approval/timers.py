@@ -10,13 +10,14 @@ import math
 from pymongo.errors import DuplicateKeyError
 
 from services.approval import models
+from services.common.db import collection_of
 from services.common.fields import from_millis
 
 BATCH = 50
 
 
 def _collection():
-    return models.PendingTimer._get_collection()
+    return collection_of(models.PendingTimer)
 
 
 def _millis(moment):

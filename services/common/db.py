@@ -63,3 +63,14 @@ class ServiceStore(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.repository
+
+
+def collection_of(model):
+    """The pymongo collection behind a mongoengine model: the one door for hot paths that
+    read and write plain documents without building ``Document`` objects."""
+    return model._get_collection()
+
+
+def document_from(model, son):
+    """A mongoengine document of ``model`` built from a raw document the store returned."""
+    return model._from_son(son)

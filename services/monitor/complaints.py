@@ -8,6 +8,7 @@ import secrets
 from zoneinfo import ZoneInfo
 
 from services.common import constant_time, deadlines
+from services.common.db import collection_of
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.time import isoformat
 from services.monitor import metrics, models
@@ -60,7 +61,7 @@ class Complaints:
             changes.update(accepted_at=now, resolve_by=self.calendar.deadline_instant(now, self.resolve_workdays))
         changes = {key: (models.Complaint._fields[key].to_mongo(v) if key in models.Complaint._fields else v)
                    for key, v in changes.items()}
-        moved = models.Complaint._get_collection().update_one(
+        moved = collection_of(models.Complaint).update_one(
             {"_id": complaint_no, "status": record.status}, {"$set": changes})
         if moved.modified_count == 0:
             raise Conflict(f"complaint {complaint_no} changed meanwhile; look again")

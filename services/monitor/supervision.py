@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import mongoengine as me
 
 from services.common import deadlines
-from services.common.db import count_of
+from services.common.db import collection_of, count_of
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.fields import from_millis, to_millis
 from services.common.time import isoformat
@@ -68,12 +68,12 @@ class Supervision:
 
     def record_keyed(self, case_no, now, field, key, value):
         """Store one entry of a map fact (``field.key``), idempotently."""
-        models.CaseWatch._get_collection().update_one({"_id": case_no}, {"$set": {f"{field}.{key}": value}},
+        collection_of(models.CaseWatch).update_one({"_id": case_no}, {"$set": {f"{field}.{key}": value}},
                                                       upsert=True)
         self.touch(case_no, now)
 
     def touch(self, case_no, now):
-        models.Timer._get_collection().update_one(
+        collection_of(models.Timer).update_one(
             {"_id": case_no}, {"$set": {"due_at": to_millis(now), "token": uuid.uuid4().hex}}, upsert=True)
 
     def case_submitted(self, p, now):
@@ -165,7 +165,7 @@ class Supervision:
     def run_due(self, now):
         """Look at every case whose timer is due; returns how many were looked at."""
         now_ms = to_millis(now)
-        timers = models.Timer._get_collection()
+        timers = collection_of(models.Timer)
         fired = 0
         for timer in list(timers.find({"due_at": {"$lte": now_ms}}).limit(BATCH)):
             token = uuid.uuid4().hex
@@ -182,7 +182,7 @@ class Supervision:
 
     def evaluate(self, case_no, now, token):
         watch = models.CaseWatch.objects(case_no=case_no).first()
-        timers = models.Timer._get_collection()
+        timers = collection_of(models.Timer)
         if watch is None:
             timers.delete_one({"_id": case_no, "token": token})
             return

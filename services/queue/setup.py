@@ -11,6 +11,7 @@ import mongoengine as me
 import yaml
 
 from services.common import applicant_ids
+from services.common.db import collection_of
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.workdays import SHANGHAI, WorkdayCalendar
 from services.queue import models
@@ -128,7 +129,7 @@ class Hall:
     def window_ticket(number):
         """The id of the ticket at the window, or None: one read of one field, in pymongo
         (a window's finish is on the hot path, see ``tickets``)."""
-        window = models.Window._get_collection().find_one({"_id": number}, {"current_ticket": 1})
+        window = collection_of(models.Window).find_one({"_id": number}, {"current_ticket": 1})
         if window is None:
             raise _no_window(number)
         return window.get("current_ticket")

@@ -31,7 +31,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.common import applicant_ids
-from services.common.db import count_of
+from services.common.db import collection_of, count_of, document_from
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.fields import from_millis, to_millis
 from services.common.time import isoformat
@@ -96,7 +96,7 @@ def at_once(fn, *args, **kwargs):
 
 
 def count_stats(day, category, **increments):
-    models.DailyStats._get_collection().update_one(
+    collection_of(models.DailyStats).update_one(
         {"_id": f"{day}:{category}"}, {"$set": {"day": day, "category": category}, "$inc": increments}, upsert=True)
 
 
@@ -206,7 +206,7 @@ class Tickets:
             if remembered and self._read_profile(number) != profile:
                 return _STALE  # the window changed: claim again on what it is now
             return None, None
-        windows = models.Window._get_collection()
+        windows = collection_of(models.Window)
         window = windows.find_one_and_update(
             {"_id": number, "current_ticket": None},
             {"$set": {"current_ticket": entry["_id"]}, **({"$inc": {"pinned": -1}} if was_pinned else {})},
@@ -235,9 +235,9 @@ class Tickets:
 
     def _give_back(self, entry, number, was_pinned, took_window):
         """Undo a claim: the entry back to waiting, and the window freed if the call took it."""
-        models.WaitingTicket._get_collection().insert_one(entry)
+        collection_of(models.WaitingTicket).insert_one(entry)
         if took_window:
-            models.Window._get_collection().update_one({"_id": number, "current_ticket": entry["_id"]}, {
+            collection_of(models.Window).update_one({"_id": number, "current_ticket": entry["_id"]}, {
                 "$unset": {"current_ticket": ""}, **({"$inc": {"pinned": 1}} if was_pinned else {})})
         self._profiles.pop(number, None)
 
@@ -245,7 +245,7 @@ class Tickets:
     def _claim(number, categories, pinned):
         """Remove the next waiting entry for the window (atomic): ``(entry, was it pinned to
         the window)``, or ``(None, False)``."""
-        waiting, order = models.WaitingTicket._get_collection(), [("rank", 1), ("issued_ms", 1)]
+        waiting, order = collection_of(models.WaitingTicket), [("rank", 1), ("issued_ms", 1)]
         if pinned > 0:
             entry = waiting.find_one_and_delete({"window": number}, sort=order)
             if entry is not None:
@@ -265,7 +265,7 @@ class Tickets:
         millisecond) moves to the next millisecond. MongoDB refuses it with error 11000; the
         embedded store answers no document instead (decision 0001), so a write that changed
         nothing looks for the number's holder before it calls the ticket gone."""
-        seq, tickets = call_seq(now, window), models.Ticket._get_collection()
+        seq, tickets = call_seq(now, window), collection_of(models.Ticket)
         for _ in range(ANNOUNCE_ATTEMPTS):
             try:
                 changed = tickets.find_one_and_update(
@@ -274,7 +274,7 @@ class Tickets:
             except DuplicateKeyError:
                 changed = None
             if changed is not None:
-                return models.Ticket._from_son(changed)
+                return document_from(models.Ticket, changed)
             if tickets.find_one({"call_seq": seq}, {"_id": 1}) is not None:
                 seq += 1000
             elif tickets.find_one(query, {"_id": 1}) is None:
@@ -327,7 +327,7 @@ class Tickets:
         is moved by key: a ticket at a window is called or serving, so the move fails only when
         another button at the window (transfer, no-show, finish) moved it meanwhile, and that
         one frees the window too."""
-        freed = models.Window._get_collection().find_one_and_update(
+        freed = collection_of(models.Window).find_one_and_update(
             {"_id": window_number, "current_ticket": {"$exists": True, "$ne": None}},
             {"$unset": {"current_ticket": ""}},
             projection={"current_ticket": 1})
@@ -387,18 +387,18 @@ class Tickets:
         return self._moved(self._current_id(window_number), states, new_state, **times)
 
     def _moved(self, ticket_id, states, new_state, **times):
-        moved = models.Ticket._get_collection().find_one_and_update(
+        moved = collection_of(models.Ticket).find_one_and_update(
             {"_id": ticket_id, "state": {"$in": list(states)}},
             {"$set": {"state": new_state, **{name: to_millis(at) for name, at in times.items()}}},
             return_document=ReturnDocument.AFTER)
         if moved is None:
             self._checked(ticket_id, states)
             raise Conflict("the ticket changed meanwhile; look again")
-        return models.Ticket._from_son(moved)
+        return document_from(models.Ticket, moved)
 
     @staticmethod
     def _free(ticket):
-        models.Window._get_collection().update_one(
+        collection_of(models.Window).update_one(
             {"_id": ticket.window, "current_ticket": ticket.ticket_id}, {"$unset": {"current_ticket": ""}})
 
     # -- the day's end ---------------------------------------------------------------
