@@ -9,18 +9,18 @@ the case without logging in.
 """
 import secrets
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import mongoengine as me
 
 from services.common import constant_time
 from services.common.db import count_of
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.sequences import hall_day, next_in_sequence
 from services.common.time import isoformat
+from services.common.workdays import SHANGHAI
 from services.intake import models, timeline
 from services.intake.identifiers import InvalidIdentifier, validate_credit_code, validate_resident_id
 
-HALL_TZ = ZoneInfo("Asia/Shanghai")
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 APPLICANT_KINDS = {"person": ("id_number", validate_resident_id), "company": ("credit_code", validate_credit_code)}
 MAX_NAME_LENGTH = 100
@@ -171,9 +171,8 @@ class CaseRepository:
         self.calendar = calendar
 
     def next_case_no(self, now):
-        day = now.astimezone(HALL_TZ).strftime("%Y%m%d")
-        counter = models.DailyCounter.objects(day=day).modify(upsert=True, new=True, inc__last=1)
-        return f"{day}{counter.last:06d}"
+        day = hall_day(now)
+        return f"{day}{next_in_sequence(models.DailyCounter, day):06d}"
 
     def submit(self, application, idempotency_key, now):
         """Validate and store a new case; a repeated idempotency key returns the first case.
@@ -381,7 +380,7 @@ def _day_start(value, field):
         day = datetime.strptime(str(value), "%Y-%m-%d").date()
     except ValueError:
         raise InvalidInput(f"{field} must be a date YYYY-MM-DD", [{"field": field, "message": "YYYY-MM-DD"}]) from None
-    return datetime.combine(day, time(), tzinfo=HALL_TZ)
+    return datetime.combine(day, time(), tzinfo=SHANGHAI)
 
 
 def staff_may_see(viewer, case):

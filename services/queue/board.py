@@ -5,8 +5,9 @@ Ticket numbers start again each day, so the board shows the calls of the hall's 
 (Asia/Shanghai, by the platform clock) and names that day: yesterday's A001 never stands beside
 today's."""
 from services.common.db import count_of
+from services.common.sequences import hall_day
 from services.queue import day_counts, models
-from services.queue.tickets import call_view, first_call_of_day, hall_day, iso_day
+from services.queue.tickets import call_view, first_call_of_day, iso_day
 
 RECENT_CALLS = 10
 CALLS_PER_PAGE = 50

@@ -5,6 +5,7 @@ from nameko.timer import timer
 from services.common import events, platform_service
 from services.common.db import ServiceStore
 from services.common.entrypoints import AfterReply, rpc
+from services.common.sequences import hall_day
 from services.common.time import utcnow
 from services.common.workdays import load_hall_calendar
 from services.queue import appointments, board, setup, tickets
@@ -127,7 +128,7 @@ class QueueService(platform_service.PlatformService):
     def get_stats(self, day=None):
         """The day's measures; ``day`` is an ISO date, today (in the hall) if absent."""
         self.later.settled()
-        return board.day_stats(tickets.stored_day(day) if day else tickets.hall_day(utcnow()))
+        return board.day_stats(tickets.stored_day(day) if day else hall_day(utcnow()))
 
     @rpc
     def period_waits(self, first_day, last_day):

@@ -34,6 +34,7 @@ from services.common import applicant_ids
 from services.common.db import collection_of, count_of, document_from
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.fields import from_millis, to_millis
+from services.common.sequences import compact_day, hall_day, next_in_sequence
 from services.common.time import isoformat
 from services.common.workdays import SHANGHAI, shanghai_day
 from services.queue import measures, models
@@ -42,18 +43,6 @@ from services.queue.day_counts import ENDINGS, issue_category
 AT_WINDOW = ("called", "serving")
 _STALE = object()  # a call on a remembered window profile that no longer holds
 ANNOUNCE_ATTEMPTS = 20  # numbers taken by other calls in a row, or writes the store did not apply
-
-
-def hall_day(now):
-    """The hall's calendar day as ``YYYYMMDD``, the form the store keys hold (tickets are
-    numbered per day); the API shows days as ISO dates (``iso_day``)."""
-    return compact_day(shanghai_day(now))
-
-
-def compact_day(day):
-    """A date as ``YYYYMMDD`` with four digits of year (``strftime`` drops the zeros of years
-    before 1000, and the day would not read back)."""
-    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 def iso_day(day):
@@ -84,10 +73,6 @@ def call_seq(now, window):
     """A call's sequence number: its time in ms × 1000 + the window. Unique because a window
     makes one call at a time (below 1000 windows), and below 2**53 so a browser reads it exactly."""
     return to_millis(now) * 1000 + window % 1000
-
-
-def next_value(key):
-    return models.Counter.objects(key=key).modify(upsert=True, new=True, inc__last=1).last
 
 
 def at_once(fn, *args, **kwargs):
@@ -140,7 +125,7 @@ class Tickets:
             raise InvalidInput("choose a category or an item", [{"field": "category", "message": "required"}])
         klass = priority_class(settings, priority, applicant_id, appointment)
         day = hall_day(now)
-        number = f"{chosen.code}{next_value(f'ticket:{day}:{chosen.code}'):03d}"
+        number = f"{chosen.code}{next_in_sequence(models.Counter, f'ticket:{day}:{chosen.code}'):03d}"
         ticket = models.Ticket(
             ticket_id=f"{day}-{number}", number=number, day=day, category=chosen.code, priority=klass,
             applicant_id=applicant_id, item_code=item_code, appointment_code=appointment, state="waiting",
