@@ -31,7 +31,7 @@ def start(definitions, source, data, user, now):
     if "xml" in source:
         upload = {"xml": source["xml"], "filename": source.get("filename") or "diagram.bpmn",
                   "dmn": list(source.get("dmn") or ()),
-                  "forms": json.dumps(source.get("forms") or {}, sort_keys=True, ensure_ascii=False)}
+                  "forms": json.dumps(source.get("forms") or {}, ensure_ascii=False)}
         diagram, version = _uploaded(upload), None
         key = diagram.process_id
     else:
