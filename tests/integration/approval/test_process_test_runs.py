@@ -8,8 +8,8 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 
 from services.approval import test_runs
+from services.common import time as platform_time
 from services.common.errors import Conflict, InvalidInput, NotFound
-from services.common.time import utcnow
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "diagrams"
 DESIGNER = {"username": "designer", "roles": ["designer"], "department": "hall"}
@@ -84,15 +84,19 @@ def test_an_uploaded_diagram_is_checked_as_a_deployment_and_runs_without_being_d
     assert refused.value.errors[0]["field"] == "Activity_notify"
 
 
-def test_a_test_run_is_removed_when_its_time_is_up(approval):
+def test_a_test_run_is_removed_by_the_sweep_when_its_time_is_up(approval, monkeypatch):
     xml = diagram("camunda_generated_form_juel.bpmn")
     run = call(approval, "start_test_run", {"xml": xml}, {}, DESIGNER)
-    assert test_runs.remove_expired(utcnow() + test_runs.RETENTION) == 1
+    call(approval, "remove_expired_test_runs")
+    assert call(approval, "get_test_run", run["run_id"])["status"] == "in_progress"
+
+    monkeypatch.setattr(platform_time, "_offset", test_runs.RETENTION)
+    kept = call(approval, "start_test_run", {"xml": xml}, {}, DESIGNER)
+    call(approval, "remove_expired_test_runs")
+
     with pytest.raises(NotFound):
         call(approval, "get_test_run", run["run_id"])
-
-    kept = call(approval, "start_test_run", {"xml": xml}, {}, DESIGNER)
-    assert test_runs.remove_expired(utcnow()) == 0
+    assert call(approval, "get_test_run", kept["run_id"])["status"] == "in_progress"
     call(approval, "discard_test_run", kept["run_id"])
     with pytest.raises(NotFound):
         call(approval, "get_test_run", kept["run_id"])
