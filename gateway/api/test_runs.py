@@ -63,8 +63,11 @@ SCHEMAS = {
         "type": "object", "description": "An open user task of a test run; anyone testing may complete it.",
         "properties": {"id": {"type": "string"}, "element_id": {"type": "string"}, "name": {"type": "string"},
                        "role": {"type": "string"}, "department": {"type": ["string", "null"]},
+                       "candidate_groups": {"type": "array", "items": {"type": "string"}},
                        "assignee": {"type": ["string", "null"]},
                        "candidate_users": {"type": "array", "items": {"type": "string"}},
+                       "due": {"type": ["string", "null"], "description": "The task's due date (ISO), if it "
+                                                                          "has one."},
                        "form": {"type": "array", "items": {"$ref": "#/components/schemas/FormField"}}},
     },
     "TestRun": {

@@ -166,8 +166,8 @@ def view(run, diagram, workflow):
         "run_id": run.run_id, "process_key": run.process_key, "process_version": run.process_version,
         "name": run.name, "status": run.status, "rev": run.rev, "incident": bpmn_engine.incident(workflow),
         "outcome": {"element_id": end, "name": _element_name(diagram, end)} if end else None,
-        "open_tasks": [{key: task[key] for key in ("id", "element_id", "name", "role", "assignee", "candidate_users",
-                                                   "form")}
+        "open_tasks": [{key: task[key] for key in ("id", "element_id", "name", "role", "candidate_groups", "assignee",
+                                                   "candidate_users", "due", "form")}
                        | {"department": task["department"] or task_department(task["role"], None)}
                        for task in bpmn_engine.open_user_tasks(workflow)],
         "waiting_messages": bpmn_engine.waiting_messages(workflow), "waiting_timers": bpmn_engine.waiting_timers(workflow),
