@@ -174,7 +174,8 @@ class TestRun(me.Document):
     version or of an uploaded diagram (``diagram``: its XML, file name, decision tables and
     forms as JSON text). Kept apart from the hall's instances, open tasks and timers, so no
     work list, scheduler, statistic or lookup meets it; removed after ``expires_at``
-    (``test_runs.py``). ``steps`` records what the designer did, in order."""
+    (``test_runs.py``). ``steps`` records what the designer did, in order, as JSON text (its
+    data comes from forms and messages: no dotted keys in storage)."""
 
     run_id = me.StringField(primary_key=True)
     process_key = me.StringField(required=True)
@@ -184,7 +185,7 @@ class TestRun(me.Document):
     status = me.StringField(required=True)
     state = me.StringField(required=True)
     rev = me.IntField(required=True, default=1)
-    steps = me.ListField(me.DictField())
+    steps = me.StringField(required=True)
     started_by = me.StringField(required=True)
     started_at = InstantField(required=True)
     updated_at = InstantField(required=True)

@@ -42,16 +42,16 @@ def start(definitions, source, data, user, now):
     workflow = bpmn_engine.start(diagram, {"case_no": run_id, ON_THE_SPOT_BY: None, **data})
     run = models.TestRun(run_id=run_id, process_key=key, process_version=version, name=diagram.name, diagram=upload,
                          started_by=user["username"], started_at=now, expires_at=now + RETENTION,
-                         steps=[_step_record("started", None, user, data, now)])
+                         steps=json.dumps([_step_record("started", None, user, data, now)], ensure_ascii=False))
     _record(run, workflow, now)
     run.save(force_insert=True)
-    return view(run, diagram, workflow)
+    return _view(run, diagram, workflow)
 
 
 def get(definitions, run_id, now):
     run = _load(run_id, now)
     diagram = _diagram(definitions, run)
-    return view(run, diagram, bpmn_engine.load_state(diagram, run.state))
+    return _view(run, diagram, bpmn_engine.load_state(diagram, run.state))
 
 
 def complete_task(definitions, run_id, task_id, data, user, now):
@@ -115,11 +115,11 @@ def _change(definitions, run_id, change, now):
         step = change(workflow)
         expected_rev = run.rev
         _record(run, workflow, now)
-        run.steps.append(step)
+        run.steps = json.dumps([*json.loads(run.steps), step], ensure_ascii=False)
         if models.TestRun.objects(run_id=run_id, rev=expected_rev).update_one(
                 set__state=run.state, set__status=run.status, set__updated_at=now, set__steps=run.steps, inc__rev=1):
             run.rev = expected_rev + 1
-            return view(run, diagram, workflow)
+            return _view(run, diagram, workflow)
     raise Conflict(f"the test run {run_id} is being changed by someone else, please retry")
 
 
@@ -159,7 +159,7 @@ def _step_record(kind, element_id, user, data, now):
     return {"at": now.isoformat(), "kind": kind, "element_id": element_id, "actor": user["username"], "data": data}
 
 
-def view(run, diagram, workflow):
+def _view(run, diagram, workflow):
     """The run as the designer sees it: open tasks, what it waits for, its path and data."""
     end = bpmn_engine.end_event(workflow)
     return {
@@ -171,7 +171,7 @@ def view(run, diagram, workflow):
                        | {"department": task["department"] or task_department(task["role"], None)}
                        for task in bpmn_engine.open_user_tasks(workflow)],
         "waiting_messages": bpmn_engine.waiting_messages(workflow), "waiting_timers": bpmn_engine.waiting_timers(workflow),
-        "path": bpmn_engine.path(workflow), "data": bpmn_engine.workflow_data(workflow), "steps": list(run.steps),
+        "path": bpmn_engine.path(workflow), "data": bpmn_engine.workflow_data(workflow), "steps": json.loads(run.steps),
         "started_by": run.started_by, "started_at": run.started_at.isoformat(),
         "updated_at": run.updated_at.isoformat(), "expires_at": run.expires_at.isoformat(),
     }

@@ -40,8 +40,10 @@ def test_a_deployed_version_test_runs_to_its_end_and_stays_out_of_work_lists(app
     assert [t["element_id"] for t in run["waiting_timers"]] == ["Event_overdue"]
     assert "StartEvent_1" in run["path"]["done"] and "Activity_review" in run["path"]["waiting"]
 
-    run = call(approval, "deliver_test_message", run["run_id"], "status_query", {"asked_by": "applicant"},
-               DESIGNER)
+    run = call(approval, "deliver_test_message", run["run_id"], "status_query", {"asked_by": "applicant",
+                                                                                 "ref.no": "Q-1"}, DESIGNER)
+    assert call(approval, "get_test_run", run["run_id"])["steps"][-1]["data"] == {
+        "name": "status_query", "data": {"asked_by": "applicant", "ref.no": "Q-1"}}
     assert sorted(t["element_id"] for t in run["open_tasks"]) == ["Activity_answer", "Activity_review"]
     assert task(run, "Activity_answer")["department"] == "hall"
     assert call(approval, "list_tasks", CLERK) == [] and call(approval, "list_tasks", REVIEWER) == []
