@@ -1,7 +1,7 @@
-"""A process designer test-runs a deployed version on the designer page: the run's open task
-is completed there with its form, whatever role it is for, and the path shows on the canvas
-(done, waiting); the diagram on the canvas test-runs undeployed too. Nothing reaches the
-work list of the role the task is for."""
+"""A process designer test-runs a deployed version on the designer page: the run's open tasks
+are completed there with their forms, whatever role they are for, its timer fired now and its
+message delivered, and the path shows on the canvas (done, waiting); the diagram on the canvas
+test-runs undeployed too. Nothing reaches the work list of the role a task is for."""
 import re
 
 from playwright.sync_api import expect
@@ -22,28 +22,47 @@ DIAGRAM = f"""<?xml version="1.0" encoding="UTF-8"?>
       </camunda:formData></bpmn:extensionElements>
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
     </bpmn:userTask>
-    <bpmn:userTask id="sign" name="签发 Sign" camunda:candidateGroups="chief">
+    <bpmn:intermediateCatchEvent id="cooling" name="冷静期 Cooling-off">
       <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeDuration>P1D</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:userTask id="sign" name="签发 Sign" camunda:candidateGroups="chief">
+      <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
     </bpmn:userTask>
-    <bpmn:endEvent id="signed" name="已签发 Signed"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:intermediateCatchEvent id="archived" name="已归档 Archived">
+      <bpmn:incoming>f4</bpmn:incoming><bpmn:outgoing>f5</bpmn:outgoing>
+      <bpmn:messageEventDefinition messageRef="Message_archived" />
+    </bpmn:intermediateCatchEvent>
+    <bpmn:endEvent id="signed" name="已签发 Signed"><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
-    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="sign" />
-    <bpmn:sequenceFlow id="f3" sourceRef="sign" targetRef="signed" />
+    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="cooling" />
+    <bpmn:sequenceFlow id="f3" sourceRef="cooling" targetRef="sign" />
+    <bpmn:sequenceFlow id="f4" sourceRef="sign" targetRef="archived" />
+    <bpmn:sequenceFlow id="f5" sourceRef="archived" targetRef="signed" />
   </bpmn:process>
+  <bpmn:message id="Message_archived" name="archived" />
   <bpmndi:BPMNDiagram id="Diagram_story"><bpmndi:BPMNPlane id="Plane_story" bpmnElement="{KEY}">
     <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="152" y="102" width="36" height="36" />
     </bpmndi:BPMNShape>
     <bpmndi:BPMNShape id="review_di" bpmnElement="review"><dc:Bounds x="240" y="80" width="100" height="80" />
     </bpmndi:BPMNShape>
-    <bpmndi:BPMNShape id="sign_di" bpmnElement="sign"><dc:Bounds x="400" y="80" width="100" height="80" />
+    <bpmndi:BPMNShape id="cooling_di" bpmnElement="cooling"><dc:Bounds x="392" y="102" width="36" height="36" />
     </bpmndi:BPMNShape>
-    <bpmndi:BPMNShape id="signed_di" bpmnElement="signed"><dc:Bounds x="562" y="102" width="36" height="36" />
+    <bpmndi:BPMNShape id="sign_di" bpmnElement="sign"><dc:Bounds x="480" y="80" width="100" height="80" />
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="archived_di" bpmnElement="archived"><dc:Bounds x="632" y="102" width="36" height="36" />
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="signed_di" bpmnElement="signed"><dc:Bounds x="722" y="102" width="36" height="36" />
     </bpmndi:BPMNShape>
     <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="188" y="120" /><di:waypoint x="240" y="120" />
     </bpmndi:BPMNEdge>
-    <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="340" y="120" /><di:waypoint x="400" y="120" />
+    <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="340" y="120" /><di:waypoint x="392" y="120" />
     </bpmndi:BPMNEdge>
-    <bpmndi:BPMNEdge id="f3_di" bpmnElement="f3"><di:waypoint x="500" y="120" /><di:waypoint x="562" y="120" />
+    <bpmndi:BPMNEdge id="f3_di" bpmnElement="f3"><di:waypoint x="428" y="120" /><di:waypoint x="480" y="120" />
+    </bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="f4_di" bpmnElement="f4"><di:waypoint x="580" y="120" /><di:waypoint x="632" y="120" />
+    </bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="f5_di" bpmnElement="f5"><di:waypoint x="668" y="120" /><di:waypoint x="722" y="120" />
     </bpmndi:BPMNEdge>
   </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
 </bpmn:definitions>
@@ -54,7 +73,7 @@ def shape(page, element_id):
     return page.locator(f'#canvas .djs-element[data-element-id="{element_id}"]')
 
 
-def test_a_designer_test_runs_a_version_completes_its_task_and_sees_the_path(pages, gateway, console):
+def test_a_designer_test_runs_a_version_to_its_end_on_the_page_and_sees_the_path(pages, gateway, console):
     console.allow(r"status of 422")  # the required field left empty, on purpose
     deployed = gateway.post("/api/v1/processes", as_user="designer", json={"xml": DIAGRAM, "filename": f"{KEY}.bpmn"})
     assert deployed.status_code in (200, 201), deployed.text
@@ -81,14 +100,21 @@ def test_a_designer_test_runs_a_version_completes_its_task_and_sees_the_path(pag
     review.get_by_role("button", name="以任意角色完成").click()
 
     expect(shape(page, "review")).to_have_class(re.compile(r"\brun-done\b"))
-    expect(shape(page, "sign")).to_have_class(re.compile(r"\brun-waiting\b"))
+    expect(shape(page, "cooling")).to_have_class(re.compile(r"\brun-waiting\b"))
     expect(page.locator(".djs-overlay .run-badge-waiting")).to_have_count(1)
     pages.screenshot(page, "designer-test-run")
+    page.get_by_role("button", name="立即触发").click()  # the day's wait, now
+    expect(shape(page, "sign")).to_have_class(re.compile(r"\brun-waiting\b"))
     page.locator('#run-tasks form[data-element="sign"]').get_by_role("button", name="以任意角色完成").click()
+    expect(shape(page, "archived")).to_have_class(re.compile(r"\brun-waiting\b"))
+    page.get_by_label("消息 archived 的数据（JSON）").fill('{"box": "A-12"}')
+    page.get_by_role("button", name="送达 archived").click()
     expect(page.locator("#run-status")).to_contain_text("已结束，结果：已签发")
     expect(shape(page, "signed")).to_have_class(re.compile(r"\brun-done\b"))
-    assert gateway.get(f"/api/v1/processes/test-runs/{run_id}", as_user="designer").json()["steps"][1]["data"] == {
-        "opinion": "同意"}
+    steps = gateway.get(f"/api/v1/processes/test-runs/{run_id}", as_user="designer").json()["steps"]
+    assert [(step["kind"], step["data"]) for step in steps[1:]] == [
+        ("task_completed", {"opinion": "同意"}), ("timer_fired", {}), ("task_completed", {}),
+        ("message_delivered", {"name": "archived", "data": {"box": "A-12"}})]
 
     page.get_by_role("button", name="试运行画布上的流程图（不部署）").click()
     expect(page.locator("#run-status")).to_contain_text(f"（{KEY} 未部署）进行中")
