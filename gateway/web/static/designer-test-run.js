@@ -76,7 +76,6 @@ export function testRunPanel(modeler, designer) {
       steps.replaceChildren();
       return;
     }
-    document.body.dataset.testRun = `${run.run_id}:${run.status}`;
     const registry = modeler.get("elementRegistry");
     for (const kind of Object.keys(MARKS)) {
       for (const id of run.path[kind]) if (registry.get(id)) mark(id, kind);
