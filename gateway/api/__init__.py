@@ -28,9 +28,10 @@ def _domains():
         stats,
         supervision,
         tasks,
+        test_runs,
     )
 
-    return (health, auth, items, cases, messages, materials, tasks, processes, payments, supervision, complaints, stats, admin, queue, web,
+    return (health, auth, items, cases, messages, materials, tasks, processes, test_runs, payments, supervision, complaints, stats, admin, queue, web,
             docs, keys, staff)
 
 

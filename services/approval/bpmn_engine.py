@@ -17,7 +17,7 @@ import ast
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from lxml import etree
@@ -686,6 +686,43 @@ def fire_due_timers(workflow: BpmnWorkflow) -> list[str]:
     # A cycle keeps waiting for its next repetition: it fired when its due time moved on.
     return [task.task_spec.bpmn_id or task.task_spec.name for task, before in due.items()
             if task.state != TaskState.WAITING or _timer_due(task) != before]
+
+
+def fire_timer_now(workflow: BpmnWorkflow, element_id: str) -> bool:
+    """Fire the waiting timer event ``element_id`` now, whatever its due time, and run on (a
+    designer's test run; a cycle fires its next repetition). False when no such timer waits."""
+    waiting = [task for task in _waiting_timers(workflow) if task.task_spec.bpmn_id == element_id]
+    past = (utcnow() - timedelta(seconds=1)).isoformat()
+    for task in waiting:
+        value = task._get_internal_data("event_value")
+        if isinstance(value, dict):
+            value["next"] = past
+        else:
+            task._set_internal_data(event_value=past)
+    if waiting:
+        workflow.refresh_timers()
+        _run_engine(workflow)
+    return bool(waiting)
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list[dict]:
+    """The timer events the instance waits at: element id, name and due time (ISO, UTC)."""
+    return [{"element_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+             "due_at": due.isoformat() if (due := _timer_due(task)) else None} for task in _waiting_timers(workflow)]
+
+
+def path(workflow: BpmnWorkflow) -> dict:
+    """Where the instance has been and is, by element id, for a diagram's overlays: ``done``
+    (passed at least once and not waiting there now), ``waiting`` (open user tasks, waiting
+    catch events) and ``incident`` (failed steps)."""
+    def ids(tasks):
+        return {task.task_spec.bpmn_id for task in tasks if task.task_spec.bpmn_id}
+
+    incident_ids = ids(workflow.get_tasks(state=TaskState.ERROR))
+    waiting = ids(_ready_user_tasks(workflow)) | ids(task for task in workflow.event_manager.tasks.values()
+                                                      if task.state == TaskState.WAITING)
+    done = ids(workflow.get_tasks(state=TaskState.COMPLETED)) - waiting - incident_ids
+    return {"done": sorted(done), "waiting": sorted(waiting), "incident": sorted(incident_ids)}
 
 
 def waiting_messages(workflow: BpmnWorkflow) -> list[str]:

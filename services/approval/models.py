@@ -167,3 +167,28 @@ class CompletionRequest(me.Document):
     started_at = InstantField(required=True)
 
     meta = {"db_alias": ALIAS, "collection": "completion_requests"}
+
+
+class TestRun(me.Document):
+    """A process designer's test instance (``_id`` = ``T-`` and 12 hex digits) of a deployed
+    version or of an uploaded diagram (``diagram``: its XML, file name, decision tables and
+    forms as JSON text). Kept apart from the hall's instances, open tasks and timers, so no
+    work list, scheduler, statistic or lookup meets it; removed after ``expires_at``
+    (``test_runs.py``). ``steps`` records what the designer did, in order, as JSON text (its
+    data comes from forms and messages: no dotted keys in storage)."""
+
+    run_id = me.StringField(primary_key=True)
+    process_key = me.StringField(required=True)
+    process_version = me.IntField()  # None: an uploaded diagram, not deployed
+    name = me.StringField()
+    diagram = me.DictField()
+    status = me.StringField(required=True)
+    state = me.StringField(required=True)
+    rev = me.IntField(required=True, default=1)
+    steps = me.StringField(required=True)
+    started_by = me.StringField(required=True)
+    started_at = InstantField(required=True)
+    updated_at = InstantField(required=True)
+    expires_at = InstantField(required=True)
+
+    meta = {"db_alias": ALIAS, "collection": "test_runs", "indexes": ["expires_at"]}

@@ -4,7 +4,7 @@ from datetime import timedelta
 from nameko.events import BROADCAST, EventDispatcher
 from nameko.timer import timer
 
-from services.approval import completion_requests, scheduler
+from services.approval import completion_requests, scheduler, test_runs
 from services.approval.definitions import DefinitionRegistry
 from services.approval.instances import InstanceRepository
 from services.common import events, platform_service
@@ -15,6 +15,8 @@ from services.common.time import utcnow
 # out after this grace, which leaves the replica itself time to dispatch them.
 OUTBOX_SWEEP_SECONDS = 15
 OUTBOX_GRACE = timedelta(seconds=10)
+# How often expired test runs are removed (they are kept test_runs.RETENTION).
+TEST_RUN_SWEEP_SECONDS = 3600
 
 
 def open_processes(config):
@@ -102,6 +104,35 @@ class ApprovalService(platform_service.PlatformService):
         _, announcements = self.processes.retry(case_no, data or {}, user, utcnow())
         self._announce(announcements)
         return self.processes.process_view(case_no, user)
+
+    @rpc
+    def start_test_run(self, source, data, user):
+        """A designer's test instance of a deployed version or an uploaded diagram (test_runs.py)."""
+        return test_runs.start(self.processes.definitions, source, data or {}, user, utcnow())
+
+    @rpc
+    def get_test_run(self, run_id):
+        return test_runs.get(self.processes.definitions, run_id, utcnow())
+
+    @rpc
+    def complete_test_task(self, run_id, task_id, data, user):
+        return test_runs.complete_task(self.processes.definitions, run_id, task_id, data or {}, user, utcnow())
+
+    @rpc
+    def fire_test_timer(self, run_id, element_id, user):
+        return test_runs.fire_timer(self.processes.definitions, run_id, element_id, user, utcnow())
+
+    @rpc
+    def deliver_test_message(self, run_id, name, data, user):
+        return test_runs.deliver_message(self.processes.definitions, run_id, name, data or {}, user, utcnow())
+
+    @rpc
+    def discard_test_run(self, run_id):
+        test_runs.discard(run_id)
+
+    @timer(interval=TEST_RUN_SWEEP_SECONDS)
+    def remove_expired_test_runs(self):
+        test_runs.remove_expired(utcnow())
 
     @scheduler.due_timers
     def fire_due_timers(self):

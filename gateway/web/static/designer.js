@@ -6,6 +6,7 @@
 import { api, el, onLanguage, showProblem, signIn, t, when } from "./app.js";
 import { propertiesPanel } from "./designer-panel.js";
 import { keyProblem, openAsNewProcess } from "./designer-templates.js";
+import { testRunPanel } from "./designer-test-run.js";
 
 // camunda:* (candidate groups, due dates, form fields) as typed elements, not unknown XML.
 const camunda = await (await fetch(new URL("./vendor/camunda-bpmn-moddle/camunda.json", import.meta.url))).json();
@@ -19,6 +20,11 @@ let versions = [];
 let marked = [];
 let departments = [];
 propertiesPanel(modeler, document.getElementById("properties"), { departments: () => departments });
+testRunPanel(modeler, {
+  selected: () => ({ key: processSelect.value, version: versionSelect.value }),
+  open: (key, version) => open(key, version, processes.find((p) => p.key === key)?.filename || `${key}.bpmn`),
+  upload: () => upload(),
+});
 
 function renderVersions() {
   document.getElementById("versions").replaceChildren(...versions.map((v) => el("tr", {},
