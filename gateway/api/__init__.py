@@ -14,6 +14,7 @@ def _domains():
         admin,
         auth,
         cases,
+        catalog,
         complaints,
         docs,
         health,
@@ -30,7 +31,7 @@ def _domains():
         tasks,
     )
 
-    return (health, auth, items, cases, messages, materials, tasks, processes, payments, supervision, complaints, stats, admin, queue, web,
+    return (health, auth, items, catalog, cases, messages, materials, tasks, processes, payments, supervision, complaints, stats, admin, queue, web,
             docs, keys, staff)
 
 
