@@ -314,7 +314,7 @@ class ItemStore:
                                changed=sorted(item_fields(item)), created_at=now, created_by=SEEDER)
             for item in seed.items.values()])
         _insert_all(models.CatalogChange, [
-            models.CatalogChange(code=item.code, action="seeded", version=1, actor=SEEDER, at=now,
+            models.CatalogChange(code=item.code, seed_key=item.code, action="seeded", version=1, actor=SEEDER, at=now,
                                  changes={"retired_from": {"from": None, "to": retired_from}}
                                  if item.code in seed.retired else {})
             for item in seed.items.values()])

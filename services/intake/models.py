@@ -153,6 +153,7 @@ class CatalogChange(me.Document):
     """The audit trail of the catalog: who did what to which item, when, and what changed."""
 
     code = me.StringField(required=True)
+    seed_key = me.StringField(unique=True, sparse=True)  # "<code>": replicas seeding at once record it once
     action = me.StringField(required=True)  # seeded, created, edited, published, retired
     version = me.IntField()
     actor = me.StringField(required=True)
