@@ -62,6 +62,20 @@ def check_may_change(roles, changed):
                         [{"field": name, "message": "admin only"} for name in others])
 
 
+def check_binding(fields, deployed_versions):
+    """The process an item binds to is deployed, and so is the version it pins;
+    ``deployed_versions(key)`` lists a process's deployed versions (None: not deployed)."""
+    key, pinned = fields.get("process_key"), fields.get("process_version")
+    if not isinstance(key, str) or not key:
+        return  # the item's own validation names the field
+    deployed = deployed_versions(key)
+    if deployed is None:
+        raise InvalidInput(f"process {key!r} is not deployed", [{"field": "process_key", "message": "not deployed"}])
+    if isinstance(pinned, int) and pinned not in deployed:
+        raise InvalidInput(f"process {key!r} has no version {pinned} (deployed: {deployed})",
+                           [{"field": "process_version", "message": f"one of {deployed}"}])
+
+
 def require_admin(actor, doing):
     if "admin" not in actor.get("roles", ()):
         raise Forbidden(f"only an admin may {doing} an item")

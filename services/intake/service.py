@@ -76,14 +76,16 @@ class IntakeService(platform_service.PlatformService):
 
     @rpc
     def create_item(self, department, fields, actor):
-        self._check_binding(fields)
+        catalog_store.require_admin(actor, "create")
+        catalog_store.check_binding(fields, self._deployed_versions)
         return self.cases.items.create(fields, department, actor, utcnow())
 
     @rpc
     def edit_item(self, item_code, changes, actor):
         if set(changes) & set(catalog_store.BINDING_FIELDS):
             current = self.cases.items.managed(item_code, utcnow())["item"]
-            self._check_binding({name: changes.get(name, current[name]) for name in catalog_store.BINDING_FIELDS})
+            catalog_store.check_binding({name: changes.get(name, current[name])
+                                         for name in catalog_store.BINDING_FIELDS}, self._deployed_versions)
         view, created = self.cases.items.edit(item_code, changes, actor, utcnow())
         return dict(view, created=created)
 
@@ -103,22 +105,14 @@ class IntakeService(platform_service.PlatformService):
     def item_audit(self, item_code):
         return self.cases.items.audit(item_code)
 
-    def _check_binding(self, fields):
-        """The process an item binds to is deployed, and so is the version it pins (asked of
-        the approval service)."""
-        key, pinned = fields.get("process_key"), fields.get("process_version")
-        if not isinstance(key, str) or not key:
-            return  # the item's own validation names the field
+    def _deployed_versions(self, key):
+        """The deployed versions of process ``key`` (asked of the approval service), or None."""
         try:
-            deployed = [v["version"] for v in self.approval.list_process_versions(key)]
+            return [v["version"] for v in self.approval.list_process_versions(key)]
         except RemoteError as refused:
             if refused.exc_type != "NotFound":
                 raise
-            raise InvalidInput(f"process {key!r} is not deployed",
-                               [{"field": "process_key", "message": "not deployed"}]) from None
-        if isinstance(pinned, int) and pinned not in deployed:
-            raise InvalidInput(f"process {key!r} has no version {pinned} (deployed: {deployed})",
-                               [{"field": "process_version", "message": f"one of {deployed}"}])
+            return None
 
     @rpc
     def submit_case(self, application, idempotency_key=None):

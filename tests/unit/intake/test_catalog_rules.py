@@ -8,6 +8,7 @@ import pytest
 from services.common.errors import Forbidden, InvalidInput
 from services.intake.catalog import item_fields, load_catalog, validate_item
 from services.intake.catalog_store import (
+    check_binding,
     check_may_change,
     differences,
     effective_day,
@@ -100,3 +101,16 @@ def test_a_broken_rule_is_a_422_naming_the_field(change, field):
     with pytest.raises(InvalidInput) as refused:
         validated(fields, "market_regulation")
     assert [e["field"] for e in refused.value.errors] == [field]
+
+
+def test_the_process_bound_is_deployed_and_so_is_a_pinned_version():
+    def deployed(key):
+        return [1, 2] if key == "promised_item" else None
+
+    check_binding({"process_key": "promised_item", "process_version": None}, deployed)
+    check_binding({"process_key": "promised_item", "process_version": 2}, deployed)
+    for fields, field in (({"process_key": "no_such_flow"}, "process_key"),
+                          ({"process_key": "promised_item", "process_version": 3}, "process_version")):
+        with pytest.raises(InvalidInput) as refused:
+            check_binding(fields, deployed)
+        assert [e["field"] for e in refused.value.errors] == [field]
