@@ -14,6 +14,7 @@ def _domains():
         admin,
         auth,
         cases,
+        catalog,
         complaints,
         docs,
         health,
@@ -31,7 +32,8 @@ def _domains():
         test_runs,
     )
 
-    return (health, auth, items, cases, messages, materials, tasks, processes, test_runs, payments, supervision, complaints, stats, admin, queue, web,
+    return (health, auth, items, catalog, cases, messages, materials, tasks, processes, test_runs, payments, supervision,
+            complaints, stats, admin, queue, web,
             docs, keys, staff)
 
 

@@ -158,8 +158,11 @@ PATHS = {
             "responses": {"201": json_response("The case was registered.", "CaseReceipt"),
                           "200": json_response("The same Idempotency-Key was used before: the first case.",
                                                "CaseReceipt"),
-                          "400": problem("Not JSON, or a bad header."), "404": problem("No such item."),
-                          "415": problem("Not JSON."), "422": INVALID, "503": UNAVAILABLE}},
+                          "400": problem("Not JSON, or a bad header."),
+                          "404": problem("No such item in the public catalog."), "415": problem("Not JSON."),
+                          "422": problem("The request breaks a rule; `errors` lists each field. A retired item, "
+                                         "or one published for a later day only, is refused on `item_code`."),
+                          "503": UNAVAILABLE}},
         "get": {
             "summary": "Search cases (staff; department staff see their department's cases), newest first.",
             "tags": ["cases"], "security": STAFF,

@@ -76,7 +76,8 @@ class InstanceRepository:
         self.alarm = alarm or _NoAlarm()
 
     def start_for_case(self, case, now):
-        """Start the case's process on the newest version; a repeated event starts nothing.
+        """Start the case's process on the version its item's policy names (``process_version``:
+        that one; absent or null: the newest); a repeated event starts nothing.
 
         Returns the events to announce. A repeated event finds the instance and repairs
         what a replica killed right after saving it may have left undone: the open tasks
@@ -84,7 +85,11 @@ class InstanceRepository:
         existing = models.ProcessInstance.objects(case_no=case["case_no"]).first()
         if existing is not None:
             return self._repair(existing, now)
-        version, diagram = self.definitions.latest(case["process_key"])
+        version = case.get("process_version")
+        if version is None:
+            version, diagram = self.definitions.latest(case["process_key"])
+        else:
+            diagram = self.definitions.diagram(case["process_key"], version)
         workflow = bpmn_engine.start(diagram, {
             "case_no": case["case_no"], "department": case["department"],
             **{key: case.get(key) for key in CASE_DATA},

@@ -165,10 +165,14 @@ def _form_value_problem(field, value):
 class CaseRepository:
     """Cases of the intake service; thread-safe (no state but the catalog and the material store)."""
 
-    def __init__(self, catalog, shared_materials, calendar):
-        self.catalog = catalog
+    def __init__(self, items, shared_materials, calendar):
+        self.items = items
         self.shared_materials = shared_materials
         self.calendar = calendar
+
+    def item_of(self, case):
+        """The item as it was when the case was submitted."""
+        return self.items.version(case.item_code, case.item_version)
 
     def next_case_no(self, now):
         day = hall_day(now)
@@ -184,11 +188,7 @@ class CaseRepository:
             existing = models.Case.objects(idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing, False
-        item = self.catalog.item(application.get("item_code"))
-        if item is None:
-            raise NotFound(f"item {application.get('item_code')!r} is not in the catalog")
-        if not item.active:
-            raise InvalidInput(f"item {item.code} is not accepting applications")
+        item_version, item = self.items.applicable(application.get("item_code"), now)
         applicant = validate_applicant(application.get("applicant") or {})
         materials, documents = split_materials(application.get("materials") or [])
         check_materials(item, materials)
@@ -198,7 +198,8 @@ class CaseRepository:
                       for code, document_id in documents.items()]
         case = models.Case(
             case_no=self.next_case_no(now), query_code=new_query_code(), idempotency_key=idempotency_key,
-            item_code=item.code, department=item.department, process_key=item.process_key,
+            item_code=item.code, item_version=item_version, department=item.department,
+            process_key=item.process_key,
             applicant=applicant, applicant_id=owner, materials=materials, documents=references,
             form=form, status="submitted", submitted_at=now, updated_at=now, announcement_pending=True,
             timeline=[models.Step(key="submitted", kind="submitted", at=now)],
@@ -258,9 +259,8 @@ class CaseRepository:
             if not added:
                 return case, []
             steps = sorted(list(case.timeline) + added, key=lambda s: s.at)
-            item = self.catalog.item(case.item_code)
-            derived = timeline.derive(case.case_no, case.item_code, steps, item.promised_limit_days if item else 0,
-                                      self.calendar)
+            derived = timeline.derive(case.case_no, case.item_code, steps,
+                                      self.item_of(case).promised_limit_days, self.calendar)
             changed = models.Case.objects(pk=case.pk, version=case.version).update_one(
                 set__timeline=steps, inc__version=1, set__updated_at=now,
                 **{f"set__{name}": value for name, value in derived.items() if value is not None},
@@ -296,8 +296,7 @@ class CaseRepository:
 
     def _material_codes(self, case, asked):
         """The clerk may name a material by its code or by its name on the checklist."""
-        item = self.catalog.item(case.item_code)
-        codes = {m.name: m.code for m in item.materials} if item else {}
+        codes = {m.name: m.code for m in self.item_of(case).materials}
         return list(dict.fromkeys(codes.get(entry, entry) for entry in asked or []))
 
     def supply(self, case_no, query_code, materials, now):
@@ -403,7 +402,7 @@ def payment_awaited(due):
 def material_names(item, codes):
     """Materials by their names on the item's checklist, with their codes; a material the clerk
     named outside the checklist keeps what the clerk wrote."""
-    names = {m.code: m.name for m in item.materials} if item else {}
+    names = {m.code: m.name for m in item.materials}
     return [{"code": code, "name": names.get(code, code)} for code in codes]
 
 
@@ -415,8 +414,8 @@ def _common_view(case, item, public):
     elif status == "accepted" and case.current_step:
         awaiting = f"{awaiting}: {case.current_step}"
     return {
-        "case_no": case.case_no, "item_code": case.item_code,
-        "item_name": item.name_zh if item else case.item_code,
+        "case_no": case.case_no, "item_code": case.item_code, "item_version": case.item_version,
+        "item_name": item.name_zh,
         "department": case.department, "status": status, "current_step": case.current_step,
         "outcome": case.outcome, "result": case.result or None, "awaiting": awaiting,
         "decided_on_the_spot": timeline.decided_on_the_spot(case.timeline),
@@ -456,7 +455,7 @@ def public_view(case, item):
 
 def summary(case, item):
     return {"case_no": case.case_no, "item_code": case.item_code,
-            "item_name": item.name_zh if item else case.item_code, "department": case.department,
+            "item_name": item.name_zh, "department": case.department,
             "applicant_name": case.applicant.get("name"), "applicant_id": case.applicant_id,
             "status": case.status, "submitted_at": isoformat(case.submitted_at),
             "deadline": isoformat(case.deadline)}
@@ -472,10 +471,11 @@ def promise(item):
 
 
 def submission_receipt(case, item):
-    promised_zh, promised_en = promise(item) if item else ("", "")
+    promised_zh, promised_en = promise(item)
     return {
         "case_no": case.case_no, "query_code": case.query_code, "status": case.status,
-        "item_code": case.item_code, "submitted_at": isoformat(case.submitted_at),
+        "item_code": case.item_code, "item_version": case.item_version,
+        "submitted_at": isoformat(case.submitted_at),
         "next": f"统一受理窗口将审核材料，请凭办件编号和查询码查询进度。{promised_zh} The intake window checks the "
                 f"materials and decides on acceptance; follow the case with its number and query code."
                 + (f" {promised_en}" if promised_en else ""),

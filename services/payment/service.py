@@ -33,8 +33,9 @@ class PaymentService(platform_service.PlatformService):
 
     @event_handler(*events.PAYMENT_REQUIRED)
     def on_payment_required(self, required):
-        item = self.intake.get_item(required["item_code"])
         case = self.intake.get_case(required["case_no"], notices.SYSTEM_VIEWER)
+        # the fees of the item's version the case was submitted under, whatever was published since
+        item = self.intake.get_item(required["item_code"], case["item_version"])
         notice, _ = notices.issue(required, item, case, utcnow(), self.policy)
         if notice.status == "issued":  # the applicant's case view shows what to pay, on which notice
             self.dispatch(events.PAYMENT_NOTICE_ISSUED[1], {

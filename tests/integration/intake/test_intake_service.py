@@ -58,8 +58,9 @@ def test_a_submitted_case_is_stored_and_announced_once(intake, listener):
     assert receipt["status"] == "submitted"
     assert len(receipt["case_no"]) == 14 and receipt["case_no"].isdigit()
     assert SubmittedCases.about(receipt["case_no"]) == [{
-        "case_no": receipt["case_no"], "item_code": "MR-001", "item_name": "个体工商户设立登记",
-        "department": "market_regulation", "process_key": "immediate_item", "kind": "immediate", "on_the_spot": False,
+        "case_no": receipt["case_no"], "item_code": "MR-001", "item_version": 1, "item_name": "个体工商户设立登记",
+        "department": "market_regulation", "process_key": "immediate_item", "process_version": None,
+        "kind": "immediate", "on_the_spot": False,
         "promised_limit_days": 0, "legal_limit_days": 15, "submitted_at": receipt["submitted_at"],
         "special_procedures": [],
     }]

@@ -47,13 +47,14 @@ class IntakeStandIn:
     name = "intake"
 
     @rpc
-    def get_item(self, item_code):
+    def get_item(self, item_code, version):
+        assert version == 1
         return ITEMS[item_code]
 
     @rpc
     def get_case(self, case_no, viewer):
         assert viewer["department"] == "hall"
-        return {"case_no": case_no, "applicant": PAYER}
+        return {"case_no": case_no, "applicant": PAYER, "item_version": 1}
 
     @rpc
     def get_public_case(self, case_no, query_code):

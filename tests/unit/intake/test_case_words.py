@@ -33,7 +33,7 @@ def view(item_code, steps):
 
 def receipt(item_code):
     case = SimpleNamespace(case_no="20261201000001", query_code="K7Q2M9PA", status="submitted",
-                           item_code=item_code, submitted_at=T0)
+                           item_code=item_code, item_version=1, submitted_at=T0)
     return cases.submission_receipt(case, CATALOG.item(item_code))["next"]
 
 

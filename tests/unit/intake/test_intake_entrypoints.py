@@ -6,7 +6,8 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from services.common.errors import InvalidInput, NotFound
-from services.intake.catalog import load_catalog
+from services.intake.catalog import Catalog, load_catalog
+from services.intake.catalog_store import public_view
 from services.intake.service import IntakeService
 from tests.unit.paths import CATALOG_DIR
 
@@ -14,10 +15,28 @@ CATALOG = load_catalog(CATALOG_DIR)
 SUBMITTED_AT = datetime(2026, 11, 26, 1, 30, tzinfo=timezone.utc)
 
 
+class FakeItems:
+    """Stands in for the managed catalog: the seed files, every item in force as version 1."""
+
+    @staticmethod
+    def published(now):
+        return Catalog(CATALOG.departments, CATALOG.items, {code: 1 for code in CATALOG.items})
+
+    @staticmethod
+    def public_item(code, now, version=None):
+        if code not in CATALOG.items:
+            raise NotFound(f"item {code!r} is not in the catalog")
+        return public_view(CATALOG.item(code), 1)
+
+
 class FakeCases:
     """Stands in for the case repository: answers ``submit`` with a case it makes up."""
 
-    catalog = CATALOG
+    items = FakeItems()
+
+    @staticmethod
+    def item_of(case):
+        return CATALOG.item(case.item_code)
 
     def __init__(self, created, pending=None):
         self.created = created
@@ -26,7 +45,7 @@ class FakeCases:
 
     def submit(self, application, idempotency_key, now):
         case = SimpleNamespace(case_no="20261126000001", query_code="ABCD2345", status="submitted",
-                               item_code=application["item_code"], department="market_regulation",
+                               item_code=application["item_code"], item_version=1, department="market_regulation",
                                process_key="immediate_item", submitted_at=SUBMITTED_AT,
                                announcement_pending=self.pending)
         return case, self.created
@@ -40,8 +59,9 @@ def test_a_new_case_is_announced_with_what_the_approval_needs():
     receipt = service.submit_case({"item_code": "MR-001"}, idempotency_key="key-12345")
     assert receipt["created"] is True and receipt["case_no"] == "20261126000001"
     service.dispatch.assert_called_once_with("case_submitted", {
-        "case_no": "20261126000001", "item_code": "MR-001", "item_name": "个体工商户设立登记",
-        "department": "market_regulation", "process_key": "immediate_item", "kind": "immediate", "on_the_spot": False,
+        "case_no": "20261126000001", "item_code": "MR-001", "item_version": 1, "item_name": "个体工商户设立登记",
+        "department": "market_regulation", "process_key": "immediate_item", "process_version": None,
+        "kind": "immediate", "on_the_spot": False,
         "promised_limit_days": 0, "legal_limit_days": 15, "submitted_at": SUBMITTED_AT.isoformat(),
         "special_procedures": [],
     })
