@@ -21,7 +21,8 @@ class Case(me.Document):
 
     The timeline holds the facts (events from the approval, the applicant's supplements,
     collection); status, deadline and result are derived from it on every change and
-    stored for search. Changes are compare-and-set on ``version``.
+    stored for search. Changes are compare-and-set on ``version``. The approval's plain
+    steps are not copied here: views ask the approval for them (``timeline.steps_view``).
     """
 
     case_no = me.StringField(required=True, unique=True)
@@ -36,7 +37,6 @@ class Case(me.Document):
     documents = me.ListField(me.DictField())
     form = me.DictField()
     status = me.StringField(required=True)
-    current_step = me.StringField()
     outcome = me.StringField()
     result = me.DictField()
     missing_materials = me.ListField(me.StringField())

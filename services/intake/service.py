@@ -5,6 +5,7 @@ import binascii
 from datetime import timedelta
 
 from nameko.events import EventDispatcher
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.common import events, platform_service
@@ -40,6 +41,7 @@ class IntakeService(platform_service.PlatformService):
 
     cases = ServiceStore(open_cases)
     dispatch = EventDispatcher()
+    approval = RpcProxy("approval")  # the steps of a case's process, read when the case is shown
 
     @rpc
     def list_items(self, query=None, department=None, kind=None, page=1, page_size=20):
@@ -86,12 +88,12 @@ class IntakeService(platform_service.PlatformService):
     @rpc
     def get_case(self, case_no, viewer):
         case = self.cases.get_for_staff(case_no, viewer)
-        return cases.staff_view(case, self.cases.catalog.item(case.item_code))
+        return cases.staff_view(case, self.cases.catalog.item(case.item_code), self.approval.case_progress(case_no))
 
     @rpc
     def get_public_case(self, case_no, query_code):
         case = self.cases.get_public(case_no, query_code)
-        return cases.public_view(case, self.cases.catalog.item(case.item_code))
+        return cases.public_view(case, self.cases.catalog.item(case.item_code), self.approval.case_progress(case_no))
 
     @rpc
     def search_cases(self, viewer, filters, page=1, page_size=20):
@@ -106,13 +108,13 @@ class IntakeService(platform_service.PlatformService):
         if complete is not None:
             self.dispatch(events.SUPPLEMENT_RECEIVED[1], {
                 "case_no": case_no, "materials": complete.detail["materials"], "received_at": now.isoformat()})
-        return cases.public_view(case, self.cases.catalog.item(case.item_code))
+        return cases.public_view(case, self.cases.catalog.item(case.item_code), self.approval.case_progress(case_no))
 
     @rpc
     def record_collection(self, case_no, how, viewer, note=None):
         case, step = self.cases.collect(case_no, how, note, viewer, utcnow())
         self.dispatch(events.CASE_COLLECTED[1], {"case_no": case_no, "collected_at": step.at.isoformat(), "how": how})
-        return cases.staff_view(case, self.cases.catalog.item(case.item_code))
+        return cases.staff_view(case, self.cases.catalog.item(case.item_code), self.approval.case_progress(case_no))
 
     @rpc
     def store_material(self, applicant_kind, applicant_id, filename, content_base64):
@@ -132,8 +134,11 @@ class IntakeService(platform_service.PlatformService):
 
     @event_handler(*events.CASE_PROGRESSED)
     def on_case_progressed(self, payload):
+        """Only a completed process is a fact of the case's own; a plain step costs no store command."""
         now = utcnow()
-        self.cases.record(payload["case_no"], timeline.progress_fact(payload, now), now)
+        fact = timeline.progress_fact(payload, now)
+        if fact is not None:
+            self.cases.record(payload["case_no"], fact, now)
 
     @event_handler(*events.CASE_ACCEPTED)
     def on_case_accepted(self, payload):
