@@ -37,6 +37,9 @@ class Case(me.Document):
     documents = me.ListField(me.DictField())
     form = me.DictField()
     status = me.StringField(required=True)
+    # Retired: the approval answers the current step (``case_progress``). Kept for one release so
+    # that cases stored before still load (docs/operations.md, "Data"); nothing reads it.
+    current_step = me.StringField()
     outcome = me.StringField()
     result = me.DictField()
     missing_materials = me.ListField(me.StringField())
