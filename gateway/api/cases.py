@@ -83,7 +83,9 @@ SCHEMAS = {
     "CaseStep": {
         "type": "object", "description": "A moment of the case's timeline; staff also see who and every detail.",
         "properties": {"kind": {"type": "string"}, "label": {"type": "string"},
-                       "at": {"type": "string", "format": "date-time"}},
+                       "at": {"type": "string", "format": "date-time"},
+                       "step": {"type": "string", "description": "kind task_done: the approval's task done "
+                                "(read from the approval when the case is shown)."}},
     },
     "PublicCase": {
         "type": "object", "description": "What an applicant sees with the query code: no personal data.",

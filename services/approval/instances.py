@@ -355,6 +355,19 @@ class InstanceRepository:
                        "data": e.data, "rev": e.rev, "request_id": e.request_id} for e in audit],
         }
 
+    def progress(self, case_no):
+        """``(progress, completed user tasks oldest first)`` of the case's process, the progress
+        as ``case_progressed`` says it with the time of the last step; ``(None, [])`` before it starts."""
+        instance = models.ProcessInstance.objects(case_no=case_no).first()
+        if instance is None:
+            return None, []
+        workflow = bpmn_engine.load_state(self.definitions.diagram(instance.process_key, instance.process_version),
+                                          instance.state)
+        progress = _progress(instance, workflow, bpmn_engine.end_event(workflow))
+        history = models.TaskHistory.objects(case_no=case_no).only("element_id", "name", "completed_by",
+                                                                   "completed_at")
+        return dict(progress, moved_at=instance.updated_at.isoformat()), sorted(history, key=lambda t: t.completed_at)
+
     def move_deadline(self, case_no, deadline, now):
         """An extension moved the case's deadline (computed by the monitor on the hall's rule,
         ``services.common.deadlines``): its open tasks become due by it. Returns the events."""

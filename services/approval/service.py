@@ -100,6 +100,18 @@ class ApprovalService(platform_service.PlatformService):
         return self.processes.process_view(case_no, viewer)
 
     @rpc
+    def case_progress(self, case_no):
+        """Where a case's process stands, for the applicant's timeline (intake keeps no copy of
+        the steps): None before it starts, else ``{case_no, rev, status (in_progress |
+        completed), current_step, outcome, moved_at, steps: [{element_id, name, by, at}]}``,
+        ``steps`` being the user tasks completed, oldest first."""
+        progress, history = self.processes.progress(case_no)
+        if progress is None:
+            return None
+        return dict(progress, steps=[{"element_id": t.element_id, "name": t.name, "by": t.completed_by,
+                                      "at": t.completed_at.isoformat()} for t in history])
+
+    @rpc
     def retry_case_process(self, case_no, data, user):
         _, announcements = self.processes.retry(case_no, data or {}, user, utcnow())
         self._announce(announcements)

@@ -13,8 +13,9 @@ from datetime import datetime, time, timedelta
 import mongoengine as me
 
 from services.common import constant_time
-from services.common.db import count_of
+from services.common.db import collection_of, count_of, document_from
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.fields import to_millis
 from services.common.sequences import hall_day, next_in_sequence
 from services.common.time import isoformat
 from services.common.workdays import SHANGHAI
@@ -246,39 +247,45 @@ class CaseRepository:
         return case
 
     def change(self, case_no, new_steps, now):
-        """Add the steps ``new_steps(case)`` returns to the case's timeline and store what
-        follows from them, compare-and-set on ``version`` (a lost race is retried on fresh
-        state). Steps whose key is already there are skipped. Returns ``(case, added)``;
-        the case is None when there is no such case."""
+        """Add the facts ``new_steps(case, facts)`` returns to the case's timeline and store
+        what follows from them, compare-and-set on ``version`` (a lost race is retried on fresh
+        state). Facts whose key is already there are skipped. Returns ``(case, added)``, the
+        case as the store holds it (a raw document), None when there is no such case.
+
+        The event handlers' path: it reads and writes the raw document, builds no ``Case``."""
+        cases = collection_of(models.Case)
         for _ in range(CAS_ATTEMPTS):
-            case = models.Case.objects(case_no=case_no).first()
+            case = cases.find_one({"case_no": case_no})
             if case is None:
                 return None, []
-            known = {s.key for s in case.timeline}
-            added = [s for s in new_steps(case) if s.key not in known]
+            facts = [timeline.Fact.from_stored(son) for son in case.get("timeline", [])]
+            known = {f.key for f in facts}
+            added = [f for f in new_steps(case, facts) if f.key not in known]
             if not added:
                 return case, []
-            steps = sorted(list(case.timeline) + added, key=lambda s: s.at)
-            derived = timeline.derive(case.case_no, case.item_code, steps,
-                                      self.item_of(case).promised_limit_days, self.calendar)
-            changed = models.Case.objects(pk=case.pk, version=case.version).update_one(
-                set__timeline=steps, inc__version=1, set__updated_at=now,
-                **{f"set__{name}": value for name, value in derived.items() if value is not None},
-                **{f"unset__{name}": True for name, value in derived.items() if value is None},
-            )
-            if changed:  # the case as stored now, without reading it back
-                case.timeline, case.version, case.updated_at = steps, case.version + 1, now
-                for name, value in derived.items():
-                    setattr(case, name, value)
+            steps = sorted(facts + added, key=lambda f: f.at)
+            item = self.items.version(case["item_code"], case.get("item_version", 1))
+            derived = timeline.derive(case_no, case["item_code"], steps, item.promised_limit_days,
+                                      self.calendar)
+            changes = {"timeline": [f.stored() for f in steps], "updated_at": to_millis(now),
+                       **{name: stored(value) for name, value in derived.items() if value is not None}}
+            gone = {name: "" for name, value in derived.items() if value is None}
+            version = case.get("version", 0)
+            changed = cases.update_one({"_id": case["_id"], "version": version},
+                                       {"$set": changes, "$inc": {"version": 1}, **({"$unset": gone} if gone else {})})
+            if changed.modified_count:  # the case as stored now, without reading it back
+                case.update(changes, version=version + 1)
+                for name in gone:
+                    case.pop(name, None)
                 return case, added
         raise Conflict(f"case {case_no} is changing too often, please retry")
 
-    def record(self, case_no, step, now):
+    def record(self, case_no, fact, now):
         """Record one fact from an event; repeats and unknown cases are ignored."""
-        def steps(case):
-            if step.kind == "supplement_requested":
-                step.detail["missing_materials"] = self._material_codes(case, step.detail.get("missing_materials"))
-            return [step]
+        def steps(case, facts):
+            if fact.kind == "supplement_requested":
+                fact.detail["missing_materials"] = self._material_codes(case, fact.detail.get("missing_materials"))
+            return [fact]
 
         self.change(case_no, steps, now)
 
@@ -296,7 +303,7 @@ class CaseRepository:
 
     def _material_codes(self, case, asked):
         """The clerk may name a material by its code or by its name on the checklist."""
-        codes = {m.name: m.code for m in self.item_of(case).materials}
+        codes = {m.name: m.code for m in self.items.version(case["item_code"], case.get("item_version", 1)).materials}
         return list(dict.fromkeys(codes.get(entry, entry) for entry in asked or []))
 
     def supply(self, case_no, query_code, materials, now):
@@ -306,28 +313,28 @@ class CaseRepository:
         if not codes:
             raise InvalidInput("name the materials you supply", [{"field": "materials", "message": "at least one"}])
 
-        def steps(case):
-            request = timeline.open_request(case.timeline)
-            if request is None or case.status != "awaiting_supplements":
+        def steps(case, facts):
+            request = timeline.open_request(facts)
+            if request is None or case["status"] != "awaiting_supplements":
                 raise Conflict(f"case {case_no} is not waiting for supplements")
             asked = request.detail.get("missing_materials", [])
             unasked = [c for c in codes if c not in asked]
             if unasked:
                 raise InvalidInput("only the materials asked for can be supplied",
                                    [{"field": "materials", "message": f"{c} was not asked for"} for c in unasked])
-            references = [self.shared_materials.reference(case.applicant_id, code, document_id)
+            references = [self.shared_materials.reference(case["applicant_id"], code, document_id)
                           for code, document_id in documents.items()]
-            supplied = timeline.supplied_since(case.timeline, request) | set(codes)
+            supplied = timeline.supplied_since(facts, request) | set(codes)
             key = f"supplied:{request.key}:{now.isoformat()}"
-            new = [models.Step(key=key, kind="materials_supplied", at=now,
-                               detail={"materials": codes, "documents": references})]
+            new = [timeline.Fact(key=key, kind="materials_supplied", at=now,
+                                 detail={"materials": codes, "documents": references})]
             if supplied >= set(asked):
-                new.append(models.Step(key=f"received:{request.key}", kind="supplement_received", at=now,
-                                       detail={"materials": sorted(supplied)}))
+                new.append(timeline.Fact(key=f"received:{request.key}", kind="supplement_received", at=now,
+                                         detail={"materials": sorted(supplied)}))
             return new
 
         case, added = self.change(case_no, steps, now)
-        return case, next((s for s in added if s.kind == "supplement_received"), None)
+        return document_from(models.Case, case), next((s for s in added if s.kind == "supplement_received"), None)
 
     def collect(self, case_no, how, note, viewer, now):
         """The clerk hands over the result (出件); only a decided case, only once."""
@@ -335,16 +342,16 @@ class CaseRepository:
         if how not in COLLECTION_WAYS:
             raise InvalidInput("how must be 'in_person' or 'post'", [{"field": "how", "message": "in_person or post"}])
 
-        def steps(case):
-            if case.status == "collected":
+        def steps(case, facts):
+            if case["status"] == "collected":
                 raise Conflict(f"the result of case {case_no} was already collected")
-            if case.status != "completed":
+            if case["status"] != "completed":
                 raise Conflict(f"case {case_no} is not decided yet: nothing to collect")
-            return [models.Step(key="collected", kind="collected", at=now, by=viewer.get("username"),
-                                detail={"how": how, "note": note or ""})]
+            return [timeline.Fact(key="collected", kind="collected", at=now, by=viewer.get("username"),
+                                  detail={"how": how, "note": note or ""})]
 
         case, added = self.change(case_no, steps, now)
-        return case, added[0]
+        return document_from(models.Case, case), added[0]
 
     def search(self, viewer, filters, page, page_size):
         """Cases the viewer may see, newest first, filtered by applicant, item, status, dates."""
@@ -371,6 +378,11 @@ class CaseRepository:
         total = count_of(found)
         cases = found.order_by("-case_no").skip((page - 1) * page_size).limit(page_size)
         return list(cases), total
+
+
+def stored(value):
+    """A derived value as the store holds it (instants as epoch ms: ``services.common.fields``)."""
+    return to_millis(value) if isinstance(value, datetime) else value
 
 
 def _day_start(value, field):
@@ -406,17 +418,18 @@ def material_names(item, codes):
     return [{"code": code, "name": names.get(code, code)} for code in codes]
 
 
-def _common_view(case, item, public):
+def _common_view(case, item, progress, public):
     status = case.status
+    current_step = timeline.current_step(progress, case.timeline)
     awaiting = timeline.AWAITING.get(status)
     if case.payment_due:
         awaiting = payment_awaited(case.payment_due)
-    elif status == "accepted" and case.current_step:
-        awaiting = f"{awaiting}: {case.current_step}"
+    elif status == "accepted" and current_step:
+        awaiting = f"{awaiting}: {current_step}"
     return {
         "case_no": case.case_no, "item_code": case.item_code, "item_version": case.item_version,
         "item_name": item.name_zh,
-        "department": case.department, "status": status, "current_step": case.current_step,
+        "department": case.department, "status": status, "current_step": current_step,
         "outcome": case.outcome, "result": case.result or None, "awaiting": awaiting,
         "decided_on_the_spot": timeline.decided_on_the_spot(case.timeline),
         "missing_materials": list(case.missing_materials),
@@ -426,7 +439,7 @@ def _common_view(case, item, public):
         "evaluable": status in timeline.EVALUABLE,
         "accepted_at": isoformat(case.accepted_at), "deadline": isoformat(case.deadline),
         "submitted_at": isoformat(case.submitted_at), "updated_at": isoformat(case.updated_at),
-        "steps": [timeline.step_view(s, public) for s in case.timeline],
+        "steps": timeline.steps_view(case.timeline, progress, public),
     }
 
 
@@ -440,17 +453,18 @@ def case_document_ids(case):
     return {ref["document_id"] for ref in case_documents(case)}
 
 
-def staff_view(case, item):
+def staff_view(case, item, progress):
+    """``progress``: the approval's ``case_progress`` answer for the case."""
     supplied = [s.detail for s in case.timeline if s.kind == "materials_supplied"]
     materials = list(dict.fromkeys(list(case.materials) + [c for d in supplied for c in d.get("materials", [])]))
     documents = case_documents(case)
-    return dict(_common_view(case, item, public=False), applicant=case.applicant, materials=materials,
+    return dict(_common_view(case, item, progress, public=False), applicant=case.applicant, materials=materials,
                 documents=documents, form=case.form)
 
 
-def public_view(case, item):
+def public_view(case, item, progress):
     """What anyone with the query code may see: no personal data."""
-    return _common_view(case, item, public=True)
+    return _common_view(case, item, progress, public=True)
 
 
 def summary(case, item):

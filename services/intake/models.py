@@ -21,7 +21,8 @@ class Case(me.Document):
 
     The timeline holds the facts (events from the approval, the applicant's supplements,
     collection); status, deadline and result are derived from it on every change and
-    stored for search. Changes are compare-and-set on ``version``.
+    stored for search. Changes are compare-and-set on ``version``. The approval's plain
+    steps are not copied here: views ask the approval for them (``timeline.steps_view``).
     """
 
     case_no = me.StringField(required=True, unique=True)
@@ -39,6 +40,8 @@ class Case(me.Document):
     documents = me.ListField(me.DictField())
     form = me.DictField()
     status = me.StringField(required=True)
+    # Retired: the approval answers the current step (``case_progress``). Kept for one release so
+    # that cases stored before still load (docs/operations.md, "Data"); nothing reads it.
     current_step = me.StringField()
     outcome = me.StringField()
     result = me.DictField()

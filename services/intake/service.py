@@ -45,8 +45,8 @@ class IntakeService(platform_service.PlatformService):
     name = "intake"
 
     cases = ServiceStore(open_cases)
-    approval = RpcProxy("approval")
     dispatch = EventDispatcher()
+    approval = RpcProxy("approval")  # deployed process versions; the steps of a case's process, when shown
 
     @rpc
     def list_items(self, query=None, department=None, kind=None, page=1, page_size=20):
@@ -142,12 +142,12 @@ class IntakeService(platform_service.PlatformService):
     @rpc
     def get_case(self, case_no, viewer):
         case = self.cases.get_for_staff(case_no, viewer)
-        return cases.staff_view(case, self.cases.item_of(case))
+        return cases.staff_view(case, self.cases.item_of(case), self.approval.case_progress(case_no))
 
     @rpc
     def get_public_case(self, case_no, query_code):
         case = self.cases.get_public(case_no, query_code)
-        return cases.public_view(case, self.cases.item_of(case))
+        return cases.public_view(case, self.cases.item_of(case), self.approval.case_progress(case_no))
 
     @rpc
     def search_cases(self, viewer, filters, page=1, page_size=20):
@@ -162,13 +162,13 @@ class IntakeService(platform_service.PlatformService):
         if complete is not None:
             self.dispatch(events.SUPPLEMENT_RECEIVED[1], {
                 "case_no": case_no, "materials": complete.detail["materials"], "received_at": now.isoformat()})
-        return cases.public_view(case, self.cases.item_of(case))
+        return cases.public_view(case, self.cases.item_of(case), self.approval.case_progress(case_no))
 
     @rpc
     def record_collection(self, case_no, how, viewer, note=None):
         case, step = self.cases.collect(case_no, how, note, viewer, utcnow())
         self.dispatch(events.CASE_COLLECTED[1], {"case_no": case_no, "collected_at": step.at.isoformat(), "how": how})
-        return cases.staff_view(case, self.cases.item_of(case))
+        return cases.staff_view(case, self.cases.item_of(case), self.approval.case_progress(case_no))
 
     @rpc
     def store_material(self, applicant_kind, applicant_id, filename, content_base64):
@@ -188,8 +188,11 @@ class IntakeService(platform_service.PlatformService):
 
     @event_handler(*events.CASE_PROGRESSED)
     def on_case_progressed(self, payload):
+        """Only a completed process is a fact of the case's own; a plain step costs no store command."""
         now = utcnow()
-        self.cases.record(payload["case_no"], timeline.progress_fact(payload, now), now)
+        fact = timeline.progress_fact(payload, now)
+        if fact is not None:
+            self.cases.record(payload["case_no"], fact, now)
 
     @event_handler(*events.CASE_ACCEPTED)
     def on_case_accepted(self, payload):

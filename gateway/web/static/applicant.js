@@ -56,7 +56,7 @@ function renderCase() {
         el("dd", { id: "missing-materials" }, missing.map((m) => m.name).join("、"))]),
     el("h3", {}, t("办理进度", "Steps")),
     el("ol", { class: "timeline" }, (v.steps || []).map((s) =>
-      el("li", {}, `${when(s.at)} — ${bi(s.label)}${s.current_step ? `：${bi(s.current_step)}` : ""}`))));
+      el("li", {}, `${when(s.at)} — ${bi(s.label)}${s.step || s.current_step ? `：${bi(s.step || s.current_step)}` : ""}`))));
   const supplements = document.getElementById("supplements");
   supplements.hidden = v.status !== "awaiting_supplements" || missing.length === 0;
   const list = document.getElementById("supplement-list");

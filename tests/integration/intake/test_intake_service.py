@@ -128,17 +128,33 @@ def test_staff_of_another_department_cannot_see_a_case(intake):
             get_case(receipt["case_no"], {"username": "tax_reviewer", "roles": ["reviewer"], "department": "taxation"})
 
 
-def test_progress_from_the_approval_is_applied_in_order_only(intake):
+def test_a_plain_step_of_the_approval_is_not_stored_and_the_case_shows_it_from_the_approval(intake,
+                                                                                             approval_progress):
     receipt = submit(intake)
     case_no = receipt["case_no"]
+    stored = models.Case.objects(case_no=case_no).first()
     with entrypoint_hook(intake, "on_case_progressed") as progressed:
         progressed({"case_no": case_no, "rev": 2, "status": "in_progress", "current_step": "决定 Decide"})
-        progressed({"case_no": case_no, "rev": 1, "status": "in_progress", "current_step": "受理 Accept"})
-        progressed({"case_no": case_no, "rev": 2, "status": "in_progress", "current_step": "决定 Decide"})
+    assert models.Case.objects(case_no=case_no).first().version == stored.version
+    done = utcnow()
+    approval_progress[case_no] = {"case_no": case_no, "rev": 2, "status": "in_progress", "current_step": "决定 Decide",
+                                  "outcome": None, "moved_at": done.isoformat(),
+                                  "steps": [{"element_id": "check", "name": "审查 Check", "by": "clerk",
+                                             "at": done.isoformat()}]}
     with entrypoint_hook(intake, "get_public_case") as get_public_case:
         view = get_public_case(case_no, receipt["query_code"])
     assert (view["status"], view["current_step"]) == ("submitted", "决定 Decide")
-    assert [s["current_step"] for s in view["steps"] if s["kind"] == "progressed"] == ["决定 Decide", "受理 Accept"]
+    assert [(s["kind"], s.get("step")) for s in view["steps"]] == [("submitted", None), ("task_done", "审查 Check")]
+
+
+def test_a_completed_process_completes_the_case(intake):
+    receipt = submit(intake)
+    with entrypoint_hook(intake, "on_case_progressed") as progressed:
+        progressed({"case_no": receipt["case_no"], "rev": 3, "status": "completed", "current_step": None,
+                    "outcome": "approved"})
+    with entrypoint_hook(intake, "get_public_case") as get_public_case:
+        view = get_public_case(receipt["case_no"], receipt["query_code"])
+    assert (view["status"], view["outcome"]) == ("completed", "approved")
 
 
 def test_the_catalog_is_served(intake):
