@@ -22,18 +22,13 @@ from pymongo.errors import BulkWriteError
 from services.common.db import collection_of
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.time import isoformat
-from services.common.workdays import SHANGHAI
+from services.common.workdays import shanghai_day
 from services.intake import models
 from services.intake.catalog import Catalog, CatalogError, Department, item_fields, validate_item
 
 BINDING_FIELDS = ("process_key", "process_version")
 DUPLICATE_KEY = 11000  # MongoDB's error code for a unique index violation
 SEEDER = "catalog/*.yaml"
-
-
-def hall_day(now):
-    """The hall's calendar day of ``now``, as ``YYYY-MM-DD``."""
-    return now.astimezone(SHANGHAI).date().isoformat()
 
 
 def version_in_force(publications, day):
@@ -148,7 +143,7 @@ class ItemStore:
         entry = models.CatalogItem.objects(code=code).first()
         if entry is None:
             raise NotFound(f"item {code!r} is not in the catalog")
-        today = hall_day(now)
+        today = shanghai_day(now).isoformat()
         state = standing(entry.publications, entry.retired_from, today)
         if state == "retired":
             raise InvalidInput(f"item {code} was retired on {entry.retired_from}: it accepts no new applications",
@@ -164,7 +159,7 @@ class ItemStore:
 
     def published(self, now):
         """The public catalog today: items in force, not retired, by code."""
-        today = hall_day(now)
+        today = shanghai_day(now).isoformat()
         departments = {d.code: Department(d.code, d.name_zh, d.name_en)
                        for d in models.CatalogDepartment.objects.order_by("position")}
         items, versions = {}, {}
@@ -177,7 +172,7 @@ class ItemStore:
     def public_item(self, code, now, version=None):
         """An item as the public sees it today (a retired one says so), or one version of it."""
         entry = self._entry(code)
-        today = hall_day(now)
+        today = shanghai_day(now).isoformat()
         publication = version_in_force(entry.publications, today)
         if version is None:
             if publication is None:
@@ -189,10 +184,11 @@ class ItemStore:
                            retired_from=entry.retired_from)
 
     def managed_list(self, now):
-        return [self._managed_view(entry, hall_day(now)) for entry in models.CatalogItem.objects.order_by("code")]
+        today = shanghai_day(now).isoformat()
+        return [self._managed_view(entry, today) for entry in models.CatalogItem.objects.order_by("code")]
 
     def managed(self, code, now):
-        return self._managed_view(self._entry(code), hall_day(now))
+        return self._managed_view(self._entry(code), shanghai_day(now).isoformat())
 
     def _managed_view(self, entry, today):
         publication = version_in_force(entry.publications, today)
@@ -271,7 +267,7 @@ class ItemStore:
         """Put ``version`` (default: the latest) in force from ``effective_from`` on."""
         require_admin(actor, "publish")
         entry = self._entry(code)
-        today = hall_day(now)
+        today = shanghai_day(now).isoformat()
         day = effective_day(effective_from, today)
         version = entry.latest_version if version is None else version
         if not 1 <= version <= entry.latest_version:
@@ -291,7 +287,7 @@ class ItemStore:
         """No new applications from ``effective_from`` (default today) on."""
         require_admin(actor, "retire")
         entry = self._entry(code)
-        today = hall_day(now)
+        today = shanghai_day(now).isoformat()
         day = today if effective_from is None else effective_day(effective_from, today)
         if entry.retired_from:
             raise Conflict(f"item {code} is already retired from {entry.retired_from}")
@@ -319,7 +315,7 @@ class ItemStore:
         if models.CatalogItem.objects.first() is not None:
             return
         published = isoformat(now)
-        retired_from = hall_day(now)
+        retired_from = shanghai_day(now).isoformat()
         _insert_all(models.CatalogDepartment, [
             models.CatalogDepartment(code=d.code, name_zh=d.name_zh, name_en=d.name_en, position=position)
             for position, d in enumerate(seed.departments.values())])

@@ -10,11 +10,10 @@ import pytest
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from services.common.entrypoints import rpc
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.time import utcnow
+from services.common.workdays import shanghai_day
 from services.intake.catalog import load_catalog
-from services.intake.catalog_store import hall_day
 from services.intake.service import IntakeService
 
 ADMIN = {"username": "admin", "roles": ["admin"], "department": "hall"}
@@ -31,19 +30,8 @@ NEW_ITEM = {
 APPLICATION = {"item_code": "CT-001", "applicant": PERSON, "materials": ["application_form"]}
 
 
-class ApprovalStandIn:
-    name = "approval"
-
-    @rpc
-    def list_process_versions(self, key):
-        if key != "promised_item":
-            raise NotFound(f"process {key!r} is not deployed")
-        return [{"key": key, "version": 1}, {"key": key, "version": 2}]
-
-
 @pytest.fixture
 def intake(container_factory, service_config, clean_databases):
-    container_factory(ApprovalStandIn, service_config).start()
     container = container_factory(IntakeService, service_config)
     container.start()
     return container
@@ -63,7 +51,7 @@ def field_errors(raised):
 
 
 def today(days=0):
-    return hall_day(utcnow() + timedelta(days=days))
+    return shanghai_day(utcnow() + timedelta(days=days)).isoformat()
 
 
 def test_the_seed_fills_an_empty_store_once_and_keeps_its_retired_item_retired(intake, service_config):

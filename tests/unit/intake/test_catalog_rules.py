@@ -1,7 +1,6 @@
 """The managed catalog's rules without a store: which version is in force on a day, where
 an item stands, who may change what, what an edit changed, the days a publication or a
 retirement may take effect, and faults named by field."""
-from datetime import datetime, timezone
 
 import pytest
 
@@ -12,7 +11,6 @@ from services.intake.catalog_store import (
     check_may_change,
     differences,
     effective_day,
-    hall_day,
     standing,
     validated,
     version_in_force,
@@ -24,11 +22,6 @@ SEED = load_catalog(CATALOG_DIR)
 
 def published(version, effective_from, at="2026-12-01T00:00:00+00:00"):
     return {"version": version, "effective_from": effective_from, "published_at": at, "by": "admin"}
-
-
-def test_the_hall_day_is_the_day_in_shanghai():
-    assert hall_day(datetime(2026, 12, 3, 16, 30, tzinfo=timezone.utc)) == "2026-12-04"
-    assert hall_day(datetime(2026, 12, 3, 15, 59, tzinfo=timezone.utc)) == "2026-12-03"
 
 
 def test_the_version_in_force_is_the_latest_publication_due_on_the_day():
