@@ -33,7 +33,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as AnyUserTask
 from SpiffWorkflow.camunda.parser import CamundaParser
-from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaStartEventParser
+from SpiffWorkflow.camunda.parser.task_spec import SubWorkflowParser, UserTaskParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.specs.event_definitions import (
     MessageEventDefinition as CamundaMessageEventDefinition,
@@ -44,13 +45,15 @@ from SpiffWorkflow.camunda.specs.user_task import (
     FormField,
     FormFieldValidation,
 )
+from SpiffWorkflow.spiff.parser.event_parsers import SpiffStartEventParser
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SPIFFWORKFLOW_NSMAP
+from SpiffWorkflow.spiff.parser.task_spec import SubWorkflowParser as SpiffSubWorkflowParser
 from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from services.approval import hall_flow, juel, workday_functions
+from services.approval import bpmn_events, hall_flow, juel, workday_functions
 from services.approval.forms import describe_field
 from services.approval.sandbox import SandboxScriptEngine
 from services.common.time import utcnow
@@ -190,12 +193,34 @@ class _ProcessParser(ProcessParser):
         for node in self.xpath(".//bpmn:*[@id]"):
             self.nodes_by_id[node.get("id")] = node
 
+    def add_tasks(self):
+        super().add_tasks()
+        bpmn_events.start_with_the_process(self.spec)
+
+
+class _SubprocessParser(bpmn_events.EventSubprocessParsing, SubWorkflowParser):
+    pass
+
+
+class _StartEventParser(bpmn_events.EventSubprocessStartParsing, CamundaStartEventParser):
+    pass
+
+
+class _SpiffSubprocessParser(bpmn_events.EventSubprocessParsing, SpiffSubWorkflowParser):
+    pass
+
+
+class _SpiffStartEventParser(bpmn_events.EventSubprocessStartParsing, SpiffStartEventParser):
+    pass
+
 
 class _HallParser(CamundaParser):
     PROCESS_PARSER_CLASS = _ProcessParser
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (_UserTaskParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
+        full_tag("subProcess"): (_SubprocessParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1]),
+        full_tag("startEvent"): (_StartEventParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][1]),
     }
 
     def __init__(self, forms, **kwargs):
@@ -295,6 +320,10 @@ class _SpiffHallParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (_SpiffUserTaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
+        full_tag("subProcess"): (_SpiffSubprocessParser,
+                                 SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1]),
+        full_tag("startEvent"): (_SpiffStartEventParser,
+                                 SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][1]),
     }
 
     def __init__(self, forms, **kwargs):
@@ -592,7 +621,7 @@ def _run_engine(workflow):
     a refused script) leaves its task in ERROR with the message in the task's internal data:
     the instance is then in an incident (see `incident`) until `retry`."""
     try:
-        workflow.do_engine_steps()
+        bpmn_events.run_engine_steps(workflow)
     except Exception as error:
         task = getattr(error, "task", None)
         failed = workflow.get_tasks(state=TaskState.ERROR)
@@ -759,7 +788,7 @@ def end_event(workflow: BpmnWorkflow):
     if not workflow.is_completed():
         return None
     ends = [task for task in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
-            if task.workflow is workflow]
+            if bpmn_events.ends_the_process(task, workflow)]
     # The last one reached: several are when a branch (a parallel path, a non-interrupting
     # boundary event) ended before the main path; the task tree's order is not the order reached.
     return max(reversed(ends), key=lambda task: task.last_state_change).task_spec.bpmn_id if ends else None
