@@ -417,6 +417,9 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
         where = f" (line {error.line_number})" if error.line_number else ""
         raise InvalidDiagram(error.id or None, f"{error}{where}") from error
     for process_spec in (spec, *subprocess_specs.values()):
+        for gateway in bpmn_events.gateways_waiting_for_several_timers(process_spec):
+            raise InvalidDiagram(gateway, "an event-based gateway waits for one timer at most: join the "
+                                          "deadlines into one timer")
         _check_roles(process_spec)
         _check_separations(process_spec)
         _pass_through_manual_tasks(process_spec)
@@ -680,15 +683,17 @@ def next_timer(workflow: BpmnWorkflow):
     A waiting timer event has its due time in the task's internal data from the moment it
     starts to wait (a duration is turned into an instant then), so the value is stable across
     serialization."""
-    due = [_timer_due(task) for task in _waiting_timers(workflow)]
+    due = [_timer_due(task) for task, _ in _waiting_timers(workflow)]
     due = [moment for moment in due if moment is not None]
     return min(due) if due else None
 
 
 def _waiting_timers(workflow):
-    return [task for task in workflow.event_manager.tasks.values()
-            if task.state == TaskState.WAITING
-            and isinstance(task.task_spec.event_definition, spiff_timer.TimerEventDefinition)]
+    """(waiting task, timer event spec) pairs; an event-based gateway waits for the timer
+    events after it."""
+    return [(task, spec) for task in workflow.event_manager.tasks.values() if task.state == TaskState.WAITING
+            for spec, definition in bpmn_events.awaited(task.task_spec)
+            if isinstance(definition, spiff_timer.TimerEventDefinition)]
 
 
 def _timer_due(task):
@@ -707,20 +712,20 @@ def fire_due_timers(workflow: BpmnWorkflow) -> list[str]:
     Returns the ids of the timer events that fired (an empty list when none was due, e.g.
     because another replica fired them first)."""
     now = utcnow()
-    due = {task: _timer_due(task) for task in _waiting_timers(workflow) if (_timer_due(task) or now) < now}
+    due = {(task, spec): _timer_due(task) for task, spec in _waiting_timers(workflow) if (_timer_due(task) or now) < now}
     if not due:
         return []
     workflow.refresh_timers()
     _run_engine(workflow)
     # A cycle keeps waiting for its next repetition: it fired when its due time moved on.
-    return [task.task_spec.bpmn_id or task.task_spec.name for task, before in due.items()
+    return [spec.bpmn_id or spec.name for (task, spec), before in due.items()
             if task.state != TaskState.WAITING or _timer_due(task) != before]
 
 
 def fire_timer_now(workflow: BpmnWorkflow, element_id: str) -> bool:
     """Fire the waiting timer event ``element_id`` now, whatever its due time, and run on (a
     designer's test run; a cycle fires its next repetition). False when no such timer waits."""
-    waiting = [task for task in _waiting_timers(workflow) if task.task_spec.bpmn_id == element_id]
+    waiting = [task for task, spec in _waiting_timers(workflow) if spec.bpmn_id == element_id]
     past = (utcnow() - timedelta(seconds=1)).isoformat()
     for task in waiting:
         value = task._get_internal_data("event_value")
@@ -736,8 +741,8 @@ def fire_timer_now(workflow: BpmnWorkflow, element_id: str) -> bool:
 
 def waiting_timers(workflow: BpmnWorkflow) -> list[dict]:
     """The timer events the instance waits at: element id, name and due time (ISO, UTC)."""
-    return [{"element_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-             "due_at": due.isoformat() if (due := _timer_due(task)) else None} for task in _waiting_timers(workflow)]
+    return [{"element_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id,
+             "due_at": due.isoformat() if (due := _timer_due(task)) else None} for task, spec in _waiting_timers(workflow)]
 
 
 def path(workflow: BpmnWorkflow) -> dict:
@@ -756,31 +761,39 @@ def path(workflow: BpmnWorkflow) -> dict:
 
 def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
     """Names of the messages the instance waits for now."""
-    return [event.name for event in workflow.waiting_events() if event.event_type == "MessageEventDefinition"]
+    return [definition.name for task in workflow.event_manager.tasks.values()
+            for _, definition in bpmn_events.awaited(task.task_spec) if isinstance(definition, MessageEventDefinition)]
 
 
 def caught_messages(diagram: ParsedDiagram) -> set[str]:
     """Names of every message the process can ever wait for: its catch events, receive
     tasks and boundary events, in the process and in its subprocesses."""
-    return {spec.event_definition.name
+    return {definition.name
             for process_spec in (diagram.spec, *diagram.subprocess_specs.values())
-            for spec in process_spec.task_specs.values()
-            if isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, MessageEventDefinition)}
+            for spec in process_spec.task_specs.values() if isinstance(spec, CatchingEvent)
+            for _, definition in bpmn_events.awaited(spec) if isinstance(definition, MessageEventDefinition)}
 
 
 def deliver_message(workflow: BpmnWorkflow, name: str, data: dict):
     """Hand a message to the catch event waiting for it and run on. Returns the catching
     element's id, None when nothing waits for it. The message's data lands in the process
-    data under the message's name."""
+    data under the message's name (spiff-arena: under its `messageVariable` when it names one)."""
     for task in list(workflow.event_manager.tasks.values()):
-        definition = task.task_spec.event_definition
-        if isinstance(definition, MessageEventDefinition) and definition.name == name:
-            payload = {"payload": data, "result_var": name} \
-                if isinstance(definition, CamundaMessageEventDefinition) else {name: data}
-            workflow.catch(BpmnEvent(definition, payload))
-            _run_engine(workflow)
-            return task.task_spec.bpmn_id
+        for spec, definition in bpmn_events.awaited(task.task_spec):
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                workflow.catch(BpmnEvent(definition, _message_payload(definition, name, data)))
+                _run_engine(workflow)
+                return spec.bpmn_id
     return None
+
+
+def _message_payload(definition, name, data):
+    """The payload the definition's own `update_task_data` puts where the process expects it."""
+    if isinstance(definition, CamundaMessageEventDefinition):
+        return {"payload": data, "result_var": name}
+    if getattr(definition, "message_var", None):  # spiff-arena's messageVariable
+        return data
+    return {name: data}
 
 
 def end_event(workflow: BpmnWorkflow):

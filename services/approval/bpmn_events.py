@@ -18,6 +18,9 @@ A non-interrupting one fires once per instance, or once per repetition of a time
 from SpiffWorkflow.bpmn.parser import event_parsers
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.specs.control import _EndJoin
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.util.task import TaskState
 
@@ -149,3 +152,22 @@ def ends_the_process(task, workflow):
         return True
     owner = event_subprocess_task(task.workflow)
     return owner is not None and owner.workflow is workflow and owner.task_spec.interrupting
+
+
+def awaited(task_spec):
+    """What a catching element waits for, as (element spec, event definition) pairs. An
+    event-based gateway waits for the catch events after it: SpiffWorkflow moves their
+    definitions into the gateway's MultipleEventDefinition, in the order of its outputs."""
+    definition = task_spec.event_definition
+    if isinstance(task_spec, EventBasedGateway):
+        return list(zip(task_spec.outputs, definition.event_definitions))
+    if isinstance(definition, MultipleEventDefinition):
+        return [(task_spec, each) for each in definition.event_definitions]
+    return [(task_spec, definition)]
+
+
+def gateways_waiting_for_several_timers(process_spec):
+    """Event-based gateways followed by more than one timer event: SpiffWorkflow keeps one due
+    time per waiting element, so the timers behind one gateway would share the first one's."""
+    return [spec.bpmn_id for spec in process_spec.task_specs.values() if isinstance(spec, EventBasedGateway)
+            and sum(isinstance(definition, TimerEventDefinition) for _, definition in awaited(spec)) > 1]

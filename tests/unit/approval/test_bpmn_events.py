@@ -1,7 +1,14 @@
-"""Event subprocesses (services/approval/bpmn_events.py) beyond the corpus scenarios: the data
-they see, a stored case, nesting, and a non-interrupting one running beside the main flow."""
+"""Event subprocesses and event-based gateways (services/approval/bpmn_events.py) beyond the
+corpus scenarios: the data an event subprocess sees, a stored case, nesting, a non-interrupting
+one beside the main flow; a gateway's timers as the scheduler and a test run see them."""
+
+from pathlib import Path
+
+import pytest
 
 from services.approval import bpmn_engine
+
+EVENT_BASED_GATEWAY = Path(__file__).resolve().parents[2] / "fixtures" / "diagrams" / "camunda_event_based_gateway.bpmn"
 
 
 def diagram(event_subprocess: str, main: str = "") -> bytes:
@@ -107,3 +114,23 @@ def test_the_event_subprocess_of_an_embedded_subprocess_waits_only_while_that_su
 
     assert open_ids(workflow) == ["review"]
     assert bpmn_engine.waiting_messages(workflow) == []
+
+
+def test_a_timer_behind_an_event_based_gateway_is_listed_and_fired_by_its_own_id():
+    parsed = bpmn_engine.parse_diagram(EVENT_BASED_GATEWAY.read_bytes())
+    workflow = bpmn_engine.load_state(parsed, bpmn_engine.dump_state(bpmn_engine.start(parsed, {})))
+    [timer] = bpmn_engine.waiting_timers(workflow)
+    assert (timer["element_id"], timer["due_at"]) == ("Event_timeout", bpmn_engine.next_timer(workflow).isoformat())
+    assert bpmn_engine.caught_messages(parsed) == {"site_report"}
+
+    assert bpmn_engine.fire_timer_now(workflow, "Event_timeout")
+    assert bpmn_engine.end_event(workflow) == "Event_no_report"
+
+
+def test_an_event_based_gateway_before_two_timers_is_refused():
+    xml = EVENT_BASED_GATEWAY.read_text(encoding="utf-8").replace(
+        '<bpmn:messageEventDefinition id="MessageEventDefinition_0r1p2t3" messageRef="Message_site_report" />',
+        '<bpmn:timerEventDefinition><bpmn:timeDuration>P1D</bpmn:timeDuration></bpmn:timerEventDefinition>')
+    with pytest.raises(bpmn_engine.InvalidDiagram) as refused:
+        bpmn_engine.parse_diagram(xml.encode())
+    assert refused.value.element_id == "Gateway_first"
