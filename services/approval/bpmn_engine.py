@@ -874,6 +874,7 @@ def _describe(task):
         "separate_from": separate_from(spec),
         "on_the_spot_role": task_property(spec, ON_THE_SPOT) if task.data.get(ON_THE_SPOT) is True else None,
         "due": _due(task),
+        "instructions": _instructions(task),
         "form": [_form_field(form_field) for form_field in spec.form.fields],
     }
 
@@ -888,6 +889,26 @@ def _due(task):
         return str(task.workflow.script_engine.evaluate(task, expression))
     except Exception:  # noqa: BLE001 -- a bad due date leaves the task without one
         return None
+
+
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
+
+
+def _instructions(task):
+    """spiff-arena's `instructionsForEndUser`, each `{{ expression }}` replaced by its value
+    over the task's data, evaluated in the sandbox (a placeholder that fails stays as written,
+    so the person still reads the rest); None when the task has none."""
+    text = task.task_spec.extensions.get("instructionsForEndUser")
+    if not text:
+        return None
+
+    def value(match):
+        try:
+            return str(task.workflow.script_engine.evaluate(task, match.group(1).strip()))
+        except Exception:  # noqa: BLE001 -- instructions never stop the work
+            return match.group(0)
+
+    return _PLACEHOLDER.sub(value, text.strip())
 
 
 def _assignee(task):
