@@ -33,7 +33,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as AnyUserTask
 from SpiffWorkflow.camunda.parser import CamundaParser
-from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaStartEventParser
+from SpiffWorkflow.camunda.parser.task_spec import SubWorkflowParser, UserTaskParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.specs.event_definitions import (
     MessageEventDefinition as CamundaMessageEventDefinition,
@@ -44,13 +45,15 @@ from SpiffWorkflow.camunda.specs.user_task import (
     FormField,
     FormFieldValidation,
 )
+from SpiffWorkflow.spiff.parser.event_parsers import SpiffStartEventParser
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SPIFFWORKFLOW_NSMAP
+from SpiffWorkflow.spiff.parser.task_spec import SubWorkflowParser as SpiffSubWorkflowParser
 from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from services.approval import hall_flow, juel, workday_functions
+from services.approval import bpmn_events, hall_flow, juel, workday_functions
 from services.approval.forms import describe_field
 from services.approval.sandbox import SandboxScriptEngine
 from services.common.time import utcnow
@@ -190,12 +193,34 @@ class _ProcessParser(ProcessParser):
         for node in self.xpath(".//bpmn:*[@id]"):
             self.nodes_by_id[node.get("id")] = node
 
+    def add_tasks(self):
+        super().add_tasks()
+        bpmn_events.start_with_the_process(self.spec)
+
+
+class _SubprocessParser(bpmn_events.EventSubprocessParsing, SubWorkflowParser):
+    pass
+
+
+class _StartEventParser(bpmn_events.EventSubprocessStartParsing, CamundaStartEventParser):
+    pass
+
+
+class _SpiffSubprocessParser(bpmn_events.EventSubprocessParsing, SpiffSubWorkflowParser):
+    pass
+
+
+class _SpiffStartEventParser(bpmn_events.EventSubprocessStartParsing, SpiffStartEventParser):
+    pass
+
 
 class _HallParser(CamundaParser):
     PROCESS_PARSER_CLASS = _ProcessParser
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (_UserTaskParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
+        full_tag("subProcess"): (_SubprocessParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1]),
+        full_tag("startEvent"): (_StartEventParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][1]),
     }
 
     def __init__(self, forms, **kwargs):
@@ -295,6 +320,10 @@ class _SpiffHallParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (_SpiffUserTaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
+        full_tag("subProcess"): (_SpiffSubprocessParser,
+                                 SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1]),
+        full_tag("startEvent"): (_SpiffStartEventParser,
+                                 SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][1]),
     }
 
     def __init__(self, forms, **kwargs):
@@ -388,6 +417,9 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
         where = f" (line {error.line_number})" if error.line_number else ""
         raise InvalidDiagram(error.id or None, f"{error}{where}") from error
     for process_spec in (spec, *subprocess_specs.values()):
+        for gateway in bpmn_events.gateways_waiting_for_several_timers(process_spec):
+            raise InvalidDiagram(gateway, "an event-based gateway waits for one timer at most: join the "
+                                          "deadlines into one timer")
         _check_roles(process_spec)
         _check_separations(process_spec)
         _pass_through_manual_tasks(process_spec)
@@ -592,7 +624,7 @@ def _run_engine(workflow):
     a refused script) leaves its task in ERROR with the message in the task's internal data:
     the instance is then in an incident (see `incident`) until `retry`."""
     try:
-        workflow.do_engine_steps()
+        bpmn_events.run_engine_steps(workflow)
     except Exception as error:
         task = getattr(error, "task", None)
         failed = workflow.get_tasks(state=TaskState.ERROR)
@@ -651,15 +683,17 @@ def next_timer(workflow: BpmnWorkflow):
     A waiting timer event has its due time in the task's internal data from the moment it
     starts to wait (a duration is turned into an instant then), so the value is stable across
     serialization."""
-    due = [_timer_due(task) for task in _waiting_timers(workflow)]
+    due = [_timer_due(task) for task, _ in _waiting_timers(workflow)]
     due = [moment for moment in due if moment is not None]
     return min(due) if due else None
 
 
 def _waiting_timers(workflow):
-    return [task for task in workflow.event_manager.tasks.values()
-            if task.state == TaskState.WAITING
-            and isinstance(task.task_spec.event_definition, spiff_timer.TimerEventDefinition)]
+    """(waiting task, timer event spec) pairs; an event-based gateway waits for the timer
+    events after it."""
+    return [(task, spec) for task in workflow.event_manager.tasks.values() if task.state == TaskState.WAITING
+            for spec, definition in bpmn_events.awaited(task.task_spec)
+            if isinstance(definition, spiff_timer.TimerEventDefinition)]
 
 
 def _timer_due(task):
@@ -678,20 +712,20 @@ def fire_due_timers(workflow: BpmnWorkflow) -> list[str]:
     Returns the ids of the timer events that fired (an empty list when none was due, e.g.
     because another replica fired them first)."""
     now = utcnow()
-    due = {task: _timer_due(task) for task in _waiting_timers(workflow) if (_timer_due(task) or now) < now}
+    due = {(task, spec): _timer_due(task) for task, spec in _waiting_timers(workflow) if (_timer_due(task) or now) < now}
     if not due:
         return []
     workflow.refresh_timers()
     _run_engine(workflow)
     # A cycle keeps waiting for its next repetition: it fired when its due time moved on.
-    return [task.task_spec.bpmn_id or task.task_spec.name for task, before in due.items()
+    return [spec.bpmn_id or spec.name for (task, spec), before in due.items()
             if task.state != TaskState.WAITING or _timer_due(task) != before]
 
 
 def fire_timer_now(workflow: BpmnWorkflow, element_id: str) -> bool:
     """Fire the waiting timer event ``element_id`` now, whatever its due time, and run on (a
     designer's test run; a cycle fires its next repetition). False when no such timer waits."""
-    waiting = [task for task in _waiting_timers(workflow) if task.task_spec.bpmn_id == element_id]
+    waiting = [task for task, spec in _waiting_timers(workflow) if spec.bpmn_id == element_id]
     past = (utcnow() - timedelta(seconds=1)).isoformat()
     for task in waiting:
         value = task._get_internal_data("event_value")
@@ -707,8 +741,8 @@ def fire_timer_now(workflow: BpmnWorkflow, element_id: str) -> bool:
 
 def waiting_timers(workflow: BpmnWorkflow) -> list[dict]:
     """The timer events the instance waits at: element id, name and due time (ISO, UTC)."""
-    return [{"element_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-             "due_at": due.isoformat() if (due := _timer_due(task)) else None} for task in _waiting_timers(workflow)]
+    return [{"element_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id,
+             "due_at": due.isoformat() if (due := _timer_due(task)) else None} for task, spec in _waiting_timers(workflow)]
 
 
 def path(workflow: BpmnWorkflow) -> dict:
@@ -727,31 +761,39 @@ def path(workflow: BpmnWorkflow) -> dict:
 
 def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
     """Names of the messages the instance waits for now."""
-    return [event.name for event in workflow.waiting_events() if event.event_type == "MessageEventDefinition"]
+    return [definition.name for task in workflow.event_manager.tasks.values()
+            for _, definition in bpmn_events.awaited(task.task_spec) if isinstance(definition, MessageEventDefinition)]
 
 
 def caught_messages(diagram: ParsedDiagram) -> set[str]:
     """Names of every message the process can ever wait for: its catch events, receive
     tasks and boundary events, in the process and in its subprocesses."""
-    return {spec.event_definition.name
+    return {definition.name
             for process_spec in (diagram.spec, *diagram.subprocess_specs.values())
-            for spec in process_spec.task_specs.values()
-            if isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, MessageEventDefinition)}
+            for spec in process_spec.task_specs.values() if isinstance(spec, CatchingEvent)
+            for _, definition in bpmn_events.awaited(spec) if isinstance(definition, MessageEventDefinition)}
 
 
 def deliver_message(workflow: BpmnWorkflow, name: str, data: dict):
     """Hand a message to the catch event waiting for it and run on. Returns the catching
     element's id, None when nothing waits for it. The message's data lands in the process
-    data under the message's name."""
+    data under the message's name (spiff-arena: under its `messageVariable` when it names one)."""
     for task in list(workflow.event_manager.tasks.values()):
-        definition = task.task_spec.event_definition
-        if isinstance(definition, MessageEventDefinition) and definition.name == name:
-            payload = {"payload": data, "result_var": name} \
-                if isinstance(definition, CamundaMessageEventDefinition) else {name: data}
-            workflow.catch(BpmnEvent(definition, payload))
-            _run_engine(workflow)
-            return task.task_spec.bpmn_id
+        for spec, definition in bpmn_events.awaited(task.task_spec):
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                workflow.catch(BpmnEvent(definition, _message_payload(definition, name, data)))
+                _run_engine(workflow)
+                return spec.bpmn_id
     return None
+
+
+def _message_payload(definition, name, data):
+    """The payload the definition's own `update_task_data` puts where the process expects it."""
+    if isinstance(definition, CamundaMessageEventDefinition):
+        return {"payload": data, "result_var": name}
+    if getattr(definition, "message_var", None):  # spiff-arena's messageVariable
+        return data
+    return {name: data}
 
 
 def end_event(workflow: BpmnWorkflow):
@@ -759,7 +801,7 @@ def end_event(workflow: BpmnWorkflow):
     if not workflow.is_completed():
         return None
     ends = [task for task in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
-            if task.workflow is workflow]
+            if bpmn_events.ends_the_process(task, workflow)]
     # The last one reached: several are when a branch (a parallel path, a non-interrupting
     # boundary event) ended before the main path; the task tree's order is not the order reached.
     return max(reversed(ends), key=lambda task: task.last_state_change).task_spec.bpmn_id if ends else None
@@ -832,6 +874,7 @@ def _describe(task):
         "separate_from": separate_from(spec),
         "on_the_spot_role": task_property(spec, ON_THE_SPOT) if task.data.get(ON_THE_SPOT) is True else None,
         "due": _due(task),
+        "instructions": _instructions(task),
         "form": [_form_field(form_field) for form_field in spec.form.fields],
     }
 
@@ -846,6 +889,26 @@ def _due(task):
         return str(task.workflow.script_engine.evaluate(task, expression))
     except Exception:  # noqa: BLE001 -- a bad due date leaves the task without one
         return None
+
+
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
+
+
+def _instructions(task):
+    """spiff-arena's `instructionsForEndUser`, each `{{ expression }}` replaced by its value
+    over the task's data, evaluated in the sandbox (a placeholder that fails stays as written,
+    so the person still reads the rest); None when the task has none."""
+    text = task.task_spec.extensions.get("instructionsForEndUser")
+    if not text:
+        return None
+
+    def value(match):
+        try:
+            return str(task.workflow.script_engine.evaluate(task, match.group(1).strip()))
+        except Exception:  # noqa: BLE001 -- instructions never stop the work
+            return match.group(0)
+
+    return _PLACEHOLDER.sub(value, text.strip())
 
 
 def _assignee(task):
