@@ -6,9 +6,9 @@ read back from the platform.
 
 Instants are the platform's stamps from its answers (the simulator moves the platform clock
 to each simulated minute, and the platform stamps a moment later): the ledger counts and
-sums them itself. The platform keeps instants in whole milliseconds and measures a wait from
-the exact call time, so each wait it sums can be 1 ms above the stamps' difference; a mean is
-therefore expected as any rounding of the range the true sum can be in (``Accept``)."""
+sums them itself. A wait is the milliseconds between a ticket's stamps (issue, first call),
+as the platform defines it (GET /api/v1/queue/stats); the mean and the 90th percentile by
+nearest rank are computed here from that definition, so they are expected exactly."""
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -19,19 +19,6 @@ from sim.workdays import SHANGHAI
 BAD_LEVELS = {1, 2}
 
 
-@dataclass(frozen=True)
-class Accept:
-    """Any of these values is the expected figure."""
-
-    values: frozenset
-
-    def __contains__(self, value):
-        return value in self.values
-
-    def __str__(self):
-        return " or ".join(map(str, sorted(self.values, key=str)))
-
-
 def instant(text):
     return datetime.fromisoformat(text) if text else None
 
@@ -40,11 +27,16 @@ def millis(moment):
     return round(moment.timestamp() * 1000)
 
 
-def rounded_range(low_ms, high_ms, count, unit_ms, digits):
-    """Every value ``round(total / count / unit_ms, digits)`` takes for totals in [low_ms, high_ms]."""
-    if not count:
-        return Accept(frozenset({None}))
-    return Accept(frozenset({round(low_ms / count / unit_ms, digits), round(high_ms / count / unit_ms, digits)}))
+def mean(total, count, unit_ms):
+    """``total`` ms ÷ ``count`` in ``unit_ms``, rounded to 0.1 (None for no count)."""
+    return round(total / count / unit_ms, 1) if count else None
+
+
+def nearest_rank(values, percent):
+    """The ``percent``-th percentile by nearest rank: the ⌈percent·n/100⌉-th smallest value."""
+    if not values:
+        return None
+    return sorted(values)[-(-percent * len(values) // 100) - 1]
 
 
 def rate(part, whole):
@@ -169,15 +161,17 @@ class Ledger:
             mine = [t for t in self.tickets.values() if t.day == day and t.category == category]
             called = [t for t in mine if t.called_at]
             served = [t for t in mine if t.outcome == "served"]
-            waits = sum(millis(t.called_at) - millis(t.issued_at) for t in called)
+            waits = [millis(t.called_at) - millis(t.issued_at) for t in called]
             services = sum(millis(t.finished_at) - millis(t.started_at or t.called_at) for t in served)
+            p90 = nearest_rank(waits, 90)
             rows[category] = {
                 "issued": len(mine), "called": len(called), "served": len(served),
                 "no_shows": sum(t.outcome == "no_show" for t in mine),
                 "abandoned": sum(t.called_at is None for t in mine),
                 "appointment_no_shows": appointment_no_shows.get(category, 0),
-                "mean_wait_minutes": rounded_range(waits, waits + len(called), len(called), 60000, 1),
-                "mean_service_minutes": rounded_range(services, services + len(served), len(served), 60000, 1),
+                "mean_wait_minutes": mean(sum(waits), len(called), 60000),
+                "p90_wait_minutes": None if p90 is None else round(p90 / 60000, 1),
+                "mean_service_minutes": mean(services, len(served), 60000),
             }
         return rows
 
@@ -185,13 +179,7 @@ class Ledger:
         first, last = first_day.strftime("%Y%m%d"), last_day.strftime("%Y%m%d")
         called = [t for t in self.tickets.values() if t.called_at and first <= t.day <= last]
         waits = sum(millis(t.called_at) - millis(t.issued_at) for t in called)
-        return {"called": len(called),
-                "average_wait_seconds": rounded_range(waits, waits + len(called), len(called), 1000, 1)}
-
-    def wait_minutes(self, category):
-        """The simulator's own waits of a category, for the mean and the 90th percentile."""
-        return sorted((t.called_at - t.issued_at).total_seconds() / 60 for t in self.tickets.values()
-                      if t.category == category and t.called_at)
+        return {"called": len(called), "average_wait_seconds": mean(waits, len(called), 1000)}
 
     def accountability(self):
         """The cases decided on or after their deadline (the simulation decides every accepted

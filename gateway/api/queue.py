@@ -127,8 +127,14 @@ SCHEMAS = {
                            **{name: {"type": "integer"} for name in (
                                "issued", "served", "no_shows", "abandoned", "waiting", "in_queue", "at_windows",
                                "called", "appointment_no_shows")},
-                           "mean_wait_minutes": {"type": ["number", "null"]},
-                           "mean_service_minutes": {"type": ["number", "null"]}}}}},
+                           "mean_wait_minutes": {"type": ["number", "null"], "description": (
+                               "The first calls' waits (issue to first call, the milliseconds between the "
+                               "ticket's stamps) summed ÷ `called`, minutes rounded to 0.1.")},
+                           "p90_wait_minutes": {"type": ["number", "null"], "description": (
+                               "The 90th percentile of the same waits by nearest rank: the ⌈0.9·n⌉-th smallest "
+                               "of the n waits, minutes rounded to 0.1.")},
+                           "mean_service_minutes": {"type": ["number", "null"], "description": (
+                               "Call (or start) to finish, summed ÷ `served`, minutes rounded to 0.1.")}}}}},
     },
     "Category": {
         "type": "object", "additionalProperties": False, "required": ["name_zh", "name_en"],
@@ -286,7 +292,7 @@ PATHS = {
                               "content": {"text/event-stream": {"schema": {"type": "string"}}}},
                       "400": problem("`after` is not a number."), "503": UNAVAILABLE}}},
     "/api/v1/queue/stats": {"get": {
-        "summary": "A day's measures per category: counts, mean waiting and service time.", "tags": ["queue"],
+        "summary": "A day's measures per category: counts, mean and 90th-percentile waiting time, mean service time.", "tags": ["queue"],
         "security": STAFF,
         "description": "Every ticket issued on the day ends in one way or is still open, so per category "
                        "`issued = served + no_shows + abandoned + waiting`: `no_shows` were called in vain, "

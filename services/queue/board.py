@@ -51,12 +51,12 @@ def board(now):
             "last_seq": calls[0]["seq"] if calls else 0}
 
 
-SUMS = ("issued", "called", "served", "no_shows", "abandoned", "wait_ms", "service_ms")
+SUMS = ("issued", "called", "served", "no_shows", "abandoned", "wait_ms", "waits_ms", "service_ms")
 
 
 def day_stats(day):
-    """The day's measures per category (``day`` is ``YYYYMMDD``): the counts, which add up
-    (see ``day_counts``), and mean waiting / service minutes."""
+    """The day's measures per category (``day`` is ``YYYYMMDD``): the counts, which add up,
+    and the waiting and service minutes (see ``day_counts``)."""
     sums = {s.category: {name: getattr(s, name) for name in SUMS} for s in models.DailyStats.objects(day=day)}
     open_tickets = day_counts.open_by_category(  # both collections are small: open tickets only
         [w.ticket_id for w in models.WaitingTicket.objects.only("ticket_id")],

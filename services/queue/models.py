@@ -123,6 +123,7 @@ class DailyStats(me.Document):
     no_shows = me.IntField(default=0)
     abandoned = me.IntField(default=0)
     wait_ms = me.LongField(default=0)
+    waits_ms = me.ListField(me.LongField())  # each first call's wait, for the percentile (``day_counts``)
     service_ms = me.LongField(default=0)
 
     meta = {"db_alias": ALIAS, "collection": "daily_stats", "indexes": ["day"]}
