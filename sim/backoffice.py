@@ -62,11 +62,10 @@ class BackOffice:
             complete(self.gateway, clerk, task, {"intake_decision": "refuse", "reason": "不符合受理条件"})
             case.refused_at_intake = True
             self.plan(day, "aftercare", case)
-        elif person.intake == "supplement" and case.supplement_requested == 0:
+        elif person.intake == "supplement" and not case.supplements_requested:
             complete(self.gateway, clerk, task, {"intake_decision": "supplement", "reason": "材料不清晰",
                                                  "missing_materials": person.item.materials[0]})
-            case.supplement_requested += 1
-            case.supplement_requested_at = moment
+            case.supplements_requested.append(moment)
             if person.supplement_back:
                 self.plan(self.calendar.next_workday(day), "supplements", case)
         else:
@@ -117,8 +116,7 @@ class BackOffice:
         person = self.people[case.case_no]
         self.gateway.post(f"/api/v1/public/cases/{case.case_no}/supplements", json={
             "query_code": case.query_code, "materials": [person.item.materials[0]]})
-        case.supplement_received += 1
-        case.supplement_received_at = moment
+        case.supplements_received.append(moment)
         person.intake = "accept"
         self.intake(case, person, COLLECTING_CLERK, moment)
 

@@ -67,10 +67,8 @@ class Case:
     submitted_at: datetime
     accepted_at: datetime | None = None
     deadline: datetime | None = None
-    supplement_requested: int = 0
-    supplement_received: int = 0
-    supplement_requested_at: datetime | None = None
-    supplement_received_at: datetime | None = None
+    supplements_requested: list = field(default_factory=list)  # the requests' moments
+    supplements_received: list = field(default_factory=list)
     refused_at_intake: bool = False
     decided_at: datetime | None = None
     outcome: str | None = None
@@ -128,7 +126,8 @@ class Ledger:
     def case_figures(self, first_day, last_day):
         """``{"hall": …, "by_department": {…}, "by_item": {…}}`` as ``GET /api/v1/stats`` counts them."""
         def blank():
-            return Counter(submitted=0, decided=0, decided_on_time=0, evaluations=0, good_evaluations=0)
+            return Counter(submitted=0, supplement_requests=0, supplements_received=0, decided=0, decided_on_time=0,
+                           evaluations=0, good_evaluations=0)
 
         def within(moment):
             return moment is not None and first_day <= hall_day(moment) <= last_day
@@ -141,7 +140,10 @@ class Ledger:
         for case in self.cases.values():
             groups = (hall, departments[case.department], items[case.item_code])
             for group in groups:
-                group["submitted"] += within(case.submitted_at)
+                if within(case.submitted_at):
+                    group["submitted"] += 1
+                    group["supplement_requests"] += sum(map(within, case.supplements_requested))
+                    group["supplements_received"] += sum(map(within, case.supplements_received))
                 if within(case.decided_at) and case.accepted_at is not None:
                     group["decided"] += 1
                     group["decided_on_time"] += self.on_time(case)

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sim.compare import Figure, differences, figures, keyed
 
-CASE_FIELDS = ("submitted", "decided", "decided_on_time", "on_time_rate", "evaluations", "good_evaluations",
-               "satisfaction_rate")
+CASE_FIELDS = ("submitted", "supplement_requests", "supplements_received", "decided", "decided_on_time",
+               "on_time_rate", "evaluations", "good_evaluations", "satisfaction_rate")
 QUEUE_FIELDS = ("issued", "called", "served", "no_shows", "abandoned", "appointment_no_shows", "mean_wait_minutes",
                 "p90_wait_minutes", "mean_service_minutes")
 CASE_STATUSES = ("submitted", "awaiting_supplements", "accepted", "refused", "completed", "collected")
@@ -20,7 +20,7 @@ SUPERVISOR = "supervisor"
 def expected_status(case):
     if case.refused_at_intake:
         return "refused"
-    if case.supplement_requested > case.supplement_received:
+    if len(case.supplements_requested) > len(case.supplements_received):
         return "awaiting_supplements"
     if case.decided_at is None:
         return "accepted"

@@ -25,7 +25,7 @@ def test_a_simulated_day_through_the_api_matches_the_platforms_figures_exactly(p
     assert ledger.accountability() and ledger.payments and ledger.complaints
     assert any(t.outcome == "no_show" for t in ledger.tickets.values())
     assert any(c.refused_at_intake for c in ledger.cases.values())
-    assert any(c.supplement_received for c in ledger.cases.values())
-    assert {"cases hall decided", "queue[A] mean_wait_minutes", "accountability records"} <= {
-        f.name for f in outcome.figures}
+    assert any(c.supplements_received for c in ledger.cases.values())
+    assert {"cases hall decided", "cases hall supplement_requests", "queue[A] mean_wait_minutes",
+            "queue[A] p90_wait_minutes", "accountability records"} <= {f.name for f in outcome.figures}
     assert gateway.get("/api/v1/admin/clock", as_user="admin")["offset_ms"] == clock.original_offset  # set back

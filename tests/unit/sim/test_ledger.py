@@ -107,9 +107,9 @@ def test_a_year_the_official_calendar_does_not_know_yet_counts_weekdays_without_
 def gap_case(ledger):
     """Supplements asked for at the window on Thursday, brought back and accepted on Friday."""
     case = ledger.case({"case_no": "20261210000009", "query_code": "Q"}, ITEM, 9, MORNING)
-    case.supplement_requested_at = MORNING
-    case.supplement_received_at = datetime(2026, 12, 11, 9, tzinfo=SHANGHAI)
-    ledger.accepted(case, case.supplement_received_at)
+    case.supplements_requested.append(MORNING)
+    case.supplements_received.append(datetime(2026, 12, 11, 9, tzinfo=SHANGHAI))
+    ledger.accepted(case, case.supplements_received[0])
     return case
 
 
@@ -122,3 +122,13 @@ def test_a_case_supplemented_at_intake_counts_its_limit_from_acceptance():
     assert list(ledger.accountability()) == [case.case_no]
     case.decided_at = datetime(2026, 12, 16, 11, tzinfo=SHANGHAI)
     assert ledger.on_time(case) and ledger.accountability() == {}
+
+
+def test_supplements_count_in_the_period_on_the_cases_submitted_in_it():
+    ledger = Ledger(Calendar())
+    gap_case(ledger)
+    thursday = ledger.case_figures(date(2026, 12, 10), date(2026, 12, 10))["hall"]
+    assert (thursday["submitted"], thursday["supplement_requests"], thursday["supplements_received"]) == (1, 1, 0)
+    week = ledger.case_figures(date(2026, 12, 10), date(2026, 12, 18))["by_item"]["MR-004"]
+    assert (week["supplement_requests"], week["supplements_received"]) == (1, 1)
+    assert ledger.case_figures(date(2026, 12, 11), date(2026, 12, 18))["hall"]["supplements_received"] == 0
