@@ -12,7 +12,7 @@ nearest rank are computed here from that definition, so they are expected exactl
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 
 from sim.workdays import SHANGHAI
 
@@ -66,6 +66,7 @@ class Case:
     applicant: int
     submitted_at: datetime
     accepted_at: datetime | None = None
+    extension_days: int = 0
     deadline: datetime | None = None
     supplements_requested: list = field(default_factory=list)  # the requests' moments
     supplements_received: list = field(default_factory=list)
@@ -110,7 +111,12 @@ class Ledger:
 
     def accepted(self, case, at):
         case.accepted_at = at
-        case.deadline = self.calendar.deadline(at, case.limit_days)
+        case.deadline = self.calendar.deadline(at, case.limit_days + case.extension_days)
+
+    def extended(self, case, days):
+        """An approved extension (延期): the limit is longer by ``days`` working days."""
+        case.extension_days += days
+        case.deadline = self.calendar.deadline(case.accepted_at, case.limit_days + case.extension_days)
 
     def payment(self, case, fen, at):
         with self.lock:
@@ -182,6 +188,24 @@ class Ledger:
         called = [t for t in self.tickets.values() if t.called_at and first <= t.day <= last]
         waits = sum(millis(t.called_at) - millis(t.issued_at) for t in called)
         return {"called": len(called), "average_wait_seconds": mean(waits, len(called), 1000)}
+
+    def level(self, case, moment):
+        """The case's warning at ``moment`` (None, "yellow", "red") by the hall's rule: red from
+        the deadline on while undecided; yellow before, from the start of the working day before
+        the due day (from acceptance when the limit is at most one working day)."""
+        if case.deadline is None or (case.decided_at is not None and case.decided_at <= moment):
+            return None
+        if moment >= case.deadline:
+            return "red"
+        limit = case.limit_days + case.extension_days
+        yellow_from = (datetime.combine(self.calendar.add_workdays(hall_day(case.accepted_at), limit - 1), time(),
+                                        tzinfo=SHANGHAI) if limit > 1 else case.accepted_at)
+        return "yellow" if moment >= yellow_from else None
+
+    def warnings(self, moment):
+        """``{case_no: level}`` of the simulation's cases at yellow or red at ``moment``."""
+        levels = {no: self.level(c, moment) for no, c in self.cases.items()}
+        return {no: level for no, level in levels.items() if level}
 
     def accountability(self):
         """The cases decided on or after their deadline (the simulation decides every accepted

@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import timedelta
 
 from sim.compare import Figure, differences, figures, keyed
+from sim.ledger import instant
 
 CASE_FIELDS = ("submitted", "supplement_requests", "supplements_received", "decided", "decided_on_time",
                "on_time_rate", "evaluations", "good_evaluations", "satisfaction_rate")
@@ -44,8 +45,8 @@ class Proof:
             "first_day": self.first_day.isoformat(), "last_day": self.last_day.isoformat()})
         records = [r for r in self.gateway.get("/api/v1/supervision/accountability", as_user=SUPERVISOR)["records"]
                    if r["case_no"] in self.ledger.cases]
-        return (self.cases(stats) + self.accountability(records) + self.statuses() + self.queue() + self.payments()
-                + self.complaints())
+        return (self.cases(stats) + self.accountability(records) + self.extensions() + self.statuses() + self.queue()
+                + self.payments() + self.complaints())
 
     def settled(self, seconds):
         """The figures once the platform has caught up with its events (or after ``seconds``):
@@ -98,6 +99,17 @@ class Proof:
         found += figures("accountability status", statuses, reported, ("open", "acknowledged", "closed"))
         found.append(Figure("accountability cases", sorted(expected), sorted(r["case_no"] for r in records)))
         return found
+
+    def extensions(self):
+        """The cases extended when the supervisors urged them at yellow: working days granted
+        and the deadline, as supervision stands each case."""
+        mine, reported = {}, {}
+        for case_no, case in sorted(self.ledger.cases.items()):
+            if case.extension_days:
+                mine[case_no] = (case.extension_days, case.deadline)
+                standing = self.gateway.get(f"/api/v1/supervision/cases/{case_no}", as_user=SUPERVISOR)
+                reported[case_no] = (sum(e["days"] for e in standing["extensions"]), instant(standing["deadline"]))
+        return [Figure("extended cases (days, deadline)", mine, reported)]
 
     def payments(self):
         found = []

@@ -90,7 +90,7 @@ def simulate(gateway, clock, options, progress, plan_only=False):
         last = calendar.next_workday(last)
         office.supervise(last, "16:00")
         proof = Proof(gateway, ledger, day, last, floor.appointment_no_shows)
-        found = proof.settled(options.settle_seconds)
+        found = proof.settled(options.settle_seconds) + office.figures
     finally:
         clock.restore()
         restore_windows(gateway, hall, windows_before)

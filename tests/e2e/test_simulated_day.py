@@ -1,8 +1,8 @@
 """A short simulated day in the hall (`make simulate`, seeded and small): applicants arrive,
 take tickets or keep appointments, are served at the windows, their cases go through the
 departments, the bank window and supervision over the following working days while the
-platform clock moves — and every figure the platform reports equals the simulator's own
-ledger. Shares are raised above the hall's defaults so that a small day still has refusals,
+platform clock moves, supervisors act on the warnings they see — and every figure the
+platform reports equals the simulator's own ledger. Shares are raised above the hall's defaults so that a small day still has refusals,
 supplements, no-shows, late cases, fees, bad reviews and complaints to count."""
 from sim.arrivals import Profile
 from sim.clock import PlatformClock
@@ -26,6 +26,8 @@ def test_a_simulated_day_through_the_api_matches_the_platforms_figures_exactly(p
     assert any(t.outcome == "no_show" for t in ledger.tickets.values())
     assert any(c.refused_at_intake for c in ledger.cases.values())
     assert any(c.supplements_received for c in ledger.cases.values())
+    assert any(c.extension_days for c in ledger.cases.values())  # urged at yellow, extended
+    assert any(f.name.startswith("warnings ") and f.expected for f in outcome.figures)
     assert {"cases hall decided", "cases hall supplement_requests", "queue[A] mean_wait_minutes",
             "queue[A] p90_wait_minutes", "accountability records"} <= {f.name for f in outcome.figures}
     assert gateway.get("/api/v1/admin/clock", as_user="admin")["offset_ms"] == clock.original_offset  # set back

@@ -132,3 +132,31 @@ def test_supplements_count_in_the_period_on_the_cases_submitted_in_it():
     week = ledger.case_figures(date(2026, 12, 10), date(2026, 12, 18))["by_item"]["MR-004"]
     assert (week["supplement_requests"], week["supplements_received"]) == (1, 1)
     assert ledger.case_figures(date(2026, 12, 11), date(2026, 12, 18))["hall"]["supplements_received"] == 0
+
+
+def test_warnings_turn_yellow_the_working_day_before_the_due_day_and_red_at_the_deadline():
+    ledger = Ledger(Calendar())
+    case = ledger.case({"case_no": "20261210000001", "query_code": "Q"}, ITEM, 1, MORNING)
+    ledger.accepted(case, MORNING)  # Thursday, 3 working days: due Tuesday, yellow from Monday
+    assert ledger.level(case, datetime(2026, 12, 11, 16, tzinfo=SHANGHAI)) is None
+    assert ledger.warnings(datetime(2026, 12, 14, 0, tzinfo=SHANGHAI)) == {case.case_no: "yellow"}
+    assert ledger.level(case, datetime(2026, 12, 16, 0, tzinfo=SHANGHAI)) == "red"
+    immediate = ledger.case({"case_no": "20261210000002", "query_code": "Q"}, ITEM, 2, MORNING)
+    immediate.limit_days = 0  # a limit of at most one working day is yellow from acceptance
+    ledger.accepted(immediate, MORNING)
+    assert ledger.level(immediate, MORNING) == "yellow"
+    immediate.decided_at = MORNING + timedelta(hours=7)
+    assert ledger.level(immediate, MORNING + timedelta(hours=8)) is None
+
+
+def test_an_extension_moves_the_deadline_and_the_yellow_warning_by_its_working_days():
+    ledger = Ledger(Calendar())
+    case = ledger.case({"case_no": "20261210000001", "query_code": "Q"}, ITEM, 1, MORNING)
+    ledger.accepted(case, MORNING)
+    monday = datetime(2026, 12, 14, 16, tzinfo=SHANGHAI)
+    assert ledger.level(case, monday) == "yellow"
+    ledger.extended(case, 2)
+    assert case.deadline == datetime(2026, 12, 18, tzinfo=SHANGHAI) and ledger.level(case, monday) is None
+    assert ledger.level(case, datetime(2026, 12, 16, 0, tzinfo=SHANGHAI)) == "yellow"
+    case.decided_at = datetime(2026, 12, 17, 11, tzinfo=SHANGHAI)  # after the first deadline, within the second
+    assert ledger.on_time(case) and ledger.accountability() == {}
