@@ -57,6 +57,7 @@ class BackOffice:
         self.lock = threading.Lock()
         self.warnings_seen = defaultdict(set)  # level → case numbers
         self.figures = []  # the warnings at each supervision stop, the ledger's and the platform's
+        self.started = time.monotonic()
 
     def plan(self, day, stop, case):
         with self.lock:
@@ -111,7 +112,7 @@ class BackOffice:
             return
         moment = self.at(day, hhmm)
         self.clock.move_to(moment, settle=True)
-        self.progress(f"{moment:%Y-%m-%d %H:%M}  {what}: {len(cases)} case(s)")
+        self.progress(f"{moment:%Y-%m-%d %H:%M}  {what}: {len(cases)} case(s)  ({self.elapsed()})")
         if what == "decide":
             self.decide(cases, moment)
             return
@@ -212,6 +213,9 @@ class BackOffice:
                 self.ledger.complaints[filed["complaint_no"]] = (person.complaint, channel, "received")
 
     # -- supervision -----------------------------------------------------------------------
+    def elapsed(self):
+        return f"{time.monotonic() - self.started:.0f} s"
+
     def warnings(self, moment):
         """The platform's warnings on the simulation's cases, ``{case_no: level}``, once they are
         the ledger's at ``moment`` (or after ``WARNINGS_SETTLE_SECONDS``); both are kept as
@@ -243,7 +247,8 @@ class BackOffice:
                 self.gateway.post(f"/api/v1/complaints/{number}/transitions", as_user=SUPERVISOR,
                                   json={"to": "accepted"})
                 self.ledger.complaints[number] = (category, channel, "accepted")
-        for case_no, level in sorted(self.warnings(moment).items()):
+        warnings, extended = self.warnings(moment), 0
+        for case_no, level in sorted(warnings.items()):
             case = self.ledger.cases[case_no]
             if level == "yellow" and case_no not in self.warnings_seen["yellow"] and (
                     self.people[case_no].extended_at_yellow):
@@ -251,7 +256,11 @@ class BackOffice:
                     case.department), json={"days": EXTENSION_DAYS, "reason": "经督办，批准延期 (urged at yellow)"},
                     expect=(201,))
                 self.ledger.extended(case, EXTENSION_DAYS)
+                extended += 1
             self.warnings_seen[level].add(case_no)
+        levels = list(warnings.values())
+        self.progress(f"{moment:%Y-%m-%d %H:%M}  supervision: {levels.count('yellow')} yellow "
+                      f"({extended} extended), {levels.count('red')} red  ({self.elapsed()})")
         for record in self.records():
             case = self.ledger.cases[record["case_no"]]
             if record["status"] == "open":

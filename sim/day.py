@@ -59,7 +59,6 @@ class FloorDay:
         self.appointments = {}  # applicant number → appointment code
         self.waiting = Counter()  # the simulator's own count of its tickets waiting, per category
         self.busy_until = {}  # window → (minute it finishes, applicant) while serving
-        self.timeline = []  # (minute, waiting per category) for the chart
         self.appointment_no_shows = Counter()
 
     # -- the working day before --------------------------------------------------------
@@ -100,7 +99,6 @@ class FloorDay:
                 if not free:
                     break
                 self.phase(free, self.call, minute)
-            self.timeline.append((minute, dict(self.waiting)))
             if last_report is None or minute.hour != last_report.hour or time.monotonic() - last_line > PROGRESS_SECONDS:
                 last_report, last_line = minute, time.monotonic()
                 self.progress(f"{minute.astimezone(self.tz):%H:%M}  tickets {len(self.by_ticket)}  waiting "

@@ -6,7 +6,7 @@ Ticket numbers start again each day, so the board shows the calls of the hall's 
 today's."""
 from services.common.db import count_of
 from services.queue import day_counts, models
-from services.queue.tickets import call_view, first_call_of_day, hall_day, iso_day
+from services.queue.tickets import call_view, first_call_of_day, hall_day, iso_day, ticket_view
 
 RECENT_CALLS = 10
 CALLS_PER_PAGE = 50
@@ -68,6 +68,12 @@ def day_stats(day):
     rows = [dict(day_counts.day_row(code, sums.get(code, {}), *open_tickets.get(code, (0, 0))),
                  appointment_no_shows=no_show_appointments.get(code, 0)) for code in sorted(codes)]
     return {"day": iso_day(day), "categories": rows}
+
+
+def day_tickets(day):
+    """The day's tickets (``day`` is ``YYYYMMDD``) with their stamps, by issue time and number."""
+    found = sorted(models.Ticket.objects(day=day), key=lambda t: (t.issued_at, t.number))
+    return {"day": iso_day(day), "tickets": [ticket_view(t) for t in found]}
 
 
 def period_waits(first_day, last_day):

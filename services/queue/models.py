@@ -86,7 +86,7 @@ class Ticket(me.Document):
     call_seq = me.LongField()
 
     meta = {"db_alias": ALIAS, "collection": "tickets",
-            "indexes": [{"fields": ["call_seq"], "unique": True, "sparse": True}]}
+            "indexes": [{"fields": ["call_seq"], "unique": True, "sparse": True}, "day"]}
 
 
 class WaitingTicket(me.Document):

@@ -5,9 +5,11 @@ platform clock moves, supervisors act on the warnings they see — and every fig
 platform reports equals the simulator's own ledger. Shares are raised above the hall's defaults so that a small day still has refusals,
 supplements, no-shows, late cases, fees, bad reviews and complaints to count."""
 from sim.arrivals import Profile
+from sim.chart import of_ledger, of_platform
 from sim.clock import PlatformClock
 from sim.compare import differences, report
 from sim.gateway import Gateway
+from sim.ledger import millis
 from sim.simulation import Options, simulate
 
 SHORT_DAY = Profile(applicants=36, appointment=0.25, appointment_no_show=0.25, walk_away=0.08, refuse=0.08,
@@ -30,4 +32,10 @@ def test_a_simulated_day_through_the_api_matches_the_platforms_figures_exactly(p
     assert any(f.name.startswith("warnings ") and f.expected for f in outcome.figures)
     assert {"cases hall decided", "cases hall supplement_requests", "queue[A] mean_wait_minutes",
             "queue[A] p90_wait_minutes", "accountability records"} <= {f.name for f in outcome.figures}
+    # The chart of the day as the platform recorded it is the chart of the simulator's tickets
+    # (stamps in whole milliseconds, as stored: the kiosk's answer shows the issue time to the µs).
+    def stamps(tickets):
+        return {(t.category, millis(t.issued_at), t.called_at and millis(t.called_at)) for t in tickets}
+
+    assert stamps(of_platform(gateway, outcome.day.isoformat())) == stamps(of_ledger(ledger))
     assert gateway.get("/api/v1/admin/clock", as_user="admin")["offset_ms"] == clock.original_offset  # set back

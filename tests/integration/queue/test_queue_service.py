@@ -190,6 +190,19 @@ def test_waits_are_the_stamps_differences_and_give_the_nearest_rank_90th_percent
     assert sorted(sums.waits_ms) == [n * 60000 + 1 for n in range(1, 11)] and sums.wait_ms == sum(sums.waits_ms)
 
 
+def test_a_days_tickets_come_by_issue_time_with_their_stamps(queue, desk):
+    desk.issue(NOW + timedelta(minutes=1), category="B")
+    desk.issue(NOW, category="A")
+    desk.issue(NOW + timedelta(days=1), category="A")  # tomorrow's
+    desk.call(1, NOW + timedelta(minutes=3))
+    day = call(queue, "day_tickets", "2026-11-26")
+    assert day["day"] == "2026-11-26" and [t["number"] for t in day["tickets"]] == ["A001", "B001"]
+    assert day["tickets"][0]["called_at"] == isoformat(NOW + timedelta(minutes=3))
+    assert day["tickets"][1]["called_at"] is None
+    with pytest.raises(InvalidInput):
+        call(queue, "day_tickets", "20261126")
+
+
 def test_the_halls_waits_over_a_period_count_each_tickets_first_call_once(queue, desk):
     assert call(queue, "period_waits", "2026-11-26", "2026-11-26") == {"called": 0, "average_wait_seconds": None}
     desk.issue(NOW, category="A")
