@@ -15,7 +15,8 @@ At each supervision stop the warnings the platform shows on the simulation's cas
 compared with the ledger's (figures of the proof), and the supervisors act on them: a case
 seen at yellow for the first time is urged (督办), and where the applicant's draw says so its
 department's chief representative approves an extension (延期) of ``EXTENSION_DAYS``; a red
-one has its accountability record, acknowledged, and closed once the case is decided."""
+one gets its accountability record, which the supervisor acknowledges, and closes once the
+case is decided."""
 import threading
 import time
 from collections import defaultdict
