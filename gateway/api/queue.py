@@ -306,7 +306,8 @@ PATHS = {
                               "content": {"text/event-stream": {"schema": {"type": "string"}}}},
                       "400": problem("`after` is not a number."), "503": UNAVAILABLE}}},
     "/api/v1/queue/stats": {"get": {
-        "summary": "A day's measures per category: counts, mean and 90th-percentile waiting time, mean service time.", "tags": ["queue"],
+        "summary": "A day's measures per category: counts, mean and 90th-percentile waiting time, mean service "
+                   "time.", "tags": ["queue"],
         "security": STAFF,
         "description": "Every ticket issued on the day ends in one way or is still open, so per category "
                        "`issued = served + no_shows + abandoned + waiting`: `no_shows` were called in vain, "

@@ -4,8 +4,9 @@ two of five levels are bad), the one-visit rate (一次办结率: cases decided 
 department's chief representative, who accepted and decided them in one sitting ÷ cases
 decided, the on-time rate's denominator), supplement requests (补正告知) and supplements received
 (requests and receipts made in the period, on cases submitted in it), open warnings and overdue
-cases — for the hall, and by department and by item. A period is a range of Shanghai days, both ends included. (The
-hall's queue waits are the queue service's day counts; the gateway adds them.)"""
+cases — for the hall, and by department and by item. A period is a range of Shanghai days,
+both ends included. (The hall's queue waits are the queue service's day counts; the gateway
+adds them.)"""
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
