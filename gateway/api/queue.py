@@ -127,8 +127,19 @@ SCHEMAS = {
                            **{name: {"type": "integer"} for name in (
                                "issued", "served", "no_shows", "abandoned", "waiting", "in_queue", "at_windows",
                                "called", "appointment_no_shows")},
-                           "mean_wait_minutes": {"type": ["number", "null"]},
-                           "mean_service_minutes": {"type": ["number", "null"]}}}}},
+                           "mean_wait_minutes": {"type": ["number", "null"], "description": (
+                               "The first calls' waits (issue to first call, the milliseconds between the "
+                               "ticket's stamps) summed ÷ `called`, minutes rounded to 0.1.")},
+                           "p90_wait_minutes": {"type": ["number", "null"], "description": (
+                               "The 90th percentile of the same waits by nearest rank: the ⌈0.9·n⌉-th smallest "
+                               "of the n waits, minutes rounded to 0.1.")},
+                           "mean_service_minutes": {"type": ["number", "null"], "description": (
+                               "Call (or start) to finish, summed ÷ `served`, minutes rounded to 0.1.")}}}}},
+    },
+    "DayTickets": {
+        "type": "object",
+        "properties": {"day": {"type": "string", "format": "date"},
+                       "tickets": {"type": "array", "items": {"$ref": "#/components/schemas/Ticket"}}},
     },
     "Category": {
         "type": "object", "additionalProperties": False, "required": ["name_zh", "name_en"],
@@ -209,6 +220,9 @@ def _window_operation(summary, ok, *, body=None, extra=None):
 
 BODY_ERRORS = {"400": problem("Not JSON."), "415": problem("Not JSON."), "422": INVALID}
 ADMIN_ERRORS = {"401": UNAUTHORIZED, "403": FORBIDDEN, "503": UNAVAILABLE}
+_DAY_PARAMETER = {"name": "day", "in": "query", "required": False,
+                  "schema": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "maxLength": 10},
+                  "description": "The hall's day, YYYY-MM-DD (as every endpoint); today if absent."}
 
 EXAMPLES = {  # request bodies in the OpenAPI document
     "QueueSettings": {"recall_limit": 2, "hours": [["09:00", "12:00"], ["13:30", "17:00"]],
@@ -242,7 +256,13 @@ PATHS = {
         "requestBody": request_body("Window", "The window."),
         "responses": {"200": json_response("The window.", "Window"), "409": CONFLICT, **BODY_ERRORS,
                       **ADMIN_ERRORS}}},
-    "/api/v1/queue/tickets": {"post": {
+    "/api/v1/queue/tickets": {"get": {
+        "summary": "A day's tickets with their stamps (issue, call, start, finish), by issue time: the records "
+                   "the day's measures (`/api/v1/queue/stats`) are counted from, e.g. to chart the day.",
+        "tags": ["queue"], "security": STAFF, "parameters": [_DAY_PARAMETER],
+        "responses": {"200": json_response("The day's tickets.", "DayTickets"),
+                      "400": problem("`day` is not a date YYYY-MM-DD (e.g. the compact form 20261203)."),
+                      "422": INVALID, **ADMIN_ERRORS}}, "post": {
         "summary": "Issue a ticket at the kiosk (取号), or check in an appointment (签到).", "tags": ["queue"],
         "requestBody": request_body("TicketRequest", "Category or item; optional applicant ID; or an "
                                                      "appointment code."),
@@ -286,16 +306,14 @@ PATHS = {
                               "content": {"text/event-stream": {"schema": {"type": "string"}}}},
                       "400": problem("`after` is not a number."), "503": UNAVAILABLE}}},
     "/api/v1/queue/stats": {"get": {
-        "summary": "A day's measures per category: counts, mean waiting and service time.", "tags": ["queue"],
+        "summary": "A day's measures per category: counts, mean and 90th-percentile waiting time, mean service "
+                   "time.", "tags": ["queue"],
         "security": STAFF,
         "description": "Every ticket issued on the day ends in one way or is still open, so per category "
                        "`issued = served + no_shows + abandoned + waiting`: `no_shows` were called in vain, "
                        "`abandoned` were still waiting when the day ended (never called), `waiting` are open now "
                        "(`in_queue` + `at_windows`). A ticket counts in the category it was issued in.",
-        "parameters": [{"name": "day", "in": "query", "required": False,
-                        "schema": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$",
-                                   "maxLength": 10},
-                        "description": "The hall's day, YYYY-MM-DD (as every endpoint); today if absent."}],
+        "parameters": [_DAY_PARAMETER],
         "responses": {"200": json_response("The day's measures.", "QueueStats"),
                       "400": problem("`day` is not a date YYYY-MM-DD (e.g. the compact form 20261203)."),
                       "422": INVALID, **ADMIN_ERRORS}}},
@@ -500,15 +518,26 @@ def board_stream():
                     mimetype="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-@bp.get("/stats")
-@requires_role("supervisor", "admin")
-def get_stats():
+def day_param(path):
+    """The ``day`` query parameter (None: today); the store's compact form is refused by name."""
     day = request.args.get("day")
     if day is not None and len(day) == 8 and day.isdigit():
         raise Problem(400, "Bad request", f"day is a date YYYY-MM-DD, as everywhere in this API: "
                                           f"{day[:4]}-{day[4:6]}-{day[6:]}, not {day}",
                       [{"field": "day", "message": "YYYY-MM-DD"}])
-    return jsonify(rpc().call("queue", "get_stats", query_params("/api/v1/queue/stats").get("day")))
+    return query_params(path).get("day")
+
+
+@bp.get("/stats")
+@requires_role("supervisor", "admin")
+def get_stats():
+    return jsonify(rpc().call("queue", "get_stats", day_param("/api/v1/queue/stats")))
+
+
+@bp.get("/tickets")
+@requires_role("supervisor", "admin")
+def day_tickets():
+    return jsonify(rpc().call("queue", "day_tickets", day_param("/api/v1/queue/tickets")))
 
 
 # -- appointments -----------------------------------------------------------------------

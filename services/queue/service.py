@@ -131,6 +131,11 @@ class QueueService(platform_service.PlatformService):
         return board.day_stats(tickets.stored_day(day) if day else hall_day(utcnow()))
 
     @rpc
+    def day_tickets(self, day=None):
+        """The day's tickets by issue time; ``day`` is an ISO date, today (in the hall) if absent."""
+        return board.day_tickets(tickets.stored_day(day) if day else tickets.hall_day(utcnow()))
+
+    @rpc
     def period_waits(self, first_day, last_day):
         self.later.settled()
         return board.period_waits(first_day, last_day)

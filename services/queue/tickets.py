@@ -86,6 +86,20 @@ def count_stats(day, category, **increments):
         {"_id": f"{day}:{category}"}, {"$set": {"day": day, "category": category}, "$inc": increments}, upsert=True)
 
 
+def count_call(day, category, wait_ms):
+    """A ticket's first call: counted, its wait summed (the mean) and kept (the percentile)."""
+    collection_of(models.DailyStats).update_one(
+        {"_id": f"{day}:{category}"}, {"$set": {"day": day, "category": category},
+                                       "$inc": {"called": 1, "wait_ms": wait_ms}, "$push": {"waits_ms": wait_ms}},
+        upsert=True)
+
+
+def stamped_ms(start, end):
+    """Milliseconds between two stored instants: a time the day counts keep is what anyone
+    reading the ticket's stamps finds (``day_counts``)."""
+    return to_millis(end) - to_millis(start)
+
+
 def count_ending(ticket, later=at_once, **sums):
     """Count a ticket that has just ended, by how it ended (its state), in the day and category
     it was issued in (see ``day_counts``)."""
@@ -214,9 +228,9 @@ class Tickets:
             self._give_back(entry, number, was_pinned, took_window=True)  # nothing half-written
             raise
         if ticket.transfers == 0:
-            waited = (now - ticket.issued_at).total_seconds()
-            later(count_stats, ticket.day, issue_category(ticket.number), called=1, wait_ms=round(waited * 1000))
-            measures.WAIT_SECONDS.labels(ticket.category).observe(waited)
+            waited_ms = stamped_ms(ticket.issued_at, ticket.called_at)
+            later(count_call, ticket.day, issue_category(ticket.number), waited_ms)
+            measures.WAIT_SECONDS.labels(ticket.category).observe(waited_ms / 1000)
         return called_views(ticket)
 
     def _give_back(self, entry, number, was_pinned, took_window):
@@ -321,10 +335,10 @@ class Tickets:
             self._current_id(window_number)  # refuses an unknown window or one without a ticket
             raise Conflict("the window changed meanwhile; look again")
         ticket = self._moved(freed["current_ticket"], AT_WINDOW, "finished", finished_at=now)
-        served = (now - (ticket.started_at or ticket.called_at)).total_seconds()
-        count_ending(ticket, later, service_ms=round(served * 1000))
-        measures.SERVICE_SECONDS.labels(ticket.category).observe(served)
-        return ticket_view(ticket), event_of(ticket, service_seconds=round(served))
+        served_ms = stamped_ms(ticket.started_at or ticket.called_at, ticket.finished_at)
+        count_ending(ticket, later, service_ms=served_ms)
+        measures.SERVICE_SECONDS.labels(ticket.category).observe(served_ms / 1000)
+        return ticket_view(ticket), event_of(ticket, service_seconds=round(served_ms / 1000))
 
     def transfer(self, window_number, now, category=None, to_window=None):
         """Send the window's ticket to another category or window (转窗); it keeps its

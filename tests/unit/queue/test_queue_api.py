@@ -114,6 +114,15 @@ def test_stats_take_an_iso_day_and_explain_the_compact_form(client, fake_rpc, be
     assert fake_rpc.calls_to("queue", "get_stats") == []
 
 
+def test_a_days_tickets_are_for_supervisors_by_an_iso_day(client, fake_rpc, bearer):
+    fake_rpc.answer("queue", "day_tickets", {"day": "2026-11-26", "tickets": [TICKET]})
+    assert client.get("/api/v1/queue/tickets?day=2026-11-26", headers=bearer("window")).status_code == 403
+    assert client.get("/api/v1/queue/tickets?day=20261126", headers=bearer("supervisor")).status_code == 400
+    answer = client.get("/api/v1/queue/tickets?day=2026-11-26", headers=bearer("supervisor"))
+    assert answer.status_code == 200 and answer.get_json()["tickets"][0]["number"] == "A001"
+    assert [c.args for c in fake_rpc.calls_to("queue", "day_tickets")] == [("2026-11-26",)]
+
+
 def test_booking_answers_201_and_a_full_slot_409(client, fake_rpc):
     body = {"applicant_id": "11010519491231002X", "category": "A", "day": "2026-11-27", "slot": "09:00"}
     fake_rpc.answer("queue", "book_appointment", {"code": "ABCD2345", "state": "booked"})
