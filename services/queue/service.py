@@ -133,7 +133,7 @@ class QueueService(platform_service.PlatformService):
     @rpc
     def day_tickets(self, day=None):
         """The day's tickets by issue time; ``day`` is an ISO date, today (in the hall) if absent."""
-        return board.day_tickets(tickets.stored_day(day) if day else tickets.hall_day(utcnow()))
+        return board.day_tickets(tickets.stored_day(day) if day else hall_day(utcnow()))
 
     @rpc
     def period_waits(self, first_day, last_day):
