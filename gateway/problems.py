@@ -17,6 +17,7 @@ REMOTE_ERRORS = {
     "InvalidInput": (422, "Invalid input"),
     "NotFound": (404, "Not found"),
     "Conflict": (409, "Conflict"),
+    "RequestInProgress": (409, "Request in progress"),
     "Forbidden": (403, "Forbidden"),
 }
 
@@ -71,7 +72,9 @@ def _remote(exc):
         log.error("unexpected remote error from %s (request %s): %s", exc.service,
                   getattr(g, "request_id", "-"), exc)
         return problem_response(502, "Bad gateway", f"the {exc.service} service failed to answer this request")
-    return problem_response(status, title, exc.detail, exc.errors)
+    retry_after = exc.exc_args[2] if len(exc.exc_args) > 2 and isinstance(exc.exc_args[2], int) else None
+    return problem_response(status, title, exc.detail, exc.errors,
+                            headers={"Retry-After": str(retry_after)} if retry_after else None)
 
 
 def _service_unavailable(detail):

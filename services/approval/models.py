@@ -154,16 +154,3 @@ class TaskHistory(UserTaskFields):
     data = me.DictField()
 
     meta = {"db_alias": ALIAS, "collection": "task_history", "indexes": ["case_no"]}
-
-
-class CompletionRequest(me.Document):
-    """A task completion sent with a client's request id (``_id`` = username + request id):
-    reserved before the completion runs, then holding its answer, so a repeated request gets
-    the first answer and runs nothing twice."""
-
-    key = me.StringField(primary_key=True)
-    task_id = me.StringField(required=True)
-    answer = me.DictField()
-    started_at = InstantField(required=True)
-
-    meta = {"db_alias": ALIAS, "collection": "completion_requests"}
