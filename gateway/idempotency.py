@@ -7,13 +7,19 @@ key's principal is ``api-key:<id>``), and one shared scope for anonymous applica
 anonymous scope is safe because the first answer is only ever given for the *same request*:
 the fingerprint covers method, path and the whole body, so a replay needs the key and every
 word of the application it answers (name, ID number, form), and a guessed key with another
-body learns nothing but a 409."""
+body learns nothing but a 409.
+
+The gateway's own writes (staff accounts, API keys: no service involved) go through the same
+``RequestLog``, kept in the gateway's database beside them (``once``)."""
 import hashlib
+import hmac
 import json
 
-from flask import g, request
+from flask import current_app, g, request
+from pymongo import MongoClient
 
 from gateway.problems import Problem
+from services.common.idempotency import RequestLog
 
 HEADER = "Idempotency-Key"
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -37,9 +43,11 @@ def caller_scope():
 
 def fingerprint(method, path, body):
     """The request as the rule compares it: method, path and the JSON body in canonical form
-    (key order and spacing do not make another request)."""
+    (key order and spacing do not make another request). Keyed with ``TOKEN_SECRET``, so the
+    records tell nothing of a body (an ID number, a new password) to whoever reads the store."""
     canonical = json.dumps([method, path, body], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hmac.new(current_app.config["TOKEN_SECRET"].encode("utf-8"), canonical.encode("utf-8"),
+                    hashlib.sha256).hexdigest()
 
 
 def idempotency(body=None, scope=None):
@@ -52,3 +60,18 @@ def idempotency(body=None, scope=None):
     if not (8 <= len(key) <= 128 and key.isascii() and key.isprintable() and " " not in key):
         raise Problem(400, "Bad request", f"{HEADER} must be 8 to 128 printable ASCII characters without spaces")
     return {"key": f"{scope or caller_scope()}:{key}", "fingerprint": fingerprint(request.method, request.path, body)}
+
+
+def request_log(settings):
+    """The gateway's own ``RequestLog``, in its database (``<MONGO_DB_PREFIX>_gateway``)."""
+    client = MongoClient(settings["MONGO_URI"], connect=False, serverSelectionTimeoutMS=3000)
+    return RequestLog(client[f"{settings['MONGO_DB_PREFIX']}_gateway"])
+
+
+def once(request_, effect):
+    """A write the gateway makes itself, once per ``request_`` (``idempotency(…)``, None without
+    a key): ``effect()`` answers ``(body, status)``; a repeat gets the first one. A refusal
+    (``Problem``) frees the key, as a service's 4xx does."""
+    answer = current_app.extensions["requests"].once(
+        request_, lambda: dict(zip(("body", "status"), effect())))
+    return answer["body"], answer["status"]

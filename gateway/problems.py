@@ -7,6 +7,7 @@ from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from gateway.rpc import RemoteError, RpcTimeout, ServiceUnavailable
+from services.common.errors import HallError
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,15 @@ def _remote(exc):
                             headers={"Retry-After": str(retry_after)} if retry_after else None)
 
 
+def _own_log(exc):
+    """A refusal of the gateway's own request log (``gateway.idempotency.once``), answered as a
+    service's is."""
+    status, title = REMOTE_ERRORS[type(exc).__name__]
+    retry_after = getattr(exc, "retry_after", None)
+    return problem_response(status, title, exc.detail, exc.errors,
+                            headers={"Retry-After": str(retry_after)} if retry_after else None)
+
+
 def _service_unavailable(detail):
     """503: a part the gateway needs is out of reach for a moment (a restart, an election)."""
     return problem_response(503, "Service unavailable", detail, headers={"Retry-After": "5"})
@@ -110,6 +120,7 @@ def _unexpected(exc):
 ERROR_HANDLERS = {
     Problem: _problem,
     RemoteError: _remote,
+    HallError: _own_log,
     ServiceUnavailable: _unavailable,
     ConnectionFailure: _store_unavailable,
     RpcTimeout: _timeout,

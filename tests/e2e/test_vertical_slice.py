@@ -85,9 +85,9 @@ def test_a_retried_submission_with_the_same_key_returns_the_first_answer_and_ano
     first = apply(gateway, headers={"Idempotency-Key": key})
     again = gateway.post("/api/v1/cases", json=APPLICATION, headers={"Idempotency-Key": key})
     assert again.status_code == 201 and again.json() == first
-    other = {**APPLICATION, "applicant": {**APPLICANT, "name": "李四"}}
+    other = {**APPLICATION, "applicant": {**APPLICANT, "name": "王五"}}
     refused = gateway.post("/api/v1/cases", json=other, headers={"Idempotency-Key": key})
-    assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json", refused.text
     assert first["query_code"] not in refused.text and "different request" in refused.json()["detail"]
 
 
