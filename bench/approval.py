@@ -205,8 +205,8 @@ def stored_bytes(db, cases, task_ids):
             sizes[collection] += len(bson.encode(document))
     for document in db.timers.find({"_id": {"$in": cases}}):
         sizes["timers"] += len(bson.encode(document))
-    for document in db.completion_requests.find({"task_id": {"$in": task_ids}}):
-        sizes["completion_requests"] += len(bson.encode(document))
+    for document in db.idempotent_requests.find({"answer.id": {"$in": task_ids}}):
+        sizes["idempotent_requests"] += len(bson.encode(document))
     return {name: size / len(cases) for name, size in sizes.items()}
 
 
@@ -385,9 +385,9 @@ class InProcess:
         for task_id in tasks:
             started = time.perf_counter_ns()
             self.completion_requests.complete_once(
-                self.user, task_id, None, datetime.now(timezone.utc),
-                lambda task_id=task_id: self.repository.complete(task_id, dict(ACCEPT), self.user,
-                                                                 datetime.now(timezone.utc))[0])
+                None, None, task_id,
+                lambda key, task_id=task_id: self.repository.complete(task_id, dict(ACCEPT), self.user,
+                                                                      datetime.now(timezone.utc), key)[0])
             totals.append(time.perf_counter_ns() - started)
             counted, nanos = self.count.take()
             commands.update(counted)

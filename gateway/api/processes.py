@@ -4,6 +4,7 @@ from flask import Blueprint, Response, g, jsonify
 
 from gateway.api import rpc
 from gateway.auth import requires_role
+from gateway.idempotency import idempotency
 from gateway.problems import Problem
 from gateway.spec import (
     CASE_NO,
@@ -164,7 +165,8 @@ def list_processes():
 def deploy_process():
     body = json_body("ProcessUpload")
     extra = {name: body[name] for name in ("dmn", "forms") if body.get(name)}
-    result = rpc().call("approval", "deploy_process", body["xml"], body.get("filename", "diagram.bpmn"), **extra)
+    result = rpc().call("approval", "deploy_process", body["xml"], body.get("filename", "diagram.bpmn"), **extra,
+                        idempotency=idempotency(body))
     response = jsonify(result)
     response.status_code = 201 if result["created"] else 200
     return response
@@ -203,4 +205,5 @@ def get_case_process(case_no):
 @requires_role("admin")
 def retry_case_process(case_no):
     body = json_body("ProcessRetry")
-    return jsonify(rpc().call("approval", "retry_case_process", case_no, body.get("data") or {}, g.principal))
+    return jsonify(rpc().call("approval", "retry_case_process", case_no, body.get("data") or {}, g.principal,
+                              idempotency=idempotency(body)))

@@ -23,6 +23,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from gateway.api import rpc
 from gateway.auth import requires_role
+from gateway.idempotency import idempotency
 from gateway.problems import Problem
 from gateway.query import query_params
 from gateway.spec import (
@@ -351,7 +352,8 @@ def get_setup():
 @bp.patch("/settings")
 @requires_role("admin")
 def update_settings():
-    return jsonify(rpc().call("queue", "update_settings", json_body("QueueSettings")))
+    body = json_body("QueueSettings")
+    return jsonify(rpc().call("queue", "update_settings", body, idempotency=idempotency(body)))
 
 
 @bp.put("/categories/<code>")
@@ -360,15 +362,17 @@ def put_category(code):
     if len(code) != 1 or not code.isupper():
         raise Problem(404, "Not found", "a category code is one capital letter")
     body = json_body("Category")
+    once = idempotency(body)
     body.pop("code", None)
-    return jsonify(rpc().call("queue", "put_category", code, body))
+    return jsonify(rpc().call("queue", "put_category", code, body, idempotency=once))
 
 
 @bp.put("/windows/<int:window_id>")
 @requires_role("admin")
 def put_window(window_id):
     body = json_body("Window")
-    return jsonify(rpc().call("queue", "put_window", window_id, body["categories"], open=body.get("open", True)))
+    return jsonify(rpc().call("queue", "put_window", window_id, body["categories"], open=body.get("open", True),
+                              idempotency=idempotency(body)))
 
 
 # -- the kiosk and tickets --------------------------------------------------------------
@@ -378,7 +382,7 @@ def issue_ticket():
     if not body.get("appointment_code") and not (body.get("category") or body.get("item_code")):
         raise Problem(422, "Invalid input", "choose a category or an item, or give an appointment code",
                       [{"field": "category", "message": "required without item_code or appointment_code"}])
-    ticket = rpc().call("queue", "issue_ticket", **body)
+    ticket = rpc().call("queue", "issue_ticket", **body, idempotency=idempotency(body))
     response = jsonify(ticket)
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/queue/tickets/{ticket['ticket_id']}"
@@ -399,20 +403,21 @@ def get_ticket(ticket_id):
 @bp.post("/tickets/<ticket_id>/case")
 @requires_role(*WINDOW_STAFF)
 def link_case(ticket_id):
-    return jsonify(rpc().call("queue", "link_case", ticket_id, json_body("CaseLink")["case_no"]))
+    body = json_body("CaseLink")
+    return jsonify(rpc().call("queue", "link_case", ticket_id, body["case_no"], idempotency=idempotency(body)))
 
 
 # -- window operations ------------------------------------------------------------------
 @bp.post("/windows/<int:window_id>/call")
 @requires_role(*WINDOW_STAFF)
 def call_next(window_id):
-    ticket = rpc().call("queue", "call_next", window_id)
+    ticket = rpc().call("queue", "call_next", window_id, idempotency=idempotency())
     return jsonify(ticket) if ticket is not None else Response(status=204)
 
 
 def _window_route(action, method):
     def operate(window_id):
-        return jsonify(rpc().call("queue", method, window_id))
+        return jsonify(rpc().call("queue", method, window_id, idempotency=idempotency()))
 
     operate.__name__ = method
     bp.post(f"/windows/<int:window_id>/{action}")(requires_role(*WINDOW_STAFF)(operate))
@@ -428,7 +433,7 @@ for _action, _method in (("recall", "recall"), ("no-show", "mark_no_show"), ("st
 def transfer(window_id):
     body = json_body("Transfer")
     return jsonify(rpc().call("queue", "transfer", window_id, category=body.get("category"),
-                              to_window=body.get("window")))
+                              to_window=body.get("window"), idempotency=idempotency(body)))
 
 
 # -- the board --------------------------------------------------------------------------
@@ -553,7 +558,7 @@ def appointment_slots():
 def book_appointment():
     body = json_body("AppointmentRequest")
     appointment = rpc().call("queue", "book_appointment", body["applicant_id"], body["category"], body["day"],
-                             body["slot"])
+                             body["slot"], idempotency=idempotency(body))
     response = jsonify(appointment)
     response.status_code = 201
     return response
@@ -561,4 +566,6 @@ def book_appointment():
 
 @bp.post("/appointments/<code>/cancel")
 def cancel_appointment(code):
-    return jsonify(rpc().call("queue", "cancel_appointment", code, json_body("AppointmentCancel")["applicant_id"]))
+    body = json_body("AppointmentCancel")
+    return jsonify(rpc().call("queue", "cancel_appointment", code, body["applicant_id"],
+                              idempotency=idempotency(body)))

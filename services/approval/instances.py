@@ -10,7 +10,10 @@ the entries are stored (keyed, so storing one twice stores it once) and the even
 by the service, then the outbox is cleared (``announced``). A replica that dies in between
 leaves them in the instance; the next step of that instance carries them along, and
 ``unannounced`` finds the rest for the service's sweep. So an event may go out twice, never
-not at all (every consumer keys what it records), and no audit entry is lost."""
+not at all (every consumer keys what it records), and no audit entry is lost. The answer to
+an idempotent request that made the step (``services.common.idempotency``) rides in the
+outbox the same way and is recorded in the request log before the outbox is cleared: a
+retry after a crash finds it in one place or the other (``completion_requests``)."""
 import hashlib
 import json
 import logging
@@ -35,6 +38,7 @@ from services.approval.worklist import (
 from services.common.db import collection_of, count_of
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.fields import to_millis
+from services.common.idempotency import RequestLog
 from services.common.tracing import current_request_id
 
 log = logging.getLogger(__name__)
@@ -105,7 +109,7 @@ class InstanceRepository:
         entries += self._deliver_stored_messages(instance, workflow, now)
         _record_state(instance, workflow, now)
         before = _Before(None)
-        outbox = Outbox(_audit(instance, entries, now), _events(instance, workflow, None, before, SYSTEM, now))
+        outbox = Outbox(_audit(instance, entries, now), _events(instance, workflow, None, before, SYSTEM, now), {})
         instance.outbox, instance.outbox_pending = outbox.dumps(), True
         timers.expect(instance.case_no, instance.next_timer_at)
         try:
@@ -127,7 +131,9 @@ class InstanceRepository:
         open tasks made to match it."""
         diagram = self.definitions.diagram(instance.process_key, instance.process_version)
         workflow = bpmn_engine.load_state(diagram, instance.state)
-        _store_audit(Outbox.pending(instance).audit)
+        pending = Outbox.pending(instance)
+        _store_audit(pending.audit)
+        _record_answers(pending.answers)
         self._settle_open_tasks(instance, workflow, now)
         return workflow
 
@@ -195,8 +201,9 @@ class InstanceRepository:
                                               process_version=instance.process_version, status=instance.status),
                     process_data=data)
 
-    def complete(self, task_id, data, user, now):
-        """Complete an open task with form data; returns ``(task view, case status, events)``."""
+    def complete(self, task_id, data, user, now, request_key=None):
+        """Complete an open task with form data; returns ``(answer, events)``. The answer goes
+        into the step's outbox under ``request_key`` (an idempotent request's key), if given."""
         task = models.OpenTask.objects(task_id=task_id).first()
         if task is None:
             done = models.TaskHistory.objects(task_id=task_id).first()
@@ -234,9 +241,14 @@ class InstanceRepository:
                 candidate_users=task.candidate_users, completed_by=user["username"], completed_at=now, data=data,
             ).save()
 
+        def answer(instance, events):
+            return dict(task_view(task), completed=True, case_status=instance.status,
+                        current_step=events[-1][1]["current_step"])
+
         instance, announcements = self._step(task.case_no, complete_it, now, user["username"],
-                                             on_saved=record_completion)
-        return task_view(task), instance.status, announcements
+                                             on_saved=record_completion,
+                                             answer=(request_key, answer) if request_key else None)
+        return answer(instance, announcements[-1].events), announcements
 
     def correlate(self, case_no, name, data, now, message_id=None, sender=SYSTEM):
         """Keep a message for the case's process and deliver it when the instance waits for it
@@ -381,11 +393,12 @@ class InstanceRepository:
             return []
         return self._step(case_no, move, now, SYSTEM)[1]
 
-    def _step(self, case_no, change, now, actor, on_saved=None):
+    def _step(self, case_no, change, now, actor, on_saved=None, answer=None):
         """Apply ``change(instance, workflow) -> (audit entries, completed task)`` and save it
         with a compare-and-set; returns ``(instance, events)``. Nothing is saved when nothing
         happened (no entries, no message delivered). ``on_saved(instance)`` runs right after a
-        successful save, before the open tasks are brought up to date."""
+        successful save, before the open tasks are brought up to date. ``answer`` is
+        ``(request key, answer(instance, events))``: the answer is saved in the outbox."""
         for _ in range(SAVE_ATTEMPTS):
             instance = models.ProcessInstance.objects(case_no=case_no).first()
             if instance is None:
@@ -404,8 +417,9 @@ class InstanceRepository:
                 workflow = self._hold(instance, diagram, completed, too_large, now)
                 entries, completed, on_saved = [], None, None
             instance.rev = expected_rev + 1
-            outbox = Outbox.pending(instance).add(_audit(instance, entries, now),
-                                                  _events(instance, workflow, completed, before, actor, now))
+            events = _events(instance, workflow, completed, before, actor, now)
+            answers = {answer[0]: answer[1](instance, events)} if answer else {}
+            outbox = Outbox.pending(instance).add(_audit(instance, entries, now), events, answers)
             timers.expect(case_no, instance.next_timer_at)
             saved = models.ProcessInstance.objects(id=instance.id, rev=expected_rev).update_one(
                 set__state=instance.state, set__status=instance.status, set__incident=instance.incident,
@@ -457,8 +471,9 @@ class InstanceRepository:
         return entries
 
     def _after_step(self, instance, workflow, now, outbox, before):
-        """Audit trail, timers and open tasks after a saved step."""
+        """Audit trail, answers, timers and open tasks after a saved step."""
         _store_audit(outbox.audit)
+        _record_answers(outbox.answers)
         if instance.next_timer_at is not None or before.next_timer_at is not None:
             timers.settle(instance.case_no, instance.next_timer_at, instance.rev)
             self.alarm.ring(instance.next_timer_at)
@@ -530,23 +545,33 @@ def _events(instance, workflow, completed, before, actor, now):
 
 @dataclass(frozen=True)
 class Outbox:
-    """What saved steps leave to do: audit entries (as stored, instants in ISO) and events."""
+    """What saved steps leave to do: audit entries (as stored, instants in ISO), events, and
+    the answers to the idempotent requests that made them (request key -> answer)."""
     audit: list
     events: list
+    answers: dict
 
     @classmethod
     def pending(cls, instance):
         """What earlier steps left in the instance's outbox (nothing once it was cleared)."""
         if not instance.outbox_pending:
-            return cls([], [])
+            return cls([], [], {})
         left = json.loads(instance.outbox)
-        return cls(left["audit"], [tuple(event) for event in left["events"]])
+        return cls(left["audit"], [tuple(event) for event in left["events"]], left.get("answers", {}))
 
-    def add(self, audit, events):
-        return Outbox([*self.audit, *audit], [*self.events, *events])
+    def add(self, audit, events, answers):
+        return Outbox([*self.audit, *audit], [*self.events, *events], {**self.answers, **answers})
 
     def dumps(self):
-        return json.dumps({"audit": self.audit, "events": self.events})
+        return json.dumps({"audit": self.audit, "events": self.events, "answers": self.answers})
+
+
+def _record_answers(answers):
+    """Answers of the outbox in the request log, before the outbox is cleared."""
+    if answers:
+        log = RequestLog.of(models.ALIAS)
+        for key, answer in answers.items():
+            log.record(key, answer)
 
 
 def _audit(instance, entries, now):

@@ -156,19 +156,6 @@ class TaskHistory(UserTaskFields):
     meta = {"db_alias": ALIAS, "collection": "task_history", "indexes": ["case_no"]}
 
 
-class CompletionRequest(me.Document):
-    """A task completion sent with a client's request id (``_id`` = username + request id):
-    reserved before the completion runs, then holding its answer, so a repeated request gets
-    the first answer and runs nothing twice."""
-
-    key = me.StringField(primary_key=True)
-    task_id = me.StringField(required=True)
-    answer = me.DictField()
-    started_at = InstantField(required=True)
-
-    meta = {"db_alias": ALIAS, "collection": "completion_requests"}
-
-
 class TestRun(me.Document):
     """A process designer's test instance (``_id`` = ``T-`` and 12 hex digits) of a deployed
     version or of an uploaded diagram (``diagram``: its XML, file name, decision tables and

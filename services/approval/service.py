@@ -9,6 +9,7 @@ from services.approval.definitions import DefinitionRegistry
 from services.approval.instances import InstanceRepository
 from services.common import events, platform_service
 from services.common.entrypoints import event_handler, rpc
+from services.common.idempotency import idempotent
 from services.common.time import utcnow
 
 # The outbox sweep: events a replica saved but did not dispatch (it stopped in between) go
@@ -35,6 +36,7 @@ class ApprovalService(platform_service.PlatformService):
     dispatch = EventDispatcher()
 
     @rpc
+    @idempotent
     def deploy_process(self, xml, filename="diagram.bpmn", dmn=(), forms=None):
         definition, created = self.processes.definitions.deploy(xml, filename, utcnow(), dmn or (), forms or {})
         return dict(definition, created=created)
@@ -70,16 +72,15 @@ class ApprovalService(platform_service.PlatformService):
         return self.processes.get_task(task_id, user)
 
     @rpc
-    def complete_task(self, task_id, data, user, request_id=None):
-        """Complete a task; with a ``request_id`` a repeat returns the first answer."""
-        return completion_requests.complete_once(user, task_id, request_id, utcnow(),
-                                                  lambda: self._complete(task_id, data, user))
+    def complete_task(self, task_id, data, user, idempotency=None):
+        """Complete a task; with ``idempotency`` a repeat returns the first answer."""
+        return completion_requests.complete_once(self.requests, idempotency, task_id,
+                                                  lambda key: self._complete(task_id, data, user, key))
 
-    def _complete(self, task_id, data, user):
-        task, status, announcements = self.processes.complete(task_id, data, user, utcnow())
+    def _complete(self, task_id, data, user, request_key):
+        answer, announcements = self.processes.complete(task_id, data, user, utcnow(), request_key)
         self._announce(announcements)
-        progress = announcements[-1].events[-1][1]
-        return dict(task, completed=True, case_status=status, current_step=progress["current_step"])
+        return answer
 
     @rpc
     def correlate_message(self, case_no, name, data, message_id=None):
@@ -89,6 +90,7 @@ class ApprovalService(platform_service.PlatformService):
         return {"case_no": case_no, "name": name, "delivered": delivered}
 
     @rpc
+    @idempotent
     def deliver_message(self, case_no, name, data, message_id, sender):
         """A department's message for a case's process (``POST /api/v1/cases/{no}/messages/{name}``)."""
         answer, announcements = self.processes.deliver(case_no, name, data or {}, message_id, sender, utcnow())
@@ -112,6 +114,7 @@ class ApprovalService(platform_service.PlatformService):
                                       "at": t.completed_at.isoformat()} for t in history])
 
     @rpc
+    @idempotent
     def retry_case_process(self, case_no, data, user):
         _, announcements = self.processes.retry(case_no, data or {}, user, utcnow())
         self._announce(announcements)

@@ -16,6 +16,7 @@ from services.common import constant_time
 from services.common.db import collection_of, count_of, document_from
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.fields import to_millis
+from services.common.idempotency import RETENTION
 from services.common.sequences import hall_day, next_in_sequence
 from services.common.time import isoformat
 from services.common.workdays import SHANGHAI
@@ -179,16 +180,14 @@ class CaseRepository:
         day = hall_day(now)
         return f"{day}{next_in_sequence(models.DailyCounter, day):06d}"
 
-    def submit(self, application, idempotency_key, now):
-        """Validate and store a new case; a repeated idempotency key returns the first case.
+    def submit(self, application, now, request=None):
+        """Validate and store a new case. ``request`` (``{"key", "fingerprint"}``, see
+        ``services.common.idempotency``) is stored on the case, in the write that creates it,
+        so that ``submitted_for`` finds the case of a request whose answer was never recorded.
 
         Everything is checked before anything is written, so a refused application leaves
-        nothing behind but, at most, a case number never used. Returns ``(case, created)``.
+        nothing behind but, at most, a case number never used.
         """
-        if idempotency_key:
-            existing = models.Case.objects(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing, False
         item_version, item = self.items.applicable(application.get("item_code"), now)
         applicant = validate_applicant(application.get("applicant") or {})
         materials, documents = split_materials(application.get("materials") or [])
@@ -197,23 +196,29 @@ class CaseRepository:
         owner = applicant_identifier(applicant)
         references = [self.shared_materials.reference(owner, code, document_id)
                       for code, document_id in documents.items()]
+        key, fingerprint = (request["key"], request["fingerprint"]) if request else (None, None)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as stored: a receipt read back is the same
+        if key:  # a key is remembered for its retention only: an older case gives it up
+            models.Case.objects(idempotency_key=key, submitted_at__lt=now - RETENTION).update(
+                unset__idempotency_key=True, unset__request_fingerprint=True)
         case = models.Case(
-            case_no=self.next_case_no(now), query_code=new_query_code(), idempotency_key=idempotency_key,
-            item_code=item.code, item_version=item_version, department=item.department,
-            process_key=item.process_key,
-            applicant=applicant, applicant_id=owner, materials=materials, documents=references,
-            form=form, status="submitted", submitted_at=now, updated_at=now, announcement_pending=True,
-            timeline=[models.Step(key="submitted", kind="submitted", at=now)],
+            case_no=self.next_case_no(now), query_code=new_query_code(), idempotency_key=key,
+            request_fingerprint=fingerprint, item_code=item.code, item_version=item_version,
+            department=item.department, process_key=item.process_key, applicant=applicant, applicant_id=owner,
+            materials=materials, documents=references, form=form, status="submitted", submitted_at=now,
+            updated_at=now, announcement_pending=True, timeline=[models.Step(key="submitted", kind="submitted", at=now)],
         )
         try:
             case.save(force_insert=True)
-        except me.NotUniqueError:
-            # A concurrent retry with the same idempotency key won the race: answer with its case.
-            existing = models.Case.objects(idempotency_key=idempotency_key).first()
-            if existing is None:
-                raise Conflict("the case could not be stored, please retry") from None
-            return existing, False
-        return case, True
+        except me.NotUniqueError:  # a slow first attempt with the same key stored its case meanwhile
+            raise Conflict("a case with this Idempotency-Key was stored meanwhile") from None
+        return case
+
+    @staticmethod
+    def submitted_for(request, now):
+        """The case a request (key and fingerprint) stored within the key's retention, or None."""
+        return models.Case.objects(idempotency_key=request["key"], request_fingerprint=request["fingerprint"],
+                                   submitted_at__gte=now - RETENTION).first()
 
     def get(self, case_no):
         case = models.Case.objects(case_no=case_no).first()

@@ -27,7 +27,10 @@ class Case(me.Document):
 
     case_no = me.StringField(required=True, unique=True)
     query_code = me.StringField(required=True)
+    # The caller-scoped Idempotency-Key and request fingerprint it was submitted with
+    # (services.common.idempotency), written with the case: the proof of a submission's outcome.
     idempotency_key = me.StringField(unique=True, sparse=True)
+    request_fingerprint = me.StringField()
     item_code = me.StringField(required=True)
     department = me.StringField(required=True)
     process_key = me.StringField(required=True)

@@ -14,6 +14,7 @@ from services.common import events, platform_service
 from services.common.db import ServiceStore
 from services.common.entrypoints import event_handler, rpc
 from services.common.errors import InvalidInput
+from services.common.idempotency import idempotent
 from services.common.time import utcnow
 from services.common.workdays import load_hall_calendar
 from services.intake import cases, catalog, catalog_store, materials, timeline
@@ -115,11 +116,22 @@ class IntakeService(platform_service.PlatformService):
             return None
 
     @rpc
-    def submit_case(self, application, idempotency_key=None):
-        case, created = self.cases.submit(application, idempotency_key, utcnow())
-        if case.announcement_pending:  # new, or a retry of a submission whose announcement was lost
+    def submit_case(self, application, idempotency=None):
+        """Register a case; with ``idempotency`` a repeat answers the first receipt, also when the
+        first attempt stored its case and stopped before its answer was recorded."""
+        def submit():
+            case = self.cases.submit(application, utcnow(), idempotency)
             self._announce(case)
-        return dict(cases.submission_receipt(case, self.cases.item_of(case)), created=created)
+            return self._receipt(case)
+
+        def submitted():
+            case = self.cases.submitted_for(idempotency, utcnow())
+            return self._receipt(case) if case is not None else None
+
+        return self.requests.once(idempotency, submit, outcome=submitted)
+
+    def _receipt(self, case):
+        return cases.submission_receipt(case, self.cases.item_of(case))
 
     @timer(interval=ANNOUNCEMENT_SWEEP_SECONDS)
     def announce_pending_cases(self):
@@ -156,6 +168,7 @@ class IntakeService(platform_service.PlatformService):
                 "total": total, "page": page, "page_size": page_size}
 
     @rpc
+    @idempotent
     def supply_materials(self, case_no, query_code, supplied):
         now = utcnow()
         case, complete = self.cases.supply(case_no, query_code, supplied, now)
@@ -165,12 +178,14 @@ class IntakeService(platform_service.PlatformService):
         return cases.public_view(case, self.cases.item_of(case), self.approval.case_progress(case_no))
 
     @rpc
+    @idempotent
     def record_collection(self, case_no, how, viewer, note=None):
         case, step = self.cases.collect(case_no, how, note, viewer, utcnow())
         self.dispatch(events.CASE_COLLECTED[1], {"case_no": case_no, "collected_at": step.at.isoformat(), "how": how})
         return cases.staff_view(case, self.cases.item_of(case), self.approval.case_progress(case_no))
 
     @rpc
+    @idempotent
     def store_material(self, applicant_kind, applicant_id, filename, content_base64):
         owner = cases.validate_owner(applicant_kind, applicant_id)
         try:

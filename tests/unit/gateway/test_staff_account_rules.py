@@ -232,3 +232,19 @@ def test_an_operator_locked_out_gets_the_admin_back_with_a_new_password(producti
 
     assert sign_in(app.test_client(), "admin", "a-new-admin-secret").status_code == 200
     assert [e["action"] for e in accounts.audit.documents.values()] == ["created", "password reset", "enabled"]
+
+
+def test_a_repeated_creation_or_reset_with_its_idempotency_key_gets_the_first_answer_once(app, client, bearer):
+    admin = bearer("admin")
+    create = [client.post("/api/v1/admin/staff", json=WANG, headers={**admin, "Idempotency-Key": "create-wang-1"})
+              for _ in range(2)]
+    reset = [client.post("/api/v1/admin/staff/wang.fang/password", json={"password": "another-long-secret"},
+                         headers={**admin, "Idempotency-Key": "reset-wang-01"}) for _ in range(2)]
+    taken = client.post("/api/v1/admin/staff", json=WANG, headers={**admin, "Idempotency-Key": "create-wang-2"})
+
+    assert [a.status_code for a in create + reset] == [201, 201, 200, 200]
+    assert create[1].get_json() == create[0].get_json() and reset[1].get_json() == reset[0].get_json()
+    assert taken.status_code == 409 and "taken" in taken.get_json()["detail"]
+    audit = app.config["STAFF_ACCOUNTS"].audit.documents.values()
+    assert [e["action"] for e in audit if e["username"] == "wang.fang"] == ["created", "password reset"]
+    assert "another-long-secret" not in str(app.extensions["requests"].collection.documents)
