@@ -5,6 +5,7 @@ from flask import Blueprint, g, jsonify
 
 from gateway.api import rpc
 from gateway.auth import requires_role
+from gateway.idempotency import idempotency
 from gateway.spec import (
     FORBIDDEN,
     INVALID,
@@ -188,9 +189,11 @@ def list_items():
 @bp.post("/items")
 @requires_role("admin")
 def create_item():
-    fields = dict(json_body("CatalogItemNew"))
+    body = json_body("CatalogItemNew")
+    fields = dict(body)
     department = fields.pop("department")
-    response = jsonify(rpc().call("intake", "create_item", department, fields, _actor()))
+    response = jsonify(rpc().call("intake", "create_item", department, fields, _actor(),
+                                  idempotency=idempotency(body)))
     response.status_code = 201
     return response
 
@@ -204,7 +207,8 @@ def get_item(item_code):
 @bp.patch("/items/<item_code>")
 @requires_role(*MANAGERS)
 def edit_item(item_code):
-    return jsonify(rpc().call("intake", "edit_item", item_code, json_body("CatalogItemChanges"), _actor()))
+    body = json_body("CatalogItemChanges")
+    return jsonify(rpc().call("intake", "edit_item", item_code, body, _actor(), idempotency=idempotency(body)))
 
 
 @bp.post("/items/<item_code>/publication")
@@ -212,7 +216,7 @@ def edit_item(item_code):
 def publish_item(item_code):
     body = json_body("CatalogPublication")
     return jsonify(rpc().call("intake", "publish_item", item_code, body["effective_from"], _actor(),
-                              version=body.get("version")))
+                              version=body.get("version"), idempotency=idempotency(body)))
 
 
 @bp.post("/items/<item_code>/retirement")
@@ -220,7 +224,7 @@ def publish_item(item_code):
 def retire_item(item_code):
     body = json_body("CatalogRetirement")
     return jsonify(rpc().call("intake", "retire_item", item_code, _actor(), effective_from=body.get("effective_from"),
-                              reason=body.get("reason")))
+                              reason=body.get("reason"), idempotency=idempotency(body)))
 
 
 @bp.get("/items/<item_code>/versions")

@@ -12,6 +12,7 @@ from gateway.api.messages import NAME_PATTERN
 from gateway.api.processes import MAX_VERSION
 from gateway.api.processes import SCHEMAS as PROCESS_SCHEMAS
 from gateway.auth import requires_role
+from gateway.idempotency import idempotency
 from gateway.problems import Problem
 from gateway.spec import (
     FORBIDDEN,
@@ -158,7 +159,8 @@ def _checked(value, pattern, what):
 def start_test_run():
     body = json_body("TestRunStart")
     source = {key: body[key] for key in ("process_key", "version", "xml", "filename", "dmn", "forms") if key in body}
-    response = jsonify(rpc().call("approval", "start_test_run", source, body.get("data") or {}, g.principal))
+    response = jsonify(rpc().call("approval", "start_test_run", source, body.get("data") or {}, g.principal,
+                                  idempotency=idempotency(body)))
     response.status_code = 201
     return response
 
@@ -172,7 +174,8 @@ def get_test_run(run_id):
 @bp.delete("/<run_id>")
 @requires_role(*DESIGNERS)
 def discard_test_run(run_id):
-    rpc().call("approval", "discard_test_run", _checked(run_id, RUN_PATTERN, "test run id"))
+    rpc().call("approval", "discard_test_run", _checked(run_id, RUN_PATTERN, "test run id"),
+               idempotency=idempotency())
     return "", 204
 
 
@@ -181,14 +184,16 @@ def discard_test_run(run_id):
 def complete_test_task(run_id, task_id):
     body = json_body("TestRunInput")
     return jsonify(rpc().call("approval", "complete_test_task", _checked(run_id, RUN_PATTERN, "test run id"),
-                              _checked(task_id, TASK_PATTERN, "task id"), body.get("data") or {}, g.principal))
+                              _checked(task_id, TASK_PATTERN, "task id"), body.get("data") or {}, g.principal,
+                              idempotency=idempotency(body)))
 
 
 @bp.post("/<run_id>/timers/<element_id>/fire")
 @requires_role(*DESIGNERS)
 def fire_test_timer(run_id, element_id):
     return jsonify(rpc().call("approval", "fire_test_timer", _checked(run_id, RUN_PATTERN, "test run id"),
-                              _checked(element_id, ELEMENT_PATTERN, "element id"), g.principal))
+                              _checked(element_id, ELEMENT_PATTERN, "element id"), g.principal,
+                              idempotency=idempotency()))
 
 
 @bp.post("/<run_id>/messages/<name>")
@@ -196,4 +201,5 @@ def fire_test_timer(run_id, element_id):
 def deliver_test_message(run_id, name):
     body = json_body("TestRunInput")
     return jsonify(rpc().call("approval", "deliver_test_message", _checked(run_id, RUN_PATTERN, "test run id"),
-                              _checked(name, NAME_PATTERN, "message name"), body.get("data") or {}, g.principal))
+                              _checked(name, NAME_PATTERN, "message name"), body.get("data") or {}, g.principal,
+                              idempotency=idempotency(body)))

@@ -121,6 +121,7 @@ class ApprovalService(platform_service.PlatformService):
         return self.processes.process_view(case_no, user)
 
     @rpc
+    @idempotent
     def start_test_run(self, source, data, user):
         """A designer's test instance of a deployed version or an uploaded diagram (test_runs.py)."""
         return test_runs.start(self.processes.definitions, source, data or {}, user, utcnow())
@@ -130,18 +131,22 @@ class ApprovalService(platform_service.PlatformService):
         return test_runs.get(self.processes.definitions, run_id, utcnow())
 
     @rpc
+    @idempotent
     def complete_test_task(self, run_id, task_id, data, user):
         return test_runs.complete_task(self.processes.definitions, run_id, task_id, data or {}, user, utcnow())
 
     @rpc
+    @idempotent
     def fire_test_timer(self, run_id, element_id, user):
         return test_runs.fire_timer(self.processes.definitions, run_id, element_id, user, utcnow())
 
     @rpc
+    @idempotent
     def deliver_test_message(self, run_id, name, data, user):
         return test_runs.deliver_message(self.processes.definitions, run_id, name, data or {}, user, utcnow())
 
     @rpc
+    @idempotent
     def discard_test_run(self, run_id):
         test_runs.discard(run_id)
 

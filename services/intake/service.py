@@ -76,12 +76,14 @@ class IntakeService(platform_service.PlatformService):
         return self.cases.items.managed(item_code, utcnow())
 
     @rpc
+    @idempotent
     def create_item(self, department, fields, actor):
         catalog_store.require_admin(actor, "create")
         catalog_store.check_binding(fields, self._deployed_versions)
         return self.cases.items.create(fields, department, actor, utcnow())
 
     @rpc
+    @idempotent
     def edit_item(self, item_code, changes, actor):
         if set(changes) & set(catalog_store.BINDING_FIELDS):
             current = self.cases.items.managed(item_code, utcnow())["item"]
@@ -91,10 +93,12 @@ class IntakeService(platform_service.PlatformService):
         return dict(view, created=created)
 
     @rpc
+    @idempotent
     def publish_item(self, item_code, effective_from, actor, version=None):
         return self.cases.items.publish(item_code, version, effective_from, actor, utcnow())
 
     @rpc
+    @idempotent
     def retire_item(self, item_code, actor, effective_from=None, reason=None):
         return self.cases.items.retire(item_code, effective_from, reason, actor, utcnow())
 

@@ -43,7 +43,7 @@ def test_a_spiff_arena_upload_carries_its_form_schemas_by_file_name(client, fake
                          json={"xml": "<definitions/>", "filename": "p.bpmn", "forms": {"p-schema.json": schema}})
     assert answer.status_code == 201
     (sent,) = fake_rpc.calls_to("approval", "deploy_process")
-    assert sent.kwargs == {"forms": {"p-schema.json": schema}}
+    assert sent.kwargs == {"forms": {"p-schema.json": schema}, "idempotency": None}
     refused = client.post("/api/v1/processes", headers=bearer("designer"),
                           json={"xml": "<definitions/>", "forms": {"../etc/passwd": schema}})
     assert refused.status_code == 422
