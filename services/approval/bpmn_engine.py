@@ -53,7 +53,7 @@ from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTask
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from services.approval import bpmn_events, hall_flow, juel, workday_functions
+from services.approval import bpmn_events, feel, hall_flow, juel, workday_functions
 from services.approval.forms import describe_field
 from services.approval.sandbox import SandboxScriptEngine
 from services.common.time import utcnow
@@ -407,7 +407,7 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
     parser = (_SpiffHallParser if spiff else _HallParser)(forms or {}, validator=_VALIDATOR)
     try:
         for number, table in enumerate(dmn, 1):
-            parser.add_dmn_xml(_xml(table, f"decision table {number}"), f"decision_{number}.dmn")
+            parser.add_dmn_xml(dmn_as_python(table, f"decision table {number}"), f"decision_{number}.dmn")
         parser.add_bpmn_xml(root, filename)
         _check_call_activities(root, parser)
         process_id = _top_level_process(parser)
@@ -440,6 +440,16 @@ def _xml(text, what):
         return etree.fromstring(text.encode("utf-8") if isinstance(text, str) else text, _XML_PARSER)
     except etree.XMLSyntaxError as error:
         raise InvalidDiagram(None, f"{what} is not well-formed XML: {error}") from error
+
+
+def dmn_as_python(table, what="a decision table"):
+    """A DMN table's XML with its FEEL cells rewritten as Python (``feel``), or refused."""
+    root = _xml(table, what)
+    try:
+        feel.translate_tables(root)
+    except feel.UnsupportedExpression as error:
+        raise InvalidDiagram(error.element_id, error.message) from None
+    return root
 
 
 # Elements whose text is an expression, which Camunda Modeler saves in JUEL.
