@@ -391,25 +391,33 @@ _ISO_TIMER = re.compile(r"^(R\d*/)?(P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)
 _TIMER_TAGS = tuple(full_tag(name) for name in ("timeDuration", "timeDate", "timeCycle"))
 
 
-def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: dict | None = None) -> ParsedDiagram:
+def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: dict | None = None,
+                  called: tuple = ()) -> ParsedDiagram:
     """Parse and check a diagram once, at deployment, so that a case never starts on a
     process that cannot run or whose tasks nobody would see in a work list. `dmn` holds the
     XML of the decision tables its business-rule tasks use; `forms` the JSON schemas
-    (by file name) a spiff-arena diagram's user tasks name.
+    (by file name) a spiff-arena diagram's user tasks name; `called` the XML of the other
+    diagrams holding the processes its call activities call (the caller resolves which).
 
     The flavour follows the file: a diagram that declares spiff-arena's `spiffworkflow`
     namespace is read with SpiffWorkflow's spiff parser, every other one as Camunda's."""
     root = _xml(xml, filename)
-    _refuse_what_cannot_run(root)
-    _translate_juel(root)
-    _prepare_timers(root)
     spiff = is_spiff_diagram(root)
+    roots = [root, *(_xml(text, f"called diagram {number}") for number, text in enumerate(called, 1))]
+    for other in roots:
+        _refuse_what_cannot_run(other)
+        _translate_juel(other)
+        _prepare_timers(other)
     parser = (_SpiffHallParser if spiff else _HallParser)(forms or {}, validator=_VALIDATOR)
     try:
         for number, table in enumerate(dmn, 1):
             parser.add_dmn_xml(dmn_as_python(table, f"decision table {number}"), f"decision_{number}.dmn")
         parser.add_bpmn_xml(root, filename)
-        _check_call_activities(root, parser)
+        for number, other in enumerate(roots[1:], 1):
+            _check_same_flavour(other, spiff)
+            parser.add_bpmn_xml(other, f"called_{number}.bpmn")
+        for other in roots:
+            _check_call_activities(other, parser)
         process_id = _top_level_process(parser)
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
@@ -503,6 +511,12 @@ def _refuse_what_cannot_run(root):
         for node in root.iter(camunda + tag):
             raise InvalidDiagram(owner(node).get("id"), f"{what} runs outside the diagram's flow and is not supported: "
                                                   "draw the step as a script task instead")
+    for node in root.iter(camunda + "in", camunda + "out"):
+        if node.get("variables") != "all" or node.get("local"):
+            raise InvalidDiagram(owner(node).get("id"), "a call activity passes all the case's data to the called "
+                                                        "process and all of it back (camunda:in/out "
+                                                        "variables=\"all\"); mapping single variables is not "
+                                                        "supported")
 
 
 def _translated(node, text):
@@ -556,7 +570,18 @@ def _check_call_activities(root, parser):
     for node in root.iter(full_tag("callActivity")):
         called = node.get("calledElement")
         if called not in known:
-            raise InvalidDiagram(node.get("id"), f"calls the process {called!r}, which is not in this diagram")
+            raise InvalidDiagram(node.get("id"), f"calls the process {called!r}, which is neither in this "
+                                                 "diagram nor deployed")
+
+
+def _check_same_flavour(root, spiff):
+    """A called process runs inside the caller's workflow, stored by the caller's serializer:
+    both are drawn with the same modeler."""
+    if is_spiff_diagram(root) != spiff:
+        process = root.find(full_tag("process"))
+        raise InvalidDiagram(None if process is None else process.get("id"),
+                             "a call activity calls a process drawn with the same modeler (Camunda Modeler "
+                             "or spiff-arena) as its caller")
 
 
 def _top_level_process(parser):

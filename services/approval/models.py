@@ -24,6 +24,8 @@ class ProcessDefinition(me.Document):
     # spiff-arena form JSON schemas its user tasks name: [{"filename", "schema" (JSON text)}]
     # (a list, not a dict: file names hold dots, which MongoDB keys must not)
     forms = me.ListField(me.DictField())
+    # the deployed versions its call activities call, resolved at deploy: [{"key", "version"}]
+    called = me.ListField(me.DictField())
     deployed_at = InstantField(required=True)
 
     meta = {
