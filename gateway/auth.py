@@ -93,6 +93,10 @@ class UserDirectory:
     def is_demo_user(self, username):
         return username in self._users
 
+    def demo_views(self):
+        return [{"username": u.username, "roles": list(u.roles), "department": u.department}
+                for u in self._users.values()]
+
     def authenticate(self, username, password):
         """The user these credentials sign in, or None (unknown, wrong or disabled alike)."""
         user = self._users.get(username)

@@ -52,7 +52,48 @@ SCHEMAS = {
                        "deployed_at": {"type": "string"}, "created": {"type": "boolean"},
                        "running_instances": {"type": "integer", "minimum": 0, "description":
                                              "Instances of this version not completed (in progress or in an "
-                                             "incident); only in the list of a process's versions."}},
+                                             "incident); only in the list of a process's versions."},
+                       "roles": {"type": "array", "items": {"type": "string"}, "description":
+                                 "The roles the diagram's lanes and candidate groups name; only in a deploy's "
+                                 "answer."},
+                       "unmapped_roles": {"type": "array", "items": {"type": "string"}, "description":
+                                          "The deploy's findings: roles that are not the hall's and not mapped "
+                                          "for this key (PUT /api/v1/processes/{key}/roles). Its cases wait in "
+                                          "an incident at their start until they are."}},
+    },
+    "RoleMappingEntry": {
+        "type": "object", "additionalProperties": False, "required": ["diagram_role"],
+        "properties": {"diagram_role": {"type": "string", "minLength": 1, "maxLength": 128,
+                                        "description": "A role as the diagram names it (lane, candidate group)."},
+                       "role": {"type": ["string", "null"], "maxLength": 32,
+                                "description": "The hall role it stands for (null: the diagram role is one)."},
+                       "department": {"type": ["string", "null"], "maxLength": 64, "description":
+                                      "The department whose staff do its tasks (null: the case's item's)."}},
+    },
+    "RoleMappingUpdate": {
+        "type": "object", "additionalProperties": False, "required": ["roles", "rev"],
+        "properties": {"roles": {"type": "array", "maxItems": 100,
+                                 "items": {"$ref": "#/components/schemas/RoleMappingEntry"}},
+                       "rev": {"type": "integer", "minimum": 0, "maximum": MAX_VERSION,
+                               "description": "The mapping's `rev` as read (0 for none): a change made "
+                                              "meanwhile answers 409."}},
+    },
+    "RoleMapping": {
+        "type": "object", "description": "A process key's role mapping, for every version of the key.",
+        "properties": {
+            "key": {"type": "string"}, "rev": {"type": "integer"},
+            "roles": {"type": "array", "items": {"$ref": "#/components/schemas/RoleMappingEntry"}},
+            "updated_at": {"type": ["string", "null"]}, "updated_by": {"type": ["string", "null"]},
+            "diagram_roles": {"type": "array", "items": {"type": "string"},
+                              "description": "The roles the key's versions name."},
+            "hall_roles": {"type": "array", "items": {"type": "string"}, "description": "The roles of the hall."},
+            "unmapped_roles": {"type": "array", "items": {"type": "string"},
+                               "description": "Those neither the hall's nor mapped: its cases do not start."},
+            "history": {"type": "array", "description": "Every change: who, when, in which request.",
+                        "items": {"type": "object", "properties": {
+                            "rev": {"type": "integer"}, "at": {"type": "string"}, "by": {"type": "string"},
+                            "before": {"type": "array"}, "after": {"type": "array"},
+                            "request_id": {"type": ["string", "null"]}}}}},
     },
     "ProcessValidation": {
         "type": "object", "required": ["valid"], "properties": {"valid": {"const": True}},
@@ -95,6 +136,9 @@ EXAMPLES = {  # request bodies in the OpenAPI document
     "ProcessUpload": {"xml": "<?xml version=\"1.0\"?><bpmn:definitions …>…</bpmn:definitions>",
                       "filename": "immediate_item.bpmn"},
     "ProcessRetry": {"data": {"fee_fen": 5000}},
+    "RoleMappingUpdate": {"roles": [{"diagram_role": "Clerk", "role": "clerk"},
+                                    {"diagram_role": "Manager", "role": "chief", "department": "market_regulation"}],
+                          "rev": 0},
 }
 
 PATHS = {
@@ -128,6 +172,24 @@ PATHS = {
             "key": {"type": "string"},
             "versions": {"type": "array", "items": {"$ref": "#/components/schemas/Process"}}}}),
             "401": UNAUTHORIZED, "403": FORBIDDEN, "404": problem("No such process."), "503": UNAVAILABLE}}},
+    "/api/v1/processes/{key}/roles": {
+        "get": {"summary": "A process's role mapping: the roles its diagrams name, what each stands for in the "
+                           "hall, what is unmapped, and every change.",
+                "tags": ["processes"], "security": STAFF, "parameters": [PROCESS_KEY],
+                "responses": {"200": json_response("The role mapping.", "RoleMapping"), "401": UNAUTHORIZED,
+                              "403": FORBIDDEN, "404": problem("No such process."), "503": UNAVAILABLE}},
+        "put": {"summary": "Replace a process's role mapping (every version of the key); its running cases "
+                           "follow it, and cases held for their roles start or run again.",
+                "tags": ["processes"], "security": STAFF, "parameters": [PROCESS_KEY],
+                "requestBody": request_body("RoleMappingUpdate", "The whole mapping, with the rev read."),
+                "responses": {"200": json_response("The role mapping as stored.", "RoleMapping"),
+                              "400": problem("Not JSON."), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                              "404": problem("No such process."),
+                              "409": problem("The mapping was changed meanwhile: read it again."),
+                              "415": problem("Not JSON."),
+                              "422": problem("An entry names no hall role or no department code; `errors` "
+                                             "names the entry."),
+                              "503": UNAVAILABLE}}},
     "/api/v1/processes/{key}/versions/{version}/xml": {"get": {
         "summary": "The BPMN XML of one version, as deployed.", "tags": ["processes"], "security": STAFF,
         "parameters": [PROCESS_KEY, VERSION],
@@ -183,6 +245,19 @@ def validate_process():
 @requires_role("designer", "admin")
 def list_process_versions(key):
     return jsonify(key=key, versions=rpc().call("approval", "list_process_versions", key))
+
+
+@bp.get("/processes/<key>/roles")
+@requires_role("designer", "admin")
+def get_role_mapping(key):
+    return jsonify(rpc().call("approval", "get_role_mapping", key))
+
+
+@bp.put("/processes/<key>/roles")
+@requires_role("designer", "admin")
+def set_role_mapping(key):
+    body = json_body("RoleMappingUpdate")
+    return jsonify(rpc().call("approval", "set_role_mapping", key, body["roles"], body["rev"], g.principal))
 
 
 @bp.get("/processes/<key>/versions/<int:version>/xml")

@@ -2,6 +2,7 @@
 reset passwords. Who did it is kept on the account and in its audit collection."""
 from flask import Blueprint, current_app, g, jsonify
 
+from gateway import staff_roster
 from gateway.auth import requires_role
 from gateway.metrics import current_request_id
 from gateway.problems import Problem
@@ -17,8 +18,8 @@ from gateway.spec import (
     problem,
     request_body,
 )
-from gateway.staff_accounts import STAFF_ROLES
 from gateway.validation import json_body
+from services.common.staff_roles import STAFF_ROLES
 
 bp = Blueprint("staff", __name__, url_prefix="/api/v1/admin/staff")
 
@@ -112,6 +113,7 @@ def create_account():
                               body["password"], g.principal["username"], current_request_id())
     if view is None:
         raise taken
+    staff_roster.send(current_app, [staff_roster.member(view)])
     return jsonify(view), 201
 
 
@@ -129,6 +131,7 @@ def disable_account(username):
     view = _accounts().disable(username, g.principal["username"], current_request_id())
     if view is None:
         raise _no_such(username)
+    staff_roster.send(current_app, [staff_roster.member(view)])
     return jsonify(view)
 
 

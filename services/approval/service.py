@@ -4,12 +4,13 @@ from datetime import timedelta
 from nameko.events import BROADCAST, EventDispatcher
 from nameko.timer import timer
 
-from services.approval import completion_requests, scheduler
+from services.approval import completion_requests, roles, scheduler, staff
 from services.approval.definitions import DefinitionRegistry
 from services.approval.instances import InstanceRepository
 from services.common import events, platform_service
 from services.common.entrypoints import event_handler, rpc
 from services.common.time import utcnow
+from services.common.tracing import current_request_id
 
 # The outbox sweep: events a replica saved but did not dispatch (it stopped in between) go
 # out after this grace, which leaves the replica itself time to dispatch them.
@@ -54,6 +55,23 @@ class ApprovalService(platform_service.PlatformService):
     @rpc
     def get_process_xml(self, key, version):
         return self.processes.definitions.xml(key, version)
+
+    @rpc
+    def get_role_mapping(self, key):
+        return self.processes.definitions.roles(key)
+
+    @rpc
+    def set_role_mapping(self, key, entries, rev, user):
+        """Replace a process key's role mapping; its running cases follow it at once."""
+        self.processes.definitions.roles(key)  # NotFound for a key never deployed
+        roles.set_mapping(key, entries, rev, user["username"], utcnow(), current_request_id())
+        self._announce(self.processes.apply_role_mapping(key, user["username"], utcnow()))
+        return self.processes.definitions.roles(key)
+
+    @rpc
+    def sync_staff(self, members, complete=False):
+        """The gateway's staff roster (``staff.py``): every member, or those that changed."""
+        return {"active": staff.sync(members, complete)}
 
     @rpc
     def list_tasks(self, user):

@@ -38,6 +38,7 @@ class Case(me.Document):
     status = me.StringField(required=True)
     current_step = me.StringField()
     outcome = me.StringField()
+    outcome_label = me.StringField()  # how the process ended, in words (its end event's label or name)
     result = me.DictField()
     missing_materials = me.ListField(me.StringField())
     payment_due = me.DictField()  # the unpaid payment notice: notice_no, total_fen, due_on

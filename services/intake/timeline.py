@@ -60,7 +60,7 @@ PUBLIC_DETAIL = {
     "materials_supplied": ("materials",),
     "supplement_received": ("materials",),
     "refused": ("reason",),
-    "progressed": ("current_step",),
+    "progressed": ("current_step", "outcome_label"),
     "decided": ("outcome", "on_the_spot"),
     "collected": ("how",),
     "payment_notice_issued": ("notice_no", "total_fen", "due_on"),
@@ -123,6 +123,7 @@ def derive(case_no, item_code, steps, limit_days, calendar):
     return {
         "status": status,
         "outcome": outcome,
+        "outcome_label": _outcome_label(steps),
         "result": _result(case_no, item_code, outcome, decided, refused),
         "current_step": _current_step(steps),
         "payment_due": _payment_due(steps) if status == "accepted" else None,
@@ -137,6 +138,13 @@ def decided_on_the_spot(steps):
     """True when the case was decided on the spot (当场办结) by the chief representative."""
     decided = _last(steps, "decided")
     return bool(decided is not None and decided.detail.get("on_the_spot"))
+
+
+def _outcome_label(steps):
+    """How the approval's process ended, in words (its end event's outcome label or name)."""
+    progress = sorted((s for s in steps if s.kind == "progressed"), key=lambda s: s.detail.get("rev", 0))
+    return progress[-1].detail.get("outcome_label") if progress and progress[-1].detail.get("status") == "completed" \
+        else None
 
 
 def _current_step(steps):
@@ -229,4 +237,5 @@ def progress_fact(payload, now):
     """The approval's progress (``rev`` orders it; repeats share the key)."""
     return models.Step(key=f"progressed:{payload['rev']}", kind="progressed", at=now,
                        detail={"rev": payload["rev"], "status": payload.get("status"),
-                               "current_step": payload.get("current_step"), "outcome": payload.get("outcome")})
+                               "current_step": payload.get("current_step"), "outcome": payload.get("outcome"),
+                               "outcome_label": payload.get("outcome_label")})
