@@ -61,6 +61,30 @@ SCHEMAS = {
                                           "for this key (PUT /api/v1/processes/{key}/roles). Its cases wait in "
                                           "an incident at their start until they are."}},
     },
+    "MigrationRequest": {
+        "type": "object", "additionalProperties": False, "required": ["from_version", "to_version"],
+        "properties": {"from_version": {"type": "integer", "minimum": 1, "maximum": MAX_VERSION},
+                       "to_version": {"type": "integer", "minimum": 1, "maximum": MAX_VERSION},
+                       "element_map": {"type": "object", "maxProperties": 200, "description":
+                                       "Old element id → new element id, for the elements the cases have passed "
+                                       "through or wait in that the target version does not have by id.",
+                                       "propertyNames": {"maxLength": 128},
+                                       "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 128}}},
+    },
+    "MigrationReport": {
+        "type": "object", "description": "Case by case: whether it moves (or moved), what it waits in, what "
+                                         "it lacks in the target version.",
+        "properties": {
+            "key": {"type": "string"}, "from_version": {"type": "integer"}, "to_version": {"type": "integer"},
+            "element_map": {"type": "object"}, "movable": {"type": "integer"}, "staying": {"type": "integer"},
+            "migrated": {"type": "integer", "description": "Only when migrating: the cases moved."},
+            "cases": {"type": "array", "items": {"type": "object", "properties": {
+                "case_no": {"type": "string"}, "movable": {"type": "boolean"},
+                "waiting_in": {"type": "array", "items": {"type": "string"}},
+                "unmapped": {"type": "array", "items": {"type": "string"}},
+                "reason": {"type": ["string", "null"]},
+                "migrated": {"type": "boolean", "description": "Only when migrating."}}}}},
+    },
     "RoleMappingEntry": {
         "type": "object", "additionalProperties": False, "required": ["diagram_role"],
         "properties": {"diagram_role": {"type": "string", "minLength": 1, "maxLength": 128,
@@ -102,7 +126,7 @@ SCHEMAS = {
         "type": "object", "description": "One thing that happened to a process instance.",
         "properties": {"at": {"type": "string", "format": "date-time"},
                        "kind": {"enum": ["started", "task_completed", "message_received", "message_delivered",
-                                         "incident", "retried", "timer_fired"]},
+                                         "incident", "retried", "timer_fired", "deadline_moved", "migrated"]},
                        "element_id": {"type": ["string", "null"]}, "actor": {"type": ["string", "null"]},
                        "data": {"type": "object"}, "rev": {"type": ["integer", "null"]},
                        "request_id": {"type": ["string", "null"],
@@ -115,7 +139,11 @@ SCHEMAS = {
             "status": {"enum": ["in_progress", "incident", "completed"]}, "rev": {"type": "integer"},
             "incident": {"type": ["object", "null"], "description": "Where and why the process stopped.",
                          "properties": {"element_id": {"type": "string"}, "message": {"type": "string"},
-                                        "at": {"type": "string"}}},
+                                        "at": {"type": "string"},
+                                        "kind": {"enum": ["no_one", "unmapped_roles"], "description":
+                                                 "Present when a rule of the hall holds the case rather than a "
+                                                 "failed step: nobody can do the task, or the process's roles "
+                                                 "are not mapped (docs/designers.md)."}}},
             "waiting_messages": {"type": "array", "items": {"type": "string"}},
             "stored_messages": {"type": "array", "items": {"type": "string"},
                                 "description": "Messages received before the process waits for them."},
@@ -136,6 +164,7 @@ EXAMPLES = {  # request bodies in the OpenAPI document
     "ProcessUpload": {"xml": "<?xml version=\"1.0\"?><bpmn:definitions …>…</bpmn:definitions>",
                       "filename": "immediate_item.bpmn"},
     "ProcessRetry": {"data": {"fee_fen": 5000}},
+    "MigrationRequest": {"from_version": 1, "to_version": 2, "element_map": {"Activity_check": "Activity_verify"}},
     "RoleMappingUpdate": {"roles": [{"diagram_role": "Clerk", "role": "clerk"},
                                     {"diagram_role": "Manager", "role": "chief", "department": "market_regulation"}],
                           "rev": 0},
@@ -190,6 +219,25 @@ PATHS = {
                               "422": problem("An entry names no hall role or no department code; `errors` "
                                              "names the entry."),
                               "503": UNAVAILABLE}}},
+    "/api/v1/processes/{key}/migrations/dry-run": {"post": {
+        "summary": "Which running cases of one version would move to another, and why the others would not. "
+                   "Nothing changes.", "tags": ["processes"], "security": STAFF, "parameters": [PROCESS_KEY],
+        "requestBody": request_body("MigrationRequest", "The versions and the designer's element map."),
+        "responses": {"200": json_response("The dry run.", "MigrationReport"), "400": problem("Not JSON."),
+                      "401": UNAUTHORIZED, "403": FORBIDDEN, "404": problem("No such process or version."),
+                      "415": problem("Not JSON."),
+                      "422": problem("The same version twice, or the element map names elements that do not "
+                                     "exist; `errors` names them."), "503": UNAVAILABLE}}},
+    "/api/v1/processes/{key}/migrations": {"post": {
+        "summary": "Move the running cases of one version to another: each case whose elements exist in the "
+                   "target (by id or by the element map) moves, with an audit entry `migrated`; the others stay.",
+        "tags": ["processes"], "security": STAFF, "parameters": [PROCESS_KEY],
+        "requestBody": request_body("MigrationRequest", "The versions and the designer's element map."),
+        "responses": {"200": json_response("What moved.", "MigrationReport"), "400": problem("Not JSON."),
+                      "401": UNAUTHORIZED, "403": FORBIDDEN, "404": problem("No such process or version."),
+                      "409": problem("A case kept changing meanwhile: run it again."), "415": problem("Not JSON."),
+                      "422": problem("The same version twice, or the element map names elements that do not "
+                                     "exist; `errors` names them."), "503": UNAVAILABLE}}},
     "/api/v1/processes/{key}/versions/{version}/xml": {"get": {
         "summary": "The BPMN XML of one version, as deployed.", "tags": ["processes"], "security": STAFF,
         "parameters": [PROCESS_KEY, VERSION],
@@ -258,6 +306,22 @@ def get_role_mapping(key):
 def set_role_mapping(key):
     body = json_body("RoleMappingUpdate")
     return jsonify(rpc().call("approval", "set_role_mapping", key, body["roles"], body["rev"], g.principal))
+
+
+@bp.post("/processes/<key>/migrations/dry-run")
+@requires_role("designer", "admin")
+def plan_migration(key):
+    body = json_body("MigrationRequest")
+    return jsonify(rpc().call("approval", "plan_migration", key, body["from_version"], body["to_version"],
+                              body.get("element_map") or {}))
+
+
+@bp.post("/processes/<key>/migrations")
+@requires_role("designer", "admin")
+def migrate_instances(key):
+    body = json_body("MigrationRequest")
+    return jsonify(rpc().call("approval", "migrate_instances", key, body["from_version"], body["to_version"],
+                              body.get("element_map") or {}, g.principal))
 
 
 @bp.get("/processes/<key>/versions/<int:version>/xml")

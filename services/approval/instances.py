@@ -535,6 +535,48 @@ class InstanceRepository:
                 pass  # a concurrent step of the same instance opened it first
 
 
+class StoredCases:
+    """The stored instances as migration reaches them (``migration.InstanceStore``)."""
+
+    def __init__(self, repository):
+        self.repository = repository
+
+    @staticmethod
+    def running(key, version):
+        return [i.case_no for i in models.ProcessInstance.objects(
+            process_key=key, process_version=version, status__ne="completed").only("case_no")]
+
+    def load(self, case_no):
+        instance = models.ProcessInstance.objects(case_no=case_no).first()
+        if instance is None:
+            raise NotFound(f"case {case_no} has no process")
+        diagram = self.repository.definitions.diagram(instance.process_key, instance.process_version)
+        return instance.rev, instance.process_version, instance.status, bpmn_engine.load_state(diagram, instance.state)
+
+    def replace(self, case_no, rev, version, workflow, entry, now):
+        """Save the migrated case as one step (compare-and-set on ``rev``, the audit entry and
+        its progress through the outbox); the events to announce, or None when the case
+        changed meanwhile."""
+        instance = models.ProcessInstance.objects(case_no=case_no, rev=rev).first()
+        if instance is None:
+            return None
+        before = _Before(instance)
+        _record_state(instance, workflow, now)
+        instance.process_version, instance.rev = version, rev + 1
+        outbox = Outbox.pending(instance).add(_audit(instance, [entry], now),
+                                              [("case_progressed", _progress(instance, workflow, None))])
+        timers.expect(case_no, instance.next_timer_at)
+        saved = models.ProcessInstance.objects(id=instance.id, rev=rev).update_one(
+            set__state=instance.state, set__process_version=version, set__status=instance.status,
+            set__incident=instance.incident, set__waiting_messages=instance.waiting_messages,
+            set__next_timer_at=instance.next_timer_at, set__updated_at=now, inc__rev=1,
+            set__outbox=outbox.dumps(), set__outbox_pending=True)
+        if not saved:
+            return None
+        self.repository._after_step(instance, workflow, now, outbox, before)
+        return [Announcement(instance.pk, instance.rev, outbox.events)]
+
+
 class _Before:
     """What a step compares against: was the instance finished, what did it wait for."""
 

@@ -31,9 +31,10 @@ class InstanceStore(Protocol):
     def load(self, case_no: str):
         """``(rev, version, status, workflow)`` of the case's instance."""
 
-    def replace(self, case_no: str, rev: int, version: int, workflow, entry: dict, now) -> bool:
+    def replace(self, case_no: str, rev: int, version: int, workflow, entry: dict, now) -> list | None:
         """Store the workflow as the case's state on ``version`` if the instance is still at
-        ``rev`` (False otherwise), with the audit ``entry``, and bring its open tasks up to date."""
+        ``rev`` (None otherwise), with the audit ``entry``, and bring its open tasks up to
+        date; returns the events to announce."""
 
 
 @dataclass(frozen=True)
@@ -107,17 +108,19 @@ class Migrations:
 
     def migrate(self, key, from_version, to_version, element_map, actor, now):
         """Move every movable case (each in its own compare-and-set; a case changed meanwhile
-        is planned again); the others stay. Returns the report, ``migrated`` per case."""
+        is planned again); the others stay. Returns the report (``migrated`` per case) and
+        the events to announce."""
         target = self._versions(key, from_version, to_version, element_map)
-        plans = []
+        plans, announcements = [], []
         for case_no in self.store.running(key, from_version):
             case_plan, moved = self._move(case_no, key, target, from_version, to_version, element_map, actor, now)
-            plans.append((case_plan, moved))
+            plans.append((case_plan, moved is not None))
+            announcements += moved or []
         report = _report(key, from_version, to_version, element_map, [p for p, _ in plans])
         for case, (_, moved) in zip(report["cases"], plans):
             case["migrated"] = moved
         report["migrated"] = sum(moved for _, moved in plans)
-        return report
+        return report, announcements
 
     def _versions(self, key, from_version, to_version, element_map):
         if from_version == to_version:
@@ -135,13 +138,14 @@ class Migrations:
         for _ in range(3):
             case_plan, (rev, version, workflow) = self._plan(case_no, target, element_map)
             if version != from_version or not case_plan.movable:
-                return case_plan, False
+                return case_plan, None
             migrate_workflow(workflow, target, element_map)
             entry = {"kind": "migrated", "element_id": None, "actor": actor,
                      "data": {"process_key": key, "from_version": from_version, "to_version": to_version,
                               "element_map": element_map, "waiting_in": case_plan.waiting_in}}
-            if self.store.replace(case_no, rev, to_version, workflow, entry, now):
-                return case_plan, True
+            announcements = self.store.replace(case_no, rev, to_version, workflow, entry, now)
+            if announcements is not None:
+                return case_plan, announcements
         raise Conflict(f"the case {case_no} is being changed by someone else, please retry")
 
 

@@ -4,9 +4,9 @@ from datetime import timedelta
 from nameko.events import BROADCAST, EventDispatcher
 from nameko.timer import timer
 
-from services.approval import completion_requests, roles, scheduler, staff
+from services.approval import completion_requests, migration, roles, scheduler, staff
 from services.approval.definitions import DefinitionRegistry
-from services.approval.instances import InstanceRepository
+from services.approval.instances import InstanceRepository, StoredCases
 from services.common import events, platform_service
 from services.common.entrypoints import event_handler, rpc
 from services.common.time import utcnow
@@ -67,6 +67,22 @@ class ApprovalService(platform_service.PlatformService):
         roles.set_mapping(key, entries, rev, user["username"], utcnow(), current_request_id())
         self._announce(self.processes.apply_role_mapping(key, user["username"], utcnow()))
         return self.processes.definitions.roles(key)
+
+    @rpc
+    def plan_migration(self, key, from_version, to_version, element_map=None):
+        """The dry run: which running cases of a version would move to another, and why not."""
+        return self._migrations().plan(key, from_version, to_version, element_map or {})
+
+    @rpc
+    def migrate_instances(self, key, from_version, to_version, element_map, user):
+        """Move the movable running cases of a version to another, one audit entry each."""
+        report, announcements = self._migrations().migrate(key, from_version, to_version, element_map or {},
+                                                           user["username"], utcnow())
+        self._announce(announcements)
+        return report
+
+    def _migrations(self):
+        return migration.Migrations(self.processes.definitions, StoredCases(self.processes))
 
     @rpc
     def sync_staff(self, members, complete=False):
