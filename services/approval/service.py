@@ -87,7 +87,9 @@ class ApprovalService(platform_service.PlatformService):
     @rpc
     def sync_staff(self, members, complete=False):
         """The gateway's staff roster (``staff.py``): every member, or those that changed."""
-        return {"active": staff.sync(members, complete)}
+        active = staff.sync(members, complete)
+        self.processes.staff.forget()
+        return {"active": active}
 
     @rpc
     def list_tasks(self, user):

@@ -2,24 +2,49 @@
 department. The gateway owns the staff accounts; it sends the whole roster when it starts and
 each account when it changes (``sync``). The roster only decides whether a task has anyone to
 do it (``roles.no_one_reason``); who may work on a task is still checked from the caller's token."""
+import threading
+import time
+
 from services.approval import models
+
+ROSTER_TTL_SECONDS = 5
 
 
 class StaffDirectory:
+    """The roster, read from the store at most once per ``ROSTER_TTL_SECONDS`` (a task opening
+    would otherwise cost store reads): an account changed through another replica counts here
+    within that time, through this one at once (``forget``)."""
+
+    def __init__(self, clock=time.monotonic):
+        self._clock, self._lock = clock, threading.Lock()
+        self._read_at, self._members, self._known = None, {}, False
+
+    def _roster(self):
+        if self._read_at is None or self._clock() - self._read_at > ROSTER_TTL_SECONDS:
+            stored = list(models.StaffMember.objects.only("username", "roles", "department", "active"))
+            with self._lock:
+                self._members = {m.username: (set(m.roles), m.department) for m in stored if m.active}
+                self._known, self._read_at = bool(stored), self._clock()
+        return self._members
+
+    def forget(self):
+        with self._lock:
+            self._read_at = None
+
     def known(self):
         """Whether the gateway has sent a roster at all."""
-        return models.StaffMember.objects.only("username").first() is not None
+        self._roster()
+        return self._known
 
     def exists(self, username):
-        return models.StaffMember.objects(username=username, active=True).only("username").first() is not None
+        return username in self._roster()
 
     def holds(self, username, role, department):
-        return models.StaffMember.objects(username=username, roles=role, department=department,
-                                          active=True).only("username").first() is not None
+        roles, their_department = self._roster().get(username, ((), None))
+        return role in roles and their_department == department
 
     def any_holder(self, role, department):
-        return models.StaffMember.objects(roles=role, department=department,
-                                          active=True).only("username").first() is not None
+        return any(role in roles and their_department == department for roles, their_department in self._roster().values())
 
 
 def sync(members, complete=False):
