@@ -12,6 +12,7 @@ export function roleMapping({ departments }) {
   let key = null;
   let rev = 0;
   let hallRoles = [];
+  let loads = 0; // only the latest load renders: another process may be chosen meanwhile
 
   function row(diagramRole, entry) {
     const role = el("select", { name: "role", "aria-label": t(`${diagramRole} 对应的大厅角色`, `Hall role for ${diagramRole}`) },
@@ -39,10 +40,13 @@ export function roleMapping({ departments }) {
   }
 
   async function load(selected) {
+    const load = ++loads;
+    const mapping = await api(`/api/v1/processes/${encodeURIComponent(selected)}/roles`);
+    if (load !== loads) return;
     key = selected;
     showProblem(errorBox, null);
     result.textContent = "";
-    render(await api(`/api/v1/processes/${encodeURIComponent(key)}/roles`));
+    render(mapping);
   }
 
   async function save() {
