@@ -1,5 +1,6 @@
 """Who does a diagram's tasks: the roles a diagram names, their mapping onto the hall's, the
 rule that a task nobody can do is an incident, and outcomes and steps in words."""
+import json
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,13 @@ def test_an_unnamed_step_and_end_are_told_by_what_they_are_never_by_their_ids():
     for data in ({"papers_ok": True}, {"granted": True}):
         bpmn_engine.complete_task(case, bpmn_engine.open_user_tasks(case)[0]["id"], data)
     assert bpmn_engine.outcome(case) == bpmn_engine.DEFAULT_OUTCOME
+
+
+def test_spiff_arena_lanes_and_camunda_candidate_groups_are_the_roles_a_diagram_names():
+    forms = {name: json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+             for name in ("review-schema.json", "sign-schema.json")}
+    spiff = (FIXTURES / "spiff_arena_review.bpmn").read_bytes().replace(b'name="reviewer"', b'name="Finance Team"')
+    assert bpmn_engine.diagram_roles(bpmn_engine.parse_diagram(spiff, forms=forms)) == ["Finance Team", "chief"]
+    camunda = (FIXTURES / "camunda_modeler_review.bpmn").read_bytes().replace(
+        b'camunda:candidateGroups="reviewer"', b'camunda:candidateGroups="Examiner:taxation, reviewer"')
+    assert bpmn_engine.diagram_roles(bpmn_engine.parse_diagram(camunda)) == ["Examiner", "chief"]
