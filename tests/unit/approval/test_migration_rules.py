@@ -75,3 +75,29 @@ def test_an_element_map_names_elements_of_both_versions():
         migration.check_element_map({"Activity_check": "Activity_nowhere", "Activity_gone": "Activity_approve"},
                                     bpmn_engine.parse_diagram(V1), bpmn_engine.parse_diagram(V3))
     assert [p["field"] for p in refused.value.errors] == ["element_map.Activity_check", "element_map.Activity_gone"]
+
+
+def test_a_case_waiting_for_a_message_moves_and_still_takes_it():
+    v1 = (Path(__file__).parents[2] / "fixtures" / "diagrams" / "camunda_message_catch_due_date.bpmn").read_bytes()
+    source = bpmn_engine.parse_diagram(v1)
+    target = bpmn_engine.parse_diagram(v1)  # a second version as drawn: specs of its own
+    case = bpmn_engine.start(source, {"register_by": "2026-12-10T17:00:00+08:00"})
+    assert bpmn_engine.waiting_messages(case) == ["tax_cleared"]
+    plan = migration.plan_case("c1", "in_progress", case, target, {})
+    assert (plan.movable, plan.waiting_in) == (True, ["Event_tax_cleared"])
+    case = roundtrip(migration.migrate_workflow(case, target, {}), target)
+    assert bpmn_engine.waiting_messages(case) == ["tax_cleared"]
+    assert bpmn_engine.deliver_message(case, "tax_cleared", {"tax_paid_fen": 1250000}) == "Event_tax_cleared"
+    assert [t["element_id"] for t in bpmn_engine.open_user_tasks(case)] == ["Activity_register_transfer"]
+
+
+def test_a_case_waiting_with_a_boundary_timer_moves_with_its_due_time():
+    drawn = (Path(__file__).parents[2] / "fixtures" / "camunda_modeler_review.bpmn").read_bytes()
+    target = bpmn_engine.parse_diagram(drawn)
+    case = bpmn_engine.start(bpmn_engine.parse_diagram(drawn), {"sign_due": "2030-01-01T00:00:00+08:00"})
+    due = bpmn_engine.next_timer(case)
+    assert migration.plan_case("c1", "in_progress", case, target, {}).waiting_in == ["Activity_review", "Event_reminder"]
+    case = roundtrip(migration.migrate_workflow(case, target, {}), target)
+    assert bpmn_engine.next_timer(case) == due
+    complete_open(case, {"verdict": "pass"})
+    assert [t["element_id"] for t in bpmn_engine.open_user_tasks(case)] == ["Activity_sign"]
