@@ -61,6 +61,14 @@ SCHEMAS = {
                                           "for this key (PUT /api/v1/processes/{key}/roles). Its cases wait in "
                                           "an incident at their start until they are."}},
     },
+    "Incident": {
+        "type": "object", "description": "Where and why the process stopped.",
+        "properties": {"element_id": {"type": "string"}, "message": {"type": "string"}, "at": {"type": "string"},
+                       "kind": {"enum": ["no_one", "unmapped_roles"], "description":
+                                "Present when a rule of the hall holds the case rather than a failed step: "
+                                "nobody can do the task, or the process's roles are not mapped "
+                                "(docs/designers.md)."}},
+    },
     "MigrationRequest": {
         "type": "object", "additionalProperties": False, "required": ["from_version", "to_version"],
         "properties": {"from_version": {"type": "integer", "minimum": 1, "maximum": MAX_VERSION},
@@ -137,13 +145,7 @@ SCHEMAS = {
         "properties": {
             "case_no": {"type": "string"}, "process_key": {"type": "string"}, "process_version": {"type": "integer"},
             "status": {"enum": ["in_progress", "incident", "completed"]}, "rev": {"type": "integer"},
-            "incident": {"type": ["object", "null"], "description": "Where and why the process stopped.",
-                         "properties": {"element_id": {"type": "string"}, "message": {"type": "string"},
-                                        "at": {"type": "string"},
-                                        "kind": {"enum": ["no_one", "unmapped_roles"], "description":
-                                                 "Present when a rule of the hall holds the case rather than a "
-                                                 "failed step: nobody can do the task, or the process's roles "
-                                                 "are not mapped (docs/designers.md)."}}},
+            "incident": {"oneOf": [{"$ref": "#/components/schemas/Incident"}, {"type": "null"}]},
             "waiting_messages": {"type": "array", "items": {"type": "string"}},
             "stored_messages": {"type": "array", "items": {"type": "string"},
                                 "description": "Messages received before the process waits for them."},
@@ -245,6 +247,17 @@ PATHS = {
                               "content": {"application/xml": {"schema": {"type": "string"}}}},
                       "401": UNAUTHORIZED, "403": FORBIDDEN, "404": problem("No such process or version."),
                       "503": UNAVAILABLE}}},
+    "/api/v1/incidents": {"get": {
+        "summary": "The cases whose process is held in an incident, newest first (at most 100): a failed step, "
+                   "a task nobody can do, roles not mapped. Each is retried with POST "
+                   "/api/v1/cases/{case_no}/process/retry.",
+        "tags": ["processes"], "security": STAFF,
+        "responses": {"200": json_response("The incidents.", schema={"type": "object", "properties": {
+            "incidents": {"type": "array", "items": {"type": "object", "properties": {
+                "case_no": {"type": "string"}, "process_key": {"type": "string"},
+                "process_version": {"type": "integer"}, "department": {"type": "string"},
+                "incident": {"$ref": "#/components/schemas/Incident"}}}}}}),
+            "401": UNAUTHORIZED, "403": FORBIDDEN, "503": UNAVAILABLE}}},
     "/api/v1/cases/{case_no}/process": {"get": {
         "summary": "A case's process instance: version, status, incident, open tasks and audit trail.",
         "tags": ["processes"], "security": STAFF, "parameters": [CASE_NO],
@@ -336,6 +349,12 @@ def get_process_xml(key, version):
 @requires_role(*PROCESS_VIEWERS)
 def get_case_process(case_no):
     return jsonify(rpc().call("approval", "get_case_process", case_no, g.principal))
+
+
+@bp.get("/incidents")
+@requires_role("admin", "designer")
+def list_incidents():
+    return jsonify(incidents=rpc().call("approval", "list_incidents"))
 
 
 @bp.post("/cases/<case_no>/process/retry")

@@ -359,6 +359,15 @@ class InstanceRepository:
                        "data": e.data, "rev": e.rev, "request_id": e.request_id} for e in audit],
         }
 
+    @staticmethod
+    def incidents(limit=100):
+        """The cases whose process is held in an incident, the newest first: where and why."""
+        held = models.ProcessInstance.objects(status="incident").only(
+            "case_no", "process_key", "process_version", "department", "incident", "updated_at")
+        found = sorted(held, key=lambda i: i.updated_at, reverse=True)[:limit]
+        return [{"case_no": i.case_no, "process_key": i.process_key, "process_version": i.process_version,
+                 "department": i.department, "incident": i.incident} for i in found]
+
     def move_deadline(self, case_no, deadline, now):
         """An extension moved the case's deadline (computed by the monitor on the hall's rule,
         ``services.common.deadlines``): its open tasks become due by it. Returns the events."""

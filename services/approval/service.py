@@ -134,6 +134,10 @@ class ApprovalService(platform_service.PlatformService):
         return self.processes.process_view(case_no, viewer)
 
     @rpc
+    def list_incidents(self, limit=100):
+        return self.processes.incidents(limit)
+
+    @rpc
     def retry_case_process(self, case_no, data, user):
         _, announcements = self.processes.retry(case_no, data or {}, user, utcnow())
         self._announce(announcements)

@@ -81,11 +81,14 @@ def test_a_task_no_member_of_staff_can_do_is_an_incident_until_someone_can(appro
         "incident", "decide", "no_one")
     assert "chief of market_regulation" in held["incident"]["message"]
     assert held["open_tasks"] == []
+    listed, = call(approval, "list_incidents")
+    assert (listed["case_no"], listed["incident"]["kind"]) == ("20261203000102", "no_one")
 
     call(approval, "sync_staff", [ROSTER[1]])  # a chief joins the department
     call(approval, "retry_case_process", "20261203000102", {}, ADMIN)
     decide, = tasks_of(approval, CHIEF, "20261203000102")
     assert decide["element_id"] == "decide"
+    assert call(approval, "list_incidents") == []
 
 
 def test_without_a_roster_from_the_gateway_tasks_of_hall_roles_open_as_before(approval):
