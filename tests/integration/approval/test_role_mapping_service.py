@@ -5,7 +5,8 @@ member of staff can do is an incident, which an admin's retry clears once someon
 from pathlib import Path
 
 import pytest
-from nameko.testing.services import entrypoint_hook
+from nameko.events import event_handler
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common.errors import Conflict, InvalidInput
 
@@ -14,12 +15,24 @@ LANES = (Path(__file__).resolve().parents[2] / "fixtures" / "camunda_lanes_clerk
 IMMEDIATE_ITEM = (Path(__file__).resolve().parents[3] / "bpmn" / "immediate_item.bpmn").read_text(encoding="utf-8")
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
 CHIEF = {"username": "chief", "roles": ["chief"], "department": "market_regulation"}
+TAX_CHIEF = {"username": "tax_chief", "roles": ["chief"], "department": "taxation"}
 DESIGNER = {"username": "designer", "roles": ["designer"], "department": "hall"}
 ADMIN = {"username": "admin", "roles": ["admin"], "department": "hall"}
 ROSTER = [{"username": u["username"], "roles": u["roles"], "department": u["department"]}
-          for u in (CLERK, CHIEF, DESIGNER, ADMIN)]
+          for u in (CLERK, CHIEF, TAX_CHIEF, DESIGNER, ADMIN)]
 MAPPING = [{"diagram_role": "Clerk", "role": "clerk"},
            {"diagram_role": "Manager", "role": "chief", "department": "market_regulation"}]
+
+
+class Progress:
+    """Stands in for intake: records the approval service's ``case_progressed``."""
+
+    name = "test_role_mapping_progress"
+    received = []
+
+    @event_handler("approval", "case_progressed")
+    def on_case_progressed(self, payload):
+        self.received.append(payload)
 
 
 def call(container, method, *args, **kwargs):
@@ -36,7 +49,9 @@ def tasks_of(container, user, case_no):
     return [t for t in call(container, "list_tasks", user) if t["case_no"] == case_no]
 
 
-def test_a_diagram_with_roles_the_hall_does_not_know_runs_once_they_are_mapped(approval):
+def test_a_diagram_with_roles_the_hall_does_not_know_runs_once_they_are_mapped(approval, start_listener):
+    Progress.received = []
+    listener = start_listener(Progress)
     call(approval, "sync_staff", ROSTER, complete=True)
     deployed = call(approval, "deploy_process", LANES, "signboard_permit.bpmn")
     assert (deployed["roles"], deployed["unmapped_roles"]) == (["Clerk", "Manager"], ["Clerk", "Manager"])
@@ -57,8 +72,18 @@ def test_a_diagram_with_roles_the_hall_does_not_know_runs_once_they_are_mapped(a
     call(approval, "complete_task", check["id"], {"papers_ok": True}, CLERK)
     approve, = tasks_of(approval, CHIEF, "20261203000101")
     assert (approve["role"], approve["department"]) == ("chief", "market_regulation")
-    done = call(approval, "complete_task", approve["id"], {"granted": True}, CHIEF)
+
+    # The mapping changes: the open task follows it at once.
+    call(approval, "set_role_mapping", "signboard_permit", [MAPPING[0], dict(MAPPING[1], department="taxation")], 1,
+         DESIGNER)
+    assert tasks_of(approval, CHIEF, "20261203000101") == []
+    approve, = tasks_of(approval, TAX_CHIEF, "20261203000101")
+    with entrypoint_waiter(listener, "on_case_progressed", callback=lambda worker_ctx, result, exc_info:
+                           Progress.received[-1]["status"] == "completed"):
+        done = call(approval, "complete_task", approve["id"], {"granted": True}, TAX_CHIEF)
     assert done["case_status"] == "completed"
+    ended = Progress.received[-1]  # in words: the end event's outcome label, never its id
+    assert (ended["outcome"], ended["outcome_label"], ended["current_step"]) == (None, "准予许可 Permit granted", None)
 
 
 def test_a_mapping_is_checked_and_guarded_by_its_revision(approval):
