@@ -70,13 +70,13 @@ class _NoAlarm:
 
 
 class InstanceRepository:
-    def __init__(self, definitions, alarm=None, staff=None):
+    def __init__(self, definitions, alarm=None):
         """``alarm.ring(due_at)`` is told of every timer a saved step leaves pending, so that a
-        scheduler asleep until a later timer wakes up for it; ``staff`` is the roster that
-        says whether a task has anyone to do it (``roles.no_one_reason``)."""
+        scheduler asleep until a later timer wakes up for it. ``staff`` is the roster that says
+        whether a task has anyone to do it (``roles.no_one_reason``)."""
         self.definitions = definitions
         self.alarm = alarm or _NoAlarm()
-        self.staff = staff or StaffDirectory()
+        self.staff = StaffDirectory()
         self.mappings = roles.Mappings()
 
     def start_for_case(self, case, now):
@@ -91,7 +91,7 @@ class InstanceRepository:
         version, diagram = self.definitions.latest(case["process_key"])
         unmapped = roles.unmapped(bpmn_engine.diagram_roles(diagram), self.mappings.of(case["process_key"]))
         held = (f"the roles {', '.join(unmapped)} of process {case['process_key']} are not mapped to the hall's: "
-                "map them (PUT /api/v1/processes/{key}/roles) and the case starts", roles.UNMAPPED) \
+                f"map them (PUT /api/v1/processes/{case['process_key']}/roles) and the case starts", roles.UNMAPPED) \
             if unmapped else None
         workflow = bpmn_engine.start(diagram, {
             "case_no": case["case_no"], "department": case["department"],
