@@ -92,7 +92,14 @@ SCHEMAS = {
         "type": "object", "description": "What an applicant sees with the query code: no personal data.",
         "properties": {"case_no": {"type": "string"}, "item_code": {"type": "string"},
                        "item_name": {"type": "string"}, "department": {"type": "string"},
-                       "status": {"enum": STATUSES}, "current_step": TEXT, "outcome": TEXT,
+                       "status": {"enum": STATUSES},
+                       "current_step": {"type": ["string", "null"], "description": "What the case waits in, "
+                                        "by the elements' names (never their ids)."},
+                       "outcome": {"type": ["string", "null"], "description": "The hall's decision code: "
+                                   "`approved`, `refused`; null for a flow that ends otherwise."},
+                       "outcome_label": {"type": ["string", "null"], "description": "How the case's process "
+                                         "ended, in words: the end event's outcome label (property `outcome`) "
+                                         "or its name."},
                        "result": {"type": ["object", "null"], "description": "approved: certificate_no; "
                                   "refused: reason."},
                        "decided_on_the_spot": {"type": "boolean", "description": "当场办结: the department's "

@@ -2,6 +2,7 @@
 reset passwords. Who did it is kept on the account and in its audit collection."""
 from flask import Blueprint, current_app, g, jsonify
 
+from gateway import staff_roster
 from gateway.auth import requires_role
 from gateway.idempotency import idempotency, once
 from gateway.metrics import current_request_id
@@ -18,8 +19,8 @@ from gateway.spec import (
     problem,
     request_body,
 )
-from gateway.staff_accounts import STAFF_ROLES
 from gateway.validation import json_body
+from services.common.staff_roles import STAFF_ROLES
 
 bp = Blueprint("staff", __name__, url_prefix="/api/v1/admin/staff")
 
@@ -115,6 +116,7 @@ def create_account():
                                   body["password"], g.principal["username"], current_request_id())
         if view is None:
             raise taken
+        staff_roster.send(current_app, [staff_roster.member(view)])
         return view, 201
 
     return once(idempotency(body), create)
@@ -136,6 +138,7 @@ def disable_account(username):
         view = _accounts().disable(username, g.principal["username"], current_request_id())
         if view is None:
             raise _no_such(username)
+        staff_roster.send(current_app, [staff_roster.member(view)])
         return view, 200
 
     return once(idempotency(), disable)

@@ -424,11 +424,13 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
     except ValidationException as error:
         where = f" (line {error.line_number})" if error.line_number else ""
         raise InvalidDiagram(error.id or None, f"{error}{where}") from error
+    labels = _outcome_labels(root)
     for process_spec in (spec, *subprocess_specs.values()):
         for gateway in bpmn_events.gateways_waiting_for_several_timers(process_spec):
             raise InvalidDiagram(gateway, "an event-based gateway waits for one timer at most: join the "
                                           "deadlines into one timer")
         _check_roles(process_spec)
+        _label_outcomes(process_spec, labels)
         _check_separations(process_spec)
         _pass_through_manual_tasks(process_spec)
         process_spec.hall_serializer = _SPIFF_SERIALIZER if spiff else _SERIALIZER
@@ -606,6 +608,36 @@ def _check_roles(process_spec):
             raise InvalidDiagram(task_spec.bpmn_id, message)
 
 
+OUTCOME = "outcome"
+# A finished case whose end event has neither an outcome label nor a name.
+DEFAULT_OUTCOME = "办结 Completed"
+# What a case waits in, in words, when the designer left the element without a name.
+_UNNAMED_STEPS = (("timer", "等待期限 Waiting for a time"), ("message", "等待消息 Waiting for a message"),
+                  ("signal", "等待信号 Waiting for a signal"))
+_UNNAMED_TASK = "待办 Task to do"
+_UNNAMED_STEP = "等待 Waiting"
+
+
+def _outcome_labels(root):
+    """The designer-given outcome of each end event: the extension property ``outcome``
+    (`camunda:property` or `spiffworkflow:property`), by the end event's id."""
+    labels = {}
+    for node in root.iter(full_tag("endEvent")):
+        values = node.xpath("./*[local-name()='extensionElements']//*[local-name()='property'][@name=$name]/@value",
+                            name=OUTCOME)
+        if values and values[0].strip():
+            labels[node.get("id")] = values[0].strip()
+    return labels
+
+
+def _label_outcomes(process_spec, labels):
+    """Put each end event's outcome in words on its spec (specs are never stored): the label,
+    else the element's name (see `outcome`)."""
+    for task_spec in process_spec.task_specs.values():
+        if isinstance(task_spec, EndEvent):
+            task_spec.hall_outcome = labels.get(task_spec.bpmn_id) or task_spec.bpmn_name or DEFAULT_OUTCOME
+
+
 def _pass_through_manual_tasks(process_spec):
     """A none task (`bpmn:task`) and a manual task (`bpmn:manualTask`) describe work done
     outside the engine: the engine passes through them, as Camunda 7 does, instead of
@@ -644,14 +676,31 @@ def _check_separations(process_spec):
                                               f"this process")
 
 
-def start(diagram: ParsedDiagram, data: dict, script_engine=None) -> BpmnWorkflow:
-    """Start a case with `data` and run it to its first wait state (usually a user task).
+def start(diagram: ParsedDiagram, data: dict, script_engine=None, held=None) -> BpmnWorkflow:
+    """Start a case with `data` and run it to its first wait state (usually a user task);
+    with ``held`` (``(message, kind)``: why it cannot run yet), leave it in an incident at its start instead, which
+    `retry` runs from.
 
     `script_engine` runs conditions and scripts; None means the sandbox."""
     workflow = BpmnWorkflow(diagram.spec, diagram.subprocess_specs, script_engine=script_engine or SANDBOX)
     workflow.task_tree.set_data(**data)
-    _run_engine(workflow)
+    if held:
+        _hold(workflow.get_tasks(state=TaskState.READY)[0], *held)
+    else:
+        _run_engine(workflow)
     return workflow
+
+
+def hold_task(workflow: BpmnWorkflow, task_id: str, message: str, kind: str) -> None:
+    """An open user task nobody can do: the case waits in an incident there, not in a work
+    list; `retry` opens it again."""
+    _hold(workflow.get_task_from_id(UUID(task_id)), message, kind)
+
+
+def _hold(task, message, kind=None):
+    task.internal_data["incident"] = dict({"message": message, "resume_state": task.state},
+                                          **({"kind": kind} if kind else {}))
+    task._set_state(TaskState.ERROR)
 
 
 def _run_engine(workflow):
@@ -681,11 +730,13 @@ def _message(error):
 
 
 def incident(workflow: BpmnWorkflow):
-    """The failed element and why, or None when the instance can run."""
+    """The failed element and why (and ``kind``, when a rule of the hall held it there rather
+    than a step failing), or None when the instance can run."""
     for task in workflow.get_tasks(state=TaskState.ERROR):
         recorded = task.internal_data.get("incident", {})
-        return {"element_id": task.task_spec.bpmn_id or task.task_spec.name,
-                "message": recorded.get("message", "the step failed")}
+        return dict({"element_id": task.task_spec.bpmn_id or task.task_spec.name,
+                     "message": recorded.get("message", "the step failed")},
+                    **({"kind": recorded["kind"]} if "kind" in recorded else {}))
     return None
 
 
@@ -698,8 +749,7 @@ def hold(workflow: BpmnWorkflow, element_id, message) -> None:
     task = next((t for t in waiting if t.task_spec.bpmn_id == element_id), waiting[0] if waiting else None)
     if task is None:
         raise StateTooLarge(message)
-    task.internal_data["incident"] = {"message": message, "resume_state": task.state}
-    task._set_state(TaskState.ERROR)
+    _hold(task, message)
 
 
 def retry(workflow: BpmnWorkflow, data: dict | None = None) -> None:
@@ -835,19 +885,40 @@ def end_event(workflow: BpmnWorkflow):
     """The id of the end event a finished top-level process reached, else None."""
     if not workflow.is_completed():
         return None
+    ends = _ends_reached(workflow)
+    return ends[-1].task_spec.bpmn_id if ends else None
+
+
+def _ends_reached(workflow):
+    """The top-level end events reached, the last one reached last: several are when a branch
+    (a parallel path, a non-interrupting boundary event) ended before the main path; the task
+    tree's order is not the order reached."""
     ends = [task for task in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
             if bpmn_events.ends_the_process(task, workflow)]
-    # The last one reached: several are when a branch (a parallel path, a non-interrupting
-    # boundary event) ended before the main path; the task tree's order is not the order reached.
-    return max(reversed(ends), key=lambda task: task.last_state_change).task_spec.bpmn_id if ends else None
+    return sorted(ends, key=lambda task: task.last_state_change)
+
+
+def outcome(workflow: BpmnWorkflow):
+    """How a finished process ended, in words: its end event's outcome label (the property
+    ``outcome``), else the end event's name, else `DEFAULT_OUTCOME`; None while it runs."""
+    if not workflow.is_completed():
+        return None
+    ends = _ends_reached(workflow)
+    return getattr(ends[-1].task_spec, "hall_outcome", DEFAULT_OUTCOME) if ends else DEFAULT_OUTCOME
 
 
 def current_steps(workflow: BpmnWorkflow) -> list[str]:
-    """What the case waits for: open user tasks, then waiting catch events, by name."""
-    names = [task.task_spec.bpmn_name or task.task_spec.bpmn_id for task in _ready_user_tasks(workflow)]
-    names += [task.task_spec.bpmn_name or task.task_spec.bpmn_id for task in workflow.event_manager.tasks.values()
+    """What the case waits for, in words: open user tasks, then waiting catch events, by
+    name (an element the designer left unnamed by what it is, never by its id)."""
+    names = [task.task_spec.bpmn_name or _UNNAMED_TASK for task in _ready_user_tasks(workflow)]
+    names += [task.task_spec.bpmn_name or _unnamed_step(task.task_spec) for task in workflow.event_manager.tasks.values()
               if task.state == TaskState.WAITING]
     return names
+
+
+def _unnamed_step(task_spec):
+    kind = type(getattr(task_spec, "event_definition", None)).__name__.lower()
+    return next((words for word, words in _UNNAMED_STEPS if word in kind), _UNNAMED_STEP)
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
@@ -882,9 +953,14 @@ def _serializer(process_spec):
     return getattr(process_spec, "hall_serializer", _SERIALIZER)
 
 
-def open_user_tasks(workflow: BpmnWorkflow) -> list[dict]:
-    """The READY user tasks as plain dicts, ready for a work list and for storing beside the state."""
-    return [_describe(task) for task in _ready_user_tasks(workflow)]
+def open_user_tasks(workflow: BpmnWorkflow, excluding=frozenset()) -> list[dict]:
+    """The READY user tasks (but those whose ids are in ``excluding``) as plain dicts, ready
+    for a work list and for storing beside the state."""
+    return [_describe(task) for task in _ready_user_tasks(workflow) if str(task.id) not in excluding]
+
+
+def open_task_ids(workflow: BpmnWorkflow) -> set[str]:
+    return {str(task.id) for task in _ready_user_tasks(workflow)}
 
 
 def _ready_user_tasks(workflow):
@@ -893,16 +969,15 @@ def _ready_user_tasks(workflow):
 
 def _describe(task):
     spec = task.task_spec
-    candidate_groups = list(spec.extensions["candidateGroups"])
-    role, _, department = (spec.lane or (candidate_groups or [""])[0]).partition(":")
+    role, department = drawn_role(spec)
     assignee = _assignee(task)
     return {
         "id": str(task.id),
         "element_id": spec.bpmn_id,
-        "name": spec.bpmn_name or spec.bpmn_id,
+        "name": spec.bpmn_name or _UNNAMED_TASK,
         "role": role,
-        "department": department or None,
-        "candidate_groups": candidate_groups,
+        "department": department,
+        "candidate_groups": list(spec.extensions["candidateGroups"]),
         "assignee": assignee,
         # A task without a role is for the people it names (`camunda:candidateUsers`, assignee).
         "candidate_users": [] if role else _candidate_users(task, assignee),
@@ -912,6 +987,21 @@ def _describe(task):
         "instructions": _instructions(task),
         "form": [_form_field(form_field) for form_field in spec.form.fields],
     }
+
+
+def drawn_role(task_spec):
+    """The role and department (None: the case's) a user task is drawn for: its lane, else
+    its first candidate group, written ``role`` or ``role:department``; ``""`` when it names
+    people instead."""
+    groups = task_spec.extensions["candidateGroups"]
+    role, _, department = (task_spec.lane or (groups or [""])[0]).partition(":")
+    return role, department or None
+
+
+def diagram_roles(diagram: ParsedDiagram) -> list[str]:
+    """Every role the diagram's user tasks are drawn for (lanes, candidate groups), sorted."""
+    return sorted({drawn_role(spec)[0] for process_spec in (diagram.spec, *diagram.subprocess_specs.values())
+                   for spec in process_spec.task_specs.values() if isinstance(spec, AnyUserTask)} - {""})
 
 
 def _due(task):
@@ -1021,6 +1111,7 @@ def workflow_data(workflow: BpmnWorkflow) -> dict:
     """The case data as JSON-safe values (datetimes and the like in the serializer's form).
 
     A finished workflow holds the final data; a running one is read from its last completed
-    task, which carries everything submitted so far on that path."""
-    data = workflow.data if workflow.is_completed() else workflow.last_task.data
+    task, which carries everything submitted so far on that path (one held at its start, from
+    the data it started with)."""
+    data = workflow.data if workflow.is_completed() else (workflow.last_task or workflow.task_tree).data
     return json.loads(json.dumps(data, cls=_ENCODER))

@@ -14,9 +14,10 @@ from pathlib import Path
 import mongoengine as me
 from lxml import etree
 
-from services.approval import bpmn_engine, expression_check, models
+from services.approval import bpmn_engine, expression_check, models, roles
 from services.common.db import count_of
 from services.common.errors import InvalidInput, NotFound
+from services.common.staff_roles import STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class DefinitionRegistry:
         forms = {name: forms[name] for name in sorted(forms or {})}
         called = resolve_calls(xml)
         diagram = _checked(xml, filename, dmn, forms, called)
+        findings = role_findings(diagram)
         content = hashlib.sha256(xml)
         for table in dmn:
             content.update(hashlib.sha256(table).digest())
@@ -48,7 +50,7 @@ class DefinitionRegistry:
         for _ in range(5):
             existing = models.ProcessDefinition.objects(key=key, content_hash=content_hash).first()
             if existing is not None:
-                return summary(existing), False
+                return dict(summary(existing), **findings), False
             latest = models.ProcessDefinition.objects(key=key).order_by("-version").only("version").first()
             definition = models.ProcessDefinition(
                 key=key, version=(latest.version + 1) if latest else 1, content_hash=content_hash,
@@ -64,7 +66,7 @@ class DefinitionRegistry:
                 continue  # another replica deployed at the same moment: look again
             with self._lock:
                 self._parsed[(key, definition.version)] = diagram
-            return summary(definition), True
+            return dict(summary(definition), **findings), True
         raise InvalidInput(f"process {key} is being deployed concurrently, please retry")
 
     @staticmethod
@@ -108,6 +110,16 @@ class DefinitionRegistry:
         with self._lock:
             self._parsed[(key, version)] = diagram
         return diagram
+
+    def roles(self, key):
+        """The roles every version of the process names, its role mapping and what is left
+        unmapped (the deploy's findings; ``roles.py``)."""
+        versions = [d.version for d in models.ProcessDefinition.objects(key=key).only("version")]
+        if not versions:
+            raise NotFound(f"process {key!r} is not deployed")
+        named = sorted({role for version in versions for role in bpmn_engine.diagram_roles(self.diagram(key, version))})
+        return dict(roles.mapping_view(key), diagram_roles=named, hall_roles=list(STAFF_ROLES),
+                    unmapped_roles=roles.unmapped(named, roles.mapping_of(key)), history=roles.history(key))
 
     def versions(self, key):
         """Every deployed version of one process, oldest first, each with the number of its
@@ -254,6 +266,13 @@ def used_forms(bpmn_xml):
     """The form JSON schema files a spiff-arena diagram's user tasks name."""
     root = etree.fromstring(bpmn_xml, etree.XMLParser(resolve_entities=False, no_network=True))
     return sorted(set(root.xpath("//*[local-name()='property'][@name='formJsonSchemaFilename']/@value")))
+
+
+def role_findings(diagram):
+    """What the deploy answers about the roles a diagram names: all of them, and those neither
+    the hall's nor mapped for its key yet (it starts once they are)."""
+    named = bpmn_engine.diagram_roles(diagram)
+    return {"roles": named, "unmapped_roles": roles.unmapped(named, roles.mapping_of(diagram.process_id))}
 
 
 def summary(definition):

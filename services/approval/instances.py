@@ -24,8 +24,9 @@ import mongoengine as me
 from mongoengine.queryset.visitor import Q
 from pymongo.errors import BulkWriteError
 
-from services.approval import bpmn_engine, hall_flow, models, timers
+from services.approval import bpmn_engine, hall_flow, models, roles, timers
 from services.approval.forms import validate_form_data
+from services.approval.staff import StaffDirectory
 from services.approval.worklist import (
     HALL_DEPARTMENT,
     ON_THE_SPOT_BY,
@@ -75,9 +76,12 @@ class _NoAlarm:
 class InstanceRepository:
     def __init__(self, definitions, alarm=None):
         """``alarm.ring(due_at)`` is told of every timer a saved step leaves pending, so that a
-        scheduler asleep until a later timer wakes up for it."""
+        scheduler asleep until a later timer wakes up for it. ``staff`` is the roster that says
+        whether a task has anyone to do it (``roles.no_one_reason``)."""
         self.definitions = definitions
         self.alarm = alarm or _NoAlarm()
+        self.staff = StaffDirectory()
+        self.mappings = roles.Mappings()
 
     def start_for_case(self, case, now):
         """Start the case's process on the version its item's policy names (``process_version``:
@@ -94,11 +98,15 @@ class InstanceRepository:
             version, diagram = self.definitions.latest(case["process_key"])
         else:
             diagram = self.definitions.diagram(case["process_key"], version)
+        unmapped = roles.unmapped(bpmn_engine.diagram_roles(diagram), self.mappings.of(case["process_key"]))
+        held = (f"the roles {', '.join(unmapped)} of process {case['process_key']} are not mapped to the hall's: "
+                f"map them (PUT /api/v1/processes/{case['process_key']}/roles) and the case starts", roles.UNMAPPED) \
+            if unmapped else None
         workflow = bpmn_engine.start(diagram, {
             "case_no": case["case_no"], "department": case["department"],
             **{key: case.get(key) for key in CASE_DATA},
             ON_THE_SPOT_BY: None,  # the chief who accepts on the spot, when one does (worklist.py)
-        })
+        }, held=held)
         instance = models.ProcessInstance(
             case_no=case["case_no"], process_key=case["process_key"], process_version=version,
             item_code=case.get("item_code"), department=case["department"], rev=1, started_at=now,
@@ -107,6 +115,7 @@ class InstanceRepository:
         entries = [{"kind": "started", "actor": SYSTEM,
                     "data": {"process_key": case["process_key"], "process_version": version}}]
         entries += self._deliver_stored_messages(instance, workflow, now)
+        self._hold_tasks_no_one_can_do(instance, workflow, set())
         _record_state(instance, workflow, now)
         before = _Before(None)
         outbox = Outbox(_audit(instance, entries, now), _events(instance, workflow, None, before, SYSTEM, now), {})
@@ -380,6 +389,15 @@ class InstanceRepository:
                                                                    "completed_at")
         return dict(progress, moved_at=instance.updated_at.isoformat()), sorted(history, key=lambda t: t.completed_at)
 
+    @staticmethod
+    def incidents(limit=100):
+        """The cases whose process is held in an incident, the newest first: where and why."""
+        held = models.ProcessInstance.objects(status="incident").only(
+            "case_no", "process_key", "process_version", "department", "incident", "updated_at")
+        found = sorted(held, key=lambda i: i.updated_at, reverse=True)[:limit]
+        return [{"case_no": i.case_no, "process_key": i.process_key, "process_version": i.process_version,
+                 "department": i.department, "incident": i.incident} for i in found]
+
     def move_deadline(self, case_no, deadline, now):
         """An extension moved the case's deadline (computed by the monitor on the hall's rule,
         ``services.common.deadlines``): its open tasks become due by it. Returns the events."""
@@ -406,10 +424,12 @@ class InstanceRepository:
             diagram = self.definitions.diagram(instance.process_key, instance.process_version)
             workflow = bpmn_engine.load_state(diagram, instance.state)
             before = _Before(instance)
+            open_before = bpmn_engine.open_task_ids(workflow)
             entries, completed = change(instance, workflow)
             entries += self._deliver_stored_messages(instance, workflow, now)
             if not entries:
                 return instance, []
+            self._hold_tasks_no_one_can_do(instance, workflow, open_before)
             expected_rev = instance.rev
             try:
                 _record_state(instance, workflow, now)
@@ -433,6 +453,37 @@ class InstanceRepository:
                 self._after_step(instance, workflow, now, outbox, before)
                 return instance, [Announcement(instance.pk, instance.rev, outbox.events)]
         raise Conflict(f"the case {case_no} is being changed by someone else, please retry")
+
+    def _hold_tasks_no_one_can_do(self, instance, workflow, open_before):
+        """Put the case in an incident at each task opened in this step that nobody can do
+        (``roles.no_one_reason``), instead of leaving it waiting where no one looks."""
+        opened = bpmn_engine.open_user_tasks(workflow, excluding=open_before)
+        if not opened:
+            return
+        mapping = self.mappings.of(instance.process_key)
+        for task in opened:
+            role, department = roles.assign(task, mapping)
+            department = department or task_department(role, instance.department)
+            reason = roles.no_one_reason(task, role, department,
+                                         on_the_spot_claim(task["on_the_spot_role"], instance.department), self.staff)
+            if reason is not None:
+                bpmn_engine.hold_task(workflow, task["id"], reason, roles.NO_ONE)
+
+    def apply_role_mapping(self, key, user, now):
+        """The key's role mapping changed: open tasks of its running cases follow it, and cases
+        held because of their roles (unmapped, or a task nobody could do) run again. Returns
+        the events to announce."""
+        self.mappings.forget(key)
+        announcements = []
+        for instance in models.ProcessInstance.objects(process_key=key, status__ne="completed"):
+            try:
+                if (instance.incident or {}).get("kind") in (roles.NO_ONE, roles.UNMAPPED):
+                    announcements += self.retry(instance.case_no, {}, {"username": user}, now)[1]
+                else:
+                    self._resync(instance, now)
+            except Exception:  # one broken instance must not hold up the others
+                log.exception("the role mapping of case %s could not be applied", instance.case_no)
+        return announcements
 
     @staticmethod
     def _hold(instance, diagram, completed, too_large, now):
@@ -492,13 +543,14 @@ class InstanceRepository:
             diagram = self.definitions.diagram(instance.process_key, instance.process_version)
             workflow = bpmn_engine.load_state(diagram, instance.state)
 
-    @staticmethod
-    def _sync_open_tasks(instance, workflow, now):
-        """Make the open-task collection match the workflow's ready user tasks.
+    def _sync_open_tasks(self, instance, workflow, now):
+        """Make the open-task collection match the workflow's ready user tasks, their roles
+        and departments as the process's role mapping says.
 
         Writes go by ``_id`` or are inserts: on the embedded store an update filtered on
         ``task_id`` scans the collection (6 ms at 2,000 open tasks, against 1 ms by key)."""
         ready = {t["id"]: t for t in bpmn_engine.open_user_tasks(workflow)}
+        mapping = self.mappings.of(instance.process_key) if ready else {}
         known = {}
         for task in models.OpenTask.objects(case_no=instance.case_no):
             if task.task_id in ready:
@@ -507,9 +559,9 @@ class InstanceRepository:
                 task.delete()
         for task_id, t in ready.items():
             due_at = _instant(t["due"])
+            role, department = roles.assign(t, mapping)
             fields = dict(case_no=instance.case_no, process_key=instance.process_key, element_id=t["element_id"],
-                          name=t["name"], role=t["role"],
-                          department=t["department"] or task_department(t["role"], instance.department),
+                          name=t["name"], role=role, department=department or task_department(role, instance.department),
                           form=t["form"], assignee=t["assignee"], candidate_users=t["candidate_users"], due_at=due_at,
                           on_the_spot=on_the_spot_claim(t["on_the_spot_role"], instance.department),
                           separate_from=t["separate_from"], excluded=_completers(instance.case_no, t["separate_from"]))
@@ -523,6 +575,48 @@ class InstanceRepository:
                                 **fields).save(force_insert=True)
             except me.NotUniqueError:
                 pass  # a concurrent step of the same instance opened it first
+
+
+class StoredCases:
+    """The stored instances as migration reaches them (``migration.InstanceStore``)."""
+
+    def __init__(self, repository):
+        self.repository = repository
+
+    @staticmethod
+    def running(key, version):
+        return [i.case_no for i in models.ProcessInstance.objects(
+            process_key=key, process_version=version, status__ne="completed").only("case_no")]
+
+    def load(self, case_no):
+        instance = models.ProcessInstance.objects(case_no=case_no).first()
+        if instance is None:
+            raise NotFound(f"case {case_no} has no process")
+        diagram = self.repository.definitions.diagram(instance.process_key, instance.process_version)
+        return instance.rev, instance.process_version, instance.status, bpmn_engine.load_state(diagram, instance.state)
+
+    def replace(self, case_no, rev, version, workflow, entry, now):
+        """Save the migrated case as one step (compare-and-set on ``rev``, the audit entry and
+        its progress through the outbox); the events to announce, or None when the case
+        changed meanwhile."""
+        instance = models.ProcessInstance.objects(case_no=case_no, rev=rev).first()
+        if instance is None:
+            return None
+        before = _Before(instance)
+        _record_state(instance, workflow, now)
+        instance.process_version, instance.rev = version, rev + 1
+        outbox = Outbox.pending(instance).add(_audit(instance, [entry], now),
+                                              [("case_progressed", _progress(instance, workflow, None))])
+        timers.expect(case_no, instance.next_timer_at)
+        saved = models.ProcessInstance.objects(id=instance.id, rev=rev).update_one(
+            set__state=instance.state, set__process_version=version, set__status=instance.status,
+            set__incident=instance.incident, set__waiting_messages=instance.waiting_messages,
+            set__next_timer_at=instance.next_timer_at, set__updated_at=now, inc__rev=1,
+            set__outbox=outbox.dumps(), set__outbox_pending=True)
+        if not saved:
+            return None
+        self.repository._after_step(instance, workflow, now, outbox, before)
+        return [Announcement(instance.pk, instance.rev, outbox.events)]
 
 
 class _Before:
@@ -623,12 +717,14 @@ def _status(workflow, failed):
 
 def _progress(instance, workflow, end):
     """``case_progressed``: an incident is the hall's own business, so intake (and through it the
-    applicant) sees the case still in progress."""
+    applicant) sees the case still in progress. Steps and outcome are words (``outcome_label``);
+    ``outcome`` is the hall's decision code (``approved``/``refused``) when the flow ended in one."""
     return {
         "case_no": instance.case_no, "rev": instance.rev,
         "status": "completed" if instance.status == "completed" else "in_progress",
         "current_step": ", ".join(bpmn_engine.current_steps(workflow)) or None,
-        "outcome": end if instance.status == "completed" else None,
+        "outcome": end if instance.status == "completed" and end in hall_flow.END_EVENTS else None,
+        "outcome_label": bpmn_engine.outcome(workflow) if instance.status == "completed" else None,
     }
 
 

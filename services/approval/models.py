@@ -181,3 +181,42 @@ class TestRun(me.Document):
     expires_at = InstantField(required=True)
 
     meta = {"db_alias": ALIAS, "collection": "test_runs", "indexes": ["expires_at"]}
+
+
+class RoleMapping(me.Document):
+    """A process key's role mapping (``roles.py``): which hall role and/or department each
+    role its diagrams name stands for, for every version of the key; ``rev`` guards a change."""
+
+    key = me.StringField(primary_key=True)
+    # [{"diagram_role", "role" (or None), "department" (or None)}]
+    roles = me.ListField(me.DictField())
+    rev = me.IntField(required=True)
+    updated_at = InstantField(required=True)
+    updated_by = me.StringField(required=True)
+
+    meta = {"db_alias": ALIAS, "collection": "role_mappings"}
+
+
+class RoleMappingChange(me.Document):
+    """One change of a role mapping: who, when, in which request, before and after."""
+
+    key = me.StringField(required=True)
+    rev = me.IntField(required=True)
+    at = InstantField(required=True)
+    by = me.StringField(required=True)
+    before = me.ListField(me.DictField())
+    after = me.ListField(me.DictField())
+    request_id = me.StringField()
+
+    meta = {"db_alias": ALIAS, "collection": "role_mapping_changes", "indexes": [("key", "rev")]}
+
+
+class StaffMember(me.Document):
+    """One member of staff as the gateway last sent it (``staff.py``)."""
+
+    username = me.StringField(primary_key=True)
+    roles = me.ListField(me.StringField())
+    department = me.StringField()
+    active = me.BooleanField(default=True)
+
+    meta = {"db_alias": ALIAS, "collection": "staff", "indexes": [("roles", "department")]}

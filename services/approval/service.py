@@ -4,13 +4,14 @@ from datetime import timedelta
 from nameko.events import BROADCAST, EventDispatcher
 from nameko.timer import timer
 
-from services.approval import completion_requests, scheduler, test_runs
+from services.approval import completion_requests, migration, roles, scheduler, staff, test_runs
 from services.approval.definitions import DefinitionRegistry
-from services.approval.instances import InstanceRepository
+from services.approval.instances import InstanceRepository, StoredCases
 from services.common import events, platform_service
 from services.common.entrypoints import event_handler, rpc
 from services.common.idempotency import idempotent
 from services.common.time import utcnow
+from services.common.tracing import current_request_id
 
 # The outbox sweep: events a replica saved but did not dispatch (it stopped in between) go
 # out after this grace, which leaves the replica itself time to dispatch them.
@@ -58,6 +59,41 @@ class ApprovalService(platform_service.PlatformService):
     @rpc
     def get_process_xml(self, key, version):
         return self.processes.definitions.xml(key, version)
+
+    @rpc
+    def get_role_mapping(self, key):
+        return self.processes.definitions.roles(key)
+
+    @rpc
+    def set_role_mapping(self, key, entries, rev, user):
+        """Replace a process key's role mapping; its running cases follow it at once."""
+        self.processes.definitions.roles(key)  # NotFound for a key never deployed
+        roles.set_mapping(key, entries, rev, user["username"], utcnow(), current_request_id())
+        self._announce(self.processes.apply_role_mapping(key, user["username"], utcnow()))
+        return self.processes.definitions.roles(key)
+
+    @rpc
+    def plan_migration(self, key, from_version, to_version, element_map=None):
+        """The dry run: which running cases of a version would move to another, and why not."""
+        return self._migrations().plan(key, from_version, to_version, element_map or {})
+
+    @rpc
+    def migrate_instances(self, key, from_version, to_version, element_map, user):
+        """Move the movable running cases of a version to another, one audit entry each."""
+        report, announcements = self._migrations().migrate(key, from_version, to_version, element_map or {},
+                                                           user["username"], utcnow())
+        self._announce(announcements)
+        return report
+
+    def _migrations(self):
+        return migration.Migrations(self.processes.definitions, StoredCases(self.processes))
+
+    @rpc
+    def sync_staff(self, members, complete=False):
+        """The gateway's staff roster (``staff.py``): every member, or those that changed."""
+        active = staff.sync(members, complete)
+        self.processes.staff.forget()
+        return {"active": active}
 
     @rpc
     def list_tasks(self, user):
@@ -112,6 +148,10 @@ class ApprovalService(platform_service.PlatformService):
             return None
         return dict(progress, steps=[{"element_id": t.element_id, "name": t.name, "by": t.completed_by,
                                       "at": t.completed_at.isoformat()} for t in history])
+
+    @rpc
+    def list_incidents(self, limit=100):
+        return self.processes.incidents(limit)
 
     @rpc
     @idempotent

@@ -47,6 +47,7 @@ class Case(me.Document):
     # that cases stored before still load (docs/operations.md, "Data"); nothing reads it.
     current_step = me.StringField()
     outcome = me.StringField()
+    outcome_label = me.StringField()  # how the process ended, in words (its end event's label or name)
     result = me.DictField()
     missing_materials = me.ListField(me.StringField())
     payment_due = me.DictField()  # the unpaid payment notice: notice_no, total_fen, due_on

@@ -66,7 +66,7 @@ PUBLIC_DETAIL = {
     "materials_supplied": ("materials",),
     "supplement_received": ("materials",),
     "refused": ("reason",),
-    "progressed": ("current_step",),
+    "progressed": ("current_step", "outcome_label"),
     "task_done": ("step",),
     "decided": ("outcome", "on_the_spot"),
     "collected": ("how",),
@@ -149,6 +149,7 @@ def derive(case_no, item_code, steps, limit_days, calendar):
     return {
         "status": status,
         "outcome": outcome,
+        "outcome_label": _outcome_label(steps),
         "result": _result(case_no, item_code, outcome, decided, refused),
         "payment_due": _payment_due(steps) if status == "accepted" else None,
         "missing_materials": list(request.detail.get("missing_materials", [])) if request else [],
@@ -162,6 +163,13 @@ def decided_on_the_spot(steps):
     """True when the case was decided on the spot (当场办结) by the chief representative."""
     decided = _last(steps, "decided")
     return bool(decided is not None and decided.detail.get("on_the_spot"))
+
+
+def _outcome_label(steps):
+    """How the approval's process ended, in words (its end event's outcome label or name)."""
+    progress = sorted((s for s in steps if s.kind == "progressed"), key=lambda s: s.detail.get("rev", 0))
+    return progress[-1].detail.get("outcome_label") if progress and progress[-1].detail.get("status") == "completed" \
+        else None
 
 
 def current_step(progress, steps):
@@ -264,4 +272,5 @@ def progress_fact(payload, now):
     if payload.get("status") != "completed":
         return None
     return Fact(key=f"progressed:{payload['rev']}", kind="progressed", at=now,
-                detail={"rev": payload["rev"], "status": "completed", "outcome": payload.get("outcome")})
+                detail={"rev": payload["rev"], "status": "completed", "outcome": payload.get("outcome"),
+                        "outcome_label": payload.get("outcome_label")})

@@ -114,7 +114,9 @@ class MemoryCollection:
 
 @pytest.fixture
 def fake_rpc():
-    return FakeRpc()
+    rpc = FakeRpc()
+    rpc.answer("approval", "sync_staff", {"active": 1})  # a staff account changed (gateway/staff_roster.py)
+    return rpc
 
 
 @pytest.fixture

@@ -110,6 +110,16 @@ def test_a_fact_reads_back_as_it_was_stored():
     assert "by" not in timeline.Fact("submitted", "submitted", at(3)).stored()
 
 
+def test_a_designers_flow_ends_with_its_outcome_in_words_which_the_applicant_sees():
+    ended = timeline.progress_fact({"case_no": "20261102000001", "rev": 4, "status": "completed",
+                                    "current_step": None, "outcome": None, "outcome_label": "准予许可 Permit granted"},
+                                   at(4))
+    state = derive(SUBMITTED, ACCEPTED, ended)
+    assert (state["status"], state["outcome"], state["outcome_label"]) == ("completed", None, "准予许可 Permit granted")
+    assert timeline.step_view(ended, public=True)["outcome_label"] == "准予许可 Permit granted"
+    assert derive(SUBMITTED, ACCEPTED)["outcome_label"] is None
+
+
 def test_a_limit_running_into_a_year_not_yet_published_counts_on_its_statutory_holidays():
     accepted = step("accepted", datetime(2026, 12, 30, 10, tzinfo=timezone.utc))  # 18:00 in Shanghai
     # Dec 31, then 19 working days from 4 January (New Year's Day off): due Thursday 28 January.
