@@ -24,7 +24,8 @@ from services.common.idempotency import RequestLog
 HEADER = "Idempotency-Key"
 WRITE_METHODS = ("post", "put", "patch", "delete")
 # POSTs that change nothing: a token is issued afresh, a diagram checked without storing it.
-NOT_WRITES = {("post", "/api/v1/auth/token"), ("post", "/api/v1/processes/validate")}
+NOT_WRITES = {("post", "/api/v1/auth/token"), ("post", "/api/v1/processes/validate"),
+              ("post", "/api/v1/processes/{key}/migrations/dry-run")}
 KEY_SCHEMA = {"type": "string", "minLength": 8, "maxLength": 128, "pattern": r"^[\x21-\x7e]+$"}
 KEY_PARAMETER = {
     "name": HEADER, "in": "header", "required": False, "schema": KEY_SCHEMA,

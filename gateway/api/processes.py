@@ -320,7 +320,8 @@ def get_role_mapping(key):
 @requires_role("designer", "admin")
 def set_role_mapping(key):
     body = json_body("RoleMappingUpdate")
-    return jsonify(rpc().call("approval", "set_role_mapping", key, body["roles"], body["rev"], g.principal))
+    return jsonify(rpc().call("approval", "set_role_mapping", key, body["roles"], body["rev"], g.principal,
+                              idempotency=idempotency(body)))
 
 
 @bp.post("/processes/<key>/migrations/dry-run")
@@ -336,7 +337,7 @@ def plan_migration(key):
 def migrate_instances(key):
     body = json_body("MigrationRequest")
     return jsonify(rpc().call("approval", "migrate_instances", key, body["from_version"], body["to_version"],
-                              body.get("element_map") or {}, g.principal))
+                              body.get("element_map") or {}, g.principal, idempotency=idempotency(body)))
 
 
 @bp.get("/processes/<key>/versions/<int:version>/xml")

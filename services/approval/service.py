@@ -65,6 +65,7 @@ class ApprovalService(platform_service.PlatformService):
         return self.processes.definitions.roles(key)
 
     @rpc
+    @idempotent
     def set_role_mapping(self, key, entries, rev, user):
         """Replace a process key's role mapping; its running cases follow it at once."""
         self.processes.definitions.roles(key)  # NotFound for a key never deployed
@@ -78,6 +79,7 @@ class ApprovalService(platform_service.PlatformService):
         return self._migrations().plan(key, from_version, to_version, element_map or {})
 
     @rpc
+    @idempotent
     def migrate_instances(self, key, from_version, to_version, element_map, user):
         """Move the movable running cases of a version to another, one audit entry each."""
         report, announcements = self._migrations().migrate(key, from_version, to_version, element_map or {},

@@ -150,6 +150,8 @@ def idempotent(method):
 
     @functools.wraps(method)
     def run(self, *args, idempotency=None, **kwargs):
+        if not idempotency:  # no key: nothing to look up or record
+            return method(self, *args, **kwargs)
         return self.requests.once(idempotency, lambda: method(self, *args, **kwargs))
 
     signature = inspect.signature(method)

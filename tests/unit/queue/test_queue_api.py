@@ -27,7 +27,7 @@ def test_the_kiosk_issues_a_ticket_without_login(client, fake_rpc):
     answer = client.post("/api/v1/queue/tickets", json={"category": "A", "priority": "care"})
     assert answer.status_code == 201 and answer.get_json()["number"] == "A001"
     assert answer.headers["Location"] == "/api/v1/queue/tickets/20261126-A001"
-    assert fake_rpc.calls_to("queue", "issue_ticket")[0].kwargs == {"category": "A", "priority": "care"}
+    assert fake_rpc.calls_to("queue", "issue_ticket")[0].kwargs == {"category": "A", "priority": "care", "idempotency": None}
 
 
 @pytest.mark.parametrize("body", [{}, {"priority": "vip", "category": "A"}, {"category": "AA"},
@@ -76,7 +76,7 @@ def test_a_refused_operation_is_a_problem_with_the_services_words(client, fake_r
                                                        [{"field": "category", "message": "window 4 serves B"}]))
     answer = client.post("/api/v1/queue/windows/2/transfer", json={"window": 4}, headers=bearer("window"))
     assert answer.status_code == 422 and answer.get_json()["errors"][0]["field"] == "category"
-    assert fake_rpc.calls_to("queue", "transfer")[0].kwargs == {"category": None, "to_window": 4}
+    assert fake_rpc.calls_to("queue", "transfer")[0].kwargs == {"category": None, "to_window": 4, "idempotency": None}
 
 
 def test_a_transfer_needs_a_target(client, fake_rpc, bearer):
