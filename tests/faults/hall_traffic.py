@@ -277,6 +277,8 @@ class Traffic:
         }
 
     def bad_server_errors(self):
-        """5xx answers that are not a 503 problem with Retry-After."""
+        """5xx answers other than a problem with Retry-After that is a 503 (the broker, the
+        store or the service out of reach) or a 504 (a call in flight when its service was
+        killed, done by the restarted instance after the gateway's timeout)."""
         return [error for error in self.server_errors
-                if error[3] != 503 or error[4] != "application/problem+json" or not error[5]]
+                if error[3] not in (503, 504) or error[4] != "application/problem+json" or not error[5]]
