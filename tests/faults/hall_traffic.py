@@ -74,13 +74,22 @@ class Traffic:
         self.called = []  # ticket ids the windows were given by their calls
         self.done = 0
         self.failures = []
+        self.sessions = []
 
     # -- HTTP -------------------------------------------------------------------------------
     @property
     def session(self):
-        if not hasattr(self.local, "session"):
+        if getattr(self.local, "session", None) is None:
             self.local.session = requests.Session()
+            with self.lock:
+                self.sessions.append(self.local.session)
         return self.local.session
+
+    def close(self):
+        """Its keep-alive connections closed (a gateway stopping waits for open ones)."""
+        for session in self.sessions:
+            session.close()
+        self.store.close()
 
     def token(self, user):
         with self.lock:
@@ -106,7 +115,8 @@ class Traffic:
             except requests.RequestException:
                 with self.lock:
                     self.refused += 1
-                self.local.session = requests.Session()
+                self.local.session.close()
+                self.local.session = None
                 time.sleep(0.5)
                 continue
             if answer.status_code >= 500:

@@ -139,13 +139,14 @@ def test_cases_payments_and_queue_calls_ride_through_each_process_killed_in_turn
     faults = []
     for number, part in enumerate(KILLS):
         # Spread the faults over the run: each after its share of the cases is done.
-        eventually(lambda: traffic.done >= CASES * number // (len(KILLS) + 1) or not driver.is_alive(),
+        eventually(lambda: traffic.done >= CASES * (number + 1) // (len(KILLS) + 1) or not driver.is_alive(),
                    f"the traffic to reach the {part}'s turn", timeout=30 * 60)
         faults.append(Fault(hall, part).follow())
     driver.join(timeout=60 * 60)
     assert not driver.is_alive(), "the traffic did not finish"
     traffic.drain_windows()
     checks = traffic.verify()
+    traffic.close()
 
     with capsys.disabled():
         print(f"\n{CASES} cases, {len(traffic.called)} queue calls through {len(KILLS)} faults in "

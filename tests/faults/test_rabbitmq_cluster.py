@@ -74,6 +74,7 @@ def test_a_node_cut_off_mid_run_loses_nothing_and_doubles_nothing(platform, clus
     assert not driver.is_alive(), "the traffic did not finish"
     traffic.drain_windows()
     checks = traffic.verify()
+    traffic.close()
     on_survivors = cluster.connections(survivors[0])
     queues = cluster.queues(survivors[0])
 

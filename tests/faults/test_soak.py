@@ -75,6 +75,8 @@ def test_half_the_capacity_for_the_soak_leaves_no_error_and_flat_memory(hall, ca
     sampler.join()
     traffic.drain_windows()
     checks = {**measuring.verify(), **{f"soak: {k}": v for k, v in traffic.verify().items()}}
+    measuring.close()
+    traffic.close()
     growths = {part: growth(samples, part) for part in samples[0]}
 
     with capsys.disabled():
