@@ -52,6 +52,7 @@ QUEUE_CATEGORY = "C"
 FIRST_WINDOW = 41  # windows of the traffic's own, one per client thread
 STEP_SECONDS = 240  # how long one step may take, outages included, before the run fails
 TIMEOUT_SECONDS = 30
+INTERRUPTED_LOOK_SECONDS = 15  # how long an interrupted completion may still be finishing
 
 
 class StepFailed(AssertionError):
@@ -75,6 +76,7 @@ class Traffic:
         self.done = 0
         self.failures = []
         self.sessions = []
+        self.interrupted = []  # tasks whose completion was interrupted by a crash (409), looked at
 
     # -- HTTP -------------------------------------------------------------------------------
     @property
@@ -212,11 +214,28 @@ class Traffic:
             self.pay(case_no)
 
     def complete(self, user, case_no, element, data):
+        """The task completed with its key. A completion whose service was killed half-way
+        leaves its key answering 409 ("still running or was interrupted; look at the task"):
+        as told, the task is looked at, and sent again under a new key while it stays open."""
         params = {"case_no": case_no, "element_id": element}
-        task = self.until(lambda: self.expect(self.call("GET", "/api/v1/tasks", user, params=params), 200)["tasks"],
-                          f"{user}'s {element} of case {case_no}")[0]
-        self.expect(self.call("POST", f"/api/v1/tasks/{task['id']}/complete", user, json={"data": data},
-                              headers={"Idempotency-Key": f"{self.run}-{task['id']}"}), 200)
+
+        def open_tasks():
+            return self.expect(self.call("GET", "/api/v1/tasks", user, params=params), 200)["tasks"]
+
+        task = self.until(open_tasks, f"{user}'s {element} of case {case_no}")[0]
+        for attempt in range(3):
+            answer = self.call("POST", f"/api/v1/tasks/{task['id']}/complete", user, json={"data": data},
+                               headers={"Idempotency-Key": f"{self.run}-{task['id']}-{attempt}"})
+            if answer.status_code != 409 or "interrupted" not in answer.text:
+                break
+            with self.lock:
+                self.interrupted.append(task["id"])
+            deadline = time.monotonic() + INTERRUPTED_LOOK_SECONDS
+            while time.monotonic() < deadline and any(t["id"] == task["id"] for t in open_tasks()):
+                time.sleep(0.5)
+            if not any(t["id"] == task["id"] for t in open_tasks()):
+                return  # the interrupted completion was done
+        self.expect(answer, 200)
 
     def pay(self, case_no):
         def notice():  # 404 until the fee is assessed

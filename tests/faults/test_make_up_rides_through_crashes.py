@@ -152,7 +152,8 @@ def test_cases_payments_and_queue_calls_ride_through_each_process_killed_in_turn
         print(f"\n{CASES} cases, {len(traffic.called)} queue calls through {len(KILLS)} faults in "
               f"{time.monotonic() - started:.0f} s; {len(traffic.server_errors)} 5xx answers "
               f"{dict(Counter(error[3] for error in traffic.server_errors))}, "
-              f"{traffic.refused} connections refused (the gateway away)")
+              f"{traffic.refused} connections refused (the gateway away), "
+              f"{len(traffic.interrupted)} completions interrupted (409, sent again once the task was looked at)")
         for fault in faults:
             print("  " + fault.line())
     assert {check: found for check, found in checks.items() if found} == {}
