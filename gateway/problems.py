@@ -104,7 +104,10 @@ def _store_unavailable(exc):
 
 
 def _timeout(exc):
-    return problem_response(504, "Gateway timeout", str(exc))
+    """504 with Retry-After: the call may still be done (a request in flight when its service
+    was killed is done by the restarted instance, often after the timeout); the caller repeats
+    it with the same key and gets the first answer."""
+    return problem_response(504, "Gateway timeout", str(exc), headers={"Retry-After": "5"})
 
 
 def _http(exc):

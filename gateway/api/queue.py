@@ -26,6 +26,7 @@ from gateway.auth import requires_role
 from gateway.idempotency import idempotency
 from gateway.problems import Problem
 from gateway.query import query_params
+from gateway.rpc import broker_parameters
 from gateway.spec import (
     FORBIDDEN,
     INVALID,
@@ -446,7 +447,7 @@ class CallFeed:
     """Calls as the queue service announces them, on a connection of the caller's thread."""
 
     def __init__(self, amqp_uri):
-        self.parameters = pika.URLParameters(amqp_uri)
+        self.parameters = broker_parameters(amqp_uri)
 
     @contextmanager
     def subscribe(self, idle_seconds=1.0):
