@@ -46,7 +46,9 @@ log = logging.getLogger(__name__)
 
 DUPLICATE_KEY = 11000  # MongoDB's error code for a unique index violation
 
-SAVE_ATTEMPTS = 3
+# A step that lost the compare-and-set is redone on the fresh state: parallel branches of one
+# case (a joint registration's four reviews, a timer) may meet several times in a row.
+SAVE_ATTEMPTS = 10
 # A timer that is due but does not fire (its instance cannot run) is looked at again after this.
 STUCK_TIMER_RETRY = timedelta(minutes=1)
 # What a process starts with from `case_submitted`, besides case number and department.

@@ -278,7 +278,8 @@ class Traffic:
         every list empty when all is well."""
         intake, approval = self.store.hall_intake, self.store.hall_approval
         payment, queue = self.store.hall_payment, self.store.hall_queue
-        stored = {c["case_no"]: c for c in intake.cases.find({"idempotency_key": {"$regex": f"^{self.run}-"}})}
+        # A stored key is scoped to its caller (``<scope>:<key>``, docs/api.md).
+        stored = {c["case_no"]: c for c in intake.cases.find({"idempotency_key": {"$regex": f":{self.run}-"}})}
         wrong_state = [(no, kind, stored[no].get("status"), stored[no].get("outcome"))
                        for no, kind in self.cases.items() if no in stored
                        and (stored[no].get("status"), stored[no].get("outcome")) != FLOWS[kind][3]]
