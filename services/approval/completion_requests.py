@@ -10,10 +10,12 @@ again. Request ids are scoped to the user, so one clerk's id never answers for a
 import time
 from datetime import timedelta
 
-import mongoengine as me
+from pymongo.errors import DuplicateKeyError
 
 from services.approval import models
+from services.common.db import collection_of
 from services.common.errors import Conflict
+from services.common.fields import from_millis, to_millis
 
 WAIT_FOR_FIRST_SECONDS = 5.0
 POLL_SECONDS = 0.05
@@ -26,27 +28,28 @@ def complete_once(user, task_id, request_id, now, complete):
     if not request_id:
         return complete()
     key = f"{user['username']}:{request_id}"
+    requests = collection_of(models.CompletionRequest)
     deadline = time.monotonic() + WAIT_FOR_FIRST_SECONDS
     while True:
         try:
-            models.CompletionRequest(key=key, task_id=task_id, started_at=now).save(force_insert=True)
+            requests.insert_one({"_id": key, "task_id": task_id, "started_at": to_millis(now)})
             break
-        except me.NotUniqueError:
-            first = models.CompletionRequest.objects(key=key).first()
+        except DuplicateKeyError:
+            first = requests.find_one({"_id": key})
         if first is None:
             continue  # the first attempt failed and freed the id: this one runs
-        if first.task_id != task_id:
-            raise Conflict(f"the request id was already used to complete task {first.task_id}")
-        if first.answer:
-            return first.answer
-        if now - first.started_at > ABANDONED_AFTER or time.monotonic() > deadline:
+        if first["task_id"] != task_id:
+            raise Conflict(f"the request id was already used to complete task {first['task_id']}")
+        if first.get("answer"):
+            return first["answer"]
+        if now - from_millis(first["started_at"]) > ABANDONED_AFTER or time.monotonic() > deadline:
             raise Conflict("a completion with this request id is still running or was interrupted; "
                            "look at the task before sending it again")
         time.sleep(POLL_SECONDS)
     try:
         answer = complete()
     except Exception:
-        models.CompletionRequest.objects(key=key).delete()
+        requests.delete_one({"_id": key})
         raise
-    models.CompletionRequest.objects(key=key).update_one(set__answer=answer)
+    requests.update_one({"_id": key}, {"$set": {"answer": answer}})
     return answer

@@ -7,6 +7,7 @@ from nameko.timer import timer
 from services.approval import completion_requests, scheduler
 from services.approval.definitions import DefinitionRegistry
 from services.approval.instances import InstanceRepository
+from services.approval.upgrade import upgrade_stored_instances
 from services.common import events, platform_service
 from services.common.entrypoints import event_handler, rpc
 from services.common.time import utcnow
@@ -18,10 +19,11 @@ OUTBOX_GRACE = timedelta(seconds=10)
 
 
 def open_processes(config):
-    """The instance repository, with ``bpmn/`` deployed (identical content is no new version)."""
+    """The instance repository, with ``bpmn/`` deployed (identical content is no new version)
+    and instances stored by an earlier release brought to the current shape."""
     definitions = DefinitionRegistry()
     definitions.deploy_directory(config["BPMN_DIR"], utcnow())
-    InstanceRepository.order_open_tasks()
+    upgrade_stored_instances(definitions, utcnow())
     return InstanceRepository(definitions)
 
 

@@ -1,6 +1,4 @@
 """Who sees which task: hall roles work for every department, others only for their own."""
-from types import SimpleNamespace
-
 import pytest
 
 from services.approval.worklist import (
@@ -28,8 +26,8 @@ CASE_TASKS = [
 
 
 def task(role, department, assignee=None, on_the_spot=None, candidate_users=()):
-    return SimpleNamespace(role=role, department=department, assignee=assignee, on_the_spot=on_the_spot,
-                           candidate_users=list(candidate_users))
+    return dict(role=role, department=department, assignee=assignee, on_the_spot=on_the_spot,
+                candidate_users=list(candidate_users))
 
 
 def work_list(user):
