@@ -219,10 +219,11 @@ class InstanceRepository:
         the instances' text index, one look-up per key of the user (``user_keys``)."""
         wanted = {key: value for key, value in (filters or {}).items() if key in WORK_LIST_FILTERS and value}
         username = user.get("username")
-        found = {}
-        for key in user_keys(user):
-            for son in _instances().find(_text(key_token(key)), WORK_LIST_FIELDS):
-                found[son["_id"]] = son
+        if "case_no" in wanted:  # one case: its instance by number
+            found = {son["_id"]: son for son in _instances().find({"case_no": wanted["case_no"]}, WORK_LIST_FIELDS)}
+        else:
+            found = {son["_id"]: son for key in user_keys(user)
+                     for son in _instances().find(_text(key_token(key)), WORK_LIST_FIELDS)}
         tasks = [task for son in found.values() for task in son["open_tasks"]
                  if can_work_on(user, task) and username not in task["excluded"]
                  and all(task[key] == value for key, value in wanted.items())]
