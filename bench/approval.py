@@ -214,6 +214,8 @@ def stored_bytes(db, cases, task_ids):
     for collection in ("process_instances", "steps", "messages"):
         for document in db[collection].find(by_case):
             sizes[collection] += len(bson.encode(document))
+            if document.get("outbox_pending"):  # the last step, until the sweep sees its record stored
+                sizes["(of which outbox, until the sweep)"] += len(document["outbox"])
     for document in db.timers.find({"_id": {"$in": cases}}):
         sizes["timers"] += len(bson.encode(document))
     for document in db.completion_requests.find({"task_id": {"$in": task_ids}}):
@@ -548,7 +550,7 @@ def report(args, results):
         f"{name} {collection} {n / count:g} ({times[(name, collection)] / n / 1e6:.2f})"
         for (name, collection), n in sorted(commands.items())))
     sizes = results["bytes"]
-    total = sum(sizes.values())
+    total = sum(size for name, size in sizes.items() if not name.startswith("("))
     print(f"bytes stored per completed instance ({results['completed']} completed): "
           f"{total:.0f} (goal <= {GOAL_BYTES}: {'met' if total <= GOAL_BYTES else 'NOT met'}); "
           + ", ".join(f"{name} {size:.0f}" for name, size in sorted(sizes.items())))

@@ -36,21 +36,24 @@ import warnings
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 import argparse  # noqa: E402
+import itertools  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 import signal  # noqa: E402
+import sqlite3  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 import xml.etree.ElementTree as ET  # noqa: E402
+from contextlib import closing  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pymongo  # noqa: E402
 import requests  # noqa: E402
-from bson import ObjectId, json_util  # noqa: E402
+from bson import ObjectId  # noqa: E402
 
 from bench.approval import (  # noqa: E402
     ACCEPT,
@@ -194,23 +197,28 @@ def floor_instances_per_s(xml, count):
 # --- history seeded in the store ---------------------------------------------------------
 
 class History:
-    """Clones one finished case's documents, in every hall database, under new case numbers."""
+    """Clones one finished case's documents, in every hall database, under new case numbers,
+    written straight into the store's SQLite files (NX-27017 keeps each collection as a table
+    of ``_id`` and JSON ``data``; its indexes are SQLite's own, kept by SQLite): a bulk insert
+    through the wire protocol costs the store about 3 ms a document, 100,000 cases would take
+    most of an hour."""
 
-    def __init__(self, client, case_no):
-        self.client, self.case_no, self.sequence = client, case_no, 0
-        self.templates = []  # (collection, document as extended JSON)
-        task_ids = set()
-        for name in client.list_database_names():
-            if not name.startswith("hall_"):
-                continue
-            for collection in client[name].list_collection_names():
-                for document in client[name][collection].find():
-                    text = json_util.dumps(document)
-                    if case_no in text:
-                        self.templates.append((client[name][collection], text))
-                        task_ids |= set(re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-                                                   text))
-        self.task_ids = sorted(task_ids)
+    def __init__(self, data_dir, case_no):
+        self.case_no, self.sequence = case_no, 0
+        self.rows = []  # (database file, table, _id, data) naming the case
+        for path in sorted(Path(data_dir).glob("hall_*.db")):
+            with closing(sqlite3.connect(path, timeout=60)) as database:
+                for table in _collections(database):
+                    self.rows += [(path, table, _id, data) for _id, data in database.execute(
+                        f'SELECT _id, data FROM "{table}" WHERE data LIKE ? OR _id LIKE ?',
+                        (f"%{case_no}%", f"%{case_no}%"))
+                        if case_no in (_id or "") or OBJECT_ID.fullmatch(_id or "")]  # not a shared counter
+        self.task_ids = sorted({task_id for *_, data in self.rows for task_id in UUID.findall(data)})
+        self.object_ids = [_id for _, _, _id, _ in self.rows if OBJECT_ID.fullmatch(_id or "")]
+        names = [case_no, *self.task_ids, *(t.replace("-", "") for t in self.task_ids), *self.object_ids]
+        pattern = re.compile("(" + "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True)) + ")")
+        # each text as pieces: literal, name, literal, name, ... (a name at every odd place)
+        self.pieces = [(path, table, pattern.split(_id), pattern.split(data)) for path, table, _id, data in self.rows]
 
     def seed(self, count):
         """``count`` more finished cases; returns seconds."""
@@ -219,22 +227,32 @@ class History:
             batch = {}
             for _ in range(min(SEED_BATCH, count - first)):
                 self.sequence += 1
-                new_case = f"19{self.sequence:012d}"  # same length as the hall's numbers, never issued
-                fresh = {old: str(uuid.uuid4()) for old in self.task_ids}
-                for collection, text in self.templates:
-                    for old, new in fresh.items():
-                        text = text.replace(old, new).replace(old.replace("-", ""), new.replace("-", ""))
-                    document = json_util.loads(text.replace(self.case_no, new_case))
-                    if isinstance(document.get("_id"), ObjectId):
-                        document["_id"] = ObjectId()
-                    batch.setdefault(collection.full_name, (collection, []))[1].append(document)
-            for collection, documents in batch.values():
-                try:
-                    collection.insert_many(documents, ordered=False)
-                except pymongo.errors.BulkWriteError as exc:  # a unique key not tied to the case
-                    print(f"  seeding {collection.full_name}: {len(exc.details['writeErrors'])} not inserted",
-                          file=sys.stderr)
+                renamed = {self.case_no: f"19{self.sequence:012d}"}  # the hall's length, never issued
+                for task_id in self.task_ids:
+                    fresh = str(uuid.uuid4())
+                    renamed[task_id], renamed[task_id.replace("-", "")] = fresh, fresh.replace("-", "")
+                renamed.update((object_id, str(ObjectId())) for object_id in self.object_ids)
+                for path, table, _id, data in self.pieces:
+                    batch.setdefault((path, table), []).append((_joined(_id, renamed), _joined(data, renamed)))
+            for (path, table), rows in batch.items():
+                with closing(sqlite3.connect(path, timeout=60)) as database, database:
+                    database.executemany(f'INSERT INTO "{table}" (_id, data) VALUES (?, ?)', rows)
         return time.perf_counter() - started
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+OBJECT_ID = re.compile(r"[0-9a-f]{24}")
+
+
+def _joined(pieces, renamed):
+    return "".join([renamed[piece] if odd else piece for piece, odd in zip(pieces, itertools.cycle((0, 1)))])
+
+
+def _collections(database):
+    """The tables that hold a collection's documents."""
+    names = [row[0] for row in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return [name for name in names
+            if [column[1] for column in database.execute(f'PRAGMA table_info("{name}")')] == ["id", "_id", "data"]]
 
 
 # --- one level ---------------------------------------------------------------------------
@@ -268,7 +286,7 @@ def level(platform, args, hall, stored):
     row["instances_per_s"] = len(done) / seconds
     row["cpu_ms_per_instance"] = {name: 1000 * (cpu_seconds(pid) - before[name]) / len(done)
                                   for name, pid in pids.items()}
-    row["rss_mib"] = {name: rss_kib(pid) / 1024 for name, pid in pids.items()}
+    row["rss_mib"] = {name: tree_rss_kib(pid) / 1024 for name, pid in pids.items()}
     return row
 
 
@@ -292,6 +310,26 @@ def open_cases(url, db, count, threads=8, timeout=600):
         if time.monotonic() > deadline:
             raise RuntimeError("the approval service did not open every case's accept task in time")
         time.sleep(0.5)
+
+
+def tree_rss_kib(pid):
+    """RSS of ``pid`` and its descendants (the broker's script starts the Erlang VM)."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) if entry.name.isdigit() else None
+        except (OSError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            total += rss_kib(current)
+        except OSError:
+            continue
+        pending += children.get(current, [])
+    return total
 
 
 def completer(url, headers, batch):
@@ -341,10 +379,9 @@ def measure(platform, args, levels):
     xml = four_task_diagram()
     deploy_flow(url, xml)
     hall = Hall(url)
-    client = pymongo.MongoClient(platform.store.mongo_uri)
     [template], _ = flows(hall, 1, 1)
     time.sleep(3)  # the case's last events settle in every service
-    history = History(client, template)
+    history = History(platform.store.data_dir, template)
     stored = {"in_process": InProcess(platform.store.mongo_uri)}
     results = {"machine": {"cores": os.cpu_count(), "load_average": os.getloadavg(),
                            "at": datetime.now(timezone.utc).isoformat()},
