@@ -316,8 +316,10 @@ def tree_rss_kib(pid):
     """RSS of ``pid`` and its descendants (the broker's script starts the Erlang VM)."""
     children = {}
     for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
         try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) if entry.name.isdigit() else None
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError):
             continue
         children.setdefault(parent, []).append(int(entry.name))
