@@ -487,22 +487,23 @@ class InstanceRepository:
         ``MESSAGE_RETENTION`` is no longer handed over; the hall's own are kept for good."""
         if not bpmn_engine.waiting_messages(workflow):
             return []  # waits for none: no need to look (most steps)
-        kept_since = now - MESSAGE_RETENTION
-        stored = sorted((m for m in models.Message.objects(case_no=instance.case_no)
-                         if m.message_id not in instance.consumed_messages
-                         and (m.received_at >= kept_since or m.name in hall_flow.HALL_MESSAGES)),
-                        key=lambda m: m.received_at)
+        kept_since = to_millis(now - MESSAGE_RETENTION)
+        stored = sorted((m for m in collection_of(models.Message).find({"case_no": instance.case_no})
+                         if m["message_id"] not in instance.consumed_messages
+                         and (m["received_at"] >= kept_since or m["name"] in hall_flow.HALL_MESSAGES)),
+                        key=lambda m: m["received_at"])
         entries = []
         while stored and bpmn_engine.incident(workflow) is None:
             waiting = set(bpmn_engine.waiting_messages(workflow))
-            message = next((m for m in stored if m.name in waiting), None)
+            message = next((m for m in stored if m["name"] in waiting), None)
             if message is None:
                 break
-            element_id = bpmn_engine.deliver_message(workflow, message.name, message.data)
-            instance.consumed_messages.append(message.message_id)
+            data = message.get("data", {})
+            element_id = bpmn_engine.deliver_message(workflow, message["name"], data)
+            instance.consumed_messages.append(message["message_id"])
             stored.remove(message)
             entries.append({"kind": "message_delivered", "element_id": element_id, "actor": SYSTEM,
-                            "data": {"name": message.name, **message.data}})
+                            "data": {"name": message["name"], **data}})
         return entries
 
     def _after_step(self, instance, before):
