@@ -376,13 +376,24 @@ def main(argv=None):
     return report(results)
 
 
+def settled(db, case_no, timeout=120):
+    """Wait until the case's last step is swept from its instance's outbox (every 15 s, after
+    a 10 s grace), as in any stored history: the clones must not carry a pending outbox."""
+    deadline = time.monotonic() + timeout
+    while db.process_instances.find_one({"case_no": case_no}, {"outbox_pending": 1})["outbox_pending"]:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the outbox of case {case_no} was not swept in time")
+        time.sleep(1)
+    time.sleep(2)  # intake's and monitor's last writes for the case
+
+
 def measure(platform, args, levels):
     url = platform.gateway_url
     xml = four_task_diagram()
     deploy_flow(url, xml)
     hall = Hall(url)
     [template], _ = flows(hall, 1, 1)
-    time.sleep(3)  # the case's last events settle in every service
+    settled(pymongo.MongoClient(platform.store.mongo_uri).hall_approval, template)
     history = History(platform.store.data_dir, template)
     stored = {"in_process": InProcess(platform.store.mongo_uri)}
     results = {"machine": {"cores": os.cpu_count(), "load_average": os.getloadavg(),

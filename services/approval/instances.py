@@ -61,6 +61,8 @@ WORK_LIST_FILTERS = ("process_key", "case_no", "element_id")
 ALL_CASES_DEPARTMENTS = frozenset({HALL_DEPARTMENT, "supervision"})
 # Steps this replica finished (records stored) that an instance's outbox may still list.
 FINISHED_REMEMBERED = 10_000
+# Outboxes one sweep looks at (the next sweep takes the rest).
+SWEEP_BATCH = 500
 # What a work list reads of an instance.
 WORK_LIST_FIELDS = {"open_tasks": 1}
 
@@ -194,7 +196,7 @@ class InstanceRepository:
         and storing their records: their events and records are returned. The outboxes whose
         records are all stored are emptied (unless a step saved since)."""
         pending = list(_instances().find({"outbox_pending": True, "updated_at": {"$lt": to_millis(before)}},
-                                         {"case_no": 1, "rev": 1, "outbox": 1}))
+                                         {"case_no": 1, "rev": 1, "outbox": 1}, limit=SWEEP_BATCH))
         outboxes = {son["_id"]: Outbox.loads(son["outbox"]) for son in pending}
         keys = [_record_key(son["case_no"], step) for son in pending for step in outboxes[son["_id"]].steps]
         stored = {record["_id"] for record in _steps().find({"_id": {"$in": keys}}, {"_id": 1})} if keys else set()
