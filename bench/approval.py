@@ -218,8 +218,8 @@ def stored_bytes(db, cases, task_ids):
                 sizes["(of which outbox, until the sweep)"] += len(document["outbox"])
     for document in db.timers.find({"_id": {"$in": cases}}):
         sizes["timers"] += len(bson.encode(document))
-    for document in db.completion_requests.find({"task_id": {"$in": task_ids}}):
-        sizes["completion_requests"] += len(bson.encode(document))
+    for document in db.idempotent_requests.find({"answer.id": {"$in": task_ids}}):
+        sizes["idempotent_requests"] += len(bson.encode(document))
     return {name: size / len(cases) for name, size in sizes.items()}
 
 
@@ -387,10 +387,10 @@ class InProcess:
 
     def finish(self, completed):
         """After a completion, what the service does besides dispatching: store the step records."""
-        task, _, announcements = completed
+        answer, announcements = completed
         for announcement in announcements:
             self.repository.announced(announcement)
-        return task
+        return answer
 
     def replay(self, count):
         """Complete ``count`` accept tasks as the service does; per completion: total ns,
@@ -406,9 +406,9 @@ class InProcess:
         for task_id in tasks:
             started = time.perf_counter_ns()
             self.completion_requests.complete_once(
-                self.user, task_id, None, datetime.now(timezone.utc),
-                lambda task_id=task_id: self.finish(self.repository.complete(task_id, dict(ACCEPT), self.user,
-                                                                             datetime.now(timezone.utc))))
+                None, None, task_id,
+                lambda key, task_id=task_id: self.finish(self.repository.complete(
+                    task_id, dict(ACCEPT), self.user, datetime.now(timezone.utc), key)))
             totals.append(time.perf_counter_ns() - started)
             counted, nanos = self.count.take()
             commands.update(counted)

@@ -14,6 +14,7 @@ from gateway.api.health import StoreProbe
 from gateway.api_keys import ApiKeys
 from gateway.auth import UserDirectory
 from gateway.headers import secure
+from gateway.idempotency import request_log
 from gateway.limits import limit
 from gateway.metrics import current_request_id, instrument, request_context
 from gateway.openapi import build_spec
@@ -42,6 +43,7 @@ def create_app(test_config=None):
     refuse_without_admin(accounts, app.config)
     app.extensions["users"] = UserDirectory.from_settings(app.config, accounts)
     app.extensions["api_keys"] = app.config.get("API_KEYS") or ApiKeys.from_settings(app.config)
+    app.extensions["requests"] = app.config.get("REQUEST_LOG") or request_log(app.config)
     app.extensions["store_probe"] = app.config.get("STORE_PROBE") or StoreProbe(app.config["MONGO_URI"])
     app.extensions["openapi"] = build_spec(DOMAINS)
     app.extensions["body_validators"] = BodyValidators(app.extensions["openapi"])

@@ -34,8 +34,11 @@ DEMO_USERS = (
     ("hr_chief", "人社首席代表 Human resources chief representative", ("chief",), "human_resources"),
     ("nr_reviewer", "自然资源审查员 Natural resources reviewer", ("reviewer",), "natural_resources"),
     ("nr_chief", "自然资源首席代表 Natural resources chief representative", ("chief",), "natural_resources"),
+    ("ca_reviewer", "民政审查员 Civil affairs reviewer", ("reviewer",), "civil_affairs"),
     ("ca_chief", "民政首席代表 Civil affairs chief representative", ("chief",), "civil_affairs"),
+    ("health_reviewer", "卫健审查员 Health reviewer", ("reviewer",), "health"),
     ("health_chief", "卫健首席代表 Health chief representative", ("chief",), "health"),
+    ("housing_reviewer", "住建审查员 Housing and construction reviewer", ("reviewer",), "housing_construction"),
     ("housing_chief", "住建首席代表 Housing and construction chief representative", ("chief",),
      "housing_construction"),
     ("cashier", "银行收费窗口 Bank window cashier", ("cashier",), "hall"),
@@ -92,6 +95,10 @@ class UserDirectory:
 
     def is_demo_user(self, username):
         return username in self._users
+
+    def demo_views(self):
+        return [{"username": u.username, "roles": list(u.roles), "department": u.department}
+                for u in self._users.values()]
 
     def authenticate(self, username, password):
         """The user these credentials sign in, or None (unknown, wrong or disabled alike)."""

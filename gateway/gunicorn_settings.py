@@ -21,6 +21,7 @@ request in a profile, and it can block the worker for as long as the file system
 """
 import os
 
+from gateway.staff_roster import send_complete_in_background
 from services.common.collector import freeze_start_up_objects
 
 workers = 1
@@ -31,5 +32,7 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 
 def post_worker_init(worker):
-    """The app is loaded: keep its start-up objects out of the cycle collector's walks."""
+    """The app is loaded: keep its start-up objects out of the cycle collector's walks, and
+    send the approval service the staff roster (``gateway/staff_roster.py``)."""
     freeze_start_up_objects()
+    send_complete_in_background(worker.wsgi)

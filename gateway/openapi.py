@@ -3,12 +3,26 @@ declares (``PATHS``, ``SCHEMAS``, ``EXAMPLES`` of its request bodies). ``gateway
 checks request bodies against the same schemas, so the document and the checks cannot
 disagree."""
 from gateway.api import DOMAINS
+from gateway.idempotency import KEY_PARAMETER, NOT_WRITES, WRITE_METHODS
 from gateway.spec import PROBLEM_SCHEMA, problem
 
 RATE_LIMITED = dict(problem("Too many requests from this API key or address (RATE_LIMIT_PER_MINUTE): "
                             "wait `Retry-After` seconds."),
                     headers={"Retry-After": {"description": "Seconds to wait before the next request.",
                                              "schema": {"type": "integer", "minimum": 1}}})
+
+
+KEY_CONFLICT = "Or the Idempotency-Key: used for another request, or its first request still running " \
+               "(`Retry-After`: send the same request again with the same key then)."
+RETRY_AFTER = {"Retry-After": {"description": "With a running Idempotency-Key: seconds after which to send the same "
+                                              "request again.", "schema": {"type": "integer", "minimum": 1}}}
+
+
+def _add_key_conflict(responses):
+    """The operation's 409, saying what a key adds (a new dict: modules share response objects)."""
+    own = responses.get("409")
+    description = f"{own['description']} {KEY_CONFLICT}" if own else KEY_CONFLICT
+    responses["409"] = dict(problem(description), headers=RETRY_AFTER)
 
 
 def build_spec(domains=DOMAINS):
@@ -29,6 +43,10 @@ def build_spec(domains=DOMAINS):
             for operation in (op for op in operations.values() if "responses" in op):
                 operation["responses"].setdefault("429", RATE_LIMITED)
                 operation["responses"]["429"].setdefault("headers", RATE_LIMITED["headers"])
+        for method, operation in operations.items():  # gateway.idempotency: every write takes a key
+            if method in WRITE_METHODS and (method, path) not in NOT_WRITES:
+                operation.setdefault("parameters", []).append(KEY_PARAMETER)
+                _add_key_conflict(operation["responses"])
     return {
         "openapi": "3.1.0",
         "info": {

@@ -7,6 +7,7 @@ from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from gateway.rpc import RemoteError, RpcTimeout, ServiceUnavailable
+from services.common.errors import HallError
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +18,7 @@ REMOTE_ERRORS = {
     "InvalidInput": (422, "Invalid input"),
     "NotFound": (404, "Not found"),
     "Conflict": (409, "Conflict"),
+    "RequestInProgress": (409, "Request in progress"),
     "Forbidden": (403, "Forbidden"),
 }
 
@@ -71,7 +73,18 @@ def _remote(exc):
         log.error("unexpected remote error from %s (request %s): %s", exc.service,
                   getattr(g, "request_id", "-"), exc)
         return problem_response(502, "Bad gateway", f"the {exc.service} service failed to answer this request")
-    return problem_response(status, title, exc.detail, exc.errors)
+    retry_after = exc.exc_args[2] if len(exc.exc_args) > 2 and isinstance(exc.exc_args[2], int) else None
+    return problem_response(status, title, exc.detail, exc.errors,
+                            headers={"Retry-After": str(retry_after)} if retry_after else None)
+
+
+def _own_log(exc):
+    """A refusal of the gateway's own request log (``gateway.idempotency.once``), answered as a
+    service's is."""
+    status, title = REMOTE_ERRORS[type(exc).__name__]
+    retry_after = getattr(exc, "retry_after", None)
+    return problem_response(status, title, exc.detail, exc.errors,
+                            headers={"Retry-After": str(retry_after)} if retry_after else None)
 
 
 def _service_unavailable(detail):
@@ -91,7 +104,10 @@ def _store_unavailable(exc):
 
 
 def _timeout(exc):
-    return problem_response(504, "Gateway timeout", str(exc))
+    """504 with Retry-After: the call may still be done (a request in flight when its service
+    was killed is done by the restarted instance, often after the timeout); the caller repeats
+    it with the same key and gets the first answer."""
+    return problem_response(504, "Gateway timeout", str(exc), headers={"Retry-After": "5"})
 
 
 def _http(exc):
@@ -107,6 +123,7 @@ def _unexpected(exc):
 ERROR_HANDLERS = {
     Problem: _problem,
     RemoteError: _remote,
+    HallError: _own_log,
     ServiceUnavailable: _unavailable,
     ConnectionFailure: _store_unavailable,
     RpcTimeout: _timeout,

@@ -73,6 +73,13 @@ DEAD_PEER_DETECTION = {"TCP_KEEPIDLE": 30, "TCP_KEEPINTVL": 10, "TCP_KEEPCNT": 3
 RETURNED = object()  # the broker could not route the call: no instance of the service listens
 
 
+def broker_parameters(amqp_uri):
+    """The connection parameters of each node in ``AMQP_URI``: one URI, or the nodes of a
+    cluster separated by ``;`` (kombu's failover list, which the services read as it is).
+    pika connects to the first node that answers, in the order given."""
+    return [pika.URLParameters(uri.strip()) for uri in amqp_uri.split(";") if uri.strip()]
+
+
 class _Link:
     """One connection, channel and reply queue, used by one thread only."""
 
@@ -127,16 +134,17 @@ class RpcClient:
     ``worker_ctx.data`` and passes on to the calls and events it makes."""
 
     def __init__(self, amqp_uri, timeout=10.0, context_data=dict):
-        self.parameters = pika.URLParameters(amqp_uri)
-        # A blocking connection only answers heartbeats while it is in use; an idle
-        # gateway thread would be dropped by the broker. Broken links are detected on
-        # use and replaced instead.
-        self.parameters.heartbeat = 0
-        self.parameters.blocked_connection_timeout = 5
-        # Without heartbeats, a broker whose host vanished without a word is found by TCP:
-        # keepalive probes on an idle link, and a request the peer never acknowledges fails the
-        # link after TCP_USER_TIMEOUT (ms), so the next call connects afresh.
-        self.parameters.tcp_options = DEAD_PEER_DETECTION
+        self.parameters = broker_parameters(amqp_uri)
+        for parameters in self.parameters:
+            # A blocking connection only answers heartbeats while it is in use; an idle
+            # gateway thread would be dropped by the broker. Broken links are detected on
+            # use and replaced instead.
+            parameters.heartbeat = 0
+            parameters.blocked_connection_timeout = 5
+            # Without heartbeats, a broker whose host vanished without a word is found by TCP:
+            # keepalive probes on an idle link, and a request the peer never acknowledges fails the
+            # link after TCP_USER_TIMEOUT (ms), so the next call connects afresh.
+            parameters.tcp_options = DEAD_PEER_DETECTION
         self.timeout = timeout
         self.context_data = context_data
         self._local = threading.local()

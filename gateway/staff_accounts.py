@@ -26,8 +26,6 @@ from gateway.auth import User, hash_password
 
 log = logging.getLogger(__name__)
 
-# Every role of the hall a person may hold.
-STAFF_ROLES = ("clerk", "reviewer", "chief", "cashier", "window", "supervisor", "designer", "admin")
 FIRST_ADMIN = ("admin", "系统管理员 Administrator", ("admin",), "hall")
 BOOTSTRAP = "bootstrap"  # who created the first admin: the start-up, from ADMIN_PASSWORD
 

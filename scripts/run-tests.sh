@@ -2,13 +2,35 @@
 # Run the whole suite. Its broker, store and platform processes keep their data under
 # .run/test-tmp; whatever the outcome (even a killed pytest), anything still running
 # from there is stopped afterwards.
+#
+# With no arguments the suite runs as two pytest processes side by side (TEST_WORKERS=1: one):
+# most of a test's time is spent waiting for the broker, the store and the platform's
+# processes, so two halves overlap well even on two cores. Each half has its own broker, store
+# and platforms; the second half's output follows the first's. Arguments (a path, -k, …) run
+# one pytest with them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 test_tmp="$PWD/.run/test-tmp"
 rm -rf "$test_tmp"
-mkdir -p "$(dirname "$test_tmp")"
-.venv/bin/python -m pytest --basetemp="$test_tmp" "$@"
-status=$?
+mkdir -p "$test_tmp"
+pytest=(.venv/bin/python -m pytest --durations=15)
+
+if [ $# -gt 0 ] || [ "${TEST_WORKERS:-2}" -le 1 ]; then
+    "${pytest[@]}" --basetemp="$test_tmp/all" "$@"
+    status=$?
+else
+    "${pytest[@]}" --basetemp="$test_tmp/second" tests/e2e tests/faults >"$test_tmp/second.log" 2>&1 &
+    second=$!
+    trap 'kill "$second" 2>/dev/null' INT TERM
+    "${pytest[@]}" --basetemp="$test_tmp/first" tests/unit tests/integration tests/browser
+    status=$?
+    wait "$second"
+    second_status=$?
+    echo "=== tests/e2e tests/faults ==="
+    cat "$test_tmp/second.log"
+    [ "$status" -eq 0 ] && status=$second_status
+fi
+
 leftovers=$(pgrep -f -- "$test_tmp/" || true)
 if [ -n "$leftovers" ]; then
     echo "stopping processes left by the tests: $leftovers"

@@ -47,6 +47,7 @@ class Profile:
     supplement_back: float = 0.7  # of those, bring them the next working day
     refuse_decision: float = 0.05
     late: float = 0.05           # promised cases decided after their deadline
+    extend: float = 0.5          # of the cases the supervisors see at yellow, those granted an extension
     evaluate: float = 0.8
     satisfaction: dict = field(default_factory=lambda: dict(SATISFACTION))
     complain: float = 0.03
@@ -72,6 +73,7 @@ class Applicant:
     supplement_back: bool = False
     decision: str = "approved"
     late: bool = False
+    extended_at_yellow: bool = False  # urged at yellow, the department's chief extends the limit
     decide_after_workdays: int = 0
     evaluation: int | None = None
     complaint: str | None = None  # a complaint category, or None
@@ -169,5 +171,6 @@ def generate(seed, profile, items, category_of, sessions):
         if rng.random() < profile.complain:
             person.complaint = ("investor_hotline" if company and rng.random() < profile.hotline
                                 else rng.choice(COMPLAINT_CATEGORIES))
+        person.extended_at_yellow = rng.random() < profile.extend
         people.append(person)
     return sorted(people, key=lambda p: (p.arrives, p.number))

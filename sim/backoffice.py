@@ -2,14 +2,21 @@
 clerk's answer at intake, applicants bringing supplements back, reviewers and chief
 representatives working their lists (joint registrations by four departments in parallel),
 fees paid at the bank window by signed bank confirmations, results collected, evaluations
-(好差评), complaints (some through the investor hotline), and supervisors acting on the
-accountability records.
+(好差评), complaints (some through the investor hotline), and supervisors acting on warnings
+and accountability records.
 
 A working day's stops (Asia/Shanghai): 09:00 supplements brought back, 11:00 reviews and
 decisions due, 14:00 the bank window, 15:00 collections, evaluations and complaints, 16:00
 supervision. The simulated day itself ends with decisions at 17:30, aftercare at 17:45 and
 supervision at 18:00. A case made late is decided the working day after its deadline, once
-supervision has filed its accountability record."""
+supervision has filed its accountability record.
+
+At each supervision stop the warnings the platform shows on the simulation's cases are
+compared with the ledger's (figures of the proof), and the supervisors act on them: a case
+seen at yellow for the first time is urged (督办), and where the applicant's draw says so its
+department's chief representative approves an extension (延期) of ``EXTENSION_DAYS``; a red
+one gets its accountability record, which the supervisor acknowledges, and closes once the
+case is decided."""
 import threading
 import time
 from collections import defaultdict
@@ -17,10 +24,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from datetime import time as clock_time
 
+from sim.compare import Figure
 from sim.day import complete, open_task
 from sim.hall import JOINT_DEPARTMENTS
 
 RECORD_TIMEOUT_SECONDS = 30
+WARNINGS_SETTLE_SECONDS = 30  # the monitor hears of the day's decisions by events, a moment later
+EXTENSION_DAYS = 2
 WORKLIST_PAGE = 200
 SUPERVISOR = "supervisor"
 COLLECTING_CLERK = "clerk"
@@ -47,6 +57,8 @@ class BackOffice:
         self.agenda = defaultdict(lambda: defaultdict(list))  # day → stop → cases
         self.lock = threading.Lock()
         self.warnings_seen = defaultdict(set)  # level → case numbers
+        self.figures = []  # the warnings at each supervision stop, the ledger's and the platform's
+        self.started = time.monotonic()
 
     def plan(self, day, stop, case):
         with self.lock:
@@ -62,11 +74,10 @@ class BackOffice:
             complete(self.gateway, clerk, task, {"intake_decision": "refuse", "reason": "不符合受理条件"})
             case.refused_at_intake = True
             self.plan(day, "aftercare", case)
-        elif person.intake == "supplement" and case.supplement_requested == 0:
+        elif person.intake == "supplement" and not case.supplements_requested:
             complete(self.gateway, clerk, task, {"intake_decision": "supplement", "reason": "材料不清晰",
                                                  "missing_materials": person.item.materials[0]})
-            case.supplement_requested += 1
-            case.supplement_requested_at = moment
+            case.supplements_requested.append(moment)
             if person.supplement_back:
                 self.plan(self.calendar.next_workday(day), "supplements", case)
         else:
@@ -102,7 +113,7 @@ class BackOffice:
             return
         moment = self.at(day, hhmm)
         self.clock.move_to(moment, settle=True)
-        self.progress(f"{moment:%Y-%m-%d %H:%M}  {what}: {len(cases)} case(s)")
+        self.progress(f"{moment:%Y-%m-%d %H:%M}  {what}: {len(cases)} case(s)  ({self.elapsed()})")
         if what == "decide":
             self.decide(cases, moment)
             return
@@ -117,8 +128,7 @@ class BackOffice:
         person = self.people[case.case_no]
         self.gateway.post(f"/api/v1/public/cases/{case.case_no}/supplements", json={
             "query_code": case.query_code, "materials": [person.item.materials[0]]})
-        case.supplement_received += 1
-        case.supplement_received_at = moment
+        case.supplements_received.append(moment)
         person.intake = "accept"
         self.intake(case, person, COLLECTING_CLERK, moment)
 
@@ -204,21 +214,54 @@ class BackOffice:
                 self.ledger.complaints[filed["complaint_no"]] = (person.complaint, channel, "received")
 
     # -- supervision -----------------------------------------------------------------------
+    def elapsed(self):
+        return f"{time.monotonic() - self.started:.0f} s"
+
+    def warnings(self, moment):
+        """The platform's warnings on the simulation's cases, ``{case_no: level}``, once they are
+        the ledger's at ``moment`` (or after ``WARNINGS_SETTLE_SECONDS``); both are kept as
+        figures of the proof."""
+        expected = self.ledger.warnings(moment)
+        ends = time.monotonic() + WARNINGS_SETTLE_SECONDS
+        while True:
+            reported = {w["case_no"]: w["level"] for w in self.gateway.get(
+                "/api/v1/supervision/warnings", as_user=SUPERVISOR)["warnings"] if w["case_no"] in self.ledger.cases}
+            if reported == expected or time.monotonic() > ends:
+                break
+            time.sleep(0.5)
+        for level in ("yellow", "red"):
+            self.figures.append(Figure(f"warnings {moment:%Y-%m-%d %H:%M} {level}",
+                                       sorted(no for no, at in expected.items() if at == level),
+                                       sorted(no for no, at in reported.items() if at == level)))
+        return reported
+
     def records(self):
         return [r for r in self.gateway.get("/api/v1/supervision/accountability", as_user=SUPERVISOR)["records"]
                 if r["case_no"] in self.ledger.cases]
 
     def supervise(self, day, hhmm):
-        """The supervisors: complaints accepted, warnings seen, records acknowledged and closed."""
-        self.clock.move_to(self.at(day, hhmm), settle=True)
+        """The supervisors: complaints accepted, warnings acted on, records acknowledged and closed."""
+        moment = self.at(day, hhmm)
+        self.clock.move_to(moment, settle=True)
         for number, (category, channel, status) in list(self.ledger.complaints.items()):
             if status == "received":
                 self.gateway.post(f"/api/v1/complaints/{number}/transitions", as_user=SUPERVISOR,
                                   json={"to": "accepted"})
                 self.ledger.complaints[number] = (category, channel, "accepted")
-        for warning in self.gateway.get("/api/v1/supervision/warnings", as_user=SUPERVISOR)["warnings"]:
-            if warning["case_no"] in self.ledger.cases:
-                self.warnings_seen[warning["level"]].add(warning["case_no"])
+        warnings, extended = self.warnings(moment), 0
+        for case_no, level in sorted(warnings.items()):
+            case = self.ledger.cases[case_no]
+            if level == "yellow" and case_no not in self.warnings_seen["yellow"] and (
+                    self.people[case_no].extended_at_yellow):
+                self.gateway.post(f"/api/v1/supervision/cases/{case_no}/extensions", as_user=self.hall.chief(
+                    case.department), json={"days": EXTENSION_DAYS, "reason": "经督办，批准延期 (urged at yellow)"},
+                    expect=(201,))
+                self.ledger.extended(case, EXTENSION_DAYS)
+                extended += 1
+            self.warnings_seen[level].add(case_no)
+        levels = list(warnings.values())
+        self.progress(f"{moment:%Y-%m-%d %H:%M}  supervision: {levels.count('yellow')} yellow "
+                      f"({extended} extended), {levels.count('red')} red  ({self.elapsed()})")
         for record in self.records():
             case = self.ledger.cases[record["case_no"]]
             if record["status"] == "open":

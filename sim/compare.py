@@ -1,11 +1,8 @@
 """Figure by figure: the simulator's ledger against what the platform reports. Every figure
-must be equal; a figure the platform does not report, or computes by another definition,
-is listed as a known difference (it neither passes nor fails the run) with the reason."""
+must be equal."""
 from dataclasses import dataclass
 
-from sim.ledger import Accept
-
-EQUAL, DIFFERENT, KNOWN = "equal", "DIFFERENT", "known difference"
+EQUAL, DIFFERENT = "equal", "DIFFERENT"
 
 
 @dataclass(frozen=True)
@@ -13,15 +10,10 @@ class Figure:
     name: str
     expected: object
     reported: object
-    known: str | None = None  # why this figure is not compared strictly
 
     @property
     def verdict(self):
-        if self.known:
-            return KNOWN
-        matches = self.reported in self.expected if isinstance(self.expected, Accept) else (
-            self.reported == self.expected)
-        return EQUAL if matches else DIFFERENT
+        return EQUAL if self.reported == self.expected else DIFFERENT
 
 
 def figures(name, expected, reported, fields):
@@ -53,8 +45,7 @@ def report(found, only_problems=False):
     for f in found:
         if only_problems and f.verdict == EQUAL:
             continue
-        line = f"{f.name:<{width}}  {f.expected!s:>14}  {f.reported!s:>14}  {f.verdict}"
-        lines.append(line + (f" — {f.known}" if f.known else ""))
-    counts = {v: sum(f.verdict == v for f in found) for v in (EQUAL, DIFFERENT, KNOWN)}
-    lines.append(f"{counts[EQUAL]} equal, {counts[DIFFERENT]} different, {counts[KNOWN]} known difference(s)")
+        lines.append(f"{f.name:<{width}}  {f.expected!s:>14}  {f.reported!s:>14}  {f.verdict}")
+    counts = {v: sum(f.verdict == v for f in found) for v in (EQUAL, DIFFERENT)}
+    lines.append(f"{counts[EQUAL]} equal, {counts[DIFFERENT]} different")
     return "\n".join(lines)

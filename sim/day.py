@@ -18,6 +18,7 @@ from sim.gateway import PlatformError
 from sim.hall import form_answers
 
 POLL_SECONDS = 0.05
+PROGRESS_SECONDS = 30  # a line at least this often (a provincial hall's hour takes many minutes)
 TASK_TIMEOUT_SECONDS = 30
 
 
@@ -58,7 +59,6 @@ class FloorDay:
         self.appointments = {}  # applicant number → appointment code
         self.waiting = Counter()  # the simulator's own count of its tickets waiting, per category
         self.busy_until = {}  # window → (minute it finishes, applicant) while serving
-        self.timeline = []  # (minute, waiting per category) for the chart
         self.appointment_no_shows = Counter()
 
     # -- the working day before --------------------------------------------------------
@@ -87,7 +87,8 @@ class FloorDay:
         for person in self.people:
             if not (person.appointment_slot and person.no_show_appointment):
                 arrivals[person.arrives].append(person)
-        started, last_report = time.monotonic(), None
+        started = last_line = time.monotonic()
+        last_report = None
         minute = min(arrivals) if arrivals else None
         while minute is not None:
             self.clock.move_to(minute)
@@ -98,9 +99,8 @@ class FloorDay:
                 if not free:
                     break
                 self.phase(free, self.call, minute)
-            self.timeline.append((minute, dict(self.waiting)))
-            if last_report is None or minute.hour != last_report.hour:
-                last_report = minute
+            if last_report is None or minute.hour != last_report.hour or time.monotonic() - last_line > PROGRESS_SECONDS:
+                last_report, last_line = minute, time.monotonic()
                 self.progress(f"{minute.astimezone(self.tz):%H:%M}  tickets {len(self.by_ticket)}  waiting "
                               f"{sum(self.waiting.values())}  at windows {len(self.busy_until)}  "
                               f"({time.monotonic() - started:.0f} s)")

@@ -18,7 +18,7 @@ class PlatformError(RuntimeError):
 
 
 class Gateway:
-    def __init__(self, url, passwords, bank=DEMO_BANK, timeout=30):
+    def __init__(self, url, passwords, bank=DEMO_BANK, timeout=90):
         self.url = url.rstrip("/")
         self.passwords = passwords  # username → password (a default under None)
         self.bank = bank

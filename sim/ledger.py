@@ -6,30 +6,17 @@ read back from the platform.
 
 Instants are the platform's stamps from its answers (the simulator moves the platform clock
 to each simulated minute, and the platform stamps a moment later): the ledger counts and
-sums them itself. The platform keeps instants in whole milliseconds and measures a wait from
-the exact call time, so each wait it sums can be 1 ms above the stamps' difference; a mean is
-therefore expected as any rounding of the range the true sum can be in (``Accept``)."""
+sums them itself. A wait is the milliseconds between a ticket's stamps (issue, first call),
+as the platform defines it (GET /api/v1/queue/stats); the mean and the 90th percentile by
+nearest rank are computed here from that definition, so they are expected exactly."""
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 
 from sim.workdays import SHANGHAI
 
 BAD_LEVELS = {1, 2}
-
-
-@dataclass(frozen=True)
-class Accept:
-    """Any of these values is the expected figure."""
-
-    values: frozenset
-
-    def __contains__(self, value):
-        return value in self.values
-
-    def __str__(self):
-        return " or ".join(map(str, sorted(self.values, key=str)))
 
 
 def instant(text):
@@ -40,11 +27,16 @@ def millis(moment):
     return round(moment.timestamp() * 1000)
 
 
-def rounded_range(low_ms, high_ms, count, unit_ms, digits):
-    """Every value ``round(total / count / unit_ms, digits)`` takes for totals in [low_ms, high_ms]."""
-    if not count:
-        return Accept(frozenset({None}))
-    return Accept(frozenset({round(low_ms / count / unit_ms, digits), round(high_ms / count / unit_ms, digits)}))
+def mean(total, count, unit_ms):
+    """``total`` ms ÷ ``count`` in ``unit_ms``, rounded to 0.1 (None for no count)."""
+    return round(total / count / unit_ms, 1) if count else None
+
+
+def nearest_rank(values, percent):
+    """The ``percent``-th percentile by nearest rank: the ⌈percent·n/100⌉-th smallest value."""
+    if not values:
+        return None
+    return sorted(values)[-(-percent * len(values) // 100) - 1]
 
 
 def rate(part, whole):
@@ -74,11 +66,10 @@ class Case:
     applicant: int
     submitted_at: datetime
     accepted_at: datetime | None = None
+    extension_days: int = 0
     deadline: datetime | None = None
-    supplement_requested: int = 0
-    supplement_received: int = 0
-    supplement_requested_at: datetime | None = None
-    supplement_received_at: datetime | None = None
+    supplements_requested: list = field(default_factory=list)  # the requests' moments
+    supplements_received: list = field(default_factory=list)
     refused_at_intake: bool = False
     decided_at: datetime | None = None
     outcome: str | None = None
@@ -120,7 +111,12 @@ class Ledger:
 
     def accepted(self, case, at):
         case.accepted_at = at
-        case.deadline = self.calendar.deadline(at, case.limit_days)
+        case.deadline = self.calendar.deadline(at, case.limit_days + case.extension_days)
+
+    def extended(self, case, days):
+        """An approved extension (延期): the limit is longer by ``days`` working days."""
+        case.extension_days += days
+        case.deadline = self.calendar.deadline(case.accepted_at, case.limit_days + case.extension_days)
 
     def payment(self, case, fen, at):
         with self.lock:
@@ -136,7 +132,8 @@ class Ledger:
     def case_figures(self, first_day, last_day):
         """``{"hall": …, "by_department": {…}, "by_item": {…}}`` as ``GET /api/v1/stats`` counts them."""
         def blank():
-            return Counter(submitted=0, decided=0, decided_on_time=0, evaluations=0, good_evaluations=0)
+            return Counter(submitted=0, supplement_requests=0, supplements_received=0, decided=0, decided_on_time=0,
+                           evaluations=0, good_evaluations=0)
 
         def within(moment):
             return moment is not None and first_day <= hall_day(moment) <= last_day
@@ -149,7 +146,10 @@ class Ledger:
         for case in self.cases.values():
             groups = (hall, departments[case.department], items[case.item_code])
             for group in groups:
-                group["submitted"] += within(case.submitted_at)
+                if within(case.submitted_at):
+                    group["submitted"] += 1
+                    group["supplement_requests"] += sum(map(within, case.supplements_requested))
+                    group["supplements_received"] += sum(map(within, case.supplements_received))
                 if within(case.decided_at) and case.accepted_at is not None:
                     group["decided"] += 1
                     group["decided_on_time"] += self.on_time(case)
@@ -169,15 +169,17 @@ class Ledger:
             mine = [t for t in self.tickets.values() if t.day == day and t.category == category]
             called = [t for t in mine if t.called_at]
             served = [t for t in mine if t.outcome == "served"]
-            waits = sum(millis(t.called_at) - millis(t.issued_at) for t in called)
+            waits = [millis(t.called_at) - millis(t.issued_at) for t in called]
             services = sum(millis(t.finished_at) - millis(t.started_at or t.called_at) for t in served)
+            p90 = nearest_rank(waits, 90)
             rows[category] = {
                 "issued": len(mine), "called": len(called), "served": len(served),
                 "no_shows": sum(t.outcome == "no_show" for t in mine),
                 "abandoned": sum(t.called_at is None for t in mine),
                 "appointment_no_shows": appointment_no_shows.get(category, 0),
-                "mean_wait_minutes": rounded_range(waits, waits + len(called), len(called), 60000, 1),
-                "mean_service_minutes": rounded_range(services, services + len(served), len(served), 60000, 1),
+                "mean_wait_minutes": mean(sum(waits), len(called), 60000),
+                "p90_wait_minutes": None if p90 is None else round(p90 / 60000, 1),
+                "mean_service_minutes": mean(services, len(served), 60000),
             }
         return rows
 
@@ -185,13 +187,25 @@ class Ledger:
         first, last = first_day.strftime("%Y%m%d"), last_day.strftime("%Y%m%d")
         called = [t for t in self.tickets.values() if t.called_at and first <= t.day <= last]
         waits = sum(millis(t.called_at) - millis(t.issued_at) for t in called)
-        return {"called": len(called),
-                "average_wait_seconds": rounded_range(waits, waits + len(called), len(called), 1000, 1)}
+        return {"called": len(called), "average_wait_seconds": mean(waits, len(called), 1000)}
 
-    def wait_minutes(self, category):
-        """The simulator's own waits of a category, for the mean and the 90th percentile."""
-        return sorted((t.called_at - t.issued_at).total_seconds() / 60 for t in self.tickets.values()
-                      if t.category == category and t.called_at)
+    def level(self, case, moment):
+        """The case's warning at ``moment`` (None, "yellow", "red") by the hall's rule: red from
+        the deadline on while undecided; yellow before, from the start of the working day before
+        the due day (from acceptance when the limit is at most one working day)."""
+        if case.deadline is None or (case.decided_at is not None and case.decided_at <= moment):
+            return None
+        if moment >= case.deadline:
+            return "red"
+        limit = case.limit_days + case.extension_days
+        yellow_from = (datetime.combine(self.calendar.add_workdays(hall_day(case.accepted_at), limit - 1), time(),
+                                        tzinfo=SHANGHAI) if limit > 1 else case.accepted_at)
+        return "yellow" if moment >= yellow_from else None
+
+    def warnings(self, moment):
+        """``{case_no: level}`` of the simulation's cases at yellow or red at ``moment``."""
+        levels = {no: self.level(c, moment) for no, c in self.cases.items()}
+        return {no: level for no, level in levels.items() if level}
 
     def accountability(self):
         """The cases decided on or after their deadline (the simulation decides every accepted

@@ -5,7 +5,7 @@ the morning peak is covered."""
 import math
 from dataclasses import dataclass
 
-MAX_WINDOWS = 60
+MAX_WINDOWS = 999  # the platform numbers windows 1…999 (a provincial hall needs a few hundred)
 
 
 def erlang_c(windows, offered):

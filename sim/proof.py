@@ -8,30 +8,24 @@ from collections import Counter
 from datetime import timedelta
 
 from sim.compare import Figure, differences, figures, keyed
+from sim.ledger import instant
 
-CASE_FIELDS = ("submitted", "decided", "decided_on_time", "on_time_rate", "evaluations", "good_evaluations",
-               "satisfaction_rate")
+CASE_FIELDS = ("submitted", "supplement_requests", "supplements_received", "decided", "decided_on_time",
+               "on_time_rate", "evaluations", "good_evaluations", "satisfaction_rate")
 QUEUE_FIELDS = ("issued", "called", "served", "no_shows", "abandoned", "appointment_no_shows", "mean_wait_minutes",
-                "mean_service_minutes")
+                "p90_wait_minutes", "mean_service_minutes")
 CASE_STATUSES = ("submitted", "awaiting_supplements", "accepted", "refused", "completed", "collected")
 SUPERVISOR = "supervisor"
-NO_P90 = "the platform reports no 90th percentile of waits (GET /api/v1/queue/stats gives means only)"
 
 
 def expected_status(case):
     if case.refused_at_intake:
         return "refused"
-    if case.supplement_requested > case.supplement_received:
+    if len(case.supplements_requested) > len(case.supplements_received):
         return "awaiting_supplements"
     if case.decided_at is None:
         return "accepted"
     return "collected" if case.collected else "completed"
-
-
-def percentile(values, share):
-    if not values:
-        return None
-    return round(values[min(len(values) - 1, int(share * len(values)))], 1)
 
 
 class Proof:
@@ -51,8 +45,8 @@ class Proof:
             "first_day": self.first_day.isoformat(), "last_day": self.last_day.isoformat()})
         records = [r for r in self.gateway.get("/api/v1/supervision/accountability", as_user=SUPERVISOR)["records"]
                    if r["case_no"] in self.ledger.cases]
-        return (self.cases(stats) + self.accountability(records) + self.statuses() + self.queue() + self.payments()
-                + self.complaints())
+        return (self.cases(stats) + self.accountability(records) + self.extensions() + self.statuses() + self.queue()
+                + self.payments() + self.complaints())
 
     def settled(self, seconds):
         """The figures once the platform has caught up with its events (or after ``seconds``):
@@ -90,11 +84,7 @@ class Proof:
                                                            params={"day": self.first_day.isoformat()})["categories"]}
         mine = self.ledger.queue_figures(day, self.appointment_no_shows)
         rows = {k: v for k, v in rows.items() if k in mine or v["issued"]}
-        found = keyed("queue", mine, rows, QUEUE_FIELDS)
-        for category in sorted(mine):
-            found.append(Figure(f"queue[{category}] p90_wait_minutes",
-                                percentile(self.ledger.wait_minutes(category), 0.9), None, NO_P90))
-        return found
+        return keyed("queue", mine, rows, QUEUE_FIELDS)
 
     def accountability(self, records):
         expected = self.ledger.accountability()
@@ -109,6 +99,17 @@ class Proof:
         found += figures("accountability status", statuses, reported, ("open", "acknowledged", "closed"))
         found.append(Figure("accountability cases", sorted(expected), sorted(r["case_no"] for r in records)))
         return found
+
+    def extensions(self):
+        """The cases extended when the supervisors urged them at yellow: working days granted
+        and the deadline, as supervision stands each case."""
+        mine, reported = {}, {}
+        for case_no, case in sorted(self.ledger.cases.items()):
+            if case.extension_days:
+                mine[case_no] = (case.extension_days, case.deadline)
+                standing = self.gateway.get(f"/api/v1/supervision/cases/{case_no}", as_user=SUPERVISOR)
+                reported[case_no] = (sum(e["days"] for e in standing["extensions"]), instant(standing["deadline"]))
+        return [Figure("extended cases (days, deadline)", mine, reported)]
 
     def payments(self):
         found = []

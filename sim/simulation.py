@@ -38,7 +38,6 @@ class Outcome:
     plans: list
     figures: list
     ledger: Ledger
-    timeline: list
     people: list
     http_calls: int
     clock_moves: int
@@ -71,7 +70,7 @@ def simulate(gateway, clock, options, progress, plan_only=False):
     progress(f"simulated day {day}: {len(people)} applicants, windows {dict(sorted(windows.items()))}")
     ledger = Ledger(calendar)
     if plan_only:
-        return Outcome(day, plans, [], ledger, [], people, gateway.calls, clock.moves)
+        return Outcome(day, plans, [], ledger, people, gateway.calls, clock.moves)
     staff_the_departments(gateway, hall)
     windows_before = open_windows(gateway, hall, windows)
     office = BackOffice(gateway, clock, hall, ledger, calendar, SHANGHAI, progress, options.workers)
@@ -90,9 +89,9 @@ def simulate(gateway, clock, options, progress, plan_only=False):
         last = calendar.next_workday(last)
         office.supervise(last, "16:00")
         proof = Proof(gateway, ledger, day, last, floor.appointment_no_shows)
-        found = proof.settled(options.settle_seconds)
+        found = proof.settled(options.settle_seconds) + office.figures
     finally:
         clock.restore()
         restore_windows(gateway, hall, windows_before)
-    return Outcome(day, plans, found, ledger, floor.timeline, people, gateway.calls, clock.moves,
+    return Outcome(day, plans, found, ledger, people, gateway.calls, clock.moves,
                    dict(office.warnings_seen))

@@ -73,7 +73,7 @@ def main():
 The service hall is running (data in {run_dir}, logs in {platform.log_dir}).
   applicants    {platform.gateway_url}/            (catalog, case lookup, appointments)
   display board {platform.gateway_url}/board
-  staff         {platform.gateway_url}/work  ·  /supervision  ·  /designer
+  staff         {platform.gateway_url}/work  ·  /supervision  ·  /designer  ·  /catalog
   API           {platform.gateway_url}/docs        (OpenAPI: /openapi.json)
   readiness     {platform.gateway_url}/readyz
   metrics       {platform.gateway_url}/metrics and, per service, """

@@ -25,8 +25,10 @@ EPMD = "epmd"
 
 
 class RabbitNode:
-    def __init__(self, base_dir, port=None, dist_port=None, epmd_port=None, name="hall", host=LOOPBACK):
+    def __init__(self, base_dir, port=None, dist_port=None, epmd_port=None, name="hall", host=LOOPBACK,
+                 cookie=None):
         self.base_dir = Path(base_dir).resolve()
+        self.cookie = cookie  # nodes of one cluster share it (stack.cluster); else the VM makes one
         self.port = port or free_port()
         self.dist_port = dist_port or free_port()
         self.epmd_port = epmd_port or free_port()
@@ -85,6 +87,11 @@ class RabbitNode:
         (self.base_dir / "enabled_plugins").write_text("[].\n")
         (self.base_dir / "rabbitmq.conf").write_text("loopback_users = none\n")
         (self.base_dir / "advanced.config").write_text("[].\n")
+        if self.cookie:
+            cookie_file = self.base_dir / "home" / ".erlang.cookie"
+            cookie_file.unlink(missing_ok=True)
+            cookie_file.write_text(self.cookie)
+            cookie_file.chmod(0o400)
         log = open(self.base_dir / "log" / "stdout.log", "ab")
         self._epmd_started = True  # by the VM, if none answers on epmd_port yet
         self.process = subprocess.Popen(

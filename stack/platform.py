@@ -28,12 +28,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 class Platform:
     def __init__(self, run_dir, *, host=LOOPBACK, gateway_port=None, gateway_host=LOOPBACK, broker_port=None,
-                 broker_dist_port=None, broker_epmd_port=None, store_port=None, metrics_ports=None, env=None):
+                 broker_dist_port=None, broker_epmd_port=None, store_port=None, metrics_ports=None, env=None,
+                 broker=None):
         self.run_dir = Path(run_dir).resolve()
         self.log_dir = self.run_dir / "logs"
         self.host = host
-        self.broker = RabbitNode(self.run_dir / "rabbitmq", port=broker_port, dist_port=broker_dist_port,
-                                 epmd_port=broker_epmd_port, host=host)
+        # ``broker``: another broker with the same start/stop/amqp_uri/ports (a cluster's nodes)
+        self.broker = broker or RabbitNode(self.run_dir / "rabbitmq", port=broker_port, dist_port=broker_dist_port,
+                                           epmd_port=broker_epmd_port, host=host)
         self.store = DocumentStore(self.run_dir / "store", port=store_port, host=host)
         self.gateway_host = gateway_host
         self.gateway_port = gateway_port or free_port()
@@ -130,10 +132,27 @@ class Platform:
             part = getattr(self, name)
             part.stop()  # reaps it (and, for the broker, ends a VM its script left behind)
             part.start()
-        elif name == "gateway":
-            self.start_gateway()
         else:
-            self.start_service(name)
+            self._end_group_of(name)
+            if name == "gateway":
+                self.start_gateway()
+            else:
+                self.start_service(name)
+
+    def _end_group_of(self, name):
+        """What the exited process left running in its process group (each part is started
+        in a session of its own): gunicorn's worker outlives a killed arbiter and keeps the
+        gateway's port, so the new arbiter could not bind it."""
+        process = self.processes.get(name)
+        if process is None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _group_alive(process.pid):
+            time.sleep(0.05)
 
     def stop_process(self, name, timeout=15):
         process = self.processes.pop(name, None)
@@ -152,3 +171,16 @@ class Platform:
             self.stop_process(name)
         self.store.stop()
         self.broker.stop()
+
+
+def _group_alive(group):
+    """Whether a process of process group ``group`` still runs (a zombie does not: it holds
+    no port, and whoever adopted it may be slow to reap it)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False

@@ -14,6 +14,7 @@ def _domains():
         admin,
         auth,
         cases,
+        catalog,
         complaints,
         docs,
         health,
@@ -28,9 +29,11 @@ def _domains():
         stats,
         supervision,
         tasks,
+        test_runs,
     )
 
-    return (health, auth, items, cases, messages, materials, tasks, processes, payments, supervision, complaints, stats, admin, queue, web,
+    return (health, auth, items, catalog, cases, messages, materials, tasks, processes, test_runs, payments, supervision,
+            complaints, stats, admin, queue, web,
             docs, keys, staff)
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, jsonify
 
 from gateway.api import rpc
 from gateway.auth import requires_role
+from gateway.idempotency import idempotency
 from gateway.problems import Problem
 from gateway.spec import FORBIDDEN, INVALID, STAFF, UNAUTHORIZED, UNAVAILABLE, json_response, problem, request_body
 from gateway.validation import json_body
@@ -64,4 +65,5 @@ def get_clock():
 def move_clock():
     _demo_only()
     body = json_body("ClockMove")
-    return jsonify(rpc().call("monitor", "set_clock", g.principal["username"], **body))
+    return jsonify(rpc().call("monitor", "set_clock", g.principal["username"], **body,
+                              idempotency=idempotency(body)))

@@ -4,6 +4,7 @@ from flask import Blueprint, g, jsonify, request
 
 from gateway.api import rpc
 from gateway.auth import requires_role
+from gateway.idempotency import idempotency
 from gateway.problems import Problem
 from gateway.query import query_params
 from gateway.spec import (
@@ -83,13 +84,22 @@ SCHEMAS = {
     "CaseStep": {
         "type": "object", "description": "A moment of the case's timeline; staff also see who and every detail.",
         "properties": {"kind": {"type": "string"}, "label": {"type": "string"},
-                       "at": {"type": "string", "format": "date-time"}},
+                       "at": {"type": "string", "format": "date-time"},
+                       "step": {"type": "string", "description": "kind task_done: the approval's task done "
+                                "(read from the approval when the case is shown)."}},
     },
     "PublicCase": {
         "type": "object", "description": "What an applicant sees with the query code: no personal data.",
         "properties": {"case_no": {"type": "string"}, "item_code": {"type": "string"},
                        "item_name": {"type": "string"}, "department": {"type": "string"},
-                       "status": {"enum": STATUSES}, "current_step": TEXT, "outcome": TEXT,
+                       "status": {"enum": STATUSES},
+                       "current_step": {"type": ["string", "null"], "description": "What the case waits in, "
+                                        "by the elements' names (never their ids)."},
+                       "outcome": {"type": ["string", "null"], "description": "The hall's decision code: "
+                                   "`approved`, `refused`; null for a flow that ends otherwise."},
+                       "outcome_label": {"type": ["string", "null"], "description": "How the case's process "
+                                         "ended, in words: the end event's outcome label (property `outcome`) "
+                                         "or its name."},
                        "result": {"type": ["object", "null"], "description": "approved: certificate_no; "
                                   "refused: reason."},
                        "decided_on_the_spot": {"type": "boolean", "description": "当场办结: the department's "
@@ -149,17 +159,17 @@ EXAMPLES = {  # request bodies in the OpenAPI document
 PATHS = {
     "/api/v1/cases": {
         "post": {
-            "summary": "Apply for an item (统一受理). A repeated `Idempotency-Key` returns the first case.",
+            "summary": "Apply for an item (统一受理). A repeated `Idempotency-Key` with the same application "
+                       "returns the first receipt.",
             "tags": ["cases"],
-            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                            "schema": {"type": "string", "minLength": 8, "maxLength": 128},
-                            "description": "Makes a retried submission return the same case."}],
             "requestBody": request_body("Application", "The application."),
-            "responses": {"201": json_response("The case was registered.", "CaseReceipt"),
-                          "200": json_response("The same Idempotency-Key was used before: the first case.",
-                                               "CaseReceipt"),
-                          "400": problem("Not JSON, or a bad header."), "404": problem("No such item."),
-                          "415": problem("Not JSON."), "422": INVALID, "503": UNAVAILABLE}},
+            "responses": {"201": json_response("The case was registered (or, for a repeated Idempotency-Key, "
+                                               "the first receipt).", "CaseReceipt"),
+                          "400": problem("Not JSON, or a bad header."),
+                          "404": problem("No such item in the public catalog."), "415": problem("Not JSON."),
+                          "422": problem("The request breaks a rule; `errors` lists each field. A retired item, "
+                                         "or one published for a later day only, is refused on `item_code`."),
+                          "503": UNAVAILABLE}},
         "get": {
             "summary": "Search cases (staff; department staff see their department's cases), newest first.",
             "tags": ["cases"], "security": STAFF,
@@ -217,14 +227,10 @@ PATHS = {
 
 @bp.post("/cases")
 def submit_case():
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 8 <= len(key) <= 128:
-        raise Problem(400, "Bad request", "Idempotency-Key must be 8 to 128 characters")
     application = json_body("Application")
-    receipt = rpc().call("intake", "submit_case", application, idempotency_key=key)
-    created = receipt.pop("created")
+    receipt = rpc().call("intake", "submit_case", application, idempotency=idempotency(application))
     response = jsonify(receipt)
-    response.status_code = 201 if created else 200
+    response.status_code = 201
     response.headers["Location"] = f"/api/v1/cases/{receipt['case_no']}"
     return response
 
@@ -249,7 +255,7 @@ def record_collection(case_no):
     case_number(case_no)
     body = json_body("Collection")
     return jsonify(rpc().call("intake", "record_collection", case_no, body["how"], g.principal,
-                              note=body.get("note")))
+                              note=body.get("note"), idempotency=idempotency(body)))
 
 
 @bp.get("/public/cases/<case_no>")
@@ -264,4 +270,5 @@ def get_public_case(case_no):
 def supply_materials(case_no):
     case_number(case_no)
     body = json_body("Supplements")
-    return jsonify(rpc().call("intake", "supply_materials", case_no, body["query_code"], body["materials"]))
+    return jsonify(rpc().call("intake", "supply_materials", case_no, body["query_code"], body["materials"],
+                              idempotency=idempotency(body)))

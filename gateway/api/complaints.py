@@ -6,6 +6,7 @@ from flask import Blueprint, g, jsonify, request
 
 from gateway.api import rpc
 from gateway.auth import requires_role
+from gateway.idempotency import idempotency
 from gateway.problems import Problem
 from gateway.query import query_params
 from gateway.spec import (
@@ -163,8 +164,9 @@ PATHS = {
 @bp.post("/complaints")
 def file_complaint():
     body = json_body("ComplaintForm")
+    once = idempotency(body)
     channel = body.pop("channel", "public")
-    receipt = rpc().call("monitor", "file_complaint", body, channel)
+    receipt = rpc().call("monitor", "file_complaint", body, channel, idempotency=once)
     answer = {key: receipt[key] for key in ("complaint_no", "follow_code", "status", "accept_by")}
     return jsonify(answer), 201
 
@@ -180,7 +182,8 @@ def list_complaints():
 @requires_role("supervisor")
 def move_complaint(complaint_no):
     body = json_body("ComplaintMove")
-    return jsonify(rpc().call("monitor", "move_complaint", complaint_no, body["to"], body.get("note"), g.principal))
+    return jsonify(rpc().call("monitor", "move_complaint", complaint_no, body["to"], body.get("note"), g.principal,
+                              idempotency=idempotency(body)))
 
 
 @bp.get("/public/complaints/<complaint_no>")
@@ -198,7 +201,8 @@ def evaluate_case():
     if not case["evaluable"]:
         raise Problem(409, "Conflict", f"case {body['case_no']} has no result yet (it is {case['status']}): "
                                        "a case is evaluated once it is decided")
-    evaluation = rpc().call("monitor", "evaluate_case", body["case_no"], body["level"], body.get("comment"))
+    evaluation = rpc().call("monitor", "evaluate_case", body["case_no"], body["level"], body.get("comment"),
+                            idempotency=idempotency(body))
     return jsonify(evaluation), 201
 
 
@@ -214,4 +218,4 @@ def list_rectifications():
 def rectify(case_no):
     body = json_body("Rectification")
     return jsonify(rpc().call("monitor", "rectify", case_no, body["rectification"], body["callback_note"],
-                              g.principal))
+                              g.principal, idempotency=idempotency(body)))

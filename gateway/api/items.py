@@ -1,4 +1,5 @@
-"""The public catalog (权力清单) and the departments that publish it. No login needed."""
+"""The public catalog (权力清单) and the departments that publish it: the items in force
+today (managed in ``catalog.py``). No login needed."""
 from flask import Blueprint, jsonify
 
 from gateway.api import rpc
@@ -24,8 +25,16 @@ SCHEMAS = {
             "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"},
             "department": {"type": "string"}, "kind": {"enum": ["immediate", "promised", "joint"]},
             "legal_limit_days": {"type": "integer"}, "promised_limit_days": {"type": "integer"},
-            "visits": {"type": "integer"}, "process_key": {"type": "string"}, "legal_basis": {"type": "string"},
-            "active": {"type": "boolean"},
+            "visits": {"type": "integer"}, "process_key": {"type": "string"},
+            "process_version": {"type": ["integer", "null"], "description": "The version policy: null runs the "
+                                "latest deployed version of the process, a number that version."},
+            "legal_basis": {"type": "string"},
+            "version": {"type": "integer", "description": "The item's version shown (the one in force today, "
+                        "unless a version was asked for)."},
+            "in_force": {"type": "boolean", "description": "This version serves new applications today."},
+            "active": {"type": "boolean", "description": "The item accepts applications (not retired)."},
+            "retired_from": {"type": ["string", "null"], "description": "The day (hall calendar) from which "
+                             "the item accepts no new applications."},
             "on_the_spot": {"type": "boolean", "description": "当场办结: the department's chief representative "
                                                               "may accept and decide it in one sitting."},
             "materials": {"type": "array", "items": {"$ref": "#/components/schemas/Material"}},

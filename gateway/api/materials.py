@@ -3,6 +3,7 @@ applications and supplements instead of uploading it again. Size and type are ch
 here before the bytes travel (413 / 415); the intake service checks them again. Staff
 download a document's bytes where they may see a case that references it."""
 import base64
+import hashlib
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -10,6 +11,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from gateway.api import rpc
 from gateway.api.cases import STAFF_ROLES
 from gateway.auth import requires_role
+from gateway.idempotency import idempotency
 from gateway.problems import Problem
 from gateway.spec import (
     FORBIDDEN,
@@ -96,8 +98,9 @@ def store_material():
     if media_type is None or upload.mimetype not in (media_type, "application/octet-stream"):
         raise Problem(415, "Unsupported media type", "a document must be a PDF, JPEG or PNG file "
                       f"(declared {upload.mimetype or 'nothing'})")
+    once = idempotency({**request.form.to_dict(), "file": [upload.filename, hashlib.sha256(content).hexdigest()]})
     document = rpc().call("intake", "store_material", request.form["applicant_kind"], request.form["applicant_id"],
-                          upload.filename or "", base64.b64encode(content).decode("ascii"))
+                          upload.filename or "", base64.b64encode(content).decode("ascii"), idempotency=once)
     response = jsonify(document)
     response.status_code = 201 if document["created"] else 200
     return response

@@ -6,6 +6,7 @@ from flask import Blueprint, g, jsonify
 
 from gateway.api import rpc
 from gateway.auth import requires_role
+from gateway.idempotency import idempotency
 from gateway.problems import Problem
 from gateway.spec import (
     CASE_NO,
@@ -75,7 +76,7 @@ def deliver_message(case_no, name):
                                           "_, . and - (at most 128)")
     body = json_body("MessageDelivery")
     receipt = rpc().call("approval", "deliver_message", case_number(case_no), name, body.get("data") or {},
-                         body["message_id"], g.principal)
+                         body["message_id"], g.principal, idempotency=idempotency(body))
     response = jsonify(receipt)
     response.status_code = 200 if receipt["delivered"] else 202
     return response

@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from gateway import bank_signatures
 from gateway.api import rpc
 from gateway.auth import API_KEY_HEADER, current_principal, requires_role
+from gateway.idempotency import idempotency
 from gateway.problems import Problem
 from gateway.spec import (
     CASE_NO,
@@ -241,6 +242,11 @@ def _bank_or_cashier():
     return {"channel": "window", "actor": principal["username"]}
 
 
+def _scope(source):
+    """Whose Idempotency-Key a confirmation carries: a signing bank's, or the cashier's (the caller's)."""
+    return f"bank:{source['actor']}" if "nonce" in source else None
+
+
 def _created(answer, location=None):
     response = jsonify(answer)
     response.status_code = 201 if answer.get("created") else 200
@@ -271,7 +277,8 @@ get_case_payment.required_roles = STAFF_ROLES  # with a bearer token; the applic
 def confirm_payment():
     source = _bank_or_cashier()
     confirmation = json_body("BankConfirmation")
-    return _created(rpc().call("payment", "confirm_payment", confirmation, source))
+    return _created(rpc().call("payment", "confirm_payment", confirmation, source,
+                               idempotency=idempotency(confirmation, scope=_scope(source))))
 
 
 confirm_payment.required_roles = BANK_WINDOW
@@ -281,7 +288,8 @@ confirm_payment.required_roles = BANK_WINDOW
 def confirm_refund():
     source = _bank_or_cashier()
     confirmation = json_body("BankRefundConfirmation")
-    return _created(rpc().call("payment", "confirm_refund", confirmation, source))
+    return _created(rpc().call("payment", "confirm_refund", confirmation, source,
+                               idempotency=idempotency(confirmation, scope=_scope(source))))
 
 
 confirm_refund.required_roles = BANK_WINDOW
@@ -297,7 +305,8 @@ def payments_needing_the_cashier():
 @requires_role(*REFUND_ROLES)
 def request_refund(bank_txn_id):
     body = json_body("RefundRequest")
-    refund = rpc().call("payment", "request_refund", bank_txn_id, body["amount_fen"], body["reason"], g.principal)
+    refund = rpc().call("payment", "request_refund", bank_txn_id, body["amount_fen"], body["reason"], g.principal,
+                        idempotency=idempotency(body))
     return _created(dict(refund, created=True))
 
 
@@ -305,7 +314,8 @@ def request_refund(bank_txn_id):
 @requires_role(*REFUND_ROLES)
 def decide_refund(refund_no):
     body = json_body("RefundDecision")
-    return jsonify(rpc().call("payment", "decide_refund", refund_no, body["approve"], g.principal))
+    return jsonify(rpc().call("payment", "decide_refund", refund_no, body["approve"], g.principal,
+                              idempotency=idempotency(body)))
 
 
 @bp.post("/payments/reconciliations")
@@ -323,7 +333,8 @@ def reconcile():
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Problem(400, "Bad request", "the statement is not UTF-8 text") from None
-    report = rpc().call("payment", "reconcile", day, text, request.args.get("bank", "hall-bank"), g.principal)
+    report = rpc().call("payment", "reconcile", day, text, request.args.get("bank", "hall-bank"), g.principal,
+                        idempotency=idempotency({"statement": text, "query": request.args.to_dict()}))
     return _created(report, f"/api/v1/payments/reconciliations/{report['report_id']}")
 
 

@@ -23,8 +23,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from gateway.api import rpc
 from gateway.auth import requires_role
+from gateway.idempotency import idempotency
 from gateway.problems import Problem
 from gateway.query import query_params
+from gateway.rpc import broker_parameters
 from gateway.spec import (
     FORBIDDEN,
     INVALID,
@@ -127,8 +129,19 @@ SCHEMAS = {
                            **{name: {"type": "integer"} for name in (
                                "issued", "served", "no_shows", "abandoned", "waiting", "in_queue", "at_windows",
                                "called", "appointment_no_shows")},
-                           "mean_wait_minutes": {"type": ["number", "null"]},
-                           "mean_service_minutes": {"type": ["number", "null"]}}}}},
+                           "mean_wait_minutes": {"type": ["number", "null"], "description": (
+                               "The first calls' waits (issue to first call, the milliseconds between the "
+                               "ticket's stamps) summed ÷ `called`, minutes rounded to 0.1.")},
+                           "p90_wait_minutes": {"type": ["number", "null"], "description": (
+                               "The 90th percentile of the same waits by nearest rank: the ⌈0.9·n⌉-th smallest "
+                               "of the n waits, minutes rounded to 0.1.")},
+                           "mean_service_minutes": {"type": ["number", "null"], "description": (
+                               "Call (or start) to finish, summed ÷ `served`, minutes rounded to 0.1.")}}}}},
+    },
+    "DayTickets": {
+        "type": "object",
+        "properties": {"day": {"type": "string", "format": "date"},
+                       "tickets": {"type": "array", "items": {"$ref": "#/components/schemas/Ticket"}}},
     },
     "Category": {
         "type": "object", "additionalProperties": False, "required": ["name_zh", "name_en"],
@@ -209,6 +222,9 @@ def _window_operation(summary, ok, *, body=None, extra=None):
 
 BODY_ERRORS = {"400": problem("Not JSON."), "415": problem("Not JSON."), "422": INVALID}
 ADMIN_ERRORS = {"401": UNAUTHORIZED, "403": FORBIDDEN, "503": UNAVAILABLE}
+_DAY_PARAMETER = {"name": "day", "in": "query", "required": False,
+                  "schema": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "maxLength": 10},
+                  "description": "The hall's day, YYYY-MM-DD (as every endpoint); today if absent."}
 
 EXAMPLES = {  # request bodies in the OpenAPI document
     "QueueSettings": {"recall_limit": 2, "hours": [["09:00", "12:00"], ["13:30", "17:00"]],
@@ -242,7 +258,13 @@ PATHS = {
         "requestBody": request_body("Window", "The window."),
         "responses": {"200": json_response("The window.", "Window"), "409": CONFLICT, **BODY_ERRORS,
                       **ADMIN_ERRORS}}},
-    "/api/v1/queue/tickets": {"post": {
+    "/api/v1/queue/tickets": {"get": {
+        "summary": "A day's tickets with their stamps (issue, call, start, finish), by issue time: the records "
+                   "the day's measures (`/api/v1/queue/stats`) are counted from, e.g. to chart the day.",
+        "tags": ["queue"], "security": STAFF, "parameters": [_DAY_PARAMETER],
+        "responses": {"200": json_response("The day's tickets.", "DayTickets"),
+                      "400": problem("`day` is not a date YYYY-MM-DD (e.g. the compact form 20261203)."),
+                      "422": INVALID, **ADMIN_ERRORS}}, "post": {
         "summary": "Issue a ticket at the kiosk (取号), or check in an appointment (签到).", "tags": ["queue"],
         "requestBody": request_body("TicketRequest", "Category or item; optional applicant ID; or an "
                                                      "appointment code."),
@@ -286,16 +308,14 @@ PATHS = {
                               "content": {"text/event-stream": {"schema": {"type": "string"}}}},
                       "400": problem("`after` is not a number."), "503": UNAVAILABLE}}},
     "/api/v1/queue/stats": {"get": {
-        "summary": "A day's measures per category: counts, mean waiting and service time.", "tags": ["queue"],
+        "summary": "A day's measures per category: counts, mean and 90th-percentile waiting time, mean service "
+                   "time.", "tags": ["queue"],
         "security": STAFF,
         "description": "Every ticket issued on the day ends in one way or is still open, so per category "
                        "`issued = served + no_shows + abandoned + waiting`: `no_shows` were called in vain, "
                        "`abandoned` were still waiting when the day ended (never called), `waiting` are open now "
                        "(`in_queue` + `at_windows`). A ticket counts in the category it was issued in.",
-        "parameters": [{"name": "day", "in": "query", "required": False,
-                        "schema": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$",
-                                   "maxLength": 10},
-                        "description": "The hall's day, YYYY-MM-DD (as every endpoint); today if absent."}],
+        "parameters": [_DAY_PARAMETER],
         "responses": {"200": json_response("The day's measures.", "QueueStats"),
                       "400": problem("`day` is not a date YYYY-MM-DD (e.g. the compact form 20261203)."),
                       "422": INVALID, **ADMIN_ERRORS}}},
@@ -333,7 +353,8 @@ def get_setup():
 @bp.patch("/settings")
 @requires_role("admin")
 def update_settings():
-    return jsonify(rpc().call("queue", "update_settings", json_body("QueueSettings")))
+    body = json_body("QueueSettings")
+    return jsonify(rpc().call("queue", "update_settings", body, idempotency=idempotency(body)))
 
 
 @bp.put("/categories/<code>")
@@ -342,15 +363,17 @@ def put_category(code):
     if len(code) != 1 or not code.isupper():
         raise Problem(404, "Not found", "a category code is one capital letter")
     body = json_body("Category")
+    once = idempotency(body)
     body.pop("code", None)
-    return jsonify(rpc().call("queue", "put_category", code, body))
+    return jsonify(rpc().call("queue", "put_category", code, body, idempotency=once))
 
 
 @bp.put("/windows/<int:window_id>")
 @requires_role("admin")
 def put_window(window_id):
     body = json_body("Window")
-    return jsonify(rpc().call("queue", "put_window", window_id, body["categories"], open=body.get("open", True)))
+    return jsonify(rpc().call("queue", "put_window", window_id, body["categories"], open=body.get("open", True),
+                              idempotency=idempotency(body)))
 
 
 # -- the kiosk and tickets --------------------------------------------------------------
@@ -360,7 +383,7 @@ def issue_ticket():
     if not body.get("appointment_code") and not (body.get("category") or body.get("item_code")):
         raise Problem(422, "Invalid input", "choose a category or an item, or give an appointment code",
                       [{"field": "category", "message": "required without item_code or appointment_code"}])
-    ticket = rpc().call("queue", "issue_ticket", **body)
+    ticket = rpc().call("queue", "issue_ticket", **body, idempotency=idempotency(body))
     response = jsonify(ticket)
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/queue/tickets/{ticket['ticket_id']}"
@@ -381,20 +404,21 @@ def get_ticket(ticket_id):
 @bp.post("/tickets/<ticket_id>/case")
 @requires_role(*WINDOW_STAFF)
 def link_case(ticket_id):
-    return jsonify(rpc().call("queue", "link_case", ticket_id, json_body("CaseLink")["case_no"]))
+    body = json_body("CaseLink")
+    return jsonify(rpc().call("queue", "link_case", ticket_id, body["case_no"], idempotency=idempotency(body)))
 
 
 # -- window operations ------------------------------------------------------------------
 @bp.post("/windows/<int:window_id>/call")
 @requires_role(*WINDOW_STAFF)
 def call_next(window_id):
-    ticket = rpc().call("queue", "call_next", window_id)
+    ticket = rpc().call("queue", "call_next", window_id, idempotency=idempotency())
     return jsonify(ticket) if ticket is not None else Response(status=204)
 
 
 def _window_route(action, method):
     def operate(window_id):
-        return jsonify(rpc().call("queue", method, window_id))
+        return jsonify(rpc().call("queue", method, window_id, idempotency=idempotency()))
 
     operate.__name__ = method
     bp.post(f"/windows/<int:window_id>/{action}")(requires_role(*WINDOW_STAFF)(operate))
@@ -410,7 +434,7 @@ for _action, _method in (("recall", "recall"), ("no-show", "mark_no_show"), ("st
 def transfer(window_id):
     body = json_body("Transfer")
     return jsonify(rpc().call("queue", "transfer", window_id, category=body.get("category"),
-                              to_window=body.get("window")))
+                              to_window=body.get("window"), idempotency=idempotency(body)))
 
 
 # -- the board --------------------------------------------------------------------------
@@ -423,7 +447,7 @@ class CallFeed:
     """Calls as the queue service announces them, on a connection of the caller's thread."""
 
     def __init__(self, amqp_uri):
-        self.parameters = pika.URLParameters(amqp_uri)
+        self.parameters = broker_parameters(amqp_uri)
 
     @contextmanager
     def subscribe(self, idle_seconds=1.0):
@@ -500,15 +524,26 @@ def board_stream():
                     mimetype="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-@bp.get("/stats")
-@requires_role("supervisor", "admin")
-def get_stats():
+def day_param(path):
+    """The ``day`` query parameter (None: today); the store's compact form is refused by name."""
     day = request.args.get("day")
     if day is not None and len(day) == 8 and day.isdigit():
         raise Problem(400, "Bad request", f"day is a date YYYY-MM-DD, as everywhere in this API: "
                                           f"{day[:4]}-{day[4:6]}-{day[6:]}, not {day}",
                       [{"field": "day", "message": "YYYY-MM-DD"}])
-    return jsonify(rpc().call("queue", "get_stats", query_params("/api/v1/queue/stats").get("day")))
+    return query_params(path).get("day")
+
+
+@bp.get("/stats")
+@requires_role("supervisor", "admin")
+def get_stats():
+    return jsonify(rpc().call("queue", "get_stats", day_param("/api/v1/queue/stats")))
+
+
+@bp.get("/tickets")
+@requires_role("supervisor", "admin")
+def day_tickets():
+    return jsonify(rpc().call("queue", "day_tickets", day_param("/api/v1/queue/tickets")))
 
 
 # -- appointments -----------------------------------------------------------------------
@@ -524,7 +559,7 @@ def appointment_slots():
 def book_appointment():
     body = json_body("AppointmentRequest")
     appointment = rpc().call("queue", "book_appointment", body["applicant_id"], body["category"], body["day"],
-                             body["slot"])
+                             body["slot"], idempotency=idempotency(body))
     response = jsonify(appointment)
     response.status_code = 201
     return response
@@ -532,4 +567,6 @@ def book_appointment():
 
 @bp.post("/appointments/<code>/cancel")
 def cancel_appointment(code):
-    return jsonify(rpc().call("queue", "cancel_appointment", code, json_body("AppointmentCancel")["applicant_id"]))
+    body = json_body("AppointmentCancel")
+    return jsonify(rpc().call("queue", "cancel_appointment", code, body["applicant_id"],
+                              idempotency=idempotency(body)))

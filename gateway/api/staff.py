@@ -2,7 +2,9 @@
 reset passwords. Who did it is kept on the account and in its audit collection."""
 from flask import Blueprint, current_app, g, jsonify
 
+from gateway import staff_roster
 from gateway.auth import requires_role
+from gateway.idempotency import idempotency, once
 from gateway.metrics import current_request_id
 from gateway.problems import Problem
 from gateway.production import MIN_PASSWORD_LENGTH
@@ -17,8 +19,8 @@ from gateway.spec import (
     problem,
     request_body,
 )
-from gateway.staff_accounts import STAFF_ROLES
 from gateway.validation import json_body
+from services.common.staff_roles import STAFF_ROLES
 
 bp = Blueprint("staff", __name__, url_prefix="/api/v1/admin/staff")
 
@@ -108,11 +110,16 @@ def create_account():
     taken = Problem(409, "Conflict", f"the username {body['username']} is taken")
     if current_app.extensions["users"].is_demo_user(body["username"]):
         raise taken
-    view = _accounts().create(body["username"], body["display_name"], body["roles"], body["department"],
-                              body["password"], g.principal["username"], current_request_id())
-    if view is None:
-        raise taken
-    return jsonify(view), 201
+
+    def create():
+        view = _accounts().create(body["username"], body["display_name"], body["roles"], body["department"],
+                                  body["password"], g.principal["username"], current_request_id())
+        if view is None:
+            raise taken
+        staff_roster.send(current_app, [staff_roster.member(view)])
+        return view, 201
+
+    return once(idempotency(body), create)
 
 
 @bp.get("")
@@ -126,17 +133,26 @@ def list_accounts():
 def disable_account(username):
     if username == g.principal["username"]:
         raise Problem(409, "Conflict", "an admin cannot disable their own account")
-    view = _accounts().disable(username, g.principal["username"], current_request_id())
-    if view is None:
-        raise _no_such(username)
-    return jsonify(view)
+
+    def disable():
+        view = _accounts().disable(username, g.principal["username"], current_request_id())
+        if view is None:
+            raise _no_such(username)
+        staff_roster.send(current_app, [staff_roster.member(view)])
+        return view, 200
+
+    return once(idempotency(), disable)
 
 
 @bp.post("/<username>/password")
 @requires_role("admin")
 def reset_password(username):
     body = json_body("PasswordReset")
-    view = _accounts().set_password(username, body["password"], g.principal["username"], current_request_id())
-    if view is None:
-        raise _no_such(username)
-    return jsonify(view)
+
+    def reset():
+        view = _accounts().set_password(username, body["password"], g.principal["username"], current_request_id())
+        if view is None:
+            raise _no_such(username)
+        return view, 200
+
+    return once(idempotency(body), reset)

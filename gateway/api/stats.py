@@ -16,7 +16,12 @@ bp = Blueprint("stats", __name__, url_prefix="/api/v1")
 _RATE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
 _FIGURES = {"type": "object", "properties": {
     "submitted": {"type": "integer"}, "decided": {"type": "integer"}, "decided_on_time": {"type": "integer"},
-    "on_time_rate": _RATE, "decided_on_the_spot": {"type": "integer"}, "one_visit_rate": _RATE, "open_yellow": {"type": "integer"}, "open_red": {"type": "integer"},
+    "on_time_rate": _RATE, "decided_on_the_spot": {"type": "integer"}, "one_visit_rate": _RATE,
+    "supplement_requests": {"type": "integer", "description": "Supplement requests (补正告知) made in the period "
+                                                                "on the cases submitted in it."},
+    "supplements_received": {"type": "integer", "description": "Supplements received in the period on the cases "
+                                                                 "submitted in it."},
+    "open_yellow": {"type": "integer"}, "open_red": {"type": "integer"},
     "evaluations": {"type": "integer"}, "good_evaluations": {"type": "integer"}, "satisfaction_rate": _RATE}}
 _DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "maxLength": 10}
 

@@ -5,6 +5,7 @@ from flask import Blueprint, g, jsonify
 
 from gateway.api import rpc
 from gateway.auth import requires_role
+from gateway.idempotency import idempotency
 from gateway.query import query_params
 from gateway.spec import (
     CASE_NO,
@@ -181,7 +182,8 @@ def case_standing(case_no):
 @requires_role("chief")
 def approve_extension(case_no):
     body = json_body("ExtensionRequest")
-    extension = rpc().call("monitor", "approve_extension", case_no, body["days"], body["reason"], g.principal)
+    extension = rpc().call("monitor", "approve_extension", case_no, body["days"], body["reason"], g.principal,
+                           idempotency=idempotency(body))
     return jsonify(extension), 201
 
 
@@ -189,13 +191,14 @@ def approve_extension(case_no):
 @requires_role("chief")
 def suspend_case(case_no):
     body = json_body("SuspensionRequest")
-    return jsonify(rpc().call("monitor", "suspend_case", case_no, body["procedure"], body["reason"], g.principal)), 201
+    return jsonify(rpc().call("monitor", "suspend_case", case_no, body["procedure"], body["reason"], g.principal,
+                              idempotency=idempotency(body))), 201
 
 
 @bp.post("/cases/<case_no>/resumption")
 @requires_role("chief")
 def resume_case(case_no):
-    return jsonify(rpc().call("monitor", "resume_case", case_no, g.principal))
+    return jsonify(rpc().call("monitor", "resume_case", case_no, g.principal, idempotency=idempotency()))
 
 
 @bp.get("/accountability")
@@ -208,11 +211,13 @@ def list_accountability():
 @bp.post("/accountability/<case_no>/acknowledge")
 @requires_role("supervisor")
 def acknowledge(case_no):
-    return jsonify(rpc().call("monitor", "acknowledge_accountability", case_no, g.principal))
+    return jsonify(rpc().call("monitor", "acknowledge_accountability", case_no, g.principal,
+                              idempotency=idempotency()))
 
 
 @bp.post("/accountability/<case_no>/close")
 @requires_role("supervisor")
 def close(case_no):
     body = json_body("Resolution")
-    return jsonify(rpc().call("monitor", "close_accountability", case_no, body["resolution"], g.principal))
+    return jsonify(rpc().call("monitor", "close_accountability", case_no, body["resolution"], g.principal,
+                              idempotency=idempotency(body)))

@@ -1,10 +1,10 @@
 """Work lists: the caller's open tasks (filtered, paginated, due soonest first), one task with
-its form and case summary, and completing a task — idempotently with a request id."""
-from flask import Blueprint, g, jsonify, request
+its form and case summary, and completing a task (idempotently with an `Idempotency-Key`)."""
+from flask import Blueprint, g, jsonify
 
 from gateway.api import rpc
 from gateway.auth import requires_role
-from gateway.problems import Problem
+from gateway.idempotency import idempotency
 from gateway.query import query_params
 from gateway.spec import (
     INVALID,
@@ -21,7 +21,6 @@ from gateway.validation import json_body
 bp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks")
 
 TASK_ID = path_param("task_id", "Task id from the work list.", r"^[0-9a-f-]{36}$", 36)
-REQUEST_ID = {"type": "string", "minLength": 8, "maxLength": 128, "pattern": r"^[\x21-\x7e]+$"}
 DEFAULT_LIMIT = 50
 
 SCHEMAS = {
@@ -72,9 +71,7 @@ SCHEMAS = {
     "TaskCompletion": {
         "type": "object", "additionalProperties": False, "required": ["data"],
         "properties": {"data": {"type": "object", "maxProperties": 50,
-                                "description": "Values for the task's form fields."},
-                       "request_id": dict(REQUEST_ID, description="Makes the completion idempotent, like the "
-                                                                  "`Idempotency-Key` header (give one or the other).")},
+                                "description": "Values for the task's form fields."}},
     },
 }
 
@@ -83,8 +80,7 @@ def _query(name, schema, description):
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
-EXAMPLES = {"TaskCompletion": {"data": {"intake_decision": "accept"},  # request bodies in the OpenAPI document
-                              "request_id": "accept-20261126000001"}}
+EXAMPLES = {"TaskCompletion": {"data": {"intake_decision": "accept"}}}  # request bodies in the OpenAPI document
 
 PATHS = {
     "/api/v1/tasks": {"get": {
@@ -110,22 +106,19 @@ PATHS = {
                       "503": UNAVAILABLE}}},
     "/api/v1/tasks/{task_id}/complete": {"post": {
         "summary": "Complete a task with values for its form; the process moves on.",
-        "description": "With a request id (header `Idempotency-Key` or body `request_id`, 8–128 printable "
-                       "characters, scoped to the caller) a repeated request returns the first answer and "
-                       "runs nothing twice; a failed attempt does not use the id up.",
+        "description": "With an `Idempotency-Key` a repeated completion returns the first answer and runs "
+                       "nothing twice, also after a timeout or a restart of the approval service.",
         "tags": ["tasks"], "security": STAFF,
-        "parameters": [TASK_ID, {"name": "Idempotency-Key", "in": "header", "required": False, "schema": REQUEST_ID,
-                                 "description": "Makes a retried completion return the first answer."}],
+        "parameters": [TASK_ID],
         "requestBody": request_body("TaskCompletion", "Form values."),
-        "responses": {"200": json_response("Completed (or the first answer to the same request id).",
+        "responses": {"200": json_response("Completed (or the first answer to the same Idempotency-Key).",
                                            schema={"type": "object"}),
-                      "400": problem("Not JSON, or two different request ids."),
+                      "400": problem("Not JSON, or a malformed Idempotency-Key."),
                       "401": UNAUTHORIZED,
                       "403": problem("Separation of duties (审批分离): the caller completed a task this one is "
                                      "separated from (`separate_from`)."),
                       "404": problem("Not in the caller's work list."),
-                      "409": problem("The task was already completed, or the request id was used for another "
-                                     "task."),
+                      "409": problem("The task was already completed (by another request)."),
                       "415": problem("Not JSON."), "422": INVALID, "503": UNAVAILABLE}}},
 }
 
@@ -149,11 +142,5 @@ def get_task(task_id):
 @requires_role()
 def complete_task(task_id):
     body = json_body("TaskCompletion")
-    header = request.headers.get("Idempotency-Key")
-    if header is not None and not (8 <= len(header) <= 128 and header.isascii() and header.isprintable()):
-        raise Problem(400, "Bad request", "Idempotency-Key must be 8 to 128 printable characters")
-    if header is not None and body.get("request_id") not in (None, header):
-        raise Problem(400, "Bad request", "Idempotency-Key and request_id differ: send one request id")
-    request_id = header or body.get("request_id")
     return jsonify(rpc().call("approval", "complete_task", task_id, body["data"], g.principal,
-                              **({"request_id": request_id} if request_id else {})))
+                              idempotency=idempotency(body)))

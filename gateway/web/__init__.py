@@ -18,6 +18,7 @@ PAGES = {
     "/work": "work.html",
     "/supervision": "supervision.html",
     "/designer": "designer.html",
+    "/catalog": "catalog.html",
 }
 
 
@@ -46,6 +47,8 @@ PATHS = {
     "/work": _html("Staff work list and task pages (sign in on the page)."),
     "/supervision": _html("Electronic supervision: warnings, accountability, complaints, rates (supervisors)."),
     "/designer": _html("Process designer: the bpmn-js modeler, validation, deployment, versions."),
+    "/catalog": _html("Catalog management: items, their versions, publication, retirement, process binding "
+                      "(admins; process designers the binding)."),
     "/web/static/{filename}": {"get": {
         "summary": "Scripts, styles and the bpmn-js assets of the pages.", "tags": ["pages"],
         "parameters": [{"name": "filename", "in": "path", "required": True, "description": "Asset path.",

@@ -17,7 +17,7 @@ import ast
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from lxml import etree
@@ -33,7 +33,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as AnyUserTask
 from SpiffWorkflow.camunda.parser import CamundaParser
-from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaStartEventParser
+from SpiffWorkflow.camunda.parser.task_spec import SubWorkflowParser, UserTaskParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.specs.event_definitions import (
     MessageEventDefinition as CamundaMessageEventDefinition,
@@ -44,13 +45,15 @@ from SpiffWorkflow.camunda.specs.user_task import (
     FormField,
     FormFieldValidation,
 )
+from SpiffWorkflow.spiff.parser.event_parsers import SpiffStartEventParser
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SPIFFWORKFLOW_NSMAP
+from SpiffWorkflow.spiff.parser.task_spec import SubWorkflowParser as SpiffSubWorkflowParser
 from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from services.approval import hall_flow, juel, workday_functions
+from services.approval import bpmn_events, feel, hall_flow, juel, workday_functions
 from services.approval.forms import describe_field
 from services.approval.sandbox import SandboxScriptEngine
 from services.common.time import utcnow
@@ -190,12 +193,34 @@ class _ProcessParser(ProcessParser):
         for node in self.xpath(".//bpmn:*[@id]"):
             self.nodes_by_id[node.get("id")] = node
 
+    def add_tasks(self):
+        super().add_tasks()
+        bpmn_events.start_with_the_process(self.spec)
+
+
+class _SubprocessParser(bpmn_events.EventSubprocessParsing, SubWorkflowParser):
+    pass
+
+
+class _StartEventParser(bpmn_events.EventSubprocessStartParsing, CamundaStartEventParser):
+    pass
+
+
+class _SpiffSubprocessParser(bpmn_events.EventSubprocessParsing, SpiffSubWorkflowParser):
+    pass
+
+
+class _SpiffStartEventParser(bpmn_events.EventSubprocessStartParsing, SpiffStartEventParser):
+    pass
+
 
 class _HallParser(CamundaParser):
     PROCESS_PARSER_CLASS = _ProcessParser
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (_UserTaskParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
+        full_tag("subProcess"): (_SubprocessParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1]),
+        full_tag("startEvent"): (_StartEventParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][1]),
     }
 
     def __init__(self, forms, **kwargs):
@@ -295,6 +320,10 @@ class _SpiffHallParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (_SpiffUserTaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
+        full_tag("subProcess"): (_SpiffSubprocessParser,
+                                 SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1]),
+        full_tag("startEvent"): (_SpiffStartEventParser,
+                                 SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][1]),
     }
 
     def __init__(self, forms, **kwargs):
@@ -362,33 +391,46 @@ _ISO_TIMER = re.compile(r"^(R\d*/)?(P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)
 _TIMER_TAGS = tuple(full_tag(name) for name in ("timeDuration", "timeDate", "timeCycle"))
 
 
-def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: dict | None = None) -> ParsedDiagram:
+def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: dict | None = None,
+                  called: tuple = ()) -> ParsedDiagram:
     """Parse and check a diagram once, at deployment, so that a case never starts on a
     process that cannot run or whose tasks nobody would see in a work list. `dmn` holds the
     XML of the decision tables its business-rule tasks use; `forms` the JSON schemas
-    (by file name) a spiff-arena diagram's user tasks name.
+    (by file name) a spiff-arena diagram's user tasks name; `called` the XML of the other
+    diagrams holding the processes its call activities call (the caller resolves which).
 
     The flavour follows the file: a diagram that declares spiff-arena's `spiffworkflow`
     namespace is read with SpiffWorkflow's spiff parser, every other one as Camunda's."""
     root = _xml(xml, filename)
-    _refuse_what_cannot_run(root)
-    _translate_juel(root)
-    _prepare_timers(root)
     spiff = is_spiff_diagram(root)
+    roots = [root, *(_xml(text, f"called diagram {number}") for number, text in enumerate(called, 1))]
+    for other in roots:
+        _refuse_what_cannot_run(other)
+        _translate_juel(other)
+        _prepare_timers(other)
     parser = (_SpiffHallParser if spiff else _HallParser)(forms or {}, validator=_VALIDATOR)
     try:
         for number, table in enumerate(dmn, 1):
-            parser.add_dmn_xml(_xml(table, f"decision table {number}"), f"decision_{number}.dmn")
+            parser.add_dmn_xml(dmn_as_python(table, f"decision table {number}"), f"decision_{number}.dmn")
         parser.add_bpmn_xml(root, filename)
-        _check_call_activities(root, parser)
+        for number, other in enumerate(roots[1:], 1):
+            _check_same_flavour(other, spiff)
+            parser.add_bpmn_xml(other, f"called_{number}.bpmn")
+        for other in roots:
+            _check_call_activities(other, parser)
         process_id = _top_level_process(parser)
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as error:
         where = f" (line {error.line_number})" if error.line_number else ""
         raise InvalidDiagram(error.id or None, f"{error}{where}") from error
+    labels = _outcome_labels(root)
     for process_spec in (spec, *subprocess_specs.values()):
+        for gateway in bpmn_events.gateways_waiting_for_several_timers(process_spec):
+            raise InvalidDiagram(gateway, "an event-based gateway waits for one timer at most: join the "
+                                          "deadlines into one timer")
         _check_roles(process_spec)
+        _label_outcomes(process_spec, labels)
         _check_separations(process_spec)
         _pass_through_manual_tasks(process_spec)
         process_spec.hall_serializer = _SPIFF_SERIALIZER if spiff else _SERIALIZER
@@ -408,6 +450,16 @@ def _xml(text, what):
         return etree.fromstring(text.encode("utf-8") if isinstance(text, str) else text, _XML_PARSER)
     except etree.XMLSyntaxError as error:
         raise InvalidDiagram(None, f"{what} is not well-formed XML: {error}") from error
+
+
+def dmn_as_python(table, what="a decision table"):
+    """A DMN table's XML with its FEEL cells rewritten as Python (``feel``), or refused."""
+    root = _xml(table, what)
+    try:
+        feel.translate_tables(root)
+    except feel.UnsupportedExpression as error:
+        raise InvalidDiagram(error.element_id, error.message) from None
+    return root
 
 
 # Elements whose text is an expression, which Camunda Modeler saves in JUEL.
@@ -461,6 +513,12 @@ def _refuse_what_cannot_run(root):
         for node in root.iter(camunda + tag):
             raise InvalidDiagram(owner(node).get("id"), f"{what} runs outside the diagram's flow and is not supported: "
                                                   "draw the step as a script task instead")
+    for node in root.iter(camunda + "in", camunda + "out"):
+        if node.get("variables") != "all" or node.get("local"):
+            raise InvalidDiagram(owner(node).get("id"), "a call activity passes all the case's data to the called "
+                                                        "process and all of it back (camunda:in/out "
+                                                        "variables=\"all\"); mapping single variables is not "
+                                                        "supported")
 
 
 def _translated(node, text):
@@ -514,7 +572,18 @@ def _check_call_activities(root, parser):
     for node in root.iter(full_tag("callActivity")):
         called = node.get("calledElement")
         if called not in known:
-            raise InvalidDiagram(node.get("id"), f"calls the process {called!r}, which is not in this diagram")
+            raise InvalidDiagram(node.get("id"), f"calls the process {called!r}, which is neither in this "
+                                                 "diagram nor deployed")
+
+
+def _check_same_flavour(root, spiff):
+    """A called process runs inside the caller's workflow, stored by the caller's serializer:
+    both are drawn with the same modeler."""
+    if is_spiff_diagram(root) != spiff:
+        process = root.find(full_tag("process"))
+        raise InvalidDiagram(None if process is None else process.get("id"),
+                             "a call activity calls a process drawn with the same modeler (Camunda Modeler "
+                             "or spiff-arena) as its caller")
 
 
 def _top_level_process(parser):
@@ -537,6 +606,36 @@ def _check_roles(process_spec):
             message = ("user task has no one to do it: put it in a lane, or set camunda:candidateGroups, "
                        "camunda:candidateUsers or camunda:assignee")
             raise InvalidDiagram(task_spec.bpmn_id, message)
+
+
+OUTCOME = "outcome"
+# A finished case whose end event has neither an outcome label nor a name.
+DEFAULT_OUTCOME = "办结 Completed"
+# What a case waits in, in words, when the designer left the element without a name.
+_UNNAMED_STEPS = (("timer", "等待期限 Waiting for a time"), ("message", "等待消息 Waiting for a message"),
+                  ("signal", "等待信号 Waiting for a signal"))
+_UNNAMED_TASK = "待办 Task to do"
+_UNNAMED_STEP = "等待 Waiting"
+
+
+def _outcome_labels(root):
+    """The designer-given outcome of each end event: the extension property ``outcome``
+    (`camunda:property` or `spiffworkflow:property`), by the end event's id."""
+    labels = {}
+    for node in root.iter(full_tag("endEvent")):
+        values = node.xpath("./*[local-name()='extensionElements']//*[local-name()='property'][@name=$name]/@value",
+                            name=OUTCOME)
+        if values and values[0].strip():
+            labels[node.get("id")] = values[0].strip()
+    return labels
+
+
+def _label_outcomes(process_spec, labels):
+    """Put each end event's outcome in words on its spec (specs are never stored): the label,
+    else the element's name (see `outcome`)."""
+    for task_spec in process_spec.task_specs.values():
+        if isinstance(task_spec, EndEvent):
+            task_spec.hall_outcome = labels.get(task_spec.bpmn_id) or task_spec.bpmn_name or DEFAULT_OUTCOME
 
 
 def _pass_through_manual_tasks(process_spec):
@@ -577,14 +676,31 @@ def _check_separations(process_spec):
                                               f"this process")
 
 
-def start(diagram: ParsedDiagram, data: dict, script_engine=None) -> BpmnWorkflow:
-    """Start a case with `data` and run it to its first wait state (usually a user task).
+def start(diagram: ParsedDiagram, data: dict, script_engine=None, held=None) -> BpmnWorkflow:
+    """Start a case with `data` and run it to its first wait state (usually a user task);
+    with ``held`` (``(message, kind)``: why it cannot run yet), leave it in an incident at its start instead, which
+    `retry` runs from.
 
     `script_engine` runs conditions and scripts; None means the sandbox."""
     workflow = BpmnWorkflow(diagram.spec, diagram.subprocess_specs, script_engine=script_engine or SANDBOX)
     workflow.task_tree.set_data(**data)
-    _run_engine(workflow)
+    if held:
+        _hold(workflow.get_tasks(state=TaskState.READY)[0], *held)
+    else:
+        _run_engine(workflow)
     return workflow
+
+
+def hold_task(workflow: BpmnWorkflow, task_id: str, message: str, kind: str) -> None:
+    """An open user task nobody can do: the case waits in an incident there, not in a work
+    list; `retry` opens it again."""
+    _hold(workflow.get_task_from_id(UUID(task_id)), message, kind)
+
+
+def _hold(task, message, kind=None):
+    task.internal_data["incident"] = dict({"message": message, "resume_state": task.state},
+                                          **({"kind": kind} if kind else {}))
+    task._set_state(TaskState.ERROR)
 
 
 def _run_engine(workflow):
@@ -592,7 +708,7 @@ def _run_engine(workflow):
     a refused script) leaves its task in ERROR with the message in the task's internal data:
     the instance is then in an incident (see `incident`) until `retry`."""
     try:
-        workflow.do_engine_steps()
+        bpmn_events.run_engine_steps(workflow)
     except Exception as error:
         task = getattr(error, "task", None)
         failed = workflow.get_tasks(state=TaskState.ERROR)
@@ -614,11 +730,13 @@ def _message(error):
 
 
 def incident(workflow: BpmnWorkflow):
-    """The failed element and why, or None when the instance can run."""
+    """The failed element and why (and ``kind``, when a rule of the hall held it there rather
+    than a step failing), or None when the instance can run."""
     for task in workflow.get_tasks(state=TaskState.ERROR):
         recorded = task.internal_data.get("incident", {})
-        return {"element_id": task.task_spec.bpmn_id or task.task_spec.name,
-                "message": recorded.get("message", "the step failed")}
+        return dict({"element_id": task.task_spec.bpmn_id or task.task_spec.name,
+                     "message": recorded.get("message", "the step failed")},
+                    **({"kind": recorded["kind"]} if "kind" in recorded else {}))
     return None
 
 
@@ -631,8 +749,7 @@ def hold(workflow: BpmnWorkflow, element_id, message) -> None:
     task = next((t for t in waiting if t.task_spec.bpmn_id == element_id), waiting[0] if waiting else None)
     if task is None:
         raise StateTooLarge(message)
-    task.internal_data["incident"] = {"message": message, "resume_state": task.state}
-    task._set_state(TaskState.ERROR)
+    _hold(task, message)
 
 
 def retry(workflow: BpmnWorkflow, data: dict | None = None) -> None:
@@ -651,15 +768,17 @@ def next_timer(workflow: BpmnWorkflow):
     A waiting timer event has its due time in the task's internal data from the moment it
     starts to wait (a duration is turned into an instant then), so the value is stable across
     serialization."""
-    due = [_timer_due(task) for task in _waiting_timers(workflow)]
+    due = [_timer_due(task) for task, _ in _waiting_timers(workflow)]
     due = [moment for moment in due if moment is not None]
     return min(due) if due else None
 
 
 def _waiting_timers(workflow):
-    return [task for task in workflow.event_manager.tasks.values()
-            if task.state == TaskState.WAITING
-            and isinstance(task.task_spec.event_definition, spiff_timer.TimerEventDefinition)]
+    """(waiting task, timer event spec) pairs; an event-based gateway waits for the timer
+    events after it."""
+    return [(task, spec) for task in workflow.event_manager.tasks.values() if task.state == TaskState.WAITING
+            for spec, definition in bpmn_events.awaited(task.task_spec)
+            if isinstance(definition, spiff_timer.TimerEventDefinition)]
 
 
 def _timer_due(task):
@@ -678,62 +797,128 @@ def fire_due_timers(workflow: BpmnWorkflow) -> list[str]:
     Returns the ids of the timer events that fired (an empty list when none was due, e.g.
     because another replica fired them first)."""
     now = utcnow()
-    due = {task: _timer_due(task) for task in _waiting_timers(workflow) if (_timer_due(task) or now) < now}
+    due = {(task, spec): _timer_due(task) for task, spec in _waiting_timers(workflow) if (_timer_due(task) or now) < now}
     if not due:
         return []
     workflow.refresh_timers()
     _run_engine(workflow)
     # A cycle keeps waiting for its next repetition: it fired when its due time moved on.
-    return [task.task_spec.bpmn_id or task.task_spec.name for task, before in due.items()
+    return [spec.bpmn_id or spec.name for (task, spec), before in due.items()
             if task.state != TaskState.WAITING or _timer_due(task) != before]
+
+
+def fire_timer_now(workflow: BpmnWorkflow, element_id: str) -> bool:
+    """Fire the waiting timer event ``element_id`` now, whatever its due time, and run on (a
+    designer's test run; a cycle fires its next repetition). False when no such timer waits."""
+    waiting = [task for task, spec in _waiting_timers(workflow) if spec.bpmn_id == element_id]
+    past = (utcnow() - timedelta(seconds=1)).isoformat()
+    for task in waiting:
+        value = task._get_internal_data("event_value")
+        if isinstance(value, dict):
+            value["next"] = past
+        else:
+            task._set_internal_data(event_value=past)
+    if waiting:
+        workflow.refresh_timers()
+        _run_engine(workflow)
+    return bool(waiting)
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list[dict]:
+    """The timer events the instance waits at: element id, name and due time (ISO, UTC)."""
+    return [{"element_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id,
+             "due_at": due.isoformat() if (due := _timer_due(task)) else None} for task, spec in _waiting_timers(workflow)]
+
+
+def path(workflow: BpmnWorkflow) -> dict:
+    """Where the instance has been and is, by element id, for a diagram's overlays: ``done``
+    (passed at least once and not waiting there now), ``waiting`` (open user tasks, waiting
+    catch events) and ``incident`` (failed steps)."""
+    def ids(tasks):
+        return {task.task_spec.bpmn_id for task in tasks if task.task_spec.bpmn_id}
+
+    incident_ids = ids(workflow.get_tasks(state=TaskState.ERROR))
+    waiting = ids(_ready_user_tasks(workflow)) | ids(task for task in workflow.event_manager.tasks.values()
+                                                      if task.state == TaskState.WAITING)
+    done = ids(workflow.get_tasks(state=TaskState.COMPLETED)) - waiting - incident_ids
+    return {"done": sorted(done), "waiting": sorted(waiting), "incident": sorted(incident_ids)}
 
 
 def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
     """Names of the messages the instance waits for now."""
-    return [event.name for event in workflow.waiting_events() if event.event_type == "MessageEventDefinition"]
+    return [definition.name for task in workflow.event_manager.tasks.values()
+            for _, definition in bpmn_events.awaited(task.task_spec) if isinstance(definition, MessageEventDefinition)]
 
 
 def caught_messages(diagram: ParsedDiagram) -> set[str]:
     """Names of every message the process can ever wait for: its catch events, receive
     tasks and boundary events, in the process and in its subprocesses."""
-    return {spec.event_definition.name
+    return {definition.name
             for process_spec in (diagram.spec, *diagram.subprocess_specs.values())
-            for spec in process_spec.task_specs.values()
-            if isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, MessageEventDefinition)}
+            for spec in process_spec.task_specs.values() if isinstance(spec, CatchingEvent)
+            for _, definition in bpmn_events.awaited(spec) if isinstance(definition, MessageEventDefinition)}
 
 
 def deliver_message(workflow: BpmnWorkflow, name: str, data: dict):
     """Hand a message to the catch event waiting for it and run on. Returns the catching
     element's id, None when nothing waits for it. The message's data lands in the process
-    data under the message's name."""
+    data under the message's name (spiff-arena: under its `messageVariable` when it names one)."""
     for task in list(workflow.event_manager.tasks.values()):
-        definition = task.task_spec.event_definition
-        if isinstance(definition, MessageEventDefinition) and definition.name == name:
-            payload = {"payload": data, "result_var": name} \
-                if isinstance(definition, CamundaMessageEventDefinition) else {name: data}
-            workflow.catch(BpmnEvent(definition, payload))
-            _run_engine(workflow)
-            return task.task_spec.bpmn_id
+        for spec, definition in bpmn_events.awaited(task.task_spec):
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                workflow.catch(BpmnEvent(definition, _message_payload(definition, name, data)))
+                _run_engine(workflow)
+                return spec.bpmn_id
     return None
+
+
+def _message_payload(definition, name, data):
+    """The payload the definition's own `update_task_data` puts where the process expects it."""
+    if isinstance(definition, CamundaMessageEventDefinition):
+        return {"payload": data, "result_var": name}
+    if getattr(definition, "message_var", None):  # spiff-arena's messageVariable
+        return data
+    return {name: data}
 
 
 def end_event(workflow: BpmnWorkflow):
     """The id of the end event a finished top-level process reached, else None."""
     if not workflow.is_completed():
         return None
+    ends = _ends_reached(workflow)
+    return ends[-1].task_spec.bpmn_id if ends else None
+
+
+def _ends_reached(workflow):
+    """The top-level end events reached, the last one reached last: several are when a branch
+    (a parallel path, a non-interrupting boundary event) ended before the main path; the task
+    tree's order is not the order reached."""
     ends = [task for task in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
-            if task.workflow is workflow]
-    # The last one reached: several are when a branch (a parallel path, a non-interrupting
-    # boundary event) ended before the main path; the task tree's order is not the order reached.
-    return max(reversed(ends), key=lambda task: task.last_state_change).task_spec.bpmn_id if ends else None
+            if bpmn_events.ends_the_process(task, workflow)]
+    return sorted(ends, key=lambda task: task.last_state_change)
+
+
+def outcome(workflow: BpmnWorkflow):
+    """How a finished process ended, in words: its end event's outcome label (the property
+    ``outcome``), else the end event's name, else `DEFAULT_OUTCOME`; None while it runs."""
+    if not workflow.is_completed():
+        return None
+    ends = _ends_reached(workflow)
+    return getattr(ends[-1].task_spec, "hall_outcome", DEFAULT_OUTCOME) if ends else DEFAULT_OUTCOME
 
 
 def current_steps(workflow: BpmnWorkflow) -> list[str]:
-    """What the case waits for: open user tasks, then waiting catch events, by name."""
-    names = [task.task_spec.bpmn_name or task.task_spec.bpmn_id for task in _ready_user_tasks(workflow)]
-    names += [task.task_spec.bpmn_name or task.task_spec.bpmn_id for task in workflow.event_manager.tasks.values()
+    """What the case waits for, in words: open user tasks, then waiting catch events, by
+    name (an element the designer left unnamed by what it is, never by its id)."""
+    names = [task.task_spec.bpmn_name or _UNNAMED_TASK for task in _ready_user_tasks(workflow)]
+    names += [task.task_spec.bpmn_name or _unnamed_step(task.task_spec) for task in workflow.event_manager.tasks.values()
               if task.state == TaskState.WAITING]
     return names
+
+
+def _unnamed_step(task_spec):
+    kind = type(getattr(task_spec, "event_definition", None)).__name__.lower()
+    return next((words for word, words in _UNNAMED_STEPS if word in kind), _UNNAMED_STEP)
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
@@ -768,9 +953,14 @@ def _serializer(process_spec):
     return getattr(process_spec, "hall_serializer", _SERIALIZER)
 
 
-def open_user_tasks(workflow: BpmnWorkflow) -> list[dict]:
-    """The READY user tasks as plain dicts, ready for a work list and for storing beside the state."""
-    return [_describe(task) for task in _ready_user_tasks(workflow)]
+def open_user_tasks(workflow: BpmnWorkflow, excluding=frozenset()) -> list[dict]:
+    """The READY user tasks (but those whose ids are in ``excluding``) as plain dicts, ready
+    for a work list and for storing beside the state."""
+    return [_describe(task) for task in _ready_user_tasks(workflow) if str(task.id) not in excluding]
+
+
+def open_task_ids(workflow: BpmnWorkflow) -> set[str]:
+    return {str(task.id) for task in _ready_user_tasks(workflow)}
 
 
 def _ready_user_tasks(workflow):
@@ -779,24 +969,39 @@ def _ready_user_tasks(workflow):
 
 def _describe(task):
     spec = task.task_spec
-    candidate_groups = list(spec.extensions["candidateGroups"])
-    role, _, department = (spec.lane or (candidate_groups or [""])[0]).partition(":")
+    role, department = drawn_role(spec)
     assignee = _assignee(task)
     return {
         "id": str(task.id),
         "element_id": spec.bpmn_id,
-        "name": spec.bpmn_name or spec.bpmn_id,
+        "name": spec.bpmn_name or _UNNAMED_TASK,
         "role": role,
-        "department": department or None,
-        "candidate_groups": candidate_groups,
+        "department": department,
+        "candidate_groups": list(spec.extensions["candidateGroups"]),
         "assignee": assignee,
         # A task without a role is for the people it names (`camunda:candidateUsers`, assignee).
         "candidate_users": [] if role else _candidate_users(task, assignee),
         "separate_from": separate_from(spec),
         "on_the_spot_role": task_property(spec, ON_THE_SPOT) if task.data.get(ON_THE_SPOT) is True else None,
         "due": _due(task),
+        "instructions": _instructions(task),
         "form": [_form_field(form_field) for form_field in spec.form.fields],
     }
+
+
+def drawn_role(task_spec):
+    """The role and department (None: the case's) a user task is drawn for: its lane, else
+    its first candidate group, written ``role`` or ``role:department``; ``""`` when it names
+    people instead."""
+    groups = task_spec.extensions["candidateGroups"]
+    role, _, department = (task_spec.lane or (groups or [""])[0]).partition(":")
+    return role, department or None
+
+
+def diagram_roles(diagram: ParsedDiagram) -> list[str]:
+    """Every role the diagram's user tasks are drawn for (lanes, candidate groups), sorted."""
+    return sorted({drawn_role(spec)[0] for process_spec in (diagram.spec, *diagram.subprocess_specs.values())
+                   for spec in process_spec.task_specs.values() if isinstance(spec, AnyUserTask)} - {""})
 
 
 def _due(task):
@@ -809,6 +1014,26 @@ def _due(task):
         return str(task.workflow.script_engine.evaluate(task, expression))
     except Exception:  # noqa: BLE001 -- a bad due date leaves the task without one
         return None
+
+
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
+
+
+def _instructions(task):
+    """spiff-arena's `instructionsForEndUser`, each `{{ expression }}` replaced by its value
+    over the task's data, evaluated in the sandbox (a placeholder that fails stays as written,
+    so the person still reads the rest); None when the task has none."""
+    text = task.task_spec.extensions.get("instructionsForEndUser")
+    if not text:
+        return None
+
+    def value(match):
+        try:
+            return str(task.workflow.script_engine.evaluate(task, match.group(1).strip()))
+        except Exception:  # noqa: BLE001 -- instructions never stop the work
+            return match.group(0)
+
+    return _PLACEHOLDER.sub(value, text.strip())
 
 
 def _assignee(task):
@@ -886,6 +1111,7 @@ def workflow_data(workflow: BpmnWorkflow) -> dict:
     """The case data as JSON-safe values (datetimes and the like in the serializer's form).
 
     A finished workflow holds the final data; a running one is read from its last completed
-    task, which carries everything submitted so far on that path."""
-    data = workflow.data if workflow.is_completed() else workflow.last_task.data
+    task, which carries everything submitted so far on that path (one held at its start, from
+    the data it started with)."""
+    data = workflow.data if workflow.is_completed() else (workflow.last_task or workflow.task_tree).data
     return json.loads(json.dumps(data, cls=_ENCODER))

@@ -1,5 +1,10 @@
 """Deployed process versions: validation on deploy, version numbering, and a cache of
-parsed diagrams so that an instance is restored against its own version's spec."""
+parsed diagrams so that an instance is restored against its own version's spec.
+
+A call activity that calls a process in another diagram is resolved here, at deploy, to one
+deployed version of that process (the pinned one, else the latest then), kept with the caller's
+version: a deployed caller, and every case on it, runs the same called version until the caller
+itself is deployed again."""
 import hashlib
 import json
 import logging
@@ -9,9 +14,10 @@ from pathlib import Path
 import mongoengine as me
 from lxml import etree
 
-from services.approval import bpmn_engine, expression_check, models
+from services.approval import bpmn_engine, expression_check, models, roles
 from services.common.db import count_of
 from services.common.errors import InvalidInput, NotFound
+from services.common.staff_roles import STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -29,18 +35,22 @@ class DefinitionRegistry:
         xml = _bytes(xml)
         dmn = [_bytes(table) for table in dmn]
         forms = {name: forms[name] for name in sorted(forms or {})}
-        diagram = self.validate(xml, filename, dmn, forms)
+        called = resolve_calls(xml)
+        diagram = _checked(xml, filename, dmn, forms, called)
+        findings = role_findings(diagram)
         content = hashlib.sha256(xml)
         for table in dmn:
             content.update(hashlib.sha256(table).digest())
         if forms:
             content.update(hashlib.sha256(json.dumps(forms, sort_keys=True).encode("utf-8")).digest())
+        if called:
+            content.update(hashlib.sha256(json.dumps(called).encode("utf-8")).digest())
         content_hash = content.hexdigest()
         key = diagram.process_id
         for _ in range(5):
             existing = models.ProcessDefinition.objects(key=key, content_hash=content_hash).first()
             if existing is not None:
-                return summary(existing), False
+                return dict(summary(existing), **findings), False
             latest = models.ProcessDefinition.objects(key=key).order_by("-version").only("version").first()
             definition = models.ProcessDefinition(
                 key=key, version=(latest.version + 1) if latest else 1, content_hash=content_hash,
@@ -48,6 +58,7 @@ class DefinitionRegistry:
                 dmn=[table.decode("utf-8") for table in dmn], deployed_at=now,
                 forms=[{"filename": name, "schema": json.dumps(schema, ensure_ascii=False)}
                        for name, schema in forms.items()],
+                called=called,
             )
             try:
                 definition.save(force_insert=True)
@@ -55,23 +66,15 @@ class DefinitionRegistry:
                 continue  # another replica deployed at the same moment: look again
             with self._lock:
                 self._parsed[(key, definition.version)] = diagram
-            return summary(definition), True
+            return dict(summary(definition), **findings), True
         raise InvalidInput(f"process {key} is being deployed concurrently, please retry")
 
     @staticmethod
     def validate(xml, filename, dmn=(), forms=None):
         """Run the deployment's checks without storing anything: the parsed diagram, or
-        InvalidInput naming the element. Every expression is checked here, at deployment only:
-        a version deployed before the sandbox's rules changed still loads (see `diagram`)."""
-        tables = tuple(_bytes(table) for table in dmn)
-        try:
-            diagram = bpmn_engine.parse_diagram(_bytes(xml), filename, tables,
-                                                {name: forms[name] for name in sorted(forms or {})})
-            expression_check.check_expressions(_bytes(xml), tables)
-            return diagram
-        except bpmn_engine.InvalidDiagram as exc:
-            raise InvalidInput(f"invalid BPMN: {exc.message}",
-                               [{"field": exc.element_id or "diagram", "message": exc.message}]) from None
+        InvalidInput naming the element."""
+        return _checked(_bytes(xml), filename, tuple(_bytes(table) for table in dmn),
+                        {name: forms[name] for name in sorted(forms or {})}, resolve_calls(_bytes(xml)))
 
     def deploy_directory(self, directory, now):
         """Deploy every ``*.bpmn`` with the ``*.dmn`` tables and ``*.json`` form schemas of the
@@ -99,12 +102,24 @@ class DefinitionRegistry:
         definition = models.ProcessDefinition.objects(key=key, version=version).first()
         if definition is None:
             raise NotFound(f"process {key!r} has no version {version}")
+        own_forms = _forms(definition)
+        called_xml, called_dmn, called_forms = _called_parts(definition.called, own_forms)
         diagram = bpmn_engine.parse_diagram(definition.xml.encode("utf-8"), definition.filename,
-                                            tuple(table.encode("utf-8") for table in definition.dmn),
-                                            {form["filename"]: json.loads(form["schema"]) for form in definition.forms})
+                                            tuple(table.encode("utf-8") for table in (*definition.dmn, *called_dmn)),
+                                            {**called_forms, **own_forms}, called_xml)
         with self._lock:
             self._parsed[(key, version)] = diagram
         return diagram
+
+    def roles(self, key):
+        """The roles every version of the process names, its role mapping and what is left
+        unmapped (the deploy's findings; ``roles.py``)."""
+        versions = [d.version for d in models.ProcessDefinition.objects(key=key).only("version")]
+        if not versions:
+            raise NotFound(f"process {key!r} is not deployed")
+        named = sorted({role for version in versions for role in bpmn_engine.diagram_roles(self.diagram(key, version))})
+        return dict(roles.mapping_view(key), diagram_roles=named, hall_roles=list(STAFF_ROLES),
+                    unmapped_roles=roles.unmapped(named, roles.mapping_of(key)), history=roles.history(key))
 
     def versions(self, key):
         """Every deployed version of one process, oldest first, each with the number of its
@@ -132,6 +147,102 @@ class DefinitionRegistry:
         return [summary(d) for d in sorted(latest.values(), key=lambda d: d.key)]
 
 
+def _checked(xml, filename, dmn, forms, called):
+    """The deployment's checks: the parsed diagram, with the deployed versions it calls, or
+    InvalidInput naming the element. Every expression is checked here, at deployment only: a
+    version deployed before the sandbox's rules changed still loads (see `diagram`)."""
+    called_xml, called_dmn, called_forms = _called_parts(called, forms)
+    try:
+        diagram = bpmn_engine.parse_diagram(xml, filename, (*dmn, *(table.encode("utf-8") for table in called_dmn)),
+                                            {**called_forms, **forms}, called_xml)
+        expression_check.check_expressions(xml, tuple(dmn))
+        return diagram
+    except bpmn_engine.InvalidDiagram as exc:
+        raise InvalidInput(f"invalid BPMN: {exc.message}",
+                           [{"field": exc.element_id or "diagram", "message": exc.message}]) from None
+
+
+def _called_parts(called, forms):
+    """The XML, decision tables and form schemas of the deployed versions in ``called`` and of
+    those they call in turn. One process runs at one version in a workflow, and a form file
+    name means one schema (``forms``: the caller's own)."""
+    versions, xml, dmn, schemas = {}, [], [], {}
+    pending = list(called)
+    while pending:
+        ref = pending.pop(0)
+        if ref["key"] in versions:
+            if versions[ref["key"]] != ref["version"]:
+                raise InvalidInput(f"invalid BPMN: process {ref['key']!r} would be called at versions "
+                                   f"{versions[ref['key']]} and {ref['version']}: deploy its callers again")
+            continue
+        definition = models.ProcessDefinition.objects(key=ref["key"], version=ref["version"]).first()
+        versions[ref["key"]] = ref["version"]
+        xml.append(definition.xml.encode("utf-8"))
+        dmn.extend(table for table in definition.dmn if table not in dmn)
+        for name, schema in _forms(definition).items():
+            if {**forms, **schemas}.get(name, schema) != schema:
+                raise InvalidInput(f"invalid BPMN: the form file {name!r} differs from the one process "
+                                   f"{ref['key']!r} version {ref['version']} uses: rename one of them")
+            schemas[name] = schema
+        pending.extend(definition.called)
+    return tuple(xml), dmn, schemas
+
+
+def _forms(definition):
+    return {form["filename"]: json.loads(form["schema"]) for form in definition.forms}
+
+
+_CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def resolve_calls(xml):
+    """The deployed version each call activity calls when its process is not in the diagram
+    itself, ``[{"key", "version"}]``: the pinned one (Camunda's
+    ``camunda:calledElementBinding="version"`` with ``camunda:calledElementVersion``, or
+    spiff-arena's property ``calledElementVersion``), else the latest now. A key or pinned
+    version that is not deployed is refused naming the call activity."""
+    try:
+        root = etree.fromstring(xml, _XML_PARSER)
+    except etree.XMLSyntaxError:
+        return []  # the engine's parse refuses it, saying where
+    local = set(root.xpath("//*[local-name()='process']/@id"))
+    resolved = []
+    for node in root.xpath("//*[local-name()='callActivity'][@calledElement]"):
+        key = node.get("calledElement")
+        if key in local:
+            continue
+        pinned = _pinned_version(node)
+        found = models.ProcessDefinition.objects(key=key).only("version")
+        found = found.filter(version=pinned).first() if pinned else found.order_by("-version").first()
+        if found is None:
+            what = f"version {pinned} of the process" if pinned else "the process"
+            _refuse(node, f"calls {what} {key!r}, which is not deployed: deploy it first")
+        if {"key": key, "version": found.version} not in resolved:
+            resolved.append({"key": key, "version": found.version})
+    return resolved
+
+
+def _pinned_version(node):
+    """The version a call activity pins, or None for the latest."""
+    binding = node.get(_CAMUNDA + "calledElementBinding", "latest")
+    if binding not in ("latest", "version"):
+        _refuse(node, f"camunda:calledElementBinding {binding!r} is not supported: 'latest', or 'version' "
+                      "with camunda:calledElementVersion")
+    spiff = node.xpath("./*[local-name()='extensionElements']/*[local-name()='properties']"
+                       "/*[local-name()='property'][@name='calledElementVersion']/@value")
+    text = node.get(_CAMUNDA + "calledElementVersion") if binding == "version" else next(iter(spiff), None)
+    if binding == "latest" and text is None:
+        return None
+    if not (text or "").strip().isdigit() or int(text) < 1:
+        _refuse(node, f"the called version {text!r} is not a version number (1, 2, …)")
+    return int(text)
+
+
+def _refuse(node, message):
+    raise InvalidInput(f"invalid BPMN: {message}", [{"field": node.get("id"), "message": message}])
+
+
 def _bytes(text):
     return text.encode("utf-8") if isinstance(text, str) else text
 
@@ -155,6 +266,13 @@ def used_forms(bpmn_xml):
     """The form JSON schema files a spiff-arena diagram's user tasks name."""
     root = etree.fromstring(bpmn_xml, etree.XMLParser(resolve_entities=False, no_network=True))
     return sorted(set(root.xpath("//*[local-name()='property'][@name='formJsonSchemaFilename']/@value")))
+
+
+def role_findings(diagram):
+    """What the deploy answers about the roles a diagram names: all of them, and those neither
+    the hall's nor mapped for its key yet (it starts once they are)."""
+    named = bpmn_engine.diagram_roles(diagram)
+    return {"roles": named, "unmapped_roles": roles.unmapped(named, roles.mapping_of(diagram.process_id))}
 
 
 def summary(definition):

@@ -1,7 +1,8 @@
 """The deployment's check of every piece of Python in a diagram and its DMN tables.
 
 Conditions, scripts (also spiff-arena's pre- and post-scripts), timer expressions, due dates,
-multi-instance expressions, correlation expressions and DMN cells are parsed and checked
+multi-instance expressions, correlation expressions and DMN cells (FEEL cells as translated by
+`feel`) are parsed and checked
 against the sandbox's rules (`sandbox.check`) when a version is deployed, so that a syntax
 error or a refused construct is reported to the process designer, naming the element, instead
 of becoming an incident on a case. Versions deployed before are not checked again when they
@@ -18,6 +19,7 @@ from services.approval.bpmn_engine import (
     CAMUNDA_NAMESPACE,
     InvalidDiagram,
     camunda_expression,
+    dmn_as_python,
     owner,
     python_expression,
 )
@@ -58,7 +60,7 @@ def check_expressions(bpmn_xml, dmn_tables=()):
     the sandbox's rules."""
     found = list(_bpmn_expressions(etree.fromstring(bpmn_xml, _XML_PARSER)))
     for table in dmn_tables:
-        found += _dmn_expressions(etree.fromstring(table, _XML_PARSER))
+        found += _dmn_expressions(dmn_as_python(table))
     for expression in found:
         try:
             sandbox.check(expression.source, expression.mode)

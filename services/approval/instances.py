@@ -12,22 +12,26 @@ once); a stored record is therefore a sent one. A replica that dies in between l
 step in the instance's outbox; the next step of that instance carries it along, and
 ``unannounced`` finds the rest for the service's sweep, which also clears the outboxes whose
 records are all stored. So an event may go out twice, never not at all (every consumer keys
-what it records), and no audit entry or task history is lost.
+what it records), and no audit entry or task history is lost. The answer to an idempotent
+request that made the step (``services.common.idempotency``) rides in the step in the outbox
+the same way and is recorded in the request log before the step's record is stored: a retry
+after a crash finds it in one place or the other (``completion_requests``).
 
 The hot paths (completion, work lists, the sweep) read and write the raw documents of the
 instance and step collections (``collection_of``) and build no mongoengine ``Document``."""
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import mongoengine as me
 from bson import ObjectId
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.approval import bpmn_engine, hall_flow, models, timers
+from services.approval import bpmn_engine, hall_flow, models, roles, timers
 from services.approval.forms import validate_form_data
+from services.approval.staff import StaffDirectory
 from services.approval.worklist import (
     HALL_DEPARTMENT,
     ON_THE_SPOT_BY,
@@ -41,6 +45,7 @@ from services.approval.worklist import (
 from services.common.db import collection_of
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.fields import from_millis, to_millis
+from services.common.idempotency import RequestLog
 from services.common.tracing import current_request_id
 
 log = logging.getLogger(__name__)
@@ -69,12 +74,14 @@ WORK_LIST_FIELDS = {"open_tasks": 1}
 
 @dataclass(frozen=True)
 class Announcement:
-    """The events a saved step leaves to dispatch, at the revision that saved it, and the step
-    records to store once they went out."""
+    """The events a saved step leaves to dispatch, at the revision that saved it, the step
+    records to store once they went out, and the answers of the idempotent requests that
+    made the steps (request key -> answer)."""
     instance_id: object
     rev: int
     events: list
     records: tuple = ()
+    answers: dict = field(default_factory=dict)
 
 
 class _NoAlarm:
@@ -138,6 +145,8 @@ class InstanceRepository:
         self.definitions = definitions
         self.alarm = alarm or _NoAlarm()
         self._finished = {}  # instance id -> the newest revision whose step records this replica stored
+        self.staff = StaffDirectory()
+        self.mappings = roles.Mappings()
 
     def start_for_case(self, case, now):
         """Start the case's process on the newest version; a repeated event starts nothing.
@@ -147,12 +156,20 @@ class InstanceRepository:
         existing = _instances().find_one({"case_no": case["case_no"]})
         if existing is not None:
             return self._repair(Instance(existing))
-        version, diagram = self.definitions.latest(case["process_key"])
+        version = case.get("process_version")
+        if version is None:
+            version, diagram = self.definitions.latest(case["process_key"])
+        else:
+            diagram = self.definitions.diagram(case["process_key"], version)
+        unmapped = roles.unmapped(bpmn_engine.diagram_roles(diagram), self.mappings.of(case["process_key"]))
+        held = (f"the roles {', '.join(unmapped)} of process {case['process_key']} are not mapped to the hall's: "
+                f"map them (PUT /api/v1/processes/{case['process_key']}/roles) and the case starts", roles.UNMAPPED) \
+            if unmapped else None
         workflow = bpmn_engine.start(diagram, {
             "case_no": case["case_no"], "department": case["department"],
             **{key: case.get(key) for key in CASE_DATA},
             ON_THE_SPOT_BY: None,  # the chief who accepts on the spot, when one does (worklist.py)
-        })
+        }, held=held)
         instance = Instance({
             "_id": ObjectId(), "case_no": case["case_no"], "process_key": case["process_key"],
             "process_version": version, "item_code": case.get("item_code"), "department": case["department"],
@@ -160,7 +177,8 @@ class InstanceRepository:
         entries = [{"kind": "started", "actor": SYSTEM,
                     "data": {"process_key": case["process_key"], "process_version": version}}]
         entries += self._deliver_stored_messages(instance, workflow, now)
-        _record_state(instance, workflow, now)
+        self._hold_tasks_no_one_can_do(instance, workflow, set())
+        self._record_state(instance, workflow, now)
         before = _Before(None)
         outbox = Outbox([_step(instance, entries, [], _events(instance, workflow, None, before, SYSTEM, now), now)])
         instance.outbox, instance.outbox_pending = outbox.dumps(), True
@@ -178,12 +196,15 @@ class InstanceRepository:
         workflow = bpmn_engine.load_state(diagram, instance.state)
         progress = ("case_progressed", _progress(instance, workflow, bpmn_engine.end_event(workflow)))
         pending = self._pending(instance).announcement(instance)
-        return [Announcement(instance.pk, instance.rev, [*pending.events, progress], pending.records)]
+        return [Announcement(instance.pk, instance.rev, [*pending.events, progress], pending.records,
+                             pending.answers)]
 
     def announced(self, announcement):
-        """The events of ``announcement`` were dispatched: store its step records (which marks
-        them sent). The instance's outbox is cleared by the sweep, in bulk; until then this
-        replica's next steps of the instance know not to carry these along."""
+        """The events of ``announcement`` were dispatched: record its answers in the request
+        log, then store its step records (which marks them sent). The instance's outbox is
+        cleared by the sweep, in bulk; until then this replica's next steps of the instance
+        know not to carry these along."""
+        _record_answers(announcement.answers)
         _store_records(announcement.records)
         if len(self._finished) >= FINISHED_REMEMBERED:
             self._finished.clear()
@@ -253,8 +274,9 @@ class InstanceRepository:
                                               process_version=instance.process_version, status=instance.status),
                     process_data=data)
 
-    def complete(self, task_id, data, user, now):
-        """Complete an open task with form data; returns ``(task view, case status, events)``."""
+    def complete(self, task_id, data, user, now, request_key=None):
+        """Complete an open task with form data; returns ``(answer, events)``. The answer goes
+        into the step's outbox under ``request_key`` (an idempotent request's key), if given."""
         instance, task = _find_task(task_id)
         if task is None:
             done = next((t for t in instance.done if t["task_id"] == task_id), None) if instance else None
@@ -284,8 +306,13 @@ class InstanceRepository:
             entry = {"kind": "task_completed", "element_id": task["element_id"], "actor": username, "data": data}
             return [entry], (task["element_id"], data)
 
-        instance, announcements = self._step(instance.case_no, complete_it, now, username, loaded=instance)
-        return task_view(task), instance.status, announcements
+        def answer(instance, events):
+            return dict(task_view(task), completed=True, case_status=instance.status,
+                        current_step=events[-1][1]["current_step"])
+
+        instance, announcements = self._step(instance.case_no, complete_it, now, username, loaded=instance,
+                                             answer=(request_key, answer) if request_key else None)
+        return answer(instance, announcements[-1].events), announcements
 
     def correlate(self, case_no, name, data, now, message_id=None, sender=SYSTEM):
         """Keep a message for the case's process and deliver it when the instance waits for it
@@ -413,6 +440,31 @@ class InstanceRepository:
                       for e in audit],
         }
 
+    def progress(self, case_no):
+        """``(progress, completed user tasks oldest first)`` of the case's process, the progress
+        as ``case_progressed`` says it with the time of the last step, each task ``{element_id,
+        name, by, at}`` from the instance's done tasks; ``(None, [])`` before it starts."""
+        son = _instances().find_one({"case_no": case_no})
+        if son is None:
+            return None, []
+        instance = Instance(son)
+        workflow = bpmn_engine.load_state(self.definitions.diagram(instance.process_key, instance.process_version),
+                                          instance.state)
+        progress = _progress(instance, workflow, bpmn_engine.end_event(workflow))
+        return (dict(progress, moved_at=from_millis(instance.updated_at).isoformat()),
+                [{"element_id": t["element_id"], "name": t["name"], "by": t["completed_by"],
+                  "at": from_millis(t["completed_at"]).isoformat()}
+                 for t in sorted(instance.done, key=lambda t: t["completed_at"])])
+
+    @staticmethod
+    def incidents(limit=100):
+        """The cases whose process is held in an incident, the newest first: where and why."""
+        held = _instances().find({"status": "incident"}, {"case_no": 1, "process_key": 1, "process_version": 1,
+                                                          "department": 1, "incident": 1, "updated_at": 1})
+        found = sorted(held, key=lambda i: i["updated_at"], reverse=True)[:limit]
+        return [{"case_no": i["case_no"], "process_key": i["process_key"], "process_version": i["process_version"],
+                 "department": i["department"], "incident": i["incident"]} for i in found]
+
     def move_deadline(self, case_no, deadline, now):
         """An extension moved the case's deadline (computed by the monitor on the hall's rule,
         ``services.common.deadlines``): its open tasks become due by it. Returns the events."""
@@ -426,11 +478,12 @@ class InstanceRepository:
             return []
         return self._step(case_no, move, now, SYSTEM)[1]
 
-    def _step(self, case_no, change, now, actor, loaded=None):
+    def _step(self, case_no, change, now, actor, loaded=None, answer=None):
         """Apply ``change(instance, workflow) -> (audit entries, completed task)`` and save it
         with a compare-and-set; returns ``(instance, events)``. Nothing is saved when nothing
         happened (no entries, no message delivered). ``loaded`` is the instance as the caller
-        just read it, for the first attempt."""
+        just read it, for the first attempt. ``answer`` is ``(request key, answer(instance,
+        events))``: the answer is saved with the step."""
         instance = loaded
         for _ in range(SAVE_ATTEMPTS):
             if instance is None:
@@ -441,19 +494,24 @@ class InstanceRepository:
             diagram = self.definitions.diagram(instance.process_key, instance.process_version)
             workflow = bpmn_engine.load_state(diagram, instance.state)
             before = _Before(instance)
+            open_before = bpmn_engine.open_task_ids(workflow)
             entries, completed = change(instance, workflow)
             entries += self._deliver_stored_messages(instance, workflow, now)
             if not entries:
                 return instance, []
+            self._hold_tasks_no_one_can_do(instance, workflow, open_before)
             expected_rev = instance.rev
             try:
-                _record_state(instance, workflow, now)
+                self._record_state(instance, workflow, now)
             except bpmn_engine.StateTooLarge as too_large:
                 workflow = self._hold(instance, diagram, completed, too_large, now)
                 entries, completed = [], None
             instance.rev = expected_rev + 1
             history = [dict(done, data=completed[1]) for done in instance.done[before.done:]] if completed else []
-            step = _step(instance, entries, history, _events(instance, workflow, completed, before, actor, now), now)
+            events = _events(instance, workflow, completed, before, actor, now)
+            step = _step(instance, entries, history, events, now)
+            if answer:
+                step["answers"] = {answer[0]: answer[1](instance, events)}
             outbox = self._pending(instance).add(step)
             instance.outbox, instance.outbox_pending = outbox.dumps(), True
             timers.expect(case_no, instance.next_timer_at)
@@ -471,15 +529,62 @@ class InstanceRepository:
         left = Outbox.loads(instance.outbox) if instance.outbox_pending else Outbox([])
         return Outbox([step for step in left.steps if step["rev"] > finished])
 
-    @staticmethod
-    def _hold(instance, diagram, completed, too_large, now):
+    def _hold_tasks_no_one_can_do(self, instance, workflow, open_before):
+        """Put the case in an incident at each task opened in this step that nobody can do
+        (``roles.no_one_reason``), instead of leaving it waiting where no one looks."""
+        opened = bpmn_engine.open_user_tasks(workflow, excluding=open_before)
+        if not opened:
+            return
+        mapping = self.mappings.of(instance.process_key)
+        for task in opened:
+            role, department = roles.assign(task, mapping)
+            department = department or task_department(role, instance.department)
+            reason = roles.no_one_reason(task, role, department,
+                                         on_the_spot_claim(task["on_the_spot_role"], instance.department), self.staff)
+            if reason is not None:
+                bpmn_engine.hold_task(workflow, task["id"], reason, roles.NO_ONE)
+
+    def apply_role_mapping(self, key, user, now):
+        """The key's role mapping changed: open tasks of its running cases follow it, and cases
+        held because of their roles (unmapped, or a task nobody could do) run again. Returns
+        the events to announce."""
+        self.mappings.forget(key)
+        announcements = []
+        for son in _instances().find({"process_key": key, "status": {"$ne": "completed"}}, {"case_no": 1, "incident": 1}):
+            try:
+                if (son.get("incident") or {}).get("kind") in (roles.NO_ONE, roles.UNMAPPED):
+                    announcements += self.retry(son["case_no"], {}, {"username": user}, now)[1]
+                else:
+                    self._resync(son["case_no"], now)
+            except Exception:  # one broken instance must not hold up the others
+                log.exception("the role mapping of case %s could not be applied", son["case_no"])
+        return announcements
+
+    def _resync(self, case_no, now):
+        """The instance's open tasks (and so its work-list keys) made again with the process's
+        role mapping as it is now; compare-and-set on ``rev``, retried on fresh state (a step
+        saved meanwhile made them with the mapping of its time)."""
+        for _ in range(SAVE_ATTEMPTS):
+            instance = Instance(_instances().find_one({"case_no": case_no}))
+            workflow = bpmn_engine.load_state(
+                self.definitions.diagram(instance.process_key, instance.process_version), instance.state)
+            open_tasks = _open_tasks(instance, workflow, self.mappings.of(instance.process_key), now)
+            if _instances().update_one({"_id": instance.pk, "rev": instance.rev}, {"$set": {
+                    "open_tasks": open_tasks, "task_keys": task_keys(open_tasks, instance.done)}}).matched_count:
+                return
+        raise Conflict(f"the case {case_no} is being changed by someone else, please retry")
+
+    def _record_state(self, instance, workflow, now):
+        _record_state(instance, workflow, self.mappings.of(instance.process_key), now)
+
+    def _hold(self, instance, diagram, completed, too_large, now):
         """The step's state cannot be stored: the case stays where it was, in an incident at
         the task being completed (or where it waits), and the step's messages stay unconsumed."""
         stored = _instances().find_one({"_id": instance.pk}, {"state": 1, "consumed_messages": 1, "done": 1})
         workflow = bpmn_engine.load_state(diagram, stored["state"])
         bpmn_engine.hold(workflow, completed[0] if completed else None, str(too_large))
         instance.consumed_messages, instance.done = list(stored["consumed_messages"]), list(stored.get("done", []))
-        _record_state(instance, workflow, now)
+        self._record_state(instance, workflow, now)
         return workflow
 
     @staticmethod
@@ -515,6 +620,48 @@ class InstanceRepository:
             self.alarm.ring(instance.next_timer_at)
 
 
+class StoredCases:
+    """The stored instances as migration reaches them (``migration.InstanceStore``)."""
+
+    def __init__(self, repository):
+        self.repository = repository
+
+    @staticmethod
+    def running(key, version):
+        return [son["case_no"] for son in _instances().find(
+            {"process_key": key, "process_version": version, "status": {"$ne": "completed"}}, {"case_no": 1})]
+
+    def load(self, case_no):
+        son = _instances().find_one({"case_no": case_no})
+        if son is None:
+            raise NotFound(f"case {case_no} has no process")
+        instance = Instance(son)
+        diagram = self.repository.definitions.diagram(instance.process_key, instance.process_version)
+        return instance.rev, instance.process_version, instance.status, bpmn_engine.load_state(diagram, instance.state)
+
+    def replace(self, case_no, rev, version, workflow, entry, now):
+        """Save the migrated case as one step (compare-and-set on ``rev``, its open tasks those
+        of the new version, the audit entry and its progress in the step record); the events
+        to announce, or None when the case changed meanwhile."""
+        son = _instances().find_one({"case_no": case_no, "rev": rev})
+        if son is None:
+            return None
+        instance = Instance(son)
+        before = _Before(instance)
+        self.repository._record_state(instance, workflow, now)
+        instance.process_version, instance.rev = version, rev + 1
+        step = _step(instance, [entry], [], [("case_progressed", _progress(instance, workflow, None))], now)
+        outbox = self.repository._pending(instance).add(step)
+        instance.outbox, instance.outbox_pending = outbox.dumps(), True
+        timers.expect(case_no, instance.next_timer_at)
+        saved = _instances().update_one({"_id": instance.pk, "rev": rev}, {"$set": dict(
+            instance.saved_fields(), process_version=version)}).matched_count
+        if not saved:
+            return None
+        self.repository._after_step(instance, before)
+        return [outbox.announcement(instance)]
+
+
 class _Before:
     """What a step compares against: was the instance finished, what did it wait for, how
     many tasks were done."""
@@ -534,6 +681,15 @@ def _find_task(task_id):
         return None, None
     instance = Instance(son)
     return instance, next((t for t in instance.open_tasks if t["task_id"] == task_id), None)
+
+
+def answer_in_outbox(task_id, key):
+    """The answer a saved step of the task's instance holds for the request ``key`` while the
+    step's record is not stored (``announced``), or None."""
+    son = _instances().find_one(_text(task_token(task_id)), {"outbox": 1, "outbox_pending": 1})
+    if son is None or not son.get("outbox_pending"):
+        return None
+    return Outbox.loads(son["outbox"]).answer(key)
 
 
 def _identity(instance):
@@ -576,7 +732,12 @@ class Outbox:
     def announcement(self, instance):
         return Announcement(instance.pk, instance.rev,
                             [tuple(event) for step in self.steps for event in step["events"]],
-                            tuple(_record(instance.case_no, step) for step in self.steps))
+                            tuple(_record(instance.case_no, step) for step in self.steps),
+                            {key: answer for step in self.steps for key, answer in step.get("answers", {}).items()})
+
+    def answer(self, key):
+        """The answer a step in the outbox holds for the request ``key``, or None."""
+        return next((step["answers"][key] for step in self.steps if key in step.get("answers", {})), None)
 
 
 def _record_key(case_no, step):
@@ -587,6 +748,14 @@ def _record(case_no, step):
     return {"_id": _record_key(case_no, step), "case_no": case_no, "rev": step.get("rev"),
             "at": to_millis(datetime.fromisoformat(step["at"])),
             "body": json.dumps({key: step[key] for key in ("audit", "tasks", "events")})}
+
+
+def _record_answers(answers):
+    """Answers of idempotent requests in the request log, before their steps' records are stored."""
+    if answers:
+        requests = RequestLog.of(models.ALIAS)
+        for key, answer in answers.items():
+            requests.record(key, answer)
 
 
 def _store_records(records):
@@ -617,19 +786,20 @@ def _audit_order(entry):
             int(entry["key"].rsplit(":", 1)[1]) if entry.get("rev") else 0)
 
 
-def _record_state(instance, workflow, now):
+def _record_state(instance, workflow, mapping, now):
     failed = bpmn_engine.incident(workflow)
     instance.state = bpmn_engine.dump_state(workflow)
     instance.status = _status(workflow, failed)
     instance.incident = dict(failed, at=now.isoformat()) if failed else {}
     instance.waiting_messages = bpmn_engine.waiting_messages(workflow)
     instance.next_timer_at = bpmn_engine.next_timer(workflow)
-    instance.open_tasks = _open_tasks(instance, workflow, now)
+    instance.open_tasks = _open_tasks(instance, workflow, mapping, now)
     instance.updated_at = to_millis(now)
 
 
-def _open_tasks(instance, workflow, now):
-    """The instance's ready user tasks as work lists show them; a task open before keeps its
+def _open_tasks(instance, workflow, mapping, now):
+    """The instance's ready user tasks as work lists show them, their roles and departments as
+    the process's role ``mapping`` says (``roles.assign``); a task open before keeps its
     creation time."""
     created = {t["task_id"]: t["created_at"] for t in instance.open_tasks}
     tasks = []
@@ -637,10 +807,11 @@ def _open_tasks(instance, workflow, now):
         created_at = created.get(t["id"], to_millis(now))
         due_at = _instant(t["due"])
         due_millis = to_millis(due_at) if due_at is not None else None
+        role, department = roles.assign(t, mapping)
         tasks.append({
             "task_id": t["id"], "case_no": instance.case_no, "process_key": instance.process_key,
-            "element_id": t["element_id"], "name": t["name"], "role": t["role"],
-            "department": t["department"] or task_department(t["role"], instance.department),
+            "element_id": t["element_id"], "name": t["name"], "role": role,
+            "department": department or task_department(role, instance.department),
             "assignee": t["assignee"], "candidate_users": t["candidate_users"],
             "on_the_spot": on_the_spot_claim(t["on_the_spot_role"], instance.department), "form": t["form"],
             "created_at": created_at, "due_at": due_millis, "due_order": due_order(due_millis, created_at),
@@ -664,12 +835,14 @@ def _status(workflow, failed):
 
 def _progress(instance, workflow, end):
     """``case_progressed``: an incident is the hall's own business, so intake (and through it the
-    applicant) sees the case still in progress."""
+    applicant) sees the case still in progress. Steps and outcome are words (``outcome_label``);
+    ``outcome`` is the hall's decision code (``approved``/``refused``) when the flow ended in one."""
     return {
         "case_no": instance.case_no, "rev": instance.rev,
         "status": "completed" if instance.status == "completed" else "in_progress",
         "current_step": ", ".join(bpmn_engine.current_steps(workflow)) or None,
-        "outcome": end if instance.status == "completed" else None,
+        "outcome": end if instance.status == "completed" and end in hall_flow.END_EVENTS else None,
+        "outcome_label": bpmn_engine.outcome(workflow) if instance.status == "completed" else None,
     }
 
 

@@ -26,6 +26,8 @@ class ProcessDefinition(me.Document):
     # spiff-arena form JSON schemas its user tasks name: [{"filename", "schema" (JSON text)}]
     # (a list, not a dict: file names hold dots, which MongoDB keys must not)
     forms = me.ListField(me.DictField())
+    # the deployed versions its call activities call, resolved at deploy: [{"key", "version"}]
+    called = me.ListField(me.DictField())
     deployed_at = InstantField(required=True)
 
     meta = {
@@ -126,14 +128,65 @@ class Step(me.Document):
     meta = {"db_alias": ALIAS, "collection": "steps", "indexes": ["case_no"]}
 
 
-class CompletionRequest(me.Document):
-    """A task completion sent with a client's request id (``_id`` = username + request id):
-    reserved before the completion runs, then holding its answer, so a repeated request gets
-    the first answer and runs nothing twice."""
+class TestRun(me.Document):
+    """A process designer's test instance (``_id`` = ``T-`` and 12 hex digits) of a deployed
+    version or of an uploaded diagram (``diagram``: its XML, file name, decision tables and
+    forms as JSON text). Kept apart from the hall's instances, open tasks and timers, so no
+    work list, scheduler, statistic or lookup meets it; removed after ``expires_at``
+    (``test_runs.py``). ``steps`` records what the designer did, in order, as JSON text (its
+    data comes from forms and messages: no dotted keys in storage)."""
+
+    run_id = me.StringField(primary_key=True)
+    process_key = me.StringField(required=True)
+    process_version = me.IntField()  # None: an uploaded diagram, not deployed
+    name = me.StringField()
+    diagram = me.DictField()
+    status = me.StringField(required=True)
+    state = me.StringField(required=True)
+    rev = me.IntField(required=True, default=1)
+    steps = me.StringField(required=True)
+    started_by = me.StringField(required=True)
+    started_at = InstantField(required=True)
+    updated_at = InstantField(required=True)
+    expires_at = InstantField(required=True)
+
+    meta = {"db_alias": ALIAS, "collection": "test_runs", "indexes": ["expires_at"]}
+
+
+class RoleMapping(me.Document):
+    """A process key's role mapping (``roles.py``): which hall role and/or department each
+    role its diagrams name stands for, for every version of the key; ``rev`` guards a change."""
 
     key = me.StringField(primary_key=True)
-    task_id = me.StringField(required=True)
-    answer = me.DictField()
-    started_at = InstantField(required=True)
+    # [{"diagram_role", "role" (or None), "department" (or None)}]
+    roles = me.ListField(me.DictField())
+    rev = me.IntField(required=True)
+    updated_at = InstantField(required=True)
+    updated_by = me.StringField(required=True)
 
-    meta = {"db_alias": ALIAS, "collection": "completion_requests"}
+    meta = {"db_alias": ALIAS, "collection": "role_mappings"}
+
+
+class RoleMappingChange(me.Document):
+    """One change of a role mapping: who, when, in which request, before and after."""
+
+    key = me.StringField(required=True)
+    rev = me.IntField(required=True)
+    at = InstantField(required=True)
+    by = me.StringField(required=True)
+    before = me.ListField(me.DictField())
+    after = me.ListField(me.DictField())
+    request_id = me.StringField()
+
+    meta = {"db_alias": ALIAS, "collection": "role_mapping_changes", "indexes": [("key", "rev")]}
+
+
+class StaffMember(me.Document):
+    """One member of staff as the gateway last sent it (``staff.py``)."""
+
+    username = me.StringField(primary_key=True)
+    roles = me.ListField(me.StringField())
+    department = me.StringField()
+    active = me.BooleanField(default=True)
+
+    meta = {"db_alias": ALIAS, "collection": "staff", "indexes": [("roles", "department")]}

@@ -4,18 +4,22 @@ from datetime import timedelta
 from nameko.events import BROADCAST, EventDispatcher
 from nameko.timer import timer
 
-from services.approval import completion_requests, scheduler
+from services.approval import completion_requests, migration, roles, scheduler, staff, test_runs
 from services.approval.definitions import DefinitionRegistry
-from services.approval.instances import InstanceRepository
+from services.approval.instances import InstanceRepository, StoredCases
 from services.approval.upgrade import upgrade_stored_instances
 from services.common import events, platform_service
 from services.common.entrypoints import event_handler, rpc
+from services.common.idempotency import idempotent
 from services.common.time import utcnow
+from services.common.tracing import current_request_id
 
 # The outbox sweep: events a replica saved but did not dispatch (it stopped in between) go
 # out after this grace, which leaves the replica itself time to dispatch them.
 OUTBOX_SWEEP_SECONDS = 15
 OUTBOX_GRACE = timedelta(seconds=10)
+# How often expired test runs are removed (they are kept test_runs.RETENTION).
+TEST_RUN_SWEEP_SECONDS = 3600
 
 
 def open_processes(config):
@@ -35,6 +39,7 @@ class ApprovalService(platform_service.PlatformService):
     dispatch = EventDispatcher()
 
     @rpc
+    @idempotent
     def deploy_process(self, xml, filename="diagram.bpmn", dmn=(), forms=None):
         definition, created = self.processes.definitions.deploy(xml, filename, utcnow(), dmn or (), forms or {})
         return dict(definition, created=created)
@@ -58,6 +63,43 @@ class ApprovalService(platform_service.PlatformService):
         return self.processes.definitions.xml(key, version)
 
     @rpc
+    def get_role_mapping(self, key):
+        return self.processes.definitions.roles(key)
+
+    @rpc
+    @idempotent
+    def set_role_mapping(self, key, entries, rev, user):
+        """Replace a process key's role mapping; its running cases follow it at once."""
+        self.processes.definitions.roles(key)  # NotFound for a key never deployed
+        roles.set_mapping(key, entries, rev, user["username"], utcnow(), current_request_id())
+        self._announce(self.processes.apply_role_mapping(key, user["username"], utcnow()))
+        return self.processes.definitions.roles(key)
+
+    @rpc
+    def plan_migration(self, key, from_version, to_version, element_map=None):
+        """The dry run: which running cases of a version would move to another, and why not."""
+        return self._migrations().plan(key, from_version, to_version, element_map or {})
+
+    @rpc
+    @idempotent
+    def migrate_instances(self, key, from_version, to_version, element_map, user):
+        """Move the movable running cases of a version to another, one audit entry each."""
+        report, announcements = self._migrations().migrate(key, from_version, to_version, element_map or {},
+                                                           user["username"], utcnow())
+        self._announce(announcements)
+        return report
+
+    def _migrations(self):
+        return migration.Migrations(self.processes.definitions, StoredCases(self.processes))
+
+    @rpc
+    def sync_staff(self, members, complete=False):
+        """The gateway's staff roster (``staff.py``): every member, or those that changed."""
+        active = staff.sync(members, complete)
+        self.processes.staff.forget()
+        return {"active": active}
+
+    @rpc
     def list_tasks(self, user):
         return self.processes.tasks_for(user)
 
@@ -70,16 +112,15 @@ class ApprovalService(platform_service.PlatformService):
         return self.processes.get_task(task_id, user)
 
     @rpc
-    def complete_task(self, task_id, data, user, request_id=None):
-        """Complete a task; with a ``request_id`` a repeat returns the first answer."""
-        return completion_requests.complete_once(user, task_id, request_id, utcnow(),
-                                                  lambda: self._complete(task_id, data, user))
+    def complete_task(self, task_id, data, user, idempotency=None):
+        """Complete a task; with ``idempotency`` a repeat returns the first answer."""
+        return completion_requests.complete_once(self.requests, idempotency, task_id,
+                                                  lambda key: self._complete(task_id, data, user, key))
 
-    def _complete(self, task_id, data, user):
-        task, status, announcements = self.processes.complete(task_id, data, user, utcnow())
+    def _complete(self, task_id, data, user, request_key):
+        answer, announcements = self.processes.complete(task_id, data, user, utcnow(), request_key)
         self._announce(announcements)
-        progress = announcements[-1].events[-1][1]
-        return dict(task, completed=True, case_status=status, current_step=progress["current_step"])
+        return answer
 
     @rpc
     def correlate_message(self, case_no, name, data, message_id=None):
@@ -89,6 +130,7 @@ class ApprovalService(platform_service.PlatformService):
         return {"case_no": case_no, "name": name, "delivered": delivered}
 
     @rpc
+    @idempotent
     def deliver_message(self, case_no, name, data, message_id, sender):
         """A department's message for a case's process (``POST /api/v1/cases/{no}/messages/{name}``)."""
         answer, announcements = self.processes.deliver(case_no, name, data or {}, message_id, sender, utcnow())
@@ -100,10 +142,60 @@ class ApprovalService(platform_service.PlatformService):
         return self.processes.process_view(case_no, viewer)
 
     @rpc
+    def case_progress(self, case_no):
+        """Where a case's process stands, for the applicant's timeline (intake keeps no copy of
+        the steps): None before it starts, else ``{case_no, rev, status (in_progress |
+        completed), current_step, outcome, moved_at, steps: [{element_id, name, by, at}]}``,
+        ``steps`` being the user tasks completed, oldest first."""
+        progress, steps = self.processes.progress(case_no)
+        if progress is None:
+            return None
+        return dict(progress, steps=steps)
+
+    @rpc
+    def list_incidents(self, limit=100):
+        return self.processes.incidents(limit)
+
+    @rpc
+    @idempotent
     def retry_case_process(self, case_no, data, user):
         _, announcements = self.processes.retry(case_no, data or {}, user, utcnow())
         self._announce(announcements)
         return self.processes.process_view(case_no, user)
+
+    @rpc
+    @idempotent
+    def start_test_run(self, source, data, user):
+        """A designer's test instance of a deployed version or an uploaded diagram (test_runs.py)."""
+        return test_runs.start(self.processes.definitions, source, data or {}, user, utcnow())
+
+    @rpc
+    def get_test_run(self, run_id):
+        return test_runs.get(self.processes.definitions, run_id, utcnow())
+
+    @rpc
+    @idempotent
+    def complete_test_task(self, run_id, task_id, data, user):
+        return test_runs.complete_task(self.processes.definitions, run_id, task_id, data or {}, user, utcnow())
+
+    @rpc
+    @idempotent
+    def fire_test_timer(self, run_id, element_id, user):
+        return test_runs.fire_timer(self.processes.definitions, run_id, element_id, user, utcnow())
+
+    @rpc
+    @idempotent
+    def deliver_test_message(self, run_id, name, data, user):
+        return test_runs.deliver_message(self.processes.definitions, run_id, name, data or {}, user, utcnow())
+
+    @rpc
+    @idempotent
+    def discard_test_run(self, run_id):
+        test_runs.discard(run_id)
+
+    @timer(interval=TEST_RUN_SWEEP_SECONDS)
+    def remove_expired_test_runs(self):
+        test_runs.remove_expired(utcnow())
 
     @scheduler.due_timers
     def fire_due_timers(self):

@@ -33,3 +33,13 @@ class Conflict(HallError):
 
 class Forbidden(HallError):
     """The caller's role or department may not do this (403)."""
+
+
+class RequestInProgress(Conflict):
+    """A request with the same idempotency key is still running (409 with ``Retry-After``):
+    ``exc_args`` are ``[detail, [], retry_after seconds]``."""
+
+    def __init__(self, detail, retry_after):
+        HallError.__init__(self, detail)
+        self.args = (detail, [], retry_after)
+        self.retry_after = retry_after

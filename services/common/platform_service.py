@@ -1,5 +1,6 @@
 """What every service of the platform has: RED metrics on its entrypoints, ``ping`` (the
-gateway's /readyz asks every service) and the platform clock. Service modules subclass
+gateway's /readyz asks every service), the platform clock and the log of idempotent requests
+(``services.common.idempotency``). Service modules subclass
 it through the module (``platform_service.PlatformService``), not by importing the class
 by name: ``nameko run`` would take a base class imported into a service module for a
 service."""
@@ -14,7 +15,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common import events, time
 from services.common.config import is_demo
+from services.common.db import connect_service_db
 from services.common.entrypoints import event_handler, rpc
+from services.common.idempotency import RequestLog
 from services.common.metrics import EntrypointMetrics
 from services.common.tracing import RequestTracing
 
@@ -51,11 +54,23 @@ class PlatformClock(DependencyProvider):
         return None
 
 
+class IdempotentRequests(DependencyProvider):
+    """The service's ``RequestLog`` of idempotent requests, in its own database."""
+
+    def setup(self):
+        connect_service_db(self.container.config, self.container.service_name)
+        self.log = RequestLog.of(self.container.service_name)
+
+    def get_dependency(self, worker_ctx):
+        return self.log
+
+
 class PlatformService:
     config = Config()
     metrics = EntrypointMetrics()
     tracing = RequestTracing()
     clock = PlatformClock()
+    requests = IdempotentRequests()
 
     @rpc
     def ping(self):

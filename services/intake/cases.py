@@ -9,18 +9,20 @@ the case without logging in.
 """
 import secrets
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import mongoengine as me
 
 from services.common import constant_time
-from services.common.db import count_of
+from services.common.db import collection_of, count_of, document_from
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.fields import to_millis
+from services.common.idempotency import RETENTION
+from services.common.sequences import hall_day, next_in_sequence
 from services.common.time import isoformat
+from services.common.workdays import SHANGHAI
 from services.intake import models, timeline
 from services.intake.identifiers import InvalidIdentifier, validate_credit_code, validate_resident_id
 
-HALL_TZ = ZoneInfo("Asia/Shanghai")
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 APPLICANT_KINDS = {"person": ("id_number", validate_resident_id), "company": ("credit_code", validate_credit_code)}
 MAX_NAME_LENGTH = 100
@@ -165,31 +167,28 @@ def _form_value_problem(field, value):
 class CaseRepository:
     """Cases of the intake service; thread-safe (no state but the catalog and the material store)."""
 
-    def __init__(self, catalog, shared_materials, calendar):
-        self.catalog = catalog
+    def __init__(self, items, shared_materials, calendar):
+        self.items = items
         self.shared_materials = shared_materials
         self.calendar = calendar
 
-    def next_case_no(self, now):
-        day = now.astimezone(HALL_TZ).strftime("%Y%m%d")
-        counter = models.DailyCounter.objects(day=day).modify(upsert=True, new=True, inc__last=1)
-        return f"{day}{counter.last:06d}"
+    def item_of(self, case):
+        """The item as it was when the case was submitted."""
+        return self.items.version(case.item_code, case.item_version)
 
-    def submit(self, application, idempotency_key, now):
-        """Validate and store a new case; a repeated idempotency key returns the first case.
+    def next_case_no(self, now):
+        day = hall_day(now)
+        return f"{day}{next_in_sequence(models.DailyCounter, day):06d}"
+
+    def submit(self, application, now, request=None):
+        """Validate and store a new case. ``request`` (``{"key", "fingerprint"}``, see
+        ``services.common.idempotency``) is stored on the case, in the write that creates it,
+        so that ``submitted_for`` finds the case of a request whose answer was never recorded.
 
         Everything is checked before anything is written, so a refused application leaves
-        nothing behind but, at most, a case number never used. Returns ``(case, created)``.
+        nothing behind but, at most, a case number never used.
         """
-        if idempotency_key:
-            existing = models.Case.objects(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing, False
-        item = self.catalog.item(application.get("item_code"))
-        if item is None:
-            raise NotFound(f"item {application.get('item_code')!r} is not in the catalog")
-        if not item.active:
-            raise InvalidInput(f"item {item.code} is not accepting applications")
+        item_version, item = self.items.applicable(application.get("item_code"), now)
         applicant = validate_applicant(application.get("applicant") or {})
         materials, documents = split_materials(application.get("materials") or [])
         check_materials(item, materials)
@@ -197,22 +196,29 @@ class CaseRepository:
         owner = applicant_identifier(applicant)
         references = [self.shared_materials.reference(owner, code, document_id)
                       for code, document_id in documents.items()]
+        key, fingerprint = (request["key"], request["fingerprint"]) if request else (None, None)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as stored: a receipt read back is the same
+        if key:  # a key is remembered for its retention only: an older case gives it up
+            models.Case.objects(idempotency_key=key, submitted_at__lt=now - RETENTION).update(
+                unset__idempotency_key=True, unset__request_fingerprint=True)
         case = models.Case(
-            case_no=self.next_case_no(now), query_code=new_query_code(), idempotency_key=idempotency_key,
-            item_code=item.code, department=item.department, process_key=item.process_key,
-            applicant=applicant, applicant_id=owner, materials=materials, documents=references,
-            form=form, status="submitted", submitted_at=now, updated_at=now, announcement_pending=True,
-            timeline=[models.Step(key="submitted", kind="submitted", at=now)],
+            case_no=self.next_case_no(now), query_code=new_query_code(), idempotency_key=key,
+            request_fingerprint=fingerprint, item_code=item.code, item_version=item_version,
+            department=item.department, process_key=item.process_key, applicant=applicant, applicant_id=owner,
+            materials=materials, documents=references, form=form, status="submitted", submitted_at=now,
+            updated_at=now, announcement_pending=True, timeline=[models.Step(key="submitted", kind="submitted", at=now)],
         )
         try:
             case.save(force_insert=True)
-        except me.NotUniqueError:
-            # A concurrent retry with the same idempotency key won the race: answer with its case.
-            existing = models.Case.objects(idempotency_key=idempotency_key).first()
-            if existing is None:
-                raise Conflict("the case could not be stored, please retry") from None
-            return existing, False
-        return case, True
+        except me.NotUniqueError:  # a slow first attempt with the same key stored its case meanwhile
+            raise Conflict("a case with this Idempotency-Key was stored meanwhile") from None
+        return case
+
+    @staticmethod
+    def submitted_for(request, now):
+        """The case a request (key and fingerprint) stored within the key's retention, or None."""
+        return models.Case.objects(idempotency_key=request["key"], request_fingerprint=request["fingerprint"],
+                                   submitted_at__gte=now - RETENTION).first()
 
     def get(self, case_no):
         case = models.Case.objects(case_no=case_no).first()
@@ -246,40 +252,45 @@ class CaseRepository:
         return case
 
     def change(self, case_no, new_steps, now):
-        """Add the steps ``new_steps(case)`` returns to the case's timeline and store what
-        follows from them, compare-and-set on ``version`` (a lost race is retried on fresh
-        state). Steps whose key is already there are skipped. Returns ``(case, added)``;
-        the case is None when there is no such case."""
+        """Add the facts ``new_steps(case, facts)`` returns to the case's timeline and store
+        what follows from them, compare-and-set on ``version`` (a lost race is retried on fresh
+        state). Facts whose key is already there are skipped. Returns ``(case, added)``, the
+        case as the store holds it (a raw document), None when there is no such case.
+
+        The event handlers' path: it reads and writes the raw document, builds no ``Case``."""
+        cases = collection_of(models.Case)
         for _ in range(CAS_ATTEMPTS):
-            case = models.Case.objects(case_no=case_no).first()
+            case = cases.find_one({"case_no": case_no})
             if case is None:
                 return None, []
-            known = {s.key for s in case.timeline}
-            added = [s for s in new_steps(case) if s.key not in known]
+            facts = [timeline.Fact.from_stored(son) for son in case.get("timeline", [])]
+            known = {f.key for f in facts}
+            added = [f for f in new_steps(case, facts) if f.key not in known]
             if not added:
                 return case, []
-            steps = sorted(list(case.timeline) + added, key=lambda s: s.at)
-            item = self.catalog.item(case.item_code)
-            derived = timeline.derive(case.case_no, case.item_code, steps, item.promised_limit_days if item else 0,
+            steps = sorted(facts + added, key=lambda f: f.at)
+            item = self.items.version(case["item_code"], case.get("item_version", 1))
+            derived = timeline.derive(case_no, case["item_code"], steps, item.promised_limit_days,
                                       self.calendar)
-            changed = models.Case.objects(pk=case.pk, version=case.version).update_one(
-                set__timeline=steps, inc__version=1, set__updated_at=now,
-                **{f"set__{name}": value for name, value in derived.items() if value is not None},
-                **{f"unset__{name}": True for name, value in derived.items() if value is None},
-            )
-            if changed:  # the case as stored now, without reading it back
-                case.timeline, case.version, case.updated_at = steps, case.version + 1, now
-                for name, value in derived.items():
-                    setattr(case, name, value)
+            changes = {"timeline": [f.stored() for f in steps], "updated_at": to_millis(now),
+                       **{name: stored(value) for name, value in derived.items() if value is not None}}
+            gone = {name: "" for name, value in derived.items() if value is None}
+            version = case.get("version", 0)
+            changed = cases.update_one({"_id": case["_id"], "version": version},
+                                       {"$set": changes, "$inc": {"version": 1}, **({"$unset": gone} if gone else {})})
+            if changed.modified_count:  # the case as stored now, without reading it back
+                case.update(changes, version=version + 1)
+                for name in gone:
+                    case.pop(name, None)
                 return case, added
         raise Conflict(f"case {case_no} is changing too often, please retry")
 
-    def record(self, case_no, step, now):
+    def record(self, case_no, fact, now):
         """Record one fact from an event; repeats and unknown cases are ignored."""
-        def steps(case):
-            if step.kind == "supplement_requested":
-                step.detail["missing_materials"] = self._material_codes(case, step.detail.get("missing_materials"))
-            return [step]
+        def steps(case, facts):
+            if fact.kind == "supplement_requested":
+                fact.detail["missing_materials"] = self._material_codes(case, fact.detail.get("missing_materials"))
+            return [fact]
 
         self.change(case_no, steps, now)
 
@@ -297,8 +308,7 @@ class CaseRepository:
 
     def _material_codes(self, case, asked):
         """The clerk may name a material by its code or by its name on the checklist."""
-        item = self.catalog.item(case.item_code)
-        codes = {m.name: m.code for m in item.materials} if item else {}
+        codes = {m.name: m.code for m in self.items.version(case["item_code"], case.get("item_version", 1)).materials}
         return list(dict.fromkeys(codes.get(entry, entry) for entry in asked or []))
 
     def supply(self, case_no, query_code, materials, now):
@@ -308,28 +318,28 @@ class CaseRepository:
         if not codes:
             raise InvalidInput("name the materials you supply", [{"field": "materials", "message": "at least one"}])
 
-        def steps(case):
-            request = timeline.open_request(case.timeline)
-            if request is None or case.status != "awaiting_supplements":
+        def steps(case, facts):
+            request = timeline.open_request(facts)
+            if request is None or case["status"] != "awaiting_supplements":
                 raise Conflict(f"case {case_no} is not waiting for supplements")
             asked = request.detail.get("missing_materials", [])
             unasked = [c for c in codes if c not in asked]
             if unasked:
                 raise InvalidInput("only the materials asked for can be supplied",
                                    [{"field": "materials", "message": f"{c} was not asked for"} for c in unasked])
-            references = [self.shared_materials.reference(case.applicant_id, code, document_id)
+            references = [self.shared_materials.reference(case["applicant_id"], code, document_id)
                           for code, document_id in documents.items()]
-            supplied = timeline.supplied_since(case.timeline, request) | set(codes)
+            supplied = timeline.supplied_since(facts, request) | set(codes)
             key = f"supplied:{request.key}:{now.isoformat()}"
-            new = [models.Step(key=key, kind="materials_supplied", at=now,
-                               detail={"materials": codes, "documents": references})]
+            new = [timeline.Fact(key=key, kind="materials_supplied", at=now,
+                                 detail={"materials": codes, "documents": references})]
             if supplied >= set(asked):
-                new.append(models.Step(key=f"received:{request.key}", kind="supplement_received", at=now,
-                                       detail={"materials": sorted(supplied)}))
+                new.append(timeline.Fact(key=f"received:{request.key}", kind="supplement_received", at=now,
+                                         detail={"materials": sorted(supplied)}))
             return new
 
         case, added = self.change(case_no, steps, now)
-        return case, next((s for s in added if s.kind == "supplement_received"), None)
+        return document_from(models.Case, case), next((s for s in added if s.kind == "supplement_received"), None)
 
     def collect(self, case_no, how, note, viewer, now):
         """The clerk hands over the result (出件); only a decided case, only once."""
@@ -337,16 +347,16 @@ class CaseRepository:
         if how not in COLLECTION_WAYS:
             raise InvalidInput("how must be 'in_person' or 'post'", [{"field": "how", "message": "in_person or post"}])
 
-        def steps(case):
-            if case.status == "collected":
+        def steps(case, facts):
+            if case["status"] == "collected":
                 raise Conflict(f"the result of case {case_no} was already collected")
-            if case.status != "completed":
+            if case["status"] != "completed":
                 raise Conflict(f"case {case_no} is not decided yet: nothing to collect")
-            return [models.Step(key="collected", kind="collected", at=now, by=viewer.get("username"),
-                                detail={"how": how, "note": note or ""})]
+            return [timeline.Fact(key="collected", kind="collected", at=now, by=viewer.get("username"),
+                                  detail={"how": how, "note": note or ""})]
 
         case, added = self.change(case_no, steps, now)
-        return case, added[0]
+        return document_from(models.Case, case), added[0]
 
     def search(self, viewer, filters, page, page_size):
         """Cases the viewer may see, newest first, filtered by applicant, item, status, dates."""
@@ -375,13 +385,18 @@ class CaseRepository:
         return list(cases), total
 
 
+def stored(value):
+    """A derived value as the store holds it (instants as epoch ms: ``services.common.fields``)."""
+    return to_millis(value) if isinstance(value, datetime) else value
+
+
 def _day_start(value, field):
     """Midnight (Asia/Shanghai) at the start of the hall's day ``YYYY-MM-DD``."""
     try:
         day = datetime.strptime(str(value), "%Y-%m-%d").date()
     except ValueError:
         raise InvalidInput(f"{field} must be a date YYYY-MM-DD", [{"field": field, "message": "YYYY-MM-DD"}]) from None
-    return datetime.combine(day, time(), tzinfo=HALL_TZ)
+    return datetime.combine(day, time(), tzinfo=SHANGHAI)
 
 
 def staff_may_see(viewer, case):
@@ -404,22 +419,24 @@ def payment_awaited(due):
 def material_names(item, codes):
     """Materials by their names on the item's checklist, with their codes; a material the clerk
     named outside the checklist keeps what the clerk wrote."""
-    names = {m.code: m.name for m in item.materials} if item else {}
+    names = {m.code: m.name for m in item.materials}
     return [{"code": code, "name": names.get(code, code)} for code in codes]
 
 
-def _common_view(case, item, public):
+def _common_view(case, item, progress, public):
     status = case.status
+    current_step = timeline.current_step(progress, case.timeline)
     awaiting = timeline.AWAITING.get(status)
     if case.payment_due:
         awaiting = payment_awaited(case.payment_due)
-    elif status == "accepted" and case.current_step:
-        awaiting = f"{awaiting}: {case.current_step}"
+    elif status == "accepted" and current_step:
+        awaiting = f"{awaiting}: {current_step}"
     return {
-        "case_no": case.case_no, "item_code": case.item_code,
-        "item_name": item.name_zh if item else case.item_code,
-        "department": case.department, "status": status, "current_step": case.current_step,
-        "outcome": case.outcome, "result": case.result or None, "awaiting": awaiting,
+        "case_no": case.case_no, "item_code": case.item_code, "item_version": case.item_version,
+        "item_name": item.name_zh,
+        "department": case.department, "status": status, "current_step": current_step,
+        "outcome": case.outcome, "outcome_label": case.outcome_label,
+        "result": case.result or None, "awaiting": awaiting,
         "decided_on_the_spot": timeline.decided_on_the_spot(case.timeline),
         "missing_materials": list(case.missing_materials),
         "missing_material_names": material_names(item, case.missing_materials),
@@ -428,7 +445,7 @@ def _common_view(case, item, public):
         "evaluable": status in timeline.EVALUABLE,
         "accepted_at": isoformat(case.accepted_at), "deadline": isoformat(case.deadline),
         "submitted_at": isoformat(case.submitted_at), "updated_at": isoformat(case.updated_at),
-        "steps": [timeline.step_view(s, public) for s in case.timeline],
+        "steps": timeline.steps_view(case.timeline, progress, public),
     }
 
 
@@ -442,22 +459,23 @@ def case_document_ids(case):
     return {ref["document_id"] for ref in case_documents(case)}
 
 
-def staff_view(case, item):
+def staff_view(case, item, progress):
+    """``progress``: the approval's ``case_progress`` answer for the case."""
     supplied = [s.detail for s in case.timeline if s.kind == "materials_supplied"]
     materials = list(dict.fromkeys(list(case.materials) + [c for d in supplied for c in d.get("materials", [])]))
     documents = case_documents(case)
-    return dict(_common_view(case, item, public=False), applicant=case.applicant, materials=materials,
+    return dict(_common_view(case, item, progress, public=False), applicant=case.applicant, materials=materials,
                 documents=documents, form=case.form)
 
 
-def public_view(case, item):
+def public_view(case, item, progress):
     """What anyone with the query code may see: no personal data."""
-    return _common_view(case, item, public=True)
+    return _common_view(case, item, progress, public=True)
 
 
 def summary(case, item):
     return {"case_no": case.case_no, "item_code": case.item_code,
-            "item_name": item.name_zh if item else case.item_code, "department": case.department,
+            "item_name": item.name_zh, "department": case.department,
             "applicant_name": case.applicant.get("name"), "applicant_id": case.applicant_id,
             "status": case.status, "submitted_at": isoformat(case.submitted_at),
             "deadline": isoformat(case.deadline)}
@@ -473,10 +491,11 @@ def promise(item):
 
 
 def submission_receipt(case, item):
-    promised_zh, promised_en = promise(item) if item else ("", "")
+    promised_zh, promised_en = promise(item)
     return {
         "case_no": case.case_no, "query_code": case.query_code, "status": case.status,
-        "item_code": case.item_code, "submitted_at": isoformat(case.submitted_at),
+        "item_code": case.item_code, "item_version": case.item_version,
+        "submitted_at": isoformat(case.submitted_at),
         "next": f"统一受理窗口将审核材料，请凭办件编号和查询码查询进度。{promised_zh} The intake window checks the "
                 f"materials and decides on acceptance; follow the case with its number and query code."
                 + (f" {promised_en}" if promised_en else ""),

@@ -1,6 +1,8 @@
-"""The public catalog (权力清单): items published by the hall, loaded from the
-repository's ``catalog/*.yaml`` (one file per department) at start-up and validated, so
-that bad data stops the service with a message naming the file, the item and the field.
+"""The public catalog (权力清单): what an item is and the rules every version of it must
+keep. Items are managed through the API (``catalog_store.py``: versions, publication,
+retirement, audit); the repository's ``catalog/*.yaml`` (one file per department) is the
+seed loaded into an empty store, validated here so that bad seed data stops the service
+with a message naming the file, the item and the field.
 
 The schema holds what provincial platforms publish for an item: limits in working days,
 visits, acceptance conditions, the materials checklist, fees in integer fen (a free item
@@ -31,10 +33,17 @@ MATERIAL_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 DEPARTMENT_CODE = re.compile(r"^[a-z][a-z_]{1,47}$")
 FIELD_TYPES = ("string", "long", "boolean", "enum", "date")
 MAX_FIELD_LENGTH = 2000
+ITEM_FIELDS = ("code", "name_zh", "name_en", "kind", "legal_limit_days", "promised_limit_days", "visits",
+               "process_key", "process_version", "legal_basis", "materials", "conditions", "fees", "on_the_spot",
+               "form", "special_procedures")
 
 
 class CatalogError(ValueError):
-    pass
+    """A rule of the catalog broken; ``field`` names the item's field (``materials.0.code``)."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ class Item:
     materials: tuple = field(default_factory=tuple)
     conditions: tuple = field(default_factory=tuple)
     fees: tuple = field(default_factory=tuple)
-    active: bool = True
+    process_version: int = None  # the version policy: None runs the latest deployed version, a number that one
     on_the_spot: bool = False
     form: tuple = None  # of FormField; None: the form is checked generically only
     special_procedures: tuple = ()  # 特别程序 whose time does not count (deadlines.SPECIAL_PROCEDURES)
@@ -97,8 +106,8 @@ class Item:
             "code": self.code, "name_zh": self.name_zh, "name_en": self.name_en,
             "department": self.department, "kind": self.kind,
             "legal_limit_days": self.legal_limit_days, "promised_limit_days": self.promised_limit_days,
-            "visits": self.visits, "process_key": self.process_key, "legal_basis": self.legal_basis,
-            "active": self.active, "on_the_spot": self.on_the_spot,
+            "visits": self.visits, "process_key": self.process_key, "process_version": self.process_version,
+            "legal_basis": self.legal_basis, "on_the_spot": self.on_the_spot,
             "materials": [vars(m) for m in self.materials],
             "conditions": list(self.conditions),
             "fees": [vars(f) for f in self.fees],
@@ -123,9 +132,14 @@ class Department:
 
 
 class Catalog:
-    def __init__(self, departments, items):
+    """Items by code: read from the seed files, with the codes of those marked ``active: false``
+    (``retired``); read from the store, those in force with their ``versions``."""
+
+    def __init__(self, departments, items, versions=None, retired=frozenset()):
         self.departments = departments
         self.items = items
+        self.versions = versions or {}
+        self.retired = retired
 
     def item(self, code):
         return self.items.get(code)
@@ -146,27 +160,49 @@ class Catalog:
 
 def _require(mapping, key, kind, where):
     if key not in mapping:
-        raise CatalogError(f"{where}: missing field {key!r}")
+        raise CatalogError(f"{where}: missing field {key!r}", key)
     value = mapping[key]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise CatalogError(f"{where}: field {key!r} must be {kind.__name__}, not {value!r}")
+        raise CatalogError(f"{where}: field {key!r} must be {kind.__name__}, not {value!r}", key)
     if kind is str and not value.strip():
-        raise CatalogError(f"{where}: field {key!r} must not be blank")
+        raise CatalogError(f"{where}: field {key!r} must not be blank", key)
     return value
 
 
 def _matching(mapping, key, pattern, where):
     value = _require(mapping, key, str, where)
     if not pattern.match(value):
-        raise CatalogError(f"{where}: field {key!r} must match {pattern.pattern}, not {value!r}")
+        raise CatalogError(f"{where}: field {key!r} must match {pattern.pattern}, not {value!r}", key)
     return value
 
 
 def _count(mapping, key, where):
     value = _require(mapping, key, int, where)
     if value < 0:
-        raise CatalogError(f"{where}: field {key!r} must not be negative, not {value!r}")
+        raise CatalogError(f"{where}: field {key!r} must not be negative, not {value!r}", key)
     return value
+
+
+def _process_version(raw, where):
+    """The version policy: absent or null runs the latest version, a number pins that one."""
+    if raw.get("process_version") is None:
+        return None
+    version = _require(raw, "process_version", int, where)
+    if version < 1:
+        raise CatalogError(f"{where}: field 'process_version' must be a version from 1, not {version!r}",
+                           "process_version")
+    return version
+
+
+def _each(raw, key, parse, what, where):
+    """Parse the list ``raw[key]`` entry by entry; a fault names ``key.<index>.<field>``."""
+    parsed = []
+    for index, entry in enumerate(raw.get(key, [])):
+        try:
+            parsed.append(parse(entry, f"{where} {what} {index + 1}"))
+        except CatalogError as exc:
+            raise CatalogError(str(exc), f"{key}.{index}" + (f".{exc.field}" if exc.field else "")) from None
+    return parsed
 
 
 def _mapping(raw, what, where):
@@ -179,7 +215,7 @@ def _material(raw, where):
     raw = _mapping(raw, "material", where)
     form = _require(raw, "form", str, where)
     if form not in MATERIAL_FORMS:
-        raise CatalogError(f"{where}: field 'form' must be one of {MATERIAL_FORMS}, not {form!r}")
+        raise CatalogError(f"{where}: field 'form' must be one of {MATERIAL_FORMS}, not {form!r}", "form")
     return Material(_matching(raw, "code", MATERIAL_CODE, where), _require(raw, "name", str, where), form,
                     _require(raw, "required", bool, where))
 
@@ -188,7 +224,8 @@ def _fee(raw, where):
     raw = _mapping(raw, "fee", where)
     amount = _require(raw, "amount_fen", int, where)
     if amount <= 0:
-        raise CatalogError(f"{where}: field 'amount_fen' must be a positive number of fen, not {amount!r}")
+        raise CatalogError(f"{where}: field 'amount_fen' must be a positive number of fen, not {amount!r}",
+                           "amount_fen")
     return Fee(_matching(raw, "code", MATERIAL_CODE, where), _require(raw, "name", str, where), amount,
                _require(raw, "basis", str, where))
 
@@ -198,44 +235,45 @@ def _form_field(raw, where):
     where = f"{where} ({raw.get('id', '?')})"
     unknown = set(raw) - {"id", "label", "type", "required", "options", "max_length"}
     if unknown:
-        raise CatalogError(f"{where}: unknown field {sorted(unknown)[0]!r}")
+        raise CatalogError(f"{where}: unknown field {sorted(unknown)[0]!r}", sorted(unknown)[0])
     kind = _require(raw, "type", str, where)
     if kind not in FIELD_TYPES:
-        raise CatalogError(f"{where}: field 'type' must be one of {FIELD_TYPES}, not {kind!r}")
+        raise CatalogError(f"{where}: field 'type' must be one of {FIELD_TYPES}, not {kind!r}", "type")
     options = ()
     if kind == "enum":
         options = _require(raw, "options", list, where)
         if not options or not all(isinstance(o, str) and o.strip() for o in options) or len(set(options)) < len(options):
-            raise CatalogError(f"{where}: field 'options' must list distinct non-blank strings")
+            raise CatalogError(f"{where}: field 'options' must list distinct non-blank strings", "options")
     elif "options" in raw:
-        raise CatalogError(f"{where}: field 'options' is only for type 'enum'")
+        raise CatalogError(f"{where}: field 'options' is only for type 'enum'", "options")
     max_length = None
     if "max_length" in raw:
         if kind != "string":
-            raise CatalogError(f"{where}: field 'max_length' is only for type 'string'")
+            raise CatalogError(f"{where}: field 'max_length' is only for type 'string'", "max_length")
         max_length = _require(raw, "max_length", int, where)
         if not 1 <= max_length <= MAX_FIELD_LENGTH:
-            raise CatalogError(f"{where}: field 'max_length' must be 1 to {MAX_FIELD_LENGTH}, not {max_length!r}")
+            raise CatalogError(f"{where}: field 'max_length' must be 1 to {MAX_FIELD_LENGTH}, not {max_length!r}",
+                               "max_length")
     return FormField(_matching(raw, "id", MATERIAL_CODE, where), _require(raw, "label", str, where), kind,
                      _require(raw, "required", bool, where), tuple(options), max_length)
 
 
 def _form(raw, where):
-    if "form" not in raw:
+    if raw.get("form") is None:
         return None
-    fields = _require(raw, "form", list, where)
-    if not fields:
-        raise CatalogError(f"{where}: field 'form' must define at least one field")
-    return _unique_codes([_form_field(f, f"{where} form field {i + 1}") for i, f in enumerate(fields)],
-                         "form field", where, key="id")
+    if not _require(raw, "form", list, where):
+        raise CatalogError(f"{where}: field 'form' must define at least one field", "form")
+    return _unique_codes(_each(raw, "form", _form_field, "form field", where), "form field", where, "form",
+                         key="id")
 
 
-def _unique_codes(entries, what, where, key="code"):
+def _unique_codes(entries, what, where, field, key="code"):
+    """``entries`` (of the list ``field``) with no ``key`` used twice."""
     seen = set()
-    for entry in entries:
+    for index, entry in enumerate(entries):
         code = getattr(entry, key)
         if code in seen:
-            raise CatalogError(f"{where}: {what} {key} {code!r} is used twice")
+            raise CatalogError(f"{where}: {what} {key} {code!r} is used twice", f"{field}.{index}.{key}")
         seen.add(code)
     return tuple(entries)
 
@@ -243,7 +281,7 @@ def _unique_codes(entries, what, where, key="code"):
 def _conditions(raw, where):
     conditions = raw.get("conditions", [])
     if not isinstance(conditions, list) or not all(isinstance(c, str) and c.strip() for c in conditions):
-        raise CatalogError(f"{where}: field 'conditions' must be a list of sentences")
+        raise CatalogError(f"{where}: field 'conditions' must be a list of sentences", "conditions")
     return tuple(conditions)
 
 
@@ -252,20 +290,29 @@ def _special_procedures(raw, where):
     if not isinstance(procedures, list) or not set(procedures) <= set(SPECIAL_PROCEDURES) \
             or len(set(procedures)) != len(procedures):
         raise CatalogError(f"{where}: field 'special_procedures' must list some of {SPECIAL_PROCEDURES}, "
-                           f"each once, not {procedures!r}")
+                           f"each once, not {procedures!r}", "special_procedures")
     return tuple(procedures)
 
 
-def _item(raw, department, where):
+def _flag(raw, key, where):
+    return _require(raw, key, bool, where) if key in raw else False
+
+
+def validate_item(raw, department, where="item"):
+    """The item ``raw`` describes (a mapping of ``ITEM_FIELDS``), of ``department``; the first
+    broken rule raises CatalogError naming the field. Every version of an item passes here,
+    whether it comes from a seed file or from the API."""
     raw = _mapping(raw, "item", where)
-    where = f"{where} item {raw.get('code', '?')}"
+    where = f"{where} {raw.get('code', '?')}"
+    unknown = sorted(set(raw) - set(ITEM_FIELDS))
+    if unknown:
+        raise CatalogError(f"{where}: unknown field {unknown[0]!r}", unknown[0])
     kind = _require(raw, "kind", str, where)
     if kind not in KINDS:
-        raise CatalogError(f"{where}: field 'kind' must be one of {KINDS}, not {kind!r}")
-    materials = _require(raw, "materials", list, where)
-    fees = raw.get("fees", [])
-    if not isinstance(fees, list):
-        raise CatalogError(f"{where}: field 'fees' must be list, not {fees!r}")
+        raise CatalogError(f"{where}: field 'kind' must be one of {KINDS}, not {kind!r}", "kind")
+    _require(raw, "materials", list, where)
+    if not isinstance(raw.get("fees", []), list):
+        raise CatalogError(f"{where}: field 'fees' must be list, not {raw['fees']!r}", "fees")
     item = Item(
         code=_matching(raw, "code", ITEM_CODE, where),
         name_zh=_require(raw, "name_zh", str, where),
@@ -276,27 +323,40 @@ def _item(raw, department, where):
         promised_limit_days=_count(raw, "promised_limit_days", where),
         visits=_count(raw, "visits", where),
         process_key=_require(raw, "process_key", str, where),
+        process_version=_process_version(raw, where),
         legal_basis=_require(raw, "legal_basis", str, where),
-        materials=_unique_codes([_material(m, f"{where} material {i + 1}") for i, m in enumerate(materials)],
-                                "material", where),
+        materials=_unique_codes(_each(raw, "materials", _material, "material", where), "material", where,
+                                "materials"),
         conditions=_conditions(raw, where),
-        fees=_unique_codes([_fee(f, f"{where} fee {i + 1}") for i, f in enumerate(fees)], "fee", where),
-        active=_require(raw, "active", bool, where) if "active" in raw else True,
-        on_the_spot=_require(raw, "on_the_spot", bool, where) if "on_the_spot" in raw else False,
+        fees=_unique_codes(_each(raw, "fees", _fee, "fee", where), "fee", where, "fees"),
+        on_the_spot=_flag(raw, "on_the_spot", where),
         form=_form(raw, where),
         special_procedures=_special_procedures(raw, where),
     )
     if item.on_the_spot and item.kind == "joint":
         raise CatalogError(f"{where}: field 'on_the_spot' is not for joint items (several departments decide "
-                           "them together)")
+                           "them together)", "on_the_spot")
     if item.promised_limit_days > item.legal_limit_days:
-        raise CatalogError(f"{where}: field 'promised_limit_days' exceeds 'legal_limit_days'")
+        raise CatalogError(f"{where}: field 'promised_limit_days' exceeds 'legal_limit_days'", "promised_limit_days")
     return item
+
+
+def item_fields(item):
+    """The mapping ``validate_item`` reads, for ``item``: what a version stores and an edit changes."""
+    data = item.as_dict()
+    del data["department"]
+    if data["form"] is None:
+        del data["form"]
+    for entry in data.get("form", ()):
+        for name, empty in (("options", []), ("max_length", None)):
+            if entry[name] == empty:
+                del entry[name]
+    return data
 
 
 def load_catalog(directory):
     """Read every ``*.yaml`` file in ``directory``; raise CatalogError on the first fault."""
-    departments, items = {}, {}
+    departments, items, retired = {}, {}, set()
     files = sorted(Path(directory).glob("*.yaml"))
     if not files:
         raise CatalogError(f"{directory}: no catalog files (*.yaml)")
@@ -316,8 +376,15 @@ def load_catalog(directory):
             raise CatalogError(f"{where} department: code {department.code!r} already used by another file")
         departments[department.code] = department
         for raw in _require(data, "items", list, where):
-            item = _item(raw, department.code, where)
+            raw = dict(_mapping(raw, "item", f"{where} item"))
+            active = raw.pop("active", True)
+            if not isinstance(active, bool):
+                raise CatalogError(f"{where} item {raw.get('code', '?')}: field 'active' must be bool, "
+                                   f"not {active!r}", "active")
+            item = validate_item(raw, department.code, f"{where} item")
             if item.code in items:
                 raise CatalogError(f"{where} item {item.code}: code already used")
             items[item.code] = item
-    return Catalog(departments, items)
+            if not active:
+                retired.add(item.code)
+    return Catalog(departments, items, retired=frozenset(retired))

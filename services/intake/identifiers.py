@@ -9,9 +9,9 @@ credit code, position 17 is itself the check character of the organisation code 
 
 import string
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from services.common.applicant_ids import normalise
+from services.common.workdays import SHANGHAI
 
 _DIGITS = "0123456789"
 
@@ -29,8 +29,6 @@ _CREDIT_CHARACTER = "a digit or a letter other than I, O, S, V, Z"
 # character, 11 - (weighted sum mod 11), with 10 written X and 11 written 0.
 _ORGANIZATION_VALUES = string.digits + string.ascii_uppercase
 _ORGANIZATION_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-
-_SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class InvalidIdentifier(ValueError):
@@ -116,7 +114,7 @@ def _require_birth_date(digits: str) -> None:
         raise InvalidIdentifier(
             f"resident ID: impossible birth date {digits} (positions 7-14)"
         ) from None
-    if born > datetime.now(_SHANGHAI).date():
+    if born > datetime.now(SHANGHAI).date():
         raise InvalidIdentifier(f"resident ID: birth date {born.isoformat()} is in the future")
 
 

@@ -21,23 +21,33 @@ class Case(me.Document):
 
     The timeline holds the facts (events from the approval, the applicant's supplements,
     collection); status, deadline and result are derived from it on every change and
-    stored for search. Changes are compare-and-set on ``version``.
+    stored for search. Changes are compare-and-set on ``version``. The approval's plain
+    steps are not copied here: views ask the approval for them (``timeline.steps_view``).
     """
 
     case_no = me.StringField(required=True, unique=True)
     query_code = me.StringField(required=True)
+    # The caller-scoped Idempotency-Key and request fingerprint it was submitted with
+    # (services.common.idempotency), written with the case: the proof of a submission's outcome.
     idempotency_key = me.StringField(unique=True, sparse=True)
+    request_fingerprint = me.StringField()
     item_code = me.StringField(required=True)
     department = me.StringField(required=True)
     process_key = me.StringField(required=True)
+    # The item's version the case was submitted under: its limits, fees and materials hold for
+    # the case whatever later versions say. Cases older than item versions had the seeded one.
+    item_version = me.IntField(default=1)
     applicant = me.DictField(required=True)
     applicant_id = me.StringField(required=True)
     materials = me.ListField(me.StringField())
     documents = me.ListField(me.DictField())
     form = me.DictField()
     status = me.StringField(required=True)
+    # Retired: the approval answers the current step (``case_progress``). Kept for one release so
+    # that cases stored before still load (docs/operations.md, "Data"); nothing reads it.
     current_step = me.StringField()
     outcome = me.StringField()
+    outcome_label = me.StringField()  # how the process ended, in words (its end event's label or name)
     result = me.DictField()
     missing_materials = me.ListField(me.StringField())
     payment_due = me.DictField()  # the unpaid payment notice: notice_no, total_fen, due_on
@@ -101,3 +111,60 @@ class SharedMaterial(me.Document):
 
     meta = {"db_alias": ALIAS, "collection": "shared_materials",
             "indexes": [{"fields": ["owner_id", "sha256"], "unique": True}]}
+
+
+class CatalogDepartment(me.Document):
+    """A department that publishes items (seeded from ``catalog/*.yaml``)."""
+
+    code = me.StringField(primary_key=True)
+    name_zh = me.StringField(required=True)
+    name_en = me.StringField(required=True)
+    position = me.IntField(required=True)  # the order of the seed files
+
+    meta = {"db_alias": ALIAS, "collection": "catalog_departments"}
+
+
+class CatalogItem(me.Document):
+    """An item of the catalog and where it stands: its newest version, its publications and
+    its retirement. Versions themselves are immutable (``ItemVersion``). Changes are
+    compare-and-set on ``rev``."""
+
+    code = me.StringField(primary_key=True)
+    department = me.StringField(required=True)
+    latest_version = me.IntField(required=True)
+    # {version, effective_from: "YYYY-MM-DD" (hall calendar) or None (seeded: since the seed), published_at, by}
+    publications = me.ListField(me.DictField())
+    retired_from = me.StringField()  # "YYYY-MM-DD": no new applications from that day on
+    rev = me.IntField(default=0)
+    created_at = InstantField(required=True)
+    updated_at = InstantField(required=True)
+
+    meta = {"db_alias": ALIAS, "collection": "catalog_items"}
+
+
+class ItemVersion(me.Document):
+    """One version of an item, as validated (``catalog.item_fields``); never changed."""
+
+    key = me.StringField(primary_key=True)  # "<code>:<version>"
+    code = me.StringField(required=True)
+    version = me.IntField(required=True)
+    fields = me.DictField(required=True)
+    changed = me.ListField(me.StringField())  # the fields that differ from the version before
+    created_at = InstantField(required=True)
+    created_by = me.StringField(required=True)
+
+    meta = {"db_alias": ALIAS, "collection": "catalog_item_versions", "indexes": ["code"]}
+
+
+class CatalogChange(me.Document):
+    """The audit trail of the catalog: who did what to which item, when, and what changed."""
+
+    code = me.StringField(required=True)
+    seed_key = me.StringField(unique=True, sparse=True)  # "<code>": replicas seeding at once record it once
+    action = me.StringField(required=True)  # seeded, created, edited, published, retired
+    version = me.IntField()
+    actor = me.StringField(required=True)
+    at = InstantField(required=True)
+    changes = me.DictField()  # field -> {"from", "to"}; for publish/retire: effective_from, reason
+
+    meta = {"db_alias": ALIAS, "collection": "catalog_changes", "indexes": ["code"]}

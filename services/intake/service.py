@@ -1,19 +1,23 @@
-"""The intake service (统一受理): the public catalog, every application's entry, the
-applicant's materials and supplements, the case's timeline and the result's collection."""
+"""The intake service (统一受理): the public catalog and its management, every
+application's entry, the applicant's materials and supplements, the case's timeline and
+the result's collection."""
 import base64
 import binascii
 from datetime import timedelta
 
 from nameko.events import EventDispatcher
+from nameko.exceptions import RemoteError
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.common import events, platform_service
 from services.common.db import ServiceStore
 from services.common.entrypoints import event_handler, rpc
-from services.common.errors import InvalidInput, NotFound
+from services.common.errors import InvalidInput
+from services.common.idempotency import idempotent
 from services.common.time import utcnow
 from services.common.workdays import load_hall_calendar
-from services.intake import cases, catalog, materials, timeline
+from services.intake import cases, catalog, catalog_store, materials, timeline
 
 # case_submitted is dispatched right after the case is stored; a case still unannounced
 # after the grace period lost its replica in between, and the sweep announces it
@@ -23,8 +27,11 @@ ANNOUNCEMENT_GRACE = timedelta(seconds=10)
 
 
 def open_cases(config):
-    return cases.CaseRepository(catalog.load_catalog(config["CATALOG_DIR"]),
-                                materials.SharedMaterials(config["MATERIAL_MAX_BYTES"]),
+    """The case repository over the managed catalog, seeded from ``CATALOG_DIR`` when the store
+    holds no item yet (the seed files are validated at every start all the same)."""
+    items = catalog_store.ItemStore()
+    items.seed(catalog.load_catalog(config["CATALOG_DIR"]), utcnow())
+    return cases.CaseRepository(items, materials.SharedMaterials(config["MATERIAL_MAX_BYTES"]),
                                 load_hall_calendar(config["HALL_CALENDAR_FILE"]))
 
 
@@ -40,31 +47,95 @@ class IntakeService(platform_service.PlatformService):
 
     cases = ServiceStore(open_cases)
     dispatch = EventDispatcher()
+    approval = RpcProxy("approval")  # deployed process versions; the steps of a case's process, when shown
 
     @rpc
     def list_items(self, query=None, department=None, kind=None, page=1, page_size=20):
         start, stop = _page(page, page_size)
-        found = self.cases.catalog.search(query, department, kind)
-        return {"items": [item.as_dict() for item in found[start:stop]], "total": len(found),
-                "page": page, "page_size": page_size}
+        published = self.cases.items.published(utcnow())
+        found = published.search(query, department, kind)
+        return {"items": [catalog_store.public_view(item, published.versions[item.code])
+                          for item in found[start:stop]],
+                "total": len(found), "page": page, "page_size": page_size}
 
     @rpc
-    def get_item(self, item_code):
-        item = self.cases.catalog.item(item_code)
-        if item is None:
-            raise NotFound(f"item {item_code!r} is not in the catalog")
-        return item.as_dict()
+    def get_item(self, item_code, version=None):
+        """The item in force today, or the version a case was submitted under."""
+        return self.cases.items.public_item(item_code, utcnow(), version)
 
     @rpc
     def list_departments(self):
-        return self.cases.catalog.department_list()
+        return self.cases.items.published(utcnow()).department_list()
 
     @rpc
-    def submit_case(self, application, idempotency_key=None):
-        case, created = self.cases.submit(application, idempotency_key, utcnow())
-        if case.announcement_pending:  # new, or a retry of a submission whose announcement was lost
+    def list_catalog_items(self):
+        return self.cases.items.managed_list(utcnow())
+
+    @rpc
+    def get_catalog_item(self, item_code):
+        return self.cases.items.managed(item_code, utcnow())
+
+    @rpc
+    @idempotent
+    def create_item(self, department, fields, actor):
+        catalog_store.require_admin(actor, "create")
+        catalog_store.check_binding(fields, self._deployed_versions)
+        return self.cases.items.create(fields, department, actor, utcnow())
+
+    @rpc
+    @idempotent
+    def edit_item(self, item_code, changes, actor):
+        if set(changes) & set(catalog_store.BINDING_FIELDS):
+            current = self.cases.items.managed(item_code, utcnow())["item"]
+            catalog_store.check_binding({name: changes.get(name, current[name])
+                                         for name in catalog_store.BINDING_FIELDS}, self._deployed_versions)
+        view, created = self.cases.items.edit(item_code, changes, actor, utcnow())
+        return dict(view, created=created)
+
+    @rpc
+    @idempotent
+    def publish_item(self, item_code, effective_from, actor, version=None):
+        return self.cases.items.publish(item_code, version, effective_from, actor, utcnow())
+
+    @rpc
+    @idempotent
+    def retire_item(self, item_code, actor, effective_from=None, reason=None):
+        return self.cases.items.retire(item_code, effective_from, reason, actor, utcnow())
+
+    @rpc
+    def list_item_versions(self, item_code):
+        return self.cases.items.versions(item_code)
+
+    @rpc
+    def item_audit(self, item_code):
+        return self.cases.items.audit(item_code)
+
+    def _deployed_versions(self, key):
+        """The deployed versions of process ``key`` (asked of the approval service), or None."""
+        try:
+            return [v["version"] for v in self.approval.list_process_versions(key)]
+        except RemoteError as refused:
+            if refused.exc_type != "NotFound":
+                raise
+            return None
+
+    @rpc
+    def submit_case(self, application, idempotency=None):
+        """Register a case; with ``idempotency`` a repeat answers the first receipt, also when the
+        first attempt stored its case and stopped before its answer was recorded."""
+        def submit():
+            case = self.cases.submit(application, utcnow(), idempotency)
             self._announce(case)
-        return dict(cases.submission_receipt(case, self.cases.catalog.item(case.item_code)), created=created)
+            return self._receipt(case)
+
+        def submitted():
+            case = self.cases.submitted_for(idempotency, utcnow())
+            return self._receipt(case) if case is not None else None
+
+        return self.requests.once(idempotency, submit, outcome=submitted)
+
+    def _receipt(self, case):
+        return cases.submission_receipt(case, self.cases.item_of(case))
 
     @timer(interval=ANNOUNCEMENT_SWEEP_SECONDS)
     def announce_pending_cases(self):
@@ -73,10 +144,11 @@ class IntakeService(platform_service.PlatformService):
             self._announce(case)
 
     def _announce(self, case):
-        item = self.cases.catalog.item(case.item_code)
+        item = self.cases.item_of(case)
         self.dispatch(events.CASE_SUBMITTED[1], {
-            "case_no": case.case_no, "item_code": case.item_code, "item_name": item.name_zh,
-            "department": case.department, "process_key": case.process_key, "kind": item.kind,
+            "case_no": case.case_no, "item_code": case.item_code, "item_version": case.item_version,
+            "item_name": item.name_zh, "department": case.department, "process_key": case.process_key,
+            "process_version": item.process_version, "kind": item.kind,
             "on_the_spot": item.on_the_spot,
             "promised_limit_days": item.promised_limit_days, "legal_limit_days": item.legal_limit_days,
             "special_procedures": list(item.special_procedures), "submitted_at": case.submitted_at.isoformat(),
@@ -86,35 +158,38 @@ class IntakeService(platform_service.PlatformService):
     @rpc
     def get_case(self, case_no, viewer):
         case = self.cases.get_for_staff(case_no, viewer)
-        return cases.staff_view(case, self.cases.catalog.item(case.item_code))
+        return cases.staff_view(case, self.cases.item_of(case), self.approval.case_progress(case_no))
 
     @rpc
     def get_public_case(self, case_no, query_code):
         case = self.cases.get_public(case_no, query_code)
-        return cases.public_view(case, self.cases.catalog.item(case.item_code))
+        return cases.public_view(case, self.cases.item_of(case), self.approval.case_progress(case_no))
 
     @rpc
     def search_cases(self, viewer, filters, page=1, page_size=20):
         found, total = self.cases.search(viewer, filters, page, page_size)
-        return {"cases": [cases.summary(c, self.cases.catalog.item(c.item_code)) for c in found],
+        return {"cases": [cases.summary(c, self.cases.item_of(c)) for c in found],
                 "total": total, "page": page, "page_size": page_size}
 
     @rpc
+    @idempotent
     def supply_materials(self, case_no, query_code, supplied):
         now = utcnow()
         case, complete = self.cases.supply(case_no, query_code, supplied, now)
         if complete is not None:
             self.dispatch(events.SUPPLEMENT_RECEIVED[1], {
                 "case_no": case_no, "materials": complete.detail["materials"], "received_at": now.isoformat()})
-        return cases.public_view(case, self.cases.catalog.item(case.item_code))
+        return cases.public_view(case, self.cases.item_of(case), self.approval.case_progress(case_no))
 
     @rpc
+    @idempotent
     def record_collection(self, case_no, how, viewer, note=None):
         case, step = self.cases.collect(case_no, how, note, viewer, utcnow())
         self.dispatch(events.CASE_COLLECTED[1], {"case_no": case_no, "collected_at": step.at.isoformat(), "how": how})
-        return cases.staff_view(case, self.cases.catalog.item(case.item_code))
+        return cases.staff_view(case, self.cases.item_of(case), self.approval.case_progress(case_no))
 
     @rpc
+    @idempotent
     def store_material(self, applicant_kind, applicant_id, filename, content_base64):
         owner = cases.validate_owner(applicant_kind, applicant_id)
         try:
@@ -132,8 +207,11 @@ class IntakeService(platform_service.PlatformService):
 
     @event_handler(*events.CASE_PROGRESSED)
     def on_case_progressed(self, payload):
+        """Only a completed process is a fact of the case's own; a plain step costs no store command."""
         now = utcnow()
-        self.cases.record(payload["case_no"], timeline.progress_fact(payload, now), now)
+        fact = timeline.progress_fact(payload, now)
+        if fact is not None:
+            self.cases.record(payload["case_no"], fact, now)
 
     @event_handler(*events.CASE_ACCEPTED)
     def on_case_accepted(self, payload):

@@ -1,27 +1,32 @@
 """A case's timeline: the facts of its life, and what follows from them.
 
 Facts arrive as events from the approval service (accepted, refused, supplements requested,
-progress, decided), from payment, and from intake itself (supplements received, collected).
-Events repeat and may come out of order, so every fact has a key (a repeat is a no-op) and
-the case's status, deadline and result are *derived* from the whole set each time, never
-stepped from the previous status.
+decided, the process completed), from payment, and from intake itself (supplements received,
+collected). Events repeat and may come out of order, so every fact has a key (a repeat is a
+no-op) and the case's status, deadline and result are *derived* from the whole set each time,
+never stepped from the previous status.
+
+A plain step of the approval (a task done, the case moving on to the next) changes none of
+that, so intake stores nothing for it: the steps done and the current step are read from the
+approval when a case is shown (``case_progress``), and merged into the timeline there.
 
 Statuses: ``submitted`` (待受理), ``awaiting_supplements`` (待补正), ``accepted`` (已受理,
 under review), ``refused`` (不予受理), ``completed`` (办结, with an outcome), ``collected``
 (已出件). A case has its result, and may be evaluated (好差评), once ``completed`` or
 ``collected``.
 
-The approval's current step comes with its progress events, after the fact that moved it:
-a supplement the applicant just gave is recorded here at once, while the approval still
-reports the wait for it. A step reported before the latest supplement arrived is therefore
-past, and not shown until the approval reports again.
+The approval's current step follows the fact that moved it: a supplement the applicant just
+gave is recorded here at once, while the approval may still be waiting for it. A step the
+approval reached before the latest supplement arrived is therefore past, and not shown until
+the approval moves again.
 """
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from services.common import deadlines
+from services.common.fields import from_millis, to_millis
 from services.common.workdays import CalendarRangeError
-from services.intake import models
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,7 @@ LABELS = {
     "accepted": "受理 Accepted",
     "refused": "不予受理 Refused",
     "progressed": "办理环节 Step",
+    "task_done": "办理环节完成 Step done",
     "payment_notice_issued": "开具缴款通知书 Payment notice issued",
     "payment_confirmed": "缴费确认 Fee paid",
     "decided": "办结 Decided",
@@ -60,11 +66,31 @@ PUBLIC_DETAIL = {
     "materials_supplied": ("materials",),
     "supplement_received": ("materials",),
     "refused": ("reason",),
-    "progressed": ("current_step",),
+    "progressed": ("current_step", "outcome_label"),
+    "task_done": ("step",),
     "decided": ("outcome", "on_the_spot"),
     "collected": ("how",),
     "payment_notice_issued": ("notice_no", "total_fen", "due_on"),
 }
+
+
+@dataclass
+class Fact:
+    """One moment of a case's timeline, as the hot paths read and write it (plain, not the
+    ``models.Step`` document it is stored as). ``key`` makes a repeated event a no-op."""
+    key: str
+    kind: str
+    at: datetime
+    by: str = None
+    detail: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_stored(cls, son):
+        return cls(son["key"], son["kind"], from_millis(son["at"]), son.get("by"), son.get("detail") or {})
+
+    def stored(self):
+        son = {"key": self.key, "kind": self.kind, "at": to_millis(self.at), "detail": self.detail}
+        return son if self.by is None else dict(son, by=self.by)
 
 
 def instant(value):
@@ -103,7 +129,7 @@ def _decision(steps):
 
 
 def derive(case_no, item_code, steps, limit_days, calendar):
-    """Status, outcome, result, current step, missing materials, acceptance and deadline."""
+    """Status, outcome, result, payment due, missing materials, acceptance and deadline."""
     accepted, refused = _last(steps, "accepted"), _last(steps, "refused")
     request = open_request(steps)
     outcome, decided = _decision(steps)
@@ -123,8 +149,8 @@ def derive(case_no, item_code, steps, limit_days, calendar):
     return {
         "status": status,
         "outcome": outcome,
+        "outcome_label": _outcome_label(steps),
         "result": _result(case_no, item_code, outcome, decided, refused),
-        "current_step": _current_step(steps),
         "payment_due": _payment_due(steps) if status == "accepted" else None,
         "missing_materials": list(request.detail.get("missing_materials", [])) if request else [],
         "accepted_at": accepted.at if accepted else None,
@@ -139,13 +165,20 @@ def decided_on_the_spot(steps):
     return bool(decided is not None and decided.detail.get("on_the_spot"))
 
 
-def _current_step(steps):
-    """The approval's latest reported step, unless a supplement arrived after it (see above)."""
+def _outcome_label(steps):
+    """How the approval's process ended, in words (its end event's outcome label or name)."""
     progress = sorted((s for s in steps if s.kind == "progressed"), key=lambda s: s.detail.get("rev", 0))
+    return progress[-1].detail.get("outcome_label") if progress and progress[-1].detail.get("status") == "completed" \
+        else None
+
+
+def current_step(progress, steps):
+    """The step the approval is at (``progress``: its ``case_progress`` answer, None before the
+    process starts), unless a supplement arrived after the approval last moved (see above)."""
     received = _last(steps, "supplement_received")
-    if not progress or (received is not None and received.at > progress[-1].at):
+    if progress is None or (received is not None and received.at > instant(progress["moved_at"])):
         return None
-    return progress[-1].detail.get("current_step")
+    return progress.get("current_step")
 
 
 def _payment_due(steps):
@@ -200,6 +233,13 @@ def step_view(step, public):
     return view
 
 
+def steps_view(steps, progress, public):
+    """The timeline as shown: intake's facts and the approval's tasks done, oldest first."""
+    done = [Fact(f"task:{n}", "task_done", instant(t["at"]), t.get("by"), {"step": t["name"]})
+            for n, t in enumerate((progress or {}).get("steps", []))]
+    return [step_view(s, public) for s in sorted([*steps, *done], key=lambda s: s.at)]
+
+
 # Event kind -> (field with its time, field with who did it, detail fields kept).
 EVENT_FACTS = {
     "accepted": ("accepted_at", "accepted_by", ()),
@@ -221,12 +261,16 @@ def fact_from_event(kind, payload):
     time_field, by_field, kept = EVENT_FACTS[kind]
     at = instant(payload[time_field])
     key = f"{kind}:{payload['notice_no']}" if kind in NOTICE_FACTS else f"{kind}:{at.isoformat()}"
-    return models.Step(key=key, kind=kind, at=at, by=payload.get(by_field) if by_field else None,
-                       detail={name: payload[name] for name in kept if payload.get(name) is not None})
+    return Fact(key=key, kind=kind, at=at, by=payload.get(by_field) if by_field else None,
+                detail={name: payload[name] for name in kept if payload.get(name) is not None})
 
 
 def progress_fact(payload, now):
-    """The approval's progress (``rev`` orders it; repeats share the key)."""
-    return models.Step(key=f"progressed:{payload['rev']}", kind="progressed", at=now,
-                       detail={"rev": payload["rev"], "status": payload.get("status"),
-                               "current_step": payload.get("current_step"), "outcome": payload.get("outcome")})
+    """The approval's progress when its process completed (a case decided without a
+    ``case_decided``, e.g. at an end event of another name); None for a plain step, which
+    intake does not store (``rev`` orders progress; repeats share the key)."""
+    if payload.get("status") != "completed":
+        return None
+    return Fact(key=f"progressed:{payload['rev']}", kind="progressed", at=now,
+                detail={"rev": payload["rev"], "status": "completed", "outcome": payload.get("outcome"),
+                        "outcome_label": payload.get("outcome_label")})

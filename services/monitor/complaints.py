@@ -5,11 +5,11 @@ days of receipt and the complaint resolved within ``COMPLAINT_RESOLVE_WORKDAYS``
 acceptance; a stage near or past its deadline is yellow or red, like a case. The
 complainant follows it with the complaint number and a follow code."""
 import secrets
-from zoneinfo import ZoneInfo
 
 from services.common import constant_time, deadlines
 from services.common.db import collection_of
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.sequences import hall_day, next_in_sequence
 from services.common.time import isoformat
 from services.monitor import metrics, models
 
@@ -18,7 +18,6 @@ FOLLOW_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 NEXT = {"received": ("accepted", "rejected"), "accepted": ("investigating",), "investigating": ("resolved",),
         "resolved": ("feedback_given",), "feedback_given": ("archived",)}
 NOTE_REQUIRED = {"rejected", "resolved", "feedback_given"}
-HALL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class Complaints:
@@ -39,10 +38,9 @@ class Complaints:
         if complaint.get("case_no") and not department:
             watch = models.CaseWatch.objects(case_no=complaint["case_no"]).only("department").first()
             department = watch.department if watch else None
-        day = now.astimezone(HALL_TZ).strftime("%Y%m%d")
-        counter = models.ComplaintCounter.objects(day=day).modify(upsert=True, new=True, inc__last=1)
+        day = hall_day(now)
         record = models.Complaint(
-            complaint_no=f"T{day}{counter.last:04d}", follow_code=new_follow_code(), category=category,
+            complaint_no=f"T{day}{next_in_sequence(models.ComplaintCounter, day):04d}", follow_code=new_follow_code(), category=category,
             channel=channel, case_no=complaint.get("case_no"), department=department,
             content=content, complainant=complaint.get("complainant") or {}, status="received",
             received_at=now, accept_by=self.calendar.deadline_instant(now, self.accept_workdays), updated_at=now)

@@ -7,6 +7,7 @@ from services.common import events, platform_service
 from services.common.db import ServiceStore
 from services.common.entrypoints import event_handler, rpc
 from services.common.errors import InvalidInput
+from services.common.idempotency import idempotent
 from services.common.retired_queues import RetiredQueues, event_queue
 from services.common.time import isoformat, utcnow
 from services.common.workdays import load_hall_calendar
@@ -49,6 +50,7 @@ class MonitorService(platform_service.PlatformService):
         return platform_clock.view()
 
     @rpc
+    @idempotent
     def set_clock(self, set_by, advance_seconds=None, offset_seconds=None):
         clock = platform_clock.move(self.config, set_by, utcnow(), advance_seconds, offset_seconds)
         self.dispatch(events.CLOCK_SET[1], clock)
@@ -103,6 +105,7 @@ class MonitorService(platform_service.PlatformService):
         return self.watch.case_standing(case_no, viewer, utcnow())
 
     @rpc
+    @idempotent
     def approve_extension(self, case_no, days, reason, viewer):
         extension_id, extension, deadline = self.watch.approve_extension(case_no, days, reason, viewer, utcnow())
         # Intake counts the extension on the same rule; approval's tasks take the new deadline.
@@ -111,12 +114,14 @@ class MonitorService(platform_service.PlatformService):
         return extension
 
     @rpc
+    @idempotent
     def suspend_case(self, case_no, procedure, reason, viewer):
         suspension = self.watch.suspend(case_no, procedure, reason, viewer, utcnow())
         self.dispatch(events.CASE_SUSPENDED[1], suspension)
         return suspension
 
     @rpc
+    @idempotent
     def resume_case(self, case_no, viewer):
         resumption, deadline = self.watch.resume(case_no, viewer, utcnow())
         self.dispatch(events.CASE_RESUMED[1], dict(resumption, deadline=isoformat(deadline)))
@@ -127,16 +132,19 @@ class MonitorService(platform_service.PlatformService):
         return self.watch.accountability(viewer, utcnow(), status)
 
     @rpc
+    @idempotent
     def acknowledge_accountability(self, case_no, viewer):
         return self.watch.acknowledge(case_no, viewer, utcnow())
 
     @rpc
+    @idempotent
     def close_accountability(self, case_no, resolution, viewer):
         return self.watch.close(case_no, resolution, viewer, utcnow())
 
     # -- complaints and evaluations -------------------------------------------------------
 
     @rpc
+    @idempotent
     def file_complaint(self, complaint, channel="public"):
         return self.complaints.file(complaint, channel, utcnow())
 
@@ -149,10 +157,12 @@ class MonitorService(platform_service.PlatformService):
         return self.complaints.listing(viewer, utcnow(), status)
 
     @rpc
+    @idempotent
     def move_complaint(self, complaint_no, to, note, handler):
         return self.complaints.move(complaint_no, to, note, handler, utcnow())
 
     @rpc
+    @idempotent
     def evaluate_case(self, case_no, level, comment=None):
         return self.evaluations.evaluate(case_no, level, comment, utcnow())
 
@@ -161,6 +171,7 @@ class MonitorService(platform_service.PlatformService):
         return self.evaluations.rectifications(viewer, status)
 
     @rpc
+    @idempotent
     def rectify(self, case_no, rectification, callback_note, handler):
         return self.evaluations.rectify(case_no, rectification, callback_note, handler, utcnow())
 

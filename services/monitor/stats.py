@@ -2,15 +2,18 @@
 their limit ÷ cases decided), the satisfaction rate (good evaluations ÷ all; the bottom
 two of five levels are bad), the one-visit rate (一次办结率: cases decided on the spot by the
 department's chief representative, who accepted and decided them in one sitting ÷ cases
-decided, the on-time rate's denominator), open warnings and overdue cases — for the hall, and by
-department and by item. A period is a range of Shanghai days, both ends included. (The
-hall's queue waits are the queue service's day counts; the gateway adds them.)"""
+decided, the on-time rate's denominator), supplement requests (补正告知) and supplements received
+(requests and receipts made in the period, on cases submitted in it), open warnings and overdue
+cases — for the hall, and by department and by item. A period is a range of Shanghai days,
+both ends included. (The hall's queue waits are the queue service's day counts; the gateway
+adds them.)"""
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
 from mongoengine.queryset.visitor import Q
 
 from services.common import deadlines
+from services.common.fields import to_millis
 from services.common.workdays import SHANGHAI
 from services.monitor import models
 from services.monitor.evaluations import BAD
@@ -36,7 +39,14 @@ def rate(part, whole):
 
 def _blank():
     return {"submitted": 0, "decided": 0, "decided_on_time": 0, "on_time_rate": None, "decided_on_the_spot": 0,
-            "one_visit_rate": None, "open_yellow": 0, "open_red": 0, "evaluations": 0, "good_evaluations": 0, "satisfaction_rate": None}
+            "one_visit_rate": None, "supplement_requests": 0, "supplements_received": 0, "open_yellow": 0, "open_red": 0,
+            "evaluations": 0, "good_evaluations": 0, "satisfaction_rate": None}
+
+
+def within(instants_ms, start, end):
+    """How many of a watch's instants (``str(epoch ms)`` keys) fall in ``[start, end)``."""
+    low, high = to_millis(start), to_millis(end)
+    return sum(low <= int(ms) < high for ms in instants_ms)
 
 
 def statistics(now, first=None, last=None, department=None, item_code=None):
@@ -55,8 +65,12 @@ def statistics(now, first=None, last=None, department=None, item_code=None):
         groups = (hall, by_department[watch.department or "unknown"], by_item[watch.item_code or "unknown"])
         if watch.submitted_at and start <= watch.submitted_at < end:
             per_day[watch.submitted_at.astimezone(SHANGHAI).date().isoformat()] += 1
+            requests, received = (within(watch.supplement_requested, start, end),
+                                  within(watch.supplement_received, start, end))
             for group in groups:
                 group["submitted"] += 1
+                group["supplement_requests"] += requests
+                group["supplements_received"] += received
         if watch.decided_at and start <= watch.decided_at < end and watch.on_time is not None:
             for group in groups:
                 group["decided"] += 1

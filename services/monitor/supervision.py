@@ -5,6 +5,9 @@ accountability records (问责) filed automatically, once per overdue case.
 Event handlers only record facts (each fact idempotently) and set the case's timer to
 now; the scheduler alone derives the standing, so two writers never disagree about it.
 Timers live in the store: a restarted or second monitor carries on where one stopped.
+
+The handlers and the scheduler read and write the raw documents (``collection_of``): they run
+on every fact of every case, and a ``CaseWatch`` built each time cost more than the commands.
 """
 import logging
 import uuid
@@ -39,17 +42,28 @@ def sees_all(viewer):
     return (viewer or {}).get("department") in HALL_WIDE_DEPARTMENTS
 
 
+def stored_instant(value):
+    """An instant of an event as the store holds it (epoch ms: ``services.common.fields``)."""
+    moment = instant(value)
+    return to_millis(moment) if moment is not None else None
+
+
+def _read_instant(millis):
+    return from_millis(millis) if millis is not None else None
+
+
 def facts_of(watch):
-    """The facts the hall's time-limit rule (``services.common.deadlines``) counts on."""
+    """The facts the hall's time-limit rule (``services.common.deadlines``) counts on, from the
+    stored watch (a raw document)."""
     return deadlines.CaseFacts(
-        limit_days=deadlines.limit_days(watch.promised_limit_days, watch.legal_limit_days),
-        accepted_at=watch.accepted_at,
-        supplement_requested=tuple(from_millis(int(ms)) for ms in watch.supplement_requested),
-        supplement_received=tuple(from_millis(int(ms)) for ms in watch.supplement_received),
-        extension_days=sum(e["days"] for e in watch.extensions.values()),
-        suspended=tuple(from_millis(int(ms)) for ms in watch.suspended),
-        resumed=tuple(from_millis(int(ms)) for ms in watch.resumed), decided_at=watch.decided_at,
-        refused_at=watch.refused_at)
+        limit_days=deadlines.limit_days(watch.get("promised_limit_days"), watch.get("legal_limit_days")),
+        accepted_at=_read_instant(watch.get("accepted_at")),
+        supplement_requested=tuple(from_millis(int(ms)) for ms in watch.get("supplement_requested") or {}),
+        supplement_received=tuple(from_millis(int(ms)) for ms in watch.get("supplement_received") or {}),
+        extension_days=sum(e["days"] for e in (watch.get("extensions") or {}).values()),
+        suspended=tuple(from_millis(int(ms)) for ms in watch.get("suspended") or {}),
+        resumed=tuple(from_millis(int(ms)) for ms in watch.get("resumed") or {}),
+        decided_at=_read_instant(watch.get("decided_at")), refused_at=_read_instant(watch.get("refused_at")))
 
 
 class Supervision:
@@ -61,9 +75,9 @@ class Supervision:
 
     # -- facts from events ------------------------------------------------------------
 
-    def record(self, case_no, now, **facts):
-        """Store facts about a case (``set__…`` keywords) and have the scheduler look at it now."""
-        models.CaseWatch.objects(case_no=case_no).update_one(upsert=True, **facts)
+    def record(self, case_no, now, facts):
+        """Store facts about a case (stored field -> value) and have the scheduler look at it now."""
+        collection_of(models.CaseWatch).update_one({"_id": case_no}, {"$set": facts}, upsert=True)
         self.touch(case_no, now)
 
     def record_keyed(self, case_no, now, field, key, value):
@@ -77,18 +91,18 @@ class Supervision:
             {"_id": case_no}, {"$set": {"due_at": to_millis(now), "token": uuid.uuid4().hex}}, upsert=True)
 
     def case_submitted(self, p, now):
-        self.record(p["case_no"], now, set__item_code=p.get("item_code"), set__item_name=p.get("item_name"),
-                    set__department=p.get("department"), set__kind=p.get("kind"),
-                    set__promised_limit_days=p.get("promised_limit_days"),
-                    set__legal_limit_days=p.get("legal_limit_days"), set__submitted_at=instant(p.get("submitted_at")),
-                    set__special_procedures=p.get("special_procedures") or [])
+        self.record(p["case_no"], now, {
+            "item_code": p.get("item_code"), "item_name": p.get("item_name"), "department": p.get("department"),
+            "kind": p.get("kind"), "promised_limit_days": p.get("promised_limit_days"),
+            "legal_limit_days": p.get("legal_limit_days"), "submitted_at": stored_instant(p.get("submitted_at")),
+            "special_procedures": p.get("special_procedures") or []})
 
     def case_accepted(self, p, now):
-        facts = {"set__accepted_at": instant(p["accepted_at"]), "set__accepted_by": p.get("accepted_by")}
+        facts = {"accepted_at": stored_instant(p["accepted_at"]), "accepted_by": p.get("accepted_by")}
         for key in ("item_code", "department"):
             if p.get(key):
-                facts[f"set__{key}"] = p[key]
-        self.record(p["case_no"], now, **facts)
+                facts[key] = p[key]
+        self.record(p["case_no"], now, facts)
 
     def supplement_requested(self, p, now):
         self.record_keyed(p["case_no"], now, "supplement_requested", to_millis(instant(p["requested_at"])), True)
@@ -97,11 +111,11 @@ class Supervision:
         self.record_keyed(p["case_no"], now, "supplement_received", to_millis(instant(p["received_at"])), True)
 
     def case_decided(self, p, now):
-        self.record(p["case_no"], now, set__decided_at=instant(p["decided_at"]), set__outcome=p.get("outcome"),
-                    set__decided_by=p.get("decided_by"), set__on_the_spot=bool(p.get("on_the_spot")))
+        self.record(p["case_no"], now, {"decided_at": stored_instant(p["decided_at"]), "outcome": p.get("outcome"),
+                                        "decided_by": p.get("decided_by"), "on_the_spot": bool(p.get("on_the_spot"))})
 
     def case_refused(self, p, now):
-        self.record(p["case_no"], now, set__refused_at=instant(p["refused_at"]))
+        self.record(p["case_no"], now, {"refused_at": stored_instant(p["refused_at"])})
 
     def approve_extension(self, case_no, days, reason, viewer, now):
         """An approved extension (延期) adds working days to the case's limit; only the case's
@@ -156,7 +170,8 @@ class Supervision:
     def deadline_of(self, case_no):
         """The case's deadline on its facts now (None while its clock is stopped)."""
         try:
-            return deadlines.deadline(facts_of(models.CaseWatch.objects(case_no=case_no).first()), self.calendar)
+            return deadlines.deadline(facts_of(collection_of(models.CaseWatch).find_one({"_id": case_no})),
+                                      self.calendar)
         except CalendarRangeError:
             return None
 
@@ -181,22 +196,24 @@ class Supervision:
         return fired
 
     def evaluate(self, case_no, now, token):
-        watch = models.CaseWatch.objects(case_no=case_no).first()
-        timers = collection_of(models.Timer)
+        watches, timers = collection_of(models.CaseWatch), collection_of(models.Timer)
+        watch = watches.find_one({"_id": case_no})
         if watch is None:
             timers.delete_one({"_id": case_no, "token": token})
             return
         standing = deadlines.standing(facts_of(watch), self.calendar, now, self.yellow_workdays)
         is_open = standing.status not in (deadlines.DECIDED, deadlines.REFUSED)
-        if standing.problem and standing.problem != watch.problem:
+        if standing.problem and standing.problem != watch.get("problem"):
             log.warning("case %s has no deadline: %s", case_no, standing.problem)
-        if standing.level != watch.level and is_open and standing.level in (deadlines.YELLOW, deadlines.RED):
+        if standing.level != watch.get("level") and is_open and standing.level in (deadlines.YELLOW, deadlines.RED):
             metrics.WARNINGS_RAISED.labels(standing.level).inc()
-        if standing.status == deadlines.DECIDED and watch.status != deadlines.DECIDED and standing.deadline:
+        if standing.status == deadlines.DECIDED and watch.get("status") != deadlines.DECIDED and standing.deadline:
             metrics.CASES_DECIDED.labels("true" if standing.on_time else "false").inc()
-        models.CaseWatch.objects(case_no=case_no).update_one(
-            set__status=standing.status, set__level=standing.level, set__deadline=standing.deadline,
-            set__on_time=standing.on_time, set__open=is_open, set__problem=standing.problem)
+        derived = {"status": standing.status, "level": standing.level,
+                   "deadline": to_millis(standing.deadline) if standing.deadline else None,
+                   "on_time": standing.on_time, "open": is_open, "problem": standing.problem}
+        if any(watch.get(name) != value for name, value in derived.items()):  # a repeated look writes nothing
+            watches.update_one({"_id": case_no}, {"$set": derived})
         if is_open and standing.level == deadlines.RED:
             self.file_accountability(watch, standing.deadline, now)
         if standing.next_check is not None:
@@ -209,15 +226,15 @@ class Supervision:
         """File the case's accountability record unless it exists (the key is the case). Its
         ``deadline`` and ``days_overdue`` are those at filing; views show the case's current ones."""
         record = models.AccountabilityRecord(
-            case_no=watch.case_no, item_code=watch.item_code, item_name=watch.item_name,
-            department=watch.department, staff=watch.accepted_by, deadline=deadline, filed_at=now,
+            case_no=watch["_id"], item_code=watch.get("item_code"), item_name=watch.get("item_name"),
+            department=watch.get("department"), staff=watch.get("accepted_by"), deadline=deadline, filed_at=now,
             days_overdue=deadlines.workdays_overdue(self.calendar, deadline, now))
         try:
             record.save(force_insert=True)
         except me.NotUniqueError:
             return
-        metrics.ACCOUNTABILITY_FILED.labels(watch.department or "unknown").inc()
-        log.info("accountability record filed for overdue case %s (%s)", watch.case_no, watch.department)
+        metrics.ACCOUNTABILITY_FILED.labels(watch.get("department") or "unknown").inc()
+        log.info("accountability record filed for overdue case %s (%s)", watch["_id"], watch.get("department"))
 
     def refresh_gauges(self):
         counts = {level: count_of(models.CaseWatch.objects(open=True, level=level))

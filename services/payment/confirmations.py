@@ -15,9 +15,10 @@ import mongoengine as me
 
 from services.common.errors import Conflict, InvalidInput
 from services.common.time import isoformat
+from services.common.workdays import shanghai_day
 from services.payment import audit, models, notices, stats
 from services.payment.fees import is_fen
-from services.payment.numbering import RECEIPT, hall_day, next_number
+from services.payment.numbering import RECEIPT, next_number
 
 CURRENCY = "CNY"
 MAX_TXN_ID = 64
@@ -77,7 +78,7 @@ def confirm(confirmation, source, now, nonce_ttl_seconds):
         key=models.txn_key(txn), bank_txn_id=txn, notice_no=notice.notice_no, case_no=notice.case_no,
         item_code=notice.item_code, department=notice.department, amount_fen=confirmation["amount_fen"], currency=CURRENCY,
         status="received", channel=source["channel"], entered_by=source["actor"], received_at=now,
-        day=hall_day(now),
+        day=shanghai_day(now).isoformat(),
     )
     try:
         payment.save(force_insert=True)

@@ -12,6 +12,7 @@ from services.common import events, platform_service
 from services.common.db import ServiceStore
 from services.common.entrypoints import event_handler, rpc
 from services.common.errors import NotFound
+from services.common.idempotency import idempotent
 from services.common.time import isoformat, utcnow
 from services.payment import (
     audit,
@@ -33,8 +34,9 @@ class PaymentService(platform_service.PlatformService):
 
     @event_handler(*events.PAYMENT_REQUIRED)
     def on_payment_required(self, required):
-        item = self.intake.get_item(required["item_code"])
         case = self.intake.get_case(required["case_no"], notices.SYSTEM_VIEWER)
+        # the fees of the item's version the case was submitted under, whatever was published since
+        item = self.intake.get_item(required["item_code"], case["item_version"])
         notice, _ = notices.issue(required, item, case, utcnow(), self.policy)
         if notice.status == "issued":  # the applicant's case view shows what to pay, on which notice
             self.dispatch(events.PAYMENT_NOTICE_ISSUED[1], {
@@ -69,6 +71,7 @@ class PaymentService(platform_service.PlatformService):
         return notices.public_view(notices.get_for_staff(case_no, notices.SYSTEM_VIEWER))
 
     @rpc
+    @idempotent
     def confirm_payment(self, confirmation, source):
         """``source``: ``{"channel": bank id | "window", "actor": bank id | cashier, "nonce"?}``."""
         payment, created, applied = confirmations.confirm(confirmation, source, utcnow(),
@@ -83,19 +86,23 @@ class PaymentService(platform_service.PlatformService):
         return confirmations.needing_the_cashier()
 
     @rpc
+    @idempotent
     def request_refund(self, bank_txn_id, amount_fen, reason, user):
         return refunds.view(refunds.request(bank_txn_id, amount_fen, reason, user, utcnow()))
 
     @rpc
+    @idempotent
     def decide_refund(self, refund_no, approve, user):
         return refunds.view(refunds.decide(refund_no, approve, user, utcnow()))
 
     @rpc
+    @idempotent
     def confirm_refund(self, confirmation, source):
         refund, created = refunds.confirm(confirmation, source, utcnow(), self.policy.nonce_ttl_seconds)
         return dict(refunds.view(refund), created=created)
 
     @rpc
+    @idempotent
     def reconcile(self, day, statement_csv, bank, user):
         report, created = reconciliation.reconcile(day, statement_csv, bank, user, utcnow())
         return dict(reconciliation.view(report), created=created)

@@ -2,11 +2,11 @@
 (atomic ``$inc`` by key) and Prometheus counters. Amounts are counted in fen as
 integers; Prometheus keeps counters as doubles, which hold every integer exactly up to
 2^53 fen (about 90 billion yuan)."""
-import mongoengine as me
 from prometheus_client import Counter
 
+from services.common.db import collection_of
+from services.common.workdays import shanghai_day
 from services.payment import models
-from services.payment.numbering import hall_day
 
 AMOUNT_FEN = Counter("hall_payment_amount_fen_total", "Money in fen, paid to or refunded by the bank window.",
                      ["department", "item_code", "direction"])
@@ -34,13 +34,11 @@ def add_refunded(refund, now):
 
 
 def _add(department, item_code, now, **amounts):
-    day = hall_day(now)
+    day = shanghai_day(now).isoformat()
     key = f"{department}|{item_code}|{day}"  # not led by the date: see models.txn_key
-    try:  # create the row first: NX-27017 0.8.1 drops the $inc of an upsert that inserts
-        models.DailyTotal(key=key, day=day, department=department, item_code=item_code).save(force_insert=True)
-    except me.NotUniqueError:
-        pass
-    models.DailyTotal.objects(key=key).modify(**{f"inc__{name}": value for name, value in amounts.items()})
+    collection_of(models.DailyTotal).update_one(
+        {"_id": key}, {"$setOnInsert": {"day": day, "department": department, "item_code": item_code},
+                       "$inc": amounts}, upsert=True)
 
 
 def daily(day, department=None):

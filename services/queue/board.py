@@ -5,8 +5,9 @@ Ticket numbers start again each day, so the board shows the calls of the hall's 
 (Asia/Shanghai, by the platform clock) and names that day: yesterday's A001 never stands beside
 today's."""
 from services.common.db import count_of
+from services.common.sequences import hall_day
 from services.queue import day_counts, models
-from services.queue.tickets import call_view, first_call_of_day, hall_day, iso_day
+from services.queue.tickets import call_view, first_call_of_day, iso_day, ticket_view
 
 RECENT_CALLS = 10
 CALLS_PER_PAGE = 50
@@ -51,12 +52,12 @@ def board(now):
             "last_seq": calls[0]["seq"] if calls else 0}
 
 
-SUMS = ("issued", "called", "served", "no_shows", "abandoned", "wait_ms", "service_ms")
+SUMS = ("issued", "called", "served", "no_shows", "abandoned", "wait_ms", "waits_ms", "service_ms")
 
 
 def day_stats(day):
-    """The day's measures per category (``day`` is ``YYYYMMDD``): the counts, which add up
-    (see ``day_counts``), and mean waiting / service minutes."""
+    """The day's measures per category (``day`` is ``YYYYMMDD``): the counts, which add up,
+    and the waiting and service minutes (see ``day_counts``)."""
     sums = {s.category: {name: getattr(s, name) for name in SUMS} for s in models.DailyStats.objects(day=day)}
     open_tickets = day_counts.open_by_category(  # both collections are small: open tickets only
         [w.ticket_id for w in models.WaitingTicket.objects.only("ticket_id")],
@@ -68,6 +69,12 @@ def day_stats(day):
     rows = [dict(day_counts.day_row(code, sums.get(code, {}), *open_tickets.get(code, (0, 0))),
                  appointment_no_shows=no_show_appointments.get(code, 0)) for code in sorted(codes)]
     return {"day": iso_day(day), "categories": rows}
+
+
+def day_tickets(day):
+    """The day's tickets (``day`` is ``YYYYMMDD``) with their stamps, by issue time and number."""
+    found = sorted(models.Ticket.objects(day=day), key=lambda t: (t.issued_at, t.number))
+    return {"day": iso_day(day), "tickets": [ticket_view(t) for t in found]}
 
 
 def period_waits(first_day, last_day):

@@ -12,8 +12,18 @@ exactly one way, or is still open, so per category
 
 A ticket counts in the category it was issued in, the letter of its number (a transfer keeps
 the number and moves the ticket to another category's queue, but not its count), so a row adds
-up even when tickets moved between categories. ``called`` (first calls) and the mean times are
+up even when tickets moved between categories. ``called`` (first calls) and the times are
 measures beside the rule, not terms of it.
+
+A ticket's wait is the milliseconds between its stamps, issue and first call, as stored (and
+as the API shows them); a service, between the call (or the start) and the finish. The day's
+waits of a category give:
+
+- ``mean_wait_minutes``: their sum ÷ first calls, in minutes, rounded to 0.1;
+- ``p90_wait_minutes``: the 90th percentile by nearest rank, the ⌈0.9·n⌉-th smallest of the
+  n waits (at least 90 % of the waits are at most it; it is one of them), in minutes,
+  rounded to 0.1;
+- ``mean_service_minutes``: the services' sum ÷ served, rounded to 0.1.
 """
 import re
 
@@ -45,13 +55,27 @@ def open_by_category(queued_ids, window_ids, day):
     return counts
 
 
+def nearest_rank(values, percent):
+    """The ``percent``-th percentile by nearest rank: the ⌈percent·n/100⌉-th smallest value
+    (integer arithmetic, no float rounding at the rank); None for no values."""
+    if not values:
+        return None
+    return sorted(values)[-(-percent * len(values) // 100) - 1]
+
+
+def minutes(ms):
+    return None if ms is None else round(ms / 60000, 1)
+
+
 def day_row(category, sums, in_queue, at_windows):
-    """One category's row from the day's sums (a mapping of counters) and its open tickets."""
+    """One category's row from the day's sums (a mapping of counters and ``waits_ms``, the
+    list of waits) and its open tickets."""
     called, served = sums.get("called", 0), sums.get("served", 0)
     return {
         "category": category, "issued": sums.get("issued", 0), "served": served,
         "no_shows": sums.get("no_shows", 0), "abandoned": sums.get("abandoned", 0),
         "waiting": in_queue + at_windows, "in_queue": in_queue, "at_windows": at_windows, "called": called,
-        "mean_wait_minutes": round(sums.get("wait_ms", 0) / called / 60000, 1) if called else None,
-        "mean_service_minutes": round(sums.get("service_ms", 0) / served / 60000, 1) if served else None,
+        "mean_wait_minutes": minutes(sums.get("wait_ms", 0) / called) if called else None,
+        "p90_wait_minutes": minutes(nearest_rank(sums.get("waits_ms", ()), 90)),
+        "mean_service_minutes": minutes(sums.get("service_ms", 0) / served) if served else None,
     }

@@ -86,7 +86,7 @@ class Ticket(me.Document):
     call_seq = me.LongField()
 
     meta = {"db_alias": ALIAS, "collection": "tickets",
-            "indexes": [{"fields": ["call_seq"], "unique": True, "sparse": True}]}
+            "indexes": [{"fields": ["call_seq"], "unique": True, "sparse": True}, "day"]}
 
 
 class WaitingTicket(me.Document):
@@ -123,6 +123,7 @@ class DailyStats(me.Document):
     no_shows = me.IntField(default=0)
     abandoned = me.IntField(default=0)
     wait_ms = me.LongField(default=0)
+    waits_ms = me.ListField(me.LongField())  # each first call's wait, for the percentile (``day_counts``)
     service_ms = me.LongField(default=0)
 
     meta = {"db_alias": ALIAS, "collection": "daily_stats", "indexes": ["day"]}

@@ -5,6 +5,8 @@ from nameko.timer import timer
 from services.common import events, platform_service
 from services.common.db import ServiceStore
 from services.common.entrypoints import AfterReply, rpc
+from services.common.idempotency import idempotent
+from services.common.sequences import hall_day
 from services.common.time import utcnow
 from services.common.workdays import load_hall_calendar
 from services.queue import appointments, board, setup, tickets
@@ -44,19 +46,23 @@ class QueueService(platform_service.PlatformService):
                 "settings": setup.settings_view(hall.settings())}
 
     @rpc
+    @idempotent
     def put_category(self, code, category):
         return setup.category_view(self.desk.hall.put_category(code, category))
 
     @rpc
+    @idempotent
     def put_window(self, number, categories, open=True):
         return setup.window_view(self.desk.hall.put_window(number, categories, open))
 
     @rpc
+    @idempotent
     def update_settings(self, changes):
         return setup.settings_view(self.desk.hall.update_settings(changes))
 
     # -- the kiosk ----------------------------------------------------------------------
     @rpc
+    @idempotent
     def issue_ticket(self, category=None, item_code=None, priority="normal", applicant_id=None,
                      appointment_code=None):
         """A ticket; with an appointment code, the appointment's check-in."""
@@ -74,6 +80,7 @@ class QueueService(platform_service.PlatformService):
 
     # -- window operations --------------------------------------------------------------
     @rpc
+    @idempotent
     def call_next(self, window):
         """The next ticket for the window, or None when nobody waits."""
         ticket, event = self.desk.tickets.call(window, utcnow(), later=self.later)
@@ -81,36 +88,42 @@ class QueueService(platform_service.PlatformService):
         return ticket
 
     @rpc
+    @idempotent
     def recall(self, window):
         ticket, event = self.desk.tickets.recall(window, utcnow())
         self._announce(events.TICKET_NO_SHOW if ticket["state"] == "no_show" else events.TICKET_CALLED, event)
         return ticket
 
     @rpc
+    @idempotent
     def mark_no_show(self, window):
         ticket, event = self.desk.tickets.no_show(window, utcnow())
         self._announce(events.TICKET_NO_SHOW, event)
         return ticket
 
     @rpc
+    @idempotent
     def start_service(self, window):
         ticket, event = self.desk.tickets.start(window, utcnow())
         self._announce(events.SERVICE_STARTED, event)
         return ticket
 
     @rpc
+    @idempotent
     def finish_service(self, window):
         ticket, event = self.desk.tickets.finish(window, utcnow(), later=self.later)
         self._announce(events.SERVICE_FINISHED, event)
         return ticket
 
     @rpc
+    @idempotent
     def transfer(self, window, category=None, to_window=None):
         ticket, event = self.desk.tickets.transfer(window, utcnow(), category, to_window)
         self._announce(events.TICKET_TRANSFERRED, event)
         return ticket
 
     @rpc
+    @idempotent
     def link_case(self, ticket_id, case_no):
         return self.desk.tickets.link_case(ticket_id, case_no)
 
@@ -127,7 +140,12 @@ class QueueService(platform_service.PlatformService):
     def get_stats(self, day=None):
         """The day's measures; ``day`` is an ISO date, today (in the hall) if absent."""
         self.later.settled()
-        return board.day_stats(tickets.stored_day(day) if day else tickets.hall_day(utcnow()))
+        return board.day_stats(tickets.stored_day(day) if day else hall_day(utcnow()))
+
+    @rpc
+    def day_tickets(self, day=None):
+        """The day's tickets by issue time; ``day`` is an ISO date, today (in the hall) if absent."""
+        return board.day_tickets(tickets.stored_day(day) if day else hall_day(utcnow()))
 
     @rpc
     def period_waits(self, first_day, last_day):
@@ -140,12 +158,14 @@ class QueueService(platform_service.PlatformService):
         return self.desk.appointments.slots(utcnow(), category, day)
 
     @rpc
+    @idempotent
     def book_appointment(self, applicant_id, category, day, slot):
         appointment = self.desk.appointments.book(utcnow(), applicant_id, category, day, slot)
         self._announce(events.APPOINTMENT_BOOKED, appointment)
         return appointment
 
     @rpc
+    @idempotent
     def cancel_appointment(self, code, applicant_id):
         appointment = self.desk.appointments.cancel(utcnow(), code, applicant_id)
         self._announce(events.APPOINTMENT_CANCELLED, appointment)

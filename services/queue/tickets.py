@@ -13,7 +13,8 @@ buttons at one window at once cannot both succeed.
 
 The call and the finish are the hot path (53 windows; the embedded store runs one command at
 a time per database), so they speak pymongo directly, not mongoengine's query sets (which cost
-the finish about as much CPU as its store commands). The call answers after three commands:
+the finish about as much CPU as its store commands), and read the ticket they changed as a
+plain object (``plain_from``), building no ``Ticket``. The call answers after three commands:
 claim, take the window, mark the ticket called and announced (the ticket is its newest call on
 the board: its sequence number is its time, so no counter is read); the day's counts and the
 event are left to ``later`` (the service's: after the reply). It claims with the window's
@@ -31,9 +32,10 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.common import applicant_ids
-from services.common.db import collection_of, count_of, document_from
+from services.common.db import collection_of, count_of, plain_from
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.fields import from_millis, to_millis
+from services.common.sequences import compact_day, hall_day, next_in_sequence
 from services.common.time import isoformat
 from services.common.workdays import SHANGHAI, shanghai_day
 from services.queue import measures, models
@@ -42,18 +44,6 @@ from services.queue.day_counts import ENDINGS, issue_category
 AT_WINDOW = ("called", "serving")
 _STALE = object()  # a call on a remembered window profile that no longer holds
 ANNOUNCE_ATTEMPTS = 20  # numbers taken by other calls in a row, or writes the store did not apply
-
-
-def hall_day(now):
-    """The hall's calendar day as ``YYYYMMDD``, the form the store keys hold (tickets are
-    numbered per day); the API shows days as ISO dates (``iso_day``)."""
-    return compact_day(shanghai_day(now))
-
-
-def compact_day(day):
-    """A date as ``YYYYMMDD`` with four digits of year (``strftime`` drops the zeros of years
-    before 1000, and the day would not read back)."""
-    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 def iso_day(day):
@@ -86,10 +76,6 @@ def call_seq(now, window):
     return to_millis(now) * 1000 + window % 1000
 
 
-def next_value(key):
-    return models.Counter.objects(key=key).modify(upsert=True, new=True, inc__last=1).last
-
-
 def at_once(fn, *args, **kwargs):
     """The ``later`` of a caller without a reply to send first: the work is done now."""
     fn(*args, **kwargs)
@@ -98,6 +84,20 @@ def at_once(fn, *args, **kwargs):
 def count_stats(day, category, **increments):
     collection_of(models.DailyStats).update_one(
         {"_id": f"{day}:{category}"}, {"$set": {"day": day, "category": category}, "$inc": increments}, upsert=True)
+
+
+def count_call(day, category, wait_ms):
+    """A ticket's first call: counted, its wait summed (the mean) and kept (the percentile)."""
+    collection_of(models.DailyStats).update_one(
+        {"_id": f"{day}:{category}"}, {"$set": {"day": day, "category": category},
+                                       "$inc": {"called": 1, "wait_ms": wait_ms}, "$push": {"waits_ms": wait_ms}},
+        upsert=True)
+
+
+def stamped_ms(start, end):
+    """Milliseconds between two stored instants: a time the day counts keep is what anyone
+    reading the ticket's stamps finds (``day_counts``)."""
+    return to_millis(end) - to_millis(start)
 
 
 def count_ending(ticket, later=at_once, **sums):
@@ -140,7 +140,7 @@ class Tickets:
             raise InvalidInput("choose a category or an item", [{"field": "category", "message": "required"}])
         klass = priority_class(settings, priority, applicant_id, appointment)
         day = hall_day(now)
-        number = f"{chosen.code}{next_value(f'ticket:{day}:{chosen.code}'):03d}"
+        number = f"{chosen.code}{next_in_sequence(models.Counter, f'ticket:{day}:{chosen.code}'):03d}"
         ticket = models.Ticket(
             ticket_id=f"{day}-{number}", number=number, day=day, category=chosen.code, priority=klass,
             applicant_id=applicant_id, item_code=item_code, appointment_code=appointment, state="waiting",
@@ -228,9 +228,9 @@ class Tickets:
             self._give_back(entry, number, was_pinned, took_window=True)  # nothing half-written
             raise
         if ticket.transfers == 0:
-            waited = (now - ticket.issued_at).total_seconds()
-            later(count_stats, ticket.day, issue_category(ticket.number), called=1, wait_ms=round(waited * 1000))
-            measures.WAIT_SECONDS.labels(ticket.category).observe(waited)
+            waited_ms = stamped_ms(ticket.issued_at, ticket.called_at)
+            later(count_call, ticket.day, issue_category(ticket.number), waited_ms)
+            measures.WAIT_SECONDS.labels(ticket.category).observe(waited_ms / 1000)
         return called_views(ticket)
 
     def _give_back(self, entry, number, was_pinned, took_window):
@@ -274,7 +274,7 @@ class Tickets:
             except DuplicateKeyError:
                 changed = None
             if changed is not None:
-                return document_from(models.Ticket, changed)
+                return plain_from(models.Ticket, changed)
             if tickets.find_one({"call_seq": seq}, {"_id": 1}) is not None:
                 seq += 1000
             elif tickets.find_one(query, {"_id": 1}) is None:
@@ -335,10 +335,10 @@ class Tickets:
             self._current_id(window_number)  # refuses an unknown window or one without a ticket
             raise Conflict("the window changed meanwhile; look again")
         ticket = self._moved(freed["current_ticket"], AT_WINDOW, "finished", finished_at=now)
-        served = (now - (ticket.started_at or ticket.called_at)).total_seconds()
-        count_ending(ticket, later, service_ms=round(served * 1000))
-        measures.SERVICE_SECONDS.labels(ticket.category).observe(served)
-        return ticket_view(ticket), event_of(ticket, service_seconds=round(served))
+        served_ms = stamped_ms(ticket.started_at or ticket.called_at, ticket.finished_at)
+        count_ending(ticket, later, service_ms=served_ms)
+        measures.SERVICE_SECONDS.labels(ticket.category).observe(served_ms / 1000)
+        return ticket_view(ticket), event_of(ticket, service_seconds=round(served_ms / 1000))
 
     def transfer(self, window_number, now, category=None, to_window=None):
         """Send the window's ticket to another category or window (转窗); it keeps its
@@ -394,7 +394,7 @@ class Tickets:
         if moved is None:
             self._checked(ticket_id, states)
             raise Conflict("the ticket changed meanwhile; look again")
-        return document_from(models.Ticket, moved)
+        return plain_from(models.Ticket, moved)
 
     @staticmethod
     def _free(ticket):

@@ -13,17 +13,18 @@ window.__violations = [];
 document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(
   `${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber} ${e.sample}`));
 """
-SIGNED_IN = {"/work": "reviewer", "/supervision": "supervisor", "/designer": "designer"}
+SIGNED_IN = {"/work": "reviewer", "/supervision": "supervisor", "/designer": "designer", "/catalog": "admin"}
 # Something each page shows once its data has come from the API.
 LOADED = {"/": "#catalog-items > *", "/board": "body[data-link=live]", "/work": "#work-count:not(:empty)",
-          "/supervision": "#rates:not(:empty)", "/designer": "#process option[value=immediate_item]"}
+          "/supervision": "#rates:not(:empty)", "/designer": "#process option[value=immediate_item]",
+          "/catalog": "#catalog-items > *"}
 
 
 def violations(page):
     return page.evaluate("window.__violations")
 
 
-@pytest.mark.parametrize("path", ["/", "/board", "/work", "/supervision", "/designer"])
+@pytest.mark.parametrize("path", ["/", "/board", "/work", "/supervision", "/designer", "/catalog"])
 def test_every_page_is_served_with_the_strict_policy_and_violates_nothing(pages, gateway, path):
     assert gateway.get(path).headers["Content-Security-Policy"] == PAGE_POLICY
     page = pages.open(path, init_script=RECORD_VIOLATIONS)

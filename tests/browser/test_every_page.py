@@ -10,6 +10,7 @@ PAGES = {
     "/work": ("reviewer", "待办事项", "Work list"),
     "/supervision": ("supervisor", "电子监察", "Electronic supervision"),
     "/designer": ("designer", None, None),
+    "/catalog": ("admin", "事项管理", "Catalog management"),
 }
 
 # Form controls without an accessible name: aria-label, aria-labelledby, a <label>, or a title.

@@ -21,7 +21,7 @@ ROLES = ("admin", "clerk", "reviewer", "cashier", "supervisor", "designer")
 CHECKS = REGISTERED_CHECKS.get_all()
 # A request the document's schemas allow may still break a rule of the hall the document can only
 # name, with its documented status: a shared document of another applicant, a file that is not
-# a PDF, JPEG or PNG (415), an Idempotency-Key differing from the request id (400), a slot in
+# a PDF, JPEG or PNG (415), a malformed Idempotency-Key (400), a slot in
 # the past (422). positive_data_acceptance takes these as answers too.
 CONFIG = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {
     "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "415", "422", "429"]}}})

@@ -21,10 +21,15 @@ PASSWORD = "reviewer-password-1"
 
 
 def create_account(gateway, username, department):
-    answer = gateway.post("/api/v1/admin/staff", as_user="admin", json={
-        "username": username, "display_name": f"审查员 {username}", "roles": ["reviewer"],
-        "department": department, "password": PASSWORD})
-    assert answer.status_code == 201, answer.text
+    """The admin creates it, and the repeat with the same Idempotency-Key (the gateway's own
+    request log, in its database) gets the first answer rather than "taken"."""
+    account = {"username": username, "display_name": f"审查员 {username}", "roles": ["reviewer"],
+               "department": department, "password": PASSWORD}
+    key = {"Idempotency-Key": f"create-{username}"}
+    answer, again = [gateway.post("/api/v1/admin/staff", as_user="admin", json=account, headers=dict(key))
+                     for _ in range(2)]
+    assert (answer.status_code, again.status_code) == (201, 201), again.text
+    assert again.json() == answer.json()
     return answer.json()
 
 

@@ -80,12 +80,15 @@ def test_a_wrong_query_code_looks_exactly_like_an_unknown_case(gateway):
     assert wrong.json()["title"] == unknown.json()["title"]
 
 
-def test_a_retried_submission_with_the_same_key_returns_the_same_case(gateway):
+def test_a_retried_submission_with_the_same_key_returns_the_first_answer_and_another_body_is_refused(gateway):
     key = f"kiosk-{uuid.uuid4()}"
     first = apply(gateway, headers={"Idempotency-Key": key})
     again = gateway.post("/api/v1/cases", json=APPLICATION, headers={"Idempotency-Key": key})
-    assert again.status_code == 200
-    assert again.json()["case_no"] == first["case_no"]
+    assert again.status_code == 201 and again.json() == first
+    other = {**APPLICATION, "applicant": {**APPLICANT, "name": "王五"}}
+    refused = gateway.post("/api/v1/cases", json=other, headers={"Idempotency-Key": key})
+    assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json", refused.text
+    assert first["query_code"] not in refused.text and "different request" in refused.json()["detail"]
 
 
 def test_a_task_completed_twice_answers_conflict(gateway):

@@ -1,126 +1,47 @@
 """The hall keeps working through crashes: one ``make up`` (python -m stack) on free ports,
-and, in turn, a service, the gateway, the broker and the store killed with SIGKILL under it. Each is
-started again by make up, the other processes live on (same pids) and the gateway serves
-a new case afterwards. The readiness probe says 503 while the broker or the store is gone
-and 200 once it is back, each within the 2 s the operations guide promises.
+cases, payments and queue calls driven through the gateway (``hall_traffic``), and, while
+they run, processes killed with SIGKILL in turn. Nobody restarts anything by hand: make up
+does. Afterwards every case is in the state its steps imply, nothing is lost or done twice
+(tasks, payments, timers, queue calls), every 5xx answer was a 503 problem with
+Retry-After, and the recovery time of each fault is printed.
 
-The tests of this module share the one running stack and run in the order written.
+In ``make test`` (the short run) a service, the gateway, the broker and the store are
+killed during 12 cases. ``make faults`` kills every service, the gateway, the broker and
+the store during 300 cases (``FAULT_CASES``, ``FAULT_KILLS``, ``FAULT_WORKERS``).
+
+The readiness probe says 503 while the broker or the store is gone and 200 once it is
+back, each within the 2 s the operations guide promises; the processes not killed keep
+running (same pids).
 """
 import ipaddress
 import os
-import re
 import signal
-import subprocess
-import sys
 import threading
+import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
-import requests
 
-from stack.ports import free_port, free_port_range
+from tests.faults.hall_traffic import Traffic
+from tests.faults.running_hall import READINESS_SECONDS, REPO_ROOT, SERVICES, START_SECONDS, Hall
 from tests.waiting import eventually
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("intake", "approval", "queue", "payment", "monitor")
-APPLICANT = {"kind": "person", "name": "周八", "id_number": "11010519491231002X"}
-APPLICATION = {"item_code": "MR-001", "applicant": APPLICANT, "materials": ["application_form", "id_card"]}
-READINESS_SECONDS = 2  # docs/operations.md: /readyz follows the broker and the store within 2 s
-START_SECONDS = 120
 LOOPBACK_ADDRESSES = {"127.0.0.1", "::1"}
-
-
-def parent_of(pid):
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-
-
-class Hall:
-    """A running ``make up``: its output (read on a thread), its process tree, its ports."""
-
-    def __init__(self, run_dir):
-        self.env = dict(os.environ, RUN_DIR=str(run_dir), GATEWAY_PORT=str(free_port()),
-                        RABBITMQ_PORT=str(free_port()), RABBITMQ_DIST_PORT=str(free_port()),
-                        RABBITMQ_EPMD_PORT=str(free_port()), STORE_PORT=str(free_port()),
-                        METRICS_PORT_BASE=str(free_port_range(len(SERVICES) + 1)))
-        self.url = f"http://127.0.0.1:{self.env['GATEWAY_PORT']}"
-        self.supervisor_metrics = f"http://127.0.0.1:{int(self.env['METRICS_PORT_BASE']) + len(SERVICES)}/metrics"
-        self.lines = []
-        self.process = subprocess.Popen([sys.executable, "-m", "stack"], cwd=REPO_ROOT, env=self.env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.append(line)
-
-    def said(self, text):
-        return any(text in line for line in self.lines)
-
-    def descendants(self):
-        """``{pid: command line}`` of every process under make up."""
-        parents = {}
-        for process in Path("/proc").glob("[0-9]*"):
-            try:
-                parents[int(process.name)] = parent_of(process.name)
-            except (OSError, IndexError, ValueError):
-                continue
-        tree, grown = {self.process.pid}, True
-        while grown:
-            found = {pid for pid, parent in parents.items() if parent in tree} - tree
-            tree |= found
-            grown = bool(found)
-        commands = {}
-        for pid in tree - {self.process.pid}:
-            try:
-                commands[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-        return commands
-
-    def pids_of(self, marker):
-        return tuple(sorted(pid for pid, command in self.descendants().items() if marker in command))
-
-    def pid_of(self, marker):
-        (pid,) = self.pids_of(marker)
-        return pid
-
-    def ready(self):
-        try:
-            return requests.get(f"{self.url}/readyz", timeout=READINESS_SECONDS).status_code
-        except requests.RequestException:
-            return None
-
-    def restarts(self, process):
-        text = requests.get(self.supervisor_metrics, timeout=5).text
-        found = re.search(rf'^hall_stack_restarts_total{{process="{process}"}} (\S+)$', text, re.M)
-        return float(found.group(1)) if found else 0.0
-
-    def submit_case(self):
-        answer = requests.post(f"{self.url}/api/v1/cases", json=APPLICATION, timeout=15)
-        assert answer.status_code == 201, answer.text
-        return answer.json()["case_no"]
-
-    def platform_pids(self):
-        """The services' pids, and the gateway's (gunicorn's arbiter and its worker)."""
-        return {name: self.pids_of(f"services.{name}.service") for name in SERVICES} | {
-            "gateway": self.pids_of("gunicorn")}
+SHORT_KILLS = "approval,gateway,broker,store"
+CASES = int(os.environ.get("FAULT_CASES", "12"))
+KILLS = os.environ.get("FAULT_KILLS", SHORT_KILLS).split(",")
+WORKERS = int(os.environ.get("FAULT_WORKERS", "4"))
+RUN_TIMEOUT_SECONDS = 600 + 20 * CASES  # pytest's timeout: make up, the faults, the cases
 
 
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory):
-    running = Hall(tmp_path_factory.mktemp("faults"))
+    running = Hall(tmp_path_factory.mktemp("faults"), env={"RATE_LIMIT_PER_MINUTE": "1000000"})
     try:
-        eventually(lambda: running.said("Press Ctrl-C to stop.") or running.process.poll() is not None,
-                   "make up to start", timeout=START_SECONDS)
-        assert running.process.poll() is None, "".join(running.lines)
-        yield running
+        yield running.wait_started()
     finally:
-        running.process.send_signal(signal.SIGTERM)
-        try:
-            running.process.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            running.process.kill()
-            running.process.wait()
+        running.stop()
 
 
 def listening_sockets():
@@ -170,72 +91,74 @@ def test_every_port_of_the_running_hall_listens_on_loopback_only(hall):
     assert {address for address, _ in bound} <= LOOPBACK_ADDRESSES, sorted(bound)
 
 
-def test_a_killed_service_is_started_again_and_a_case_can_be_submitted(hall):
-    before = hall.platform_pids()
-    os.kill(hall.pid_of("services.approval.service"), signal.SIGKILL)
+class Fault:
+    """One process killed with SIGKILL and what followed, in seconds from the kill."""
 
-    eventually(lambda: hall.said("approval started again"), "make up to start approval again")
-    eventually(lambda: hall.ready() == 200, "the hall to be ready again", timeout=START_SECONDS)
-    assert hall.submit_case()
-    after = hall.platform_pids()
-    assert after["approval"] != before["approval"]
-    assert {k: v for k, v in after.items() if k != "approval"} == {k: v for k, v in before.items() if k != "approval"}
-    assert hall.restarts("approval") == 1
+    def __init__(self, hall, part):
+        self.hall, self.part = hall, part
+        self.others = {name: pids for name, pids in hall.platform_pids().items() if name != part}
+        self.output_seen = len(hall.lines)
+        self.pid = hall.main_pid(part)
+        self.killed_at = time.monotonic()
+        os.kill(self.pid, signal.SIGKILL)
+        self.unready_after = self.restarted_after = self.ready_after = None
+
+    def follow(self):
+        """Readiness lost (broker and store), the restart by make up, readiness back."""
+        if self.part in ("broker", "store"):
+            eventually(lambda: self.hall.ready() == 503, f"/readyz to say 503 without the {self.part}",
+                       timeout=READINESS_SECONDS)
+            self.unready_after = self.since()
+        eventually(lambda: self.hall.said(f"{self.part} started again", after=self.output_seen),
+                   f"make up to start the {self.part} again", timeout=START_SECONDS)
+        self.restarted_after = self.since()
+        timeout = READINESS_SECONDS if self.part in ("broker", "store") else START_SECONDS
+        eventually(lambda: self.hall.ready() == 200, f"/readyz to say 200 after the {self.part} came back",
+                   timeout=timeout)
+        self.ready_after = self.since()
+        assert not Path(f"/proc/{self.pid}").exists(), f"the killed {self.part} was not reaped"
+        now = {name: pids for name, pids in self.hall.platform_pids().items() if name != self.part}
+        assert now == self.others, f"processes other than the {self.part} changed"
+        return self
+
+    def since(self):
+        return round(time.monotonic() - self.killed_at, 1)
+
+    def line(self):
+        unready = f"readiness 503 after {self.unready_after} s, " if self.unready_after is not None else ""
+        return (f"{self.part:>9}: {unready}started again after {self.restarted_after} s, "
+                f"ready (recovered) after {self.ready_after} s")
+
+
+@pytest.mark.timeout(RUN_TIMEOUT_SECONDS)
+def test_cases_payments_and_queue_calls_ride_through_each_process_killed_in_turn(hall, capsys):
+    traffic = Traffic(hall.url, hall.store_uri, REPO_ROOT, workers=WORKERS).prepare()
+    driver = threading.Thread(target=traffic.run_cases, args=(CASES,), daemon=True)
+    started = time.monotonic()
+    driver.start()
+    faults = []
+    for number, part in enumerate(KILLS):
+        # Spread the faults over the run: each after its share of the cases is done.
+        eventually(lambda: traffic.done >= CASES * (number + 1) // (len(KILLS) + 1) or not driver.is_alive(),
+                   f"the traffic to reach the {part}'s turn", timeout=30 * 60)
+        faults.append(Fault(hall, part).follow())
+    driver.join(timeout=60 * 60)
+    assert not driver.is_alive(), "the traffic did not finish"
+    traffic.drain_windows()
+    checks = traffic.verify()
+    traffic.close()
+
+    with capsys.disabled():
+        print(f"\n{CASES} cases, {len(traffic.called)} queue calls through {len(KILLS)} faults in "
+              f"{time.monotonic() - started:.0f} s; {len(traffic.server_errors)} 5xx answers "
+              f"{dict(Counter(error[3] for error in traffic.server_errors))}, "
+              f"{traffic.refused} connections refused (the gateway away), "
+              f"{len(traffic.interrupted)} completions interrupted (409, sent again once the task was looked at)")
+        for fault in faults:
+            print("  " + fault.line())
+    assert {check: found for check, found in checks.items() if found} == {}
+    assert len(traffic.cases) == CASES
+    assert traffic.bad_server_errors() == []
+    for part in KILLS:
+        assert hall.restarts(part) == KILLS.count(part)
     assert hall.process.poll() is None
-
-
-def test_a_killed_gateway_is_started_again(hall):
-    (arbiter,) = [pid for pid in hall.pids_of("gunicorn") if parent_of(pid) == hall.process.pid]
-    os.kill(arbiter, signal.SIGKILL)
-
-    eventually(lambda: hall.said("gateway started again"), "make up to start the gateway again")
-    eventually(lambda: hall.ready() == 200, "the gateway to answer again", timeout=START_SECONDS)
-    assert arbiter not in hall.pids_of("gunicorn")
-    assert hall.restarts("gateway") == 1
-
-
-class Busy(threading.Thread):
-    """Keeps calls in flight in every service (readiness pings them all) while the broker
-    dies: replies are being sent when it goes."""
-
-    def __init__(self, hall):
-        super().__init__(daemon=True)
-        self.hall, self.stop = hall, threading.Event()
-
-    def run(self):
-        while not self.stop.is_set():
-            self.hall.ready()
-
-
-def test_the_services_ride_through_a_broker_restart(hall):
-    before = hall.platform_pids()
-    busy = Busy(hall)
-    busy.start()
-    try:
-        os.kill(hall.pid_of("beam.smp"), signal.SIGKILL)
-    finally:
-        busy.stop.set()
-
-    eventually(lambda: hall.ready() == 503, "/readyz to say 503", timeout=READINESS_SECONDS)
-    during = requests.post(f"{hall.url}/api/v1/cases", json=APPLICATION, timeout=15)
-    assert during.status_code == 503, during.text
-    assert during.headers["Retry-After"] and during.headers["Content-Type"] == "application/problem+json"
-    eventually(lambda: hall.said("broker started again"), "make up to start the broker again", timeout=START_SECONDS)
-    eventually(lambda: hall.ready() == 200, "/readyz to say 200", timeout=READINESS_SECONDS)
-    assert hall.platform_pids() == before
-    assert hall.submit_case()
-    assert hall.restarts("broker") == 1
-
-
-def test_the_services_ride_through_a_store_restart(hall):
-    before = hall.platform_pids()
-    store_pid = hall.pid_of("stack.nx_server")
-    os.kill(store_pid, signal.SIGKILL)
-
-    eventually(lambda: hall.ready() == 503, "/readyz to say 503", timeout=READINESS_SECONDS)
-    eventually(lambda: hall.said("store started again"), "make up to start the store again", timeout=START_SECONDS)
-    eventually(lambda: hall.ready() == 200, "/readyz to say 200", timeout=READINESS_SECONDS)
-    assert not Path(f"/proc/{store_pid}").exists(), "the killed store was not reaped"
-    assert hall.platform_pids() == before
-    assert hall.submit_case()
-    assert hall.restarts("store") == 1

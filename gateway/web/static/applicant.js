@@ -46,7 +46,8 @@ function renderCase() {
     el("h2", {}, `${v.item_name || v.item_code} · ${v.case_no}`),
     el("dl", { class: "facts" },
       el("dt", {}, t("状态", "Status")), el("dd", { id: "case-status" }, pair(STATUS, v.status)),
-      v.outcome && [el("dt", {}, t("结果", "Outcome")), el("dd", {}, pair(OUTCOME, v.outcome))],
+      (v.outcome || v.outcome_label) && [el("dt", {}, t("结果", "Outcome")),
+        el("dd", { id: "case-outcome" }, v.outcome ? pair(OUTCOME, v.outcome) : bi(v.outcome_label))],
       v.decided_on_the_spot && [el("dt", {}, t("办理方式", "How")),
         el("dd", { id: "case-on-the-spot" }, t("首席代表当场办结", "Decided on the spot by the chief representative"))],
       el("dt", {}, t("当前环节", "Current step")), el("dd", { id: "current-step" }, bi(v.current_step) || "—"),
@@ -56,7 +57,7 @@ function renderCase() {
         el("dd", { id: "missing-materials" }, missing.map((m) => m.name).join("、"))]),
     el("h3", {}, t("办理进度", "Steps")),
     el("ol", { class: "timeline" }, (v.steps || []).map((s) =>
-      el("li", {}, `${when(s.at)} — ${bi(s.label)}${s.current_step ? `：${bi(s.current_step)}` : ""}`))));
+      el("li", {}, `${when(s.at)} — ${bi(s.label)}${s.step || s.current_step ? `：${bi(s.step || s.current_step)}` : ""}`))));
   const supplements = document.getElementById("supplements");
   supplements.hidden = v.status !== "awaiting_supplements" || missing.length === 0;
   const list = document.getElementById("supplement-list");

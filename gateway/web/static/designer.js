@@ -5,7 +5,9 @@
 // what the engine reads; a template opens as a new process (designer-templates.js).
 import { api, el, onLanguage, showProblem, signIn, t, when } from "./app.js";
 import { propertiesPanel } from "./designer-panel.js";
+import { roleMapping } from "./designer-roles.js";
 import { keyProblem, openAsNewProcess } from "./designer-templates.js";
+import { testRunPanel } from "./designer-test-run.js";
 
 // camunda:* (candidate groups, due dates, form fields) as typed elements, not unknown XML.
 const camunda = await (await fetch(new URL("./vendor/camunda-bpmn-moddle/camunda.json", import.meta.url))).json();
@@ -19,6 +21,12 @@ let versions = [];
 let marked = [];
 let departments = [];
 propertiesPanel(modeler, document.getElementById("properties"), { departments: () => departments });
+testRunPanel(modeler, {
+  selected: () => ({ key: processSelect.value, version: versionSelect.value }),
+  open: (key, version) => open(key, version, processes.find((p) => p.key === key)?.filename || `${key}.bpmn`),
+  upload: () => upload(),
+});
+const roles = roleMapping({ departments: () => departments });
 
 function renderVersions() {
   document.getElementById("versions").replaceChildren(...versions.map((v) => el("tr", {},
@@ -44,6 +52,7 @@ async function loadVersions(selected) {
   versionSelect.disabled = false;
   if (selected) versionSelect.value = selected;
   renderVersions();
+  await roles.load(key);
 }
 
 function clearMarks() {
@@ -100,6 +109,11 @@ async function deploy() {
     document.getElementById("designer-result").textContent = deployed.created
       ? t(`已部署 ${deployed.key} 第 ${deployed.version} 版。`, `Deployed ${deployed.key} version ${deployed.version}.`)
       : t(`内容未变，仍为第 ${deployed.version} 版。`, `Unchanged: still version ${deployed.version}.`);
+    if (deployed.unmapped_roles.length) {
+      document.getElementById("designer-result").textContent += t(
+        ` 未映射的角色：${deployed.unmapped_roles.join("、")}（见下方角色映射）。`,
+        ` Unmapped roles: ${deployed.unmapped_roles.join(", ")} (see the role mapping below).`);
+    }
     await loadProcesses(deployed.key);
     versionSelect.value = deployed.version;
   } catch (failure) {

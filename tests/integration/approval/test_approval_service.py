@@ -80,6 +80,21 @@ def test_completing_tasks_advances_the_process_to_its_end(approval):
     assert call(approval, "list_tasks", CHIEF) == []
 
 
+def test_a_cases_progress_names_its_step_and_the_tasks_done_oldest_first(approval):
+    assert call(approval, "case_progress", "20261126000113") is None
+    start_case(approval, "20261126000113")
+    assert call(approval, "case_progress", "20261126000113")["current_step"] == "受理 Accept"
+    call(approval, "complete_task", call(approval, "list_tasks", CLERK)[0]["id"], {"intake_decision": "accept"}, CLERK)
+    reviewing = call(approval, "case_progress", "20261126000113")
+    assert (reviewing["status"], reviewing["current_step"], reviewing["outcome"]) == ("in_progress", "决定 Decide", None)
+    call(approval, "complete_task", call(approval, "list_tasks", CHIEF)[0]["id"], {"decision": "approved"}, CHIEF)
+    done = call(approval, "case_progress", "20261126000113")
+    assert (done["status"], done["current_step"], done["outcome"]) == ("completed", None, "approved")
+    assert [(s["element_id"], s["name"], s["by"]) for s in done["steps"]] == [
+        ("accept", "受理 Accept", "clerk"), ("decide", "决定 Decide", "chief")]
+    assert done["steps"][0]["at"] <= done["steps"][1]["at"] <= done["moved_at"]
+
+
 def test_a_completed_task_cannot_be_completed_again(approval):
     start_case(approval, "20261126000104")
     accept = call(approval, "list_tasks", CLERK)[0]

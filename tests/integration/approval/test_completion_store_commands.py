@@ -38,7 +38,7 @@ def commands(approval, service_config, monkeypatch):
                          uuidRepresentation="standard")
     database = client[database_name(service_config, "approval")]
     for model in (models.ProcessDefinition, models.ProcessInstance, models.PendingTimer, models.Message,
-                  models.Step, models.CompletionRequest):
+                  models.Step, models.RoleMapping, models.StaffMember):
         monkeypatch.setattr(model, "_collection", database[collection_of(model).name])
     yield listener
     client.close()

@@ -79,6 +79,17 @@ def test_each_version_counts_its_instances_not_completed(approval):
     assert [(v["version"], v["running_instances"]) for v in versions] == [(1, 2), (2, 1)]
 
 
+def test_a_case_runs_the_version_its_item_pins_and_otherwise_the_latest(approval):
+    xml = (BPMN_DIR / "immediate_item.bpmn").read_text(encoding="utf-8")
+    call(approval, "deploy_process", xml.replace("受理 Accept", "受理 Intake check"), "immediate_item.bpmn")
+    start_case(approval, "20261126000911", "immediate_item", process_version=1)
+    start_case(approval, "20261126000912", "immediate_item", process_version=None)
+    pinned, latest = (call(approval, "get_case_process", case_no, ADMIN)
+                      for case_no in ("20261126000911", "20261126000912"))
+    assert (pinned["process_version"], latest["process_version"]) == (1, 2)
+    assert [t["name"] for t in tasks(approval, CLERK, "20261126000911")] == ["受理 Accept"]
+
+
 def test_validating_checks_like_a_deployment_and_stores_nothing(approval):
     xml = (BPMN_DIR / "immediate_item.bpmn").read_text(encoding="utf-8")
     assert call(approval, "validate_process", xml.replace("受理 Accept", "受理 Intake check"),

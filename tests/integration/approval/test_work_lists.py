@@ -1,7 +1,8 @@
 """Work lists and idempotent completion on the real broker and store: filters, pages ordered
-by due time, a task's case summary, department isolation, and a request id that makes a
-repeated completion return the first answer without running twice."""
-from datetime import datetime
+by due time, a task's case summary, department isolation, and an Idempotency-Key that makes a
+repeated completion return the first answer without running twice, also after a replica was
+killed half-way."""
+from datetime import datetime, timedelta, timezone
 
 import eventlet
 import pytest
@@ -10,9 +11,11 @@ from nameko.testing.services import entrypoint_hook
 from gateway.rpc import RemoteError, RpcClient
 from services.approval import models
 from services.approval.instances import due_order
-from services.approval.service import ApprovalService
-from services.common.errors import Conflict, InvalidInput, NotFound
+from services.approval.service import ApprovalService, open_processes
+from services.common.errors import Conflict, InvalidInput, NotFound, RequestInProgress
 from services.common.fields import to_millis
+from services.common.idempotency import RequestLog
+from services.common.time import utcnow
 
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
 OTHER_CLERK = {"username": "clerk2", "roles": ["clerk"], "department": "hall"}
@@ -102,14 +105,19 @@ def test_a_task_shows_its_form_and_the_case_summary_and_stays_in_its_department(
     assert call(approval, "work_list", TAX_CHIEF)["total"] == 0
 
 
+def key(username, request_key, body="the same body"):
+    """What the gateway sends for an Idempotency-Key (gateway/idempotency.py)."""
+    return {"key": f"caller:{username}:{request_key}", "fingerprint": body}
+
+
 def test_a_repeated_request_id_returns_the_first_answer_and_runs_nothing_twice(approval):
     start_case(approval, "20261126000521")
     [accept] = call(approval, "list_tasks", CLERK)
 
     first = call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK,
-                 request_id="accept-20261126000521")
+                 idempotency=key("clerk", "accept-20261126000521"))
     again = call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK,
-                 request_id="accept-20261126000521")
+                 idempotency=key("clerk", "accept-20261126000521"))
 
     assert again == first
     process = call(approval, "get_case_process", "20261126000521", CLERK)
@@ -120,20 +128,21 @@ def test_a_repeated_request_id_returns_the_first_answer_and_runs_nothing_twice(a
     with pytest.raises(Conflict):  # the same id for another task is a client bug
         [decide] = call(approval, "list_tasks", CHIEF)
         call(approval, "complete_task", decide["id"], {"decision": "approved"}, CLERK,
-             request_id="accept-20261126000521")
+             idempotency=key("clerk", "accept-20261126000521", "another task"))
 
 
 def test_a_failed_completion_does_not_use_up_its_request_id_and_ids_are_per_user(approval):
     start_case(approval, "20261126000522")
     [accept] = call(approval, "list_tasks", CLERK)
     with pytest.raises(InvalidInput):
-        call(approval, "complete_task", accept["id"], {"intake_decision": "refuse"}, CLERK, request_id="r-00000001")
+        call(approval, "complete_task", accept["id"], {"intake_decision": "refuse"}, CLERK,
+             idempotency=key("clerk", "r-00000001", "refuse without reason"))
     done = call(approval, "complete_task", accept["id"], {"intake_decision": "refuse", "reason": "不符合条件"}, CLERK,
-                request_id="r-00000001")
+                idempotency=key("clerk", "r-00000001"))
     assert done["completed"] is True
     with pytest.raises(Conflict):  # another clerk's same id is another request: the task is done
         call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, OTHER_CLERK,
-             request_id="r-00000001")
+             idempotency=key(OTHER_CLERK["username"], "r-00000001"))
 
 
 def test_concurrent_repeats_with_one_request_id_through_two_replicas_all_get_the_first_answer(
@@ -148,7 +157,7 @@ def test_concurrent_repeats_with_one_request_id_through_two_replicas_all_get_the
     def complete():
         try:
             return client.call("approval", "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK,
-                               request_id="double-click-0001")
+                               idempotency=key("clerk", "double-click-0001"))
         except RemoteError as refused:
             return refused.exc_type
 
@@ -197,3 +206,64 @@ def test_a_task_that_names_its_people_reaches_their_work_lists_whatever_their_ro
     assert call(approval, "list_tasks", TAX_CHIEF) == []
     done = call(approval, "complete_task", sign["id"], {}, HR_CHIEF)
     assert done["case_status"] == "completed"
+
+
+def left_by_a_killed_attempt(request):
+    """The record a first attempt leaves when its replica is killed: no answer, its lease run out."""
+    past, now = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime.now(timezone.utc)
+    RequestLog.of("approval").collection.insert_one({
+        "_id": request["key"], "fingerprint": request["fingerprint"], "attempt": "killed", "answered": False,
+        "answer": None, "started_at": past, "lease_until": past, "expires_at": now + timedelta(hours=1)})
+
+
+class Killed(Exception):
+    pass
+
+
+def test_a_completion_whose_replica_was_killed_right_after_saving_answers_its_retry_with_the_first_answer(
+        approval, service_config, monkeypatch):
+    start_case(approval, "20261126000531")
+    [accept] = call(approval, "list_tasks", CLERK)
+    request = key("clerk", "killed-after-saving")
+    left_by_a_killed_attempt(request)
+    replica = open_processes(service_config)
+
+    def killed(*args):
+        raise Killed()
+
+    monkeypatch.setattr(replica, "_after_step", killed)  # saved, then nothing more: no answer recorded
+    with pytest.raises(Killed):
+        replica.complete(accept["id"], {"intake_decision": "accept"}, CLERK, utcnow(), request["key"])
+
+    again = call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK, idempotency=request)
+    assert again["completed"] is True and again["id"] == accept["id"]
+    assert call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK,
+                idempotency=request) == again
+    assert models.ProcessInstance.objects(case_no="20261126000531").first().rev == 2
+
+
+def test_a_completion_whose_replica_was_killed_before_saving_runs_on_its_retry(approval):
+    start_case(approval, "20261126000532")
+    [accept] = call(approval, "list_tasks", CLERK)
+    request = key("clerk", "killed-before-saving")
+    left_by_a_killed_attempt(request)
+
+    done = call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK, idempotency=request)
+    assert done["completed"] is True
+    process = call(approval, "get_case_process", "20261126000532", CLERK)
+    assert [e["kind"] for e in process["audit"]].count("task_completed") == 1
+
+
+def test_a_repeat_while_the_first_completion_runs_is_told_when_to_send_it_again(approval):
+    start_case(approval, "20261126000533")
+    [accept] = call(approval, "list_tasks", CLERK)
+    request = key("clerk", "still-running")
+    RequestLog.of("approval").collection.insert_one({
+        "_id": request["key"], "fingerprint": request["fingerprint"], "attempt": "running", "answered": False,
+        "answer": None, "started_at": datetime.now(timezone.utc),
+        "lease_until": datetime.now(timezone.utc) + timedelta(seconds=15), "expires_at": datetime.now(timezone.utc)
+        + timedelta(hours=1)})
+    with pytest.raises(RequestInProgress) as running:
+        call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK, idempotency=request)
+    assert 1 <= running.value.retry_after <= 15 and "same key" in running.value.detail
+    assert call(approval, "list_tasks", CLERK) == [accept]  # nothing ran

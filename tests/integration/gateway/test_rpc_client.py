@@ -11,6 +11,7 @@ from gateway.rpc import RemoteError, RpcClient, RpcTimeout, ServiceUnavailable
 from services.common.entrypoints import rpc as hall_rpc
 from services.common.errors import InvalidInput
 from stack.broker import RabbitNode
+from stack.ports import free_port
 
 
 class EchoService:
@@ -79,6 +80,19 @@ def test_a_slow_service_times_out_and_the_late_reply_is_not_taken_for_the_next(e
 def test_calls_from_many_threads_each_get_their_own_answer(echo, client):
     threads = [eventlet.spawn(client.call, "rpc_echo", "echo", i) for i in range(20)]
     assert [t.wait()["value"] for t in threads] == list(range(20))
+
+
+def test_a_cluster_uri_reaches_the_first_node_that_answers(container_factory, service_config):
+    """``AMQP_URI`` naming a cluster's nodes (``;``-separated): a node that is down is skipped,
+    by the service (kombu's failover) and by the gateway's client alike."""
+    nodes = f"amqp://guest:guest@127.0.0.1:{free_port()}/;{service_config['AMQP_URI']}"
+    container = container_factory(EchoService, dict(service_config, AMQP_URI=nodes))
+    container.start()
+    client = RpcClient(nodes, timeout=10)
+    try:
+        assert client.call("rpc_echo", "echo", "二号节点") == {"value": "二号节点", "suffix": ""}
+    finally:
+        client.close()
 
 
 def test_the_client_reconnects_after_a_broker_restart(container_factory, service_config, tmp_path):

@@ -1,12 +1,15 @@
 """The intake service on the real broker and store: applying, idempotency, the
 case_submitted event, the public and staff views."""
-from datetime import timedelta
+import hashlib
+import json
+from datetime import datetime, timedelta
 
 import pytest
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from services.common.errors import InvalidInput, NotFound
+from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.idempotency import RequestLog
 from services.common.time import utcnow
 from services.intake import models
 from services.intake.service import IntakeService
@@ -46,20 +49,25 @@ def listener(start_listener):
 
 
 def submit(container, application=APPLICATION, key=None):
+    request = {"key": f"anonymous:{key}", "fingerprint": fingerprint(application)} if key else None
     with entrypoint_hook(container, "submit_case") as submit_case:
-        return submit_case(application, idempotency_key=key)
+        return submit_case(application, idempotency=request)
+
+
+def fingerprint(application):
+    return hashlib.sha256(json.dumps(application, sort_keys=True).encode()).hexdigest()
 
 
 def test_a_submitted_case_is_stored_and_announced_once(intake, listener):
     with entrypoint_waiter(listener, "on_case_submitted", callback=lambda worker_ctx, result, exc_info: bool(
             SubmittedCases.received and SubmittedCases.received[-1]["item_code"] == "MR-001")):
         receipt = submit(intake)
-    assert receipt["created"] is True
     assert receipt["status"] == "submitted"
     assert len(receipt["case_no"]) == 14 and receipt["case_no"].isdigit()
     assert SubmittedCases.about(receipt["case_no"]) == [{
-        "case_no": receipt["case_no"], "item_code": "MR-001", "item_name": "个体工商户设立登记",
-        "department": "market_regulation", "process_key": "immediate_item", "kind": "immediate", "on_the_spot": False,
+        "case_no": receipt["case_no"], "item_code": "MR-001", "item_version": 1, "item_name": "个体工商户设立登记",
+        "department": "market_regulation", "process_key": "immediate_item", "process_version": None,
+        "kind": "immediate", "on_the_spot": False,
         "promised_limit_days": 0, "legal_limit_days": 15, "submitted_at": receipt["submitted_at"],
         "special_procedures": [],
     }]
@@ -75,9 +83,28 @@ def test_a_repeated_idempotency_key_returns_the_first_case_without_a_second_even
     with entrypoint_waiter(listener, "on_case_submitted"):
         first = submit(intake, key="retry-0001")
     second = submit(intake, key="retry-0001")
-    assert second["case_no"] == first["case_no"] and second["query_code"] == first["query_code"]
-    assert second["created"] is False
+    assert second == first
     assert len(SubmittedCases.about(first["case_no"])) == 1
+
+
+def test_the_same_key_with_another_application_is_refused_without_the_first_receipt(intake):
+    first = submit(intake, key="retry-0002")
+    other = {**APPLICATION, "applicant": {**PERSON, "name": "李四"}}
+    with pytest.raises(Conflict) as refused:
+        submit(intake, other, key="retry-0002")
+    assert first["query_code"] not in str(refused.value) and first["case_no"] not in str(refused.value)
+    assert models.Case.objects.count() == 1
+
+
+def test_a_submission_that_stopped_after_storing_its_case_answers_that_case_to_its_retry(intake):
+    """The service was killed between storing the case and recording the answer: the key's
+    record has no answer and its lease ran out; the retry answers the stored case."""
+    first = submit(intake, key="retry-0003")
+    log = RequestLog.of("intake")
+    log.collection.update_one({"_id": "anonymous:retry-0003"},
+                              {"$set": {"answered": False, "answer": None, "lease_until": datetime(2000, 1, 1)}})
+    assert submit(intake, key="retry-0003") == first
+    assert models.Case.objects.count() == 1
 
 
 @pytest.mark.parametrize("application, field", [
@@ -127,17 +154,33 @@ def test_staff_of_another_department_cannot_see_a_case(intake):
             get_case(receipt["case_no"], {"username": "tax_reviewer", "roles": ["reviewer"], "department": "taxation"})
 
 
-def test_progress_from_the_approval_is_applied_in_order_only(intake):
+def test_a_plain_step_of_the_approval_is_not_stored_and_the_case_shows_it_from_the_approval(intake,
+                                                                                             approval_progress):
     receipt = submit(intake)
     case_no = receipt["case_no"]
+    stored = models.Case.objects(case_no=case_no).first()
     with entrypoint_hook(intake, "on_case_progressed") as progressed:
         progressed({"case_no": case_no, "rev": 2, "status": "in_progress", "current_step": "决定 Decide"})
-        progressed({"case_no": case_no, "rev": 1, "status": "in_progress", "current_step": "受理 Accept"})
-        progressed({"case_no": case_no, "rev": 2, "status": "in_progress", "current_step": "决定 Decide"})
+    assert models.Case.objects(case_no=case_no).first().version == stored.version
+    done = utcnow()
+    approval_progress[case_no] = {"case_no": case_no, "rev": 2, "status": "in_progress", "current_step": "决定 Decide",
+                                  "outcome": None, "moved_at": done.isoformat(),
+                                  "steps": [{"element_id": "check", "name": "审查 Check", "by": "clerk",
+                                             "at": done.isoformat()}]}
     with entrypoint_hook(intake, "get_public_case") as get_public_case:
         view = get_public_case(case_no, receipt["query_code"])
     assert (view["status"], view["current_step"]) == ("submitted", "决定 Decide")
-    assert [s["current_step"] for s in view["steps"] if s["kind"] == "progressed"] == ["决定 Decide", "受理 Accept"]
+    assert [(s["kind"], s.get("step")) for s in view["steps"]] == [("submitted", None), ("task_done", "审查 Check")]
+
+
+def test_a_completed_process_completes_the_case(intake):
+    receipt = submit(intake)
+    with entrypoint_hook(intake, "on_case_progressed") as progressed:
+        progressed({"case_no": receipt["case_no"], "rev": 3, "status": "completed", "current_step": None,
+                    "outcome": "approved"})
+    with entrypoint_hook(intake, "get_public_case") as get_public_case:
+        view = get_public_case(receipt["case_no"], receipt["query_code"])
+    assert (view["status"], view["outcome"]) == ("completed", "approved")
 
 
 def test_the_catalog_is_served(intake):
@@ -151,10 +194,10 @@ def test_the_catalog_is_served(intake):
 
 
 def store_without_announcing(intake, minutes_ago, key=None):
-    """What a replica killed between storing a case and announcing it leaves behind."""
+    """What a replica killed between storing a case and announcing it (and answering) leaves behind."""
     provider = next(d for d in intake.dependencies if d.attr_name == "cases")
-    case, _ = provider.repository.submit(APPLICATION, key, utcnow() - timedelta(minutes=minutes_ago))
-    return case
+    request = {"key": f"anonymous:{key}", "fingerprint": fingerprint(APPLICATION)} if key else None
+    return provider.repository.submit(APPLICATION, utcnow() - timedelta(minutes=minutes_ago), request)
 
 
 def test_a_case_whose_announcement_was_lost_is_announced_by_the_sweep(intake, listener):
@@ -168,9 +211,13 @@ def test_a_case_whose_announcement_was_lost_is_announced_by_the_sweep(intake, li
     assert models.Case.objects(case_no=case.case_no).first().announcement_pending is False
 
 
-def test_a_retried_submission_announces_what_the_first_attempt_could_not(intake, listener):
-    case = store_without_announcing(intake, minutes_ago=0, key="lost-announcement-1")
+def test_a_retried_submission_answers_the_case_the_first_attempt_stored_and_the_sweep_announces_it(
+        intake, listener):
+    case = store_without_announcing(intake, minutes_ago=1, key="lost-announcement-1")
+    retry = submit(intake, key="lost-announcement-1")
+    assert (retry["case_no"], retry["query_code"]) == (case.case_no, case.query_code)
+    assert models.Case.objects.count() == 1
     with entrypoint_waiter(listener, "on_case_submitted"):
-        retry = submit(intake, key="lost-announcement-1")
-    assert retry["case_no"] == case.case_no and retry["created"] is False
+        with entrypoint_hook(intake, "announce_pending_cases") as sweep:
+            sweep()
     assert [p["case_no"] for p in SubmittedCases.received] == [case.case_no]

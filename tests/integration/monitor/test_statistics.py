@@ -6,6 +6,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 
 from services.common.errors import InvalidInput
+from services.common.fields import to_millis
 from services.common.time import utcnow
 from services.common.workdays import SHANGHAI
 from services.monitor import models
@@ -46,6 +47,21 @@ def test_rates_and_counts_for_the_hall_and_by_department_and_item(monitor):
 
     only_tax = call(monitor, "statistics", department="taxation")
     assert only_tax["hall"]["submitted"] == 2 and set(only_tax["by_department"]) == {"taxation"}
+
+
+def test_supplement_requests_and_receipts_count_in_the_period_on_the_cases_submitted_in_it(monitor):
+    watched("20261126000021", "taxation", "TX-001")
+    watched("20261126000022", "market_regulation", "MR-001")
+    now = utcnow()
+    requested = {str(to_millis(now)): True, str(to_millis(now + timedelta(days=40))): True}  # the 2nd: after it
+    models.CaseWatch.objects(case_no="20261126000021").update_one(
+        set__supplement_requested=requested, set__supplement_received={str(to_millis(now)): True})
+    models.CaseWatch.objects(case_no="20261126000022").update_one(
+        set__supplement_requested={str(to_millis(now)): True})
+    stats = call(monitor, "statistics")
+    assert (stats["hall"]["supplement_requests"], stats["hall"]["supplements_received"]) == (2, 1)
+    assert stats["by_department"]["taxation"]["supplement_requests"] == 1
+    assert stats["by_item"]["MR-001"]["supplements_received"] == 0
 
 
 def test_a_late_decision_lowers_the_on_time_rate(monitor):

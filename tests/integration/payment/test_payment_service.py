@@ -19,8 +19,8 @@ from gateway.rpc import RemoteError, RpcClient
 from services.common.entrypoints import rpc
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.time import utcnow
+from services.common.workdays import shanghai_day
 from services.payment.fees import FeeAssessmentError
-from services.payment.numbering import hall_day
 from services.payment.service import PaymentService
 
 PAYER = {"kind": "company", "name": "榆林某某有限公司", "credit_code": "91610800MA70000000"}
@@ -47,13 +47,14 @@ class IntakeStandIn:
     name = "intake"
 
     @rpc
-    def get_item(self, item_code):
+    def get_item(self, item_code, version):
+        assert version == 1
         return ITEMS[item_code]
 
     @rpc
     def get_case(self, case_no, viewer):
         assert viewer["department"] == "hall"
-        return {"case_no": case_no, "applicant": PAYER}
+        return {"case_no": case_no, "applicant": PAYER, "item_version": 1}
 
     @rpc
     def get_public_case(self, case_no, query_code):
@@ -110,7 +111,7 @@ def confirm(container, notice, txn, amount=None, source=WINDOW, **extra):
 
 def day_of(payment):
     """The hall day a payment was received on (its ``received_at`` is UTC)."""
-    return hall_day(datetime.fromisoformat(payment["received_at"]))
+    return shanghai_day(datetime.fromisoformat(payment["received_at"])).isoformat()
 
 
 def payments_stored():
@@ -406,7 +407,7 @@ def test_a_payment_left_unsettled_by_a_stopped_worker_is_settled_by_the_banks_re
     models.Payment(key=models.txn_key("ICBC-125"), bank_txn_id="ICBC-125", notice_no=notice["notice_no"],
                    case_no="20261126000125", item_code="NR-002", department="natural_resources", amount_fen=56000,
                    currency="CNY", status="received", channel="window", entered_by="cashier", received_at=now,
-                   day=hall_day(now)).save(force_insert=True)
+                   day=shanghai_day(now).isoformat()).save(force_insert=True)
     with entrypoint_waiter(listener, "on_payment_confirmed"):
         retried = confirm(payment, notice, "ICBC-125")
     assert (retried["status"], retried["created"]) == ("applied", False) and retried["receipt_no"]

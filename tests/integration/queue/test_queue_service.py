@@ -169,9 +169,38 @@ def test_stats_sum_waiting_and_service_times(desk):
     row = next(r for r in day_stats("20261126")["categories"] if r["category"] == "A")
     assert (row["issued"], row["called"], row["served"]) == (1, 1, 1)
     assert (row["mean_wait_minutes"], row["mean_service_minutes"]) == (4.0, 6.0)
+    assert row["p90_wait_minutes"] == 4.0
     # The next ticket's estimate uses today's mean service time: 1 ahead × 6 min ÷ 4 windows.
     desk.issue(NOW + timedelta(minutes=11), category="A")
     assert desk.issue(NOW + timedelta(minutes=12), category="A")[0]["estimated_wait_minutes"] == 2
+
+
+def test_waits_are_the_stamps_differences_and_give_the_nearest_rank_90th_percentile(desk):
+    """Ten waits of 1…10 min between stamps kept in whole milliseconds (the sub-millisecond
+    instants of the calls are not counted): the 9th smallest is the 90th percentile."""
+    for _ in range(10):
+        desk.issue(NOW + timedelta(microseconds=400), category="A")  # stamped NOW
+    for n in range(1, 11):
+        called = desk.call(1, NOW + timedelta(minutes=n, microseconds=700))[0]  # stamped 1 ms later
+        assert called["called_at"] == isoformat(NOW + timedelta(minutes=n, milliseconds=1))
+        desk.finish(1, NOW + timedelta(minutes=n, seconds=30))
+    row = next(r for r in day_stats("20261126")["categories"] if r["category"] == "A")
+    assert (row["called"], row["mean_wait_minutes"], row["p90_wait_minutes"]) == (10, 5.5, 9.0)
+    sums = models.DailyStats.objects.get(key="20261126:A")
+    assert sorted(sums.waits_ms) == [n * 60000 + 1 for n in range(1, 11)] and sums.wait_ms == sum(sums.waits_ms)
+
+
+def test_a_days_tickets_come_by_issue_time_with_their_stamps(queue, desk):
+    desk.issue(NOW + timedelta(minutes=1), category="B")
+    desk.issue(NOW, category="A")
+    desk.issue(NOW + timedelta(days=1), category="A")  # tomorrow's
+    desk.call(1, NOW + timedelta(minutes=3))
+    day = call(queue, "day_tickets", "2026-11-26")
+    assert day["day"] == "2026-11-26" and [t["number"] for t in day["tickets"]] == ["A001", "B001"]
+    assert day["tickets"][0]["called_at"] == isoformat(NOW + timedelta(minutes=3))
+    assert day["tickets"][1]["called_at"] is None
+    with pytest.raises(InvalidInput):
+        call(queue, "day_tickets", "20261126")
 
 
 def test_the_halls_waits_over_a_period_count_each_tickets_first_call_once(queue, desk):

@@ -225,3 +225,9 @@ def test_a_replica_killed_mid_run_loses_nothing(hall):
     wait_until(lambda: hall.approval_db.process_instances.count_documents({"case_no": {"$in": answers}}) == 30,
                "every case has its process instance")
     assert hall.approval_db.process_instances.count_documents({"case_no": {"$in": answers}}) == 30
+
+
+def test_two_intake_replicas_starting_on_an_empty_store_seed_the_catalog_once(hall):
+    seeded = [c["code"] for c in hall.intake_db.catalog_changes.find({"action": "seeded"}, {"code": 1})]
+    assert len(seeded) == len(set(seeded)) == hall.intake_db.catalog_items.count_documents({}) >= 30
+    assert hall.intake_db.catalog_item_versions.count_documents({}) == len(seeded)

@@ -16,14 +16,14 @@ ACCEPTED = {"case_no": "20261126000001", "item_code": "MR-001", "department": "m
 def test_a_completed_task_announces_the_hall_event_then_the_cases_progress_then_empties_the_outbox():
     processes = MagicMock()
     step = Announcement("i-1", 2, [("case_accepted", ACCEPTED), ("case_progressed", PROGRESS)])
-    processes.complete.return_value = ({"id": "t-1", "name": "受理 Accept"}, "in_progress", [step])
+    answer = {"id": "t-1", "name": "受理 Accept", "completed": True, "case_status": "in_progress",
+              "current_step": "决定 Decide"}
+    processes.complete.return_value = (answer, [step])
     processes.announced.side_effect = lambda announcement: events.append("outbox emptied")
     service = worker_factory(ApprovalService, processes=processes)
     events = []
     service.dispatch.side_effect = lambda name, payload: events.append((name, payload))
-    answer = service.complete_task("t-1", {"intake_decision": "accept"}, CLERK)
-    assert answer == {"id": "t-1", "name": "受理 Accept", "completed": True, "case_status": "in_progress",
-                      "current_step": "决定 Decide"}
+    assert service.complete_task("t-1", {"intake_decision": "accept"}, CLERK) == answer
     assert processes.complete.call_args.args[:3] == ("t-1", {"intake_decision": "accept"}, CLERK)
     assert events == [("case_accepted", ACCEPTED), ("case_progressed", PROGRESS), "outbox emptied"]
     processes.announced.assert_called_once_with(step)

@@ -380,3 +380,20 @@ def test_a_state_too_large_to_store_is_refused_and_the_case_can_be_held_where_it
     assert bpmn_engine.incident(before) == {"element_id": "accept", "message": "too large"}
     bpmn_engine.retry(before)
     assert only_open_task(before)["element_id"] == "accept"
+
+
+def test_the_path_of_a_case_marks_what_is_done_where_it_waits_and_where_it_failed():
+    broken = bpmn_engine.parse_diagram(IMMEDIATE_ITEM.read_bytes().replace(b'decision == "approved"',
+                                                                          b'decision == "approved" and checked'))
+    workflow = bpmn_engine.start(broken, {})
+    waiting = bpmn_engine.path(workflow)
+    assert waiting["waiting"] == ["accept"] and "accept" not in waiting["done"] and waiting["incident"] == []
+    accept(workflow)
+    bpmn_engine.complete_task(workflow, only_open_task(workflow)["id"], {"decision": "approved"})
+
+    failed = bpmn_engine.path(workflow)
+
+    assert failed["incident"] == ["Gateway_decision"]
+    assert {"accept", "decide"} <= set(failed["done"]) and "Gateway_decision" not in failed["done"]
+    assert failed["waiting"] == []
+    assert bpmn_engine.fire_timer_now(workflow, "Gateway_decision") is False

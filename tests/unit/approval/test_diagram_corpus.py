@@ -39,13 +39,15 @@ def clock():
 
 def parse(entry):
     """The diagram with what it needs, through the deployment's own checks (parsing and every
-    expression): decision tables as XML, forms as parsed JSON by file name. Called diagrams
-    (`needs.called`) have no way in yet. A refusal comes back as the engine's InvalidDiagram."""
+    expression): decision tables as XML, forms as parsed JSON by file name, the diagrams holding
+    the processes it calls (`needs.called`) as XML, as the deployment passes the versions it
+    resolved. A refusal comes back as the engine's InvalidDiagram."""
     needs = entry.get("needs", {})
     dmn = tuple((CORPUS / name).read_bytes() for name in needs.get("dmn", ()))
     forms = {name: json.loads((CORPUS / name).read_text(encoding="utf-8")) for name in needs.get("forms", ())}
+    called = tuple((CORPUS / name).read_bytes() for name in needs.get("called", ()))
     xml = (CORPUS / entry["file"]).read_bytes()
-    diagram = bpmn_engine.parse_diagram(xml, entry["file"], dmn=dmn, forms=forms)
+    diagram = bpmn_engine.parse_diagram(xml, entry["file"], dmn=dmn, forms=forms, called=called)
     check_expressions(xml, dmn)
     return diagram
 

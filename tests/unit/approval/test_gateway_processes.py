@@ -43,7 +43,7 @@ def test_a_spiff_arena_upload_carries_its_form_schemas_by_file_name(client, fake
                          json={"xml": "<definitions/>", "filename": "p.bpmn", "forms": {"p-schema.json": schema}})
     assert answer.status_code == 201
     (sent,) = fake_rpc.calls_to("approval", "deploy_process")
-    assert sent.kwargs == {"forms": {"p-schema.json": schema}}
+    assert sent.kwargs == {"forms": {"p-schema.json": schema}, "idempotency": None}
     refused = client.post("/api/v1/processes", headers=bearer("designer"),
                           json={"xml": "<definitions/>", "forms": {"../etc/passwd": schema}})
     assert refused.status_code == 422
@@ -67,3 +67,12 @@ def test_an_invalid_diagram_is_a_problem_naming_the_element(client, fake_rpc, be
     answer = client.post("/api/v1/processes/validate", json={"xml": "<definitions/>"}, headers=bearer("designer"))
     assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
     assert answer.get_json()["errors"] == errors
+
+
+def test_admins_and_designers_list_the_cases_held_in_an_incident(client, bearer, fake_rpc):
+    held = {"case_no": CASE_NO, "process_key": "immediate_item", "process_version": 1, "department": "taxation",
+            "incident": {"element_id": "decide", "message": "nobody", "kind": "no_one", "at": "2026-12-03T00:00:00+00:00"}}
+    fake_rpc.answer("approval", "list_incidents", [held])
+    answer = client.get("/api/v1/incidents", headers=bearer("admin"))
+    assert answer.status_code == 200 and answer.get_json() == {"incidents": [held]}
+    assert client.get("/api/v1/incidents", headers=bearer("clerk")).status_code == 403

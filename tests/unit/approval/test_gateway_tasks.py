@@ -1,5 +1,5 @@
 """The gateway's work-list routes with a fake RPC client: filters and pages reach the approval
-service as declared in OpenAPI, and a request id reaches task completion from either place."""
+service as declared in OpenAPI, and an Idempotency-Key reaches task completion scoped to the caller."""
 TASK_ID = "0b6a2c8e-6a55-4d7e-9d4b-1f7f5a0c9e11"
 PAGE = {"tasks": [], "total": 0, "limit": 10, "offset": 20}
 
@@ -29,22 +29,23 @@ def test_bad_work_list_parameters_are_400_problems(client, fake_rpc, bearer):
     assert fake_rpc.calls == []
 
 
-def test_a_request_id_from_the_header_or_the_body_reaches_completion(client, fake_rpc, bearer):
+def test_an_idempotency_key_reaches_completion_scoped_to_the_caller_with_the_request_fingerprint(
+        client, fake_rpc, bearer):
     fake_rpc.answer("approval", "complete_task", {"completed": True})
     path = f"/api/v1/tasks/{TASK_ID}/complete"
-    assert client.post(path, json={"data": {}}, headers={**bearer("clerk"), "Idempotency-Key": "retry-0001"}
-                       ).status_code == 200
-    assert client.post(path, json={"data": {}, "request_id": "retry-0002"}, headers=bearer("clerk")).status_code == 200
+    for user in ("clerk", "chief"):
+        assert client.post(path, json={"data": {"a": 1}},
+                           headers={**bearer(user), "Idempotency-Key": "retry-0001"}).status_code == 200
     assert client.post(path, json={"data": {}}, headers=bearer("clerk")).status_code == 200
-    assert [c.kwargs for c in fake_rpc.calls_to("approval", "complete_task")] == [
-        {"request_id": "retry-0001"}, {"request_id": "retry-0002"}, {}]
+    clerk, chief, without = [c.kwargs["idempotency"] for c in fake_rpc.calls_to("approval", "complete_task")]
+    assert (clerk["key"], chief["key"], without) == ("caller:clerk:retry-0001", "caller:chief:retry-0001", None)
+    assert clerk["fingerprint"] == chief["fingerprint"]  # the same request, by two callers
 
 
-def test_two_different_or_malformed_request_ids_are_refused(client, fake_rpc, bearer):
+def test_a_malformed_idempotency_key_or_a_request_id_in_the_body_is_refused(client, fake_rpc, bearer):
     path = f"/api/v1/tasks/{TASK_ID}/complete"
-    differ = client.post(path, json={"data": {}, "request_id": "retry-0002"},
-                         headers={**bearer("clerk"), "Idempotency-Key": "retry-0001"})
-    short = client.post(path, json={"data": {}}, headers={**bearer("clerk"), "Idempotency-Key": "abc"})
-    assert (differ.status_code, short.status_code) == (400, 400)
-    assert client.post(path, json={"data": {}, "request_id": "x"}, headers=bearer("clerk")).status_code == 422
+    for key in ("abc", "x" * 129, "with space", "中文中文中文中文"):
+        assert client.post(path, json={"data": {}}, headers={**bearer("clerk"), "Idempotency-Key": key}
+                           ).status_code == 400, key
+    assert client.post(path, json={"data": {}, "request_id": "retry-0002"}, headers=bearer("clerk")).status_code == 422
     assert fake_rpc.calls == []

@@ -1,6 +1,7 @@
 """Each platform process freezes its start-up objects before it serves, so that the cycle
 collector's full passes do not walk them (services.common.collector)."""
 import gc
+from types import SimpleNamespace
 
 import pytest
 
@@ -58,9 +59,11 @@ def test_a_service_process_freezes_after_importing_its_service_and_before_it_run
     assert seen["walked"] is False
 
 
-def test_the_gateway_worker_freezes_once_its_app_is_loaded():
+def test_the_gateway_worker_freezes_once_its_app_is_loaded_and_sends_the_staff_roster(monkeypatch):
     from gateway import gunicorn_settings
 
+    sent = []
+    monkeypatch.setattr(gunicorn_settings, "send_complete_in_background", sent.append)
     assert gc.get_freeze_count() == 0
-    gunicorn_settings.post_worker_init(worker=None)
-    assert gc.get_freeze_count() > 0
+    gunicorn_settings.post_worker_init(worker=SimpleNamespace(wsgi="the app"))
+    assert gc.get_freeze_count() > 0 and sent == ["the app"]

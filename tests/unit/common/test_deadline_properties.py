@@ -157,7 +157,7 @@ def monitor_facts(history):
         resumed={str(to_millis(at)): {"by": "nr_chief"} for at in history.resumed},
         extensions={str(n): {"days": days, "approved_at": at.isoformat()}
                     for n, (at, days) in enumerate(history.extensions)})
-    return facts_of(watch)
+    return facts_of(watch.to_mongo().to_dict())
 
 
 def approval_due(history, calendar):

@@ -2,12 +2,15 @@
 import copy
 import threading
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import pytest
+from pymongo.errors import DuplicateKeyError
 
 from gateway import create_app
 from gateway.api_keys import ApiKeys
 from gateway.staff_accounts import StaffAccounts
+from services.common.idempotency import COLLECTION, RequestLog
 
 TOKEN_SECRET = "unit-test-token-secret-0123456789abcdef"
 DEMO_PASSWORD = "demo"
@@ -50,29 +53,53 @@ class FakeRpc:
         return [c for c in self.calls if (c.service, c.method) == (service, method)]
 
 
+def _matches(value, condition):
+    if isinstance(condition, dict) and "$lt" in condition:
+        return value is not None and value < condition["$lt"]
+    return value == condition
+
+
 class MemoryCollection:
-    """The few pymongo collection calls ``gateway.api_keys`` and ``gateway.staff_accounts`` make,
-    in memory (equality filters)."""
+    """The few pymongo collection calls ``gateway.api_keys``, ``gateway.staff_accounts`` and the
+    gateway's request log (``services.common.idempotency``) make, in memory (equality and
+    ``$lt`` filters, a unique ``_id``)."""
 
     def __init__(self):
         self.documents = {}
+        self.lock = threading.Lock()
 
     def _matching(self, query):
-        return [d for d in self.documents.values() if all(d.get(k) == v for k, v in query.items())]
+        return [d for d in self.documents.values() if all(_matches(d.get(k), v) for k, v in query.items())]
 
     def insert_one(self, document):
-        self.documents[document["_id"]] = copy.deepcopy(document)
+        with self.lock:
+            if document["_id"] in self.documents:
+                raise DuplicateKeyError(f"E11000 duplicate key: {document['_id']}")
+            self.documents[document["_id"]] = copy.deepcopy(document)
 
     def find(self, query, projection=None):
         return [copy.deepcopy(d) for d in self._matching(query)]
 
-    def find_one(self, query):
+    def find_one(self, query, projection=None):
         found = self._matching(query)
         return copy.deepcopy(found[0]) if found else None
 
     def update_one(self, query, update):
-        for document in self._matching(query)[:1]:
-            document.update(update["$set"])
+        with self.lock:
+            found = self._matching(query)[:1]
+            for document in found:
+                document.update(copy.deepcopy(update["$set"]))
+        return SimpleNamespace(modified_count=len(found))
+
+    def delete_one(self, query):
+        with self.lock:
+            for document in self._matching(query)[:1]:
+                del self.documents[document["_id"]]
+
+    def delete_many(self, query):
+        with self.lock:
+            for document in self._matching(query):
+                del self.documents[document["_id"]]
 
     def find_one_and_update(self, query, update, return_document):
         """``$set`` and ``$inc``, answering the document after the update (as pymongo's
@@ -87,7 +114,9 @@ class MemoryCollection:
 
 @pytest.fixture
 def fake_rpc():
-    return FakeRpc()
+    rpc = FakeRpc()
+    rpc.answer("approval", "sync_staff", {"active": 1})  # a staff account changed (gateway/staff_roster.py)
+    return rpc
 
 
 @pytest.fixture
@@ -97,6 +126,7 @@ def app_config(fake_rpc):
             "AMQP_URI": "amqp://hall:unit-test@127.0.0.1:5672/",  # the fake client never connects
             "API_KEYS": ApiKeys(MemoryCollection()),
             "STAFF_ACCOUNTS": StaffAccounts(MemoryCollection(), MemoryCollection()),
+            "REQUEST_LOG": RequestLog({COLLECTION: MemoryCollection()}),
             "STORE_PROBE": lambda: True,  # the store answers (tests/unit/gateway/test_health.py)
             "ADMIN_PASSWORD": "unit-test-first-admin"}  # production mode's first admin (ignored in demo)
 

@@ -94,3 +94,19 @@ def test_revoking_an_unknown_key_is_404(client, bearer):
     answer = client.post("/api/v1/admin/api-keys/0123456789abcdef/revoke", headers=bearer("admin"))
 
     assert answer.status_code == 404 and answer.mimetype == "application/problem+json"
+
+
+def test_a_repeated_issue_with_its_idempotency_key_gets_the_first_key_which_the_store_never_holds_in_clear(
+        app, client, bearer):
+    headers = {**bearer("admin"), "Idempotency-Key": "issue-key-0001"}
+    first = client.post("/api/v1/admin/api-keys", json=SCOPE, headers=headers)
+    again = client.post("/api/v1/admin/api-keys", json=SCOPE, headers=headers)
+    other = client.post("/api/v1/admin/api-keys", json=dict(SCOPE, expires_in_days=31), headers=headers)
+
+    assert (first.status_code, again.status_code, again.get_json()) == (201, 201, first.get_json())
+    assert other.status_code == 409 and "different request" in other.get_json()["detail"]
+    assert len(app.extensions["api_keys"].listing()) == 1
+    secret = first.get_json()["api_key"].rsplit("_", 1)[1]
+    assert secret not in str(app.extensions["requests"].collection.documents)
+    answer = client.get("/api/v1/admin/api-keys", headers={"X-API-Key": again.get_json()["api_key"]})
+    assert answer.status_code == 403  # the repeated key is the real one: it signs in (as a reviewer)

@@ -40,11 +40,12 @@ def test_every_demo_user_named_in_the_contract_can_log_in(login, username):
     assert login(username)
 
 
-def test_every_department_of_the_catalog_has_a_demo_chief_representative():
+def test_every_department_of_the_catalog_has_a_demo_chief_representative_and_reviewer():
     departments = {yaml.safe_load(path.read_text(encoding="utf-8"))["department"]["code"]
                    for path in (Path(__file__).resolve().parents[3] / "catalog").glob("*.yaml")}
     chiefs = {department for _, _, roles, department in DEMO_USERS if "chief" in roles}
-    assert len(departments) >= 8 and departments <= chiefs
+    reviewers = {department for _, _, roles, department in DEMO_USERS if "reviewer" in roles}
+    assert len(departments) >= 8 and departments <= chiefs and departments <= reviewers
 
 
 def test_wrong_password_and_unknown_user_get_the_same_401(client):

@@ -75,10 +75,13 @@ def test_service_unavailable_is_503_with_retry_after(client, fake_rpc):
     assert int(response.headers["Retry-After"]) > 0
 
 
-def test_rpc_timeout_is_504(client, fake_rpc):
+def test_rpc_timeout_is_504_to_be_repeated_after_retry_after(client, fake_rpc):
     fake_rpc.answer("intake", "list_items", raises=RpcTimeout("intake", "list_items", 10))
 
-    assert_problem(client.get("/api/v1/items"), 504)
+    response = client.get("/api/v1/items")
+
+    assert_problem(response, 504)
+    assert int(response.headers["Retry-After"]) > 0
 
 
 def test_unknown_route_is_404_problem(client, fake_rpc):

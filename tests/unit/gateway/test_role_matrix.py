@@ -17,7 +17,8 @@ PATH_VALUES = {"case_no": "20261126000001", "task_id": "0f0e0d0c-0b0a-4909-8807-
                "ticket_id": "20261126-A001", "refund_no": "TF20261126000001", "bank_txn_id": "txn-1",
                "report_id": "a" * 64, "item_code": "MR-001",
                "filename": "missing.css", "name": "init.js",
-               "key_id": "0123456789abcdef", "document_id": "a1b2c3", "username": "wang.fang"}
+               "key_id": "0123456789abcdef", "document_id": "a1b2c3", "username": "wang.fang",
+               "run_id": "T-0123456789ab", "element_id": "Event_timer"}
 
 
 def _concrete(path):

@@ -3,7 +3,7 @@ demo users; a disabled account or a reset password ends the old tokens at once; 
 creates the first admin from ADMIN_PASSWORD once and refuses to start without any admin."""
 import pytest
 
-from gateway import create_app
+from gateway import create_app, staff_roster
 from gateway.auth import UserDirectory, hash_password, password_matches
 from gateway.production import NO_ADMIN, UnsafeProduction, faults
 from gateway.staff_accounts import StaffAccounts
@@ -232,3 +232,33 @@ def test_an_operator_locked_out_gets_the_admin_back_with_a_new_password(producti
 
     assert sign_in(app.test_client(), "admin", "a-new-admin-secret").status_code == 200
     assert [e["action"] for e in accounts.audit.documents.values()] == ["created", "password reset", "enabled"]
+
+
+def test_a_repeated_creation_or_reset_with_its_idempotency_key_gets_the_first_answer_once(app, client, bearer):
+    admin = bearer("admin")
+    create = [client.post("/api/v1/admin/staff", json=WANG, headers={**admin, "Idempotency-Key": "create-wang-1"})
+              for _ in range(2)]
+    reset = [client.post("/api/v1/admin/staff/wang.fang/password", json={"password": "another-long-secret"},
+                         headers={**admin, "Idempotency-Key": "reset-wang-01"}) for _ in range(2)]
+    taken = client.post("/api/v1/admin/staff", json=WANG, headers={**admin, "Idempotency-Key": "create-wang-2"})
+
+    assert [a.status_code for a in create + reset] == [201, 201, 200, 200]
+    assert create[1].get_json() == create[0].get_json() and reset[1].get_json() == reset[0].get_json()
+    assert taken.status_code == 409 and "taken" in taken.get_json()["detail"]
+    audit = app.config["STAFF_ACCOUNTS"].audit.documents.values()
+    assert [e["action"] for e in audit if e["username"] == "wang.fang"] == ["created", "password reset"]
+    assert "another-long-secret" not in str(app.extensions["requests"].collection.documents)
+
+
+def test_the_approval_service_hears_of_each_account_created_or_disabled_and_of_the_whole_roster(
+        app, client, bearer, fake_rpc):
+    admin = bearer("admin")
+    client.post("/api/v1/admin/staff", json=WANG, headers=admin)
+    client.post("/api/v1/admin/staff/wang.fang/disable", headers=admin)
+    sent = [(call.args[0], call.kwargs["complete"]) for call in fake_rpc.calls_to("approval", "sync_staff")]
+    member = {"username": "wang.fang", "roles": ["reviewer"], "department": "market_regulation"}
+    assert sent == [([dict(member, active=True)], False), ([dict(member, active=False)], False)]
+
+    roster = staff_roster.roster(app.extensions["users"])
+    assert dict(member, active=False) in roster
+    assert {"username": "ca_reviewer", "roles": ["reviewer"], "department": "civil_affairs", "active": True} in roster

@@ -64,7 +64,7 @@ def test_an_admin_advances_the_platform_clock(client, fake_rpc, bearer):
     answer = client.post("/api/v1/admin/clock", json={"advance_seconds": 86400}, headers=bearer("admin"))
     assert answer.status_code == 200 and answer.get_json()["offset_ms"] == 86400000
     call = fake_rpc.calls_to("monitor", "set_clock")[0]
-    assert call.args == ("admin",) and call.kwargs == {"advance_seconds": 86400}
+    assert call.args == ("admin",) and call.kwargs == {"advance_seconds": 86400, "idempotency": None}
 
 
 @pytest.mark.parametrize("body", [{}, {"advance_seconds": 60, "offset_seconds": 0}, {"advance_seconds": 0},

@@ -165,7 +165,7 @@ def test_idempotency_key_outside_8_to_128_characters_is_400(client, fake_rpc, ke
 
 
 def test_valid_application_goes_to_intake_as_sent_and_answers_201(client, fake_rpc):
-    fake_rpc.answer("intake", "submit_case", {**RECEIPT, "created": True})
+    fake_rpc.answer("intake", "submit_case", RECEIPT)
 
     response = client.post("/api/v1/cases", json=APPLICATION, headers={"Idempotency-Key": "retry-key-0001"})
 
@@ -174,14 +174,14 @@ def test_valid_application_goes_to_intake_as_sent_and_answers_201(client, fake_r
     assert response.get_json() == RECEIPT
     [call] = fake_rpc.calls
     assert (call.service, call.method, call.args) == ("intake", "submit_case", (APPLICATION,))
-    assert call.kwargs == {"idempotency_key": "retry-key-0001"}
+    assert call.kwargs["idempotency"]["key"] == "anonymous:retry-key-0001"
 
 
 def test_application_without_idempotency_key_sends_none(client, fake_rpc):
-    fake_rpc.answer("intake", "submit_case", {**RECEIPT, "created": True})
+    fake_rpc.answer("intake", "submit_case", RECEIPT)
 
     assert client.post("/api/v1/cases", json=APPLICATION).status_code == 201
-    assert fake_rpc.calls[0].kwargs == {"idempotency_key": None}
+    assert fake_rpc.calls[0].kwargs == {"idempotency": None}
 
 
 def test_application_cannot_smuggle_a_principal(client, fake_rpc):
@@ -191,14 +191,16 @@ def test_application_cannot_smuggle_a_principal(client, fake_rpc):
     assert fake_rpc.calls == []
 
 
-def test_repeated_submission_answers_200_with_the_first_case(client, fake_rpc):
-    fake_rpc.answer("intake", "submit_case", {**RECEIPT, "created": False})
+def test_the_fingerprint_ignores_key_order_and_tells_another_body_apart(client, fake_rpc):
+    fake_rpc.answer("intake", "submit_case", RECEIPT)
+    reordered = dict(reversed(list(APPLICATION.items())))
+    other = {**APPLICATION, "form": {"shop_name": "另一家店"}}
 
-    response = client.post("/api/v1/cases", json=APPLICATION, headers={"Idempotency-Key": "retry-key-0001"})
+    for body in (APPLICATION, reordered, other):
+        client.post("/api/v1/cases", json=body, headers={"Idempotency-Key": "retry-key-0001"})
 
-    assert response.status_code == 200
-    assert response.headers["Location"] == f"/api/v1/cases/{RECEIPT['case_no']}"
-    assert response.get_json() == RECEIPT
+    first, same, different = [c.kwargs["idempotency"]["fingerprint"] for c in fake_rpc.calls]
+    assert first == same != different
 
 
 def test_public_case_without_query_code_is_400(client, fake_rpc):

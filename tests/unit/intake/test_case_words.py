@@ -24,16 +24,24 @@ def derive(*steps):
     return timeline.derive("20261201000001", "HR-002", sorted(steps, key=lambda s: s.at), 5, WorkdayCalendar())
 
 
-def view(item_code, steps):
+def progress(current_step, minutes, done=()):
+    """The approval's ``case_progress`` answer: at ``current_step`` since ``minutes``."""
+    return {"case_no": "20261201000001", "rev": 3, "status": "in_progress", "current_step": current_step,
+            "outcome": None, "moved_at": (T0 + timedelta(minutes=minutes)).isoformat(),
+            "steps": [{"element_id": element_id, "name": name, "by": "clerk",
+                       "at": (T0 + timedelta(minutes=at)).isoformat()} for element_id, name, at in done]}
+
+
+def view(item_code, steps, approval=None):
     case = Case(case_no="20261201000001", query_code="K7Q2M9PA", item_code=item_code, department="human_resources",
                 process_key="promised_item", applicant={}, applicant_id="11010519491231002X",
                 submitted_at=T0, updated_at=T0, timeline=list(steps), **derive(*steps))
-    return cases.public_view(case, CATALOG.item(item_code))
+    return cases.public_view(case, CATALOG.item(item_code), approval)
 
 
 def receipt(item_code):
     case = SimpleNamespace(case_no="20261201000001", query_code="K7Q2M9PA", status="submitted",
-                           item_code=item_code, submitted_at=T0)
+                           item_code=item_code, item_version=1, submitted_at=T0)
     return cases.submission_receipt(case, CATALOG.item(item_code))["next"]
 
 
@@ -55,31 +63,38 @@ def test_missing_materials_are_named_from_the_catalog_with_their_codes():
                                                {"code": "复印件", "name": "复印件"}]
 
 
-def test_right_after_a_supplement_the_step_still_reported_for_the_wait_is_not_shown():
+def test_right_after_a_supplement_the_step_the_approval_still_waits_at_is_not_shown():
     requested = fact("supplement_requested", 1, missing_materials=["termination_proof"])
-    waiting = fact("progressed", 2, key="progressed:3", rev=3, status="in_progress", current_step="等待补正")
     received = fact("supplement_received", 30, materials=["termination_proof"])
-    shown = view("HR-002", [requested, waiting, received])
+    shown = view("HR-002", [requested, received], progress("等待补正", 2))
     assert (shown["status"], shown["current_step"]) == ("submitted", None)
     assert shown["awaiting"].startswith("等待窗口受理")
-    # The approval reports its next step: shown again.
-    check = fact("progressed", 31, key="progressed:4", rev=4, status="in_progress", current_step="窗口受理")
-    assert view("HR-002", [requested, waiting, received, check])["current_step"] == "窗口受理"
+    # The approval moves on: its step is shown again.
+    assert view("HR-002", [requested, received], progress("窗口受理", 31))["current_step"] == "窗口受理"
+
+
+def test_the_approvals_tasks_done_join_the_timeline_in_time_order_without_who_did_them():
+    accepted = fact("accepted", 10)
+    shown = view("HR-002", [fact("submitted", 0, key="submitted"), accepted],
+                 progress("审查 Review", 10, done=[("accept", "受理 Accept", 10), ("review", "审查 Review", 20)]))
+    assert [(s["kind"], s.get("step")) for s in shown["steps"]] == [
+        ("submitted", None), ("accepted", None), ("task_done", "受理 Accept"), ("task_done", "审查 Review")]
+    assert all("by" not in s for s in shown["steps"]) and shown["current_step"] == "审查 Review"
+    assert view("HR-002", [accepted])["current_step"] is None  # no process yet
 
 
 def test_a_case_waiting_for_its_fee_shows_the_amount_in_yuan_and_the_notice():
     accepted = fact("accepted", 1)
-    step = fact("progressed", 2, key="progressed:2", rev=2, status="in_progress", current_step="等待缴费")
     notice = fact("payment_notice_issued", 3, key="payment_notice_issued:JK20261201000007",
                   notice_no="JK20261201000007", total_fen=12000, due_on="2026-12-08")
-    shown = view("HR-002", [accepted, step, notice])
+    shown = view("HR-002", [accepted, notice], progress("等待缴费", 2))
     assert shown["payment_due"] == {"notice_no": "JK20261201000007", "total_fen": 12000, "due_on": "2026-12-08",
                                     "amount": "¥120.00"}
     assert shown["awaiting"].startswith("等待缴费：¥120.00，缴款通知书号：JK20261201000007")
     assert "Waiting for payment: ¥120.00 on payment notice JK20261201000007" in shown["awaiting"]
     paid = fact("payment_confirmed", 9, key="payment_confirmed:JK20261201000007", notice_no="JK20261201000007",
                 amount_fen=12000)
-    after = view("HR-002", [accepted, step, notice, paid])
+    after = view("HR-002", [accepted, notice, paid], progress("等待缴费", 2))
     assert after["payment_due"] is None and "¥" not in after["awaiting"]
 
 

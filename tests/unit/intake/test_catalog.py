@@ -111,7 +111,8 @@ def test_a_good_file_loads_every_field(tmp_path):
 
     loaded = load_catalog(tmp_path).item("CT-001")
 
-    assert loaded.as_dict() == {**ITEM, "department": "culture", "active": True, "on_the_spot": False, "form": None}
+    assert loaded.as_dict() == {**ITEM, "department": "culture", "process_version": None, "on_the_spot": False,
+                               "form": None}
 
 
 def test_conditions_and_fees_may_be_left_out_for_a_free_item(tmp_path):

@@ -104,7 +104,7 @@ def test_only_the_intake_clerk_records_a_collection(client, fake_rpc, bearer):
     assert client.post(path, json={"how": "post", "note": "EMS 1"}, headers=bearer("clerk")).status_code == 200
     [call] = fake_rpc.calls_to("intake", "record_collection")
     assert call.args[:2] == ("20261126000001", "post") and call.args[2]["username"] == "clerk"
-    assert call.kwargs == {"note": "EMS 1"}
+    assert call.kwargs == {"note": "EMS 1", "idempotency": None}
 
 
 def test_staff_search_passes_filters_and_the_caller(client, fake_rpc, bearer):

@@ -94,14 +94,30 @@ def test_an_approved_case_shows_its_certificate_and_a_refused_one_its_reason():
     assert refused["result"] == {"outcome": "refused", "reason": "不符合条件"} and refused["outcome"] == "refused"
 
 
-def test_the_newest_progress_names_the_current_step_and_a_completed_process_decides():
-    early = Step(key="progressed:1", kind="progressed", at=at(3, 12), detail={"rev": 1, "current_step": "审查 Review"})
-    later = Step(key="progressed:3", kind="progressed", at=at(3, 11),
-                 detail={"rev": 3, "status": "completed", "current_step": None, "outcome": "approved"})
-    middle = Step(key="progressed:2", kind="progressed", at=at(3, 13), detail={"rev": 2, "current_step": "决定 Decide"})
-    assert derive(SUBMITTED, ACCEPTED, early, middle)["current_step"] == "决定 Decide"
-    state = derive(SUBMITTED, ACCEPTED, early, later, middle)
+def test_a_completed_process_decides_and_a_plain_step_is_no_fact():
+    step_payload = {"case_no": "1", "rev": 2, "status": "in_progress", "current_step": "决定 Decide", "outcome": None}
+    assert timeline.progress_fact(step_payload, at(3, 12)) is None
+    completed = timeline.progress_fact(dict(step_payload, rev=3, status="completed", current_step=None,
+                                            outcome="approved"), at(3, 11))
+    assert completed.key == "progressed:3"
+    state = derive(SUBMITTED, ACCEPTED, completed)
     assert state["status"] == "completed" and state["outcome"] == "approved"
+
+
+def test_a_fact_reads_back_as_it_was_stored():
+    fact = timeline.Fact("refused:x", "refused", at(3), "clerk", {"reason": "不符合条件"})
+    assert timeline.Fact.from_stored(fact.stored()) == fact
+    assert "by" not in timeline.Fact("submitted", "submitted", at(3)).stored()
+
+
+def test_a_designers_flow_ends_with_its_outcome_in_words_which_the_applicant_sees():
+    ended = timeline.progress_fact({"case_no": "20261102000001", "rev": 4, "status": "completed",
+                                    "current_step": None, "outcome": None, "outcome_label": "准予许可 Permit granted"},
+                                   at(4))
+    state = derive(SUBMITTED, ACCEPTED, ended)
+    assert (state["status"], state["outcome"], state["outcome_label"]) == ("completed", None, "准予许可 Permit granted")
+    assert timeline.step_view(ended, public=True)["outcome_label"] == "准予许可 Permit granted"
+    assert derive(SUBMITTED, ACCEPTED)["outcome_label"] is None
 
 
 def test_a_limit_running_into_a_year_not_yet_published_counts_on_its_statutory_holidays():

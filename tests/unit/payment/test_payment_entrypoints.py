@@ -26,7 +26,7 @@ def notice(status, total_fen=2000, receipt_no=None, paid_at=None):
 def service():
     service = worker_factory(PaymentService, policy=POLICY)
     service.intake.get_item.return_value = {"code": "PS-001", "fees": []}
-    service.intake.get_case.return_value = {"applicant": {"kind": "person", "name": "王五"}}
+    service.intake.get_case.return_value = {"applicant": {"kind": "person", "name": "王五"}, "item_version": 3}
     return service
 
 
@@ -35,6 +35,7 @@ def test_a_fee_bearing_case_gets_a_notice_and_the_flow_waits_while_the_applicant
     monkeypatch.setattr(notices, "issue", lambda *args: (notice("issued"), True))
     service.on_payment_required(REQUIRED)
     service.intake.get_case.assert_called_once_with("20261126000001", notices.SYSTEM_VIEWER)
+    service.intake.get_item.assert_called_once_with("PS-001", 3)  # the version the case was submitted under
     service.dispatch.assert_called_once_with("payment_notice_issued", {
         "case_no": "20261126000001", "notice_no": "JK20261126000001", "total_fen": 2000, "due_on": "2026-12-03",
         "issued_at": PAID_AT.isoformat()})

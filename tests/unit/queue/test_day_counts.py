@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from services.queue.day_counts import ENDINGS, day_row, issue_category, open_by_category
+from services.queue.day_counts import ENDINGS, day_row, issue_category, nearest_rank, open_by_category
 
 DAY = "20261203"
 # What a window or the day's end may do to a ticket in each state (tickets.py's operations).
@@ -69,3 +69,19 @@ def test_a_no_show_is_not_abandoned():
                         "service_ms": 600000}, 0, 0)
     assert (row["abandoned"], row["waiting"]) == (0, 0)
     assert (row["mean_wait_minutes"], row["mean_service_minutes"]) == (2.0, 10.0)
+
+
+@pytest.mark.parametrize(("count", "rank"), [(1, 1), (9, 9), (10, 9), (11, 10), (20, 18), (21, 19), (100, 90)])
+def test_the_90th_percentile_is_the_nearest_rank_wait_one_of_the_waits(count, rank):
+    """The ⌈0.9·n⌉-th smallest: at least 90 % of the waits are at most it, and it is one of them."""
+    waits = random.Random(count).sample(range(1, 10 * count + 1), count)
+    p90 = nearest_rank(waits, 90)
+    assert p90 == sorted(waits)[rank - 1]
+    assert sum(w <= p90 for w in waits) >= 0.9 * count > sum(w < p90 for w in waits)
+
+
+def test_the_percentile_and_the_mean_come_from_the_same_waits_in_minutes():
+    waits = [60000, 120001, 90000, 600000, 30000]  # ms; ⌈4.5⌉ = 5th smallest
+    row = day_row("A", {"issued": 5, "called": 5, "wait_ms": sum(waits), "waits_ms": waits}, 0, 0)
+    assert (row["mean_wait_minutes"], row["p90_wait_minutes"]) == (3.0, 10.0)
+    assert day_row("A", {"issued": 2}, 2, 0)["p90_wait_minutes"] is None

@@ -27,7 +27,7 @@ def test_the_kiosk_issues_a_ticket_without_login(client, fake_rpc):
     answer = client.post("/api/v1/queue/tickets", json={"category": "A", "priority": "care"})
     assert answer.status_code == 201 and answer.get_json()["number"] == "A001"
     assert answer.headers["Location"] == "/api/v1/queue/tickets/20261126-A001"
-    assert fake_rpc.calls_to("queue", "issue_ticket")[0].kwargs == {"category": "A", "priority": "care"}
+    assert fake_rpc.calls_to("queue", "issue_ticket")[0].kwargs == {"category": "A", "priority": "care", "idempotency": None}
 
 
 @pytest.mark.parametrize("body", [{}, {"priority": "vip", "category": "A"}, {"category": "AA"},
@@ -76,7 +76,7 @@ def test_a_refused_operation_is_a_problem_with_the_services_words(client, fake_r
                                                        [{"field": "category", "message": "window 4 serves B"}]))
     answer = client.post("/api/v1/queue/windows/2/transfer", json={"window": 4}, headers=bearer("window"))
     assert answer.status_code == 422 and answer.get_json()["errors"][0]["field"] == "category"
-    assert fake_rpc.calls_to("queue", "transfer")[0].kwargs == {"category": None, "to_window": 4}
+    assert fake_rpc.calls_to("queue", "transfer")[0].kwargs == {"category": None, "to_window": 4, "idempotency": None}
 
 
 def test_a_transfer_needs_a_target(client, fake_rpc, bearer):
@@ -112,6 +112,15 @@ def test_stats_take_an_iso_day_and_explain_the_compact_form(client, fake_rpc, be
     assert client.get("/api/v1/queue/stats?day=26.11.2026", headers=bearer("supervisor")).status_code == 400
     assert client.get("/api/v1/queue/stats?when=2026-11-26", headers=bearer("supervisor")).status_code == 400
     assert fake_rpc.calls_to("queue", "get_stats") == []
+
+
+def test_a_days_tickets_are_for_supervisors_by_an_iso_day(client, fake_rpc, bearer):
+    fake_rpc.answer("queue", "day_tickets", {"day": "2026-11-26", "tickets": [TICKET]})
+    assert client.get("/api/v1/queue/tickets?day=2026-11-26", headers=bearer("window")).status_code == 403
+    assert client.get("/api/v1/queue/tickets?day=20261126", headers=bearer("supervisor")).status_code == 400
+    answer = client.get("/api/v1/queue/tickets?day=2026-11-26", headers=bearer("supervisor"))
+    assert answer.status_code == 200 and answer.get_json()["tickets"][0]["number"] == "A001"
+    assert [c.args for c in fake_rpc.calls_to("queue", "day_tickets")] == [("2026-11-26",)]
 
 
 def test_booking_answers_201_and_a_full_slot_409(client, fake_rpc):

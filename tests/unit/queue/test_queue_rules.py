@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from services.common.errors import InvalidInput
+from services.common.sequences import hall_day
 from services.queue.setup import (
     check_category,
     check_settings,
@@ -15,7 +16,6 @@ from services.queue.tickets import (
     announcement,
     call_seq,
     first_call_of_day,
-    hall_day,
     iso_day,
     priority_class,
     stored_day,
