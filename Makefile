@@ -13,11 +13,13 @@ up: install
 test: install
 	@scripts/run-tests.sh $(PYTEST_ARGS)
 
+# Each script's own table, then the summary of the platform's scale figures (bench/results/*.json).
 bench: install
 	@$(PY) -m bench.rpc $(BENCH_ARGS)
 	@$(PY) -m bench.store $(BENCH_ARGS)
 	@$(PY) -m bench.queue_calls $(BENCH_ARGS)
 	@$(PY) -m bench.approval $(BENCH_ARGS)
+	@$(PY) -m bench.summary $(BENCH_ARGS)
 
 # A simulated day in the hall through the public API, proven figure by figure (docs/simulation.md).
 simulate: install

@@ -1,28 +1,33 @@
 """Process instances: started once per case, advanced by task completions, messages and an
-admin's retry. Every change is one *step*: load the state, change it, hand over stored
-messages the instance now waits for, and save with a compare-and-set on ``rev`` (a lost race
-is retried on fresh state). After a saved step the open tasks and the audit trail follow
-from the new state.
+admin's retry. Every change is one *step*: load the instance, change its state, hand over
+stored messages it now waits for, and save it with a compare-and-set on ``rev`` (a lost race
+is retried on fresh state). The instance carries its open tasks and its completed ones, so
+the save also brings work lists up to date.
 
-What a step leaves to do besides the state goes through an outbox: its audit entries and the
-hall's events are computed before the save and written with it (``outbox``); after the save
-the entries are stored (keyed, so storing one twice stores it once) and the events dispatched
-by the service, then the outbox is cleared (``announced``). A replica that dies in between
-leaves them in the instance; the next step of that instance carries them along, and
-``unannounced`` finds the rest for the service's sweep. So an event may go out twice, never
-not at all (every consumer keys what it records), and no audit entry is lost. The answer to
-an idempotent request that made the step (``services.common.idempotency``) rides in the
-outbox the same way and is recorded in the request log before the outbox is cleared: a
-retry after a crash finds it in one place or the other (``completion_requests``)."""
+A step is two writes: the compare-and-set of the instance, and one *step record* (``Step``)
+with its audit entries, the task it completed and the hall's events. The instance's outbox
+holds the step until its record is stored: after the save the service dispatches the
+events, then the record is stored (keyed by case and revision, so storing it twice stores it
+once); a stored record is therefore a sent one. A replica that dies in between leaves the
+step in the instance's outbox; the next step of that instance carries it along, and
+``unannounced`` finds the rest for the service's sweep, which also clears the outboxes whose
+records are all stored. So an event may go out twice, never not at all (every consumer keys
+what it records), and no audit entry or task history is lost. The answer to an idempotent
+request that made the step (``services.common.idempotency``) rides in the step in the outbox
+the same way and is recorded in the request log before the step's record is stored: a retry
+after a crash finds it in one place or the other (``completion_requests``).
+
+The hot paths (completion, work lists, the sweep) read and write the raw documents of the
+instance and step collections (``collection_of``) and build no mongoengine ``Document``."""
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import mongoengine as me
-from mongoengine.queryset.visitor import Q
-from pymongo.errors import BulkWriteError
+from bson import ObjectId
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.approval import bpmn_engine, hall_flow, models, roles, timers
 from services.approval.forms import validate_form_data
@@ -31,14 +36,15 @@ from services.approval.worklist import (
     HALL_DEPARTMENT,
     ON_THE_SPOT_BY,
     can_work_on,
-    claims,
     claims_on_the_spot,
     on_the_spot_claim,
     task_department,
+    user_keys,
+    work_keys,
 )
-from services.common.db import collection_of, count_of
+from services.common.db import collection_of
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.common.fields import to_millis
+from services.common.fields import from_millis, to_millis
 from services.common.idempotency import RequestLog
 from services.common.tracing import current_request_id
 
@@ -60,14 +66,24 @@ MESSAGE_RETENTION = timedelta(days=30)
 WORK_LIST_FILTERS = ("process_key", "case_no", "element_id")
 # Departments whose staff see every case's process (the hall's own windows and supervision).
 ALL_CASES_DEPARTMENTS = frozenset({HALL_DEPARTMENT, "supervision"})
+# Steps this replica finished (records stored) that an instance's outbox may still list.
+FINISHED_REMEMBERED = 10_000
+# Outboxes one sweep looks at (the next sweep takes the rest).
+SWEEP_BATCH = 500
+# What a work list reads of an instance.
+WORK_LIST_FIELDS = {"open_tasks": 1}
 
 
 @dataclass(frozen=True)
 class Announcement:
-    """The events a saved step leaves to dispatch, and the revision whose outbox holds them."""
+    """The events a saved step leaves to dispatch, at the revision that saved it, the step
+    records to store once they went out, and the answers of the idempotent requests that
+    made the steps (request key -> answer)."""
     instance_id: object
     rev: int
     events: list
+    records: tuple = ()
+    answers: dict = field(default_factory=dict)
 
 
 class _NoAlarm:
@@ -75,26 +91,73 @@ class _NoAlarm:
         pass
 
 
+def _instances():
+    return collection_of(models.ProcessInstance)
+
+
+def _steps():
+    return collection_of(models.Step)
+
+
+class Instance:
+    """A stored instance as plain attributes over its raw document (no ``Document`` built);
+    instants as aware datetimes."""
+
+    def __init__(self, son):
+        self.incident, self.waiting_messages, self.consumed_messages = {}, [], []
+        self.open_tasks, self.done, self.outbox, self.outbox_pending, self.item_code = [], [], "", False, None
+        self.__dict__.update(son)
+        self.pk = son["_id"]
+        self.next_timer_at = from_millis(son["next_timer_at"]) if son.get("next_timer_at") is not None else None
+
+    def saved_fields(self):
+        """What a step changes, as stored."""
+        return {"state": self.state, "status": self.status, "incident": self.incident,
+                "waiting_messages": self.waiting_messages, "consumed_messages": self.consumed_messages,
+                "next_timer_at": to_millis(self.next_timer_at) if self.next_timer_at is not None else None,
+                "updated_at": self.updated_at, "rev": self.rev, "open_tasks": self.open_tasks, "done": self.done,
+                "task_keys": task_keys(self.open_tasks, self.done), "outbox": self.outbox,
+                "outbox_pending": self.outbox_pending}
+
+
+def task_token(task_id):
+    """The text-index token of a task id (one word: no dashes)."""
+    return "t" + task_id.replace("-", "")
+
+
+def key_token(key):
+    """The text-index token of a work-list key (role, department and names may hold any character)."""
+    return "k" + hashlib.blake2b(key.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def task_keys(open_tasks, done):
+    tokens = [task_token(t["task_id"]) for t in (*open_tasks, *done)]
+    tokens += [key_token(key) for t in open_tasks for key in work_keys(t)]
+    return " ".join(dict.fromkeys(tokens))
+
+
+def _text(token):
+    return {"$text": {"$search": token}}
+
+
 class InstanceRepository:
     def __init__(self, definitions, alarm=None):
         """``alarm.ring(due_at)`` is told of every timer a saved step leaves pending, so that a
-        scheduler asleep until a later timer wakes up for it. ``staff`` is the roster that says
-        whether a task has anyone to do it (``roles.no_one_reason``)."""
+        scheduler asleep until a later timer wakes up for it."""
         self.definitions = definitions
         self.alarm = alarm or _NoAlarm()
+        self._finished = {}  # instance id -> the newest revision whose step records this replica stored
         self.staff = StaffDirectory()
         self.mappings = roles.Mappings()
 
     def start_for_case(self, case, now):
-        """Start the case's process on the version its item's policy names (``process_version``:
-        that one; absent or null: the newest); a repeated event starts nothing.
+        """Start the case's process on the newest version; a repeated event starts nothing.
 
-        Returns the events to announce. A repeated event finds the instance and repairs
-        what a replica killed right after saving it may have left undone: the open tasks
-        are brought up to date and the progress announced again (both idempotent)."""
-        existing = models.ProcessInstance.objects(case_no=case["case_no"]).first()
+        Returns the events to announce. A repeated event finds the instance and announces
+        its progress again, with whatever its outbox still holds (idempotent)."""
+        existing = _instances().find_one({"case_no": case["case_no"]})
         if existing is not None:
-            return self._repair(existing, now)
+            return self._repair(Instance(existing))
         version = case.get("process_version")
         if version is None:
             version, diagram = self.definitions.latest(case["process_key"])
@@ -109,101 +172,102 @@ class InstanceRepository:
             **{key: case.get(key) for key in CASE_DATA},
             ON_THE_SPOT_BY: None,  # the chief who accepts on the spot, when one does (worklist.py)
         }, held=held)
-        instance = models.ProcessInstance(
-            case_no=case["case_no"], process_key=case["process_key"], process_version=version,
-            item_code=case.get("item_code"), department=case["department"], rev=1, started_at=now,
-            consumed_messages=[],
-        )
+        instance = Instance({
+            "_id": ObjectId(), "case_no": case["case_no"], "process_key": case["process_key"],
+            "process_version": version, "item_code": case.get("item_code"), "department": case["department"],
+            "rev": 1, "started_at": to_millis(now)})
         entries = [{"kind": "started", "actor": SYSTEM,
                     "data": {"process_key": case["process_key"], "process_version": version}}]
         entries += self._deliver_stored_messages(instance, workflow, now)
         self._hold_tasks_no_one_can_do(instance, workflow, set())
-        _record_state(instance, workflow, now)
+        self._record_state(instance, workflow, now)
         before = _Before(None)
-        outbox = Outbox(_audit(instance, entries, now), _events(instance, workflow, None, before, SYSTEM, now), {})
+        outbox = Outbox([_step(instance, entries, [], _events(instance, workflow, None, before, SYSTEM, now), now)])
         instance.outbox, instance.outbox_pending = outbox.dumps(), True
         timers.expect(instance.case_no, instance.next_timer_at)
         try:
-            instance.save(force_insert=True)
-        except me.NotUniqueError:  # a concurrent delivery of the same event stored it first
+            _instances().insert_one(dict(_identity(instance), **instance.saved_fields()))
+        except DuplicateKeyError:  # a concurrent delivery of the same event stored it first
             return []
-        self._after_step(instance, workflow, now, outbox, before)
-        return [Announcement(instance.pk, instance.rev, outbox.events)]
+        self._after_step(instance, before)
+        return [outbox.announcement(instance)]
 
-    def _repair(self, instance, now):
-        """Bring the open tasks up to date and announce the progress again, with whatever
-        the outbox still holds."""
-        workflow = self._resync(instance, now)
-        progress = ("case_progressed", _progress(instance, workflow, bpmn_engine.end_event(workflow)))
-        return [Announcement(instance.pk, instance.rev, [*Outbox.pending(instance).events, progress])]
-
-    def _resync(self, instance, now):
-        """The instance's workflow, with the audit entries its outbox holds stored and the
-        open tasks made to match it."""
+    def _repair(self, instance):
+        """Announce the progress again, with whatever the outbox still holds."""
         diagram = self.definitions.diagram(instance.process_key, instance.process_version)
         workflow = bpmn_engine.load_state(diagram, instance.state)
-        pending = Outbox.pending(instance)
-        _store_audit(pending.audit)
-        _record_answers(pending.answers)
-        self._settle_open_tasks(instance, workflow, now)
-        return workflow
+        progress = ("case_progressed", _progress(instance, workflow, bpmn_engine.end_event(workflow)))
+        pending = self._pending(instance).announcement(instance)
+        return [Announcement(instance.pk, instance.rev, [*pending.events, progress], pending.records,
+                             pending.answers)]
+
+    def announced(self, announcement):
+        """The events of ``announcement`` were dispatched: record its answers in the request
+        log, then store its step records (which marks them sent). The instance's outbox is
+        cleared by the sweep, in bulk; until then this replica's next steps of the instance
+        know not to carry these along."""
+        _record_answers(announcement.answers)
+        _store_records(announcement.records)
+        if len(self._finished) >= FINISHED_REMEMBERED:
+            self._finished.clear()
+        self._finished[announcement.instance_id] = max(announcement.rev,
+                                                       self._finished.get(announcement.instance_id, 0))
 
     @staticmethod
-    def announced(announcement):
-        """The events of ``announcement`` were dispatched: empty the outbox, unless a later
-        step has saved since (its outbox carries them along and it clears its own)."""
-        models.ProcessInstance.objects(pk=announcement.instance_id, rev=announcement.rev).update_one(
-            set__outbox="", set__outbox_pending=False)
-
-    def unannounced(self, before, now):
+    def unannounced(before, now):
         """What steps saved before ``before`` left undone, their replica stopped between saving
-        and dispatching: their open tasks are brought up to date, their events returned."""
-        left = []
-        for instance in models.ProcessInstance.objects(outbox_pending=True, updated_at__lt=before):
-            try:
-                self._resync(instance, now)
-            except Exception:  # one broken instance must not hold up the others
-                log.exception("the saved step of case %s could not be finished", instance.case_no)
-                continue
-            left.append(Announcement(instance.pk, instance.rev, Outbox.pending(instance).events))
+        and storing their records: their events and records are returned. The outboxes whose
+        records are all stored are emptied (unless a step saved since)."""
+        pending = list(_instances().find({"outbox_pending": True, "updated_at": {"$lt": to_millis(before)}},
+                                         {"case_no": 1, "rev": 1, "outbox": 1}, limit=SWEEP_BATCH))
+        outboxes = {son["_id"]: Outbox.loads(son["outbox"]) for son in pending}
+        keys = [_record_key(son["case_no"], step) for son in pending for step in outboxes[son["_id"]].steps]
+        stored = {record["_id"] for record in _steps().find({"_id": {"$in": keys}}, {"_id": 1})} if keys else set()
+        left, finished = [], []
+        for son in pending:
+            missing = Outbox([step for step in outboxes[son["_id"]].steps
+                              if _record_key(son["case_no"], step) not in stored])
+            if missing.steps:
+                left.append(missing.announcement(Instance(son)))
+            else:
+                finished.append(son["_id"])
+        if finished:
+            _instances().update_many({"_id": {"$in": finished}, "updated_at": {"$lt": to_millis(before)}},
+                                     {"$set": {"outbox": "", "outbox_pending": False}})
         return left
 
     @staticmethod
     def _open_tasks_of(user, filters):
-        """The user's open tasks (role and department, or an on-the-spot claim the user holds;
-        unassigned or assigned to them; not separated from them) in work-list order;
-        ``filters`` narrows by ``process_key``, ``case_no`` and ``element_id``."""
+        """The user's open tasks (role and department, or an on-the-spot claim the user holds,
+        or named; unassigned or assigned to them; not separated from them) in work-list order;
+        ``filters`` narrows by ``process_key``, ``case_no`` and ``element_id``. Found through
+        the instances' text index, one look-up per key of the user (``user_keys``)."""
         wanted = {key: value for key, value in (filters or {}).items() if key in WORK_LIST_FILTERS and value}
-        theirs = Q(role__in=list(user.get("roles", ())), department=user.get("department")) | \
-            Q(on_the_spot__in=claims(user)) | Q(candidate_users=user.get("username"))
-        return models.OpenTask.objects(
-            theirs, assignee__in=[None, user.get("username")], excluded__ne=user.get("username"),
-            **wanted).order_by("due_order", "created_at", "task_id")
+        username = user.get("username")
+        if "case_no" in wanted:  # one case: its instance by number
+            found = {son["_id"]: son for son in _instances().find({"case_no": wanted["case_no"]}, WORK_LIST_FIELDS)}
+        else:
+            found = {son["_id"]: son for key in user_keys(user)
+                     for son in _instances().find(_text(key_token(key)), WORK_LIST_FIELDS)}
+        tasks = [task for son in found.values() for task in son["open_tasks"]
+                 if can_work_on(user, task) and username not in task["excluded"]
+                 and all(task[key] == value for key, value in wanted.items())]
+        return sorted(tasks, key=lambda t: (t["due_order"], t["created_at"], t["task_id"]))
 
     def tasks_for(self, user, filters=None):
         """The user's open tasks, due soonest first, then the oldest without a due time."""
         return [task_view(t) for t in self._open_tasks_of(user, filters)]
 
     def work_list(self, user, filters=None, limit=50, offset=0):
-        """One page of the user's work list, with the total for paging: the store sorts,
-        counts and pages, so a department with thousands of open tasks reads one page."""
+        """One page of the user's work list, with the total for paging."""
         found = self._open_tasks_of(user, filters)
-        return {"tasks": [task_view(t) for t in found.skip(offset).limit(limit)], "total": count_of(found),
+        return {"tasks": [task_view(t) for t in found[offset:offset + limit]], "total": len(found),
                 "limit": limit, "offset": offset}
-
-    @staticmethod
-    def order_open_tasks():
-        """Give open tasks stored before ``due_order`` existed their place in work lists."""
-        for task in models.OpenTask.objects(due_order=None).only("created_at", "due_at"):
-            models.OpenTask.objects(pk=task.pk).update_one(set__due_order=due_order(task.due_at, task.created_at))
 
     def get_task(self, task_id, user):
         """One task of the user's work list with its form and the case summary from the process data."""
-        task = models.OpenTask.objects(task_id=task_id).first()
+        instance, task = _find_task(task_id)
         if task is None or not can_work_on(user, task):
-            raise NotFound(f"task {task_id} is not in your work list")
-        instance = models.ProcessInstance.objects(case_no=task.case_no).first()
-        if instance is None:
             raise NotFound(f"task {task_id} is not in your work list")
         diagram = self.definitions.diagram(instance.process_key, instance.process_version)
         data = bpmn_engine.workflow_data(bpmn_engine.load_state(diagram, instance.state))
@@ -215,49 +279,40 @@ class InstanceRepository:
     def complete(self, task_id, data, user, now, request_key=None):
         """Complete an open task with form data; returns ``(answer, events)``. The answer goes
         into the step's outbox under ``request_key`` (an idempotent request's key), if given."""
-        task = models.OpenTask.objects(task_id=task_id).first()
+        instance, task = _find_task(task_id)
         if task is None:
-            done = models.TaskHistory.objects(task_id=task_id).first()
+            done = next((t for t in instance.done if t["task_id"] == task_id), None) if instance else None
             if done is not None and can_work_on(user, done):
-                raise Conflict(f"task {task_id} was already completed by {done.completed_by} "
-                               f"at {done.completed_at.isoformat()}")
+                raise Conflict(f"task {task_id} was already completed by {done['completed_by']} "
+                               f"at {from_millis(done['completed_at']).isoformat()}")
             raise NotFound(f"task {task_id} is not in your work list")
         if not can_work_on(user, task):
             raise NotFound(f"task {task_id} is not in your work list")
-        data = validate_form_data(task.form, data)
-        if task.element_id == hall_flow.ACCEPT:
+        username = user["username"]
+        data = validate_form_data(task["form"], data)
+        if task["element_id"] == hall_flow.ACCEPT:
             hall_flow.check_intake_decision(data)
-        hall_flow.check_return(task.form, data)
-        if task.assignee == user["username"] and any(f["id"] == hall_flow.WINDOW for f in task.form):
-            hall_flow.check_window(data, _accepted_on_the_spot_by(task.case_no) == user["username"])
-        _check_separation(task, user["username"])
-        if claims_on_the_spot(user, task.role, task.department, task.on_the_spot):
-            data = dict(data, **{ON_THE_SPOT_BY: user["username"]})
+        hall_flow.check_return(task["form"], data)
+        if task["assignee"] == username and any(f["id"] == hall_flow.WINDOW for f in task["form"]):
+            hall_flow.check_window(data, _accepted_on_the_spot_by(instance) == username)
+        _check_separation(instance, task, username)
+        if claims_on_the_spot(user, task["role"], task["department"], task["on_the_spot"]):
+            data = dict(data, **{ON_THE_SPOT_BY: username})
 
         def complete_it(instance, workflow):
             try:
                 bpmn_engine.complete_task(workflow, task_id, data)
             except bpmn_engine.TaskNotReady:
                 raise Conflict(f"task {task_id} is no longer open") from None
-            entry = {"kind": "task_completed", "element_id": task.element_id, "actor": user["username"],
-                     "data": data}
-            return [entry], (task.element_id, data)
-
-        def record_completion(instance):
-            # Before the open task disappears: a second clerk then meets the history (409),
-            # never a gap in which the task looks unknown (404).
-            models.TaskHistory(
-                task_id=task.task_id, case_no=task.case_no, element_id=task.element_id, name=task.name,
-                role=task.role, department=task.department, assignee=task.assignee, on_the_spot=task.on_the_spot,
-                candidate_users=task.candidate_users, completed_by=user["username"], completed_at=now, data=data,
-            ).save()
+            instance.done = [*instance.done, _done(task, username, data, now)]
+            entry = {"kind": "task_completed", "element_id": task["element_id"], "actor": username, "data": data}
+            return [entry], (task["element_id"], data)
 
         def answer(instance, events):
             return dict(task_view(task), completed=True, case_status=instance.status,
                         current_step=events[-1][1]["current_step"])
 
-        instance, announcements = self._step(task.case_no, complete_it, now, user["username"],
-                                             on_saved=record_completion,
+        instance, announcements = self._step(instance.case_no, complete_it, now, username, loaded=instance,
                                              answer=(request_key, answer) if request_key else None)
         return answer(instance, announcements[-1].events), announcements
 
@@ -275,10 +330,12 @@ class InstanceRepository:
             pass  # received before; it may still wait for the instance, so try to deliver below
         # Keyed by the message: a delivery that stopped between the two writes records it
         # when the message comes again, and a second delivery records nothing.
-        _store_audit([{"key": f"{case_no}:message:{message_id}", "case_no": case_no, "at": now.isoformat(),
-                       "kind": "message_received", "element_id": name, "actor": sender, "data": data,
-                       "request_id": current_request_id()}])
-        if models.ProcessInstance.objects(case_no=case_no).only("id").first() is None:
+        entry = {"key": f"{case_no}:message:{message_id}", "case_no": case_no, "at": now.isoformat(),
+                 "kind": "message_received", "element_id": name, "actor": sender, "data": data,
+                 "request_id": current_request_id()}
+        _store_records([_record(case_no, {"key": entry["key"], "at": entry["at"], "audit": [entry], "tasks": [],
+                                          "events": []})])
+        if _instances().find_one({"case_no": case_no}, {"_id": 1}) is None:
             return False, []
         instance, announcements = self._step(case_no, lambda instance, workflow: ([], None), now, sender)
         return message_id in instance.consumed_messages, announcements
@@ -361,44 +418,54 @@ class InstanceRepository:
         return announcements
 
     def process_view(self, case_no, viewer):
-        """The case's process for staff: version, status, incident, what it waits for, audit."""
-        instance = models.ProcessInstance.objects(case_no=case_no).first()
+        """The case's process for staff: version, status, incident, what it waits for, audit
+        (from the step records, and from the outbox for a step whose record is not stored yet)."""
+        son = _instances().find_one({"case_no": case_no})
+        instance = Instance(son) if son is not None else None
         if instance is None or not _may_see(viewer, instance):
             raise NotFound(f"case {case_no} has no process visible to you")
-        audit = sorted(models.AuditEntry.objects(case_no=case_no), key=lambda e: (e.at, str(e.id)))
-        stored = models.Message.objects(case_no=case_no)
+        stored = {record["_id"]: json.loads(record["body"]) for record in _steps().find({"case_no": case_no})}
+        for step in Outbox.loads(instance.outbox).steps if instance.outbox_pending else ():
+            stored.setdefault(_record_key(case_no, step), step)
+        audit = sorted((entry for step in stored.values() for entry in step["audit"]), key=_audit_order)
+        messages = models.Message.objects(case_no=case_no)
         return {
             "case_no": instance.case_no, "process_key": instance.process_key,
             "process_version": instance.process_version, "status": instance.status, "rev": instance.rev,
             "incident": instance.incident or None, "waiting_messages": list(instance.waiting_messages),
-            "stored_messages": [m.name for m in stored if m.message_id not in instance.consumed_messages],
-            "open_tasks": [task_view(t) for t in models.OpenTask.objects(case_no=case_no)],
-            "started_at": instance.started_at.isoformat(), "updated_at": instance.updated_at.isoformat(),
-            "audit": [{"at": e.at.isoformat(), "kind": e.kind, "element_id": e.element_id, "actor": e.actor,
-                       "data": e.data, "rev": e.rev, "request_id": e.request_id} for e in audit],
+            "stored_messages": [m.name for m in messages if m.message_id not in instance.consumed_messages],
+            "open_tasks": [task_view(t) for t in instance.open_tasks],
+            "started_at": from_millis(instance.started_at).isoformat(),
+            "updated_at": from_millis(instance.updated_at).isoformat(),
+            "audit": [{"at": e["at"], "kind": e["kind"], "element_id": e.get("element_id"), "actor": e.get("actor"),
+                       "data": e.get("data", {}), "rev": e.get("rev"), "request_id": e.get("request_id")}
+                      for e in audit],
         }
 
     def progress(self, case_no):
         """``(progress, completed user tasks oldest first)`` of the case's process, the progress
-        as ``case_progressed`` says it with the time of the last step; ``(None, [])`` before it starts."""
-        instance = models.ProcessInstance.objects(case_no=case_no).first()
-        if instance is None:
+        as ``case_progressed`` says it with the time of the last step, each task ``{element_id,
+        name, by, at}`` from the instance's done tasks; ``(None, [])`` before it starts."""
+        son = _instances().find_one({"case_no": case_no})
+        if son is None:
             return None, []
+        instance = Instance(son)
         workflow = bpmn_engine.load_state(self.definitions.diagram(instance.process_key, instance.process_version),
                                           instance.state)
         progress = _progress(instance, workflow, bpmn_engine.end_event(workflow))
-        history = models.TaskHistory.objects(case_no=case_no).only("element_id", "name", "completed_by",
-                                                                   "completed_at")
-        return dict(progress, moved_at=instance.updated_at.isoformat()), sorted(history, key=lambda t: t.completed_at)
+        return (dict(progress, moved_at=from_millis(instance.updated_at).isoformat()),
+                [{"element_id": t["element_id"], "name": t["name"], "by": t["completed_by"],
+                  "at": from_millis(t["completed_at"]).isoformat()}
+                 for t in sorted(instance.done, key=lambda t: t["completed_at"])])
 
     @staticmethod
     def incidents(limit=100):
         """The cases whose process is held in an incident, the newest first: where and why."""
-        held = models.ProcessInstance.objects(status="incident").only(
-            "case_no", "process_key", "process_version", "department", "incident", "updated_at")
-        found = sorted(held, key=lambda i: i.updated_at, reverse=True)[:limit]
-        return [{"case_no": i.case_no, "process_key": i.process_key, "process_version": i.process_version,
-                 "department": i.department, "incident": i.incident} for i in found]
+        held = _instances().find({"status": "incident"}, {"case_no": 1, "process_key": 1, "process_version": 1,
+                                                          "department": 1, "incident": 1, "updated_at": 1})
+        found = sorted(held, key=lambda i: i["updated_at"], reverse=True)[:limit]
+        return [{"case_no": i["case_no"], "process_key": i["process_key"], "process_version": i["process_version"],
+                 "department": i["department"], "incident": i["incident"]} for i in found]
 
     def move_deadline(self, case_no, deadline, now):
         """An extension moved the case's deadline (computed by the monitor on the hall's rule,
@@ -409,20 +476,23 @@ class InstanceRepository:
             return [{"kind": "deadline_moved", "element_id": None, "actor": SYSTEM,
                      "data": {"deadline": deadline}}], None
 
-        if models.ProcessInstance.objects(case_no=case_no).only("id").first() is None:
+        if _instances().find_one({"case_no": case_no}, {"_id": 1}) is None:
             return []
         return self._step(case_no, move, now, SYSTEM)[1]
 
-    def _step(self, case_no, change, now, actor, on_saved=None, answer=None):
+    def _step(self, case_no, change, now, actor, loaded=None, answer=None):
         """Apply ``change(instance, workflow) -> (audit entries, completed task)`` and save it
         with a compare-and-set; returns ``(instance, events)``. Nothing is saved when nothing
-        happened (no entries, no message delivered). ``on_saved(instance)`` runs right after a
-        successful save, before the open tasks are brought up to date. ``answer`` is
-        ``(request key, answer(instance, events))``: the answer is saved in the outbox."""
+        happened (no entries, no message delivered). ``loaded`` is the instance as the caller
+        just read it, for the first attempt. ``answer`` is ``(request key, answer(instance,
+        events))``: the answer is saved with the step."""
+        instance = loaded
         for _ in range(SAVE_ATTEMPTS):
-            instance = models.ProcessInstance.objects(case_no=case_no).first()
             if instance is None:
-                raise NotFound(f"case {case_no} has no process")
+                son = _instances().find_one({"case_no": case_no})
+                if son is None:
+                    raise NotFound(f"case {case_no} has no process")
+                instance = Instance(son)
             diagram = self.definitions.diagram(instance.process_key, instance.process_version)
             workflow = bpmn_engine.load_state(diagram, instance.state)
             before = _Before(instance)
@@ -434,27 +504,32 @@ class InstanceRepository:
             self._hold_tasks_no_one_can_do(instance, workflow, open_before)
             expected_rev = instance.rev
             try:
-                _record_state(instance, workflow, now)
+                self._record_state(instance, workflow, now)
             except bpmn_engine.StateTooLarge as too_large:
                 workflow = self._hold(instance, diagram, completed, too_large, now)
-                entries, completed, on_saved = [], None, None
+                entries, completed = [], None
             instance.rev = expected_rev + 1
+            history = [dict(done, data=completed[1]) for done in instance.done[before.done:]] if completed else []
             events = _events(instance, workflow, completed, before, actor, now)
-            answers = {answer[0]: answer[1](instance, events)} if answer else {}
-            outbox = Outbox.pending(instance).add(_audit(instance, entries, now), events, answers)
+            step = _step(instance, entries, history, events, now)
+            if answer:
+                step["answers"] = {answer[0]: answer[1](instance, events)}
+            outbox = self._pending(instance).add(step)
+            instance.outbox, instance.outbox_pending = outbox.dumps(), True
             timers.expect(case_no, instance.next_timer_at)
-            saved = models.ProcessInstance.objects(id=instance.id, rev=expected_rev).update_one(
-                set__state=instance.state, set__status=instance.status, set__incident=instance.incident,
-                set__waiting_messages=instance.waiting_messages, set__consumed_messages=instance.consumed_messages,
-                set__next_timer_at=instance.next_timer_at, set__updated_at=now, inc__rev=1,
-                set__outbox=outbox.dumps(), set__outbox_pending=True,
-            )
+            saved = _instances().update_one({"_id": instance.pk, "rev": expected_rev},
+                                            {"$set": instance.saved_fields()}).matched_count
             if saved:
-                if on_saved is not None:
-                    on_saved(instance)
-                self._after_step(instance, workflow, now, outbox, before)
-                return instance, [Announcement(instance.pk, instance.rev, outbox.events)]
+                self._after_step(instance, before)
+                return instance, [outbox.announcement(instance)]
+            instance = None
         raise Conflict(f"the case {case_no} is being changed by someone else, please retry")
+
+    def _pending(self, instance):
+        """The steps the instance's outbox holds that this replica has not itself finished."""
+        finished = self._finished.get(instance.pk, 0)
+        left = Outbox.loads(instance.outbox) if instance.outbox_pending else Outbox([])
+        return Outbox([step for step in left.steps if step["rev"] > finished])
 
     def _hold_tasks_no_one_can_do(self, instance, workflow, open_before):
         """Put the case in an incident at each task opened in this step that nobody can do
@@ -477,25 +552,41 @@ class InstanceRepository:
         the events to announce."""
         self.mappings.forget(key)
         announcements = []
-        for instance in models.ProcessInstance.objects(process_key=key, status__ne="completed"):
+        for son in _instances().find({"process_key": key, "status": {"$ne": "completed"}}, {"case_no": 1, "incident": 1}):
             try:
-                if (instance.incident or {}).get("kind") in (roles.NO_ONE, roles.UNMAPPED):
-                    announcements += self.retry(instance.case_no, {}, {"username": user}, now)[1]
+                if (son.get("incident") or {}).get("kind") in (roles.NO_ONE, roles.UNMAPPED):
+                    announcements += self.retry(son["case_no"], {}, {"username": user}, now)[1]
                 else:
-                    self._resync(instance, now)
+                    self._resync(son["case_no"], now)
             except Exception:  # one broken instance must not hold up the others
-                log.exception("the role mapping of case %s could not be applied", instance.case_no)
+                log.exception("the role mapping of case %s could not be applied", son["case_no"])
         return announcements
 
-    @staticmethod
-    def _hold(instance, diagram, completed, too_large, now):
+    def _resync(self, case_no, now):
+        """The instance's open tasks (and so its work-list keys) made again with the process's
+        role mapping as it is now; compare-and-set on ``rev``, retried on fresh state (a step
+        saved meanwhile made them with the mapping of its time)."""
+        for _ in range(SAVE_ATTEMPTS):
+            instance = Instance(_instances().find_one({"case_no": case_no}))
+            workflow = bpmn_engine.load_state(
+                self.definitions.diagram(instance.process_key, instance.process_version), instance.state)
+            open_tasks = _open_tasks(instance, workflow, self.mappings.of(instance.process_key), now)
+            if _instances().update_one({"_id": instance.pk, "rev": instance.rev}, {"$set": {
+                    "open_tasks": open_tasks, "task_keys": task_keys(open_tasks, instance.done)}}).matched_count:
+                return
+        raise Conflict(f"the case {case_no} is being changed by someone else, please retry")
+
+    def _record_state(self, instance, workflow, now):
+        _record_state(instance, workflow, self.mappings.of(instance.process_key), now)
+
+    def _hold(self, instance, diagram, completed, too_large, now):
         """The step's state cannot be stored: the case stays where it was, in an incident at
         the task being completed (or where it waits), and the step's messages stay unconsumed."""
-        stored = models.ProcessInstance.objects(pk=instance.pk).only("state", "consumed_messages").first()
-        workflow = bpmn_engine.load_state(diagram, stored.state)
+        stored = _instances().find_one({"_id": instance.pk}, {"state": 1, "consumed_messages": 1, "done": 1})
+        workflow = bpmn_engine.load_state(diagram, stored["state"])
         bpmn_engine.hold(workflow, completed[0] if completed else None, str(too_large))
-        instance.consumed_messages = list(stored.consumed_messages)
-        _record_state(instance, workflow, now)
+        instance.consumed_messages, instance.done = list(stored["consumed_messages"]), list(stored.get("done", []))
+        self._record_state(instance, workflow, now)
         return workflow
 
     @staticmethod
@@ -505,78 +596,30 @@ class InstanceRepository:
         ``MESSAGE_RETENTION`` is no longer handed over; the hall's own are kept for good."""
         if not bpmn_engine.waiting_messages(workflow):
             return []  # waits for none: no need to look (most steps)
-        kept_since = now - MESSAGE_RETENTION
-        stored = sorted((m for m in models.Message.objects(case_no=instance.case_no)
-                         if m.message_id not in instance.consumed_messages
-                         and (m.received_at >= kept_since or m.name in hall_flow.HALL_MESSAGES)),
-                        key=lambda m: m.received_at)
+        kept_since = to_millis(now - MESSAGE_RETENTION)
+        stored = sorted((m for m in collection_of(models.Message).find({"case_no": instance.case_no})
+                         if m["message_id"] not in instance.consumed_messages
+                         and (m["received_at"] >= kept_since or m["name"] in hall_flow.HALL_MESSAGES)),
+                        key=lambda m: m["received_at"])
         entries = []
         while stored and bpmn_engine.incident(workflow) is None:
             waiting = set(bpmn_engine.waiting_messages(workflow))
-            message = next((m for m in stored if m.name in waiting), None)
+            message = next((m for m in stored if m["name"] in waiting), None)
             if message is None:
                 break
-            element_id = bpmn_engine.deliver_message(workflow, message.name, message.data)
-            instance.consumed_messages.append(message.message_id)
+            data = message.get("data", {})
+            element_id = bpmn_engine.deliver_message(workflow, message["name"], data)
+            instance.consumed_messages.append(message["message_id"])
             stored.remove(message)
             entries.append({"kind": "message_delivered", "element_id": element_id, "actor": SYSTEM,
-                            "data": {"name": message.name, **message.data}})
+                            "data": {"name": message["name"], **data}})
         return entries
 
-    def _after_step(self, instance, workflow, now, outbox, before):
-        """Audit trail, answers, timers and open tasks after a saved step."""
-        _store_audit(outbox.audit)
-        _record_answers(outbox.answers)
+    def _after_step(self, instance, before):
+        """The pending-timer index after a saved step."""
         if instance.next_timer_at is not None or before.next_timer_at is not None:
             timers.settle(instance.case_no, instance.next_timer_at, instance.rev)
             self.alarm.ring(instance.next_timer_at)
-        self._settle_open_tasks(instance, workflow, now)
-
-    def _settle_open_tasks(self, instance, workflow, now):
-        """Sync the open tasks to ``instance`` and, when another step has saved since (its own
-        sync may have run before this one), again to the instance as it is now: whichever sync
-        runs last then is of the newest state."""
-        for _ in range(SAVE_ATTEMPTS):
-            self._sync_open_tasks(instance, workflow, now)
-            current = models.ProcessInstance.objects(pk=instance.pk).only("rev").first()
-            if current is None or current.rev == instance.rev:
-                return
-            instance = models.ProcessInstance.objects(pk=instance.pk).first()
-            diagram = self.definitions.diagram(instance.process_key, instance.process_version)
-            workflow = bpmn_engine.load_state(diagram, instance.state)
-
-    def _sync_open_tasks(self, instance, workflow, now):
-        """Make the open-task collection match the workflow's ready user tasks, their roles
-        and departments as the process's role mapping says.
-
-        Writes go by ``_id`` or are inserts: on the embedded store an update filtered on
-        ``task_id`` scans the collection (6 ms at 2,000 open tasks, against 1 ms by key)."""
-        ready = {t["id"]: t for t in bpmn_engine.open_user_tasks(workflow)}
-        mapping = self.mappings.of(instance.process_key) if ready else {}
-        known = {}
-        for task in models.OpenTask.objects(case_no=instance.case_no):
-            if task.task_id in ready:
-                known[task.task_id] = task
-            else:
-                task.delete()
-        for task_id, t in ready.items():
-            due_at = _instant(t["due"])
-            role, department = roles.assign(t, mapping)
-            fields = dict(case_no=instance.case_no, process_key=instance.process_key, element_id=t["element_id"],
-                          name=t["name"], role=role, department=department or task_department(role, instance.department),
-                          form=t["form"], assignee=t["assignee"], candidate_users=t["candidate_users"], due_at=due_at,
-                          on_the_spot=on_the_spot_claim(t["on_the_spot_role"], instance.department),
-                          separate_from=t["separate_from"], excluded=_completers(instance.case_no, t["separate_from"]))
-            if task_id in known:
-                fields["due_order"] = due_order(due_at, known[task_id].created_at)
-                models.OpenTask.objects(pk=known[task_id].pk).update_one(
-                    **{f"set__{k}": v for k, v in fields.items()})
-                continue
-            try:
-                models.OpenTask(task_id=task_id, created_at=now, due_order=due_order(due_at, now),
-                                **fields).save(force_insert=True)
-            except me.NotUniqueError:
-                pass  # a concurrent step of the same instance opened it first
 
 
 class StoredCases:
@@ -587,47 +630,75 @@ class StoredCases:
 
     @staticmethod
     def running(key, version):
-        return [i.case_no for i in models.ProcessInstance.objects(
-            process_key=key, process_version=version, status__ne="completed").only("case_no")]
+        return [son["case_no"] for son in _instances().find(
+            {"process_key": key, "process_version": version, "status": {"$ne": "completed"}}, {"case_no": 1})]
 
     def load(self, case_no):
-        instance = models.ProcessInstance.objects(case_no=case_no).first()
-        if instance is None:
+        son = _instances().find_one({"case_no": case_no})
+        if son is None:
             raise NotFound(f"case {case_no} has no process")
+        instance = Instance(son)
         diagram = self.repository.definitions.diagram(instance.process_key, instance.process_version)
         return instance.rev, instance.process_version, instance.status, bpmn_engine.load_state(diagram, instance.state)
 
     def replace(self, case_no, rev, version, workflow, entry, now):
-        """Save the migrated case as one step (compare-and-set on ``rev``, the audit entry and
-        its progress through the outbox); the events to announce, or None when the case
-        changed meanwhile."""
-        instance = models.ProcessInstance.objects(case_no=case_no, rev=rev).first()
-        if instance is None:
+        """Save the migrated case as one step (compare-and-set on ``rev``, its open tasks those
+        of the new version, the audit entry and its progress in the step record); the events
+        to announce, or None when the case changed meanwhile."""
+        son = _instances().find_one({"case_no": case_no, "rev": rev})
+        if son is None:
             return None
+        instance = Instance(son)
         before = _Before(instance)
-        _record_state(instance, workflow, now)
+        self.repository._record_state(instance, workflow, now)
         instance.process_version, instance.rev = version, rev + 1
-        outbox = Outbox.pending(instance).add(_audit(instance, [entry], now),
-                                              [("case_progressed", _progress(instance, workflow, None))])
+        step = _step(instance, [entry], [], [("case_progressed", _progress(instance, workflow, None))], now)
+        outbox = self.repository._pending(instance).add(step)
+        instance.outbox, instance.outbox_pending = outbox.dumps(), True
         timers.expect(case_no, instance.next_timer_at)
-        saved = models.ProcessInstance.objects(id=instance.id, rev=rev).update_one(
-            set__state=instance.state, set__process_version=version, set__status=instance.status,
-            set__incident=instance.incident, set__waiting_messages=instance.waiting_messages,
-            set__next_timer_at=instance.next_timer_at, set__updated_at=now, inc__rev=1,
-            set__outbox=outbox.dumps(), set__outbox_pending=True)
+        saved = _instances().update_one({"_id": instance.pk, "rev": rev}, {"$set": dict(
+            instance.saved_fields(), process_version=version)}).matched_count
         if not saved:
             return None
-        self.repository._after_step(instance, workflow, now, outbox, before)
-        return [Announcement(instance.pk, instance.rev, outbox.events)]
+        self.repository._after_step(instance, before)
+        return [outbox.announcement(instance)]
 
 
 class _Before:
-    """What a step compares against: was the instance finished, what did it wait for."""
+    """What a step compares against: was the instance finished, what did it wait for, how
+    many tasks were done."""
 
     def __init__(self, instance):
         self.completed = instance is not None and instance.status == "completed"
         self.waiting_messages = set(instance.waiting_messages) if instance is not None else set()
         self.next_timer_at = instance.next_timer_at if instance is not None else None
+        self.done = len(instance.done) if instance is not None else 0
+
+
+def _find_task(task_id):
+    """``(instance, open task)`` of a task id; the task is None when it is not open (the
+    instance then says whether it was done), the instance None for an unknown id."""
+    son = _instances().find_one(_text(task_token(task_id)))
+    if son is None:
+        return None, None
+    instance = Instance(son)
+    return instance, next((t for t in instance.open_tasks if t["task_id"] == task_id), None)
+
+
+def answer_in_outbox(task_id, key):
+    """The answer a saved step of the task's instance holds for the request ``key`` while the
+    step's record is not stored (``announced``), or None."""
+    son = _instances().find_one(_text(task_token(task_id)), {"outbox": 1, "outbox_pending": 1})
+    if son is None or not son.get("outbox_pending"):
+        return None
+    return Outbox.loads(son["outbox"]).answer(key)
+
+
+def _identity(instance):
+    """What an instance is stored with once and never changes."""
+    return {"_id": instance.pk, "case_no": instance.case_no, "process_key": instance.process_key,
+            "process_version": instance.process_version, "item_code": instance.item_code,
+            "department": instance.department, "started_at": instance.started_at}
 
 
 def _events(instance, workflow, completed, before, actor, now):
@@ -639,35 +710,66 @@ def _events(instance, workflow, completed, before, actor, now):
     return [*events, ("case_progressed", _progress(instance, workflow, end))]
 
 
+def _step(instance, entries, history, events, now):
+    """One saved step as its record will hold it (and its instance's outbox until then)."""
+    return {"rev": instance.rev, "at": now.isoformat(), "audit": _audit(instance, entries, now), "tasks": history,
+            "events": [list(event) for event in events]}
+
+
 @dataclass(frozen=True)
 class Outbox:
-    """What saved steps leave to do: audit entries (as stored, instants in ISO), events, and
-    the answers to the idempotent requests that made them (request key -> answer)."""
-    audit: list
-    events: list
-    answers: dict
+    """The saved steps whose records are not known to be stored, oldest first."""
+    steps: list
 
     @classmethod
-    def pending(cls, instance):
-        """What earlier steps left in the instance's outbox (nothing once it was cleared)."""
-        if not instance.outbox_pending:
-            return cls([], [], {})
-        left = json.loads(instance.outbox)
-        return cls(left["audit"], [tuple(event) for event in left["events"]], left.get("answers", {}))
+    def loads(cls, text):
+        return cls(json.loads(text)["steps"] if text else [])
 
-    def add(self, audit, events, answers):
-        return Outbox([*self.audit, *audit], [*self.events, *events], {**self.answers, **answers})
+    def add(self, step):
+        return Outbox([*self.steps, step])
 
     def dumps(self):
-        return json.dumps({"audit": self.audit, "events": self.events, "answers": self.answers})
+        return json.dumps({"steps": self.steps})
+
+    def announcement(self, instance):
+        return Announcement(instance.pk, instance.rev,
+                            [tuple(event) for step in self.steps for event in step["events"]],
+                            tuple(_record(instance.case_no, step) for step in self.steps),
+                            {key: answer for step in self.steps for key, answer in step.get("answers", {}).items()})
+
+    def answer(self, key):
+        """The answer a step in the outbox holds for the request ``key``, or None."""
+        return next((step["answers"][key] for step in self.steps if key in step.get("answers", {})), None)
+
+
+def _record_key(case_no, step):
+    return step.get("key") or f"{case_no}:{step['rev']}"
+
+
+def _record(case_no, step):
+    return {"_id": _record_key(case_no, step), "case_no": case_no, "rev": step.get("rev"),
+            "at": to_millis(datetime.fromisoformat(step["at"])),
+            "body": json.dumps({key: step[key] for key in ("audit", "tasks", "events")})}
 
 
 def _record_answers(answers):
-    """Answers of the outbox in the request log, before the outbox is cleared."""
+    """Answers of idempotent requests in the request log, before their steps' records are stored."""
     if answers:
-        log = RequestLog.of(models.ALIAS)
+        requests = RequestLog.of(models.ALIAS)
         for key, answer in answers.items():
-            log.record(key, answer)
+            requests.record(key, answer)
+
+
+def _store_records(records):
+    """Step records in one write; a record stored before (by the step's own replica, the sweep
+    or a repeated message) is left as it is."""
+    if not records:
+        return
+    try:
+        _steps().insert_many(list(records), ordered=False)
+    except BulkWriteError as exc:
+        if any(error["code"] != DUPLICATE_KEY for error in exc.details["writeErrors"]):
+            raise
 
 
 def _audit(instance, entries, now):
@@ -680,35 +782,51 @@ def _audit(instance, entries, now):
                  rev=instance.rev, request_id=request_id) for n, entry in enumerate(entries)]
 
 
-def _store_audit(entries):
-    """A step's audit entries in one write (one command, not one per entry); an entry the
-    step's own replica stored before it stopped is left as it is."""
-    documents = []
-    for entry in entries:
-        audit = models.AuditEntry(**dict(entry, at=datetime.fromisoformat(entry["at"])))
-        try:
-            audit.validate()
-        except me.ValidationError as exc:  # e.g. data keys starting with "$": not storable, and never will be
-            log.error("audit entry %s of case %s cannot be stored: %s", entry["key"], entry["case_no"], exc)
-            continue
-        documents.append(audit.to_mongo())
-    if not documents:
-        return
-    try:
-        collection_of(models.AuditEntry).insert_many(documents, ordered=False)
-    except BulkWriteError as exc:
-        if any(error["code"] != DUPLICATE_KEY for error in exc.details["writeErrors"]):
-            raise
+def _audit_order(entry):
+    """Audit entries by time; within a step in their order, a received message before the step."""
+    return (datetime.fromisoformat(entry["at"]), entry.get("rev") or 0,
+            int(entry["key"].rsplit(":", 1)[1]) if entry.get("rev") else 0)
 
 
-def _record_state(instance, workflow, now):
+def _record_state(instance, workflow, mapping, now):
     failed = bpmn_engine.incident(workflow)
     instance.state = bpmn_engine.dump_state(workflow)
     instance.status = _status(workflow, failed)
     instance.incident = dict(failed, at=now.isoformat()) if failed else {}
     instance.waiting_messages = bpmn_engine.waiting_messages(workflow)
     instance.next_timer_at = bpmn_engine.next_timer(workflow)
-    instance.updated_at = now
+    instance.open_tasks = _open_tasks(instance, workflow, mapping, now)
+    instance.updated_at = to_millis(now)
+
+
+def _open_tasks(instance, workflow, mapping, now):
+    """The instance's ready user tasks as work lists show them, their roles and departments as
+    the process's role ``mapping`` says (``roles.assign``); a task open before keeps its
+    creation time."""
+    created = {t["task_id"]: t["created_at"] for t in instance.open_tasks}
+    tasks = []
+    for t in bpmn_engine.open_user_tasks(workflow):
+        created_at = created.get(t["id"], to_millis(now))
+        due_at = _instant(t["due"])
+        due_millis = to_millis(due_at) if due_at is not None else None
+        role, department = roles.assign(t, mapping)
+        tasks.append({
+            "task_id": t["id"], "case_no": instance.case_no, "process_key": instance.process_key,
+            "element_id": t["element_id"], "name": t["name"], "role": role,
+            "department": department or task_department(role, instance.department),
+            "assignee": t["assignee"], "candidate_users": t["candidate_users"],
+            "on_the_spot": on_the_spot_claim(t["on_the_spot_role"], instance.department), "form": t["form"],
+            "created_at": created_at, "due_at": due_millis, "due_order": due_order(due_millis, created_at),
+            "separate_from": t["separate_from"], "excluded": _completers(instance.done, t["separate_from"])})
+    return tasks
+
+
+def _done(task, username, data, now):
+    """A completed task as the instance remembers it: enough for a late second completion
+    (409), separation of duties and the window check."""
+    return {key: task[key] for key in ("task_id", "element_id", "name", "role", "department", "assignee",
+                                       "on_the_spot", "candidate_users")} | {
+        "completed_by": username, "completed_at": to_millis(now), ON_THE_SPOT_BY: data.get(ON_THE_SPOT_BY)}
 
 
 def _status(workflow, failed):
@@ -743,34 +861,32 @@ NO_DUE_TIME = 10 ** 13
 
 
 def due_order(due_at, created_at):
-    """Work lists: tasks with a due time first, soonest first; then the oldest without one."""
-    return to_millis(due_at) if due_at is not None else NO_DUE_TIME + to_millis(created_at)
+    """Work lists: tasks with a due time first, soonest first; then the oldest without one
+    (instants in epoch milliseconds)."""
+    return due_at if due_at is not None else NO_DUE_TIME + created_at
 
 
-def _completers(case_no, element_ids):
+def _completers(done, element_ids):
     """Who completed the tasks ``element_ids`` of the case: those a separated task excludes."""
-    if not element_ids:
-        return []
-    done = models.TaskHistory.objects(case_no=case_no, element_id__in=element_ids).only("completed_by")
-    return sorted({entry.completed_by for entry in done})
+    return sorted({t["completed_by"] for t in done if t["element_id"] in element_ids})
 
 
-def _check_separation(task, username):
+def _check_separation(instance, task, username):
     """审批分离: refuse (403, changing nothing) a task to a person who completed a task it is
     separated from."""
-    done = models.TaskHistory.objects(case_no=task.case_no, element_id__in=task.separate_from,
-                                      completed_by=username).first() if task.separate_from else None
+    done = next((t for t in instance.done
+                 if t["element_id"] in task["separate_from"] and t["completed_by"] == username), None)
     if done is None:
         return
-    raise Forbidden(f"审批分离 separation of duties: {username} completed “{done.name}” ({done.element_id}) of case "
-                    f"{task.case_no}, so “{task.name}” ({task.element_id}) must be done by someone else")
+    raise Forbidden(f"审批分离 separation of duties: {username} completed “{done['name']}” ({done['element_id']}) "
+                    f"of case {instance.case_no}, so “{task['name']}” ({task['element_id']}) must be done by "
+                    f"someone else")
 
 
-def _accepted_on_the_spot_by(case_no):
+def _accepted_on_the_spot_by(instance):
     """The chief who accepted the case on the spot (the acceptance's ``on_the_spot_by``), or None."""
-    accepted = models.TaskHistory.objects(case_no=case_no, element_id=hall_flow.ACCEPT).order_by("-completed_at") \
-        .only("data").first()
-    return accepted.data.get(ON_THE_SPOT_BY) if accepted is not None else None
+    accepted = [t for t in instance.done if t["element_id"] == hall_flow.ACCEPT]
+    return accepted[-1][ON_THE_SPOT_BY] if accepted else None
 
 
 def _message_id(case_no, name, data):
@@ -784,8 +900,9 @@ def _may_see(viewer, instance):
 
 
 def task_view(task):
-    return {"id": task.task_id, "case_no": task.case_no, "process_key": task.process_key,
-            "element_id": task.element_id, "name": task.name,
-            "role": task.role, "department": task.department, "assignee": task.assignee,
-            "on_the_spot": task.on_the_spot, "form": task.form,
-            "created_at": task.created_at.isoformat(), "due_at": task.due_at.isoformat() if task.due_at else None}
+    return {"id": task["task_id"], "case_no": task["case_no"], "process_key": task["process_key"],
+            "element_id": task["element_id"], "name": task["name"],
+            "role": task["role"], "department": task["department"], "assignee": task["assignee"],
+            "on_the_spot": task["on_the_spot"], "form": task["form"],
+            "created_at": from_millis(task["created_at"]).isoformat(),
+            "due_at": from_millis(task["due_at"]).isoformat() if task["due_at"] is not None else None}

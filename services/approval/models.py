@@ -1,8 +1,10 @@
 """The approval service's documents (database ``<prefix>_approval``).
 
-Open tasks live in their own small collection (work lists read only it); finished
-tasks move to the task history, which also tells a late second completion apart
-from an unknown task.
+A process instance carries what its open tasks need for work lists, and each saved step
+leaves one step record (its audit entries, completed task and events): a completion writes
+the instance and one record, nothing else. The hot paths read and write these two through
+the raw collections (``services.common.db.collection_of``); the classes are their schema
+and serve the cold paths.
 """
 import mongoengine as me
 
@@ -42,7 +44,15 @@ class ProcessInstance(me.Document):
     ``status`` is ``in_progress``, ``incident`` (a step failed: ``incident`` says where and
     why) or ``completed``. ``consumed_messages`` lists the ids of the stored messages this
     instance has taken, written in the same compare-and-set as the state, so a message is
-    delivered once even when replicas race."""
+    delivered once even when replicas race.
+
+    ``open_tasks`` are its ready user tasks as work lists show them (``instances.task_view``
+    plus ``due_order``, ``separate_from`` and ``excluded``; instants in epoch milliseconds),
+    ``done`` its completed ones (who, when, through which claim). ``task_keys`` is a text
+    index standing in for a multikey one, which the embedded store lacks (it indexes no
+    arrays): one token per task id (open or done) and per work-list key of an open task
+    (``instances.work_keys``), so a completion finds its instance and a work list its tasks
+    by index, whatever the history."""
 
     case_no = me.StringField(required=True, unique=True)
     process_key = me.StringField(required=True)
@@ -60,13 +70,21 @@ class ProcessInstance(me.Document):
     # stored and dispatched, as JSON ``{"audit": [...], "events": [[event, payload], ...]}``
     # (keys come from forms: no dotted keys in storage), written in the same compare-and-set
     # as the state and emptied once dispatched (``instances.py``).
+    open_tasks = me.ListField(me.DictField())
+    done = me.ListField(me.DictField())
+    task_keys = me.StringField(default="")
+    # Outbox: the steps saved and not yet known to be recorded (each with its audit entries,
+    # completed task and the hall's events), as JSON ``{"steps": [...]}`` (keys come from
+    # forms and messages: no dotted keys in storage), written in the same compare-and-set as
+    # the state; ``outbox_pending`` is cleared by the sweep once their records exist.
     outbox = me.StringField(default="")
     outbox_pending = me.BooleanField(default=False)
     started_at = InstantField(required=True)
     updated_at = InstantField(required=True)
 
     meta = {"db_alias": ALIAS, "collection": "process_instances",
-            "indexes": [{"fields": ["next_timer_at"], "sparse": True}, "outbox_pending"]}
+            "indexes": [{"fields": ["next_timer_at"], "sparse": True}, "outbox_pending",
+                        {"fields": ["$task_keys"], "default_language": "none"}]}
 
 
 class PendingTimer(me.Document):
@@ -95,67 +113,19 @@ class Message(me.Document):
     meta = {"db_alias": ALIAS, "collection": "messages", "indexes": ["case_no"]}
 
 
-class AuditEntry(me.Document):
-    """One thing that happened to an instance: who, when, which element, what data, in which request."""
+class Step(me.Document):
+    """What one saved step of an instance did (``_id`` = ``<case>:<rev>``; a message received
+    is ``<case>:message:<id>``), stored once its events went out, so a stored record is a sent
+    one: ``body`` is JSON ``{"audit": [...], "tasks": [...], "events": [...]}``, the audit
+    entries (instants in ISO), the task it completed (the task history) and the events."""
 
+    key = me.StringField(primary_key=True)
     case_no = me.StringField(required=True)
-    at = InstantField(required=True)
-    kind = me.StringField(required=True)
-    element_id = me.StringField()
-    actor = me.StringField()
-    data = me.DictField()
     rev = me.IntField()
-    request_id = me.StringField()  # the gateway request it happened in (services.common.tracing)
-    # ``<case>:<rev>:<n>`` for the entries of a step, which may be stored twice (the outbox)
-    key = me.StringField(unique=True, sparse=True)
+    at = InstantField(required=True)
+    body = me.StringField(required=True)
 
-    meta = {"db_alias": ALIAS, "collection": "audit_trail", "indexes": ["case_no"]}
-
-
-class UserTaskFields(me.Document):
-    """What open and completed user tasks both record."""
-
-    task_id = me.StringField(required=True, unique=True)
-    case_no = me.StringField(required=True)
-    element_id = me.StringField(required=True)
-    name = me.StringField(required=True)
-    role = me.StringField(required=True)  # "" for a task that names its people (candidate_users)
-    department = me.StringField(required=True)
-    assignee = me.StringField()  # `camunda:assignee`: only this user of the role may work on it
-    # "role:department" that may also claim it, the case's item being decided on the spot (worklist.py)
-    on_the_spot = me.StringField()
-    # The people a task without a role is for (`camunda:candidateUsers`, or its assignee)
-    candidate_users = me.ListField(me.StringField())
-
-    meta = {"abstract": True}
-
-
-class OpenTask(UserTaskFields):
-    """A user task waiting for someone with ``role`` in ``department``."""
-
-    process_key = me.StringField()  # work lists filter by it
-    form = me.ListField(me.DictField())
-    created_at = InstantField(required=True)
-    due_at = InstantField()
-    # The work-list order as one number, so the store sorts and pages (instances.due_order)
-    due_order = me.LongField()
-    # 审批分离: the task ids it is separated from (`separate_from`), and who completed them
-    separate_from = me.ListField(me.StringField())
-    excluded = me.ListField(me.StringField())
-
-    meta = {"db_alias": ALIAS, "collection": "open_tasks",
-            "indexes": ["role", "case_no", ("department", "role", "due_order"), ("on_the_spot", "due_order"),
-                        ("candidate_users", "due_order")]}
-
-
-class TaskHistory(UserTaskFields):
-    """A completed user task: who, when, with what data."""
-
-    completed_by = me.StringField(required=True)
-    completed_at = InstantField(required=True)
-    data = me.DictField()
-
-    meta = {"db_alias": ALIAS, "collection": "task_history", "indexes": ["case_no"]}
+    meta = {"db_alias": ALIAS, "collection": "steps", "indexes": ["case_no"]}
 
 
 class TestRun(me.Document):

@@ -7,6 +7,7 @@ from nameko.timer import timer
 from services.approval import completion_requests, migration, roles, scheduler, staff, test_runs
 from services.approval.definitions import DefinitionRegistry
 from services.approval.instances import InstanceRepository, StoredCases
+from services.approval.upgrade import upgrade_stored_instances
 from services.common import events, platform_service
 from services.common.entrypoints import event_handler, rpc
 from services.common.idempotency import idempotent
@@ -22,10 +23,11 @@ TEST_RUN_SWEEP_SECONDS = 3600
 
 
 def open_processes(config):
-    """The instance repository, with ``bpmn/`` deployed (identical content is no new version)."""
+    """The instance repository, with ``bpmn/`` deployed (identical content is no new version)
+    and instances stored by an earlier release brought to the current shape."""
     definitions = DefinitionRegistry()
     definitions.deploy_directory(config["BPMN_DIR"], utcnow())
-    InstanceRepository.order_open_tasks()
+    upgrade_stored_instances(definitions, utcnow())
     return InstanceRepository(definitions)
 
 
@@ -145,11 +147,10 @@ class ApprovalService(platform_service.PlatformService):
         the steps): None before it starts, else ``{case_no, rev, status (in_progress |
         completed), current_step, outcome, moved_at, steps: [{element_id, name, by, at}]}``,
         ``steps`` being the user tasks completed, oldest first."""
-        progress, history = self.processes.progress(case_no)
+        progress, steps = self.processes.progress(case_no)
         if progress is None:
             return None
-        return dict(progress, steps=[{"element_id": t.element_id, "name": t.name, "by": t.completed_by,
-                                      "at": t.completed_at.isoformat()} for t in history])
+        return dict(progress, steps=steps)
 
     @rpc
     def list_incidents(self, limit=100):

@@ -39,11 +39,26 @@ def can_work_on(user, task):
     department; a task with an on-the-spot claim is also the claim's; a task that names its
     people instead of a role (``candidate_users``) is theirs, whatever their role.
 
-    ``task`` has ``role``, ``department``, ``assignee``, ``on_the_spot`` and ``candidate_users``."""
-    if task.assignee not in (None, user.get("username")):
+    ``task`` is a dict with ``role``, ``department``, ``assignee``, ``on_the_spot`` and ``candidate_users``."""
+    if task["assignee"] not in (None, user.get("username")):
         return False
-    return (_in_own_right(user, task.role, task.department) or user.get("username") in (task.candidate_users or ())
-            or (task.on_the_spot is not None and task.on_the_spot in claims(user)))
+    return (_in_own_right(user, task["role"], task["department"])
+            or user.get("username") in (task["candidate_users"] or ())
+            or (task["on_the_spot"] is not None and task["on_the_spot"] in claims(user)))
+
+
+def work_keys(task):
+    """The keys under which a task is found for work lists: its role in its department, its
+    on-the-spot claim, the people it names. A user looks under ``user_keys``."""
+    return ([f"{task['role']}:{task['department']}"] if task["role"] else []) + \
+        ([task["on_the_spot"]] if task["on_the_spot"] else []) + \
+        [f"user:{username}" for username in task["candidate_users"] or ()]
+
+
+def user_keys(user):
+    """Where a user's tasks are found: each of their roles in their department (which is also
+    each on-the-spot claim they hold), and their name."""
+    return [*claims(user), f"user:{user.get('username')}"]
 
 
 def claims_on_the_spot(user, role, department, on_the_spot):

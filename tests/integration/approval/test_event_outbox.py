@@ -1,15 +1,20 @@
-"""The approval's outbox on the real broker and store: the events of a step whose replica
-stopped between saving and dispatching still reach the hall, through the next step of the
-instance or through the sweep (which also stores the step's audit entries and brings the
-open tasks up to date), nothing is stored twice, and a dispatched outbox is emptied."""
+"""The approval's outbox on the real broker and store: a step is two writes, the instance's
+compare-and-set and its step record. A replica that stops between them (after saving, before
+dispatching or before storing the record) loses nothing and does nothing twice: the events
+still reach the hall, through the next step of the instance or through the sweep, the record
+is stored once, the task stays completed once, and the sweep empties the outboxes whose
+records are stored."""
+import json
 from datetime import timedelta
 
 import pytest
 from nameko.testing.services import entrypoint_waiter
+from pymongo.errors import AutoReconnect
 
 from services.approval import instances, models
 from services.approval.service import OUTBOX_GRACE, open_processes
 from services.common import time as platform_time
+from services.common.errors import Conflict
 from services.common.time import utcnow
 from tests.integration.approval.test_process_lifecycle import (
     CHIEF,
@@ -37,8 +42,17 @@ def instance(case_no):
     return models.ProcessInstance.objects(case_no=case_no).first()
 
 
+def records(case_no):
+    """The step records of the case: revision -> (audit kinds, completed tasks)."""
+    found = {}
+    for record in models.Step.objects(case_no=case_no):
+        body = json.loads(record.body)
+        found[record.rev] = ([e["kind"] for e in body["audit"]], [t["element_id"] for t in body["tasks"]])
+    return found
+
+
 def completions(case_no):
-    return [e.element_id for e in models.AuditEntry.objects(case_no=case_no, kind="task_completed")]
+    return [element for _, (_, tasks) in sorted(records(case_no).items()) for element in tasks]
 
 
 def accept_and_stop(approval, replica, case_no):
@@ -46,50 +60,61 @@ def accept_and_stop(approval, replica, case_no):
     replica.complete(task(approval, CLERK, case_no)["id"], {"intake_decision": "accept"}, CLERK, utcnow())
     assert instance(case_no).outbox_pending is True
     assert HallEvents.about(case_no) == []
+    assert 2 not in records(case_no)
 
 
-def test_the_sweep_announces_what_a_stopped_replica_saved_and_empties_the_outbox(
+def after_the_grace(monkeypatch):
+    monkeypatch.setattr(platform_time, "_offset", OUTBOX_GRACE + timedelta(seconds=1))
+
+
+def test_the_sweep_announces_what_a_stopped_replica_saved_and_then_empties_the_outbox(
         approval, listener, stopped_replica, monkeypatch):
     start_case(approval, "20261126000701")
-    assert instance("20261126000701").outbox_pending is False  # dispatched at once, then emptied
+    assert records("20261126000701") == {1: (["started"], [])}  # dispatched at once, then recorded
     accept_and_stop(approval, stopped_replica, "20261126000701")
+    assert [t["element_id"] for t in call(approval, "list_tasks", CHIEF)] == ["decide"]  # saved with the state
 
     call(approval, "announce_unannounced")  # within the grace: the replica may still dispatch
-    assert instance("20261126000701").outbox_pending is True
+    assert HallEvents.about("20261126000701") == []
 
-    monkeypatch.setattr(platform_time, "_offset", OUTBOX_GRACE + timedelta(seconds=1))
+    after_the_grace(monkeypatch)
     with entrypoint_waiter(listener, "on_case_accepted"):
         call(approval, "announce_unannounced")
     assert [name for name, _ in HallEvents.about("20261126000701")] == ["case_accepted"]
-    assert completions("20261126000701") == ["accept"]  # stored by the replica, not again by the sweep
+    assert records("20261126000701")[2] == (["task_completed"], ["accept"])
+    call(approval, "announce_unannounced")  # every record is stored now: the outbox is emptied
     assert (instance("20261126000701").outbox_pending, instance("20261126000701").outbox) == (False, "")
     assert stopped_replica.unannounced(utcnow(), utcnow()) == []
 
 
-def test_the_sweep_finishes_the_step_of_a_replica_that_stopped_right_after_saving(
-        approval, listener, stopped_replica, monkeypatch):
+def test_a_replica_that_stops_between_the_two_writes_loses_nothing_and_does_nothing_twice(
+        approval, listener, monkeypatch):
+    """The service saves the step and dispatches its events, then loses the store before the
+    step record."""
     start_case(approval, "20261126000703")
-    store_audit = instances._store_audit
+    accept_id = task(approval, CLERK, "20261126000703")["id"]
+    store_records = instances._store_records
 
-    def stop_once(entries):
-        monkeypatch.setattr(instances, "_store_audit", store_audit)
-        raise SystemExit("the replica stops")
+    def stop_once(found):
+        monkeypatch.setattr(instances, "_store_records", store_records)
+        raise AutoReconnect("the store is gone")
 
-    monkeypatch.setattr(instances, "_store_audit", stop_once)
-    with pytest.raises(SystemExit):
-        stopped_replica.complete(task(approval, CLERK, "20261126000703")["id"], {"intake_decision": "accept"},
-                                 CLERK, utcnow())
-    # Saved as accepted, but neither the audit trail nor the task list shows it yet.
-    assert completions("20261126000703") == []
-    assert [t["element_id"] for t in call(approval, "list_tasks", CLERK) if t["case_no"] == "20261126000703"] == [
-        "accept"]
-
-    monkeypatch.setattr(platform_time, "_offset", OUTBOX_GRACE + timedelta(seconds=1))
-    with entrypoint_waiter(listener, "on_case_accepted"):
-        call(approval, "announce_unannounced")
-    assert completions("20261126000703") == ["accept"]
-    assert [t for t in call(approval, "list_tasks", CLERK) if t["case_no"] == "20261126000703"] == []
+    monkeypatch.setattr(instances, "_store_records", stop_once)
+    with entrypoint_waiter(listener, "on_case_accepted"), pytest.raises(AutoReconnect):
+        call(approval, "complete_task", accept_id, {"intake_decision": "accept"}, CLERK)
+    assert 2 not in records("20261126000703")
     assert task(approval, CHIEF, "20261126000703")["element_id"] == "decide"
+
+    after_the_grace(monkeypatch)
+    call(approval, "announce_unannounced")
+    call(approval, "announce_unannounced")
+    assert completions("20261126000703") == ["accept"]
+    assert records("20261126000703")[2] == (["task_completed"], ["accept"])
+    with pytest.raises(Conflict, match="already completed by clerk"):
+        call(approval, "complete_task", accept_id, {"intake_decision": "accept"}, CLERK)
+    assert instance("20261126000703").rev == 2
+    assert [t["element_id"] for t in call(approval, "list_tasks", CLERK) if t["case_no"] == "20261126000703"] == []
+    assert instance("20261126000703").outbox_pending is False
 
 
 def test_the_next_step_carries_the_events_a_stopped_replica_left(approval, listener, stopped_replica):
@@ -100,41 +125,16 @@ def test_the_next_step_carries_the_events_a_stopped_replica_left(approval, liste
         call(approval, "complete_task", task(approval, CHIEF, "20261126000702")["id"], {"decision": "approved"}, CHIEF)
     assert [name for name, _ in HallEvents.about("20261126000702")] == ["case_accepted", "case_decided"]
     assert completions("20261126000702") == ["accept", "decide"]
-    assert instance("20261126000702").outbox_pending is False
 
 
-def test_open_tasks_are_synced_again_when_another_step_saved_meanwhile(approval, stopped_replica, monkeypatch):
-    start_case(approval, "20261126000704")
-    synced = []
-
-    def sync(instance, workflow, now):
-        synced.append(instance.rev)
-        if len(synced) == 1:  # another replica saves a step of the case meanwhile
-            models.ProcessInstance.objects(case_no="20261126000704").update_one(inc__rev=1)
-
-    monkeypatch.setattr(stopped_replica, "_sync_open_tasks", sync)
-    stopped_replica.complete(task(approval, CLERK, "20261126000704")["id"], {"intake_decision": "accept"},
-                             CLERK, utcnow())
-    assert synced == [2, 3]  # the last sync is of the newest state
-
-
-def test_the_sweep_goes_on_past_an_instance_it_cannot_finish(approval, listener, stopped_replica, monkeypatch):
-    for case_no in ("20261126000705", "20261126000706"):
-        start_case(approval, case_no)
-        accept_and_stop(approval, stopped_replica, case_no)
+def test_the_sweep_needs_no_runnable_process_to_finish_a_step(approval, listener, stopped_replica, monkeypatch):
+    start_case(approval, "20261126000705")
+    accept_and_stop(approval, stopped_replica, "20261126000705")
     models.ProcessInstance.objects(case_no="20261126000705").update_one(set__process_version=99)  # unrunnable
 
-    monkeypatch.setattr(platform_time, "_offset", OUTBOX_GRACE + timedelta(seconds=1))
+    after_the_grace(monkeypatch)
     with entrypoint_waiter(listener, "on_case_accepted"):
         call(approval, "announce_unannounced")
-    assert [name for name, _ in HallEvents.about("20261126000706")] == ["case_accepted"]
-    assert instance("20261126000705").outbox_pending is True  # left for a person to look at
+    assert [name for name, _ in HallEvents.about("20261126000705")] == ["case_accepted"]
+    assert completions("20261126000705") == ["accept"]
 
-
-def test_an_audit_entry_that_cannot_be_stored_is_logged_and_the_others_are_stored(approval, caplog):
-    entry = {"case_no": "20261126000707", "rev": 2, "at": utcnow().isoformat(), "kind": "retried",
-             "actor": "admin", "request_id": None}
-    instances._store_audit([dict(entry, key="20261126000707:2:0", data={"$where": "1"}),
-                            dict(entry, key="20261126000707:2:1", data={"fixed": True})])
-    assert [e.key for e in models.AuditEntry.objects(case_no="20261126000707")] == ["20261126000707:2:1"]
-    assert "20261126000707:2:0" in caplog.text

@@ -1,6 +1,4 @@
 """Who sees which task: hall roles work for every department, others only for their own."""
-from types import SimpleNamespace
-
 import pytest
 
 from services.approval.worklist import (
@@ -9,6 +7,8 @@ from services.approval.worklist import (
     claims_on_the_spot,
     on_the_spot_claim,
     task_department,
+    user_keys,
+    work_keys,
 )
 
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
@@ -28,8 +28,8 @@ CASE_TASKS = [
 
 
 def task(role, department, assignee=None, on_the_spot=None, candidate_users=()):
-    return SimpleNamespace(role=role, department=department, assignee=assignee, on_the_spot=on_the_spot,
-                           candidate_users=list(candidate_users))
+    return dict(role=role, department=department, assignee=assignee, on_the_spot=on_the_spot,
+                candidate_users=list(candidate_users))
 
 
 def work_list(user):
@@ -101,3 +101,16 @@ def test_a_task_that_names_its_people_is_theirs_whatever_their_role_or_departmen
     assert not can_work_on(CHIEF, named) and not can_work_on(CLERK, named)
     assigned = task("", "market_regulation", assignee="hr_chief", candidate_users=["hr_chief", "tax_reviewer"])
     assert can_work_on(HR_CHIEF, assigned) and not can_work_on(TAX_REVIEWER, assigned)
+
+
+def test_every_task_a_user_may_work_on_is_found_under_one_of_the_users_keys():
+    """Work lists look tasks up by key: no task a user may work on is missed that way."""
+    users = [CLERK, REVIEWER, TAX_REVIEWER, CHIEF, HR_CHIEF, {**REVIEWER, "roles": ["reviewer", "chief"]}]
+    tasks = [task(role, task_department(role, department)) for _, role, department in CASE_TASKS] + [
+        task(*ON_THE_SPOT_ACCEPT), task("clerk", HALL_DEPARTMENT, "hr_chief2", "chief:human_resources"),
+        task("", "market_regulation", candidate_users=["hr_chief", "tax_reviewer"])]
+    for user in users:
+        for each in tasks:
+            if can_work_on(user, each):
+                assert set(work_keys(each)) & set(user_keys(user)), (user, each)
+    assert work_keys(task("", "market_regulation", candidate_users=["hr_chief"])) == ["user:hr_chief"]
