@@ -18,6 +18,7 @@ during an outage. Each 5xx answer is kept (status, type, Retry-After) for the ch
 ``verify`` reads the store afterwards: the states the steps imply, nothing lost, nothing
 done twice.
 """
+import json
 import threading
 import time
 import uuid
@@ -206,8 +207,7 @@ class Traffic:
         with self.lock:
             self.cases[case_no] = kind
         if item == REMINDED_ITEM:
-            self.until(lambda: self.store.hall_approval.audit_trail.find_one(
-                {"case_no": case_no, "kind": "timer_fired"}), f"the reminder of case {case_no}")
+            self.until(lambda: self.audit([case_no], "timer_fired"), f"the reminder of case {case_no}")
         for user, element, data in steps:
             self.complete(user, case_no, element, data)
         if kind == "fee":
@@ -273,20 +273,24 @@ class Traffic:
                     break
 
     # -- the checks ---------------------------------------------------------------------------
+    def audit(self, case_nos, kind):
+        """The approval's audit entries of ``kind`` for the cases, from their step records."""
+        return [dict(entry, case_no=record["case_no"])
+                for record in self.store.hall_approval.steps.find({"case_no": {"$in": case_nos}})
+                for entry in json.loads(record["body"])["audit"] if entry["kind"] == kind]
+
     def verify(self):
         """What the store says against what the steps imply: ``{check: [offending items]}``,
         every list empty when all is well."""
-        intake, approval = self.store.hall_intake, self.store.hall_approval
+        intake = self.store.hall_intake
         payment, queue = self.store.hall_payment, self.store.hall_queue
         # A stored key is scoped to its caller (``<scope>:<key>``, docs/api.md).
         stored = {c["case_no"]: c for c in intake.cases.find({"idempotency_key": {"$regex": f":{self.run}-"}})}
         wrong_state = [(no, kind, stored[no].get("status"), stored[no].get("outcome"))
                        for no, kind in self.cases.items() if no in stored
                        and (stored[no].get("status"), stored[no].get("outcome")) != FLOWS[kind][3]]
-        completions = Counter((e["case_no"], e["element_id"]) for e in approval.audit_trail.find(
-            {"case_no": {"$in": list(stored)}, "kind": "task_completed"}))
-        fired = Counter(e["case_no"] for e in approval.audit_trail.find(
-            {"case_no": {"$in": list(stored)}, "kind": "timer_fired"}))
+        completions = Counter((e["case_no"], e["element_id"]) for e in self.audit(list(stored), "task_completed"))
+        fired = Counter(e["case_no"] for e in self.audit(list(stored), "timer_fired"))
         fee_cases = [no for no, kind in self.cases.items() if kind == "fee"]
         applied = Counter(p["case_no"] for p in payment.payments.find({"case_no": {"$in": fee_cases}}))
         calls = Counter(self.called)

@@ -136,7 +136,8 @@ class Hall:
         return [thread.wait() for thread in [eventlet.spawn(call, i) for i in range(count)]]
 
     def submit(self, key):
-        return self.rpc.call("intake", "submit_case", APPLICATION, f"scale-{key}")
+        return self.rpc.call("intake", "submit_case", APPLICATION,
+                             idempotency={"key": f"anonymous:scale-{key}", "fingerprint": f"scale-{key}"})
 
     def audit(self, case_nos, kind):
         """The audit entries of ``kind`` the cases' step records hold."""
