@@ -7,6 +7,7 @@ the raw collections (``services.common.db.collection_of``); the classes are thei
 and serve the cold paths.
 """
 import mongoengine as me
+from pymongo.errors import OperationFailure
 
 from services.common.fields import InstantField
 
@@ -85,6 +86,17 @@ class ProcessInstance(me.Document):
     meta = {"db_alias": ALIAS, "collection": "process_instances",
             "indexes": [{"fields": ["next_timer_at"], "sparse": True}, "outbox_pending",
                         {"fields": ["$task_keys"], "default_language": "none"}]}
+
+    @classmethod
+    def ensure_indexes(cls):
+        """mongoengine asks for the indexes each time a process first reaches the collection;
+        NX-27017 0.8.1 answers "constraint failed" when asked again for the text index over
+        stored instances (a restarted service), although the index is there."""
+        try:
+            super().ensure_indexes()
+        except OperationFailure as failed:
+            if "constraint failed" not in str(failed):
+                raise
 
 
 class PendingTimer(me.Document):

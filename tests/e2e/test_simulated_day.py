@@ -12,7 +12,7 @@ from sim.gateway import Gateway
 from sim.ledger import millis
 from sim.simulation import Options, simulate
 
-SHORT_DAY = Profile(applicants=36, appointment=0.25, appointment_no_show=0.25, walk_away=0.08, refuse=0.08,
+SHORT_DAY = Profile(applicants=36, appointment=0.25, appointment_no_show=0.25, walk_away=0.15, refuse=0.08,
                     supplement=0.15, late=0.3, complain=0.15, refuse_decision=0.1,
                     mix={"immediate_item": 3, "promised_item": 3, "fee_item": 2, "joint_registration": 1})
 

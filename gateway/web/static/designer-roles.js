@@ -43,7 +43,12 @@ export function roleMapping({ departments }) {
     const load = ++loads;
     const mapping = await api(`/api/v1/processes/${encodeURIComponent(selected)}/roles`);
     if (load !== loads) return;
+    // The same mapping loaded again (the page reloads it whenever the process's versions are
+    // listed): keep what the designer has chosen and not saved yet.
+    const same = selected === key && mapping.rev === rev && rows.children.length
+      && mapping.diagram_roles.join("\n") === [...rows.children].map((tr) => tr.dataset.role).join("\n");
     key = selected;
+    if (same) return;
     showProblem(errorBox, null);
     result.textContent = "";
     render(mapping);

@@ -99,7 +99,7 @@ def test_an_edit_is_a_new_version_and_a_case_keeps_the_version_it_was_submitted_
     assert call(intake, "submit_case", APPLICATION)["item_version"] == 1
 
     tomorrow = utcnow() + timedelta(days=1)
-    new_case, _ = repository(intake).submit(APPLICATION, None, tomorrow)
+    new_case = repository(intake).submit(APPLICATION, tomorrow)
     assert new_case.item_version == 2
     old = call(intake, "get_case", old_case, CLERK)
     assert (old["item_version"], old["item_name"]) == (1, "营业性演出许可")
