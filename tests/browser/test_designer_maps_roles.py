@@ -18,7 +18,6 @@ def test_a_designer_maps_the_roles_a_diagram_names_on_the_designer_page(pages, g
     expect(page.locator("#versions tr").first).to_be_visible()
     page.get_by_label("已部署流程").select_option(KEY)
     expect(page.locator("#role-findings")).to_contain_text("Clerk、Manager")
-    page.wait_for_load_state("networkidle")  # the page has loaded the process chosen
 
     page.get_by_label("Clerk 对应的大厅角色").select_option("clerk")
     page.get_by_label("Manager 对应的大厅角色").select_option("chief")
