@@ -191,8 +191,8 @@ def complete(session, url, headers, task_id, data):
         raise RuntimeError(f"completing {task_id}: {answer.status_code} {answer.text[:300]}")
 
 
-def throughput(url, headers, tasks, clients):
-    """``clients`` threads complete ``tasks`` (taken from one shared list); returns completions/s."""
+def completer(url, headers, tasks):
+    """A client for ``run_threads``: each thread accepts tasks taken from the one shared list."""
     pending, lock = iter(tasks), threading.Lock()
 
     def client(_):
@@ -204,7 +204,12 @@ def throughput(url, headers, tasks, clients):
                 return
             complete(session, url, headers, task[0], ACCEPT)
 
-    return len(tasks) / run_threads(clients, client)
+    return client
+
+
+def throughput(url, headers, tasks, clients):
+    """``clients`` threads complete ``tasks`` (taken from one shared list); returns completions/s."""
+    return len(tasks) / run_threads(clients, completer(url, headers, tasks))
 
 
 def stored_bytes(db, cases, task_ids):

@@ -59,6 +59,7 @@ from bench.approval import (  # noqa: E402
     ACCEPT,
     APPLICATION,
     InProcess,
+    completer,
     cpu_seconds,
     latency,
     ms,
@@ -332,23 +333,6 @@ def tree_rss_kib(pid):
             continue
         pending += children.get(current, [])
     return total
-
-
-def completer(url, headers, batch):
-    pending, lock = iter(batch), threading.Lock()
-
-    def client(_):
-        session = requests.Session()
-        while True:
-            with lock:
-                task = next(pending, None)
-            if task is None:
-                return
-            answer = session.post(f"{url}/api/v1/tasks/{task[0]}/complete", headers=headers,
-                                  json={"data": ACCEPT}, timeout=60)
-            if answer.status_code != 200:
-                raise RuntimeError(f"completing {task[0]}: {answer.status_code} {answer.text[:200]}")
-    return client
 
 
 # --- the run -----------------------------------------------------------------------------
