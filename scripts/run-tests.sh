@@ -20,17 +20,28 @@ if [ $# -gt 0 ] || [ "${TEST_WORKERS:-2}" -le 1 ]; then
     "${pytest[@]}" --basetemp="$test_tmp/all" "$@"
     status=$?
 else
-    "${pytest[@]}" --basetemp="$test_tmp/second" tests/unit tests/e2e tests/faults tests/browser \
+    # Disjoint port ranges (stack/ports.py), so the halves' platforms never pick the same port.
+    HALL_FREE_PORTS=26000-32000 "${pytest[@]}" --basetemp="$test_tmp/second" tests/unit tests/e2e tests/faults tests/browser \
         >"$test_tmp/second.log" 2>&1 &
     second=$!
     trap 'kill "$second" 2>/dev/null' INT TERM
-    "${pytest[@]}" --basetemp="$test_tmp/first" tests/integration
-    status=$?
+    HALL_FREE_PORTS=20000-26000 "${pytest[@]}" --basetemp="$test_tmp/first" tests/integration \
+        2>&1 | tee "$test_tmp/first.log"
+    status=${PIPESTATUS[0]}
     wait "$second"
     second_status=$?
     echo "=== tests/unit tests/e2e tests/faults tests/browser ==="
     cat "$test_tmp/second.log"
     [ "$status" -eq 0 ] && status=$second_status
+    # Both halves' verdicts last, where a reader of a cut log looks.
+    echo "=== summary of both halves ==="
+    for half in first second; do
+        if grep -q "short test summary info" "$test_tmp/$half.log"; then
+            sed -n '/short test summary info/,$p' "$test_tmp/$half.log"
+        else
+            tail -n 1 "$test_tmp/$half.log"
+        fi
+    done
 fi
 
 leftovers=$(pgrep -f -- "$test_tmp/" || true)
