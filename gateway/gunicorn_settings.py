@@ -2,7 +2,7 @@
 ``gunicorn -c python:gateway.gunicorn_settings --bind HOST:PORT 'gateway:create_app()'``.
 
 One worker process with 16 threads: the gateway waits on RPC replies, not on its own CPU,
-and one process keeps one set of broker links (docs/architecture.md).
+and one process keeps one set of broker links (docs/decisions/0012).
 
 ``keepalive``: how long an idle client connection stays open. gunicorn's default (2 s) is
 shorter than the pause between two presses of a window's "call next" button, so each call

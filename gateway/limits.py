@@ -18,7 +18,7 @@ and API-key guessing (API2), in the gateway's process.
   An unknown, expired or revoked API key counts as a failure of the address.
 
 Buckets live in one gateway process: with N replicas behind a load balancer a caller gets
-up to N times the rate (see docs/architecture.md for what production does about it).
+up to N times the rate (see docs/decisions/0014 for what production does about it).
 The client IP is the peer's address, or with ``PROXY_HOPS=n`` the n-th address from the
 right of ``X-Forwarded-For`` (werkzeug's ``ProxyFix``): set it to the number of proxies
 in front of the gateway, never more, or clients choose their own IP.

@@ -1,4 +1,4 @@
-"""The hall's acceptance convention (docs/architecture.md) and the domain events it yields.
+"""The hall's acceptance convention (docs/architecture/approval.md) and the domain events it yields.
 
 Every hall flow starts with the intake window's user task `accept` (lane/group `clerk`, form
 field `intake_decision` = accept / refuse / supplement, with `reason` and `missing_materials`);

@@ -4,7 +4,7 @@ Instants are stored as UTC epoch milliseconds (int64), not BSON dates: the embed
 store (NX-27017 0.8.1) writes a datetime given in an update (``$set``) back as a string,
 which then neither compares nor sorts with the dates stored by inserts. Integers behave
 the same on every store, index well, and keep ordering (see
-docs/decisions/0001-embedded-document-store.md).
+docs/decisions/0003-instants-as-epoch-milliseconds.md).
 """
 from datetime import datetime, timezone
 

@@ -2,7 +2,7 @@
 by later applications instead of being uploaded again.
 
 Content is stored once per SHA-256 in chunks of the intake database (NX-27017's GridFS
-could not delete files, see docs/architecture.md); the chunks are written first and the
+could not delete files, see docs/decisions/0001); the chunks are written first and the
 content record last, and an upload that fails half-way removes its chunks. A document
 (owner, hash, name, type) is written only after its content is complete, so no document
 ever points at missing bytes; the same owner uploading the same bytes gets the first

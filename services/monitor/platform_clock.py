@@ -1,4 +1,4 @@
-"""The platform clock's offset, kept by the monitor (see docs/architecture.md, "The
+"""The platform clock's offset, kept by the monitor (see docs/architecture/supervision.md, "The
 platform clock"): an admin moves it in demo and test mode so that deadlines can be
 passed without waiting; production refuses. The monitor persists the offset, applies it
 to its own process and broadcasts it to every other service process."""
