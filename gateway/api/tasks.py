@@ -22,6 +22,9 @@ bp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks")
 
 TASK_ID = path_param("task_id", "Task id from the work list.", r"^[0-9a-f-]{36}$", 36)
 DEFAULT_LIMIT = 50
+INSTRUCTIONS = {"type": ["string", "null"], "description": "What the person doing the task should know, as plain "
+                "text: spiff-arena's `instructionsForEndUser` or the element's documentation (Camunda "
+                "Modeler), its `{{ expression }}` placeholders filled from the case data."}
 
 SCHEMAS = {
     "Task": {
@@ -35,6 +38,7 @@ SCHEMAS = {
                                        "description": "`role:department` that may also claim the task, the "
                                                       "case's item being decided on the spot (首席代表制)."},
                        "form": {"type": "array", "items": {"$ref": "#/components/schemas/FormField"}},
+                       "instructions": INSTRUCTIONS,
                        "created_at": {"type": "string"},
                        "due_at": {"type": ["string", "null"], "description": "When the task is due (its time limit)."}},
     },

@@ -11,6 +11,7 @@ from gateway.api import rpc
 from gateway.api.messages import NAME_PATTERN
 from gateway.api.processes import MAX_VERSION
 from gateway.api.processes import SCHEMAS as PROCESS_SCHEMAS
+from gateway.api.tasks import INSTRUCTIONS
 from gateway.auth import requires_role
 from gateway.idempotency import idempotency
 from gateway.problems import Problem
@@ -69,6 +70,7 @@ SCHEMAS = {
                        "candidate_users": {"type": "array", "items": {"type": "string"}},
                        "due": {"type": ["string", "null"], "description": "The task's due date (ISO), if it "
                                                                           "has one."},
+                       "instructions": INSTRUCTIONS,
                        "form": {"type": "array", "items": {"$ref": "#/components/schemas/FormField"}}},
     },
     "TestRun": {

@@ -46,7 +46,8 @@ PATHS = {
     "/board": _html("The hall's display board: last calls per window, people waiting, spoken calls."),
     "/work": _html("Staff work list and task pages (sign in on the page)."),
     "/supervision": _html("Electronic supervision: warnings, accountability, complaints, rates (supervisors)."),
-    "/designer": _html("Process designer: the bpmn-js modeler, validation, deployment, versions."),
+    "/designer": _html("Process designer: the bpmn-js modeler, opening a diagram file, validation, deployment, "
+                       "versions, role mapping, test runs, migration of running cases."),
     "/catalog": _html("Catalog management: items, their versions, publication, retirement, process binding "
                       "(admins; process designers the binding)."),
     "/web/static/{filename}": {"get": {

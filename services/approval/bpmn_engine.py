@@ -1020,11 +1020,12 @@ _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
 
 
 def _instructions(task):
-    """spiff-arena's `instructionsForEndUser`, each `{{ expression }}` replaced by its value
-    over the task's data, evaluated in the sandbox (a placeholder that fails stays as written,
-    so the person still reads the rest); None when the task has none."""
-    text = task.task_spec.extensions.get("instructionsForEndUser")
-    if not text:
+    """spiff-arena's `instructionsForEndUser`, else the element's `bpmn:documentation` (where
+    Camunda Modeler keeps a task's "Element documentation"), each `{{ expression }}` replaced
+    by its value over the task's data, evaluated in the sandbox (a placeholder that fails stays
+    as written, so the person still reads the rest); None when the task has neither."""
+    text = task.task_spec.extensions.get("instructionsForEndUser") or task.task_spec.documentation
+    if not text or not text.strip():
         return None
 
     def value(match):

@@ -816,7 +816,7 @@ def _open_tasks(instance, workflow, mapping, now):
             "department": department or task_department(role, instance.department),
             "assignee": t["assignee"], "candidate_users": t["candidate_users"],
             "on_the_spot": on_the_spot_claim(t["on_the_spot_role"], instance.department), "form": t["form"],
-            "created_at": created_at, "due_at": due_millis, "due_order": due_order(due_millis, created_at),
+            "instructions": t["instructions"], "created_at": created_at, "due_at": due_millis, "due_order": due_order(due_millis, created_at),
             "separate_from": t["separate_from"], "excluded": _completers(instance.done, t["separate_from"])})
     return tasks
 
@@ -903,6 +903,6 @@ def task_view(task):
     return {"id": task["task_id"], "case_no": task["case_no"], "process_key": task["process_key"],
             "element_id": task["element_id"], "name": task["name"],
             "role": task["role"], "department": task["department"], "assignee": task["assignee"],
-            "on_the_spot": task["on_the_spot"], "form": task["form"],
+            "on_the_spot": task["on_the_spot"], "form": task["form"], "instructions": task.get("instructions"),
             "created_at": from_millis(task["created_at"]).isoformat(),
             "due_at": from_millis(task["due_at"]).isoformat() if task["due_at"] is not None else None}

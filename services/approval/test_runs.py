@@ -167,7 +167,7 @@ def _view(run, diagram, workflow):
         "name": run.name, "status": run.status, "rev": run.rev, "incident": bpmn_engine.incident(workflow),
         "outcome": {"element_id": end, "name": _element_name(diagram, end)} if end else None,
         "open_tasks": [{key: task[key] for key in ("id", "element_id", "name", "role", "candidate_groups", "assignee",
-                                                   "candidate_users", "due", "form")}
+                                                   "candidate_users", "due", "form", "instructions")}
                        | {"department": task["department"] or task_department(task["role"], None)}
                        for task in bpmn_engine.open_user_tasks(workflow)],
         "waiting_messages": bpmn_engine.waiting_messages(workflow), "waiting_timers": bpmn_engine.waiting_timers(workflow),

@@ -99,6 +99,7 @@ export function testRunPanel(modeler, designer) {
       el("h3", {}, `${bi(task.name)}`),
       el("p", { class: "hint" }, t(`角色 ${task.role || "—"}，部门 ${task.department || "—"}${task.assignee ? `，办理人 ${task.assignee}` : ""}`,
         `Role ${task.role || "—"}, department ${task.department || "—"}${task.assignee ? `, assignee ${task.assignee}` : ""}`)),
+      task.instructions && el("p", { class: "notice instructions" }, task.instructions),
       ...task.form.map((field) => input(task, field)),
       el("button", { type: "submit" }, t("以任意角色完成", "Complete as any role")));
     form.addEventListener("submit", (event) => {

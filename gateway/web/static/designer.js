@@ -2,8 +2,11 @@
 // watermark stays visible as its licence requires) on the deployed processes. Validating
 // (alone or before deploying) is the server's: a refused diagram comes back as a 422 naming
 // the element, which is marked on the canvas. The properties panel (designer-panel.js) edits
-// what the engine reads; a template opens as a new process (designer-templates.js).
+// what the engine reads; a template opens as a new process (designer-templates.js); a file
+// from the designer's own modeler opens from disk. Running cases move between versions in the
+// migration panel (designer-migration.js).
 import { api, el, onLanguage, showProblem, signIn, t, when } from "./app.js";
+import { migrationPanel } from "./designer-migration.js";
 import { propertiesPanel } from "./designer-panel.js";
 import { roleMapping } from "./designer-roles.js";
 import { keyProblem, openAsNewProcess } from "./designer-templates.js";
@@ -27,6 +30,7 @@ testRunPanel(modeler, {
   upload: () => upload(),
 });
 const roles = roleMapping({ departments: () => departments });
+const migration = migrationPanel({ versionsChanged: () => loadVersions(versionSelect.value) });
 
 function renderVersions() {
   document.getElementById("versions").replaceChildren(...versions.map((v) => el("tr", {},
@@ -52,6 +56,7 @@ async function loadVersions(selected) {
   versionSelect.disabled = false;
   if (selected) versionSelect.value = selected;
   renderVersions();
+  migration.load(key, versions);
   await roles.load(key);
 }
 
@@ -71,6 +76,17 @@ async function open(key, version, filename) {
   document.getElementById("filename").value = filename;
   document.getElementById("opened").textContent = t(`已打开 ${key} v${version}`, `Opened ${key} v${version}`);
   document.body.dataset.opened = `${key}:${version}`;
+}
+
+/** A diagram file from the designer's disk, as their modeler saved it: on the canvas, to
+ * validate, test-run or deploy like any other. */
+async function openFile(file) {
+  clearMarks();
+  await modeler.importXML(await file.text());
+  modeler.get("canvas").zoom("fit-viewport");
+  document.getElementById("filename").value = file.name.endsWith(".bpmn") ? file.name : `${file.name.replace(/\.[^.]*$/, "")}.bpmn`;
+  document.getElementById("opened").textContent = t(`已打开文件 ${file.name}，尚未部署`, `Opened the file ${file.name}, not deployed yet`);
+  document.body.dataset.opened = `file:${file.name}`;
 }
 
 function markProblem(failure) {
@@ -126,6 +142,10 @@ document.getElementById("open-form").addEventListener("submit", (event) => {
   const latest = processes.find((p) => p.key === processSelect.value);
   open(processSelect.value, versionSelect.value, latest?.filename || `${processSelect.value}.bpmn`)
     .catch((failure) => showProblem(errorBox, failure));
+});
+document.getElementById("diagram-file").addEventListener("change", (event) => {
+  const [file] = event.target.files;
+  if (file) openFile(file).catch((failure) => showProblem(errorBox, failure));
 });
 processSelect.addEventListener("change", () => loadVersions().catch((failure) => showProblem(errorBox, failure)));
 const templateForm = document.getElementById("template-form");

@@ -1,6 +1,6 @@
 // The staff work list: tasks of my roles and department, due-date colours, and a task page
-// with the case, its materials, what happened so far and a form generated from the task's
-// form fields. A form whose enum offers `return` (退回) gets a distinct Return button that
+// with the case, its materials, what happened so far, the diagram's instructions for the task
+// and a form generated from the task's form fields. A form whose enum offers `return` (退回) gets a distinct Return button that
 // chooses it and asks for `return_reason`; completing leaves both out. A chief representative
 // who accepts an on-the-spot case (首席代表当场办结) is taken straight to its decision, which
 // stays theirs: accepting and deciding happen in one sitting.
@@ -169,6 +169,9 @@ async function openTask(id) {
     form.hidden = false;
     document.getElementById("task-fields").replaceChildren(...task.form.map(input));
     document.getElementById("task-return").hidden = !task.form.some(offersReturn);
+    // The diagram's text, shown as written: plain text (textContent), its line breaks kept.
+    document.getElementById("task-instructions").hidden = !task.instructions;
+    document.getElementById("task-instructions-text").textContent = task.instructions || "";
     renderTask();
     section.hidden = false;
     section.focus();

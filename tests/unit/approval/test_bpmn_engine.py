@@ -223,6 +223,16 @@ def test_candidate_groups_give_a_task_its_role_when_it_has_no_lane():
     assert opened["form"] == []
 
 
+@pytest.mark.parametrize("documentation, shown", [
+    ("<bpmn:documentation>核对 {{ amount }} 元。\n超过限额须会签。</bpmn:documentation>", "核对 800 元。\n超过限额须会签。"),
+    ("<bpmn:documentation>  </bpmn:documentation>", None), ("", None)])
+def test_a_camunda_tasks_documentation_is_its_instructions(documentation, shown):
+    task = f'<bpmn:userTask id="t" name="Review" camunda:candidateGroups="reviewer">{documentation}</bpmn:userTask>'
+    workflow = bpmn_engine.start(bpmn_engine.parse_diagram(one_task_diagram(task)), {"amount": 800})
+
+    assert only_open_task(workflow)["instructions"] == shown
+
+
 def timer_diagram(expression: str) -> bytes:
     """start → intermediate timer event "wait" with the given duration expression → end."""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
