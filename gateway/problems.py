@@ -6,7 +6,7 @@ from flask import g, jsonify
 from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
-from gateway.rpc import RemoteError, RpcTimeout, ServiceUnavailable
+from gateway.rpc import RemoteError, ServiceUnavailable
 from services.common.errors import HallError
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,13 @@ def _service_unavailable(detail):
 
 
 def _unavailable(exc):
+    """A service out of reach, or silent until the call's timeout (``RpcTimeout``). A call
+    already sent (``in_flight``) may still be carried out, often after the timeout (a request
+    in flight when its service was killed is done by the restarted instance): the caller
+    repeats it with the same Idempotency-Key and gets the first answer, never a second effect."""
+    if exc.in_flight:
+        return _service_unavailable(f"{exc}; the request may still be carried out: send it again after "
+                                    "Retry-After with the same Idempotency-Key to get its answer")
     return _service_unavailable(str(exc))
 
 
@@ -101,13 +108,6 @@ def _store_unavailable(exc):
     election or a restart, over in seconds."""
     log.warning("the gateway's store is unreachable (request %s): %s", getattr(g, "request_id", "-"), exc)
     return _service_unavailable("the gateway's store (API keys, staff accounts) cannot be reached; try again shortly")
-
-
-def _timeout(exc):
-    """504 with Retry-After: the call may still be done (a request in flight when its service
-    was killed is done by the restarted instance, often after the timeout); the caller repeats
-    it with the same key and gets the first answer."""
-    return problem_response(504, "Gateway timeout", str(exc), headers={"Retry-After": "5"})
 
 
 def _http(exc):
@@ -126,7 +126,6 @@ ERROR_HANDLERS = {
     HallError: _own_log,
     ServiceUnavailable: _unavailable,
     ConnectionFailure: _store_unavailable,
-    RpcTimeout: _timeout,
     HTTPException: _http,
     Exception: _unexpected,
 }

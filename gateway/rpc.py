@@ -11,7 +11,8 @@ Why it looks like this:
   (503), instead of waiting for the timeout. The return arrives while the call waits for its
   reply; there are no publisher confirms, because waiting for one has no time limit in pika's
   blocking connection: a broker that stops answering (paused, or its host gone without a
-  word) would hang the request. Every wait is bounded by the call's timeout (504);
+  word) would hang the request. Every wait is bounded by the call's timeout (503 with
+  Retry-After, as for any outage: ``RpcTimeout`` is a ``ServiceUnavailable``);
 - the reply queue is exclusive but not auto-delete (an auto-delete queue vanishes when
   its consumer is cancelled between calls), bound to ``nameko-rpc`` under its own name;
 - a pika connection is not thread-safe, so each thread gets its own link;
@@ -39,15 +40,22 @@ class RpcError(Exception):
 
 
 class ServiceUnavailable(RpcError):
-    def __init__(self, service, reason):
+    """The service cannot be reached for a moment. ``in_flight``: the call had been sent, so
+    the service may still carry it out (a restarted instance gets the unacknowledged request
+    back from the broker)."""
+
+    def __init__(self, service, reason, in_flight=False):
         super().__init__(f"service {service!r} is unavailable: {reason}")
-        self.service = service
+        self.service, self.in_flight = service, in_flight
 
 
-class RpcTimeout(RpcError):
+class RpcTimeout(ServiceUnavailable):
+    """No answer within the call's timeout: when it ends, the gateway cannot tell a service
+    that was killed (and whose successor will do the call) from a slow one, so it is an
+    outage like the others, with the call possibly still carried out."""
+
     def __init__(self, service, method, timeout):
-        super().__init__(f"{service}.{method} did not answer within {timeout:g} s")
-        self.service = service
+        super().__init__(service, f"{service}.{method} did not answer within {timeout:g} s", in_flight=True)
 
 
 class RemoteError(RpcError):
@@ -179,7 +187,8 @@ class RpcClient:
             reply = link.wait(correlation_id, time.monotonic() + timeout)
         except (AMQPError, OSError) as exc:
             self._drop_link()
-            raise ServiceUnavailable(service, f"lost the broker while waiting ({exc.__class__.__name__})") from None
+            raise ServiceUnavailable(service, f"lost the broker while waiting ({exc.__class__.__name__})",
+                                     in_flight=True) from None
         if reply is None:
             raise RpcTimeout(service, method, timeout)
         if reply is RETURNED:

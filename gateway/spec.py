@@ -35,7 +35,13 @@ STAFF = [{"bearerAuth": []}, {"apiKeyAuth": []}]  # staff with a token, or a dep
 UNAUTHORIZED = problem("No valid bearer token.")
 FORBIDDEN = problem("The caller's role may not do this.")
 INVALID = problem("The request breaks a rule; `errors` lists each field.")
-UNAVAILABLE = problem("A service behind the gateway is not running or did not answer.")
+# An outage (gateway.problems): a service, the broker or the store out of reach, or a service silent
+# until the RPC timeout, after which the request may still be carried out.
+UNAVAILABLE = dict(problem("A service behind the gateway, the broker or the store is out of reach, or a service did "
+                           "not answer in time (the request may still be carried out): send it again after "
+                           "`Retry-After` seconds, a write with the same Idempotency-Key."),
+                   headers={"Retry-After": {"description": "Seconds to wait before sending the request again.",
+                                            "schema": {"type": "integer", "minimum": 1}}})
 CASE_NO = path_param("case_no", "Case number (办件编号): YYYYMMDD + 6-digit daily sequence.", r"^[0-9]{14}$", 14)
 
 PROBLEM_SCHEMA = {

@@ -99,7 +99,7 @@ def main(argv=None):
     from stack.platform import Platform
     with tempfile.TemporaryDirectory(prefix="hall-sim-") as scratch:
         # A shared 2-core machine under a provincial hall's day answers slowly, not wrongly: the
-        # gateway waits longer for a service than it does in production before giving up (504).
+        # gateway waits longer for a service than it does in production before giving up (503).
         platform = Platform(scratch, env={"APP_ENV": "demo", "DEMO_PASSWORD": args.password,
                                           "RATE_LIMIT_PER_MINUTE": "1000000", "RPC_TIMEOUT_SECONDS": "60"})
         progress("starting a throw-away platform …")

@@ -11,6 +11,12 @@ the ``ERL_EPMD_PORT`` and ``ERL_EPMD_ADDRESS`` of its environment). The epmd is 
 own, on its own port, because a shared one on 4369 may have been started by another Erlang
 program listening on every interface; it is stopped with the node. An epmd already on that
 port (left by a ``make up`` that was killed) is used again rather than refused.
+
+On 127.0.0.1 the node is ``<name>-<port>@localhost`` (a short name). On another address it is
+named by that address (a long name, ``@127.0.0.3``), because its peers and ``rabbitmqctl``
+look for its epmd and its distribution port at the host its name gives: nodes of a cluster on
+distinct loopback addresses (``tests/faults/rabbit_cluster.py``) share one epmd, which listens
+on all their addresses (``epmd_address``; epmd always adds 127.0.0.1, where the VM registers).
 """
 import os
 import signal
@@ -26,14 +32,15 @@ EPMD = "epmd"
 
 class RabbitNode:
     def __init__(self, base_dir, port=None, dist_port=None, epmd_port=None, name="hall", host=LOOPBACK,
-                 cookie=None):
+                 cookie=None, epmd_address=None):
         self.base_dir = Path(base_dir).resolve()
         self.cookie = cookie  # nodes of one cluster share it (stack.cluster); else the VM makes one
         self.port = port or free_port()
         self.dist_port = dist_port or free_port()
         self.epmd_port = epmd_port or free_port()
-        self.host = host
-        self.nodename = f"{name}-{self.port}@localhost"
+        self.host, self.epmd_address = host, epmd_address or host
+        self.longname = reachable_at(host) != LOOPBACK
+        self.nodename = f"{name}-{self.port}@{reachable_at(host) if self.longname else 'localhost'}"
         self.process = None
         self._epmd_started = False
 
@@ -52,9 +59,10 @@ class RabbitNode:
         env.update(
             HOME=str(home),
             RABBITMQ_NODENAME=self.nodename,
+            RABBITMQ_USE_LONGNAME=str(self.longname).lower(),
             RABBITMQ_NODE_IP_ADDRESS=self.host,
             ERL_EPMD_PORT=str(self.epmd_port),
-            ERL_EPMD_ADDRESS=self.host,
+            ERL_EPMD_ADDRESS=self.epmd_address,
             RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=self._dist_interface(),
             RABBITMQ_CTL_ERL_ARGS=self._dist_interface(),
             RABBITMQ_NODE_PORT=str(self.port),
@@ -99,7 +107,7 @@ class RabbitNode:
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
         log.close()
-        wait_for_port(self.port, timeout, "RabbitMQ", self.process)
+        wait_for_port(self.port, timeout, "RabbitMQ", self.process, host=reachable_at(self.host))
         result = self._ctl("await_startup", timeout=timeout)
         if result.returncode != 0:
             raise RuntimeError(f"RabbitMQ did not start: {result.stderr.strip()}")

@@ -75,17 +75,17 @@ def free_port_range(count):
     raise RuntimeError(f"no {count} consecutive free ports in HALL_FREE_PORTS={_port_range()}")
 
 
-def port_is_open(port, host="127.0.0.1"):
+def port_is_open(port, host=LOOPBACK):
     with socket.socket() as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((host, port)) == 0
 
 
-def wait_for_port(port, timeout, what, process=None):
-    """Block until something accepts connections on ``port``; fail clearly otherwise."""
+def wait_for_port(port, timeout, what, process=None, host=LOOPBACK):
+    """Block until something accepts connections on ``host``:``port``; fail clearly otherwise."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if port_is_open(port):
+        if port_is_open(port, host):
             return
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"{what} exited with code {process.returncode} before listening on port {port}")

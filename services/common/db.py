@@ -19,7 +19,8 @@ PRODUCTION_WRITE_SETTINGS = {"w": "majority", "journal": True, "retryWrites": Tr
 # How long an operation waits for a reachable store before it fails (pymongo's default is
 # 30 s). Shorter than the gateway's RPC timeout (10 s), so that a call made while the store
 # restarts or elects a primary fails as "store unreachable", which the gateway answers 503
-# with Retry-After, instead of outliving the caller's wait (a 504 that says nothing).
+# with Retry-After, instead of outliving the caller's wait (a timeout, after which the caller
+# cannot know whether the call was carried out).
 STORE_WAIT_MS = 5000
 
 

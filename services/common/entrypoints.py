@@ -5,7 +5,7 @@ caller is answered, not logged as a crash, and with replies sent without publish
 confirms. A reply goes to the caller's own temporary queue; waiting for the broker to
 confirm it (a round trip on every call, nameko's default) protects nothing, because a reply
 that is lost is answered by the caller's timeout either way (the gateway's client turns it
-into 503/504), and the request itself was acknowledged only after the worker ran. A reply
+into a 503), and the request itself was acknowledged only after the worker ran. A reply
 that cannot be sent because the broker is gone (nameko's publisher gives up after its retries)
 is logged and dropped: nameko would let the error end the worker's thread, and the container
 with it, so a broker restart during a call stopped the whole service.

@@ -1,5 +1,5 @@
 """A task completion retried with its Idempotency-Key after the gateway gave up on a stalled
-approval service (504) gets the first answer once the service is back — never "already
+approval service (503, "may still be carried out") gets the first answer once the service is back — never "already
 completed" for the caller's own completion (docs/api.md). The approval process is paused
 (SIGSTOP) on the session's platform, so the call times out while its request waits in the
 service; it resumes (SIGCONT) and the same request is sent again."""
@@ -14,7 +14,7 @@ from tests.waiting import eventually
 ACCEPT = {"data": {"intake_decision": "accept"}}
 
 
-def test_a_completion_retried_after_a_504_gets_its_first_answer(platform, gateway):
+def test_a_completion_retried_after_its_timeout_gets_its_first_answer(platform, gateway):
     case_no = apply(gateway)["case_no"]
     task = eventually(lambda: task_of(gateway, "clerk", case_no), "the intake task")
     path, key = f"/api/v1/tasks/{task['id']}/complete", {"Idempotency-Key": f"stalled-{uuid.uuid4()}"}
@@ -25,7 +25,8 @@ def test_a_completion_retried_after_a_504_gets_its_first_answer(platform, gatewa
         stalled = gateway.post(path, as_user="clerk", headers=dict(key), json=ACCEPT)
     finally:
         os.kill(approval, signal.SIGCONT)
-    assert stalled.status_code in (503, 504) and stalled.headers["content-type"] == "application/problem+json"
+    assert stalled.status_code == 503 and stalled.headers["content-type"] == "application/problem+json"
+    assert int(stalled.headers["Retry-After"]) > 0 and "same Idempotency-Key" in stalled.json()["detail"]
 
     answers = []
     while not answers or answers[-1].status_code == 409 and len(answers) < 20:

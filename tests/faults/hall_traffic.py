@@ -56,6 +56,15 @@ TIMEOUT_SECONDS = 30
 INTERRUPTED_LOOK_SECONDS = 15  # how long an interrupted completion may still be finishing
 
 
+def problem_status(answer):
+    """The ``status`` of a problem body, or None when the body is not a problem."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return None
+    return body.get("status") if isinstance(body, dict) and {"type", "title", "detail"} <= set(body) else None
+
+
 class StepFailed(AssertionError):
     """A step answered what no outage explains (a 4xx it should not get, or never passed)."""
 
@@ -69,7 +78,8 @@ class Traffic:
         self.local = threading.local()
         self.lock = threading.Lock()
         self.tokens = {}
-        self.server_errors = []  # (monotonic time, method, path, status, content type, Retry-After)
+        # (monotonic time, method, path, status, content type, Retry-After, the body's status)
+        self.server_errors = []
         self.refused = 0  # connections refused or broken (the gateway away)
         self.cases = {}  # case_no → kind
         self.tickets = set()  # ticket ids the traffic was given at the kiosk
@@ -125,7 +135,8 @@ class Traffic:
             if answer.status_code >= 500:
                 with self.lock:
                     self.server_errors.append((time.monotonic(), method, path, answer.status_code,
-                                               answer.headers.get("Content-Type"), answer.headers.get("Retry-After")))
+                                               answer.headers.get("Content-Type"), answer.headers.get("Retry-After"),
+                                               problem_status(answer)))
                 time.sleep(1)
                 continue
             if answer.status_code == 401 and user:  # a token the restarted gateway no longer knows
@@ -312,8 +323,9 @@ class Traffic:
         }
 
     def bad_server_errors(self):
-        """5xx answers other than a problem with Retry-After that is a 503 (the broker, the
-        store or the service out of reach) or a 504 (a call in flight when its service was
-        killed, done by the restarted instance after the gateway's timeout)."""
+        """5xx answers other than a 503 problem with Retry-After (the broker, the store or the
+        service out of reach, or a call in flight when its service was killed, which the
+        restarted instance may still carry out)."""
         return [error for error in self.server_errors
-                if error[3] not in (503, 504) or error[4] != "application/problem+json" or not error[5]]
+                if error[3] != 503 or error[4] != "application/problem+json" or not error[5]
+                or error[6] != 503]

@@ -1,7 +1,12 @@
 """Three RabbitMQ nodes clustered on this machine, as production runs the broker: each a
-``stack.broker.RabbitNode`` of its own (node name, AMQP and distribution ports, data under
-its own directory, all on 127.0.0.1), sharing one Erlang cookie and one epmd of their own
-(an Erlang node finds the others through the epmd on its port), joined to the first.
+``stack.broker.RabbitNode`` of its own on its own loopback address (127.0.0.2, .3, .4: on
+Linux all of 127.0.0.0/8 is loopback, no setup needed), as if on three hosts: its AMQP
+listener and its Erlang distribution port bound to that address, its node name carrying it
+(``cluster2-<port>@127.0.0.3``), data under its own directory. They share one Erlang cookie
+and one epmd of their own, on a port of the run's own and listening on the three addresses
+(an Erlang node finds the others through the epmd at their address), joined to the first.
+RabbitMQ refuses two nodes with one distribution port under one epmd, so each node keeps
+ports of its own too.
 
 The platform's queues are quorum queues, replicated on the three nodes: production sets
 ``default_queue_type = quorum`` on the nodes (RabbitMQ 3.13 and later); Debian's 3.10 has
@@ -21,13 +26,15 @@ from stack.broker import RabbitNode
 from stack.ports import free_port
 
 VHOST = "hall"
+ADDRESSES = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
 
 
 class RabbitCluster:
-    def __init__(self, base_dir, size=3):
+    def __init__(self, base_dir, addresses=ADDRESSES):
         cookie, epmd_port = secrets.token_hex(20), free_port()
-        self.nodes = [RabbitNode(base_dir / f"node{i}", name=f"cluster{i}", epmd_port=epmd_port, cookie=cookie)
-                      for i in range(1, size + 1)]
+        self.nodes = [RabbitNode(base_dir / f"node{i}", name=f"cluster{i}", host=address, epmd_port=epmd_port,
+                                 epmd_address=",".join(addresses), cookie=cookie)
+                      for i, address in enumerate(addresses, start=1)]
 
     @property
     def amqp_uri(self):
@@ -55,8 +62,13 @@ class RabbitCluster:
         return self
 
     def stop(self):
+        """The first node last: its stop ends the shared epmd, through which the others are found."""
         for node in reversed(self.nodes):
+            node._epmd_started = node is self.nodes[0]
             node.stop()
+
+    def vm_pid(self, node):
+        return int((node.base_dir / "rabbit.pid").read_text())
 
     def running_nodes(self, asking):
         """The nodes the cluster says are running, asked of ``asking``."""
@@ -81,7 +93,7 @@ class RabbitCluster:
 
     def cut_off(self, node):
         """The node's VM killed with SIGKILL: no goodbye to its clients or to its peers."""
-        pid = int((node.base_dir / "rabbit.pid").read_text())
+        pid = self.vm_pid(node)
         os.kill(pid, signal.SIGKILL)
         node.process.wait(timeout=30)
         deadline = time.monotonic() + 10

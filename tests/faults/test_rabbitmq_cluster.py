@@ -1,5 +1,5 @@
 """The production broker, proven here: the platform on a cluster of three RabbitMQ nodes
-(``rabbit_cluster``) with its queues as quorum queues on all three, connected through an
+(``rabbit_cluster``), each on its own loopback address as on a host of its own, with its queues as quorum queues on all three, connected through an
 ``AMQP_URI`` that lists the three nodes. While cases, payments and queue calls run through
 the gateway (``hall_traffic``), the node the platform is connected to is killed with SIGKILL
 and stays down: the services and the gateway move to the other two, the queues elect new
@@ -12,13 +12,14 @@ import os
 import threading
 import time
 from collections import Counter
+from urllib.parse import urlsplit
 
 import pytest
 
 from stack.platform import Platform
 from tests.faults.hall_traffic import Traffic
 from tests.faults.rabbit_cluster import RabbitCluster
-from tests.faults.running_hall import REPO_ROOT
+from tests.faults.running_hall import REPO_ROOT, listening_sockets, socket_inodes
 from tests.waiting import eventually
 
 CASES = int(os.environ.get("CLUSTER_CASES", "60"))
@@ -40,6 +41,19 @@ def platform(cluster, tmp_path_factory):
     running.start(timeout=180)
     yield running
     running.stop()
+
+
+def test_each_node_listens_on_its_own_address_only(platform, cluster):
+    """AMQP and Erlang distribution at the node's address; the shared epmd at the three (and
+    at loopback's 127.0.0.1 and ::1, which epmd always adds: the VMs register there)."""
+    sockets = listening_sockets()
+    for node in cluster.nodes:
+        bound = {sockets[inode] for inode in socket_inodes(cluster.vm_pid(node)) if inode in sockets}
+        assert bound == {(node.host, node.port), (node.host, node.dist_port)}, (node.nodename, bound)
+    epmd = {address for address, port in sockets.values() if port == cluster.nodes[0].epmd_port}
+    assert epmd == {node.host for node in cluster.nodes} | {"127.0.0.1", "::1"}
+    given = [urlsplit(uri).hostname for uri in platform.environment()["AMQP_URI"].split(";")]
+    assert given == [node.host for node in cluster.nodes]  # the platform is given the three nodes
 
 
 def test_the_platform_runs_on_quorum_queues_replicated_on_the_three_nodes(platform, cluster):

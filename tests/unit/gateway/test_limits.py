@@ -1,5 +1,5 @@
 """Rate limits per API key and per address (429 with Retry-After), login throttling against
-password guessing, and the size limits (413, 504 live in test_validation / test_problems)."""
+password guessing, and the size limits (413 lives in test_validation, an RPC timeout's 503 in test_problems)."""
 import pytest
 
 from gateway import create_app

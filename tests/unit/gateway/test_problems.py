@@ -75,13 +75,22 @@ def test_service_unavailable_is_503_with_retry_after(client, fake_rpc):
     assert int(response.headers["Retry-After"]) > 0
 
 
-def test_rpc_timeout_is_504_to_be_repeated_after_retry_after(client, fake_rpc):
+def test_rpc_timeout_is_an_outage_503_that_says_to_repeat_with_the_same_key(client, fake_rpc):
     fake_rpc.answer("intake", "list_items", raises=RpcTimeout("intake", "list_items", 10))
 
     response = client.get("/api/v1/items")
 
-    assert_problem(response, 504)
+    body = assert_problem(response, 503)
     assert int(response.headers["Retry-After"]) > 0
+    assert "may still be carried out" in body["detail"] and "same Idempotency-Key" in body["detail"]
+
+
+def test_a_service_that_is_not_running_is_not_said_to_carry_the_request_out(client, fake_rpc):
+    fake_rpc.answer("intake", "list_items", raises=ServiceUnavailable("intake", "no instance of it is running"))
+
+    body = assert_problem(client.get("/api/v1/items"), 503)
+
+    assert "carried out" not in body["detail"]
 
 
 def test_unknown_route_is_404_problem(client, fake_rpc):
