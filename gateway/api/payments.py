@@ -4,7 +4,7 @@ reconciliation and the day's totals.
 Only the bank marks a notice paid: a request signed by a configured bank
 (``gateway.bank_signatures``) or the ``cashier`` at the bank window. Two endpoints take
 either, so they check the caller themselves (``_bank_or_cashier``) instead of
-``requires_role``; ``required_roles`` on them tells the OpenAPI check that they are guarded.
+``requires_role``; ``checks_roles_itself`` declares their roles for the OpenAPI check.
 """
 import time
 
@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from gateway import bank_signatures
 from gateway.api import rpc
-from gateway.auth import API_KEY_HEADER, current_principal, requires_role
+from gateway.auth import API_KEY_HEADER, checks_roles_itself, current_principal, requires_role
 from gateway.idempotency import idempotency
 from gateway.problems import Problem
 from gateway.spec import (
@@ -256,6 +256,7 @@ def _created(answer, location=None):
 
 
 @bp.get("/cases/<case_no>/payment")
+@checks_roles_itself(*STAFF_ROLES)  # with a bearer token; the applicant gives the query code
 def get_case_payment(case_no):
     if request.headers.get("Authorization") or request.headers.get(API_KEY_HEADER):
         principal = current_principal()
@@ -270,10 +271,8 @@ def get_case_payment(case_no):
     return jsonify(rpc().call("payment", "get_public_payment", case_no, query_code))
 
 
-get_case_payment.required_roles = STAFF_ROLES  # with a bearer token; the applicant gives the query code
-
-
 @bp.post("/payments/bank-confirmations")
+@checks_roles_itself(*BANK_WINDOW)
 def confirm_payment():
     source = _bank_or_cashier()
     confirmation = json_body("BankConfirmation")
@@ -281,18 +280,13 @@ def confirm_payment():
                                idempotency=idempotency(confirmation, scope=_scope(source))))
 
 
-confirm_payment.required_roles = BANK_WINDOW
-
-
 @bp.post("/payments/bank-refund-confirmations")
+@checks_roles_itself(*BANK_WINDOW)
 def confirm_refund():
     source = _bank_or_cashier()
     confirmation = json_body("BankRefundConfirmation")
     return _created(rpc().call("payment", "confirm_refund", confirmation, source,
                                idempotency=idempotency(confirmation, scope=_scope(source))))
-
-
-confirm_refund.required_roles = BANK_WINDOW
 
 
 @bp.get("/payments/attention")
