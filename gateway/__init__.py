@@ -9,10 +9,10 @@ import os
 
 from flask import Flask
 
-from gateway.api import DOMAINS
 from gateway.api.health import StoreProbe
 from gateway.api_keys import ApiKeys
 from gateway.auth import UserDirectory
+from gateway.domains import DOMAINS
 from gateway.headers import secure
 from gateway.idempotency import request_log
 from gateway.limits import limit

@@ -2,7 +2,7 @@
 declares (``PATHS``, ``SCHEMAS``, ``EXAMPLES`` of its request bodies). ``gateway.validation``
 checks request bodies against the same schemas, so the document and the checks cannot
 disagree."""
-from gateway.api import DOMAINS
+from gateway.domains import DOMAINS
 from gateway.idempotency import KEY_PARAMETER, NOT_WRITES, WRITE_METHODS
 from gateway.spec import PROBLEM_SCHEMA, problem
 
