@@ -1,6 +1,7 @@
-"""One module per domain, each with a blueprint ``bp`` and its OpenAPI ``PATHS`` and
-``SCHEMAS``. Handlers validate input, call a service over RPC and shape the answer;
-business rules live in the services. ``gateway.domains`` lists the modules."""
+"""One module per domain, each with a blueprint ``bp``; its OpenAPI ``PATHS`` and ``SCHEMAS``
+are in ``gateway/api/specs/`` under the same name. Handlers validate input, call a service
+over RPC and shape the answer; business rules live in the services. ``gateway.domains``
+lists the modules."""
 from flask import current_app
 
 
