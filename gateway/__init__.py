@@ -9,10 +9,10 @@ import os
 
 from flask import Flask
 
-from gateway.api import DOMAINS
 from gateway.api.health import StoreProbe
 from gateway.api_keys import ApiKeys
 from gateway.auth import UserDirectory
+from gateway.domains import DOMAINS
 from gateway.headers import secure
 from gateway.idempotency import request_log
 from gateway.limits import limit
@@ -45,7 +45,7 @@ def create_app(test_config=None):
     app.extensions["api_keys"] = app.config.get("API_KEYS") or ApiKeys.from_settings(app.config)
     app.extensions["requests"] = app.config.get("REQUEST_LOG") or request_log(app.config)
     app.extensions["store_probe"] = app.config.get("STORE_PROBE") or StoreProbe(app.config["MONGO_URI"])
-    app.extensions["openapi"] = build_spec(DOMAINS)
+    app.extensions["openapi"] = build_spec()
     app.extensions["body_validators"] = BodyValidators(app.extensions["openapi"])
     for domain in DOMAINS:
         app.register_blueprint(domain.bp)

@@ -179,3 +179,15 @@ def requires_role(*roles):
         return guarded
 
     return decorate
+
+
+def checks_roles_itself(*roles):
+    """Declare the ``roles`` of a handler that checks its caller itself, because it also lets
+    in someone without a role (an applicant's query code, a signing bank): records
+    ``required_roles`` as ``requires_role`` does, for the OpenAPI and role checks."""
+
+    def decorate(view):
+        view.required_roles = roles
+        return view
+
+    return decorate

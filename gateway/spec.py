@@ -1,6 +1,6 @@
-"""Building blocks for the OpenAPI document. Each blueprint module in ``gateway/api``
-describes its own routes (``PATHS``) and bodies (``SCHEMAS``) next to the code, with
-these helpers; ``gateway/openapi.py`` assembles them."""
+"""Building blocks for the OpenAPI document. Each domain describes its routes (``PATHS``)
+and bodies (``SCHEMAS``) in ``gateway/api/specs/<domain>.py`` with these helpers;
+``gateway/openapi.py`` assembles them."""
 
 
 def problem(description):

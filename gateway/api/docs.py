@@ -9,8 +9,6 @@ from pathlib import Path
 import swagger_ui
 from flask import Blueprint, Response, abort, send_from_directory
 
-from gateway.spec import path_param, problem
-
 ASSETS_DIR = Path(swagger_ui.__file__).parent / "static"
 ASSETS = {"swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"}
 
@@ -39,18 +37,6 @@ INIT = """window.ui = SwaggerUIBundle({
   layout: "StandaloneLayout", persistAuthorization: false, tryItOutEnabled: false
 });
 """
-
-PATHS = {
-    "/docs": {"get": {
-        "summary": "This API's reference page (Swagger UI, local assets).", "tags": ["ops"],
-        "responses": {"200": {"description": "The HTML page.", "content": {"text/html": {"schema": {"type": "string"}}}}}}},
-    "/docs/assets/{name}": {"get": {
-        "summary": "A script or style sheet of the reference page.", "tags": ["ops"],
-        "parameters": [path_param("name", "File name.", r"^[a-z.-]+\.(js|css)$", 64)],
-        "responses": {"200": {"description": "The file.", "content": {
-            "text/javascript": {"schema": {"type": "string"}}, "text/css": {"schema": {"type": "string"}}}},
-            "404": problem("No such asset.")}}},
-}
 
 
 @bp.get("/docs")

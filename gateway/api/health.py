@@ -9,7 +9,6 @@ from pymongo.errors import PyMongoError
 from gateway.api import rpc
 from gateway.problems import problem_response
 from gateway.rpc import RpcError
-from gateway.spec import json_response, problem
 from services.common import SERVICES
 
 PING_TIMEOUT = 2.0
@@ -39,20 +38,6 @@ class StoreProbe:
             return False
 
 bp = Blueprint("health", __name__)
-
-PATHS = {
-    "/healthz": {"get": {"summary": "Liveness: the gateway process answers.", "tags": ["ops"],
-                         "responses": {"200": json_response("Alive.", schema={"type": "object"})}}},
-    "/readyz": {"get": {"summary": "Readiness: every service answers an RPC ping, the store a ping.", "tags": ["ops"],
-                        "responses": {"200": json_response("All services and the store answer.",
-                                                           schema={"type": "object"}),
-                                      "503": problem("Services or the store do not answer; `detail` names them.")}}},
-    "/metrics": {"get": {"summary": "Prometheus metrics of the gateway.", "tags": ["ops"],
-                         "responses": {"200": {"description": "Prometheus text format.",
-                                               "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
-    "/openapi.json": {"get": {"summary": "This document.", "tags": ["ops"],
-                              "responses": {"200": json_response("OpenAPI 3.1 document.", schema={"type": "object"})}}},
-}
 
 
 @bp.get("/healthz")

@@ -17,13 +17,12 @@ import ast
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 from lxml import etree
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
-from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
@@ -53,7 +52,7 @@ from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTask
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from services.approval import bpmn_events, feel, hall_flow, juel, workday_functions
+from services.approval import bpmn_events, feel, hall_flow, juel, spiff_adapter, workday_functions
 from services.approval.forms import describe_field
 from services.approval.sandbox import SandboxScriptEngine
 from services.common.time import utcnow
@@ -75,18 +74,7 @@ MAX_STATE_BYTES = 8 * 1024 * 1024
 SANDBOX = SandboxScriptEngine(workday_functions.FUNCTIONS)
 
 
-class _PlatformDatetime(datetime):
-    """`datetime` whose `now()` is the platform clock. SpiffWorkflow's timer events read
-    `datetime.now(timezone.utc)` both when they compute a due time and when they decide whether
-    it has passed; with this in their module, a timer follows the clock an admin moved."""
-
-    @classmethod
-    def now(cls, tz=None):
-        moment = utcnow()
-        return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
-
-
-spiff_timer.datetime = _PlatformDatetime
+spiff_adapter.timers_follow_platform_clock()
 
 
 class InvalidDiagram(ValueError):
@@ -183,15 +171,8 @@ def camunda_expression(text):
     return timer_expression(python_expression(text))
 
 
-class _ProcessParser(ProcessParser):
-    """Looks elements up among BPMN elements first. SpiffWorkflow indexes every node with an
-    `id`, so a form's enum option `accept` (`camunda:value id="accept"`) would otherwise hide
-    the user task `accept` that the hall's convention names the same."""
-
-    def _index_process_nodes(self):
-        super()._index_process_nodes()
-        for node in self.xpath(".//bpmn:*[@id]"):
-            self.nodes_by_id[node.get("id")] = node
+class _ProcessParser(spiff_adapter.ElementsFirstProcessParser):
+    """Event subprocesses wait from their process's start (``bpmn_events``)."""
 
     def add_tasks(self):
         super().add_tasks()
@@ -700,7 +681,7 @@ def hold_task(workflow: BpmnWorkflow, task_id: str, message: str, kind: str) -> 
 def _hold(task, message, kind=None):
     task.internal_data["incident"] = dict({"message": message, "resume_state": task.state},
                                           **({"kind": kind} if kind else {}))
-    task._set_state(TaskState.ERROR)
+    spiff_adapter.set_state(task, TaskState.ERROR)
 
 
 def _run_engine(workflow):
@@ -717,7 +698,7 @@ def _run_engine(workflow):
         if task is None:
             raise
         previous = TaskState.READY if task.state == TaskState.ERROR else task.state
-        task._set_state(TaskState.ERROR)
+        spiff_adapter.set_state(task, TaskState.ERROR)
         task.internal_data["incident"] = {"message": _message(error), "resume_state": previous}
 
 
@@ -758,7 +739,7 @@ def retry(workflow: BpmnWorkflow, data: dict | None = None) -> None:
         if data:
             task.set_data(**data)
         recorded = task.internal_data.pop("incident", {})
-        task._set_state(recorded.get("resume_state", TaskState.READY))
+        spiff_adapter.set_state(task, recorded.get("resume_state", TaskState.READY))
     _run_engine(workflow)
 
 
@@ -782,7 +763,7 @@ def _waiting_timers(workflow):
 
 
 def _timer_due(task):
-    value = task._get_internal_data("event_value")
+    value = spiff_adapter.internal_value(task, "event_value")
     if isinstance(value, dict):  # a cycle: the next repetition
         value = value.get("next")
     try:
@@ -813,11 +794,11 @@ def fire_timer_now(workflow: BpmnWorkflow, element_id: str) -> bool:
     waiting = [task for task, spec in _waiting_timers(workflow) if spec.bpmn_id == element_id]
     past = (utcnow() - timedelta(seconds=1)).isoformat()
     for task in waiting:
-        value = task._get_internal_data("event_value")
+        value = spiff_adapter.internal_value(task, "event_value")
         if isinstance(value, dict):
             value["next"] = past
         else:
-            task._set_internal_data(event_value=past)
+            spiff_adapter.set_internal_values(task, event_value=past)
     if waiting:
         workflow.refresh_timers()
         _run_engine(workflow)

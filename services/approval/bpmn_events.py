@@ -17,12 +17,14 @@ A non-interrupting one fires once per instance, or once per repetition of a time
 
 from SpiffWorkflow.bpmn.parser import event_parsers
 from SpiffWorkflow.bpmn.parser.util import full_tag
-from SpiffWorkflow.bpmn.specs.control import _EndJoin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.util.task import TaskState
+
+from services.approval import spiff_adapter
+from services.approval.spiff_adapter import EndJoin
 
 # What a branch is doing while it is not finished and not merely predicted or waiting to join.
 _ACTIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
@@ -49,7 +51,7 @@ class EventSubprocessStartParsing:
         parent = self.node.getparent()
         if parent.tag != full_tag("subProcess") or parent.get("triggeredByEvent") != "true":
             return super().create_task()
-        task = self._create_task(self.get_event_definition(_EVENT_SUBPROCESS_TRIGGERS))
+        task = spiff_adapter.create_event_task(self, self.get_event_definition(_EVENT_SUBPROCESS_TRIGGERS))
         self.spec.start.connect(task)
         return task
 
@@ -122,14 +124,14 @@ def _end_idle_event_subprocesses(workflow):
     for process in (workflow, *workflow.subprocesses.values()):
         tasks = process.get_tasks(skip_subprocesses=True, state=_ACTIVE)
         waiting = [task for task in tasks if is_event_subprocess(task.task_spec)]
-        if not waiting or any(not is_event_subprocess(task.task_spec) and not isinstance(task.task_spec, _EndJoin)
+        if not waiting or any(not is_event_subprocess(task.task_spec) and not isinstance(task.task_spec, EndJoin)
                               for task in tasks):
             continue
         if all(_idle(workflow.subprocesses.get(task.id)) for task in waiting):
             for task in waiting:
                 task.cancel()
-            for join in process.get_tasks(skip_subprocesses=True, state=TaskState.WAITING, spec_class=_EndJoin):
-                join.task_spec._update(join)  # it waited for the cancelled ones
+            for join in process.get_tasks(skip_subprocesses=True, state=TaskState.WAITING, spec_class=EndJoin):
+                spiff_adapter.update_join(join)  # it waited for the cancelled ones
             cancelled = True
     return cancelled
 
@@ -140,7 +142,7 @@ def _idle(subprocess):
         return True
     for task in subprocess.get_tasks(state=_ACTIVE):
         waits_to_start = isinstance(task.task_spec, StartEvent) and task.state == TaskState.WAITING
-        if not (waits_to_start or isinstance(task.task_spec, _EndJoin)):
+        if not (waits_to_start or isinstance(task.task_spec, EndJoin)):
             return False
     return True
 

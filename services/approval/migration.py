@@ -17,6 +17,7 @@ from typing import Protocol
 
 from SpiffWorkflow.util.task import TaskState
 
+from services.approval import spiff_adapter
 from services.common.errors import Conflict, InvalidInput
 
 _WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -83,13 +84,13 @@ def migrate_workflow(workflow, target, element_map):
     specs = target.spec.task_specs
     for task in list(workflow.get_tasks(skip_subprocesses=True)):
         if task.id in workflow.tasks and _predicted(task):
-            workflow._remove_task(task.id)
+            spiff_adapter.remove_task(workflow, task.id)
     for task in _live(workflow):
         task.task_spec = specs[_target_name(task, element_map)]
     workflow.spec, workflow.subprocess_specs = target.spec, target.subprocess_specs
     for task in _live(workflow):
         if not task.state & TaskState.FINISHED_MASK and not task.children:
-            task.task_spec._predict(task, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE | task.state)
+            spiff_adapter.predict(task, TaskState.PREDICTED_MASK | TaskState.FUTURE | task.state)
     return workflow
 
 
