@@ -629,13 +629,14 @@ def message_starts(diagram: ParsedDiagram) -> dict[str, str]:
 
 
 def _throw_process_data(process_spec):
-    """A Camunda message thrown without ``camunda:expression`` carries the process data (the
-    throwing event's task data): SpiffWorkflow's Camunda flavour would evaluate no expression."""
+    """A Camunda message thrown without ``camunda:expression`` carries the process data (see
+    `thrown_messages`): SpiffWorkflow's Camunda flavour evaluates the expression, so it is
+    given an empty one and marked."""
     for spec in process_spec.task_specs.values():
         definition = getattr(spec, "event_definition", None)
         if isinstance(spec, ThrowingEvent) and isinstance(definition, CamundaMessageEventDefinition) \
                 and definition.expression is None:
-            spec.event_definition = MessageEventDefinition(definition.name, definition.correlation_properties)
+            definition.expression, definition.hall_process_data = "{}", True
 
 
 def _check_roles(process_spec):
@@ -906,26 +907,46 @@ def deliver_message(workflow: BpmnWorkflow, name: str, data, correlations: dict 
     keys when the message and the instance both have them). The message's data lands in the
     process data under the message's name (spiff-arena: under its `messageVariable` when it
     names one)."""
+    caught = _catching(workflow, name, data, correlations)
+    if caught is None:
+        return None
+    element_id, event = caught
+    workflow.catch(event)
+    _run_engine(workflow)
+    return element_id
+
+
+def catches(workflow: BpmnWorkflow, name: str, correlations: dict | None = None) -> bool:
+    """Whether the instance waits for the message ``name`` with these correlation keys."""
+    return _catching(workflow, name, {}, correlations) is not None
+
+
+def _catching(workflow, name, data, correlations):
+    """``(catching element id, the event to catch)`` for a message, or None."""
     for task in list(workflow.event_manager.tasks.values()):
         for spec, definition in bpmn_events.awaited(task.task_spec):
             if not isinstance(definition, MessageEventDefinition) or definition.name != name:
                 continue
             event = BpmnEvent(definition, _message_payload(definition, name, data), correlations or {})
             if definition.catches(task, event):
-                workflow.catch(event)
-                _run_engine(workflow)
-                return spec.bpmn_id
+                return spec.bpmn_id, event
     return None
 
 
 def thrown_messages(workflow: BpmnWorkflow) -> list[dict]:
     """The messages the instance threw that nothing in it caught, since the last call: each
-    ``{name, data, correlations}`` (JSON-safe), for the hall to deliver to other instances."""
+    ``{name, data, correlations}`` (JSON-safe), for the hall to deliver to other instances.
+    A Camunda message without ``camunda:expression`` carries the process data."""
     thrown = []
     for event in workflow.get_events():
         definition = event.event_definition
+        if getattr(definition, "hall_process_data", False):
+            data = workflow_data(workflow)  # as the step leaves it
+        elif isinstance(definition, CamundaMessageEventDefinition):
+            data = event.payload["payload"]
+        else:
+            data = event.payload
         if isinstance(definition, MessageEventDefinition):
-            data = event.payload["payload"] if isinstance(definition, CamundaMessageEventDefinition) else event.payload
             thrown.append({"name": definition.name, "data": data, "correlations": event.correlations})
     return json.loads(json.dumps(thrown, cls=_ENCODER))
 
