@@ -1,5 +1,6 @@
 """Departments deliver named messages to a case's process (消息), as a BPMN message event
-would: the process takes it now, or it is kept until the process waits for it."""
+would: the process takes it now, a partner process it starts begins, or it is kept until the
+process waits for it."""
 import re
 
 from flask import Blueprint, g, jsonify

@@ -16,8 +16,8 @@ multiply the stored size and put dotted keys (task spec names) into the document
 import ast
 import json
 import re
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from lxml import etree
@@ -29,7 +29,7 @@ from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as AnyUserTask
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import CamundaStartEventParser
@@ -101,12 +101,15 @@ class TaskNotReady(LookupError):
 
 @dataclass(frozen=True)
 class ParsedDiagram:
-    """A deployable process: its key (the BPMN process id), its name and the parsed specs."""
+    """A deployable process: its key (the BPMN process id), its name and the parsed specs;
+    ``partners`` are the other executable processes of its collaboration that start with a
+    message (by process id), which a message it throws may start."""
 
     process_id: str
     name: str
     spec: object
     subprocess_specs: dict
+    partners: dict = field(default_factory=dict, compare=False)
 
 
 class _UserTaskParser(UserTaskParser):
@@ -373,7 +376,7 @@ _TIMER_TAGS = tuple(full_tag(name) for name in ("timeDuration", "timeDate", "tim
 
 
 def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: dict | None = None,
-                  called: tuple = ()) -> ParsedDiagram:
+                  called: tuple = (), process_id: str | None = None) -> ParsedDiagram:
     """Parse and check a diagram once, at deployment, so that a case never starts on a
     process that cannot run or whose tasks nobody would see in a work list. `dmn` holds the
     XML of the decision tables its business-rule tasks use; `forms` the JSON schemas
@@ -381,7 +384,10 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
     diagrams holding the processes its call activities call (the caller resolves which).
 
     The flavour follows the file: a diagram that declares spiff-arena's `spiffworkflow`
-    namespace is read with SpiffWorkflow's spiff parser, every other one as Camunda's."""
+    namespace is read with SpiffWorkflow's spiff parser, every other one as Camunda's.
+
+    A collaboration holds several executable processes: the one a case starts with (or
+    ``process_id``), and partners that start with a message (see ``ParsedDiagram``)."""
     root = _xml(xml, filename)
     spiff = is_spiff_diagram(root)
     roots = [root, *(_xml(text, f"called diagram {number}") for number, text in enumerate(called, 1))]
@@ -399,13 +405,20 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
             parser.add_bpmn_xml(other, f"called_{number}.bpmn")
         for other in roots:
             _check_call_activities(other, parser)
-        process_id = _top_level_process(parser)
-        spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
+        process_id, partner_ids = _top_level_processes(parser, process_id)
+        parsed = {pid: (parser.get_spec(pid), parser.get_subprocess_specs(pid)) for pid in (process_id, *partner_ids)}
     except ValidationException as error:
         where = f" (line {error.line_number})" if error.line_number else ""
         raise InvalidDiagram(error.id or None, f"{error}{where}") from error
     labels = _outcome_labels(root)
+    for spec, subprocess_specs in parsed.values():
+        _check_process(spec, subprocess_specs, labels, spiff)
+    spec, subprocess_specs = parsed.pop(process_id)
+    partners = {pid: ParsedDiagram(pid, partner.description, partner, specs) for pid, (partner, specs) in parsed.items()}
+    return ParsedDiagram(process_id, spec.description, spec, subprocess_specs, partners)
+
+
+def _check_process(spec, subprocess_specs, labels, spiff):
     for process_spec in (spec, *subprocess_specs.values()):
         for gateway in bpmn_events.gateways_waiting_for_several_timers(process_spec):
             raise InvalidDiagram(gateway, "an event-based gateway waits for one timer at most: join the "
@@ -414,12 +427,12 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
         _label_outcomes(process_spec, labels)
         _check_separations(process_spec)
         _pass_through_manual_tasks(process_spec)
+        _throw_process_data(process_spec)
         process_spec.hall_serializer = _SPIFF_SERIALIZER if spiff else _SERIALIZER
     try:
         hall_flow.check_convention(spec)
     except hall_flow.ConventionBroken as broken:
         raise InvalidDiagram(broken.element_id, broken.message) from None
-    return ParsedDiagram(process_id, spec.description, spec, subprocess_specs)
 
 
 def is_spiff_diagram(root):
@@ -567,15 +580,44 @@ def _check_same_flavour(root, spiff):
                              "or spiff-arena) as its caller")
 
 
-def _top_level_process(parser):
-    """The one executable process no call activity calls: that is what a case starts."""
+def _top_level_processes(parser, wanted=None):
+    """``(the process a case starts, its partners)`` among the executable processes no call
+    activity calls: ``wanted``, else the one that does not start with a message (or the only
+    process); the partners are the others that start with a message."""
     top_level = [pid for pid in parser.get_process_ids() if pid not in parser.get_process_dependencies()]
-    if len(top_level) != 1:
-        found = ", ".join(top_level) or "none"
-        raise InvalidDiagram(
-            None, f"a diagram must hold exactly one executable top-level process (found: {found})"
-        )
-    return top_level[0]
+    by_message = [pid for pid in top_level if _starts_with_a_message(parser.get_spec(pid))]
+    if wanted is None:
+        plain = [pid for pid in top_level if pid not in by_message]
+        if len(plain) != 1 and len(top_level) != 1:
+            found = ", ".join(plain or top_level) or "none"
+            raise InvalidDiagram(None, "a diagram must hold exactly one executable top-level process a case starts "
+                                       f"with; the others of a collaboration start with a message (found: {found})")
+        wanted = plain[0] if plain else top_level[0]
+    if wanted not in top_level:
+        raise InvalidDiagram(None, f"the diagram holds no executable top-level process {wanted!r}")
+    return wanted, [pid for pid in by_message if pid != wanted]
+
+
+def _starts_with_a_message(process_spec):
+    starts = process_spec.bpmn_start_events
+    return bool(starts) and all(isinstance(spec.event_definition, MessageEventDefinition) for spec in starts)
+
+
+def message_starts(diagram: ParsedDiagram) -> dict[str, str]:
+    """The messages that start the process: name -> the id of its message start event."""
+    return {spec.event_definition.name: spec.bpmn_id for spec in diagram.spec.bpmn_start_events
+            if isinstance(spec.event_definition, MessageEventDefinition)}
+
+
+def _throw_process_data(process_spec):
+    """A Camunda message thrown without ``camunda:expression`` carries the process data (see
+    `thrown_messages`): SpiffWorkflow's Camunda flavour evaluates the expression, so it is
+    given an empty one and marked."""
+    for spec in process_spec.task_specs.values():
+        definition = getattr(spec, "event_definition", None)
+        if isinstance(spec, ThrowingEvent) and isinstance(definition, CamundaMessageEventDefinition) \
+                and definition.expression is None:
+            definition.expression, definition.hall_process_data = "{}", True
 
 
 def _check_roles(process_spec):
@@ -840,17 +882,64 @@ def caught_messages(diagram: ParsedDiagram) -> set[str]:
             for _, definition in bpmn_events.awaited(spec) if isinstance(definition, MessageEventDefinition)}
 
 
-def deliver_message(workflow: BpmnWorkflow, name: str, data: dict):
+def deliver_message(workflow: BpmnWorkflow, name: str, data, correlations: dict | None = None):
     """Hand a message to the catch event waiting for it and run on. Returns the catching
-    element's id, None when nothing waits for it. The message's data lands in the process
-    data under the message's name (spiff-arena: under its `messageVariable` when it names one)."""
+    element's id, None when nothing waits for it (by name, and by spiff-arena's correlation
+    keys when the message and the instance both have them). The message's data lands in the
+    process data under the message's name (spiff-arena: under its `messageVariable` when it
+    names one)."""
+    caught = _catching(workflow, name, data, correlations)
+    if caught is None:
+        return None
+    element_id, event = caught
+    workflow.catch(event)
+    _run_engine(workflow)
+    return element_id
+
+
+def catches(workflow: BpmnWorkflow, name: str, correlations: dict | None = None) -> bool:
+    """Whether the instance waits for the message ``name`` with these correlation keys."""
+    return _catching(workflow, name, {}, correlations) is not None
+
+
+def _catching(workflow, name, data, correlations):
+    """``(catching element id, the event to catch)`` for a message, or None."""
     for task in list(workflow.event_manager.tasks.values()):
         for spec, definition in bpmn_events.awaited(task.task_spec):
-            if isinstance(definition, MessageEventDefinition) and definition.name == name:
-                workflow.catch(BpmnEvent(definition, _message_payload(definition, name, data)))
-                _run_engine(workflow)
-                return spec.bpmn_id
+            if not isinstance(definition, MessageEventDefinition) or definition.name != name:
+                continue
+            event = BpmnEvent(definition, _message_payload(definition, name, data), correlations or {})
+            if definition.catches(task, event):
+                return spec.bpmn_id, event
     return None
+
+
+def thrown_messages(workflow: BpmnWorkflow) -> list[dict]:
+    """The messages the instance threw that nothing in it caught, since the last call: each
+    ``{name, data, correlations}`` (JSON-safe), for the hall to deliver to other instances.
+    A Camunda message without ``camunda:expression`` carries the process data."""
+    thrown = []
+    for event in workflow.get_events():
+        definition = event.event_definition
+        if getattr(definition, "hall_process_data", False):
+            data = workflow_data(workflow)  # as the step leaves it
+        elif isinstance(definition, CamundaMessageEventDefinition):
+            data = event.payload["payload"]
+        else:
+            data = event.payload
+        if isinstance(definition, MessageEventDefinition):
+            thrown.append({"name": definition.name, "data": data, "correlations": event.correlations})
+    return json.loads(json.dumps(thrown, cls=_ENCODER))
+
+
+def start_by_message(diagram: ParsedDiagram, data: dict, message: dict, script_engine=None):
+    """Start an instance of ``diagram`` with ``data`` and hand it ``message`` (``{name, data,
+    correlations}``) at its message start event. None when its start does not catch it."""
+    if message["name"] not in message_starts(diagram):
+        return None
+    workflow = start(diagram, data, script_engine)
+    deliver_message(workflow, message["name"], message["data"], message.get("correlations"))
+    return workflow
 
 
 def _message_payload(definition, name, data):

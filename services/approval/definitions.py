@@ -4,7 +4,11 @@ parsed diagrams so that an instance is restored against its own version's spec.
 A call activity that calls a process in another diagram is resolved here, at deploy, to one
 deployed version of that process (the pinned one, else the latest then), kept with the caller's
 version: a deployed caller, and every case on it, runs the same called version until the caller
-itself is deployed again."""
+itself is deployed again.
+
+A collaboration's partner processes (those that start with a message) deploy with the process a
+case starts, each under its own key, from the same content: a message the process throws starts
+the partner version deployed with it (``deployed_with``)."""
 import hashlib
 import json
 import logging
@@ -30,14 +34,14 @@ class DefinitionRegistry:
     def deploy(self, xml, filename, now, dmn=(), forms=None):
         """Store ``xml`` (with the DMN decision tables ``dmn`` and the spiff-arena form schemas
         ``forms`` — ``{filename: schema}`` — it uses) as the next version of its process unless
-        that content is already deployed. Returns ``(summary, created)``; a bad diagram raises
-        InvalidInput naming the element."""
+        that content is already deployed; its collaboration's partner processes likewise, each
+        under its key (``partners`` in the summary). Returns ``(summary, created)``; a bad
+        diagram raises InvalidInput naming the element."""
         xml = _bytes(xml)
         dmn = [_bytes(table) for table in dmn]
         forms = {name: forms[name] for name in sorted(forms or {})}
         called = resolve_calls(xml)
         diagram = _checked(xml, filename, dmn, forms, called)
-        findings = role_findings(diagram)
         content = hashlib.sha256(xml)
         for table in dmn:
             content.update(hashlib.sha256(table).digest())
@@ -45,29 +49,42 @@ class DefinitionRegistry:
             content.update(hashlib.sha256(json.dumps(forms, sort_keys=True).encode("utf-8")).digest())
         if called:
             content.update(hashlib.sha256(json.dumps(called).encode("utf-8")).digest())
-        content_hash = content.hexdigest()
-        key = diagram.process_id
+        stored = dict(content_hash=content.hexdigest(), filename=filename, xml=xml.decode("utf-8"),
+                      dmn=[table.decode("utf-8") for table in dmn], deployed_at=now,
+                      forms=[{"filename": name, "schema": json.dumps(schema, ensure_ascii=False)}
+                             for name, schema in forms.items()], called=called)
+        partners = [self._deploy_one(partner, stored, cache=False)[0] for _, partner in sorted(diagram.partners.items())]
+        result, created = self._deploy_one(diagram, stored)
+        return dict(result, **({"partners": partners} if partners else {})), created
+
+    def _deploy_one(self, diagram, stored, cache=True):
+        """Store one process of the diagram; a partner is not cached as parsed here (``diagram``
+        parses it with the partners it has as the process a case starts)."""
+        key, findings = diagram.process_id, role_findings(diagram)
         for _ in range(5):
-            existing = models.ProcessDefinition.objects(key=key, content_hash=content_hash).first()
+            existing = models.ProcessDefinition.objects(key=key, content_hash=stored["content_hash"]).first()
             if existing is not None:
                 return dict(summary(existing), **findings), False
             latest = models.ProcessDefinition.objects(key=key).order_by("-version").only("version").first()
-            definition = models.ProcessDefinition(
-                key=key, version=(latest.version + 1) if latest else 1, content_hash=content_hash,
-                name=diagram.name, filename=filename, xml=xml.decode("utf-8"),
-                dmn=[table.decode("utf-8") for table in dmn], deployed_at=now,
-                forms=[{"filename": name, "schema": json.dumps(schema, ensure_ascii=False)}
-                       for name, schema in forms.items()],
-                called=called,
-            )
+            definition = models.ProcessDefinition(key=key, version=(latest.version + 1) if latest else 1,
+                                                  name=diagram.name, **stored)
             try:
                 definition.save(force_insert=True)
             except me.NotUniqueError:
                 continue  # another replica deployed at the same moment: look again
-            with self._lock:
-                self._parsed[(key, definition.version)] = diagram
+            if cache:
+                with self._lock:
+                    self._parsed[(key, definition.version)] = diagram
             return dict(summary(definition), **findings), True
         raise InvalidInput(f"process {key} is being deployed concurrently, please retry")
+
+    def deployed_with(self, key, version, partner_key):
+        """The version of ``partner_key`` deployed from the same content as ``key`` at
+        ``version`` (its collaboration partner), else the partner's latest."""
+        content_hash = models.ProcessDefinition.objects(key=key, version=version).only("content_hash").first()
+        found = models.ProcessDefinition.objects(key=partner_key, content_hash=content_hash.content_hash).only(
+            "version").first() if content_hash is not None else None
+        return found.version if found is not None else self.latest(partner_key)[0]
 
     @staticmethod
     def validate(xml, filename, dmn=(), forms=None):
@@ -106,7 +123,7 @@ class DefinitionRegistry:
         called_xml, called_dmn, called_forms = _called_parts(definition.called, own_forms)
         diagram = bpmn_engine.parse_diagram(definition.xml.encode("utf-8"), definition.filename,
                                             tuple(table.encode("utf-8") for table in (*definition.dmn, *called_dmn)),
-                                            {**called_forms, **own_forms}, called_xml)
+                                            {**called_forms, **own_forms}, called_xml, process_id=key)
         with self._lock:
             self._parsed[(key, version)] = diagram
         return diagram

@@ -29,7 +29,7 @@ import mongoengine as me
 from bson import ObjectId
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.approval import bpmn_engine, hall_flow, models, roles, timers
+from services.approval import bpmn_engine, collaboration, hall_flow, models, roles, timers
 from services.approval.forms import validate_form_data
 from services.approval.staff import StaffDirectory
 from services.approval.worklist import (
@@ -72,6 +72,8 @@ FINISHED_REMEMBERED = 10_000
 SWEEP_BATCH = 500
 # What a work list reads of an instance.
 WORK_LIST_FIELDS = {"open_tasks": 1}
+# Between a case's number, a partner process's key and a message's hash in a sub-instance's number.
+SUB_INSTANCE = "~"
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Instance:
     def __init__(self, son):
         self.incident, self.waiting_messages, self.consumed_messages = {}, [], []
         self.open_tasks, self.done, self.outbox, self.outbox_pending, self.item_code = [], [], "", False, None
+        self.parent_case = None
         self.__dict__.update(son)
         self.pk = son["_id"]
         self.next_timer_at = from_millis(son["next_timer_at"]) if son.get("next_timer_at") is not None else None
@@ -178,16 +181,23 @@ class InstanceRepository:
             "rev": 1, "started_at": to_millis(now)})
         entries = [{"kind": "started", "actor": SYSTEM,
                     "data": {"process_key": case["process_key"], "process_version": version}}]
-        entries += self._deliver_stored_messages(instance, workflow, now)
+        return self._insert(instance, workflow, entries, now)
+
+    def _insert(self, instance, workflow, entries, now):
+        """Store a new instance as its first step; ``[]`` when a concurrent delivery of the
+        same event stored it first."""
+        entries = [*entries, *self._deliver_stored_messages(instance, workflow, now)]
         self._hold_tasks_no_one_can_do(instance, workflow, set())
+        thrown = bpmn_engine.thrown_messages(workflow)
         self._record_state(instance, workflow, now)
         before = _Before(None)
-        outbox = Outbox([_step(instance, entries, [], _events(instance, workflow, None, before, SYSTEM, now), now)])
+        events = [*_events(instance, workflow, None, before, SYSTEM, now), *_thrown(instance, thrown)]
+        outbox = Outbox([_step(instance, entries, [], events, now)])
         instance.outbox, instance.outbox_pending = outbox.dumps(), True
         timers.expect(instance.case_no, instance.next_timer_at)
         try:
             _instances().insert_one(dict(_identity(instance), **instance.saved_fields()))
-        except DuplicateKeyError:  # a concurrent delivery of the same event stored it first
+        except DuplicateKeyError:
             return []
         self._after_step(instance, before)
         return [outbox.announcement(instance)]
@@ -309,14 +319,81 @@ class InstanceRepository:
             return [entry], (task["element_id"], data)
 
         def answer(instance, events):
+            progress = next((payload for name, payload in events if name == "case_progressed"), {})
             return dict(task_view(task), completed=True, case_status=instance.status,
-                        current_step=events[-1][1]["current_step"])
+                        current_step=progress.get("current_step"))
 
         instance, announcements = self._step(instance.case_no, complete_it, now, username, loaded=instance,
                                              answer=(request_key, answer) if request_key else None)
         return answer(instance, announcements[-1].events), announcements
 
-    def correlate(self, case_no, name, data, now, message_id=None, sender=SYSTEM):
+    def route(self, case_no, message, now, sender=SYSTEM):
+        """Deliver a message for the case (thrown by one of its instances, or a department's):
+        to an instance of the case that waits for it (by name, and by spiff-arena's
+        correlation keys), else start the partner process whose message start event catches it
+        (a sub-instance of the case, ``_start_by_message``), else keep it for the case's
+        process. ``message`` is ``{message_id, name, data, correlations}`` with the process
+        key and version of the instance that threw it, if one did. A message routed before is
+        delivered where it went the first time: a redelivery starts nothing twice.
+
+        Returns ``(delivered or started, events)``."""
+        name, data, message_id = message["name"], message.get("data"), message["message_id"]
+        earlier = models.Message.objects(message_id=message_id).only("case_no").first()
+        if earlier is not None:
+            return self.correlate(earlier.case_no, name, data, now, message_id, sender)
+        family = list(_instances().find({"$or": [{"case_no": case_no}, {"parent_case": case_no}]},
+                                        {"case_no": 1, "process_key": 1, "process_version": 1, "state": 1,
+                                         "waiting_messages": 1, "department": 1}))
+        for son in family:
+            if name in son.get("waiting_messages", ()) and self._catches(son, message):
+                return self.correlate(son["case_no"], name, data, now, message_id, sender,
+                                      message.get("correlations"))
+        root = next((son for son in family if son["case_no"] == case_no), None)
+        if root is not None:
+            partner = self._partner(message.get("process_key") or root["process_key"],
+                                    message.get("process_version") or root["process_version"], name)
+            if partner is not None:
+                return True, self._start_by_message(root, *partner, message, now, sender)
+        return self.correlate(case_no, name, data, now, message_id, sender, message.get("correlations"))
+
+    def _catches(self, son, message):
+        workflow = bpmn_engine.load_state(self.definitions.diagram(son["process_key"], son["process_version"]),
+                                          son["state"])
+        return bpmn_engine.catches(workflow, message["name"], message.get("correlations"))
+
+    def _partner(self, key, version, name):
+        """``(key, version, diagram)`` of the partner process of ``key``'s collaboration that
+        the message ``name`` starts, deployed with that version; None when there is none."""
+        partner = collaboration.starting_partner(self.definitions.diagram(key, version), name)
+        if partner is None:
+            return None
+        partner_version = self.definitions.deployed_with(key, version, partner.process_id)
+        return partner.process_id, partner_version, self.definitions.diagram(partner.process_id, partner_version)
+
+    def _start_by_message(self, root, key, version, diagram, message, now, sender):
+        """Start a sub-instance of the case ``root`` on the partner process ``key``: its number is
+        the case's with the process key and the message's hash (``sub_instance_no``), so the
+        same message starts it once; it works for the case's department and takes the message
+        at its start event."""
+        data = {"case_no": root["case_no"], "department": root["department"], ON_THE_SPOT_BY: None}
+        workflow = bpmn_engine.start_by_message(diagram, data, message)
+        instance = Instance({
+            "_id": ObjectId(), "case_no": sub_instance_no(root["case_no"], key, message["message_id"]),
+            "parent_case": root["case_no"], "process_key": key, "process_version": version,
+            "department": root["department"], "rev": 1, "started_at": to_millis(now),
+            "consumed_messages": [message["message_id"]]})
+        entries = [{"kind": "started", "actor": sender, "element_id": bpmn_engine.message_starts(diagram)[message["name"]],
+                    "data": {"process_key": key, "process_version": version, "message": message["name"]}}]
+        announcements = self._insert(instance, workflow, entries, now)
+        try:
+            models.Message(message_id=message["message_id"], case_no=instance.case_no, name=message["name"],
+                           data=message.get("data") or {}, correlations=message.get("correlations") or {},
+                           received_at=now).save(force_insert=True)
+        except me.NotUniqueError:
+            pass  # a redelivery: the sub-instance was started the first time
+        return announcements
+
+    def correlate(self, case_no, name, data, now, message_id=None, sender=SYSTEM, correlations=None):
         """Keep a message for the case's process and deliver it when the instance waits for it
         (now, or when it gets there later). A repeated message (same ``message_id``, by default
         the hash of case, name and data) is kept once and delivered once.
@@ -325,7 +402,7 @@ class InstanceRepository:
         message_id = message_id or _message_id(case_no, name, data)
         try:
             models.Message(message_id=message_id, case_no=case_no, name=name, data=data,
-                           received_at=now).save(force_insert=True)
+                           correlations=correlations or {}, received_at=now).save(force_insert=True)
         except me.NotUniqueError:
             pass  # received before; it may still wait for the instance, so try to deliver below
         # Keyed by the message: a delivery that stopped between the two writes records it
@@ -350,27 +427,42 @@ class InstanceRepository:
         Returns ``(answer, events)``."""
         if name in hall_flow.HALL_MESSAGES:
             raise Forbidden(f"the message {name!r} is sent by the hall itself, not by a department")
-        instance = models.ProcessInstance.objects(case_no=case_no).only(
+        instance = models.ProcessInstance.objects(case_no=case_no, parent_case=None).only(
             "department", "process_key", "process_version", "status").first()
         if instance is None or not _may_see(sender, instance):
             raise NotFound(f"case {case_no} has no process visible to you")
         stored_id = f"{sender['username']}:{message_id}"
         earlier = models.Message.objects(message_id=stored_id).first()
-        if earlier is not None and (earlier.case_no, earlier.name, earlier.data) != (case_no, name, data):
+        if earlier is not None and (_case_of(earlier.case_no), earlier.name, earlier.data) != (case_no, name, data):
             raise Conflict(f"the message id {message_id!r} was used for another message")
         if earlier is None:
-            if instance.status == "completed":
-                raise Conflict(f"the process of case {case_no} has ended: it waits for no message")
-            caught = bpmn_engine.caught_messages(self.definitions.diagram(instance.process_key,
-                                                                          instance.process_version))
-            if name not in caught:
-                listed = ", ".join(sorted(caught - hall_flow.HALL_MESSAGES)) or "none"
-                raise Conflict(f"the process of case {case_no} never waits for the message {name!r} "
-                               f"(it waits for: {listed})")
-        delivered, announcements = self.correlate(case_no, name, data, now, stored_id, sender=sender["username"])
+            self._check_awaited(instance, case_no, name)
+        delivered, announcements = self.route(case_no, {"message_id": stored_id, "name": name, "data": data}, now,
+                                              sender["username"])
         received_at = earlier.received_at if earlier is not None else now
         return {"case_no": case_no, "name": name, "message_id": message_id, "delivered": delivered,
                 "kept_until": None if delivered else (received_at + MESSAGE_RETENTION).isoformat()}, announcements
+
+    def _check_awaited(self, instance, case_no, name):
+        """Conflict when nothing of the case will ever take the message ``name``: neither its
+        process (ended, or drawn without it) nor its sub-instances, nor a partner process it starts."""
+        diagram = self.definitions.diagram(instance.process_key, instance.process_version)
+        if collaboration.starting_partner(diagram, name) is not None:
+            return
+        running = [son for son in _instances().find({"parent_case": case_no, "status": {"$ne": "completed"}},
+                                                    {"process_key": 1, "process_version": 1})]
+        caught = set().union(*(bpmn_engine.caught_messages(self.definitions.diagram(son["process_key"],
+                                                                                    son["process_version"]))
+                               for son in running))
+        if instance.status != "completed":
+            caught |= bpmn_engine.caught_messages(diagram)
+        if name in caught:
+            return
+        if not caught:
+            raise Conflict(f"the process of case {case_no} has ended: it waits for no message")
+        listed = ", ".join(sorted(caught - hall_flow.HALL_MESSAGES)) or "none"
+        raise Conflict(f"the process of case {case_no} never waits for the message {name!r} "
+                       f"(it waits for: {listed})")
 
     def retry(self, case_no, data, user, now):
         """Run an instance's failed step again after an admin fixed its data."""
@@ -429,6 +521,8 @@ class InstanceRepository:
             stored.setdefault(_record_key(case_no, step), step)
         audit = sorted((entry for step in stored.values() for entry in step["audit"]), key=_audit_order)
         messages = models.Message.objects(case_no=case_no)
+        subs = _instances().find({"parent_case": case_no}, {"case_no": 1, "process_key": 1, "status": 1,
+                                                            "waiting_messages": 1, "open_tasks": 1})
         return {
             "case_no": instance.case_no, "process_key": instance.process_key,
             "process_version": instance.process_version, "status": instance.status, "rev": instance.rev,
@@ -437,6 +531,9 @@ class InstanceRepository:
             "open_tasks": [task_view(t) for t in instance.open_tasks],
             "started_at": from_millis(instance.started_at).isoformat(),
             "updated_at": from_millis(instance.updated_at).isoformat(),
+            "sub_instances": [{"instance_no": son["case_no"], "process_key": son["process_key"],
+                               "status": son["status"], "waiting_messages": son.get("waiting_messages", []),
+                               "open_tasks": [task_view(t) for t in son.get("open_tasks", [])]} for son in subs],
             "audit": [{"at": e["at"], "kind": e["kind"], "element_id": e.get("element_id"), "actor": e.get("actor"),
                        "data": e.get("data", {}), "rev": e.get("rev"), "request_id": e.get("request_id")}
                       for e in audit],
@@ -502,15 +599,16 @@ class InstanceRepository:
             if not entries:
                 return instance, []
             self._hold_tasks_no_one_can_do(instance, workflow, open_before)
+            thrown = bpmn_engine.thrown_messages(workflow)
             expected_rev = instance.rev
             try:
                 self._record_state(instance, workflow, now)
             except bpmn_engine.StateTooLarge as too_large:
                 workflow = self._hold(instance, diagram, completed, too_large, now)
-                entries, completed = [], None
+                entries, completed, thrown = [], None, []
             instance.rev = expected_rev + 1
             history = [dict(done, data=completed[1]) for done in instance.done[before.done:]] if completed else []
-            events = _events(instance, workflow, completed, before, actor, now)
+            events = [*_events(instance, workflow, completed, before, actor, now), *_thrown(instance, thrown)]
             step = _step(instance, entries, history, events, now)
             if answer:
                 step["answers"] = {answer[0]: answer[1](instance, events)}
@@ -608,9 +706,11 @@ class InstanceRepository:
             if message is None:
                 break
             data = message.get("data", {})
-            element_id = bpmn_engine.deliver_message(workflow, message["name"], data)
-            instance.consumed_messages.append(message["message_id"])
+            element_id = bpmn_engine.deliver_message(workflow, message["name"], data, message.get("correlations"))
             stored.remove(message)
+            if element_id is None:  # another instance's: its correlation keys differ
+                continue
+            instance.consumed_messages.append(message["message_id"])
             entries.append({"kind": "message_delivered", "element_id": element_id, "actor": SYSTEM,
                             "data": {"name": message["name"], **data}})
         return entries
@@ -698,16 +798,39 @@ def _identity(instance):
     """What an instance is stored with once and never changes."""
     return {"_id": instance.pk, "case_no": instance.case_no, "process_key": instance.process_key,
             "process_version": instance.process_version, "item_code": instance.item_code,
-            "department": instance.department, "started_at": instance.started_at}
+            "department": instance.department, "started_at": instance.started_at,
+            **({"parent_case": instance.parent_case} if instance.parent_case else {})}
 
 
 def _events(instance, workflow, completed, before, actor, now):
-    """The hall's events of a step, ending with the case's progress (at ``instance.rev``)."""
+    """The hall's events of a step, ending with the case's progress (at ``instance.rev``); a
+    sub-instance's steps are the hall's own business (none)."""
+    if instance.parent_case:
+        return []
     end = bpmn_engine.end_event(workflow) if not before.completed else None
     newly_waiting = set(instance.waiting_messages) - before.waiting_messages
     events = hall_flow.domain_events(instance, completed, end, newly_waiting,
                                      bpmn_engine.workflow_data(workflow), actor, now)
     return [*events, ("case_progressed", _progress(instance, workflow, end))]
+
+
+def _thrown(instance, thrown):
+    """``message_thrown`` events for the messages a step threw (``route`` delivers them), each
+    with an id made of the instance, its revision and the message's place in the step."""
+    return [("message_thrown", dict(message, case_no=instance.parent_case or instance.case_no,
+                                    message_id=f"{instance.case_no}:{instance.rev}:{n}", thrown_by=instance.case_no,
+                                    process_key=instance.process_key, process_version=instance.process_version))
+            for n, message in enumerate(thrown)]
+
+
+def sub_instance_no(case_no, key, message_id):
+    """The number of the sub-instance of a case that a message started."""
+    return f"{case_no}{SUB_INSTANCE}{key}{SUB_INSTANCE}{hashlib.sha256(message_id.encode('utf-8')).hexdigest()[:8]}"
+
+
+def _case_of(instance_no):
+    """The case an instance number belongs to (a sub-instance's is its case's)."""
+    return instance_no.split(SUB_INSTANCE, 1)[0]
 
 
 def _step(instance, entries, history, events, now):

@@ -56,6 +56,9 @@ class ProcessInstance(me.Document):
     by index, whatever the history."""
 
     case_no = me.StringField(required=True, unique=True)
+    # A sub-instance's case: a message of the case started it (``case_no`` is then its own
+    # number, ``instances.sub_instance_no``); None for the case's own process.
+    parent_case = me.StringField()
     process_key = me.StringField(required=True)
     process_version = me.IntField(required=True)
     item_code = me.StringField()
@@ -85,6 +88,7 @@ class ProcessInstance(me.Document):
 
     meta = {"db_alias": ALIAS, "collection": "process_instances",
             "indexes": [{"fields": ["next_timer_at"], "sparse": True}, "outbox_pending",
+                        {"fields": ["parent_case"], "sparse": True},
                         {"fields": ["$task_keys"], "default_language": "none"}]}
 
     @classmethod
@@ -120,6 +124,7 @@ class Message(me.Document):
     case_no = me.StringField(required=True)
     name = me.StringField(required=True)
     data = me.DictField()
+    correlations = me.DictField()  # spiff-arena's correlation keys: {key: {property: value}}
     received_at = InstantField(required=True)
 
     meta = {"db_alias": ALIAS, "collection": "messages", "indexes": ["case_no"]}
@@ -155,6 +160,9 @@ class TestRun(me.Document):
     diagram = me.DictField()
     status = me.StringField(required=True)
     state = me.StringField(required=True)
+    # the instances its messages started (collaboration partners), as JSON text
+    # [{"process_id", "state"}]
+    partners = me.StringField(default="")
     rev = me.IntField(required=True, default=1)
     steps = me.StringField(required=True)
     started_by = me.StringField(required=True)

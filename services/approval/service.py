@@ -211,6 +211,13 @@ class ApprovalService(platform_service.PlatformService):
     def on_case_submitted(self, case):
         self._announce(self.processes.start_for_case(case, utcnow()))
 
+    @event_handler(*events.MESSAGE_THROWN)
+    def on_message_thrown(self, message):
+        """A message an instance threw: to the instance of its case that waits for it, or a
+        new instance of the partner process it starts (``InstanceRepository.route``)."""
+        _, announcements = self.processes.route(message["case_no"], message, utcnow())
+        self._announce(announcements)
+
     @event_handler(*events.SUPPLEMENT_RECEIVED)
     def on_supplement_received(self, received):
         data = {"materials": received.get("materials", []), "received_at": received.get("received_at")}

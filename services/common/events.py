@@ -8,6 +8,8 @@ CASE_REFUSED = ("approval", "case_refused")
 SUPPLEMENT_REQUESTED = ("approval", "supplement_requested")
 SUPPLEMENT_RECEIVED = ("intake", "supplement_received")
 CASE_DECIDED = ("approval", "case_decided")
+# A message an instance threw, for the approval service itself to deliver (instances.route).
+MESSAGE_THROWN = ("approval", "message_thrown")
 CASE_COLLECTED = ("intake", "case_collected")
 CASE_EXTENDED = ("monitor", "case_extended")
 CASE_SUSPENDED = ("monitor", "case_suspended")

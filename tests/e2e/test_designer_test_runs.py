@@ -1,8 +1,8 @@
 """Process designers test-run their diagrams through the gateway: diagrams of the corpus
 (tests/fixtures/diagrams, one of each kind: Camunda generated forms and JUEL, gateways and
 department lanes, messages, timers, decision tables, Camunda Forms, spiff-arena forms and
-scripts, a plain export, a refusal) run undeployed to their named end with the data their
-forms ask for, as the manifest describes them. A test run of a hall flow stays out of the
+scripts, a collaboration whose message starts its partner, a plain export, a refusal) run
+undeployed to their named end with the data their forms ask for, as the manifest describes them. A test run of a hall flow stays out of the
 hall: no work list, no statistic, no public lookup.
 
 `TEST_RUN_CORPUS=all` drives every corpus entry without a `gap` this way (about a minute
@@ -20,7 +20,7 @@ MANIFEST = yaml.safe_load((CORPUS / "manifest.yaml").read_text(encoding="utf-8")
 RUNS = "/api/v1/processes/test-runs"
 SUBSET = ("camunda_generated_form_juel__large_amount", "camunda_inclusive_parallel",
           "camunda_boundary_timer_message__reviewed", "camunda_timers_date_cycle", "camunda_business_rule_fee__paid",
-          "camunda_form_ref", "spiff_lanes_forms_scripts__fit", "signavio_export__accepted",
+          "camunda_form_ref", "spiff_lanes_forms_scripts__fit", "signavio_export__accepted", "spiff_message_correlation",
           "camunda_service_java_class")
 ENTRIES = [name for name, entry in MANIFEST.items() if "gap" not in entry] \
     if os.environ.get("TEST_RUN_CORPUS") == "all" else SUBSET

@@ -139,6 +139,13 @@ SCHEMAS = {
                                 "description": "Messages received before the process waits for them."},
             "open_tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
             "started_at": {"type": "string"}, "updated_at": {"type": "string"},
+            "sub_instances": {"type": "array", "description": "Partner processes the case's messages started "
+                                                             "(docs/designers.md, messages across instances).",
+                              "items": {"type": "object", "properties": {
+                                  "instance_no": {"type": "string"}, "process_key": {"type": "string"},
+                                  "status": {"enum": ["in_progress", "incident", "completed"]},
+                                  "waiting_messages": {"type": "array", "items": {"type": "string"}},
+                                  "open_tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}}}},
             "audit": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}},
         },
     },

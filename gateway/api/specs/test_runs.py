@@ -55,7 +55,10 @@ SCHEMAS = {
                        "due": {"type": ["string", "null"], "description": "The task's due date (ISO), if it "
                                                                           "has one."},
                        "instructions": INSTRUCTIONS,
-                       "form": {"type": "array", "items": {"$ref": "#/components/schemas/FormField"}}},
+                       "form": {"type": "array", "items": {"$ref": "#/components/schemas/FormField"}},
+                       "process_key": {"type": "string", "description": "The process of the run's instance the "
+                                                                        "task is in (a collaboration's partner "
+                                                                        "started by a message, or the run's own)."}},
     },
     "TestRun": {
         "type": "object", "description": "A designer's test instance of a process.",
@@ -73,13 +76,19 @@ SCHEMAS = {
             "waiting_timers": {"type": "array", "items": {"type": "object", "properties": {
                 "element_id": {"type": "string"}, "name": {"type": "string"},
                 "due_at": {"type": ["string", "null"]}}}},
+            "instances": {"type": "array", "description": "The run's instances: its own process's first, then "
+                                                          "those its messages started (a collaboration's partners).",
+                          "items": {"type": "object", "properties": {
+                              "process_key": {"type": "string"}, "completed": {"type": "boolean"},
+                              "end_event": {"type": ["string", "null"]}}}},
             "path": {"type": "object", "description": "Element ids for the diagram's overlays.", "properties": {
                 name: {"type": "array", "items": {"type": "string"}} for name in ("done", "waiting", "incident")}},
             "data": {"type": "object", "description": "The process data now."},
             "steps": {"type": "array", "description": "What happened, in order.", "items": {
                 "type": "object", "properties": {
                     "at": {"type": "string"}, "element_id": {"type": ["string", "null"]},
-                    "kind": {"enum": ["started", "task_completed", "timer_fired", "message_delivered"]},
+                    "kind": {"enum": ["started", "task_completed", "timer_fired", "message_delivered",
+                                      "message_started"]},
                     "actor": {"type": "string"}, "data": {"type": "object"}}}},
             "started_by": {"type": "string"}, "started_at": {"type": "string"}, "updated_at": {"type": "string"},
             "expires_at": {"type": "string", "description": "When the run is removed."},

@@ -2,6 +2,10 @@
 driven through the engine's functions: the flow drawn in Camunda Modeler 7, spiff-arena or a
 plain BPMN modeler is the flow that runs, or the diagram is refused naming the element.
 
+A collaboration runs as the hall runs it: a message one instance throws reaches the instance
+that waits for it, or starts its partner process (``collaboration.exchange``); the steps see
+the open tasks of every instance, and the case ends where the first one ends.
+
 An entry with `gap` names something the engine cannot do yet; it is a strict xfail, so an
 entry that starts passing fails until its `gap` line is removed.
 """
@@ -13,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.approval import bpmn_engine
+from services.approval import bpmn_engine, collaboration
 from services.approval.expression_check import check_expressions
 from services.approval.forms import validate_form_data
 from services.common import time as platform_time
@@ -57,13 +61,17 @@ def _duration(text):
     return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
-def _open_ids(workflow):
-    return sorted(task["element_id"] for task in bpmn_engine.open_user_tasks(workflow))
+def _open(parties):
+    return [(party.workflow, task) for party in parties for task in bpmn_engine.open_user_tasks(party.workflow)]
 
 
-def _complete(workflow, step):
-    task = next((t for t in bpmn_engine.open_user_tasks(workflow) if t["element_id"] == step["complete"]), None)
-    assert task is not None, f"{step['complete']} is not open; open: {_open_ids(workflow)}"
+def _open_ids(parties):
+    return sorted(task["element_id"] for _, task in _open(parties))
+
+
+def _complete(parties, step):
+    workflow, task = next(((w, t) for w, t in _open(parties) if t["element_id"] == step["complete"]), (None, None))
+    assert task is not None, f"{step['complete']} is not open; open: {_open_ids(parties)}"
     for key, expected in step.get("expect", {}).items():
         found = [field["id"] for field in task["form"]] if key == "form" else task.get(key)
         assert found == expected, f"{step['complete']}: {key}"
@@ -88,15 +96,24 @@ def _deliver(workflow, step):
     assert caught_by == step.get("caught_by", caught_by) and caught_by is not None
 
 
+def _incidents(parties):
+    return [found for party in parties if (found := bpmn_engine.incident(party.workflow)) is not None]
+
+
 def run(entry, clock):
-    workflow = bpmn_engine.start(parse(entry), entry.get("data", {}))
+    """The entry's steps; returns the case's instances, its own process's first."""
+    diagram = parse(entry)
+    parties = [collaboration.Party(diagram.process_id, bpmn_engine.start(diagram, entry.get("data", {})))]
+    workflow = parties[0].workflow
+    started_with = {key: value for key, value in entry.get("data", {}).items() if key == "case_no"}
     moved = timedelta(0)
     for step in entry.get("steps", ()):
-        assert bpmn_engine.incident(workflow) is None, bpmn_engine.incident(workflow)
+        collaboration.exchange(diagram, parties, started_with)
+        assert _incidents(parties) == []
         if "complete" in step:
-            _complete(workflow, step)
+            _complete(parties, step)
         elif "open" in step:
-            assert _open_ids(workflow) == sorted(step["open"])
+            assert _open_ids(parties) == sorted(step["open"])
         elif "clock" in step or "clock_to" in step:
             moved = _move_clock(workflow, step, clock, moved)
         elif "deliver" in step:
@@ -105,7 +122,8 @@ def run(entry, clock):
             assert sorted(bpmn_engine.waiting_messages(workflow)) == sorted(step["waiting"])
         else:
             raise AssertionError(f"unknown step {step}")
-    return workflow
+    collaboration.exchange(diagram, parties, started_with)
+    return parties
 
 
 @pytest.mark.parametrize("entry", _entries())
@@ -116,10 +134,11 @@ def test_the_diagram_runs_as_drawn_or_is_refused_naming_the_element(entry, clock
         assert refused.value.element_id == entry["refused"]["element"]
         assert entry["refused"]["reason_contains"] in refused.value.message
         return
-    workflow = run(entry, clock)
+    parties = run(entry, clock)
+    workflow = parties[0].workflow
 
-    assert bpmn_engine.incident(workflow) is None, bpmn_engine.incident(workflow)
-    assert bpmn_engine.open_user_tasks(workflow) == []
+    assert _incidents(parties) == []
+    assert _open(parties) == []
     assert bpmn_engine.end_event(workflow) == entry["runs_to"]
     data = bpmn_engine.workflow_data(workflow)
     assert {key: data.get(key) for key in entry.get("data_after", {})} == entry.get("data_after", {})
