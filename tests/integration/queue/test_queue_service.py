@@ -11,7 +11,7 @@ from pymongo.synchronous import command_runner
 from gateway.rpc import RemoteError, RpcClient
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.time import isoformat
-from services.queue import models, tickets
+from services.queue import models, ticket_rules, tickets
 from services.queue.board import calls_after, day_stats, recent_calls
 from services.queue.service import QueueService
 from tests.integration.queue.conftest import call
@@ -296,7 +296,7 @@ def test_a_call_is_numbered_by_its_time_and_window_and_a_taken_number_moves_to_t
     for _ in range(2):
         desk.issue(NOW, category="A")
     called_at = NOW + timedelta(minutes=1)
-    seq = tickets.call_seq(called_at, 3)
+    seq = ticket_rules.call_seq(called_at, 3)
     assert seq == round(called_at.timestamp() * 1000) * 1000 + 3
     first, _ = desk.call(3, called_at)
     assert first["announcement"]["seq"] == seq
