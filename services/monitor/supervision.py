@@ -20,11 +20,12 @@ from services.common import deadlines
 from services.common.db import collection_of, count_of
 from services.common.errors import NotFound
 from services.common.fields import from_millis, to_millis
+from services.common.staff_roles import may_see, sees_all
 from services.common.time import isoformat
 from services.common.workdays import CalendarRangeError
 from services.monitor import metrics, models
 from services.monitor import supervision_rules as rules
-from services.monitor.supervision_rules import facts_of, instant, sees_all
+from services.monitor.supervision_rules import facts_of, instant
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +200,7 @@ class Supervision:
 
     def visible_watch(self, case_no, viewer):
         watch = models.CaseWatch.objects(case_no=case_no).first()
-        if watch is None or not rules.may_see(viewer, watch.department):
+        if watch is None or not may_see(viewer, watch.department):
             raise NotFound(f"case {case_no} is not watched")
         return watch
 

@@ -13,9 +13,8 @@ from datetime import datetime, timezone
 from services.common import deadlines
 from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.common.fields import from_millis, to_millis
+from services.common.staff_roles import may_see
 
-# Departments that see every case: the hall's windows and the supervision bureau.
-HALL_WIDE_DEPARTMENTS = frozenset({"hall", "supervision"})
 WARNING_LEVELS = (deadlines.YELLOW, deadlines.RED)
 MAX_EXTENSION_DAYS = 60
 # The states a record moves to, from the states it may be in.
@@ -94,15 +93,6 @@ def days_overdue(calendar, watch, deadline, now):
 def record_deadline(record, watch):
     """A record's deadline as shown: its case's current one, else the one at filing."""
     return watch.deadline if watch is not None and watch.deadline else record.deadline
-
-
-def sees_all(viewer):
-    return (viewer or {}).get("department") in HALL_WIDE_DEPARTMENTS
-
-
-def may_see(viewer, department):
-    """A hall-wide department sees every case; another one its own."""
-    return sees_all(viewer) or department == (viewer or {}).get("department")
 
 
 def warning_levels(level=None):
