@@ -18,9 +18,10 @@ from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.fields import to_millis
 from services.common.idempotency import RETENTION
 from services.common.sequences import hall_day, next_in_sequence
+from services.common.staff_roles import sees_all
 from services.common.time import isoformat
 from services.common.workdays import SHANGHAI
-from services.intake import models, timeline
+from services.intake import decisions, models, timeline
 from services.intake.identifiers import InvalidIdentifier, validate_credit_code, validate_resident_id
 
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -28,11 +29,7 @@ APPLICANT_KINDS = {"person": ("id_number", validate_resident_id), "company": ("c
 MAX_NAME_LENGTH = 100
 MAX_FORM_FIELDS = 50
 MAX_FORM_VALUE_LENGTH = 2000
-# Departments that work for the whole hall and so see every case: the intake and bank
-# windows ("hall") and the supervision bureau.
-HALL_WIDE_DEPARTMENTS = frozenset({"hall", "supervision"})
 STATUSES = ("submitted", "awaiting_supplements", "accepted", "refused", "completed", "collected")
-COLLECTION_WAYS = ("in_person", "post")
 CAS_ATTEMPTS = 20
 MAX_PAGE_SIZE = 100
 
@@ -240,7 +237,7 @@ class CaseRepository:
     def get_for_staff(self, case_no, viewer):
         """The case if ``viewer`` may see it; another department's case looks like no case."""
         case = models.Case.objects(case_no=case_no).first()
-        if case is None or not staff_may_see(viewer, case):
+        if case is None or not decisions.staff_may_see(viewer, case):
             raise NotFound(f"case {case_no} does not exist")
         return case
 
@@ -289,7 +286,8 @@ class CaseRepository:
         """Record one fact from an event; repeats and unknown cases are ignored."""
         def steps(case, facts):
             if fact.kind == "supplement_requested":
-                fact.detail["missing_materials"] = self._material_codes(case, fact.detail.get("missing_materials"))
+                item = self.items.version(case["item_code"], case.get("item_version", 1))
+                fact.detail["missing_materials"] = decisions.material_codes(item, fact.detail.get("missing_materials"))
             return [fact]
 
         self.change(case_no, steps, now)
@@ -300,43 +298,24 @@ class CaseRepository:
         owner's cases, a small set); another department's or an unknown document is NotFound."""
         document, content = self.shared_materials.content(document_id)
         department = (viewer or {}).get("department")
-        if department not in HALL_WIDE_DEPARTMENTS and not any(
+        if not sees_all(viewer) and not any(
                 document.document_id in case_document_ids(case)
                 for case in models.Case.objects(applicant_id=document.owner_id, department=department)):
             raise NotFound(f"no shared document {document_id}")
         return document, content
 
-    def _material_codes(self, case, asked):
-        """The clerk may name a material by its code or by its name on the checklist."""
-        codes = {m.name: m.code for m in self.items.version(case["item_code"], case.get("item_version", 1)).materials}
-        return list(dict.fromkeys(codes.get(entry, entry) for entry in asked or []))
-
     def supply(self, case_no, query_code, materials, now):
         """The applicant supplies materials asked for; returns ``(case, complete_step or None)``."""
         self.get_public(case_no, query_code)
         codes, documents = split_materials(materials)
-        if not codes:
-            raise InvalidInput("name the materials you supply", [{"field": "materials", "message": "at least one"}])
+        decisions.check_supplied(codes)
 
         def steps(case, facts):
-            request = timeline.open_request(facts)
-            if request is None or case["status"] != "awaiting_supplements":
-                raise Conflict(f"case {case_no} is not waiting for supplements")
-            asked = request.detail.get("missing_materials", [])
-            unasked = [c for c in codes if c not in asked]
-            if unasked:
-                raise InvalidInput("only the materials asked for can be supplied",
-                                   [{"field": "materials", "message": f"{c} was not asked for"} for c in unasked])
+            request = decisions.open_request_for(case_no, case["status"], facts)
+            decisions.check_asked(request, codes)
             references = [self.shared_materials.reference(case["applicant_id"], code, document_id)
                           for code, document_id in documents.items()]
-            supplied = timeline.supplied_since(facts, request) | set(codes)
-            key = f"supplied:{request.key}:{now.isoformat()}"
-            new = [timeline.Fact(key=key, kind="materials_supplied", at=now,
-                                 detail={"materials": codes, "documents": references})]
-            if supplied >= set(asked):
-                new.append(timeline.Fact(key=f"received:{request.key}", kind="supplement_received", at=now,
-                                         detail={"materials": sorted(supplied)}))
-            return new
+            return decisions.supplement_facts(request, facts, codes, references, now)
 
         case, added = self.change(case_no, steps, now)
         return document_from(models.Case, case), next((s for s in added if s.kind == "supplement_received"), None)
@@ -344,16 +323,10 @@ class CaseRepository:
     def collect(self, case_no, how, note, viewer, now):
         """The clerk hands over the result (出件); only a decided case, only once."""
         self.get_for_staff(case_no, viewer)
-        if how not in COLLECTION_WAYS:
-            raise InvalidInput("how must be 'in_person' or 'post'", [{"field": "how", "message": "in_person or post"}])
+        decisions.check_collection_way(how)
 
         def steps(case, facts):
-            if case["status"] == "collected":
-                raise Conflict(f"the result of case {case_no} was already collected")
-            if case["status"] != "completed":
-                raise Conflict(f"case {case_no} is not decided yet: nothing to collect")
-            return [timeline.Fact(key="collected", kind="collected", at=now, by=viewer.get("username"),
-                                  detail={"how": how, "note": note or ""})]
+            return [decisions.collection_fact(case_no, case["status"], how, note, viewer.get("username"), now)]
 
         case, added = self.change(case_no, steps, now)
         return document_from(models.Case, case), added[0]
@@ -364,9 +337,8 @@ class CaseRepository:
             raise InvalidInput("page starts at 1; page_size is 1 to 100",
                                [{"field": "page_size", "message": "1 to 100"}])
         query = {}
-        department = (viewer or {}).get("department")
-        if department not in HALL_WIDE_DEPARTMENTS:
-            query["department"] = department
+        if not sees_all(viewer):
+            query["department"] = (viewer or {}).get("department")
         if filters.get("applicant_id"):
             query["applicant_id"] = str(filters["applicant_id"]).upper()
         if filters.get("item_code"):
@@ -397,11 +369,6 @@ def _day_start(value, field):
     except ValueError:
         raise InvalidInput(f"{field} must be a date YYYY-MM-DD", [{"field": field, "message": "YYYY-MM-DD"}]) from None
     return datetime.combine(day, time(), tzinfo=SHANGHAI)
-
-
-def staff_may_see(viewer, case):
-    department = (viewer or {}).get("department")
-    return department in HALL_WIDE_DEPARTMENTS or department == case.department
 
 
 def yuan(fen):

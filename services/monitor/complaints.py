@@ -10,6 +10,7 @@ from services.common import constant_time, deadlines
 from services.common.db import collection_of
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.sequences import hall_day, next_in_sequence
+from services.common.staff_roles import sees_all
 from services.common.time import isoformat
 from services.monitor import metrics, models
 
@@ -81,7 +82,7 @@ class Complaints:
 
     def listing(self, viewer, now, status=None):
         query = {"status": status} if status else {"status__nin": ["archived", "rejected"]}
-        if (viewer or {}).get("department") not in ("supervision", "hall"):
+        if not sees_all(viewer):
             query["department"] = (viewer or {}).get("department")
         return [self.view(c, now) for c in models.Complaint.objects(**query).order_by("received_at")]
 

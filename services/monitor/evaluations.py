@@ -4,6 +4,7 @@ with a call-back note (回访) — every bad review is called back."""
 import mongoengine as me
 
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.staff_roles import may_see, sees_all
 from services.common.time import isoformat
 from services.monitor import metrics, models
 
@@ -37,7 +38,7 @@ class Evaluations:
 
     def rectifications(self, viewer, status="open"):
         query = {"rectification_status": status}
-        if (viewer or {}).get("department") not in ("supervision", "hall"):
+        if not sees_all(viewer):
             query["department"] = (viewer or {}).get("department")
         return [view(e) for e in models.Evaluation.objects(**query).order_by("rectify_by")]
 
@@ -47,9 +48,7 @@ class Evaluations:
                                [{"field": "callback_note", "message": "required"},
                                 {"field": "rectification", "message": "required"}])
         evaluation = models.Evaluation.objects(case_no=case_no).first()
-        viewer_department = (handler or {}).get("department")
-        if evaluation is None or evaluation.rectification_status is None or (
-                viewer_department not in ("supervision", "hall") and evaluation.department != viewer_department):
+        if evaluation is None or evaluation.rectification_status is None or not may_see(handler, evaluation.department):
             raise NotFound(f"no bad review of case {case_no} to rectify")
         done = models.Evaluation.objects(case_no=case_no, rectification_status="open").modify(
             new=True, set__rectification_status="done", set__rectification=rectification.strip(),

@@ -6,64 +6,37 @@ Event handlers only record facts (each fact idempotently) and set the case's tim
 now; the scheduler alone derives the standing, so two writers never disagree about it.
 Timers live in the store: a restarted or second monitor carries on where one stopped.
 
-The handlers and the scheduler read and write the raw documents (``collection_of``): they run
+The rules (what a standing changes, who may act, what a record may become) are
+``supervision_rules``; this module stores what they decide. The handlers and the scheduler read and write the raw documents (``collection_of``): they run
 on every fact of every case, and a ``CaseWatch`` built each time cost more than the commands.
 """
 import logging
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import mongoengine as me
 
 from services.common import deadlines
 from services.common.db import collection_of, count_of
-from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.errors import NotFound
 from services.common.fields import from_millis, to_millis
+from services.common.staff_roles import may_see, sees_all
 from services.common.time import isoformat
 from services.common.workdays import CalendarRangeError
 from services.monitor import metrics, models
+from services.monitor import supervision_rules as rules
+from services.monitor.supervision_rules import facts_of, instant
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)  # a claimed timer fires again after this if its monitor died
 BATCH = 200
-HALL_WIDE_DEPARTMENTS = frozenset({"hall", "supervision"})
-
-
-def instant(value):
-    """An aware datetime from an event's ISO 8601 text (naive text is taken as UTC)."""
-    if value is None or isinstance(value, datetime):
-        return value
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def sees_all(viewer):
-    return (viewer or {}).get("department") in HALL_WIDE_DEPARTMENTS
 
 
 def stored_instant(value):
     """An instant of an event as the store holds it (epoch ms: ``services.common.fields``)."""
     moment = instant(value)
     return to_millis(moment) if moment is not None else None
-
-
-def _read_instant(millis):
-    return from_millis(millis) if millis is not None else None
-
-
-def facts_of(watch):
-    """The facts the hall's time-limit rule (``services.common.deadlines``) counts on, from the
-    stored watch (a raw document)."""
-    return deadlines.CaseFacts(
-        limit_days=deadlines.limit_days(watch.get("promised_limit_days"), watch.get("legal_limit_days")),
-        accepted_at=_read_instant(watch.get("accepted_at")),
-        supplement_requested=tuple(from_millis(int(ms)) for ms in watch.get("supplement_requested") or {}),
-        supplement_received=tuple(from_millis(int(ms)) for ms in watch.get("supplement_received") or {}),
-        extension_days=sum(e["days"] for e in (watch.get("extensions") or {}).values()),
-        suspended=tuple(from_millis(int(ms)) for ms in watch.get("suspended") or {}),
-        resumed=tuple(from_millis(int(ms)) for ms in watch.get("resumed") or {}),
-        decided_at=_read_instant(watch.get("decided_at")), refused_at=_read_instant(watch.get("refused_at")))
 
 
 class Supervision:
@@ -120,8 +93,7 @@ class Supervision:
     def approve_extension(self, case_no, days, reason, viewer, now):
         """An approved extension (延期) adds working days to the case's limit; only the case's
         own department (or the hall-wide ones) may grant it. Returns ``(extension_id, extension, new deadline)``."""
-        if not isinstance(days, int) or not 1 <= days <= 60:
-            raise InvalidInput("an extension is 1 to 60 working days", [{"field": "days", "message": "1 to 60"}])
+        rules.check_extension_days(days)
         self.owned_open_watch(case_no, viewer, "extend its time limit")
         extension_id = uuid.uuid4().hex
         extension = {"days": days, "reason": reason, "approved_by": viewer.get("username"),
@@ -134,24 +106,13 @@ class Supervision:
         watch = models.CaseWatch.objects(case_no=case_no).first()
         if watch is None:
             raise NotFound(f"case {case_no} is not watched")
-        if not (sees_all(viewer) or watch.department == (viewer or {}).get("department")):
-            raise Forbidden(f"your department ({(viewer or {}).get('department')}) does not own case {case_no}: "
-                            f"only its own department may {what}")
-        if not watch.open:
-            raise Conflict(f"case {case_no} is no longer open")
+        rules.check_may_act(case_no, watch, viewer, what)
         return watch
 
     def suspend(self, case_no, procedure, reason, viewer, now):
         """A special procedure (特别程序) the item allows starts: the clock stops until it ends."""
         watch = self.owned_open_watch(case_no, viewer, "start a special procedure")
-        if procedure not in watch.special_procedures:
-            allowed = ", ".join(watch.special_procedures) or "none"
-            raise InvalidInput(f"item {watch.item_code} has no special procedure {procedure!r} (it has: {allowed})",
-                               [{"field": "procedure", "message": f"one of: {allowed}"}])
-        if watch.accepted_at is None:
-            raise Conflict(f"case {case_no} is not accepted yet: its clock has not started")
-        if len(watch.suspended) > len(watch.resumed):
-            raise Conflict(f"case {case_no} is already in a special procedure")
+        rules.check_may_suspend(case_no, watch, procedure)
         suspension = {"procedure": procedure, "reason": reason, "by": viewer.get("username")}
         self.record_keyed(case_no, now, "suspended", to_millis(now), suspension)
         return {"case_no": case_no, "procedure": procedure, "reason": reason,
@@ -161,8 +122,7 @@ class Supervision:
         """The special procedure ends: the clock runs again from the next working day.
         Returns ``(resumption, new deadline)``."""
         watch = self.owned_open_watch(case_no, viewer, "end a special procedure")
-        if len(watch.suspended) <= len(watch.resumed):
-            raise Conflict(f"case {case_no} is not in a special procedure")
+        rules.check_may_resume(case_no, watch)
         self.record_keyed(case_no, now, "resumed", to_millis(now), {"by": viewer.get("username")})
         return {"case_no": case_no, "resumed_by": viewer.get("username"), "resumed_at": isoformat(now)}, \
             self.deadline_of(case_no)
@@ -202,33 +162,26 @@ class Supervision:
             timers.delete_one({"_id": case_no, "token": token})
             return
         standing = deadlines.standing(facts_of(watch), self.calendar, now, self.yellow_workdays)
-        is_open = standing.status not in (deadlines.DECIDED, deadlines.REFUSED)
-        if standing.problem and standing.problem != watch.get("problem"):
-            log.warning("case %s has no deadline: %s", case_no, standing.problem)
-        if standing.level != watch.get("level") and is_open and standing.level in (deadlines.YELLOW, deadlines.RED):
-            metrics.WARNINGS_RAISED.labels(standing.level).inc()
-        if standing.status == deadlines.DECIDED and watch.get("status") != deadlines.DECIDED and standing.deadline:
-            metrics.CASES_DECIDED.labels("true" if standing.on_time else "false").inc()
-        derived = {"status": standing.status, "level": standing.level,
-                   "deadline": to_millis(standing.deadline) if standing.deadline else None,
-                   "on_time": standing.on_time, "open": is_open, "problem": standing.problem}
-        if any(watch.get(name) != value for name, value in derived.items()):  # a repeated look writes nothing
-            watches.update_one({"_id": case_no}, {"$set": derived})
-        if is_open and standing.level == deadlines.RED:
+        assessment = rules.assess(watch, standing)
+        if assessment.new_problem:
+            log.warning("case %s has no deadline: %s", case_no, assessment.new_problem)
+        if assessment.warning_raised:
+            metrics.WARNINGS_RAISED.labels(assessment.warning_raised).inc()
+        if assessment.decided_on_time is not None:
+            metrics.CASES_DECIDED.labels("true" if assessment.decided_on_time else "false").inc()
+        if assessment.changed:
+            watches.update_one({"_id": case_no}, {"$set": assessment.derived})
+        if assessment.file_accountability:
             self.file_accountability(watch, standing.deadline, now)
-        if standing.next_check is not None:
+        if assessment.next_check is not None:
             timers.update_one({"_id": case_no, "token": token},
-                              {"$set": {"due_at": to_millis(standing.next_check), "token": uuid.uuid4().hex}})
+                              {"$set": {"due_at": to_millis(assessment.next_check), "token": uuid.uuid4().hex}})
         else:
             timers.delete_one({"_id": case_no, "token": token})
 
     def file_accountability(self, watch, deadline, now):
-        """File the case's accountability record unless it exists (the key is the case). Its
-        ``deadline`` and ``days_overdue`` are those at filing; views show the case's current ones."""
-        record = models.AccountabilityRecord(
-            case_no=watch["_id"], item_code=watch.get("item_code"), item_name=watch.get("item_name"),
-            department=watch.get("department"), staff=watch.get("accepted_by"), deadline=deadline, filed_at=now,
-            days_overdue=deadlines.workdays_overdue(self.calendar, deadline, now))
+        """File the case's accountability record unless it exists (the key is the case)."""
+        record = models.AccountabilityRecord(**rules.accountability_record(watch, deadline, now, self.calendar))
         try:
             record.save(force_insert=True)
         except me.NotUniqueError:
@@ -247,16 +200,16 @@ class Supervision:
 
     def visible_watch(self, case_no, viewer):
         watch = models.CaseWatch.objects(case_no=case_no).first()
-        if watch is None or not (sees_all(viewer) or watch.department == (viewer or {}).get("department")):
+        if watch is None or not may_see(viewer, watch.department):
             raise NotFound(f"case {case_no} is not watched")
         return watch
 
     def warnings(self, viewer, now, level=None):
         """Open cases at yellow or red, the most urgent first."""
-        query = {"open": True, "level__in": [level] if level else [deadlines.YELLOW, deadlines.RED]}
+        query = {"open": True, "level__in": rules.warning_levels(level)}
         if not sees_all(viewer):
             query["department"] = (viewer or {}).get("department")
-        watches = sorted(models.CaseWatch.objects(**query), key=lambda w: w.deadline)
+        watches = rules.most_urgent_first(models.CaseWatch.objects(**query))
         return [self.warning_view(w, now) for w in watches]
 
     def warning_view(self, watch, now):
@@ -287,37 +240,34 @@ class Supervision:
     def current_view(self, record, watch, now):
         """A record with its case's current deadline and working days overdue: counting on
         while the case is open, frozen at the decision once it is decided."""
-        deadline = watch.deadline if watch is not None and watch.deadline else record.deadline
+        deadline = rules.record_deadline(record, watch)
         return record_view(record, deadline, self.days_overdue(watch, deadline, now))
 
     def days_overdue(self, watch, deadline, now):
-        """Working days past ``deadline`` at ``now``, or at the decision once there is one."""
-        until = watch.decided_at if watch is not None and watch.decided_at else now
-        return deadlines.workdays_overdue(self.calendar, deadline, until)
+        return rules.days_overdue(self.calendar, watch, deadline, now)
 
     def _view_of(self, record, now):
         return self.current_view(record, models.CaseWatch.objects(case_no=record.case_no).first(), now)
 
     def acknowledge(self, case_no, viewer, now):
-        updated = models.AccountabilityRecord.objects(case_no=case_no, status="open").modify(
+        updated = models.AccountabilityRecord.objects(case_no=case_no, status__in=list(rules.RECORD_MOVES["acknowledged"])).modify(
             new=True, set__status="acknowledged", set__acknowledged_by=viewer.get("username"),
             set__acknowledged_at=now)
-        return self._view_of(updated or self._record_in_wrong_state(case_no, "open"), now)
+        return self._view_of(updated or self._record_in_wrong_state(case_no, "acknowledged"), now)
 
     def close(self, case_no, resolution, viewer, now):
-        if not (resolution or "").strip():
-            raise InvalidInput("closing a record needs its resolution",
-                               [{"field": "resolution", "message": "required"}])
-        updated = models.AccountabilityRecord.objects(case_no=case_no, status__in=["open", "acknowledged"]).modify(
-            new=True, set__status="closed", set__resolution=resolution.strip(),
+        resolution = rules.resolution_of(resolution)
+        updated = models.AccountabilityRecord.objects(
+            case_no=case_no, status__in=list(rules.RECORD_MOVES["closed"])).modify(
+            new=True, set__status="closed", set__resolution=resolution,
             set__closed_by=viewer.get("username"), set__closed_at=now)
-        return self._view_of(updated or self._record_in_wrong_state(case_no, "open or acknowledged"), now)
+        return self._view_of(updated or self._record_in_wrong_state(case_no, "closed"), now)
 
-    def _record_in_wrong_state(self, case_no, wanted):
+    def _record_in_wrong_state(self, case_no, move):
         record = models.AccountabilityRecord.objects(case_no=case_no).first()
         if record is None:
             raise NotFound(f"no accountability record for case {case_no}")
-        raise Conflict(f"the record for case {case_no} is {record.status}, not {wanted}")
+        raise rules.wrong_record_state(case_no, record.status, move)
 
 
 def special_procedures_view(watch):

@@ -7,13 +7,12 @@ the notice it issued before instead of issuing a second one.
 import mongoengine as me
 
 from services.common.errors import NotFound
+from services.common.staff_roles import may_see
 from services.common.time import isoformat
 from services.common.workdays import add_workdays
 from services.payment import audit, fees, models
 from services.payment.numbering import NOTICE, next_number
 
-# Who may see every notice: the hall's own windows and the supervision bureau (as for cases).
-HALL_WIDE_DEPARTMENTS = frozenset({"hall", "supervision"})
 # How the payment service asks intake for a case's payer: a hall-wide system viewer.
 SYSTEM_VIEWER = {"username": "payment", "roles": ["system"], "department": "hall"}
 ENDED_OUTCOMES = frozenset({"refused", "withdrawn"})
@@ -67,12 +66,8 @@ def cancel_for_case(case_no, reason, now):
     return cancelled
 
 
-def sees_every_department(viewer):
-    return (viewer or {}).get("department") in HALL_WIDE_DEPARTMENTS
-
-
 def staff_may_see(viewer, notice):
-    return sees_every_department(viewer) or viewer.get("department") == notice.department
+    return may_see(viewer, notice.department)
 
 
 def get_for_staff(case_no, viewer):

@@ -13,6 +13,7 @@ from services.common.db import ServiceStore
 from services.common.entrypoints import event_handler, rpc
 from services.common.errors import NotFound
 from services.common.idempotency import idempotent
+from services.common.staff_roles import sees_all
 from services.common.time import isoformat, utcnow
 from services.payment import (
     audit,
@@ -113,7 +114,7 @@ class PaymentService(platform_service.PlatformService):
 
     @rpc
     def daily_stats(self, day, viewer, department=None):
-        if not notices.sees_every_department(viewer):
+        if not sees_all(viewer):
             department = viewer.get("department")  # department staff see their own department's money
         return stats.daily(reconciliation.parse_day(day), department)
 

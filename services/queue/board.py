@@ -7,7 +7,8 @@ today's."""
 from services.common.db import count_of
 from services.common.sequences import hall_day
 from services.queue import day_counts, models
-from services.queue.tickets import call_view, first_call_of_day, iso_day, ticket_view
+from services.queue.ticket_rules import first_call_of_day, iso_day
+from services.queue.tickets import call_view, ticket_view
 
 RECENT_CALLS = 10
 CALLS_PER_PAGE = 50

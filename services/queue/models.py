@@ -60,7 +60,7 @@ class Ticket(me.Document):
 
     The ticket is also its newest call on the board: ``call_seq`` (the live stream's event id)
     is that call's time in milliseconds × 1000 + the window number. It grows with time, and it is
-    known before anything is stored, so no counter is read for it (see ``tickets.call_seq``); a
+    known before anything is stored, so no counter is read for it (see ``ticket_rules.call_seq``); a
     recall gives the ticket a new one. The index is sparse: tickets never called have none, and
     neither have tickets called by a release that kept calls in a ``calls`` collection of their
     own (those stay history and are not shown)."""

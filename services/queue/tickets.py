@@ -1,9 +1,8 @@
 """Tickets (号票) and the window operations: issue, call, recall, no-show, start, finish,
 transfer, and linking a ticket to its case.
 
-Fairness: a window calls from the categories it serves in its own order (its work
-profile); within a category the best priority class first, then the earliest issue time.
-A ticket transferred to one window is called by that window before its categories.
+The rules (fairness, which button works when, where a transfer may go) are ``ticket_rules``;
+this module stores what they decide.
 
 Exactly once: the call claims a ticket by removing its entry from the small ``waiting``
 collection with one ``findAndModify`` (filter + sort + remove), which is atomic on MongoDB
@@ -24,8 +23,7 @@ undone (the entry goes back, the window is freed) and made again on a fresh read
 answers after two: free the window (the write names its ticket), move the ticket by key; its
 counts follow.
 """
-import math
-from datetime import datetime, time
+from datetime import datetime
 
 from mongoengine.queryset.visitor import Q
 from pymongo import ReturnDocument
@@ -37,18 +35,13 @@ from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.fields import from_millis, to_millis
 from services.common.sequences import compact_day, hall_day, next_in_sequence
 from services.common.time import isoformat
-from services.common.workdays import SHANGHAI, shanghai_day
 from services.queue import measures, models
+from services.queue import ticket_rules as rules
 from services.queue.day_counts import ENDINGS, issue_category
+from services.queue.ticket_rules import AT_WINDOW, iso_day, ticket_label
 
-AT_WINDOW = ("called", "serving")
 _STALE = object()  # a call on a remembered window profile that no longer holds
 ANNOUNCE_ATTEMPTS = 20  # numbers taken by other calls in a row, or writes the store did not apply
-
-
-def iso_day(day):
-    """``YYYYMMDD`` as the ISO date every answer shows (``2026-12-03``)."""
-    return f"{day[:4]}-{day[4:6]}-{day[6:]}"
 
 
 def stored_day(iso):
@@ -58,22 +51,6 @@ def stored_day(iso):
     except ValueError:
         raise InvalidInput(f"day must be a date YYYY-MM-DD, not {iso!r}",
                            [{"field": "day", "message": "YYYY-MM-DD, e.g. 2026-12-03"}]) from None
-
-
-def first_call_of_day(now):
-    """The lowest call sequence number of the hall day of ``now`` (its midnight in Shanghai):
-    the board shows only calls above it, since numbers start again each day."""
-    return call_seq(datetime.combine(shanghai_day(now), time(), tzinfo=SHANGHAI), 0)
-
-
-def announcement(number, window):
-    return (f"请{number}号到{window}号窗口办理", f"Ticket {number}, please go to window {window}.")
-
-
-def call_seq(now, window):
-    """A call's sequence number: its time in ms × 1000 + the window. Unique because a window
-    makes one call at a time (below 1000 windows), and below 2**53 so a browser reads it exactly."""
-    return to_millis(now) * 1000 + window % 1000
 
 
 def at_once(fn, *args, **kwargs):
@@ -94,28 +71,10 @@ def count_call(day, category, wait_ms):
         upsert=True)
 
 
-def stamped_ms(start, end):
-    """Milliseconds between two stored instants: a time the day counts keep is what anyone
-    reading the ticket's stamps finds (``day_counts``)."""
-    return to_millis(end) - to_millis(start)
-
-
 def count_ending(ticket, later=at_once, **sums):
     """Count a ticket that has just ended, by how it ended (its state), in the day and category
     it was issued in (see ``day_counts``)."""
     later(count_stats, ticket.day, issue_category(ticket.number), **{ENDINGS[ticket.state]: 1}, **sums)
-
-
-def priority_class(settings, requested, applicant_id, appointment):
-    """The best class the ticket is entitled to, by the hall's ordering."""
-    entitled = {"normal"}
-    if requested == "care":
-        entitled.add("care")
-    if applicant_id and applicant_id in settings.vip_ids:
-        entitled.add("vip")
-    if appointment:
-        entitled.add("appointment")
-    return min(entitled, key=settings.priority_order.index)
 
 
 class Tickets:
@@ -138,15 +97,15 @@ class Tickets:
             chosen = self.hall.category_for_item(item_code)
         else:
             raise InvalidInput("choose a category or an item", [{"field": "category", "message": "required"}])
-        klass = priority_class(settings, priority, applicant_id, appointment)
+        klass = rules.priority_class(settings, priority, applicant_id, appointment)
         day = hall_day(now)
-        number = f"{chosen.code}{next_in_sequence(models.Counter, f'ticket:{day}:{chosen.code}'):03d}"
+        number = rules.ticket_number(chosen.code, next_in_sequence(models.Counter, f"ticket:{day}:{chosen.code}"))
         ticket = models.Ticket(
-            ticket_id=f"{day}-{number}", number=number, day=day, category=chosen.code, priority=klass,
+            ticket_id=rules.ticket_id(day, number), number=number, day=day, category=chosen.code, priority=klass,
             applicant_id=applicant_id, item_code=item_code, appointment_code=appointment, state="waiting",
             issued_at=now)
         ticket.save(force_insert=True)
-        rank = settings.priority_order.index(klass)
+        rank = rules.rank(settings, klass)
         models.WaitingTicket(ticket_id=ticket.ticket_id, category=chosen.code, rank=rank,
                              issued_ms=to_millis(now)).save(force_insert=True)
         count_stats(day, issue_category(number), issued=1)
@@ -158,14 +117,11 @@ class Tickets:
         return view, event_of(ticket)
 
     def estimate_wait(self, settings, day, category, ahead):
-        """People ahead × today's mean service time ÷ open windows serving the category."""
+        """The wait ``ahead`` people make, by today's services and the open windows (``ticket_rules``)."""
         stats = models.DailyStats.objects(key=f"{day}:{category}").first()
-        if stats and stats.served:
-            per_person = stats.service_ms / stats.served / 60000
-        else:
-            per_person = settings.default_service_minutes
         windows = count_of(models.Window.objects(categories=category, open=True))
-        return math.ceil(ahead * per_person / max(windows, 1))
+        return rules.wait_minutes(ahead, stats.served if stats else 0, stats.service_ms if stats else 0,
+                                  settings.default_service_minutes, windows)
 
     def get(self, ticket_id):
         ticket = models.Ticket.objects(ticket_id=ticket_id).first()
@@ -189,19 +145,14 @@ class Tickets:
     def _read_profile(self, window_number):
         """The window as stored now: refuses a closed or busy window; remembers its profile."""
         window = self.hall.window(window_number)
-        if not window.open:
-            raise Conflict(f"window {window_number} is closed")
-        if window.current_ticket:
-            raise Conflict(f"window {window_number} still has ticket {window.current_ticket}: "
-                           "finish it, mark it a no-show or transfer it first")
-        profile = self._profiles[window_number] = (tuple(window.categories), window.pinned or 0)
+        rules.check_may_call(window)
+        profile = self._profiles[window_number] = rules.profile(window)
         return profile
 
     def _call_with(self, number, profile, now, later, remembered):
         """One call on ``profile``; with a ``remembered`` profile, ``_STALE`` when the window
         no longer matches it (nothing changed then)."""
-        categories, pinned = profile
-        entry, was_pinned = self._claim(number, categories, pinned)
+        entry, was_pinned = self._claim(rules.call_queues(number, profile))
         if entry is None:
             if remembered and self._read_profile(number) != profile:
                 return _STALE  # the window changed: claim again on what it is now
@@ -211,9 +162,8 @@ class Tickets:
             {"_id": number, "current_ticket": None},
             {"$set": {"current_ticket": entry["_id"]}, **({"$inc": {"pinned": -1}} if was_pinned else {})},
             projection={"categories": 1, "pinned": 1, "open": 1}, return_document=ReturnDocument.AFTER)
-        stale = window is not None and remembered and (
-            tuple(window.get("categories", ())) != categories or not window.get("open", True)
-            or (not was_pinned and window.get("pinned", 0) > 0))
+        stale = window is not None and remembered and rules.profile_changed(
+            profile, window.get("categories", ()), window.get("open", True), window.get("pinned", 0), was_pinned)
         if window is None or stale:
             self._give_back(entry, number, was_pinned, took_window=stale)
             if remembered:
@@ -227,8 +177,8 @@ class Tickets:
         except RuntimeError:
             self._give_back(entry, number, was_pinned, took_window=True)  # nothing half-written
             raise
-        if ticket.transfers == 0:
-            waited_ms = stamped_ms(ticket.issued_at, ticket.called_at)
+        if rules.is_first_call(ticket):
+            waited_ms = rules.waited_ms(ticket)
             later(count_call, ticket.day, issue_category(ticket.number), waited_ms)
             measures.WAIT_SECONDS.labels(ticket.category).observe(waited_ms / 1000)
         return called_views(ticket)
@@ -242,18 +192,15 @@ class Tickets:
         self._profiles.pop(number, None)
 
     @staticmethod
-    def _claim(number, categories, pinned):
-        """Remove the next waiting entry for the window (atomic): ``(entry, was it pinned to
-        the window)``, or ``(None, False)``."""
+    def _claim(queues):
+        """Remove the next waiting entry of the first of ``queues`` (``ticket_rules.call_queues``)
+        that has one (atomic): ``(entry, was it pinned to the window)``, or ``(None, False)``."""
         waiting, order = collection_of(models.WaitingTicket), [("rank", 1), ("issued_ms", 1)]
-        if pinned > 0:
-            entry = waiting.find_one_and_delete({"window": number}, sort=order)
+        for category, window in queues:
+            entry = waiting.find_one_and_delete(
+                {"window": window} if category is None else {"category": category, "window": window}, sort=order)
             if entry is not None:
-                return entry, True
-        for category in categories:
-            entry = waiting.find_one_and_delete({"category": category, "window": 0}, sort=order)
-            if entry is not None:
-                return entry, False
+                return entry, category is None
         return None, False
 
     @staticmethod
@@ -265,7 +212,7 @@ class Tickets:
         millisecond) moves to the next millisecond. MongoDB refuses it with error 11000; the
         embedded store answers no document instead (decision 0001), so a write that changed
         nothing looks for the number's holder before it calls the ticket gone."""
-        seq, tickets = call_seq(now, window), collection_of(models.Ticket)
+        seq, tickets = rules.call_seq(now, window), collection_of(models.Ticket)
         for _ in range(ANNOUNCE_ATTEMPTS):
             try:
                 changed = tickets.find_one_and_update(
@@ -292,14 +239,13 @@ class Tickets:
 
     def _checked(self, ticket_id, states):
         ticket = self.get(ticket_id)
-        if ticket.state not in states:
-            raise Conflict(f"ticket {ticket_label(ticket)} is {ticket.state}, not {' or '.join(states)}")
+        rules.check_state(ticket, states)
         return ticket
 
     def recall(self, window_number, now):
         """Call the window's ticket again; past the recall limit it is a no-show."""
         ticket = self.current(window_number, ("called",))
-        if ticket.calls > self.hall.settings().recall_limit:
+        if rules.recall_is_no_show(ticket, self.hall.settings().recall_limit):
             return self.no_show(window_number, now)
         ticket = self._announced({"_id": ticket.ticket_id, "state": "called", "calls": ticket.calls}, ticket.window,
                                  now, {"$inc": {"calls": 1}})
@@ -335,7 +281,7 @@ class Tickets:
             self._current_id(window_number)  # refuses an unknown window or one without a ticket
             raise Conflict("the window changed meanwhile; look again")
         ticket = self._moved(freed["current_ticket"], AT_WINDOW, "finished", finished_at=now)
-        served_ms = stamped_ms(ticket.started_at or ticket.called_at, ticket.finished_at)
+        served_ms = rules.served_ms(ticket)
         count_ending(ticket, later, service_ms=served_ms)
         measures.SERVICE_SECONDS.labels(ticket.category).observe(served_ms / 1000)
         return ticket_view(ticket), event_of(ticket, service_seconds=round(served_ms / 1000))
@@ -344,19 +290,11 @@ class Tickets:
         """Send the window's ticket to another category or window (转窗); it keeps its
         original issue time and priority class."""
         ticket = self.current(window_number)
-        target_category = category or ticket.category
+        target_category = rules.transfer_category(ticket, category)
         self.hall.category(target_category)
-        if to_window is not None:
-            target = self.hall.window(to_window)
-            if target_category not in target.categories:
-                raise InvalidInput(f"window {to_window} does not serve category {target_category}",
-                                   [{"field": "category", "message": f"window {to_window} serves "
-                                                                     f"{', '.join(target.categories)}"}])
-            if not target.open:
-                raise Conflict(f"window {to_window} is closed")
-        elif category is None:
-            raise InvalidInput("transfer to a category or a window", [{"field": "category", "message": "required"}])
-        rank = self.hall.settings().priority_order.index(ticket.priority)
+        target = self.hall.window(to_window) if to_window is not None else None
+        rules.check_transfer(category, to_window, target_category, target)
+        rank = rules.rank(self.hall.settings(), ticket.priority)
         moved = models.Ticket.objects(ticket_id=ticket.ticket_id, state=ticket.state).modify(
             new=True, set__state="waiting", set__category=target_category, unset__window=True,
             set__target_window=to_window, inc__transfers=1, unset__started_at=True, unset__call_seq=True)
@@ -372,10 +310,7 @@ class Tickets:
     def link_case(self, ticket_id, case_no):
         """Record the case opened for the ticket's visit (once; the same case again is fine)."""
         ticket = self.get(ticket_id)
-        if ticket.case_no and ticket.case_no != case_no:
-            raise Conflict(f"ticket {ticket_label(ticket)} is already linked to case {ticket.case_no}")
-        if ticket.state == "waiting":
-            raise Conflict(f"ticket {ticket_label(ticket)} has not been called yet")
+        rules.check_link(ticket, case_no)
         models.Ticket.objects(ticket_id=ticket_id).update_one(set__case_no=case_no)
         ticket.case_no = case_no
         return ticket_view(ticket)
@@ -404,9 +339,8 @@ class Tickets:
     # -- the day's end ---------------------------------------------------------------
     def abandon_earlier_days(self, now):
         """Tickets still waiting from an earlier day were never served: close them."""
-        midnight = datetime.combine(shanghai_day(now), time(), tzinfo=SHANGHAI)
         closed = []
-        for entry in models.WaitingTicket.objects(issued_ms__lt=to_millis(midnight)).only("ticket_id"):
+        for entry in models.WaitingTicket.objects(issued_ms__lt=to_millis(rules.midnight(now))).only("ticket_id"):
             if models.WaitingTicket.objects(ticket_id=entry.ticket_id).delete():
                 ticket = models.Ticket.objects(ticket_id=entry.ticket_id).modify(
                     new=True, set__state="abandoned", set__finished_at=now)
@@ -414,11 +348,6 @@ class Tickets:
                 measures.ABANDONED.labels(ticket.category).inc()
                 closed.append(ticket.ticket_id)
         return closed
-
-
-def ticket_label(ticket):
-    """The ticket as staff see it: numbers start again each day, so the day goes first."""
-    return f"{iso_day(ticket.day)} {ticket.number}"
 
 
 def ticket_view(ticket):
@@ -438,7 +367,7 @@ def ticket_view(ticket):
 def call_view(ticket):
     """The ticket's newest call as the board and its stream show it; its time is the one in its
     sequence number."""
-    text_zh, text_en = announcement(ticket.number, ticket.window)
+    text_zh, text_en = rules.announcement(ticket.number, ticket.window)
     return {"seq": ticket.call_seq, "ticket_id": ticket.ticket_id, "number": ticket.number,
             "day": iso_day(ticket.day), "window": ticket.window,
             "category": ticket.category, "recall": ticket.calls - 1, "text_zh": text_zh, "text_en": text_en,
@@ -448,7 +377,7 @@ def call_view(ticket):
 def called_views(ticket):
     """``(view, event)`` of a ticket just called or recalled: both carry its call."""
     call = call_view(ticket)
-    return dict(ticket_view(ticket), announcement=call), event_of(ticket, call=call, first_call=ticket.transfers == 0)
+    return dict(ticket_view(ticket), announcement=call), event_of(ticket, call=call, first_call=rules.is_first_call(ticket))
 
 
 def event_of(ticket, **extra):

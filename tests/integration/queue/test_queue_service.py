@@ -9,9 +9,10 @@ from nameko.testing.services import entrypoint_waiter
 from pymongo.synchronous import command_runner
 
 from gateway.rpc import RemoteError, RpcClient
+from services.common.db import collection_of
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.time import isoformat
-from services.queue import models, tickets
+from services.queue import models, ticket_rules, tickets
 from services.queue.board import calls_after, day_stats, recent_calls
 from services.queue.service import QueueService
 from tests.integration.queue.conftest import call
@@ -296,7 +297,7 @@ def test_a_call_is_numbered_by_its_time_and_window_and_a_taken_number_moves_to_t
     for _ in range(2):
         desk.issue(NOW, category="A")
     called_at = NOW + timedelta(minutes=1)
-    seq = tickets.call_seq(called_at, 3)
+    seq = ticket_rules.call_seq(called_at, 3)
     assert seq == round(called_at.timestamp() * 1000) * 1000 + 3
     first, _ = desk.call(3, called_at)
     assert first["announcement"]["seq"] == seq
@@ -308,7 +309,7 @@ def test_a_call_is_numbered_by_its_time_and_window_and_a_taken_number_moves_to_t
 
 def test_a_store_that_does_not_apply_the_announcement_is_an_error_and_undoes_the_call(desk, monkeypatch):
     desk.issue(NOW, category="A")
-    real = models.Ticket._get_collection()
+    real = collection_of(models.Ticket)
 
     class Ignoring:
         """The store's collection, except that a findAndModify on a ticket changes nothing."""
@@ -319,7 +320,8 @@ def test_a_store_that_does_not_apply_the_announcement_is_an_error_and_undoes_the
         def find_one_and_update(self, *args, **kwargs):
             return None
 
-    monkeypatch.setattr(models.Ticket, "_get_collection", classmethod(lambda cls: Ignoring()))
+    monkeypatch.setattr(tickets, "collection_of",
+                        lambda model: Ignoring() if model is models.Ticket else collection_of(model))
     with pytest.raises(RuntimeError, match=f"in {tickets.ANNOUNCE_ATTEMPTS} writes"):
         desk.call(1, NOW)
     # Nothing half-written: the ticket waits again and the window is free.
@@ -332,10 +334,10 @@ def test_a_store_that_does_not_apply_the_announcement_is_an_error_and_undoes_the
 def test_calls_stored_by_an_earlier_release_stay_history_and_the_board_shows_the_new_ones(queue, desk):
     """An earlier release kept calls in a ``calls`` collection, numbered by its ``_id``, and
     its tickets have no ``call_seq``."""
-    models.Ticket._get_collection().database["calls"].insert_one({
+    collection_of(models.Ticket).database["calls"].insert_one({
         "_id": 41, "ticket_id": "20261125-A041", "number": "A041", "window": 1, "category": "A", "recall": 0,
         "text_zh": "请A041号到1号窗口办理", "text_en": "Ticket A041, please go to window 1.", "called_at": 0})
-    models.Ticket._get_collection().insert_one({
+    collection_of(models.Ticket).insert_one({
         "_id": "20261125-A041", "number": "A041", "day": "20261125", "category": "A", "priority": "normal",
         "state": "finished", "window": 1, "calls": 1, "transfers": 0, "issued_at": 0, "called_at": 0})
     desk.issue(NOW, category="A")

@@ -34,7 +34,7 @@ from services.common.workdays import SHANGHAI, WorkdayCalendar, shanghai_day
 from services.intake import timeline
 from services.intake.models import Step
 from services.monitor import models as monitor_models
-from services.monitor.supervision import facts_of
+from services.monitor.supervision_rules import facts_of
 
 PROMISED_ITEM = Path(__file__).resolve().parents[3] / "bpmn" / "promised_item.bpmn"
 DIAGRAM = bpmn_engine.parse_diagram(PROMISED_ITEM.read_bytes(), PROMISED_ITEM.name)

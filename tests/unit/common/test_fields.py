@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 import mongoengine as me
 import pytest
 
+from services.common.db import document_from
 from services.common.fields import InstantField, from_millis, to_millis
 
 NEW_YEAR_2024_UTC_MILLIS = 1_704_067_200_000
@@ -29,7 +30,7 @@ def test_instant_in_another_zone_is_stored_as_the_same_utc_millis():
 def test_stored_millis_come_back_as_the_same_aware_instant():
     moment = datetime(2025, 3, 14, 9, 26, 53, 589_000, tzinfo=ZoneInfo("Asia/Shanghai"))
 
-    loaded = InstantProbe._from_son(InstantProbe(at=moment).to_mongo()).at
+    loaded = document_from(InstantProbe, InstantProbe(at=moment).to_mongo()).at
 
     assert loaded == moment
     assert loaded.utcoffset() == timedelta(0)

@@ -1,4 +1,4 @@
-"""The queue's rules that need no store: priority classes, announcements, slots, settings."""
+"""The queue's rules that need no store: hall days, slots, settings (the tickets' own: test_ticket_rules)."""
 from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -12,39 +12,12 @@ from services.queue.setup import (
     read_setup_file,
     slot_starts,
 )
-from services.queue.tickets import (
-    announcement,
-    call_seq,
-    first_call_of_day,
-    iso_day,
-    priority_class,
-    stored_day,
-)
+from services.queue.ticket_rules import call_seq, first_call_of_day, iso_day
+from services.queue.tickets import stored_day
 from tests.unit.paths import REPO_ROOT
 
 SETTINGS = SimpleNamespace(priority_order=["appointment", "care", "vip", "normal"], vip_ids=["VIP1"],
                            hours=[["09:00", "12:00"], ["13:30", "17:00"]], slot_minutes=30)
-
-
-@pytest.mark.parametrize(("requested", "applicant", "appointment", "expected"), [
-    ("normal", None, None, "normal"),
-    ("care", None, None, "care"),
-    ("normal", "VIP1", None, "vip"),
-    ("care", "VIP1", None, "care"),
-    ("care", "VIP1", "CODE2345", "appointment"),
-    ("normal", "OTHER", None, "normal"),
-])
-def test_a_ticket_gets_the_best_class_it_is_entitled_to(requested, applicant, appointment, expected):
-    assert priority_class(SETTINGS, requested, applicant, appointment) == expected
-
-
-def test_the_hall_may_order_the_classes_differently():
-    vip_first = SimpleNamespace(priority_order=["vip", "appointment", "care", "normal"], vip_ids=["VIP1"])
-    assert priority_class(vip_first, "care", "VIP1", None) == "vip"
-
-
-def test_announcements_in_chinese_and_english():
-    assert announcement("A001", 3) == ("请A001号到3号窗口办理", "Ticket A001, please go to window 3.")
 
 
 def test_ticket_days_are_the_halls_days():
