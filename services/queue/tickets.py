@@ -158,8 +158,9 @@ class Tickets:
         return view, event_of(ticket)
 
     def estimate_wait(self, settings, day, category, ahead):
-        """People ahead × today's mean service time ÷ open windows serving the category."""
-        stats = models.DailyStats.objects(key=f"{day}:{category}").first()
+        """People ahead × today's mean service time ÷ open windows serving the category. The
+        day's sums are read without their list of waits, which grows with every call of the day."""
+        stats = models.DailyStats.objects(key=f"{day}:{category}").only("served", "service_ms").first()
         if stats and stats.served:
             per_person = stats.service_ms / stats.served / 60000
         else:
