@@ -25,7 +25,7 @@ from datetime import datetime
 from datetime import time as clock_time
 
 from sim.compare import Figure
-from sim.day import complete, open_task
+from sim.day import PROGRESS_SECONDS, complete, open_task
 from sim.hall import JOINT_DEPARTMENTS
 
 RECORD_TIMEOUT_SECONDS = 30
@@ -36,16 +36,21 @@ SUPERVISOR = "supervisor"
 COLLECTING_CLERK = "clerk"
 
 
-def worklist(gateway, user):
-    """The user's open tasks by case number (one per case: a person has one step of a case)."""
-    tasks, offset = {}, 0
-    while True:
+def worklist(gateway, user, wanted):
+    """The user's open tasks by case number (one per case: a person has one step of a case),
+    read page by page until those of the cases ``wanted`` are all there. The platform reads
+    the whole list for every page, so a provincial hall's list of thousands costs pages ×
+    its length; ordered by due time, it often holds the cases due before its end."""
+    tasks, offset, missing = {}, 0, set(wanted)
+    while missing:
         page = gateway.get("/api/v1/tasks", as_user=user, params={"limit": WORKLIST_PAGE, "offset": offset})
         for task in page["tasks"]:
             tasks.setdefault(task["case_no"], task)
+            missing.discard(task["case_no"])
         offset += len(page["tasks"])
         if not page["tasks"] or offset >= page["total"]:
-            return tasks
+            break
+    return tasks
 
 
 class BackOffice:
@@ -118,9 +123,19 @@ class BackOffice:
             self.decide(cases, moment)
             return
         step = getattr(self, what)
+        self.each(what, [(step, case, moment) for case in cases])
+
+    def each(self, what, calls):
+        """``calls`` (a function and its arguments each) run concurrently, with a line of
+        progress at least every ``PROGRESS_SECONDS`` (a provincial hall's stop takes minutes)."""
+        last_line = time.monotonic()
         with ThreadPoolExecutor(self.workers) as pool:
-            for future in [pool.submit(step, case, moment) for case in cases]:
+            futures = [pool.submit(*call) for call in calls]
+            for done, future in enumerate(futures, 1):
                 future.result()
+                if time.monotonic() - last_line > PROGRESS_SECONDS:
+                    last_line = time.monotonic()
+                    self.progress(f"    {what}: {done} of {len(futures)} done  ({self.elapsed()})")
 
     # -- steps -----------------------------------------------------------------------------
     def supplements(self, case, moment):
@@ -135,10 +150,9 @@ class BackOffice:
     def decide(self, cases, moment):
         """Reviews, then decisions: each reviewer and chief reads their work list once and
         completes the tasks of the cases due (a joint registration's four reviews in parallel)."""
-        for case in cases:  # the platform holds a case to account once past its own deadline
-            deadline = case.deadline
-            if self.people[case.case_no].late and deadline is not None and moment >= deadline:
-                self.await_record(case)
+        self.await_records([case for case in cases  # the platform holds a case to account past its deadline
+                            if self.people[case.case_no].late and case.deadline is not None
+                            and moment >= case.deadline])
         reviews = defaultdict(list)  # reviewer → cases
         for case in cases:
             item = self.people[case.case_no].item
@@ -147,14 +161,14 @@ class BackOffice:
             elif item.process_key == "joint_registration":
                 for department in JOINT_DEPARTMENTS:
                     reviews[self.hall.reviewer(department)].append(case)
-        self.work(reviews, lambda task: {"review_result": "pass", "review_opinion": "符合条件"}
+        self.work("reviews", reviews, lambda task: {"review_result": "pass", "review_opinion": "符合条件"}
                   if task["element_id"] == "review" else {f"{task['element_id']}_result": "pass"})
         decisions = defaultdict(list)
         for case in cases:
             decisions[self.hall.chief(case.department)].append(case)
-        self.work(decisions, lambda task: {"decision": self.people[task["case_no"]].decision,
-                                           "opinion": "同意" if self.people[task["case_no"]].decision == "approved"
-                                           else "不予许可"})
+        self.work("decisions", decisions, lambda task: {
+            "decision": self.people[task["case_no"]].decision,
+            "opinion": "同意" if self.people[task["case_no"]].decision == "approved" else "不予许可"})
         day = moment.astimezone(self.tz).date()
         pay_day = day if moment < self.at(day, "14:00") else self.calendar.next_workday(day)
         for case in cases:
@@ -165,23 +179,28 @@ class BackOffice:
                 case.decided_at, case.outcome = moment, person.decision
                 self.plan(day, "aftercare", case)
 
-    def work(self, lists, data_of):
+    def work(self, what, lists, data_of):
         """Each person's open task of each of their cases, completed with ``data_of(task)``."""
         jobs = []
         for user, cases in lists.items():
-            listed = worklist(self.gateway, user)
+            listed = worklist(self.gateway, user, [case.case_no for case in cases])
             for case in cases:
                 task = listed.get(case.case_no) or open_task(self.gateway, user, case.case_no)[0]
-                jobs.append((user, task))
-        with ThreadPoolExecutor(self.workers) as pool:
-            for future in [pool.submit(complete, self.gateway, user, task, data_of(task)) for user, task in jobs]:
-                future.result()
+                jobs.append((complete, self.gateway, user, task, data_of(task)))
+        self.each(what, jobs)
 
-    def await_record(self, case):
-        """A late case is decided only once supervision has held it to account."""
+    def await_records(self, cases):
+        """Late cases are decided only once supervision has held them to account: the records
+        are read once for all of them (and again while some are missing, until none has come
+        for ``RECORD_TIMEOUT_SECONDS``), not once per case."""
+        missing = {case.case_no for case in cases}
         deadline = time.monotonic() + RECORD_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if any(r["case_no"] == case.case_no for r in self.records()):
+        while missing:
+            found = missing & {record["case_no"] for record in self.records()}
+            if found:
+                missing -= found
+                deadline = time.monotonic() + RECORD_TIMEOUT_SECONDS
+            if not missing or time.monotonic() > deadline:
                 return
             time.sleep(0.5)
 

@@ -17,21 +17,24 @@ from datetime import timedelta
 from sim.gateway import PlatformError
 from sim.hall import form_answers
 
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.05  # the first look again; each later one waits twice as long, up to POLL_MAX_SECONDS
+POLL_MAX_SECONDS = 0.4
 PROGRESS_SECONDS = 30  # a line at least this often (a provincial hall's hour takes many minutes)
 TASK_TIMEOUT_SECONDS = 30
 
 
 def wait_for(probe, what, timeout=TASK_TIMEOUT_SECONDS):
-    """``probe()``'s first true answer: what crosses the broker arrives a moment later."""
-    deadline = time.monotonic() + timeout
+    """``probe()``'s first true answer: what crosses the broker arrives a moment later (later
+    still on a loaded host, where looking again every 50 ms would only add to the load)."""
+    deadline, pause = time.monotonic() + timeout, POLL_SECONDS
     while True:
         found = probe()
         if found:
             return found
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(POLL_SECONDS)
+        time.sleep(pause)
+        pause = min(2 * pause, POLL_MAX_SECONDS)
 
 
 def open_task(gateway, user, case_no, element_id=None):

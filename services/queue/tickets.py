@@ -117,8 +117,9 @@ class Tickets:
         return view, event_of(ticket)
 
     def estimate_wait(self, settings, day, category, ahead):
-        """The wait ``ahead`` people make, by today's services and the open windows (``ticket_rules``)."""
-        stats = models.DailyStats.objects(key=f"{day}:{category}").first()
+        """The wait ``ahead`` people make, by today's services and the open windows (``ticket_rules``).
+        The day's sums are read without their list of waits, which grows with every call of the day."""
+        stats = models.DailyStats.objects(key=f"{day}:{category}").only("served", "service_ms").first()
         windows = count_of(models.Window.objects(categories=category, open=True))
         return rules.wait_minutes(ahead, stats.served if stats else 0, stats.service_ms if stats else 0,
                                   settings.default_service_minutes, windows)

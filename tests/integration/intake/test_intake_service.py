@@ -9,7 +9,7 @@ from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common.errors import Conflict, InvalidInput, NotFound
-from services.common.idempotency import RequestLog
+from services.common.idempotency import RETENTION, RequestLog
 from services.common.time import utcnow
 from services.intake import models
 from services.intake.service import IntakeService
@@ -105,6 +105,19 @@ def test_a_submission_that_stopped_after_storing_its_case_answers_that_case_to_i
                               {"$set": {"answered": False, "answer": None, "lease_until": datetime(2000, 1, 1)}})
     assert submit(intake, key="retry-0003") == first
     assert models.Case.objects.count() == 1
+
+
+def test_a_key_past_its_retention_is_given_up_by_its_old_case_and_stores_a_new_one(intake):
+    """The request log forgot the key (its records expire with the retention); the case still
+    holding it gives it up to the new submission."""
+    first = submit(intake, key="retry-0004")
+    old = models.Case.objects.get(case_no=first["case_no"])
+    old.update(set__submitted_at=old.submitted_at - RETENTION - timedelta(minutes=1))
+    RequestLog.of("intake").collection.delete_one({"_id": "anonymous:retry-0004"})
+    second = submit(intake, key="retry-0004")
+    assert second["case_no"] != first["case_no"]
+    assert models.Case.objects.get(case_no=first["case_no"]).idempotency_key is None
+    assert models.Case.objects.get(case_no=second["case_no"]).idempotency_key == "anonymous:retry-0004"
 
 
 @pytest.mark.parametrize("application, field", [
