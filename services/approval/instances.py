@@ -22,16 +22,16 @@ instance and step collections (``collection_of``) and build no mongoengine ``Doc
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import mongoengine as me
 from bson import ObjectId
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.approval import bpmn_engine, collaboration, hall_flow, models, roles, timers
+from services.approval import bpmn_engine, collaboration, hall_flow, models, roles, step_rules, timers
 from services.approval.forms import validate_form_data
 from services.approval.staff import StaffDirectory
+from services.approval.step_rules import SYSTEM
 from services.approval.worklist import (
     HALL_DEPARTMENT,
     ON_THE_SPOT_BY,
@@ -60,7 +60,6 @@ STUCK_TIMER_RETRY = timedelta(minutes=1)
 # What a process starts with from `case_submitted`, besides case number and department.
 CASE_DATA = ("item_code", "item_name", "kind", "on_the_spot", "promised_limit_days", "legal_limit_days",
              "submitted_at")
-SYSTEM = "system"
 # A message the process does not wait for yet is kept this long for it, then no longer handed over.
 MESSAGE_RETENTION = timedelta(days=30)
 WORK_LIST_FILTERS = ("process_key", "case_no", "element_id")
@@ -74,18 +73,6 @@ SWEEP_BATCH = 500
 WORK_LIST_FIELDS = {"open_tasks": 1}
 # Between a case's number, a partner process's key and a message's hash in a sub-instance's number.
 SUB_INSTANCE = "~"
-
-
-@dataclass(frozen=True)
-class Announcement:
-    """The events a saved step leaves to dispatch, at the revision that saved it, the step
-    records to store once they went out, and the answers of the idempotent requests that
-    made the steps (request key -> answer)."""
-    instance_id: object
-    rev: int
-    events: list
-    records: tuple = ()
-    answers: dict = field(default_factory=dict)
 
 
 class _NoAlarm:
@@ -190,9 +177,9 @@ class InstanceRepository:
         self._hold_tasks_no_one_can_do(instance, workflow, set())
         thrown = bpmn_engine.thrown_messages(workflow)
         self._record_state(instance, workflow, now)
-        before = _Before(None)
+        before = step_rules.Before(None)
         events = [*_events(instance, workflow, None, before, SYSTEM, now), *_thrown(instance, thrown)]
-        outbox = Outbox([_step(instance, entries, [], events, now)])
+        outbox = step_rules.Outbox([step_rules.step(instance, entries, [], events, now, current_request_id())])
         instance.outbox, instance.outbox_pending = outbox.dumps(), True
         timers.expect(instance.case_no, instance.next_timer_at)
         try:
@@ -208,8 +195,8 @@ class InstanceRepository:
         workflow = bpmn_engine.load_state(diagram, instance.state)
         progress = ("case_progressed", _progress(instance, workflow, bpmn_engine.end_event(workflow)))
         pending = self._pending(instance).announcement(instance)
-        return [Announcement(instance.pk, instance.rev, [*pending.events, progress], pending.records,
-                             pending.answers)]
+        return [step_rules.Announcement(instance.pk, instance.rev, [*pending.events, progress], pending.records,
+                                        pending.answers)]
 
     def announced(self, announcement):
         """The events of ``announcement`` were dispatched: record its answers in the request
@@ -230,13 +217,13 @@ class InstanceRepository:
         records are all stored are emptied (unless a step saved since)."""
         pending = list(_instances().find({"outbox_pending": True, "updated_at": {"$lt": to_millis(before)}},
                                          {"case_no": 1, "rev": 1, "outbox": 1}, limit=SWEEP_BATCH))
-        outboxes = {son["_id"]: Outbox.loads(son["outbox"]) for son in pending}
-        keys = [_record_key(son["case_no"], step) for son in pending for step in outboxes[son["_id"]].steps]
+        outboxes = {son["_id"]: step_rules.Outbox.loads(son["outbox"]) for son in pending}
+        keys = [step_rules.record_key(son["case_no"], step) for son in pending for step in outboxes[son["_id"]].steps]
         stored = {record["_id"] for record in _steps().find({"_id": {"$in": keys}}, {"_id": 1})} if keys else set()
         left, finished = [], []
         for son in pending:
-            missing = Outbox([step for step in outboxes[son["_id"]].steps
-                              if _record_key(son["case_no"], step) not in stored])
+            missing = step_rules.Outbox([step for step in outboxes[son["_id"]].steps
+                                         if step_rules.record_key(son["case_no"], step) not in stored])
             if missing.steps:
                 left.append(missing.announcement(Instance(son)))
             else:
@@ -304,8 +291,8 @@ class InstanceRepository:
             hall_flow.check_intake_decision(data)
         hall_flow.check_return(task["form"], data)
         if task["assignee"] == username and any(f["id"] == hall_flow.WINDOW for f in task["form"]):
-            hall_flow.check_window(data, _accepted_on_the_spot_by(instance) == username)
-        _check_separation(instance, task, username)
+            hall_flow.check_window(data, step_rules.accepted_on_the_spot_by(instance) == username)
+        step_rules.check_separation(instance, task, username)
         if claims_on_the_spot(user, task["role"], task["department"], task["on_the_spot"]):
             data = dict(data, **{ON_THE_SPOT_BY: username})
 
@@ -314,7 +301,7 @@ class InstanceRepository:
                 bpmn_engine.complete_task(workflow, task_id, data)
             except bpmn_engine.TaskNotReady:
                 raise Conflict(f"task {task_id} is no longer open") from None
-            instance.done = [*instance.done, _done(task, username, data, now)]
+            instance.done = [*instance.done, step_rules.done_task(task, username, data, now)]
             entry = {"kind": "task_completed", "element_id": task["element_id"], "actor": username, "data": data}
             return [entry], (task["element_id"], data)
 
@@ -410,8 +397,8 @@ class InstanceRepository:
         entry = {"key": f"{case_no}:message:{message_id}", "case_no": case_no, "at": now.isoformat(),
                  "kind": "message_received", "element_id": name, "actor": sender, "data": data,
                  "request_id": current_request_id()}
-        _store_records([_record(case_no, {"key": entry["key"], "at": entry["at"], "audit": [entry], "tasks": [],
-                                          "events": []})])
+        _store_records([step_rules.record(case_no, {"key": entry["key"], "at": entry["at"], "audit": [entry],
+                                                    "tasks": [], "events": []})])
         if _instances().find_one({"case_no": case_no}, {"_id": 1}) is None:
             return False, []
         instance, announcements = self._step(case_no, lambda instance, workflow: ([], None), now, sender)
@@ -517,9 +504,9 @@ class InstanceRepository:
         if instance is None or not _may_see(viewer, instance):
             raise NotFound(f"case {case_no} has no process visible to you")
         stored = {record["_id"]: json.loads(record["body"]) for record in _steps().find({"case_no": case_no})}
-        for step in Outbox.loads(instance.outbox).steps if instance.outbox_pending else ():
-            stored.setdefault(_record_key(case_no, step), step)
-        audit = sorted((entry for step in stored.values() for entry in step["audit"]), key=_audit_order)
+        for step in step_rules.Outbox.loads(instance.outbox).steps if instance.outbox_pending else ():
+            stored.setdefault(step_rules.record_key(case_no, step), step)
+        audit = sorted((entry for step in stored.values() for entry in step["audit"]), key=step_rules.audit_order)
         messages = models.Message.objects(case_no=case_no)
         subs = _instances().find({"parent_case": case_no}, {"case_no": 1, "process_key": 1, "status": 1,
                                                             "waiting_messages": 1, "open_tasks": 1})
@@ -592,7 +579,7 @@ class InstanceRepository:
                 instance = Instance(son)
             diagram = self.definitions.diagram(instance.process_key, instance.process_version)
             workflow = bpmn_engine.load_state(diagram, instance.state)
-            before = _Before(instance)
+            before = step_rules.Before(instance)
             open_before = bpmn_engine.open_task_ids(workflow)
             entries, completed = change(instance, workflow)
             entries += self._deliver_stored_messages(instance, workflow, now)
@@ -609,7 +596,7 @@ class InstanceRepository:
             instance.rev = expected_rev + 1
             history = [dict(done, data=completed[1]) for done in instance.done[before.done:]] if completed else []
             events = [*_events(instance, workflow, completed, before, actor, now), *_thrown(instance, thrown)]
-            step = _step(instance, entries, history, events, now)
+            step = step_rules.step(instance, entries, history, events, now, current_request_id())
             if answer:
                 step["answers"] = {answer[0]: answer[1](instance, events)}
             outbox = self._pending(instance).add(step)
@@ -626,8 +613,8 @@ class InstanceRepository:
     def _pending(self, instance):
         """The steps the instance's outbox holds that this replica has not itself finished."""
         finished = self._finished.get(instance.pk, 0)
-        left = Outbox.loads(instance.outbox) if instance.outbox_pending else Outbox([])
-        return Outbox([step for step in left.steps if step["rev"] > finished])
+        left = step_rules.Outbox.loads(instance.outbox) if instance.outbox_pending else step_rules.Outbox([])
+        return step_rules.Outbox([step for step in left.steps if step["rev"] > finished])
 
     def _hold_tasks_no_one_can_do(self, instance, workflow, open_before):
         """Put the case in an incident at each task opened in this step that nobody can do
@@ -668,7 +655,8 @@ class InstanceRepository:
             instance = Instance(_instances().find_one({"case_no": case_no}))
             workflow = bpmn_engine.load_state(
                 self.definitions.diagram(instance.process_key, instance.process_version), instance.state)
-            open_tasks = _open_tasks(instance, workflow, self.mappings.of(instance.process_key), now)
+            open_tasks = step_rules.open_tasks(instance, bpmn_engine.open_user_tasks(workflow),
+                                              self.mappings.of(instance.process_key), now)
             if _instances().update_one({"_id": instance.pk, "rev": instance.rev}, {"$set": {
                     "open_tasks": open_tasks, "task_keys": task_keys(open_tasks, instance.done)}}).matched_count:
                 return
@@ -749,10 +737,11 @@ class StoredCases:
         if son is None:
             return None
         instance = Instance(son)
-        before = _Before(instance)
+        before = step_rules.Before(instance)
         self.repository._record_state(instance, workflow, now)
         instance.process_version, instance.rev = version, rev + 1
-        step = _step(instance, [entry], [], [("case_progressed", _progress(instance, workflow, None))], now)
+        step = step_rules.step(instance, [entry], [], [("case_progressed", _progress(instance, workflow, None))], now,
+                               current_request_id())
         outbox = self.repository._pending(instance).add(step)
         instance.outbox, instance.outbox_pending = outbox.dumps(), True
         timers.expect(case_no, instance.next_timer_at)
@@ -762,17 +751,6 @@ class StoredCases:
             return None
         self.repository._after_step(instance, before)
         return [outbox.announcement(instance)]
-
-
-class _Before:
-    """What a step compares against: was the instance finished, what did it wait for, how
-    many tasks were done."""
-
-    def __init__(self, instance):
-        self.completed = instance is not None and instance.status == "completed"
-        self.waiting_messages = set(instance.waiting_messages) if instance is not None else set()
-        self.next_timer_at = instance.next_timer_at if instance is not None else None
-        self.done = len(instance.done) if instance is not None else 0
 
 
 def _find_task(task_id):
@@ -791,7 +769,7 @@ def answer_in_outbox(task_id, key):
     son = _instances().find_one(_text(task_token(task_id)), {"outbox": 1, "outbox_pending": 1})
     if son is None or not son.get("outbox_pending"):
         return None
-    return Outbox.loads(son["outbox"]).answer(key)
+    return step_rules.Outbox.loads(son["outbox"]).answer(key)
 
 
 def _identity(instance):
@@ -833,48 +811,6 @@ def _case_of(instance_no):
     return instance_no.split(SUB_INSTANCE, 1)[0]
 
 
-def _step(instance, entries, history, events, now):
-    """One saved step as its record will hold it (and its instance's outbox until then)."""
-    return {"rev": instance.rev, "at": now.isoformat(), "audit": _audit(instance, entries, now), "tasks": history,
-            "events": [list(event) for event in events]}
-
-
-@dataclass(frozen=True)
-class Outbox:
-    """The saved steps whose records are not known to be stored, oldest first."""
-    steps: list
-
-    @classmethod
-    def loads(cls, text):
-        return cls(json.loads(text)["steps"] if text else [])
-
-    def add(self, step):
-        return Outbox([*self.steps, step])
-
-    def dumps(self):
-        return json.dumps({"steps": self.steps})
-
-    def announcement(self, instance):
-        return Announcement(instance.pk, instance.rev,
-                            [tuple(event) for step in self.steps for event in step["events"]],
-                            tuple(_record(instance.case_no, step) for step in self.steps),
-                            {key: answer for step in self.steps for key, answer in step.get("answers", {}).items()})
-
-    def answer(self, key):
-        """The answer a step in the outbox holds for the request ``key``, or None."""
-        return next((step["answers"][key] for step in self.steps if key in step.get("answers", {})), None)
-
-
-def _record_key(case_no, step):
-    return step.get("key") or f"{case_no}:{step['rev']}"
-
-
-def _record(case_no, step):
-    return {"_id": _record_key(case_no, step), "case_no": case_no, "rev": step.get("rev"),
-            "at": to_millis(datetime.fromisoformat(step["at"])),
-            "body": json.dumps({key: step[key] for key in ("audit", "tasks", "events")})}
-
-
 def _record_answers(answers):
     """Answers of idempotent requests in the request log, before their steps' records are stored."""
     if answers:
@@ -895,121 +831,21 @@ def _store_records(records):
             raise
 
 
-def _audit(instance, entries, now):
-    """The step's audit entries (and its incident), keyed by case, revision and place in the step."""
-    if instance.incident:
-        entries = [*entries, {"kind": "incident", "element_id": instance.incident["element_id"], "actor": SYSTEM,
-                              "data": {"message": instance.incident["message"]}}]
-    request_id = current_request_id()
-    return [dict(entry, key=f"{instance.case_no}:{instance.rev}:{n}", case_no=instance.case_no, at=now.isoformat(),
-                 rev=instance.rev, request_id=request_id) for n, entry in enumerate(entries)]
-
-
-def _audit_order(entry):
-    """Audit entries by time; within a step in their order, a received message before the step."""
-    return (datetime.fromisoformat(entry["at"]), entry.get("rev") or 0,
-            int(entry["key"].rsplit(":", 1)[1]) if entry.get("rev") else 0)
-
-
 def _record_state(instance, workflow, mapping, now):
     failed = bpmn_engine.incident(workflow)
     instance.state = bpmn_engine.dump_state(workflow)
-    instance.status = _status(workflow, failed)
+    instance.status = step_rules.status(failed, bpmn_engine.is_completed(workflow))
     instance.incident = dict(failed, at=now.isoformat()) if failed else {}
     instance.waiting_messages = bpmn_engine.waiting_messages(workflow)
     instance.next_timer_at = bpmn_engine.next_timer(workflow)
-    instance.open_tasks = _open_tasks(instance, workflow, mapping, now)
+    instance.open_tasks = step_rules.open_tasks(instance, bpmn_engine.open_user_tasks(workflow), mapping, now)
     instance.updated_at = to_millis(now)
 
 
-def _open_tasks(instance, workflow, mapping, now):
-    """The instance's ready user tasks as work lists show them, their roles and departments as
-    the process's role ``mapping`` says (``roles.assign``); a task open before keeps its
-    creation time."""
-    created = {t["task_id"]: t["created_at"] for t in instance.open_tasks}
-    tasks = []
-    for t in bpmn_engine.open_user_tasks(workflow):
-        created_at = created.get(t["id"], to_millis(now))
-        due_at = _instant(t["due"])
-        due_millis = to_millis(due_at) if due_at is not None else None
-        role, department = roles.assign(t, mapping)
-        tasks.append({
-            "task_id": t["id"], "case_no": instance.case_no, "process_key": instance.process_key,
-            "element_id": t["element_id"], "name": t["name"], "role": role,
-            "department": department or task_department(role, instance.department),
-            "assignee": t["assignee"], "candidate_users": t["candidate_users"],
-            "on_the_spot": on_the_spot_claim(t["on_the_spot_role"], instance.department), "form": t["form"],
-            "instructions": t["instructions"], "created_at": created_at, "due_at": due_millis, "due_order": due_order(due_millis, created_at),
-            "separate_from": t["separate_from"], "excluded": _completers(instance.done, t["separate_from"])})
-    return tasks
-
-
-def _done(task, username, data, now):
-    """A completed task as the instance remembers it: enough for a late second completion
-    (409), separation of duties and the window check."""
-    return {key: task[key] for key in ("task_id", "element_id", "name", "role", "department", "assignee",
-                                       "on_the_spot", "candidate_users")} | {
-        "completed_by": username, "completed_at": to_millis(now), ON_THE_SPOT_BY: data.get(ON_THE_SPOT_BY)}
-
-
-def _status(workflow, failed):
-    if failed:
-        return "incident"
-    return "completed" if bpmn_engine.is_completed(workflow) else "in_progress"
-
-
 def _progress(instance, workflow, end):
-    """``case_progressed``: an incident is the hall's own business, so intake (and through it the
-    applicant) sees the case still in progress. Steps and outcome are words (``outcome_label``);
-    ``outcome`` is the hall's decision code (``approved``/``refused``) when the flow ended in one."""
-    return {
-        "case_no": instance.case_no, "rev": instance.rev,
-        "status": "completed" if instance.status == "completed" else "in_progress",
-        "current_step": ", ".join(bpmn_engine.current_steps(workflow)) or None,
-        "outcome": end if instance.status == "completed" and end in hall_flow.END_EVENTS else None,
-        "outcome_label": bpmn_engine.outcome(workflow) if instance.status == "completed" else None,
-    }
-
-
-def _instant(text):
-    try:
-        moment = datetime.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-    return moment if moment is not None and moment.tzinfo is not None else None
-
-
-# Past any due time in epoch milliseconds (the year 2286): tasks without one come after.
-NO_DUE_TIME = 10 ** 13
-
-
-def due_order(due_at, created_at):
-    """Work lists: tasks with a due time first, soonest first; then the oldest without one
-    (instants in epoch milliseconds)."""
-    return due_at if due_at is not None else NO_DUE_TIME + created_at
-
-
-def _completers(done, element_ids):
-    """Who completed the tasks ``element_ids`` of the case: those a separated task excludes."""
-    return sorted({t["completed_by"] for t in done if t["element_id"] in element_ids})
-
-
-def _check_separation(instance, task, username):
-    """审批分离: refuse (403, changing nothing) a task to a person who completed a task it is
-    separated from."""
-    done = next((t for t in instance.done
-                 if t["element_id"] in task["separate_from"] and t["completed_by"] == username), None)
-    if done is None:
-        return
-    raise Forbidden(f"审批分离 separation of duties: {username} completed “{done['name']}” ({done['element_id']}) "
-                    f"of case {instance.case_no}, so “{task['name']}” ({task['element_id']}) must be done by "
-                    f"someone else")
-
-
-def _accepted_on_the_spot_by(instance):
-    """The chief who accepted the case on the spot (the acceptance's ``on_the_spot_by``), or None."""
-    accepted = [t for t in instance.done if t["element_id"] == hall_flow.ACCEPT]
-    return accepted[-1][ON_THE_SPOT_BY] if accepted else None
+    """``case_progressed`` of the instance at the workflow's state (``step_rules.progress``)."""
+    outcome = bpmn_engine.outcome(workflow) if instance.status == "completed" else None
+    return step_rules.progress(instance, bpmn_engine.current_steps(workflow), end, outcome)
 
 
 def _message_id(case_no, name, data):

@@ -6,8 +6,8 @@ are moved the old collections are dropped (so a later start finds nothing to do)
 import json
 import logging
 
-from services.approval import bpmn_engine, models, roles
-from services.approval.instances import Instance, Outbox, _open_tasks, _record, _store_records, task_keys
+from services.approval import bpmn_engine, models, roles, step_rules
+from services.approval.instances import Instance, _store_records, task_keys
 from services.approval.worklist import ON_THE_SPOT_BY
 from services.common.db import collection_of
 from services.common.fields import from_millis
@@ -48,17 +48,18 @@ def _upgrade(database, definitions, instance, now):
     instance.open_tasks = [{"task_id": t["task_id"], "created_at": t["created_at"]}
                            for t in database.open_tasks.find({"case_no": case_no})]
     diagram = definitions.diagram(instance.process_key, instance.process_version)
-    instance.open_tasks = _open_tasks(instance, bpmn_engine.load_state(diagram, instance.state),
-                                      roles.mapping_of(instance.process_key), now)
+    instance.open_tasks = step_rules.open_tasks(instance, bpmn_engine.open_user_tasks(
+        bpmn_engine.load_state(diagram, instance.state)), roles.mapping_of(instance.process_key), now)
     audit = [{key: value for key, value in entry.items() if key != "_id"} | {"at": _iso(entry["at"])}
              for entry in database.audit_trail.find({"case_no": case_no})]
     tasks = [{key: value for key, value in t.items() if key != "_id"} | {"completed_at": _iso(t["completed_at"])}
              for t in history]
-    _store_records([_record(case_no, {"key": f"{case_no}:earlier", "at": _iso(instance.started_at),
+    _store_records([step_rules.record(case_no, {"key": f"{case_no}:earlier", "at": _iso(instance.started_at),
                                       "audit": audit, "tasks": tasks, "events": []})])
     outbox = instance.outbox
     if instance.outbox_pending and outbox:  # {"audit", "events", "answers"} of the latest step
-        outbox = Outbox([dict(json.loads(outbox), rev=instance.rev, at=_iso(instance.updated_at), tasks=[])]).dumps()
+        outbox = step_rules.Outbox([dict(json.loads(outbox), rev=instance.rev, at=_iso(instance.updated_at),
+                                         tasks=[])]).dumps()
     collection_of(models.ProcessInstance).update_one({"_id": instance.pk}, {"$set": {
         "open_tasks": instance.open_tasks, "done": instance.done,
         "task_keys": task_keys(instance.open_tasks, instance.done), "outbox": outbox}})

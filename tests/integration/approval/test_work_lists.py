@@ -10,8 +10,8 @@ from nameko.testing.services import entrypoint_hook
 
 from gateway.rpc import RemoteError, RpcClient
 from services.approval import models
-from services.approval.instances import due_order
 from services.approval.service import ApprovalService, open_processes
+from services.approval.step_rules import due_order
 from services.common.errors import Conflict, InvalidInput, NotFound, RequestInProgress
 from services.common.fields import to_millis
 from services.common.idempotency import RequestLog

@@ -3,8 +3,8 @@ from unittest.mock import MagicMock
 
 from nameko.testing.services import worker_factory
 
-from services.approval.instances import Announcement
 from services.approval.service import ApprovalService
+from services.approval.step_rules import Announcement
 
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
 PROGRESS = {"case_no": "20261126000001", "rev": 2, "status": "in_progress", "current_step": "决定 Decide",
