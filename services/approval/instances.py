@@ -29,16 +29,11 @@ from bson import ObjectId
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.approval import bpmn_engine, collaboration, hall_flow, models, roles, step_rules, timers
-from services.approval.forms import validate_form_data
 from services.approval.staff import StaffDirectory
 from services.approval.step_rules import SYSTEM
 from services.approval.worklist import (
-    HALL_DEPARTMENT,
     ON_THE_SPOT_BY,
     can_work_on,
-    claims_on_the_spot,
-    on_the_spot_claim,
-    task_department,
     user_keys,
     work_keys,
 )
@@ -46,6 +41,7 @@ from services.common.db import collection_of
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.fields import from_millis, to_millis
 from services.common.idempotency import RequestLog
+from services.common.staff_roles import may_see
 from services.common.tracing import current_request_id
 
 log = logging.getLogger(__name__)
@@ -63,8 +59,6 @@ CASE_DATA = ("item_code", "item_name", "kind", "on_the_spot", "promised_limit_da
 # A message the process does not wait for yet is kept this long for it, then no longer handed over.
 MESSAGE_RETENTION = timedelta(days=30)
 WORK_LIST_FILTERS = ("process_key", "case_no", "element_id")
-# Departments whose staff see every case's process (the hall's own windows and supervision).
-ALL_CASES_DEPARTMENTS = frozenset({HALL_DEPARTMENT, "supervision"})
 # Steps this replica finished (records stored) that an instance's outbox may still list.
 FINISHED_REMEMBERED = 10_000
 # Outboxes one sweep looks at (the next sweep takes the rest).
@@ -154,9 +148,7 @@ class InstanceRepository:
         else:
             diagram = self.definitions.diagram(case["process_key"], version)
         unmapped = roles.unmapped(bpmn_engine.diagram_roles(diagram), self.mappings.of(case["process_key"]))
-        held = (f"the roles {', '.join(unmapped)} of process {case['process_key']} are not mapped to the hall's: "
-                f"map them (PUT /api/v1/processes/{case['process_key']}/roles) and the case starts", roles.UNMAPPED) \
-            if unmapped else None
+        held = step_rules.unmapped_hold(case["process_key"], unmapped)
         workflow = bpmn_engine.start(diagram, {
             "case_no": case["case_no"], "department": case["department"],
             **{key: case.get(key) for key in CASE_DATA},
@@ -253,12 +245,12 @@ class InstanceRepository:
 
     def tasks_for(self, user, filters=None):
         """The user's open tasks, due soonest first, then the oldest without a due time."""
-        return [task_view(t) for t in self._open_tasks_of(user, filters)]
+        return [step_rules.task_view(t) for t in self._open_tasks_of(user, filters)]
 
     def work_list(self, user, filters=None, limit=50, offset=0):
         """One page of the user's work list, with the total for paging."""
         found = self._open_tasks_of(user, filters)
-        return {"tasks": [task_view(t) for t in found[offset:offset + limit]], "total": len(found),
+        return {"tasks": [step_rules.task_view(t) for t in found[offset:offset + limit]], "total": len(found),
                 "limit": limit, "offset": offset}
 
     def get_task(self, task_id, user):
@@ -269,7 +261,7 @@ class InstanceRepository:
         diagram = self.definitions.diagram(instance.process_key, instance.process_version)
         data = bpmn_engine.workflow_data(bpmn_engine.load_state(diagram, instance.state))
         case = {key: data.get(key) for key in ("case_no", "department", *CASE_DATA)}
-        return dict(task_view(task), case=dict(case, process_key=instance.process_key,
+        return dict(step_rules.task_view(task), case=dict(case, process_key=instance.process_key,
                                               process_version=instance.process_version, status=instance.status),
                     process_data=data)
 
@@ -278,23 +270,9 @@ class InstanceRepository:
         into the step's outbox under ``request_key`` (an idempotent request's key), if given."""
         instance, task = _find_task(task_id)
         if task is None:
-            done = next((t for t in instance.done if t["task_id"] == task_id), None) if instance else None
-            if done is not None and can_work_on(user, done):
-                raise Conflict(f"task {task_id} was already completed by {done['completed_by']} "
-                               f"at {from_millis(done['completed_at']).isoformat()}")
-            raise NotFound(f"task {task_id} is not in your work list")
-        if not can_work_on(user, task):
-            raise NotFound(f"task {task_id} is not in your work list")
+            raise step_rules.not_open(task_id, instance.done if instance else [], user)
+        data = step_rules.completion_data(instance, task, user, data)
         username = user["username"]
-        data = validate_form_data(task["form"], data)
-        if task["element_id"] == hall_flow.ACCEPT:
-            hall_flow.check_intake_decision(data)
-        hall_flow.check_return(task["form"], data)
-        if task["assignee"] == username and any(f["id"] == hall_flow.WINDOW for f in task["form"]):
-            hall_flow.check_window(data, step_rules.accepted_on_the_spot_by(instance) == username)
-        step_rules.check_separation(instance, task, username)
-        if claims_on_the_spot(user, task["role"], task["department"], task["on_the_spot"]):
-            data = dict(data, **{ON_THE_SPOT_BY: username})
 
         def complete_it(instance, workflow):
             try:
@@ -302,13 +280,10 @@ class InstanceRepository:
             except bpmn_engine.TaskNotReady:
                 raise Conflict(f"task {task_id} is no longer open") from None
             instance.done = [*instance.done, step_rules.done_task(task, username, data, now)]
-            entry = {"kind": "task_completed", "element_id": task["element_id"], "actor": username, "data": data}
-            return [entry], (task["element_id"], data)
+            return [step_rules.completed_entry(task, username, data)], (task["element_id"], data)
 
         def answer(instance, events):
-            progress = next((payload for name, payload in events if name == "case_progressed"), {})
-            return dict(task_view(task), completed=True, case_status=instance.status,
-                        current_step=progress.get("current_step"))
+            return step_rules.completion_answer(task, instance.status, events)
 
         instance, announcements = self._step(instance.case_no, complete_it, now, username, loaded=instance,
                                              answer=(request_key, answer) if request_key else None)
@@ -416,7 +391,7 @@ class InstanceRepository:
             raise Forbidden(f"the message {name!r} is sent by the hall itself, not by a department")
         instance = models.ProcessInstance.objects(case_no=case_no, parent_case=None).only(
             "department", "process_key", "process_version", "status").first()
-        if instance is None or not _may_see(sender, instance):
+        if instance is None or not may_see(sender, instance.department):
             raise NotFound(f"case {case_no} has no process visible to you")
         stored_id = f"{sender['username']}:{message_id}"
         earlier = models.Message.objects(message_id=stored_id).first()
@@ -501,7 +476,7 @@ class InstanceRepository:
         (from the step records, and from the outbox for a step whose record is not stored yet)."""
         son = _instances().find_one({"case_no": case_no})
         instance = Instance(son) if son is not None else None
-        if instance is None or not _may_see(viewer, instance):
+        if instance is None or not may_see(viewer, instance.department):
             raise NotFound(f"case {case_no} has no process visible to you")
         stored = {record["_id"]: json.loads(record["body"]) for record in _steps().find({"case_no": case_no})}
         for step in step_rules.Outbox.loads(instance.outbox).steps if instance.outbox_pending else ():
@@ -515,12 +490,12 @@ class InstanceRepository:
             "process_version": instance.process_version, "status": instance.status, "rev": instance.rev,
             "incident": instance.incident or None, "waiting_messages": list(instance.waiting_messages),
             "stored_messages": [m.name for m in messages if m.message_id not in instance.consumed_messages],
-            "open_tasks": [task_view(t) for t in instance.open_tasks],
+            "open_tasks": [step_rules.task_view(t) for t in instance.open_tasks],
             "started_at": from_millis(instance.started_at).isoformat(),
             "updated_at": from_millis(instance.updated_at).isoformat(),
             "sub_instances": [{"instance_no": son["case_no"], "process_key": son["process_key"],
                                "status": son["status"], "waiting_messages": son.get("waiting_messages", []),
-                               "open_tasks": [task_view(t) for t in son.get("open_tasks", [])]} for son in subs],
+                               "open_tasks": [step_rules.task_view(t) for t in son.get("open_tasks", [])]} for son in subs],
             "audit": [{"at": e["at"], "kind": e["kind"], "element_id": e.get("element_id"), "actor": e.get("actor"),
                        "data": e.get("data", {}), "rev": e.get("rev"), "request_id": e.get("request_id")}
                       for e in audit],
@@ -622,14 +597,9 @@ class InstanceRepository:
         opened = bpmn_engine.open_user_tasks(workflow, excluding=open_before)
         if not opened:
             return
-        mapping = self.mappings.of(instance.process_key)
-        for task in opened:
-            role, department = roles.assign(task, mapping)
-            department = department or task_department(role, instance.department)
-            reason = roles.no_one_reason(task, role, department,
-                                         on_the_spot_claim(task["on_the_spot_role"], instance.department), self.staff)
-            if reason is not None:
-                bpmn_engine.hold_task(workflow, task["id"], reason, roles.NO_ONE)
+        for task_id, reason in step_rules.no_one_holds(opened, self.mappings.of(instance.process_key),
+                                                       instance.department, self.staff):
+            bpmn_engine.hold_task(workflow, task_id, reason, roles.NO_ONE)
 
     def apply_role_mapping(self, key, user, now):
         """The key's role mapping changed: open tasks of its running cases follow it, and cases
@@ -639,7 +609,7 @@ class InstanceRepository:
         announcements = []
         for son in _instances().find({"process_key": key, "status": {"$ne": "completed"}}, {"case_no": 1, "incident": 1}):
             try:
-                if (son.get("incident") or {}).get("kind") in (roles.NO_ONE, roles.UNMAPPED):
+                if step_rules.held_for_roles(son.get("incident")):
                     announcements += self.retry(son["case_no"], {}, {"username": user}, now)[1]
                 else:
                     self._resync(son["case_no"], now)
@@ -786,10 +756,8 @@ def _events(instance, workflow, completed, before, actor, now):
     if instance.parent_case:
         return []
     end = bpmn_engine.end_event(workflow) if not before.completed else None
-    newly_waiting = set(instance.waiting_messages) - before.waiting_messages
-    events = hall_flow.domain_events(instance, completed, end, newly_waiting,
-                                     bpmn_engine.workflow_data(workflow), actor, now)
-    return [*events, ("case_progressed", _progress(instance, workflow, end))]
+    return step_rules.step_events(instance, completed, before, end, bpmn_engine.workflow_data(workflow),
+                                  _progress(instance, workflow, end), actor, now)
 
 
 def _thrown(instance, thrown):
@@ -854,14 +822,4 @@ def _message_id(case_no, name, data):
 
 
 def _may_see(viewer, instance):
-    department = viewer.get("department")
-    return department in ALL_CASES_DEPARTMENTS or department == instance.department
-
-
-def task_view(task):
-    return {"id": task["task_id"], "case_no": task["case_no"], "process_key": task["process_key"],
-            "element_id": task["element_id"], "name": task["name"],
-            "role": task["role"], "department": task["department"], "assignee": task["assignee"],
-            "on_the_spot": task["on_the_spot"], "form": task["form"], "instructions": task.get("instructions"),
-            "created_at": from_millis(task["created_at"]).isoformat(),
-            "due_at": from_millis(task["due_at"]).isoformat() if task["due_at"] is not None else None}
+    return may_see(viewer, instance.department)

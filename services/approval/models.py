@@ -47,7 +47,7 @@ class ProcessInstance(me.Document):
     instance has taken, written in the same compare-and-set as the state, so a message is
     delivered once even when replicas race.
 
-    ``open_tasks`` are its ready user tasks as work lists show them (``instances.task_view``
+    ``open_tasks`` are its ready user tasks as work lists show them (``step_rules.task_view``
     plus ``due_order``, ``separate_from`` and ``excluded``; instants in epoch milliseconds),
     ``done`` its completed ones (who, when, through which claim). ``task_keys`` is a text
     index standing in for a multikey one, which the embedded store lacks (it indexes no

@@ -12,9 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.approval import hall_flow, roles
-from services.approval.worklist import ON_THE_SPOT_BY, on_the_spot_claim, task_department
-from services.common.errors import Forbidden
-from services.common.fields import to_millis
+from services.approval.forms import validate_form_data
+from services.approval.worklist import (
+    ON_THE_SPOT_BY,
+    can_work_on,
+    claims_on_the_spot,
+    on_the_spot_claim,
+    task_department,
+)
+from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.fields import from_millis, to_millis
 
 SYSTEM = "system"
 # Past any due time in epoch milliseconds (the year 2286): tasks without one come after.
@@ -42,6 +49,87 @@ class Before:
         self.waiting_messages = set(instance.waiting_messages) if instance is not None else set()
         self.next_timer_at = instance.next_timer_at if instance is not None else None
         self.done = len(instance.done) if instance is not None else 0
+
+
+def unmapped_hold(process_key, unmapped):
+    """``(reason, kind)`` to start a process whose diagram names the roles ``unmapped``
+    (``roles.unmapped``) held at its start, or None when all are mapped."""
+    if not unmapped:
+        return None
+    return (f"the roles {', '.join(unmapped)} of process {process_key} are not mapped to the hall's: "
+            f"map them (PUT /api/v1/processes/{process_key}/roles) and the case starts", roles.UNMAPPED)
+
+
+def no_one_holds(opened, mapping, case_department, staff):
+    """``(task id, reason)`` of each task opened in a step (``bpmn_engine.open_user_tasks``)
+    that nobody can do (``roles.no_one_reason``): the case is held in an incident there
+    instead of waiting where no one looks."""
+    holds = []
+    for task in opened:
+        role, department = roles.assign(task, mapping)
+        department = department or task_department(role, case_department)
+        reason = roles.no_one_reason(task, role, department,
+                                     on_the_spot_claim(task["on_the_spot_role"], case_department), staff)
+        if reason is not None:
+            holds.append((task["id"], reason))
+    return holds
+
+
+def held_for_roles(incident):
+    """A case held because of its roles (unmapped, or a task nobody could do): a change of the
+    role mapping retries it."""
+    return (incident or {}).get("kind") in (roles.NO_ONE, roles.UNMAPPED)
+
+
+def not_open(task_id, done, user):
+    """The error for completing a task that is not open: 409 saying who completed it and when,
+    to a user who could have (``done`` the instance's completed tasks); otherwise 404, as for
+    a task that is not in the user's work list."""
+    completed = next((t for t in done if t["task_id"] == task_id), None)
+    if completed is not None and can_work_on(user, completed):
+        return Conflict(f"task {task_id} was already completed by {completed['completed_by']} "
+                        f"at {from_millis(completed['completed_at']).isoformat()}")
+    return NotFound(f"task {task_id} is not in your work list")
+
+
+def completion_data(instance, task, user, data):
+    """The data the user completes the open ``task`` of ``instance`` with: the form's data,
+    checked (400) against the form and the hall's rules for acceptance, return and the window,
+    with ``on_the_spot_by`` when the user completes it through its on-the-spot claim. 404 when
+    the task is not the user's, 403 when separation of duties forbids it."""
+    if not can_work_on(user, task):
+        raise NotFound(f"task {task['task_id']} is not in your work list")
+    username = user["username"]
+    data = validate_form_data(task["form"], data)
+    if task["element_id"] == hall_flow.ACCEPT:
+        hall_flow.check_intake_decision(data)
+    hall_flow.check_return(task["form"], data)
+    if task["assignee"] == username and any(f["id"] == hall_flow.WINDOW for f in task["form"]):
+        hall_flow.check_window(data, accepted_on_the_spot_by(instance) == username)
+    check_separation(instance, task, username)
+    if claims_on_the_spot(user, task["role"], task["department"], task["on_the_spot"]):
+        data = dict(data, **{ON_THE_SPOT_BY: username})
+    return data
+
+
+def completed_entry(task, username, data):
+    """The audit entry of a completed task."""
+    return {"kind": "task_completed", "element_id": task["element_id"], "actor": username, "data": data}
+
+
+def completion_answer(task, status, events):
+    """What a completion answers (and an idempotent repeat of it): the task, the case's status
+    and its current step after the step (from the step's ``case_progressed``)."""
+    progressed = next((payload for name, payload in events if name == "case_progressed"), {})
+    return dict(task_view(task), completed=True, case_status=status, current_step=progressed.get("current_step"))
+
+
+def step_events(instance, completed, before, end, process_data, progressed, actor, now):
+    """The hall's events of a step of a case's own process (``hall_flow.domain_events``),
+    ending with the case's progress ``progressed``."""
+    newly_waiting = set(instance.waiting_messages) - before.waiting_messages
+    events = hall_flow.domain_events(instance, completed, end, newly_waiting, process_data, actor, now)
+    return [*events, ("case_progressed", progressed)]
 
 
 def step(instance, entries, history, events, now, request_id):
@@ -186,3 +274,12 @@ def accepted_on_the_spot_by(instance):
     """The chief who accepted the case on the spot (the acceptance's ``on_the_spot_by``), or None."""
     accepted = [t for t in instance.done if t["element_id"] == hall_flow.ACCEPT]
     return accepted[-1][ON_THE_SPOT_BY] if accepted else None
+
+
+def task_view(task):
+    return {"id": task["task_id"], "case_no": task["case_no"], "process_key": task["process_key"],
+            "element_id": task["element_id"], "name": task["name"],
+            "role": task["role"], "department": task["department"], "assignee": task["assignee"],
+            "on_the_spot": task["on_the_spot"], "form": task["form"], "instructions": task.get("instructions"),
+            "created_at": from_millis(task["created_at"]).isoformat(),
+            "due_at": from_millis(task["due_at"]).isoformat() if task["due_at"] is not None else None}
