@@ -28,7 +28,7 @@ import mongoengine as me
 from bson import ObjectId
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.approval import bpmn_engine, collaboration, hall_flow, models, roles, step_rules, timers
+from services.approval import bpmn_engine, collaboration, models, roles, step_rules, timers
 from services.approval.staff import StaffDirectory
 from services.approval.step_rules import SYSTEM
 from services.approval.worklist import (
@@ -38,7 +38,7 @@ from services.approval.worklist import (
     work_keys,
 )
 from services.common.db import collection_of
-from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.errors import Conflict, NotFound
 from services.common.fields import from_millis, to_millis
 from services.common.idempotency import RequestLog
 from services.common.staff_roles import may_see
@@ -56,8 +56,6 @@ STUCK_TIMER_RETRY = timedelta(minutes=1)
 # What a process starts with from `case_submitted`, besides case number and department.
 CASE_DATA = ("item_code", "item_name", "kind", "on_the_spot", "promised_limit_days", "legal_limit_days",
              "submitted_at")
-# A message the process does not wait for yet is kept this long for it, then no longer handed over.
-MESSAGE_RETENTION = timedelta(days=30)
 WORK_LIST_FILTERS = ("process_key", "case_no", "element_id")
 # Steps this replica finished (records stored) that an instance's outbox may still list.
 FINISHED_REMEMBERED = 10_000
@@ -381,29 +379,28 @@ class InstanceRepository:
 
     def deliver(self, case_no, name, data, message_id, sender, now):
         """A department's message for a case's process (over HTTP): delivered now or kept
-        until the process waits for it (``MESSAGE_RETENTION``). The id is the sender's, scoped
+        until the process waits for it (``step_rules.MESSAGE_RETENTION``). The id is the sender's, scoped
         to the sender: the same id again returns the same answer, with another message a
         Conflict. The hall's own messages (``hall_flow.HALL_MESSAGES``) come only from the
         hall's services: a department cannot confirm a payment by message.
 
         Returns ``(answer, events)``."""
-        if name in hall_flow.HALL_MESSAGES:
-            raise Forbidden(f"the message {name!r} is sent by the hall itself, not by a department")
+        step_rules.check_from_department(name)
         instance = models.ProcessInstance.objects(case_no=case_no, parent_case=None).only(
             "department", "process_key", "process_version", "status").first()
         if instance is None or not may_see(sender, instance.department):
             raise NotFound(f"case {case_no} has no process visible to you")
-        stored_id = f"{sender['username']}:{message_id}"
+        stored_id = step_rules.department_message_key(sender["username"], message_id)
         earlier = models.Message.objects(message_id=stored_id).first()
-        if earlier is not None and (_case_of(earlier.case_no), earlier.name, earlier.data) != (case_no, name, data):
-            raise Conflict(f"the message id {message_id!r} was used for another message")
-        if earlier is None:
+        if earlier is not None:
+            step_rules.check_same_message(message_id, (_case_of(earlier.case_no), earlier.name, earlier.data),
+                                          (case_no, name, data))
+        else:
             self._check_awaited(instance, case_no, name)
         delivered, announcements = self.route(case_no, {"message_id": stored_id, "name": name, "data": data}, now,
                                               sender["username"])
         received_at = earlier.received_at if earlier is not None else now
-        return {"case_no": case_no, "name": name, "message_id": message_id, "delivered": delivered,
-                "kept_until": None if delivered else (received_at + MESSAGE_RETENTION).isoformat()}, announcements
+        return step_rules.delivery_answer(case_no, name, message_id, delivered, received_at), announcements
 
     def _check_awaited(self, instance, case_no, name):
         """Conflict when nothing of the case will ever take the message ``name``: neither its
@@ -418,13 +415,7 @@ class InstanceRepository:
                                for son in running))
         if instance.status != "completed":
             caught |= bpmn_engine.caught_messages(diagram)
-        if name in caught:
-            return
-        if not caught:
-            raise Conflict(f"the process of case {case_no} has ended: it waits for no message")
-        listed = ", ".join(sorted(caught - hall_flow.HALL_MESSAGES)) or "none"
-        raise Conflict(f"the process of case {case_no} never waits for the message {name!r} "
-                       f"(it waits for: {listed})")
+        step_rules.check_awaited(case_no, name, caught)
 
     def retry(self, case_no, data, user, now):
         """Run an instance's failed step again after an admin fixed its data."""
@@ -648,15 +639,11 @@ class InstanceRepository:
     @staticmethod
     def _deliver_stored_messages(instance, workflow, now):
         """Hand over every stored message the instance waits for (oldest first), also those
-        it comes to wait for after taking one. A department's message older than
-        ``MESSAGE_RETENTION`` is no longer handed over; the hall's own are kept for good."""
+        it comes to wait for after taking one (``step_rules.to_hand_over``)."""
         if not bpmn_engine.waiting_messages(workflow):
             return []  # waits for none: no need to look (most steps)
-        kept_since = to_millis(now - MESSAGE_RETENTION)
-        stored = sorted((m for m in collection_of(models.Message).find({"case_no": instance.case_no})
-                         if m["message_id"] not in instance.consumed_messages
-                         and (m["received_at"] >= kept_since or m["name"] in hall_flow.HALL_MESSAGES)),
-                        key=lambda m: m["received_at"])
+        stored = step_rules.to_hand_over(collection_of(models.Message).find({"case_no": instance.case_no}),
+                                         instance.consumed_messages, now)
         entries = []
         while stored and bpmn_engine.incident(workflow) is None:
             waiting = set(bpmn_engine.waiting_messages(workflow))

@@ -9,7 +9,7 @@ Instants in the stored shapes are epoch milliseconds (``services.common.fields``
 ``at`` and its audit entries' are ISO text."""
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.approval import hall_flow, roles
 from services.approval.forms import validate_form_data
@@ -24,6 +24,8 @@ from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.fields import from_millis, to_millis
 
 SYSTEM = "system"
+# A message the process does not wait for yet is kept this long for it, then no longer handed over.
+MESSAGE_RETENTION = timedelta(days=30)
 # Past any due time in epoch milliseconds (the year 2286): tasks without one come after.
 NO_DUE_TIME = 10 ** 13
 
@@ -130,6 +132,52 @@ def step_events(instance, completed, before, end, process_data, progressed, acto
     newly_waiting = set(instance.waiting_messages) - before.waiting_messages
     events = hall_flow.domain_events(instance, completed, end, newly_waiting, process_data, actor, now)
     return [*events, ("case_progressed", progressed)]
+
+
+def to_hand_over(stored, consumed, now):
+    """The stored messages (``models.Message`` documents) to hand over to an instance, oldest
+    first: those it has not taken (``consumed``); a department's only for
+    ``MESSAGE_RETENTION``, the hall's own for good."""
+    kept_since = to_millis(now - MESSAGE_RETENTION)
+    return sorted((m for m in stored if m["message_id"] not in consumed
+                   and (m["received_at"] >= kept_since or m["name"] in hall_flow.HALL_MESSAGES)),
+                  key=lambda m: m["received_at"])
+
+
+def check_from_department(name):
+    """The hall's own messages (``hall_flow.HALL_MESSAGES``) come only from the hall's
+    services: a department cannot confirm a payment by message (403)."""
+    if name in hall_flow.HALL_MESSAGES:
+        raise Forbidden(f"the message {name!r} is sent by the hall itself, not by a department")
+
+
+def department_message_key(username, message_id):
+    """A department's message id is the sender's: stored scoped to the sender."""
+    return f"{username}:{message_id}"
+
+
+def check_same_message(message_id, earlier, message):
+    """The same message id again is the same message ``(case number, name, data)``, else 409."""
+    if earlier != message:
+        raise Conflict(f"the message id {message_id!r} was used for another message")
+
+
+def check_awaited(case_no, name, caught):
+    """409 when nothing of the case will ever take the message ``name``: ``caught`` are the
+    messages its process (while it runs) and its running sub-instances wait for somewhere."""
+    if name in caught:
+        return
+    if not caught:
+        raise Conflict(f"the process of case {case_no} has ended: it waits for no message")
+    listed = ", ".join(sorted(caught - hall_flow.HALL_MESSAGES)) or "none"
+    raise Conflict(f"the process of case {case_no} never waits for the message {name!r} "
+                   f"(it waits for: {listed})")
+
+
+def delivery_answer(case_no, name, message_id, delivered, received_at):
+    """What a department's message answers (and a repeat of it): delivered, or kept until when."""
+    return {"case_no": case_no, "name": name, "message_id": message_id, "delivered": delivered,
+            "kept_until": None if delivered else (received_at + MESSAGE_RETENTION).isoformat()}
 
 
 def step(instance, entries, history, events, now, request_id):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from nameko.testing.services import entrypoint_hook
 
-from services.approval import instances, models
+from services.approval import models, step_rules
 from services.common.errors import Conflict, Forbidden, NotFound
 
 WAITS_FOR_INSPECTION = """<?xml version="1.0" encoding="UTF-8"?>
@@ -80,7 +80,7 @@ def test_an_early_message_is_kept_and_taken_when_the_process_gets_there(approval
 def test_a_kept_message_older_than_the_retention_is_not_handed_over(approval, case_no):
     call(approval, "deliver_message", case_no, "fire_inspection", {"passed": True}, "insp-000044", SYSTEM)
     old = models.Message.objects(case_no=case_no).first()
-    old.received_at = old.received_at - instances.MESSAGE_RETENTION - timedelta(minutes=1)
+    old.received_at = old.received_at - step_rules.MESSAGE_RETENTION - timedelta(minutes=1)
     old.save()
     finish_preparing(approval, case_no)
     assert open_steps(approval, case_no) == []  # waits at the catch event, no task

@@ -280,3 +280,41 @@ def test_only_cases_held_for_their_roles_are_retried_by_a_role_mapping():
     assert step_rules.held_for_roles({"kind": roles.UNMAPPED})
     assert not step_rules.held_for_roles({"kind": "script"})
     assert not step_rules.held_for_roles({}) and not step_rules.held_for_roles(None)
+
+
+# A department's message
+
+def test_stored_messages_are_handed_over_oldest_first_a_departments_for_thirty_days_the_halls_for_good():
+    old = to_millis(NOW - step_rules.MESSAGE_RETENTION - timedelta(minutes=1))
+    stored = [{"message_id": "m3", "name": "licence_checked", "received_at": to_millis(NOW)},
+              {"message_id": "m1", "name": "licence_checked", "received_at": old},
+              {"message_id": "m2", "name": "payment_confirmed", "received_at": old},
+              {"message_id": "m4", "name": "licence_checked", "received_at": to_millis(NOW - timedelta(days=1))}]
+    assert [m["message_id"] for m in step_rules.to_hand_over(stored, ["m4"], NOW)] == ["m2", "m3"]
+
+
+def test_a_department_cannot_send_the_halls_own_messages():
+    with pytest.raises(Forbidden):
+        step_rules.check_from_department("payment_confirmed")
+    step_rules.check_from_department("licence_checked")
+
+
+def test_a_message_id_is_the_senders_and_names_one_message():
+    assert step_rules.department_message_key("tax", "m1") != step_rules.department_message_key("market", "m1")
+    step_rules.check_same_message("m1", ("C1", "checked", {"ok": True}), ("C1", "checked", {"ok": True}))
+    with pytest.raises(Conflict):
+        step_rules.check_same_message("m1", ("C1", "checked", {"ok": True}), ("C1", "checked", {"ok": False}))
+
+
+def test_a_message_nothing_of_the_case_waits_for_is_refused_saying_what_it_waits_for():
+    step_rules.check_awaited("C1", "checked", {"checked", "payment_confirmed"})
+    with pytest.raises(Conflict, match="has ended"):
+        step_rules.check_awaited("C1", "checked", set())
+    with pytest.raises(Conflict, match=r"waits for: other\)"):
+        step_rules.check_awaited("C1", "checked", {"other", "payment_confirmed"})
+
+
+def test_a_kept_message_says_until_when():
+    kept = step_rules.delivery_answer("C1", "checked", "m1", False, NOW)
+    assert kept["kept_until"] == (NOW + timedelta(days=30)).isoformat()
+    assert step_rules.delivery_answer("C1", "checked", "m1", True, NOW)["kept_until"] is None
