@@ -3,9 +3,12 @@
 business rules live in the services. A new domain is one module and one line below."""
 from flask import current_app
 
+from gateway.rpc import Services
+
 
 def rpc():
-    return current_app.extensions["rpc"]
+    """The services, called through their contracts: ``rpc().intake.submit_case(application)``."""
+    return Services(current_app.extensions["rpc"])
 
 
 def _domains():

@@ -5,7 +5,7 @@ import pytest
 from kombu import Connection
 from kombu.exceptions import ChannelError
 
-from services.common import events
+from services.common.contracts import events
 from services.common.entrypoints import event_handler
 from services.common.retired_queues import RetiredQueues, event_queue
 from services.monitor.service import MonitorService
