@@ -170,7 +170,7 @@ class PaymentRequired(TypedDict):
     ``fee_fen`` when the flow computed it (e.g. by DMN), else payment assesses the catalog's
     fee rules."""
     case_no: str
-    item_code: str
+    item_code: str | None
     department: NotRequired[str | None]
     fee_fen: NotRequired[int | None]
     requested_at: NotRequired[str]
@@ -179,7 +179,7 @@ class PaymentRequired(TypedDict):
 class CaseDecided(TypedDict):
     """The process ended at ``approved`` / ``refused``; on the spot (首席代表制) at ``window``."""
     case_no: str
-    outcome: NotRequired[str]
+    outcome: str
     decided_at: str
     decided_by: NotRequired[str | None]
     on_the_spot: NotRequired[bool]

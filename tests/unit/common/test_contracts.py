@@ -165,6 +165,37 @@ def test_every_event_handler_and_dispatch_in_the_services_goes_through_a_contrac
     assert not broken, "\n".join(broken)
 
 
+def handlers_with_contracts():
+    """``(where, handler, contract)`` of every ``@event_handler(events.X)`` in the services."""
+    for path in python_files("services"):
+        where = path.relative_to(REPO_ROOT).as_posix()
+        tree = ast.parse(path.read_text(), where)
+        modules, contracts = contract_names(tree)
+        for function in (node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)):
+            for decorator in function.decorator_list:
+                if (isinstance(decorator, ast.Call) and getattr(decorator.func, "id", None) == "event_handler"
+                        and decorator.args and names_a_contract(decorator.args[0], modules, contracts)):
+                    node = decorator.args[0]
+                    yield where, function, getattr(events, node.attr if isinstance(node, ast.Attribute) else node.id)
+
+
+def test_a_handler_indexes_only_the_keys_its_contract_requires_and_reads_only_keys_it_has():
+    broken = []
+    for where, function, contract in handlers_with_contracts():
+        payload = function.args.args[1].arg  # after self
+        for node in ast.walk(function):
+            if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == payload
+                    and isinstance(node.slice, ast.Constant) and node.slice.value not in contract.required):
+                broken.append(f"{where}:{node.lineno} {function.name} indexes {node.slice.value!r}, "
+                              f"which {contract.name} does not require")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == payload and node.args
+                    and isinstance(node.args[0], ast.Constant) and node.args[0].value not in contract.fields):
+                broken.append(f"{where}:{node.lineno} {function.name} reads {node.args[0].value!r}, "
+                              f"which {contract.name} does not carry")
+    assert not broken, "\n".join(broken)
+
+
 def test_no_part_names_an_event_exchange_or_routing_key_by_hand():
     found = []
     for path in python_files("services", "gateway"):
