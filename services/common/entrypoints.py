@@ -20,11 +20,12 @@ which mark an event sent once it is dispatched, dispatch theirs at once.
 
 ``event_handler(contract)``: nameko's, for the event a contract of
 ``services.common.contracts.events`` names, the method handed the payload as the contract
-parses it; and with another answer to a handler's failure. nameko acknowledges the event (the event is gone) unless told to requeue every failure, which
-would redeliver an event that can never succeed forever. Here a failure because the store
-could not be reached (a MongoDB primary election, a restart of the embedded store) puts the
-event back to be handled again, and any other failure is acknowledged as before (nameko logs
-it with the event). Handlers are idempotent, so a second delivery is safe.
+parses it; and with another answer to a handler's failure. nameko acknowledges the event (it
+is gone) unless told to requeue every failure, which would redeliver an event that can never
+succeed forever. Here a failure because the store could not be reached (a MongoDB primary
+election, a restart of the embedded store) puts the event back to be handled again, and any
+other failure is acknowledged as before (nameko logs it with the event). Handlers are
+idempotent, so a second delivery is safe.
 """
 import functools
 import logging
