@@ -289,3 +289,15 @@ def test_the_gateway_sends_only_calls_that_fit_a_contract():
     with pytest.raises(TypeError, match="intake.get_case"):
         services.intake.get_case("C1", who="nobody")
     assert len(client.calls) == 1
+
+
+def test_a_handler_gets_its_payload_through_the_contract():
+    from nameko.testing.services import worker_factory
+
+    from services.approval.service import ApprovalService
+
+    service = worker_factory(ApprovalService)
+    with pytest.raises(ContractBroken, match="deadline"):
+        service.on_case_extended({"case_no": "C1", "approved_at": "t", "deadline": 20261203})
+    service.on_case_extended({"case_no": "C1", "approved_at": "t", "deadline": None})  # nothing to move
+    service.processes.move_deadline.assert_not_called()
