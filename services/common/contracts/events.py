@@ -92,20 +92,21 @@ def _fits(value, kind):
 
 class CaseSubmitted(TypedDict):
     """An application is registered; all of the item's version the case was submitted under
-    (``process_version`` is the item's version policy: None runs the latest)."""
+    (``process_version`` is the item's version policy: None runs the latest). Its consumers
+    read the item's facts with a default, so None stands for a fact not given."""
     case_no: str
-    item_code: NotRequired[str]
-    item_version: NotRequired[int]
-    item_name: NotRequired[str]
+    item_code: NotRequired[str | None]
+    item_version: NotRequired[int | None]
+    item_name: NotRequired[str | None]
     department: str
     process_key: str
     process_version: NotRequired[int | None]
-    kind: NotRequired[str]
-    on_the_spot: NotRequired[bool]
-    promised_limit_days: NotRequired[int]
-    legal_limit_days: NotRequired[int]
-    special_procedures: NotRequired[list[str]]
-    submitted_at: NotRequired[str]
+    kind: NotRequired[str | None]
+    on_the_spot: NotRequired[bool | None]
+    promised_limit_days: NotRequired[int | None]
+    legal_limit_days: NotRequired[int | None]
+    special_procedures: NotRequired[list[str] | None]
+    submitted_at: NotRequired[str | None]
 
 
 class SupplementReceived(TypedDict):
