@@ -21,8 +21,8 @@ from datetime import datetime, timezone
 import pika
 
 from gateway.rpc import broker_parameters
+from services.common.contracts.events import TICKET_CALLED
 
-EVENT_EXCHANGE = "queue.events"
 STREAM_SECONDS = 300
 KEEPALIVE_SECONDS = 15
 SPOKEN_WITHIN_SECONDS = 60
@@ -40,10 +40,10 @@ class CallFeed:
         connection = pika.BlockingConnection(self.parameters)
         try:
             channel = connection.channel()
-            channel.exchange_declare(EVENT_EXCHANGE, exchange_type="topic", durable=True)
+            channel.exchange_declare(TICKET_CALLED.exchange, exchange_type="topic", durable=True)
             queue = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
-            channel.queue_bind(queue, EVENT_EXCHANGE, routing_key="ticket_called")
-            yield (None if body is None else json.loads(body)
+            channel.queue_bind(queue, TICKET_CALLED.exchange, routing_key=TICKET_CALLED.name)
+            yield (None if body is None else TICKET_CALLED.parse(json.loads(body))
                    for _, _, body in channel.consume(queue, auto_ack=True, inactivity_timeout=idle_seconds))
         finally:
             if connection.is_open:
@@ -70,7 +70,7 @@ def board_events(feed, client, after, seconds):
     with feed.subscribe() as calls:
         last, sent = after, set()
         while last is not None:
-            page = client.call("queue", "calls_after", last)
+            page = client.queue.calls_after(last)
             if not page:
                 break
             now = datetime.now(timezone.utc)

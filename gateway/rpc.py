@@ -31,6 +31,8 @@ import uuid
 import pika
 from pika.exceptions import AMQPError
 
+from services.common.contracts.rpc import SERVICES
+
 RPC_EXCHANGE = "nameko-rpc"
 CONTEXT_HEADER_PREFIX = "nameko"  # nameko.constants.HEADER_PREFIX
 
@@ -135,7 +137,8 @@ class _Link:
 
 
 class RpcClient:
-    """``client.call("intake", "submit_case", application, idempotency_key=key)``.
+    """``client.call("intake", "submit_case", application, idempotency=key)``; the gateway's
+    handlers call through ``Services``.
 
     ``context_data()`` answers what each call carries as nameko context data (e.g. the
     request id): AMQP headers ``nameko.<key>``, which the service's worker sees as
@@ -200,3 +203,32 @@ class RpcClient:
 
     def close(self):
         self._drop_link()
+
+
+class Services:
+    """The services as the gateway calls them, through their contracts
+    (``services.common.contracts.rpc``): ``Services(client).intake.submit_case(application,
+    idempotency=key)``. A method without a contract is an AttributeError, arguments that do
+    not fit it a TypeError, both before anything is sent."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def __getattr__(self, service):
+        if service not in SERVICES:
+            raise AttributeError(f"no RPC contract for the service {service!r}")
+        return _Service(self._client, SERVICES[service])
+
+
+class _Service:
+    def __init__(self, client, contract):
+        self._client, self._contract = client, contract
+
+    def __getattr__(self, method):
+        contract = getattr(self._contract, method)
+
+        def call(*args, timeout=None, **kwargs):
+            contract.check(args, kwargs)
+            return self._client.call(contract.service, contract.name, *args, timeout=timeout, **kwargs)
+
+        return call

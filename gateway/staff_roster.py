@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 
-from gateway.rpc import RpcError
+from gateway.rpc import RpcError, Services
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def roster(users):
 def send(app, members, complete=False):
     """Tell the approval service; False (logged) when it could not be reached."""
     try:
-        app.extensions["rpc"].call("approval", "sync_staff", members, complete=complete)
+        Services(app.extensions["rpc"]).approval.sync_staff(members, complete=complete)
         return True
     except RpcError as exc:
         log.warning("the staff roster did not reach the approval service: %s", exc)

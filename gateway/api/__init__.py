@@ -4,6 +4,9 @@ over RPC and shape the answer; business rules live in the services. ``gateway.do
 lists the modules."""
 from flask import current_app
 
+from gateway.rpc import Services
+
 
 def rpc():
-    return current_app.extensions["rpc"]
+    """The services, called through their contracts: ``rpc().intake.submit_case(application)``."""
+    return Services(current_app.extensions["rpc"])

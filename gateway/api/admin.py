@@ -23,7 +23,7 @@ def _demo_only():
 @requires_role("admin")
 def get_clock():
     _demo_only()
-    return jsonify(rpc().call("monitor", "get_clock"))
+    return jsonify(rpc().monitor.get_clock())
 
 
 @bp.post("/clock")
@@ -31,5 +31,5 @@ def get_clock():
 def move_clock():
     _demo_only()
     body = json_body("ClockMove")
-    return jsonify(rpc().call("monitor", "set_clock", g.principal["username"], **body,
-                              idempotency=idempotency(body)))
+    return jsonify(rpc().monitor.set_clock(g.principal["username"], **body,
+                                           idempotency=idempotency(body)))

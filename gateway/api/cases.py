@@ -17,7 +17,7 @@ bp = Blueprint("cases", __name__, url_prefix="/api/v1")
 @bp.post("/cases")
 def submit_case():
     application = json_body("Application")
-    receipt = rpc().call("intake", "submit_case", application, idempotency=idempotency(application))
+    receipt = rpc().intake.submit_case(application, idempotency=idempotency(application))
     response = jsonify(receipt)
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/cases/{receipt['case_no']}"
@@ -29,13 +29,13 @@ def submit_case():
 def search_cases():
     params = query_params("/api/v1/cases")
     page, page_size = params.pop("page", 1), params.pop("page_size", 20)
-    return jsonify(rpc().call("intake", "search_cases", g.principal, params, page=page, page_size=page_size))
+    return jsonify(rpc().intake.search_cases(g.principal, params, page=page, page_size=page_size))
 
 
 @bp.get("/cases/<case_no>")
 @requires_role(*STAFF_ROLES)
 def get_case(case_no):
-    return jsonify(rpc().call("intake", "get_case", case_number(case_no), g.principal))
+    return jsonify(rpc().intake.get_case(case_number(case_no), g.principal))
 
 
 @bp.post("/cases/<case_no>/collection")
@@ -43,8 +43,8 @@ def get_case(case_no):
 def record_collection(case_no):
     case_number(case_no)
     body = json_body("Collection")
-    return jsonify(rpc().call("intake", "record_collection", case_no, body["how"], g.principal,
-                              note=body.get("note"), idempotency=idempotency(body)))
+    return jsonify(rpc().intake.record_collection(case_no, body["how"], g.principal,
+                                                  note=body.get("note"), idempotency=idempotency(body)))
 
 
 @bp.get("/public/cases/<case_no>")
@@ -52,12 +52,12 @@ def get_public_case(case_no):
     query_code = request.args.get("query_code")
     if not query_code:
         raise Problem(400, "Bad request", "query_code is required: it is printed on the receipt")
-    return jsonify(rpc().call("intake", "get_public_case", case_number(case_no), query_code))
+    return jsonify(rpc().intake.get_public_case(case_number(case_no), query_code))
 
 
 @bp.post("/public/cases/<case_no>/supplements")
 def supply_materials(case_no):
     case_number(case_no)
     body = json_body("Supplements")
-    return jsonify(rpc().call("intake", "supply_materials", case_no, body["query_code"], body["materials"],
-                              idempotency=idempotency(body)))
+    return jsonify(rpc().intake.supply_materials(case_no, body["query_code"], body["materials"],
+                                                 idempotency=idempotency(body)))

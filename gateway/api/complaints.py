@@ -21,7 +21,7 @@ def file_complaint():
     body = json_body("ComplaintForm")
     once = idempotency(body)
     channel = body.pop("channel", "public")
-    receipt = rpc().call("monitor", "file_complaint", body, channel, idempotency=once)
+    receipt = rpc().monitor.file_complaint(body, channel, idempotency=once)
     answer = {key: receipt[key] for key in ("complaint_no", "follow_code", "status", "accept_by")}
     return jsonify(answer), 201
 
@@ -30,15 +30,15 @@ def file_complaint():
 @requires_role(*HANDLERS)
 def list_complaints():
     status = query_params("/api/v1/complaints").get("status")
-    return jsonify(complaints=rpc().call("monitor", "list_complaints", g.principal, status))
+    return jsonify(complaints=rpc().monitor.list_complaints(g.principal, status))
 
 
 @bp.post("/complaints/<complaint_no>/transitions")
 @requires_role("supervisor")
 def move_complaint(complaint_no):
     body = json_body("ComplaintMove")
-    return jsonify(rpc().call("monitor", "move_complaint", complaint_no, body["to"], body.get("note"), g.principal,
-                              idempotency=idempotency(body)))
+    return jsonify(rpc().monitor.move_complaint(complaint_no, body["to"], body.get("note"), g.principal,
+                                                idempotency=idempotency(body)))
 
 
 @bp.get("/public/complaints/<complaint_no>")
@@ -46,18 +46,18 @@ def follow_complaint(complaint_no):
     follow_code = request.args.get("follow_code")
     if not follow_code:
         raise Problem(400, "Bad request", "follow_code is required: it was given when the complaint was filed")
-    return jsonify(rpc().call("monitor", "follow_complaint", complaint_no, follow_code))
+    return jsonify(rpc().monitor.follow_complaint(complaint_no, follow_code))
 
 
 @bp.post("/evaluations")
 def evaluate_case():
     body = json_body("EvaluationForm")
-    case = rpc().call("intake", "get_public_case", body["case_no"], body["query_code"])  # 404 unless the code fits
+    case = rpc().intake.get_public_case(body["case_no"], body["query_code"])  # 404 unless the code fits
     if not case["evaluable"]:
         raise Problem(409, "Conflict", f"case {body['case_no']} has no result yet (it is {case['status']}): "
                                        "a case is evaluated once it is decided")
-    evaluation = rpc().call("monitor", "evaluate_case", body["case_no"], body["level"], body.get("comment"),
-                            idempotency=idempotency(body))
+    evaluation = rpc().monitor.evaluate_case(body["case_no"], body["level"], body.get("comment"),
+                                             idempotency=idempotency(body))
     return jsonify(evaluation), 201
 
 
@@ -65,12 +65,12 @@ def evaluate_case():
 @requires_role("supervisor", "chief")
 def list_rectifications():
     status = query_params("/api/v1/evaluations/rectifications").get("status", "open")
-    return jsonify(evaluations=rpc().call("monitor", "list_rectifications", g.principal, status))
+    return jsonify(evaluations=rpc().monitor.list_rectifications(g.principal, status))
 
 
 @bp.post("/evaluations/<case_no>/rectification")
 @requires_role("supervisor", "chief")
 def rectify(case_no):
     body = json_body("Rectification")
-    return jsonify(rpc().call("monitor", "rectify", case_no, body["rectification"], body["callback_note"],
-                              g.principal, idempotency=idempotency(body)))
+    return jsonify(rpc().monitor.rectify(case_no, body["rectification"], body["callback_note"],
+                                         g.principal, idempotency=idempotency(body)))

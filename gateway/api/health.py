@@ -47,7 +47,7 @@ def healthz():
 
 def _answers(client, service):
     try:
-        return client.call(service, "ping", timeout=PING_TIMEOUT) == "pong"
+        return getattr(client, service).ping(timeout=PING_TIMEOUT) == "pong"
     except RpcError:
         return False
 

@@ -40,8 +40,9 @@ def store_material():
         raise Problem(415, "Unsupported media type", "a document must be a PDF, JPEG or PNG file "
                       f"(declared {upload.mimetype or 'nothing'})")
     once = idempotency({**request.form.to_dict(), "file": [upload.filename, hashlib.sha256(content).hexdigest()]})
-    document = rpc().call("intake", "store_material", request.form["applicant_kind"], request.form["applicant_id"],
-                          upload.filename or "", base64.b64encode(content).decode("ascii"), idempotency=once)
+    document = rpc().intake.store_material(request.form["applicant_kind"], request.form["applicant_id"],
+                                           upload.filename or "", base64.b64encode(content).decode("ascii"),
+                                           idempotency=once)
     response = jsonify(document)
     response.status_code = 201 if document["created"] else 200
     return response
@@ -52,6 +53,6 @@ def store_material():
 def material_content(document_id):
     if len(document_id) > 64:
         raise Problem(404, "Not found", f"no shared document {document_id}")
-    document = rpc().call("intake", "get_material_content", document_id, g.principal)
+    document = rpc().intake.get_material_content(document_id, g.principal)
     return Response(base64.b64decode(document["content_base64"]), mimetype=document["content_type"], headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document['filename'])}"})

@@ -22,8 +22,8 @@ def deliver_message(case_no, name):
         raise Problem(400, "Bad request", "a message name starts with a letter or _ and holds letters, digits, "
                                           "_, . and - (at most 128)")
     body = json_body("MessageDelivery")
-    receipt = rpc().call("approval", "deliver_message", case_number(case_no), name, body.get("data") or {},
-                         body["message_id"], g.principal, idempotency=idempotency(body))
+    receipt = rpc().approval.deliver_message(case_number(case_no), name, body.get("data") or {},
+                                             body["message_id"], g.principal, idempotency=idempotency(body))
     response = jsonify(receipt)
     response.status_code = 200 if receipt["delivered"] else 202
     return response

@@ -58,13 +58,13 @@ def get_case_payment(case_no):
         principal = current_principal()
         if not set(STAFF_ROLES) & set(principal["roles"]):
             raise Problem(403, "Forbidden", f"this needs one of the roles: {', '.join(STAFF_ROLES)}")
-        return jsonify(rpc().call("payment", "get_payment", case_no, principal))
+        return jsonify(rpc().payment.get_payment(case_no, principal))
     query_code = request.args.get("query_code")
     if not query_code:
         raise Problem(401, "Unauthorized", "staff need a bearer token; the applicant gives the query code "
                                            "printed on the receipt (?query_code=…)",
                       headers={"WWW-Authenticate": 'Bearer realm="hall"'})
-    return jsonify(rpc().call("payment", "get_public_payment", case_no, query_code))
+    return jsonify(rpc().payment.get_public_payment(case_no, query_code))
 
 
 @bp.post("/payments/bank-confirmations")
@@ -72,8 +72,8 @@ def get_case_payment(case_no):
 def confirm_payment():
     source = _bank_or_cashier()
     confirmation = json_body("BankConfirmation")
-    return _created(rpc().call("payment", "confirm_payment", confirmation, source,
-                               idempotency=idempotency(confirmation, scope=_scope(source))))
+    return _created(rpc().payment.confirm_payment(confirmation, source,
+                                                  idempotency=idempotency(confirmation, scope=_scope(source))))
 
 
 @bp.post("/payments/bank-refund-confirmations")
@@ -81,22 +81,22 @@ def confirm_payment():
 def confirm_refund():
     source = _bank_or_cashier()
     confirmation = json_body("BankRefundConfirmation")
-    return _created(rpc().call("payment", "confirm_refund", confirmation, source,
-                               idempotency=idempotency(confirmation, scope=_scope(source))))
+    return _created(rpc().payment.confirm_refund(confirmation, source,
+                                                 idempotency=idempotency(confirmation, scope=_scope(source))))
 
 
 @bp.get("/payments/attention")
 @requires_role(*BANK_WINDOW)
 def payments_needing_the_cashier():
-    return jsonify(payments=rpc().call("payment", "payments_needing_the_cashier"))
+    return jsonify(payments=rpc().payment.payments_needing_the_cashier())
 
 
 @bp.post("/payments/<bank_txn_id>/refunds")
 @requires_role(*REFUND_ROLES)
 def request_refund(bank_txn_id):
     body = json_body("RefundRequest")
-    refund = rpc().call("payment", "request_refund", bank_txn_id, body["amount_fen"], body["reason"], g.principal,
-                        idempotency=idempotency(body))
+    refund = rpc().payment.request_refund(bank_txn_id, body["amount_fen"], body["reason"], g.principal,
+                                          idempotency=idempotency(body))
     return _created(dict(refund, created=True))
 
 
@@ -104,8 +104,8 @@ def request_refund(bank_txn_id):
 @requires_role(*REFUND_ROLES)
 def decide_refund(refund_no):
     body = json_body("RefundDecision")
-    return jsonify(rpc().call("payment", "decide_refund", refund_no, body["approve"], g.principal,
-                              idempotency=idempotency(body)))
+    return jsonify(rpc().payment.decide_refund(refund_no, body["approve"], g.principal,
+                                               idempotency=idempotency(body)))
 
 
 @bp.post("/payments/reconciliations")
@@ -123,15 +123,15 @@ def reconcile():
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Problem(400, "Bad request", "the statement is not UTF-8 text") from None
-    report = rpc().call("payment", "reconcile", day, text, request.args.get("bank", "hall-bank"), g.principal,
-                        idempotency=idempotency({"statement": text, "query": request.args.to_dict()}))
+    report = rpc().payment.reconcile(day, text, request.args.get("bank", "hall-bank"), g.principal,
+                                     idempotency=idempotency({"statement": text, "query": request.args.to_dict()}))
     return _created(report, f"/api/v1/payments/reconciliations/{report['report_id']}")
 
 
 @bp.get("/payments/reconciliations/<report_id>")
 @requires_role(*MONEY_OVERSEERS)
 def get_reconciliation(report_id):
-    response = jsonify(rpc().call("payment", "get_reconciliation", report_id))
+    response = jsonify(rpc().payment.get_reconciliation(report_id))
     response.headers["Content-Disposition"] = f'attachment; filename="reconciliation-{report_id[:12]}.json"'
     return response
 
@@ -142,4 +142,4 @@ def payment_stats():
     day = request.args.get("day")
     if not day:
         raise Problem(400, "Bad request", "day=YYYY-MM-DD is required")
-    return jsonify(rpc().call("payment", "daily_stats", day, g.principal, department=request.args.get("department")))
+    return jsonify(rpc().payment.daily_stats(day, g.principal, department=request.args.get("department")))

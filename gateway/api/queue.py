@@ -22,14 +22,14 @@ bp = Blueprint("queue", __name__, url_prefix="/api/v1/queue")
 # -- set-up ---------------------------------------------------------------------------
 @bp.get("/setup")
 def get_setup():
-    return jsonify(rpc().call("queue", "get_setup"))
+    return jsonify(rpc().queue.get_setup())
 
 
 @bp.patch("/settings")
 @requires_role("admin")
 def update_settings():
     body = json_body("QueueSettings")
-    return jsonify(rpc().call("queue", "update_settings", body, idempotency=idempotency(body)))
+    return jsonify(rpc().queue.update_settings(body, idempotency=idempotency(body)))
 
 
 @bp.put("/categories/<code>")
@@ -40,15 +40,15 @@ def put_category(code):
     body = json_body("Category")
     once = idempotency(body)
     body.pop("code", None)
-    return jsonify(rpc().call("queue", "put_category", code, body, idempotency=once))
+    return jsonify(rpc().queue.put_category(code, body, idempotency=once))
 
 
 @bp.put("/windows/<int:window_id>")
 @requires_role("admin")
 def put_window(window_id):
     body = json_body("Window")
-    return jsonify(rpc().call("queue", "put_window", window_id, body["categories"], open=body.get("open", True),
-                              idempotency=idempotency(body)))
+    return jsonify(rpc().queue.put_window(window_id, body["categories"], open=body.get("open", True),
+                                          idempotency=idempotency(body)))
 
 
 # -- the kiosk and tickets --------------------------------------------------------------
@@ -58,7 +58,7 @@ def issue_ticket():
     if not body.get("appointment_code") and not (body.get("category") or body.get("item_code")):
         raise Problem(422, "Invalid input", "choose a category or an item, or give an appointment code",
                       [{"field": "category", "message": "required without item_code or appointment_code"}])
-    ticket = rpc().call("queue", "issue_ticket", **body, idempotency=idempotency(body))
+    ticket = rpc().queue.issue_ticket(**body, idempotency=idempotency(body))
     response = jsonify(ticket)
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/queue/tickets/{ticket['ticket_id']}"
@@ -72,7 +72,7 @@ PRIVATE_TICKET_FIELDS = ("case_no", "appointment_code")
 
 @bp.get("/tickets/<ticket_id>")
 def get_ticket(ticket_id):
-    ticket = rpc().call("queue", "get_ticket", ticket_id)
+    ticket = rpc().queue.get_ticket(ticket_id)
     return jsonify({key: value for key, value in ticket.items() if key not in PRIVATE_TICKET_FIELDS})
 
 
@@ -80,20 +80,20 @@ def get_ticket(ticket_id):
 @requires_role(*WINDOW_STAFF)
 def link_case(ticket_id):
     body = json_body("CaseLink")
-    return jsonify(rpc().call("queue", "link_case", ticket_id, body["case_no"], idempotency=idempotency(body)))
+    return jsonify(rpc().queue.link_case(ticket_id, body["case_no"], idempotency=idempotency(body)))
 
 
 # -- window operations ------------------------------------------------------------------
 @bp.post("/windows/<int:window_id>/call")
 @requires_role(*WINDOW_STAFF)
 def call_next(window_id):
-    ticket = rpc().call("queue", "call_next", window_id, idempotency=idempotency())
+    ticket = rpc().queue.call_next(window_id, idempotency=idempotency())
     return jsonify(ticket) if ticket is not None else Response(status=204)
 
 
 def _window_route(action, method):
     def operate(window_id):
-        return jsonify(rpc().call("queue", method, window_id, idempotency=idempotency()))
+        return jsonify(getattr(rpc().queue, method)(window_id, idempotency=idempotency()))
 
     operate.__name__ = method
     bp.post(f"/windows/<int:window_id>/{action}")(requires_role(*WINDOW_STAFF)(operate))
@@ -108,14 +108,14 @@ for _action, _method in (("recall", "recall"), ("no-show", "mark_no_show"), ("st
 @requires_role(*WINDOW_STAFF)
 def transfer(window_id):
     body = json_body("Transfer")
-    return jsonify(rpc().call("queue", "transfer", window_id, category=body.get("category"),
-                              to_window=body.get("window"), idempotency=idempotency(body)))
+    return jsonify(rpc().queue.transfer(window_id, category=body.get("category"),
+                                        to_window=body.get("window"), idempotency=idempotency(body)))
 
 
 # -- the board --------------------------------------------------------------------------
 @bp.get("/board")
 def get_board():
-    return jsonify(rpc().call("queue", "get_board"))
+    return jsonify(rpc().queue.get_board())
 
 
 @bp.get("/board/stream")
@@ -142,13 +142,13 @@ def day_param(path):
 @bp.get("/stats")
 @requires_role("supervisor", "admin")
 def get_stats():
-    return jsonify(rpc().call("queue", "get_stats", day_param("/api/v1/queue/stats")))
+    return jsonify(rpc().queue.get_stats(day_param("/api/v1/queue/stats")))
 
 
 @bp.get("/tickets")
 @requires_role("supervisor", "admin")
 def day_tickets():
-    return jsonify(rpc().call("queue", "day_tickets", day_param("/api/v1/queue/tickets")))
+    return jsonify(rpc().queue.day_tickets(day_param("/api/v1/queue/tickets")))
 
 
 # -- appointments -----------------------------------------------------------------------
@@ -157,14 +157,14 @@ def appointment_slots():
     category, day = request.args.get("category"), request.args.get("day")
     if not category or not day:
         raise Problem(400, "Bad request", "category and day (YYYY-MM-DD) are required")
-    return jsonify(rpc().call("queue", "appointment_slots", category, day))
+    return jsonify(rpc().queue.appointment_slots(category, day))
 
 
 @bp.post("/appointments")
 def book_appointment():
     body = json_body("AppointmentRequest")
-    appointment = rpc().call("queue", "book_appointment", body["applicant_id"], body["category"], body["day"],
-                             body["slot"], idempotency=idempotency(body))
+    appointment = rpc().queue.book_appointment(body["applicant_id"], body["category"], body["day"],
+                                               body["slot"], idempotency=idempotency(body))
     response = jsonify(appointment)
     response.status_code = 201
     return response
@@ -173,5 +173,5 @@ def book_appointment():
 @bp.post("/appointments/<code>/cancel")
 def cancel_appointment(code):
     body = json_body("AppointmentCancel")
-    return jsonify(rpc().call("queue", "cancel_appointment", code, body["applicant_id"],
-                              idempotency=idempotency(body)))
+    return jsonify(rpc().queue.cancel_appointment(code, body["applicant_id"],
+                                                  idempotency=idempotency(body)))

@@ -19,7 +19,7 @@ def statistics():
     params = query_params("/api/v1/stats")
     if g.principal["department"] not in HALL_WIDE:
         params["department"] = g.principal["department"]
-    figures = rpc().call("monitor", "statistics", **params)
+    figures = rpc().monitor.statistics(**params)
     period = figures["period"]
-    figures["queue"] = rpc().call("queue", "period_waits", period["first_day"], period["last_day"])
+    figures["queue"] = rpc().queue.period_waits(period["first_day"], period["last_day"])
     return jsonify(figures)

@@ -18,21 +18,21 @@ bp = Blueprint("supervision", __name__, url_prefix="/api/v1/supervision")
 @requires_role(*WATCHERS)
 def list_warnings():
     level = query_params("/api/v1/supervision/warnings").get("level")
-    return jsonify(warnings=rpc().call("monitor", "list_warnings", g.principal, level))
+    return jsonify(warnings=rpc().monitor.list_warnings(g.principal, level))
 
 
 @bp.get("/cases/<case_no>")
 @requires_role(*WATCHERS)
 def case_standing(case_no):
-    return jsonify(rpc().call("monitor", "get_case_standing", case_no, g.principal))
+    return jsonify(rpc().monitor.get_case_standing(case_no, g.principal))
 
 
 @bp.post("/cases/<case_no>/extensions")
 @requires_role("chief")
 def approve_extension(case_no):
     body = json_body("ExtensionRequest")
-    extension = rpc().call("monitor", "approve_extension", case_no, body["days"], body["reason"], g.principal,
-                           idempotency=idempotency(body))
+    extension = rpc().monitor.approve_extension(case_no, body["days"], body["reason"], g.principal,
+                                                idempotency=idempotency(body))
     return jsonify(extension), 201
 
 
@@ -40,33 +40,33 @@ def approve_extension(case_no):
 @requires_role("chief")
 def suspend_case(case_no):
     body = json_body("SuspensionRequest")
-    return jsonify(rpc().call("monitor", "suspend_case", case_no, body["procedure"], body["reason"], g.principal,
-                              idempotency=idempotency(body))), 201
+    return jsonify(rpc().monitor.suspend_case(case_no, body["procedure"], body["reason"], g.principal,
+                                              idempotency=idempotency(body))), 201
 
 
 @bp.post("/cases/<case_no>/resumption")
 @requires_role("chief")
 def resume_case(case_no):
-    return jsonify(rpc().call("monitor", "resume_case", case_no, g.principal, idempotency=idempotency()))
+    return jsonify(rpc().monitor.resume_case(case_no, g.principal, idempotency=idempotency()))
 
 
 @bp.get("/accountability")
 @requires_role(*WATCHERS)
 def list_accountability():
     status = query_params("/api/v1/supervision/accountability").get("status")
-    return jsonify(records=rpc().call("monitor", "list_accountability", g.principal, status))
+    return jsonify(records=rpc().monitor.list_accountability(g.principal, status))
 
 
 @bp.post("/accountability/<case_no>/acknowledge")
 @requires_role("supervisor")
 def acknowledge(case_no):
-    return jsonify(rpc().call("monitor", "acknowledge_accountability", case_no, g.principal,
-                              idempotency=idempotency()))
+    return jsonify(rpc().monitor.acknowledge_accountability(case_no, g.principal,
+                                                            idempotency=idempotency()))
 
 
 @bp.post("/accountability/<case_no>/close")
 @requires_role("supervisor")
 def close(case_no):
     body = json_body("Resolution")
-    return jsonify(rpc().call("monitor", "close_accountability", case_no, body["resolution"], g.principal,
-                              idempotency=idempotency(body)))
+    return jsonify(rpc().monitor.close_accountability(case_no, body["resolution"], g.principal,
+                                                      idempotency=idempotency(body)))

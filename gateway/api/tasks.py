@@ -17,19 +17,19 @@ bp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks")
 def list_tasks():
     params = query_params("/api/v1/tasks")
     filters = {key: params[key] for key in ("process_key", "case_no", "element_id") if key in params}
-    return jsonify(rpc().call("approval", "work_list", g.principal, filters,
-                              params.get("limit", DEFAULT_LIMIT), params.get("offset", 0)))
+    return jsonify(rpc().approval.work_list(g.principal, filters,
+                                            params.get("limit", DEFAULT_LIMIT), params.get("offset", 0)))
 
 
 @bp.get("/<task_id>")
 @requires_role()
 def get_task(task_id):
-    return jsonify(rpc().call("approval", "get_task", task_id, g.principal))
+    return jsonify(rpc().approval.get_task(task_id, g.principal))
 
 
 @bp.post("/<task_id>/complete")
 @requires_role()
 def complete_task(task_id):
     body = json_body("TaskCompletion")
-    return jsonify(rpc().call("approval", "complete_task", task_id, body["data"], g.principal,
-                              idempotency=idempotency(body)))
+    return jsonify(rpc().approval.complete_task(task_id, body["data"], g.principal,
+                                                idempotency=idempotency(body)))

@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import (
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 from services.approval.worklist import ON_THE_SPOT_BY
+from services.common.contracts import events
 from services.common.errors import InvalidInput
 
 ACCEPT = "accept"
@@ -140,24 +141,24 @@ def domain_events(instance, completed, end_event, newly_waiting, process_data, a
         data = completed[1]
         decision = data.get(INTAKE_DECISION)
         if decision == "accept":
-            found.append(("case_accepted", {"case_no": instance.case_no, "item_code": instance.item_code,
-                                            "department": instance.department, "accepted_at": at,
-                                            "accepted_by": actor}))
+            found.append(events.CASE_ACCEPTED.event(case_no=instance.case_no, item_code=instance.item_code,
+                                                    department=instance.department, accepted_at=at,
+                                                    accepted_by=actor))
         elif decision == "refuse":
-            found.append(("case_refused", {"case_no": instance.case_no, "reason": data.get("reason"),
-                                           "refused_at": at, "refused_by": actor}))
+            found.append(events.CASE_REFUSED.event(case_no=instance.case_no, reason=data.get("reason"),
+                                                   refused_at=at, refused_by=actor))
         elif decision == "supplement":
-            found.append(("supplement_requested", {
-                "case_no": instance.case_no, "missing_materials": materials_list(data.get("missing_materials")),
-                "reason": data.get("reason"), "requested_at": at}))
+            found.append(events.SUPPLEMENT_REQUESTED.event(
+                case_no=instance.case_no, missing_materials=materials_list(data.get("missing_materials")),
+                reason=data.get("reason"), requested_at=at))
     if PAYMENT_CONFIRMED in newly_waiting:
         fee = process_data.get("fee_fen")
-        found.append(("payment_required", {
-            "case_no": instance.case_no, "item_code": instance.item_code, "department": instance.department,
-            "fee_fen": fee if isinstance(fee, int) and not isinstance(fee, bool) else None, "requested_at": at}))
+        found.append(events.PAYMENT_REQUIRED.event(
+            case_no=instance.case_no, item_code=instance.item_code, department=instance.department,
+            fee_fen=fee if isinstance(fee, int) and not isinstance(fee, bool) else None, requested_at=at))
     if end_event in END_EVENTS:
-        found.append(("case_decided", {"case_no": instance.case_no, "outcome": end_event, "decided_at": at,
-                                       "decided_by": actor, **decided_where(completed, process_data, actor)}))
+        found.append(events.CASE_DECIDED.event(case_no=instance.case_no, outcome=end_event, decided_at=at,
+                                               decided_by=actor, **decided_where(completed, process_data, actor)))
     return found
 
 

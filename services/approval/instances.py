@@ -37,6 +37,7 @@ from services.approval.worklist import (
     user_keys,
     work_keys,
 )
+from services.common.contracts.events import CASE_PROGRESSED, MESSAGE_THROWN
 from services.common.db import collection_of
 from services.common.errors import Conflict, NotFound
 from services.common.fields import from_millis, to_millis
@@ -183,7 +184,7 @@ class InstanceRepository:
         """Announce the progress again, with whatever the outbox still holds."""
         diagram = self.definitions.diagram(instance.process_key, instance.process_version)
         workflow = bpmn_engine.load_state(diagram, instance.state)
-        progress = ("case_progressed", _progress(instance, workflow, bpmn_engine.end_event(workflow)))
+        progress = CASE_PROGRESSED.event(**_progress(instance, workflow, bpmn_engine.end_event(workflow)))
         pending = self._pending(instance).announcement(instance)
         return [step_rules.Announcement(instance.pk, instance.rev, [*pending.events, progress], pending.records,
                                         pending.answers)]
@@ -697,8 +698,8 @@ class StoredCases:
         before = step_rules.Before(instance)
         self.repository._record_state(instance, workflow, now)
         instance.process_version, instance.rev = version, rev + 1
-        step = step_rules.step(instance, [entry], [], [("case_progressed", _progress(instance, workflow, None))], now,
-                               current_request_id())
+        step = step_rules.step(instance, [entry], [], [CASE_PROGRESSED.event(**_progress(instance, workflow, None))],
+                               now, current_request_id())
         outbox = self.repository._pending(instance).add(step)
         instance.outbox, instance.outbox_pending = outbox.dumps(), True
         timers.expect(case_no, instance.next_timer_at)
@@ -750,9 +751,9 @@ def _events(instance, workflow, completed, before, actor, now):
 def _thrown(instance, thrown):
     """``message_thrown`` events for the messages a step threw (``route`` delivers them), each
     with an id made of the instance, its revision and the message's place in the step."""
-    return [("message_thrown", dict(message, case_no=instance.parent_case or instance.case_no,
-                                    message_id=f"{instance.case_no}:{instance.rev}:{n}", thrown_by=instance.case_no,
-                                    process_key=instance.process_key, process_version=instance.process_version))
+    return [MESSAGE_THROWN.event(**message, case_no=instance.parent_case or instance.case_no,
+                                 message_id=f"{instance.case_no}:{instance.rev}:{n}", thrown_by=instance.case_no,
+                                 process_key=instance.process_key, process_version=instance.process_version)
             for n, message in enumerate(thrown)]
 
 

@@ -8,7 +8,8 @@ from services.approval import completion_requests, migration, roles, scheduler, 
 from services.approval.definitions import DefinitionRegistry
 from services.approval.instances import InstanceRepository, StoredCases
 from services.approval.upgrade import upgrade_stored_instances
-from services.common import events, platform_service
+from services.common import platform_service
+from services.common.contracts import events
 from services.common.entrypoints import event_handler, rpc
 from services.common.idempotency import idempotent
 from services.common.time import utcnow
@@ -201,35 +202,35 @@ class ApprovalService(platform_service.PlatformService):
     def fire_due_timers(self):
         self._announce(self.processes.fire_due_timers(utcnow()))
 
-    @event_handler(*events.CLOCK_SET, handler_type=BROADCAST, reliable_delivery=False)
+    @event_handler(events.CLOCK_SET, handler_type=BROADCAST, reliable_delivery=False)
     def on_clock_set(self, payload):
         """The platform clock moved: timers that became due fire now."""
         super().on_clock_set(payload)
         self.timer_alarm.ring_now()
 
-    @event_handler(*events.CASE_SUBMITTED)
+    @event_handler(events.CASE_SUBMITTED)
     def on_case_submitted(self, case):
         self._announce(self.processes.start_for_case(case, utcnow()))
 
-    @event_handler(*events.MESSAGE_THROWN)
+    @event_handler(events.MESSAGE_THROWN)
     def on_message_thrown(self, message):
         """A message an instance threw: to the instance of its case that waits for it, or a
         new instance of the partner process it starts (``InstanceRepository.route``)."""
         _, announcements = self.processes.route(message["case_no"], message, utcnow())
         self._announce(announcements)
 
-    @event_handler(*events.SUPPLEMENT_RECEIVED)
+    @event_handler(events.SUPPLEMENT_RECEIVED)
     def on_supplement_received(self, received):
         data = {"materials": received.get("materials", []), "received_at": received.get("received_at")}
         self._correlate_event(received["case_no"], "supplement_received", data,
                               f"supplement_received:{received['case_no']}:{received.get('received_at')}")
 
-    @event_handler(*events.CASE_EXTENDED)
+    @event_handler(events.CASE_EXTENDED)
     def on_case_extended(self, extended):
         """An approved extension: the case's tasks are due by its new deadline."""
         self._move_deadline(extended)
 
-    @event_handler(*events.CASE_RESUMED)
+    @event_handler(events.CASE_RESUMED)
     def on_case_resumed(self, resumed):
         """A special procedure ended: the case's tasks are due by its new deadline."""
         self._move_deadline(resumed)
@@ -238,7 +239,7 @@ class ApprovalService(platform_service.PlatformService):
         if payload.get("deadline"):
             self._announce(self.processes.move_deadline(payload["case_no"], payload["deadline"], utcnow()))
 
-    @event_handler(*events.PAYMENT_CONFIRMED)
+    @event_handler(events.PAYMENT_CONFIRMED)
     def on_payment_confirmed(self, confirmed):
         data = {key: confirmed.get(key) for key in ("notice_no", "amount_fen", "receipt_no", "confirmed_at")}
         self._correlate_event(confirmed["case_no"], "payment_confirmed", data,

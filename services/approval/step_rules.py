@@ -20,6 +20,7 @@ from services.approval.worklist import (
     on_the_spot_claim,
     task_department,
 )
+from services.common.contracts.events import CASE_PROGRESSED
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.fields import from_millis, to_millis
 
@@ -122,7 +123,7 @@ def completed_entry(task, username, data):
 def completion_answer(task, status, events):
     """What a completion answers (and an idempotent repeat of it): the task, the case's status
     and its current step after the step (from the step's ``case_progressed``)."""
-    progressed = next((payload for name, payload in events if name == "case_progressed"), {})
+    progressed = next((payload for name, payload in events if name == CASE_PROGRESSED.name), {})
     return dict(task_view(task), completed=True, case_status=status, current_step=progressed.get("current_step"))
 
 
@@ -131,7 +132,7 @@ def step_events(instance, completed, before, end, process_data, progressed, acto
     ending with the case's progress ``progressed``."""
     newly_waiting = set(instance.waiting_messages) - before.waiting_messages
     events = hall_flow.domain_events(instance, completed, end, newly_waiting, process_data, actor, now)
-    return [*events, ("case_progressed", progressed)]
+    return [*events, CASE_PROGRESSED.event(**progressed)]
 
 
 def to_hand_over(stored, consumed, now):

@@ -18,13 +18,16 @@ consume nor for a write nobody reads at once (the queue's day counts). Work of o
 first. Not for an outbox: ``later`` returns before the work is done, so intake and approval,
 which mark an event sent once it is dispatched, dispatch theirs at once.
 
-``event_handler``: nameko's, except for what happens to an event whose handler failed.
-nameko acknowledges it (the event is gone) unless told to requeue every failure, which
-would redeliver an event that can never succeed forever. Here a failure because the store
-could not be reached (a MongoDB primary election, a restart of the embedded store) puts the
-event back to be handled again, and any other failure is acknowledged as before (nameko logs
-it with the event). Handlers are idempotent, so a second delivery is safe.
+``event_handler(contract)``: nameko's, for the event a contract of
+``services.common.contracts.events`` names, the method handed the payload as the contract
+parses it; and with another answer to a handler's failure. nameko acknowledges the event (it
+is gone) unless told to requeue every failure, which would redeliver an event that can never
+succeed forever. Here a failure because the store could not be reached (a MongoDB primary
+election, a restart of the embedded store) puts the event back to be handled again, and any
+other failure is acknowledged as before (nameko logs it with the event). Handlers are
+idempotent, so a second delivery is safe.
 """
+import functools
 import logging
 
 import eventlet
@@ -172,4 +175,12 @@ class HallEventHandler(EventHandler):
             super().handle_message_processed(message, result, exc_info)
 
 
-event_handler = HallEventHandler.decorator
+def event_handler(contract, **options):
+    """``@event_handler(events.CASE_SUBMITTED)``: the payload reaches the method parsed, in the
+    worker, so a payload that breaks the contract fails the handler (logged, acknowledged)."""
+    def decorate(method):
+        @functools.wraps(method)
+        def handle(self, payload):
+            return method(self, contract.parse(payload))
+        return HallEventHandler.decorator(contract.source, contract.name, **options)(handle)
+    return decorate

@@ -13,8 +13,9 @@ from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.common import events, time
+from services.common import time
 from services.common.config import is_demo
+from services.common.contracts import events
 from services.common.db import connect_service_db
 from services.common.entrypoints import event_handler, rpc
 from services.common.idempotency import RequestLog
@@ -76,6 +77,6 @@ class PlatformService:
     def ping(self):
         return "pong"
 
-    @event_handler(*events.CLOCK_SET, handler_type=BROADCAST, reliable_delivery=False)
+    @event_handler(events.CLOCK_SET, handler_type=BROADCAST, reliable_delivery=False)
     def on_clock_set(self, payload):
         apply_clock(self.config, payload)

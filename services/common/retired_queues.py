@@ -9,9 +9,8 @@ from nameko.extensions import DependencyProvider
 
 
 def event_queue(event, service, method):
-    """nameko's name for the queue of ``service.method`` handling ``event`` (source, type)."""
-    source, event_type = event
-    return f"evt-{source}-{event_type}--{service}.{method}"
+    """nameko's name for the queue of ``service.method`` handling ``event`` (a contract)."""
+    return f"evt-{event.source}-{event.name}--{service}.{method}"
 
 
 class RetiredQueues(DependencyProvider):

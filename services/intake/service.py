@@ -10,7 +10,8 @@ from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from services.common import events, platform_service
+from services.common import platform_service
+from services.common.contracts import events
 from services.common.db import ServiceStore
 from services.common.entrypoints import event_handler, rpc
 from services.common.errors import InvalidInput
@@ -145,14 +146,14 @@ class IntakeService(platform_service.PlatformService):
 
     def _announce(self, case):
         item = self.cases.item_of(case)
-        self.dispatch(events.CASE_SUBMITTED[1], {
-            "case_no": case.case_no, "item_code": case.item_code, "item_version": case.item_version,
-            "item_name": item.name_zh, "department": case.department, "process_key": case.process_key,
-            "process_version": item.process_version, "kind": item.kind,
-            "on_the_spot": item.on_the_spot,
-            "promised_limit_days": item.promised_limit_days, "legal_limit_days": item.legal_limit_days,
-            "special_procedures": list(item.special_procedures), "submitted_at": case.submitted_at.isoformat(),
-        })
+        self.dispatch(*events.CASE_SUBMITTED.event(
+            case_no=case.case_no, item_code=case.item_code, item_version=case.item_version,
+            item_name=item.name_zh, department=case.department, process_key=case.process_key,
+            process_version=item.process_version, kind=item.kind,
+            on_the_spot=item.on_the_spot,
+            promised_limit_days=item.promised_limit_days, legal_limit_days=item.legal_limit_days,
+            special_procedures=list(item.special_procedures), submitted_at=case.submitted_at.isoformat(),
+        ))
         self.cases.mark_announced(case)
 
     @rpc
@@ -177,15 +178,15 @@ class IntakeService(platform_service.PlatformService):
         now = utcnow()
         case, complete = self.cases.supply(case_no, query_code, supplied, now)
         if complete is not None:
-            self.dispatch(events.SUPPLEMENT_RECEIVED[1], {
-                "case_no": case_no, "materials": complete.detail["materials"], "received_at": now.isoformat()})
+            self.dispatch(*events.SUPPLEMENT_RECEIVED.event(
+                case_no=case_no, materials=complete.detail["materials"], received_at=now.isoformat()))
         return cases.public_view(case, self.cases.item_of(case), self.approval.case_progress(case_no))
 
     @rpc
     @idempotent
     def record_collection(self, case_no, how, viewer, note=None):
         case, step = self.cases.collect(case_no, how, note, viewer, utcnow())
-        self.dispatch(events.CASE_COLLECTED[1], {"case_no": case_no, "collected_at": step.at.isoformat(), "how": how})
+        self.dispatch(*events.CASE_COLLECTED.event(case_no=case_no, collected_at=step.at.isoformat(), how=how))
         return cases.staff_view(case, self.cases.item_of(case), self.approval.case_progress(case_no))
 
     @rpc
@@ -205,7 +206,7 @@ class IntakeService(platform_service.PlatformService):
         return {"filename": document.filename, "content_type": document.content_type,
                 "content_base64": base64.b64encode(content).decode("ascii")}
 
-    @event_handler(*events.CASE_PROGRESSED)
+    @event_handler(events.CASE_PROGRESSED)
     def on_case_progressed(self, payload):
         """Only a completed process is a fact of the case's own; a plain step costs no store command."""
         now = utcnow()
@@ -213,39 +214,39 @@ class IntakeService(platform_service.PlatformService):
         if fact is not None:
             self.cases.record(payload["case_no"], fact, now)
 
-    @event_handler(*events.CASE_ACCEPTED)
+    @event_handler(events.CASE_ACCEPTED)
     def on_case_accepted(self, payload):
         self._record("accepted", payload)
 
-    @event_handler(*events.CASE_REFUSED)
+    @event_handler(events.CASE_REFUSED)
     def on_case_refused(self, payload):
         self._record("refused", payload)
 
-    @event_handler(*events.SUPPLEMENT_REQUESTED)
+    @event_handler(events.SUPPLEMENT_REQUESTED)
     def on_supplement_requested(self, payload):
         self._record("supplement_requested", payload)
 
-    @event_handler(*events.CASE_DECIDED)
+    @event_handler(events.CASE_DECIDED)
     def on_case_decided(self, payload):
         self._record("decided", payload)
 
-    @event_handler(*events.PAYMENT_NOTICE_ISSUED)
+    @event_handler(events.PAYMENT_NOTICE_ISSUED)
     def on_payment_notice_issued(self, payload):
         self._record("payment_notice_issued", payload)
 
-    @event_handler(*events.PAYMENT_CONFIRMED)
+    @event_handler(events.PAYMENT_CONFIRMED)
     def on_payment_confirmed(self, payload):
         self._record("payment_confirmed", payload)
 
-    @event_handler(*events.CASE_EXTENDED)
+    @event_handler(events.CASE_EXTENDED)
     def on_case_extended(self, payload):
         self._record("extended", payload)
 
-    @event_handler(*events.CASE_SUSPENDED)
+    @event_handler(events.CASE_SUSPENDED)
     def on_case_suspended(self, payload):
         self._record("suspended", payload)
 
-    @event_handler(*events.CASE_RESUMED)
+    @event_handler(events.CASE_RESUMED)
     def on_case_resumed(self, payload):
         self._record("resumed", payload)
 

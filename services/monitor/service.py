@@ -3,7 +3,8 @@ accountability from the other services' events — and the platform clock."""
 from nameko.events import EventDispatcher
 from nameko.timer import timer
 
-from services.common import events, platform_service
+from services.common import platform_service
+from services.common.contracts import events
 from services.common.db import ServiceStore
 from services.common.entrypoints import event_handler, rpc
 from services.common.errors import InvalidInput
@@ -53,33 +54,33 @@ class MonitorService(platform_service.PlatformService):
     @idempotent
     def set_clock(self, set_by, advance_seconds=None, offset_seconds=None):
         clock = platform_clock.move(self.config, set_by, utcnow(), advance_seconds, offset_seconds)
-        self.dispatch(events.CLOCK_SET[1], clock)
+        self.dispatch(*events.CLOCK_SET.event(**clock))
         self.watch.run_due(utcnow())
         return clock
 
     # -- facts from the other services ----------------------------------------------------
 
-    @event_handler(*events.CASE_SUBMITTED)
+    @event_handler(events.CASE_SUBMITTED)
     def on_case_submitted(self, payload):
         self.watch.case_submitted(payload, utcnow())
 
-    @event_handler(*events.CASE_ACCEPTED)
+    @event_handler(events.CASE_ACCEPTED)
     def on_case_accepted(self, payload):
         self.watch.case_accepted(payload, utcnow())
 
-    @event_handler(*events.CASE_REFUSED)
+    @event_handler(events.CASE_REFUSED)
     def on_case_refused(self, payload):
         self.watch.case_refused(payload, utcnow())
 
-    @event_handler(*events.SUPPLEMENT_REQUESTED)
+    @event_handler(events.SUPPLEMENT_REQUESTED)
     def on_supplement_requested(self, payload):
         self.watch.supplement_requested(payload, utcnow())
 
-    @event_handler(*events.SUPPLEMENT_RECEIVED)
+    @event_handler(events.SUPPLEMENT_RECEIVED)
     def on_supplement_received(self, payload):
         self.watch.supplement_received(payload, utcnow())
 
-    @event_handler(*events.CASE_DECIDED)
+    @event_handler(events.CASE_DECIDED)
     def on_case_decided(self, payload):
         self.watch.case_decided(payload, utcnow())
 
@@ -109,22 +110,22 @@ class MonitorService(platform_service.PlatformService):
     def approve_extension(self, case_no, days, reason, viewer):
         extension_id, extension, deadline = self.watch.approve_extension(case_no, days, reason, viewer, utcnow())
         # Intake counts the extension on the same rule; approval's tasks take the new deadline.
-        self.dispatch(events.CASE_EXTENDED[1], dict(extension, case_no=case_no, extension_id=extension_id,
-                                                    deadline=isoformat(deadline)))
+        self.dispatch(*events.CASE_EXTENDED.event(**extension, case_no=case_no, extension_id=extension_id,
+                                                  deadline=isoformat(deadline)))
         return extension
 
     @rpc
     @idempotent
     def suspend_case(self, case_no, procedure, reason, viewer):
         suspension = self.watch.suspend(case_no, procedure, reason, viewer, utcnow())
-        self.dispatch(events.CASE_SUSPENDED[1], suspension)
+        self.dispatch(*events.CASE_SUSPENDED.event(**suspension))
         return suspension
 
     @rpc
     @idempotent
     def resume_case(self, case_no, viewer):
         resumption, deadline = self.watch.resume(case_no, viewer, utcnow())
-        self.dispatch(events.CASE_RESUMED[1], dict(resumption, deadline=isoformat(deadline)))
+        self.dispatch(*events.CASE_RESUMED.event(**resumption, deadline=isoformat(deadline)))
         return dict(resumption, deadline=isoformat(deadline))
 
     @rpc

@@ -8,7 +8,8 @@ from nameko.events import EventDispatcher
 from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 
-from services.common import events, platform_service
+from services.common import platform_service
+from services.common.contracts import events
 from services.common.db import ServiceStore
 from services.common.entrypoints import event_handler, rpc
 from services.common.errors import NotFound
@@ -33,25 +34,25 @@ class PaymentService(platform_service.PlatformService):
     intake = RpcProxy("intake")
     dispatch = EventDispatcher()
 
-    @event_handler(*events.PAYMENT_REQUIRED)
+    @event_handler(events.PAYMENT_REQUIRED)
     def on_payment_required(self, required):
         case = self.intake.get_case(required["case_no"], notices.SYSTEM_VIEWER)
         # the fees of the item's version the case was submitted under, whatever was published since
         item = self.intake.get_item(required["item_code"], case["item_version"])
         notice, _ = notices.issue(required, item, case, utcnow(), self.policy)
         if notice.status == "issued":  # the applicant's case view shows what to pay, on which notice
-            self.dispatch(events.PAYMENT_NOTICE_ISSUED[1], {
-                "case_no": notice.case_no, "notice_no": notice.notice_no, "total_fen": notice.total_fen,
-                "due_on": notice.due_on, "issued_at": isoformat(notice.issued_at)})
+            self.dispatch(*events.PAYMENT_NOTICE_ISSUED.event(
+                case_no=notice.case_no, notice_no=notice.notice_no, total_fen=notice.total_fen,
+                due_on=notice.due_on, issued_at=isoformat(notice.issued_at)))
         elif notice.status in ("waived", "paid"):
             # Nothing to pay, or paid already (the flow asks again): the flow goes on.
             self._announce(notice, notice.total_fen if notice.status == "paid" else 0)
 
-    @event_handler(*events.CASE_REFUSED)
+    @event_handler(events.CASE_REFUSED)
     def on_case_refused(self, refused):
         notices.cancel_for_case(refused["case_no"], refused.get("reason") or "case refused", utcnow())
 
-    @event_handler(*events.CASE_DECIDED)
+    @event_handler(events.CASE_DECIDED)
     def on_case_decided(self, decided):
         if decided.get("outcome") in notices.ENDED_OUTCOMES:
             notices.cancel_for_case(decided["case_no"], f"case {decided['outcome']}", utcnow())
@@ -123,7 +124,7 @@ class PaymentService(platform_service.PlatformService):
         return audit.trail(subject)
 
     def _announce(self, notice, amount_fen):
-        self.dispatch(events.PAYMENT_CONFIRMED[1], {
-            "case_no": notice.case_no, "notice_no": notice.notice_no, "amount_fen": amount_fen,
-            "receipt_no": notice.receipt_no, "confirmed_at": isoformat(notice.paid_at or notice.issued_at),
-        })
+        self.dispatch(*events.PAYMENT_CONFIRMED.event(
+            case_no=notice.case_no, notice_no=notice.notice_no, amount_fen=amount_fen,
+            receipt_no=notice.receipt_no, confirmed_at=isoformat(notice.paid_at or notice.issued_at),
+        ))

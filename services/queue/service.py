@@ -2,7 +2,8 @@
 from nameko.events import EventDispatcher
 from nameko.timer import timer
 
-from services.common import events, platform_service
+from services.common import platform_service
+from services.common.contracts import events
 from services.common.db import ServiceStore
 from services.common.entrypoints import AfterReply, rpc
 from services.common.idempotency import idempotent
@@ -31,11 +32,11 @@ class QueueService(platform_service.PlatformService):
     dispatch = EventDispatcher()
     later = AfterReply()
 
-    def _announce(self, event, payload):
+    def _announce(self, contract, payload):
         """The queue's events go out after the reply: a window does not wait for the broker's
         confirm of an event only listeners (the screens) read."""
         if payload is not None:
-            self.later(self.dispatch, event[1], payload)
+            self.later(self.dispatch, *contract.event(**payload))
 
     # -- set-up (admin) -----------------------------------------------------------------
     @rpc

@@ -10,6 +10,7 @@ from nameko.events import EventHandler
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
 from services.common import SERVICES
+from services.common.contracts.events import Event
 from services.common.db import database_name
 from services.common.retired_queues import event_queue
 
@@ -41,7 +42,8 @@ def event_queues(service_cls):
     for name, method in inspect.getmembers(service_cls, inspect.isfunction):
         for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
             if isinstance(entrypoint, EventHandler):
-                yield event_queue((entrypoint.source_service, entrypoint.event_type), service_cls.name, name)
+                event = Event(entrypoint.source_service, entrypoint.event_type, payload=None)  # named, not parsed
+                yield event_queue(event, service_cls.name, name)
 
 
 @pytest.fixture

@@ -150,7 +150,8 @@ def test_an_approved_extension_moves_the_due_date_of_the_case_and_of_the_tasks_a
     complete(approval, CLERK, "20261126000306", {"intake_decision": "accept"})
     (review,) = tasks(approval, reviewer, "20261126000306")
     later = (datetime.fromisoformat(review["due_at"]) + timedelta(days=3)).isoformat()
-    extended = {"case_no": "20261126000306", "extension_id": "e1", "days": 3, "deadline": later}
+    extended = {"case_no": "20261126000306", "extension_id": "e1", "days": 3, "reason": "现场核查",
+                "approved_by": "chief", "approved_at": "2026-11-26T03:00:00+00:00", "deadline": later}
     call(approval, "on_case_extended", extended)
     call(approval, "on_case_extended", extended)  # a repeat changes nothing
     (review,) = tasks(approval, reviewer, "20261126000306")

@@ -1,11 +1,21 @@
 """The platform's event handler on the real broker: an event whose handler could not reach the
 store is handled again; one whose handler failed on the event itself is not redelivered forever."""
+from typing import TypedDict
+
 import pytest
 from nameko.standalone.events import event_dispatcher
 from pymongo.errors import AutoReconnect
 
+from services.common.contracts.events import Event
 from services.common.entrypoints import event_handler
 from tests.waiting import eventually
+
+
+class Thing(TypedDict):
+    n: int
+
+
+THING_HAPPENED = Event("test_source", "thing_happened", Thing)
 
 
 class Recorder:
@@ -15,7 +25,7 @@ class Recorder:
     attempts = []
     handled = []
 
-    @event_handler("test_source", "thing_happened")
+    @event_handler(THING_HAPPENED)
     def on_thing(self, payload):
         Recorder.attempts.append(payload["n"])
         if payload["n"] == 1 and Recorder.attempts.count(1) == 1:

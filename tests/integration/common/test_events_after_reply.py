@@ -3,15 +3,25 @@ its reply and before its request is acknowledged; a handler that fails after lea
 still has it done; work that fails is logged, and the reply stands; a read after
 ``settled()`` sees what the replies already sent left to write; a reply that cannot be sent
 (the broker gone) leaves the service running."""
+from typing import TypedDict
+
 import eventlet
 import pytest
 from kombu.exceptions import OperationalError
 from nameko.events import EventDispatcher
 
 from gateway.rpc import RemoteError, RpcClient, RpcTimeout
+from services.common.contracts.events import Event
 from services.common.entrypoints import AfterReply, HallRpc, ReplyResponder, event_handler, rpc
 from services.common.errors import InvalidInput
 from tests.waiting import eventually
+
+
+class Noted(TypedDict):
+    n: int
+
+
+NOTED = Event("test_after_reply", "noted", Noted)
 
 
 class Announcer:
@@ -22,12 +32,12 @@ class Announcer:
 
     @rpc
     def announce(self, n):
-        self.later(self.dispatch, "noted", {"n": n})
+        self.later(self.dispatch, *NOTED.event(n=n))
         return n
 
     @rpc
     def announce_then_refuse(self, n):
-        self.later(self.dispatch, "noted", {"n": n})
+        self.later(self.dispatch, *NOTED.event(n=n))
         raise InvalidInput(f"{n} is refused after it was noted")
 
     @rpc
@@ -52,7 +62,7 @@ class Listener:
     name = "test_after_reply_listener"
     noted = []
 
-    @event_handler("test_after_reply", "noted")
+    @event_handler(NOTED)
     def on_noted(self, payload):
         Listener.noted.append(payload["n"])
 

@@ -1,23 +1,32 @@
 """Queues of retired event handlers, on the real broker: a service deletes them when it
 starts, whatever they still hold; a name that is not there is no error; the names are the
 ones nameko gives its handlers' queues."""
+from typing import TypedDict
+
 import pytest
 from kombu import Connection
 from kombu.exceptions import ChannelError
 
-from services.common import events
+from services.common.contracts import events
+from services.common.contracts.events import Event
 from services.common.entrypoints import event_handler
 from services.common.retired_queues import RetiredQueues, event_queue
 from services.monitor.service import MonitorService
 
-RETIRED = event_queue(("test_source", "gone"), "test_retiring", "on_gone")
+
+class Nothing(TypedDict):
+    pass
+
+
+KEPT = Event("test_source", "kept", Nothing)
+RETIRED = event_queue(Event("test_source", "gone", Nothing), "test_retiring", "on_gone")
 
 
 class Retiring:
     name = "test_retiring"
     retired = RetiredQueues(RETIRED, "test-never-declared")
 
-    @event_handler("test_source", "kept")
+    @event_handler(KEPT)
     def on_kept(self, payload):
         pass
 
@@ -44,7 +53,7 @@ def test_a_service_deletes_its_retired_queues_when_it_starts(container_factory, 
     container_factory(Retiring, service_config).start()
     assert not queue_exists(service_config, RETIRED)
     # nameko named the kept handler's queue as event_queue does.
-    assert queue_exists(service_config, event_queue(("test_source", "kept"), "test_retiring", "on_kept"))
+    assert queue_exists(service_config, event_queue(KEPT, "test_retiring", "on_kept"))
 
 
 @pytest.mark.usefixtures("clean_databases")

@@ -227,8 +227,9 @@ def test_a_refused_case_cancels_its_notice_and_a_late_payment_is_flagged_for_ref
 def test_a_case_decided_as_refused_cancels_but_an_approved_one_does_not(payment):
     require(payment, "20261126000110")
     require(payment, "20261126000111")
-    call(payment, "on_case_decided", {"case_no": "20261126000110", "outcome": "refused"})
-    call(payment, "on_case_decided", {"case_no": "20261126000111", "outcome": "approved"})
+    decided_at = "2026-11-26T03:00:00+00:00"
+    call(payment, "on_case_decided", {"case_no": "20261126000110", "outcome": "refused", "decided_at": decided_at})
+    call(payment, "on_case_decided", {"case_no": "20261126000111", "outcome": "approved", "decided_at": decided_at})
     assert call(payment, "get_payment", "20261126000110", CASHIER)["status"] == "cancelled"
     assert call(payment, "get_payment", "20261126000111", CASHIER)["status"] == "issued"
 

@@ -196,17 +196,20 @@ def test_status_and_progress_hide_an_incident_from_the_applicant():
 
 def test_a_steps_events_end_with_its_progress_and_ask_for_payment_when_it_starts_to_wait_for_it():
     now_waiting = instance(waiting_messages=["payment_confirmed"])
+    progressed = step_rules.progress(now_waiting, ["Pay"], None, None)
     events = step_rules.step_events(now_waiting, None, step_rules.Before(None), None, {"fee_fen": 1500},
-                                    {"case_no": "C1"}, "system", NOW)
+                                    progressed, "system", NOW)
     assert [name for name, _ in events] == ["payment_required", "case_progressed"]
+    assert events[0][1]["fee_fen"] == 1500 and events[-1][1] == progressed
     already = step_rules.Before(now_waiting)
-    again = step_rules.step_events(now_waiting, None, already, None, {}, {"case_no": "C1"}, "system", NOW)
-    assert again == [("case_progressed", {"case_no": "C1"})]
+    again = step_rules.step_events(now_waiting, None, already, None, {}, progressed, "system", NOW)
+    assert again == [("case_progressed", progressed)]
 
 
 def test_an_acceptance_announces_the_accepted_case():
+    progressed = step_rules.progress(instance(), ["Review"], None, None)
     events = step_rules.step_events(instance(), ("accept", {"intake_decision": "accept"}), step_rules.Before(None),
-                                    None, {}, {}, "clerk", NOW)
+                                    None, {}, progressed, "clerk", NOW)
     assert events[0][0] == "case_accepted" and events[0][1]["accepted_by"] == "clerk"
 
 
