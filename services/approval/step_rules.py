@@ -1,7 +1,9 @@
 """The rules of one step of a process instance, over plain data: who may complete a task and
 with what data, what a step produces (the open and done tasks the instance carries, its audit
 entries, the hall's events, the step's record and the outbox that holds it until the record
-is stored), when a case is held in an incident, and what an idempotent completion answers.
+is stored), when a case is held in an incident, what an idempotent completion answers, and
+the rules of a department's message (who may send it, its id, whether anything waits for it,
+how long it is kept).
 ``instances.InstanceRepository`` runs the engine, reads and saves; the rules take what it
 read (an instance's plain attributes, the engine's plain task descriptions) and decide.
 
