@@ -254,8 +254,9 @@ class InstanceRepository:
         the instances' text index, one look-up per key of the user (``user_keys``)."""
         wanted = {key: value for key, value in (filters or {}).items() if key in WORK_LIST_FILTERS and value}
         username = user.get("username")
-        if "case_no" in wanted:  # one case: its instance by number
-            found = {son["_id"]: son for son in _instances().find({"case_no": wanted["case_no"]}, WORK_LIST_FIELDS)}
+        if "case_no" in wanted:  # one case: its instance and sub-instances by number
+            found = {son["_id"]: son for son in _instances().find(
+                {"$or": [{"case_no": wanted["case_no"]}, {"parent_case": wanted["case_no"]}]}, WORK_LIST_FIELDS)}
         else:
             found = {son["_id"]: son for key in user_keys(user)
                      for son in _instances().find(_text(key_token(key)), WORK_LIST_FIELDS)}
@@ -934,7 +935,8 @@ def _open_tasks(instance, workflow, mapping, now):
         due_millis = to_millis(due_at) if due_at is not None else None
         role, department = roles.assign(t, mapping)
         tasks.append({
-            "task_id": t["id"], "case_no": instance.case_no, "process_key": instance.process_key,
+            "task_id": t["id"], "case_no": instance.parent_case or instance.case_no, "instance_no": instance.case_no,
+            "process_key": instance.process_key,
             "element_id": t["element_id"], "name": t["name"], "role": role,
             "department": department or task_department(role, instance.department),
             "assignee": t["assignee"], "candidate_users": t["candidate_users"],
@@ -1023,7 +1025,8 @@ def _may_see(viewer, instance):
 
 
 def task_view(task):
-    return {"id": task["task_id"], "case_no": task["case_no"], "process_key": task["process_key"],
+    return {"id": task["task_id"], "case_no": task["case_no"], "instance_no": task.get("instance_no", task["case_no"]),
+            "process_key": task["process_key"],
             "element_id": task["element_id"], "name": task["name"],
             "role": task["role"], "department": task["department"], "assignee": task["assignee"],
             "on_the_spot": task["on_the_spot"], "form": task["form"], "instructions": task.get("instructions"),
