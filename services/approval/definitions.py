@@ -8,7 +8,13 @@ itself is deployed again.
 
 A collaboration's partner processes (those that start with a message) deploy with the process a
 case starts, each under its own key, from the same content: a message the process throws starts
-the partner version deployed with it (``deployed_with``)."""
+the partner version deployed with it (``deployed_with``).
+
+A process whose message start event catches a message starts on it from any file: the name is
+held for its key at deploy (``MessageStart``), and a message no partner of the thrower's
+collaboration catches starts the latest deployed version of that key (``started_by``). One
+process per message start name, as in Camunda: a deploy whose start message another deployed
+process starts with (at its latest version) is refused naming both."""
 import hashlib
 import json
 import logging
@@ -42,6 +48,7 @@ class DefinitionRegistry:
         forms = {name: forms[name] for name in sorted(forms or {})}
         called = resolve_calls(xml)
         diagram = _checked(xml, filename, dmn, forms, called)
+        self._hold_message_starts([*diagram.partners.values(), diagram])
         content = hashlib.sha256(xml)
         for table in dmn:
             content.update(hashlib.sha256(table).digest())
@@ -77,6 +84,36 @@ class DefinitionRegistry:
                     self._parsed[(key, definition.version)] = diagram
             return dict(summary(definition), **findings), True
         raise InvalidInput(f"process {key} is being deployed concurrently, please retry")
+
+    def _hold_message_starts(self, diagrams):
+        """Hold every message start name of ``diagrams`` (a file's processes) for its process
+        key, or refuse the deploy naming the message start event and the process that already
+        starts with that name; nothing is held when one is refused."""
+        held = {}
+        for diagram in diagrams:
+            for name, element_id in sorted(bpmn_engine.message_starts(diagram).items()):
+                other = held.setdefault(name, diagram.process_id)
+                holder = models.MessageStart.objects(name=name).only("key").first()
+                if other == diagram.process_id and holder is not None and holder.key != other \
+                        and self.started_by(name) is not None:
+                    other = holder.key
+                if other != diagram.process_id:
+                    message = (f"the message {name!r} already starts the process {other!r}: a message starts "
+                               f"one process, so rename the message in one of them")
+                    raise InvalidInput(f"invalid BPMN: {message}", [{"field": element_id, "message": message}])
+        for name, key in held.items():
+            models.MessageStart.objects(name=name).update_one(set__key=key, upsert=True)
+
+    def started_by(self, name):
+        """``(key, version, diagram)`` of the latest deployed version of the process whose message
+        start event catches the message ``name``, from whichever file; None when there is none."""
+        holder = models.MessageStart.objects(name=name).only("key").first()
+        latest = models.ProcessDefinition.objects(key=holder.key).order_by("-version").only(
+            "version").first() if holder is not None else None
+        if latest is None:
+            return None
+        diagram = self.diagram(holder.key, latest.version)
+        return (holder.key, latest.version, diagram) if name in bpmn_engine.message_starts(diagram) else None
 
     def deployed_with(self, key, version, partner_key):
         """The version of ``partner_key`` deployed from the same content as ``key`` at

@@ -232,8 +232,9 @@ class InstanceRepository:
         the instances' text index, one look-up per key of the user (``user_keys``)."""
         wanted = {key: value for key, value in (filters or {}).items() if key in WORK_LIST_FILTERS and value}
         username = user.get("username")
-        if "case_no" in wanted:  # one case: its instance by number
-            found = {son["_id"]: son for son in _instances().find({"case_no": wanted["case_no"]}, WORK_LIST_FIELDS)}
+        if "case_no" in wanted:  # one case: its instance and sub-instances by number
+            found = {son["_id"]: son for son in _instances().find(
+                {"$or": [{"case_no": wanted["case_no"]}, {"parent_case": wanted["case_no"]}]}, WORK_LIST_FIELDS)}
         else:
             found = {son["_id"]: son for key in user_keys(user)
                      for son in _instances().find(_text(key_token(key)), WORK_LIST_FIELDS)}
@@ -291,8 +292,9 @@ class InstanceRepository:
     def route(self, case_no, message, now, sender=SYSTEM):
         """Deliver a message for the case (thrown by one of its instances, or a department's):
         to an instance of the case that waits for it (by name, and by spiff-arena's
-        correlation keys), else start the partner process whose message start event catches it
-        (a sub-instance of the case, ``_start_by_message``), else keep it for the case's
+        correlation keys), else start the partner process whose message start event catches it,
+        else the deployed one (``definitions.started_by``; a sub-instance of the case,
+        ``_start_by_message``), else keep it for the case's
         process. ``message`` is ``{message_id, name, data, correlations}`` with the process
         key and version of the instance that threw it, if one did. A message routed before is
         delivered where it went the first time: a redelivery starts nothing twice.
@@ -312,7 +314,8 @@ class InstanceRepository:
         root = next((son for son in family if son["case_no"] == case_no), None)
         if root is not None:
             partner = self._partner(message.get("process_key") or root["process_key"],
-                                    message.get("process_version") or root["process_version"], name)
+                                    message.get("process_version") or root["process_version"], name) \
+                or self.definitions.started_by(name)
             if partner is not None:
                 return True, self._start_by_message(root, *partner, message, now, sender)
         return self.correlate(case_no, name, data, now, message_id, sender, message.get("correlations"))
@@ -405,9 +408,9 @@ class InstanceRepository:
 
     def _check_awaited(self, instance, case_no, name):
         """Conflict when nothing of the case will ever take the message ``name``: neither its
-        process (ended, or drawn without it) nor its sub-instances, nor a partner process it starts."""
+        process (ended, or drawn without it) nor its sub-instances, nor a process it starts."""
         diagram = self.definitions.diagram(instance.process_key, instance.process_version)
-        if collaboration.starting_partner(diagram, name) is not None:
+        if collaboration.starting_partner(diagram, name) is not None or self.definitions.started_by(name):
             return
         running = [son for son in _instances().find({"parent_case": case_no, "status": {"$ne": "completed"}},
                                                     {"process_key": 1, "process_version": 1})]

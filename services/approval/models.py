@@ -130,6 +130,18 @@ class Message(me.Document):
     meta = {"db_alias": ALIAS, "collection": "messages", "indexes": ["case_no"]}
 
 
+class MessageStart(me.Document):
+    """The deployed process a message starts (``_id`` = the message's name): the key of the
+    process whose message start event catches it, from whichever file it was deployed; one
+    process per name, as in Camunda (``definitions.py``). Written at deploy, so routing a
+    message reads one document instead of every diagram."""
+
+    name = me.StringField(primary_key=True)
+    key = me.StringField(required=True)
+
+    meta = {"db_alias": ALIAS, "collection": "message_starts"}
+
+
 class Step(me.Document):
     """What one saved step of an instance did (``_id`` = ``<case>:<rev>``; a message received
     is ``<case>:message:<id>``), stored once its events went out, so a stored record is a sent

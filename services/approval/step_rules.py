@@ -252,7 +252,8 @@ def open_tasks(instance, user_tasks, mapping, now):
         due_millis = to_millis(due_at) if due_at is not None else None
         role, department = roles.assign(t, mapping)
         tasks.append({
-            "task_id": t["id"], "case_no": instance.case_no, "process_key": instance.process_key,
+            "task_id": t["id"], "case_no": instance.parent_case or instance.case_no, "instance_no": instance.case_no,
+            "process_key": instance.process_key,
             "element_id": t["element_id"], "name": t["name"], "role": role,
             "department": department or task_department(role, instance.department),
             "assignee": t["assignee"], "candidate_users": t["candidate_users"],
@@ -328,7 +329,8 @@ def accepted_on_the_spot_by(instance):
 
 
 def task_view(task):
-    return {"id": task["task_id"], "case_no": task["case_no"], "process_key": task["process_key"],
+    return {"id": task["task_id"], "case_no": task["case_no"], "instance_no": task.get("instance_no", task["case_no"]),
+            "process_key": task["process_key"],
             "element_id": task["element_id"], "name": task["name"],
             "role": task["role"], "department": task["department"], "assignee": task["assignee"],
             "on_the_spot": task["on_the_spot"], "form": task["form"], "instructions": task.get("instructions"),

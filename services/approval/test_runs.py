@@ -3,8 +3,9 @@ diagram checked as a deployment would check it, started with initial data.
 
 The designer completes their tasks as any role, fires a waiting timer now and delivers a
 message, and reads where the run has been (``path``: done, waiting, incident, by element
-id). A message the run throws goes to the partner processes of its collaboration as in a case
-(``collaboration.py``): an instance it starts is part of the run (``partners``), its tasks are
+id). A message the run throws goes to the partner processes of its collaboration, else to the
+deployed process of another file that it starts, as in a case (``collaboration.py``): an
+instance it starts is part of the run (``partners``), its tasks are
 among the run's open tasks, and the run ends where its own process ends. A test run lives only in its own collection (``models.TestRun``, ids ``T-`` and 12 hex
 digits): it has no case, opens no task in any work list, sets no timer for the scheduler,
 keeps no message and announces no event, so intake, monitor, payment, statistics,
@@ -45,7 +46,7 @@ def start(definitions, source, data, user, now):
     parties = [collaboration.Party(diagram.process_id,
                                    bpmn_engine.start(diagram, {"case_no": run_id, ON_THE_SPOT_BY: None, **data}))]
     steps = [_step_record("started", None, user, data, now)]
-    steps += _exchanged(diagram, parties, run_id, user, now)
+    steps += _exchanged(definitions, diagram, parties, run_id, user, now)
     run = models.TestRun(run_id=run_id, process_key=key, process_version=version, name=diagram.name, diagram=upload,
                          started_by=user["username"], started_at=now, expires_at=now + RETENTION,
                          steps=json.dumps(steps, ensure_ascii=False))
@@ -57,7 +58,7 @@ def start(definitions, source, data, user, now):
 def get(definitions, run_id, now):
     run = _load(run_id, now)
     diagram = _diagram(definitions, run)
-    return _view(run, diagram, _parties(diagram, run))
+    return _view(run, diagram, _parties(definitions, diagram, run))
 
 
 def complete_task(definitions, run_id, task_id, data, user, now):
@@ -124,8 +125,8 @@ def _change(definitions, run_id, change, now):
         if run.status == "completed":
             raise Conflict(f"the test run {run_id} has ended")
         diagram = _diagram(definitions, run)
-        parties = _parties(diagram, run)
-        steps = [change(parties), *_exchanged(diagram, parties, run_id, {"username": SYSTEM}, now)]
+        parties = _parties(definitions, diagram, run)
+        steps = [change(parties), *_exchanged(definitions, diagram, parties, run_id, {"username": SYSTEM}, now)]
         expected_rev = run.rev
         _record(run, parties, now)
         run.steps = json.dumps([*json.loads(run.steps), *steps], ensure_ascii=False)
@@ -159,25 +160,29 @@ def _parsed(xml, filename, dmn, forms):
     return DefinitionRegistry.validate(xml, filename, dmn, json.loads(forms))
 
 
-def _parties(diagram, run):
-    """The run's instances: its own process's, then those its messages started."""
+def _parties(definitions, diagram, run):
+    """The run's instances: its own process's, then those its messages started (a process
+    deployed from another file with its ``version``)."""
     partners = json.loads(run.partners or "[]")
     return [collaboration.Party(diagram.process_id, bpmn_engine.load_state(diagram, run.state)),
-            *(collaboration.Party(p["process_id"], bpmn_engine.load_state(diagram.partners[p["process_id"]],
-                                                                          p["state"])) for p in partners)]
+            *(collaboration.Party(p["process_id"], bpmn_engine.load_state(
+                definitions.diagram(p["process_id"], p["version"]) if p.get("version")
+                else diagram.partners[p["process_id"]], p["state"]), p.get("version")) for p in partners)]
 
 
-def _exchanged(diagram, parties, run_id, user, now):
+def _exchanged(definitions, diagram, parties, run_id, user, now):
     """The messages the run's instances threw, delivered among them: one step record each."""
     return [_step_record("message_started" if moved["started"] else "message_delivered", moved["element_id"], user,
                          {"name": moved["name"], "from": moved["by"], "to": moved["to"]}, now)
-            for moved in collaboration.exchange(diagram, parties, {"case_no": run_id, ON_THE_SPOT_BY: None})]
+            for moved in collaboration.exchange(diagram, parties, {"case_no": run_id, ON_THE_SPOT_BY: None},
+                                                definitions.started_by)]
 
 
 def _record(run, parties, now):
     try:
         run.state = bpmn_engine.dump_state(parties[0].workflow)
-        run.partners = json.dumps([{"process_id": party.process_id, "state": bpmn_engine.dump_state(party.workflow)}
+        run.partners = json.dumps([{"process_id": party.process_id, "version": party.version,
+                                    "state": bpmn_engine.dump_state(party.workflow)}
                                    for party in parties[1:]], ensure_ascii=False)
     except bpmn_engine.StateTooLarge as too_large:
         raise Conflict(str(too_large)) from None

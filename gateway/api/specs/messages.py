@@ -41,8 +41,9 @@ PATHS = {
     "/api/v1/cases/{case_no}/messages/{name}": {"post": {
         "summary": "Deliver a message to the case's process.",
         "description": "The process takes it when one of its message events waits for `name`, or the "
-                       "partner process of its collaboration whose message start event catches `name` starts as a "
-                       "sub-instance of the case (200); else it is kept for 30 days until the process gets there "
+                       "partner process of its collaboration whose message start event catches `name` (else the "
+                       "latest deployed version of the process, from any file, whose message start event catches "
+                       "it) starts as a sub-instance of the case (200); else it is kept for 30 days until the process gets there "
                        "(202). Departments' systems (API key) and "
                        "staff of the case's department may send; the hall's own messages (`supplement_received`, "
                        "`payment_confirmed`) come only from the hall.",

@@ -20,6 +20,9 @@ SCHEMAS = {
     "Task": {
         "type": "object",
         "properties": {"id": {"type": "string"}, "case_no": {"type": "string"},
+                       "instance_no": {"type": "string", "description": "The process instance the task is of: "
+                                       "the case number, or a sub-instance's number "
+                                       "(`<case_no>~<process key>~<hex>`) when a message of the case started it."},
                        "process_key": {"type": ["string", "null"]}, "element_id": {"type": "string"},
                        "name": {"type": "string"}, "role": {"type": "string"}, "department": {"type": "string"},
                        "assignee": {"type": ["string", "null"],

@@ -71,7 +71,9 @@ def test_a_thrown_message_starts_the_partner_whose_answer_reaches_the_case_and_a
     call(collaboration, "on_message_thrown", message)  # the broker delivers it again
     assert len(sub_instances(collaboration, case_no)) == 1
 
-    [write] = [t for t in call(collaboration, "list_tasks", HOUSING) if t["element_id"] == "Activity_write_opinion"]
+    [write] = call(collaboration, "work_list", HOUSING, {"case_no": case_no})["tasks"]  # filed under the case
+    assert (write["element_id"], write["case_no"], write["instance_no"]) == ("Activity_write_opinion", case_no,
+                                                                          sub["instance_no"])
     call(collaboration, "complete_task", write["id"], {"opinion": "同意"}, HOUSING)
     [decide] = until(lambda: [t for t in call(collaboration, "list_tasks", CHIEF) if t["case_no"] == case_no],
                      "the partner's answer did not reach the case's process")

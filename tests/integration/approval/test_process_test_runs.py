@@ -102,3 +102,19 @@ def test_a_test_run_is_removed_by_the_sweep_when_its_time_is_up(approval, monkey
     call(approval, "discard_test_run", kept["run_id"])
     with pytest.raises(NotFound):
         call(approval, "get_test_run", kept["run_id"])
+
+
+def test_a_message_a_run_throws_starts_a_process_deployed_from_another_file_within_the_run(approval):
+    fixtures = CORPUS.parent
+    call(approval, "deploy_process", (fixtures / "camunda_archive_lookup.bpmn").read_text(encoding="utf-8"),
+         "camunda_archive_lookup.bpmn")
+    run = call(approval, "start_test_run", {"xml": (fixtures / "camunda_archive_inquiry.bpmn").read_text(
+        encoding="utf-8"), "filename": "camunda_archive_inquiry.bpmn"}, {}, DESIGNER)
+    assert [(i["process_key"], i["completed"]) for i in run["instances"]] == [("archive_inquiry", False),
+                                                                             ("archive_lookup", False)]
+    assert run["steps"][-1]["kind"] == "message_started"
+    run = call(approval, "complete_test_task", run["run_id"], task(run, "Activity_pull_records")["id"],
+               {"records": "档案 A-17"}, DESIGNER)
+    run = call(approval, "complete_test_task", run["run_id"], task(run, "Activity_decide")["id"], {}, DESIGNER)
+    assert (run["status"], run["outcome"]["element_id"]) == ("completed", "Event_decided")
+    assert call(approval, "list_tasks", REVIEWER) == []  # nothing of the run reaches a work list
