@@ -40,7 +40,10 @@ def rename_task(page, element_id, name):
 
 
 def drag(page, element_id, onto_element_id):
-    """Drag an element, as with the mouse, to the middle (height) of another one."""
+    """Drag an element, as with the mouse, to the middle (height) of another one, the canvas
+    scrolled to the top of the window first, as the designer would (the mouse cannot reach
+    what is off the screen, and the page's forms above the canvas grow)."""
+    page.locator("#canvas").evaluate("canvas => canvas.scrollIntoView({block: 'start'})")
     source = page.locator(f'#canvas [data-element-id="{element_id}"]').bounding_box()
     target = page.locator(f'#canvas [data-element-id="{onto_element_id}"]').bounding_box()
     x, y = source["x"] + source["width"] / 2, source["y"] + source["height"] / 2
