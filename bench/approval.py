@@ -32,6 +32,7 @@ Read ratios measured in the same run: the machine is small (2 cores) and shared.
     /tmp/venv/bin/python -m bench.approval --instances 10000    # the issue's 10,000 (longer)
     /tmp/venv/bin/python -m bench.approval --quick              # 400 instances, ~1 min
 """
+
 import sys
 import warnings
 
@@ -71,8 +72,11 @@ GOAL_BYTES = 8 * 1024
 GOAL_LATENESS_S = 1.0
 CLIENTS = (1, 2, 4)
 BLOCK = 25
-APPLICATION = {"item_code": "MR-001", "materials": ["application_form", "id_card"],
-               "applicant": {"kind": "person", "name": "李四", "id_number": "11010519491231002X"}}
+APPLICATION = {
+    "item_code": "MR-001",
+    "materials": ["application_form", "id_card"],
+    "applicant": {"kind": "person", "name": "李四", "id_number": "11010519491231002X"},
+}
 ACCEPT = {"intake_decision": "accept"}
 DECIDE = {"decision": "approved"}
 SHANGHAI = timezone(timedelta(hours=8))
@@ -153,6 +157,7 @@ def platform_pids(platform):
 
 # --- the platform side -------------------------------------------------------------------
 
+
 def open_cases(url, db, count, threads=8, timeout=600):
     """Submit ``count`` applications and wait until each has its open ``accept`` task;
     returns (the accept task ids in the order the cases were opened, seconds)."""
@@ -175,14 +180,22 @@ def open_cases(url, db, count, threads=8, timeout=600):
 
 def open_tasks(db, element_id, query=None):
     """The open tasks ``element_id`` of the instances ``query`` finds (each instance carries its own)."""
-    return [task for instance in db.process_instances.find(query or {}, {"open_tasks": 1})
-            for task in instance.get("open_tasks", []) if task["element_id"] == element_id]
+    return [
+        task
+        for instance in db.process_instances.find(query or {}, {"open_tasks": 1})
+        for task in instance.get("open_tasks", [])
+        if task["element_id"] == element_id
+    ]
 
 
 def audit_entries(db, cases, kind):
     """The audit entries ``kind`` of the cases' step records."""
-    return [entry for record in db.steps.find({"case_no": {"$in": cases}}, {"body": 1})
-            for entry in json.loads(record["body"])["audit"] if entry["kind"] == kind]
+    return [
+        entry
+        for record in db.steps.find({"case_no": {"$in": cases}}, {"body": 1})
+        for entry in json.loads(record["body"])["audit"]
+        if entry["kind"] == kind
+    ]
 
 
 def complete(session, url, headers, task_id, data):
@@ -232,8 +245,12 @@ def timer_lateness(url, amqp_uri, db, count, rate, lead_seconds=3.0, timeout=120
     """Start ``count`` instances of the timer diagram whose timers fall due ``rate`` per
     second from ``lead_seconds`` on; returns the lateness of each firing in seconds."""
     designer = token(url, "designer")
-    answer = requests.post(f"{url}/api/v1/processes", headers=designer, timeout=30,
-                           json={"xml": TIMER_DIAGRAM, "filename": "bench_timer.bpmn"})
+    answer = requests.post(
+        f"{url}/api/v1/processes",
+        headers=designer,
+        timeout=30,
+        json={"xml": TIMER_DIAGRAM, "filename": "bench_timer.bpmn"},
+    )
     if answer.status_code not in (200, 201):
         raise RuntimeError(f"deploying the timer diagram: {answer.status_code} {answer.text[:300]}")
     first_due = datetime.now(timezone.utc) + timedelta(seconds=lead_seconds)
@@ -244,11 +261,23 @@ def timer_lateness(url, amqp_uri, db, count, rate, lead_seconds=3.0, timeout=120
         channel = connection.channel()
         channel.exchange_declare("intake.events", passive=True)
         for case_no, due_at in due.items():
-            case = {"case_no": case_no, "process_key": "bench_timer", "department": "market_regulation",
-                    "item_code": "MR-001", "item_name": "benchmark", "kind": "immediate",
-                    "promised_limit_days": 1, "legal_limit_days": 1, "submitted_at": due_at.isoformat()}
-            channel.basic_publish("intake.events", "case_submitted", json.dumps(case).encode("utf-8"),
-                                  pika.BasicProperties(content_type="application/json", delivery_mode=2))
+            case = {
+                "case_no": case_no,
+                "process_key": "bench_timer",
+                "department": "market_regulation",
+                "item_code": "MR-001",
+                "item_name": "benchmark",
+                "kind": "immediate",
+                "promised_limit_days": 1,
+                "legal_limit_days": 1,
+                "submitted_at": due_at.isoformat(),
+            }
+            channel.basic_publish(
+                "intake.events",
+                "case_submitted",
+                json.dumps(case).encode("utf-8"),
+                pika.BasicProperties(content_type="application/json", delivery_mode=2),
+            )
     finally:
         connection.close()
     cases = list(due)
@@ -262,6 +291,7 @@ def timer_lateness(url, amqp_uri, db, count, rate, lead_seconds=3.0, timeout=120
 
 
 # --- the floor and the in-process replay ------------------------------------------------
+
 
 class CommandCount(monitoring.CommandListener):
     """Store commands of this process by (command, collection), and their time (in total and,
@@ -301,8 +331,20 @@ class CommandCount(monitoring.CommandListener):
 class EngineClock:
     """Time spent inside ``bpmn_engine`` functions (outermost calls only)."""
 
-    FUNCTIONS = ("load_state", "dump_state", "complete_task", "open_user_tasks", "waiting_messages", "next_timer",
-                 "incident", "is_completed", "end_event", "current_steps", "workflow_data", "deliver_message")
+    FUNCTIONS = (
+        "load_state",
+        "dump_state",
+        "complete_task",
+        "open_user_tasks",
+        "waiting_messages",
+        "next_timer",
+        "incident",
+        "is_completed",
+        "end_event",
+        "current_steps",
+        "workflow_data",
+        "deliver_message",
+    )
 
     def __init__(self, engine):
         self.nanos, self._depth = 0, threading.local()
@@ -320,6 +362,7 @@ class EngineClock:
                 self._depth.n = depth
                 if depth == 0:
                     self.nanos += time.perf_counter_ns() - started
+
         return timed
 
     def take(self):
@@ -353,10 +396,17 @@ class InProcess:
 
     def case(self):
         day = datetime.now(SHANGHAI).strftime("%Y%m%d")
-        return {"case_no": f"{day}{next(self.sequence):06d}", "process_key": "immediate_item",
-                "department": "market_regulation", "item_code": "MR-001", "item_name": "benchmark",
-                "kind": "immediate", "promised_limit_days": 1, "legal_limit_days": 1,
-                "submitted_at": datetime.now(timezone.utc).isoformat()}
+        return {
+            "case_no": f"{day}{next(self.sequence):06d}",
+            "process_key": "immediate_item",
+            "department": "market_regulation",
+            "item_code": "MR-001",
+            "item_name": "benchmark",
+            "kind": "immediate",
+            "promised_limit_days": 1,
+            "legal_limit_days": 1,
+            "submitted_at": datetime.now(timezone.utc).isoformat(),
+        }
 
     def floor_state(self):
         """The lean state of a fresh immediate-item instance and its accept task's id."""
@@ -411,9 +461,13 @@ class InProcess:
         for task_id in tasks:
             started = time.perf_counter_ns()
             self.completion_requests.complete_once(
-                None, None, task_id,
-                lambda key, task_id=task_id: self.finish(self.repository.complete(
-                    task_id, dict(ACCEPT), self.user, datetime.now(timezone.utc), key)))
+                None,
+                None,
+                task_id,
+                lambda key, task_id=task_id: self.finish(
+                    self.repository.complete(task_id, dict(ACCEPT), self.user, datetime.now(timezone.utc), key)
+                ),
+            )
             totals.append(time.perf_counter_ns() - started)
             counted, nanos = self.count.take()
             commands.update(counted)
@@ -424,6 +478,7 @@ class InProcess:
 
 # --- the run -----------------------------------------------------------------------------
 
+
 def latency(url, headers, in_process, rpc, tasks, samples):
     """Gateway completions and floor samples in interleaved blocks."""
     diagram, state, task_id = in_process.floor_state()
@@ -431,7 +486,7 @@ def latency(url, headers, in_process, rpc, tasks, samples):
     gateway, floor, session, pending = [], [], requests.Session(), iter(tasks)
     for block in range(math.ceil(samples / BLOCK)):
         size = min(BLOCK, samples - block * BLOCK)
-        for turn in ((0, 1) if block % 2 == 0 else (1, 0)):
+        for turn in (0, 1) if block % 2 == 0 else (1, 0):
             if turn == 0:
                 for _ in range(size):
                     task = next(pending)
@@ -483,10 +538,11 @@ def measure(platform, args):
     rpc = RpcClient(platform.broker.amqp_uri)
     metrics_port = platform.metrics_ports["approval"]
     try:
-        measured, rest = tasks[:args.samples], tasks[args.samples:]
+        measured, rest = tasks[: args.samples], tasks[args.samples :]
         inside_before = entrypoint_time(metrics_port, "complete_task")
-        results["gateway"], results["floor"], results["engine"] = latency(url, clerk, in_process, rpc, measured,
-                                                                          args.samples)
+        results["gateway"], results["floor"], results["engine"] = latency(
+            url, clerk, in_process, rpc, measured, args.samples
+        )
         inside_after = entrypoint_time(metrics_port, "complete_task")
         results["inside_ms"] = 1000 * (inside_after[0] - inside_before[0]) / (inside_after[1] - inside_before[1])
         results["rpc"] = []
@@ -498,23 +554,27 @@ def measure(platform, args):
         rpc.close()
     results["rates"], pids = {}, platform_pids(platform)
     for clients in CLIENTS:
-        batch, rest = rest[:args.completions], rest[args.completions:]
+        batch, rest = rest[: args.completions], rest[args.completions :]
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         mine = time.process_time()
         results["rates"][clients] = throughput(url, clerk, batch, clients)
         if clients == CLIENTS[-1]:  # CPU per completion, by process, at the highest concurrency
-            results["cpu_ms"] = {name: 1000 * (cpu_seconds(pid) - before[name]) / len(batch)
-                                 for name, pid in pids.items()}
+            results["cpu_ms"] = {
+                name: 1000 * (cpu_seconds(pid) - before[name]) / len(batch) for name, pid in pids.items()
+            }
             results["cpu_ms"]["benchmark (clients)"] = 1000 * (time.process_time() - mine) / len(batch)
     results["replay"] = in_process.replay(args.replay)
-    decided = measured[:args.decided]
+    decided = measured[: args.decided]
     session = requests.Session()
     for task_id, case_no in decided:
         [decide] = open_tasks(db, "decide", {"case_no": case_no})
         complete(session, url, chief, decide["task_id"], DECIDE)
     cases = [case_no for _, case_no in decided]
-    task_ids = [t["task_id"] for instance in db.process_instances.find({"case_no": {"$in": cases}}, {"done": 1})
-                for t in instance.get("done", [])]
+    task_ids = [
+        t["task_id"]
+        for instance in db.process_instances.find({"case_no": {"$in": cases}}, {"done": 1})
+        for t in instance.get("done", [])
+    ]
     results["bytes"] = stored_bytes(db, cases, task_ids)
     results["completed"] = db.process_instances.count_documents({"case_no": {"$in": cases}, "status": "completed"})
     results["lateness"] = timer_lateness(url, platform.broker.amqp_uri, db, args.timers, args.timer_rate)
@@ -524,53 +584,76 @@ def measure(platform, args):
 
 
 def report(args, results):
-    print(f"bench/approval.py: {args.instances} open instances of immediate_item "
-          f"(opened through the gateway in {results['open_seconds']:.0f} s), {args.samples} latency samples")
+    print(
+        f"bench/approval.py: {args.instances} open instances of immediate_item "
+        f"(opened through the gateway in {results['open_seconds']:.0f} s), {args.samples} latency samples"
+    )
     print(f"{'one completion of accept':<44} {'median ms':>10} {'p99 ms':>10}")
-    rows = [("through the gateway", results["gateway"]),
-            ("floor: engine + 1 RPC + 1 store write", results["floor"]),
-            ("  engine alone (restore, complete, dump)", results["engine"]),
-            ("  RPC alone (approval.ping)", results["rpc"])]
+    rows = [
+        ("through the gateway", results["gateway"]),
+        ("floor: engine + 1 RPC + 1 store write", results["floor"]),
+        ("  engine alone (restore, complete, dump)", results["engine"]),
+        ("  RPC alone (approval.ping)", results["rpc"]),
+    ]
     for name, samples in rows:
         print(f"{name:<44} {ms(samples)[0]:>10.2f} {ms(samples)[1]:>10.2f}")
     print(f"{'  of which in the service (entrypoint mean)':<44} {results['inside_ms']:>10.2f}")
     (g50, g99), (f50, f99) = ms(results["gateway"]), ms(results["floor"])
     ratio50, ratio99 = g50 / f50, g99 / f99
-    print(f"ratio gateway / floor: median {ratio50:.2f}, p99 {ratio99:.2f} "
-          f"(goal <= {GOAL_RATIO:g}: {'met' if max(ratio50, ratio99) <= GOAL_RATIO else 'NOT met'})")
+    print(
+        f"ratio gateway / floor: median {ratio50:.2f}, p99 {ratio99:.2f} "
+        f"(goal <= {GOAL_RATIO:g}: {'met' if max(ratio50, ratio99) <= GOAL_RATIO else 'NOT met'})"
+    )
     rates = results["rates"]
-    print("completions/s with 1, 2, 4 clients: " + ", ".join(f"{rates[c]:.1f}" for c in CLIENTS)
-          + f" (goal >= {GOAL_RATE:g}/s: {'met' if max(rates.values()) >= GOAL_RATE else 'NOT met'})")
+    print(
+        "completions/s with 1, 2, 4 clients: "
+        + ", ".join(f"{rates[c]:.1f}" for c in CLIENTS)
+        + f" (goal >= {GOAL_RATE:g}/s: {'met' if max(rates.values()) >= GOAL_RATE else 'NOT met'})"
+    )
     cpu = results["cpu_ms"]
-    print(f"CPU per completion with {CLIENTS[-1]} clients, ms: " + ", ".join(
-        f"{name} {ms_:.1f}" for name, ms_ in sorted(cpu.items(), key=lambda item: -item[1]))
-        + f" (total {sum(cpu.values()):.1f} on {os.cpu_count()} cores)")
+    print(
+        f"CPU per completion with {CLIENTS[-1]} clients, ms: "
+        + ", ".join(f"{name} {ms_:.1f}" for name, ms_ in sorted(cpu.items(), key=lambda item: -item[1]))
+        + f" (total {sum(cpu.values()):.1f} on {os.cpu_count()} cores)"
+    )
     totals, commands, store_ns, engine_ns, times = results["replay"]
     count = len(totals)
     print(f"where one completion's time goes (the service's code replayed in-process, {count} completions, medians):")
-    print(f"  total {statistics.median(totals) / 1e6:.2f} ms = store {statistics.median(store_ns) / 1e6:.2f} ms "
-          f"({sum(commands.values()) / count:.1f} commands) + engine {statistics.median(engine_ns) / 1e6:.2f} ms "
-          f"+ the rest")
-    print("  store commands per completion (count, mean ms): " + ", ".join(
-        f"{name} {collection} {n / count:g} ({times[(name, collection)] / n / 1e6:.2f})"
-        for (name, collection), n in sorted(commands.items())))
+    print(
+        f"  total {statistics.median(totals) / 1e6:.2f} ms = store {statistics.median(store_ns) / 1e6:.2f} ms "
+        f"({sum(commands.values()) / count:.1f} commands) + engine {statistics.median(engine_ns) / 1e6:.2f} ms "
+        f"+ the rest"
+    )
+    print(
+        "  store commands per completion (count, mean ms): "
+        + ", ".join(
+            f"{name} {collection} {n / count:g} ({times[(name, collection)] / n / 1e6:.2f})"
+            for (name, collection), n in sorted(commands.items())
+        )
+    )
     sizes = results["bytes"]
     total = sum(size for name, size in sizes.items() if not name.startswith("("))
-    print(f"bytes stored per completed instance ({results['completed']} completed): "
-          f"{total:.0f} (goal <= {GOAL_BYTES}: {'met' if total <= GOAL_BYTES else 'NOT met'}); "
-          + ", ".join(f"{name} {size:.0f}" for name, size in sorted(sizes.items())))
+    print(
+        f"bytes stored per completed instance ({results['completed']} completed): "
+        f"{total:.0f} (goal <= {GOAL_BYTES}: {'met' if total <= GOAL_BYTES else 'NOT met'}); "
+        + ", ".join(f"{name} {size:.0f}" for name, size in sorted(sizes.items()))
+    )
     lateness = results["lateness"]
     if lateness:
         p99 = percentile(lateness, 0.99)
-        print(f"timer lateness ({len(lateness)} of {args.timers} fired, {args.timer_rate:g} due per s): "
-              f"median {statistics.median(lateness) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
-              f"max {max(lateness) * 1000:.0f} ms (goal p99 <= {GOAL_LATENESS_S:g} s: "
-              f"{'met' if p99 <= GOAL_LATENESS_S and len(lateness) == args.timers else 'NOT met'})")
+        print(
+            f"timer lateness ({len(lateness)} of {args.timers} fired, {args.timer_rate:g} due per s): "
+            f"median {statistics.median(lateness) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
+            f"max {max(lateness) * 1000:.0f} ms (goal p99 <= {GOAL_LATENESS_S:g} s: "
+            f"{'met' if p99 <= GOAL_LATENESS_S and len(lateness) == args.timers else 'NOT met'})"
+        )
     else:
         print("timer lateness: no timer fired")
-    print(f"approval service RSS: idle {results['rss_idle'] / 1024:.0f} MiB, with {args.instances} open instances "
-          f"{results['rss_open'] / 1024:.0f} MiB, at the end ({results['instances_end']} instances) "
-          f"{results['rss_end'] / 1024:.0f} MiB")
+    print(
+        f"approval service RSS: idle {results['rss_idle'] / 1024:.0f} MiB, with {args.instances} open instances "
+        f"{results['rss_open'] / 1024:.0f} MiB, at the end ({results['instances_end']} instances) "
+        f"{results['rss_end'] / 1024:.0f} MiB"
+    )
     return 0 if len(lateness) == args.timers and results["completed"] == min(args.decided, args.samples) else 1
 
 

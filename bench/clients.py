@@ -1,5 +1,6 @@
 """What the benchmarks share about their clients: the platform they start for them, how
 those clients sign in and run together, and how their samples are read (nearest rank)."""
+
 import http.client
 import json
 import math
@@ -23,8 +24,9 @@ def percentile(samples, fraction):
 
 def token(url, username):
     """A demo user's bearer-token header."""
-    answer = requests.post(f"{url}/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD},
-                           timeout=10)
+    answer = requests.post(
+        f"{url}/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD}, timeout=10
+    )
     answer.raise_for_status()
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 

@@ -32,6 +32,7 @@ serving row is 53 windows calling concurrently at a pace the hall can actually p
     /tmp/venv/bin/python -m bench.queue_calls            # 500 tickets
     /tmp/venv/bin/python -m bench.queue_calls --quick    # 200 tickets
 """
+
 import argparse
 import random
 import signal
@@ -59,8 +60,12 @@ def set_up_windows(url):
     admin = token(url, "admin")
     for number in range(1, WINDOWS + 1):
         shift = number % len(CATEGORIES)
-        answer = requests.put(f"{url}/api/v1/queue/windows/{number}", headers=admin, timeout=10,
-                              json={"categories": CATEGORIES[shift:] + CATEGORIES[:shift]})
+        answer = requests.put(
+            f"{url}/api/v1/queue/windows/{number}",
+            headers=admin,
+            timeout=10,
+            json={"categories": CATEGORIES[shift:] + CATEGORIES[:shift]},
+        )
         answer.raise_for_status()
 
 
@@ -164,8 +169,10 @@ def one_window(url, tickets):
 
 
 def row(name, samples, seconds):
-    return (f"{name:<34} {len(samples):>7} {len(samples) / seconds:>9.1f} "
-            f"{statistics.median(samples) / 1e6:>9.2f} {percentile(samples, 0.99) / 1e6:>9.2f}")
+    return (
+        f"{name:<34} {len(samples):>7} {len(samples) / seconds:>9.1f} "
+        f"{statistics.median(samples) / 1e6:>9.2f} {percentile(samples, 0.99) / 1e6:>9.2f}"
+    )
 
 
 def main(argv=None):
@@ -195,25 +202,35 @@ def main(argv=None):
     errors = errors + serve_errors + floor_errors
     duplicates = len(called) - len(set(called))
     missing = len(set(issued) - set(called))
-    print(f"bench/queue_calls.py: {tickets} tickets, {args.threads} kiosks, {WINDOWS} windows calling through the gateway")
+    print(
+        f"bench/queue_calls.py: {tickets} tickets, {args.threads} kiosks, {WINDOWS} windows calling through the gateway"
+    )
     print(f"{'operation':<34} {'count':>7} {'per s':>9} {'p50 ms':>9} {'p99 ms':>9}")
     print(row("issue ticket", issue_samples, issue_seconds))
     print(row("call next (53 windows, no pause)", call_samples, call_seconds))
     print(row("call next (53 windows serving)", serve_samples, serve_seconds))
     print(row("read a ticket (same pace): floor", floor_samples, floor_seconds))
     print(row("call next (1 window alone)", alone_samples, alone_seconds))
-    print(f"no-pause phase: {len(call_samples)} tickets called and finished in {call_seconds:.1f} s "
-          f"({(len(call_samples) * 2) / call_seconds:.0f} requests/s with the finishes)")
+    print(
+        f"no-pause phase: {len(call_samples)} tickets called and finished in {call_seconds:.1f} s "
+        f"({(len(call_samples) * 2) / call_seconds:.0f} requests/s with the finishes)"
+    )
     print(f"duplicates: {duplicates}   missing: {missing}   errors: {len(errors)}")
     for error in errors[:5]:
         print("  ", error)
-    print(f"serving phase: each window serves {SERVICE_SECONDS[0]:g}-{SERVICE_SECONDS[1]:g} s between call and finish, "
-          f"{len(serve_samples) / serve_seconds:.1f} calls/s offered by the hall")
+    print(
+        f"serving phase: each window serves {SERVICE_SECONDS[0]:g}-{SERVICE_SECONDS[1]:g} s between call and finish, "
+        f"{len(serve_samples) / serve_seconds:.1f} calls/s offered by the hall"
+    )
     p99 = percentile(serve_samples, 0.99) / 1e6
-    print(f"call / floor, same run and pace: p50 {statistics.median(serve_samples) / statistics.median(floor_samples):.2f}, "
-          f"p99 {percentile(serve_samples, 0.99) / percentile(floor_samples, 0.99):.2f}")
-    print(f"goal call p99 (53 windows serving) <= {GOAL_P99_MS:g} ms: {'met' if p99 <= GOAL_P99_MS else 'NOT met'} ({p99:.1f} ms); "
-          f"exactly once: {'yes' if duplicates == missing == len(errors) == 0 else 'NO'}")
+    print(
+        f"call / floor, same run and pace: p50 {statistics.median(serve_samples) / statistics.median(floor_samples):.2f}, "
+        f"p99 {percentile(serve_samples, 0.99) / percentile(floor_samples, 0.99):.2f}"
+    )
+    print(
+        f"goal call p99 (53 windows serving) <= {GOAL_P99_MS:g} ms: {'met' if p99 <= GOAL_P99_MS else 'NOT met'} ({p99:.1f} ms); "
+        f"exactly once: {'yes' if duplicates == missing == len(errors) == 0 else 'NO'}"
+    )
     return 0 if duplicates == missing == len(errors) == 0 else 1
 
 

@@ -30,6 +30,7 @@ The last line runs 4 threads, each with its own connection through one shared
     /tmp/venv/bin/python -m bench.rpc            # 2000 calls per client
     /tmp/venv/bin/python -m bench.rpc --quick    # 300 calls per client
 """
+
 import sys
 import warnings
 
@@ -72,6 +73,7 @@ NAMEKO_PLAIN = "nameko ClusterRpcProxy (plain)"
 
 # --- timing -----------------------------------------------------------------------------
 
+
 def time_calls(call, count):
     """Nanoseconds of each of ``count`` calls of ``call()``."""
     samples = []
@@ -90,12 +92,15 @@ def warm_up(call, count):
 
 
 def summary(samples):
-    return {"calls": len(samples),
-            "median_ms": statistics.median(samples) / 1e6,
-            "p99_ms": percentile(samples, 0.99) / 1e6}
+    return {
+        "calls": len(samples),
+        "median_ms": statistics.median(samples) / 1e6,
+        "p99_ms": percentile(samples, 0.99) / 1e6,
+    }
 
 
 # --- nameko side: a subprocess that runs blocks of calls on request -----------------------
+
 
 def nameko_worker(amqp_uri, warmup):
     """Line protocol on stdin/stdout: after ``{"ready": true}``, each line ``N`` is answered
@@ -103,6 +108,7 @@ def nameko_worker(amqp_uri, warmup):
     from nameko.standalone.rpc import ClusterRpcProxy
 
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}) as proxy:
+
         def call():
             return proxy.queue.ping()
 
@@ -118,10 +124,23 @@ class WorkerClient:
     def __init__(self, name, mode, amqp_uri, warmup):
         self.name = name
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.rpc", "--nameko-worker", mode,
-             "--amqp-uri", amqp_uri, "--warmup", str(warmup)],
-            cwd=REPO_ROOT, env=child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "bench.rpc",
+                "--nameko-worker",
+                mode,
+                "--amqp-uri",
+                amqp_uri,
+                "--warmup",
+                str(warmup),
+            ],
+            cwd=REPO_ROOT,
+            env=child_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         ready = self._read(READY_TIMEOUT)
         if ready != {"ready": True}:
@@ -133,8 +152,9 @@ class WorkerClient:
         if not line:
             self.close()
             stderr = self.process.stderr.read().decode(errors="replace").strip()
-            raise RuntimeError(f"{self.name} gave no answer (exit code {self.process.returncode}): "
-                               f"{stderr[-2000:] or 'no output'}")
+            raise RuntimeError(
+                f"{self.name} gave no answer (exit code {self.process.returncode}): {stderr[-2000:] or 'no output'}"
+            )
         return json.loads(line)
 
     def run_block(self, count):
@@ -173,6 +193,7 @@ class PikaClient:
 
 # --- the platform pieces this benchmark needs ----------------------------------------------
 
+
 def child_env(**extra):
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), **extra)
     env.pop("PYTHONSTARTUP", None)
@@ -208,6 +229,7 @@ def wait_until_answering(rpc_client, platform, timeout=READY_TIMEOUT):
 
 
 # --- measurements ---------------------------------------------------------------------------
+
 
 def interleaved(clients, calls, block):
     """``calls`` samples per client, in blocks of ``block``, the order rotated every round."""
@@ -263,6 +285,7 @@ def concurrent_rate(rpc_client, threads, seconds):
 
 # --- report ---------------------------------------------------------------------------------
 
+
 def print_report(results, order, rate, threads, seconds, calls, block):
     print(f"RPC round trip {SERVICE}.{METHOD}: {calls} calls per client, interleaved in blocks of {block}")
     width = max(len(name) for name in order)
@@ -279,8 +302,10 @@ def print_report(results, order, rate, threads, seconds, calls, block):
             met = median_ratio <= GOAL and p99_ratio <= GOAL
             line += f" -- goal <= {GOAL} (median and p99): {'met' if met else 'not met'}"
         print(line)
-    print(f"concurrency: {threads} threads x RpcClient for {seconds:g} s: {rate:.0f} calls/s "
-          f"(1 thread at the median: {1000 / results[PIKA]['median_ms']:.0f} calls/s)")
+    print(
+        f"concurrency: {threads} threads x RpcClient for {seconds:g} s: {rate:.0f} calls/s "
+        f"(1 thread at the median: {1000 / results[PIKA]['median_ms']:.0f} calls/s)"
+    )
 
 
 def parse_args(argv):
@@ -308,8 +333,9 @@ def run_benchmark(args):
     from gateway.rpc import RpcClient
 
     with contextlib.ExitStack() as stack:
-        workdir = Path(stack.enter_context(
-            tempfile.TemporaryDirectory(prefix="hall-bench-rpc-", ignore_cleanup_errors=True)))
+        workdir = Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="hall-bench-rpc-", ignore_cleanup_errors=True))
+        )
         platform = start_service(stack, workdir)
         broker = platform.broker
         rpc_client = RpcClient(broker.amqp_uri, timeout=10.0)

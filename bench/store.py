@@ -30,6 +30,7 @@ few samples are always taken), so one slow server cannot stretch the run past a 
     /tmp/venv/bin/python -m bench.store            # 1k and 10k documents, 200 samples per op
     /tmp/venv/bin/python -m bench.store --quick    # 1k documents, 50 samples per op
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,16 +78,36 @@ class ServerSpec:
         if self.name == "NX-27017":
             # --pid-file/--log-file matter: their defaults are fixed paths under /tmp, and a
             # second instance refuses to start while another one's pid file is there.
-            return [exe, "--host", LOOPBACK, "--port", str(port),
-                    "--data-dir", str(workdir / "data"),
-                    "--pid-file", str(workdir / "nx.pid"),
-                    "--log-file", str(workdir / "nx.log")]
+            return [
+                exe,
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(port),
+                "--data-dir",
+                str(workdir / "data"),
+                "--pid-file",
+                str(workdir / "nx.pid"),
+                "--log-file",
+                str(workdir / "nx.log"),
+            ]
         # An empty config file of its own: without --config it would pick up a
         # secantusd.toml from the working directory, ~/.secantus or /etc/secantus.
         config = workdir / "secantusd.toml"
         config.touch()
-        return [exe, "--config", str(config), "--host", LOOPBACK, "--port", str(port),
-                "--storage-path", str(workdir / "data"), "--log-level", "WARNING"]
+        return [
+            exe,
+            "--config",
+            str(config),
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(port),
+            "--storage-path",
+            str(workdir / "data"),
+            "--log-level",
+            "WARNING",
+        ]
 
 
 SERVERS = (ServerSpec("NX-27017", "nx-27017"), ServerSpec("SecantusDB", "secantusd-py"))
@@ -112,8 +133,7 @@ def free_port() -> int:
 
 
 def connect(uri: str, **kwargs) -> MongoClient:
-    options = {"serverSelectionTimeoutMS": 2_000, "connectTimeoutMS": 2_000,
-               "socketTimeoutMS": OP_TIMEOUT_MS}
+    options = {"serverSelectionTimeoutMS": 2_000, "connectTimeoutMS": 2_000, "socketTimeoutMS": OP_TIMEOUT_MS}
     options.update(kwargs)
     return MongoClient(uri, **options)
 
@@ -126,8 +146,10 @@ def wait_ready(server: Running) -> float:
     try:
         while time.monotonic() < deadline:
             if server.proc.poll() is not None:
-                raise RuntimeError(f"{server.spec.name} exited with {server.proc.returncode}; "
-                                   f"see {server.workdir / 'server.out'}:\n{tail(server)}")
+                raise RuntimeError(
+                    f"{server.spec.name} exited with {server.proc.returncode}; "
+                    f"see {server.workdir / 'server.out'}:\n{tail(server)}"
+                )
             try:
                 client.admin.command("ping")
                 return time.monotonic() - started
@@ -168,9 +190,14 @@ def running(spec: ServerSpec):
         with open(workdir / "server.out", "wb") as out:
             # A session of its own: Ctrl-C in the terminal reaches only this script, whose
             # finally-block then stops the server in order.
-            proc = subprocess.Popen(spec.command(port, workdir), cwd=workdir,
-                                    stdin=subprocess.DEVNULL, stdout=out,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                spec.command(port, workdir),
+                cwd=workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         server = Running(spec, port, workdir, proc)
         try:
             server.ready_s = wait_ready(server)
@@ -222,18 +249,20 @@ def check_unique_index(coll) -> bool | str:
 
 
 def check_fau_upsert(coll) -> bool | str:
-    doc = coll.find_one_and_update({"_id": "seq"}, {"$inc": {"n": 1}}, upsert=True,
-                                   return_document=ReturnDocument.AFTER)
-    doc = coll.find_one_and_update({"_id": "seq"}, {"$inc": {"n": 1}},
-                                   return_document=ReturnDocument.AFTER)
+    doc = coll.find_one_and_update(
+        {"_id": "seq"}, {"$inc": {"n": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+    )
+    doc = coll.find_one_and_update({"_id": "seq"}, {"$inc": {"n": 1}}, return_document=ReturnDocument.AFTER)
     return True if doc and doc.get("n") == 2 else f"got {doc!r}"
 
 
 def check_aggregate(coll) -> bool | str:
     coll.insert_many([{"k": i % 3, "v": i} for i in range(30)])
-    rows = list(coll.aggregate([{"$match": {"v": {"$gte": 0}}},
-                                {"$group": {"_id": "$k", "total": {"$sum": "$v"}}},
-                                {"$sort": {"_id": 1}}]))
+    rows = list(
+        coll.aggregate(
+            [{"$match": {"v": {"$gte": 0}}}, {"$group": {"_id": "$k", "total": {"$sum": "$v"}}}, {"$sort": {"_id": 1}}]
+        )
+    )
     expected = [{"_id": k, "total": sum(v for v in range(30) if v % 3 == k)} for k in range(3)]
     return True if rows == expected else f"got {rows!r}"
 
@@ -303,16 +332,27 @@ def seed(coll, size: int) -> None:
     coll.drop()
     batch = 1_000
     for first in range(0, size, batch):
-        coll.insert_many([{"_id": i, "n": 0, "status": STATUSES[i % 3], "prio": (i * 7919) % size,
-                           "office": i % 100, "name": f"applicant-{i}", "note": "x" * 200}
-                          for i in range(first, min(first + batch, size))], ordered=False)
+        coll.insert_many(
+            [
+                {
+                    "_id": i,
+                    "n": 0,
+                    "status": STATUSES[i % 3],
+                    "prio": (i * 7919) % size,
+                    "office": i % 100,
+                    "name": f"applicant-{i}",
+                    "note": "x" * 200,
+                }
+                for i in range(first, min(first + batch, size))
+            ],
+            ordered=False,
+        )
     coll.create_index("prio")
     coll.create_index([("status", 1), ("prio", 1)])
     coll.create_index([("office", 1), ("prio", 1)])
 
 
-def measure_size(client: MongoClient, size: int, samples: int, query_samples: int,
-                 budget_s: float) -> dict[str, Stat]:
+def measure_size(client: MongoClient, size: int, samples: int, query_samples: int, budget_s: float) -> dict[str, Stat]:
     coll = client["bench_store"][f"docs_{size}"]
     seed(coll, size)
     rng = random.Random(size)
@@ -322,13 +362,14 @@ def measure_size(client: MongoClient, size: int, samples: int, query_samples: in
         "find_one by _id": lambda k: coll.find_one({"_id": k}),
         "update_one by _id": lambda k: coll.update_one({"_id": k}, {"$set": {"touched": k}}),
         "find_one_and_update $inc": lambda k: coll.find_one_and_update(
-            {"_id": k}, {"$inc": {"n": 1}}, return_document=ReturnDocument.AFTER),
+            {"_id": k}, {"$inc": {"n": 1}}, return_document=ReturnDocument.AFTER
+        ),
         # 1 in 3 documents match: a server that walks the sort index stops early.
         "filter+sort indexed, limit 10": lambda k: list(
-            coll.find({"status": STATUSES[k % 3]}).sort("prio", 1).limit(10)),
+            coll.find({"status": STATUSES[k % 3]}).sort("prio", 1).limit(10)
+        ),
         # 1 in 100 match: shows whether the filter+sort is served by the index or scanned.
-        "filter 1%+sort indexed, limit 10": lambda k: list(
-            coll.find({"office": k % 100}).sort("prio", 1).limit(10)),
+        "filter 1%+sort indexed, limit 10": lambda k: list(coll.find({"office": k % 100}).sort("prio", 1).limit(10)),
     }
     stats: dict[str, Stat] = {}
     for name, op in ops.items():
@@ -385,8 +426,9 @@ def measure_concurrency(client: MongoClient, uri: str, workers: int, incs: int) 
     counter.insert_one({"_id": "c", "n": 0})
     ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no fork of pymongo state
     ready, results, start = ctx.Queue(), ctx.Queue(), ctx.Event()
-    procs = [ctx.Process(target=inc_worker, args=(uri, incs, ready, start, results), daemon=True)
-             for _ in range(workers)]
+    procs = [
+        ctx.Process(target=inc_worker, args=(uri, incs, ready, start, results), daemon=True) for _ in range(workers)
+    ]
     for proc in procs:
         proc.start()
     errors, notes = 0, []
@@ -410,8 +452,7 @@ def measure_concurrency(client: MongoClient, uri: str, workers: int, incs: int) 
                 proc.terminate()
                 proc.join(timeout=5)
     doc = counter.find_one({"_id": "c"})
-    return ConcurrencyResult(workers, incs, elapsed, doc and doc.get("n"), errors,
-                             notes[0] if notes else "")
+    return ConcurrencyResult(workers, incs, elapsed, doc and doc.get("n"), errors, notes[0] if notes else "")
 
 
 # --------------------------------------------------------------------------- report
@@ -439,8 +480,7 @@ def bench_server(spec: ServerSpec, args: argparse.Namespace) -> ServerResult:
             result.features = probe_features(client)
             for size in args.sizes:
                 print(f"    {size} documents ...", flush=True)
-                result.stats.update(measure_size(client, size, args.samples,
-                                                 args.query_samples, args.budget))
+                result.stats.update(measure_size(client, size, args.samples, args.query_samples, args.budget))
             print(f"    {args.workers} processes x {args.incs} $inc ...", flush=True)
             result.concurrency = measure_concurrency(client, server.uri(), args.workers, args.incs)
         except PyMongoError as exc:  # keep what was measured so far
@@ -460,8 +500,10 @@ def print_server(result: ServerResult) -> None:
     conc = result.concurrency
     if conc:
         verdict = "exact" if conc.exact else f"LOST/ERR (expected {conc.workers * conc.incs})"
-        print(f"   {f'{conc.workers} procs x {conc.incs} $inc':38s} {conc.elapsed_s:9.2f} s  "
-              f"final={conc.final} {verdict}" + (f"  errors={conc.errors} {conc.note}" if conc.errors else ""))
+        print(
+            f"   {f'{conc.workers} procs x {conc.incs} $inc':38s} {conc.elapsed_s:9.2f} s  "
+            f"final={conc.final} {verdict}" + (f"  errors={conc.errors} {conc.note}" if conc.errors else "")
+        )
     print("   features:")
     for name, outcome in result.features.items():
         print(f"     {name:36s} {outcome}")
@@ -478,19 +520,27 @@ def print_ratios(base: ServerResult, other: ServerResult) -> None:
         print(f"   {name:38s} {theirs.median_ms / stat.median_ms:8.2f} {theirs.p99_ms / stat.p99_ms:8.2f}")
     if base.concurrency and other.concurrency:
         ratio = other.concurrency.elapsed_s / base.concurrency.elapsed_s
-        print(f"   {'concurrent $inc elapsed':38s} {ratio:8.2f}   "
-              f"exact count: {base.name}={base.concurrency.exact} {other.name}={other.concurrency.exact}")
+        print(
+            f"   {'concurrent $inc elapsed':38s} {ratio:8.2f}   "
+            f"exact count: {base.name}={base.concurrency.exact} {other.name}={other.concurrency.exact}"
+        )
     print(f"   {'time to ready':38s} {other.ready_s / base.ready_s:8.2f}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="1k documents only, 50 samples per op, 4 x 100 concurrent $inc")
-    parser.add_argument("--budget", type=float, default=20.0,
-                        help="seconds at most per operation and size (default 20)")
-    parser.add_argument("--only", choices=[s.name for s in SERVERS], action="append",
-                        help="run just this server (repeatable); ratios need both")
+    parser.add_argument(
+        "--quick", action="store_true", help="1k documents only, 50 samples per op, 4 x 100 concurrent $inc"
+    )
+    parser.add_argument(
+        "--budget", type=float, default=20.0, help="seconds at most per operation and size (default 20)"
+    )
+    parser.add_argument(
+        "--only",
+        choices=[s.name for s in SERVERS],
+        action="append",
+        help="run just this server (repeatable); ratios need both",
+    )
     args = parser.parse_args(argv)
     args.sizes = [1_000] if args.quick else [1_000, 10_000]
     args.samples = 50 if args.quick else 200
@@ -503,9 +553,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     began = time.monotonic()
-    print(f"bench/store.py  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  "
-          f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"pymongo {pymongo.version}")
+    print(
+        f"bench/store.py  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"pymongo {pymongo.version}"
+    )
     results: list[ServerResult] = []
     for spec in SERVERS:
         if args.only and spec.name not in args.only:

@@ -30,6 +30,7 @@ the machine's core count and load average.
     .venv/bin/python -m bench.summary                  # 1k, 10k, 100k stored instances
     .venv/bin/python -m bench.summary --quick          # 1k and 10k, fewer samples
 """
+
 import sys
 import warnings
 
@@ -76,14 +77,18 @@ RESULTS_DIR = REPO_ROOT / "bench" / "results"
 CLIENTS = (1, 2, 4, 8)
 FLOW_CLIENTS = 8
 LEFT_OUT = ("seal_approval", "social_insurance")  # two of the joint registration's four reviews
-JOINT = {"item_code": "MR-010",
-         "materials": ["application_form", "articles", "id_card", "premises_proof", "seal_application"],
-         "applicant": {"kind": "person", "name": "王五", "id_number": "11010519491231002X"}}
+JOINT = {
+    "item_code": "MR-010",
+    "materials": ["application_form", "articles", "id_card", "premises_proof", "seal_application"],
+    "applicant": {"kind": "person", "name": "王五", "id_number": "11010519491231002X"},
+}
 # The flow's tasks in order: (element, who completes it, form data); the two reviews run in parallel.
-FLOW = (("accept", "clerk", ACCEPT),
-        ("business_licence", "reviewer", {"business_licence_result": "pass"}),
-        ("tax_registration", "tax_reviewer", {"tax_registration_result": "pass"}),
-        ("decide", "chief", {"decision": "approved"}))
+FLOW = (
+    ("accept", "clerk", ACCEPT),
+    ("business_licence", "reviewer", {"business_licence_result": "pass"}),
+    ("tax_registration", "tax_reviewer", {"tax_registration_result": "pass"}),
+    ("decide", "chief", {"decision": "approved"}),
+)
 GOALS = {"cpu_ms": 10.0, "rate": 200.0, "instances_per_s": 50.0, "gateway_floor": 2.5, "growth": 1.2}
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -93,24 +98,34 @@ CLERK_TASKS = {"$text": {"$search": key_token("clerk:hall")}}
 
 # --- the 4-task flow ---------------------------------------------------------------------
 
+
 def four_task_diagram():
     """The joint registration diagram without two of its parallel reviews (their tasks, lanes,
     flows and shapes), the decision separated from the two that remain."""
-    for prefix, namespace in re.findall(r'xmlns:(\w+)="([^"]+)"', (REPO_ROOT / "bpmn" / "joint_registration.bpmn")
-                                        .read_text(encoding="utf-8")):
+    for prefix, namespace in re.findall(
+        r'xmlns:(\w+)="([^"]+)"', (REPO_ROOT / "bpmn" / "joint_registration.bpmn").read_text(encoding="utf-8")
+    ):
         ET.register_namespace(prefix, namespace)
     tree = ET.parse(REPO_ROOT / "bpmn" / "joint_registration.bpmn")
     gone = set(LEFT_OUT)
     for flow in tree.iter(f"{{{BPMN}}}sequenceFlow"):
         if flow.get("sourceRef") in LEFT_OUT or flow.get("targetRef") in LEFT_OUT:
             gone.add(flow.get("id"))
-    gone |= {lane.get("id") for lane in tree.iter(f"{{{BPMN}}}lane")
-             if any(ref.text in LEFT_OUT for ref in lane.findall(f"{{{BPMN}}}flowNodeRef"))}
+    gone |= {
+        lane.get("id")
+        for lane in tree.iter(f"{{{BPMN}}}lane")
+        if any(ref.text in LEFT_OUT for ref in lane.findall(f"{{{BPMN}}}flowNodeRef"))
+    }
     for parent in list(tree.iter()):
         for child in list(parent):
-            if child.get("id") in gone or child.get("bpmnElement") in gone or (
+            if (
+                child.get("id") in gone
+                or child.get("bpmnElement") in gone
+                or (
                     child.tag in (f"{{{BPMN}}}incoming", f"{{{BPMN}}}outgoing", f"{{{BPMN}}}flowNodeRef")
-                    and child.text in gone):
+                    and child.text in gone
+                )
+            ):
                 parent.remove(child)
     for prop in tree.iter():
         if prop.get("name") == "separate_from":
@@ -119,8 +134,12 @@ def four_task_diagram():
 
 
 def deploy_flow(url, xml):
-    answer = requests.post(f"{url}/api/v1/processes", headers=token(url, "designer"), timeout=60,
-                           json={"xml": xml, "filename": "joint_registration.bpmn"})
+    answer = requests.post(
+        f"{url}/api/v1/processes",
+        headers=token(url, "designer"),
+        timeout=60,
+        json={"xml": xml, "filename": "joint_registration.bpmn"},
+    )
     if answer.status_code not in (200, 201):
         raise RuntimeError(f"deploying the 4-task flow: {answer.status_code} {answer.text[:300]}")
 
@@ -139,8 +158,12 @@ class Hall:
         case_no = created.json()["case_no"]
         for element, who, data in FLOW:
             task_id = self._wait_for(session, who, case_no, element)
-            answer = session.post(f"{self.url}/api/v1/tasks/{task_id}/complete", headers=self.headers[who],
-                                  json={"data": data}, timeout=60)
+            answer = session.post(
+                f"{self.url}/api/v1/tasks/{task_id}/complete",
+                headers=self.headers[who],
+                json={"data": data},
+                timeout=60,
+            )
             if answer.status_code != 200:
                 raise RuntimeError(f"{who} completing {element} of {case_no}: {answer.status_code} {answer.text[:200]}")
         return case_no
@@ -148,8 +171,12 @@ class Hall:
     def _wait_for(self, session, who, case_no, element, timeout=60):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            listed = session.get(f"{self.url}/api/v1/tasks", headers=self.headers[who],
-                                 params={"case_no": case_no, "element_id": element}, timeout=60)
+            listed = session.get(
+                f"{self.url}/api/v1/tasks",
+                headers=self.headers[who],
+                params={"case_no": case_no, "element_id": element},
+                timeout=60,
+            )
             listed.raise_for_status()
             if listed.json()["tasks"]:
                 return listed.json()["tasks"][0]["id"]
@@ -182,8 +209,9 @@ def floor_instances_per_s(xml, count):
     diagram = bpmn_engine.parse_diagram(xml.encode("utf-8"), "joint_registration.bpmn")
     started = time.process_time()
     for n in range(count):
-        workflow = bpmn_engine.start(diagram, {"case_no": f"floor{n}", "department": "market_regulation",
-                                               "on_the_spot_by": None})
+        workflow = bpmn_engine.start(
+            diagram, {"case_no": f"floor{n}", "department": "market_regulation", "on_the_spot_by": None}
+        )
         state = bpmn_engine.dump_state(workflow)
         for element, _, data in FLOW:
             workflow = bpmn_engine.load_state(diagram, state)
@@ -196,6 +224,7 @@ def floor_instances_per_s(xml, count):
 
 
 # --- history seeded in the store ---------------------------------------------------------
+
 
 class History:
     """Clones one finished case's documents, in every hall database, under new case numbers,
@@ -210,10 +239,14 @@ class History:
         for path in sorted(Path(data_dir).glob("hall_*.db")):
             with closing(sqlite3.connect(path, timeout=60)) as database:
                 for table in _collections(database):
-                    self.rows += [(path, table, _id, data) for _id, data in database.execute(
-                        f'SELECT _id, data FROM "{table}" WHERE data LIKE ? OR _id LIKE ?',
-                        (f"%{case_no}%", f"%{case_no}%"))
-                        if case_no in (_id or "") or OBJECT_ID.fullmatch(_id or "")]  # not a shared counter
+                    self.rows += [
+                        (path, table, _id, data)
+                        for _id, data in database.execute(
+                            f'SELECT _id, data FROM "{table}" WHERE data LIKE ? OR _id LIKE ?',
+                            (f"%{case_no}%", f"%{case_no}%"),
+                        )
+                        if case_no in (_id or "") or OBJECT_ID.fullmatch(_id or "")
+                    ]  # not a shared counter
         self.task_ids = sorted({task_id for *_, data in self.rows for task_id in UUID.findall(data)})
         self.object_ids = [_id for _, _, _id, _ in self.rows if OBJECT_ID.fullmatch(_id or "")]
         names = [case_no, *self.task_ids, *(t.replace("-", "") for t in self.task_ids), *self.object_ids]
@@ -252,11 +285,15 @@ def _joined(pieces, renamed):
 def _collections(database):
     """The tables that hold a collection's documents."""
     names = [row[0] for row in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    return [name for name in names
-            if [column[1] for column in database.execute(f'PRAGMA table_info("{name}")')] == ["id", "_id", "data"]]
+    return [
+        name
+        for name in names
+        if [column[1] for column in database.execute(f'PRAGMA table_info("{name}")')] == ["id", "_id", "data"]
+    ]
 
 
 # --- one level ---------------------------------------------------------------------------
+
 
 def level(platform, args, hall, stored):
     url = platform.gateway_url
@@ -264,15 +301,18 @@ def level(platform, args, hall, stored):
     db = pymongo.MongoClient(platform.store.mongo_uri).hall_approval
     completions = args.completions
     tasks = open_cases(url, db, args.samples + completions * len(CLIENTS))
-    measured, rest = tasks[:args.samples], tasks[args.samples:]
+    measured, rest = tasks[: args.samples], tasks[args.samples :]
     clerk = token(url, "clerk")
     rpc = RpcClient(platform.broker.amqp_uri)
     try:
         gateway, floor, _ = latency(url, clerk, stored["in_process"], rpc, measured, args.samples)
     finally:
         rpc.close()
-    row = {"stored_instances": db.process_instances.estimated_document_count(),
-           "gateway_ms": ms(gateway)[0], "floor_ms": ms(floor)[0]}
+    row = {
+        "stored_instances": db.process_instances.estimated_document_count(),
+        "gateway_ms": ms(gateway)[0],
+        "floor_ms": ms(floor)[0],
+    }
     row["gateway_floor"] = row["gateway_ms"] / row["floor_ms"]
     row["rates"] = {}
     for clients in CLIENTS:
@@ -280,13 +320,13 @@ def level(platform, args, hall, stored):
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         row["rates"][clients] = completions / run_threads(clients, completer(url, clerk, batch))
         if clients == CLIENTS[-1]:
-            row["cpu_ms"] = {name: 1000 * (cpu_seconds(pid) - before[name]) / completions
-                             for name, pid in pids.items()}
+            row["cpu_ms"] = {name: 1000 * (cpu_seconds(pid) - before[name]) / completions for name, pid in pids.items()}
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     done, seconds = flows(hall, args.flows, FLOW_CLIENTS)
     row["instances_per_s"] = len(done) / seconds
-    row["cpu_ms_per_instance"] = {name: 1000 * (cpu_seconds(pid) - before[name]) / len(done)
-                                  for name, pid in pids.items()}
+    row["cpu_ms_per_instance"] = {
+        name: 1000 * (cpu_seconds(pid) - before[name]) / len(done) for name, pid in pids.items()
+    }
     row["rss_mib"] = {name: tree_rss_kib(pid) / 1024 for name, pid in pids.items()}
     return row
 
@@ -295,6 +335,7 @@ def open_cases(url, db, count, threads=8, timeout=600):
     """Submit ``count`` applications of the immediate item and wait until each has its open
     ``accept`` task (found as the clerk's work list finds them, not by a scan of the history);
     returns the (task id, case number) of every open accept task, oldest case first."""
+
     def kiosk(index):
         session = requests.Session()
         for _ in range(index, count, threads):
@@ -303,9 +344,12 @@ def open_cases(url, db, count, threads=8, timeout=600):
     run_threads(threads, kiosk)
     deadline = time.monotonic() + timeout
     while True:
-        accepts = sorted((task["case_no"], task["task_id"])
-                         for instance in db.process_instances.find(CLERK_TASKS, {"open_tasks": 1})
-                         for task in instance["open_tasks"] if task["element_id"] == "accept")
+        accepts = sorted(
+            (task["case_no"], task["task_id"])
+            for instance in db.process_instances.find(CLERK_TASKS, {"open_tasks": 1})
+            for task in instance["open_tasks"]
+            if task["element_id"] == "accept"
+        )
         if len(accepts) >= count:
             return [(task_id, case_no) for case_no, task_id in accepts]
         if time.monotonic() > deadline:
@@ -337,10 +381,12 @@ def tree_rss_kib(pid):
 
 # --- the run -----------------------------------------------------------------------------
 
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--history", default="1000,10000,100000",
-                        help="stored completed instances at each level, comma-separated")
+    parser.add_argument(
+        "--history", default="1000,10000,100000", help="stored completed instances at each level, comma-separated"
+    )
     parser.add_argument("--completions", type=int, default=100, help="completions per client count")
     parser.add_argument("--samples", type=int, default=60, help="latency samples, gateway and floor each")
     parser.add_argument("--flows", type=int, default=40, help="4-task cases per level")
@@ -380,9 +426,15 @@ def measure(platform, args, levels):
     settled(pymongo.MongoClient(platform.store.mongo_uri).hall_approval, template)
     history = History(platform.store.data_dir, template)
     stored = {"in_process": InProcess(platform.store.mongo_uri)}
-    results = {"machine": {"cores": os.cpu_count(), "load_average": os.getloadavg(),
-                           "at": datetime.now(timezone.utc).isoformat()},
-               "floor_instances_per_s": floor_instances_per_s(xml, 50), "levels": {}}
+    results = {
+        "machine": {
+            "cores": os.cpu_count(),
+            "load_average": os.getloadavg(),
+            "at": datetime.now(timezone.utc).isoformat(),
+        },
+        "floor_instances_per_s": floor_instances_per_s(xml, 50),
+        "levels": {},
+    }
     seeded = 1
     for target in levels:
         seconds = history.seed(target - seeded)
@@ -405,20 +457,24 @@ def report(results):
     processes = sorted(first["cpu_ms"], key=lambda name: -first["cpu_ms"][name])
     rows = [("stored instances (all)", lambda r: f"{r['stored_instances']}")]
     rows += [(f"CPU ms / completion: {name}", lambda r, n=name: f"{r['cpu_ms'][n]:.1f}") for name in processes]
-    rows += [("CPU ms / completion: all processes", lambda r: f"{cpu_total(r):.1f}"),
-             *[(f"completions/s, {c} clients", lambda r, c=c: f"{r['rates'][c]:.0f}") for c in CLIENTS],
-             ("4-task instances/s, 8 clients", lambda r: f"{r['instances_per_s']:.1f}"),
-             ("CPU ms / 4-task instance, all", lambda r: f"{sum(r['cpu_ms_per_instance'].values()):.0f}"),
-             ("floor / platform instances/s", lambda r: f"{r['floor_instances_ratio']:.0f}x"),
-             ("completion: gateway ms (median)", lambda r: f"{r['gateway_ms']:.1f}"),
-             ("completion: floor ms (median)", lambda r: f"{r['floor_ms']:.1f}"),
-             ("completion: gateway / floor", lambda r: f"{r['gateway_floor']:.2f}")]
+    rows += [
+        ("CPU ms / completion: all processes", lambda r: f"{cpu_total(r):.1f}"),
+        *[(f"completions/s, {c} clients", lambda r, c=c: f"{r['rates'][c]:.0f}") for c in CLIENTS],
+        ("4-task instances/s, 8 clients", lambda r: f"{r['instances_per_s']:.1f}"),
+        ("CPU ms / 4-task instance, all", lambda r: f"{sum(r['cpu_ms_per_instance'].values()):.0f}"),
+        ("floor / platform instances/s", lambda r: f"{r['floor_instances_ratio']:.0f}x"),
+        ("completion: gateway ms (median)", lambda r: f"{r['gateway_ms']:.1f}"),
+        ("completion: floor ms (median)", lambda r: f"{r['floor_ms']:.1f}"),
+        ("completion: gateway / floor", lambda r: f"{r['gateway_floor']:.2f}"),
+    ]
     rows += [(f"RSS MiB: {name}", lambda r, n=name: f"{r['rss_mib'][n]:.0f}") for name in sorted(first["rss_mib"])]
     width = max(len(name) for name, _ in rows)
-    print(f"bench/summary.py — {results['machine']['cores']} cores, load average "
-          f"{results['machine']['load_average'][0]:.1f} at the start, "
-          f"{results['machine']['load_average_end'][0]:.1f} at the end; "
-          f"floor (bare SpiffWorkflow, 4-task flow in-process): {results['floor_instances_per_s']:.0f} instances/s")
+    print(
+        f"bench/summary.py — {results['machine']['cores']} cores, load average "
+        f"{results['machine']['load_average'][0]:.1f} at the start, "
+        f"{results['machine']['load_average_end'][0]:.1f} at the end; "
+        f"floor (bare SpiffWorkflow, 4-task flow in-process): {results['floor_instances_per_s']:.0f} instances/s"
+    )
     print(f"{'completed instances stored':<{width}} " + " ".join(f"{n:>9}" for n in levels))
     for name, cell in rows:
         print(f"{name:<{width}} " + " ".join(f"{cell(row):>9}" for row in levels.values()))
@@ -434,8 +490,9 @@ def report(results):
         print(f"goal {goal}: {'met' if met else 'NOT met'}")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"summary-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
-    path.write_text(json.dumps(dict(results, goals=goals, growth=growth), indent=2, default=str) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(dict(results, goals=goals, growth=growth), indent=2, default=str) + "\n", encoding="utf-8"
+    )
     print(f"written to {path.relative_to(REPO_ROOT)}")
     return 0
 

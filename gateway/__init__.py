@@ -4,6 +4,7 @@
 in ``services.common.config``), then ``test_config`` on top; a test may pass its own
 ``RPC_CLIENT``.
 """
+
 import logging
 import os
 
@@ -38,7 +39,8 @@ def create_app(test_config=None):
         app.config.update(test_config)
     refuse_unsafe(app.config, os.environ)
     app.extensions["rpc"] = app.config.get("RPC_CLIENT") or RpcClient(
-        app.config["AMQP_URI"], timeout=app.config["RPC_TIMEOUT_SECONDS"], context_data=request_context)
+        app.config["AMQP_URI"], timeout=app.config["RPC_TIMEOUT_SECONDS"], context_data=request_context
+    )
     accounts = app.config.get("STAFF_ACCOUNTS") or StaffAccounts.from_settings(app.config)
     refuse_without_admin(accounts, app.config)
     app.extensions["users"] = UserDirectory.from_settings(app.config, accounts)

@@ -9,6 +9,7 @@ which is enough for a random secret (no password to guess, so no slow hash is ne
 A request with a key acts as ``api-key:<key id>`` of its department: that is the name
 services record in their audit trails, and the gateway's log names the department too.
 """
+
 import hashlib
 import secrets
 import time
@@ -31,10 +32,16 @@ def _now_ms():
 
 
 def _view(document):
-    return {"key_id": document["_id"], "name": document["name"], "department": document["department"],
-            "permissions": document["permissions"], "created_by": document["created_by"],
-            "created_at": _iso(document["created_at"]), "expires_at": _iso(document["expires_at"]),
-            "revoked_at": _iso(document.get("revoked_at"))}
+    return {
+        "key_id": document["_id"],
+        "name": document["name"],
+        "department": document["department"],
+        "permissions": document["permissions"],
+        "created_by": document["created_by"],
+        "created_at": _iso(document["created_at"]),
+        "expires_at": _iso(document["expires_at"]),
+        "revoked_at": _iso(document.get("revoked_at")),
+    }
 
 
 def _iso(ms):
@@ -56,9 +63,17 @@ class ApiKeys:
         """``(view, key)``: the key itself is in this answer only."""
         key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
         now = _now_ms()
-        document = {"_id": key_id, "secret_sha256": _digest(secret), "name": name, "department": department,
-                    "permissions": sorted(set(permissions)), "created_by": created_by, "created_at": now,
-                    "expires_at": now + expires_in_days * 86_400_000, "revoked_at": None}
+        document = {
+            "_id": key_id,
+            "secret_sha256": _digest(secret),
+            "name": name,
+            "department": department,
+            "permissions": sorted(set(permissions)),
+            "created_by": created_by,
+            "created_at": now,
+            "expires_at": now + expires_in_days * 86_400_000,
+            "revoked_at": None,
+        }
         self.collection.insert_one(document)
         return _view(document), f"{PREFIX}{key_id}_{secret}"
 
@@ -81,5 +96,8 @@ class ApiKeys:
             return None
         if document.get("revoked_at") is not None or document["expires_at"] <= (now_ms or _now_ms()):
             return None
-        return {"username": f"api-key:{key_id}", "roles": list(document["permissions"]),
-                "department": document["department"]}
+        return {
+            "username": f"api-key:{key_id}",
+            "roles": list(document["permissions"]),
+            "department": document["department"],
+        }

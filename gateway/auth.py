@@ -6,6 +6,7 @@ with PBKDF2 at start-up like any stored password, never kept in clear. Staff acc
 (``gateway.staff_accounts``) are stored, in every mode; a token of one is honoured only
 while its account is enabled and its password unchanged since (its ``gen`` claim).
 """
+
 import hashlib
 import os
 import time
@@ -39,8 +40,7 @@ DEMO_USERS = (
     ("health_reviewer", "卫健审查员 Health reviewer", ("reviewer",), "health"),
     ("health_chief", "卫健首席代表 Health chief representative", ("chief",), "health"),
     ("housing_reviewer", "住建审查员 Housing and construction reviewer", ("reviewer",), "housing_construction"),
-    ("housing_chief", "住建首席代表 Housing and construction chief representative", ("chief",),
-     "housing_construction"),
+    ("housing_chief", "住建首席代表 Housing and construction chief representative", ("chief",), "housing_construction"),
     ("cashier", "银行收费窗口 Bank window cashier", ("cashier",), "hall"),
     ("window", "办事窗口 Window staff", ("window",), "hall"),
     ("supervisor", "电子监察 Supervisor", ("supervisor",), "supervision"),
@@ -90,15 +90,17 @@ class UserDirectory:
         if settings["APP_ENV"] != "demo":
             return cls(accounts=accounts)
         password_hash = hash_password(settings["DEMO_PASSWORD"])
-        return cls((User(name, display, roles, dept, password_hash) for name, display, roles, dept in DEMO_USERS),
-                   accounts)
+        return cls(
+            (User(name, display, roles, dept, password_hash) for name, display, roles, dept in DEMO_USERS), accounts
+        )
 
     def is_demo_user(self, username):
         return username in self._users
 
     def demo_views(self):
-        return [{"username": u.username, "roles": list(u.roles), "department": u.department}
-                for u in self._users.values()]
+        return [
+            {"username": u.username, "roles": list(u.roles), "department": u.department} for u in self._users.values()
+        ]
 
     def authenticate(self, username, password):
         """The user these credentials sign in, or None (unknown, wrong or disabled alike)."""
@@ -115,8 +117,13 @@ class UserDirectory:
 
 def issue_token(user, secret, ttl_seconds, now=None):
     now = int(now if now is not None else time.time())
-    claims = {"sub": user.username, "roles": list(user.roles), "department": user.department,
-              "iat": now, "exp": now + ttl_seconds}
+    claims = {
+        "sub": user.username,
+        "roles": list(user.roles),
+        "department": user.department,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
     if user.generation is not None:
         claims["gen"] = user.generation
     return jwt.encode(claims, secret, algorithm="HS256")
@@ -141,8 +148,12 @@ def current_principal():
         principal = current_app.extensions["api_keys"].principal(key[:200])
         if principal is None:
             count_failure()
-            raise Problem(401, "Unauthorized", "the API key is unknown, expired or revoked",
-                          headers={"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER}"'})
+            raise Problem(
+                401,
+                "Unauthorized",
+                "the API key is unknown, expired or revoked",
+                headers={"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER}"'},
+            )
         g.caller = principal
         return principal
     header = request.headers.get("Authorization", "")
@@ -150,16 +161,20 @@ def current_principal():
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("this endpoint needs a bearer token (POST /api/v1/auth/token)")
     try:
-        claims = jwt.decode(token, current_app.config["TOKEN_SECRET"], algorithms=["HS256"],
-                            options={"require": ["exp", "sub"]})
+        claims = jwt.decode(
+            token, current_app.config["TOKEN_SECRET"], algorithms=["HS256"], options={"require": ["exp", "sub"]}
+        )
     except jwt.ExpiredSignatureError:
         raise _unauthorized("the token has expired; ask for a new one") from None
     except jwt.InvalidTokenError:
         raise _unauthorized("the token is not valid") from None
     if "gen" in claims and not current_app.extensions["users"].accounts.honours(claims["sub"], claims["gen"]):
         raise _unauthorized("the account was disabled or its password reset; sign in again")
-    g.caller = {"username": claims["sub"], "roles": list(claims.get("roles", [])),
-                "department": claims.get("department")}
+    g.caller = {
+        "username": claims["sub"],
+        "roles": list(claims.get("roles", [])),
+        "department": claims.get("department"),
+    }
     return g.caller
 
 

@@ -13,6 +13,7 @@ Secrets come from ``BANK_SECRETS`` (``bank:secret,bank:secret``). The demo defau
 public: in production it is ignored, so a production gateway without its own secrets
 accepts no bank at all.
 """
+
 import hashlib
 import hmac
 import logging

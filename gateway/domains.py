@@ -2,6 +2,7 @@
 module per domain in ``gateway/api`` (and the pages, ``gateway.web``), each with a blueprint
 ``bp``. A new domain is one module and one line here, and its OpenAPI fragments one module
 in ``gateway/api/specs`` and one line in ``gateway.openapi``."""
+
 from gateway import web
 from gateway.api import (
     admin,
@@ -25,6 +26,25 @@ from gateway.api import (
     test_runs,
 )
 
-DOMAINS = (health, auth, items, catalog, cases, messages, materials, tasks, processes, test_runs, payments, supervision,
-           complaints, stats, admin, queue, web,
-           docs, keys, staff)
+DOMAINS = (
+    health,
+    auth,
+    items,
+    catalog,
+    cases,
+    messages,
+    materials,
+    tasks,
+    processes,
+    test_runs,
+    payments,
+    supervision,
+    complaints,
+    stats,
+    admin,
+    queue,
+    web,
+    docs,
+    keys,
+    staff,
+)

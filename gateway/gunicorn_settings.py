@@ -19,6 +19,7 @@ directory (a disk here) that is a journaled change of an inode: a tenth of the g
 request in a profile, and it can block the worker for as long as the file system takes
 (gunicorn's documentation says so). ``/dev/shm`` is memory.
 """
+
 import os
 
 from gateway.staff_roster import send_complete_in_background

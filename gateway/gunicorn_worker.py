@@ -2,6 +2,7 @@
 line, a URI or header block over gunicorn's limits, a bad chunk) with a problem+json like every
 other error of the gateway, instead of gunicorn's HTML page. gunicorn still chooses the status
 and logs the request; only the body it writes is replaced."""
+
 import json
 
 from gunicorn import util
@@ -26,8 +27,10 @@ class _Capture:
 def problem_answer(status, reason, detail):
     """The whole HTTP answer (the connection closes, as gunicorn's own does)."""
     body = json.dumps(problem_body(status, reason, detail), ensure_ascii=False).encode()
-    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
     return head.encode("latin-1") + body
 
 
@@ -38,8 +41,9 @@ class ProblemWorker(ThreadWorker):
         if not page.sent:  # gunicorn could not write either
             return
         _, status, reason = page.sent.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
-        detail = (f"the request could not be read: {exc}" if int(status) < 500
-                  else "the gateway failed; the error was logged")
+        detail = (
+            f"the request could not be read: {exc}" if int(status) < 500 else "the gateway failed; the error was logged"
+        )
         try:
             util.write_nonblock(client, problem_answer(int(status), reason, detail))
         except OSError:

@@ -36,6 +36,7 @@ CORS: none by default (the pages are same-origin). ``CORS_ORIGINS`` lists exact 
 allowed origin is echoed back, never ``*``, and ``Access-Control-Allow-Credentials`` is
 never sent: tokens and API keys travel in headers, never in cookies.
 """
+
 import base64
 import hashlib
 import re
@@ -44,12 +45,18 @@ from flask import request
 
 from services.common.config import is_demo
 
-COMMON = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
-          "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()"}
+COMMON = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()",
+}
 HSTS = "max-age=31536000"
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
-DOCS_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-               "object-src 'none'; frame-ancestors 'none'")
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; frame-ancestors 'none'"
+)
 # The only style attributes in bpmn-js 18.31.1's bundle: its align/distribute icons.
 BPMN_JS_STYLE_ATTRIBUTES = (
     "stroke:currentColor;stroke-width:100;stroke-linecap:round;",
@@ -64,10 +71,12 @@ def source_hash(text):
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-hashes' "
-               + " ".join(source_hash(declaration) for declaration in BPMN_JS_STYLE_ATTRIBUTES)
-               + "; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
-                 "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-hashes' "
+    + " ".join(source_hash(declaration) for declaration in BPMN_JS_STYLE_ATTRIBUTES)
+    + "; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 JSON_TYPES = ("application/json", "application/problem+json")
 
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE"

@@ -11,6 +11,7 @@ body learns nothing but a 409.
 
 The gateway's own writes (staff accounts, API keys: no service involved) go through the same
 ``RequestLog``, kept in the gateway's database beside them (``once``)."""
+
 import hashlib
 import hmac
 import json
@@ -24,16 +25,23 @@ from services.common.idempotency import RequestLog
 HEADER = "Idempotency-Key"
 WRITE_METHODS = ("post", "put", "patch", "delete")
 # POSTs that change nothing: a token is issued afresh, a diagram checked without storing it.
-NOT_WRITES = {("post", "/api/v1/auth/token"), ("post", "/api/v1/processes/validate"),
-              ("post", "/api/v1/processes/{key}/migrations/dry-run")}
+NOT_WRITES = {
+    ("post", "/api/v1/auth/token"),
+    ("post", "/api/v1/processes/validate"),
+    ("post", "/api/v1/processes/{key}/migrations/dry-run"),
+}
 KEY_SCHEMA = {"type": "string", "minLength": 8, "maxLength": 128, "pattern": r"^[\x21-\x7e]+$"}
 KEY_PARAMETER = {
-    "name": HEADER, "in": "header", "required": False, "schema": KEY_SCHEMA,
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "schema": KEY_SCHEMA,
     "description": "Makes the request safe to send again (8–128 printable ASCII characters, scoped to the caller; "
-                   "see docs/api.md). The same key with the same request returns the first answer (status and "
-                   "body); with another body, method or path a 409. While the first is still running, or its "
-                   "service restarted during it, a 409 with `Retry-After` says when to send it again with the same "
-                   "key. Keys are remembered 24 hours; a request that failed (4xx) does not use its key up."}
+    "see docs/api.md). The same key with the same request returns the first answer (status and "
+    "body); with another body, method or path a 409. While the first is still running, or its "
+    "service restarted during it, a 409 with `Retry-After` says when to send it again with the same "
+    "key. Keys are remembered 24 hours; a request that failed (4xx) does not use its key up.",
+}
 
 
 def caller_scope():
@@ -47,8 +55,9 @@ def fingerprint(method, path, body):
     (key order and spacing do not make another request). Keyed with ``TOKEN_SECRET``, so the
     records tell nothing of a body (an ID number, a new password) to whoever reads the store."""
     canonical = json.dumps([method, path, body], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hmac.new(current_app.config["TOKEN_SECRET"].encode("utf-8"), canonical.encode("utf-8"),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        current_app.config["TOKEN_SECRET"].encode("utf-8"), canonical.encode("utf-8"), hashlib.sha256
+    ).hexdigest()
 
 
 def idempotency(body=None, scope=None):
@@ -73,6 +82,5 @@ def once(request_, effect):
     """A write the gateway makes itself, once per ``request_`` (``idempotency(…)``, None without
     a key): ``effect()`` answers ``(body, status)``; a repeat gets the first one. A refusal
     (``Problem``) frees the key, as a service's 4xx does."""
-    answer = current_app.extensions["requests"].once(
-        request_, lambda: dict(zip(("body", "status"), effect())))
+    answer = current_app.extensions["requests"].once(request_, lambda: dict(zip(("body", "status"), effect())))
     return answer["body"], answer["status"]

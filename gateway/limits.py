@@ -23,6 +23,7 @@ The client IP is the peer's address, or with ``PROXY_HOPS=n`` the n-th address f
 right of ``X-Forwarded-For`` (werkzeug's ``ProxyFix``): set it to the number of proxies
 in front of the gateway, never more, or clients choose their own IP.
 """
+
 import io
 import math
 import threading
@@ -162,8 +163,9 @@ def refuse_while_guessing(username=None):
     limits, address = _limits(), request.remote_addr
     wait = limits.ip_failures.wait_seconds(address)
     if username:
-        wait = max(wait, limits.pair_failures.wait_seconds((username, address)),
-                   limits.account_failures.wait_seconds(username))
+        wait = max(
+            wait, limits.pair_failures.wait_seconds((username, address)), limits.account_failures.wait_seconds(username)
+        )
     if wait:
         raise _too_many(wait, "too many failed logins; wait before trying again")
 

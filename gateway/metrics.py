@@ -1,6 +1,7 @@
 """RED metrics of the gateway's HTTP endpoints, labelled by route (not by raw path, so
 that case numbers do not explode the label set), and the request id (``X-Request-ID`` or
 generated) that the problems, the JSON log lines and the RPC calls carry."""
+
 import logging
 import time
 import uuid
@@ -10,11 +11,15 @@ from prometheus_client import Counter, Histogram
 
 log = logging.getLogger(__name__)
 
-HTTP_REQUESTS = Counter("hall_http_requests_total", "HTTP requests answered by the gateway.",
-                        ["method", "route", "status"])
-HTTP_DURATION = Histogram("hall_http_request_duration_seconds", "Time to answer an HTTP request.",
-                          ["method", "route"],
-                          buckets=(0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+HTTP_REQUESTS = Counter(
+    "hall_http_requests_total", "HTTP requests answered by the gateway.", ["method", "route", "status"]
+)
+HTTP_DURATION = Histogram(
+    "hall_http_request_duration_seconds",
+    "Time to answer an HTTP request.",
+    ["method", "route"],
+    buckets=(0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 
 
 def _start():
@@ -39,8 +44,15 @@ def _finish(response):
     response.headers["X-Request-Id"] = g.get("request_id", "")
     caller = g.get("caller")
     if caller and caller["username"].startswith("api-key:"):  # department systems are attributed in the log
-        log.info("%s %s %s by %s of department %s (request %s)", request.method, route, response.status_code,
-                 caller["username"], caller["department"], g.get("request_id", "-"))
+        log.info(
+            "%s %s %s by %s of department %s (request %s)",
+            request.method,
+            route,
+            response.status_code,
+            caller["username"],
+            caller["department"],
+            g.get("request_id", "-"),
+        )
     return response
 
 

@@ -2,6 +2,7 @@
 ``gateway/api/specs`` declares (``PATHS``, ``SCHEMAS``, ``EXAMPLES`` of its request bodies).
 ``gateway.validation`` checks request bodies against the same schemas, so the document and
 the checks cannot disagree."""
+
 from gateway.api.specs import (
     admin,
     auth,
@@ -27,16 +28,27 @@ from gateway.api.specs import (
 from gateway.idempotency import KEY_PARAMETER, NOT_WRITES, WRITE_METHODS
 from gateway.spec import PROBLEM_SCHEMA, problem
 
-RATE_LIMITED = dict(problem("Too many requests from this API key or address (RATE_LIMIT_PER_MINUTE): "
-                            "wait `Retry-After` seconds."),
-                    headers={"Retry-After": {"description": "Seconds to wait before the next request.",
-                                             "schema": {"type": "integer", "minimum": 1}}})
+RATE_LIMITED = dict(
+    problem("Too many requests from this API key or address (RATE_LIMIT_PER_MINUTE): wait `Retry-After` seconds."),
+    headers={
+        "Retry-After": {
+            "description": "Seconds to wait before the next request.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+)
 
 
-KEY_CONFLICT = "Or the Idempotency-Key: used for another request, or its first request still running " \
-               "(`Retry-After`: send the same request again with the same key then)."
-RETRY_AFTER = {"Retry-After": {"description": "With a running Idempotency-Key: seconds after which to send the same "
-                                              "request again.", "schema": {"type": "integer", "minimum": 1}}}
+KEY_CONFLICT = (
+    "Or the Idempotency-Key: used for another request, or its first request still running "
+    "(`Retry-After`: send the same request again with the same key then)."
+)
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "With a running Idempotency-Key: seconds after which to send the same request again.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 
 def _add_key_conflict(responses):
@@ -47,9 +59,28 @@ def _add_key_conflict(responses):
 
 
 # In the order of the document, as ``gateway.domains`` registers the blueprints.
-SPECS = (health, auth, items, catalog, cases, messages, materials, tasks, processes, test_runs, payments, supervision,
-         complaints, stats, admin, queue, web,
-         docs, keys, staff)
+SPECS = (
+    health,
+    auth,
+    items,
+    catalog,
+    cases,
+    messages,
+    materials,
+    tasks,
+    processes,
+    test_runs,
+    payments,
+    supervision,
+    complaints,
+    stats,
+    admin,
+    queue,
+    web,
+    docs,
+    keys,
+    staff,
+)
 
 
 def build_spec(specs=SPECS):
@@ -80,18 +111,25 @@ def build_spec(specs=SPECS):
             "title": "Government service hall gateway (政务服务中心)",
             "version": "0.1.0",
             "description": "One-stop government service hall: the public catalog, applications, work lists, "
-                           "BPMN processes. Errors are application/problem+json (RFC 9457).",
+            "BPMN processes. Errors are application/problem+json (RFC 9457).",
         },
         "paths": paths,
         "components": {
             "schemas": schemas,
             "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                               "description": "Staff: POST /api/v1/auth/token."},
-                "apiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-API-Key",
-                               "description": "A department system's key (admins issue it at "
-                                              "/api/v1/admin/api-keys): its department and permissions."},
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "Staff: POST /api/v1/auth/token.",
+                },
+                "apiKeyAuth": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-API-Key",
+                    "description": "A department system's key (admins issue it at "
+                    "/api/v1/admin/api-keys): its department and permissions.",
+                },
             },
         },
     }
-

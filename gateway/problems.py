@@ -1,5 +1,6 @@
 """Every HTTP error is ``application/problem+json`` (RFC 9457): one exception type for
 the gateway's own refusals, and one table mapping remote error codes to HTTP status."""
+
 import logging
 
 from flask import g, jsonify
@@ -22,6 +23,7 @@ REMOTE_ERRORS = {
     "Forbidden": (403, "Forbidden"),
 }
 
+
 # A service's own store was out of reach (pymongo's ConnectionFailure and its subclasses:
 # a restart, a primary election): over in seconds, so 503 with Retry-After.
 def _class_names(cls):
@@ -40,8 +42,7 @@ class Problem(Exception):
 
 
 def problem_body(status, title, detail, errors=None):
-    body = {"type": PROBLEM_BASE + title.lower().replace(" ", "-"), "title": title, "status": status,
-            "detail": detail}
+    body = {"type": PROBLEM_BASE + title.lower().replace(" ", "-"), "title": title, "status": status, "detail": detail}
     if errors:
         body["errors"] = errors
     return body
@@ -65,17 +66,18 @@ def _problem(exc):
 
 def _remote(exc):
     if exc.exc_type in REMOTE_STORE_FAILURES:
-        log.warning("the %s service cannot reach its store (request %s): %s", exc.service,
-                    getattr(g, "request_id", "-"), exc)
+        log.warning(
+            "the %s service cannot reach its store (request %s): %s", exc.service, getattr(g, "request_id", "-"), exc
+        )
         return _service_unavailable(f"the {exc.service} service cannot reach its store; try again shortly")
     status, title = REMOTE_ERRORS.get(exc.exc_type, (None, None))
     if status is None:
-        log.error("unexpected remote error from %s (request %s): %s", exc.service,
-                  getattr(g, "request_id", "-"), exc)
+        log.error("unexpected remote error from %s (request %s): %s", exc.service, getattr(g, "request_id", "-"), exc)
         return problem_response(502, "Bad gateway", f"the {exc.service} service failed to answer this request")
     retry_after = exc.exc_args[2] if len(exc.exc_args) > 2 and isinstance(exc.exc_args[2], int) else None
-    return problem_response(status, title, exc.detail, exc.errors,
-                            headers={"Retry-After": str(retry_after)} if retry_after else None)
+    return problem_response(
+        status, title, exc.detail, exc.errors, headers={"Retry-After": str(retry_after)} if retry_after else None
+    )
 
 
 def _own_log(exc):
@@ -83,8 +85,9 @@ def _own_log(exc):
     service's is."""
     status, title = REMOTE_ERRORS[type(exc).__name__]
     retry_after = getattr(exc, "retry_after", None)
-    return problem_response(status, title, exc.detail, exc.errors,
-                            headers={"Retry-After": str(retry_after)} if retry_after else None)
+    return problem_response(
+        status, title, exc.detail, exc.errors, headers={"Retry-After": str(retry_after)} if retry_after else None
+    )
 
 
 def _service_unavailable(detail):
@@ -98,8 +101,10 @@ def _unavailable(exc):
     in flight when its service was killed is done by the restarted instance): the caller
     repeats it with the same Idempotency-Key and gets the first answer, never a second effect."""
     if exc.in_flight:
-        return _service_unavailable(f"{exc}; the request may still be carried out: send it again after "
-                                    "Retry-After with the same Idempotency-Key to get its answer")
+        return _service_unavailable(
+            f"{exc}; the request may still be carried out: send it again after "
+            "Retry-After with the same Idempotency-Key to get its answer"
+        )
     return _service_unavailable(str(exc))
 
 

@@ -7,6 +7,7 @@ Production also needs someone who can sign in: once the settings are fit, the st
 and the first start creates the ``admin`` staff account from ``ADMIN_PASSWORD`` (or
 ``ADMIN_PASSWORD_FILE``); a start with neither an enabled admin account nor that password
 refuses. Later starts ignore the password while an enabled admin exists."""
+
 import logging
 
 from services.common.config import DEFAULTS, is_demo
@@ -15,8 +16,10 @@ log = logging.getLogger(__name__)
 
 MIN_SECRET_LENGTH = 32
 MIN_PASSWORD_LENGTH = 12  # of every staff password, the first admin's too
-NO_ADMIN = ("no enabled admin account exists and ADMIN_PASSWORD (or ADMIN_PASSWORD_FILE) is not set: "
-            "give the first admin's password once (docs/operations.md)")
+NO_ADMIN = (
+    "no enabled admin account exists and ADMIN_PASSWORD (or ADMIN_PASSWORD_FILE) is not set: "
+    "give the first admin's password once (docs/operations.md)"
+)
 DEBUG_VARIABLES = ("FLASK_DEBUG", "FLASK_ENV")
 DEMO_VARIABLES = ("DEMO_PASSWORD",)
 
@@ -45,10 +48,16 @@ def faults(settings, environ):
         found.append(f"TOKEN_SECRET is shorter than {MIN_SECRET_LENGTH} characters")
     for bank in _demo_bank_secrets(settings):
         found.append(f"BANK_SECRETS holds the public demo secret of {bank} (set BANK_SECRETS, empty for no bank)")
-    found += [f"{name} is set: demo users never exist in production" for name in DEMO_VARIABLES
-              if name in environ or f"{name}_FILE" in environ]
-    found += [f"{name}={environ[name]!r} turns on debugging" for name in DEBUG_VARIABLES
-              if environ.get(name, "").lower() not in ("", "0", "false", "production")]
+    found += [
+        f"{name} is set: demo users never exist in production"
+        for name in DEMO_VARIABLES
+        if name in environ or f"{name}_FILE" in environ
+    ]
+    found += [
+        f"{name}={environ[name]!r} turns on debugging"
+        for name in DEBUG_VARIABLES
+        if environ.get(name, "").lower() not in ("", "0", "false", "production")
+    ]
     if settings.get("DEBUG"):
         found.append("DEBUG is on")
     if settings["ADMIN_PASSWORD"] and len(settings["ADMIN_PASSWORD"]) < MIN_PASSWORD_LENGTH:

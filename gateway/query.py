@@ -2,6 +2,7 @@
 OpenAPI document (as request bodies are in ``gateway.validation``), so the spec and the
 checks cannot disagree: unknown names, repeated names and values outside the declared
 schema answer 400 problem+json."""
+
 from flask import current_app, request
 from jsonschema import Draft202012Validator
 
@@ -19,8 +20,11 @@ def _coerce(value, schema):
 
 def query_params(path, method="get"):
     """The request's query parameters as ``{name: value}``, valid for ``method path``."""
-    declared = {p["name"]: p for p in current_app.extensions["openapi"]["paths"][path][method].get("parameters", [])
-                if p["in"] == "query"}
+    declared = {
+        p["name"]: p
+        for p in current_app.extensions["openapi"]["paths"][path][method].get("parameters", [])
+        if p["in"] == "query"
+    }
     errors, values = [], {}
     for name in request.args:
         if name not in declared:
@@ -37,8 +41,11 @@ def query_params(path, method="get"):
             errors.append({"field": name, "message": "; ".join(problems)})
         else:
             values[name] = value
-    errors += [{"field": name, "message": "required"} for name, p in declared.items()
-               if p.get("required") and name not in request.args]
+    errors += [
+        {"field": name, "message": "required"}
+        for name, p in declared.items()
+        if p.get("required") and name not in request.args
+    ]
     if errors:
         raise Problem(400, "Bad request", "the query string does not match the parameters of this operation", errors)
     return values

@@ -13,6 +13,7 @@ A call caught up from before the last ``SPOKEN_WITHIN_SECONDS`` (by the gateway'
 screen's own clock does not matter) goes out as event ``missed``, not ``call``: a screen back
 from a longer outage shows what it missed but does not read out a backlog of stale calls.
 """
+
 import json
 import time
 from contextlib import contextmanager
@@ -43,8 +44,10 @@ class CallFeed:
             channel.exchange_declare(TICKET_CALLED.exchange, exchange_type="topic", durable=True)
             queue = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
             channel.queue_bind(queue, TICKET_CALLED.exchange, routing_key=TICKET_CALLED.name)
-            yield (None if body is None else TICKET_CALLED.parse(json.loads(body))
-                   for _, _, body in channel.consume(queue, auto_ack=True, inactivity_timeout=idle_seconds))
+            yield (
+                None if body is None else TICKET_CALLED.parse(json.loads(body))
+                for _, _, body in channel.consume(queue, auto_ack=True, inactivity_timeout=idle_seconds)
+            )
         finally:
             if connection.is_open:
                 connection.close()

@@ -23,6 +23,7 @@ Why it looks like this:
 - requests are transient (delivery mode 1): a request cannot outlive its caller's
   exclusive reply queue anyway, so the broker need not write it to disk.
 """
+
 import json
 import threading
 import time
@@ -113,10 +114,15 @@ class _Link:
     def publish(self, service, method, body, correlation_id, headers):
         self.replies.clear()  # replies to earlier, timed-out calls are of no use
         self.channel.basic_publish(
-            RPC_EXCHANGE, f"{service}.{method}", body,
+            RPC_EXCHANGE,
+            f"{service}.{method}",
+            body,
             properties=pika.BasicProperties(
-                reply_to=self.reply_to, correlation_id=correlation_id,
-                content_type="application/json", delivery_mode=1, headers=headers,
+                reply_to=self.reply_to,
+                correlation_id=correlation_id,
+                content_type="application/json",
+                delivery_mode=1,
+                headers=headers,
             ),
             mandatory=True,
         )
@@ -190,8 +196,9 @@ class RpcClient:
             reply = link.wait(correlation_id, time.monotonic() + timeout)
         except (AMQPError, OSError) as exc:
             self._drop_link()
-            raise ServiceUnavailable(service, f"lost the broker while waiting ({exc.__class__.__name__})",
-                                     in_flight=True) from None
+            raise ServiceUnavailable(
+                service, f"lost the broker while waiting ({exc.__class__.__name__})", in_flight=True
+            ) from None
         if reply is None:
             raise RpcTimeout(service, method, timeout)
         if reply is RETURNED:

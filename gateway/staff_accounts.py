@@ -15,6 +15,7 @@ reset raises; each request with such a token reads the account (one point read, 
 key) and refuses the token when the account is disabled or its generation has moved on — so
 disabling or a reset takes effect on the next request, not when the token expires.
 """
+
 import logging
 import time
 
@@ -39,16 +40,30 @@ def _iso(ms):
 
 
 def _view(document):
-    return {"username": document["_id"], "display_name": document["display_name"], "roles": document["roles"],
-            "department": document["department"], "disabled": document["disabled_at"] is not None,
-            "created_by": document["created_by"], "created_at": _iso(document["created_at"]),
-            "password_set_by": document["password_set_by"], "password_set_at": _iso(document["password_set_at"]),
-            "disabled_by": document.get("disabled_by"), "disabled_at": _iso(document["disabled_at"])}
+    return {
+        "username": document["_id"],
+        "display_name": document["display_name"],
+        "roles": document["roles"],
+        "department": document["department"],
+        "disabled": document["disabled_at"] is not None,
+        "created_by": document["created_by"],
+        "created_at": _iso(document["created_at"]),
+        "password_set_by": document["password_set_by"],
+        "password_set_at": _iso(document["password_set_at"]),
+        "disabled_by": document.get("disabled_by"),
+        "disabled_at": _iso(document["disabled_at"]),
+    }
 
 
 def _user(document):
-    return User(document["_id"], document["display_name"], tuple(document["roles"]), document["department"],
-                document["password_hash"], generation=document["generation"])
+    return User(
+        document["_id"],
+        document["display_name"],
+        tuple(document["roles"]),
+        document["department"],
+        document["password_hash"],
+        generation=document["generation"],
+    )
 
 
 class StaffAccounts:
@@ -62,8 +77,16 @@ class StaffAccounts:
         return cls(database["staff_accounts"], database["staff_account_audit"])
 
     def _record(self, action, username, by, request_id):
-        self.audit.insert_one({"_id": ObjectId(), "at": _now_ms(), "action": action, "username": username, "by": by,
-                               "request_id": request_id})
+        self.audit.insert_one(
+            {
+                "_id": ObjectId(),
+                "at": _now_ms(),
+                "action": action,
+                "username": username,
+                "by": by,
+                "request_id": request_id,
+            }
+        )
         log.info("staff account %s: %s by %s", username, action, by)
 
     def create(self, username, display_name, roles, department, password, by, request_id=None):
@@ -71,10 +94,19 @@ class StaffAccounts:
         if self.accounts.find_one({"_id": username}) is not None:
             return None
         now = _now_ms()
-        document = {"_id": username, "display_name": display_name, "roles": sorted(set(roles)),
-                    "department": department, "password_hash": hash_password(password), "created_by": by,
-                    "created_at": now, "password_set_by": by, "password_set_at": now, "generation": 1,
-                    "disabled_at": None}
+        document = {
+            "_id": username,
+            "display_name": display_name,
+            "roles": sorted(set(roles)),
+            "department": department,
+            "password_hash": hash_password(password),
+            "created_by": by,
+            "created_at": now,
+            "password_set_by": by,
+            "password_set_at": now,
+            "generation": 1,
+            "disabled_at": None,
+        }
         try:
             self.accounts.insert_one(document)
         except DuplicateKeyError:
@@ -89,8 +121,10 @@ class StaffAccounts:
         """The account's view once disabled, or None when there is no such account.
         Disabling a disabled account changes nothing and records nothing."""
         document = self.accounts.find_one_and_update(
-            {"_id": username, "disabled_at": None}, {"$set": {"disabled_at": _now_ms(), "disabled_by": by}},
-            return_document=ReturnDocument.AFTER)
+            {"_id": username, "disabled_at": None},
+            {"$set": {"disabled_at": _now_ms(), "disabled_by": by}},
+            return_document=ReturnDocument.AFTER,
+        )
         if document is not None:
             self._record("disabled", username, by, request_id)
             return _view(document)
@@ -99,9 +133,14 @@ class StaffAccounts:
 
     def set_password(self, username, password, by, request_id=None):
         """The account's view with its new password, or None when there is no such account."""
-        document = self.accounts.find_one_and_update({"_id": username}, {
-            "$set": {"password_hash": hash_password(password), "password_set_by": by, "password_set_at": _now_ms()},
-            "$inc": {"generation": 1}}, return_document=ReturnDocument.AFTER)
+        document = self.accounts.find_one_and_update(
+            {"_id": username},
+            {
+                "$set": {"password_hash": hash_password(password), "password_set_by": by, "password_set_at": _now_ms()},
+                "$inc": {"generation": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
         if document is None:
             return None
         self._record("password reset", username, by, request_id)
@@ -135,7 +174,8 @@ class StaffAccounts:
             return False  # another gateway replica, starting at the same time, created it
         if self.set_password(username, password, BOOTSTRAP) is None:
             return False
-        self.accounts.update_one({"_id": username},
-                                 {"$set": {"disabled_at": None, "disabled_by": None, "roles": list(roles)}})
+        self.accounts.update_one(
+            {"_id": username}, {"$set": {"disabled_at": None, "disabled_by": None, "roles": list(roles)}}
+        )
         self._record("enabled", username, BOOTSTRAP, None)
         return True

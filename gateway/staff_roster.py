@@ -4,6 +4,7 @@
 
 Sending is best effort: a change the approval service did not receive (it was down) reaches it
 with the next complete roster, when a gateway starts."""
+
 import logging
 import threading
 import time
@@ -17,8 +18,12 @@ RETRY_SECONDS = 2
 
 def member(view):
     """A roster entry from a staff account's view (or a demo user's)."""
-    return {"username": view["username"], "roles": list(view["roles"]), "department": view["department"],
-            "active": not view.get("disabled", False)}
+    return {
+        "username": view["username"],
+        "roles": list(view["roles"]),
+        "department": view["department"],
+        "active": not view.get("disabled", False),
+    }
 
 
 def roster(users):
@@ -39,6 +44,7 @@ def send(app, members, complete=False):
 
 def send_complete_in_background(app):
     """Send the whole roster once the approval service answers (it may start after the gateway)."""
+
     def keep_trying():
         while not send(app, roster(app.extensions["users"]), complete=True):
             time.sleep(RETRY_SECONDS)

@@ -5,6 +5,7 @@ Before a body is parsed its nesting is measured: Python's JSON parser recurses o
 level, so a body nested a hundred thousand deep would exhaust the stack (and the store
 refuses documents nested beyond 100 levels anyway). No body of the hall nests beyond a few
 levels; ``MAX_JSON_DEPTH`` leaves room for form data."""
+
 import re
 from itertools import accumulate
 
@@ -45,14 +46,16 @@ class BodyValidators:
     """One JSON Schema validator per component schema of ``spec``, built on first use."""
 
     def __init__(self, spec):
-        self.registry = Registry().with_resource(SPEC_URI,
-                                                 Resource.from_contents(spec, default_specification=DRAFT202012))
+        self.registry = Registry().with_resource(
+            SPEC_URI, Resource.from_contents(spec, default_specification=DRAFT202012)
+        )
         self.validators = {}
 
     def __getitem__(self, schema_name):
         if schema_name not in self.validators:
             self.validators[schema_name] = Draft202012Validator(
-                {"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}, registry=self.registry)
+                {"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}, registry=self.registry
+            )
         return self.validators[schema_name]
 
 
@@ -78,6 +81,10 @@ def json_body(schema_name):
     validator = current_app.extensions["body_validators"][schema_name]
     errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
-        raise Problem(422, "Invalid input", "the request body does not match the schema "
-                      f"{schema_name}", [{"field": _field(e), "message": e.message} for e in errors])
+        raise Problem(
+            422,
+            "Invalid input",
+            f"the request body does not match the schema {schema_name}",
+            [{"field": _field(e), "message": e.message} for e in errors],
+        )
     return body

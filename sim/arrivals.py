@@ -5,6 +5,7 @@ Arrivals are a Poisson process per hour over the opening sessions, with a mornin
 choice an applicant will make later (the item, priority, appointment, leaving before the
 call, the clerk's answer, bringing supplements back, the decision, paying, the evaluation,
 a complaint) is drawn here, from one seeded generator, so a seed replays the same day."""
+
 import math
 import random
 from dataclasses import dataclass, field
@@ -38,28 +39,34 @@ class Profile:
 
     applicants: int = 400
     mix: dict = field(default_factory=dict)  # process key → weight; empty: every catalog item alike
-    care: float = 0.05           # 爱心号 (elderly, disabled)
-    appointment: float = 0.15    # booked online the days before
+    care: float = 0.05  # 爱心号 (elderly, disabled)
+    appointment: float = 0.15  # booked online the days before
     appointment_no_show: float = 0.10
-    walk_away: float = 0.03      # took a ticket, gone when called (过号)
-    refuse: float = 0.03         # the clerk refuses (不予受理)
-    supplement: float = 0.10     # the clerk asks for supplements (补正告知)
+    walk_away: float = 0.03  # took a ticket, gone when called (过号)
+    refuse: float = 0.03  # the clerk refuses (不予受理)
+    supplement: float = 0.10  # the clerk asks for supplements (补正告知)
     supplement_back: float = 0.7  # of those, bring them the next working day
     refuse_decision: float = 0.05
-    late: float = 0.05           # promised cases decided after their deadline
-    extend: float = 0.5          # of the cases the supervisors see at yellow, those granted an extension
+    late: float = 0.05  # promised cases decided after their deadline
+    extend: float = 0.5  # of the cases the supervisors see at yellow, those granted an extension
     evaluate: float = 0.8
     satisfaction: dict = field(default_factory=lambda: dict(SATISFACTION))
     complain: float = 0.03
-    hotline: float = 0.5         # companies' complaints through the investor hotline
-    service_minutes: dict = field(default_factory=lambda: {
-        "immediate_item": 8.0, "promised_item": 12.0, "fee_item": 15.0, "joint_registration": 20.0})
+    hotline: float = 0.5  # companies' complaints through the investor hotline
+    service_minutes: dict = field(
+        default_factory=lambda: {
+            "immediate_item": 8.0,
+            "promised_item": 12.0,
+            "fee_item": 15.0,
+            "joint_registration": 20.0,
+        }
+    )
 
 
 @dataclass
 class Applicant:
     number: int
-    arrives: datetime             # at the kiosk (an appointment's check-in time)
+    arrives: datetime  # at the kiosk (an appointment's check-in time)
     item: Item
     category: str
     applicant: dict
@@ -69,7 +76,7 @@ class Applicant:
     no_show_appointment: bool = False
     walks_away: bool = False
     service_minutes: int = 10
-    intake: str = "accept"        # accept / refuse / supplement
+    intake: str = "accept"  # accept / refuse / supplement
     supplement_back: bool = False
     decision: str = "approved"
     late: bool = False
@@ -81,9 +88,13 @@ class Applicant:
 
 def sessions_of(hours, day, tz):
     """The opening sessions of ``day`` as aware ``(start, end)`` pairs from ``[["09:00", "12:00"], …]``."""
-    return [(datetime.combine(day, time.fromisoformat(a), tzinfo=tz), datetime.combine(day, time.fromisoformat(b),
-                                                                                       tzinfo=tz))
-            for a, b in hours]
+    return [
+        (
+            datetime.combine(day, time.fromisoformat(a), tzinfo=tz),
+            datetime.combine(day, time.fromisoformat(b), tzinfo=tz),
+        )
+        for a, b in hours
+    ]
 
 
 def hourly_rates(sessions, applicants):
@@ -146,8 +157,11 @@ def generate(seed, profile, items, category_of, sessions):
     for number, arrives in enumerate(arrival_times(rng, sessions, profile.applicants), start=1):
         item = choose_item(rng, items, profile.mix)
         company = item.kind != "immediate" and rng.random() < 0.4 or item.process_key == "joint_registration"
-        applicant = ({"kind": "company", "name": f"榆林模拟企业{number:04d}有限公司", "credit_code": credit_code(number)}
-                     if company else {"kind": "person", "name": f"模拟申请人{number:04d}", "id_number": resident_id(number)})
+        applicant = (
+            {"kind": "company", "name": f"榆林模拟企业{number:04d}有限公司", "credit_code": credit_code(number)}
+            if company
+            else {"kind": "person", "name": f"模拟申请人{number:04d}", "id_number": resident_id(number)}
+        )
         person = Applicant(number, arrives, item, category_of(item.code), applicant, company)
         person.priority = "care" if not company and rng.random() < profile.care else "normal"
         if rng.random() < profile.appointment:
@@ -159,18 +173,28 @@ def generate(seed, profile, items, category_of, sessions):
         person.walks_away = person.appointment_slot is None and rng.random() < profile.walk_away
         person.service_minutes = service_minutes(rng, profile.service_minutes.get(item.process_key, 10.0))
         draw = rng.random()
-        person.intake = ("refuse" if draw < profile.refuse else
-                         "supplement" if draw < profile.refuse + profile.supplement else "accept")
+        person.intake = (
+            "refuse"
+            if draw < profile.refuse
+            else "supplement"
+            if draw < profile.refuse + profile.supplement
+            else "accept"
+        )
         person.supplement_back = person.intake == "supplement" and rng.random() < profile.supplement_back
         person.decision = "refused" if rng.random() < profile.refuse_decision else "approved"
-        person.late = (item.kind != "immediate" and item.limit_days <= 5 and rng.random() < profile.late
-                       and (person.intake == "accept" or person.supplement_back))
+        person.late = (
+            item.kind != "immediate"
+            and item.limit_days <= 5
+            and rng.random() < profile.late
+            and (person.intake == "accept" or person.supplement_back)
+        )
         person.decide_after_workdays = 0 if item.kind == "immediate" else rng.randint(0, min(2, item.limit_days - 1))
         if rng.random() < profile.evaluate:
             person.evaluation = weighted(rng, profile.satisfaction)
         if rng.random() < profile.complain:
-            person.complaint = ("investor_hotline" if company and rng.random() < profile.hotline
-                                else rng.choice(COMPLAINT_CATEGORIES))
+            person.complaint = (
+                "investor_hotline" if company and rng.random() < profile.hotline else rng.choice(COMPLAINT_CATEGORIES)
+            )
         person.extended_at_yellow = rng.random() < profile.extend
         people.append(person)
     return sorted(people, key=lambda p: (p.arrives, p.number))

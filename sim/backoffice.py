@@ -17,6 +17,7 @@ seen at yellow for the first time is urged (督办), and where the applicant's d
 department's chief representative approves an extension (延期) of ``EXTENSION_DAYS``; a red
 one gets its accountability record, which the supervisor acknowledges, and closes once the
 case is decided."""
+
 import threading
 import time
 from collections import defaultdict
@@ -80,8 +81,16 @@ class BackOffice:
             case.refused_at_intake = True
             self.plan(day, "aftercare", case)
         elif person.intake == "supplement" and not case.supplements_requested:
-            complete(self.gateway, clerk, task, {"intake_decision": "supplement", "reason": "材料不清晰",
-                                                 "missing_materials": person.item.materials[0]})
+            complete(
+                self.gateway,
+                clerk,
+                task,
+                {
+                    "intake_decision": "supplement",
+                    "reason": "材料不清晰",
+                    "missing_materials": person.item.materials[0],
+                },
+            )
             case.supplements_requested.append(moment)
             if person.supplement_back:
                 self.plan(self.calendar.next_workday(day), "supplements", case)
@@ -141,8 +150,10 @@ class BackOffice:
     def supplements(self, case, moment):
         """The applicant brings the missing material back (online) and the clerk accepts."""
         person = self.people[case.case_no]
-        self.gateway.post(f"/api/v1/public/cases/{case.case_no}/supplements", json={
-            "query_code": case.query_code, "materials": [person.item.materials[0]]})
+        self.gateway.post(
+            f"/api/v1/public/cases/{case.case_no}/supplements",
+            json={"query_code": case.query_code, "materials": [person.item.materials[0]]},
+        )
         case.supplements_received.append(moment)
         person.intake = "accept"
         self.intake(case, person, COLLECTING_CLERK, moment)
@@ -150,9 +161,13 @@ class BackOffice:
     def decide(self, cases, moment):
         """Reviews, then decisions: each reviewer and chief reads their work list once and
         completes the tasks of the cases due (a joint registration's four reviews in parallel)."""
-        self.await_records([case for case in cases  # the platform holds a case to account past its deadline
-                            if self.people[case.case_no].late and case.deadline is not None
-                            and moment >= case.deadline])
+        self.await_records(
+            [
+                case
+                for case in cases  # the platform holds a case to account past its deadline
+                if self.people[case.case_no].late and case.deadline is not None and moment >= case.deadline
+            ]
+        )
         reviews = defaultdict(list)  # reviewer → cases
         for case in cases:
             item = self.people[case.case_no].item
@@ -161,14 +176,26 @@ class BackOffice:
             elif item.process_key == "joint_registration":
                 for department in JOINT_DEPARTMENTS:
                     reviews[self.hall.reviewer(department)].append(case)
-        self.work("reviews", reviews, lambda task: {"review_result": "pass", "review_opinion": "符合条件"}
-                  if task["element_id"] == "review" else {f"{task['element_id']}_result": "pass"})
+        self.work(
+            "reviews",
+            reviews,
+            lambda task: (
+                {"review_result": "pass", "review_opinion": "符合条件"}
+                if task["element_id"] == "review"
+                else {f"{task['element_id']}_result": "pass"}
+            ),
+        )
         decisions = defaultdict(list)
         for case in cases:
             decisions[self.hall.chief(case.department)].append(case)
-        self.work("decisions", decisions, lambda task: {
-            "decision": self.people[task["case_no"]].decision,
-            "opinion": "同意" if self.people[task["case_no"]].decision == "approved" else "不予许可"})
+        self.work(
+            "decisions",
+            decisions,
+            lambda task: {
+                "decision": self.people[task["case_no"]].decision,
+                "opinion": "同意" if self.people[task["case_no"]].decision == "approved" else "不予许可",
+            },
+        )
         day = moment.astimezone(self.tz).date()
         pay_day = day if moment < self.at(day, "14:00") else self.calendar.next_workday(day)
         for case in cases:
@@ -207,8 +234,9 @@ class BackOffice:
     def pay(self, case, moment):
         """At the bank window: the payment notice, paid by a signed bank confirmation."""
         notice = self.gateway.get(f"/api/v1/cases/{case.case_no}/payment", as_user="cashier")
-        self.gateway.bank_confirmation({"notice_no": notice["notice_no"], "bank_txn_id": f"SIM{case.case_no}",
-                                        "amount_fen": notice["total_fen"]})
+        self.gateway.bank_confirmation(
+            {"notice_no": notice["notice_no"], "bank_txn_id": f"SIM{case.case_no}", "amount_fen": notice["total_fen"]}
+        )
         self.ledger.payment(case, self.people[case.case_no].item.fee_fen, moment)
         case.decided_at, case.outcome = moment, "approved"
         self.plan(moment.astimezone(self.tz).date(), "aftercare", case)
@@ -217,18 +245,28 @@ class BackOffice:
         """Collection (出件), the evaluation and perhaps a complaint."""
         person = self.people[case.case_no]
         if case.outcome == "approved":
-            self.gateway.post(f"/api/v1/cases/{case.case_no}/collection", as_user=COLLECTING_CLERK,
-                              json={"how": "in_person"})
+            self.gateway.post(
+                f"/api/v1/cases/{case.case_no}/collection", as_user=COLLECTING_CLERK, json={"how": "in_person"}
+            )
             case.collected = True
         if person.evaluation is not None:
-            self.gateway.post("/api/v1/evaluations", json={"case_no": case.case_no, "query_code": case.query_code,
-                                                           "level": person.evaluation})
+            self.gateway.post(
+                "/api/v1/evaluations",
+                json={"case_no": case.case_no, "query_code": case.query_code, "level": person.evaluation},
+            )
             case.evaluation, case.evaluated_at = person.evaluation, moment
         if person.complaint:
             channel = "hotline" if person.complaint == "investor_hotline" else "public"
-            filed = self.gateway.post("/api/v1/complaints", json={
-                "category": person.complaint, "channel": channel, "content": "模拟投诉：办理过程有待改进",
-                "case_no": case.case_no, "department": case.department})
+            filed = self.gateway.post(
+                "/api/v1/complaints",
+                json={
+                    "category": person.complaint,
+                    "channel": channel,
+                    "content": "模拟投诉：办理过程有待改进",
+                    "case_no": case.case_no,
+                    "department": case.department,
+                },
+            )
             with self.ledger.lock:
                 self.ledger.complaints[filed["complaint_no"]] = (person.complaint, channel, "received")
 
@@ -243,20 +281,30 @@ class BackOffice:
         expected = self.ledger.warnings(moment)
         ends = time.monotonic() + WARNINGS_SETTLE_SECONDS
         while True:
-            reported = {w["case_no"]: w["level"] for w in self.gateway.get(
-                "/api/v1/supervision/warnings", as_user=SUPERVISOR)["warnings"] if w["case_no"] in self.ledger.cases}
+            reported = {
+                w["case_no"]: w["level"]
+                for w in self.gateway.get("/api/v1/supervision/warnings", as_user=SUPERVISOR)["warnings"]
+                if w["case_no"] in self.ledger.cases
+            }
             if reported == expected or time.monotonic() > ends:
                 break
             time.sleep(0.5)
         for level in ("yellow", "red"):
-            self.figures.append(Figure(f"warnings {moment:%Y-%m-%d %H:%M} {level}",
-                                       sorted(no for no, at in expected.items() if at == level),
-                                       sorted(no for no, at in reported.items() if at == level)))
+            self.figures.append(
+                Figure(
+                    f"warnings {moment:%Y-%m-%d %H:%M} {level}",
+                    sorted(no for no, at in expected.items() if at == level),
+                    sorted(no for no, at in reported.items() if at == level),
+                )
+            )
         return reported
 
     def records(self):
-        return [r for r in self.gateway.get("/api/v1/supervision/accountability", as_user=SUPERVISOR)["records"]
-                if r["case_no"] in self.ledger.cases]
+        return [
+            r
+            for r in self.gateway.get("/api/v1/supervision/accountability", as_user=SUPERVISOR)["records"]
+            if r["case_no"] in self.ledger.cases
+        ]
 
     def supervise(self, day, hhmm):
         """The supervisors: complaints accepted, warnings acted on, records acknowledged and closed."""
@@ -264,30 +312,41 @@ class BackOffice:
         self.clock.move_to(moment, settle=True)
         for number, (category, channel, status) in list(self.ledger.complaints.items()):
             if status == "received":
-                self.gateway.post(f"/api/v1/complaints/{number}/transitions", as_user=SUPERVISOR,
-                                  json={"to": "accepted"})
+                self.gateway.post(
+                    f"/api/v1/complaints/{number}/transitions", as_user=SUPERVISOR, json={"to": "accepted"}
+                )
                 self.ledger.complaints[number] = (category, channel, "accepted")
         warnings, extended = self.warnings(moment), 0
         for case_no, level in sorted(warnings.items()):
             case = self.ledger.cases[case_no]
-            if level == "yellow" and case_no not in self.warnings_seen["yellow"] and (
-                    self.people[case_no].extended_at_yellow):
-                self.gateway.post(f"/api/v1/supervision/cases/{case_no}/extensions", as_user=self.hall.chief(
-                    case.department), json={"days": EXTENSION_DAYS, "reason": "经督办，批准延期 (urged at yellow)"},
-                    expect=(201,))
+            if (
+                level == "yellow"
+                and case_no not in self.warnings_seen["yellow"]
+                and (self.people[case_no].extended_at_yellow)
+            ):
+                self.gateway.post(
+                    f"/api/v1/supervision/cases/{case_no}/extensions",
+                    as_user=self.hall.chief(case.department),
+                    json={"days": EXTENSION_DAYS, "reason": "经督办，批准延期 (urged at yellow)"},
+                    expect=(201,),
+                )
                 self.ledger.extended(case, EXTENSION_DAYS)
                 extended += 1
             self.warnings_seen[level].add(case_no)
         levels = list(warnings.values())
-        self.progress(f"{moment:%Y-%m-%d %H:%M}  supervision: {levels.count('yellow')} yellow "
-                      f"({extended} extended), {levels.count('red')} red  ({self.elapsed()})")
+        self.progress(
+            f"{moment:%Y-%m-%d %H:%M}  supervision: {levels.count('yellow')} yellow "
+            f"({extended} extended), {levels.count('red')} red  ({self.elapsed()})"
+        )
         for record in self.records():
             case = self.ledger.cases[record["case_no"]]
             if record["status"] == "open":
-                self.gateway.post(f"/api/v1/supervision/accountability/{case.case_no}/acknowledge",
-                                  as_user=SUPERVISOR)
+                self.gateway.post(f"/api/v1/supervision/accountability/{case.case_no}/acknowledge", as_user=SUPERVISOR)
                 case.record_status = "acknowledged"
             elif record["status"] == "acknowledged" and case.decided_at is not None:
-                self.gateway.post(f"/api/v1/supervision/accountability/{case.case_no}/close", as_user=SUPERVISOR,
-                                  json={"resolution": "已约谈窗口负责人，办件已办结"})
+                self.gateway.post(
+                    f"/api/v1/supervision/accountability/{case.case_no}/close",
+                    as_user=SUPERVISOR,
+                    json={"resolution": "已约谈窗口负责人，办件已办结"},
+                )
                 case.record_status = "closed"

@@ -3,6 +3,7 @@ issued, as a PNG (matplotlib, the `sim` extra). Drawn from tickets' stamps (issu
 call): the simulated day's, as the platform stamped them, or any day the platform recorded
 (`--chart-from-platform DAY`, `GET /api/v1/queue/tickets`). A ticket waits from its issue to
 its first call; one never called waits to the end of the chart."""
+
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,8 +30,14 @@ def of_ledger(ledger):
 def of_platform(gateway, day, as_user="supervisor"):
     """The day's tickets as the platform recorded them."""
     answer = gateway.get("/api/v1/queue/tickets", as_user=as_user, params={"day": day})
-    return [Stamped(t["number"][0], datetime.fromisoformat(t["issued_at"]),
-                    datetime.fromisoformat(t["called_at"]) if t["called_at"] else None) for t in answer["tickets"]]
+    return [
+        Stamped(
+            t["number"][0],
+            datetime.fromisoformat(t["issued_at"]),
+            datetime.fromisoformat(t["called_at"]) if t["called_at"] else None,
+        )
+        for t in answer["tickets"]
+    ]
 
 
 def queue_lengths(tickets):
@@ -58,8 +65,11 @@ def draw(day, tickets, path):
     figure, (lengths_axis, waits_axis) = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True)
     for category, points in sorted(queue_lengths(tickets).items()):
         lengths_axis.step([local(m) for m, _ in points], [n for _, n in points], where="post", label=category)
-        called = sorted((t.issued_at, (t.called_at - t.issued_at).total_seconds() / 60)
-                        for t in tickets if t.category == category and t.called_at)
+        called = sorted(
+            (t.issued_at, (t.called_at - t.issued_at).total_seconds() / 60)
+            for t in tickets
+            if t.category == category and t.called_at
+        )
         waits_axis.plot([local(i) for i, _ in called], [w for _, w in called], ".", markersize=3, label=category)
     lengths_axis.set_ylabel("waiting (tickets)")
     lengths_axis.set_title(f"The hall on {day}: queue lengths and waits per category")

@@ -2,6 +2,7 @@
 simulator acts at, the clock is set to it, so a day and the following working days pass in
 minutes. The offset is from real time, so the platform's time runs on at real speed between
 two moves; the clock only ever moves forward."""
+
 import time
 from datetime import UTC, datetime
 
@@ -37,5 +38,6 @@ class PlatformClock:
     def restore(self):
         """Back to the offset the clock had before the simulation."""
         if self.original_offset is not None:
-            self.gateway.post("/api/v1/admin/clock", as_user=self.admin,
-                              json={"offset_seconds": self.original_offset / 1000})
+            self.gateway.post(
+                "/api/v1/admin/clock", as_user=self.admin, json={"offset_seconds": self.original_offset / 1000}
+            )

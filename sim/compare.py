@@ -1,5 +1,6 @@
 """Figure by figure: the simulator's ledger against what the platform reports. Every figure
 must be equal."""
+
 from dataclasses import dataclass
 
 EQUAL, DIFFERENT = "equal", "DIFFERENT"
@@ -19,8 +20,10 @@ class Figure:
 def figures(name, expected, reported, fields):
     """One figure per field of two mappings (a missing one counts as 0 or None)."""
     expected, reported = expected or {}, reported or {}
-    return [Figure(f"{name} {field}", expected.get(field, _empty(field)), reported.get(field, _empty(field)))
-            for field in fields]
+    return [
+        Figure(f"{name} {field}", expected.get(field, _empty(field)), reported.get(field, _empty(field)))
+        for field in fields
+    ]
 
 
 def _empty(field):

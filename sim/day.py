@@ -8,6 +8,7 @@ Steps of one phase run concurrently (one thread per window or arrival, as in a h
 window does with the person it called (the application and the clerk's answer) goes on while
 the clock moves to the next minutes, as it does at a real window; the window finishes only
 when it is done."""
+
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -39,13 +40,18 @@ def wait_for(probe, what, timeout=TASK_TIMEOUT_SECONDS):
 
 def open_task(gateway, user, case_no, element_id=None):
     params = {"case_no": case_no, **({"element_id": element_id} if element_id else {})}
-    return wait_for(lambda: gateway.get("/api/v1/tasks", as_user=user, params=params)["tasks"],
-                    f"{user}'s task of case {case_no}")
+    return wait_for(
+        lambda: gateway.get("/api/v1/tasks", as_user=user, params=params)["tasks"], f"{user}'s task of case {case_no}"
+    )
 
 
 def complete(gateway, user, task, data):
-    gateway.post(f"/api/v1/tasks/{task['id']}/complete", as_user=user, json={"data": data},
-                 headers={"Idempotency-Key": f"sim-{task['id']}"})
+    gateway.post(
+        f"/api/v1/tasks/{task['id']}/complete",
+        as_user=user,
+        json={"data": data},
+        headers={"Idempotency-Key": f"sim-{task['id']}"},
+    )
 
 
 class FloorDay:
@@ -72,9 +78,16 @@ class FloorDay:
             if not person.appointment_slot:
                 continue
             try:
-                booked = self.gateway.post("/api/v1/queue/appointments", json={
-                    "applicant_id": applicant_id(person), "category": person.category,
-                    "day": self.day.isoformat(), "slot": person.appointment_slot}, expect=(201,))
+                booked = self.gateway.post(
+                    "/api/v1/queue/appointments",
+                    json={
+                        "applicant_id": applicant_id(person),
+                        "category": person.category,
+                        "day": self.day.isoformat(),
+                        "slot": person.appointment_slot,
+                    },
+                    expect=(201,),
+                )
             except PlatformError as exc:  # a full slot, or booking blocked after no-shows: a walk-in
                 if " 409 " not in str(exc) and " 403 " not in str(exc):
                     raise
@@ -102,11 +115,17 @@ class FloorDay:
                 if not free:
                     break
                 self.phase(free, self.call, minute)
-            if last_report is None or minute.hour != last_report.hour or time.monotonic() - last_line > PROGRESS_SECONDS:
+            if (
+                last_report is None
+                or minute.hour != last_report.hour
+                or time.monotonic() - last_line > PROGRESS_SECONDS
+            ):
                 last_report, last_line = minute, time.monotonic()
-                self.progress(f"{minute.astimezone(self.tz):%H:%M}  tickets {len(self.by_ticket)}  waiting "
-                              f"{sum(self.waiting.values())}  at windows {len(self.busy_until)}  "
-                              f"({time.monotonic() - started:.0f} s)")
+                self.progress(
+                    f"{minute.astimezone(self.tz):%H:%M}  tickets {len(self.by_ticket)}  waiting "
+                    f"{sum(self.waiting.values())}  at windows {len(self.busy_until)}  "
+                    f"({time.monotonic() - started:.0f} s)"
+                )
             moments = [m for m in arrivals] + [end for end, _ in self.busy_until.values()]
             minute = min(moments) if moments else None
         self.pool.shutdown()
@@ -127,8 +146,11 @@ class FloorDay:
         return free
 
     def arrive(self, person):
-        body = ({"appointment_code": self.appointments[person.number]} if person.number in self.appointments else
-                {"category": person.category, "priority": person.priority, "applicant_id": applicant_id(person)})
+        body = (
+            {"appointment_code": self.appointments[person.number]}
+            if person.number in self.appointments
+            else {"category": person.category, "priority": person.priority, "applicant_id": applicant_id(person)}
+        )
         ticket = self.gateway.post("/api/v1/queue/tickets", json=body, expect=(201,))
         self.ledger.ticket(ticket, person.number)
         with self.ledger.lock:
@@ -159,10 +181,17 @@ class FloorDay:
     def apply(self, person, clerk, minute, ticket_id):
         """At the window: the application (统一受理) and the clerk's answer."""
         item = person.item
-        receipt = self.gateway.post("/api/v1/cases", json={
-            "item_code": item.code, "applicant": person.applicant, "materials": list(item.materials),
-            "form": form_answers(self.hall.forms[item.code], self.day)},
-            headers={"Idempotency-Key": f"sim-{self.run_id}-{person.number:05d}"}, expect=(201,))
+        receipt = self.gateway.post(
+            "/api/v1/cases",
+            json={
+                "item_code": item.code,
+                "applicant": person.applicant,
+                "materials": list(item.materials),
+                "form": form_answers(self.hall.forms[item.code], self.day),
+            },
+            headers={"Idempotency-Key": f"sim-{self.run_id}-{person.number:05d}"},
+            expect=(201,),
+        )
         case = self.ledger.case(receipt, item, person.number, minute)
         self.gateway.post(f"/api/v1/queue/tickets/{ticket_id}/case", as_user=clerk, json={"case_no": case.case_no})
         self.cases.intake(case, person, clerk, minute)
@@ -178,4 +207,3 @@ class FloorDay:
 
 def applicant_id(person):
     return person.applicant.get("id_number") or person.applicant["credit_code"]
-

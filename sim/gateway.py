@@ -1,6 +1,7 @@
 """The simulator's only way into the platform: HTTP to the gateway, as the applicants, the
 staff (bearer tokens of their accounts) and the bank (signed confirmations) would call it.
 One ``requests`` session per thread (a session is not thread-safe)."""
+
 import hashlib
 import hmac
 import json
@@ -40,8 +41,9 @@ class Gateway:
         if known:
             return known
         password = self.passwords.get(username, self.passwords.get(None))
-        answer = self.session.post(f"{self.url}/api/v1/auth/token", json={"username": username, "password": password},
-                                   timeout=self.timeout)
+        answer = self.session.post(
+            f"{self.url}/api/v1/auth/token", json={"username": username, "password": password}, timeout=self.timeout
+        )
         self._check(answer, "POST", "/api/v1/auth/token", (200,))
         with self._lock:
             self._tokens[username] = answer.json()["access_token"]
@@ -54,8 +56,9 @@ class Gateway:
             headers["Authorization"] = f"Bearer {self.token(as_user)}"
         for attempt in range(3):
             try:
-                answer = self.session.request(method, f"{self.url}{path}", headers=headers, timeout=self.timeout,
-                                              **kwargs)
+                answer = self.session.request(
+                    method, f"{self.url}{path}", headers=headers, timeout=self.timeout, **kwargs
+                )
                 break
             except requests.ConnectionError:  # a keep-alive connection the gateway closed meanwhile
                 if attempt == 2:
@@ -78,9 +81,17 @@ class Gateway:
         stamp, nonce = str(int(time.time())), secrets.token_hex(12)
         bank, secret = self.bank
         signature = hmac.new(secret.encode(), f"{stamp}\n{nonce}\n".encode() + raw, hashlib.sha256).hexdigest()
-        return self.post("/api/v1/payments/bank-confirmations", data=raw, headers={
-            "Content-Type": "application/json", "X-Bank-Id": bank, "X-Bank-Timestamp": stamp,
-            "X-Bank-Nonce": nonce, "X-Bank-Signature": signature})
+        return self.post(
+            "/api/v1/payments/bank-confirmations",
+            data=raw,
+            headers={
+                "Content-Type": "application/json",
+                "X-Bank-Id": bank,
+                "X-Bank-Timestamp": stamp,
+                "X-Bank-Nonce": nonce,
+                "X-Bank-Signature": signature,
+            },
+        )
 
     @staticmethod
     def _check(answer, method, path, expect):

@@ -1,6 +1,7 @@
 """The hall as the simulator finds and staffs it, through the public API only: the catalog,
 the queue's categories and opening hours, a reviewer and a chief representative for every
 department, a clerk at every window, and the windows opened per category by the plan."""
+
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -34,11 +35,11 @@ def form_answers(fields, day):
 
 @dataclass
 class Hall:
-    items: dict                      # code → Item
-    forms: dict                      # code → form fields
-    categories: list                 # the queue's categories (code, items)
-    hours: list                      # [["09:00", "12:00"], …]
-    staff: dict = field(default_factory=dict)    # (role, department) → username
+    items: dict  # code → Item
+    forms: dict  # code → form fields
+    categories: list  # the queue's categories (code, items)
+    hours: list  # [["09:00", "12:00"], …]
+    staff: dict = field(default_factory=dict)  # (role, department) → username
     windows: dict = field(default_factory=dict)  # window number → (category, clerk)
 
     def category_of(self, item_code):
@@ -68,10 +69,18 @@ def read_catalog(gateway):
         for raw in answer["items"]:
             if not raw.get("active", True):
                 continue
-            limit = raw["promised_limit_days"] if raw.get("promised_limit_days") is not None else raw["legal_limit_days"]
-            items[raw["code"]] = Item(raw["code"], raw["department"], raw["kind"], raw["process_key"], limit,
-                                      tuple(m["code"] for m in raw["materials"] if m["required"]),
-                                      sum(f["amount_fen"] for f in raw.get("fees") or ()))
+            limit = (
+                raw["promised_limit_days"] if raw.get("promised_limit_days") is not None else raw["legal_limit_days"]
+            )
+            items[raw["code"]] = Item(
+                raw["code"],
+                raw["department"],
+                raw["kind"],
+                raw["process_key"],
+                limit,
+                tuple(m["code"] for m in raw["materials"] if m["required"]),
+                sum(f["amount_fen"] for f in raw.get("fees") or ()),
+            )
             forms[raw["code"]] = [f for f in raw.get("form") or () if f.get("required")]
         if page * answer["page_size"] >= answer["total"]:
             return items, forms
@@ -87,9 +96,17 @@ def read_hall(gateway):
 def account(gateway, username, display_name, role, department):
     """Create a staff account of the simulation (an existing one is used as it is)."""
     try:
-        gateway.post("/api/v1/admin/staff", as_user="admin", json={
-            "username": username, "display_name": display_name, "roles": [role], "department": department,
-            "password": STAFF_PASSWORD})
+        gateway.post(
+            "/api/v1/admin/staff",
+            as_user="admin",
+            json={
+                "username": username,
+                "display_name": display_name,
+                "roles": [role],
+                "department": department,
+                "password": STAFF_PASSWORD,
+            },
+        )
     except PlatformError as exc:
         if " 409 " not in str(exc):
             raise
@@ -102,8 +119,9 @@ def staff_the_departments(gateway, hall):
     for department in sorted({i.department for i in hall.items.values()}):
         prefix = next(code for code, i in sorted(hall.items.items()) if i.department == department)[:2].lower()
         for role, title in (("reviewer", "审查员"), ("chief", "首席代表")):
-            hall.staff[(role, department)] = account(gateway, f"sim.{prefix}.{role}", f"模拟{title} {department}",
-                                                     role, department)
+            hall.staff[(role, department)] = account(
+                gateway, f"sim.{prefix}.{role}", f"模拟{title} {department}", role, department
+            )
 
 
 def open_windows(gateway, hall, windows_per_category):
@@ -119,12 +137,17 @@ def open_windows(gateway, hall, windows_per_category):
             number += 1
             clerk = account(gateway, f"sim.window{number:02d}", f"模拟窗口{number}号", "clerk", "hall")
             hall.windows[number] = (category, clerk)
-            gateway.call("PUT", f"/api/v1/queue/windows/{number}", as_user="admin",
-                         json={"categories": [category], "open": True})
+            gateway.call(
+                "PUT", f"/api/v1/queue/windows/{number}", as_user="admin", json={"categories": [category], "open": True}
+            )
     for window in gateway.get("/api/v1/queue/board")["windows"]:
         if window["number"] not in hall.windows and window["open"] and window["state"] not in ("called", "serving"):
-            gateway.call("PUT", f"/api/v1/queue/windows/{window['number']}", as_user="admin",
-                         json={"categories": window["categories"], "open": False})
+            gateway.call(
+                "PUT",
+                f"/api/v1/queue/windows/{window['number']}",
+                as_user="admin",
+                json={"categories": window["categories"], "open": False},
+            )
     for window in gateway.get("/api/v1/queue/board")["windows"]:
         if window["number"] in hall.windows and window["state"] in ("called", "serving"):
             clerk = hall.windows[window["number"]][1]
@@ -136,12 +159,20 @@ def restore_windows(gateway, hall, before):
     """The windows back as they were before the simulation; its own new ones closed."""
     known = {w["number"] for w in before}
     for window in before:
-        gateway.call("PUT", f"/api/v1/queue/windows/{window['number']}", as_user="admin",
-                     json={"categories": window["categories"], "open": window["open"]})
+        gateway.call(
+            "PUT",
+            f"/api/v1/queue/windows/{window['number']}",
+            as_user="admin",
+            json={"categories": window["categories"], "open": window["open"]},
+        )
     for number, (category, _) in hall.windows.items():
         if number not in known:
-            gateway.call("PUT", f"/api/v1/queue/windows/{number}", as_user="admin",
-                         json={"categories": [category], "open": False})
+            gateway.call(
+                "PUT",
+                f"/api/v1/queue/windows/{number}",
+                as_user="admin",
+                json={"categories": [category], "open": False},
+            )
 
 
 def first_day(gateway, calendar, platform_now, lead_days):
@@ -155,14 +186,20 @@ def first_day(gateway, calendar, platform_now, lead_days):
             day = calendar.next_workday(day)
         calendar.add_workdays(day, HORIZON_WORKDAYS)
     except NotImplementedError as exc:  # chinese_calendar does not know the year yet
-        raise RuntimeError(f"the simulated period would leave the official calendar's known years ({exc}); "
-                           "simulate on a platform whose clock and earlier simulations leave room") from None
+        raise RuntimeError(
+            f"the simulated period would leave the official calendar's known years ({exc}); "
+            "simulate on a platform whose clock and earlier simulations leave room"
+        ) from None
     return day
 
 
 def quiet(gateway, day, days_ahead=QUIET_DAYS):
     tickets = gateway.get("/api/v1/queue/stats", as_user="supervisor", params={"day": day.isoformat()})
-    cases = gateway.get("/api/v1/stats", as_user="supervisor", params={
-        "first_day": day.isoformat(), "last_day": (day + timedelta(days=days_ahead)).isoformat()})["hall"]
+    cases = gateway.get(
+        "/api/v1/stats",
+        as_user="supervisor",
+        params={"first_day": day.isoformat(), "last_day": (day + timedelta(days=days_ahead)).isoformat()},
+    )["hall"]
     return not any(c["issued"] for c in tickets["categories"]) and not (
-        cases["submitted"] or cases["decided"] or cases["evaluations"])
+        cases["submitted"] or cases["decided"] or cases["evaluations"]
+    )

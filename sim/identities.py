@@ -1,6 +1,7 @@
 """Valid applicant identifiers for simulated people and companies: resident IDs with the
 GB 11643 check character and unified social credit codes with the GB 32100 one, whose
 organisation code (positions 9-17) carries its own GB 11714 check character."""
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

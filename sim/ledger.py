@@ -9,6 +9,7 @@ to each simulated minute, and the platform stamps a moment later): the ledger co
 sums them itself. A wait is the milliseconds between a ticket's stamps (issue, first call),
 as the platform defines it (GET /api/v1/queue/stats); the mean and the 90th percentile by
 nearest rank are computed here from that definition, so they are expected exactly."""
+
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -85,16 +86,20 @@ class Ledger:
     tickets: dict = field(default_factory=dict)
     cases: dict = field(default_factory=dict)
     appointments: dict = field(default_factory=dict)  # code → (category, kept)
-    payments: list = field(default_factory=list)      # (hall day, department, item, fen)
-    complaints: dict = field(default_factory=dict)    # complaint_no → (category, channel, status)
+    payments: list = field(default_factory=list)  # (hall day, department, item, fen)
+    complaints: dict = field(default_factory=dict)  # complaint_no → (category, channel, status)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- recording ----------------------------------------------------------------------
     def ticket(self, answer, applicant):
         with self.lock:
-            self.tickets[answer["ticket_id"]] = Ticket(answer["ticket_id"], answer["category"],
-                                                       answer["ticket_id"][:8], instant(answer["issued_at"]),
-                                                       applicant)
+            self.tickets[answer["ticket_id"]] = Ticket(
+                answer["ticket_id"],
+                answer["category"],
+                answer["ticket_id"][:8],
+                instant(answer["issued_at"]),
+                applicant,
+            )
 
     def ticket_moved(self, answer, outcome=None):
         ticket = self.tickets[answer["ticket_id"]]
@@ -105,8 +110,15 @@ class Ledger:
 
     def case(self, receipt, item, applicant, submitted_at):
         with self.lock:
-            self.cases[receipt["case_no"]] = Case(receipt["case_no"], receipt["query_code"], item.code,
-                                                  item.department, item.limit_days, applicant, submitted_at)
+            self.cases[receipt["case_no"]] = Case(
+                receipt["case_no"],
+                receipt["query_code"],
+                item.code,
+                item.department,
+                item.limit_days,
+                applicant,
+                submitted_at,
+            )
         return self.cases[receipt["case_no"]]
 
     def accepted(self, case, at):
@@ -131,16 +143,27 @@ class Ledger:
 
     def case_figures(self, first_day, last_day):
         """``{"hall": …, "by_department": {…}, "by_item": {…}}`` as ``GET /api/v1/stats`` counts them."""
+
         def blank():
-            return Counter(submitted=0, supplement_requests=0, supplements_received=0, decided=0, decided_on_time=0,
-                           evaluations=0, good_evaluations=0)
+            return Counter(
+                submitted=0,
+                supplement_requests=0,
+                supplements_received=0,
+                decided=0,
+                decided_on_time=0,
+                evaluations=0,
+                good_evaluations=0,
+            )
 
         def within(moment):
             return moment is not None and first_day <= hall_day(moment) <= last_day
 
         def shaped(c):
-            return dict(c, on_time_rate=rate(c["decided_on_time"], c["decided"]),
-                        satisfaction_rate=rate(c["good_evaluations"], c["evaluations"]))
+            return dict(
+                c,
+                on_time_rate=rate(c["decided_on_time"], c["decided"]),
+                satisfaction_rate=rate(c["good_evaluations"], c["evaluations"]),
+            )
 
         hall, departments, items = blank(), defaultdict(blank), defaultdict(blank)
         for case in self.cases.values():
@@ -156,16 +179,18 @@ class Ledger:
                 if within(case.evaluated_at):
                     group["evaluations"] += 1
                     group["good_evaluations"] += case.evaluation not in BAD_LEVELS
-        return {"hall": shaped(hall), "by_department": {k: shaped(v) for k, v in departments.items()},
-                "by_item": {k: shaped(v) for k, v in items.items()}}
+        return {
+            "hall": shaped(hall),
+            "by_department": {k: shaped(v) for k, v in departments.items()},
+            "by_item": {k: shaped(v) for k, v in items.items()},
+        }
 
     def queue_figures(self, day, appointment_no_shows):
         """The day's row per category as ``GET /api/v1/queue/stats`` gives it. Abandoned tickets
         were never called (a no-show was called and did not come); the simulated windows call
         everybody who waits before they close, so a day ends with none."""
         rows = {}
-        for category in sorted({t.category for t in self.tickets.values() if t.day == day}
-                               | set(appointment_no_shows)):
+        for category in sorted({t.category for t in self.tickets.values() if t.day == day} | set(appointment_no_shows)):
             mine = [t for t in self.tickets.values() if t.day == day and t.category == category]
             called = [t for t in mine if t.called_at]
             served = [t for t in mine if t.outcome == "served"]
@@ -173,7 +198,9 @@ class Ledger:
             services = sum(millis(t.finished_at) - millis(t.started_at or t.called_at) for t in served)
             p90 = nearest_rank(waits, 90)
             rows[category] = {
-                "issued": len(mine), "called": len(called), "served": len(served),
+                "issued": len(mine),
+                "called": len(called),
+                "served": len(served),
                 "no_shows": sum(t.outcome == "no_show" for t in mine),
                 "abandoned": sum(t.called_at is None for t in mine),
                 "appointment_no_shows": appointment_no_shows.get(category, 0),
@@ -198,8 +225,11 @@ class Ledger:
         if moment >= case.deadline:
             return "red"
         limit = case.limit_days + case.extension_days
-        yellow_from = (datetime.combine(self.calendar.add_workdays(hall_day(case.accepted_at), limit - 1), time(),
-                                        tzinfo=SHANGHAI) if limit > 1 else case.accepted_at)
+        yellow_from = (
+            datetime.combine(self.calendar.add_workdays(hall_day(case.accepted_at), limit - 1), time(), tzinfo=SHANGHAI)
+            if limit > 1
+            else case.accepted_at
+        )
         return "yellow" if moment >= yellow_from else None
 
     def warnings(self, moment):
@@ -210,8 +240,7 @@ class Ledger:
     def accountability(self):
         """The cases decided on or after their deadline (the simulation decides every accepted
         case it makes late; a late one only after its record is filed)."""
-        return {c.case_no: c for c in self.cases.values()
-                if c.decided_at is not None and not self.on_time(c)}
+        return {c.case_no: c for c in self.cases.values() if c.decided_at is not None and not self.on_time(c)}
 
     def payment_figures(self, day):
         rows = defaultdict(lambda: {"paid_fen": 0, "paid_count": 0})

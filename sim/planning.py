@@ -2,6 +2,7 @@
 wait under a target, from the arrival rate and the mean service time, by the M/M/c
 (Erlang C) queue. The hall plans for its busiest hour, not the day's average, so that
 the morning peak is covered."""
+
 import math
 from dataclasses import dataclass
 
@@ -54,16 +55,29 @@ def fewest_windows(arrivals_per_hour, service_minutes, target_minutes):
 def plan(category, arrivals_per_hour, service_minutes, target_minutes):
     windows = fewest_windows(arrivals_per_hour, service_minutes, target_minutes)
     offered = arrivals_per_hour * service_minutes / 60
-    return Plan(category, arrivals_per_hour, service_minutes, windows, offered / windows,
-                erlang_c(windows, offered), mean_wait_minutes(windows, arrivals_per_hour, service_minutes))
+    return Plan(
+        category,
+        arrivals_per_hour,
+        service_minutes,
+        windows,
+        offered / windows,
+        erlang_c(windows, offered),
+        mean_wait_minutes(windows, arrivals_per_hour, service_minutes),
+    )
 
 
 def table(plans, target_minutes):
     """The plan as the text table ``make simulate`` prints."""
-    lines = [f"Windows per category for a mean wait under {target_minutes:g} min (M/M/c, busiest hour)",
-             (f"{'category':<9}{'arrivals/h':>11}{'service min':>12}{'windows':>8}{'utilisation':>12}"
-              f"{'P(wait)':>9}{'mean wait min':>14}")]
+    lines = [
+        f"Windows per category for a mean wait under {target_minutes:g} min (M/M/c, busiest hour)",
+        (
+            f"{'category':<9}{'arrivals/h':>11}{'service min':>12}{'windows':>8}{'utilisation':>12}"
+            f"{'P(wait)':>9}{'mean wait min':>14}"
+        ),
+    ]
     for p in plans:
-        lines.append(f"{p.category:<9}{p.arrivals_per_hour:>11.1f}{p.service_minutes:>12.1f}{p.windows:>8d}"
-                     f"{p.utilisation:>12.0%}{p.wait_probability:>9.2f}{p.mean_wait_minutes:>14.1f}")
+        lines.append(
+            f"{p.category:<9}{p.arrivals_per_hour:>11.1f}{p.service_minutes:>12.1f}{p.windows:>8d}"
+            f"{p.utilisation:>12.0%}{p.wait_probability:>9.2f}{p.mean_wait_minutes:>14.1f}"
+        )
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 /api/v1/payments/stats), for the simulated period. Only the simulator's own cases, tickets
 and complaints are counted on the platform's side where a list names them, so a shared
 platform's other activity does not enter; the period is chosen days ahead for the rest."""
+
 import time
 from collections import Counter
 from datetime import timedelta
@@ -10,10 +11,28 @@ from datetime import timedelta
 from sim.compare import Figure, differences, figures, keyed
 from sim.ledger import instant
 
-CASE_FIELDS = ("submitted", "supplement_requests", "supplements_received", "decided", "decided_on_time",
-               "on_time_rate", "evaluations", "good_evaluations", "satisfaction_rate")
-QUEUE_FIELDS = ("issued", "called", "served", "no_shows", "abandoned", "appointment_no_shows", "mean_wait_minutes",
-                "p90_wait_minutes", "mean_service_minutes")
+CASE_FIELDS = (
+    "submitted",
+    "supplement_requests",
+    "supplements_received",
+    "decided",
+    "decided_on_time",
+    "on_time_rate",
+    "evaluations",
+    "good_evaluations",
+    "satisfaction_rate",
+)
+QUEUE_FIELDS = (
+    "issued",
+    "called",
+    "served",
+    "no_shows",
+    "abandoned",
+    "appointment_no_shows",
+    "mean_wait_minutes",
+    "p90_wait_minutes",
+    "mean_service_minutes",
+)
 CASE_STATUSES = ("submitted", "awaiting_supplements", "accepted", "refused", "completed", "collected")
 SUPERVISOR = "supervisor"
 
@@ -41,12 +60,25 @@ class Proof:
             day += timedelta(days=1)
 
     def gather(self):
-        stats = self.gateway.get("/api/v1/stats", as_user=SUPERVISOR, params={
-            "first_day": self.first_day.isoformat(), "last_day": self.last_day.isoformat()})
-        records = [r for r in self.gateway.get("/api/v1/supervision/accountability", as_user=SUPERVISOR)["records"]
-                   if r["case_no"] in self.ledger.cases]
-        return (self.cases(stats) + self.accountability(records) + self.extensions() + self.statuses() + self.queue()
-                + self.payments() + self.complaints())
+        stats = self.gateway.get(
+            "/api/v1/stats",
+            as_user=SUPERVISOR,
+            params={"first_day": self.first_day.isoformat(), "last_day": self.last_day.isoformat()},
+        )
+        records = [
+            r
+            for r in self.gateway.get("/api/v1/supervision/accountability", as_user=SUPERVISOR)["records"]
+            if r["case_no"] in self.ledger.cases
+        ]
+        return (
+            self.cases(stats)
+            + self.accountability(records)
+            + self.extensions()
+            + self.statuses()
+            + self.queue()
+            + self.payments()
+            + self.complaints()
+        )
 
     def settled(self, seconds):
         """The figures once the platform has caught up with its events (or after ``seconds``):
@@ -61,27 +93,44 @@ class Proof:
 
     def cases(self, stats):
         mine = self.ledger.case_figures(self.first_day, self.last_day)
-        return (figures("cases hall", mine["hall"], stats["hall"], CASE_FIELDS)
-                + keyed("cases department", mine["by_department"], stats["by_department"], CASE_FIELDS)
-                + keyed("cases item", mine["by_item"], stats["by_item"], CASE_FIELDS)
-                + figures("queue period", self.ledger.period_waits(self.first_day, self.last_day), stats["queue"],
-                          ("called", "average_wait_seconds")))
+        return (
+            figures("cases hall", mine["hall"], stats["hall"], CASE_FIELDS)
+            + keyed("cases department", mine["by_department"], stats["by_department"], CASE_FIELDS)
+            + keyed("cases item", mine["by_item"], stats["by_item"], CASE_FIELDS)
+            + figures(
+                "queue period",
+                self.ledger.period_waits(self.first_day, self.last_day),
+                stats["queue"],
+                ("called", "average_wait_seconds"),
+            )
+        )
 
     def statuses(self):
         """Cases per status (supplements awaited, refused, completed, collected), by intake's search."""
         mine = Counter(expected_status(c) for c in self.ledger.cases.values())
         found = []
         for status in CASE_STATUSES:
-            answer = self.gateway.get("/api/v1/cases", as_user=SUPERVISOR, params={
-                "status": status, "submitted_from": self.first_day.isoformat(),
-                "submitted_to": self.first_day.isoformat(), "page_size": 1})
+            answer = self.gateway.get(
+                "/api/v1/cases",
+                as_user=SUPERVISOR,
+                params={
+                    "status": status,
+                    "submitted_from": self.first_day.isoformat(),
+                    "submitted_to": self.first_day.isoformat(),
+                    "page_size": 1,
+                },
+            )
             found.append(Figure(f"cases status {status}", mine[status], answer["total"]))
         return found
 
     def queue(self):
         day = self.first_day.strftime("%Y%m%d")
-        rows = {r["category"]: r for r in self.gateway.get("/api/v1/queue/stats", as_user=SUPERVISOR,
-                                                           params={"day": self.first_day.isoformat()})["categories"]}
+        rows = {
+            r["category"]: r
+            for r in self.gateway.get(
+                "/api/v1/queue/stats", as_user=SUPERVISOR, params={"day": self.first_day.isoformat()}
+            )["categories"]
+        }
         mine = self.ledger.queue_figures(day, self.appointment_no_shows)
         rows = {k: v for k, v in rows.items() if k in mine or v["issued"]}
         return keyed("queue", mine, rows, QUEUE_FIELDS)
@@ -91,9 +140,12 @@ class Proof:
         found = [Figure("accountability records", len(expected), len(records))]
         departments = {c.department for c in self.ledger.cases.values()}
         mine = Counter(c.department for c in expected.values())
-        found += keyed("accountability", {d: {"records": mine[d]} for d in departments},
-                       {d: {"records": n} for d, n in Counter(r["department"] for r in records).items()},
-                       ("records",))
+        found += keyed(
+            "accountability",
+            {d: {"records": mine[d]} for d in departments},
+            {d: {"records": n} for d, n in Counter(r["department"] for r in records).items()},
+            ("records",),
+        )
         statuses = Counter(c.record_status or "open" for c in expected.values())
         reported = Counter(r["status"] for r in records)
         found += figures("accountability status", statuses, reported, ("open", "acknowledged", "closed"))
@@ -119,15 +171,20 @@ class Proof:
             if not mine["items"] and not answer["items"]:
                 continue
             found.append(Figure(f"payments {day} paid_fen", mine["paid_fen"], answer["paid_fen"]))
-            found += keyed(f"payments {day}", {f"{d}/{i}": row for (d, i), row in mine["items"].items()},
-                           {f"{r['department']}/{r['item_code']}": r for r in answer["items"]},
-                           ("paid_fen", "paid_count"))
+            found += keyed(
+                f"payments {day}",
+                {f"{d}/{i}": row for (d, i), row in mine["items"].items()},
+                {f"{r['department']}/{r['item_code']}": r for r in answer["items"]},
+                ("paid_fen", "paid_count"),
+            )
         return found
 
     def complaints(self):
         listed = self.gateway.get("/api/v1/complaints", as_user=SUPERVISOR)["complaints"]
-        reported = Counter((c["category"], c["channel"], c["status"]) for c in listed
-                           if c["complaint_no"] in self.ledger.complaints)
+        reported = Counter(
+            (c["category"], c["channel"], c["status"]) for c in listed if c["complaint_no"] in self.ledger.complaints
+        )
         mine = self.ledger.complaint_figures()
-        return [Figure(f"complaints {'/'.join(key)}", mine[key], reported[key])
-                for key in sorted(set(mine) | set(reported))]
+        return [
+            Figure(f"complaints {'/'.join(key)}", mine[key], reported[key]) for key in sorted(set(mine) | set(reported))
+        ]

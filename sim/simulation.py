@@ -1,6 +1,7 @@
 """One simulated day from set-up to proof: the hall read and staffed, the plan made, the
 appointments booked the working day before, the day on the floor, the following working
 days in the back office, and the comparison of the ledger with the platform's reports."""
+
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -26,7 +27,7 @@ class Options:
     seed: int = 1
     profile: Profile = field(default_factory=Profile)
     target_wait_minutes: float = 15.0
-    windows: dict | None = None   # category → windows; None: the plan's
+    windows: dict | None = None  # category → windows; None: the plan's
     lead_days: int = 7
     workers: int = 6
     settle_seconds: float = 90.0
@@ -93,5 +94,4 @@ def simulate(gateway, clock, options, progress, plan_only=False):
     finally:
         clock.restore()
         restore_windows(gateway, hall, windows_before)
-    return Outcome(day, plans, found, ledger, people, gateway.calls, clock.moves,
-                   dict(office.warnings_seen))
+    return Outcome(day, plans, found, ledger, people, gateway.calls, clock.moves, dict(office.warnings_seen))

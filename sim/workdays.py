@@ -3,6 +3,7 @@ official calendar (``chinese_calendar``) with the hall's own closures and extra 
 days from ``hall/calendar.yaml``. Written from the definition (a limit of n working days
 counted from the day after acceptance, running out at the midnight after the n-th), not
 taken from the platform, so that the comparison checks the platform's count too."""
+
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo

@@ -9,6 +9,7 @@ Every port listens on this machine only (``LISTEN_HOST``, default 127.0.0.1: the
 its Erlang ports, the store, the metrics of the services and of the supervisor); the gateway
 on ``GATEWAY_HOST`` (default 127.0.0.1).
 """
+
 import fcntl
 import os
 import signal
@@ -43,8 +44,10 @@ def main():
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        sys.exit(f"the platform is already running on {run_dir} (make up holds {run_dir / 'platform.lock'}); "
-                 "stop it first, or set RUN_DIR to run a second copy on other data")
+        sys.exit(
+            f"the platform is already running on {run_dir} (make up holds {run_dir / 'platform.lock'}); "
+            "stop it first, or set RUN_DIR to run a second copy on other data"
+        )
     lock.write(str(os.getpid()))
     lock.flush()
 
@@ -69,7 +72,8 @@ def main():
         print("starting RabbitMQ, the document store, the five services and the gateway…", flush=True)
         platform.start()
         supervisor.serve_metrics(supervisor_port, platform.host)
-        print(f"""
+        print(
+            f"""
 The service hall is running (data in {run_dir}, logs in {platform.log_dir}).
   applicants    {platform.gateway_url}/            (catalog, case lookup, appointments)
   display board {platform.gateway_url}/board
@@ -77,13 +81,18 @@ The service hall is running (data in {run_dir}, logs in {platform.log_dir}).
   API           {platform.gateway_url}/docs        (OpenAPI: /openapi.json)
   readiness     {platform.gateway_url}/readyz
   metrics       {platform.gateway_url}/metrics and, per service, """
-              + ", ".join(f"{name} :{port}" for name, port in platform.metrics_ports.items()) + f"""
+            + ", ".join(f"{name} :{port}" for name, port in platform.metrics_ports.items())
+            + f"""
                 restarts of crashed processes: http://127.0.0.1:{supervisor_port}/metrics
   RabbitMQ      {platform.broker.amqp_uri}
   store         {platform.store.mongo_uri}
-Demo users: """ + ", ".join(name for name, *_ in DEMO_USERS) + """
+Demo users: """
+            + ", ".join(name for name, *_ in DEMO_USERS)
+            + """
             password: $DEMO_PASSWORD (default "demo")
-Press Ctrl-C to stop.""", flush=True)
+Press Ctrl-C to stop.""",
+            flush=True,
+        )
         while True:
             supervisor.check()
             time.sleep(SUPERVISION_INTERVAL_SECONDS)

@@ -18,6 +18,7 @@ look for its epmd and its distribution port at the host its name gives: nodes of
 distinct loopback addresses (``tests/faults/rabbit_cluster.py``) share one epmd, which listens
 on all their addresses (``epmd_address``; epmd always adds 127.0.0.1, where the VM registers).
 """
+
 import os
 import signal
 import subprocess
@@ -31,8 +32,17 @@ EPMD = "epmd"
 
 
 class RabbitNode:
-    def __init__(self, base_dir, port=None, dist_port=None, epmd_port=None, name="hall", host=LOOPBACK,
-                 cookie=None, epmd_address=None):
+    def __init__(
+        self,
+        base_dir,
+        port=None,
+        dist_port=None,
+        epmd_port=None,
+        name="hall",
+        host=LOOPBACK,
+        cookie=None,
+        epmd_address=None,
+    ):
         self.base_dir = Path(base_dir).resolve()
         self.cookie = cookie  # nodes of one cluster share it (stack.cluster); else the VM makes one
         self.port = port or free_port()
@@ -82,7 +92,10 @@ class RabbitNode:
     def _ctl(self, *args, timeout=60):
         return subprocess.run(
             [str(RABBIT_BIN / "rabbitmqctl"), "-n", self.nodename, *args],
-            env=self._env(), capture_output=True, text=True, timeout=timeout,
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
     def start(self, timeout=60):
@@ -103,8 +116,12 @@ class RabbitNode:
         log = open(self.base_dir / "log" / "stdout.log", "ab")
         self._epmd_started = True  # by the VM, if none answers on epmd_port yet
         self.process = subprocess.Popen(
-            [str(RABBIT_BIN / "rabbitmq-server")], env=self._env(),
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            [str(RABBIT_BIN / "rabbitmq-server")],
+            env=self._env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         log.close()
         wait_for_port(self.port, timeout, "RabbitMQ", self.process, host=reachable_at(self.host))
@@ -137,6 +154,7 @@ class RabbitNode:
                 self.process.wait()
         self.process = None
         if self._epmd_started:
-            subprocess.run([EPMD, "-port", str(self.epmd_port), "-kill"], env=self._env(), capture_output=True,
-                           timeout=10)
+            subprocess.run(
+                [EPMD, "-port", str(self.epmd_port), "-kill"], env=self._env(), capture_output=True, timeout=10
+            )
             self._epmd_started = False

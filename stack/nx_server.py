@@ -22,6 +22,7 @@ commits never pause for it.
 
     python -m stack.nx_server --host 127.0.0.1 --port 27017 --data-dir DIR ...
 """
+
 import argparse
 import logging
 import sqlite3

@@ -7,6 +7,7 @@ refuses a port another program holds before it starts anything. ``exited()`` and
 ``restart(name)`` are what the supervisor of ``make up`` (``stack.supervisor``) keeps the
 processes running with.
 """
+
 import json
 import os
 import signal
@@ -27,15 +28,32 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Platform:
-    def __init__(self, run_dir, *, host=LOOPBACK, gateway_port=None, gateway_host=LOOPBACK, broker_port=None,
-                 broker_dist_port=None, broker_epmd_port=None, store_port=None, metrics_ports=None, env=None,
-                 broker=None):
+    def __init__(
+        self,
+        run_dir,
+        *,
+        host=LOOPBACK,
+        gateway_port=None,
+        gateway_host=LOOPBACK,
+        broker_port=None,
+        broker_dist_port=None,
+        broker_epmd_port=None,
+        store_port=None,
+        metrics_ports=None,
+        env=None,
+        broker=None,
+    ):
         self.run_dir = Path(run_dir).resolve()
         self.log_dir = self.run_dir / "logs"
         self.host = host
         # ``broker``: another broker with the same start/stop/amqp_uri/ports (a cluster's nodes)
-        self.broker = broker or RabbitNode(self.run_dir / "rabbitmq", port=broker_port, dist_port=broker_dist_port,
-                                           epmd_port=broker_epmd_port, host=host)
+        self.broker = broker or RabbitNode(
+            self.run_dir / "rabbitmq",
+            port=broker_port,
+            dist_port=broker_dist_port,
+            epmd_port=broker_epmd_port,
+            host=host,
+        )
         self.store = DocumentStore(self.run_dir / "store", port=store_port, host=host)
         self.gateway_host = gateway_host
         self.gateway_port = gateway_port or free_port()
@@ -49,15 +67,24 @@ class Platform:
 
     def ports(self):
         """Every port the platform listens on, by the setting of ``make up`` that chooses it."""
-        return {"GATEWAY_PORT": self.gateway_port, **self.broker.ports, **self.store.ports,
-                **{f"METRICS_PORT_BASE (metrics of {name})": port for name, port in self.metrics_ports.items()}}
+        return {
+            "GATEWAY_PORT": self.gateway_port,
+            **self.broker.ports,
+            **self.store.ports,
+            **{f"METRICS_PORT_BASE (metrics of {name})": port for name, port in self.metrics_ports.items()},
+        }
 
     def environment(self):
         """What every platform process is told (read by ``services.common.config``)."""
         env = dict(os.environ)
-        env.update(AMQP_URI=self.broker.amqp_uri, MONGO_URI=self.store.mongo_uri,
-                   GATEWAY_PORT=str(self.gateway_port), METRICS_HOST=self.host,
-                   BPMN_DIR=str(REPO_ROOT / "bpmn"), CATALOG_DIR=str(REPO_ROOT / "catalog"))
+        env.update(
+            AMQP_URI=self.broker.amqp_uri,
+            MONGO_URI=self.store.mongo_uri,
+            GATEWAY_PORT=str(self.gateway_port),
+            METRICS_HOST=self.host,
+            BPMN_DIR=str(REPO_ROOT / "bpmn"),
+            CATALOG_DIR=str(REPO_ROOT / "catalog"),
+        )
         env.update(self.extra_env)
         env["PYTHONPATH"] = str(REPO_ROOT)
         return env
@@ -68,8 +95,13 @@ class Platform:
         env.update(extra_env or {})
         with open(self.log_dir / f"{name}.log", "ab") as log:
             self.processes[name] = subprocess.Popen(
-                argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                argv,
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
 
     def start_infrastructure(self):
@@ -77,13 +109,28 @@ class Platform:
         self.store.start()
 
     def start_service(self, name):
-        self._spawn(name, [sys.executable, "-m", "services.common.runner", f"services.{name}.service"],
-                    {"METRICS_PORT": str(self.metrics_ports[name])})
+        self._spawn(
+            name,
+            [sys.executable, "-m", "services.common.runner", f"services.{name}.service"],
+            {"METRICS_PORT": str(self.metrics_ports[name])},
+        )
 
     def start_gateway(self):
-        self._spawn("gateway", [sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_settings",
-                                "--bind", f"{self.gateway_host}:{self.gateway_port}",
-                                "--graceful-timeout", "10", "gateway:create_app()"])
+        self._spawn(
+            "gateway",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:gateway.gunicorn_settings",
+                "--bind",
+                f"{self.gateway_host}:{self.gateway_port}",
+                "--graceful-timeout",
+                "10",
+                "gateway:create_app()",
+            ],
+        )
 
     def start(self, timeout=90):
         """Start everything and wait until the gateway says every service is ready."""
@@ -106,8 +153,9 @@ class Platform:
         while time.monotonic() < deadline:
             for name, process in self.processes.items():
                 if process.poll() is not None:
-                    raise RuntimeError(f"{name} exited with code {process.returncode}; "
-                                       f"see {self.log_dir / (name + '.log')}")
+                    raise RuntimeError(
+                        f"{name} exited with code {process.returncode}; see {self.log_dir / (name + '.log')}"
+                    )
             try:
                 with urllib.request.urlopen(self.gateway_url + "/readyz", timeout=5) as response:
                     if response.status == 200:
@@ -123,8 +171,11 @@ class Platform:
         """``{name: exit code}`` of the processes that are not running (``None``: never started
         or not started again). ``poll()`` reaps each one: no zombie is left behind."""
         parts = {"broker": self.broker.process, "store": self.store.process, **self.processes}
-        return {name: None if process is None else process.returncode
-                for name, process in parts.items() if process is None or process.poll() is not None}
+        return {
+            name: None if process is None else process.returncode
+            for name, process in parts.items()
+            if process is None or process.poll() is not None
+        }
 
     def restart(self, name):
         """Start ``name`` (broker, store, a service, gateway) again after it exited."""

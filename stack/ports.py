@@ -1,4 +1,5 @@
 """Free loopback ports, refusing a taken one, and waiting for a port to answer."""
+
 import os
 import random
 import socket

@@ -7,6 +7,7 @@ The server refuses to start while its pid file (``nx.pid``) names a live process
 that was killed leaves the file behind, and the number in it may belong to another process
 by then: ``start()`` removes a pid file that does not name this store's server.
 """
+
 import subprocess
 import sys
 from pathlib import Path
@@ -49,10 +50,25 @@ class DocumentStore:
         self._remove_stale_pid_file()
         log = open(self.data_dir / "server.log", "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "stack.nx_server", "--host", self.host, "--port", str(self.port),
-             "--data-dir", str(self.data_dir), "--log-file", str(self.data_dir / "nx.log"),
-             "--pid-file", str(self.pid_file)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "stack.nx_server",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+                "--log-file",
+                str(self.data_dir / "nx.log"),
+                "--pid-file",
+                str(self.pid_file),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
             cwd=Path(__file__).resolve().parent.parent,  # where `stack` is, installed or not
         )
         log.close()

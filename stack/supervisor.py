@@ -8,6 +8,7 @@ count of ``hall_stack_restarts_total{process=…}`` on the supervisor's own ``/m
 The services ride through a restart of the broker or the store (they reconnect by
 themselves); only the process that exited is started again.
 """
+
 import time
 
 from prometheus_client import CollectorRegistry, Counter, start_http_server
@@ -30,8 +31,12 @@ class Supervisor:
     def __init__(self, platform, say, clock=time.monotonic):
         self.platform, self.say, self.clock = platform, say, clock
         self.registry = CollectorRegistry()
-        self.restarts = Counter("hall_stack_restarts_total", "Processes of the platform started again by make up.",
-                                ["process"], registry=self.registry)
+        self.restarts = Counter(
+            "hall_stack_restarts_total",
+            "Processes of the platform started again by make up.",
+            ["process"],
+            registry=self.registry,
+        )
         self.started = {}  # name -> when it was last started
         self.restart_counts = {}
         self.exits_in_a_row = {}

@@ -4,6 +4,7 @@ throw-away data, and stopped at the end even when tests fail.
 nameko's containers run on eventlet, so the test process is monkey-patched first, as
 ``nameko test`` would do.
 """
+
 import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
@@ -41,6 +42,10 @@ def store(tmp_path_factory):
 def service_config(broker, store):
     """The config every service container under test gets (what ``load_settings`` builds)."""
     return load_settings(
-        environ={}, AMQP_URI=broker.amqp_uri, MONGO_URI=store.mongo_uri, MONGO_DB_PREFIX="test",
-        BPMN_DIR=str(REPO_ROOT / "bpmn"), CATALOG_DIR=str(REPO_ROOT / "catalog"),
+        environ={},
+        AMQP_URI=broker.amqp_uri,
+        MONGO_URI=store.mongo_uri,
+        MONGO_DB_PREFIX="test",
+        BPMN_DIR=str(REPO_ROOT / "bpmn"),
+        CATALOG_DIR=str(REPO_ROOT / "catalog"),
     )

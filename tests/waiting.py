@@ -1,4 +1,5 @@
 """Waiting for what crosses the broker: events and replies arrive a moment later."""
+
 import time
 
 

@@ -2,6 +2,7 @@
 are in ``gateway/api/specs/`` under the same name. Handlers validate input, call a service
 over RPC and shape the answer; business rules live in the services. ``gateway.domains``
 lists the modules."""
+
 from flask import current_app
 
 from gateway.rpc import Services

@@ -2,6 +2,7 @@
 that deadlines can be passed in a test (the monitor keeps and broadcasts it); in
 production the endpoint does not exist (404). The gateway itself keeps real time: it
 computes no deadline, and its tokens expire in real time."""
+
 from flask import Blueprint, current_app, g, jsonify
 
 from gateway.api import rpc
@@ -31,5 +32,4 @@ def get_clock():
 def move_clock():
     _demo_only()
     body = json_body("ClockMove")
-    return jsonify(rpc().monitor.set_clock(g.principal["username"], **body,
-                                           idempotency=idempotency(body)))
+    return jsonify(rpc().monitor.set_clock(g.principal["username"], **body, idempotency=idempotency(body)))

@@ -1,4 +1,5 @@
 """Logging in: username and password for a bearer token."""
+
 from flask import Blueprint, current_app, jsonify
 
 from gateway.auth import issue_token
@@ -19,5 +20,10 @@ def token():
         raise Problem(401, "Unauthorized", "wrong username or password")
     count_success(body["username"])
     ttl = current_app.config["TOKEN_TTL_SECONDS"]
-    return jsonify(access_token=issue_token(user, current_app.config["TOKEN_SECRET"], ttl),
-                   token_type="Bearer", expires_in=ttl, roles=list(user.roles), department=user.department)
+    return jsonify(
+        access_token=issue_token(user, current_app.config["TOKEN_SECRET"], ttl),
+        token_type="Bearer",
+        expires_in=ttl,
+        roles=list(user.roles),
+        department=user.department,
+    )

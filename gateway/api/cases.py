@@ -1,5 +1,6 @@
 """Applying (统一受理) and following a case: the staff view and search, the public view,
 the applicant's supplements (补正) and the collection of the result (出件)."""
+
 from flask import Blueprint, g, jsonify, request
 
 from gateway.api import rpc
@@ -43,8 +44,11 @@ def get_case(case_no):
 def record_collection(case_no):
     case_number(case_no)
     body = json_body("Collection")
-    return jsonify(rpc().intake.record_collection(case_no, body["how"], g.principal,
-                                                  note=body.get("note"), idempotency=idempotency(body)))
+    return jsonify(
+        rpc().intake.record_collection(
+            case_no, body["how"], g.principal, note=body.get("note"), idempotency=idempotency(body)
+        )
+    )
 
 
 @bp.get("/public/cases/<case_no>")
@@ -59,5 +63,6 @@ def get_public_case(case_no):
 def supply_materials(case_no):
     case_number(case_no)
     body = json_body("Supplements")
-    return jsonify(rpc().intake.supply_materials(case_no, body["query_code"], body["materials"],
-                                                 idempotency=idempotency(body)))
+    return jsonify(
+        rpc().intake.supply_materials(case_no, body["query_code"], body["materials"], idempotency=idempotency(body))
+    )

@@ -1,6 +1,7 @@
 """Managing the catalog (权力清单): admins create, edit, publish on a date and retire items;
 process designers change an item's process binding. Every change is a version and an audit
 entry in the intake service, which checks the item by the catalog's rules (422 per field)."""
+
 from flask import Blueprint, g, jsonify
 
 from gateway.api import rpc
@@ -29,8 +30,7 @@ def create_item():
     body = json_body("CatalogItemNew")
     fields = dict(body)
     department = fields.pop("department")
-    response = jsonify(rpc().intake.create_item(department, fields, _actor(),
-                                                idempotency=idempotency(body)))
+    response = jsonify(rpc().intake.create_item(department, fields, _actor(), idempotency=idempotency(body)))
     response.status_code = 201
     return response
 
@@ -52,16 +52,26 @@ def edit_item(item_code):
 @requires_role("admin")
 def publish_item(item_code):
     body = json_body("CatalogPublication")
-    return jsonify(rpc().intake.publish_item(item_code, body["effective_from"], _actor(),
-                                             version=body.get("version"), idempotency=idempotency(body)))
+    return jsonify(
+        rpc().intake.publish_item(
+            item_code, body["effective_from"], _actor(), version=body.get("version"), idempotency=idempotency(body)
+        )
+    )
 
 
 @bp.post("/items/<item_code>/retirement")
 @requires_role("admin")
 def retire_item(item_code):
     body = json_body("CatalogRetirement")
-    return jsonify(rpc().intake.retire_item(item_code, _actor(), effective_from=body.get("effective_from"),
-                                            reason=body.get("reason"), idempotency=idempotency(body)))
+    return jsonify(
+        rpc().intake.retire_item(
+            item_code,
+            _actor(),
+            effective_from=body.get("effective_from"),
+            reason=body.get("reason"),
+            idempotency=idempotency(body),
+        )
+    )
 
 
 @bp.get("/items/<item_code>/versions")

@@ -2,6 +2,7 @@
 (好差评) with the rectification of bad reviews. Complainants and applicants need no
 account: a complaint is followed with its follow code, a case is evaluated with its
 query code (checked by intake)."""
+
 from flask import Blueprint, g, jsonify, request
 
 from gateway.api import rpc
@@ -37,8 +38,11 @@ def list_complaints():
 @requires_role("supervisor")
 def move_complaint(complaint_no):
     body = json_body("ComplaintMove")
-    return jsonify(rpc().monitor.move_complaint(complaint_no, body["to"], body.get("note"), g.principal,
-                                                idempotency=idempotency(body)))
+    return jsonify(
+        rpc().monitor.move_complaint(
+            complaint_no, body["to"], body.get("note"), g.principal, idempotency=idempotency(body)
+        )
+    )
 
 
 @bp.get("/public/complaints/<complaint_no>")
@@ -54,10 +58,15 @@ def evaluate_case():
     body = json_body("EvaluationForm")
     case = rpc().intake.get_public_case(body["case_no"], body["query_code"])  # 404 unless the code fits
     if not case["evaluable"]:
-        raise Problem(409, "Conflict", f"case {body['case_no']} has no result yet (it is {case['status']}): "
-                                       "a case is evaluated once it is decided")
-    evaluation = rpc().monitor.evaluate_case(body["case_no"], body["level"], body.get("comment"),
-                                             idempotency=idempotency(body))
+        raise Problem(
+            409,
+            "Conflict",
+            f"case {body['case_no']} has no result yet (it is {case['status']}): "
+            "a case is evaluated once it is decided",
+        )
+    evaluation = rpc().monitor.evaluate_case(
+        body["case_no"], body["level"], body.get("comment"), idempotency=idempotency(body)
+    )
     return jsonify(evaluation), 201
 
 
@@ -72,5 +81,8 @@ def list_rectifications():
 @requires_role("supervisor", "chief")
 def rectify(case_no):
     body = json_body("Rectification")
-    return jsonify(rpc().monitor.rectify(case_no, body["rectification"], body["callback_note"],
-                                         g.principal, idempotency=idempotency(body)))
+    return jsonify(
+        rpc().monitor.rectify(
+            case_no, body["rectification"], body["callback_note"], g.principal, idempotency=idempotency(body)
+        )
+    )

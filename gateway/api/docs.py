@@ -4,6 +4,7 @@
 The assets come from the PyPI package ``swagger-ui-py`` (pinned in pyproject.toml), read
 from the installed package, so nothing large is copied into the repository and no npm
 step is needed. Only the three files the page uses are served."""
+
 from pathlib import Path
 
 import swagger_ui

@@ -1,4 +1,5 @@
 """Liveness, readiness, metrics and the OpenAPI document."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Blueprint, Response, current_app, jsonify
@@ -27,15 +28,21 @@ class StoreProbe:
     it are answered 503 (``gateway.problems``)."""
 
     def __init__(self, mongo_uri):
-        self.client = MongoClient(mongo_uri, connect=False, heartbeatFrequencyMS=500,
-                                  serverSelectionTimeoutMS=STORE_PING_TIMEOUT_MS,
-                                  connectTimeoutMS=STORE_PING_TIMEOUT_MS, socketTimeoutMS=STORE_PING_TIMEOUT_MS)
+        self.client = MongoClient(
+            mongo_uri,
+            connect=False,
+            heartbeatFrequencyMS=500,
+            serverSelectionTimeoutMS=STORE_PING_TIMEOUT_MS,
+            connectTimeoutMS=STORE_PING_TIMEOUT_MS,
+            socketTimeoutMS=STORE_PING_TIMEOUT_MS,
+        )
 
     def __call__(self):
         try:
             return self.client.admin.command("ping").get("ok") == 1
         except PyMongoError:
             return False
+
 
 bp = Blueprint("health", __name__)
 

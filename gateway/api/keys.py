@@ -1,6 +1,7 @@
 """API keys for department systems (see ``gateway.api_keys``): admins issue, list and
 revoke them. The key itself is in the answer to its creation only (and to a repeat of
 that request with its Idempotency-Key: the request log keeps it sealed, see ``_sealed``)."""
+
 import hashlib
 import logging
 
@@ -35,10 +36,16 @@ def issue_key():
     request_ = idempotency(body)
 
     def issue():
-        view, key = _keys().create(body["name"], body["department"], body["permissions"], body["expires_in_days"],
-                                   g.principal["username"])
-        log.info("API key %s issued for department %s (%s) by %s", view["key_id"], view["department"],
-                 ",".join(view["permissions"]), g.principal["username"])
+        view, key = _keys().create(
+            body["name"], body["department"], body["permissions"], body["expires_in_days"], g.principal["username"]
+        )
+        log.info(
+            "API key %s issued for department %s (%s) by %s",
+            view["key_id"],
+            view["department"],
+            ",".join(view["permissions"]),
+            g.principal["username"],
+        )
         return dict(view, api_key=_sealed(key.encode("ascii"), request_).hex() if request_ else key), 201
 
     issued, status = once(request_, issue)

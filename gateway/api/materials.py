@@ -2,6 +2,7 @@
 applications and supplements instead of uploading it again. Size and type are checked
 here before the bytes travel (413 / 415); the intake service checks them again. Staff
 download a document's bytes where they may see a case that references it."""
+
 import base64
 import hashlib
 from urllib.parse import quote
@@ -37,12 +38,19 @@ def store_material():
         raise Problem(413, "Content too large", f"a document may have at most {limit} bytes")
     media_type = sniff(content)
     if media_type is None or upload.mimetype not in (media_type, "application/octet-stream"):
-        raise Problem(415, "Unsupported media type", "a document must be a PDF, JPEG or PNG file "
-                      f"(declared {upload.mimetype or 'nothing'})")
+        raise Problem(
+            415,
+            "Unsupported media type",
+            f"a document must be a PDF, JPEG or PNG file (declared {upload.mimetype or 'nothing'})",
+        )
     once = idempotency({**request.form.to_dict(), "file": [upload.filename, hashlib.sha256(content).hexdigest()]})
-    document = rpc().intake.store_material(request.form["applicant_kind"], request.form["applicant_id"],
-                                           upload.filename or "", base64.b64encode(content).decode("ascii"),
-                                           idempotency=once)
+    document = rpc().intake.store_material(
+        request.form["applicant_kind"],
+        request.form["applicant_id"],
+        upload.filename or "",
+        base64.b64encode(content).decode("ascii"),
+        idempotency=once,
+    )
     response = jsonify(document)
     response.status_code = 201 if document["created"] else 200
     return response
@@ -54,5 +62,8 @@ def material_content(document_id):
     if len(document_id) > 64:
         raise Problem(404, "Not found", f"no shared document {document_id}")
     document = rpc().intake.get_material_content(document_id, g.principal)
-    return Response(base64.b64decode(document["content_base64"]), mimetype=document["content_type"], headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document['filename'])}"})
+    return Response(
+        base64.b64decode(document["content_base64"]),
+        mimetype=document["content_type"],
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(document['filename'])}"},
+    )

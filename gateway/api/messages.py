@@ -1,6 +1,7 @@
 """Departments deliver named messages to a case's process (消息), as a BPMN message event
 would: the process takes it now, a partner process it starts begins, or it is kept until the
 process waits for it."""
+
 import re
 
 from flask import Blueprint, g, jsonify
@@ -19,11 +20,20 @@ bp = Blueprint("messages", __name__, url_prefix="/api/v1/cases")
 @requires_role()
 def deliver_message(case_no, name):
     if not re.fullmatch(NAME_PATTERN, name):
-        raise Problem(400, "Bad request", "a message name starts with a letter or _ and holds letters, digits, "
-                                          "_, . and - (at most 128)")
+        raise Problem(
+            400,
+            "Bad request",
+            "a message name starts with a letter or _ and holds letters, digits, _, . and - (at most 128)",
+        )
     body = json_body("MessageDelivery")
-    receipt = rpc().approval.deliver_message(case_number(case_no), name, body.get("data") or {},
-                                             body["message_id"], g.principal, idempotency=idempotency(body))
+    receipt = rpc().approval.deliver_message(
+        case_number(case_no),
+        name,
+        body.get("data") or {},
+        body["message_id"],
+        g.principal,
+        idempotency=idempotency(body),
+    )
     response = jsonify(receipt)
     response.status_code = 200 if receipt["delivered"] else 202
     return response

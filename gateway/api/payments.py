@@ -6,6 +6,7 @@ Only the bank marks a notice paid: a request signed by a configured bank
 either, so they check the caller themselves (``_bank_or_cashier``) instead of
 ``requires_role``; ``checks_roles_itself`` declares their roles for the OpenAPI check.
 """
+
 import time
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -33,8 +34,9 @@ def _bank_or_cashier():
         return {"channel": bank, "actor": bank, "nonce": nonce}
     principal = current_principal()
     if not set(BANK_WINDOW) & set(principal["roles"]):
-        raise Problem(403, "Forbidden", "only the bank (signed request) or the cashier at the bank window "
-                                        "may confirm a payment")
+        raise Problem(
+            403, "Forbidden", "only the bank (signed request) or the cashier at the bank window may confirm a payment"
+        )
     return {"channel": "window", "actor": principal["username"]}
 
 
@@ -61,9 +63,12 @@ def get_case_payment(case_no):
         return jsonify(rpc().payment.get_payment(case_no, principal))
     query_code = request.args.get("query_code")
     if not query_code:
-        raise Problem(401, "Unauthorized", "staff need a bearer token; the applicant gives the query code "
-                                           "printed on the receipt (?query_code=…)",
-                      headers={"WWW-Authenticate": 'Bearer realm="hall"'})
+        raise Problem(
+            401,
+            "Unauthorized",
+            "staff need a bearer token; the applicant gives the query code printed on the receipt (?query_code=…)",
+            headers={"WWW-Authenticate": 'Bearer realm="hall"'},
+        )
     return jsonify(rpc().payment.get_public_payment(case_no, query_code))
 
 
@@ -72,8 +77,9 @@ def get_case_payment(case_no):
 def confirm_payment():
     source = _bank_or_cashier()
     confirmation = json_body("BankConfirmation")
-    return _created(rpc().payment.confirm_payment(confirmation, source,
-                                                  idempotency=idempotency(confirmation, scope=_scope(source))))
+    return _created(
+        rpc().payment.confirm_payment(confirmation, source, idempotency=idempotency(confirmation, scope=_scope(source)))
+    )
 
 
 @bp.post("/payments/bank-refund-confirmations")
@@ -81,8 +87,9 @@ def confirm_payment():
 def confirm_refund():
     source = _bank_or_cashier()
     confirmation = json_body("BankRefundConfirmation")
-    return _created(rpc().payment.confirm_refund(confirmation, source,
-                                                 idempotency=idempotency(confirmation, scope=_scope(source))))
+    return _created(
+        rpc().payment.confirm_refund(confirmation, source, idempotency=idempotency(confirmation, scope=_scope(source)))
+    )
 
 
 @bp.get("/payments/attention")
@@ -95,8 +102,9 @@ def payments_needing_the_cashier():
 @requires_role(*REFUND_ROLES)
 def request_refund(bank_txn_id):
     body = json_body("RefundRequest")
-    refund = rpc().payment.request_refund(bank_txn_id, body["amount_fen"], body["reason"], g.principal,
-                                          idempotency=idempotency(body))
+    refund = rpc().payment.request_refund(
+        bank_txn_id, body["amount_fen"], body["reason"], g.principal, idempotency=idempotency(body)
+    )
     return _created(dict(refund, created=True))
 
 
@@ -104,8 +112,7 @@ def request_refund(bank_txn_id):
 @requires_role(*REFUND_ROLES)
 def decide_refund(refund_no):
     body = json_body("RefundDecision")
-    return jsonify(rpc().payment.decide_refund(refund_no, body["approve"], g.principal,
-                                               idempotency=idempotency(body)))
+    return jsonify(rpc().payment.decide_refund(refund_no, body["approve"], g.principal, idempotency=idempotency(body)))
 
 
 @bp.post("/payments/reconciliations")
@@ -123,8 +130,13 @@ def reconcile():
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Problem(400, "Bad request", "the statement is not UTF-8 text") from None
-    report = rpc().payment.reconcile(day, text, request.args.get("bank", "hall-bank"), g.principal,
-                                     idempotency=idempotency({"statement": text, "query": request.args.to_dict()}))
+    report = rpc().payment.reconcile(
+        day,
+        text,
+        request.args.get("bank", "hall-bank"),
+        g.principal,
+        idempotency=idempotency({"statement": text, "query": request.args.to_dict()}),
+    )
     return _created(report, f"/api/v1/payments/reconciliations/{report['report_id']}")
 
 

@@ -1,5 +1,6 @@
 """BPMN processes: deployment for process designers, and each case's process instance for
 staff (status, incident, audit trail) with the admin's retry after an incident."""
+
 from flask import Blueprint, Response, g, jsonify
 
 from gateway.api import rpc
@@ -26,8 +27,9 @@ def list_processes():
 def deploy_process():
     body = json_body("ProcessUpload")
     extra = {name: body[name] for name in ("dmn", "forms") if body.get(name)}
-    result = rpc().approval.deploy_process(body["xml"], body.get("filename", "diagram.bpmn"), **extra,
-                                           idempotency=idempotency(body))
+    result = rpc().approval.deploy_process(
+        body["xml"], body.get("filename", "diagram.bpmn"), **extra, idempotency=idempotency(body)
+    )
     response = jsonify(result)
     response.status_code = 201 if result["created"] else 200
     return response
@@ -38,8 +40,7 @@ def deploy_process():
 def validate_process():
     body = json_body("ProcessUpload")
     extra = {name: body[name] for name in ("dmn", "forms") if body.get(name)}
-    return jsonify(rpc().approval.validate_process(body["xml"], body.get("filename", "diagram.bpmn"),
-                                                   **extra))
+    return jsonify(rpc().approval.validate_process(body["xml"], body.get("filename", "diagram.bpmn"), **extra))
 
 
 @bp.get("/processes/<key>")
@@ -58,25 +59,34 @@ def get_role_mapping(key):
 @requires_role("designer", "admin")
 def set_role_mapping(key):
     body = json_body("RoleMappingUpdate")
-    return jsonify(rpc().approval.set_role_mapping(key, body["roles"], body["rev"], g.principal,
-                                                   idempotency=idempotency(body)))
+    return jsonify(
+        rpc().approval.set_role_mapping(key, body["roles"], body["rev"], g.principal, idempotency=idempotency(body))
+    )
 
 
 @bp.post("/processes/<key>/migrations/dry-run")
 @requires_role("designer", "admin")
 def plan_migration(key):
     body = json_body("MigrationRequest")
-    return jsonify(rpc().approval.plan_migration(key, body["from_version"], body["to_version"],
-                                                 body.get("element_map") or {}))
+    return jsonify(
+        rpc().approval.plan_migration(key, body["from_version"], body["to_version"], body.get("element_map") or {})
+    )
 
 
 @bp.post("/processes/<key>/migrations")
 @requires_role("designer", "admin")
 def migrate_instances(key):
     body = json_body("MigrationRequest")
-    return jsonify(rpc().approval.migrate_instances(key, body["from_version"], body["to_version"],
-                                                    body.get("element_map") or {}, g.principal,
-                                                    idempotency=idempotency(body)))
+    return jsonify(
+        rpc().approval.migrate_instances(
+            key,
+            body["from_version"],
+            body["to_version"],
+            body.get("element_map") or {},
+            g.principal,
+            idempotency=idempotency(body),
+        )
+    )
 
 
 @bp.get("/processes/<key>/versions/<int:version>/xml")
@@ -103,5 +113,6 @@ def list_incidents():
 @requires_role("admin")
 def retry_case_process(case_no):
     body = json_body("ProcessRetry")
-    return jsonify(rpc().approval.retry_case_process(case_no, body.get("data") or {}, g.principal,
-                                                     idempotency=idempotency(body)))
+    return jsonify(
+        rpc().approval.retry_case_process(case_no, body.get("data") or {}, g.principal, idempotency=idempotency(body))
+    )

@@ -3,6 +3,7 @@
 The live board (``GET /api/v1/queue/board/stream``, ``text/event-stream``) is pushed, not
 polled: ``gateway.queue_events`` consumes the queue service's calls and shapes the stream.
 """
+
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from gateway.api import rpc
@@ -47,8 +48,11 @@ def put_category(code):
 @requires_role("admin")
 def put_window(window_id):
     body = json_body("Window")
-    return jsonify(rpc().queue.put_window(window_id, body["categories"], open=body.get("open", True),
-                                          idempotency=idempotency(body)))
+    return jsonify(
+        rpc().queue.put_window(
+            window_id, body["categories"], open=body.get("open", True), idempotency=idempotency(body)
+        )
+    )
 
 
 # -- the kiosk and tickets --------------------------------------------------------------
@@ -56,8 +60,12 @@ def put_window(window_id):
 def issue_ticket():
     body = json_body("TicketRequest")
     if not body.get("appointment_code") and not (body.get("category") or body.get("item_code")):
-        raise Problem(422, "Invalid input", "choose a category or an item, or give an appointment code",
-                      [{"field": "category", "message": "required without item_code or appointment_code"}])
+        raise Problem(
+            422,
+            "Invalid input",
+            "choose a category or an item, or give an appointment code",
+            [{"field": "category", "message": "required without item_code or appointment_code"}],
+        )
     ticket = rpc().queue.issue_ticket(**body, idempotency=idempotency(body))
     response = jsonify(ticket)
     response.status_code = 201
@@ -99,8 +107,12 @@ def _window_route(action, method):
     bp.post(f"/windows/<int:window_id>/{action}")(requires_role(*WINDOW_STAFF)(operate))
 
 
-for _action, _method in (("recall", "recall"), ("no-show", "mark_no_show"), ("start", "start_service"),
-                         ("finish", "finish_service")):
+for _action, _method in (
+    ("recall", "recall"),
+    ("no-show", "mark_no_show"),
+    ("start", "start_service"),
+    ("finish", "finish_service"),
+):
     _window_route(_action, _method)
 
 
@@ -108,8 +120,11 @@ for _action, _method in (("recall", "recall"), ("no-show", "mark_no_show"), ("st
 @requires_role(*WINDOW_STAFF)
 def transfer(window_id):
     body = json_body("Transfer")
-    return jsonify(rpc().queue.transfer(window_id, category=body.get("category"),
-                                        to_window=body.get("window"), idempotency=idempotency(body)))
+    return jsonify(
+        rpc().queue.transfer(
+            window_id, category=body.get("category"), to_window=body.get("window"), idempotency=idempotency(body)
+        )
+    )
 
 
 # -- the board --------------------------------------------------------------------------
@@ -125,17 +140,23 @@ def board_stream():
         raise Problem(400, "Bad request", "after / Last-Event-ID must be a call's sequence number")
     feed = current_app.config.get("QUEUE_CALL_FEED") or CallFeed(current_app.config["AMQP_URI"])
     seconds = current_app.config.get("QUEUE_STREAM_SECONDS", STREAM_SECONDS)
-    return Response(board_events(feed, rpc(), int(after) if after is not None else None, seconds),
-                    mimetype="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return Response(
+        board_events(feed, rpc(), int(after) if after is not None else None, seconds),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 def day_param(path):
     """The ``day`` query parameter (None: today); the store's compact form is refused by name."""
     day = request.args.get("day")
     if day is not None and len(day) == 8 and day.isdigit():
-        raise Problem(400, "Bad request", f"day is a date YYYY-MM-DD, as everywhere in this API: "
-                                          f"{day[:4]}-{day[4:6]}-{day[6:]}, not {day}",
-                      [{"field": "day", "message": "YYYY-MM-DD"}])
+        raise Problem(
+            400,
+            "Bad request",
+            f"day is a date YYYY-MM-DD, as everywhere in this API: {day[:4]}-{day[4:6]}-{day[6:]}, not {day}",
+            [{"field": "day", "message": "YYYY-MM-DD"}],
+        )
     return query_params(path).get("day")
 
 
@@ -163,8 +184,9 @@ def appointment_slots():
 @bp.post("/appointments")
 def book_appointment():
     body = json_body("AppointmentRequest")
-    appointment = rpc().queue.book_appointment(body["applicant_id"], body["category"], body["day"],
-                                               body["slot"], idempotency=idempotency(body))
+    appointment = rpc().queue.book_appointment(
+        body["applicant_id"], body["category"], body["day"], body["slot"], idempotency=idempotency(body)
+    )
     response = jsonify(appointment)
     response.status_code = 201
     return response
@@ -173,5 +195,4 @@ def book_appointment():
 @bp.post("/appointments/<code>/cancel")
 def cancel_appointment(code):
     body = json_body("AppointmentCancel")
-    return jsonify(rpc().queue.cancel_appointment(code, body["applicant_id"],
-                                                  idempotency=idempotency(body)))
+    return jsonify(rpc().queue.cancel_appointment(code, body["applicant_id"], idempotency=idempotency(body)))

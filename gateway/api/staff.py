@@ -1,5 +1,6 @@
 """Staff accounts (see ``gateway.staff_accounts``): admins create, list and disable them and
 reset passwords. Who did it is kept on the account and in its audit collection."""
+
 from flask import Blueprint, current_app, g, jsonify
 
 from gateway import staff_roster
@@ -29,8 +30,15 @@ def create_account():
         raise taken
 
     def create():
-        view = _accounts().create(body["username"], body["display_name"], body["roles"], body["department"],
-                                  body["password"], g.principal["username"], current_request_id())
+        view = _accounts().create(
+            body["username"],
+            body["display_name"],
+            body["roles"],
+            body["department"],
+            body["password"],
+            g.principal["username"],
+            current_request_id(),
+        )
         if view is None:
             raise taken
         staff_roster.send(current_app, [staff_roster.member(view)])

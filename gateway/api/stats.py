@@ -2,6 +2,7 @@
 department's staff get their own department's figures whatever they ask for. The monitor
 gives the cases' figures and the period it chose; the queue service, the hall's waits over
 that period (tickets are no department's, so these are the hall's whatever the filter)."""
+
 from flask import Blueprint, g, jsonify
 
 from gateway.api import rpc

@@ -1,6 +1,7 @@
 """Electronic supervision (电子监察): warnings, accountability records, a case's standing
 against its limit, and approved extensions. The supervision bureau sees every
 department; department staff see their own (the monitor filters by the caller)."""
+
 from flask import Blueprint, g, jsonify
 
 from gateway.api import rpc
@@ -31,8 +32,9 @@ def case_standing(case_no):
 @requires_role("chief")
 def approve_extension(case_no):
     body = json_body("ExtensionRequest")
-    extension = rpc().monitor.approve_extension(case_no, body["days"], body["reason"], g.principal,
-                                                idempotency=idempotency(body))
+    extension = rpc().monitor.approve_extension(
+        case_no, body["days"], body["reason"], g.principal, idempotency=idempotency(body)
+    )
     return jsonify(extension), 201
 
 
@@ -40,8 +42,11 @@ def approve_extension(case_no):
 @requires_role("chief")
 def suspend_case(case_no):
     body = json_body("SuspensionRequest")
-    return jsonify(rpc().monitor.suspend_case(case_no, body["procedure"], body["reason"], g.principal,
-                                              idempotency=idempotency(body))), 201
+    return jsonify(
+        rpc().monitor.suspend_case(
+            case_no, body["procedure"], body["reason"], g.principal, idempotency=idempotency(body)
+        )
+    ), 201
 
 
 @bp.post("/cases/<case_no>/resumption")
@@ -60,13 +65,13 @@ def list_accountability():
 @bp.post("/accountability/<case_no>/acknowledge")
 @requires_role("supervisor")
 def acknowledge(case_no):
-    return jsonify(rpc().monitor.acknowledge_accountability(case_no, g.principal,
-                                                            idempotency=idempotency()))
+    return jsonify(rpc().monitor.acknowledge_accountability(case_no, g.principal, idempotency=idempotency()))
 
 
 @bp.post("/accountability/<case_no>/close")
 @requires_role("supervisor")
 def close(case_no):
     body = json_body("Resolution")
-    return jsonify(rpc().monitor.close_accountability(case_no, body["resolution"], g.principal,
-                                                      idempotency=idempotency(body)))
+    return jsonify(
+        rpc().monitor.close_accountability(case_no, body["resolution"], g.principal, idempotency=idempotency(body))
+    )

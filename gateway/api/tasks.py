@@ -1,5 +1,6 @@
 """Work lists: the caller's open tasks (filtered, paginated, due soonest first), one task with
 its form and case summary, and completing a task (idempotently with an `Idempotency-Key`)."""
+
 from flask import Blueprint, g, jsonify
 
 from gateway.api import rpc
@@ -17,8 +18,9 @@ bp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks")
 def list_tasks():
     params = query_params("/api/v1/tasks")
     filters = {key: params[key] for key in ("process_key", "case_no", "element_id") if key in params}
-    return jsonify(rpc().approval.work_list(g.principal, filters,
-                                            params.get("limit", DEFAULT_LIMIT), params.get("offset", 0)))
+    return jsonify(
+        rpc().approval.work_list(g.principal, filters, params.get("limit", DEFAULT_LIMIT), params.get("offset", 0))
+    )
 
 
 @bp.get("/<task_id>")
@@ -31,5 +33,4 @@ def get_task(task_id):
 @requires_role()
 def complete_task(task_id):
     body = json_body("TaskCompletion")
-    return jsonify(rpc().approval.complete_task(task_id, body["data"], g.principal,
-                                                idempotency=idempotency(body)))
+    return jsonify(rpc().approval.complete_task(task_id, body["data"], g.principal, idempotency=idempotency(body)))

@@ -6,10 +6,10 @@ Each page is one template and one script; ``layout.html`` and ``static/app.js`` 
 (language switch, sign-in, API calls, problem messages). bpmn-js for the designer is copied
 into ``static/vendor/`` by ``scripts/install.sh`` from ``web/package-lock.json``.
 """
+
 from flask import Blueprint, render_template
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/web/static")
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/web/static")
 
 # path -> template; the pages are public, their data is guarded by the API they call
 PAGES = {
@@ -27,11 +27,10 @@ def _page(template):
 
     def view():
         return render_template(template, page=name)
+
     view.__name__ = name
     return view
 
 
 for _path, _template in PAGES.items():
     bp.add_url_rule(_path, view_func=_page(_template))
-
-

@@ -154,13 +154,15 @@ class _UserTaskParser(UserTaskParser):
                 raise ValueError(f"the form {reference!r} (camunda:formRef) was not uploaded with the diagram")
             return found[0]
         if key.startswith(CAMUNDA_DEPLOYED_FORM):
-            filename = key[len(CAMUNDA_DEPLOYED_FORM):]
+            filename = key[len(CAMUNDA_DEPLOYED_FORM) :]
             if filename not in forms:
                 raise ValueError(f"the form {filename!r} (camunda:formKey) was not uploaded with the diagram")
             return forms[filename]
         if key:
-            raise ValueError(f"camunda:formKey {key!r} names a form this hall cannot show: draw the form in "
-                             "Camunda Modeler (generated form fields or a Camunda Form uploaded with the diagram)")
+            raise ValueError(
+                f"camunda:formKey {key!r} names a form this hall cannot show: draw the form in "
+                "Camunda Modeler (generated form fields or a Camunda Form uploaded with the diagram)"
+            )
         return None
 
 
@@ -215,11 +217,23 @@ class _HallParser(CamundaParser):
 CAMUNDA_DEPLOYED_FORM = "camunda-forms:deployment:"
 # Camunda Forms components: the ones that hold a value, as form field types; the ones that
 # only show something (text, images, layout) carry no field.
-_CAMUNDA_FORM_TYPES = {"textfield": "string", "textarea": "string", "number": "long", "checkbox": "boolean",
-                       "radio": "enum", "select": "enum", "datetime": "date"}
+_CAMUNDA_FORM_TYPES = {
+    "textfield": "string",
+    "textarea": "string",
+    "number": "long",
+    "checkbox": "boolean",
+    "radio": "enum",
+    "select": "enum",
+    "datetime": "date",
+}
 _CAMUNDA_FORM_DISPLAY = {"text", "html", "image", "spacer", "separator", "button", "group", "iframe", "table"}
-_CAMUNDA_FORM_RULES = {"required": "required", "minLength": "minlength", "maxLength": "maxlength",
-                       "min": "min", "max": "max"}
+_CAMUNDA_FORM_RULES = {
+    "required": "required",
+    "minLength": "minlength",
+    "maxLength": "maxlength",
+    "min": "min",
+    "max": "max",
+}
 
 
 def _camunda_form(schema):
@@ -232,8 +246,10 @@ def _camunda_form(schema):
     for component in _value_components(schema["components"]):
         key, kind = component.get("key"), component.get("type")
         if kind not in _CAMUNDA_FORM_TYPES:
-            raise ValueError(f"form field {key!r}: the Camunda Forms type {kind!r} is not supported "
-                             f"({', '.join(sorted(_CAMUNDA_FORM_TYPES))})")
+            raise ValueError(
+                f"form field {key!r}: the Camunda Forms type {kind!r} is not supported "
+                f"({', '.join(sorted(_CAMUNDA_FORM_TYPES))})"
+            )
         if not isinstance(key, str) or not key.isidentifier():
             raise ValueError(f"form field {key!r}: a key is one name (no dots: nested data is not supported)")
         if kind == "number" and component.get("decimalDigits"):
@@ -245,19 +261,26 @@ def _camunda_form(schema):
         validate = component.get("validate") or {}
         if not isinstance(validate, dict):
             raise ValueError(f"form field {key!r}: `validate` must be an object")
-        unknown = sorted(name for name, value in validate.items()  # an empty validationType checks nothing
-                         if name not in _CAMUNDA_FORM_RULES and (name != "validationType" or value))
+        unknown = sorted(
+            name
+            for name, value in validate.items()  # an empty validationType checks nothing
+            if name not in _CAMUNDA_FORM_RULES and (name != "validationType" or value)
+        )
         if unknown:
-            raise ValueError(f"form field {key!r}: the validation {unknown} is not supported "
-                             f"({', '.join(_CAMUNDA_FORM_RULES)})")
+            raise ValueError(
+                f"form field {key!r}: the validation {unknown} is not supported ({', '.join(_CAMUNDA_FORM_RULES)})"
+            )
         field = EnumFormField() if kind in ("radio", "select") else FormField(_CAMUNDA_FORM_TYPES[kind])
         for option in component.get("values", ()) if kind in ("radio", "select") else ():
             field.add_option(str(option.get("value")), str(option.get("label", option.get("value"))))
         field.id, field.label = key, component.get("label") or key
         if "defaultValue" in component:
             field.default_value = _schema_default(component["defaultValue"])
-        rules = [(_CAMUNDA_FORM_RULES[name], value) for name, value in validate.items()
-                 if name != "required" or value is True]
+        rules = [
+            (_CAMUNDA_FORM_RULES[name], value)
+            for name, value in validate.items()
+            if name != "required" or value is True
+        ]
         rules += [("readonly", None)] if component.get("readonly") is True or component.get("disabled") is True else []
         for name, config in rules:
             field.validation.append(FormFieldValidation(name, None if name == "required" else config))
@@ -304,10 +327,14 @@ class _SpiffHallParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (_SpiffUserTaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
-        full_tag("subProcess"): (_SpiffSubprocessParser,
-                                 SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1]),
-        full_tag("startEvent"): (_SpiffStartEventParser,
-                                 SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][1]),
+        full_tag("subProcess"): (
+            _SpiffSubprocessParser,
+            SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1],
+        ),
+        full_tag("startEvent"): (
+            _SpiffStartEventParser,
+            SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][1],
+        ),
     }
 
     def __init__(self, forms, **kwargs):
@@ -341,8 +368,10 @@ def _json_schema_form(schema):
             date = field_schema.get("type") == "string" and field_schema.get("format") == "date"
             field = FormField("date" if date else _SCHEMA_TYPES[field_schema["type"]])
         else:
-            raise ValueError(f"form field {field_id!r}: type {field_schema.get('type')!r} is not supported "
-                             "(string, integer, boolean or a choice)")
+            raise ValueError(
+                f"form field {field_id!r}: type {field_schema.get('type')!r} is not supported "
+                "(string, integer, boolean or a choice)"
+            )
         field.id, field.label = field_id, field_schema.get("title", field_id)
         if "default" in field_schema:
             field.default_value = _schema_default(field_schema["default"])
@@ -370,13 +399,21 @@ def _schema_options(field_schema):
 
 # An ISO 8601 duration, date-time or repetition written bare, as Camunda Modeler saves it
 # (`PT5S`); SpiffWorkflow evaluates timer text as an expression, so it is quoted for it.
-_ISO_TIMER = re.compile(r"^(R\d*/)?(P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
-                        r"|\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)(/\S+)?$")
+_ISO_TIMER = re.compile(
+    r"^(R\d*/)?(P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+    r"|\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)(/\S+)?$"
+)
 _TIMER_TAGS = tuple(full_tag(name) for name in ("timeDuration", "timeDate", "timeCycle"))
 
 
-def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: dict | None = None,
-                  called: tuple = (), process_id: str | None = None) -> ParsedDiagram:
+def parse_diagram(
+    xml: bytes,
+    filename="diagram.bpmn",
+    dmn: tuple = (),
+    forms: dict | None = None,
+    called: tuple = (),
+    process_id: str | None = None,
+) -> ParsedDiagram:
     """Parse and check a diagram once, at deployment, so that a case never starts on a
     process that cannot run or whose tasks nobody would see in a work list. `dmn` holds the
     XML of the decision tables its business-rule tasks use; `forms` the JSON schemas
@@ -414,15 +451,18 @@ def parse_diagram(xml: bytes, filename="diagram.bpmn", dmn: tuple = (), forms: d
     for spec, subprocess_specs in parsed.values():
         _check_process(spec, subprocess_specs, labels, spiff)
     spec, subprocess_specs = parsed.pop(process_id)
-    partners = {pid: ParsedDiagram(pid, partner.description, partner, specs) for pid, (partner, specs) in parsed.items()}
+    partners = {
+        pid: ParsedDiagram(pid, partner.description, partner, specs) for pid, (partner, specs) in parsed.items()
+    }
     return ParsedDiagram(process_id, spec.description, spec, subprocess_specs, partners)
 
 
 def _check_process(spec, subprocess_specs, labels, spiff):
     for process_spec in (spec, *subprocess_specs.values()):
         for gateway in bpmn_events.gateways_waiting_for_several_timers(process_spec):
-            raise InvalidDiagram(gateway, "an event-based gateway waits for one timer at most: join the "
-                                          "deadlines into one timer")
+            raise InvalidDiagram(
+                gateway, "an event-based gateway waits for one timer at most: join the deadlines into one timer"
+            )
         _check_roles(process_spec)
         _label_outcomes(process_spec, labels)
         _check_separations(process_spec)
@@ -458,8 +498,10 @@ def dmn_as_python(table, what="a decision table"):
 
 # Elements whose text is an expression, which Camunda Modeler saves in JUEL.
 CAMUNDA_NAMESPACE = "http://camunda.org/schema/1.0/bpmn"
-_EXPRESSION_TAGS = (*(full_tag(name) for name in ("conditionExpression", "loopCardinality", "completionCondition")),
-                    *(full_tag(name) for name in ("timeDuration", "timeDate", "timeCycle")))
+_EXPRESSION_TAGS = (
+    *(full_tag(name) for name in ("conditionExpression", "loopCardinality", "completionCondition")),
+    *(full_tag(name) for name in ("timeDuration", "timeDate", "timeCycle")),
+)
 
 
 def _translate_juel(root):
@@ -468,8 +510,11 @@ def _translate_juel(root):
     for node in root.iter(*_EXPRESSION_TAGS):
         language = (node.get("language") or "python").lower()
         if language not in ("python", "juel"):
-            raise InvalidDiagram(owner(node).get("id"), f"expressions in {node.get('language')!r} are not supported "
-                                                  "(Python, or Camunda's ${...} expressions)")
+            raise InvalidDiagram(
+                owner(node).get("id"),
+                f"expressions in {node.get('language')!r} are not supported "
+                "(Python, or Camunda's ${...} expressions)",
+            )
         if juel.is_juel(node.text):
             node.text = _translated(node, node.text.strip())
     collection = f"{{{CAMUNDA_NAMESPACE}}}collection"
@@ -489,30 +534,44 @@ def _refuse_what_cannot_run(root):
     camunda = f"{{{CAMUNDA_NAMESPACE}}}"
     for node in root.iter(full_tag("serviceTask"), full_tag("sendTask")):
         if node.tag == full_tag("serviceTask") or any(node.get(camunda + name) for name in _SERVICE_ATTRIBUTES):
-            raise InvalidDiagram(node.get("id"), "a service task runs code outside the diagram (a Java class, "
-                                                 "bean, external worker or connector), which this hall does not "
-                                                 "run: draw a script task, or a message a department sends")
+            raise InvalidDiagram(
+                node.get("id"),
+                "a service task runs code outside the diagram (a Java class, "
+                "bean, external worker or connector), which this hall does not "
+                "run: draw a script task, or a message a department sends",
+            )
     for node in root.iter(full_tag("businessRuleTask")):
         if any(node.get(camunda + name) for name in _SERVICE_ATTRIBUTES):
-            raise InvalidDiagram(node.get("id"), "a business rule task runs a decision table "
-                                                 "(camunda:decisionRef), not Java code or an expression")
+            raise InvalidDiagram(
+                node.get("id"),
+                "a business rule task runs a decision table (camunda:decisionRef), not Java code or an expression",
+            )
     for node in root.iter(full_tag("scriptTask")):
         language = (node.get("scriptFormat") or "").strip().lower()
         if language not in _SCRIPT_FORMATS:
-            raise InvalidDiagram(node.get("id"), f"scripts in {node.get('scriptFormat')!r} do not run here: "
-                                                 "write the script in Python")
-    for tag, what in (("executionListener", "an execution listener"), ("taskListener", "a task listener"),
-                      ("inputOutput", "input/output parameters (camunda:inputOutput)"),
-                      ("connector", "a connector")):
+            raise InvalidDiagram(
+                node.get("id"), f"scripts in {node.get('scriptFormat')!r} do not run here: write the script in Python"
+            )
+    for tag, what in (
+        ("executionListener", "an execution listener"),
+        ("taskListener", "a task listener"),
+        ("inputOutput", "input/output parameters (camunda:inputOutput)"),
+        ("connector", "a connector"),
+    ):
         for node in root.iter(camunda + tag):
-            raise InvalidDiagram(owner(node).get("id"), f"{what} runs outside the diagram's flow and is not supported: "
-                                                  "draw the step as a script task instead")
+            raise InvalidDiagram(
+                owner(node).get("id"),
+                f"{what} runs outside the diagram's flow and is not supported: draw the step as a script task instead",
+            )
     for node in root.iter(camunda + "in", camunda + "out"):
         if node.get("variables") != "all" or node.get("local"):
-            raise InvalidDiagram(owner(node).get("id"), "a call activity passes all the case's data to the called "
-                                                        "process and all of it back (camunda:in/out "
-                                                        "variables=\"all\"); mapping single variables is not "
-                                                        "supported")
+            raise InvalidDiagram(
+                owner(node).get("id"),
+                "a call activity passes all the case's data to the called "
+                "process and all of it back (camunda:in/out "
+                'variables="all"); mapping single variables is not '
+                "supported",
+            )
 
 
 def _translated(node, text):
@@ -532,7 +591,11 @@ def owner(node):
     characteristics, extension elements); the document's root when there is none."""
     for ancestor in node.iterancestors():
         tag = etree.QName(ancestor).localname
-        if ancestor.get("id") and tag not in _PART_TAGS and not tag.endswith(("EventDefinition", "LoopCharacteristics")):
+        if (
+            ancestor.get("id")
+            and tag not in _PART_TAGS
+            and not tag.endswith(("EventDefinition", "LoopCharacteristics"))
+        ):
             return ancestor
     return node.getroottree().getroot()
 
@@ -557,8 +620,9 @@ def _prepare_timers(root):
         try:
             ast.parse((node.text or "").strip(), mode="eval")
         except SyntaxError as error:
-            raise InvalidDiagram(event.get("id"), f"the timer expression {text!r} does not parse: {error.msg}") \
-                from None
+            raise InvalidDiagram(
+                event.get("id"), f"the timer expression {text!r} does not parse: {error.msg}"
+            ) from None
 
 
 def _check_call_activities(root, parser):
@@ -566,8 +630,9 @@ def _check_call_activities(root, parser):
     for node in root.iter(full_tag("callActivity")):
         called = node.get("calledElement")
         if called not in known:
-            raise InvalidDiagram(node.get("id"), f"calls the process {called!r}, which is neither in this "
-                                                 "diagram nor deployed")
+            raise InvalidDiagram(
+                node.get("id"), f"calls the process {called!r}, which is neither in this diagram nor deployed"
+            )
 
 
 def _check_same_flavour(root, spiff):
@@ -575,9 +640,11 @@ def _check_same_flavour(root, spiff):
     both are drawn with the same modeler."""
     if is_spiff_diagram(root) != spiff:
         process = root.find(full_tag("process"))
-        raise InvalidDiagram(None if process is None else process.get("id"),
-                             "a call activity calls a process drawn with the same modeler (Camunda Modeler "
-                             "or spiff-arena) as its caller")
+        raise InvalidDiagram(
+            None if process is None else process.get("id"),
+            "a call activity calls a process drawn with the same modeler (Camunda Modeler "
+            "or spiff-arena) as its caller",
+        )
 
 
 def _top_level_processes(parser, wanted=None):
@@ -590,8 +657,11 @@ def _top_level_processes(parser, wanted=None):
         plain = [pid for pid in top_level if pid not in by_message]
         if len(plain) != 1 and len(top_level) != 1:
             found = ", ".join(plain or top_level) or "none"
-            raise InvalidDiagram(None, "a diagram must hold exactly one executable top-level process a case starts "
-                                       f"with; the others of a collaboration start with a message (found: {found})")
+            raise InvalidDiagram(
+                None,
+                "a diagram must hold exactly one executable top-level process a case starts "
+                f"with; the others of a collaboration start with a message (found: {found})",
+            )
         wanted = plain[0] if plain else top_level[0]
     if wanted not in top_level:
         raise InvalidDiagram(None, f"the diagram holds no executable top-level process {wanted!r}")
@@ -605,8 +675,11 @@ def _starts_with_a_message(process_spec):
 
 def message_starts(diagram: ParsedDiagram) -> dict[str, str]:
     """The messages that start the process: name -> the id of its message start event."""
-    return {spec.event_definition.name: spec.bpmn_id for spec in diagram.spec.bpmn_start_events
-            if isinstance(spec.event_definition, MessageEventDefinition)}
+    return {
+        spec.event_definition.name: spec.bpmn_id
+        for spec in diagram.spec.bpmn_start_events
+        if isinstance(spec.event_definition, MessageEventDefinition)
+    }
 
 
 def _throw_process_data(process_spec):
@@ -615,8 +688,11 @@ def _throw_process_data(process_spec):
     given an empty one and marked."""
     for spec in process_spec.task_specs.values():
         definition = getattr(spec, "event_definition", None)
-        if isinstance(spec, ThrowingEvent) and isinstance(definition, CamundaMessageEventDefinition) \
-                and definition.expression is None:
+        if (
+            isinstance(spec, ThrowingEvent)
+            and isinstance(definition, CamundaMessageEventDefinition)
+            and definition.expression is None
+        ):
             definition.expression, definition.hall_process_data = "{}", True
 
 
@@ -624,10 +700,16 @@ def _check_roles(process_spec):
     user_tasks = (spec for spec in process_spec.task_specs.values() if isinstance(spec, AnyUserTask))
     for task_spec in user_tasks:
         extensions = task_spec.extensions
-        if not (task_spec.lane or extensions["candidateGroups"] or extensions.get("candidateUsers")
-                or extensions.get("assignee")):
-            message = ("user task has no one to do it: put it in a lane, or set camunda:candidateGroups, "
-                       "camunda:candidateUsers or camunda:assignee")
+        if not (
+            task_spec.lane
+            or extensions["candidateGroups"]
+            or extensions.get("candidateUsers")
+            or extensions.get("assignee")
+        ):
+            message = (
+                "user task has no one to do it: put it in a lane, or set camunda:candidateGroups, "
+                "camunda:candidateUsers or camunda:assignee"
+            )
             raise InvalidDiagram(task_spec.bpmn_id, message)
 
 
@@ -635,8 +717,11 @@ OUTCOME = "outcome"
 # A finished case whose end event has neither an outcome label nor a name.
 DEFAULT_OUTCOME = "办结 Completed"
 # What a case waits in, in words, when the designer left the element without a name.
-_UNNAMED_STEPS = (("timer", "等待期限 Waiting for a time"), ("message", "等待消息 Waiting for a message"),
-                  ("signal", "等待信号 Waiting for a signal"))
+_UNNAMED_STEPS = (
+    ("timer", "等待期限 Waiting for a time"),
+    ("message", "等待消息 Waiting for a message"),
+    ("signal", "等待信号 Waiting for a signal"),
+)
 _UNNAMED_TASK = "待办 Task to do"
 _UNNAMED_STEP = "等待 Waiting"
 
@@ -646,8 +731,9 @@ def _outcome_labels(root):
     (`camunda:property` or `spiffworkflow:property`), by the end event's id."""
     labels = {}
     for node in root.iter(full_tag("endEvent")):
-        values = node.xpath("./*[local-name()='extensionElements']//*[local-name()='property'][@name=$name]/@value",
-                            name=OUTCOME)
+        values = node.xpath(
+            "./*[local-name()='extensionElements']//*[local-name()='property'][@name=$name]/@value", name=OUTCOME
+        )
         if values and values[0].strip():
             labels[node.get("id")] = values[0].strip()
     return labels
@@ -695,8 +781,9 @@ def _check_separations(process_spec):
             if other == task_id:
                 raise InvalidDiagram(task_id, f"{SEPARATE_FROM} names the task itself")
             if other not in user_tasks:
-                raise InvalidDiagram(task_id, f"{SEPARATE_FROM} names {other!r}, which is not a user task of "
-                                              f"this process")
+                raise InvalidDiagram(
+                    task_id, f"{SEPARATE_FROM} names {other!r}, which is not a user task of this process"
+                )
 
 
 def start(diagram: ParsedDiagram, data: dict, script_engine=None, held=None) -> BpmnWorkflow:
@@ -721,8 +808,9 @@ def hold_task(workflow: BpmnWorkflow, task_id: str, message: str, kind: str) -> 
 
 
 def _hold(task, message, kind=None):
-    task.internal_data["incident"] = dict({"message": message, "resume_state": task.state},
-                                          **({"kind": kind} if kind else {}))
+    task.internal_data["incident"] = dict(
+        {"message": message, "resume_state": task.state}, **({"kind": kind} if kind else {})
+    )
     spiff_adapter.set_state(task, TaskState.ERROR)
 
 
@@ -757,9 +845,13 @@ def incident(workflow: BpmnWorkflow):
     than a step failing), or None when the instance can run."""
     for task in workflow.get_tasks(state=TaskState.ERROR):
         recorded = task.internal_data.get("incident", {})
-        return dict({"element_id": task.task_spec.bpmn_id or task.task_spec.name,
-                     "message": recorded.get("message", "the step failed")},
-                    **({"kind": recorded["kind"]} if "kind" in recorded else {}))
+        return dict(
+            {
+                "element_id": task.task_spec.bpmn_id or task.task_spec.name,
+                "message": recorded.get("message", "the step failed"),
+            },
+            **({"kind": recorded["kind"]} if "kind" in recorded else {}),
+        )
     return None
 
 
@@ -767,8 +859,9 @@ def hold(workflow: BpmnWorkflow, element_id, message) -> None:
     """Put a case whose step could not be kept into an incident where it waited before it:
     at the open user task ``element_id`` (the one being completed) or, failing that, the
     first task it waits at. `retry` lets it wait there again."""
-    waiting = _ready_user_tasks(workflow) + [task for task in workflow.event_manager.tasks.values()
-                                              if task.state == TaskState.WAITING]
+    waiting = _ready_user_tasks(workflow) + [
+        task for task in workflow.event_manager.tasks.values() if task.state == TaskState.WAITING
+    ]
     task = next((t for t in waiting if t.task_spec.bpmn_id == element_id), waiting[0] if waiting else None)
     if task is None:
         raise StateTooLarge(message)
@@ -799,9 +892,13 @@ def next_timer(workflow: BpmnWorkflow):
 def _waiting_timers(workflow):
     """(waiting task, timer event spec) pairs; an event-based gateway waits for the timer
     events after it."""
-    return [(task, spec) for task in workflow.event_manager.tasks.values() if task.state == TaskState.WAITING
-            for spec, definition in bpmn_events.awaited(task.task_spec)
-            if isinstance(definition, spiff_timer.TimerEventDefinition)]
+    return [
+        (task, spec)
+        for task in workflow.event_manager.tasks.values()
+        if task.state == TaskState.WAITING
+        for spec, definition in bpmn_events.awaited(task.task_spec)
+        if isinstance(definition, spiff_timer.TimerEventDefinition)
+    ]
 
 
 def _timer_due(task):
@@ -820,14 +917,19 @@ def fire_due_timers(workflow: BpmnWorkflow) -> list[str]:
     Returns the ids of the timer events that fired (an empty list when none was due, e.g.
     because another replica fired them first)."""
     now = utcnow()
-    due = {(task, spec): _timer_due(task) for task, spec in _waiting_timers(workflow) if (_timer_due(task) or now) < now}
+    due = {
+        (task, spec): _timer_due(task) for task, spec in _waiting_timers(workflow) if (_timer_due(task) or now) < now
+    }
     if not due:
         return []
     workflow.refresh_timers()
     _run_engine(workflow)
     # A cycle keeps waiting for its next repetition: it fired when its due time moved on.
-    return [spec.bpmn_id or spec.name for (task, spec), before in due.items()
-            if task.state != TaskState.WAITING or _timer_due(task) != before]
+    return [
+        spec.bpmn_id or spec.name
+        for (task, spec), before in due.items()
+        if task.state != TaskState.WAITING or _timer_due(task) != before
+    ]
 
 
 def fire_timer_now(workflow: BpmnWorkflow, element_id: str) -> bool:
@@ -849,37 +951,53 @@ def fire_timer_now(workflow: BpmnWorkflow, element_id: str) -> bool:
 
 def waiting_timers(workflow: BpmnWorkflow) -> list[dict]:
     """The timer events the instance waits at: element id, name and due time (ISO, UTC)."""
-    return [{"element_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id,
-             "due_at": due.isoformat() if (due := _timer_due(task)) else None} for task, spec in _waiting_timers(workflow)]
+    return [
+        {
+            "element_id": spec.bpmn_id,
+            "name": spec.bpmn_name or spec.bpmn_id,
+            "due_at": due.isoformat() if (due := _timer_due(task)) else None,
+        }
+        for task, spec in _waiting_timers(workflow)
+    ]
 
 
 def path(workflow: BpmnWorkflow) -> dict:
     """Where the instance has been and is, by element id, for a diagram's overlays: ``done``
     (passed at least once and not waiting there now), ``waiting`` (open user tasks, waiting
     catch events) and ``incident`` (failed steps)."""
+
     def ids(tasks):
         return {task.task_spec.bpmn_id for task in tasks if task.task_spec.bpmn_id}
 
     incident_ids = ids(workflow.get_tasks(state=TaskState.ERROR))
-    waiting = ids(_ready_user_tasks(workflow)) | ids(task for task in workflow.event_manager.tasks.values()
-                                                      if task.state == TaskState.WAITING)
+    waiting = ids(_ready_user_tasks(workflow)) | ids(
+        task for task in workflow.event_manager.tasks.values() if task.state == TaskState.WAITING
+    )
     done = ids(workflow.get_tasks(state=TaskState.COMPLETED)) - waiting - incident_ids
     return {"done": sorted(done), "waiting": sorted(waiting), "incident": sorted(incident_ids)}
 
 
 def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
     """Names of the messages the instance waits for now."""
-    return [definition.name for task in workflow.event_manager.tasks.values()
-            for _, definition in bpmn_events.awaited(task.task_spec) if isinstance(definition, MessageEventDefinition)]
+    return [
+        definition.name
+        for task in workflow.event_manager.tasks.values()
+        for _, definition in bpmn_events.awaited(task.task_spec)
+        if isinstance(definition, MessageEventDefinition)
+    ]
 
 
 def caught_messages(diagram: ParsedDiagram) -> set[str]:
     """Names of every message the process can ever wait for: its catch events, receive
     tasks and boundary events, in the process and in its subprocesses."""
-    return {definition.name
-            for process_spec in (diagram.spec, *diagram.subprocess_specs.values())
-            for spec in process_spec.task_specs.values() if isinstance(spec, CatchingEvent)
-            for _, definition in bpmn_events.awaited(spec) if isinstance(definition, MessageEventDefinition)}
+    return {
+        definition.name
+        for process_spec in (diagram.spec, *diagram.subprocess_specs.values())
+        for spec in process_spec.task_specs.values()
+        if isinstance(spec, CatchingEvent)
+        for _, definition in bpmn_events.awaited(spec)
+        if isinstance(definition, MessageEventDefinition)
+    }
 
 
 def deliver_message(workflow: BpmnWorkflow, name: str, data, correlations: dict | None = None):
@@ -963,8 +1081,11 @@ def _ends_reached(workflow):
     """The top-level end events reached, the last one reached last: several are when a branch
     (a parallel path, a non-interrupting boundary event) ended before the main path; the task
     tree's order is not the order reached."""
-    ends = [task for task in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
-            if bpmn_events.ends_the_process(task, workflow)]
+    ends = [
+        task
+        for task in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+        if bpmn_events.ends_the_process(task, workflow)
+    ]
     return sorted(ends, key=lambda task: task.last_state_change)
 
 
@@ -981,8 +1102,11 @@ def current_steps(workflow: BpmnWorkflow) -> list[str]:
     """What the case waits for, in words: open user tasks, then waiting catch events, by
     name (an element the designer left unnamed by what it is, never by its id)."""
     names = [task.task_spec.bpmn_name or _UNNAMED_TASK for task in _ready_user_tasks(workflow)]
-    names += [task.task_spec.bpmn_name or _unnamed_step(task.task_spec) for task in workflow.event_manager.tasks.values()
-              if task.state == TaskState.WAITING]
+    names += [
+        task.task_spec.bpmn_name or _unnamed_step(task.task_spec)
+        for task in workflow.event_manager.tasks.values()
+        if task.state == TaskState.WAITING
+    ]
     return names
 
 
@@ -1070,8 +1194,15 @@ def drawn_role(task_spec):
 
 def diagram_roles(diagram: ParsedDiagram) -> list[str]:
     """Every role the diagram's user tasks are drawn for (lanes, candidate groups), sorted."""
-    return sorted({drawn_role(spec)[0] for process_spec in (diagram.spec, *diagram.subprocess_specs.values())
-                   for spec in process_spec.task_specs.values() if isinstance(spec, AnyUserTask)} - {""})
+    return sorted(
+        {
+            drawn_role(spec)[0]
+            for process_spec in (diagram.spec, *diagram.subprocess_specs.values())
+            for spec in process_spec.task_specs.values()
+            if isinstance(spec, AnyUserTask)
+        }
+        - {""}
+    )
 
 
 def _due(task):
@@ -1135,9 +1266,14 @@ def _form_field(form_field):
     """The field as tasks carry it (``forms.describe_field``); ValueError for what the
     platform cannot honour. Camunda writes a constraint without config as ``config=None``."""
     options = form_field.options if isinstance(form_field, EnumFormField) else ()
-    return describe_field(form_field.id, form_field.label, form_field.type, form_field.default_value,
-                          [(rule.name, rule.config) for rule in form_field.validation],
-                          [(option.id, option.name) for option in options])
+    return describe_field(
+        form_field.id,
+        form_field.label,
+        form_field.type,
+        form_field.default_value,
+        [(rule.name, rule.config) for rule in form_field.validation],
+        [(option.id, option.name) for option in options],
+    )
 
 
 def complete_task(workflow: BpmnWorkflow, task_id: str, data: dict) -> None:

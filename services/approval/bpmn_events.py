@@ -56,9 +56,14 @@ class EventSubprocessStartParsing:
         return task
 
 
-_EVENT_SUBPROCESS_TRIGGERS = [event_parsers.MESSAGE_EVENT_XPATH, event_parsers.SIGNAL_EVENT_XPATH,
-                              event_parsers.TIMER_EVENT_XPATH, event_parsers.CONDITIONAL_EVENT_XPATH,
-                              event_parsers.ERROR_EVENT_XPATH, event_parsers.ESCALATION_EVENT_XPATH]
+_EVENT_SUBPROCESS_TRIGGERS = [
+    event_parsers.MESSAGE_EVENT_XPATH,
+    event_parsers.SIGNAL_EVENT_XPATH,
+    event_parsers.TIMER_EVENT_XPATH,
+    event_parsers.CONDITIONAL_EVENT_XPATH,
+    event_parsers.ERROR_EVENT_XPATH,
+    event_parsers.ESCALATION_EVENT_XPATH,
+]
 
 
 def start_with_the_process(process_spec):
@@ -104,8 +109,11 @@ def _before_step(task):
     if owner is None:
         return
     fired = isinstance(task.task_spec, StartEvent) and task.parent is task.workflow.task_tree
-    repeated = task.parent is not None and isinstance(task.parent.task_spec, StartEvent) \
+    repeated = (
+        task.parent is not None
+        and isinstance(task.parent.task_spec, StartEvent)
         and task.parent.state == TaskState.WAITING
+    )
     if not (fired or repeated):
         return
     process = owner.workflow
@@ -124,8 +132,9 @@ def _end_idle_event_subprocesses(workflow):
     for process in (workflow, *workflow.subprocesses.values()):
         tasks = process.get_tasks(skip_subprocesses=True, state=_ACTIVE)
         waiting = [task for task in tasks if is_event_subprocess(task.task_spec)]
-        if not waiting or any(not is_event_subprocess(task.task_spec) and not isinstance(task.task_spec, EndJoin)
-                              for task in tasks):
+        if not waiting or any(
+            not is_event_subprocess(task.task_spec) and not isinstance(task.task_spec, EndJoin) for task in tasks
+        ):
             continue
         if all(_idle(workflow.subprocesses.get(task.id)) for task in waiting):
             for task in waiting:
@@ -171,5 +180,9 @@ def awaited(task_spec):
 def gateways_waiting_for_several_timers(process_spec):
     """Event-based gateways followed by more than one timer event: SpiffWorkflow keeps one due
     time per waiting element, so the timers behind one gateway would share the first one's."""
-    return [spec.bpmn_id for spec in process_spec.task_specs.values() if isinstance(spec, EventBasedGateway)
-            and sum(isinstance(definition, TimerEventDefinition) for _, definition in awaited(spec)) > 1]
+    return [
+        spec.bpmn_id
+        for spec in process_spec.task_specs.values()
+        if isinstance(spec, EventBasedGateway)
+        and sum(isinstance(definition, TimerEventDefinition) for _, definition in awaited(spec)) > 1
+    ]

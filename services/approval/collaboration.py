@@ -4,6 +4,7 @@ and by spiff-arena's correlation keys), else starts a new instance of a process 
 collaboration whose message start event catches it, else of the process deployed from another
 file that it starts (``definitions.started_by``). The approval service follows the same rule
 across stored instances (``instances.py``, through the outbox)."""
+
 from dataclasses import dataclass
 
 from services.approval import bpmn_engine
@@ -30,8 +31,15 @@ def exchange(diagram, parties, data, deployed=None):
     while pending:
         sender, message = pending.pop(0)
         receiver, element_id, started = _deliver(diagram, parties, message, data, deployed)
-        moved.append({"name": message["name"], "by": sender.process_id, "to": receiver and receiver.process_id,
-                      "element_id": element_id, "started": started})
+        moved.append(
+            {
+                "name": message["name"],
+                "by": sender.process_id,
+                "to": receiver and receiver.process_id,
+                "element_id": element_id,
+                "started": started,
+            }
+        )
         if receiver is not None:
             pending += [(receiver, thrown) for thrown in bpmn_engine.thrown_messages(receiver.workflow)]
     return moved
@@ -40,8 +48,9 @@ def exchange(diagram, parties, data, deployed=None):
 def _deliver(diagram, parties, message, data, deployed):
     for party in parties:
         if message["name"] in bpmn_engine.waiting_messages(party.workflow):
-            element_id = bpmn_engine.deliver_message(party.workflow, message["name"], message["data"],
-                                                     message["correlations"])
+            element_id = bpmn_engine.deliver_message(
+                party.workflow, message["name"], message["data"], message["correlations"]
+            )
             if element_id is not None:
                 return party, element_id, False
     partner = starting_partner(diagram, message["name"])
@@ -56,5 +65,7 @@ def _deliver(diagram, parties, message, data, deployed):
 
 def starting_partner(diagram, name):
     """The process of ``diagram``'s collaboration that the message ``name`` starts, or None."""
-    return next((partner for _, partner in sorted(diagram.partners.items())
-                 if name in bpmn_engine.message_starts(partner)), None)
+    return next(
+        (partner for _, partner in sorted(diagram.partners.items()) if name in bpmn_engine.message_starts(partner)),
+        None,
+    )

@@ -5,6 +5,7 @@ request log before the step's record is stored. So a retry after a timeout or a 
 finds the first answer in the log or in the outbox; when neither has it once the first
 attempt's lease ran out, the completion never saved and runs again (the compare-and-set lets
 only one attempt complete the task, and a loser finds the winner's answer)."""
+
 from services.approval.instances import answer_in_outbox
 
 
@@ -12,8 +13,9 @@ def complete_once(requests, request, task_id, complete):
     """``complete(request key or None)`` once per request (``{"key", "fingerprint"}`` or None)."""
     if not request:
         return complete(None)
-    return requests.once(request, lambda: complete(request["key"]),
-                         outcome=lambda: saved_answer(requests, request["key"], task_id))
+    return requests.once(
+        request, lambda: complete(request["key"]), outcome=lambda: saved_answer(requests, request["key"], task_id)
+    )
 
 
 def saved_answer(requests, key, task_id):

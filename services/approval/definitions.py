@@ -15,6 +15,7 @@ held for its key at deploy (``MessageStart``), and a message no partner of the t
 collaboration catches starts the latest deployed version of that key (``started_by``). One
 process per message start name, as in Camunda: a deploy whose start message another deployed
 process starts with (at its latest version) is refused naming both."""
+
 import hashlib
 import json
 import logging
@@ -56,11 +57,20 @@ class DefinitionRegistry:
             content.update(hashlib.sha256(json.dumps(forms, sort_keys=True).encode("utf-8")).digest())
         if called:
             content.update(hashlib.sha256(json.dumps(called).encode("utf-8")).digest())
-        stored = dict(content_hash=content.hexdigest(), filename=filename, xml=xml.decode("utf-8"),
-                      dmn=[table.decode("utf-8") for table in dmn], deployed_at=now,
-                      forms=[{"filename": name, "schema": json.dumps(schema, ensure_ascii=False)}
-                             for name, schema in forms.items()], called=called)
-        partners = [self._deploy_one(partner, stored, cache=False)[0] for _, partner in sorted(diagram.partners.items())]
+        stored = dict(
+            content_hash=content.hexdigest(),
+            filename=filename,
+            xml=xml.decode("utf-8"),
+            dmn=[table.decode("utf-8") for table in dmn],
+            deployed_at=now,
+            forms=[
+                {"filename": name, "schema": json.dumps(schema, ensure_ascii=False)} for name, schema in forms.items()
+            ],
+            called=called,
+        )
+        partners = [
+            self._deploy_one(partner, stored, cache=False)[0] for _, partner in sorted(diagram.partners.items())
+        ]
         result, created = self._deploy_one(diagram, stored)
         return dict(result, **({"partners": partners} if partners else {})), created
 
@@ -73,8 +83,9 @@ class DefinitionRegistry:
             if existing is not None:
                 return dict(summary(existing), **findings), False
             latest = models.ProcessDefinition.objects(key=key).order_by("-version").only("version").first()
-            definition = models.ProcessDefinition(key=key, version=(latest.version + 1) if latest else 1,
-                                                  name=diagram.name, **stored)
+            definition = models.ProcessDefinition(
+                key=key, version=(latest.version + 1) if latest else 1, name=diagram.name, **stored
+            )
             try:
                 definition.save(force_insert=True)
             except me.NotUniqueError:
@@ -94,12 +105,18 @@ class DefinitionRegistry:
             for name, element_id in sorted(bpmn_engine.message_starts(diagram).items()):
                 other = held.setdefault(name, diagram.process_id)
                 holder = models.MessageStart.objects(name=name).only("key").first()
-                if other == diagram.process_id and holder is not None and holder.key != other \
-                        and self.started_by(name) is not None:
+                if (
+                    other == diagram.process_id
+                    and holder is not None
+                    and holder.key != other
+                    and self.started_by(name) is not None
+                ):
                     other = holder.key
                 if other != diagram.process_id:
-                    message = (f"the message {name!r} already starts the process {other!r}: a message starts "
-                               f"one process, so rename the message in one of them")
+                    message = (
+                        f"the message {name!r} already starts the process {other!r}: a message starts "
+                        f"one process, so rename the message in one of them"
+                    )
                     raise InvalidInput(f"invalid BPMN: {message}", [{"field": element_id, "message": message}])
         for name, key in held.items():
             models.MessageStart.objects(name=name).update_one(set__key=key, upsert=True)
@@ -108,8 +125,11 @@ class DefinitionRegistry:
         """``(key, version, diagram)`` of the latest deployed version of the process whose message
         start event catches the message ``name``, from whichever file; None when there is none."""
         holder = models.MessageStart.objects(name=name).only("key").first()
-        latest = models.ProcessDefinition.objects(key=holder.key).order_by("-version").only(
-            "version").first() if holder is not None else None
+        latest = (
+            models.ProcessDefinition.objects(key=holder.key).order_by("-version").only("version").first()
+            if holder is not None
+            else None
+        )
         if latest is None:
             return None
         diagram = self.diagram(holder.key, latest.version)
@@ -119,16 +139,26 @@ class DefinitionRegistry:
         """The version of ``partner_key`` deployed from the same content as ``key`` at
         ``version`` (its collaboration partner), else the partner's latest."""
         content_hash = models.ProcessDefinition.objects(key=key, version=version).only("content_hash").first()
-        found = models.ProcessDefinition.objects(key=partner_key, content_hash=content_hash.content_hash).only(
-            "version").first() if content_hash is not None else None
+        found = (
+            models.ProcessDefinition.objects(key=partner_key, content_hash=content_hash.content_hash)
+            .only("version")
+            .first()
+            if content_hash is not None
+            else None
+        )
         return found.version if found is not None else self.latest(partner_key)[0]
 
     @staticmethod
     def validate(xml, filename, dmn=(), forms=None):
         """Run the deployment's checks without storing anything: the parsed diagram, or
         InvalidInput naming the element."""
-        return _checked(_bytes(xml), filename, tuple(_bytes(table) for table in dmn),
-                        {name: forms[name] for name in sorted(forms or {})}, resolve_calls(_bytes(xml)))
+        return _checked(
+            _bytes(xml),
+            filename,
+            tuple(_bytes(table) for table in dmn),
+            {name: forms[name] for name in sorted(forms or {})},
+            resolve_calls(_bytes(xml)),
+        )
 
     def deploy_directory(self, directory, now):
         """Deploy every ``*.bpmn`` with the ``*.dmn`` tables and ``*.json`` form schemas of the
@@ -136,11 +166,18 @@ class DefinitionRegistry:
         tables = {path.name: path.read_bytes() for path in sorted(Path(directory).glob("*.dmn"))}
         for path in sorted(Path(directory).glob("*.bpmn")):
             xml = path.read_bytes()
-            forms = {name: json.loads((Path(directory) / name).read_text(encoding="utf-8"))
-                     for name in used_forms(xml) if (Path(directory) / name).is_file()}
+            forms = {
+                name: json.loads((Path(directory) / name).read_text(encoding="utf-8"))
+                for name in used_forms(xml)
+                if (Path(directory) / name).is_file()
+            }
             result, created = self.deploy(xml, path.name, now, used_tables(xml, tables.values()), forms)
-            log.info("process %s version %s %s", result["key"], result["version"],
-                     "deployed" if created else "already deployed")
+            log.info(
+                "process %s version %s %s",
+                result["key"],
+                result["version"],
+                "deployed" if created else "already deployed",
+            )
 
     def latest(self, key):
         definition = models.ProcessDefinition.objects(key=key).order_by("-version").only("version").first()
@@ -158,9 +195,14 @@ class DefinitionRegistry:
             raise NotFound(f"process {key!r} has no version {version}")
         own_forms = _forms(definition)
         called_xml, called_dmn, called_forms = _called_parts(definition.called, own_forms)
-        diagram = bpmn_engine.parse_diagram(definition.xml.encode("utf-8"), definition.filename,
-                                            tuple(table.encode("utf-8") for table in (*definition.dmn, *called_dmn)),
-                                            {**called_forms, **own_forms}, called_xml, process_id=key)
+        diagram = bpmn_engine.parse_diagram(
+            definition.xml.encode("utf-8"),
+            definition.filename,
+            tuple(table.encode("utf-8") for table in (*definition.dmn, *called_dmn)),
+            {**called_forms, **own_forms},
+            called_xml,
+            process_id=key,
+        )
         with self._lock:
             self._parsed[(key, version)] = diagram
         return diagram
@@ -172,19 +214,31 @@ class DefinitionRegistry:
         if not versions:
             raise NotFound(f"process {key!r} is not deployed")
         named = sorted({role for version in versions for role in bpmn_engine.diagram_roles(self.diagram(key, version))})
-        return dict(roles.mapping_view(key), diagram_roles=named, hall_roles=list(STAFF_ROLES),
-                    unmapped_roles=roles.unmapped(named, roles.mapping_of(key)), history=roles.history(key))
+        return dict(
+            roles.mapping_view(key),
+            diagram_roles=named,
+            hall_roles=list(STAFF_ROLES),
+            unmapped_roles=roles.unmapped(named, roles.mapping_of(key)),
+            history=roles.history(key),
+        )
 
     def versions(self, key):
         """Every deployed version of one process, oldest first, each with the number of its
         instances not completed (in progress or in an incident)."""
         found = models.ProcessDefinition.objects(key=key).only(
-            "key", "version", "name", "deployed_at", "content_hash", "filename")
+            "key", "version", "name", "deployed_at", "content_hash", "filename"
+        )
         if not found:
             raise NotFound(f"process {key!r} is not deployed")
-        return [dict(summary(d), running_instances=count_of(models.ProcessInstance.objects(
-                    process_key=key, process_version=d.version, status__ne="completed")))
-                for d in sorted(found, key=lambda d: d.version)]
+        return [
+            dict(
+                summary(d),
+                running_instances=count_of(
+                    models.ProcessInstance.objects(process_key=key, process_version=d.version, status__ne="completed")
+                ),
+            )
+            for d in sorted(found, key=lambda d: d.version)
+        ]
 
     def xml(self, key, version):
         definition = models.ProcessDefinition.objects(key=key, version=version).only("xml").first()
@@ -194,8 +248,9 @@ class DefinitionRegistry:
 
     def list(self):
         latest = {}
-        for d in models.ProcessDefinition.objects.only("key", "version", "name", "deployed_at", "content_hash",
-                                                      "filename"):
+        for d in models.ProcessDefinition.objects.only(
+            "key", "version", "name", "deployed_at", "content_hash", "filename"
+        ):
             if d.key not in latest or d.version > latest[d.key].version:
                 latest[d.key] = d
         return [summary(d) for d in sorted(latest.values(), key=lambda d: d.key)]
@@ -207,13 +262,19 @@ def _checked(xml, filename, dmn, forms, called):
     version deployed before the sandbox's rules changed still loads (see `diagram`)."""
     called_xml, called_dmn, called_forms = _called_parts(called, forms)
     try:
-        diagram = bpmn_engine.parse_diagram(xml, filename, (*dmn, *(table.encode("utf-8") for table in called_dmn)),
-                                            {**called_forms, **forms}, called_xml)
+        diagram = bpmn_engine.parse_diagram(
+            xml,
+            filename,
+            (*dmn, *(table.encode("utf-8") for table in called_dmn)),
+            {**called_forms, **forms},
+            called_xml,
+        )
         expression_check.check_expressions(xml, tuple(dmn))
         return diagram
     except bpmn_engine.InvalidDiagram as exc:
-        raise InvalidInput(f"invalid BPMN: {exc.message}",
-                           [{"field": exc.element_id or "diagram", "message": exc.message}]) from None
+        raise InvalidInput(
+            f"invalid BPMN: {exc.message}", [{"field": exc.element_id or "diagram", "message": exc.message}]
+        ) from None
 
 
 def _called_parts(called, forms):
@@ -226,8 +287,10 @@ def _called_parts(called, forms):
         ref = pending.pop(0)
         if ref["key"] in versions:
             if versions[ref["key"]] != ref["version"]:
-                raise InvalidInput(f"invalid BPMN: process {ref['key']!r} would be called at versions "
-                                   f"{versions[ref['key']]} and {ref['version']}: deploy its callers again")
+                raise InvalidInput(
+                    f"invalid BPMN: process {ref['key']!r} would be called at versions "
+                    f"{versions[ref['key']]} and {ref['version']}: deploy its callers again"
+                )
             continue
         definition = models.ProcessDefinition.objects(key=ref["key"], version=ref["version"]).first()
         versions[ref["key"]] = ref["version"]
@@ -235,8 +298,10 @@ def _called_parts(called, forms):
         dmn.extend(table for table in definition.dmn if table not in dmn)
         for name, schema in _forms(definition).items():
             if {**forms, **schemas}.get(name, schema) != schema:
-                raise InvalidInput(f"invalid BPMN: the form file {name!r} differs from the one process "
-                                   f"{ref['key']!r} version {ref['version']} uses: rename one of them")
+                raise InvalidInput(
+                    f"invalid BPMN: the form file {name!r} differs from the one process "
+                    f"{ref['key']!r} version {ref['version']} uses: rename one of them"
+                )
             schemas[name] = schema
         pending.extend(definition.called)
     return tuple(xml), dmn, schemas
@@ -281,10 +346,15 @@ def _pinned_version(node):
     """The version a call activity pins, or None for the latest."""
     binding = node.get(_CAMUNDA + "calledElementBinding", "latest")
     if binding not in ("latest", "version"):
-        _refuse(node, f"camunda:calledElementBinding {binding!r} is not supported: 'latest', or 'version' "
-                      "with camunda:calledElementVersion")
-    spiff = node.xpath("./*[local-name()='extensionElements']/*[local-name()='properties']"
-                       "/*[local-name()='property'][@name='calledElementVersion']/@value")
+        _refuse(
+            node,
+            f"camunda:calledElementBinding {binding!r} is not supported: 'latest', or 'version' "
+            "with camunda:calledElementVersion",
+        )
+    spiff = node.xpath(
+        "./*[local-name()='extensionElements']/*[local-name()='properties']"
+        "/*[local-name()='property'][@name='calledElementVersion']/@value"
+    )
     text = node.get(_CAMUNDA + "calledElementVersion") if binding == "version" else next(iter(spiff), None)
     if binding == "latest" and text is None:
         return None
@@ -306,11 +376,13 @@ def used_tables(bpmn_xml, tables):
     by Camunda's `decisionRef` or spiff-arena's `calledDecisionId`."""
     root = etree.fromstring(bpmn_xml, etree.XMLParser(resolve_entities=False, no_network=True))
     wanted = set(root.xpath("//@*[local-name()='decisionRef']")) | {
-        (text or "").strip() for text in root.xpath("//*[local-name()='calledDecisionId']/text()")}
+        (text or "").strip() for text in root.xpath("//*[local-name()='calledDecisionId']/text()")
+    }
     used = []
     for table in tables:
         decisions = etree.fromstring(table, etree.XMLParser(resolve_entities=False, no_network=True)).xpath(
-            "//*[local-name()='decision']/@id")
+            "//*[local-name()='decision']/@id"
+        )
         if wanted & set(decisions):
             used.append(table)
     return used
@@ -330,6 +402,11 @@ def role_findings(diagram):
 
 
 def summary(definition):
-    return {"key": definition.key, "version": definition.version, "name": definition.name,
-            "filename": definition.filename, "content_hash": definition.content_hash,
-            "deployed_at": definition.deployed_at.isoformat()}
+    return {
+        "key": definition.key,
+        "version": definition.version,
+        "name": definition.name,
+        "filename": definition.filename,
+        "content_hash": definition.content_hash,
+        "deployed_at": definition.deployed_at.isoformat(),
+    }

@@ -8,6 +8,7 @@ error or a refused construct is reported to the process designer, naming the ele
 of becoming an incident on a case. Versions deployed before are not checked again when they
 are loaded: their expressions still meet the same rules when they run.
 """
+
 import ast
 import re
 from dataclasses import dataclass
@@ -39,8 +40,13 @@ _BPMN_TEXTS = {
     "formalExpression": ("correlation expression", "eval", str),
 }
 # Where a `formalExpression` is a correlation or timer expression (elsewhere it is not Python).
-_PARTS = ("timerEventDefinition", "conditionalEventDefinition", "multiInstanceLoopCharacteristics",
-          "extensionElements", "correlationPropertyRetrievalExpression")
+_PARTS = (
+    "timerEventDefinition",
+    "conditionalEventDefinition",
+    "multiInstanceLoopCharacteristics",
+    "extensionElements",
+    "correlationPropertyRetrievalExpression",
+)
 # DMN's `?` (the input's value) outside quotes, as SpiffWorkflow's DMN engine finds it.
 _DMN_INPUT_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
@@ -80,8 +86,11 @@ def _refuse(expression, reason):
 def _bpmn_expressions(root):
     for node in root.iter(etree.Element):
         local = etree.QName(node).localname
-        if local in _BPMN_TEXTS and (node.text or "").strip() and (
-                local != "formalExpression" or etree.QName(node.getparent()).localname in _PARTS):
+        if (
+            local in _BPMN_TEXTS
+            and (node.text or "").strip()
+            and (local != "formalExpression" or etree.QName(node.getparent()).localname in _PARTS)
+        ):
             what, mode, convert = _BPMN_TEXTS[local]
             text = node.text.strip()
             yield _Expression(owner(node), what, text, convert(text), mode)

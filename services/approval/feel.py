@@ -25,19 +25,23 @@ The subset:
 Refused when declared FEEL (and read as Python when nothing is declared): every other FEEL
 form — functions such as `date and time()`, `matches()`, arithmetic, paths `a.b`, `?`.
 """
+
 import keyword
 import re
 from datetime import date
 
 from lxml import etree
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<space>\s+)
   | (?P<number>\d+(?:\.\d+)?)
   | (?P<string>"(?:[^"\\]|\\.)*")
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\.\.|<=|>=|[-<>\[\]().,])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 _LITERALS = {"true": "True", "false": "False", "null": "None"}
 _IDENTITY = {"True": "is", "False": "is", "None": "is"}  # FEEL's `true` is not the number 1
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
@@ -99,16 +103,18 @@ def _translate_cell(decision, number, entry, local, table_language):
     what = "input entry" if local == "inputEntry" else "output entry"
     name = f"{entry.get('id')} ({decision.get('name') or decision.get('id')}, rule {number})"
     if language and "feel" not in language and language != "python":
-        raise UnsupportedExpression(entry.get("id"), f"{name}: the {what} is in {language!r}; DMN cells are "
-                                                     "FEEL or Python")
+        raise UnsupportedExpression(
+            entry.get("id"), f"{name}: the {what} is in {language!r}; DMN cells are FEEL or Python"
+        )
     if language == "python":
         return
     try:
         text_node.text = unary_tests(text) if local == "inputEntry" else output(text)
     except UnsupportedExpression as error:
         if language:
-            raise UnsupportedExpression(entry.get("id"), f"{name}: the {what} {text!r} is not FEEL the "
-                                                         f"platform runs: {error.message}") from None
+            raise UnsupportedExpression(
+                entry.get("id"), f"{name}: the {what} {text!r} is not FEEL the platform runs: {error.message}"
+            ) from None
 
 
 class _Parser:
@@ -207,7 +213,7 @@ def _iso_date(token):
             return value
     except ValueError:
         pass
-    raise UnsupportedExpression(None, f"date() takes a date written \"YYYY-MM-DD\", not {token or 'nothing'}")
+    raise UnsupportedExpression(None, f'date() takes a date written "YYYY-MM-DD", not {token or "nothing"}')
 
 
 def _python_string(value):

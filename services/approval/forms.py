@@ -10,6 +10,7 @@ default value; a read-only field keeps its default (submitting another value is 
 ``describe_field`` builds that shape at deploy and refuses what it cannot honour, naming the
 field, so a form never silently drops a designer's rule.
 """
+
 from datetime import date
 
 from services.common.errors import InvalidInput
@@ -27,9 +28,16 @@ def describe_field(field_id, label, kind, default=None, rules=(), options=()):
     kind = kind or "string"
     if kind not in FIELD_TYPES:
         raise ValueError(f"form field {field_id!r}: type {kind!r} is not supported ({', '.join(FIELD_TYPES)})")
-    field = {"id": field_id, "label": label or field_id, "type": kind, "required": False, "readonly": False,
-             "options": [{"id": option_id, "name": name or option_id} for option_id, name in options],
-             "constraints": {}, "default": None}
+    field = {
+        "id": field_id,
+        "label": label or field_id,
+        "type": kind,
+        "required": False,
+        "readonly": False,
+        "options": [{"id": option_id, "name": name or option_id} for option_id, name in options],
+        "constraints": {},
+        "default": None,
+    }
     for name, config in rules:
         if name not in RULES:
             raise ValueError(f"form field {field_id!r}: the constraint {name!r} is not supported ({', '.join(RULES)})")

@@ -11,6 +11,7 @@ the hall's events.
 The approval service turns the convention's moments into events, so that intake, payment and
 monitor never need to know BPMN.
 """
+
 import re
 
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
@@ -65,8 +66,10 @@ def check_convention(process_spec):
     decision = fields.get(INTAKE_DECISION)
     options = {option.id for option in getattr(decision, "options", ())}
     if decision is None or options != set(INTAKE_OPTIONS):
-        raise ConventionBroken(ACCEPT, f"`accept` needs the enum form field `{INTAKE_DECISION}` with the "
-                                       f"options {', '.join(INTAKE_OPTIONS)}")
+        raise ConventionBroken(
+            ACCEPT,
+            f"`accept` needs the enum form field `{INTAKE_DECISION}` with the options {', '.join(INTAKE_OPTIONS)}",
+        )
     for name in ("reason", "missing_materials"):
         if name not in fields:
             raise ConventionBroken(ACCEPT, f"`accept` needs the form field `{name}`")
@@ -74,11 +77,18 @@ def check_convention(process_spec):
     for end in END_EVENTS:
         if not isinstance(by_id.get(end), EndEvent):
             raise ConventionBroken(end, f"a hall flow ends in the end events {' and '.join(END_EVENTS)}")
-    waits = [spec for spec in by_id.values() if isinstance(spec, (IntermediateCatchEvent, ReceiveTask))
-             and getattr(spec.event_definition, "name", None) == SUPPLEMENT_RECEIVED]
+    waits = [
+        spec
+        for spec in by_id.values()
+        if isinstance(spec, (IntermediateCatchEvent, ReceiveTask))
+        and getattr(spec.event_definition, "name", None) == SUPPLEMENT_RECEIVED
+    ]
     if not waits:
-        raise ConventionBroken(ACCEPT, f"a hall flow waits for the message `{SUPPLEMENT_RECEIVED}` "
-                                       "(intermediate message catch event) when supplements are asked for")
+        raise ConventionBroken(
+            ACCEPT,
+            f"a hall flow waits for the message `{SUPPLEMENT_RECEIVED}` "
+            "(intermediate message catch event) when supplements are asked for",
+        )
 
 
 def _check_accept_comes_first(process_spec):
@@ -116,8 +126,10 @@ def check_window(data, decided_on_the_spot):
     """A decision made on the spot (首席代表制) says where: a form's `window` (办理窗口) is
     required when the chief who accepted the case on the spot decides it."""
     if decided_on_the_spot and data.get(WINDOW) is None:
-        raise InvalidInput("a decision on the spot names the window it is made at",
-                           [{"field": WINDOW, "message": "is required for a decision on the spot"}])
+        raise InvalidInput(
+            "a decision on the spot names the window it is made at",
+            [{"field": WINDOW, "message": "is required for a decision on the spot"}],
+        )
 
 
 def materials_list(text):
@@ -141,24 +153,51 @@ def domain_events(instance, completed, end_event, newly_waiting, process_data, a
         data = completed[1]
         decision = data.get(INTAKE_DECISION)
         if decision == "accept":
-            found.append(events.CASE_ACCEPTED.event(case_no=instance.case_no, item_code=instance.item_code,
-                                                    department=instance.department, accepted_at=at,
-                                                    accepted_by=actor))
+            found.append(
+                events.CASE_ACCEPTED.event(
+                    case_no=instance.case_no,
+                    item_code=instance.item_code,
+                    department=instance.department,
+                    accepted_at=at,
+                    accepted_by=actor,
+                )
+            )
         elif decision == "refuse":
-            found.append(events.CASE_REFUSED.event(case_no=instance.case_no, reason=data.get("reason"),
-                                                   refused_at=at, refused_by=actor))
+            found.append(
+                events.CASE_REFUSED.event(
+                    case_no=instance.case_no, reason=data.get("reason"), refused_at=at, refused_by=actor
+                )
+            )
         elif decision == "supplement":
-            found.append(events.SUPPLEMENT_REQUESTED.event(
-                case_no=instance.case_no, missing_materials=materials_list(data.get("missing_materials")),
-                reason=data.get("reason"), requested_at=at))
+            found.append(
+                events.SUPPLEMENT_REQUESTED.event(
+                    case_no=instance.case_no,
+                    missing_materials=materials_list(data.get("missing_materials")),
+                    reason=data.get("reason"),
+                    requested_at=at,
+                )
+            )
     if PAYMENT_CONFIRMED in newly_waiting:
         fee = process_data.get("fee_fen")
-        found.append(events.PAYMENT_REQUIRED.event(
-            case_no=instance.case_no, item_code=instance.item_code, department=instance.department,
-            fee_fen=fee if isinstance(fee, int) and not isinstance(fee, bool) else None, requested_at=at))
+        found.append(
+            events.PAYMENT_REQUIRED.event(
+                case_no=instance.case_no,
+                item_code=instance.item_code,
+                department=instance.department,
+                fee_fen=fee if isinstance(fee, int) and not isinstance(fee, bool) else None,
+                requested_at=at,
+            )
+        )
     if end_event in END_EVENTS:
-        found.append(events.CASE_DECIDED.event(case_no=instance.case_no, outcome=end_event, decided_at=at,
-                                               decided_by=actor, **decided_where(completed, process_data, actor)))
+        found.append(
+            events.CASE_DECIDED.event(
+                case_no=instance.case_no,
+                outcome=end_event,
+                decided_at=at,
+                decided_by=actor,
+                **decided_where(completed, process_data, actor),
+            )
+        )
     return found
 
 
@@ -167,6 +206,9 @@ def decided_where(completed, process_data, actor):
     on-the-spot claim decides it (not a refusal at acceptance); the decision's form field
     `window` (办理窗口), when it has one, says at which window."""
     window = process_data.get(WINDOW)
-    return {"on_the_spot": actor is not None and process_data.get(ON_THE_SPOT_BY) == actor
-            and (completed is None or completed[0] != ACCEPT),
-            "window": window if isinstance(window, int) and not isinstance(window, bool) else None}
+    return {
+        "on_the_spot": actor is not None
+        and process_data.get(ON_THE_SPOT_BY) == actor
+        and (completed is None or completed[0] != ACCEPT),
+        "window": window if isinstance(window, int) and not isinstance(window, bool) else None,
+    }

@@ -19,6 +19,7 @@ after a crash finds it in one place or the other (``completion_requests``).
 
 The hot paths (completion, work lists, the sweep) read and write the raw documents of the
 instance and step collections (``collection_of``) and build no mongoengine ``Document``."""
+
 import hashlib
 import json
 import logging
@@ -55,8 +56,7 @@ SAVE_ATTEMPTS = 10
 # A timer that is due but does not fire (its instance cannot run) is looked at again after this.
 STUCK_TIMER_RETRY = timedelta(minutes=1)
 # What a process starts with from `case_submitted`, besides case number and department.
-CASE_DATA = ("item_code", "item_name", "kind", "on_the_spot", "promised_limit_days", "legal_limit_days",
-             "submitted_at")
+CASE_DATA = ("item_code", "item_name", "kind", "on_the_spot", "promised_limit_days", "legal_limit_days", "submitted_at")
 WORK_LIST_FILTERS = ("process_key", "case_no", "element_id")
 # Steps this replica finished (records stored) that an instance's outbox may still list.
 FINISHED_REMEMBERED = 10_000
@@ -95,12 +95,21 @@ class Instance:
 
     def saved_fields(self):
         """What a step changes, as stored."""
-        return {"state": self.state, "status": self.status, "incident": self.incident,
-                "waiting_messages": self.waiting_messages, "consumed_messages": self.consumed_messages,
-                "next_timer_at": to_millis(self.next_timer_at) if self.next_timer_at is not None else None,
-                "updated_at": self.updated_at, "rev": self.rev, "open_tasks": self.open_tasks, "done": self.done,
-                "task_keys": task_keys(self.open_tasks, self.done), "outbox": self.outbox,
-                "outbox_pending": self.outbox_pending}
+        return {
+            "state": self.state,
+            "status": self.status,
+            "incident": self.incident,
+            "waiting_messages": self.waiting_messages,
+            "consumed_messages": self.consumed_messages,
+            "next_timer_at": to_millis(self.next_timer_at) if self.next_timer_at is not None else None,
+            "updated_at": self.updated_at,
+            "rev": self.rev,
+            "open_tasks": self.open_tasks,
+            "done": self.done,
+            "task_keys": task_keys(self.open_tasks, self.done),
+            "outbox": self.outbox,
+            "outbox_pending": self.outbox_pending,
+        }
 
 
 def task_token(task_id):
@@ -148,17 +157,35 @@ class InstanceRepository:
             diagram = self.definitions.diagram(case["process_key"], version)
         unmapped = roles.unmapped(bpmn_engine.diagram_roles(diagram), self.mappings.of(case["process_key"]))
         held = step_rules.unmapped_hold(case["process_key"], unmapped)
-        workflow = bpmn_engine.start(diagram, {
-            "case_no": case["case_no"], "department": case["department"],
-            **{key: case.get(key) for key in CASE_DATA},
-            ON_THE_SPOT_BY: None,  # the chief who accepts on the spot, when one does (worklist.py)
-        }, held=held)
-        instance = Instance({
-            "_id": ObjectId(), "case_no": case["case_no"], "process_key": case["process_key"],
-            "process_version": version, "item_code": case.get("item_code"), "department": case["department"],
-            "rev": 1, "started_at": to_millis(now)})
-        entries = [{"kind": "started", "actor": SYSTEM,
-                    "data": {"process_key": case["process_key"], "process_version": version}}]
+        workflow = bpmn_engine.start(
+            diagram,
+            {
+                "case_no": case["case_no"],
+                "department": case["department"],
+                **{key: case.get(key) for key in CASE_DATA},
+                ON_THE_SPOT_BY: None,  # the chief who accepts on the spot, when one does (worklist.py)
+            },
+            held=held,
+        )
+        instance = Instance(
+            {
+                "_id": ObjectId(),
+                "case_no": case["case_no"],
+                "process_key": case["process_key"],
+                "process_version": version,
+                "item_code": case.get("item_code"),
+                "department": case["department"],
+                "rev": 1,
+                "started_at": to_millis(now),
+            }
+        )
+        entries = [
+            {
+                "kind": "started",
+                "actor": SYSTEM,
+                "data": {"process_key": case["process_key"], "process_version": version},
+            }
+        ]
         return self._insert(instance, workflow, entries, now)
 
     def _insert(self, instance, workflow, entries, now):
@@ -186,8 +213,11 @@ class InstanceRepository:
         workflow = bpmn_engine.load_state(diagram, instance.state)
         progress = CASE_PROGRESSED.event(**_progress(instance, workflow, bpmn_engine.end_event(workflow)))
         pending = self._pending(instance).announcement(instance)
-        return [step_rules.Announcement(instance.pk, instance.rev, [*pending.events, progress], pending.records,
-                                        pending.answers)]
+        return [
+            step_rules.Announcement(
+                instance.pk, instance.rev, [*pending.events, progress], pending.records, pending.answers
+            )
+        ]
 
     def announced(self, announcement):
         """The events of ``announcement`` were dispatched: record its answers in the request
@@ -198,30 +228,43 @@ class InstanceRepository:
         _store_records(announcement.records)
         if len(self._finished) >= FINISHED_REMEMBERED:
             self._finished.clear()
-        self._finished[announcement.instance_id] = max(announcement.rev,
-                                                       self._finished.get(announcement.instance_id, 0))
+        self._finished[announcement.instance_id] = max(
+            announcement.rev, self._finished.get(announcement.instance_id, 0)
+        )
 
     @staticmethod
     def unannounced(before, now):
         """What steps saved before ``before`` left undone, their replica stopped between saving
         and storing their records: their events and records are returned. The outboxes whose
         records are all stored are emptied (unless a step saved since)."""
-        pending = list(_instances().find({"outbox_pending": True, "updated_at": {"$lt": to_millis(before)}},
-                                         {"case_no": 1, "rev": 1, "outbox": 1}, limit=SWEEP_BATCH))
+        pending = list(
+            _instances().find(
+                {"outbox_pending": True, "updated_at": {"$lt": to_millis(before)}},
+                {"case_no": 1, "rev": 1, "outbox": 1},
+                limit=SWEEP_BATCH,
+            )
+        )
         outboxes = {son["_id"]: step_rules.Outbox.loads(son["outbox"]) for son in pending}
         keys = [step_rules.record_key(son["case_no"], step) for son in pending for step in outboxes[son["_id"]].steps]
         stored = {record["_id"] for record in _steps().find({"_id": {"$in": keys}}, {"_id": 1})} if keys else set()
         left, finished = [], []
         for son in pending:
-            missing = step_rules.Outbox([step for step in outboxes[son["_id"]].steps
-                                         if step_rules.record_key(son["case_no"], step) not in stored])
+            missing = step_rules.Outbox(
+                [
+                    step
+                    for step in outboxes[son["_id"]].steps
+                    if step_rules.record_key(son["case_no"], step) not in stored
+                ]
+            )
             if missing.steps:
                 left.append(missing.announcement(Instance(son)))
             else:
                 finished.append(son["_id"])
         if finished:
-            _instances().update_many({"_id": {"$in": finished}, "updated_at": {"$lt": to_millis(before)}},
-                                     {"$set": {"outbox": "", "outbox_pending": False}})
+            _instances().update_many(
+                {"_id": {"$in": finished}, "updated_at": {"$lt": to_millis(before)}},
+                {"$set": {"outbox": "", "outbox_pending": False}},
+            )
         return left
 
     @staticmethod
@@ -233,14 +276,26 @@ class InstanceRepository:
         wanted = {key: value for key, value in (filters or {}).items() if key in WORK_LIST_FILTERS and value}
         username = user.get("username")
         if "case_no" in wanted:  # one case: its instance and sub-instances by number
-            found = {son["_id"]: son for son in _instances().find(
-                {"$or": [{"case_no": wanted["case_no"]}, {"parent_case": wanted["case_no"]}]}, WORK_LIST_FIELDS)}
+            found = {
+                son["_id"]: son
+                for son in _instances().find(
+                    {"$or": [{"case_no": wanted["case_no"]}, {"parent_case": wanted["case_no"]}]}, WORK_LIST_FIELDS
+                )
+            }
         else:
-            found = {son["_id"]: son for key in user_keys(user)
-                     for son in _instances().find(_text(key_token(key)), WORK_LIST_FIELDS)}
-        tasks = [task for son in found.values() for task in son["open_tasks"]
-                 if can_work_on(user, task) and username not in task["excluded"]
-                 and all(task[key] == value for key, value in wanted.items())]
+            found = {
+                son["_id"]: son
+                for key in user_keys(user)
+                for son in _instances().find(_text(key_token(key)), WORK_LIST_FIELDS)
+            }
+        tasks = [
+            task
+            for son in found.values()
+            for task in son["open_tasks"]
+            if can_work_on(user, task)
+            and username not in task["excluded"]
+            and all(task[key] == value for key, value in wanted.items())
+        ]
         return sorted(tasks, key=lambda t: (t["due_order"], t["created_at"], t["task_id"]))
 
     def tasks_for(self, user, filters=None):
@@ -250,8 +305,12 @@ class InstanceRepository:
     def work_list(self, user, filters=None, limit=50, offset=0):
         """One page of the user's work list, with the total for paging."""
         found = self._open_tasks_of(user, filters)
-        return {"tasks": [step_rules.task_view(t) for t in found[offset:offset + limit]], "total": len(found),
-                "limit": limit, "offset": offset}
+        return {
+            "tasks": [step_rules.task_view(t) for t in found[offset : offset + limit]],
+            "total": len(found),
+            "limit": limit,
+            "offset": offset,
+        }
 
     def get_task(self, task_id, user):
         """One task of the user's work list with its form and the case summary from the process data."""
@@ -261,9 +320,13 @@ class InstanceRepository:
         diagram = self.definitions.diagram(instance.process_key, instance.process_version)
         data = bpmn_engine.workflow_data(bpmn_engine.load_state(diagram, instance.state))
         case = {key: data.get(key) for key in ("case_no", "department", *CASE_DATA)}
-        return dict(step_rules.task_view(task), case=dict(case, process_key=instance.process_key,
-                                              process_version=instance.process_version, status=instance.status),
-                    process_data=data)
+        return dict(
+            step_rules.task_view(task),
+            case=dict(
+                case, process_key=instance.process_key, process_version=instance.process_version, status=instance.status
+            ),
+            process_data=data,
+        )
 
     def complete(self, task_id, data, user, now, request_key=None):
         """Complete an open task with form data; returns ``(answer, events)``. The answer goes
@@ -285,8 +348,14 @@ class InstanceRepository:
         def answer(instance, events):
             return step_rules.completion_answer(task, instance.status, events)
 
-        instance, announcements = self._step(instance.case_no, complete_it, now, username, loaded=instance,
-                                             answer=(request_key, answer) if request_key else None)
+        instance, announcements = self._step(
+            instance.case_no,
+            complete_it,
+            now,
+            username,
+            loaded=instance,
+            answer=(request_key, answer) if request_key else None,
+        )
         return answer(instance, announcements[-1].events), announcements
 
     def route(self, case_no, message, now, sender=SYSTEM):
@@ -304,25 +373,37 @@ class InstanceRepository:
         earlier = models.Message.objects(message_id=message_id).only("case_no").first()
         if earlier is not None:
             return self.correlate(earlier.case_no, name, data, now, message_id, sender)
-        family = list(_instances().find({"$or": [{"case_no": case_no}, {"parent_case": case_no}]},
-                                        {"case_no": 1, "process_key": 1, "process_version": 1, "state": 1,
-                                         "waiting_messages": 1, "department": 1}))
+        family = list(
+            _instances().find(
+                {"$or": [{"case_no": case_no}, {"parent_case": case_no}]},
+                {
+                    "case_no": 1,
+                    "process_key": 1,
+                    "process_version": 1,
+                    "state": 1,
+                    "waiting_messages": 1,
+                    "department": 1,
+                },
+            )
+        )
         for son in family:
             if name in son.get("waiting_messages", ()) and self._catches(son, message):
-                return self.correlate(son["case_no"], name, data, now, message_id, sender,
-                                      message.get("correlations"))
+                return self.correlate(son["case_no"], name, data, now, message_id, sender, message.get("correlations"))
         root = next((son for son in family if son["case_no"] == case_no), None)
         if root is not None:
-            partner = self._partner(message.get("process_key") or root["process_key"],
-                                    message.get("process_version") or root["process_version"], name) \
-                or self.definitions.started_by(name)
+            partner = self._partner(
+                message.get("process_key") or root["process_key"],
+                message.get("process_version") or root["process_version"],
+                name,
+            ) or self.definitions.started_by(name)
             if partner is not None:
                 return True, self._start_by_message(root, *partner, message, now, sender)
         return self.correlate(case_no, name, data, now, message_id, sender, message.get("correlations"))
 
     def _catches(self, son, message):
-        workflow = bpmn_engine.load_state(self.definitions.diagram(son["process_key"], son["process_version"]),
-                                          son["state"])
+        workflow = bpmn_engine.load_state(
+            self.definitions.diagram(son["process_key"], son["process_version"]), son["state"]
+        )
         return bpmn_engine.catches(workflow, message["name"], message.get("correlations"))
 
     def _partner(self, key, version, name):
@@ -341,18 +422,37 @@ class InstanceRepository:
         at its start event."""
         data = {"case_no": root["case_no"], "department": root["department"], ON_THE_SPOT_BY: None}
         workflow = bpmn_engine.start_by_message(diagram, data, message)
-        instance = Instance({
-            "_id": ObjectId(), "case_no": sub_instance_no(root["case_no"], key, message["message_id"]),
-            "parent_case": root["case_no"], "process_key": key, "process_version": version,
-            "department": root["department"], "rev": 1, "started_at": to_millis(now),
-            "consumed_messages": [message["message_id"]]})
-        entries = [{"kind": "started", "actor": sender, "element_id": bpmn_engine.message_starts(diagram)[message["name"]],
-                    "data": {"process_key": key, "process_version": version, "message": message["name"]}}]
+        instance = Instance(
+            {
+                "_id": ObjectId(),
+                "case_no": sub_instance_no(root["case_no"], key, message["message_id"]),
+                "parent_case": root["case_no"],
+                "process_key": key,
+                "process_version": version,
+                "department": root["department"],
+                "rev": 1,
+                "started_at": to_millis(now),
+                "consumed_messages": [message["message_id"]],
+            }
+        )
+        entries = [
+            {
+                "kind": "started",
+                "actor": sender,
+                "element_id": bpmn_engine.message_starts(diagram)[message["name"]],
+                "data": {"process_key": key, "process_version": version, "message": message["name"]},
+            }
+        ]
         announcements = self._insert(instance, workflow, entries, now)
         try:
-            models.Message(message_id=message["message_id"], case_no=instance.case_no, name=message["name"],
-                           data=message.get("data") or {}, correlations=message.get("correlations") or {},
-                           received_at=now).save(force_insert=True)
+            models.Message(
+                message_id=message["message_id"],
+                case_no=instance.case_no,
+                name=message["name"],
+                data=message.get("data") or {},
+                correlations=message.get("correlations") or {},
+                received_at=now,
+            ).save(force_insert=True)
         except me.NotUniqueError:
             pass  # a redelivery: the sub-instance was started the first time
         return announcements
@@ -365,17 +465,35 @@ class InstanceRepository:
         Returns ``(delivered, events)``."""
         message_id = message_id or _message_id(case_no, name, data)
         try:
-            models.Message(message_id=message_id, case_no=case_no, name=name, data=data,
-                           correlations=correlations or {}, received_at=now).save(force_insert=True)
+            models.Message(
+                message_id=message_id,
+                case_no=case_no,
+                name=name,
+                data=data,
+                correlations=correlations or {},
+                received_at=now,
+            ).save(force_insert=True)
         except me.NotUniqueError:
             pass  # received before; it may still wait for the instance, so try to deliver below
         # Keyed by the message: a delivery that stopped between the two writes records it
         # when the message comes again, and a second delivery records nothing.
-        entry = {"key": f"{case_no}:message:{message_id}", "case_no": case_no, "at": now.isoformat(),
-                 "kind": "message_received", "element_id": name, "actor": sender, "data": data,
-                 "request_id": current_request_id()}
-        _store_records([step_rules.record(case_no, {"key": entry["key"], "at": entry["at"], "audit": [entry],
-                                                    "tasks": [], "events": []})])
+        entry = {
+            "key": f"{case_no}:message:{message_id}",
+            "case_no": case_no,
+            "at": now.isoformat(),
+            "kind": "message_received",
+            "element_id": name,
+            "actor": sender,
+            "data": data,
+            "request_id": current_request_id(),
+        }
+        _store_records(
+            [
+                step_rules.record(
+                    case_no, {"key": entry["key"], "at": entry["at"], "audit": [entry], "tasks": [], "events": []}
+                )
+            ]
+        )
         if _instances().find_one({"case_no": case_no}, {"_id": 1}) is None:
             return False, []
         instance, announcements = self._step(case_no, lambda instance, workflow: ([], None), now, sender)
@@ -390,19 +508,24 @@ class InstanceRepository:
 
         Returns ``(answer, events)``."""
         step_rules.check_from_department(name)
-        instance = models.ProcessInstance.objects(case_no=case_no, parent_case=None).only(
-            "department", "process_key", "process_version", "status").first()
+        instance = (
+            models.ProcessInstance.objects(case_no=case_no, parent_case=None)
+            .only("department", "process_key", "process_version", "status")
+            .first()
+        )
         if instance is None or not may_see(sender, instance.department):
             raise NotFound(f"case {case_no} has no process visible to you")
         stored_id = step_rules.department_message_key(sender["username"], message_id)
         earlier = models.Message.objects(message_id=stored_id).first()
         if earlier is not None:
-            step_rules.check_same_message(message_id, (_case_of(earlier.case_no), earlier.name, earlier.data),
-                                          (case_no, name, data))
+            step_rules.check_same_message(
+                message_id, (_case_of(earlier.case_no), earlier.name, earlier.data), (case_no, name, data)
+            )
         else:
             self._check_awaited(instance, case_no, name)
-        delivered, announcements = self.route(case_no, {"message_id": stored_id, "name": name, "data": data}, now,
-                                              sender["username"])
+        delivered, announcements = self.route(
+            case_no, {"message_id": stored_id, "name": name, "data": data}, now, sender["username"]
+        )
         received_at = earlier.received_at if earlier is not None else now
         return step_rules.delivery_answer(case_no, name, message_id, delivered, received_at), announcements
 
@@ -412,11 +535,18 @@ class InstanceRepository:
         diagram = self.definitions.diagram(instance.process_key, instance.process_version)
         if collaboration.starting_partner(diagram, name) is not None or self.definitions.started_by(name):
             return
-        running = [son for son in _instances().find({"parent_case": case_no, "status": {"$ne": "completed"}},
-                                                    {"process_key": 1, "process_version": 1})]
-        caught = set().union(*(bpmn_engine.caught_messages(self.definitions.diagram(son["process_key"],
-                                                                                    son["process_version"]))
-                               for son in running))
+        running = [
+            son
+            for son in _instances().find(
+                {"parent_case": case_no, "status": {"$ne": "completed"}}, {"process_key": 1, "process_version": 1}
+            )
+        ]
+        caught = set().union(
+            *(
+                bpmn_engine.caught_messages(self.definitions.diagram(son["process_key"], son["process_version"]))
+                for son in running
+            )
+        )
         if instance.status != "completed":
             caught |= bpmn_engine.caught_messages(diagram)
         step_rules.check_awaited(case_no, name, caught)
@@ -429,8 +559,9 @@ class InstanceRepository:
             if failed is None:
                 raise Conflict(f"the process of case {case_no} has no incident to retry")
             bpmn_engine.retry(workflow, data)
-            return [{"kind": "retried", "element_id": failed["element_id"], "actor": user["username"],
-                     "data": data or {}}], None
+            return [
+                {"kind": "retried", "element_id": failed["element_id"], "actor": user["username"], "data": data or {}}
+            ], None
 
         instance, announcements = self._step(case_no, retry_it, now, user["username"])
         return instance, announcements
@@ -454,8 +585,9 @@ class InstanceRepository:
     def _fire(self, case_no, now):
         def fire(instance, workflow):
             fired = bpmn_engine.fire_due_timers(workflow)
-            return [{"kind": "timer_fired", "element_id": element_id, "actor": SYSTEM, "data": {}}
-                    for element_id in fired], None
+            return [
+                {"kind": "timer_fired", "element_id": element_id, "actor": SYSTEM, "data": {}} for element_id in fired
+            ], None
 
         instance, announcements = self._step(case_no, fire, now, SYSTEM)
         if not announcements:  # nothing was due: the entry was early or another replica fired it
@@ -478,22 +610,44 @@ class InstanceRepository:
             stored.setdefault(step_rules.record_key(case_no, step), step)
         audit = sorted((entry for step in stored.values() for entry in step["audit"]), key=step_rules.audit_order)
         messages = models.Message.objects(case_no=case_no)
-        subs = _instances().find({"parent_case": case_no}, {"case_no": 1, "process_key": 1, "status": 1,
-                                                            "waiting_messages": 1, "open_tasks": 1})
+        subs = _instances().find(
+            {"parent_case": case_no},
+            {"case_no": 1, "process_key": 1, "status": 1, "waiting_messages": 1, "open_tasks": 1},
+        )
         return {
-            "case_no": instance.case_no, "process_key": instance.process_key,
-            "process_version": instance.process_version, "status": instance.status, "rev": instance.rev,
-            "incident": instance.incident or None, "waiting_messages": list(instance.waiting_messages),
+            "case_no": instance.case_no,
+            "process_key": instance.process_key,
+            "process_version": instance.process_version,
+            "status": instance.status,
+            "rev": instance.rev,
+            "incident": instance.incident or None,
+            "waiting_messages": list(instance.waiting_messages),
             "stored_messages": [m.name for m in messages if m.message_id not in instance.consumed_messages],
             "open_tasks": [step_rules.task_view(t) for t in instance.open_tasks],
             "started_at": from_millis(instance.started_at).isoformat(),
             "updated_at": from_millis(instance.updated_at).isoformat(),
-            "sub_instances": [{"instance_no": son["case_no"], "process_key": son["process_key"],
-                               "status": son["status"], "waiting_messages": son.get("waiting_messages", []),
-                               "open_tasks": [step_rules.task_view(t) for t in son.get("open_tasks", [])]} for son in subs],
-            "audit": [{"at": e["at"], "kind": e["kind"], "element_id": e.get("element_id"), "actor": e.get("actor"),
-                       "data": e.get("data", {}), "rev": e.get("rev"), "request_id": e.get("request_id")}
-                      for e in audit],
+            "sub_instances": [
+                {
+                    "instance_no": son["case_no"],
+                    "process_key": son["process_key"],
+                    "status": son["status"],
+                    "waiting_messages": son.get("waiting_messages", []),
+                    "open_tasks": [step_rules.task_view(t) for t in son.get("open_tasks", [])],
+                }
+                for son in subs
+            ],
+            "audit": [
+                {
+                    "at": e["at"],
+                    "kind": e["kind"],
+                    "element_id": e.get("element_id"),
+                    "actor": e.get("actor"),
+                    "data": e.get("data", {}),
+                    "rev": e.get("rev"),
+                    "request_id": e.get("request_id"),
+                }
+                for e in audit
+            ],
         }
 
     def progress(self, case_no):
@@ -504,31 +658,52 @@ class InstanceRepository:
         if son is None:
             return None, []
         instance = Instance(son)
-        workflow = bpmn_engine.load_state(self.definitions.diagram(instance.process_key, instance.process_version),
-                                          instance.state)
+        workflow = bpmn_engine.load_state(
+            self.definitions.diagram(instance.process_key, instance.process_version), instance.state
+        )
         progress = _progress(instance, workflow, bpmn_engine.end_event(workflow))
-        return (dict(progress, moved_at=from_millis(instance.updated_at).isoformat()),
-                [{"element_id": t["element_id"], "name": t["name"], "by": t["completed_by"],
-                  "at": from_millis(t["completed_at"]).isoformat()}
-                 for t in sorted(instance.done, key=lambda t: t["completed_at"])])
+        return (
+            dict(progress, moved_at=from_millis(instance.updated_at).isoformat()),
+            [
+                {
+                    "element_id": t["element_id"],
+                    "name": t["name"],
+                    "by": t["completed_by"],
+                    "at": from_millis(t["completed_at"]).isoformat(),
+                }
+                for t in sorted(instance.done, key=lambda t: t["completed_at"])
+            ],
+        )
 
     @staticmethod
     def incidents(limit=100):
         """The cases whose process is held in an incident, the newest first: where and why."""
-        held = _instances().find({"status": "incident"}, {"case_no": 1, "process_key": 1, "process_version": 1,
-                                                          "department": 1, "incident": 1, "updated_at": 1})
+        held = _instances().find(
+            {"status": "incident"},
+            {"case_no": 1, "process_key": 1, "process_version": 1, "department": 1, "incident": 1, "updated_at": 1},
+        )
         found = sorted(held, key=lambda i: i["updated_at"], reverse=True)[:limit]
-        return [{"case_no": i["case_no"], "process_key": i["process_key"], "process_version": i["process_version"],
-                 "department": i["department"], "incident": i["incident"]} for i in found]
+        return [
+            {
+                "case_no": i["case_no"],
+                "process_key": i["process_key"],
+                "process_version": i["process_version"],
+                "department": i["department"],
+                "incident": i["incident"],
+            }
+            for i in found
+        ]
 
     def move_deadline(self, case_no, deadline, now):
         """An extension moved the case's deadline (computed by the monitor on the hall's rule,
         ``services.common.deadlines``): its open tasks become due by it. Returns the events."""
+
         def move(instance, workflow):
             if not bpmn_engine.move_deadline(workflow, deadline):
                 return [], None
-            return [{"kind": "deadline_moved", "element_id": None, "actor": SYSTEM,
-                     "data": {"deadline": deadline}}], None
+            return [
+                {"kind": "deadline_moved", "element_id": None, "actor": SYSTEM, "data": {"deadline": deadline}}
+            ], None
 
         if _instances().find_one({"case_no": case_no}, {"_id": 1}) is None:
             return []
@@ -564,7 +739,7 @@ class InstanceRepository:
                 workflow = self._hold(instance, diagram, completed, too_large, now)
                 entries, completed, thrown = [], None, []
             instance.rev = expected_rev + 1
-            history = [dict(done, data=completed[1]) for done in instance.done[before.done:]] if completed else []
+            history = [dict(done, data=completed[1]) for done in instance.done[before.done :]] if completed else []
             events = [*_events(instance, workflow, completed, before, actor, now), *_thrown(instance, thrown)]
             step = step_rules.step(instance, entries, history, events, now, current_request_id())
             if answer:
@@ -572,8 +747,11 @@ class InstanceRepository:
             outbox = self._pending(instance).add(step)
             instance.outbox, instance.outbox_pending = outbox.dumps(), True
             timers.expect(case_no, instance.next_timer_at)
-            saved = _instances().update_one({"_id": instance.pk, "rev": expected_rev},
-                                            {"$set": instance.saved_fields()}).matched_count
+            saved = (
+                _instances()
+                .update_one({"_id": instance.pk, "rev": expected_rev}, {"$set": instance.saved_fields()})
+                .matched_count
+            )
             if saved:
                 self._after_step(instance, before)
                 return instance, [outbox.announcement(instance)]
@@ -592,8 +770,9 @@ class InstanceRepository:
         opened = bpmn_engine.open_user_tasks(workflow, excluding=open_before)
         if not opened:
             return
-        for task_id, reason in step_rules.no_one_holds(opened, self.mappings.of(instance.process_key),
-                                                       instance.department, self.staff):
+        for task_id, reason in step_rules.no_one_holds(
+            opened, self.mappings.of(instance.process_key), instance.department, self.staff
+        ):
             bpmn_engine.hold_task(workflow, task_id, reason, roles.NO_ONE)
 
     def apply_role_mapping(self, key, user, now):
@@ -602,7 +781,9 @@ class InstanceRepository:
         the events to announce."""
         self.mappings.forget(key)
         announcements = []
-        for son in _instances().find({"process_key": key, "status": {"$ne": "completed"}}, {"case_no": 1, "incident": 1}):
+        for son in _instances().find(
+            {"process_key": key, "status": {"$ne": "completed"}}, {"case_no": 1, "incident": 1}
+        ):
             try:
                 if step_rules.held_for_roles(son.get("incident")):
                     announcements += self.retry(son["case_no"], {}, {"username": user}, now)[1]
@@ -619,11 +800,19 @@ class InstanceRepository:
         for _ in range(SAVE_ATTEMPTS):
             instance = Instance(_instances().find_one({"case_no": case_no}))
             workflow = bpmn_engine.load_state(
-                self.definitions.diagram(instance.process_key, instance.process_version), instance.state)
-            open_tasks = step_rules.open_tasks(instance, bpmn_engine.open_user_tasks(workflow),
-                                              self.mappings.of(instance.process_key), now)
-            if _instances().update_one({"_id": instance.pk, "rev": instance.rev}, {"$set": {
-                    "open_tasks": open_tasks, "task_keys": task_keys(open_tasks, instance.done)}}).matched_count:
+                self.definitions.diagram(instance.process_key, instance.process_version), instance.state
+            )
+            open_tasks = step_rules.open_tasks(
+                instance, bpmn_engine.open_user_tasks(workflow), self.mappings.of(instance.process_key), now
+            )
+            if (
+                _instances()
+                .update_one(
+                    {"_id": instance.pk, "rev": instance.rev},
+                    {"$set": {"open_tasks": open_tasks, "task_keys": task_keys(open_tasks, instance.done)}},
+                )
+                .matched_count
+            ):
                 return
         raise Conflict(f"the case {case_no} is being changed by someone else, please retry")
 
@@ -646,8 +835,9 @@ class InstanceRepository:
         it comes to wait for after taking one (``step_rules.to_hand_over``)."""
         if not bpmn_engine.waiting_messages(workflow):
             return []  # waits for none: no need to look (most steps)
-        stored = step_rules.to_hand_over(collection_of(models.Message).find({"case_no": instance.case_no}),
-                                         instance.consumed_messages, now)
+        stored = step_rules.to_hand_over(
+            collection_of(models.Message).find({"case_no": instance.case_no}), instance.consumed_messages, now
+        )
         entries = []
         while stored and bpmn_engine.incident(workflow) is None:
             waiting = set(bpmn_engine.waiting_messages(workflow))
@@ -660,8 +850,14 @@ class InstanceRepository:
             if element_id is None:  # another instance's: its correlation keys differ
                 continue
             instance.consumed_messages.append(message["message_id"])
-            entries.append({"kind": "message_delivered", "element_id": element_id, "actor": SYSTEM,
-                            "data": {"name": message["name"], **data}})
+            entries.append(
+                {
+                    "kind": "message_delivered",
+                    "element_id": element_id,
+                    "actor": SYSTEM,
+                    "data": {"name": message["name"], **data},
+                }
+            )
         return entries
 
     def _after_step(self, instance, before):
@@ -679,8 +875,12 @@ class StoredCases:
 
     @staticmethod
     def running(key, version):
-        return [son["case_no"] for son in _instances().find(
-            {"process_key": key, "process_version": version, "status": {"$ne": "completed"}}, {"case_no": 1})]
+        return [
+            son["case_no"]
+            for son in _instances().find(
+                {"process_key": key, "process_version": version, "status": {"$ne": "completed"}}, {"case_no": 1}
+            )
+        ]
 
     def load(self, case_no):
         son = _instances().find_one({"case_no": case_no})
@@ -701,13 +901,24 @@ class StoredCases:
         before = step_rules.Before(instance)
         self.repository._record_state(instance, workflow, now)
         instance.process_version, instance.rev = version, rev + 1
-        step = step_rules.step(instance, [entry], [], [CASE_PROGRESSED.event(**_progress(instance, workflow, None))],
-                               now, current_request_id())
+        step = step_rules.step(
+            instance,
+            [entry],
+            [],
+            [CASE_PROGRESSED.event(**_progress(instance, workflow, None))],
+            now,
+            current_request_id(),
+        )
         outbox = self.repository._pending(instance).add(step)
         instance.outbox, instance.outbox_pending = outbox.dumps(), True
         timers.expect(case_no, instance.next_timer_at)
-        saved = _instances().update_one({"_id": instance.pk, "rev": rev}, {"$set": dict(
-            instance.saved_fields(), process_version=version)}).matched_count
+        saved = (
+            _instances()
+            .update_one(
+                {"_id": instance.pk, "rev": rev}, {"$set": dict(instance.saved_fields(), process_version=version)}
+            )
+            .matched_count
+        )
         if not saved:
             return None
         self.repository._after_step(instance, before)
@@ -735,10 +946,16 @@ def answer_in_outbox(task_id, key):
 
 def _identity(instance):
     """What an instance is stored with once and never changes."""
-    return {"_id": instance.pk, "case_no": instance.case_no, "process_key": instance.process_key,
-            "process_version": instance.process_version, "item_code": instance.item_code,
-            "department": instance.department, "started_at": instance.started_at,
-            **({"parent_case": instance.parent_case} if instance.parent_case else {})}
+    return {
+        "_id": instance.pk,
+        "case_no": instance.case_no,
+        "process_key": instance.process_key,
+        "process_version": instance.process_version,
+        "item_code": instance.item_code,
+        "department": instance.department,
+        "started_at": instance.started_at,
+        **({"parent_case": instance.parent_case} if instance.parent_case else {}),
+    }
 
 
 def _events(instance, workflow, completed, before, actor, now):
@@ -747,17 +964,32 @@ def _events(instance, workflow, completed, before, actor, now):
     if instance.parent_case:
         return []
     end = bpmn_engine.end_event(workflow) if not before.completed else None
-    return step_rules.step_events(instance, completed, before, end, bpmn_engine.workflow_data(workflow),
-                                  _progress(instance, workflow, end), actor, now)
+    return step_rules.step_events(
+        instance,
+        completed,
+        before,
+        end,
+        bpmn_engine.workflow_data(workflow),
+        _progress(instance, workflow, end),
+        actor,
+        now,
+    )
 
 
 def _thrown(instance, thrown):
     """``message_thrown`` events for the messages a step threw (``route`` delivers them), each
     with an id made of the instance, its revision and the message's place in the step."""
-    return [MESSAGE_THROWN.event(**message, case_no=instance.parent_case or instance.case_no,
-                                 message_id=f"{instance.case_no}:{instance.rev}:{n}", thrown_by=instance.case_no,
-                                 process_key=instance.process_key, process_version=instance.process_version)
-            for n, message in enumerate(thrown)]
+    return [
+        MESSAGE_THROWN.event(
+            **message,
+            case_no=instance.parent_case or instance.case_no,
+            message_id=f"{instance.case_no}:{instance.rev}:{n}",
+            thrown_by=instance.case_no,
+            process_key=instance.process_key,
+            process_version=instance.process_version,
+        )
+        for n, message in enumerate(thrown)
+    ]
 
 
 def sub_instance_no(case_no, key, message_id):

@@ -22,19 +22,34 @@ Refused: any other method or function call (Java beans, `dateTime()`, `${task.â€
 `instanceof`, lambda and collection constructions of EL 3.0, and text mixing `${` with `#{`.
 Values keep Python's rules: `'1' + 1` is an error (JUEL would coerce the text to a number).
 """
+
 import keyword
 import re
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<space>\s+)
   | (?P<number>\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?)
   | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
   | (?P<name>[A-Za-z_$][A-Za-z0-9_$]*)
   | (?P<op>&&|\|\||==|!=|<=|>=|->|[-+*/%<>!?:.,()\[\]{}=;])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
-_WORD_OPERATORS = {"and": "&&", "or": "||", "not": "!", "eq": "==", "ne": "!=", "lt": "<", "gt": ">",
-                   "le": "<=", "ge": ">=", "div": "/", "mod": "%"}
+_WORD_OPERATORS = {
+    "and": "&&",
+    "or": "||",
+    "not": "!",
+    "eq": "==",
+    "ne": "!=",
+    "lt": "<",
+    "gt": ">",
+    "le": "<=",
+    "ge": ">=",
+    "div": "/",
+    "mod": "%",
+}
 _LITERALS = {"true": "True", "false": "False", "null": "None"}
 _RESERVED = {"instanceof", "function"}
 _EQUALITY, _RELATIONAL = ("==", "!="), ("<", ">", "<=", ">=")
@@ -77,7 +92,7 @@ def _split(text):
             yield _unescape(text[position:]), None
             return
         end = _closing_brace(text, start.end())
-        yield _unescape(text[position:start.start()]), _Parser(text[start.end():end], text).translate()
+        yield _unescape(text[position : start.start()]), _Parser(text[start.end() : end], text).translate()
         position = end + 1
 
 
@@ -250,10 +265,15 @@ class _Parser:
                 return value
 
     _METHODS = {
-        "size": (0, "len({0})"), "isEmpty": (0, "({0} == '' or {0} == [] or {0} == {{}})"),
-        "contains": (1, "({1} in {0})"), "equals": (1, "({0} == {1})"),
-        "startsWith": (1, "{0}.startswith({1})"), "endsWith": (1, "{0}.endswith({1})"),
-        "toUpperCase": (0, "{0}.upper()"), "toLowerCase": (0, "{0}.lower()"), "trim": (0, "{0}.strip()"),
+        "size": (0, "len({0})"),
+        "isEmpty": (0, "({0} == '' or {0} == [] or {0} == {{}})"),
+        "contains": (1, "({1} in {0})"),
+        "equals": (1, "({0} == {1})"),
+        "startsWith": (1, "{0}.startswith({1})"),
+        "endsWith": (1, "{0}.endswith({1})"),
+        "toUpperCase": (0, "{0}.upper()"),
+        "toLowerCase": (0, "{0}.lower()"),
+        "trim": (0, "{0}.strip()"),
     }
 
     def method(self, target, name):

@@ -12,6 +12,7 @@ the migration itself moves each movable case in one compare-and-set, with an aud
 
 The cases are reached through a narrow store (``InstanceStore``), so this module does not
 depend on how instances are kept."""
+
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,17 +51,24 @@ class CasePlan:
         return self.reason is None
 
     def view(self):
-        return {"case_no": self.case_no, "movable": self.movable, "waiting_in": self.waiting_in,
-                "unmapped": self.unmapped, "reason": self.reason}
+        return {
+            "case_no": self.case_no,
+            "movable": self.movable,
+            "waiting_in": self.waiting_in,
+            "unmapped": self.unmapped,
+            "reason": self.reason,
+        }
 
 
 def check_element_map(element_map, source, target):
     """The designer's map names elements of both versions, or InvalidInput naming the entry."""
     known_old, known_new = _element_ids(source), _element_ids(target)
-    problems = [{"field": f"element_map.{old}", "message": message} for old, new in element_map.items()
-                for message in ([f"{old!r} is not an element of the version migrated from"] if old not in known_old
-                                else []) + ([f"{new!r} is not an element of the target version"]
-                                           if new not in known_new else [])]
+    problems = [
+        {"field": f"element_map.{old}", "message": message}
+        for old, new in element_map.items()
+        for message in ([f"{old!r} is not an element of the version migrated from"] if old not in known_old else [])
+        + ([f"{new!r} is not an element of the target version"] if new not in known_new else [])
+    ]
     if problems:
         raise InvalidInput("the element map names elements that do not exist", problems)
 
@@ -72,10 +80,15 @@ def plan_case(case_no, status, workflow, target, element_map):
         return CasePlan(case_no, waiting, [], "the case is in an incident: retry or fix it first")
     if any(not sub.is_completed() for sub in workflow.subprocesses.values()):
         return CasePlan(case_no, waiting, [], "the case waits inside a subprocess or call activity")
-    missing = sorted({_element(task) for task in _live(workflow)
-                      if _target_name(task, element_map) not in target.spec.task_specs})
-    return CasePlan(case_no, waiting, missing,
-                    f"not in the target version and not mapped: {', '.join(missing)}" if missing else None)
+    missing = sorted(
+        {_element(task) for task in _live(workflow) if _target_name(task, element_map) not in target.spec.task_specs}
+    )
+    return CasePlan(
+        case_no,
+        waiting,
+        missing,
+        f"not in the target version and not mapped: {', '.join(missing)}" if missing else None,
+    )
 
 
 def migrate_workflow(workflow, target, element_map):
@@ -103,8 +116,7 @@ class Migrations:
     def plan(self, key, from_version, to_version, element_map):
         """The dry run: every running case of ``from_version``, movable or not and why."""
         target = self._versions(key, from_version, to_version, element_map)
-        plans = [self._plan(case_no, target, element_map)[0]
-                 for case_no in self.store.running(key, from_version)]
+        plans = [self._plan(case_no, target, element_map)[0] for case_no in self.store.running(key, from_version)]
         return _report(key, from_version, to_version, element_map, plans)
 
     def migrate(self, key, from_version, to_version, element_map, actor, now):
@@ -125,8 +137,9 @@ class Migrations:
 
     def _versions(self, key, from_version, to_version, element_map):
         if from_version == to_version:
-            raise InvalidInput("a case moves to another version", [{"field": "to_version",
-                                                                    "message": "the same as from_version"}])
+            raise InvalidInput(
+                "a case moves to another version", [{"field": "to_version", "message": "the same as from_version"}]
+            )
         target = self.definitions.diagram(key, to_version)
         check_element_map(element_map, self.definitions.diagram(key, from_version), target)
         return target
@@ -141,9 +154,18 @@ class Migrations:
             if version != from_version or not case_plan.movable:
                 return case_plan, None
             migrate_workflow(workflow, target, element_map)
-            entry = {"kind": "migrated", "element_id": None, "actor": actor,
-                     "data": {"process_key": key, "from_version": from_version, "to_version": to_version,
-                              "element_map": element_map, "waiting_in": case_plan.waiting_in}}
+            entry = {
+                "kind": "migrated",
+                "element_id": None,
+                "actor": actor,
+                "data": {
+                    "process_key": key,
+                    "from_version": from_version,
+                    "to_version": to_version,
+                    "element_map": element_map,
+                    "waiting_in": case_plan.waiting_in,
+                },
+            }
             announcements = self.store.replace(case_no, rev, to_version, workflow, entry, now)
             if announcements is not None:
                 return case_plan, announcements
@@ -151,9 +173,15 @@ class Migrations:
 
 
 def _report(key, from_version, to_version, element_map, plans):
-    return {"key": key, "from_version": from_version, "to_version": to_version, "element_map": element_map,
-            "cases": [p.view() for p in plans], "movable": sum(p.movable for p in plans),
-            "staying": sum(not p.movable for p in plans)}
+    return {
+        "key": key,
+        "from_version": from_version,
+        "to_version": to_version,
+        "element_map": element_map,
+        "cases": [p.view() for p in plans],
+        "movable": sum(p.movable for p in plans),
+        "staying": sum(not p.movable for p in plans),
+    }
 
 
 def _live(workflow):
@@ -166,7 +194,8 @@ def _predicted(task):
     and predicted again on the target version. A task a finished one opened (a parallel
     branch waiting for its turn) is live."""
     return bool(task.state & (TaskState.MAYBE | TaskState.LIKELY)) or (
-        task.state == TaskState.FUTURE and task.parent is not None and not task.parent.state & TaskState.FINISHED_MASK)
+        task.state == TaskState.FUTURE and task.parent is not None and not task.parent.state & TaskState.FINISHED_MASK
+    )
 
 
 def _element(task):
@@ -174,10 +203,10 @@ def _element(task):
 
 
 def _target_name(task, element_map):
-    return element_map.get(task.task_spec.bpmn_id, task.task_spec.name) if task.task_spec.bpmn_id \
-        else task.task_spec.name
+    return (
+        element_map.get(task.task_spec.bpmn_id, task.task_spec.name) if task.task_spec.bpmn_id else task.task_spec.name
+    )
 
 
 def _element_ids(diagram):
     return {spec.bpmn_id for spec in diagram.spec.task_specs.values() if spec.bpmn_id}
-

@@ -6,6 +6,7 @@ the instance and one record, nothing else. The hot paths read and write these tw
 the raw collections (``services.common.db.collection_of``); the classes are their schema
 and serve the cold paths.
 """
+
 import mongoengine as me
 from pymongo.errors import OperationFailure
 
@@ -32,9 +33,12 @@ class ProcessDefinition(me.Document):
     deployed_at = InstantField(required=True)
 
     meta = {
-        "db_alias": ALIAS, "collection": "process_definitions",
-        "indexes": [{"fields": ["key", "version"], "unique": True},
-                    {"fields": ["key", "content_hash"], "unique": True}],
+        "db_alias": ALIAS,
+        "collection": "process_definitions",
+        "indexes": [
+            {"fields": ["key", "version"], "unique": True},
+            {"fields": ["key", "content_hash"], "unique": True},
+        ],
     }
 
 
@@ -86,10 +90,16 @@ class ProcessInstance(me.Document):
     started_at = InstantField(required=True)
     updated_at = InstantField(required=True)
 
-    meta = {"db_alias": ALIAS, "collection": "process_instances",
-            "indexes": [{"fields": ["next_timer_at"], "sparse": True}, "outbox_pending",
-                        {"fields": ["parent_case"], "sparse": True},
-                        {"fields": ["$task_keys"], "default_language": "none"}]}
+    meta = {
+        "db_alias": ALIAS,
+        "collection": "process_instances",
+        "indexes": [
+            {"fields": ["next_timer_at"], "sparse": True},
+            "outbox_pending",
+            {"fields": ["parent_case"], "sparse": True},
+            {"fields": ["$task_keys"], "default_language": "none"},
+        ],
+    }
 
     @classmethod
     def ensure_indexes(cls):

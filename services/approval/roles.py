@@ -16,6 +16,7 @@ case's process (``GET /api/v1/cases/{no}/process``); an admin's retry (after add
 fixing the data) opens it again. Who holds which role comes from the staff roster the gateway
 sends (``staff.py``); until the gateway has sent one, only the rules that need no roster apply.
 """
+
 import re
 import threading
 import time
@@ -62,14 +63,17 @@ def no_one_reason(task, role, department, on_the_spot, staff):
             return f"{name} is for {', '.join(people)}, none of whom is a member of staff"
         return None
     if role not in STAFF_ROLES:
-        return (f"{name} is for the role {role!r}, which is not a role of the hall: map it to one "
-                f"(PUT /api/v1/processes/{{key}}/roles)")
+        return (
+            f"{name} is for the role {role!r}, which is not a role of the hall: map it to one "
+            f"(PUT /api/v1/processes/{{key}}/roles)"
+        )
     if not staff.known():
         return None
     claim_role, _, claim_department = (on_the_spot or "").partition(":")
     if task["assignee"]:
         if staff.holds(task["assignee"], role, department) or (
-                on_the_spot and staff.holds(task["assignee"], claim_role, claim_department)):
+            on_the_spot and staff.holds(task["assignee"], claim_role, claim_department)
+        ):
             return None
         return f"{name} is assigned to {task['assignee']!r}, who is not a {role} of {department}"
     if staff.any_holder(role, department) or (on_the_spot and staff.any_holder(claim_role, claim_department)):
@@ -107,8 +111,13 @@ def mapping_view(key):
     stored = models.RoleMapping.objects(key=key).first()
     if stored is None:
         return {"key": key, "roles": [], "rev": 0, "updated_at": None, "updated_by": None}
-    return {"key": key, "roles": list(stored.roles), "rev": stored.rev,
-            "updated_at": stored.updated_at.isoformat(), "updated_by": stored.updated_by}
+    return {
+        "key": key,
+        "roles": list(stored.roles),
+        "rev": stored.rev,
+        "updated_at": stored.updated_at.isoformat(),
+        "updated_by": stored.updated_by,
+    }
 
 
 def checked_entries(entries):
@@ -116,7 +125,7 @@ def checked_entries(entries):
     naming the entry: a role must be the hall's, and an entry without one maps a hall role
     to a department."""
     checked, seen, problems = {}, set(), []
-    for n, entry in enumerate(entries[:MAX_ROLES + 1]):
+    for n, entry in enumerate(entries[: MAX_ROLES + 1]):
         diagram_role = str(entry.get("diagram_role") or "").strip()
         role, department = entry.get("role") or None, entry.get("department") or None
         where = f"roles[{n}]"
@@ -127,13 +136,18 @@ def checked_entries(entries):
         elif twice:
             problems.append({"field": where, "message": f"the role {diagram_role!r} is mapped twice"})
         elif role is not None and role not in STAFF_ROLES:
-            problems.append({"field": where, "message": f"{role!r} is not a role of the hall "
-                                                        f"({', '.join(STAFF_ROLES)})"})
+            problems.append(
+                {"field": where, "message": f"{role!r} is not a role of the hall ({', '.join(STAFF_ROLES)})"}
+            )
         elif role is None and department is None:
             problems.append({"field": where, "message": "map the role to a hall role, a department or both"})
         elif role is None and diagram_role not in STAFF_ROLES:
-            problems.append({"field": where, "message": f"{diagram_role!r} is not a role of the hall: "
-                                                        "name the hall role it stands for"})
+            problems.append(
+                {
+                    "field": where,
+                    "message": f"{diagram_role!r} is not a role of the hall: name the hall role it stands for",
+                }
+            )
         elif department is not None and not DEPARTMENT.match(department):
             problems.append({"field": where, "message": f"{department!r} is not a department code"})
         else:
@@ -151,23 +165,40 @@ def set_mapping(key, entries, rev, user, now, request_id=None):
     roles = checked_entries(entries)
     before = models.RoleMapping.objects(key=key).first()
     if (before.rev if before is not None else 0) != rev:
-        raise Conflict(f"the role mapping of {key} was changed meanwhile (now at rev "
-                       f"{before.rev if before else 0}): reload it")
+        raise Conflict(
+            f"the role mapping of {key} was changed meanwhile (now at rev {before.rev if before else 0}): reload it"
+        )
     if before is None:
         try:
             models.RoleMapping(key=key, roles=roles, rev=1, updated_at=now, updated_by=user).save(force_insert=True)
         except me.NotUniqueError:
             raise Conflict(f"the role mapping of {key} was changed meanwhile: reload it") from None
     elif not models.RoleMapping.objects(key=key, rev=rev).update_one(
-            set__roles=roles, set__updated_at=now, set__updated_by=user, inc__rev=1):
+        set__roles=roles, set__updated_at=now, set__updated_by=user, inc__rev=1
+    ):
         raise Conflict(f"the role mapping of {key} was changed meanwhile: reload it")
-    models.RoleMappingChange(key=key, rev=rev + 1, at=now, by=user, before=list(before.roles) if before else [],
-                             after=roles, request_id=request_id).save()
+    models.RoleMappingChange(
+        key=key,
+        rev=rev + 1,
+        at=now,
+        by=user,
+        before=list(before.roles) if before else [],
+        after=roles,
+        request_id=request_id,
+    ).save()
     return mapping_view(key)
 
 
 def history(key):
     """Every change of the key's mapping, oldest first."""
-    return [{"rev": change.rev, "at": change.at.isoformat(), "by": change.by, "before": change.before,
-             "after": change.after, "request_id": change.request_id}
-            for change in models.RoleMappingChange.objects(key=key).order_by("rev")]
+    return [
+        {
+            "rev": change.rev,
+            "at": change.at.isoformat(),
+            "by": change.by,
+            "before": change.before,
+            "after": change.after,
+            "request_id": change.request_id,
+        }
+        for change in models.RoleMappingChange.objects(key=key).order_by("rev")
+    ]

@@ -30,6 +30,7 @@ with plain `eval`/`exec` and full builtins; this one runs them in a sandbox:
 A refused or failing expression raises; SpiffWorkflow turns that into a task error, which the
 approval service records as an incident on the instance.
 """
+
 import ast
 import builtins
 import datetime
@@ -64,24 +65,118 @@ class SandboxViolation(ValueError):
 
 SAFE_BUILTINS = {
     name: getattr(builtins, name)
-    for name in ("abs", "all", "any", "bool", "dict", "divmod", "enumerate", "float", "int", "isinstance",
-                 "len", "list", "max", "min", "reversed", "round", "set", "sorted", "str", "sum", "tuple",
-                 "zip", "Exception", "ValueError", "KeyError", "TypeError", "ZeroDivisionError")
+    for name in (
+        "abs",
+        "all",
+        "any",
+        "bool",
+        "dict",
+        "divmod",
+        "enumerate",
+        "float",
+        "int",
+        "isinstance",
+        "len",
+        "list",
+        "max",
+        "min",
+        "reversed",
+        "round",
+        "set",
+        "sorted",
+        "str",
+        "sum",
+        "tuple",
+        "zip",
+        "Exception",
+        "ValueError",
+        "KeyError",
+        "TypeError",
+        "ZeroDivisionError",
+    )
 }
 
 # Attributes an expression may read or call: plain data methods only.
-ALLOWED_ATTRIBUTES = frozenset((
-    "get", "items", "keys", "values", "pop", "setdefault", "update", "copy", "append", "extend", "insert",
-    "remove", "index", "count", "sort", "reverse", "upper", "lower", "strip", "lstrip", "rstrip", "split",
-    "rsplit", "join", "startswith", "endswith", "replace", "title", "isdigit", "isalpha", "zfill", "year",
-    "month", "day", "hour", "minute", "second", "microsecond", "weekday", "isoweekday", "isoformat", "date",
-    "time", "days", "seconds", "total_seconds", "tzinfo", "astimezone", "timestamp", "real", "imag", "add",
-    "union", "intersection", "difference",
-))
+ALLOWED_ATTRIBUTES = frozenset(
+    (
+        "get",
+        "items",
+        "keys",
+        "values",
+        "pop",
+        "setdefault",
+        "update",
+        "copy",
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "index",
+        "count",
+        "sort",
+        "reverse",
+        "upper",
+        "lower",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "split",
+        "rsplit",
+        "join",
+        "startswith",
+        "endswith",
+        "replace",
+        "title",
+        "isdigit",
+        "isalpha",
+        "zfill",
+        "year",
+        "month",
+        "day",
+        "hour",
+        "minute",
+        "second",
+        "microsecond",
+        "weekday",
+        "isoweekday",
+        "isoformat",
+        "date",
+        "time",
+        "days",
+        "seconds",
+        "total_seconds",
+        "tzinfo",
+        "astimezone",
+        "timestamp",
+        "real",
+        "imag",
+        "add",
+        "union",
+        "intersection",
+        "difference",
+    )
+)
 
-FORBIDDEN_NODES = (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.FunctionDef, ast.AsyncFunctionDef,
-                   ast.ClassDef, ast.Lambda, ast.AsyncFor, ast.AsyncWith, ast.Await, ast.Yield, ast.YieldFrom,
-                   ast.With, ast.Try, ast.Raise, ast.Delete, ast.NamedExpr)
+FORBIDDEN_NODES = (
+    ast.Import,
+    ast.ImportFrom,
+    ast.Global,
+    ast.Nonlocal,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Lambda,
+    ast.AsyncFor,
+    ast.AsyncWith,
+    ast.Await,
+    ast.Yield,
+    ast.YieldFrom,
+    ast.With,
+    ast.Try,
+    ast.Raise,
+    ast.Delete,
+    ast.NamedExpr,
+)
 
 
 _SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset)
@@ -103,16 +198,24 @@ def _method(receiver, name, *args, **kwargs):
 
 
 def _pow(base, exponent):
-    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and \
-            abs(base) > 1 and exponent * max(abs(base).bit_length(), 1) > MAX_INT_BITS:
+    if (
+        isinstance(base, int)
+        and isinstance(exponent, int)
+        and exponent > 0
+        and abs(base) > 1
+        and exponent * max(abs(base).bit_length(), 1) > MAX_INT_BITS
+    ):
         raise SandboxViolation("number too large")
-    return _check_size(base ** exponent)
+    return _check_size(base**exponent)
 
 
 def _mult(left, right):
     for sequence, count in ((left, right), (right, left)):
-        if isinstance(sequence, (str, bytes, list, tuple)) and isinstance(count, int) and \
-                len(sequence) * max(count, 0) > MAX_SEQUENCE:
+        if (
+            isinstance(sequence, (str, bytes, list, tuple))
+            and isinstance(count, int)
+            and len(sequence) * max(count, 0) > MAX_SEQUENCE
+        ):
             raise SandboxViolation("sequence too large")
     return _check_size(left * right)
 
@@ -131,23 +234,41 @@ def _range(*args):
 
 
 # Operators whose result is checked once computed (`+` of two 60,000-character texts).
-_CHECKED_AFTERWARDS = {"Add": operator.add, "Sub": operator.sub, "Div": operator.truediv,
-                      "FloorDiv": operator.floordiv, "Mod": operator.mod, "RShift": operator.rshift,
-                      "BitOr": operator.or_, "BitAnd": operator.and_, "BitXor": operator.xor,
-                      "MatMult": operator.matmul}
+_CHECKED_AFTERWARDS = {
+    "Add": operator.add,
+    "Sub": operator.sub,
+    "Div": operator.truediv,
+    "FloorDiv": operator.floordiv,
+    "Mod": operator.mod,
+    "RShift": operator.rshift,
+    "BitOr": operator.or_,
+    "BitAnd": operator.and_,
+    "BitXor": operator.xor,
+    "MatMult": operator.matmul,
+}
 
 
 def _operator(operation):
     def checked(left, right):
         return _check_size(operation(left, right))
+
     return checked
 
 
-_GUARDED_OPS = {ast.Pow: "_sandbox_pow", ast.Mult: "_sandbox_mult", ast.LShift: "_sandbox_lshift",
-                **{getattr(ast, name): f"_sandbox_{name.lower()}" for name in _CHECKED_AFTERWARDS}}
-_GUARDS = {"_sandbox_pow": _pow, "_sandbox_mult": _mult, "_sandbox_lshift": _lshift, "_sandbox_sized": _check_size,
-           "_sandbox_method": _method,
-           **{f"_sandbox_{name.lower()}": _operator(function) for name, function in _CHECKED_AFTERWARDS.items()}}
+_GUARDED_OPS = {
+    ast.Pow: "_sandbox_pow",
+    ast.Mult: "_sandbox_mult",
+    ast.LShift: "_sandbox_lshift",
+    **{getattr(ast, name): f"_sandbox_{name.lower()}" for name in _CHECKED_AFTERWARDS},
+}
+_GUARDS = {
+    "_sandbox_pow": _pow,
+    "_sandbox_mult": _mult,
+    "_sandbox_lshift": _lshift,
+    "_sandbox_sized": _check_size,
+    "_sandbox_method": _method,
+    **{f"_sandbox_{name.lower()}": _operator(function) for name, function in _CHECKED_AFTERWARDS.items()},
+}
 
 
 class _Checker(ast.NodeVisitor):
@@ -176,15 +297,19 @@ class _Guard(ast.NodeTransformer):
         self.generic_visit(node)
         if not isinstance(node.target, ast.Name):
             return node  # `d[k] += v`: the worker's memory limit and the data check bound it
-        call = ast.Call(ast.Name(_GUARDED_OPS[type(node.op)], ast.Load()),
-                        [ast.Name(node.target.id, ast.Load()), node.value], [])
+        call = ast.Call(
+            ast.Name(_GUARDED_OPS[type(node.op)], ast.Load()), [ast.Name(node.target.id, ast.Load()), node.value], []
+        )
         return ast.copy_location(ast.Assign([node.target], call), node)
 
     def visit_Call(self, node):
         self.generic_visit(node)
         if isinstance(node.func, ast.Attribute):
-            method = ast.Call(ast.Name("_sandbox_method", ast.Load()),
-                              [node.func.value, ast.Constant(node.func.attr), *node.args], node.keywords)
+            method = ast.Call(
+                ast.Name("_sandbox_method", ast.Load()),
+                [node.func.value, ast.Constant(node.func.attr), *node.args],
+                node.keywords,
+            )
             return ast.copy_location(method, node)
         return _sized(node)
 
@@ -201,19 +326,77 @@ def _sized(node):
 
 # What plain code may call: nothing here loops over more than its arguments or returns a
 # value much larger than them (`int` is missing: `int(Decimal('1e1000000'))` takes a minute).
-PLAIN_FUNCTIONS = frozenset(("abs", "bool", "len", "str", "float", "isinstance", "min", "max", "Decimal", "date",
-                             "datetime", "timedelta"))
-PLAIN_METHODS = frozenset((
-    "get", "items", "keys", "values", "copy", "index", "count", "upper", "lower", "strip", "lstrip", "rstrip",
-    "title", "isdigit", "isalpha", "startswith", "endswith", "isoformat", "date", "time", "weekday",
-    "isoweekday", "total_seconds", "timestamp", "astimezone",
-))
+PLAIN_FUNCTIONS = frozenset(
+    ("abs", "bool", "len", "str", "float", "isinstance", "min", "max", "Decimal", "date", "datetime", "timedelta")
+)
+PLAIN_METHODS = frozenset(
+    (
+        "get",
+        "items",
+        "keys",
+        "values",
+        "copy",
+        "index",
+        "count",
+        "upper",
+        "lower",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "title",
+        "isdigit",
+        "isalpha",
+        "startswith",
+        "endswith",
+        "isoformat",
+        "date",
+        "time",
+        "weekday",
+        "isoweekday",
+        "total_seconds",
+        "timestamp",
+        "astimezone",
+    )
+)
 _PLAIN_NODES = (
-    ast.Expression, ast.Module, ast.Expr, ast.Assign, ast.Name, ast.Load, ast.Store, ast.Constant,
-    ast.Attribute, ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.Call, ast.keyword,
-    ast.Starred, ast.JoinedStr, ast.FormattedValue, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub,
-    ast.UAdd, ast.IfExp, ast.Compare, ast.cmpop, ast.BinOp, ast.Add, ast.Sub, ast.Div, ast.FloorDiv, ast.Mult,
-    ast.Pow, ast.LShift,
+    ast.Expression,
+    ast.Module,
+    ast.Expr,
+    ast.Assign,
+    ast.Name,
+    ast.Load,
+    ast.Store,
+    ast.Constant,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Slice,
+    ast.Tuple,
+    ast.List,
+    ast.Set,
+    ast.Dict,
+    ast.Call,
+    ast.keyword,
+    ast.Starred,
+    ast.JoinedStr,
+    ast.FormattedValue,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.IfExp,
+    ast.Compare,
+    ast.cmpop,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Div,
+    ast.FloorDiv,
+    ast.Mult,
+    ast.Pow,
+    ast.LShift,
 )
 
 
@@ -232,8 +415,11 @@ def _is_plain(source, tree, offered):
         if isinstance(node, ast.Assign) and not all(isinstance(target, ast.Name) for target in node.targets):
             return False
         if isinstance(node, ast.Call) and not (
-                isinstance(node.func, ast.Name) and node.func.id in PLAIN_FUNCTIONS | offered
-                or isinstance(node.func, ast.Attribute) and node.func.attr in PLAIN_METHODS):
+            isinstance(node.func, ast.Name)
+            and node.func.id in PLAIN_FUNCTIONS | offered
+            or isinstance(node.func, ast.Attribute)
+            and node.func.attr in PLAIN_METHODS
+        ):
             return False
     return True
 
@@ -279,8 +465,7 @@ def check_data(value, what="the result"):
         else:
             size = 1
         if size > MAX_SEQUENCE:
-            raise SandboxViolation(f"{what} holds a value of {size} items or characters "
-                                   f"(at most {MAX_SEQUENCE})")
+            raise SandboxViolation(f"{what} holds a value of {size} items or characters (at most {MAX_SEQUENCE})")
         budget -= size + 1
         if budget < 0:
             raise SandboxViolation(f"{what} would be larger than {MAX_DATA_UNITS} characters and items")
@@ -302,12 +487,30 @@ def _import(reference):
 
 
 # Builtins (SAFE_BUILTINS aside) every expression can use.
-_BASE_GLOBALS = {"range": _range, "Decimal": decimal.Decimal, "timedelta": datetime.timedelta,
-                 "date": datetime.date, "datetime": datetime.datetime, "floor": math.floor, "ceil": math.ceil}
+_BASE_GLOBALS = {
+    "range": _range,
+    "Decimal": decimal.Decimal,
+    "timedelta": datetime.timedelta,
+    "date": datetime.date,
+    "datetime": datetime.datetime,
+    "floor": math.floor,
+    "ceil": math.ceil,
+}
 _WORKERS = WorkerPool()
-_WORKER_ERRORS = {name: getattr(builtins, name) for name in (
-    "NameError", "KeyError", "IndexError", "TypeError", "ValueError", "AttributeError", "ZeroDivisionError",
-    "OverflowError", "ArithmeticError")}
+_WORKER_ERRORS = {
+    name: getattr(builtins, name)
+    for name in (
+        "NameError",
+        "KeyError",
+        "IndexError",
+        "TypeError",
+        "ValueError",
+        "AttributeError",
+        "ZeroDivisionError",
+        "OverflowError",
+        "ArithmeticError",
+    )
+}
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
@@ -318,16 +521,19 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         functions = functions or {}
         super().__init__({**_BASE_GLOBALS, **functions})
         self._offered = frozenset(functions)
-        self._references = {name: reference for name, function in functions.items()
-                            if (reference := _function_reference(function))}
+        self._references = {
+            name: reference for name, function in functions.items() if (reference := _function_reference(function))
+        }
 
     def _namespace(self, context, external_context):
         return {"__builtins__": SAFE_BUILTINS, **_GUARDS, **self.globals, **(external_context or {}), **context}
 
     def _variables(self, namespace, external_context):
         reserved = {"__builtins__", *_GUARDS, *self.globals, *(external_context or {})}
-        return check_data({name: value for name, value in namespace.items()
-                           if name not in reserved and not callable(value)}, "the task data")
+        return check_data(
+            {name: value for name, value in namespace.items() if name not in reserved and not callable(value)},
+            "the task data",
+        )
 
     def evaluate(self, expression, context, external_context=None):
         compiled = _compile(expression, "eval", self._offered)
@@ -346,8 +552,14 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
     def _in_worker(self, source, mode, context, external_context):
-        job = {"source": source, "mode": mode, "context": context, "external_context": external_context or {},
-               "functions": self._references, "clock_offset": clock_offset().total_seconds()}
+        job = {
+            "source": source,
+            "mode": mode,
+            "context": context,
+            "external_context": external_context or {},
+            "functions": self._references,
+            "clock_offset": clock_offset().total_seconds(),
+        }
         try:
             answer = _WORKERS.run(job, TIME_LIMIT_SECONDS)
         except WorkerTimedOut:

@@ -8,6 +8,7 @@ memory retires itself after answering. A worker gets none of the service's envir
 (addresses, credentials): only what Python needs to find the platform's modules. Messages are length-prefixed pickles; what comes back
 from a worker is unpickled with an allow-list of the plain data types task data may hold.
 """
+
 import io
 import pickle
 import socket
@@ -28,11 +29,15 @@ _REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 _PASSED_ON = ("HALL_CALENDAR_FILE",)
 
 # Classes a worker's answer may name: the data types of task data, nothing callable.
-_ANSWER_CLASSES = {
-    ("builtins", name) for name in ("set", "frozenset", "complex", "bytearray", "range", "slice")
-} | {("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")} | {
-    ("decimal", "Decimal"), ("zoneinfo", "ZoneInfo._unpickle"), ("copyreg", "_reconstructor"),
-}
+_ANSWER_CLASSES = (
+    {("builtins", name) for name in ("set", "frozenset", "complex", "bytearray", "range", "slice")}
+    | {("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")}
+    | {
+        ("decimal", "Decimal"),
+        ("zoneinfo", "ZoneInfo._unpickle"),
+        ("copyreg", "_reconstructor"),
+    }
+)
 
 
 class WorkerTimedOut(Exception):
@@ -79,9 +84,15 @@ class _Worker:
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "services.approval.sandbox_worker", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()], cwd=_REPOSITORY_ROOT, stdin=subprocess.DEVNULL,
-            env={"LANG": "C.UTF-8", "PYTHONPATH": str(_REPOSITORY_ROOT),
-                 **{name: str(value) for name, value in load_settings().items() if name in _PASSED_ON}})
+            pass_fds=[theirs.fileno()],
+            cwd=_REPOSITORY_ROOT,
+            stdin=subprocess.DEVNULL,
+            env={
+                "LANG": "C.UTF-8",
+                "PYTHONPATH": str(_REPOSITORY_ROOT),
+                **{name: str(value) for name, value in load_settings().items() if name in _PASSED_ON},
+            },
+        )
         theirs.close()
         self.sock = ours
         self.ready = False

@@ -5,6 +5,7 @@ first job it caps its address space (`MEMORY_LIMIT_BYTES` above what its imports
 write files or start processes, and before each job gets a CPU-time allowance (the kernel
 ends it past that, should its parent's wall-clock kill not come first).
 """
+
 import pickle
 import resource
 import socket

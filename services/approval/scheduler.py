@@ -16,6 +16,7 @@ After a restart the loop starts by reading the index, so pending timers fire, la
 once. With several replicas every loop may try the same timer; firing is a compare-and-set
 step on the instance, so it fires once.
 """
+
 import logging
 import threading
 

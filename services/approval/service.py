@@ -1,4 +1,5 @@
 """The approval service: runs every item's BPMN process with SpiffWorkflow."""
+
 from datetime import timedelta
 
 from nameko.events import BROADCAST, EventDispatcher
@@ -85,8 +86,9 @@ class ApprovalService(platform_service.PlatformService):
     @idempotent
     def migrate_instances(self, key, from_version, to_version, element_map, user):
         """Move the movable running cases of a version to another, one audit entry each."""
-        report, announcements = self._migrations().migrate(key, from_version, to_version, element_map or {},
-                                                           user["username"], utcnow())
+        report, announcements = self._migrations().migrate(
+            key, from_version, to_version, element_map or {}, user["username"], utcnow()
+        )
         self._announce(announcements)
         return report
 
@@ -115,8 +117,9 @@ class ApprovalService(platform_service.PlatformService):
     @rpc
     def complete_task(self, task_id, data, user, idempotency=None):
         """Complete a task; with ``idempotency`` a repeat returns the first answer."""
-        return completion_requests.complete_once(self.requests, idempotency, task_id,
-                                                  lambda key: self._complete(task_id, data, user, key))
+        return completion_requests.complete_once(
+            self.requests, idempotency, task_id, lambda key: self._complete(task_id, data, user, key)
+        )
 
     def _complete(self, task_id, data, user, request_key):
         answer, announcements = self.processes.complete(task_id, data, user, utcnow(), request_key)
@@ -222,8 +225,12 @@ class ApprovalService(platform_service.PlatformService):
     @event_handler(events.SUPPLEMENT_RECEIVED)
     def on_supplement_received(self, received):
         data = {"materials": received.get("materials", []), "received_at": received.get("received_at")}
-        self._correlate_event(received["case_no"], "supplement_received", data,
-                              f"supplement_received:{received['case_no']}:{received.get('received_at')}")
+        self._correlate_event(
+            received["case_no"],
+            "supplement_received",
+            data,
+            f"supplement_received:{received['case_no']}:{received.get('received_at')}",
+        )
 
     @event_handler(events.CASE_EXTENDED)
     def on_case_extended(self, extended):
@@ -242,8 +249,9 @@ class ApprovalService(platform_service.PlatformService):
     @event_handler(events.PAYMENT_CONFIRMED)
     def on_payment_confirmed(self, confirmed):
         data = {key: confirmed.get(key) for key in ("notice_no", "amount_fen", "receipt_no", "confirmed_at")}
-        self._correlate_event(confirmed["case_no"], "payment_confirmed", data,
-                              f"payment_confirmed:{confirmed.get('notice_no')}")
+        self._correlate_event(
+            confirmed["case_no"], "payment_confirmed", data, f"payment_confirmed:{confirmed.get('notice_no')}"
+        )
 
     def _correlate_event(self, case_no, name, data, message_id):
         _, announcements = self.processes.correlate(case_no, name, data, utcnow(), message_id)

@@ -2,6 +2,7 @@
 department. The gateway owns the staff accounts; it sends the whole roster when it starts and
 each account when it changes (``sync``). The roster only decides whether a task has anyone to
 do it (``roles.no_one_reason``); who may work on a task is still checked from the caller's token."""
+
 import threading
 import time
 
@@ -44,7 +45,9 @@ class StaffDirectory:
         return role in roles and their_department == department
 
     def any_holder(self, role, department):
-        return any(role in roles and their_department == department for roles, their_department in self._roster().values())
+        return any(
+            role in roles and their_department == department for roles, their_department in self._roster().values()
+        )
 
 
 def sync(members, complete=False):
@@ -53,8 +56,11 @@ def sync(members, complete=False):
     many members are active."""
     for member in members:
         models.StaffMember.objects(username=member["username"]).update_one(
-            upsert=True, set__roles=sorted(set(member.get("roles") or ())), set__department=member.get("department"),
-            set__active=bool(member.get("active", True)))
+            upsert=True,
+            set__roles=sorted(set(member.get("roles") or ())),
+            set__department=member.get("department"),
+            set__active=bool(member.get("active", True)),
+        )
     if complete:
         models.StaffMember.objects(username__nin=[m["username"] for m in members]).update(set__active=False)
     return models.StaffMember.objects(active=True).count()

@@ -9,6 +9,7 @@ read (an instance's plain attributes, the engine's plain task descriptions) and 
 
 Instants in the stored shapes are epoch milliseconds (``services.common.fields``); a step's
 ``at`` and its audit entries' are ISO text."""
+
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,7 +31,7 @@ SYSTEM = "system"
 # A message the process does not wait for yet is kept this long for it, then no longer handed over.
 MESSAGE_RETENTION = timedelta(days=30)
 # Past any due time in epoch milliseconds (the year 2286): tasks without one come after.
-NO_DUE_TIME = 10 ** 13
+NO_DUE_TIME = 10**13
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Announcement:
     """The events a saved step leaves to dispatch, at the revision that saved it, the step
     records to store once they went out, and the answers of the idempotent requests that
     made the steps (request key -> answer)."""
+
     instance_id: object
     rev: int
     events: list
@@ -61,8 +63,11 @@ def unmapped_hold(process_key, unmapped):
     (``roles.unmapped``) held at its start, or None when all are mapped."""
     if not unmapped:
         return None
-    return (f"the roles {', '.join(unmapped)} of process {process_key} are not mapped to the hall's: "
-            f"map them (PUT /api/v1/processes/{process_key}/roles) and the case starts", roles.UNMAPPED)
+    return (
+        f"the roles {', '.join(unmapped)} of process {process_key} are not mapped to the hall's: "
+        f"map them (PUT /api/v1/processes/{process_key}/roles) and the case starts",
+        roles.UNMAPPED,
+    )
 
 
 def no_one_holds(opened, mapping, case_department, staff):
@@ -73,8 +78,9 @@ def no_one_holds(opened, mapping, case_department, staff):
     for task in opened:
         role, department = roles.assign(task, mapping)
         department = department or task_department(role, case_department)
-        reason = roles.no_one_reason(task, role, department,
-                                     on_the_spot_claim(task["on_the_spot_role"], case_department), staff)
+        reason = roles.no_one_reason(
+            task, role, department, on_the_spot_claim(task["on_the_spot_role"], case_department), staff
+        )
         if reason is not None:
             holds.append((task["id"], reason))
     return holds
@@ -92,8 +98,10 @@ def not_open(task_id, done, user):
     a task that is not in the user's work list."""
     completed = next((t for t in done if t["task_id"] == task_id), None)
     if completed is not None and can_work_on(user, completed):
-        return Conflict(f"task {task_id} was already completed by {completed['completed_by']} "
-                        f"at {from_millis(completed['completed_at']).isoformat()}")
+        return Conflict(
+            f"task {task_id} was already completed by {completed['completed_by']} "
+            f"at {from_millis(completed['completed_at']).isoformat()}"
+        )
     return NotFound(f"task {task_id} is not in your work list")
 
 
@@ -142,9 +150,15 @@ def to_hand_over(stored, consumed, now):
     first: those it has not taken (``consumed``); a department's only for
     ``MESSAGE_RETENTION``, the hall's own for good."""
     kept_since = to_millis(now - MESSAGE_RETENTION)
-    return sorted((m for m in stored if m["message_id"] not in consumed
-                   and (m["received_at"] >= kept_since or m["name"] in hall_flow.HALL_MESSAGES)),
-                  key=lambda m: m["received_at"])
+    return sorted(
+        (
+            m
+            for m in stored
+            if m["message_id"] not in consumed
+            and (m["received_at"] >= kept_since or m["name"] in hall_flow.HALL_MESSAGES)
+        ),
+        key=lambda m: m["received_at"],
+    )
 
 
 def check_from_department(name):
@@ -173,25 +187,35 @@ def check_awaited(case_no, name, caught):
     if not caught:
         raise Conflict(f"the process of case {case_no} has ended: it waits for no message")
     listed = ", ".join(sorted(caught - hall_flow.HALL_MESSAGES)) or "none"
-    raise Conflict(f"the process of case {case_no} never waits for the message {name!r} "
-                   f"(it waits for: {listed})")
+    raise Conflict(f"the process of case {case_no} never waits for the message {name!r} (it waits for: {listed})")
 
 
 def delivery_answer(case_no, name, message_id, delivered, received_at):
     """What a department's message answers (and a repeat of it): delivered, or kept until when."""
-    return {"case_no": case_no, "name": name, "message_id": message_id, "delivered": delivered,
-            "kept_until": None if delivered else (received_at + MESSAGE_RETENTION).isoformat()}
+    return {
+        "case_no": case_no,
+        "name": name,
+        "message_id": message_id,
+        "delivered": delivered,
+        "kept_until": None if delivered else (received_at + MESSAGE_RETENTION).isoformat(),
+    }
 
 
 def step(instance, entries, history, events, now, request_id):
     """One saved step as its record will hold it (and its instance's outbox until then)."""
-    return {"rev": instance.rev, "at": now.isoformat(), "audit": audit(instance, entries, now, request_id),
-            "tasks": history, "events": [list(event) for event in events]}
+    return {
+        "rev": instance.rev,
+        "at": now.isoformat(),
+        "audit": audit(instance, entries, now, request_id),
+        "tasks": history,
+        "events": [list(event) for event in events],
+    }
 
 
 @dataclass(frozen=True)
 class Outbox:
     """The saved steps whose records are not known to be stored, oldest first."""
+
     steps: list
 
     @classmethod
@@ -205,10 +229,13 @@ class Outbox:
         return json.dumps({"steps": self.steps})
 
     def announcement(self, instance):
-        return Announcement(instance.pk, instance.rev,
-                            [tuple(event) for step in self.steps for event in step["events"]],
-                            tuple(record(instance.case_no, step) for step in self.steps),
-                            {key: answer for step in self.steps for key, answer in step.get("answers", {}).items()})
+        return Announcement(
+            instance.pk,
+            instance.rev,
+            [tuple(event) for step in self.steps for event in step["events"]],
+            tuple(record(instance.case_no, step) for step in self.steps),
+            {key: answer for step in self.steps for key, answer in step.get("answers", {}).items()},
+        )
 
     def answer(self, key):
         """The answer a step in the outbox holds for the request ``key``, or None."""
@@ -220,24 +247,47 @@ def record_key(case_no, step):
 
 
 def record(case_no, step):
-    return {"_id": record_key(case_no, step), "case_no": case_no, "rev": step.get("rev"),
-            "at": to_millis(datetime.fromisoformat(step["at"])),
-            "body": json.dumps({key: step[key] for key in ("audit", "tasks", "events")})}
+    return {
+        "_id": record_key(case_no, step),
+        "case_no": case_no,
+        "rev": step.get("rev"),
+        "at": to_millis(datetime.fromisoformat(step["at"])),
+        "body": json.dumps({key: step[key] for key in ("audit", "tasks", "events")}),
+    }
 
 
 def audit(instance, entries, now, request_id):
     """The step's audit entries (and its incident), keyed by case, revision and place in the step."""
     if instance.incident:
-        entries = [*entries, {"kind": "incident", "element_id": instance.incident["element_id"], "actor": SYSTEM,
-                              "data": {"message": instance.incident["message"]}}]
-    return [dict(entry, key=f"{instance.case_no}:{instance.rev}:{n}", case_no=instance.case_no, at=now.isoformat(),
-                 rev=instance.rev, request_id=request_id) for n, entry in enumerate(entries)]
+        entries = [
+            *entries,
+            {
+                "kind": "incident",
+                "element_id": instance.incident["element_id"],
+                "actor": SYSTEM,
+                "data": {"message": instance.incident["message"]},
+            },
+        ]
+    return [
+        dict(
+            entry,
+            key=f"{instance.case_no}:{instance.rev}:{n}",
+            case_no=instance.case_no,
+            at=now.isoformat(),
+            rev=instance.rev,
+            request_id=request_id,
+        )
+        for n, entry in enumerate(entries)
+    ]
 
 
 def audit_order(entry):
     """Audit entries by time; within a step in their order, a received message before the step."""
-    return (datetime.fromisoformat(entry["at"]), entry.get("rev") or 0,
-            int(entry["key"].rsplit(":", 1)[1]) if entry.get("rev") else 0)
+    return (
+        datetime.fromisoformat(entry["at"]),
+        entry.get("rev") or 0,
+        int(entry["key"].rsplit(":", 1)[1]) if entry.get("rev") else 0,
+    )
 
 
 def open_tasks(instance, user_tasks, mapping, now):
@@ -251,24 +301,38 @@ def open_tasks(instance, user_tasks, mapping, now):
         due_at = _instant(t["due"])
         due_millis = to_millis(due_at) if due_at is not None else None
         role, department = roles.assign(t, mapping)
-        tasks.append({
-            "task_id": t["id"], "case_no": instance.parent_case or instance.case_no, "instance_no": instance.case_no,
-            "process_key": instance.process_key,
-            "element_id": t["element_id"], "name": t["name"], "role": role,
-            "department": department or task_department(role, instance.department),
-            "assignee": t["assignee"], "candidate_users": t["candidate_users"],
-            "on_the_spot": on_the_spot_claim(t["on_the_spot_role"], instance.department), "form": t["form"],
-            "instructions": t["instructions"], "created_at": created_at, "due_at": due_millis, "due_order": due_order(due_millis, created_at),
-            "separate_from": t["separate_from"], "excluded": completers(instance.done, t["separate_from"])})
+        tasks.append(
+            {
+                "task_id": t["id"],
+                "case_no": instance.parent_case or instance.case_no,
+                "instance_no": instance.case_no,
+                "process_key": instance.process_key,
+                "element_id": t["element_id"],
+                "name": t["name"],
+                "role": role,
+                "department": department or task_department(role, instance.department),
+                "assignee": t["assignee"],
+                "candidate_users": t["candidate_users"],
+                "on_the_spot": on_the_spot_claim(t["on_the_spot_role"], instance.department),
+                "form": t["form"],
+                "instructions": t["instructions"],
+                "created_at": created_at,
+                "due_at": due_millis,
+                "due_order": due_order(due_millis, created_at),
+                "separate_from": t["separate_from"],
+                "excluded": completers(instance.done, t["separate_from"]),
+            }
+        )
     return tasks
 
 
 def done_task(task, username, data, now):
     """A completed task as the instance remembers it: enough for a late second completion
     (409), separation of duties and the window check."""
-    return {key: task[key] for key in ("task_id", "element_id", "name", "role", "department", "assignee",
-                                       "on_the_spot", "candidate_users")} | {
-        "completed_by": username, "completed_at": to_millis(now), ON_THE_SPOT_BY: data.get(ON_THE_SPOT_BY)}
+    return {
+        key: task[key]
+        for key in ("task_id", "element_id", "name", "role", "department", "assignee", "on_the_spot", "candidate_users")
+    } | {"completed_by": username, "completed_at": to_millis(now), ON_THE_SPOT_BY: data.get(ON_THE_SPOT_BY)}
 
 
 def status(failed, completed):
@@ -283,7 +347,8 @@ def progress(instance, current_steps, end, outcome_label):
     applicant) sees the case still in progress. Steps and outcome are words (``outcome_label``);
     ``outcome`` is the hall's decision code (``approved``/``refused``) when the flow ended in one."""
     return {
-        "case_no": instance.case_no, "rev": instance.rev,
+        "case_no": instance.case_no,
+        "rev": instance.rev,
         "status": "completed" if instance.status == "completed" else "in_progress",
         "current_step": ", ".join(current_steps) or None,
         "outcome": end if instance.status == "completed" and end in hall_flow.END_EVENTS else None,
@@ -313,13 +378,16 @@ def completers(done, element_ids):
 def check_separation(instance, task, username):
     """审批分离: refuse (403, changing nothing) a task to a person who completed a task it is
     separated from."""
-    done = next((t for t in instance.done
-                 if t["element_id"] in task["separate_from"] and t["completed_by"] == username), None)
+    done = next(
+        (t for t in instance.done if t["element_id"] in task["separate_from"] and t["completed_by"] == username), None
+    )
     if done is None:
         return
-    raise Forbidden(f"审批分离 separation of duties: {username} completed “{done['name']}” ({done['element_id']}) "
-                    f"of case {instance.case_no}, so “{task['name']}” ({task['element_id']}) must be done by "
-                    f"someone else")
+    raise Forbidden(
+        f"审批分离 separation of duties: {username} completed “{done['name']}” ({done['element_id']}) "
+        f"of case {instance.case_no}, so “{task['name']}” ({task['element_id']}) must be done by "
+        f"someone else"
+    )
 
 
 def accepted_on_the_spot_by(instance):
@@ -329,10 +397,19 @@ def accepted_on_the_spot_by(instance):
 
 
 def task_view(task):
-    return {"id": task["task_id"], "case_no": task["case_no"], "instance_no": task.get("instance_no", task["case_no"]),
-            "process_key": task["process_key"],
-            "element_id": task["element_id"], "name": task["name"],
-            "role": task["role"], "department": task["department"], "assignee": task["assignee"],
-            "on_the_spot": task["on_the_spot"], "form": task["form"], "instructions": task.get("instructions"),
-            "created_at": from_millis(task["created_at"]).isoformat(),
-            "due_at": from_millis(task["due_at"]).isoformat() if task["due_at"] is not None else None}
+    return {
+        "id": task["task_id"],
+        "case_no": task["case_no"],
+        "instance_no": task.get("instance_no", task["case_no"]),
+        "process_key": task["process_key"],
+        "element_id": task["element_id"],
+        "name": task["name"],
+        "role": task["role"],
+        "department": task["department"],
+        "assignee": task["assignee"],
+        "on_the_spot": task["on_the_spot"],
+        "form": task["form"],
+        "instructions": task.get("instructions"),
+        "created_at": from_millis(task["created_at"]).isoformat(),
+        "due_at": from_millis(task["due_at"]).isoformat() if task["due_at"] is not None else None,
+    }

@@ -5,6 +5,7 @@ by case number), never the instances themselves: on the embedded store a filtere
 query scans, so the collection it runs on must stay small. Writes use the raw collection
 for the atomic operators (`$min`, guarded upserts) mongoengine does not offer.
 """
+
 import math
 
 from pymongo.errors import DuplicateKeyError
@@ -29,8 +30,9 @@ def expect(case_no, due_at):
     """Before saving an instance that will wait for a timer: make sure the index is not later
     than ``due_at`` (a crash after this leaves an early entry, which the scheduler settles)."""
     if due_at is not None:
-        _collection().update_one({"_id": case_no}, {"$min": {"due_at": _millis(due_at)},
-                                                   "$setOnInsert": {"rev": 0}}, upsert=True)
+        _collection().update_one(
+            {"_id": case_no}, {"$min": {"due_at": _millis(due_at)}, "$setOnInsert": {"rev": 0}}, upsert=True
+        )
 
 
 def settle(case_no, due_at, rev):
@@ -40,8 +42,9 @@ def settle(case_no, due_at, rev):
         _collection().delete_one({"_id": case_no, "rev": {"$lte": rev}})
         return
     try:
-        _collection().update_one({"_id": case_no, "rev": {"$lte": rev}},
-                                 {"$set": {"due_at": _millis(due_at), "rev": rev}}, upsert=True)
+        _collection().update_one(
+            {"_id": case_no, "rev": {"$lte": rev}}, {"$set": {"due_at": _millis(due_at), "rev": rev}}, upsert=True
+        )
     except DuplicateKeyError:
         pass  # a newer revision's entry is there: it wins
 
@@ -57,7 +60,9 @@ def forget(case_no):
 
 def due_cases(now, limit=BATCH):
     """Case numbers whose timer is due at ``now``, earliest first."""
-    found = _collection().find({"due_at": {"$lte": math.floor(now.timestamp() * 1000)}}, {"_id": 1}, sort=[("due_at", 1)], limit=limit)
+    found = _collection().find(
+        {"due_at": {"$lte": math.floor(now.timestamp() * 1000)}}, {"_id": 1}, sort=[("due_at", 1)], limit=limit
+    )
     return [entry["_id"] for entry in found]
 
 

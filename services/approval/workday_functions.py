@@ -3,6 +3,7 @@ hall's calendar (``HALL_CALENDAR_FILE``: the one intake and supervision count on
 hall's one rule (``services.common.deadlines``: a promised item's tasks are due when the case is).
 
 Module-level functions, so that the sandbox's worker processes import the same ones by name."""
+
 from functools import cache
 
 from services.common import deadlines

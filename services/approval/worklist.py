@@ -15,6 +15,7 @@ Two rules of the hall add to that:
   person who completed one of the named tasks of the same case: it is not offered in their
   work list (``excluded``), and completing it anyway is refused (403) saying why.
 """
+
 HALL_DEPARTMENT = "hall"
 HALL_ROLES = frozenset({"clerk", "cashier"})
 ON_THE_SPOT_BY = "on_the_spot_by"
@@ -42,17 +43,21 @@ def can_work_on(user, task):
     ``task`` is a dict with ``role``, ``department``, ``assignee``, ``on_the_spot`` and ``candidate_users``."""
     if task["assignee"] not in (None, user.get("username")):
         return False
-    return (_in_own_right(user, task["role"], task["department"])
-            or user.get("username") in (task["candidate_users"] or ())
-            or (task["on_the_spot"] is not None and task["on_the_spot"] in claims(user)))
+    return (
+        _in_own_right(user, task["role"], task["department"])
+        or user.get("username") in (task["candidate_users"] or ())
+        or (task["on_the_spot"] is not None and task["on_the_spot"] in claims(user))
+    )
 
 
 def work_keys(task):
     """The keys under which a task is found for work lists: its role in its department, its
     on-the-spot claim, the people it names. A user looks under ``user_keys``."""
-    return ([f"{task['role']}:{task['department']}"] if task["role"] else []) + \
-        ([task["on_the_spot"]] if task["on_the_spot"] else []) + \
-        [f"user:{username}" for username in task["candidate_users"] or ()]
+    return (
+        ([f"{task['role']}:{task['department']}"] if task["role"] else [])
+        + ([task["on_the_spot"]] if task["on_the_spot"] else [])
+        + [f"user:{username}" for username in task["candidate_users"] or ()]
+    )
 
 
 def user_keys(user):

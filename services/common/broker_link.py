@@ -9,6 +9,7 @@ before the service starts) makes its consumer try again every ``RECONNECT_SECOND
 attempt is one refused TCP connect while the broker is down, cheap for a local broker and a
 cluster alike.
 """
+
 from contextlib import contextmanager
 
 from nameko.messaging import QueueConsumer
@@ -19,9 +20,13 @@ RECONNECT_SECONDS = 0.5
 @contextmanager
 def _establish_connection(consumer):
     with consumer.create_connection() as connection:
-        connection.ensure_connection(consumer.on_connection_error, consumer.connect_max_retries,
-                                     interval_start=RECONNECT_SECONDS, interval_step=0,
-                                     interval_max=RECONNECT_SECONDS)
+        connection.ensure_connection(
+            consumer.on_connection_error,
+            consumer.connect_max_retries,
+            interval_start=RECONNECT_SECONDS,
+            interval_step=0,
+            interval_max=RECONNECT_SECONDS,
+        )
         yield connection
 
 

@@ -9,6 +9,7 @@ start-up out of the collector's sight; they are still freed by reference countin
 only cycles among them stay (start-up objects live as long as the process anyway). Later
 collections then walk what requests create, a small fraction of a millisecond.
 """
+
 import gc
 
 

@@ -1,6 +1,7 @@
 """The one configuration loader: settings come from the environment, with defaults for
 the embedded demo setting (`make up`). Services get this dict as their nameko config;
 the gateway reads the same dict."""
+
 import os
 
 DEFAULTS = {
@@ -36,10 +37,20 @@ DEFAULTS = {
     "CORS_ORIGINS": "",
     "ADMIN_PASSWORD": "",
 }
-INTEGER_KEYS = {"METRICS_PORT", "GATEWAY_PORT", "TOKEN_TTL_SECONDS", "MATERIAL_MAX_BYTES", "YELLOW_WARNING_WORKDAYS",
-                "COMPLAINT_ACCEPT_WORKDAYS", "COMPLAINT_RESOLVE_WORKDAYS", "RECTIFICATION_WORKDAYS",
-                "QUEUE_STREAM_SECONDS", "RATE_LIMIT_PER_MINUTE", "LOGIN_FAILURES_ALLOWED",
-                "PROXY_HOPS"}
+INTEGER_KEYS = {
+    "METRICS_PORT",
+    "GATEWAY_PORT",
+    "TOKEN_TTL_SECONDS",
+    "MATERIAL_MAX_BYTES",
+    "YELLOW_WARNING_WORKDAYS",
+    "COMPLAINT_ACCEPT_WORKDAYS",
+    "COMPLAINT_RESOLVE_WORKDAYS",
+    "RECTIFICATION_WORKDAYS",
+    "QUEUE_STREAM_SECONDS",
+    "RATE_LIMIT_PER_MINUTE",
+    "LOGIN_FAILURES_ALLOWED",
+    "PROXY_HOPS",
+}
 FLOAT_KEYS = {"RPC_TIMEOUT_SECONDS"}
 # also as KEY_FILE
 SECRET_KEYS = ("TOKEN_SECRET", "BANK_SECRETS", "DEMO_PASSWORD", "AMQP_URI", "MONGO_URI", "ADMIN_PASSWORD")

@@ -2,6 +2,7 @@
 stored one in constant time. ``hmac.compare_digest`` takes ``str`` only when both are ASCII
 and raises ``TypeError`` otherwise, so a code typed with one Chinese character would crash
 the comparison: both sides are compared as UTF-8 bytes."""
+
 import hmac
 
 

@@ -1,6 +1,7 @@
 """Each service owns one MongoDB database, ``<MONGO_DB_PREFIX>_<service>``, reached
 through mongoengine under the connection alias = the service name (so that several
 services can share one test process without sharing a database)."""
+
 from types import SimpleNamespace
 
 import mongoengine
@@ -83,7 +84,13 @@ def plain_from(model, son):
     """A raw document the store returned, read under the model's field names with their Python
     values (instants as datetimes, defaults for what it lacks) without building a ``Document``:
     for hot paths that only read it (building one costs more than the store command)."""
-    return SimpleNamespace(**{
-        name: field.to_python(son[field.db_field]) if son.get(field.db_field) is not None
-        else field.default() if callable(field.default) else field.default
-        for name, field in model._fields.items()})
+    return SimpleNamespace(
+        **{
+            name: field.to_python(son[field.db_field])
+            if son.get(field.db_field) is not None
+            else field.default()
+            if callable(field.default)
+            else field.default
+            for name, field in model._fields.items()
+        }
+    )

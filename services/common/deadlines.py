@@ -23,6 +23,7 @@ they hear from the same events (each service keeps its own copy, none reads anot
   days are left (with 1: from the working day before the due day; never before the clock
   (re)started), red from the deadline on.
 """
+
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 
@@ -77,10 +78,17 @@ def _clock(facts, calendar):
     if facts.accepted_at is None or facts.limit_days is None:
         return None, None, frozenset()
     start, left, holding = facts.accepted_at, facts.limit_days + facts.extension_days, set()
-    moments = sorted((at, kind, cause) for cause, kind, instants in (
-        (SUPPLEMENTING, _STOP, facts.supplement_requested), (SUPPLEMENTING, _RESTART, facts.supplement_received),
-        (SUSPENDED, _STOP, facts.suspended), (SUSPENDED, _RESTART, facts.resumed)
-    ) for at in instants if at >= facts.accepted_at)
+    moments = sorted(
+        (at, kind, cause)
+        for cause, kind, instants in (
+            (SUPPLEMENTING, _STOP, facts.supplement_requested),
+            (SUPPLEMENTING, _RESTART, facts.supplement_received),
+            (SUSPENDED, _STOP, facts.suspended),
+            (SUSPENDED, _RESTART, facts.resumed),
+        )
+        for at in instants
+        if at >= facts.accepted_at
+    )
     for at, kind, cause in moments:
         if kind == _STOP and not holding:
             # A stop once the limit has run out stops nothing: the case is already late.
@@ -111,16 +119,20 @@ def standing(facts: CaseFacts, calendar: WorkdayCalendar, now: datetime, yellow_
     try:
         if facts.decided_at is not None:
             # A decision ends a stop too: the days used before it are what counts.
-            ended = replace(facts, supplement_received=(*facts.supplement_received, facts.decided_at),
-                            resumed=(*facts.resumed, facts.decided_at))
+            ended = replace(
+                facts,
+                supplement_received=(*facts.supplement_received, facts.decided_at),
+                resumed=(*facts.resumed, facts.decided_at),
+            )
             due = deadline(ended, calendar)
-            return Standing(DECIDED, due, GREEN if facts.decided_at < due else RED,
-                            on_time=facts.decided_at < due)
+            return Standing(DECIDED, due, GREEN if facts.decided_at < due else RED, on_time=facts.decided_at < due)
         start, left, holding = _clock(facts, calendar)
         if holding:
             return Standing(SUSPENDED if SUSPENDED in holding else SUPPLEMENTING)
         due = calendar.deadline_instant(start, left)
-        yellow_from = _day_start(calendar.add_workdays(start, left - yellow_workdays)) if left > yellow_workdays else start
+        yellow_from = (
+            _day_start(calendar.add_workdays(start, left - yellow_workdays)) if left > yellow_workdays else start
+        )
     except CalendarRangeError as exc:
         return Standing(ACCEPTED, problem=str(exc))
     if now >= due:

@@ -27,6 +27,7 @@ election, a restart of the embedded store) puts the event back to be handled aga
 other failure is acknowledged as before (nameko logs it with the event). Handlers are
 idempotent, so a second delivery is safe.
 """
+
 import functools
 import logging
 
@@ -74,14 +75,21 @@ class HallRpc(Rpc):
     def handle_result(self, message, worker_ctx, result, exc_info):
         config = self.container.config
         responder = ReplyResponder(
-            config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
-            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
-            ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+            config[AMQP_URI_CONFIG_KEY],
+            get_rpc_exchange(config),
+            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER),
+            message,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY),
+            login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
+        )
         try:
             result, exc_info = responder.send_response(result, exc_info)
         except REPLY_FAILURES as exc:
-            log.warning("the reply of %s was not sent, the broker is out of reach (%s): the caller's "
-                        "timeout answers it", worker_ctx, exc)
+            log.warning(
+                "the reply of %s was not sent, the broker is out of reach (%s): the caller's timeout answers it",
+                worker_ctx,
+                exc,
+            )
         finally:  # what the worker did stands, answered or not: its events and counts too
             for provider in self.container.dependencies:
                 if isinstance(provider, AfterReply):
@@ -114,8 +122,9 @@ class AfterReply(DependencyProvider):
                 try:
                     fn(*args, **kwargs)
                 except Exception:
-                    log.exception("%s after the reply of %s failed: %r %r", getattr(fn, "__name__", fn),
-                                  worker_ctx, args, kwargs)
+                    log.exception(
+                        "%s after the reply of %s failed: %r %r", getattr(fn, "__name__", fn), worker_ctx, args, kwargs
+                    )
         finally:
             done = self._done.pop(worker_ctx, None)
             if done is not None:
@@ -167,8 +176,12 @@ REQUEUE_PAUSE_SECONDS = 1.0
 class HallEventHandler(EventHandler):
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is not None and issubclass(exc_info[0], PASSING_FAILURES):
-            log.warning("%s could not handle %s (%s): put back to be handled again",
-                        self.method_name, self.event_type, exc_info[0].__name__)
+            log.warning(
+                "%s could not handle %s (%s): put back to be handled again",
+                self.method_name,
+                self.event_type,
+                exc_info[0].__name__,
+            )
             eventlet.sleep(REQUEUE_PAUSE_SECONDS)
             self.queue_consumer.requeue_message(message)
         else:
@@ -178,9 +191,12 @@ class HallEventHandler(EventHandler):
 def event_handler(contract, **options):
     """``@event_handler(events.CASE_SUBMITTED)``: the payload reaches the method parsed, in the
     worker, so a payload that breaks the contract fails the handler (logged, acknowledged)."""
+
     def decorate(method):
         @functools.wraps(method)
         def handle(self, payload):
             return method(self, contract.parse(payload))
+
         return HallEventHandler.decorator(contract.source, contract.name, **options)(handle)
+
     return decorate

@@ -6,6 +6,7 @@ which then neither compares nor sorts with the dates stored by inserts. Integers
 the same on every store, index well, and keep ordering (see
 docs/decisions/0003-instants-as-epoch-milliseconds.md).
 """
+
 from datetime import datetime, timezone
 
 import mongoengine as me

@@ -19,6 +19,7 @@ and fingerprints the request (method, path, body); a service method takes both a
 
 Records are kept ``RETENTION`` (real time, not the platform clock), then forgotten by a
 sweep the log runs itself at most every ``SWEEP_EVERY``."""
+
 import functools
 import inspect
 import math
@@ -77,8 +78,10 @@ class RequestLog:
             if first is None:
                 continue  # the first attempt failed and freed the key meanwhile
             if first["fingerprint"] != fingerprint:
-                raise Conflict("this Idempotency-Key was used for a different request (another body, method or "
-                               "path): send a new key for a new request")
+                raise Conflict(
+                    "this Idempotency-Key was used for a different request (another body, method or "
+                    "path): send a new key for a new request"
+                )
             if first.get("answered"):
                 return first["answer"]
             known = outcome() if outcome else None
@@ -90,13 +93,20 @@ class RequestLog:
                 continue
             if now < lease_until:
                 wait = max(1, math.ceil((lease_until - now).total_seconds()))
-                raise RequestInProgress(f"a request with this Idempotency-Key is still running: send the same request "
-                                        f"with the same key again in {wait} s to get its answer", wait)
+                raise RequestInProgress(
+                    f"a request with this Idempotency-Key is still running: send the same request "
+                    f"with the same key again in {wait} s to get its answer",
+                    wait,
+                )
             if outcome is None:
-                raise Conflict("the first request with this Idempotency-Key stopped before its outcome was recorded "
-                               "(a restart): look whether it took effect, and send a new key if it did not")
-            if self.collection.update_one({"_id": key, "attempt": first["attempt"], "answered": False},
-                                          {"$set": {"attempt": attempt, "lease_until": now + LEASE}}).modified_count:
+                raise Conflict(
+                    "the first request with this Idempotency-Key stopped before its outcome was recorded "
+                    "(a restart): look whether it took effect, and send a new key if it did not"
+                )
+            if self.collection.update_one(
+                {"_id": key, "attempt": first["attempt"], "answered": False},
+                {"$set": {"attempt": attempt, "lease_until": now + LEASE}},
+            ).modified_count:
                 break  # taken over: the first attempt did not take effect
         try:
             answer = effect()
@@ -115,9 +125,18 @@ class RequestLog:
         """``(True, None)`` when this attempt reserved ``key``; ``(False, the record holding it)``
         otherwise (``None`` when it was freed meanwhile)."""
         try:
-            self.collection.insert_one({"_id": key, "fingerprint": fingerprint, "attempt": attempt,
-                                        "answered": False, "answer": None, "started_at": now,
-                                        "lease_until": now + LEASE, "expires_at": now + RETENTION})
+            self.collection.insert_one(
+                {
+                    "_id": key,
+                    "fingerprint": fingerprint,
+                    "attempt": attempt,
+                    "answered": False,
+                    "answer": None,
+                    "started_at": now,
+                    "lease_until": now + LEASE,
+                    "expires_at": now + RETENTION,
+                }
+            )
             return True, None
         except DuplicateKeyError:
             return False, self.collection.find_one({"_id": key})

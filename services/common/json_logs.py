@@ -1,5 +1,6 @@
 """Structured log lines: one JSON object per line, with the request id of what is being
 handled, for every service (``services.common.runner``) and for the gateway."""
+
 import json
 import logging
 from datetime import datetime, timezone
@@ -14,8 +15,13 @@ class JsonFormatter(logging.Formatter):
         self.request_id, self.fields = request_id, fields
 
     def format(self, record):
-        line = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-                "level": record.levelname, "logger": record.name, **self.fields, "message": record.getMessage()}
+        line = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            **self.fields,
+            "message": record.getMessage(),
+        }
         request_id = self.request_id()
         if request_id:
             line["request_id"] = request_id

@@ -1,6 +1,7 @@
 """Prometheus metrics for services: RED metrics per entrypoint, and the HTTP server that
 exposes them on ``METRICS_HOST``:``METRICS_PORT`` (port 0 = not served, as in tests that run
 many services in one process)."""
+
 import time
 
 from nameko.extensions import DependencyProvider

@@ -4,6 +4,7 @@ gateway's /readyz asks every service), the platform clock and the log of idempot
 it through the module (``platform_service.PlatformService``), not by importing the class
 by name: ``nameko run`` would take a base class imported into a service module for a
 service."""
+
 import logging
 from datetime import timedelta
 

@@ -5,6 +5,7 @@
 This is ``nameko run`` (same runner, same signal handling) fed by the one config loader,
 ``services.common.config``, instead of a YAML file that would repeat its defaults.
 """
+
 import warnings
 
 # eventlet announces its own deprecation on import; that one warning is known and noise.

@@ -7,6 +7,7 @@ upsert's ``$inc`` applies when it inserts (the first number is 1), and concurren
 get the same number. Two first callers of a key may both try the insert; MongoDB retries such
 an upsert itself, and the one retry here covers a store that answers it as a duplicate key.
 """
+
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -19,8 +20,13 @@ def next_in_sequence(model, key):
     counters = collection_of(model)
     for attempt in (1, 2):
         try:
-            return counters.find_one_and_update({"_id": key}, {"$inc": {"last": 1}}, projection={"last": 1},
-                                                upsert=True, return_document=ReturnDocument.AFTER)["last"]
+            return counters.find_one_and_update(
+                {"_id": key},
+                {"$inc": {"last": 1}},
+                projection={"last": 1},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )["last"]
         except DuplicateKeyError:
             if attempt == 2:
                 raise

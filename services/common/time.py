@@ -7,6 +7,7 @@ process-wide offset; every service process keeps the offset up to date from the
 monitor's broadcast (``platform_service.PlatformClock``). The gateway never applies
 it: it computes no deadline, and its tokens must expire in real time.
 """
+
 from datetime import datetime, timedelta, timezone
 
 _offset = timedelta(0)

@@ -7,6 +7,7 @@ makes, so a handler of an event dispatched while handling a request sees the sam
 (``services.common.json_logs``) and the audit records (``current_request_id()``) read it, and
 writes one log line per handled call.
 """
+
 import logging
 import threading
 import time
@@ -35,8 +36,12 @@ class RequestTracing(DependencyProvider):
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         method = worker_ctx.entrypoint.method_name
         if exc_info is None and method != "ping":
-            log.info("%s.%s handled in %.1f ms", self.container.service_name, method,
-                     (time.perf_counter() - getattr(_current, "started", time.perf_counter())) * 1000)
+            log.info(
+                "%s.%s handled in %.1f ms",
+                self.container.service_name,
+                method,
+                (time.perf_counter() - getattr(_current, "started", time.perf_counter())) * 1000,
+            )
 
     def worker_teardown(self, worker_ctx):
         _current.request_id = None

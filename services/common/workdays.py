@@ -58,11 +58,22 @@ def statutory_holidays(year: int) -> tuple[date, ...]:
     Day (1-3 October)."""
     new_year = _solar(Lunar.fromYmd(year, 1, 1).getSolar())
     qingming = _solar(Lunar.fromYmd(year, 1, 1).getJieQiTable()["清明"])
-    return tuple(sorted([
-        date(year, 1, 1), *(new_year + timedelta(days=n) for n in range(-1, 3)), qingming,
-        date(year, 5, 1), date(year, 5, 2), _solar(Lunar.fromYmd(year, 5, 5).getSolar()),
-        _solar(Lunar.fromYmd(year, 8, 15).getSolar()), date(year, 10, 1), date(year, 10, 2), date(year, 10, 3),
-    ]))
+    return tuple(
+        sorted(
+            [
+                date(year, 1, 1),
+                *(new_year + timedelta(days=n) for n in range(-1, 3)),
+                qingming,
+                date(year, 5, 1),
+                date(year, 5, 2),
+                _solar(Lunar.fromYmd(year, 5, 5).getSolar()),
+                _solar(Lunar.fromYmd(year, 8, 15).getSolar()),
+                date(year, 10, 1),
+                date(year, 10, 2),
+                date(year, 10, 3),
+            ]
+        )
+    )
 
 
 @cache
@@ -122,8 +133,9 @@ class WorkdayCalendar:
     Later years are provisional (see the module's docstring): ``is_provisional`` says so.
     """
 
-    def __init__(self, closures: Iterable[date] = (), extra_workdays: Iterable[date] = (),
-                 published_years: dict | None = None):
+    def __init__(
+        self, closures: Iterable[date] = (), extra_workdays: Iterable[date] = (), published_years: dict | None = None
+    ):
         self.closures = frozenset(map(_plain_date, closures))
         self.extra_workdays = frozenset(map(_plain_date, extra_workdays))
         both = self.closures & self.extra_workdays
@@ -135,8 +147,10 @@ class WorkdayCalendar:
             if year != max([COVERED_LAST.year, *self.published]) + 1:
                 raise ValueError(f"a published year must follow the known years: {year}")
             schedule = published_years[year]
-            self.published[year] = (frozenset(map(_plain_date, schedule.get("holidays") or ())),
-                                    frozenset(map(_plain_date, schedule.get("workdays") or ())))
+            self.published[year] = (
+                frozenset(map(_plain_date, schedule.get("holidays") or ())),
+                frozenset(map(_plain_date, schedule.get("workdays") or ())),
+            )
         self.covered_last = date(max([COVERED_LAST.year, *self.published]), 12, 31)
 
     def is_provisional(self, day: date | datetime) -> bool:

@@ -7,6 +7,7 @@ numbers sorts the cases by day of submission. The query code is 8 random charact
 from an alphabet without look-alikes; with the case number it lets an applicant follow
 the case without logging in.
 """
+
 import secrets
 from datetime import datetime, time, timedelta
 
@@ -41,16 +42,19 @@ def new_query_code():
 def validate_owner(kind, identifier):
     """The checked identifier of a person (resident ID) or a company (credit code)."""
     if kind not in APPLICANT_KINDS:
-        raise InvalidInput("applicant.kind must be 'person' or 'company'",
-                           [{"field": "applicant.kind", "message": "must be 'person' or 'company'"}])
+        raise InvalidInput(
+            "applicant.kind must be 'person' or 'company'",
+            [{"field": "applicant.kind", "message": "must be 'person' or 'company'"}],
+        )
     id_field, validate = APPLICANT_KINDS[kind]
     try:
         if not isinstance(identifier, str):
             raise InvalidIdentifier("required, 18 characters")
         return validate(identifier)
     except InvalidIdentifier as exc:
-        raise InvalidInput(f"applicant.{id_field}: {exc}",
-                           [{"field": f"applicant.{id_field}", "message": str(exc)}]) from None
+        raise InvalidInput(
+            f"applicant.{id_field}: {exc}", [{"field": f"applicant.{id_field}", "message": str(exc)}]
+        ) from None
 
 
 def validate_applicant(applicant):
@@ -64,8 +68,10 @@ def validate_applicant(applicant):
     name = applicant.get("name")
     name = name.strip() if isinstance(name, str) else ""
     if not name or len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput("applicant.name is required (at most 100 characters)",
-                           [{"field": "applicant.name", "message": "required, 1 to 100 characters"}])
+        raise InvalidInput(
+            "applicant.name is required (at most 100 characters)",
+            [{"field": "applicant.name", "message": "required, 1 to 100 characters"}],
+        )
     return {"kind": kind, "name": name, id_field: validate_owner(kind, applicant.get(id_field))}
 
 
@@ -85,8 +91,10 @@ def split_materials(materials):
         elif isinstance(entry, str):
             code = entry
         else:
-            raise InvalidInput("a material is a code or {code, document_id}",
-                               [{"field": f"materials.{index}", "message": "a code or {code, document_id}"}])
+            raise InvalidInput(
+                "a material is a code or {code, document_id}",
+                [{"field": f"materials.{index}", "message": "a code or {code, document_id}"}],
+            )
         if code not in codes:
             codes.append(code)
     return codes, documents
@@ -105,8 +113,10 @@ def check_materials(item, materials):
 def check_form(form):
     """The free-form answers of the application: flat, small, JSON scalars only."""
     if not isinstance(form, dict) or len(form) > MAX_FORM_FIELDS:
-        raise InvalidInput("form must be an object of at most 50 fields",
-                           [{"field": "form", "message": "an object of at most 50 fields"}])
+        raise InvalidInput(
+            "form must be an object of at most 50 fields",
+            [{"field": "form", "message": "an object of at most 50 fields"}],
+        )
     errors = []
     for key, value in form.items():
         if not isinstance(key, str) or not 1 <= len(key) <= 64:
@@ -126,8 +136,11 @@ def check_defined_form(item, form):
     if item.form is None:
         return form
     defined = {f.id: f for f in item.form}
-    errors = [{"field": f"form.{key}", "message": f"not a field of the form of item {item.code}"}
-              for key in form if key not in defined]
+    errors = [
+        {"field": f"form.{key}", "message": f"not a field of the form of item {item.code}"}
+        for key in form
+        if key not in defined
+    ]
     for field in item.form:
         value = form.get(field.id)
         if value is None or value == "":
@@ -191,18 +204,32 @@ class CaseRepository:
         check_materials(item, materials)
         form = check_defined_form(item, check_form(application.get("form") or {}))
         owner = applicant_identifier(applicant)
-        references = [self.shared_materials.reference(owner, code, document_id)
-                      for code, document_id in documents.items()]
+        references = [
+            self.shared_materials.reference(owner, code, document_id) for code, document_id in documents.items()
+        ]
         key, fingerprint = (request["key"], request["fingerprint"]) if request else (None, None)
         now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as stored: a receipt read back is the same
         if key:  # a key is remembered for its retention only: an older case gives it up
             self.release_key(key, now)
         case = models.Case(
-            case_no=self.next_case_no(now), query_code=new_query_code(), idempotency_key=key,
-            request_fingerprint=fingerprint, item_code=item.code, item_version=item_version,
-            department=item.department, process_key=item.process_key, applicant=applicant, applicant_id=owner,
-            materials=materials, documents=references, form=form, status="submitted", submitted_at=now,
-            updated_at=now, announcement_pending=True, timeline=[models.Step(key="submitted", kind="submitted", at=now)],
+            case_no=self.next_case_no(now),
+            query_code=new_query_code(),
+            idempotency_key=key,
+            request_fingerprint=fingerprint,
+            item_code=item.code,
+            item_version=item_version,
+            department=item.department,
+            process_key=item.process_key,
+            applicant=applicant,
+            applicant_id=owner,
+            materials=materials,
+            documents=references,
+            form=form,
+            status="submitted",
+            submitted_at=now,
+            updated_at=now,
+            announcement_pending=True,
+            timeline=[models.Step(key="submitted", kind="submitted", at=now)],
         )
         try:
             case.save(force_insert=True)
@@ -219,13 +246,17 @@ class CaseRepository:
         holder = models.Case.objects(idempotency_key=key).only("submitted_at").first()
         if holder is not None and holder.submitted_at < now - RETENTION:
             models.Case.objects(pk=holder.pk, idempotency_key=key).update(
-                unset__idempotency_key=True, unset__request_fingerprint=True)
+                unset__idempotency_key=True, unset__request_fingerprint=True
+            )
 
     @staticmethod
     def submitted_for(request, now):
         """The case a request (key and fingerprint) stored within the key's retention, or None."""
-        return models.Case.objects(idempotency_key=request["key"], request_fingerprint=request["fingerprint"],
-                                   submitted_at__gte=now - RETENTION).first()
+        return models.Case.objects(
+            idempotency_key=request["key"],
+            request_fingerprint=request["fingerprint"],
+            submitted_at__gte=now - RETENTION,
+        ).first()
 
     def get(self, case_no):
         case = models.Case.objects(case_no=case_no).first()
@@ -277,14 +308,18 @@ class CaseRepository:
                 return case, []
             steps = sorted(facts + added, key=lambda f: f.at)
             item = self.items.version(case["item_code"], case.get("item_version", 1))
-            derived = timeline.derive(case_no, case["item_code"], steps, item.promised_limit_days,
-                                      self.calendar)
-            changes = {"timeline": [f.stored() for f in steps], "updated_at": to_millis(now),
-                       **{name: stored(value) for name, value in derived.items() if value is not None}}
+            derived = timeline.derive(case_no, case["item_code"], steps, item.promised_limit_days, self.calendar)
+            changes = {
+                "timeline": [f.stored() for f in steps],
+                "updated_at": to_millis(now),
+                **{name: stored(value) for name, value in derived.items() if value is not None},
+            }
             gone = {name: "" for name, value in derived.items() if value is None}
             version = case.get("version", 0)
-            changed = cases.update_one({"_id": case["_id"], "version": version},
-                                       {"$set": changes, "$inc": {"version": 1}, **({"$unset": gone} if gone else {})})
+            changed = cases.update_one(
+                {"_id": case["_id"], "version": version},
+                {"$set": changes, "$inc": {"version": 1}, **({"$unset": gone} if gone else {})},
+            )
             if changed.modified_count:  # the case as stored now, without reading it back
                 case.update(changes, version=version + 1)
                 for name in gone:
@@ -294,6 +329,7 @@ class CaseRepository:
 
     def record(self, case_no, fact, now):
         """Record one fact from an event; repeats and unknown cases are ignored."""
+
         def steps(case, facts):
             if fact.kind == "supplement_requested":
                 item = self.items.version(case["item_code"], case.get("item_version", 1))
@@ -309,8 +345,9 @@ class CaseRepository:
         document, content = self.shared_materials.content(document_id)
         department = (viewer or {}).get("department")
         if not sees_all(viewer) and not any(
-                document.document_id in case_document_ids(case)
-                for case in models.Case.objects(applicant_id=document.owner_id, department=department)):
+            document.document_id in case_document_ids(case)
+            for case in models.Case.objects(applicant_id=document.owner_id, department=department)
+        ):
             raise NotFound(f"no shared document {document_id}")
         return document, content
 
@@ -323,8 +360,10 @@ class CaseRepository:
         def steps(case, facts):
             request = decisions.open_request_for(case_no, case["status"], facts)
             decisions.check_asked(request, codes)
-            references = [self.shared_materials.reference(case["applicant_id"], code, document_id)
-                          for code, document_id in documents.items()]
+            references = [
+                self.shared_materials.reference(case["applicant_id"], code, document_id)
+                for code, document_id in documents.items()
+            ]
             return decisions.supplement_facts(request, facts, codes, references, now)
 
         case, added = self.change(case_no, steps, now)
@@ -344,8 +383,9 @@ class CaseRepository:
     def search(self, viewer, filters, page, page_size):
         """Cases the viewer may see, newest first, filtered by applicant, item, status, dates."""
         if not 1 <= page_size <= MAX_PAGE_SIZE or page < 1:
-            raise InvalidInput("page starts at 1; page_size is 1 to 100",
-                               [{"field": "page_size", "message": "1 to 100"}])
+            raise InvalidInput(
+                "page starts at 1; page_size is 1 to 100", [{"field": "page_size", "message": "1 to 100"}]
+            )
         query = {}
         if not sees_all(viewer):
             query["department"] = (viewer or {}).get("department")
@@ -355,8 +395,10 @@ class CaseRepository:
             query["item_code"] = filters["item_code"]
         if filters.get("status"):
             if filters["status"] not in STATUSES:
-                raise InvalidInput(f"status must be one of {', '.join(STATUSES)}",
-                                   [{"field": "status", "message": f"one of {', '.join(STATUSES)}"}])
+                raise InvalidInput(
+                    f"status must be one of {', '.join(STATUSES)}",
+                    [{"field": "status", "message": f"one of {', '.join(STATUSES)}"}],
+                )
             query["status"] = filters["status"]
         for name, op, days in (("submitted_from", "gte", 0), ("submitted_to", "lt", 1)):
             if filters.get(name):
@@ -389,8 +431,10 @@ def yuan(fen):
 def payment_awaited(due):
     """What a case waiting for its fee waits for: the amount and the notice to pay it with."""
     amount = yuan(due.get("total_fen") or 0)
-    return (f"等待缴费：{amount}，缴款通知书号：{due.get('notice_no')}，请到大厅银行收费窗口缴纳 "
-            f"Waiting for payment: {amount} on payment notice {due.get('notice_no')}, at the hall's bank window")
+    return (
+        f"等待缴费：{amount}，缴款通知书号：{due.get('notice_no')}，请到大厅银行收费窗口缴纳 "
+        f"Waiting for payment: {amount} on payment notice {due.get('notice_no')}, at the hall's bank window"
+    )
 
 
 def material_names(item, codes):
@@ -409,19 +453,28 @@ def _common_view(case, item, progress, public):
     elif status == "accepted" and current_step:
         awaiting = f"{awaiting}: {current_step}"
     return {
-        "case_no": case.case_no, "item_code": case.item_code, "item_version": case.item_version,
+        "case_no": case.case_no,
+        "item_code": case.item_code,
+        "item_version": case.item_version,
         "item_name": item.name_zh,
-        "department": case.department, "status": status, "current_step": current_step,
-        "outcome": case.outcome, "outcome_label": case.outcome_label,
-        "result": case.result or None, "awaiting": awaiting,
+        "department": case.department,
+        "status": status,
+        "current_step": current_step,
+        "outcome": case.outcome,
+        "outcome_label": case.outcome_label,
+        "result": case.result or None,
+        "awaiting": awaiting,
         "decided_on_the_spot": timeline.decided_on_the_spot(case.timeline),
         "missing_materials": list(case.missing_materials),
         "missing_material_names": material_names(item, case.missing_materials),
         "payment_due": dict(case.payment_due, amount=yuan(case.payment_due.get("total_fen") or 0))
-        if case.payment_due else None,
+        if case.payment_due
+        else None,
         "evaluable": status in timeline.EVALUABLE,
-        "accepted_at": isoformat(case.accepted_at), "deadline": isoformat(case.deadline),
-        "submitted_at": isoformat(case.submitted_at), "updated_at": isoformat(case.updated_at),
+        "accepted_at": isoformat(case.accepted_at),
+        "deadline": isoformat(case.deadline),
+        "submitted_at": isoformat(case.submitted_at),
+        "updated_at": isoformat(case.updated_at),
         "steps": timeline.steps_view(case.timeline, progress, public),
     }
 
@@ -441,8 +494,13 @@ def staff_view(case, item, progress):
     supplied = [s.detail for s in case.timeline if s.kind == "materials_supplied"]
     materials = list(dict.fromkeys(list(case.materials) + [c for d in supplied for c in d.get("materials", [])]))
     documents = case_documents(case)
-    return dict(_common_view(case, item, progress, public=False), applicant=case.applicant, materials=materials,
-                documents=documents, form=case.form)
+    return dict(
+        _common_view(case, item, progress, public=False),
+        applicant=case.applicant,
+        materials=materials,
+        documents=documents,
+        form=case.form,
+    )
 
 
 def public_view(case, item, progress):
@@ -451,11 +509,17 @@ def public_view(case, item, progress):
 
 
 def summary(case, item):
-    return {"case_no": case.case_no, "item_code": case.item_code,
-            "item_name": item.name_zh, "department": case.department,
-            "applicant_name": case.applicant.get("name"), "applicant_id": case.applicant_id,
-            "status": case.status, "submitted_at": isoformat(case.submitted_at),
-            "deadline": isoformat(case.deadline)}
+    return {
+        "case_no": case.case_no,
+        "item_code": case.item_code,
+        "item_name": item.name_zh,
+        "department": case.department,
+        "applicant_name": case.applicant.get("name"),
+        "applicant_id": case.applicant_id,
+        "status": case.status,
+        "submitted_at": isoformat(case.submitted_at),
+        "deadline": isoformat(case.deadline),
+    }
 
 
 def promise(item):
@@ -464,16 +528,22 @@ def promise(item):
     if item.kind == "immediate" or not item.promised_limit_days:
         return "即办件，受理后当场办结。", "An immediate item: decided on the spot once accepted."
     days = item.promised_limit_days
-    return f"承诺时限：受理后 {days} 个工作日内办结。", f"Promised limit: decided within {days} working days after acceptance."
+    return (
+        f"承诺时限：受理后 {days} 个工作日内办结。",
+        f"Promised limit: decided within {days} working days after acceptance.",
+    )
 
 
 def submission_receipt(case, item):
     promised_zh, promised_en = promise(item)
     return {
-        "case_no": case.case_no, "query_code": case.query_code, "status": case.status,
-        "item_code": case.item_code, "item_version": case.item_version,
+        "case_no": case.case_no,
+        "query_code": case.query_code,
+        "status": case.status,
+        "item_code": case.item_code,
+        "item_version": case.item_version,
         "submitted_at": isoformat(case.submitted_at),
         "next": f"统一受理窗口将审核材料，请凭办件编号和查询码查询进度。{promised_zh} The intake window checks the "
-                f"materials and decides on acceptance; follow the case with its number and query code."
-                + (f" {promised_en}" if promised_en else ""),
+        f"materials and decides on acceptance; follow the case with its number and query code."
+        + (f" {promised_en}" if promised_en else ""),
     }

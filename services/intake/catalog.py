@@ -18,6 +18,7 @@ promised item accepted by the chief is decided by them at once, without a separa
 (accepted at the intake window it keeps review and decision by different people). A joint
 item, decided by several departments, may not.
 """
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +34,24 @@ MATERIAL_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 DEPARTMENT_CODE = re.compile(r"^[a-z][a-z_]{1,47}$")
 FIELD_TYPES = ("string", "long", "boolean", "enum", "date")
 MAX_FIELD_LENGTH = 2000
-ITEM_FIELDS = ("code", "name_zh", "name_en", "kind", "legal_limit_days", "promised_limit_days", "visits",
-               "process_key", "process_version", "legal_basis", "materials", "conditions", "fees", "on_the_spot",
-               "form", "special_procedures")
+ITEM_FIELDS = (
+    "code",
+    "name_zh",
+    "name_en",
+    "kind",
+    "legal_limit_days",
+    "promised_limit_days",
+    "visits",
+    "process_key",
+    "process_version",
+    "legal_basis",
+    "materials",
+    "conditions",
+    "fees",
+    "on_the_spot",
+    "form",
+    "special_procedures",
+)
 
 
 class CatalogError(ValueError):
@@ -77,8 +93,14 @@ class FormField:
     max_length: int = None
 
     def as_dict(self):
-        return {"id": self.id, "label": self.label, "type": self.type, "required": self.required,
-                "options": list(self.options), "max_length": self.max_length}
+        return {
+            "id": self.id,
+            "label": self.label,
+            "type": self.type,
+            "required": self.required,
+            "options": list(self.options),
+            "max_length": self.max_length,
+        }
 
 
 @dataclass(frozen=True)
@@ -103,11 +125,18 @@ class Item:
 
     def as_dict(self):
         return {
-            "code": self.code, "name_zh": self.name_zh, "name_en": self.name_en,
-            "department": self.department, "kind": self.kind,
-            "legal_limit_days": self.legal_limit_days, "promised_limit_days": self.promised_limit_days,
-            "visits": self.visits, "process_key": self.process_key, "process_version": self.process_version,
-            "legal_basis": self.legal_basis, "on_the_spot": self.on_the_spot,
+            "code": self.code,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "department": self.department,
+            "kind": self.kind,
+            "legal_limit_days": self.legal_limit_days,
+            "promised_limit_days": self.promised_limit_days,
+            "visits": self.visits,
+            "process_key": self.process_key,
+            "process_version": self.process_version,
+            "legal_basis": self.legal_basis,
+            "on_the_spot": self.on_the_spot,
             "materials": [vars(m) for m in self.materials],
             "conditions": list(self.conditions),
             "fees": [vars(f) for f in self.fees],
@@ -147,9 +176,13 @@ class Catalog:
     def search(self, query=None, department=None, kind=None):
         """Items whose names contain every word of ``query``, in catalog order."""
         words = (query or "").casefold().split()
-        return [item for item in self.items.values()
-                if (department is None or item.department == department)
-                and (kind is None or item.kind == kind) and item.matches(words)]
+        return [
+            item
+            for item in self.items.values()
+            if (department is None or item.department == department)
+            and (kind is None or item.kind == kind)
+            and item.matches(words)
+        ]
 
     def department_list(self):
         counts = {}
@@ -189,8 +222,9 @@ def _process_version(raw, where):
         return None
     version = _require(raw, "process_version", int, where)
     if version < 1:
-        raise CatalogError(f"{where}: field 'process_version' must be a version from 1, not {version!r}",
-                           "process_version")
+        raise CatalogError(
+            f"{where}: field 'process_version' must be a version from 1, not {version!r}", "process_version"
+        )
     return version
 
 
@@ -216,18 +250,27 @@ def _material(raw, where):
     form = _require(raw, "form", str, where)
     if form not in MATERIAL_FORMS:
         raise CatalogError(f"{where}: field 'form' must be one of {MATERIAL_FORMS}, not {form!r}", "form")
-    return Material(_matching(raw, "code", MATERIAL_CODE, where), _require(raw, "name", str, where), form,
-                    _require(raw, "required", bool, where))
+    return Material(
+        _matching(raw, "code", MATERIAL_CODE, where),
+        _require(raw, "name", str, where),
+        form,
+        _require(raw, "required", bool, where),
+    )
 
 
 def _fee(raw, where):
     raw = _mapping(raw, "fee", where)
     amount = _require(raw, "amount_fen", int, where)
     if amount <= 0:
-        raise CatalogError(f"{where}: field 'amount_fen' must be a positive number of fen, not {amount!r}",
-                           "amount_fen")
-    return Fee(_matching(raw, "code", MATERIAL_CODE, where), _require(raw, "name", str, where), amount,
-               _require(raw, "basis", str, where))
+        raise CatalogError(
+            f"{where}: field 'amount_fen' must be a positive number of fen, not {amount!r}", "amount_fen"
+        )
+    return Fee(
+        _matching(raw, "code", MATERIAL_CODE, where),
+        _require(raw, "name", str, where),
+        amount,
+        _require(raw, "basis", str, where),
+    )
 
 
 def _form_field(raw, where):
@@ -242,7 +285,11 @@ def _form_field(raw, where):
     options = ()
     if kind == "enum":
         options = _require(raw, "options", list, where)
-        if not options or not all(isinstance(o, str) and o.strip() for o in options) or len(set(options)) < len(options):
+        if (
+            not options
+            or not all(isinstance(o, str) and o.strip() for o in options)
+            or len(set(options)) < len(options)
+        ):
             raise CatalogError(f"{where}: field 'options' must list distinct non-blank strings", "options")
     elif "options" in raw:
         raise CatalogError(f"{where}: field 'options' is only for type 'enum'", "options")
@@ -252,10 +299,17 @@ def _form_field(raw, where):
             raise CatalogError(f"{where}: field 'max_length' is only for type 'string'", "max_length")
         max_length = _require(raw, "max_length", int, where)
         if not 1 <= max_length <= MAX_FIELD_LENGTH:
-            raise CatalogError(f"{where}: field 'max_length' must be 1 to {MAX_FIELD_LENGTH}, not {max_length!r}",
-                               "max_length")
-    return FormField(_matching(raw, "id", MATERIAL_CODE, where), _require(raw, "label", str, where), kind,
-                     _require(raw, "required", bool, where), tuple(options), max_length)
+            raise CatalogError(
+                f"{where}: field 'max_length' must be 1 to {MAX_FIELD_LENGTH}, not {max_length!r}", "max_length"
+            )
+    return FormField(
+        _matching(raw, "id", MATERIAL_CODE, where),
+        _require(raw, "label", str, where),
+        kind,
+        _require(raw, "required", bool, where),
+        tuple(options),
+        max_length,
+    )
 
 
 def _form(raw, where):
@@ -263,8 +317,7 @@ def _form(raw, where):
         return None
     if not _require(raw, "form", list, where):
         raise CatalogError(f"{where}: field 'form' must define at least one field", "form")
-    return _unique_codes(_each(raw, "form", _form_field, "form field", where), "form field", where, "form",
-                         key="id")
+    return _unique_codes(_each(raw, "form", _form_field, "form field", where), "form field", where, "form", key="id")
 
 
 def _unique_codes(entries, what, where, field, key="code"):
@@ -287,10 +340,16 @@ def _conditions(raw, where):
 
 def _special_procedures(raw, where):
     procedures = raw.get("special_procedures", [])
-    if not isinstance(procedures, list) or not set(procedures) <= set(SPECIAL_PROCEDURES) \
-            or len(set(procedures)) != len(procedures):
-        raise CatalogError(f"{where}: field 'special_procedures' must list some of {SPECIAL_PROCEDURES}, "
-                           f"each once, not {procedures!r}", "special_procedures")
+    if (
+        not isinstance(procedures, list)
+        or not set(procedures) <= set(SPECIAL_PROCEDURES)
+        or len(set(procedures)) != len(procedures)
+    ):
+        raise CatalogError(
+            f"{where}: field 'special_procedures' must list some of {SPECIAL_PROCEDURES}, "
+            f"each once, not {procedures!r}",
+            "special_procedures",
+        )
     return tuple(procedures)
 
 
@@ -325,8 +384,7 @@ def validate_item(raw, department, where="item"):
         process_key=_require(raw, "process_key", str, where),
         process_version=_process_version(raw, where),
         legal_basis=_require(raw, "legal_basis", str, where),
-        materials=_unique_codes(_each(raw, "materials", _material, "material", where), "material", where,
-                                "materials"),
+        materials=_unique_codes(_each(raw, "materials", _material, "material", where), "material", where, "materials"),
         conditions=_conditions(raw, where),
         fees=_unique_codes(_each(raw, "fees", _fee, "fee", where), "fee", where, "fees"),
         on_the_spot=_flag(raw, "on_the_spot", where),
@@ -334,8 +392,10 @@ def validate_item(raw, department, where="item"):
         special_procedures=_special_procedures(raw, where),
     )
     if item.on_the_spot and item.kind == "joint":
-        raise CatalogError(f"{where}: field 'on_the_spot' is not for joint items (several departments decide "
-                           "them together)", "on_the_spot")
+        raise CatalogError(
+            f"{where}: field 'on_the_spot' is not for joint items (several departments decide them together)",
+            "on_the_spot",
+        )
     if item.promised_limit_days > item.legal_limit_days:
         raise CatalogError(f"{where}: field 'promised_limit_days' exceeds 'legal_limit_days'", "promised_limit_days")
     return item
@@ -369,9 +429,11 @@ def load_catalog(directory):
         if not isinstance(data, dict):
             raise CatalogError(f"{where}: expected a mapping with 'department' and 'items'")
         dept = _require(data, "department", dict, where)
-        department = Department(_matching(dept, "code", DEPARTMENT_CODE, f"{where} department"),
-                                _require(dept, "name_zh", str, f"{where} department"),
-                                _require(dept, "name_en", str, f"{where} department"))
+        department = Department(
+            _matching(dept, "code", DEPARTMENT_CODE, f"{where} department"),
+            _require(dept, "name_zh", str, f"{where} department"),
+            _require(dept, "name_en", str, f"{where} department"),
+        )
         if department.code in departments:
             raise CatalogError(f"{where} department: code {department.code!r} already used by another file")
         departments[department.code] = department
@@ -379,8 +441,9 @@ def load_catalog(directory):
             raw = dict(_mapping(raw, "item", f"{where} item"))
             active = raw.pop("active", True)
             if not isinstance(active, bool):
-                raise CatalogError(f"{where} item {raw.get('code', '?')}: field 'active' must be bool, "
-                                   f"not {active!r}", "active")
+                raise CatalogError(
+                    f"{where} item {raw.get('code', '?')}: field 'active' must be bool, not {active!r}", "active"
+                )
             item = validate_item(raw, department.code, f"{where} item")
             if item.code in items:
                 raise CatalogError(f"{where} item {item.code}: code already used")

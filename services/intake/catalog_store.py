@@ -14,6 +14,7 @@ the API; every change is a new immutable version and an audit entry (who, when, 
 Who may change what: admins everything; process designers only the process binding
 (``process_key`` and ``process_version``, the version policy).
 """
+
 from datetime import date
 
 import mongoengine as me
@@ -52,9 +53,12 @@ def check_may_change(roles, changed):
         return
     others = sorted(set(changed) - set(BINDING_FIELDS))
     if "designer" not in roles or others:
-        raise Forbidden("only an admin changes an item's " + (", ".join(others) or "content")
-                        + "; a process designer changes its process binding only",
-                        [{"field": name, "message": "admin only"} for name in others])
+        raise Forbidden(
+            "only an admin changes an item's "
+            + (", ".join(others) or "content")
+            + "; a process designer changes its process binding only",
+            [{"field": name, "message": "admin only"} for name in others],
+        )
 
 
 def check_binding(fields, deployed_versions):
@@ -67,8 +71,10 @@ def check_binding(fields, deployed_versions):
     if deployed is None:
         raise InvalidInput(f"process {key!r} is not deployed", [{"field": "process_key", "message": "not deployed"}])
     if isinstance(pinned, int) and pinned not in deployed:
-        raise InvalidInput(f"process {key!r} has no version {pinned} (deployed: {deployed})",
-                           [{"field": "process_version", "message": f"one of {deployed}"}])
+        raise InvalidInput(
+            f"process {key!r} has no version {pinned} (deployed: {deployed})",
+            [{"field": "process_version", "message": f"one of {deployed}"}],
+        )
 
 
 def require_admin(actor, doing):
@@ -78,8 +84,11 @@ def require_admin(actor, doing):
 
 def differences(before, after):
     """``{field: {"from", "to"}}`` for every field whose value changed."""
-    return {name: {"from": before.get(name), "to": after.get(name)}
-            for name in sorted(set(before) | set(after)) if before.get(name) != after.get(name)}
+    return {
+        name: {"from": before.get(name), "to": after.get(name)}
+        for name in sorted(set(before) | set(after))
+        if before.get(name) != after.get(name)
+    }
 
 
 def effective_day(value, today, field="effective_from"):
@@ -91,8 +100,10 @@ def effective_day(value, today, field="effective_from"):
     if day is None:
         raise InvalidInput(f"{field} must be a date YYYY-MM-DD", [{"field": field, "message": "YYYY-MM-DD"}])
     if day < today:
-        raise InvalidInput(f"{field} {day} is in the past (today is {today} in the hall)",
-                           [{"field": field, "message": f"today ({today}) or later"}])
+        raise InvalidInput(
+            f"{field} {day} is in the past (today is {today} in the hall)",
+            [{"field": field, "message": f"today ({today}) or later"}],
+        )
     return day
 
 
@@ -107,8 +118,13 @@ def validated(fields, department):
 def public_view(item, version, in_force=True, retired_from=None):
     """An item as the API shows it: ``in_force`` says this version serves new applications
     today, ``active`` that the item accepts any."""
-    return dict(item.as_dict(), version=version, in_force=in_force, active=retired_from is None or in_force,
-                retired_from=retired_from)
+    return dict(
+        item.as_dict(),
+        version=version,
+        in_force=in_force,
+        active=retired_from is None or in_force,
+        retired_from=retired_from,
+    )
 
 
 class ItemStore:
@@ -146,12 +162,16 @@ class ItemStore:
         today = shanghai_day(now).isoformat()
         state = standing(entry.publications, entry.retired_from, today)
         if state == "retired":
-            raise InvalidInput(f"item {code} was retired on {entry.retired_from}: it accepts no new applications",
-                               [{"field": "item_code", "message": f"retired on {entry.retired_from}"}])
+            raise InvalidInput(
+                f"item {code} was retired on {entry.retired_from}: it accepts no new applications",
+                [{"field": "item_code", "message": f"retired on {entry.retired_from}"}],
+            )
         if state == "scheduled":
             first = min(p["effective_from"] for p in entry.publications)
-            raise InvalidInput(f"item {code} applies from {first}: it accepts applications from that day on",
-                               [{"field": "item_code", "message": f"applies from {first}"}])
+            raise InvalidInput(
+                f"item {code} applies from {first}: it accepts applications from that day on",
+                [{"field": "item_code", "message": f"applies from {first}"}],
+            )
         if state == "draft":
             raise NotFound(f"item {code!r} is not in the catalog")
         version = version_in_force(entry.publications, today)["version"]
@@ -160,8 +180,10 @@ class ItemStore:
     def published(self, now):
         """The public catalog today: items in force, not retired, by code."""
         today = shanghai_day(now).isoformat()
-        departments = {d.code: Department(d.code, d.name_zh, d.name_en)
-                       for d in models.CatalogDepartment.objects.order_by("position")}
+        departments = {
+            d.code: Department(d.code, d.name_zh, d.name_en)
+            for d in models.CatalogDepartment.objects.order_by("position")
+        }
         items, versions = {}, {}
         for entry in models.CatalogItem.objects.order_by("code"):
             if standing(entry.publications, entry.retired_from, today) == "in_force":
@@ -179,9 +201,12 @@ class ItemStore:
                 raise NotFound(f"item {code!r} is not in the catalog")
             version = publication["version"]
         state = standing(entry.publications, entry.retired_from, today)
-        return public_view(self.version(code, version), version,
-                           in_force=state == "in_force" and publication["version"] == version,
-                           retired_from=entry.retired_from)
+        return public_view(
+            self.version(code, version),
+            version,
+            in_force=state == "in_force" and publication["version"] == version,
+            retired_from=entry.retired_from,
+        )
 
     def managed_list(self, now):
         today = shanghai_day(now).isoformat()
@@ -193,12 +218,19 @@ class ItemStore:
     def _managed_view(self, entry, today):
         publication = version_in_force(entry.publications, today)
         latest = self.version(entry.code, entry.latest_version)
-        return {"code": entry.code, "department": entry.department, "name_zh": latest.name_zh,
-                "name_en": latest.name_en, "status": standing(entry.publications, entry.retired_from, today),
-                "latest_version": entry.latest_version,
-                "version_in_force": publication["version"] if publication else None,
-                "publications": [dict(p) for p in entry.publications], "retired_from": entry.retired_from,
-                "updated_at": isoformat(entry.updated_at), "item": latest.as_dict()}
+        return {
+            "code": entry.code,
+            "department": entry.department,
+            "name_zh": latest.name_zh,
+            "name_en": latest.name_en,
+            "status": standing(entry.publications, entry.retired_from, today),
+            "latest_version": entry.latest_version,
+            "version_in_force": publication["version"] if publication else None,
+            "publications": [dict(p) for p in entry.publications],
+            "retired_from": entry.retired_from,
+            "updated_at": isoformat(entry.updated_at),
+            "item": latest.as_dict(),
+        }
 
     def versions(self, code):
         self._entry(code)
@@ -206,15 +238,24 @@ class ItemStore:
         published = {}
         for p in entry.publications:
             published.setdefault(p["version"], []).append(p["effective_from"])
-        return [{"version": v.version, "created_at": isoformat(v.created_at), "created_by": v.created_by,
-                 "changed": list(v.changed), "published_for": published.get(v.version, []),
-                 "item": self.version(code, v.version).as_dict()}
-                for v in models.ItemVersion.objects(code=code).order_by("version")]
+        return [
+            {
+                "version": v.version,
+                "created_at": isoformat(v.created_at),
+                "created_by": v.created_by,
+                "changed": list(v.changed),
+                "published_for": published.get(v.version, []),
+                "item": self.version(code, v.version).as_dict(),
+            }
+            for v in models.ItemVersion.objects(code=code).order_by("version")
+        ]
 
     def audit(self, code):
         self._entry(code)
-        return [{"at": isoformat(c.at), "actor": c.actor, "action": c.action, "version": c.version,
-                 "changes": c.changes} for c in models.CatalogChange.objects(code=code).order_by("at")]
+        return [
+            {"at": isoformat(c.at), "actor": c.actor, "action": c.action, "version": c.version, "changes": c.changes}
+            for c in models.CatalogChange.objects(code=code).order_by("at")
+        ]
 
     def departments(self):
         return {d.code for d in models.CatalogDepartment.objects.only("code")}
@@ -225,12 +266,15 @@ class ItemStore:
         """A new item, version 1, a draft until published."""
         require_admin(actor, "create")
         if department not in self.departments():
-            raise InvalidInput(f"department {department!r} publishes no catalog",
-                               [{"field": "department", "message": "not a department of the hall"}])
+            raise InvalidInput(
+                f"department {department!r} publishes no catalog",
+                [{"field": "department", "message": "not a department of the hall"}],
+            )
         item = validated(fields, department)
         stored = item_fields(item)
-        entry = models.CatalogItem(code=item.code, department=department, latest_version=1, publications=[],
-                                   created_at=now, updated_at=now)
+        entry = models.CatalogItem(
+            code=item.code, department=department, latest_version=1, publications=[], created_at=now, updated_at=now
+        )
         try:
             entry.save(force_insert=True)
         except me.NotUniqueError:
@@ -258,8 +302,7 @@ class ItemStore:
             self._store_version(code, version, stored, sorted(changed), actor, now)
         except me.NotUniqueError:
             raise Conflict(f"item {code} was changed at the same moment, please retry") from None
-        models.CatalogItem.objects(code=code).update_one(set__latest_version=version, set__updated_at=now,
-                                                          inc__rev=1)
+        models.CatalogItem.objects(code=code).update_one(set__latest_version=version, set__updated_at=now, inc__rev=1)
         _audit(code, "edited", version, actor, now, changed)
         return self.managed(code, now), True
 
@@ -271,14 +314,20 @@ class ItemStore:
         day = effective_day(effective_from, today)
         version = entry.latest_version if version is None else version
         if not 1 <= version <= entry.latest_version:
-            raise InvalidInput(f"item {code} has no version {version}",
-                               [{"field": "version", "message": f"1 to {entry.latest_version}"}])
+            raise InvalidInput(
+                f"item {code} has no version {version}",
+                [{"field": "version", "message": f"1 to {entry.latest_version}"}],
+            )
         if entry.retired_from:
             raise Conflict(f"item {code} is retired from {entry.retired_from}: it is published no more")
         if any(p["version"] == version and p["effective_from"] == day for p in entry.publications):
             raise Conflict(f"version {version} of item {code} is already published for {day}")
-        publication = {"version": version, "effective_from": day, "published_at": isoformat(now),
-                       "by": actor["username"]}
+        publication = {
+            "version": version,
+            "effective_from": day,
+            "published_at": isoformat(now),
+            "by": actor["username"],
+        }
         self._change(entry, now, set__publications=[*entry.publications, publication])
         _audit(code, "published", version, actor, now, {"effective_from": {"from": None, "to": day}})
         return self.managed(code, now)
@@ -292,19 +341,33 @@ class ItemStore:
         if entry.retired_from:
             raise Conflict(f"item {code} is already retired from {entry.retired_from}")
         self._change(entry, now, set__retired_from=day)
-        _audit(code, "retired", None, actor, now, {"retired_from": {"from": None, "to": day},
-                                                   "reason": {"from": None, "to": reason}})
+        _audit(
+            code,
+            "retired",
+            None,
+            actor,
+            now,
+            {"retired_from": {"from": None, "to": day}, "reason": {"from": None, "to": reason}},
+        )
         return self.managed(code, now)
 
     @staticmethod
     def _change(entry, now, **update):
         if not models.CatalogItem.objects(code=entry.code, rev=entry.rev).update_one(
-                inc__rev=1, set__updated_at=now, **update):
+            inc__rev=1, set__updated_at=now, **update
+        ):
             raise Conflict(f"item {entry.code} was changed at the same moment, please retry")
 
     def _store_version(self, code, version, stored, changed, actor, now):
-        models.ItemVersion(key=f"{code}:{version}", code=code, version=version, fields=stored, changed=changed,
-                           created_at=now, created_by=actor["username"]).save(force_insert=True)
+        models.ItemVersion(
+            key=f"{code}:{version}",
+            code=code,
+            version=version,
+            fields=stored,
+            changed=changed,
+            created_at=now,
+            created_by=actor["username"],
+        ).save(force_insert=True)
 
     # --- seeding ---------------------------------------------------------------------------
 
@@ -316,25 +379,58 @@ class ItemStore:
             return
         published = isoformat(now)
         retired_from = shanghai_day(now).isoformat()
-        _insert_all(models.CatalogDepartment, [
-            models.CatalogDepartment(code=d.code, name_zh=d.name_zh, name_en=d.name_en, position=position)
-            for position, d in enumerate(seed.departments.values())])
-        _insert_all(models.ItemVersion, [
-            models.ItemVersion(key=f"{item.code}:1", code=item.code, version=1, fields=item_fields(item),
-                               changed=sorted(item_fields(item)), created_at=now, created_by=SEEDER)
-            for item in seed.items.values()])
-        _insert_all(models.CatalogChange, [
-            models.CatalogChange(code=item.code, seed_key=item.code, action="seeded", version=1, actor=SEEDER, at=now,
-                                 changes={"retired_from": {"from": None, "to": retired_from}}
-                                 if item.code in seed.retired else {})
-            for item in seed.items.values()])
-        _insert_all(models.CatalogItem, [
-            models.CatalogItem(code=item.code, department=item.department, latest_version=1,
-                               publications=[{"version": 1, "effective_from": None, "published_at": published,
-                                              "by": SEEDER}],
-                               retired_from=retired_from if item.code in seed.retired else None,
-                               created_at=now, updated_at=now)
-            for item in seed.items.values()])
+        _insert_all(
+            models.CatalogDepartment,
+            [
+                models.CatalogDepartment(code=d.code, name_zh=d.name_zh, name_en=d.name_en, position=position)
+                for position, d in enumerate(seed.departments.values())
+            ],
+        )
+        _insert_all(
+            models.ItemVersion,
+            [
+                models.ItemVersion(
+                    key=f"{item.code}:1",
+                    code=item.code,
+                    version=1,
+                    fields=item_fields(item),
+                    changed=sorted(item_fields(item)),
+                    created_at=now,
+                    created_by=SEEDER,
+                )
+                for item in seed.items.values()
+            ],
+        )
+        _insert_all(
+            models.CatalogChange,
+            [
+                models.CatalogChange(
+                    code=item.code,
+                    seed_key=item.code,
+                    action="seeded",
+                    version=1,
+                    actor=SEEDER,
+                    at=now,
+                    changes={"retired_from": {"from": None, "to": retired_from}} if item.code in seed.retired else {},
+                )
+                for item in seed.items.values()
+            ],
+        )
+        _insert_all(
+            models.CatalogItem,
+            [
+                models.CatalogItem(
+                    code=item.code,
+                    department=item.department,
+                    latest_version=1,
+                    publications=[{"version": 1, "effective_from": None, "published_at": published, "by": SEEDER}],
+                    retired_from=retired_from if item.code in seed.retired else None,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for item in seed.items.values()
+            ],
+        )
 
 
 def _insert_all(model, documents):
@@ -347,5 +443,6 @@ def _insert_all(model, documents):
 
 
 def _audit(code, action, version, actor, now, changes):
-    models.CatalogChange(code=code, action=action, version=version, actor=actor["username"], at=now,
-                         changes=changes).save()
+    models.CatalogChange(
+        code=code, action=action, version=version, actor=actor["username"], at=now, changes=changes
+    ).save()

@@ -4,6 +4,7 @@ complete (补正), and when its result may be handed over (出件). Its status i
 from its facts (``timeline.derive``: accepted, refused, awaiting supplements, decided);
 ``cases`` stores what these rules decide.
 """
+
 from services.common.errors import Conflict, InvalidInput
 from services.common.staff_roles import may_see
 from services.intake import timeline
@@ -39,8 +40,10 @@ def check_asked(request, codes):
     """Only the materials the request asked for can be supplied."""
     unasked = [c for c in codes if c not in request.detail.get("missing_materials", [])]
     if unasked:
-        raise InvalidInput("only the materials asked for can be supplied",
-                           [{"field": "materials", "message": f"{c} was not asked for"} for c in unasked])
+        raise InvalidInput(
+            "only the materials asked for can be supplied",
+            [{"field": "materials", "message": f"{c} was not asked for"} for c in unasked],
+        )
 
 
 def supplement_facts(request, facts, codes, references, now):
@@ -48,11 +51,23 @@ def supplement_facts(request, facts, codes, references, now):
     received once every material asked for has come."""
     asked = request.detail.get("missing_materials", [])
     supplied = timeline.supplied_since(facts, request) | set(codes)
-    new = [timeline.Fact(key=f"supplied:{request.key}:{now.isoformat()}", kind="materials_supplied", at=now,
-                         detail={"materials": codes, "documents": references})]
+    new = [
+        timeline.Fact(
+            key=f"supplied:{request.key}:{now.isoformat()}",
+            kind="materials_supplied",
+            at=now,
+            detail={"materials": codes, "documents": references},
+        )
+    ]
     if supplied >= set(asked):
-        new.append(timeline.Fact(key=f"received:{request.key}", kind="supplement_received", at=now,
-                                 detail={"materials": sorted(supplied)}))
+        new.append(
+            timeline.Fact(
+                key=f"received:{request.key}",
+                kind="supplement_received",
+                at=now,
+                detail={"materials": sorted(supplied)},
+            )
+        )
     return new
 
 

@@ -59,8 +59,10 @@ def validate_credit_code(value: str) -> str:
     _require_check_character("credit code", code, check_character_credit_code(code[:17]))
     expected = check_character_organization_code(code[8:16])
     if code[16] != expected:
-        raise InvalidIdentifier(f"credit code: character {code[16]!r} at position 17 must be {expected!r}, "
-                                "the check character of the organisation code (positions 9-17)")
+        raise InvalidIdentifier(
+            f"credit code: character {code[16]!r} at position 17 must be {expected!r}, "
+            "the check character of the organisation code (positions 9-17)"
+        )
     return code
 
 
@@ -102,18 +104,14 @@ def _require_characters(
     # str.isdigit(), which accepts full-width and other Unicode digits that int() reads.
     for position, char in enumerate(value[start:stop], start + 1):
         if normalise(char) not in allowed:
-            raise InvalidIdentifier(
-                f"{kind}: character {char!r} at position {position} must be {expected}"
-            )
+            raise InvalidIdentifier(f"{kind}: character {char!r} at position {position} must be {expected}")
 
 
 def _require_birth_date(digits: str) -> None:
     try:
         born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
-        raise InvalidIdentifier(
-            f"resident ID: impossible birth date {digits} (positions 7-14)"
-        ) from None
+        raise InvalidIdentifier(f"resident ID: impossible birth date {digits} (positions 7-14)") from None
     if born > datetime.now(SHANGHAI).date():
         raise InvalidIdentifier(f"resident ID: birth date {born.isoformat()} is in the future")
 

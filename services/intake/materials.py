@@ -8,6 +8,7 @@ content record last, and an upload that fails half-way removes its chunks. A doc
 ever points at missing bytes; the same owner uploading the same bytes gets the first
 document back.
 """
+
 import hashlib
 import secrets
 
@@ -30,25 +31,36 @@ class SharedMaterials:
         """Store ``content`` for ``owner_id``; returns ``(document, created)``."""
         filename = (filename or "").strip()
         if not filename or len(filename) > MAX_FILENAME_LENGTH:
-            raise InvalidInput("the file needs a name of at most 200 characters",
-                               [{"field": "file", "message": "file name 1 to 200 characters"}])
+            raise InvalidInput(
+                "the file needs a name of at most 200 characters",
+                [{"field": "file", "message": "file name 1 to 200 characters"}],
+            )
         if not content:
             raise InvalidInput("the file is empty", [{"field": "file", "message": "empty"}])
         if len(content) > self.max_bytes:
-            raise InvalidInput(f"the file is larger than {self.max_bytes} bytes",
-                               [{"field": "file", "message": f"at most {self.max_bytes} bytes"}])
+            raise InvalidInput(
+                f"the file is larger than {self.max_bytes} bytes",
+                [{"field": "file", "message": f"at most {self.max_bytes} bytes"}],
+            )
         media_type = sniff(content)
         if media_type is None:
-            raise InvalidInput("only PDF, JPEG and PNG files are accepted",
-                               [{"field": "file", "message": "PDF, JPEG or PNG"}])
+            raise InvalidInput(
+                "only PDF, JPEG and PNG files are accepted", [{"field": "file", "message": "PDF, JPEG or PNG"}]
+            )
         sha256 = hashlib.sha256(content).hexdigest()
         existing = models.SharedMaterial.objects(owner_id=owner_id, sha256=sha256).first()
         if existing is not None:
             return existing, False
         self._store_content(sha256, content, now)
-        document = models.SharedMaterial(document_id=secrets.token_hex(12), owner_id=owner_id, sha256=sha256,
-                                         filename=filename, content_type=media_type, size=len(content),
-                                         stored_at=now)
+        document = models.SharedMaterial(
+            document_id=secrets.token_hex(12),
+            owner_id=owner_id,
+            sha256=sha256,
+            filename=filename,
+            content_type=media_type,
+            size=len(content),
+            stored_at=now,
+        )
         try:
             document.save(force_insert=True)
         except me.NotUniqueError:
@@ -60,7 +72,7 @@ class SharedMaterials:
     def _store_content(sha256, content, now):
         if models.StoredContent.objects(sha256=sha256).first() is not None:
             return
-        pieces = [content[i:i + CHUNK_BYTES] for i in range(0, len(content), CHUNK_BYTES)]
+        pieces = [content[i : i + CHUNK_BYTES] for i in range(0, len(content), CHUNK_BYTES)]
         chunk_ids = [f"{sha256}:{n}" for n in range(len(pieces))]
         try:
             for chunk_id, piece in zip(chunk_ids, pieces):
@@ -74,10 +86,16 @@ class SharedMaterials:
         """What a case keeps of a shared document it uses; only the owner's documents."""
         document = models.SharedMaterial.objects(document_id=str(document_id)).first()
         if document is None or document.owner_id != owner_id:
-            raise InvalidInput(f"material {code}: no shared document {document_id} of this applicant",
-                               [{"field": "materials", "message": f"{code}: unknown document {document_id}"}])
-        return {"code": code, "document_id": document.document_id, "filename": document.filename,
-                "sha256": document.sha256}
+            raise InvalidInput(
+                f"material {code}: no shared document {document_id} of this applicant",
+                [{"field": "materials", "message": f"{code}: unknown document {document_id}"}],
+            )
+        return {
+            "code": code,
+            "document_id": document.document_id,
+            "filename": document.filename,
+            "sha256": document.sha256,
+        }
 
     @staticmethod
     def content(document_id):
@@ -92,6 +110,12 @@ class SharedMaterials:
 
 
 def document_view(document, created):
-    return {"document_id": document.document_id, "filename": document.filename,
-            "content_type": document.content_type, "size": document.size, "sha256": document.sha256,
-            "stored_at": isoformat(document.stored_at), "created": created}
+    return {
+        "document_id": document.document_id,
+        "filename": document.filename,
+        "content_type": document.content_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "stored_at": isoformat(document.stored_at),
+        "created": created,
+    }

@@ -1,4 +1,5 @@
 """The intake service's documents (database ``<prefix>_intake``)."""
+
 import mongoengine as me
 
 from services.common.fields import InstantField
@@ -61,9 +62,11 @@ class Case(me.Document):
     submitted_at = InstantField(required=True)
     updated_at = InstantField(required=True)
 
-    meta = {"db_alias": ALIAS, "collection": "cases",
-            "indexes": ["department", "applicant_id", "item_code", "status", "submitted_at",
-                        "announcement_pending"]}
+    meta = {
+        "db_alias": ALIAS,
+        "collection": "cases",
+        "indexes": ["department", "applicant_id", "item_code", "status", "submitted_at", "announcement_pending"],
+    }
 
 
 class DailyCounter(me.Document):
@@ -109,8 +112,11 @@ class SharedMaterial(me.Document):
     size = me.IntField(required=True)
     stored_at = InstantField(required=True)
 
-    meta = {"db_alias": ALIAS, "collection": "shared_materials",
-            "indexes": [{"fields": ["owner_id", "sha256"], "unique": True}]}
+    meta = {
+        "db_alias": ALIAS,
+        "collection": "shared_materials",
+        "indexes": [{"fields": ["owner_id", "sha256"], "unique": True}],
+    }
 
 
 class CatalogDepartment(me.Document):

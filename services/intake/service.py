@@ -1,6 +1,7 @@
 """The intake service (统一受理): the public catalog and its management, every
 application's entry, the applicant's materials and supplements, the case's timeline and
 the result's collection."""
+
 import base64
 import binascii
 from datetime import timedelta
@@ -32,14 +33,22 @@ def open_cases(config):
     holds no item yet (the seed files are validated at every start all the same)."""
     items = catalog_store.ItemStore()
     items.seed(catalog.load_catalog(config["CATALOG_DIR"]), utcnow())
-    return cases.CaseRepository(items, materials.SharedMaterials(config["MATERIAL_MAX_BYTES"]),
-                                load_hall_calendar(config["HALL_CALENDAR_FILE"]))
+    return cases.CaseRepository(
+        items, materials.SharedMaterials(config["MATERIAL_MAX_BYTES"]), load_hall_calendar(config["HALL_CALENDAR_FILE"])
+    )
 
 
 def _page(page, page_size):
-    if not isinstance(page, int) or not isinstance(page_size, int) or page < 1 or not 1 <= page_size <= cases.MAX_PAGE_SIZE:
-        raise InvalidInput("page starts at 1; page_size is 1 to 100",
-                           [{"field": "page_size", "message": "page >= 1, page_size 1 to 100"}])
+    if (
+        not isinstance(page, int)
+        or not isinstance(page_size, int)
+        or page < 1
+        or not 1 <= page_size <= cases.MAX_PAGE_SIZE
+    ):
+        raise InvalidInput(
+            "page starts at 1; page_size is 1 to 100",
+            [{"field": "page_size", "message": "page >= 1, page_size 1 to 100"}],
+        )
     return (page - 1) * page_size, page * page_size
 
 
@@ -55,9 +64,12 @@ class IntakeService(platform_service.PlatformService):
         start, stop = _page(page, page_size)
         published = self.cases.items.published(utcnow())
         found = published.search(query, department, kind)
-        return {"items": [catalog_store.public_view(item, published.versions[item.code])
-                          for item in found[start:stop]],
-                "total": len(found), "page": page, "page_size": page_size}
+        return {
+            "items": [catalog_store.public_view(item, published.versions[item.code]) for item in found[start:stop]],
+            "total": len(found),
+            "page": page,
+            "page_size": page_size,
+        }
 
     @rpc
     def get_item(self, item_code, version=None):
@@ -88,8 +100,10 @@ class IntakeService(platform_service.PlatformService):
     def edit_item(self, item_code, changes, actor):
         if set(changes) & set(catalog_store.BINDING_FIELDS):
             current = self.cases.items.managed(item_code, utcnow())["item"]
-            catalog_store.check_binding({name: changes.get(name, current[name])
-                                         for name in catalog_store.BINDING_FIELDS}, self._deployed_versions)
+            catalog_store.check_binding(
+                {name: changes.get(name, current[name]) for name in catalog_store.BINDING_FIELDS},
+                self._deployed_versions,
+            )
         view, created = self.cases.items.edit(item_code, changes, actor, utcnow())
         return dict(view, created=created)
 
@@ -124,6 +138,7 @@ class IntakeService(platform_service.PlatformService):
     def submit_case(self, application, idempotency=None):
         """Register a case; with ``idempotency`` a repeat answers the first receipt, also when the
         first attempt stored its case and stopped before its answer was recorded."""
+
         def submit():
             case = self.cases.submit(application, utcnow(), idempotency)
             self._announce(case)
@@ -146,14 +161,23 @@ class IntakeService(platform_service.PlatformService):
 
     def _announce(self, case):
         item = self.cases.item_of(case)
-        self.dispatch(*events.CASE_SUBMITTED.event(
-            case_no=case.case_no, item_code=case.item_code, item_version=case.item_version,
-            item_name=item.name_zh, department=case.department, process_key=case.process_key,
-            process_version=item.process_version, kind=item.kind,
-            on_the_spot=item.on_the_spot,
-            promised_limit_days=item.promised_limit_days, legal_limit_days=item.legal_limit_days,
-            special_procedures=list(item.special_procedures), submitted_at=case.submitted_at.isoformat(),
-        ))
+        self.dispatch(
+            *events.CASE_SUBMITTED.event(
+                case_no=case.case_no,
+                item_code=case.item_code,
+                item_version=case.item_version,
+                item_name=item.name_zh,
+                department=case.department,
+                process_key=case.process_key,
+                process_version=item.process_version,
+                kind=item.kind,
+                on_the_spot=item.on_the_spot,
+                promised_limit_days=item.promised_limit_days,
+                legal_limit_days=item.legal_limit_days,
+                special_procedures=list(item.special_procedures),
+                submitted_at=case.submitted_at.isoformat(),
+            )
+        )
         self.cases.mark_announced(case)
 
     @rpc
@@ -169,8 +193,12 @@ class IntakeService(platform_service.PlatformService):
     @rpc
     def search_cases(self, viewer, filters, page=1, page_size=20):
         found, total = self.cases.search(viewer, filters, page, page_size)
-        return {"cases": [cases.summary(c, self.cases.item_of(c)) for c in found],
-                "total": total, "page": page, "page_size": page_size}
+        return {
+            "cases": [cases.summary(c, self.cases.item_of(c)) for c in found],
+            "total": total,
+            "page": page,
+            "page_size": page_size,
+        }
 
     @rpc
     @idempotent
@@ -178,8 +206,11 @@ class IntakeService(platform_service.PlatformService):
         now = utcnow()
         case, complete = self.cases.supply(case_no, query_code, supplied, now)
         if complete is not None:
-            self.dispatch(*events.SUPPLEMENT_RECEIVED.event(
-                case_no=case_no, materials=complete.detail["materials"], received_at=now.isoformat()))
+            self.dispatch(
+                *events.SUPPLEMENT_RECEIVED.event(
+                    case_no=case_no, materials=complete.detail["materials"], received_at=now.isoformat()
+                )
+            )
         return cases.public_view(case, self.cases.item_of(case), self.approval.case_progress(case_no))
 
     @rpc
@@ -203,8 +234,11 @@ class IntakeService(platform_service.PlatformService):
     @rpc
     def get_material_content(self, document_id, viewer):
         document, content = self.cases.document_for_staff(document_id, viewer)
-        return {"filename": document.filename, "content_type": document.content_type,
-                "content_base64": base64.b64encode(content).decode("ascii")}
+        return {
+            "filename": document.filename,
+            "content_type": document.content_type,
+            "content_base64": base64.b64encode(content).decode("ascii"),
+        }
 
     @event_handler(events.CASE_PROGRESSED)
     def on_case_progressed(self, payload):

@@ -20,6 +20,7 @@ gave is recorded here at once, while the approval may still be waiting for it. A
 approval reached before the latest supplement arrived is therefore past, and not shown until
 the approval moves again.
 """
+
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -78,6 +79,7 @@ PUBLIC_DETAIL = {
 class Fact:
     """One moment of a case's timeline, as the hot paths read and write it (plain, not the
     ``models.Step`` document it is stored as). ``key`` makes a repeated event a no-op."""
+
     key: str
     kind: str
     at: datetime
@@ -113,8 +115,12 @@ def open_request(steps):
 
 
 def supplied_since(steps, request):
-    return {code for s in steps if s.kind == "materials_supplied" and s.at >= request.at
-            for code in s.detail.get("materials", [])}
+    return {
+        code
+        for s in steps
+        if s.kind == "materials_supplied" and s.at >= request.at
+        for code in s.detail.get("materials", [])
+    }
 
 
 def _decision(steps):
@@ -154,8 +160,9 @@ def derive(case_no, item_code, steps, limit_days, calendar):
         "payment_due": _payment_due(steps) if status == "accepted" else None,
         "missing_materials": list(request.detail.get("missing_materials", [])) if request else [],
         "accepted_at": accepted.at if accepted else None,
-        "deadline": _deadline(case_no, limit_days, accepted, steps, calendar) if status in ("accepted", "awaiting_supplements",
-                                                                                   "completed", "collected") else None,
+        "deadline": _deadline(case_no, limit_days, accepted, steps, calendar)
+        if status in ("accepted", "awaiting_supplements", "completed", "collected")
+        else None,
     }
 
 
@@ -168,8 +175,11 @@ def decided_on_the_spot(steps):
 def _outcome_label(steps):
     """How the approval's process ended, in words (its end event's outcome label or name)."""
     progress = sorted((s for s in steps if s.kind == "progressed"), key=lambda s: s.detail.get("rev", 0))
-    return progress[-1].detail.get("outcome_label") if progress and progress[-1].detail.get("status") == "completed" \
+    return (
+        progress[-1].detail.get("outcome_label")
+        if progress and progress[-1].detail.get("status") == "completed"
         else None
+    )
 
 
 def current_step(progress, steps):
@@ -195,8 +205,10 @@ def _result(case_no, item_code, outcome, decided, refused):
         return {"outcome": "refused", "reason": refused.detail.get("reason") or ""}
     if outcome == "approved":
         # The approval may name the certificate; otherwise the hall's own number is used.
-        return {"outcome": "approved",
-                "certificate_no": decided.detail.get("certificate_no") or f"{item_code}-{case_no}"}
+        return {
+            "outcome": "approved",
+            "certificate_no": decided.detail.get("certificate_no") or f"{item_code}-{case_no}",
+        }
     if outcome == "refused":
         return {"outcome": "refused", "reason": decided.detail.get("reason") or ""}
     return {}
@@ -205,12 +217,14 @@ def _result(case_no, item_code, outcome, decided, refused):
 def clock_facts(limit_days, accepted, steps):
     """The facts the hall's time-limit rule (``services.common.deadlines``) counts on."""
     return deadlines.CaseFacts(
-        limit_days=limit_days, accepted_at=accepted.at if accepted else None,
+        limit_days=limit_days,
+        accepted_at=accepted.at if accepted else None,
         supplement_requested=tuple(s.at for s in steps if s.kind == "supplement_requested"),
         supplement_received=tuple(s.at for s in steps if s.kind == "supplement_received"),
         extension_days=sum(s.detail.get("days", 0) for s in steps if s.kind == "extended"),
         suspended=tuple(s.at for s in steps if s.kind == "suspended"),
-        resumed=tuple(s.at for s in steps if s.kind == "resumed"))
+        resumed=tuple(s.at for s in steps if s.kind == "resumed"),
+    )
 
 
 def _deadline(case_no, limit_days, accepted, steps, calendar):
@@ -235,8 +249,10 @@ def step_view(step, public):
 
 def steps_view(steps, progress, public):
     """The timeline as shown: intake's facts and the approval's tasks done, oldest first."""
-    done = [Fact(f"task:{n}", "task_done", instant(t["at"]), t.get("by"), {"step": t["name"]})
-            for n, t in enumerate((progress or {}).get("steps", []))]
+    done = [
+        Fact(f"task:{n}", "task_done", instant(t["at"]), t.get("by"), {"step": t["name"]})
+        for n, t in enumerate((progress or {}).get("steps", []))
+    ]
     return [step_view(s, public) for s in sorted([*steps, *done], key=lambda s: s.at)]
 
 
@@ -261,8 +277,13 @@ def fact_from_event(kind, payload):
     time_field, by_field, kept = EVENT_FACTS[kind]
     at = instant(payload[time_field])
     key = f"{kind}:{payload['notice_no']}" if kind in NOTICE_FACTS else f"{kind}:{at.isoformat()}"
-    return Fact(key=key, kind=kind, at=at, by=payload.get(by_field) if by_field else None,
-                detail={name: payload[name] for name in kept if payload.get(name) is not None})
+    return Fact(
+        key=key,
+        kind=kind,
+        at=at,
+        by=payload.get(by_field) if by_field else None,
+        detail={name: payload[name] for name in kept if payload.get(name) is not None},
+    )
 
 
 def progress_fact(payload, now):
@@ -271,6 +292,14 @@ def progress_fact(payload, now):
     intake does not store (``rev`` orders progress; repeats share the key)."""
     if payload.get("status") != "completed":
         return None
-    return Fact(key=f"progressed:{payload['rev']}", kind="progressed", at=now,
-                detail={"rev": payload["rev"], "status": "completed", "outcome": payload.get("outcome"),
-                        "outcome_label": payload.get("outcome_label")})
+    return Fact(
+        key=f"progressed:{payload['rev']}",
+        kind="progressed",
+        at=now,
+        detail={
+            "rev": payload["rev"],
+            "status": "completed",
+            "outcome": payload.get("outcome"),
+            "outcome_label": payload.get("outcome_label"),
+        },
+    )

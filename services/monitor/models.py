@@ -1,4 +1,5 @@
 """The monitor service's documents (database ``<prefix>_monitor``)."""
+
 import mongoengine as me
 
 from services.common.fields import InstantField
@@ -43,8 +44,11 @@ class CaseWatch(me.Document):
     open = me.BooleanField(default=True)
     problem = me.StringField()
 
-    meta = {"db_alias": ALIAS, "collection": "cases",
-            "indexes": [("open", "level"), "department", "accepted_at", "decided_at"]}
+    meta = {
+        "db_alias": ALIAS,
+        "collection": "cases",
+        "indexes": [("open", "level"), "department", "accepted_at", "decided_at"],
+    }
 
 
 class Timer(me.Document):
@@ -137,5 +141,8 @@ class Evaluation(me.Document):
     rectified_by = me.StringField()
     rectified_at = InstantField()
 
-    meta = {"db_alias": ALIAS, "collection": "evaluations",
-            "indexes": ["department", "evaluated_at", "rectification_status"]}
+    meta = {
+        "db_alias": ALIAS,
+        "collection": "evaluations",
+        "indexes": ["department", "evaluated_at", "rectification_status"],
+    }

@@ -2,6 +2,7 @@
 platform clock"): an admin moves it in demo and test mode so that deadlines can be
 passed without waiting; production refuses. The monitor persists the offset, applies it
 to its own process and broadcasts it to every other service process."""
+
 from datetime import datetime, timedelta, timezone
 
 from nameko.extensions import DependencyProvider
@@ -39,14 +40,16 @@ def move(settings, set_by, now, advance_seconds=None, offset_seconds=None):
         offset = timedelta(milliseconds=read()) + timedelta(seconds=advance_seconds)
     else:
         if offset_seconds < 0:
-            raise InvalidInput("the clock cannot run behind real time",
-                               [{"field": "offset_seconds", "message": ">= 0"}])
+            raise InvalidInput(
+                "the clock cannot run behind real time", [{"field": "offset_seconds", "message": ">= 0"}]
+            )
         offset = timedelta(seconds=offset_seconds)
     if offset > MAX_OFFSET:
         raise InvalidInput("the clock cannot be moved more than ten years ahead")
     offset_ms = int(offset.total_seconds() * 1000)
     models.ClockSetting.objects(key="platform").update_one(
-        upsert=True, set__offset_ms=offset_ms, set__set_by=set_by, set__set_at=now)
+        upsert=True, set__offset_ms=offset_ms, set__set_by=set_by, set__set_at=now
+    )
     time.set_clock_offset(timedelta(milliseconds=offset_ms))
     return view(offset_ms)
 

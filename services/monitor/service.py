@@ -1,5 +1,6 @@
 """The monitor service: electronic supervision (电子监察) — time limits, warnings and
 accountability from the other services' events — and the platform clock."""
+
 from nameko.events import EventDispatcher
 from nameko.timer import timer
 
@@ -19,13 +20,16 @@ GAUGE_INTERVAL_SECONDS = 15
 
 
 def open_supervision(config):
-    return supervision.Supervision(load_hall_calendar(config["HALL_CALENDAR_FILE"]),
-                                   config["YELLOW_WARNING_WORKDAYS"])
+    return supervision.Supervision(load_hall_calendar(config["HALL_CALENDAR_FILE"]), config["YELLOW_WARNING_WORKDAYS"])
 
 
 def open_complaints(config):
-    return complaints.Complaints(load_hall_calendar(config["HALL_CALENDAR_FILE"]), config["COMPLAINT_ACCEPT_WORKDAYS"],
-                                 config["COMPLAINT_RESOLVE_WORKDAYS"], config["YELLOW_WARNING_WORKDAYS"])
+    return complaints.Complaints(
+        load_hall_calendar(config["HALL_CALENDAR_FILE"]),
+        config["COMPLAINT_ACCEPT_WORKDAYS"],
+        config["COMPLAINT_RESOLVE_WORKDAYS"],
+        config["YELLOW_WARNING_WORKDAYS"],
+    )
 
 
 def open_evaluations(config):
@@ -110,8 +114,11 @@ class MonitorService(platform_service.PlatformService):
     def approve_extension(self, case_no, days, reason, viewer):
         extension_id, extension, deadline = self.watch.approve_extension(case_no, days, reason, viewer, utcnow())
         # Intake counts the extension on the same rule; approval's tasks take the new deadline.
-        self.dispatch(*events.CASE_EXTENDED.event(**extension, case_no=case_no, extension_id=extension_id,
-                                                  deadline=isoformat(deadline)))
+        self.dispatch(
+            *events.CASE_EXTENDED.event(
+                **extension, case_no=case_no, extension_id=extension_id, deadline=isoformat(deadline)
+            )
+        )
         return extension
 
     @rpc

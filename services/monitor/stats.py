@@ -7,6 +7,7 @@ decided, the on-time rate's denominator), supplement requests (补正告知) and
 cases — for the hall, and by department and by item. A period is a range of Shanghai days,
 both ends included. (The hall's queue waits are the queue service's day counts; the gateway
 adds them.)"""
+
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
@@ -38,9 +39,21 @@ def rate(part, whole):
 
 
 def _blank():
-    return {"submitted": 0, "decided": 0, "decided_on_time": 0, "on_time_rate": None, "decided_on_the_spot": 0,
-            "one_visit_rate": None, "supplement_requests": 0, "supplements_received": 0, "open_yellow": 0, "open_red": 0,
-            "evaluations": 0, "good_evaluations": 0, "satisfaction_rate": None}
+    return {
+        "submitted": 0,
+        "decided": 0,
+        "decided_on_time": 0,
+        "on_time_rate": None,
+        "decided_on_the_spot": 0,
+        "one_visit_rate": None,
+        "supplement_requests": 0,
+        "supplements_received": 0,
+        "open_yellow": 0,
+        "open_red": 0,
+        "evaluations": 0,
+        "good_evaluations": 0,
+        "satisfaction_rate": None,
+    }
 
 
 def within(instants_ms, start, end):
@@ -56,17 +69,24 @@ def statistics(now, first=None, last=None, department=None, item_code=None):
         scope &= Q(department=department)
     if item_code:
         scope &= Q(item_code=item_code)
-    watches = models.CaseWatch.objects(scope & (
-        Q(submitted_at__gte=start, submitted_at__lt=end) | Q(decided_at__gte=start, decided_at__lt=end)
-        | Q(open=True, level__in=[deadlines.YELLOW, deadlines.RED])))
+    watches = models.CaseWatch.objects(
+        scope
+        & (
+            Q(submitted_at__gte=start, submitted_at__lt=end)
+            | Q(decided_at__gte=start, decided_at__lt=end)
+            | Q(open=True, level__in=[deadlines.YELLOW, deadlines.RED])
+        )
+    )
     hall, by_department, by_item = _blank(), defaultdict(_blank), defaultdict(_blank)
     per_day = Counter()
     for watch in watches:
         groups = (hall, by_department[watch.department or "unknown"], by_item[watch.item_code or "unknown"])
         if watch.submitted_at and start <= watch.submitted_at < end:
             per_day[watch.submitted_at.astimezone(SHANGHAI).date().isoformat()] += 1
-            requests, received = (within(watch.supplement_requested, start, end),
-                                  within(watch.supplement_received, start, end))
+            requests, received = (
+                within(watch.supplement_requested, start, end),
+                within(watch.supplement_received, start, end),
+            )
             for group in groups:
                 group["submitted"] += 1
                 group["supplement_requests"] += requests

@@ -10,6 +10,7 @@ The rules (what a standing changes, who may act, what a record may become) are
 ``supervision_rules``; this module stores what they decide. The handlers and the scheduler read and write the raw documents (``collection_of``): they run
 on every fact of every case, and a ``CaseWatch`` built each time cost more than the commands.
 """
+
 import logging
 import uuid
 from datetime import timedelta
@@ -55,20 +56,29 @@ class Supervision:
 
     def record_keyed(self, case_no, now, field, key, value):
         """Store one entry of a map fact (``field.key``), idempotently."""
-        collection_of(models.CaseWatch).update_one({"_id": case_no}, {"$set": {f"{field}.{key}": value}},
-                                                      upsert=True)
+        collection_of(models.CaseWatch).update_one({"_id": case_no}, {"$set": {f"{field}.{key}": value}}, upsert=True)
         self.touch(case_no, now)
 
     def touch(self, case_no, now):
         collection_of(models.Timer).update_one(
-            {"_id": case_no}, {"$set": {"due_at": to_millis(now), "token": uuid.uuid4().hex}}, upsert=True)
+            {"_id": case_no}, {"$set": {"due_at": to_millis(now), "token": uuid.uuid4().hex}}, upsert=True
+        )
 
     def case_submitted(self, p, now):
-        self.record(p["case_no"], now, {
-            "item_code": p.get("item_code"), "item_name": p.get("item_name"), "department": p.get("department"),
-            "kind": p.get("kind"), "promised_limit_days": p.get("promised_limit_days"),
-            "legal_limit_days": p.get("legal_limit_days"), "submitted_at": stored_instant(p.get("submitted_at")),
-            "special_procedures": p.get("special_procedures") or []})
+        self.record(
+            p["case_no"],
+            now,
+            {
+                "item_code": p.get("item_code"),
+                "item_name": p.get("item_name"),
+                "department": p.get("department"),
+                "kind": p.get("kind"),
+                "promised_limit_days": p.get("promised_limit_days"),
+                "legal_limit_days": p.get("legal_limit_days"),
+                "submitted_at": stored_instant(p.get("submitted_at")),
+                "special_procedures": p.get("special_procedures") or [],
+            },
+        )
 
     def case_accepted(self, p, now):
         facts = {"accepted_at": stored_instant(p["accepted_at"]), "accepted_by": p.get("accepted_by")}
@@ -84,8 +94,16 @@ class Supervision:
         self.record_keyed(p["case_no"], now, "supplement_received", to_millis(instant(p["received_at"])), True)
 
     def case_decided(self, p, now):
-        self.record(p["case_no"], now, {"decided_at": stored_instant(p["decided_at"]), "outcome": p.get("outcome"),
-                                        "decided_by": p.get("decided_by"), "on_the_spot": bool(p.get("on_the_spot"))})
+        self.record(
+            p["case_no"],
+            now,
+            {
+                "decided_at": stored_instant(p["decided_at"]),
+                "outcome": p.get("outcome"),
+                "decided_by": p.get("decided_by"),
+                "on_the_spot": bool(p.get("on_the_spot")),
+            },
+        )
 
     def case_refused(self, p, now):
         self.record(p["case_no"], now, {"refused_at": stored_instant(p["refused_at"])})
@@ -96,8 +114,12 @@ class Supervision:
         rules.check_extension_days(days)
         self.owned_open_watch(case_no, viewer, "extend its time limit")
         extension_id = uuid.uuid4().hex
-        extension = {"days": days, "reason": reason, "approved_by": viewer.get("username"),
-                     "approved_at": isoformat(now)}
+        extension = {
+            "days": days,
+            "reason": reason,
+            "approved_by": viewer.get("username"),
+            "approved_at": isoformat(now),
+        }
         self.record_keyed(case_no, now, "extensions", extension_id, extension)
         return extension_id, extension, self.deadline_of(case_no)
 
@@ -115,8 +137,13 @@ class Supervision:
         rules.check_may_suspend(case_no, watch, procedure)
         suspension = {"procedure": procedure, "reason": reason, "by": viewer.get("username")}
         self.record_keyed(case_no, now, "suspended", to_millis(now), suspension)
-        return {"case_no": case_no, "procedure": procedure, "reason": reason,
-                "suspended_by": viewer.get("username"), "suspended_at": isoformat(now)}
+        return {
+            "case_no": case_no,
+            "procedure": procedure,
+            "reason": reason,
+            "suspended_by": viewer.get("username"),
+            "suspended_at": isoformat(now),
+        }
 
     def resume(self, case_no, viewer, now):
         """The special procedure ends: the clock runs again from the next working day.
@@ -124,14 +151,18 @@ class Supervision:
         watch = self.owned_open_watch(case_no, viewer, "end a special procedure")
         rules.check_may_resume(case_no, watch)
         self.record_keyed(case_no, now, "resumed", to_millis(now), {"by": viewer.get("username")})
-        return {"case_no": case_no, "resumed_by": viewer.get("username"), "resumed_at": isoformat(now)}, \
-            self.deadline_of(case_no)
+        return {
+            "case_no": case_no,
+            "resumed_by": viewer.get("username"),
+            "resumed_at": isoformat(now),
+        }, self.deadline_of(case_no)
 
     def deadline_of(self, case_no):
         """The case's deadline on its facts now (None while its clock is stopped)."""
         try:
-            return deadlines.deadline(facts_of(collection_of(models.CaseWatch).find_one({"_id": case_no})),
-                                      self.calendar)
+            return deadlines.deadline(
+                facts_of(collection_of(models.CaseWatch).find_one({"_id": case_no})), self.calendar
+            )
         except CalendarRangeError:
             return None
 
@@ -146,7 +177,8 @@ class Supervision:
             token = uuid.uuid4().hex
             claimed = timers.find_one_and_update(
                 {"_id": timer["_id"], "token": timer["token"]},
-                {"$set": {"due_at": now_ms + int(LEASE.total_seconds() * 1000), "token": token}})
+                {"$set": {"due_at": now_ms + int(LEASE.total_seconds() * 1000), "token": token}},
+            )
             if claimed is None:
                 continue  # another monitor took it, or an event touched it again
             self.evaluate(timer["_id"], now, token)
@@ -174,8 +206,10 @@ class Supervision:
         if assessment.file_accountability:
             self.file_accountability(watch, standing.deadline, now)
         if assessment.next_check is not None:
-            timers.update_one({"_id": case_no, "token": token},
-                              {"$set": {"due_at": to_millis(assessment.next_check), "token": uuid.uuid4().hex}})
+            timers.update_one(
+                {"_id": case_no, "token": token},
+                {"$set": {"due_at": to_millis(assessment.next_check), "token": uuid.uuid4().hex}},
+            )
         else:
             timers.delete_one({"_id": case_no, "token": token})
 
@@ -190,8 +224,10 @@ class Supervision:
         log.info("accountability record filed for overdue case %s (%s)", watch["_id"], watch.get("department"))
 
     def refresh_gauges(self):
-        counts = {level: count_of(models.CaseWatch.objects(open=True, level=level))
-                  for level in (deadlines.GREEN, deadlines.YELLOW, deadlines.RED)}
+        counts = {
+            level: count_of(models.CaseWatch.objects(open=True, level=level))
+            for level in (deadlines.GREEN, deadlines.YELLOW, deadlines.RED)
+        }
         for level, count in counts.items():
             metrics.OPEN_CASES.labels(level).set(count)
         metrics.OVERDUE_CASES.set(counts[deadlines.RED])
@@ -214,20 +250,38 @@ class Supervision:
 
     def warning_view(self, watch, now):
         return {
-            "case_no": watch.case_no, "item_code": watch.item_code, "item_name": watch.item_name,
-            "department": watch.department, "staff": watch.accepted_by, "level": watch.level,
-            "status": watch.status, "deadline": isoformat(watch.deadline),
+            "case_no": watch.case_no,
+            "item_code": watch.item_code,
+            "item_name": watch.item_name,
+            "department": watch.department,
+            "staff": watch.accepted_by,
+            "level": watch.level,
+            "status": watch.status,
+            "deadline": isoformat(watch.deadline),
             "days_overdue": self.days_overdue(watch, watch.deadline, now),
         }
 
     def case_standing(self, case_no, viewer, now):
         watch = self.visible_watch(case_no, viewer)
-        return dict(self.warning_view(watch, now) if watch.deadline else {
-            "case_no": watch.case_no, "item_code": watch.item_code, "department": watch.department,
-            "level": watch.level, "status": watch.status, "deadline": None, "days_overdue": 0},
-            accepted_at=isoformat(watch.accepted_at), decided_at=isoformat(watch.decided_at),
-            on_time=watch.on_time, extensions=sorted(watch.extensions.values(), key=lambda e: e["approved_at"]),
-            special_procedures=special_procedures_view(watch), problem=watch.problem)
+        return dict(
+            self.warning_view(watch, now)
+            if watch.deadline
+            else {
+                "case_no": watch.case_no,
+                "item_code": watch.item_code,
+                "department": watch.department,
+                "level": watch.level,
+                "status": watch.status,
+                "deadline": None,
+                "days_overdue": 0,
+            },
+            accepted_at=isoformat(watch.accepted_at),
+            decided_at=isoformat(watch.decided_at),
+            on_time=watch.on_time,
+            extensions=sorted(watch.extensions.values(), key=lambda e: e["approved_at"]),
+            special_procedures=special_procedures_view(watch),
+            problem=watch.problem,
+        )
 
     def accountability(self, viewer, now, status=None):
         query = {"status": status} if status else {}
@@ -250,17 +304,24 @@ class Supervision:
         return self.current_view(record, models.CaseWatch.objects(case_no=record.case_no).first(), now)
 
     def acknowledge(self, case_no, viewer, now):
-        updated = models.AccountabilityRecord.objects(case_no=case_no, status__in=list(rules.RECORD_MOVES["acknowledged"])).modify(
-            new=True, set__status="acknowledged", set__acknowledged_by=viewer.get("username"),
-            set__acknowledged_at=now)
+        updated = models.AccountabilityRecord.objects(
+            case_no=case_no, status__in=list(rules.RECORD_MOVES["acknowledged"])
+        ).modify(
+            new=True, set__status="acknowledged", set__acknowledged_by=viewer.get("username"), set__acknowledged_at=now
+        )
         return self._view_of(updated or self._record_in_wrong_state(case_no, "acknowledged"), now)
 
     def close(self, case_no, resolution, viewer, now):
         resolution = rules.resolution_of(resolution)
         updated = models.AccountabilityRecord.objects(
-            case_no=case_no, status__in=list(rules.RECORD_MOVES["closed"])).modify(
-            new=True, set__status="closed", set__resolution=resolution,
-            set__closed_by=viewer.get("username"), set__closed_at=now)
+            case_no=case_no, status__in=list(rules.RECORD_MOVES["closed"])
+        ).modify(
+            new=True,
+            set__status="closed",
+            set__resolution=resolution,
+            set__closed_by=viewer.get("username"),
+            set__closed_at=now,
+        )
         return self._view_of(updated or self._record_in_wrong_state(case_no, "closed"), now)
 
     def _record_in_wrong_state(self, case_no, move):
@@ -273,17 +334,31 @@ class Supervision:
 def special_procedures_view(watch):
     """Each special procedure with its start and end (None while it runs), oldest first."""
     ends = sorted(int(ms) for ms in watch.resumed)
-    return [{"procedure": started["procedure"], "reason": started.get("reason"),
-             "started_at": isoformat(from_millis(int(ms))),
-             "ended_at": isoformat(from_millis(ends[n])) if n < len(ends) else None}
-            for n, (ms, started) in enumerate(sorted(watch.suspended.items(), key=lambda kv: int(kv[0])))]
+    return [
+        {
+            "procedure": started["procedure"],
+            "reason": started.get("reason"),
+            "started_at": isoformat(from_millis(int(ms))),
+            "ended_at": isoformat(from_millis(ends[n])) if n < len(ends) else None,
+        }
+        for n, (ms, started) in enumerate(sorted(watch.suspended.items(), key=lambda kv: int(kv[0])))
+    ]
 
 
 def record_view(record, deadline, days_overdue):
     return {
-        "case_no": record.case_no, "item_code": record.item_code, "item_name": record.item_name,
-        "department": record.department, "staff": record.staff, "deadline": isoformat(deadline),
-        "filed_at": isoformat(record.filed_at), "days_overdue": days_overdue, "status": record.status,
-        "acknowledged_by": record.acknowledged_by, "acknowledged_at": isoformat(record.acknowledged_at),
-        "resolution": record.resolution, "closed_by": record.closed_by, "closed_at": isoformat(record.closed_at),
+        "case_no": record.case_no,
+        "item_code": record.item_code,
+        "item_name": record.item_name,
+        "department": record.department,
+        "staff": record.staff,
+        "deadline": isoformat(deadline),
+        "filed_at": isoformat(record.filed_at),
+        "days_overdue": days_overdue,
+        "status": record.status,
+        "acknowledged_by": record.acknowledged_by,
+        "acknowledged_at": isoformat(record.acknowledged_at),
+        "resolution": record.resolution,
+        "closed_by": record.closed_by,
+        "closed_at": isoformat(record.closed_at),
     }

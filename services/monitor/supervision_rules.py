@@ -7,6 +7,7 @@ case, which extensions and special procedures a case may take, and how records m
 A watch here is the stored case as supervision sees it: a raw document (a mapping) on the
 scheduler's path, the ``CaseWatch`` document (attributes) on the supervisors' requests.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -43,7 +44,9 @@ def facts_of(watch):
         extension_days=sum(e["days"] for e in (watch.get("extensions") or {}).values()),
         suspended=tuple(from_millis(int(ms)) for ms in watch.get("suspended") or {}),
         resumed=tuple(from_millis(int(ms)) for ms in watch.get("resumed") or {}),
-        decided_at=_read_instant(watch.get("decided_at")), refused_at=_read_instant(watch.get("refused_at")))
+        decided_at=_read_instant(watch.get("decided_at")),
+        refused_at=_read_instant(watch.get("refused_at")),
+    )
 
 
 @dataclass(frozen=True)
@@ -62,26 +65,42 @@ class Assessment:
 def assess(watch, standing):
     """The changes ``standing`` makes to the stored ``watch`` (a raw document)."""
     is_open = standing.status not in (deadlines.DECIDED, deadlines.REFUSED)
-    derived = {"status": standing.status, "level": standing.level,
-               "deadline": to_millis(standing.deadline) if standing.deadline else None,
-               "on_time": standing.on_time, "open": is_open, "problem": standing.problem}
+    derived = {
+        "status": standing.status,
+        "level": standing.level,
+        "deadline": to_millis(standing.deadline) if standing.deadline else None,
+        "on_time": standing.on_time,
+        "open": is_open,
+        "problem": standing.problem,
+    }
     turned = standing.level != watch.get("level") and is_open and standing.level in WARNING_LEVELS
-    just_decided = (standing.status == deadlines.DECIDED and watch.get("status") != deadlines.DECIDED
-                    and standing.deadline)
+    just_decided = (
+        standing.status == deadlines.DECIDED and watch.get("status") != deadlines.DECIDED and standing.deadline
+    )
     return Assessment(
-        derived=derived, changed=any(watch.get(name) != value for name, value in derived.items()),
+        derived=derived,
+        changed=any(watch.get(name) != value for name, value in derived.items()),
         warning_raised=standing.level if turned else None,
         decided_on_time=bool(standing.on_time) if just_decided else None,
         new_problem=standing.problem if standing.problem and standing.problem != watch.get("problem") else None,
-        file_accountability=is_open and standing.level == deadlines.RED, next_check=standing.next_check)
+        file_accountability=is_open and standing.level == deadlines.RED,
+        next_check=standing.next_check,
+    )
 
 
 def accountability_record(watch, deadline, now, calendar):
     """The accountability record of an overdue case (a raw watch), as filed at ``now``: its
     ``deadline`` and ``days_overdue`` are those at filing; views show the case's current ones."""
-    return {"case_no": watch["_id"], "item_code": watch.get("item_code"), "item_name": watch.get("item_name"),
-            "department": watch.get("department"), "staff": watch.get("accepted_by"), "deadline": deadline,
-            "filed_at": now, "days_overdue": deadlines.workdays_overdue(calendar, deadline, now)}
+    return {
+        "case_no": watch["_id"],
+        "item_code": watch.get("item_code"),
+        "item_name": watch.get("item_name"),
+        "department": watch.get("department"),
+        "staff": watch.get("accepted_by"),
+        "deadline": deadline,
+        "filed_at": now,
+        "days_overdue": deadlines.workdays_overdue(calendar, deadline, now),
+    }
 
 
 def days_overdue(calendar, watch, deadline, now):
@@ -112,8 +131,10 @@ def check_extension_days(days):
 def check_may_act(case_no, watch, viewer, what):
     """Only the case's own department (or a hall-wide one) may act on it, and only while it is open."""
     if not may_see(viewer, watch.department):
-        raise Forbidden(f"your department ({(viewer or {}).get('department')}) does not own case {case_no}: "
-                        f"only its own department may {what}")
+        raise Forbidden(
+            f"your department ({(viewer or {}).get('department')}) does not own case {case_no}: "
+            f"only its own department may {what}"
+        )
     if not watch.open:
         raise Conflict(f"case {case_no} is no longer open")
 
@@ -126,8 +147,10 @@ def check_may_suspend(case_no, watch, procedure):
     """A special procedure (特别程序) the item allows, on an accepted case not already in one."""
     if procedure not in watch.special_procedures:
         allowed = ", ".join(watch.special_procedures) or "none"
-        raise InvalidInput(f"item {watch.item_code} has no special procedure {procedure!r} (it has: {allowed})",
-                           [{"field": "procedure", "message": f"one of: {allowed}"}])
+        raise InvalidInput(
+            f"item {watch.item_code} has no special procedure {procedure!r} (it has: {allowed})",
+            [{"field": "procedure", "message": f"one of: {allowed}"}],
+        )
     if watch.accepted_at is None:
         raise Conflict(f"case {case_no} is not accepted yet: its clock has not started")
     if in_special_procedure(watch):

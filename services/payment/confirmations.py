@@ -8,6 +8,7 @@ differs from the notice is held for the cashier, never applied. Bank requests ca
 nonce that is accepted once (remembered here, in the service's store, so that every
 gateway replica and a restart see the same memory).
 """
+
 import time
 from datetime import timedelta
 
@@ -40,16 +41,16 @@ def check(confirmation):
     if confirmation.get("currency", CURRENCY) != CURRENCY:
         errors.append({"field": "currency", "message": f"the hall takes {CURRENCY} only"})
     if errors:
-        raise InvalidInput("the confirmation is not valid: " + "; ".join(
-            f"{e['field']} {e['message']}" for e in errors), errors)
+        raise InvalidInput(
+            "the confirmation is not valid: " + "; ".join(f"{e['field']} {e['message']}" for e in errors), errors
+        )
 
 
 def remember_nonce(bank, nonce, now, ttl_seconds):
     """Accept ``nonce`` of ``bank`` once; a second use is a replayed request (409)."""
     models.UsedNonce.objects(expires_at__lt=now).delete()
     try:
-        models.UsedNonce(key=f"{bank}:{nonce}", expires_at=now + timedelta(seconds=ttl_seconds)).save(
-            force_insert=True)
+        models.UsedNonce(key=f"{bank}:{nonce}", expires_at=now + timedelta(seconds=ttl_seconds)).save(force_insert=True)
     except me.NotUniqueError:
         raise Conflict(f"nonce {nonce!r} of bank {bank} was already used: a replayed request is refused") from None
 
@@ -75,25 +76,43 @@ def confirm(confirmation, source, now, nonce_ttl_seconds):
     if existing is not None:
         return _repeat(existing, confirmation, now)
     payment = models.Payment(
-        key=models.txn_key(txn), bank_txn_id=txn, notice_no=notice.notice_no, case_no=notice.case_no,
-        item_code=notice.item_code, department=notice.department, amount_fen=confirmation["amount_fen"], currency=CURRENCY,
-        status="received", channel=source["channel"], entered_by=source["actor"], received_at=now,
+        key=models.txn_key(txn),
+        bank_txn_id=txn,
+        notice_no=notice.notice_no,
+        case_no=notice.case_no,
+        item_code=notice.item_code,
+        department=notice.department,
+        amount_fen=confirmation["amount_fen"],
+        currency=CURRENCY,
+        status="received",
+        channel=source["channel"],
+        entered_by=source["actor"],
+        received_at=now,
         day=shanghai_day(now).isoformat(),
     )
     try:
         payment.save(force_insert=True)
     except me.NotUniqueError:  # the same confirmation, concurrently: the other copy records it
         return _repeat(models.Payment.objects(key=models.txn_key(txn)).first(), confirmation, now)
-    audit.record(source["actor"], "payment_received", f"payment:{txn}", now, notice_no=notice.notice_no,
-                 amount_fen=payment.amount_fen, channel=payment.channel)
+    audit.record(
+        source["actor"],
+        "payment_received",
+        f"payment:{txn}",
+        now,
+        notice_no=notice.notice_no,
+        amount_fen=payment.amount_fen,
+        channel=payment.channel,
+    )
     return payment, True, _settle(payment, notice, now)
 
 
 def _repeat(payment, confirmation, now):
     """A copy of a recorded confirmation: the first payment, once it is settled."""
     if payment.notice_no != confirmation["notice_no"] or payment.amount_fen != confirmation["amount_fen"]:
-        raise Conflict(f"bank transaction {payment.bank_txn_id} was already confirmed for notice "
-                       f"{payment.notice_no} with {payment.amount_fen} fen")
+        raise Conflict(
+            f"bank transaction {payment.bank_txn_id} was already confirmed for notice "
+            f"{payment.notice_no} with {payment.amount_fen} fen"
+        )
     for _ in range(SETTLE_WAIT_STEPS):
         if payment.status != "received":
             return payment, False, False
@@ -106,13 +125,18 @@ def _repeat(payment, confirmation, now):
 def _settle(payment, notice, now):
     """Apply the payment to its notice, hold it, or mark it due for refund; True if applied."""
     if notice.status == "issued" and payment.amount_fen != notice.total_fen:
-        _mark(payment, "held", f"the amount {payment.amount_fen} fen differs from the notice's "
-                               f"{notice.total_fen} fen", now)
+        _mark(
+            payment,
+            "held",
+            f"the amount {payment.amount_fen} fen differs from the notice's {notice.total_fen} fen",
+            now,
+        )
         return False
     paid = None
     if notice.status == "issued":
         paid = models.PaymentNotice.objects(notice_no=notice.notice_no, status="issued").modify(
-            new=True, set__status="paid", set__bank_txn_id=payment.bank_txn_id, set__paid_at=now)
+            new=True, set__status="paid", set__bank_txn_id=payment.bank_txn_id, set__paid_at=now
+        )
     elif notice.status == "paid" and notice.bank_txn_id == payment.bank_txn_id:
         paid = notice  # this payment paid it before its worker stopped
     if paid is None:
@@ -124,10 +148,16 @@ def _settle(payment, notice, now):
     payment.update(set__status="applied", set__receipt_no=receipt_no)
     payment.status, payment.receipt_no = "applied", receipt_no
     stats.add_paid(payment, now)
-    audit.record(payment.entered_by, "notice_paid", f"notice:{notice.notice_no}", now,
-                 bank_txn_id=payment.bank_txn_id, receipt_no=receipt_no, amount_fen=payment.amount_fen)
-    audit.record(payment.entered_by, "payment_applied", f"payment:{payment.bank_txn_id}", now,
-                 receipt_no=receipt_no)
+    audit.record(
+        payment.entered_by,
+        "notice_paid",
+        f"notice:{notice.notice_no}",
+        now,
+        bank_txn_id=payment.bank_txn_id,
+        receipt_no=receipt_no,
+        amount_fen=payment.amount_fen,
+    )
+    audit.record(payment.entered_by, "payment_applied", f"payment:{payment.bank_txn_id}", now, receipt_no=receipt_no)
     return True
 
 
@@ -153,9 +183,16 @@ def needing_the_cashier():
 
 def view(payment):
     return {
-        "bank_txn_id": payment.bank_txn_id, "notice_no": payment.notice_no, "case_no": payment.case_no,
-        "amount_fen": payment.amount_fen, "currency": payment.currency, "status": payment.status,
-        "reason": payment.reason, "receipt_no": payment.receipt_no, "channel": payment.channel,
-        "entered_by": payment.entered_by, "received_at": isoformat(payment.received_at),
+        "bank_txn_id": payment.bank_txn_id,
+        "notice_no": payment.notice_no,
+        "case_no": payment.case_no,
+        "amount_fen": payment.amount_fen,
+        "currency": payment.currency,
+        "status": payment.status,
+        "reason": payment.reason,
+        "receipt_no": payment.receipt_no,
+        "channel": payment.channel,
+        "entered_by": payment.entered_by,
+        "received_at": isoformat(payment.received_at),
         "refund_reserved_fen": payment.refund_reserved_fen,
     }

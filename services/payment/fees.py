@@ -21,20 +21,36 @@ def assess(fee_fen, item):
     if fee_fen is not None:
         if not is_fen(fee_fen) or fee_fen < 0:
             raise FeeAssessmentError(f"fee_fen from the flow must be a non-negative integer of fen, not {fee_fen!r}")
-        lines = [{"code": f"{item['code']}-FEE", "name": f"{item['name_zh']} 收费",
-                  "amount_fen": fee_fen, "legal_basis": item["legal_basis"]}]
+        lines = [
+            {
+                "code": f"{item['code']}-FEE",
+                "name": f"{item['name_zh']} 收费",
+                "amount_fen": fee_fen,
+                "legal_basis": item["legal_basis"],
+            }
+        ]
         return _payable(lines), fee_fen, "flow"
     if "fees" not in item:
-        raise FeeAssessmentError(f"the catalog gives no fees for item {item['code']} (an intake without the "
-                                 "'fees' field) and the flow computed no fee_fen: the fee cannot be assessed")
+        raise FeeAssessmentError(
+            f"the catalog gives no fees for item {item['code']} (an intake without the "
+            "'fees' field) and the flow computed no fee_fen: the fee cannot be assessed"
+        )
     lines = []
     for rule in item["fees"]:
         amount = rule.get("amount_fen")
         if not is_fen(amount) or amount < 0:
-            raise FeeAssessmentError(f"item {item['code']} fee rule {rule.get('code')!r}: amount_fen must be a "
-                                     f"non-negative integer of fen, not {amount!r}")
-        lines.append({"code": rule["code"], "name": rule["name"], "amount_fen": amount,
-                      "legal_basis": rule.get("basis") or item["legal_basis"]})
+            raise FeeAssessmentError(
+                f"item {item['code']} fee rule {rule.get('code')!r}: amount_fen must be a "
+                f"non-negative integer of fen, not {amount!r}"
+            )
+        lines.append(
+            {
+                "code": rule["code"],
+                "name": rule["name"],
+                "amount_fen": amount,
+                "legal_basis": rule.get("basis") or item["legal_basis"],
+            }
+        )
     lines = _payable(lines)
     return lines, sum(line["amount_fen"] for line in lines), "catalog"
 

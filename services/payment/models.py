@@ -3,6 +3,7 @@
 Everything is looked up by key (notice number, case number, bank transaction id): the
 embedded store scans on filtered, sorted queries (docs/decisions/0001).
 """
+
 import mongoengine as me
 
 from services.common.fields import InstantField

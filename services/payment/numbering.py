@@ -3,6 +3,7 @@ the hall's calendar day (Asia/Shanghai), from an atomic counter per prefix and d
 
 JK = payment notice (缴款通知书), PJ = electronic receipt (电子票据), TF = refund (退费).
 """
+
 from services.common.sequences import hall_day, next_in_sequence
 from services.payment import models
 

@@ -7,6 +7,7 @@ side, those missing on the bank's side, and amount mismatches. It is stored unde
 hash of the day and the statement, so running the same statement again returns the same
 report.
 """
+
 import csv
 import hashlib
 import io
@@ -39,8 +40,10 @@ def parse_statement(text):
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise _bad(f"the statement lacks the columns {', '.join(missing)} (header: {','.join(COLUMNS)})",
-                   [{"field": "statement", "message": f"missing column {c}"} for c in missing])
+        raise _bad(
+            f"the statement lacks the columns {', '.join(missing)} (header: {','.join(COLUMNS)})",
+            [{"field": "statement", "message": f"missing column {c}"} for c in missing],
+        )
     rows, errors = {}, []
     for number, row in enumerate(reader, start=2):
         if number - 1 > MAX_ROWS:
@@ -54,7 +57,9 @@ def parse_statement(text):
         elif txn in rows:
             errors.append({"field": f"line {number}", "message": f"bank_txn_id {txn} appears twice"})
         if not amount.isascii() or not amount.isdigit() or int(amount) <= 0:
-            errors.append({"field": f"line {number}", "message": f"amount_fen must be a positive integer, not {amount!r}"})
+            errors.append(
+                {"field": f"line {number}", "message": f"amount_fen must be a positive integer, not {amount!r}"}
+            )
         if currency != CURRENCY:
             errors.append({"field": f"line {number}", "message": f"currency must be {CURRENCY}, not {currency!r}"})
         if txn and amount.isascii() and amount.isdigit():
@@ -76,12 +81,19 @@ def compare(statement, ours):
             amount, notice_no = ours[txn]
             report["missing_bank"].append({"bank_txn_id": txn, "notice_no": notice_no, "our_amount_fen": amount})
         elif statement[txn][0] != ours[txn][0]:
-            report["mismatched"].append({"bank_txn_id": txn, "notice_no": ours[txn][1],
-                                         "bank_amount_fen": statement[txn][0], "our_amount_fen": ours[txn][0]})
+            report["mismatched"].append(
+                {
+                    "bank_txn_id": txn,
+                    "notice_no": ours[txn][1],
+                    "bank_amount_fen": statement[txn][0],
+                    "our_amount_fen": ours[txn][0],
+                }
+            )
         else:
             report["matched"].append({"bank_txn_id": txn, "notice_no": ours[txn][1], "amount_fen": ours[txn][0]})
-    report["summary"] = {section: len(report[section]) for section in ("matched", "missing_ours", "missing_bank",
-                                                                       "mismatched")}
+    report["summary"] = {
+        section: len(report[section]) for section in ("matched", "missing_ours", "missing_bank", "mismatched")
+    }
     report["summary"]["bank_total_fen"] = sum(amount for amount, _ in statement.values())
     report["summary"]["our_total_fen"] = sum(amount for amount, _ in ours.values())
     return report
@@ -95,14 +107,15 @@ def reconcile(day, text, bank, user, now):
     if stored is not None:
         return stored, False
     statement = parse_statement(text)
-    ours = {p.bank_txn_id: (p.amount_fen, p.notice_no)
-            for p in models.Payment.objects(day=day, status__in=RECEIVED)}
+    ours = {p.bank_txn_id: (p.amount_fen, p.notice_no) for p in models.Payment.objects(day=day, status__in=RECEIVED)}
     report = dict(compare(statement, ours), day=day, bank=bank)
-    reconciliation = models.Reconciliation(statement_hash=statement_hash, bank=bank, day=day, report=report,
-                                           created_by=user["username"], created_at=now)
+    reconciliation = models.Reconciliation(
+        statement_hash=statement_hash, bank=bank, day=day, report=report, created_by=user["username"], created_at=now
+    )
     reconciliation.save()  # an upsert by key: a concurrent identical run writes the same report
-    audit.record(user["username"], "statement_reconciled", f"reconciliation:{statement_hash}", now,
-                 day=day, **report["summary"])
+    audit.record(
+        user["username"], "statement_reconciled", f"reconciliation:{statement_hash}", now, day=day, **report["summary"]
+    )
     reconciliation.reload()  # as stored (millisecond instants), exactly what a second run answers
     return reconciliation, True
 
@@ -115,5 +128,9 @@ def get(report_id):
 
 
 def view(reconciliation):
-    return dict(reconciliation.report, report_id=reconciliation.statement_hash,
-                created_by=reconciliation.created_by, created_at=isoformat(reconciliation.created_at))
+    return dict(
+        reconciliation.report,
+        report_id=reconciliation.statement_hash,
+        created_by=reconciliation.created_by,
+        created_at=isoformat(reconciliation.created_at),
+    )

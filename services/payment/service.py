@@ -4,6 +4,7 @@ Payment notices are issued when a case reaches its payment step, paid only throu
 bank (a signed confirmation, or the cashier at the bank window), refunded with four
 eyes, reconciled with the bank's statement, and every change is audited.
 """
+
 from nameko.events import EventDispatcher
 from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
@@ -41,9 +42,15 @@ class PaymentService(platform_service.PlatformService):
         item = self.intake.get_item(required["item_code"], case["item_version"])
         notice, _ = notices.issue(required, item, case, utcnow(), self.policy)
         if notice.status == "issued":  # the applicant's case view shows what to pay, on which notice
-            self.dispatch(*events.PAYMENT_NOTICE_ISSUED.event(
-                case_no=notice.case_no, notice_no=notice.notice_no, total_fen=notice.total_fen,
-                due_on=notice.due_on, issued_at=isoformat(notice.issued_at)))
+            self.dispatch(
+                *events.PAYMENT_NOTICE_ISSUED.event(
+                    case_no=notice.case_no,
+                    notice_no=notice.notice_no,
+                    total_fen=notice.total_fen,
+                    due_on=notice.due_on,
+                    issued_at=isoformat(notice.issued_at),
+                )
+            )
         elif notice.status in ("waived", "paid"):
             # Nothing to pay, or paid already (the flow asks again): the flow goes on.
             self._announce(notice, notice.total_fen if notice.status == "paid" else 0)
@@ -76,8 +83,7 @@ class PaymentService(platform_service.PlatformService):
     @idempotent
     def confirm_payment(self, confirmation, source):
         """``source``: ``{"channel": bank id | "window", "actor": bank id | cashier, "nonce"?}``."""
-        payment, created, applied = confirmations.confirm(confirmation, source, utcnow(),
-                                                          self.policy.nonce_ttl_seconds)
+        payment, created, applied = confirmations.confirm(confirmation, source, utcnow(), self.policy.nonce_ttl_seconds)
         stats.count_confirmation(payment.status if created else "repeated")
         if applied:
             self._announce(notices.get(payment.notice_no), payment.amount_fen)
@@ -124,7 +130,12 @@ class PaymentService(platform_service.PlatformService):
         return audit.trail(subject)
 
     def _announce(self, notice, amount_fen):
-        self.dispatch(*events.PAYMENT_CONFIRMED.event(
-            case_no=notice.case_no, notice_no=notice.notice_no, amount_fen=amount_fen,
-            receipt_no=notice.receipt_no, confirmed_at=isoformat(notice.paid_at or notice.issued_at),
-        ))
+        self.dispatch(
+            *events.PAYMENT_CONFIRMED.event(
+                case_no=notice.case_no,
+                notice_no=notice.notice_no,
+                amount_fen=amount_fen,
+                receipt_no=notice.receipt_no,
+                confirmed_at=isoformat(notice.paid_at or notice.issued_at),
+            )
+        )

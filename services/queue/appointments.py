@@ -7,6 +7,7 @@ within ``checkin_minutes`` of the slot's start; ``no_show_limit`` no-shows in a 
 block booking for the rest of that month. Days follow the hall's working-day calendar
 (official holidays and make-up working days, plus the hall's own closures).
 """
+
 import secrets
 from datetime import date, timedelta
 
@@ -48,8 +49,11 @@ class Appointments:
         try:
             last = calendar.add_workdays(today, settings.booking_workdays)
             if day > last:
-                raise _invalid("day", f"appointments can be booked up to {settings.booking_workdays} working days "
-                                      f"ahead, that is until {last.isoformat()}")
+                raise _invalid(
+                    "day",
+                    f"appointments can be booked up to {settings.booking_workdays} working days "
+                    f"ahead, that is until {last.isoformat()}",
+                )
             if not calendar.is_workday(day):
                 raise _invalid("day", f"the hall does not work on {day.isoformat()}")
         except CalendarRangeError as exc:
@@ -67,8 +71,14 @@ class Appointments:
         for key, start in starts.items():
             slot = start.strftime("%H:%M")
             booked = loads.get(key, 0)
-            slots.append({"slot": slot, "starts_at": isoformat(start), "capacity": category.appointment_capacity,
-                          "free": 0 if start <= now else max(category.appointment_capacity - booked, 0)})
+            slots.append(
+                {
+                    "slot": slot,
+                    "starts_at": isoformat(start),
+                    "capacity": category.appointment_capacity,
+                    "free": 0 if start <= now else max(category.appointment_capacity - booked, 0),
+                }
+            )
         return {"category": category.code, "day": day.isoformat(), "slots": slots}
 
     def book(self, now, applicant_id, category_code, day_text, slot):
@@ -86,8 +96,9 @@ class Appointments:
         month = shanghai_day(now).strftime("%Y-%m")
         strikes = models.NoShowMonth.objects(key=f"{applicant_id}:{month}").first()
         if strikes and strikes.count >= settings.no_show_limit:
-            raise Forbidden(f"booking is blocked until the end of {month}: {strikes.count} appointments "
-                            "were not kept this month")
+            raise Forbidden(
+                f"booking is blocked until the end of {month}: {strikes.count} appointments were not kept this month"
+            )
         code = new_code()
         try:
             models.PersonDay(key=f"{applicant_id}:{day}", code=code).save(force_insert=True)
@@ -99,13 +110,21 @@ class Appointments:
         except me.NotUniqueError:
             pass
         if not models.SlotLoad.objects(key=load_key, booked__lt=category.appointment_capacity).update_one(
-                inc__booked=1):
+            inc__booked=1
+        ):
             models.PersonDay.objects(key=f"{applicant_id}:{day}", code=code).delete()
             raise Conflict(f"the slot {slot} on {day.isoformat()} is fully booked")
         appointment = models.Appointment(
-            code=code, applicant_id=applicant_id, category=category.code, day=day.isoformat(), slot=slot,
-            state="booked", starts_at=start, booked_at=now,
-            checkin_closes_at=start + timedelta(minutes=settings.checkin_minutes))
+            code=code,
+            applicant_id=applicant_id,
+            category=category.code,
+            day=day.isoformat(),
+            slot=slot,
+            state="booked",
+            starts_at=start,
+            booked_at=now,
+            checkin_closes_at=start + timedelta(minutes=settings.checkin_minutes),
+        )
         appointment.save(force_insert=True)
         return appointment_view(appointment)
 
@@ -127,8 +146,7 @@ class Appointments:
         cancelled = models.Appointment.objects(code=code, state="booked").modify(new=True, set__state="cancelled")
         if cancelled is None:
             raise Conflict(f"appointment {code} changed meanwhile")
-        models.SlotLoad.objects(key=f"{cancelled.category}:{cancelled.day}:{cancelled.slot}").update_one(
-            dec__booked=1)
+        models.SlotLoad.objects(key=f"{cancelled.category}:{cancelled.day}:{cancelled.slot}").update_one(dec__booked=1)
         models.PersonDay.objects(key=f"{applicant_id}:{cancelled.day}", code=code).delete()
         return appointment_view(cancelled)
 
@@ -145,13 +163,16 @@ class Appointments:
         opens, closes = appointment.starts_at - timedelta(minutes=minutes), appointment.checkin_closes_at
         if not opens <= now <= closes:
             local = "%H:%M"
-            raise InvalidInput(f"check-in for appointment {code} is open from "
-                               f"{opens.astimezone(SHANGHAI).strftime(local)} to "
-                               f"{closes.astimezone(SHANGHAI).strftime(local)} on {appointment.day}")
+            raise InvalidInput(
+                f"check-in for appointment {code} is open from "
+                f"{opens.astimezone(SHANGHAI).strftime(local)} to "
+                f"{closes.astimezone(SHANGHAI).strftime(local)} on {appointment.day}"
+            )
         if not models.Appointment.objects(code=code, state="booked").update_one(set__state="checked_in"):
             raise Conflict(f"appointment {code} was already checked in")
-        ticket, event = self.tickets.issue(now, category=appointment.category, applicant_id=appointment.applicant_id,
-                                           appointment=code)
+        ticket, event = self.tickets.issue(
+            now, category=appointment.category, applicant_id=appointment.applicant_id, appointment=code
+        )
         checked_in = models.Appointment.objects(code=code).modify(new=True, set__ticket_id=ticket["ticket_id"])
         return ticket, event, appointment_view(checked_in)
 
@@ -160,7 +181,8 @@ class Appointments:
         recorded = []
         for appointment in models.Appointment.objects(state="booked", checkin_closes_at__lt=now):
             missed = models.Appointment.objects(code=appointment.code, state="booked").modify(
-                new=True, set__state="no_show")
+                new=True, set__state="no_show"
+            )
             if missed is None:
                 continue
             month = missed.day[:7]
@@ -171,6 +193,13 @@ class Appointments:
 
 
 def appointment_view(appointment):
-    return {"code": appointment.code, "category": appointment.category, "day": appointment.day,
-            "slot": appointment.slot, "state": appointment.state, "starts_at": isoformat(appointment.starts_at),
-            "checkin_closes_at": isoformat(appointment.checkin_closes_at), "ticket_id": appointment.ticket_id}
+    return {
+        "code": appointment.code,
+        "category": appointment.category,
+        "day": appointment.day,
+        "slot": appointment.slot,
+        "state": appointment.state,
+        "starts_at": isoformat(appointment.starts_at),
+        "checkin_closes_at": isoformat(appointment.checkin_closes_at),
+        "ticket_id": appointment.ticket_id,
+    }

@@ -4,6 +4,7 @@ category, window states, the day's measures, and the hall's waits over a period.
 Ticket numbers start again each day, so the board shows the calls of the hall's day only
 (Asia/Shanghai, by the platform clock) and names that day: yesterday's A001 never stands beside
 today's."""
+
 from services.common.db import count_of
 from services.common.sequences import hall_day
 from services.queue import day_counts, models
@@ -30,27 +31,42 @@ def calls_after(seq, now, limit=CALLS_PER_PAGE):
 def waiting_counts():
     """People waiting per category: one ``count`` per category (a handful), not a ``$group``
     aggregation, which the embedded store runs in Python (see ``count_of``)."""
-    return {c.code: count_of(models.WaitingTicket.objects(category=c.code))
-            for c in models.Category.objects.only("code")}
+    return {
+        c.code: count_of(models.WaitingTicket.objects(category=c.code)) for c in models.Category.objects.only("code")
+    }
 
 
 def window_states():
     windows = list(models.Window.objects.order_by("number"))
-    current = {t.ticket_id: t for t in models.Ticket.objects(
-        ticket_id__in=[w.current_ticket for w in windows if w.current_ticket])}
+    current = {
+        t.ticket_id: t
+        for t in models.Ticket.objects(ticket_id__in=[w.current_ticket for w in windows if w.current_ticket])
+    }
     states = []
     for window in windows:
         ticket = current.get(window.current_ticket)
         state = "closed" if not window.open else ticket.state if ticket else "idle"
-        states.append({"number": window.number, "open": window.open, "categories": window.categories,
-                       "state": state, "ticket": ticket.number if ticket else None})
+        states.append(
+            {
+                "number": window.number,
+                "open": window.open,
+                "categories": window.categories,
+                "state": state,
+                "ticket": ticket.number if ticket else None,
+            }
+        )
     return states
 
 
 def board(now):
     calls = recent_calls(now)
-    return {"day": iso_day(hall_day(now)), "calls": calls, "waiting": waiting_counts(), "windows": window_states(),
-            "last_seq": calls[0]["seq"] if calls else 0}
+    return {
+        "day": iso_day(hall_day(now)),
+        "calls": calls,
+        "waiting": waiting_counts(),
+        "windows": window_states(),
+        "last_seq": calls[0]["seq"] if calls else 0,
+    }
 
 
 SUMS = ("issued", "called", "served", "no_shows", "abandoned", "wait_ms", "waits_ms", "service_ms")
@@ -62,13 +78,20 @@ def day_stats(day):
     sums = {s.category: {name: getattr(s, name) for name in SUMS} for s in models.DailyStats.objects(day=day)}
     open_tickets = day_counts.open_by_category(  # both collections are small: open tickets only
         [w.ticket_id for w in models.WaitingTicket.objects.only("ticket_id")],
-        [w.current_ticket for w in models.Window.objects.only("current_ticket")], day)
+        [w.current_ticket for w in models.Window.objects.only("current_ticket")],
+        day,
+    )
     no_show_appointments = {}
     for appointment in models.Appointment.objects(day=iso_day(day), state="no_show").only("category"):
         no_show_appointments[appointment.category] = no_show_appointments.get(appointment.category, 0) + 1
     codes = {c.code for c in models.Category.objects.only("code")} | set(sums) | set(open_tickets)
-    rows = [dict(day_counts.day_row(code, sums.get(code, {}), *open_tickets.get(code, (0, 0))),
-                 appointment_no_shows=no_show_appointments.get(code, 0)) for code in sorted(codes)]
+    rows = [
+        dict(
+            day_counts.day_row(code, sums.get(code, {}), *open_tickets.get(code, (0, 0))),
+            appointment_no_shows=no_show_appointments.get(code, 0),
+        )
+        for code in sorted(codes)
+    ]
     return {"day": iso_day(day), "categories": rows}
 
 

@@ -25,6 +25,7 @@ waits of a category give:
   rounded to 0.1;
 - ``mean_service_minutes``: the services' sum ÷ served, rounded to 0.1.
 """
+
 import re
 
 ENDINGS = {"finished": "served", "no_show": "no_shows", "abandoned": "abandoned"}
@@ -72,9 +73,15 @@ def day_row(category, sums, in_queue, at_windows):
     list of waits) and its open tickets."""
     called, served = sums.get("called", 0), sums.get("served", 0)
     return {
-        "category": category, "issued": sums.get("issued", 0), "served": served,
-        "no_shows": sums.get("no_shows", 0), "abandoned": sums.get("abandoned", 0),
-        "waiting": in_queue + at_windows, "in_queue": in_queue, "at_windows": at_windows, "called": called,
+        "category": category,
+        "issued": sums.get("issued", 0),
+        "served": served,
+        "no_shows": sums.get("no_shows", 0),
+        "abandoned": sums.get("abandoned", 0),
+        "waiting": in_queue + at_windows,
+        "in_queue": in_queue,
+        "at_windows": at_windows,
+        "called": called,
         "mean_wait_minutes": minutes(sums.get("wait_ms", 0) / called) if called else None,
         "p90_wait_minutes": minutes(nearest_rank(sums.get("waits_ms", ()), 90)),
         "mean_service_minutes": minutes(sums.get("service_ms", 0) / served) if served else None,

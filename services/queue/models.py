@@ -4,6 +4,7 @@ The hot collection is ``waiting``: one small entry per ticket that waits, remove
 call that claims it (``findAndModify`` with ``remove``, atomic on MongoDB and on the
 embedded store). Every ticket's full record lives in ``tickets``, read and written by key.
 """
+
 import mongoengine as me
 
 from services.common.fields import InstantField
@@ -85,8 +86,11 @@ class Ticket(me.Document):
     finished_at = InstantField()
     call_seq = me.LongField()
 
-    meta = {"db_alias": ALIAS, "collection": "tickets",
-            "indexes": [{"fields": ["call_seq"], "unique": True, "sparse": True}, "day"]}
+    meta = {
+        "db_alias": ALIAS,
+        "collection": "tickets",
+        "indexes": [{"fields": ["call_seq"], "unique": True, "sparse": True}, "day"],
+    }
 
 
 class WaitingTicket(me.Document):
@@ -98,8 +102,11 @@ class WaitingTicket(me.Document):
     rank = me.IntField(required=True)
     issued_ms = me.LongField(required=True)
 
-    meta = {"db_alias": ALIAS, "collection": "waiting",
-            "indexes": [("category", "window", "rank", "issued_ms"), ("window", "rank", "issued_ms")]}
+    meta = {
+        "db_alias": ALIAS,
+        "collection": "waiting",
+        "indexes": [("category", "window", "rank", "issued_ms"), ("window", "rank", "issued_ms")],
+    }
 
 
 class Counter(me.Document):

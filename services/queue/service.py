@@ -1,4 +1,5 @@
 """The queue service: queue-number calling (电子抽号, 排队叫号) and online appointments (网上预约)."""
+
 from nameko.events import EventDispatcher
 from nameko.timer import timer
 
@@ -42,9 +43,11 @@ class QueueService(platform_service.PlatformService):
     @rpc
     def get_setup(self):
         hall = self.desk.hall
-        return {"categories": [setup.category_view(c) for c in hall.categories()],
-                "windows": [setup.window_view(w) for w in hall.windows()],
-                "settings": setup.settings_view(hall.settings())}
+        return {
+            "categories": [setup.category_view(c) for c in hall.categories()],
+            "windows": [setup.window_view(w) for w in hall.windows()],
+            "settings": setup.settings_view(hall.settings()),
+        }
 
     @rpc
     @idempotent
@@ -64,8 +67,7 @@ class QueueService(platform_service.PlatformService):
     # -- the kiosk ----------------------------------------------------------------------
     @rpc
     @idempotent
-    def issue_ticket(self, category=None, item_code=None, priority="normal", applicant_id=None,
-                     appointment_code=None):
+    def issue_ticket(self, category=None, item_code=None, priority="normal", applicant_id=None, appointment_code=None):
         """A ticket; with an appointment code, the appointment's check-in."""
         if appointment_code:
             ticket, event, appointment = self.desk.appointments.check_in(utcnow(), appointment_code)

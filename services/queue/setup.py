@@ -4,6 +4,7 @@
 settings document missing from the store are stored; what is already stored is kept, so
 changes made through the admin endpoints survive restarts. The stored copy is the truth.
 """
+
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -17,9 +18,20 @@ from services.common.workdays import SHANGHAI, WorkdayCalendar
 from services.queue import models
 
 PRIORITY_CLASSES = ("appointment", "care", "vip", "normal")
-SETTING_FIELDS = ("priority_order", "vip_ids", "recall_limit", "default_service_minutes", "hours", "slot_minutes",
-                  "booking_workdays", "cancel_hours", "checkin_minutes", "no_show_limit", "closures",
-                  "extra_workdays")
+SETTING_FIELDS = (
+    "priority_order",
+    "vip_ids",
+    "recall_limit",
+    "default_service_minutes",
+    "hours",
+    "slot_minutes",
+    "booking_workdays",
+    "cancel_hours",
+    "checkin_minutes",
+    "no_show_limit",
+    "closures",
+    "extra_workdays",
+)
 CATEGORY_CODE = re.compile(r"^[A-Z]$")
 CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
@@ -38,8 +50,9 @@ def seed(setup):
             _insert(models.Category(**check_category(category["code"], category)))
     for window in setup.get("windows", []):
         if models.Window.objects(number=window["number"]).first() is None:
-            _insert(models.Window(number=window["number"], categories=window["categories"],
-                                  open=window.get("open", True)))
+            _insert(
+                models.Window(number=window["number"], categories=window["categories"], open=window.get("open", True))
+            )
 
 
 def _insert(document):
@@ -77,11 +90,17 @@ def check_settings(settings):
 
 def check_category(code, category):
     if not CATEGORY_CODE.match(code or ""):
-        raise InvalidInput("a category code is one capital letter (the ticket prefix)",
-                           [{"field": "code", "message": "one letter A-Z"}])
-    return {"code": code, "name_zh": category["name_zh"], "name_en": category["name_en"],
-            "items": list(category.get("items") or []),
-            "appointment_capacity": int(category.get("appointment_capacity") or 0)}
+        raise InvalidInput(
+            "a category code is one capital letter (the ticket prefix)",
+            [{"field": "code", "message": "one letter A-Z"}],
+        )
+    return {
+        "code": code,
+        "name_zh": category["name_zh"],
+        "name_en": category["name_en"],
+        "items": list(category.get("items") or []),
+        "appointment_capacity": int(category.get("appointment_capacity") or 0),
+    }
 
 
 class Hall:
@@ -103,9 +122,13 @@ class Hall:
         closed = {date.fromisoformat(d) for d in settings.closures}
         worked = {date.fromisoformat(d) for d in settings.extra_workdays}
         return WorkdayCalendar(
-            closures=(base.closures - worked) | closed, extra_workdays=(base.extra_workdays - closed) | worked,
-            published_years={year: {"holidays": holidays, "workdays": workdays}
-                             for year, (holidays, workdays) in base.published.items()})
+            closures=(base.closures - worked) | closed,
+            extra_workdays=(base.extra_workdays - closed) | worked,
+            published_years={
+                year: {"holidays": holidays, "workdays": workdays}
+                for year, (holidays, workdays) in base.published.items()
+            },
+        )
 
     def category(self, code):
         category = models.Category.objects(code=code).first()
@@ -147,9 +170,10 @@ class Hall:
     def put_window(self, number, categories, is_open):
         unknown = [c for c in categories if models.Category.objects(code=c).first() is None]
         if unknown or not categories:
-            raise InvalidInput("a window serves one or more known categories",
-                               [{"field": "categories", "message": f"unknown: {', '.join(unknown)}" if unknown
-                                 else "at least one"}])
+            raise InvalidInput(
+                "a window serves one or more known categories",
+                [{"field": "categories", "message": f"unknown: {', '.join(unknown)}" if unknown else "at least one"}],
+            )
         changes = {"set__categories": list(dict.fromkeys(categories)), "set__open": is_open}
         if is_open or models.Window.objects(number=number).first() is None:
             models.Window.objects(number=number).update_one(upsert=True, **changes)
@@ -183,13 +207,22 @@ def settings_view(settings):
 
 
 def category_view(category):
-    return {"code": category.code, "name_zh": category.name_zh, "name_en": category.name_en,
-            "items": category.items, "appointment_capacity": category.appointment_capacity}
+    return {
+        "code": category.code,
+        "name_zh": category.name_zh,
+        "name_en": category.name_en,
+        "items": category.items,
+        "appointment_capacity": category.appointment_capacity,
+    }
 
 
 def window_view(window):
-    return {"number": window.number, "categories": window.categories, "open": window.open,
-            "current_ticket": window.current_ticket}
+    return {
+        "number": window.number,
+        "categories": window.categories,
+        "open": window.open,
+        "current_ticket": window.current_ticket,
+    }
 
 
 def _no_window(number):

@@ -7,6 +7,7 @@ Fairness: a window calls from the categories it serves in its own order (its wor
 within a category the best priority class first, then the earliest issue time. A ticket
 transferred to one window is called by that window before its categories.
 """
+
 import math
 from datetime import datetime, time
 
@@ -91,8 +92,10 @@ def check_may_call(window):
     if not window.open:
         raise Conflict(f"window {window.number} is closed")
     if window.current_ticket:
-        raise Conflict(f"window {window.number} still has ticket {window.current_ticket}: "
-                       "finish it, mark it a no-show or transfer it first")
+        raise Conflict(
+            f"window {window.number} still has ticket {window.current_ticket}: "
+            "finish it, mark it a no-show or transfer it first"
+        )
 
 
 def call_queues(window, profile):
@@ -131,9 +134,10 @@ def check_transfer(category, to_window, target_category, target):
     category (``target``: that window, None when no window is named)."""
     if to_window is not None:
         if target_category not in target.categories:
-            raise InvalidInput(f"window {to_window} does not serve category {target_category}",
-                               [{"field": "category", "message": f"window {to_window} serves "
-                                                                 f"{', '.join(target.categories)}"}])
+            raise InvalidInput(
+                f"window {to_window} does not serve category {target_category}",
+                [{"field": "category", "message": f"window {to_window} serves {', '.join(target.categories)}"}],
+            )
         if not target.open:
             raise Conflict(f"window {to_window} is closed")
     elif category is None:

@@ -23,6 +23,7 @@ undone (the entry goes back, the window is freed) and made again on a fresh read
 answers after two: free the window (the write names its ticket), move the ticket by key; its
 counts follow.
 """
+
 from datetime import datetime
 
 from mongoengine.queryset.visitor import Q
@@ -49,8 +50,9 @@ def stored_day(iso):
     try:
         return compact_day(datetime.strptime(str(iso), "%Y-%m-%d"))
     except ValueError:
-        raise InvalidInput(f"day must be a date YYYY-MM-DD, not {iso!r}",
-                           [{"field": "day", "message": "YYYY-MM-DD, e.g. 2026-12-03"}]) from None
+        raise InvalidInput(
+            f"day must be a date YYYY-MM-DD, not {iso!r}", [{"field": "day", "message": "YYYY-MM-DD, e.g. 2026-12-03"}]
+        ) from None
 
 
 def at_once(fn, *args, **kwargs):
@@ -60,15 +62,21 @@ def at_once(fn, *args, **kwargs):
 
 def count_stats(day, category, **increments):
     collection_of(models.DailyStats).update_one(
-        {"_id": f"{day}:{category}"}, {"$set": {"day": day, "category": category}, "$inc": increments}, upsert=True)
+        {"_id": f"{day}:{category}"}, {"$set": {"day": day, "category": category}, "$inc": increments}, upsert=True
+    )
 
 
 def count_call(day, category, wait_ms):
     """A ticket's first call: counted, its wait summed (the mean) and kept (the percentile)."""
     collection_of(models.DailyStats).update_one(
-        {"_id": f"{day}:{category}"}, {"$set": {"day": day, "category": category},
-                                       "$inc": {"called": 1, "wait_ms": wait_ms}, "$push": {"waits_ms": wait_ms}},
-        upsert=True)
+        {"_id": f"{day}:{category}"},
+        {
+            "$set": {"day": day, "category": category},
+            "$inc": {"called": 1, "wait_ms": wait_ms},
+            "$push": {"waits_ms": wait_ms},
+        },
+        upsert=True,
+    )
 
 
 def count_ending(ticket, later=at_once, **sums):
@@ -101,19 +109,34 @@ class Tickets:
         day = hall_day(now)
         number = rules.ticket_number(chosen.code, next_in_sequence(models.Counter, f"ticket:{day}:{chosen.code}"))
         ticket = models.Ticket(
-            ticket_id=rules.ticket_id(day, number), number=number, day=day, category=chosen.code, priority=klass,
-            applicant_id=applicant_id, item_code=item_code, appointment_code=appointment, state="waiting",
-            issued_at=now)
+            ticket_id=rules.ticket_id(day, number),
+            number=number,
+            day=day,
+            category=chosen.code,
+            priority=klass,
+            applicant_id=applicant_id,
+            item_code=item_code,
+            appointment_code=appointment,
+            state="waiting",
+            issued_at=now,
+        )
         ticket.save(force_insert=True)
         rank = rules.rank(settings, klass)
-        models.WaitingTicket(ticket_id=ticket.ticket_id, category=chosen.code, rank=rank,
-                             issued_ms=to_millis(now)).save(force_insert=True)
+        models.WaitingTicket(
+            ticket_id=ticket.ticket_id, category=chosen.code, rank=rank, issued_ms=to_millis(now)
+        ).save(force_insert=True)
         count_stats(day, issue_category(number), issued=1)
         measures.TICKETS_ISSUED.labels(chosen.code, klass).inc()
-        ahead = count_of(models.WaitingTicket.objects(category=chosen.code, window=0).filter(
-            Q(rank__lt=rank) | Q(rank=rank, issued_ms__lt=to_millis(now))))
-        view = dict(ticket_view(ticket), ahead=ahead,
-                    estimated_wait_minutes=self.estimate_wait(settings, day, chosen.code, ahead))
+        ahead = count_of(
+            models.WaitingTicket.objects(category=chosen.code, window=0).filter(
+                Q(rank__lt=rank) | Q(rank=rank, issued_ms__lt=to_millis(now))
+            )
+        )
+        view = dict(
+            ticket_view(ticket),
+            ahead=ahead,
+            estimated_wait_minutes=self.estimate_wait(settings, day, chosen.code, ahead),
+        )
         return view, event_of(ticket)
 
     def estimate_wait(self, settings, day, category, ahead):
@@ -121,8 +144,13 @@ class Tickets:
         The day's sums are read without their list of waits, which grows with every call of the day."""
         stats = models.DailyStats.objects(key=f"{day}:{category}").only("served", "service_ms").first()
         windows = count_of(models.Window.objects(categories=category, open=True))
-        return rules.wait_minutes(ahead, stats.served if stats else 0, stats.service_ms if stats else 0,
-                                  settings.default_service_minutes, windows)
+        return rules.wait_minutes(
+            ahead,
+            stats.served if stats else 0,
+            stats.service_ms if stats else 0,
+            settings.default_service_minutes,
+            windows,
+        )
 
     def get(self, ticket_id):
         ticket = models.Ticket.objects(ticket_id=ticket_id).first()
@@ -162,9 +190,16 @@ class Tickets:
         window = windows.find_one_and_update(
             {"_id": number, "current_ticket": None},
             {"$set": {"current_ticket": entry["_id"]}, **({"$inc": {"pinned": -1}} if was_pinned else {})},
-            projection={"categories": 1, "pinned": 1, "open": 1}, return_document=ReturnDocument.AFTER)
-        stale = window is not None and remembered and rules.profile_changed(
-            profile, window.get("categories", ()), window.get("open", True), window.get("pinned", 0), was_pinned)
+            projection={"categories": 1, "pinned": 1, "open": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        stale = (
+            window is not None
+            and remembered
+            and rules.profile_changed(
+                profile, window.get("categories", ()), window.get("open", True), window.get("pinned", 0), was_pinned
+            )
+        )
         if window is None or stale:
             self._give_back(entry, number, was_pinned, took_window=stale)
             if remembered:
@@ -172,9 +207,15 @@ class Tickets:
             raise Conflict(f"window {number} called another ticket at the same moment")
         self._profiles[number] = (tuple(window.get("categories", ())), window.get("pinned", 0))
         try:
-            ticket = self._announced({"_id": entry["_id"]}, number, now, {
-                "$set": {"state": "called", "window": number, "called_at": to_millis(now), "calls": 1},
-                "$unset": {"target_window": ""}})
+            ticket = self._announced(
+                {"_id": entry["_id"]},
+                number,
+                now,
+                {
+                    "$set": {"state": "called", "window": number, "called_at": to_millis(now), "calls": 1},
+                    "$unset": {"target_window": ""},
+                },
+            )
         except RuntimeError:
             self._give_back(entry, number, was_pinned, took_window=True)  # nothing half-written
             raise
@@ -188,8 +229,10 @@ class Tickets:
         """Undo a claim: the entry back to waiting, and the window freed if the call took it."""
         collection_of(models.WaitingTicket).insert_one(entry)
         if took_window:
-            collection_of(models.Window).update_one({"_id": number, "current_ticket": entry["_id"]}, {
-                "$unset": {"current_ticket": ""}, **({"$inc": {"pinned": 1}} if was_pinned else {})})
+            collection_of(models.Window).update_one(
+                {"_id": number, "current_ticket": entry["_id"]},
+                {"$unset": {"current_ticket": ""}, **({"$inc": {"pinned": 1}} if was_pinned else {})},
+            )
         self._profiles.pop(number, None)
 
     @staticmethod
@@ -199,7 +242,8 @@ class Tickets:
         waiting, order = collection_of(models.WaitingTicket), [("rank", 1), ("issued_ms", 1)]
         for category, window in queues:
             entry = waiting.find_one_and_delete(
-                {"window": window} if category is None else {"category": category, "window": window}, sort=order)
+                {"window": window} if category is None else {"category": category, "window": window}, sort=order
+            )
             if entry is not None:
                 return entry, category is None
         return None, False
@@ -217,8 +261,10 @@ class Tickets:
         for _ in range(ANNOUNCE_ATTEMPTS):
             try:
                 changed = tickets.find_one_and_update(
-                    query, {**update, "$set": {**update.get("$set", {}), "call_seq": seq}},
-                    return_document=ReturnDocument.AFTER)
+                    query,
+                    {**update, "$set": {**update.get("$set", {}), "call_seq": seq}},
+                    return_document=ReturnDocument.AFTER,
+                )
             except DuplicateKeyError:
                 changed = None
             if changed is not None:
@@ -248,8 +294,12 @@ class Tickets:
         ticket = self.current(window_number, ("called",))
         if rules.recall_is_no_show(ticket, self.hall.settings().recall_limit):
             return self.no_show(window_number, now)
-        ticket = self._announced({"_id": ticket.ticket_id, "state": "called", "calls": ticket.calls}, ticket.window,
-                                 now, {"$inc": {"calls": 1}})
+        ticket = self._announced(
+            {"_id": ticket.ticket_id, "state": "called", "calls": ticket.calls},
+            ticket.window,
+            now,
+            {"$inc": {"calls": 1}},
+        )
         if ticket is None:
             raise Conflict("the ticket changed meanwhile; look again")
         return called_views(ticket)
@@ -277,7 +327,8 @@ class Tickets:
         freed = collection_of(models.Window).find_one_and_update(
             {"_id": window_number, "current_ticket": {"$exists": True, "$ne": None}},
             {"$unset": {"current_ticket": ""}},
-            projection={"current_ticket": 1})
+            projection={"current_ticket": 1},
+        )
         if freed is None:
             self._current_id(window_number)  # refuses an unknown window or one without a ticket
             raise Conflict("the window changed meanwhile; look again")
@@ -297,12 +348,24 @@ class Tickets:
         rules.check_transfer(category, to_window, target_category, target)
         rank = rules.rank(self.hall.settings(), ticket.priority)
         moved = models.Ticket.objects(ticket_id=ticket.ticket_id, state=ticket.state).modify(
-            new=True, set__state="waiting", set__category=target_category, unset__window=True,
-            set__target_window=to_window, inc__transfers=1, unset__started_at=True, unset__call_seq=True)
+            new=True,
+            set__state="waiting",
+            set__category=target_category,
+            unset__window=True,
+            set__target_window=to_window,
+            inc__transfers=1,
+            unset__started_at=True,
+            unset__call_seq=True,
+        )
         if moved is None:
             raise Conflict("the ticket changed meanwhile; look again")
-        models.WaitingTicket(ticket_id=ticket.ticket_id, category=target_category, window=to_window or 0, rank=rank,
-                             issued_ms=to_millis(ticket.issued_at)).save(force_insert=True)
+        models.WaitingTicket(
+            ticket_id=ticket.ticket_id,
+            category=target_category,
+            window=to_window or 0,
+            rank=rank,
+            issued_ms=to_millis(ticket.issued_at),
+        ).save(force_insert=True)
         if to_window is not None:
             models.Window.objects(number=to_window).update_one(inc__pinned=1)
         self._free(ticket)
@@ -326,7 +389,8 @@ class Tickets:
         moved = collection_of(models.Ticket).find_one_and_update(
             {"_id": ticket_id, "state": {"$in": list(states)}},
             {"$set": {"state": new_state, **{name: to_millis(at) for name, at in times.items()}}},
-            return_document=ReturnDocument.AFTER)
+            return_document=ReturnDocument.AFTER,
+        )
         if moved is None:
             self._checked(ticket_id, states)
             raise Conflict("the ticket changed meanwhile; look again")
@@ -335,7 +399,8 @@ class Tickets:
     @staticmethod
     def _free(ticket):
         collection_of(models.Window).update_one(
-            {"_id": ticket.window, "current_ticket": ticket.ticket_id}, {"$unset": {"current_ticket": ""}})
+            {"_id": ticket.window, "current_ticket": ticket.ticket_id}, {"$unset": {"current_ticket": ""}}
+        )
 
     # -- the day's end ---------------------------------------------------------------
     def abandon_earlier_days(self, now):
@@ -344,7 +409,8 @@ class Tickets:
         for entry in models.WaitingTicket.objects(issued_ms__lt=to_millis(rules.midnight(now))).only("ticket_id"):
             if models.WaitingTicket.objects(ticket_id=entry.ticket_id).delete():
                 ticket = models.Ticket.objects(ticket_id=entry.ticket_id).modify(
-                    new=True, set__state="abandoned", set__finished_at=now)
+                    new=True, set__state="abandoned", set__finished_at=now
+                )
                 count_ending(ticket)
                 measures.ABANDONED.labels(ticket.category).inc()
                 closed.append(ticket.ticket_id)
@@ -355,13 +421,23 @@ def ticket_view(ticket):
     """The ticket with its day: the applicant's slip shows ``number`` and ``day``, staff
     screens the ``label`` (``2026-12-03 A001``)."""
     return {
-        "ticket_id": ticket.ticket_id, "number": ticket.number, "day": iso_day(ticket.day),
-        "label": ticket_label(ticket), "category": ticket.category,
-        "priority": ticket.priority, "state": ticket.state, "window": ticket.window,
-        "target_window": ticket.target_window, "calls": ticket.calls, "transfers": ticket.transfers,
-        "case_no": ticket.case_no, "appointment_code": ticket.appointment_code,
-        "issued_at": isoformat(ticket.issued_at), "called_at": isoformat(ticket.called_at),
-        "started_at": isoformat(ticket.started_at), "finished_at": isoformat(ticket.finished_at),
+        "ticket_id": ticket.ticket_id,
+        "number": ticket.number,
+        "day": iso_day(ticket.day),
+        "label": ticket_label(ticket),
+        "category": ticket.category,
+        "priority": ticket.priority,
+        "state": ticket.state,
+        "window": ticket.window,
+        "target_window": ticket.target_window,
+        "calls": ticket.calls,
+        "transfers": ticket.transfers,
+        "case_no": ticket.case_no,
+        "appointment_code": ticket.appointment_code,
+        "issued_at": isoformat(ticket.issued_at),
+        "called_at": isoformat(ticket.called_at),
+        "started_at": isoformat(ticket.started_at),
+        "finished_at": isoformat(ticket.finished_at),
     }
 
 
@@ -369,20 +445,39 @@ def call_view(ticket):
     """The ticket's newest call as the board and its stream show it; its time is the one in its
     sequence number."""
     text_zh, text_en = rules.announcement(ticket.number, ticket.window)
-    return {"seq": ticket.call_seq, "ticket_id": ticket.ticket_id, "number": ticket.number,
-            "day": iso_day(ticket.day), "window": ticket.window,
-            "category": ticket.category, "recall": ticket.calls - 1, "text_zh": text_zh, "text_en": text_en,
-            "called_at": isoformat(from_millis(ticket.call_seq // 1000))}
+    return {
+        "seq": ticket.call_seq,
+        "ticket_id": ticket.ticket_id,
+        "number": ticket.number,
+        "day": iso_day(ticket.day),
+        "window": ticket.window,
+        "category": ticket.category,
+        "recall": ticket.calls - 1,
+        "text_zh": text_zh,
+        "text_en": text_en,
+        "called_at": isoformat(from_millis(ticket.call_seq // 1000)),
+    }
 
 
 def called_views(ticket):
     """``(view, event)`` of a ticket just called or recalled: both carry its call."""
     call = call_view(ticket)
-    return dict(ticket_view(ticket), announcement=call), event_of(ticket, call=call, first_call=rules.is_first_call(ticket))
+    return dict(ticket_view(ticket), announcement=call), event_of(
+        ticket, call=call, first_call=rules.is_first_call(ticket)
+    )
 
 
 def event_of(ticket, **extra):
     """The event payload for the monitor: the ticket without personal data."""
-    return dict({"ticket_id": ticket.ticket_id, "number": ticket.number, "category": ticket.category,
-                 "priority": ticket.priority, "state": ticket.state, "window": ticket.window,
-                 "issued_at": isoformat(ticket.issued_at)}, **extra)
+    return dict(
+        {
+            "ticket_id": ticket.ticket_id,
+            "number": ticket.number,
+            "category": ticket.category,
+            "priority": ticket.priority,
+            "state": ticket.state,
+            "window": ticket.window,
+            "issued_at": isoformat(ticket.issued_at),
+        },
+        **extra,
+    )

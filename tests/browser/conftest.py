@@ -5,6 +5,7 @@ seconds so that the board's reconnect is exercised. Every page of a test is watc
 console errors and uncaught exceptions; a test fails on any it did not expect.
 Screenshots go to ``<pytest's base temp>/screenshots/`` for review.
 """
+
 import re
 import shutil
 
@@ -15,16 +16,25 @@ from stack.platform import Platform
 from tests.e2e.conftest import Gateway
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 STREAM_SECONDS = 4
 
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
-    running = Platform(tmp_path_factory.mktemp("platform"), env={
-        "APP_ENV": "demo", "DEMO_PASSWORD": "demo", "QUEUE_STREAM_SECONDS": str(STREAM_SECONDS)})
+    running = Platform(
+        tmp_path_factory.mktemp("platform"),
+        env={"APP_ENV": "demo", "DEMO_PASSWORD": "demo", "QUEUE_STREAM_SECONDS": str(STREAM_SECONDS)},
+    )
     running.start()
     yield running
     running.stop()
@@ -77,8 +87,9 @@ class Browsing:
 
     def open(self, path, *, viewport=(1280, 900), init_script=None, lang="zh", routes=()):
         """A new page at ``path``; ``routes``: (URL pattern, handler) pairs answered in the browser."""
-        context = self.browser.new_context(base_url=self.base_url, locale="zh-CN",
-                                           viewport={"width": viewport[0], "height": viewport[1]})
+        context = self.browser.new_context(
+            base_url=self.base_url, locale="zh-CN", viewport={"width": viewport[0], "height": viewport[1]}
+        )
         context.add_init_script(f"localStorage.setItem('hall.lang', '{lang}');")
         if init_script:
             context.add_init_script(init_script)
@@ -118,4 +129,3 @@ def pages(browser, platform, screenshots, console):
     yield browsing
     browsing.close()
     assert console.unexpected() == []
-

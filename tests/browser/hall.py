@@ -1,13 +1,17 @@
 """What the browser stories need from the hall besides the browser: applications made,
 worked and waited for through the API, as a department system would."""
+
 from datetime import UTC, datetime
 
 from tests.waiting import eventually
 
 COMPANY = {"kind": "company", "name": "榆林市示例餐饮有限公司", "credit_code": "91610800MA6YQ0000X"}
 PERSON = {"kind": "person", "name": "王五", "id_number": "11010519491231002X"}
-FOOD_LICENCE = {"item_code": "MR-003", "applicant": PERSON,
-                "materials": ["application_form", "business_license", "premises_layout", "safety_rules"]}
+FOOD_LICENCE = {
+    "item_code": "MR-003",
+    "applicant": PERSON,
+    "materials": ["application_form", "business_license", "premises_layout", "safety_rules"],
+}
 
 
 def apply(gateway, application=FOOD_LICENCE):

@@ -1,5 +1,6 @@
 """Applicants on their phones: the catalog, following a case with its number and query code,
 supplements, evaluations, appointments and complaints — through the public pages only."""
+
 import re
 from datetime import date, timedelta
 
@@ -55,8 +56,11 @@ def test_a_wrong_query_code_tells_the_applicant_nothing_about_the_case(pages, ga
 def test_an_applicant_supplies_the_missing_materials_the_clerk_asked_for(pages, gateway):
     receipt = apply(gateway)
     accept = eventually(lambda: task_of(gateway, "clerk", receipt["case_no"]), "the intake task")
-    asked = gateway.post(f"/api/v1/tasks/{accept['id']}/complete", as_user="clerk", json={"data": {
-        "intake_decision": "supplement", "missing_materials": "safety_rules", "reason": "缺少管理制度"}})
+    asked = gateway.post(
+        f"/api/v1/tasks/{accept['id']}/complete",
+        as_user="clerk",
+        json={"data": {"intake_decision": "supplement", "missing_materials": "safety_rules", "reason": "缺少管理制度"}},
+    )
     assert asked.status_code == 200, asked.text
     page = pages.open(f"/?case_no={receipt['case_no']}&query_code={receipt['query_code']}", viewport=PHONE)
     page.get_by_role("button", name="查询").click()

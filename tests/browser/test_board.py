@@ -1,4 +1,5 @@
 """The hall's display board: a window calls, the board shows and speaks it."""
+
 import json
 import re
 import time
@@ -41,8 +42,9 @@ def test_the_board_shows_and_speaks_a_call_within_2_seconds_even_after_reconnect
 def stream_of(*calls, kind="call"):
     """A board stream answering with ``calls`` as events ``kind`` (a browser reconnects only
     after a minute)."""
-    events = "".join(f"id: {call['seq']}\nevent: {kind}\ndata: {json.dumps(call, ensure_ascii=False)}\n\n"
-                     for call in calls)
+    events = "".join(
+        f"id: {call['seq']}\nevent: {kind}\ndata: {json.dumps(call, ensure_ascii=False)}\n\n" for call in calls
+    )
     return lambda route: route.fulfill(status=200, content_type="text/event-stream", body="retry: 60000\n\n" + events)
 
 
@@ -54,13 +56,33 @@ def test_a_call_arriving_after_a_later_one_is_shown_and_spoken_once(pages):
     """Two windows call at once and the later call's announcement arrives first (their
     sequence numbers are times, a minute after the calls other tests made)."""
     soon = (int(time.time() * 1000) + 60_000) * 1000
-    later = {"seq": soon + 1004, "ticket_id": "x-B901", "number": "B901", "day": hall_today(), "window": 4,
-             "category": "B", "recall": 0, "text_zh": "请B901号到4号窗口办理", "text_en": "Ticket B901, please go to window 4.",
-             "called_at": "2026-11-26T02:00:00+00:00"}
-    earlier = dict(later, seq=soon + 3, ticket_id="x-A901", number="A901", window=3, category="A",
-                   text_zh="请A901号到3号窗口办理", text_en="Ticket A901, please go to window 3.")
-    board = pages.open("/board", init_script=RECORD_SPEECH,
-                       routes=[("**/api/v1/queue/board/stream*", stream_of(later, earlier, later))])
+    later = {
+        "seq": soon + 1004,
+        "ticket_id": "x-B901",
+        "number": "B901",
+        "day": hall_today(),
+        "window": 4,
+        "category": "B",
+        "recall": 0,
+        "text_zh": "请B901号到4号窗口办理",
+        "text_en": "Ticket B901, please go to window 4.",
+        "called_at": "2026-11-26T02:00:00+00:00",
+    }
+    earlier = dict(
+        later,
+        seq=soon + 3,
+        ticket_id="x-A901",
+        number="A901",
+        window=3,
+        category="A",
+        text_zh="请A901号到3号窗口办理",
+        text_en="Ticket A901, please go to window 3.",
+    )
+    board = pages.open(
+        "/board",
+        init_script=RECORD_SPEECH,
+        routes=[("**/api/v1/queue/board/stream*", stream_of(later, earlier, later))],
+    )
     for call in (later, earlier):
         row = board.locator("#windows tr", has=board.get_by_role("cell", name=f"{call['window']} 号", exact=True))
         expect(row.locator("td.number")).to_have_text(call["number"])
@@ -72,12 +94,23 @@ def test_a_call_arriving_after_a_later_one_is_shown_and_spoken_once(pages):
 def test_a_call_the_screen_missed_is_shown_and_not_read_out(pages):
     """Back from an outage, the stream sends the older calls as ``missed``."""
     soon = (int(time.time() * 1000) + 120_000) * 1000
-    missed = {"seq": soon + 5, "ticket_id": "x-C905", "number": "C905", "day": hall_today(), "window": 5,
-              "category": "C", "recall": 0,
-              "text_zh": "请C905号到5号窗口办理", "text_en": "Ticket C905, please go to window 5.",
-              "called_at": "2026-11-26T02:00:00+00:00"}
-    board = pages.open("/board", init_script=RECORD_SPEECH,
-                       routes=[("**/api/v1/queue/board/stream*", stream_of(missed, kind="missed"))])
+    missed = {
+        "seq": soon + 5,
+        "ticket_id": "x-C905",
+        "number": "C905",
+        "day": hall_today(),
+        "window": 5,
+        "category": "C",
+        "recall": 0,
+        "text_zh": "请C905号到5号窗口办理",
+        "text_en": "Ticket C905, please go to window 5.",
+        "called_at": "2026-11-26T02:00:00+00:00",
+    }
+    board = pages.open(
+        "/board",
+        init_script=RECORD_SPEECH,
+        routes=[("**/api/v1/queue/board/stream*", stream_of(missed, kind="missed"))],
+    )
     row = board.locator("#windows tr", has=board.get_by_role("cell", name="5 号", exact=True))
     expect(row.locator("td.number")).to_have_text("C905")
     expect(board.locator("#latest")).to_contain_text("C905")
@@ -120,25 +153,47 @@ def test_at_a_new_day_yesterdays_calls_leave_the_board(pages):
     (numbers start again: another A001, at window 1) clears yesterday's from the screen, and a
     board answer still naming the 2nd does not bring them back."""
     soon = (int(time.time() * 1000) + 180_000) * 1000
-    yesterday = {"seq": soon - 60_000_000 + 2, "ticket_id": "20261202-A001", "number": "A001", "day": "2026-12-02",
-                 "window": 2, "category": "A", "recall": 0, "text_zh": "请A001号到2号窗口办理",
-                 "text_en": "Ticket A001, please go to window 2.", "called_at": "2026-12-02T09:00:00+00:00"}
-    today = dict(yesterday, seq=soon + 1, ticket_id="20261203-A001", day="2026-12-03", window=1,
-                 text_zh="请A001号到1号窗口办理", text_en="Ticket A001, please go to window 1.",
-                 called_at="2026-12-02T16:05:00+00:00")
-    answer = {"day": "2026-12-02", "calls": [yesterday], "waiting": {"A": 0},
-              "windows": [{"number": n, "open": True, "categories": ["A"], "state": "idle", "ticket": None}
-                          for n in (1, 2)], "last_seq": yesterday["seq"]}
+    yesterday = {
+        "seq": soon - 60_000_000 + 2,
+        "ticket_id": "20261202-A001",
+        "number": "A001",
+        "day": "2026-12-02",
+        "window": 2,
+        "category": "A",
+        "recall": 0,
+        "text_zh": "请A001号到2号窗口办理",
+        "text_en": "Ticket A001, please go to window 2.",
+        "called_at": "2026-12-02T09:00:00+00:00",
+    }
+    today = dict(
+        yesterday,
+        seq=soon + 1,
+        ticket_id="20261203-A001",
+        day="2026-12-03",
+        window=1,
+        text_zh="请A001号到1号窗口办理",
+        text_en="Ticket A001, please go to window 1.",
+        called_at="2026-12-02T16:05:00+00:00",
+    )
+    answer = {
+        "day": "2026-12-02",
+        "calls": [yesterday],
+        "waiting": {"A": 0},
+        "windows": [{"number": n, "open": True, "categories": ["A"], "state": "idle", "ticket": None} for n in (1, 2)],
+        "last_seq": yesterday["seq"],
+    }
     served = []
 
     def old_board(route):
         served.append(route.request.url)
         route.fulfill(status=200, content_type="application/json", body=json.dumps(answer))
 
-    board = pages.open("/board", routes=[("**/api/v1/queue/board", old_board),
-                                         ("**/api/v1/queue/board/stream*", stream_of(today))])
-    window = {n: board.locator("#windows tr", has=board.get_by_role("cell", name=f"{n} 号", exact=True))
-              for n in (1, 2)}
+    board = pages.open(
+        "/board", routes=[("**/api/v1/queue/board", old_board), ("**/api/v1/queue/board/stream*", stream_of(today))]
+    )
+    window = {
+        n: board.locator("#windows tr", has=board.get_by_role("cell", name=f"{n} 号", exact=True)) for n in (1, 2)
+    }
     expect(window[1].locator("td.number")).to_have_text("A001")
     expect(board.locator("#board-day")).to_have_attribute("datetime", "2026-12-03")
     expect(window[2].locator("td.number")).to_have_text("—")

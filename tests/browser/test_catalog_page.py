@@ -1,6 +1,7 @@
 """Catalog management on the page: an admin creates an item, sees a broken rule beside its
 field, saves and publishes it; an applicant's case is submitted under it; a process designer
 pins the process version and may change nothing else; the admin retires the item."""
+
 import json
 
 from playwright.sync_api import expect
@@ -59,6 +60,7 @@ def test_an_admin_creates_and_publishes_an_item_and_a_designer_pins_its_process(
     page.get_by_label("原因").fill("职能调整")
     page.locator("#retire-form").get_by_role("button", name="停止受理").click()
     expect(page.locator("#item-title")).to_contain_text("已停止受理")
-    refused = gateway.post("/api/v1/cases", json={"item_code": "MR-950", "applicant": PERSON,
-                                                  "materials": ["application_form"]})
+    refused = gateway.post(
+        "/api/v1/cases", json={"item_code": "MR-950", "applicant": PERSON, "materials": ["application_form"]}
+    )
     assert refused.status_code == 422 and "retired" in refused.json()["detail"]

@@ -4,6 +4,7 @@ decides it in one sitting, and the applicant's look-up says it was decided on th
 
 It runs before test_designer.py, whose stories deploy new versions of the hall's immediate
 item (its decision moved to market regulation's lane) that serve every later case."""
+
 from playwright.sync_api import expect
 
 from tests.browser.hall import PERSON, apply, case_status, task_of
@@ -47,5 +48,6 @@ def test_the_chief_representative_accepts_and_decides_an_on_the_spot_item_in_one
 
     def human_resources():
         return gateway.get("/api/v1/stats", as_user="supervisor").json()["by_department"].get("human_resources", {})
+
     eventually(lambda: human_resources().get("decided_on_the_spot", 0) >= 1, "the one-visit rate in the statistics")
     assert human_resources()["one_visit_rate"] > 0

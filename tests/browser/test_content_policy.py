@@ -3,6 +3,7 @@
 the browser reports no violation, neither as a `securitypolicyviolation` event nor as a
 console error ("Refused to …", "… violates the following Content Security Policy …"; the
 `pages` fixture fails the test on those)."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -15,9 +16,14 @@ document.addEventListener("securitypolicyviolation", (e) => window.__violations.
 """
 SIGNED_IN = {"/work": "reviewer", "/supervision": "supervisor", "/designer": "designer", "/catalog": "admin"}
 # Something each page shows once its data has come from the API.
-LOADED = {"/": "#catalog-items > *", "/board": "body[data-link=live]", "/work": "#work-count:not(:empty)",
-          "/supervision": "#rates:not(:empty)", "/designer": "#process option[value=immediate_item]",
-          "/catalog": "#catalog-items > *"}
+LOADED = {
+    "/": "#catalog-items > *",
+    "/board": "body[data-link=live]",
+    "/work": "#work-count:not(:empty)",
+    "/supervision": "#rates:not(:empty)",
+    "/designer": "#process option[value=immediate_item]",
+    "/catalog": "#catalog-items > *",
+}
 
 
 def violations(page):

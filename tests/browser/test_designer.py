@@ -2,6 +2,7 @@
 version; the version list counts each version's running instances. What the engine reads
 (role and department, form fields, timers) is set in the properties panel, never as XML, and
 a template starts a new process."""
+
 import re
 
 from lxml import etree
@@ -87,17 +88,20 @@ def test_a_designer_changes_a_diagram_deploys_version_2_and_a_new_case_runs_on_i
     pages.screenshot(page, "designer")
     receipt = apply(gateway, {"item_code": "MR-001", "applicant": PERSON, "materials": ["application_form", "id_card"]})
     accept = eventually(lambda: task_of(gateway, "clerk", receipt["case_no"]), "the intake task")
-    gateway.post(f"/api/v1/tasks/{accept['id']}/complete", as_user="clerk", json={"data": {"intake_decision": "accept"}})
+    gateway.post(
+        f"/api/v1/tasks/{accept['id']}/complete", as_user="clerk", json={"data": {"intake_decision": "accept"}}
+    )
     decide = eventually(lambda: task_of(gateway, "chief", receipt["case_no"]), "the decision task")
     assert decide["name"] == NEW_NAME
     assert gateway.get(f"/api/v1/cases/{receipt['case_no']}/process", as_user="admin").json()["process_version"] == 2
-    running = [v["running_instances"] for v in gateway.get("/api/v1/processes/immediate_item", as_user="designer").json()[
-        "versions"]]
+    running = [
+        v["running_instances"]
+        for v in gateway.get("/api/v1/processes/immediate_item", as_user="designer").json()["versions"]
+    ]
     assert running[1] == 1
     page.reload()
     page.get_by_label("已部署流程").select_option("immediate_item")
     expect(running_cells(page)).to_have_text([str(count) for count in running])
-
 
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -173,7 +177,9 @@ def test_a_designer_sets_department_form_field_and_timer_in_the_panel_and_a_case
 
     version = len(versions_of(gateway, "immediate_item")) + 1
     page.get_by_role("button", name="校验并部署为新版本").click()
-    expect(page.get_by_role("status").filter(has_text="已部署")).to_have_text(f"已部署 immediate_item 第 {version} 版。")
+    expect(page.get_by_role("status").filter(has_text="已部署")).to_have_text(
+        f"已部署 immediate_item 第 {version} 版。"
+    )
 
     xml = stored_xml(gateway, "immediate_item", version)
     assert [lane.get("name") for lane in xml.iter(f"{BPMN}lane")] == ["clerk", "chief:market_regulation"]
@@ -186,14 +192,25 @@ def test_a_designer_sets_department_form_field_and_timer_in_the_panel_and_a_case
 
     receipt = apply(gateway, {"item_code": "MR-001", "applicant": PERSON, "materials": ["application_form", "id_card"]})
     accept = eventually(lambda: task_of(gateway, "clerk", receipt["case_no"]), "the intake task")
-    gateway.post(f"/api/v1/tasks/{accept['id']}/complete", as_user="clerk", json={"data": {"intake_decision": "accept"}})
+    gateway.post(
+        f"/api/v1/tasks/{accept['id']}/complete", as_user="clerk", json={"data": {"intake_decision": "accept"}}
+    )
     decide = eventually(lambda: task_of(gateway, "chief", receipt["case_no"]), "the decision task")
     task = gateway.get(f"/api/v1/tasks/{decide['id']}", as_user="chief").json()
     assert task["department"] == "market_regulation"
-    assert {"id": "site_check", "label": "现场核查 Site check", "type": "boolean", "required": True,
-            "options": [], "readonly": False, "constraints": {}, "default": None} in task["form"]
-    assert gateway.get(f"/api/v1/cases/{receipt['case_no']}/process", as_user="admin").json()[
-        "process_version"] == version
+    assert {
+        "id": "site_check",
+        "label": "现场核查 Site check",
+        "type": "boolean",
+        "required": True,
+        "options": [],
+        "readonly": False,
+        "constraints": {},
+        "default": None,
+    } in task["form"]
+    assert (
+        gateway.get(f"/api/v1/cases/{receipt['case_no']}/process", as_user="admin").json()["process_version"] == version
+    )
 
 
 def test_a_template_starts_a_new_process_at_version_1_and_leaves_the_hall_flow_alone(pages, gateway):
@@ -217,7 +234,8 @@ def test_a_template_starts_a_new_process_at_version_1_and_leaves_the_hall_flow_a
 
     expect(page.locator("#designer-result")).to_have_text("Deployed joint_catering version 1.")
     assert [(v["version"], v["name"]) for v in versions_of(gateway, "joint_catering")] == [
-        (1, "餐饮联办 Joint catering licence")]
+        (1, "餐饮联办 Joint catering licence")
+    ]
     xml = stored_xml(gateway, "joint_catering", 1)
     assert xml.find(f".//{BPMN}participant").get("processRef") == "joint_catering"
     assert len(versions_of(gateway, "joint_registration")) == hall_versions

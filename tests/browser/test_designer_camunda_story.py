@@ -5,6 +5,7 @@ admin creates a new catalog item on /catalog, the designer binds it to the proce
 admin publishes it; an applicant's case of that item is worked on /work with the generated form
 (camunda:formData, checked by the page and by the service) and the task's documentation shown
 as its instructions, and the applicant reads the named outcome."""
+
 import json
 import re
 from pathlib import Path
@@ -33,7 +34,8 @@ def designer_deploys_maps_and_test_runs(pages):
     expect(page.locator("#opened")).to_have_text(f"已打开文件 {DIAGRAM.name}，尚未部署")
     page.get_by_role("button", name="校验并部署为新版本").click()
     expect(page.locator("#designer-result")).to_have_text(
-        f"已部署 {KEY} 第 1 版。 未映射的角色：Inspector（见下方角色映射）。")
+        f"已部署 {KEY} 第 1 版。 未映射的角色：Inspector（见下方角色映射）。"
+    )
 
     expect(page.locator("#role-findings")).to_contain_text("未映射的角色：Inspector")
     page.get_by_label("Inspector 对应的大厅角色").select_option("reviewer")
@@ -144,6 +146,11 @@ def test_a_camunda_modeler_diagram_goes_from_upload_to_a_real_cases_named_outcom
     expect(applicant.locator("#case-outcome")).to_have_text("准予许可")
     process = gateway.get(f"/api/v1/cases/{receipt['case_no']}/process", as_user="admin").json()
     done = {entry["element_id"]: entry["data"] for entry in process["audit"] if entry["kind"] == "task_completed"}
-    assert done["Activity_inspect"] == {"area": 8, "stall_kind": "goods", "inspected_on": "2026-05-04",
-                                        "site_safe": True, "inspection_note": "位置相符"}
+    assert done["Activity_inspect"] == {
+        "area": 8,
+        "stall_kind": "goods",
+        "inspected_on": "2026-05-04",
+        "site_safe": True,
+        "inspection_note": "位置相符",
+    }
     assert (process["process_key"], process["process_version"]) == (KEY, 1)

@@ -1,13 +1,17 @@
 """A process designer's Camunda Modeler diagram names lanes "Clerk" and "Manager", which the
 hall does not know: the designer page lists them as unmapped, and the designer maps them to the
 hall's roles there."""
+
 from pathlib import Path
 
 from playwright.sync_api import expect
 
 KEY = "browser_signboard_permit"
-DIAGRAM = (Path(__file__).resolve().parents[1] / "fixtures" / "camunda_lanes_clerk_manager.bpmn").read_text(
-    encoding="utf-8").replace('id="signboard_permit"', f'id="{KEY}"')
+DIAGRAM = (
+    (Path(__file__).resolve().parents[1] / "fixtures" / "camunda_lanes_clerk_manager.bpmn")
+    .read_text(encoding="utf-8")
+    .replace('id="signboard_permit"', f'id="{KEY}"')
+)
 
 
 def test_a_designer_maps_the_roles_a_diagram_names_on_the_designer_page(pages, gateway):
@@ -27,6 +31,6 @@ def test_a_designer_maps_the_roles_a_diagram_names_on_the_designer_page(pages, g
     expect(page.locator("#roles-result")).to_have_text("角色映射已保存。")
     expect(page.locator("#role-findings")).to_have_text("所有角色均为大厅角色或已映射。")
     mapping = gateway.get(f"/api/v1/processes/{KEY}/roles", as_user="designer").json()
-    assert mapping["unmapped_roles"] == [] and {e["diagram_role"]: (e["role"], e["department"])
-                                                for e in mapping["roles"]} == {
-        "Clerk": ("clerk", None), "Manager": ("chief", "market_regulation")}
+    assert mapping["unmapped_roles"] == [] and {
+        e["diagram_role"]: (e["role"], e["department"]) for e in mapping["roles"]
+    } == {"Clerk": ("clerk", None), "Manager": ("chief", "market_regulation")}

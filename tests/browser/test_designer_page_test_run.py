@@ -2,6 +2,7 @@
 are completed there with their forms, whatever role they are for, its timer fired now and its
 message delivered, and the path shows on the canvas (done, waiting); the diagram on the canvas
 test-runs undeployed too. Nothing reaches the work list of the role a task is for."""
+
 import re
 
 from playwright.sync_api import expect
@@ -113,8 +114,11 @@ def test_a_designer_test_runs_a_version_to_its_end_on_the_page_and_sees_the_path
     expect(shape(page, "signed")).to_have_class(re.compile(r"\brun-done\b"))
     steps = gateway.get(f"/api/v1/processes/test-runs/{run_id}", as_user="designer").json()["steps"]
     assert [(step["kind"], step["data"]) for step in steps[1:]] == [
-        ("task_completed", {"opinion": "同意"}), ("timer_fired", {}), ("task_completed", {}),
-        ("message_delivered", {"name": "archived", "data": {"box": "A-12"}})]
+        ("task_completed", {"opinion": "同意"}),
+        ("timer_fired", {}),
+        ("task_completed", {}),
+        ("message_delivered", {"name": "archived", "data": {"box": "A-12"}}),
+    ]
 
     page.get_by_role("button", name="试运行画布上的流程图（不部署）").click()
     expect(page.locator("#run-status")).to_contain_text(f"（{KEY} 未部署）进行中")

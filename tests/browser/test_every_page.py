@@ -1,5 +1,6 @@
 """What every page keeps: the language switch both ways, a name for every form control, a
 clean console (the `pages` fixture fails the test on any console error)."""
+
 import pytest
 from playwright.sync_api import expect
 

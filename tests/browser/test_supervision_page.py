@@ -1,5 +1,6 @@
 """The supervisor's page: warnings filtered by level and department, an accountability record
 acknowledged and closed through its form, complaints moved along, rates for a chosen period."""
+
 import re
 from datetime import datetime, timedelta
 
@@ -9,8 +10,11 @@ from playwright.sync_api import expect
 from tests.browser.hall import PERSON, apply, complete, decided_case, move_clock
 from tests.waiting import eventually
 
-COMPANY_CHANGE = {"item_code": "MR-004", "applicant": PERSON,
-                  "materials": ["application_form", "resolution", "business_license"]}
+COMPANY_CHANGE = {
+    "item_code": "MR-004",
+    "applicant": PERSON,
+    "materials": ["application_form", "resolution", "business_license"],
+}
 TAX_CLEARANCE = {"item_code": "TX-004", "applicant": PERSON, "materials": ["application_form", "business_license"]}
 
 
@@ -24,6 +28,7 @@ def deadline_of(gateway, case_no):
     def probe():
         answer = gateway.get(f"/api/v1/supervision/cases/{case_no}", as_user="supervisor")
         return answer.status_code == 200 and answer.json()["deadline"]
+
     return datetime.fromisoformat(eventually(probe, f"the deadline of {case_no}"))
 
 
@@ -39,8 +44,10 @@ def call_a_ticket(gateway, window=5):
     while (called := gateway.post(f"/api/v1/queue/windows/{window}/call", as_user="window")).status_code == 409:
         gateway.post(f"/api/v1/queue/windows/{window}/finish", as_user="window")
     assert called.status_code == 200, called.text
-    eventually(lambda: gateway.get("/api/v1/stats", as_user="supervisor").json()["queue"]["called"],
-               "the call in the statistics")
+    eventually(
+        lambda: gateway.get("/api/v1/stats", as_user="supervisor").json()["queue"]["called"],
+        "the call in the statistics",
+    )
 
 
 def test_a_supervisor_filters_warnings_closes_a_record_and_picks_the_period(pages, gateway, clock):
@@ -48,8 +55,14 @@ def test_a_supervisor_filters_warnings_closes_a_record_and_picks_the_period(page
     call_a_ticket(gateway)
     late, taxes = accepted(gateway, COMPANY_CHANGE), accepted(gateway, TAX_CLEARANCE)
     clock(max(deadline_of(gateway, late), deadline_of(gateway, taxes)) + timedelta(minutes=1))
-    eventually(lambda: [r for r in gateway.get("/api/v1/supervision/accountability", as_user="supervisor")
-                        .json()["records"] if r["case_no"] == late], "the accountability record")
+    eventually(
+        lambda: [
+            r
+            for r in gateway.get("/api/v1/supervision/accountability", as_user="supervisor").json()["records"]
+            if r["case_no"] == late
+        ],
+        "the accountability record",
+    )
 
     page = pages.open("/supervision")
     pages.sign_in(page, "supervisor")
@@ -112,8 +125,15 @@ def test_a_supervisor_accepts_a_new_complaint_and_must_note_a_resolution(pages, 
 
 def test_a_supervisor_closes_a_bad_reviews_rectification_with_the_call_back(pages, gateway):
     receipt = decided_case(gateway)
-    rated = gateway.post("/api/v1/evaluations", json={
-        "case_no": receipt["case_no"], "query_code": receipt["query_code"], "level": 1, "comment": "等了三个小时"})
+    rated = gateway.post(
+        "/api/v1/evaluations",
+        json={
+            "case_no": receipt["case_no"],
+            "query_code": receipt["query_code"],
+            "level": 1,
+            "comment": "等了三个小时",
+        },
+    )
     assert rated.status_code == 201, rated.text
     page = pages.open("/supervision")
     pages.sign_in(page, "supervisor")

@@ -1,4 +1,5 @@
 """Window staff and reviewers work their lists in the browser."""
+
 import re
 
 from playwright.sync_api import expect
@@ -85,6 +86,7 @@ def test_a_chief_returns_a_case_with_a_reason_and_the_reviewer_sees_it(pages, ga
 
     again = eventually(lambda: task_of(gateway, "reviewer", case_no), "the review task again")
     assert again["element_id"] == "review"
+
     def case():
         return gateway.get(f"/api/v1/cases/{case_no}", as_user="reviewer").json()
 

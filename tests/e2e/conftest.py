@@ -1,5 +1,6 @@
 """The whole platform, started once for the end-to-end tests exactly as `make up` starts
 it (broker, store, five services, gunicorn gateway), on free ports with throw-away data."""
+
 import pytest
 import requests
 
@@ -9,8 +10,10 @@ from stack.platform import Platform
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
     # Every story calls from 127.0.0.1: the rate limit (tests/unit/gateway/test_limits.py) is lifted.
-    running = Platform(tmp_path_factory.mktemp("platform"), env={"APP_ENV": "demo", "DEMO_PASSWORD": "demo",
-                                                                "RATE_LIMIT_PER_MINUTE": "100000"})
+    running = Platform(
+        tmp_path_factory.mktemp("platform"),
+        env={"APP_ENV": "demo", "DEMO_PASSWORD": "demo", "RATE_LIMIT_PER_MINUTE": "100000"},
+    )
     running.start()
     yield running
     running.stop()
@@ -26,8 +29,9 @@ class Gateway:
 
     def token(self, username):
         if username not in self._tokens:
-            answer = self.session.post(f"{self.url}/api/v1/auth/token",
-                                       json={"username": username, "password": "demo"}, timeout=10)
+            answer = self.session.post(
+                f"{self.url}/api/v1/auth/token", json={"username": username, "password": "demo"}, timeout=10
+            )
             answer.raise_for_status()
             self._tokens[username] = answer.json()["access_token"]
         return self._tokens[username]

@@ -3,6 +3,7 @@ unemployment-benefit claim (HR-002, promised in 5 working days) is asked for sup
 before it is accepted; once accepted, the applicant, the intake staff, the reviewer and the
 supervision bureau all see the same deadline, counted from acceptance. The day after it the
 case is red, held to account once, and counted as overdue in the statistics."""
+
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -14,8 +15,11 @@ from tests.e2e.test_vertical_slice import eventually, task_of
 clock = test_supervision_story.clock  # the fixture that moves the platform clock
 
 PROBLEM = "application/problem+json"
-CLAIM = {"item_code": "HR-002", "applicant": {"kind": "person", "name": "钱七", "id_number": "11010519491231002X"},
-         "materials": ["id_card", "termination_proof"]}
+CLAIM = {
+    "item_code": "HR-002",
+    "applicant": {"kind": "person", "name": "钱七", "id_number": "11010519491231002X"},
+    "materials": ["id_card", "termination_proof"],
+}
 
 
 def complete(gateway, user, case_no, data):
@@ -25,7 +29,9 @@ def complete(gateway, user, case_no, data):
 
 
 def public(gateway, receipt):
-    return gateway.get(f"/api/v1/public/cases/{receipt['case_no']}", params={"query_code": receipt["query_code"]}).json()
+    return gateway.get(
+        f"/api/v1/public/cases/{receipt['case_no']}", params={"query_code": receipt["query_code"]}
+    ).json()
 
 
 def hr002(gateway):
@@ -35,9 +41,12 @@ def hr002(gateway):
 def everywhere(gateway, receipt, reviewer):
     """The case's deadline as supervision, the applicant, the intake staff and the reviewer see it."""
     case_no = receipt["case_no"]
-    views = [standing(gateway, case_no)["deadline"], public(gateway, receipt)["deadline"],
-             gateway.get(f"/api/v1/cases/{case_no}", as_user="clerk").json()["deadline"],
-             (task_of(gateway, reviewer, case_no) or {}).get("due_at")]
+    views = [
+        standing(gateway, case_no)["deadline"],
+        public(gateway, receipt)["deadline"],
+        gateway.get(f"/api/v1/cases/{case_no}", as_user="clerk").json()["deadline"],
+        (task_of(gateway, reviewer, case_no) or {}).get("due_at"),
+    ]
     return [datetime.fromisoformat(v) if v else None for v in views]
 
 
@@ -45,27 +54,38 @@ def shanghai_at(day, hour):
     return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI).astimezone(timezone.utc)
 
 
-def test_a_claim_supplemented_before_acceptance_has_one_deadline_everywhere_and_goes_red_the_day_after(
-        gateway, clock):
+def test_a_claim_supplemented_before_acceptance_has_one_deadline_everywhere_and_goes_red_the_day_after(gateway, clock):
     applied = gateway.post("/api/v1/cases", json=CLAIM)
     assert applied.status_code == 201, applied.text
     receipt = applied.json()
     case_no = receipt["case_no"]
-    complete(gateway, "clerk", case_no, {"intake_decision": "supplement", "reason": "解除劳动合同证明缺少单位盖章",
-                                         "missing_materials": "termination_proof"})
+    complete(
+        gateway,
+        "clerk",
+        case_no,
+        {
+            "intake_decision": "supplement",
+            "reason": "解除劳动合同证明缺少单位盖章",
+            "missing_materials": "termination_proof",
+        },
+    )
     eventually(lambda: public(gateway, receipt)["status"] == "awaiting_supplements", "the supplement request")
 
     # The applicant brings the stamped proof on the next Monday morning; the clerk accepts at once.
     today = shanghai_day(datetime.now(timezone.utc))
     monday = today + timedelta(days=7 - today.weekday())
     clock(shanghai_at(monday, 9))
-    supplied = gateway.post(f"/api/v1/public/cases/{case_no}/supplements",
-                            json={"query_code": receipt["query_code"], "materials": ["termination_proof"]})
+    supplied = gateway.post(
+        f"/api/v1/public/cases/{case_no}/supplements",
+        json={"query_code": receipt["query_code"], "materials": ["termination_proof"]},
+    )
     assert supplied.status_code == 200, supplied.text
     complete(gateway, "clerk", case_no, {"intake_decision": "accept"})
 
-    staff = eventually(lambda: (v := gateway.get(f"/api/v1/cases/{case_no}", as_user="clerk").json())["deadline"]
-                       and v, "the staff view's deadline")
+    staff = eventually(
+        lambda: (v := gateway.get(f"/api/v1/cases/{case_no}", as_user="clerk").json())["deadline"] and v,
+        "the staff view's deadline",
+    )
     deadline = datetime.fromisoformat(staff["deadline"])
     # Counted from acceptance: the days waited for the proof before it do not count.
     assert deadline == deadline_instant(datetime.fromisoformat(staff["accepted_at"]), 5)
@@ -78,8 +98,9 @@ def test_a_claim_supplemented_before_acceptance_has_one_deadline_everywhere_and_
     before = hr002(gateway)
 
     # Only the case's own department may extend it.
-    refused = gateway.post(f"/api/v1/supervision/cases/{case_no}/extensions", as_user="chief",
-                           json={"days": 3, "reason": "需现场核查"})
+    refused = gateway.post(
+        f"/api/v1/supervision/cases/{case_no}/extensions", as_user="chief", json={"days": 3, "reason": "需现场核查"}
+    )
     assert refused.status_code == 403 and refused.headers["Content-Type"].startswith(PROBLEM), refused.text
     assert "does not own" in refused.json()["detail"]
 
@@ -89,7 +110,10 @@ def test_a_claim_supplemented_before_acceptance_has_one_deadline_everywhere_and_
     assert red["days_overdue"] >= 1 and datetime.fromisoformat(red["deadline"]) == deadline
     [record] = eventually(lambda: records_of(gateway, case_no), "the accountability record")
     assert (record["department"], record["staff"], record["days_overdue"]) == (
-        "human_resources", "clerk", red["days_overdue"])
+        "human_resources",
+        "clerk",
+        red["days_overdue"],
+    )
     time.sleep(1.5)  # the scheduler looks again every second: nothing more is filed
     assert len(records_of(gateway, case_no)) == 1
 
@@ -101,13 +125,15 @@ def test_a_claim_supplemented_before_acceptance_has_one_deadline_everywhere_and_
 
 def accepted(gateway, item_code, materials):
     """A case applied for and accepted at the window: its receipt and its first standing."""
-    applied = gateway.post("/api/v1/cases", json={"item_code": item_code, "applicant": CLAIM["applicant"],
-                                                  "materials": materials})
+    applied = gateway.post(
+        "/api/v1/cases", json={"item_code": item_code, "applicant": CLAIM["applicant"], "materials": materials}
+    )
     assert applied.status_code == 201, applied.text
     receipt = applied.json()
     complete(gateway, "clerk", receipt["case_no"], {"intake_decision": "accept"})
-    return receipt, eventually(lambda: (s := standing(gateway, receipt["case_no"])) and s["deadline"] and s,
-                               "the deadline")
+    return receipt, eventually(
+        lambda: (s := standing(gateway, receipt["case_no"])) and s["deadline"] and s, "the deadline"
+    )
 
 
 def test_an_extension_by_the_departments_chief_moves_the_deadline_in_every_view(gateway):
@@ -115,8 +141,9 @@ def test_an_extension_by_the_departments_chief_moves_the_deadline_in_every_view(
     case_no = receipt["case_no"]
     accepted_at = datetime.fromisoformat(first["accepted_at"])
 
-    extended = gateway.post(f"/api/v1/supervision/cases/{case_no}/extensions", as_user="chief",
-                            json={"days": 3, "reason": "需现场核查"})
+    extended = gateway.post(
+        f"/api/v1/supervision/cases/{case_no}/extensions", as_user="chief", json={"days": 3, "reason": "需现场核查"}
+    )
     assert extended.status_code == 201, extended.text
     promised = gateway.get("/api/v1/items/MR-004").json()["promised_limit_days"]
     deadline = deadline_instant(accepted_at, promised + 3)
@@ -130,8 +157,11 @@ def test_a_hearing_stops_the_time_limit_of_a_planning_permit_in_every_view(gatew
     receipt, first = accepted(gateway, "NR-004", ["application_form", "design_plan", "land_certificate"])
     case_no = receipt["case_no"]
 
-    started = gateway.post(f"/api/v1/supervision/cases/{case_no}/suspension", as_user="nr_chief",
-                           json={"procedure": "hearing", "reason": "涉及相邻权利人重大利益，依申请举行听证"})
+    started = gateway.post(
+        f"/api/v1/supervision/cases/{case_no}/suspension",
+        as_user="nr_chief",
+        json={"procedure": "hearing", "reason": "涉及相邻权利人重大利益，依申请举行听证"},
+    )
     assert started.status_code == 201, started.text
     eventually(lambda: public(gateway, receipt)["deadline"] is None, "the stopped clock in the public view")
     eventually(lambda: standing(gateway, case_no)["status"] == "suspended", "the stopped clock in supervision")

@@ -7,6 +7,7 @@ schema-breaking requests are refused, and so on.
 
 It runs on a platform of its own: generated requests change state (queue set-up, processes,
 complaints) that the other end-to-end stories must not see."""
+
 import pytest
 import requests
 import schemathesis
@@ -23,10 +24,21 @@ CHECKS = REGISTERED_CHECKS.get_all()
 # name, with its documented status: a shared document of another applicant, a file that is not
 # a PDF, JPEG or PNG (415), a malformed Idempotency-Key (400), a slot in
 # the past (422). positive_data_acceptance takes these as answers too.
-CONFIG = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {
-    "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "415", "422", "429"]}}})
-API_KEY = {"name": "fuzzing", "department": "market_regulation", "permissions": ["clerk", "reviewer", "chief"],
-           "expires_in_days": 1}
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "checks": {
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "415", "422", "429"]
+            }
+        }
+    }
+)
+API_KEY = {
+    "name": "fuzzing",
+    "department": "market_regulation",
+    "permissions": ["clerk", "reviewer", "chief"],
+    "expires_in_days": 1,
+}
 EXAMPLES_PER_OPERATION = 6
 
 
@@ -34,9 +46,15 @@ EXAMPLES_PER_OPERATION = 6
 def fuzzed_platform(tmp_path_factory):
     # The rate limit and the address's limit of failed logins (every invalid credential the checks
     # send counts) are lifted: every request comes from 127.0.0.1.
-    running = Platform(tmp_path_factory.mktemp("fuzzed"), env={"APP_ENV": "demo", "DEMO_PASSWORD": "demo",
-                                                             "RATE_LIMIT_PER_MINUTE": "100000",
-                                                             "LOGIN_FAILURES_ALLOWED": "100000"})
+    running = Platform(
+        tmp_path_factory.mktemp("fuzzed"),
+        env={
+            "APP_ENV": "demo",
+            "DEMO_PASSWORD": "demo",
+            "RATE_LIMIT_PER_MINUTE": "100000",
+            "LOGIN_FAILURES_ALLOWED": "100000",
+        },
+    )
     running.start()
     yield running
     running.stop()
@@ -45,14 +63,18 @@ def fuzzed_platform(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tokens(fuzzed_platform):
     def token(username):
-        answer = requests.post(f"{fuzzed_platform.gateway_url}/api/v1/auth/token",
-                               json={"username": username, "password": "demo"}, timeout=10)
+        answer = requests.post(
+            f"{fuzzed_platform.gateway_url}/api/v1/auth/token",
+            json={"username": username, "password": "demo"},
+            timeout=10,
+        )
         answer.raise_for_status()
         return answer.json()["access_token"]
 
     credentials = {role: {"Authorization": f"Bearer {token(role)}"} for role in ROLES}
-    issued = requests.post(f"{fuzzed_platform.gateway_url}/api/v1/admin/api-keys", json=API_KEY,
-                           headers=credentials["admin"], timeout=10)
+    issued = requests.post(
+        f"{fuzzed_platform.gateway_url}/api/v1/admin/api-keys", json=API_KEY, headers=credentials["admin"], timeout=10
+    )
     issued.raise_for_status()
     credentials["api-key"] = {"X-API-Key": issued.json()["api_key"]}
     return credentials
@@ -63,15 +85,25 @@ def gateway_schema(fuzzed_platform):
     schema = schemathesis.openapi.from_url(f"{fuzzed_platform.gateway_url}/openapi.json", config=CONFIG)
     # A stream stays open for minutes; moving the platform clock is a test instrument, not an API;
     # the web pages (tag "pages") are HTML for browsers, tested in tests/browser.
-    return (schema.exclude(path="/api/v1/queue/board/stream").exclude(path="/api/v1/admin/clock", method="POST")
-            .exclude(tag="pages"))
+    return (
+        schema.exclude(path="/api/v1/queue/board/stream")
+        .exclude(path="/api/v1/admin/clock", method="POST")
+        .exclude(tag="pages")
+    )
 
 
 def _fuzz(operation, tokens):
     """Run the operation's examples; the first failure's text, or None."""
+
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, deadline=None, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def examples(case):
         case.call_and_validate(checks=CHECKS, timeout=15)
         for headers in tokens.values():

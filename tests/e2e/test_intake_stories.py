@@ -1,5 +1,6 @@
 """Stories of the intake window (统一受理), the public catalog and shared materials, told
 through the gateway with the whole platform running."""
+
 import uuid
 
 from tests.waiting import eventually
@@ -26,9 +27,11 @@ def public(gateway, receipt):
 
 
 def upload(gateway, content, filename="营业执照.pdf", content_type="application/pdf", owner=COMPANY):
-    return gateway.post("/api/v1/materials", files={"file": (filename, content, content_type)},
-                        data={"applicant_kind": owner["kind"],
-                              "applicant_id": owner.get("credit_code") or owner.get("id_number")})
+    return gateway.post(
+        "/api/v1/materials",
+        files={"file": (filename, content, content_type)},
+        data={"applicant_kind": owner["kind"], "applicant_id": owner.get("credit_code") or owner.get("id_number")},
+    )
 
 
 def test_anyone_searches_the_public_catalog_in_chinese_or_english(gateway):
@@ -58,19 +61,29 @@ def test_a_company_stores_its_licence_once_and_uses_it_in_two_applications(gatew
     again = upload(gateway, content, filename="营业执照（副本）.pdf")
     assert again.status_code == 200 and again.json()["document_id"] == stored.json()["document_id"]
 
-    materials = ["application_form", "premises_layout", "safety_rules",
-                 {"code": "business_license", "document_id": stored.json()["document_id"]}]
-    cases = [gateway.post("/api/v1/cases", json={"item_code": "MR-003", "applicant": COMPANY,
-                                                 "materials": materials}) for _ in range(2)]
+    materials = [
+        "application_form",
+        "premises_layout",
+        "safety_rules",
+        {"code": "business_license", "document_id": stored.json()["document_id"]},
+    ]
+    cases = [
+        gateway.post("/api/v1/cases", json={"item_code": "MR-003", "applicant": COMPANY, "materials": materials})
+        for _ in range(2)
+    ]
     assert [c.status_code for c in cases] == [201, 201]
     for case in cases:
         staff = gateway.get(f"/api/v1/cases/{case.json()['case_no']}", as_user="clerk").json()
         assert staff["documents"][0]["document_id"] == stored.json()["document_id"]
 
-    someone_else = gateway.post("/api/v1/cases", json={"item_code": "MR-001", "applicant": PERSON,
-                                                        "materials": ["application_form", {
-                                                            "code": "id_card",
-                                                            "document_id": stored.json()["document_id"]}]})
+    someone_else = gateway.post(
+        "/api/v1/cases",
+        json={
+            "item_code": "MR-001",
+            "applicant": PERSON,
+            "materials": ["application_form", {"code": "id_card", "document_id": stored.json()["document_id"]}],
+        },
+    )
     assert someone_else.status_code == 422 and someone_else.headers["Content-Type"] == PROBLEM
 
 
@@ -82,24 +95,34 @@ def test_an_upload_of_the_wrong_type_or_size_is_refused(gateway):
 
 
 def test_supplements_are_asked_supplied_and_the_case_is_decided_and_collected(gateway):
-    applied = gateway.post("/api/v1/cases", json={"item_code": "MR-001", "applicant": PERSON,
-                                                  "materials": ["application_form", "id_card"]})
+    applied = gateway.post(
+        "/api/v1/cases", json={"item_code": "MR-001", "applicant": PERSON, "materials": ["application_form", "id_card"]}
+    )
     assert applied.status_code == 201, applied.text
     receipt = applied.json()
     case_no = receipt["case_no"]
 
     accept = eventually(lambda: task_of(gateway, "clerk", case_no), "the intake task")
-    complete(gateway, "clerk", accept, {"intake_decision": "supplement", "reason": "经营场所需提供证明",
-                                        "missing_materials": "premises_proof"})
-    waiting = eventually(lambda: (v := public(gateway, receipt).json())["status"] == "awaiting_supplements" and v,
-                         "the supplement request")
+    complete(
+        gateway,
+        "clerk",
+        accept,
+        {"intake_decision": "supplement", "reason": "经营场所需提供证明", "missing_materials": "premises_proof"},
+    )
+    waiting = eventually(
+        lambda: (v := public(gateway, receipt).json())["status"] == "awaiting_supplements" and v,
+        "the supplement request",
+    )
     assert waiting["missing_materials"] == ["premises_proof"] and waiting["deadline"] is None
 
-    wrong = gateway.post(f"/api/v1/public/cases/{case_no}/supplements",
-                         json={"query_code": "WRONG234", "materials": ["premises_proof"]})
+    wrong = gateway.post(
+        f"/api/v1/public/cases/{case_no}/supplements", json={"query_code": "WRONG234", "materials": ["premises_proof"]}
+    )
     assert wrong.status_code == 404
-    supplied = gateway.post(f"/api/v1/public/cases/{case_no}/supplements",
-                            json={"query_code": receipt["query_code"], "materials": ["premises_proof"]})
+    supplied = gateway.post(
+        f"/api/v1/public/cases/{case_no}/supplements",
+        json={"query_code": receipt["query_code"], "materials": ["premises_proof"]},
+    )
     assert supplied.status_code == 200 and supplied.json()["status"] == "submitted", supplied.text
 
     accept = eventually(lambda: task_of(gateway, "clerk", case_no), "the intake task again")
@@ -116,23 +139,38 @@ def test_supplements_are_asked_supplied_and_the_case_is_decided_and_collected(ga
     assert collected.status_code == 200 and collected.json()["status"] == "collected"
 
     kinds = [s["kind"] for s in public(gateway, receipt).json()["steps"]]
-    for expected in ("submitted", "supplement_requested", "materials_supplied", "supplement_received",
-                     "accepted", "decided", "collected"):
+    for expected in (
+        "submitted",
+        "supplement_requested",
+        "materials_supplied",
+        "supplement_received",
+        "accepted",
+        "decided",
+        "collected",
+    ):
         assert expected in kinds
     assert PERSON["id_number"] not in public(gateway, receipt).text
-    found = gateway.get("/api/v1/cases", as_user="clerk", params={"applicant_id": PERSON["id_number"],
-                                                                   "status": "collected"}).json()
+    found = gateway.get(
+        "/api/v1/cases", as_user="clerk", params={"applicant_id": PERSON["id_number"], "status": "collected"}
+    ).json()
     assert case_no in [c["case_no"] for c in found["cases"]]
 
 
 def test_an_application_missing_materials_is_refused_listing_each_and_nothing_is_stored(gateway):
     before = gateway.get("/api/v1/cases", as_user="clerk", params={"applicant_id": COMPANY["credit_code"]}).json()
-    answer = gateway.post("/api/v1/cases", json={"item_code": "MR-010", "applicant": COMPANY,
-                                                 "materials": ["application_form"]})
+    answer = gateway.post(
+        "/api/v1/cases", json={"item_code": "MR-010", "applicant": COMPANY, "materials": ["application_form"]}
+    )
     assert answer.status_code == 422 and answer.headers["Content-Type"] == PROBLEM
     assert len(answer.json()["errors"]) == 4
-    bad_code = gateway.post("/api/v1/cases", json={"item_code": "MR-001", "applicant": {
-        **COMPANY, "credit_code": "91350100M000100Y44"}, "materials": ["application_form", "id_card"]})
+    bad_code = gateway.post(
+        "/api/v1/cases",
+        json={
+            "item_code": "MR-001",
+            "applicant": {**COMPANY, "credit_code": "91350100M000100Y44"},
+            "materials": ["application_form", "id_card"],
+        },
+    )
     assert bad_code.status_code == 422 and bad_code.json()["errors"][0]["field"] == "applicant.credit_code"
     for body, status in (("{", 400), ('{"item_code": "MR-001", "applicant": {}, "extra": true}', 422)):
         answer = gateway.post("/api/v1/cases", data=body, headers={"Content-Type": "application/json"})

@@ -1,5 +1,6 @@
 """A window's browser keeps its connection between two presses of "call next": the gateway
 does not close an idle connection after gunicorn's default 2 s (gateway/gunicorn_settings.py)."""
+
 import http.client
 import time
 from urllib.parse import urlsplit

@@ -4,6 +4,7 @@ and the day's money is accounted for.
 
 The approval flows that dispatch ``payment_required`` are another issue's work; here the
 test plays the flow and dispatches the event on the platform's broker."""
+
 import json
 import time
 import uuid
@@ -27,9 +28,18 @@ PROBLEM = "application/problem+json"
 def signed_post(gateway, path, body, nonce=None):
     raw = json.dumps(body).encode()
     timestamp, nonce = str(int(time.time())), nonce or uuid.uuid4().hex
-    return gateway.session.post(f"{gateway.url}{path}", data=raw, timeout=15, headers={
-        "Content-Type": "application/json", "X-Bank-Id": BANK, "X-Bank-Timestamp": timestamp,
-        "X-Bank-Nonce": nonce, "X-Bank-Signature": sign(SECRET, timestamp, nonce, raw)})
+    return gateway.session.post(
+        f"{gateway.url}{path}",
+        data=raw,
+        timeout=15,
+        headers={
+            "Content-Type": "application/json",
+            "X-Bank-Id": BANK,
+            "X-Bank-Timestamp": timestamp,
+            "X-Bank-Nonce": nonce,
+            "X-Bank-Signature": sign(SECRET, timestamp, nonce, raw),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +47,11 @@ def fee_item():
     """An item of the published catalog that bears fees, and a complete application for it."""
     seed = load_catalog(REPO_ROOT / "catalog")
     item = next(i for i in seed.items.values() if i.fees and i.code not in seed.retired)
-    return item, {"item_code": item.code, "applicant": PERSON,
-                  "materials": [m.code for m in item.materials if m.required]}
+    return item, {
+        "item_code": item.code,
+        "applicant": PERSON,
+        "materials": [m.code for m in item.materials if m.required],
+    }
 
 
 def reach_payment_step(platform, gateway, fee_item):
@@ -46,12 +59,20 @@ def reach_payment_step(platform, gateway, fee_item):
     answer = gateway.post("/api/v1/cases", json=application)
     assert answer.status_code == 201, answer.text
     receipt = answer.json()
-    event_dispatcher({"AMQP_URI": platform.broker.amqp_uri})("approval", "payment_required", {
-        "case_no": receipt["case_no"], "item_code": item.code, "department": item.department,
-        "requested_at": "2026-11-26T02:00:00+00:00"})
+    event_dispatcher({"AMQP_URI": platform.broker.amqp_uri})(
+        "approval",
+        "payment_required",
+        {
+            "case_no": receipt["case_no"],
+            "item_code": item.code,
+            "department": item.department,
+            "requested_at": "2026-11-26T02:00:00+00:00",
+        },
+    )
     path = f"/api/v1/cases/{receipt['case_no']}/payment"
-    notice = eventually(lambda: (a := gateway.get(path, as_user="cashier")).status_code == 200 and a.json(),
-                        "the payment notice")
+    notice = eventually(
+        lambda: (a := gateway.get(path, as_user="cashier")).status_code == 200 and a.json(), "the payment notice"
+    )
     return receipt, notice
 
 
@@ -62,8 +83,12 @@ def test_a_fee_is_paid_once_at_the_bank_and_the_applicant_sees_the_receipt(platf
     assert notice["payer"] == {"kind": "person", "name": PERSON["name"], "id_number": PERSON["id_number"]}
     assert [line["code"] for line in notice["lines"]] == [fee.code for fee in item.fees]
 
-    body = {"notice_no": notice["notice_no"], "bank_txn_id": f"{time.strftime('%Y-%m-%d')}-{uuid.uuid4().hex[:8]}",
-            "amount_fen": notice["total_fen"], "currency": "CNY"}
+    body = {
+        "notice_no": notice["notice_no"],
+        "bank_txn_id": f"{time.strftime('%Y-%m-%d')}-{uuid.uuid4().hex[:8]}",
+        "amount_fen": notice["total_fen"],
+        "currency": "CNY",
+    }
     nonce = uuid.uuid4().hex
     paid = signed_post(gateway, "/api/v1/payments/bank-confirmations", body, nonce)
     assert paid.status_code == 201, paid.text
@@ -80,13 +105,18 @@ def test_a_fee_is_paid_once_at_the_bank_and_the_applicant_sees_the_receipt(platf
     wrong = gateway.get(f"/api/v1/cases/{receipt['case_no']}/payment", params={"query_code": "WRONG234"})
     assert wrong.status_code == 404
 
-    day = gateway.get("/api/v1/payments/stats", as_user="supervisor",
-                      params={"day": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))}).json()
+    day = gateway.get(
+        "/api/v1/payments/stats",
+        as_user="supervisor",
+        params={"day": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))},
+    ).json()
     row = next(r for r in day["items"] if r["item_code"] == item.code)
     assert row["paid_fen"] >= notice["total_fen"] and isinstance(row["paid_fen"], int)
     metrics = requests.get(f"http://127.0.0.1:{platform.metrics_ports['payment']}/metrics", timeout=5).text
-    assert f'hall_payment_amount_fen_total{{department="{item.department}",direction="paid",item_code="{item.code}"}}' \
+    assert (
+        f'hall_payment_amount_fen_total{{department="{item.department}",direction="paid",item_code="{item.code}"}}'
         in metrics
+    )
 
 
 def test_no_one_but_the_cashier_and_the_bank_marks_a_notice_paid(platform, gateway, fee_item):
@@ -98,8 +128,12 @@ def test_no_one_but_the_cashier_and_the_bank_marks_a_notice_paid(platform, gatew
     genuine = signed_post(gateway, "/api/v1/payments/bank-confirmations", body)
     assert genuine.status_code == 201
     bank_headers = {k: v for k, v in genuine.request.headers.items() if k.startswith("X-Bank")}
-    tampered = gateway.session.post(f"{gateway.url}/api/v1/payments/bank-confirmations", timeout=15,
-                                    json=dict(body, amount_fen=1, bank_txn_id=uuid.uuid4().hex), headers=bank_headers)
+    tampered = gateway.session.post(
+        f"{gateway.url}/api/v1/payments/bank-confirmations",
+        timeout=15,
+        json=dict(body, amount_fen=1, bank_txn_id=uuid.uuid4().hex),
+        headers=bank_headers,
+    )
     assert tampered.status_code == 401 and tampered.headers["Content-Type"] == PROBLEM
     assert gateway.get(f"/api/v1/cases/{receipt['case_no']}/payment", as_user="cashier").json()["status"] == "paid"
 
@@ -107,40 +141,68 @@ def test_no_one_but_the_cashier_and_the_bank_marks_a_notice_paid(platform, gatew
 def test_a_refund_is_asked_for_by_the_cashier_approved_by_the_admin_and_paid_by_the_bank(platform, gateway, fee_item):
     _, notice = reach_payment_step(platform, gateway, fee_item)
     txn = uuid.uuid4().hex
-    paid = gateway.post("/api/v1/payments/bank-confirmations", as_user="cashier",
-                        json={"notice_no": notice["notice_no"], "bank_txn_id": txn, "amount_fen": notice["total_fen"]})
+    paid = gateway.post(
+        "/api/v1/payments/bank-confirmations",
+        as_user="cashier",
+        json={"notice_no": notice["notice_no"], "bank_txn_id": txn, "amount_fen": notice["total_fen"]},
+    )
     assert paid.status_code == 201 and paid.json()["channel"] == "window"
-    too_much = gateway.post(f"/api/v1/payments/{txn}/refunds", as_user="cashier",
-                            json={"amount_fen": notice["total_fen"] + 1, "reason": "多缴"})
+    too_much = gateway.post(
+        f"/api/v1/payments/{txn}/refunds",
+        as_user="cashier",
+        json={"amount_fen": notice["total_fen"] + 1, "reason": "多缴"},
+    )
     assert too_much.status_code == 422
-    refund = gateway.post(f"/api/v1/payments/{txn}/refunds", as_user="cashier",
-                          json={"amount_fen": 100, "reason": "多收工本费"}).json()
+    refund = gateway.post(
+        f"/api/v1/payments/{txn}/refunds", as_user="cashier", json={"amount_fen": 100, "reason": "多收工本费"}
+    ).json()
     decision = f"/api/v1/payments/refunds/{refund['refund_no']}/decision"
     assert gateway.post(decision, as_user="cashier", json={"approve": True}).status_code == 403
     assert gateway.post(decision, as_user="admin", json={"approve": True}).json()["status"] == "approved"
-    done = signed_post(gateway, "/api/v1/payments/bank-refund-confirmations",
-                       {"refund_no": refund["refund_no"], "bank_txn_id": uuid.uuid4().hex, "amount_fen": 100})
+    done = signed_post(
+        gateway,
+        "/api/v1/payments/bank-refund-confirmations",
+        {"refund_no": refund["refund_no"], "bank_txn_id": uuid.uuid4().hex, "amount_fen": 100},
+    )
     assert done.status_code == 201 and done.json()["status"] == "refunded"
 
 
 def test_the_daily_statement_is_reconciled_and_the_report_can_be_downloaded(platform, gateway, fee_item):
     _, notice = reach_payment_step(platform, gateway, fee_item)
     txn = uuid.uuid4().hex
-    paid = signed_post(gateway, "/api/v1/payments/bank-confirmations",
-                       {"notice_no": notice["notice_no"], "bank_txn_id": txn, "amount_fen": notice["total_fen"]})
+    paid = signed_post(
+        gateway,
+        "/api/v1/payments/bank-confirmations",
+        {"notice_no": notice["notice_no"], "bank_txn_id": txn, "amount_fen": notice["total_fen"]},
+    )
     assert paid.status_code == 201
     day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))
     statement = f"bank_txn_id,notice_no,amount_fen,currency\n{txn},{notice['notice_no']},{notice['total_fen']},CNY\n"
-    first = gateway.post("/api/v1/payments/reconciliations", as_user="cashier", params={"day": day},
-                         data=statement.encode(), headers={"Content-Type": "text/csv"})
+    first = gateway.post(
+        "/api/v1/payments/reconciliations",
+        as_user="cashier",
+        params={"day": day},
+        data=statement.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
     assert first.status_code == 201, first.text
     assert txn in [m["bank_txn_id"] for m in first.json()["matched"]]
-    second = gateway.post("/api/v1/payments/reconciliations", as_user="cashier", params={"day": day},
-                          data=statement.encode(), headers={"Content-Type": "text/csv"})
+    second = gateway.post(
+        "/api/v1/payments/reconciliations",
+        as_user="cashier",
+        params={"day": day},
+        data=statement.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
     assert second.status_code == 200 and second.json()["report_id"] == first.json()["report_id"]
     download = gateway.get(first.headers["Location"], as_user="supervisor")
     assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
     assert download.json()["summary"] == first.json()["summary"]
-    malformed = gateway.post("/api/v1/payments/reconciliations", as_user="cashier", params={"day": day},
-                             data=b"bank_txn_id,amount\nX,12.5\n", headers={"Content-Type": "text/csv"})
+    malformed = gateway.post(
+        "/api/v1/payments/reconciliations",
+        as_user="cashier",
+        params={"day": day},
+        data=b"bank_txn_id,amount\nX,12.5\n",
+        headers={"Content-Type": "text/csv"},
+    )
     assert malformed.status_code == 422 and malformed.headers["Content-Type"] == PROBLEM

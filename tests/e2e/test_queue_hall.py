@@ -1,4 +1,5 @@
 """Stories of the hall's floor through the gateway, with the whole platform running."""
+
 from datetime import datetime, timezone
 
 import requests
@@ -38,10 +39,12 @@ def test_a_visitor_takes_a_ticket_is_called_to_a_window_on_the_live_board_and_se
 
     board = gateway.get("/api/v1/queue/board").json()
     assert {"number": 9, "state": "called", "ticket": ticket["number"]}.items() <= next(
-        w for w in board["windows"] if w["number"] == 9).items()
+        w for w in board["windows"] if w["number"] == 9
+    ).items()
     assert gateway.post("/api/v1/queue/windows/9/start", as_user="window").json()["state"] == "serving"
-    linked = gateway.post(f"/api/v1/queue/tickets/{ticket['ticket_id']}/case", as_user="window",
-                          json={"case_no": "20261126000001"})
+    linked = gateway.post(
+        f"/api/v1/queue/tickets/{ticket['ticket_id']}/case", as_user="window", json={"case_no": "20261126000001"}
+    )
     assert linked.json()["case_no"] == "20261126000001"
     assert gateway.post("/api/v1/queue/windows/9/finish", as_user="window").json()["state"] == "finished"
     again = gateway.post("/api/v1/queue/windows/9/call", as_user="window")
@@ -81,6 +84,7 @@ def test_an_applicant_books_an_appointment_online_and_cancels_it(gateway):
     assert again.status_code == 409
     after = gateway.get(f"/api/v1/queue/appointments/slots?category=A&day={day}").json()["slots"][-1]
     assert after["free"] == slot["free"] - 1
-    cancelled = gateway.post(f"/api/v1/queue/appointments/{booked.json()['code']}/cancel",
-                             json={"applicant_id": "11010519491231002X"})
+    cancelled = gateway.post(
+        f"/api/v1/queue/appointments/{booked.json()['code']}/cancel", json={"applicant_id": "11010519491231002X"}
+    )
     assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"

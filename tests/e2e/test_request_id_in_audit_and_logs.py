@@ -1,6 +1,7 @@
 """A request is traceable across the platform: the id a department system sends as
 X-Request-ID is in the approval's audit trail and in the JSON log lines of the services
 that handled it (intake for the application, approval for the event it caused)."""
+
 import json
 import uuid
 
@@ -23,19 +24,27 @@ def test_one_request_id_reaches_the_audit_trail_and_the_log_lines_of_every_servi
     assert answer.status_code == 201 and answer.headers["X-Request-Id"] == submitted_in
     case_no = answer.json()["case_no"]
     accept = eventually(lambda: task_of(gateway, "clerk", case_no), "the intake task")
-    done = gateway.post(f"/api/v1/tasks/{accept['id']}/complete", as_user="clerk",
-                        json={"data": {"intake_decision": "accept"}}, headers={"X-Request-ID": accepted_in})
+    done = gateway.post(
+        f"/api/v1/tasks/{accept['id']}/complete",
+        as_user="clerk",
+        json={"data": {"intake_decision": "accept"}},
+        headers={"X-Request-ID": accepted_in},
+    )
     assert done.status_code == 200, done.text
 
     audit = gateway.get(f"/api/v1/cases/{case_no}/process", as_user="clerk").json()["audit"]
     assert [e["request_id"] for e in audit if e["kind"] == "started"] == [submitted_in]  # via case_submitted
     assert [e["request_id"] for e in audit if e["kind"] == "task_completed"][0] == accepted_in
     # A "handled" line is written just after the reply: wait for it.
-    for process, request_id, handled in (("intake", submitted_in, "intake.submit_case handled"),
-                                         ("approval", submitted_in, "approval.on_case_submitted handled"),
-                                         ("approval", accepted_in, "approval.complete_task handled")):
-        eventually(lambda: any(line["message"].startswith(handled)
-                               for line in with_request_id(platform, process, request_id)), handled)
+    for process, request_id, handled in (
+        ("intake", submitted_in, "intake.submit_case handled"),
+        ("approval", submitted_in, "approval.on_case_submitted handled"),
+        ("approval", accepted_in, "approval.complete_task handled"),
+    ):
+        eventually(
+            lambda: any(line["message"].startswith(handled) for line in with_request_id(platform, process, request_id)),
+            handled,
+        )
 
 
 def test_a_request_without_an_id_gets_one_that_the_services_log_too(platform, gateway):

@@ -3,6 +3,7 @@ approval service (503, "may still be carried out") gets the first answer once th
 completed" for the caller's own completion (docs/api.md). The approval process is paused
 (SIGSTOP) on the session's platform, so the call times out while its request waits in the
 service; it resumes (SIGCONT) and the same request is sent again."""
+
 import os
 import signal
 import time
@@ -39,5 +40,7 @@ def test_a_completion_retried_after_its_timeout_gets_its_first_answer(platform, 
     assert answers[-1].status_code == 200, answers[-1].text
     again = gateway.post(path, as_user="clerk", headers=dict(key), json=ACCEPT)
     assert again.status_code == 200 and again.json() == answers[-1].json()
-    assert eventually(lambda: gateway.get("/api/v1/tasks", as_user="chief", params={"case_no": case_no}
-                                          ).json()["tasks"], "the chief's task")  # the case moved on, once
+    assert eventually(
+        lambda: gateway.get("/api/v1/tasks", as_user="chief", params={"case_no": case_no}).json()["tasks"],
+        "the chief's task",
+    )  # the case moved on, once

@@ -2,6 +2,7 @@
 account, she signs in and works only her department's tasks; when she leaves, her account is
 disabled and neither her password nor her token opens anything. A production gateway starts
 only with an admin account, created once from a mounted password file."""
+
 import os
 import subprocess
 import sys
@@ -15,32 +16,43 @@ from stack.platform import REPO_ROOT
 from tests.waiting import eventually
 
 PERSON = {"kind": "person", "name": "周九", "id_number": "11010519491231002X"}
-FOOD_LICENCE = {"item_code": "MR-003", "applicant": PERSON,
-                "materials": ["application_form", "business_license", "premises_layout", "safety_rules"]}
+FOOD_LICENCE = {
+    "item_code": "MR-003",
+    "applicant": PERSON,
+    "materials": ["application_form", "business_license", "premises_layout", "safety_rules"],
+}
 PASSWORD = "reviewer-password-1"
 
 
 def create_account(gateway, username, department):
     """The admin creates it, and the repeat with the same Idempotency-Key (the gateway's own
     request log, in its database) gets the first answer rather than "taken"."""
-    account = {"username": username, "display_name": f"审查员 {username}", "roles": ["reviewer"],
-               "department": department, "password": PASSWORD}
+    account = {
+        "username": username,
+        "display_name": f"审查员 {username}",
+        "roles": ["reviewer"],
+        "department": department,
+        "password": PASSWORD,
+    }
     key = {"Idempotency-Key": f"create-{username}"}
-    answer, again = [gateway.post("/api/v1/admin/staff", as_user="admin", json=account, headers=dict(key))
-                     for _ in range(2)]
+    answer, again = [
+        gateway.post("/api/v1/admin/staff", as_user="admin", json=account, headers=dict(key)) for _ in range(2)
+    ]
     assert (answer.status_code, again.status_code) == (201, 201), again.text
     assert again.json() == answer.json()
     return answer.json()
 
 
 def sign_in(gateway, username, password=PASSWORD):
-    return requests.post(f"{gateway.url}/api/v1/auth/token", json={"username": username, "password": password},
-                         timeout=10)
+    return requests.post(
+        f"{gateway.url}/api/v1/auth/token", json={"username": username, "password": password}, timeout=10
+    )
 
 
 def tasks_of(gateway, token, **params):
-    answer = requests.get(f"{gateway.url}/api/v1/tasks", headers={"Authorization": f"Bearer {token}"},
-                          params=params, timeout=10)
+    answer = requests.get(
+        f"{gateway.url}/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}, params=params, timeout=10
+    )
     return answer
 
 
@@ -50,10 +62,16 @@ def test_a_new_reviewer_works_only_her_departments_tasks_until_her_account_is_di
     create_account(gateway, market, "market_regulation")
     create_account(gateway, tax, "taxation")
     case_no = gateway.post("/api/v1/cases", json=FOOD_LICENCE).json()["case_no"]
-    [accept] = eventually(lambda: gateway.get("/api/v1/tasks", as_user="clerk", params={"case_no": case_no})
-                          .json()["tasks"], "the intake task")
-    assert gateway.post(f"/api/v1/tasks/{accept['id']}/complete", as_user="clerk",
-                        json={"data": {"intake_decision": "accept"}}).status_code == 200
+    [accept] = eventually(
+        lambda: gateway.get("/api/v1/tasks", as_user="clerk", params={"case_no": case_no}).json()["tasks"],
+        "the intake task",
+    )
+    assert (
+        gateway.post(
+            f"/api/v1/tasks/{accept['id']}/complete", as_user="clerk", json={"data": {"intake_decision": "accept"}}
+        ).status_code
+        == 200
+    )
 
     signed_in = sign_in(gateway, market)
     assert signed_in.status_code == 200 and signed_in.json()["department"] == "market_regulation"
@@ -71,20 +89,39 @@ def test_a_new_reviewer_works_only_her_departments_tasks_until_her_account_is_di
     assert disabled.status_code == 200 and disabled.json()["disabled_by"] == "admin"
     assert sign_in(gateway, market).status_code == 401
     assert tasks_of(gateway, token).status_code == 401
-    assert gateway.post(f"/api/v1/tasks/{review['id']}/complete", headers={"Authorization": f"Bearer {token}"},
-                        json={"data": {}}).status_code == 401
+    assert (
+        gateway.post(
+            f"/api/v1/tasks/{review['id']}/complete", headers={"Authorization": f"Bearer {token}"}, json={"data": {}}
+        ).status_code
+        == 401
+    )
 
 
 def start_production_gateway(platform, prefix, **env):
     """Builds the gateway app as gunicorn would, in production mode on the live store."""
-    environ = dict(os.environ, APP_ENV="production", TOKEN_SECRET="p" * 48, BANK_SECRETS="",
-                   AMQP_URI="amqp://hall:not-used@127.0.0.1:1/", MONGO_URI=platform.store.mongo_uri,
-                   MONGO_DB_PREFIX=prefix, PYTHONPATH=str(REPO_ROOT), **env)
+    environ = dict(
+        os.environ,
+        APP_ENV="production",
+        TOKEN_SECRET="p" * 48,
+        BANK_SECRETS="",
+        AMQP_URI="amqp://hall:not-used@127.0.0.1:1/",
+        MONGO_URI=platform.store.mongo_uri,
+        MONGO_DB_PREFIX=prefix,
+        PYTHONPATH=str(REPO_ROOT),
+        **env,
+    )
     for name in ("DEMO_PASSWORD", "ADMIN_PASSWORD", "FLASK_DEBUG", "FLASK_ENV"):
         if name not in env:
             environ.pop(name, None)
-    return subprocess.run([sys.executable, "-c", "from gateway import create_app; create_app()"], env=environ,
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", "from gateway import create_app; create_app()"],
+        env=environ,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_production_starts_only_with_an_admin_created_once_from_the_password_file(platform, tmp_path):

@@ -2,6 +2,7 @@
 whole platform running: a promised case misses its deadline while the admin moves the
 platform clock, supervision warns and holds the window to account, the statistics show
 it, and the alert rule fires on the same metric in a promtool unit test."""
+
 import re
 import shutil
 import subprocess
@@ -16,8 +17,11 @@ import yaml
 from tests.e2e.test_vertical_slice import eventually, task_of
 
 APPLICANT = {"kind": "person", "name": "赵六", "id_number": "11010519491231002X"}
-APPLICATION = {"item_code": "MR-004", "applicant": APPLICANT,
-               "materials": ["application_form", "resolution", "business_license"]}
+APPLICATION = {
+    "item_code": "MR-004",
+    "applicant": APPLICANT,
+    "materials": ["application_form", "resolution", "business_license"],
+}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -81,7 +85,8 @@ def red_warnings_total(platform):
 
 
 def test_an_overdue_promised_case_is_warned_held_to_account_once_and_lowers_the_on_time_rate(
-        platform, gateway, clock, tmp_path):
+    platform, gateway, clock, tmp_path
+):
     on_time_case = accepted_case(gateway)
     decide(gateway, on_time_case)
     late_case = accepted_case(gateway)
@@ -130,25 +135,37 @@ def promtool_alert_test(tmp_path, turned_red):
     test = {
         "rule_files": [str(REPO_ROOT / "monitoring" / "rules" / "hall.rules.yml")],
         "evaluation_interval": "1m",
-        "tests": [{
-            "interval": "1m",
-            "input_series": [{"series": 'hall_supervision_warnings_total{level="red"}',
-                              "values": f"0 0 0 {turned_red}x10"}],
-            "alert_rule_test": [
-                {"eval_time": "2m", "alertname": "HallRedWarningsRising", "exp_alerts": []},
-                {"eval_time": "4m", "alertname": "HallRedWarningsRising", "exp_alerts": [{
-                    "exp_labels": {"severity": "warning", "team": "supervision"},
-                    "exp_annotations": {
-                        "summary": f"{turned_red} case(s) went overdue (red) in the last 30 minutes",
-                        "description": "Cases passed their deadline; accountability records were filed. "
-                                       "See GET /api/v1/supervision/warnings?level=red."}}]},
-            ],
-        }],
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": 'hall_supervision_warnings_total{level="red"}', "values": f"0 0 0 {turned_red}x10"}
+                ],
+                "alert_rule_test": [
+                    {"eval_time": "2m", "alertname": "HallRedWarningsRising", "exp_alerts": []},
+                    {
+                        "eval_time": "4m",
+                        "alertname": "HallRedWarningsRising",
+                        "exp_alerts": [
+                            {
+                                "exp_labels": {"severity": "warning", "team": "supervision"},
+                                "exp_annotations": {
+                                    "summary": f"{turned_red} case(s) went overdue (red) in the last 30 minutes",
+                                    "description": "Cases passed their deadline; accountability records were filed. "
+                                    "See GET /api/v1/supervision/warnings?level=red.",
+                                },
+                            }
+                        ],
+                    },
+                ],
+            }
+        ],
     }
     path = tmp_path / "live.test.yml"
     path.write_text(yaml.safe_dump(test, allow_unicode=True))
-    return subprocess.run([shutil.which("promtool"), "test", "rules", str(path)], capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [shutil.which("promtool"), "test", "rules", str(path)], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_every_live_metrics_output_passes_promtool_check_metrics(platform, gateway):
@@ -157,8 +174,9 @@ def test_every_live_metrics_output_passes_promtool_check_metrics(platform, gatew
     for name, port in platform.metrics_ports.items():
         outputs[name] = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     for name, text in outputs.items():
-        checked = subprocess.run([shutil.which("promtool"), "check", "metrics"], input=text, capture_output=True,
-                                 text=True, timeout=60)
+        checked = subprocess.run(
+            [shutil.which("promtool"), "check", "metrics"], input=text, capture_output=True, text=True, timeout=60
+        )
         assert checked.returncode == 0, f"{name}: {checked.stdout}{checked.stderr}"
 
 
@@ -167,22 +185,37 @@ def test_a_bad_review_opens_a_rectification_and_a_complaint_is_followed_with_its
     receipt = answer.json()
     complete(gateway, "clerk", receipt["case_no"], {"intake_decision": "accept"})
     decide(gateway, receipt["case_no"])
-    eventually(lambda: gateway.get(f"/api/v1/public/cases/{receipt['case_no']}", params={
-        "query_code": receipt["query_code"]}).json()["evaluable"], "the decision at intake")
-    evaluation = gateway.post("/api/v1/evaluations", json={"case_no": receipt["case_no"],
-                                                           "query_code": receipt["query_code"], "level": 2,
-                                                           "comment": "跑了两趟"})
+    eventually(
+        lambda: gateway.get(
+            f"/api/v1/public/cases/{receipt['case_no']}", params={"query_code": receipt["query_code"]}
+        ).json()["evaluable"],
+        "the decision at intake",
+    )
+    evaluation = gateway.post(
+        "/api/v1/evaluations",
+        json={"case_no": receipt["case_no"], "query_code": receipt["query_code"], "level": 2, "comment": "跑了两趟"},
+    )
     assert evaluation.status_code == 201, evaluation.text
     assert evaluation.json()["rectification_status"] == "open"
-    again = gateway.post("/api/v1/evaluations", json={"case_no": receipt["case_no"],
-                                                      "query_code": receipt["query_code"], "level": 5})
+    again = gateway.post(
+        "/api/v1/evaluations", json={"case_no": receipt["case_no"], "query_code": receipt["query_code"], "level": 5}
+    )
     assert again.status_code == 409
 
-    filed = gateway.post("/api/v1/complaints", json={"category": "investor_hotline", "content": "审批拖延",
-                                                     "case_no": receipt["case_no"], "channel": "hotline"}).json()
-    moved = gateway.post(f"/api/v1/complaints/{filed['complaint_no']}/transitions", as_user="supervisor",
-                         json={"to": "accepted"})
+    filed = gateway.post(
+        "/api/v1/complaints",
+        json={
+            "category": "investor_hotline",
+            "content": "审批拖延",
+            "case_no": receipt["case_no"],
+            "channel": "hotline",
+        },
+    ).json()
+    moved = gateway.post(
+        f"/api/v1/complaints/{filed['complaint_no']}/transitions", as_user="supervisor", json={"to": "accepted"}
+    )
     assert moved.status_code == 200, moved.text
-    followed = gateway.get(f"/api/v1/public/complaints/{filed['complaint_no']}",
-                           params={"follow_code": filed["follow_code"]}).json()
+    followed = gateway.get(
+        f"/api/v1/public/complaints/{filed['complaint_no']}", params={"follow_code": filed["follow_code"]}
+    ).json()
     assert followed["status"] == "accepted"

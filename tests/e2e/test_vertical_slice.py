@@ -1,4 +1,5 @@
 """Stories of the hall, told through the gateway with the whole platform running."""
+
 import uuid
 
 import pytest
@@ -32,6 +33,7 @@ def test_the_platform_is_ready_and_describes_itself(gateway):
 
 def test_every_service_serves_its_own_metrics(platform, gateway):
     import requests
+
     gateway.get("/api/v1/items")
     for name, port in platform.metrics_ports.items():
         text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
@@ -44,14 +46,18 @@ def test_an_immediate_item_is_accepted_and_decided_in_one_visit(gateway):
 
     accept = eventually(lambda: task_of(gateway, "clerk", case_no), "the intake task")
     assert accept["name"] == "受理 Accept"
-    done = gateway.post(f"/api/v1/tasks/{accept['id']}/complete", as_user="clerk",
-                        json={"data": {"intake_decision": "accept"}})
+    done = gateway.post(
+        f"/api/v1/tasks/{accept['id']}/complete", as_user="clerk", json={"data": {"intake_decision": "accept"}}
+    )
     assert done.status_code == 200, done.text
 
     decide = eventually(lambda: task_of(gateway, "chief", case_no), "the chief representative's task")
     assert task_of(gateway, "tax_chief", case_no) is None
-    done = gateway.post(f"/api/v1/tasks/{decide['id']}/complete", as_user="chief",
-                        json={"data": {"decision": "approved", "opinion": "材料齐全，同意"}})
+    done = gateway.post(
+        f"/api/v1/tasks/{decide['id']}/complete",
+        as_user="chief",
+        json={"data": {"decision": "approved", "opinion": "材料齐全，同意"}},
+    )
     assert done.json()["case_status"] == "completed"
 
     def decided():
@@ -66,8 +72,12 @@ def test_an_immediate_item_is_accepted_and_decided_in_one_visit(gateway):
 def test_the_public_view_shows_the_current_step(gateway):
     receipt = apply(gateway)
     path = f"/api/v1/public/cases/{receipt['case_no']}"
-    view = eventually(lambda: (v := gateway.get(path, params={"query_code": receipt["query_code"]}).json())
-                      and v["current_step"] and v, "the first step")
+    view = eventually(
+        lambda: (
+            (v := gateway.get(path, params={"query_code": receipt["query_code"]}).json()) and v["current_step"] and v
+        ),
+        "the first step",
+    )
     assert (view["status"], view["current_step"]) == ("submitted", "受理 Accept")
 
 
@@ -110,6 +120,7 @@ def test_staff_see_only_their_departments_cases(gateway):
 
 def test_a_process_designer_deploys_a_new_version(gateway):
     from pathlib import Path
+
     xml = (Path(__file__).resolve().parents[2] / "bpmn" / "immediate_item.bpmn").read_text(encoding="utf-8")
     assert gateway.post("/api/v1/processes", as_user="clerk", json={"xml": xml}).status_code == 403
     same = gateway.post("/api/v1/processes", as_user="designer", json={"xml": xml, "filename": "immediate_item.bpmn"})
@@ -118,25 +129,36 @@ def test_a_process_designer_deploys_a_new_version(gateway):
     assert broken.status_code == 422 and broken.headers["Content-Type"] == PROBLEM
 
 
-@pytest.mark.parametrize("method, path, body, user, status", [
-    ("POST", "/api/v1/cases", {"item_code": "NOPE-404", "applicant": APPLICANT}, None, 404),
-    ("POST", "/api/v1/cases", {**APPLICATION, "applicant": {**APPLICANT, "id_number": "110105194912310021"}},
-     None, 422),
-    ("POST", "/api/v1/cases", {**APPLICATION, "materials": []}, None, 422),
-    ("POST", "/api/v1/cases", {**APPLICATION, "applicant": {**APPLICANT, "name": "名" * 101}}, None, 422),
-    ("POST", "/api/v1/cases", {**APPLICATION, "surprise": 1}, None, 422),
-    ("POST", "/api/v1/cases", "not json", None, 400),
-    ("GET", "/api/v1/items/NOPE-404", None, None, 404),
-    ("GET", "/api/v1/tasks", None, None, 401),
-    ("POST", "/api/v1/tasks/00000000-0000-0000-0000-000000000000/complete", {"data": {}}, "clerk", 404),
-    ("GET", "/api/v1/tasks/00000000-0000-0000-0000-000000000000", None, "clerk", 404),
-    ("POST", "/api/v1/auth/token", {"username": "clerk", "password": "wrong"}, None, 401),
-    ("GET", "/api/v1/public/cases/20260101000001", None, None, 400),
-    ("GET", "/api/v1/processes", None, "reviewer", 403),
-])
+@pytest.mark.parametrize(
+    "method, path, body, user, status",
+    [
+        ("POST", "/api/v1/cases", {"item_code": "NOPE-404", "applicant": APPLICANT}, None, 404),
+        (
+            "POST",
+            "/api/v1/cases",
+            {**APPLICATION, "applicant": {**APPLICANT, "id_number": "110105194912310021"}},
+            None,
+            422,
+        ),
+        ("POST", "/api/v1/cases", {**APPLICATION, "materials": []}, None, 422),
+        ("POST", "/api/v1/cases", {**APPLICATION, "applicant": {**APPLICANT, "name": "名" * 101}}, None, 422),
+        ("POST", "/api/v1/cases", {**APPLICATION, "surprise": 1}, None, 422),
+        ("POST", "/api/v1/cases", "not json", None, 400),
+        ("GET", "/api/v1/items/NOPE-404", None, None, 404),
+        ("GET", "/api/v1/tasks", None, None, 401),
+        ("POST", "/api/v1/tasks/00000000-0000-0000-0000-000000000000/complete", {"data": {}}, "clerk", 404),
+        ("GET", "/api/v1/tasks/00000000-0000-0000-0000-000000000000", None, "clerk", 404),
+        ("POST", "/api/v1/auth/token", {"username": "clerk", "password": "wrong"}, None, 401),
+        ("GET", "/api/v1/public/cases/20260101000001", None, None, 400),
+        ("GET", "/api/v1/processes", None, "reviewer", 403),
+    ],
+)
 def test_bad_input_gets_a_precise_problem_never_a_server_error(gateway, method, path, body, user, status):
-    kwargs = {"data": body, "headers": {"Content-Type": "application/json"}} if isinstance(body, str) else \
-        ({"json": body} if body is not None else {})
+    kwargs = (
+        {"data": body, "headers": {"Content-Type": "application/json"}}
+        if isinstance(body, str)
+        else ({"json": body} if body is not None else {})
+    )
     answer = gateway.request(method, path, as_user=user, **kwargs)
     assert answer.status_code == status, answer.text
     assert answer.headers["Content-Type"] == PROBLEM

@@ -18,6 +18,7 @@ during an outage. Each 5xx answer is kept (status, type, Retry-After) for the ch
 ``verify`` reads the store afterwards: the states the steps imply, nothing lost, nothing
 done twice.
 """
+
 import json
 import threading
 import time
@@ -30,24 +31,42 @@ import requests
 
 KINDS = ("immediate", "fee", "immediate", "refused")
 FLOWS = {  # kind → item, materials, the steps (user, element, data) after submission, end state
-    "immediate": ("MR-001", ["application_form", "id_card"],
-                  [("clerk", "accept", {"intake_decision": "accept"}),
-                   ("chief", "decide", {"decision": "approved", "opinion": "同意"})], ("completed", "approved")),
-    "fee": ("NR-001", ["application_form", "id_card", "ownership_source"],
-            [("clerk", "accept", {"intake_decision": "accept"}),
-             ("nr_reviewer", "review", {"review_result": "pass"}),
-             ("nr_chief", "decide", {"decision": "approved", "opinion": "同意"})], ("completed", "approved")),
-    "refused": ("MR-001", ["application_form", "id_card"],
-                [("clerk", "accept", {"intake_decision": "refuse", "reason": "不符合受理条件"})], ("refused", "refused")),
+    "immediate": (
+        "MR-001",
+        ["application_form", "id_card"],
+        [
+            ("clerk", "accept", {"intake_decision": "accept"}),
+            ("chief", "decide", {"decision": "approved", "opinion": "同意"}),
+        ],
+        ("completed", "approved"),
+    ),
+    "fee": (
+        "NR-001",
+        ["application_form", "id_card", "ownership_source"],
+        [
+            ("clerk", "accept", {"intake_decision": "accept"}),
+            ("nr_reviewer", "review", {"review_result": "pass"}),
+            ("nr_chief", "decide", {"decision": "approved", "opinion": "同意"}),
+        ],
+        ("completed", "approved"),
+    ),
+    "refused": (
+        "MR-001",
+        ["application_form", "id_card"],
+        [("clerk", "accept", {"intake_decision": "refuse", "reason": "不符合受理条件"})],
+        ("refused", "refused"),
+    ),
 }
 APPLICANT = {"kind": "person", "name": "周八", "id_number": "11010519491231002X"}
 # A reminder one second after a case reaches the intake window, once (non-interrupting).
-REMINDER = ('<bpmn:boundaryEvent id="remind" attachedToRef="accept" cancelActivity="false">'
-            '<bpmn:outgoing>Flow_remind</bpmn:outgoing><bpmn:timerEventDefinition>'
-            '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT1S</bpmn:timeDuration>'
-            '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
-            '<bpmn:endEvent id="reminded"><bpmn:incoming>Flow_remind</bpmn:incoming></bpmn:endEvent>'
-            '<bpmn:sequenceFlow id="Flow_remind" sourceRef="remind" targetRef="reminded" />')
+REMINDER = (
+    '<bpmn:boundaryEvent id="remind" attachedToRef="accept" cancelActivity="false">'
+    "<bpmn:outgoing>Flow_remind</bpmn:outgoing><bpmn:timerEventDefinition>"
+    '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT1S</bpmn:timeDuration>'
+    "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+    '<bpmn:endEvent id="reminded"><bpmn:incoming>Flow_remind</bpmn:incoming></bpmn:endEvent>'
+    '<bpmn:sequenceFlow id="Flow_remind" sourceRef="remind" targetRef="reminded" />'
+)
 REMINDED_ITEM = "MR-001"  # its diagram has the reminder: each of its cases waits for it to fire
 QUEUE_CATEGORY = "C"
 FIRST_WINDOW = 41  # windows of the traffic's own, one per client thread
@@ -108,8 +127,9 @@ class Traffic:
         with self.lock:
             known = self.tokens.get(user)
         if known is None:
-            known = self.call("POST", "/api/v1/auth/token", json={"username": user, "password": self.password}
-                              ).json()["access_token"]
+            known = self.call("POST", "/api/v1/auth/token", json={"username": user, "password": self.password}).json()[
+                "access_token"
+            ]
             with self.lock:
                 self.tokens[user] = known
         return known
@@ -123,8 +143,7 @@ class Traffic:
             if user:
                 sent["Authorization"] = f"Bearer {self.token(user)}"
             try:
-                answer = self.session.request(method, self.url + path, headers=sent, timeout=TIMEOUT_SECONDS,
-                                              **kwargs)
+                answer = self.session.request(method, self.url + path, headers=sent, timeout=TIMEOUT_SECONDS, **kwargs)
             except requests.RequestException:
                 with self.lock:
                     self.refused += 1
@@ -134,9 +153,17 @@ class Traffic:
                 continue
             if answer.status_code >= 500:
                 with self.lock:
-                    self.server_errors.append((time.monotonic(), method, path, answer.status_code,
-                                               answer.headers.get("Content-Type"), answer.headers.get("Retry-After"),
-                                               problem_status(answer)))
+                    self.server_errors.append(
+                        (
+                            time.monotonic(),
+                            method,
+                            path,
+                            answer.status_code,
+                            answer.headers.get("Content-Type"),
+                            answer.headers.get("Retry-After"),
+                            problem_status(answer),
+                        )
+                    )
                 time.sleep(1)
                 continue
             if answer.status_code == 401 and user:  # a token the restarted gateway no longer knows
@@ -165,12 +192,23 @@ class Traffic:
     def prepare(self):
         """The reminder on the immediate item's diagram, and the traffic's own windows."""
         xml = (self.repo_root / "bpmn" / "immediate_item.bpmn").read_text(encoding="utf-8")
-        self.expect(self.call("POST", "/api/v1/processes", "designer", json={
-            "xml": xml.replace("</bpmn:laneSet>", "</bpmn:laneSet>" + REMINDER), "filename": "immediate_item.bpmn"}),
-            200, 201)
+        self.expect(
+            self.call(
+                "POST",
+                "/api/v1/processes",
+                "designer",
+                json={
+                    "xml": xml.replace("</bpmn:laneSet>", "</bpmn:laneSet>" + REMINDER),
+                    "filename": "immediate_item.bpmn",
+                },
+            ),
+            200,
+            201,
+        )
         for window in self.windows():
-            self.expect(self.call("PUT", f"/api/v1/queue/windows/{window}", "admin",
-                                  json={"categories": [QUEUE_CATEGORY]}), 200)
+            self.expect(
+                self.call("PUT", f"/api/v1/queue/windows/{window}", "admin", json={"categories": [QUEUE_CATEGORY]}), 200
+            )
         return self
 
     def windows(self):
@@ -211,9 +249,16 @@ class Traffic:
         with self.lock:
             self.tickets.add(ticket["ticket_id"])
         self.call_at_window(window)
-        case = self.expect(self.call("POST", "/api/v1/cases", headers={"Idempotency-Key": f"{self.run}-{number}"},
-                                     json={"item_code": item, "applicant": APPLICANT, "materials": materials}),
-                           200, 201)
+        case = self.expect(
+            self.call(
+                "POST",
+                "/api/v1/cases",
+                headers={"Idempotency-Key": f"{self.run}-{number}"},
+                json={"item_code": item, "applicant": APPLICANT, "materials": materials},
+            ),
+            200,
+            201,
+        )
         case_no = case["case_no"]
         with self.lock:
             self.cases[case_no] = kind
@@ -235,8 +280,13 @@ class Traffic:
 
         task = self.until(open_tasks, f"{user}'s {element} of case {case_no}")[0]
         for attempt in range(3):
-            answer = self.call("POST", f"/api/v1/tasks/{task['id']}/complete", user, json={"data": data},
-                               headers={"Idempotency-Key": f"{self.run}-{task['id']}-{attempt}"})
+            answer = self.call(
+                "POST",
+                f"/api/v1/tasks/{task['id']}/complete",
+                user,
+                json={"data": data},
+                headers={"Idempotency-Key": f"{self.run}-{task['id']}-{attempt}"},
+            )
             if answer.status_code != 409 or "interrupted" not in answer.text:
                 break
             with self.lock:
@@ -254,9 +304,20 @@ class Traffic:
             return answer.json() if answer.status_code == 200 else None
 
         due = self.until(notice, f"the payment notice of {case_no}")
-        self.expect(self.call("POST", "/api/v1/payments/bank-confirmations", "cashier", json={
-            "notice_no": due["notice_no"], "bank_txn_id": f"{self.run}-{case_no}", "amount_fen": due["total_fen"]}),
-            200, 201)
+        self.expect(
+            self.call(
+                "POST",
+                "/api/v1/payments/bank-confirmations",
+                "cashier",
+                json={
+                    "notice_no": due["notice_no"],
+                    "bank_txn_id": f"{self.run}-{case_no}",
+                    "amount_fen": due["total_fen"],
+                },
+            ),
+            200,
+            201,
+        )
 
     def call_at_window(self, window):
         """The window calls its next ticket and finishes with it (a window still holding a
@@ -286,9 +347,12 @@ class Traffic:
     # -- the checks ---------------------------------------------------------------------------
     def audit(self, case_nos, kind):
         """The approval's audit entries of ``kind`` for the cases, from their step records."""
-        return [dict(entry, case_no=record["case_no"])
-                for record in self.store.hall_approval.steps.find({"case_no": {"$in": case_nos}})
-                for entry in json.loads(record["body"])["audit"] if entry["kind"] == kind]
+        return [
+            dict(entry, case_no=record["case_no"])
+            for record in self.store.hall_approval.steps.find({"case_no": {"$in": case_nos}})
+            for entry in json.loads(record["body"])["audit"]
+            if entry["kind"] == kind
+        ]
 
     def verify(self):
         """What the store says against what the steps imply: ``{check: [offending items]}``,
@@ -297,9 +361,11 @@ class Traffic:
         payment, queue = self.store.hall_payment, self.store.hall_queue
         # A stored key is scoped to its caller (``<scope>:<key>``, docs/api.md).
         stored = {c["case_no"]: c for c in intake.cases.find({"idempotency_key": {"$regex": f":{self.run}-"}})}
-        wrong_state = [(no, kind, stored[no].get("status"), stored[no].get("outcome"))
-                       for no, kind in self.cases.items() if no in stored
-                       and (stored[no].get("status"), stored[no].get("outcome")) != FLOWS[kind][3]]
+        wrong_state = [
+            (no, kind, stored[no].get("status"), stored[no].get("outcome"))
+            for no, kind in self.cases.items()
+            if no in stored and (stored[no].get("status"), stored[no].get("outcome")) != FLOWS[kind][3]
+        ]
         completions = Counter((e["case_no"], e["element_id"]) for e in self.audit(list(stored), "task_completed"))
         fired = Counter(e["case_no"] for e in self.audit(list(stored), "timer_fired"))
         fee_cases = [no for no, kind in self.cases.items() if kind == "fee"]
@@ -311,14 +377,17 @@ class Traffic:
             "cases stored the traffic never heard of": sorted(set(stored) - set(self.cases)),
             "cases not in the state their steps imply": wrong_state,
             "tasks completed twice": sorted(key for key, n in completions.items() if n > 1),
-            "payments other than one per fee case": sorted((no, applied[no]) for no in fee_cases
-                                                           if applied[no] != 1),
-            "timers fired other than once": sorted((no, fired[no]) for no, kind in self.cases.items()
-                                                   if fired[no] != (FLOWS[kind][0] == REMINDED_ITEM)),
+            "payments other than one per fee case": sorted((no, applied[no]) for no in fee_cases if applied[no] != 1),
+            "timers fired other than once": sorted(
+                (no, fired[no]) for no, kind in self.cases.items() if fired[no] != (FLOWS[kind][0] == REMINDED_ITEM)
+            ),
             "tickets called twice": sorted(t for t, n in calls.items() if n > 1),
             "tickets issued to the traffic and lost": sorted(self.tickets - set(tickets)),
-            "tickets not called exactly once": sorted((t, doc["state"], doc.get("calls")) for t, doc in tickets.items()
-                                                      if doc["state"] != "finished" or doc.get("calls") != 1),
+            "tickets not called exactly once": sorted(
+                (t, doc["state"], doc.get("calls"))
+                for t, doc in tickets.items()
+                if doc["state"] != "finished" or doc.get("calls") != 1
+            ),
             "steps that failed": self.failures,
         }
 
@@ -326,6 +395,8 @@ class Traffic:
         """5xx answers other than a 503 problem with Retry-After (the broker, the store or the
         service out of reach, or a call in flight when its service was killed, which the
         restarted instance may still carry out)."""
-        return [error for error in self.server_errors
-                if error[3] != 503 or error[4] != "application/problem+json" or not error[5]
-                or error[6] != 503]
+        return [
+            error
+            for error in self.server_errors
+            if error[3] != 503 or error[4] != "application/problem+json" or not error[5] or error[6] != 503
+        ]

@@ -17,6 +17,7 @@ the same setting per virtual host, so the cluster serves the vhost ``hall`` crea
 the services (kombu) and the gateway (pika) connect to the first node that answers and move
 to another when theirs goes.
 """
+
 import os
 import secrets
 import signal
@@ -32,9 +33,17 @@ ADDRESSES = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
 class RabbitCluster:
     def __init__(self, base_dir, addresses=ADDRESSES):
         cookie, epmd_port = secrets.token_hex(20), free_port()
-        self.nodes = [RabbitNode(base_dir / f"node{i}", name=f"cluster{i}", host=address, epmd_port=epmd_port,
-                                 epmd_address=",".join(addresses), cookie=cookie)
-                      for i, address in enumerate(addresses, start=1)]
+        self.nodes = [
+            RabbitNode(
+                base_dir / f"node{i}",
+                name=f"cluster{i}",
+                host=address,
+                epmd_port=epmd_port,
+                epmd_address=",".join(addresses),
+                cookie=cookie,
+            )
+            for i, address in enumerate(addresses, start=1)
+        ]
 
     @property
     def amqp_uri(self):
@@ -80,8 +89,9 @@ class RabbitCluster:
         the platform's vhost."""
         columns = ("name", "type", "durable", "auto_delete", "exclusive", "leader", "members")
         found = {}
-        for row in self.ctl("list_queues", "-p", VHOST, *columns, "--quiet", "--no-table-headers",
-                            node=asking).splitlines():
+        for row in self.ctl(
+            "list_queues", "-p", VHOST, *columns, "--quiet", "--no-table-headers", node=asking
+        ).splitlines():
             values = dict(zip(columns, row.split("\t")))
             found[values.pop("name")] = values
         return found

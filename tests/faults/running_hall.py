@@ -2,6 +2,7 @@
 fault suite and the soak: its output (read on a thread), its process tree, its readiness,
 its supervisor's restart counts, and the memory of its processes; and where the processes of
 this machine listen."""
+
 import ipaddress
 import os
 import re
@@ -25,8 +26,12 @@ SERVICES = ("intake", "approval", "queue", "payment", "monitor")
 PROBE_SECONDS = 30  # how long one /readyz may take on a loaded machine (its own checks are bounded: 1 s, 2 s)
 START_SECONDS = 120
 # Which process of the tree is which part (a marker in its command line).
-MARKERS = {**{name: f"services.{name}.service" for name in SERVICES}, "gateway": "gunicorn",
-           "broker": "beam.smp", "store": "stack.nx_server"}
+MARKERS = {
+    **{name: f"services.{name}.service" for name in SERVICES},
+    "gateway": "gunicorn",
+    "broker": "beam.smp",
+    "store": "stack.nx_server",
+}
 
 
 def parent_of(pid):
@@ -55,17 +60,30 @@ class Hall:
     """``make up`` started with ``env`` added to its environment (e.g. the rate limit)."""
 
     def __init__(self, run_dir, env=None):
-        self.env = dict(os.environ, RUN_DIR=str(run_dir), GATEWAY_PORT=str(free_port()),
-                        RABBITMQ_PORT=str(free_port()), RABBITMQ_DIST_PORT=str(free_port()),
-                        RABBITMQ_EPMD_PORT=str(free_port()), STORE_PORT=str(free_port()),
-                        METRICS_PORT_BASE=str(free_port_range(len(SERVICES) + 1)), **(env or {}))
+        self.env = dict(
+            os.environ,
+            RUN_DIR=str(run_dir),
+            GATEWAY_PORT=str(free_port()),
+            RABBITMQ_PORT=str(free_port()),
+            RABBITMQ_DIST_PORT=str(free_port()),
+            RABBITMQ_EPMD_PORT=str(free_port()),
+            STORE_PORT=str(free_port()),
+            METRICS_PORT_BASE=str(free_port_range(len(SERVICES) + 1)),
+            **(env or {}),
+        )
         self.url = f"http://127.0.0.1:{self.env['GATEWAY_PORT']}"
         self.store_uri = f"mongodb://127.0.0.1:{self.env['STORE_PORT']}/"
         self.amqp_uri = f"amqp://guest:guest@127.0.0.1:{self.env['RABBITMQ_PORT']}/"
         self.supervisor_metrics = f"http://127.0.0.1:{int(self.env['METRICS_PORT_BASE']) + len(SERVICES)}/metrics"
         self.lines = []
-        self.process = subprocess.Popen([sys.executable, "-m", "stack"], cwd=REPO_ROOT, env=self.env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "stack"],
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -73,8 +91,11 @@ class Hall:
             self.lines.append(line)
 
     def wait_started(self):
-        eventually(lambda: self.said("Press Ctrl-C to stop.") or self.process.poll() is not None,
-                   "make up to start", timeout=START_SECONDS)
+        eventually(
+            lambda: self.said("Press Ctrl-C to stop.") or self.process.poll() is not None,
+            "make up to start",
+            timeout=START_SECONDS,
+        )
         assert self.process.poll() is None, "".join(self.lines)
         return self
 
@@ -168,7 +189,8 @@ class Hall:
     def platform_pids(self):
         """The services' pids, and the gateway's (gunicorn's arbiter and its worker)."""
         return {name: self.pids_of(f"services.{name}.service") for name in SERVICES} | {
-            "gateway": self.pids_of("gunicorn")}
+            "gateway": self.pids_of("gunicorn")
+        }
 
     def memory(self):
         """``{part: resident KiB}`` of every part (the gateway's arbiter and worker together)."""
@@ -196,7 +218,7 @@ def listening_sockets():
 
 def decode_address(hex_address):
     """/proc/net/tcp writes addresses as 32-bit words in the host's (little-endian) order."""
-    raw = b"".join(bytes.fromhex(hex_address[i:i + 8])[::-1] for i in range(0, len(hex_address), 8))
+    raw = b"".join(bytes.fromhex(hex_address[i : i + 8])[::-1] for i in range(0, len(hex_address), 8))
     address = ipaddress.ip_address(raw)
     return str(getattr(address, "ipv4_mapped", None) or address)
 
@@ -209,5 +231,5 @@ def socket_inodes(pid):
         except OSError:
             continue
         if target.startswith("socket:["):
-            inodes.add(target[len("socket:["):-1])
+            inodes.add(target[len("socket:[") : -1])
     return inodes

@@ -20,6 +20,7 @@ ping 2 s, answered at once without the broker) plus the services' reconnection t
 every 0.5 s (``services/common/broker_link.py``). The processes not killed keep running
 (same pids).
 """
+
 import os
 import signal
 import threading
@@ -62,8 +63,10 @@ def test_every_port_of_the_running_hall_listens_on_loopback_only(hall):
     bound |= {where for where in sockets.values() if where[1] == epmd_port}
 
     ports = {port for _, port in bound}
-    expected = {int(hall.env[key]) for key in ("GATEWAY_PORT", "RABBITMQ_PORT", "RABBITMQ_DIST_PORT",
-                                                "RABBITMQ_EPMD_PORT", "STORE_PORT")}
+    expected = {
+        int(hall.env[key])
+        for key in ("GATEWAY_PORT", "RABBITMQ_PORT", "RABBITMQ_DIST_PORT", "RABBITMQ_EPMD_PORT", "STORE_PORT")
+    }
     expected |= {int(hall.env["METRICS_PORT_BASE"]) + i for i in range(len(SERVICES) + 1)}
     assert expected <= ports, sorted(expected - ports)
     assert {address for address, _ in bound} <= LOOPBACK_ADDRESSES, sorted(bound)
@@ -93,21 +96,31 @@ class Fault:
         """Readiness lost (broker and store), the restart by make up, readiness back."""
         if self.outage is not None:
             status, detail = self.outage
-            assert status == 503 and all(name in detail for name in LOST[self.part]), \
+            assert status == 503 and all(name in detail for name in LOST[self.part]), (
                 f"the first probe without the {self.part}: {self.outage}"
-        eventually(lambda: self.hall.said(f"{self.part} started again", after=self.output_seen),
-                   f"make up to start the {self.part} again", timeout=START_SECONDS)
+            )
+        eventually(
+            lambda: self.hall.said(f"{self.part} started again", after=self.output_seen),
+            f"make up to start the {self.part} again",
+            timeout=START_SECONDS,
+        )
         self.restarted_after = self.since()
         if self.outage is not None:
-            eventually(self.hall.dependencies_answer, f"the store and the services to answer after the {self.part}",
-                       timeout=START_SECONDS)
+            eventually(
+                self.hall.dependencies_answer,
+                f"the store and the services to answer after the {self.part}",
+                timeout=START_SECONDS,
+            )
             probes = [self.hall.readiness()]
             while probes[-1][0] != 200 and len(probes) < PROBES_AFTER_RETURN:
                 probes.append(self.hall.readiness())
             assert probes[-1][0] == 200, f"readiness once the {self.part} and the services answer: {probes}"
         else:
-            eventually(lambda: self.hall.ready() == 200, f"/readyz to say 200 after the {self.part} came back",
-                       timeout=START_SECONDS)
+            eventually(
+                lambda: self.hall.ready() == 200,
+                f"/readyz to say 200 after the {self.part} came back",
+                timeout=START_SECONDS,
+            )
         self.ready_after = self.since()
         assert not Path(f"/proc/{self.pid}").exists(), f"the killed {self.part} was not reaped"
         now = {name: pids for name, pids in self.hall.platform_pids().items() if name != self.part}
@@ -119,8 +132,10 @@ class Fault:
 
     def line(self):
         unready = f"readiness 503 after {self.unready_after} s, " if self.unready_after is not None else ""
-        return (f"{self.part:>9}: {unready}started again after {self.restarted_after} s, "
-                f"ready (recovered) after {self.ready_after} s")
+        return (
+            f"{self.part:>9}: {unready}started again after {self.restarted_after} s, "
+            f"ready (recovered) after {self.ready_after} s"
+        )
 
 
 @pytest.mark.timeout(RUN_TIMEOUT_SECONDS)
@@ -132,8 +147,11 @@ def test_cases_payments_and_queue_calls_ride_through_each_process_killed_in_turn
     faults = []
     for number, part in enumerate(KILLS):
         # Spread the faults over the run: each after its share of the cases is done.
-        eventually(lambda: traffic.done >= CASES * (number + 1) // (len(KILLS) + 1) or not driver.is_alive(),
-                   f"the traffic to reach the {part}'s turn", timeout=30 * 60)
+        eventually(
+            lambda: traffic.done >= CASES * (number + 1) // (len(KILLS) + 1) or not driver.is_alive(),
+            f"the traffic to reach the {part}'s turn",
+            timeout=30 * 60,
+        )
         faults.append(Fault(hall, part).follow())
     driver.join(timeout=60 * 60)
     assert not driver.is_alive(), "the traffic did not finish"
@@ -142,11 +160,13 @@ def test_cases_payments_and_queue_calls_ride_through_each_process_killed_in_turn
     traffic.close()
 
     with capsys.disabled():
-        print(f"\n{CASES} cases, {len(traffic.called)} queue calls through {len(KILLS)} faults in "
-              f"{time.monotonic() - started:.0f} s; {len(traffic.server_errors)} 5xx answers "
-              f"{dict(Counter(error[3] for error in traffic.server_errors))}, "
-              f"{traffic.refused} connections refused (the gateway away), "
-              f"{len(traffic.interrupted)} completions interrupted (409, sent again once the task was looked at)")
+        print(
+            f"\n{CASES} cases, {len(traffic.called)} queue calls through {len(KILLS)} faults in "
+            f"{time.monotonic() - started:.0f} s; {len(traffic.server_errors)} 5xx answers "
+            f"{dict(Counter(error[3] for error in traffic.server_errors))}, "
+            f"{traffic.refused} connections refused (the gateway away), "
+            f"{len(traffic.interrupted)} completions interrupted (409, sent again once the task was looked at)"
+        )
         for fault in faults:
             print("  " + fault.line())
     assert {check: found for check, found in checks.items() if found} == {}

@@ -8,6 +8,7 @@ leaders there, and nothing is lost or done twice.
 Runs in ``make faults`` (``make cluster-test`` alone): three RabbitMQ nodes are too heavy for
 ``make test``; ``RABBITMQ_CLUSTER_TEST=1`` turns it on, ``CLUSTER_CASES`` sets the run (60).
 """
+
 import os
 import threading
 import time
@@ -23,9 +24,12 @@ from tests.faults.running_hall import REPO_ROOT, listening_sockets, socket_inode
 from tests.waiting import eventually
 
 CASES = int(os.environ.get("CLUSTER_CASES", "60"))
-pytestmark = [pytest.mark.skipif(not os.environ.get("RABBITMQ_CLUSTER_TEST"),
-                                 reason="three RabbitMQ nodes: make faults or make cluster-test"),
-              pytest.mark.timeout(900 + 20 * CASES)]
+pytestmark = [
+    pytest.mark.skipif(
+        not os.environ.get("RABBITMQ_CLUSTER_TEST"), reason="three RabbitMQ nodes: make faults or make cluster-test"
+    ),
+    pytest.mark.timeout(900 + 20 * CASES),
+]
 SERVICE_QUEUES = ("rpc-intake", "rpc-approval", "rpc-queue", "rpc-payment", "rpc-monitor")
 
 
@@ -36,8 +40,11 @@ def cluster(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def platform(cluster, tmp_path_factory):
-    running = Platform(tmp_path_factory.mktemp("on-cluster"), broker=cluster,
-                       env={"APP_ENV": "demo", "DEMO_PASSWORD": "demo", "RATE_LIMIT_PER_MINUTE": "1000000"})
+    running = Platform(
+        tmp_path_factory.mktemp("on-cluster"),
+        broker=cluster,
+        env={"APP_ENV": "demo", "DEMO_PASSWORD": "demo", "RATE_LIMIT_PER_MINUTE": "1000000"},
+    )
     running.start(timeout=180)
     yield running
     running.stop()
@@ -60,8 +67,11 @@ def test_the_platform_runs_on_quorum_queues_replicated_on_the_three_nodes(platfo
     first = cluster.nodes[0]
     assert cluster.running_nodes(first) == {node.nodename for node in cluster.nodes}
     queues = cluster.queues(first)
-    lasting = {name: queue for name, queue in queues.items()
-               if queue["durable"] == "true" and queue["auto_delete"] == "false" and queue["exclusive"] != "true"}
+    lasting = {
+        name: queue
+        for name, queue in queues.items()
+        if queue["durable"] == "true" and queue["auto_delete"] == "false" and queue["exclusive"] != "true"
+    }
     assert set(SERVICE_QUEUES) <= set(lasting)
     assert any(name.startswith("evt-") for name in lasting)
     for name, queue in lasting.items():  # every request and event queue of the services
@@ -69,6 +79,7 @@ def test_the_platform_runs_on_quorum_queues_replicated_on_the_three_nodes(platfo
         assert all(node.nodename in queue["members"] for node in cluster.nodes), (name, queue)
     transient = {queue["type"] for name, queue in queues.items() if name not in lasting}
     assert transient == {"classic"}  # reply queues, broadcast queues: they live with their consumer
+
 
 def test_a_node_cut_off_mid_run_loses_nothing_and_doubles_nothing(platform, cluster, capsys):
     first, survivors = cluster.nodes[0], cluster.nodes[1:]
@@ -93,10 +104,12 @@ def test_a_node_cut_off_mid_run_loses_nothing_and_doubles_nothing(platform, clus
     queues = cluster.queues(survivors[0])
 
     with capsys.disabled():
-        print(f"\n{CASES} cases, {len(traffic.called)} queue calls on three nodes, the first cut off after "
-              f"{cut_at - started:.0f} s: a case done {first_case_after:.1f} s after the cut; "
-              f"{len(traffic.server_errors)} 5xx answers {dict(Counter(e[3] for e in traffic.server_errors))}; "
-              f"connections now {on_survivors}")
+        print(
+            f"\n{CASES} cases, {len(traffic.called)} queue calls on three nodes, the first cut off after "
+            f"{cut_at - started:.0f} s: a case done {first_case_after:.1f} s after the cut; "
+            f"{len(traffic.server_errors)} 5xx answers {dict(Counter(e[3] for e in traffic.server_errors))}; "
+            f"connections now {on_survivors}"
+        )
     assert {check: found for check, found in checks.items() if found} == {}
     assert len(traffic.cases) == CASES
     assert traffic.bad_server_errors() == []

@@ -7,6 +7,7 @@ every process stays flat: its resident size, sampled from /proc, grows by less t
 
 Skipped unless ``SOAK_SECONDS`` is set: ten minutes do not belong in ``make test``.
 """
+
 import os
 import statistics
 import threading
@@ -22,8 +23,10 @@ CAPACITY_SECONDS = 60
 SAMPLE_SECONDS = 5
 FLAT_GROWTH = 0.10
 
-pytestmark = [pytest.mark.skipif(not SOAK_SECONDS, reason="the soak runs in make soak (SOAK_SECONDS)"),
-              pytest.mark.timeout(SOAK_SECONDS + CAPACITY_SECONDS + 900)]
+pytestmark = [
+    pytest.mark.skipif(not SOAK_SECONDS, reason="the soak runs in make soak (SOAK_SECONDS)"),
+    pytest.mark.timeout(SOAK_SECONDS + CAPACITY_SECONDS + 900),
+]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +53,7 @@ def growth(samples, part):
     """Median resident size in the last third over the second third, minus one."""
     sizes = [sample.get(part) for sample in samples]
     third = len(sizes) // 3
-    middle, last = sizes[third:2 * third], sizes[2 * third:]
+    middle, last = sizes[third : 2 * third], sizes[2 * third :]
     if None in middle + last:
         return None  # the process was not there all along (restarted): not flat by definition
     return statistics.median(last) / statistics.median(middle) - 1
@@ -80,8 +83,10 @@ def test_half_the_capacity_for_the_soak_leaves_no_error_and_flat_memory(hall, ca
     growths = {part: growth(samples, part) for part in samples[0]}
 
     with capsys.disabled():
-        print(f"\ncapacity {capacity:.2f} cases/s ({measuring.done} cases in {elapsed:.0f} s, 4 clients); soak "
-              f"{traffic.done} cases in {SOAK_SECONDS:.0f} s at {capacity / 2:.2f} cases/s; {len(samples)} samples")
+        print(
+            f"\ncapacity {capacity:.2f} cases/s ({measuring.done} cases in {elapsed:.0f} s, 4 clients); soak "
+            f"{traffic.done} cases in {SOAK_SECONDS:.0f} s at {capacity / 2:.2f} cases/s; {len(samples)} samples"
+        )
         print(f"{'process':>10} {'RSS first MiB':>14} {'RSS last MiB':>13} {'last/second third':>18}")
         for part, grown in sorted(growths.items()):
             shown = "restarted" if grown is None else f"{grown:+.1%}"

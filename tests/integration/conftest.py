@@ -1,4 +1,5 @@
 """Interface tests: real nameko containers on the real broker and store."""
+
 import inspect
 
 import mongoengine

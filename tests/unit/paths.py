@@ -1,4 +1,5 @@
 """Where the repository's data lives, for tests that read it."""
+
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -1,5 +1,7 @@
-"""The code's own rules, checked on the whole tree: ruff's lint rules and the import layers
-(``[tool.ruff]`` and ``[tool.importlinter]`` in pyproject.toml)."""
+"""The code's own rules, checked on the whole tree: ruff's lint rules and format, and the import
+layers (``[tool.ruff]`` and ``[tool.importlinter]`` in pyproject.toml). Format with
+``.venv/bin/ruff format .``."""
+
 import subprocess
 import sys
 import tomllib
@@ -15,6 +17,11 @@ def run(*argv):
 
 def test_the_tree_passes_the_lint_rules():
     result = run(str(BIN / "ruff"), "check", "--no-cache", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_tree_is_formatted():
+    result = run(str(BIN / "ruff"), "format", "--check", "--no-cache", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

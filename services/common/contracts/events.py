@@ -13,6 +13,7 @@ key present must have its type; keys it does not know pass (a newer producer may
 release without it (a step still in the approval's outbox) is handled as before.
 The wire format is the payload itself, JSON: plain strings, numbers, lists and objects.
 """
+
 import types
 import typing
 from dataclasses import dataclass
@@ -67,8 +68,9 @@ class Event:
     def _typed(self, payload):
         wrong = [key for key, kind in self.fields.items() if key in payload and not _fits(payload[key], kind)]
         if wrong:
-            raise ContractBroken(f"{self.name}: " + ", ".join(
-                f"{key} is not {self.fields[key]}: {payload[key]!r}" for key in wrong))
+            raise ContractBroken(
+                f"{self.name}: " + ", ".join(f"{key} is not {self.fields[key]}: {payload[key]!r}" for key in wrong)
+            )
         return payload
 
 
@@ -90,10 +92,12 @@ def _fits(value, kind):
 
 # -- intake ------------------------------------------------------------------------------
 
+
 class CaseSubmitted(TypedDict):
     """An application is registered; all of the item's version the case was submitted under
     (``process_version`` is the item's version policy: None runs the latest). Its consumers
     read the item's facts with a default, so None stands for a fact not given."""
+
     case_no: str
     item_code: NotRequired[str | None]
     item_version: NotRequired[int | None]
@@ -111,6 +115,7 @@ class CaseSubmitted(TypedDict):
 
 class SupplementReceived(TypedDict):
     """The applicant supplied what was asked."""
+
     case_no: str
     materials: NotRequired[list[str]]
     received_at: str
@@ -118,6 +123,7 @@ class SupplementReceived(TypedDict):
 
 class CaseCollected(TypedDict):
     """The result was handed over."""
+
     case_no: str
     collected_at: str
     how: str
@@ -130,9 +136,11 @@ CASE_COLLECTED = Event("intake", "case_collected", CaseCollected)
 
 # -- approval ----------------------------------------------------------------------------
 
+
 class CaseProgressed(TypedDict):
     """The instance changed (at ``rev``); steps and outcome in words, ``outcome`` the hall's
     decision code (``approved``/``refused``) when the flow ended in one."""
+
     case_no: str
     rev: int
     status: NotRequired[str]
@@ -143,6 +151,7 @@ class CaseProgressed(TypedDict):
 
 class CaseAccepted(TypedDict):
     """``accept`` completed with ``accept``."""
+
     case_no: str
     item_code: NotRequired[str | None]
     department: NotRequired[str | None]
@@ -152,6 +161,7 @@ class CaseAccepted(TypedDict):
 
 class CaseRefused(TypedDict):
     """``accept`` completed with ``refuse``."""
+
     case_no: str
     reason: NotRequired[str | None]
     refused_at: str
@@ -160,6 +170,7 @@ class CaseRefused(TypedDict):
 
 class SupplementRequested(TypedDict):
     """``accept`` completed with ``supplement``."""
+
     case_no: str
     missing_materials: NotRequired[list[str]]
     reason: NotRequired[str | None]
@@ -170,6 +181,7 @@ class PaymentRequired(TypedDict):
     """The flow reaches its payment step (a message catch event ``payment_confirmed``);
     ``fee_fen`` when the flow computed it (e.g. by DMN), else payment assesses the catalog's
     fee rules."""
+
     case_no: str
     item_code: str | None
     department: NotRequired[str | None]
@@ -179,6 +191,7 @@ class PaymentRequired(TypedDict):
 
 class CaseDecided(TypedDict):
     """The process ended at ``approved`` / ``refused``; on the spot (首席代表制) at ``window``."""
+
     case_no: str
     outcome: str
     decided_at: str
@@ -192,10 +205,13 @@ CASE_ACCEPTED = Event("approval", "case_accepted", CaseAccepted)
 CASE_REFUSED = Event("approval", "case_refused", CaseRefused)
 SUPPLEMENT_REQUESTED = Event("approval", "supplement_requested", SupplementRequested)
 PAYMENT_REQUIRED = Event("approval", "payment_required", PaymentRequired)
+
+
 class MessageThrown(TypedDict):
     """A message an instance threw that nothing in it caught, for the approval service itself
     to deliver (``InstanceRepository.route``): to the case's instance that waits for it, else
     a partner process it starts."""
+
     case_no: str
     name: str
     message_id: str
@@ -212,8 +228,10 @@ MESSAGE_THROWN = Event("approval", "message_thrown", MessageThrown)
 
 # -- monitor -----------------------------------------------------------------------------
 
+
 class CaseExtended(TypedDict):
     """An approved extension (延期); ``deadline`` the case's new one (None while its clock is stopped)."""
+
     case_no: str
     extension_id: NotRequired[str]
     days: NotRequired[int]
@@ -225,6 +243,7 @@ class CaseExtended(TypedDict):
 
 class CaseSuspended(TypedDict):
     """A special procedure (特别程序) starts: the case's clock stops."""
+
     case_no: str
     procedure: NotRequired[str]
     reason: NotRequired[str | None]
@@ -234,6 +253,7 @@ class CaseSuspended(TypedDict):
 
 class CaseResumed(TypedDict):
     """The special procedure ended: the clock runs again, to ``deadline``."""
+
     case_no: str
     resumed_by: NotRequired[str | None]
     resumed_at: str
@@ -242,6 +262,7 @@ class CaseResumed(TypedDict):
 
 class ClockSet(TypedDict):
     """The platform clock moved (demo mode): every process follows ``offset_ms``."""
+
     offset_ms: int
     now: NotRequired[str]
 
@@ -254,8 +275,10 @@ CLOCK_SET = Event("monitor", "clock_set", ClockSet)
 
 # -- payment -----------------------------------------------------------------------------
 
+
 class PaymentNoticeIssued(TypedDict):
     """A notice with something to pay was issued; ``due_on`` a hall day."""
+
     case_no: str
     notice_no: str
     total_fen: NotRequired[int]
@@ -265,6 +288,7 @@ class PaymentNoticeIssued(TypedDict):
 
 class PaymentConfirmed(TypedDict):
     """The bank confirmed a payment notice (or it had nothing to pay)."""
+
     case_no: str
     notice_no: str
     amount_fen: NotRequired[int]
@@ -278,8 +302,10 @@ PAYMENT_CONFIRMED = Event("payment", "payment_confirmed", PaymentConfirmed)
 
 # -- queue -------------------------------------------------------------------------------
 
+
 class Ticket(TypedDict):
     """A ticket without personal data."""
+
     ticket_id: str
     number: str
     category: str
@@ -292,6 +318,7 @@ class Ticket(TypedDict):
 class TicketCalled(Ticket):
     """``call`` as the board shows it: ``{seq, ticket_id, number, day, window, category,
     recall, text_zh, text_en, called_at}``."""
+
     call: dict
     first_call: bool
 

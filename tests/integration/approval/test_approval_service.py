@@ -1,6 +1,7 @@
 """The approval service on the real broker and store: deployment and versions, starting
 a process from the case_submitted event, work lists, completion with compare-and-set, the
 hall's events, messages, incidents and the audit trail."""
+
 from pathlib import Path
 
 import eventlet
@@ -33,7 +34,11 @@ def start_case(container, case_no, department="market_regulation"):
 def test_bpmn_directory_is_deployed_at_start_up(approval):
     processes = call(approval, "list_processes")
     assert [(p["key"], p["version"]) for p in processes] == [
-        ("fee_item", 1), ("immediate_item", 1), ("joint_registration", 1), ("promised_item", 1)]
+        ("fee_item", 1),
+        ("immediate_item", 1),
+        ("joint_registration", 1),
+        ("promised_item", 1),
+    ]
 
 
 def test_identical_content_is_not_a_new_version_but_changed_content_is(approval):
@@ -58,7 +63,8 @@ def test_a_submitted_case_opens_the_intake_task_for_the_hall_clerks(approval):
     start_case(approval, "20261126000101")
     tasks = call(approval, "list_tasks", CLERK)
     assert [(t["case_no"], t["element_id"], t["role"], t["department"]) for t in tasks] == [
-        ("20261126000101", "accept", "clerk", "hall")]
+        ("20261126000101", "accept", "clerk", "hall")
+    ]
     assert call(approval, "list_tasks", CHIEF) == []
 
 
@@ -86,12 +92,18 @@ def test_a_cases_progress_names_its_step_and_the_tasks_done_oldest_first(approva
     assert call(approval, "case_progress", "20261126000113")["current_step"] == "受理 Accept"
     call(approval, "complete_task", call(approval, "list_tasks", CLERK)[0]["id"], {"intake_decision": "accept"}, CLERK)
     reviewing = call(approval, "case_progress", "20261126000113")
-    assert (reviewing["status"], reviewing["current_step"], reviewing["outcome"]) == ("in_progress", "决定 Decide", None)
+    assert (reviewing["status"], reviewing["current_step"], reviewing["outcome"]) == (
+        "in_progress",
+        "决定 Decide",
+        None,
+    )
     call(approval, "complete_task", call(approval, "list_tasks", CHIEF)[0]["id"], {"decision": "approved"}, CHIEF)
     done = call(approval, "case_progress", "20261126000113")
     assert (done["status"], done["current_step"], done["outcome"]) == ("completed", None, "approved")
     assert [(s["element_id"], s["name"], s["by"]) for s in done["steps"]] == [
-        ("accept", "受理 Accept", "clerk"), ("decide", "决定 Decide", "chief")]
+        ("accept", "受理 Accept", "clerk"),
+        ("decide", "决定 Decide", "chief"),
+    ]
     assert done["steps"][0]["at"] <= done["steps"][1]["at"] <= done["moved_at"]
 
 
@@ -126,8 +138,7 @@ def test_form_data_is_checked_before_anything_runs(approval):
     assert call(approval, "list_tasks", CLERK)[0]["id"] == accept["id"]
 
 
-def test_two_replicas_completing_one_task_at_once_advance_it_once(container_factory, service_config,
-                                                                 clean_databases):
+def test_two_replicas_completing_one_task_at_once_advance_it_once(container_factory, service_config, clean_databases):
     """Six clerks press "complete" at once; the broker spreads the calls over two replicas."""
     replicas = [container_factory(ApprovalService, service_config) for _ in range(2)]
     for replica in replicas:
@@ -146,6 +157,7 @@ def test_two_replicas_completing_one_task_at_once_advance_it_once(container_fact
     assert sorted(o if isinstance(o, str) else "completed" for o in outcomes) == ["Conflict"] * 5 + ["completed"]
     assert len(call(replicas[1], "list_tasks", CHIEF)) == 1
     from services.approval import models
+
     assert models.ProcessInstance.objects(case_no="20261126000107").first().rev == 2
 
 
@@ -153,6 +165,7 @@ def test_a_redelivered_case_submitted_event_starts_nothing_again(approval):
     """A replica killed after saving the new instance does not ack the event; the broker
     redelivers it and finds the instance (its open task was saved with it)."""
     from services.approval import models
+
     start_case(approval, "20261126000108")
     start_case(approval, "20261126000108")
     assert [t["element_id"] for t in call(approval, "list_tasks", CLERK)] == ["accept"]

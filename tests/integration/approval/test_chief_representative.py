@@ -2,6 +2,7 @@
 on the real broker and store: an on-the-spot item's acceptance is also in the department
 chief's work list and its decision stays with the chief who accepted it; a promised item's
 decision is neither offered to nor completed by the person who reviewed it."""
+
 import pytest
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
@@ -47,10 +48,21 @@ def call(container, method, *args, **kwargs):
 
 
 def start_case(container, case_no, on_the_spot, process_key="immediate_item", department="human_resources"):
-    call(container, "on_case_submitted", {
-        "case_no": case_no, "item_code": "HR-004", "item_name": "职业资格证书补发", "kind": "immediate",
-        "on_the_spot": on_the_spot, "department": department, "process_key": process_key,
-        "promised_limit_days": 5, "submitted_at": "2026-11-26T01:00:00+00:00"})
+    call(
+        container,
+        "on_case_submitted",
+        {
+            "case_no": case_no,
+            "item_code": "HR-004",
+            "item_name": "职业资格证书补发",
+            "kind": "immediate",
+            "on_the_spot": on_the_spot,
+            "department": department,
+            "process_key": process_key,
+            "promised_limit_days": 5,
+            "submitted_at": "2026-11-26T01:00:00+00:00",
+        },
+    )
 
 
 def tasks(container, user, case_no):
@@ -102,8 +114,9 @@ def test_the_acceptance_of_an_item_not_decided_on_the_spot_stays_the_windows(app
 
 
 def test_one_person_may_not_review_and_decide_a_promised_case(approval):
-    start_case(approval, "20261126000704", on_the_spot=False, process_key="promised_item",
-               department="market_regulation")
+    start_case(
+        approval, "20261126000704", on_the_spot=False, process_key="promised_item", department="market_regulation"
+    )
     [accept] = tasks(approval, CLERK, "20261126000704")
     call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK)
     [review] = tasks(approval, ALL_ROLES, "20261126000704")
@@ -116,7 +129,8 @@ def test_one_person_may_not_review_and_decide_a_promised_case(approval):
         call(approval, "complete_task", decide_task["id"], {"decision": "approved"}, ALL_ROLES)
     assert "审批分离" in str(refused.value) and "review" in str(refused.value)
     assert [t["task_id"] for t in models.ProcessInstance.objects(case_no="20261126000704").first().open_tasks] == [
-        decide_task["id"]]  # nothing changed
+        decide_task["id"]
+    ]  # nothing changed
     assert call(approval, "get_case_process", "20261126000704", CHIEF)["status"] == "in_progress"
 
     call(approval, "complete_task", decide_task["id"], {"decision": "return", "return_reason": "请再核实场所"}, CHIEF)
@@ -129,10 +143,22 @@ def test_one_person_may_not_review_and_decide_a_promised_case(approval):
 
 
 def start_promised(container, case_no, on_the_spot):
-    call(container, "on_case_submitted", {
-        "case_no": case_no, "item_code": "MR-004", "item_name": "企业变更登记", "kind": "promised",
-        "on_the_spot": on_the_spot, "department": "market_regulation", "process_key": "promised_item",
-        "promised_limit_days": 3, "legal_limit_days": 15, "submitted_at": "2026-11-26T01:00:00+00:00"})
+    call(
+        container,
+        "on_case_submitted",
+        {
+            "case_no": case_no,
+            "item_code": "MR-004",
+            "item_name": "企业变更登记",
+            "kind": "promised",
+            "on_the_spot": on_the_spot,
+            "department": "market_regulation",
+            "process_key": "promised_item",
+            "promised_limit_days": 3,
+            "legal_limit_days": 15,
+            "submitted_at": "2026-11-26T01:00:00+00:00",
+        },
+    )
 
 
 def test_a_promised_item_accepted_by_the_chief_on_the_spot_is_decided_by_them_without_a_review(approval, decisions):

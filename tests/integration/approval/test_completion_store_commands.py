@@ -2,6 +2,7 @@
 step: find the instance by the task, save it with a compare-and-set, store the step record
 (its audit entries, task history and events). Counted with pymongo's command monitoring on
 every collection the approval service's documents use."""
+
 import pytest
 from pymongo import MongoClient, monitoring
 
@@ -10,8 +11,7 @@ from services.common.db import collection_of, database_name
 from tests.integration.approval.test_process_lifecycle import CHIEF, CLERK, call, start_case, task
 
 MAX_COMMANDS = 3
-STORE_COMMANDS = {"find", "insert", "update", "delete", "findAndModify", "aggregate", "count", "getMore",
-                  "distinct"}
+STORE_COMMANDS = {"find", "insert", "update", "delete", "findAndModify", "aggregate", "count", "getMore", "distinct"}
 ONE_STEP = [("find", "process_instances"), ("update", "process_instances"), ("insert", "steps")]
 
 
@@ -34,11 +34,19 @@ class Commands(monitoring.CommandListener):
 def commands(approval, service_config, monkeypatch):
     """The approval's documents sent through a client that counts their commands."""
     listener = Commands()
-    client = MongoClient(service_config["MONGO_URI"], event_listeners=[listener], tz_aware=True,
-                         uuidRepresentation="standard")
+    client = MongoClient(
+        service_config["MONGO_URI"], event_listeners=[listener], tz_aware=True, uuidRepresentation="standard"
+    )
     database = client[database_name(service_config, "approval")]
-    for model in (models.ProcessDefinition, models.ProcessInstance, models.PendingTimer, models.Message,
-                  models.Step, models.RoleMapping, models.StaffMember):
+    for model in (
+        models.ProcessDefinition,
+        models.ProcessInstance,
+        models.PendingTimer,
+        models.Message,
+        models.Step,
+        models.RoleMapping,
+        models.StaffMember,
+    ):
         monkeypatch.setattr(model, "_collection", database[collection_of(model).name])
     yield listener
     client.close()

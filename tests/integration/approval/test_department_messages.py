@@ -2,6 +2,7 @@
 store: taken at once when the process waits, kept when it will wait later, refused when it
 never will; the same message id gives the same answer; the hall's own messages and another
 department's cases are out of reach."""
+
 from datetime import timedelta
 
 import pytest
@@ -42,8 +43,16 @@ def call(container, method, *args, **kwargs):
 def case_no(approval):
     call(approval, "deploy_process", WAITS_FOR_INSPECTION, "fire_safety_check.bpmn")
     case_no = "20261203000101"
-    call(approval, "on_case_submitted", {"case_no": case_no, "item_code": "MR-009", "department": "market_regulation",
-                                         "process_key": "fire_safety_check"})
+    call(
+        approval,
+        "on_case_submitted",
+        {
+            "case_no": case_no,
+            "item_code": "MR-009",
+            "department": "market_regulation",
+            "process_key": "fire_safety_check",
+        },
+    )
     return case_no
 
 
@@ -59,12 +68,19 @@ def finish_preparing(approval, case_no):
 def test_a_message_the_process_waits_for_is_taken_at_once(approval, case_no):
     finish_preparing(approval, case_no)
     receipt = call(approval, "deliver_message", case_no, "fire_inspection", {"passed": True}, "insp-000042", SYSTEM)
-    assert receipt == {"case_no": case_no, "name": "fire_inspection", "message_id": "insp-000042",
-                       "delivered": True, "kept_until": None}
+    assert receipt == {
+        "case_no": case_no,
+        "name": "fire_inspection",
+        "message_id": "insp-000042",
+        "delivered": True,
+        "kept_until": None,
+    }
     assert open_steps(approval, case_no) == ["decide"]
     audit = call(approval, "get_case_process", case_no, REVIEWER)["audit"]
     assert [(e["kind"], e["actor"]) for e in audit if e["kind"].startswith("message")] == [
-        ("message_received", "key:fire-dept"), ("message_delivered", "system")]
+        ("message_received", "key:fire-dept"),
+        ("message_delivered", "system"),
+    ]
 
 
 def test_an_early_message_is_kept_and_taken_when_the_process_gets_there(approval, case_no):

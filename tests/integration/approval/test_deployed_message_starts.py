@@ -3,6 +3,7 @@ process whose message start event catches it (its latest version) starts as a su
 the case, once per message, whether a case's process threw the message or a department sent it
 over HTTP; its tasks are filed under the case's number. A second process that would start with
 the same message is refused at deploy."""
+
 import json
 from pathlib import Path
 
@@ -46,8 +47,11 @@ def deployed(approval):
 
 
 def submit(approval, case_no, process_key):
-    call(approval, "on_case_submitted", {"case_no": case_no, "item_code": "MR-009", "department": "market_regulation",
-                                         "process_key": process_key})
+    call(
+        approval,
+        "on_case_submitted",
+        {"case_no": case_no, "item_code": "MR-009", "department": "market_regulation", "process_key": process_key},
+    )
 
 
 def sub_instances(approval, case_no):
@@ -55,8 +59,12 @@ def sub_instances(approval, case_no):
 
 
 def thrown(case_no):
-    return [payload for record in models.Step.objects(case_no=case_no)
-            for name, payload in json.loads(record.body)["events"] if name == "message_thrown"]
+    return [
+        payload
+        for record in models.Step.objects(case_no=case_no)
+        for name, payload in json.loads(record.body)["events"]
+        if name == "message_thrown"
+    ]
 
 
 def test_a_thrown_message_starts_the_process_of_another_file_filed_under_the_case(deployed):
@@ -69,11 +77,16 @@ def test_a_thrown_message_starts_the_process_of_another_file_filed_under_the_cas
     assert len(sub_instances(deployed, case_no)) == 1
 
     [pull] = call(deployed, "work_list", HOUSING, {"case_no": case_no})["tasks"]
-    assert (pull["element_id"], pull["case_no"], pull["instance_no"]) == ("Activity_pull_records", case_no,
-                                                                       sub["instance_no"])
+    assert (pull["element_id"], pull["case_no"], pull["instance_no"]) == (
+        "Activity_pull_records",
+        case_no,
+        sub["instance_no"],
+    )
     call(deployed, "complete_task", pull["id"], {"records": "档案 A-17"}, HOUSING)
-    [decide] = until(lambda: call(deployed, "work_list", CHIEF, {"case_no": case_no})["tasks"],
-                     "the archive's answer did not reach the case's process")
+    [decide] = until(
+        lambda: call(deployed, "work_list", CHIEF, {"case_no": case_no})["tasks"],
+        "the archive's answer did not reach the case's process",
+    )
     assert (decide["element_id"], decide["instance_no"]) == ("Activity_decide", case_no)
     call(deployed, "complete_task", decide["id"], {}, CHIEF)
     case = call(deployed, "get_case_process", case_no, ADMIN)
@@ -81,8 +94,12 @@ def test_a_thrown_message_starts_the_process_of_another_file_filed_under_the_cas
 
 
 def test_a_departments_message_starts_a_deployed_process_once(deployed):
-    call(deployed, "deploy_process", (FIXTURES / "diagrams" / "camunda_message_collaboration.bpmn").read_text(
-        encoding="utf-8"), "camunda_message_collaboration.bpmn")
+    call(
+        deployed,
+        "deploy_process",
+        (FIXTURES / "diagrams" / "camunda_message_collaboration.bpmn").read_text(encoding="utf-8"),
+        "camunda_message_collaboration.bpmn",
+    )
     case_no = "20261203000402"
     submit(deployed, case_no, "hall_referral")  # its diagram knows nothing of the archive
     until(lambda: sub_instances(deployed, case_no), "the partner process did not start")

@@ -4,6 +4,7 @@ dispatching or before storing the record) loses nothing and does nothing twice: 
 still reach the hall, through the next step of the instance or through the sweep, the record
 is stored once, the task stays completed once, and the sweep empties the outboxes whose
 records are stored."""
+
 import json
 from datetime import timedelta
 
@@ -68,7 +69,8 @@ def after_the_grace(monkeypatch):
 
 
 def test_the_sweep_announces_what_a_stopped_replica_saved_and_then_empties_the_outbox(
-        approval, listener, stopped_replica, monkeypatch):
+    approval, listener, stopped_replica, monkeypatch
+):
     start_case(approval, "20261126000701")
     assert records("20261126000701") == {1: (["started"], [])}  # dispatched at once, then recorded
     accept_and_stop(approval, stopped_replica, "20261126000701")
@@ -88,7 +90,8 @@ def test_the_sweep_announces_what_a_stopped_replica_saved_and_then_empties_the_o
 
 
 def test_a_replica_that_stops_between_the_two_writes_loses_nothing_and_does_nothing_twice(
-        approval, listener, monkeypatch):
+    approval, listener, monkeypatch
+):
     """The service saves the step and dispatches its events, then loses the store before the
     step record."""
     start_case(approval, "20261126000703")
@@ -137,4 +140,3 @@ def test_the_sweep_needs_no_runnable_process_to_finish_a_step(approval, listener
         call(approval, "announce_unannounced")
     assert [name for name, _ in HallEvents.about("20261126000705")] == ["case_accepted"]
     assert completions("20261126000705") == ["accept"]
-

@@ -1,6 +1,7 @@
 """The hall's real flows in bpmn/ on the real broker and store: versions and their XML, the
 promised item's time limit, four departments reviewing a joint registration in parallel,
 and the fee item assessing its fee by DMN and waiting for the bank."""
+
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -42,8 +43,11 @@ def call(container, method, *args):
 
 
 def start_case(container, case_no, process_key, item_code="MR-010", department="market_regulation", **extra):
-    call(container, "on_case_submitted", {"case_no": case_no, "item_code": item_code, "department": department,
-                                          "process_key": process_key, **extra})
+    call(
+        container,
+        "on_case_submitted",
+        {"case_no": case_no, "item_code": item_code, "department": department, "process_key": process_key, **extra},
+    )
 
 
 def tasks(container, user, case_no):
@@ -84,16 +88,18 @@ def test_a_case_runs_the_version_its_item_pins_and_otherwise_the_latest(approval
     call(approval, "deploy_process", xml.replace("受理 Accept", "受理 Intake check"), "immediate_item.bpmn")
     start_case(approval, "20261126000911", "immediate_item", process_version=1)
     start_case(approval, "20261126000912", "immediate_item", process_version=None)
-    pinned, latest = (call(approval, "get_case_process", case_no, ADMIN)
-                      for case_no in ("20261126000911", "20261126000912"))
+    pinned, latest = (
+        call(approval, "get_case_process", case_no, ADMIN) for case_no in ("20261126000911", "20261126000912")
+    )
     assert (pinned["process_version"], latest["process_version"]) == (1, 2)
     assert [t["name"] for t in tasks(approval, CLERK, "20261126000911")] == ["受理 Accept"]
 
 
 def test_validating_checks_like_a_deployment_and_stores_nothing(approval):
     xml = (BPMN_DIR / "immediate_item.bpmn").read_text(encoding="utf-8")
-    assert call(approval, "validate_process", xml.replace("受理 Accept", "受理 Intake check"),
-                "immediate_item.bpmn") == {"valid": True}
+    assert call(
+        approval, "validate_process", xml.replace("受理 Accept", "受理 Intake check"), "immediate_item.bpmn"
+    ) == {"valid": True}
     without_lane = xml.replace("<bpmn:flowNodeRef>accept</bpmn:flowNodeRef>", "")
     with pytest.raises(InvalidInput) as refused:
         call(approval, "validate_process", without_lane, "immediate_item.bpmn")
@@ -101,11 +107,19 @@ def test_validating_checks_like_a_deployment_and_stores_nothing(approval):
     assert [v["version"] for v in call(approval, "list_process_versions", "immediate_item")] == [1]
 
 
-@pytest.mark.parametrize("change, element_id", [
-    (('camunda:decisionRef="registration_fee"', 'camunda:decisionRef="no_such_table"'), "assess_fee"),
-    (('<bpmn:businessRuleTask id="assess_fee" name="核定收费 Assess the fee" camunda:decisionRef="registration_fee">',
-      '<bpmn:callActivity id="assess_fee" calledElement="no_such_process">'), "assess_fee"),
-])
+@pytest.mark.parametrize(
+    "change, element_id",
+    [
+        (('camunda:decisionRef="registration_fee"', 'camunda:decisionRef="no_such_table"'), "assess_fee"),
+        (
+            (
+                '<bpmn:businessRuleTask id="assess_fee" name="核定收费 Assess the fee" camunda:decisionRef="registration_fee">',
+                '<bpmn:callActivity id="assess_fee" calledElement="no_such_process">',
+            ),
+            "assess_fee",
+        ),
+    ],
+)
 def test_a_diagram_referring_to_something_missing_is_refused_naming_the_element(approval, change, element_id):
     xml = (BPMN_DIR / "fee_item.bpmn").read_text(encoding="utf-8").replace(*change)
     if "callActivity" in change[1]:
@@ -118,12 +132,15 @@ def test_a_diagram_referring_to_something_missing_is_refused_naming_the_element(
 
 def test_a_timer_that_does_not_parse_is_refused_and_a_bare_iso_duration_is_accepted(approval):
     xml = (BPMN_DIR / "immediate_item.bpmn").read_text(encoding="utf-8")
-    timer = ('<bpmn:boundaryEvent id="remind" attachedToRef="decide" cancelActivity="false">'
-             '<bpmn:outgoing>Flow_remind</bpmn:outgoing><bpmn:timerEventDefinition>'
-             '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{}</bpmn:timeDuration>'
-             '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
-             '<bpmn:endEvent id="reminded"><bpmn:incoming>Flow_remind</bpmn:incoming></bpmn:endEvent>'
-             '<bpmn:sequenceFlow id="Flow_remind" sourceRef="remind" targetRef="reminded" />')
+    timer = (
+        '<bpmn:boundaryEvent id="remind" attachedToRef="decide" cancelActivity="false">'
+        "<bpmn:outgoing>Flow_remind</bpmn:outgoing><bpmn:timerEventDefinition>"
+        '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{}</bpmn:timeDuration>'
+        "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+        '<bpmn:endEvent id="reminded"><bpmn:incoming>Flow_remind</bpmn:incoming></bpmn:endEvent>'
+        '<bpmn:sequenceFlow id="Flow_remind" sourceRef="remind" targetRef="reminded" />'
+    )
+
     def with_timer(text):
         return xml.replace("</bpmn:laneSet>", "</bpmn:laneSet>" + timer.format(text))
 
@@ -138,8 +155,11 @@ def test_a_promised_items_tasks_are_due_by_the_promised_limit_and_listed_soonest
     start_case(approval, "20261126000302", "promised_item", item_code="MR-009", promised_limit_days=2)
     for case_no in ("20261126000301", "20261126000302"):
         complete(approval, CLERK, case_no, {"intake_decision": "accept"})
-    reviews = [t for t in call(approval, "list_tasks", staff("reviewer", "market_regulation"))
-               if t["case_no"] in ("20261126000301", "20261126000302")]
+    reviews = [
+        t
+        for t in call(approval, "list_tasks", staff("reviewer", "market_regulation"))
+        if t["case_no"] in ("20261126000301", "20261126000302")
+    ]
     assert [t["case_no"] for t in reviews] == ["20261126000302", "20261126000301"]
     assert all(t["due_at"] for t in reviews) and reviews[0]["due_at"] < reviews[1]["due_at"]
 
@@ -150,8 +170,15 @@ def test_an_approved_extension_moves_the_due_date_of_the_case_and_of_the_tasks_a
     complete(approval, CLERK, "20261126000306", {"intake_decision": "accept"})
     (review,) = tasks(approval, reviewer, "20261126000306")
     later = (datetime.fromisoformat(review["due_at"]) + timedelta(days=3)).isoformat()
-    extended = {"case_no": "20261126000306", "extension_id": "e1", "days": 3, "reason": "现场核查",
-                "approved_by": "chief", "approved_at": "2026-11-26T03:00:00+00:00", "deadline": later}
+    extended = {
+        "case_no": "20261126000306",
+        "extension_id": "e1",
+        "days": 3,
+        "reason": "现场核查",
+        "approved_by": "chief",
+        "approved_at": "2026-11-26T03:00:00+00:00",
+        "deadline": later,
+    }
     call(approval, "on_case_extended", extended)
     call(approval, "on_case_extended", extended)  # a repeat changes nothing
     (review,) = tasks(approval, reviewer, "20261126000306")
@@ -185,8 +212,12 @@ def test_a_chief_returns_a_promised_case_to_the_reviewer_with_a_reason(approval)
 def test_four_departments_review_a_joint_registration_in_parallel_then_the_chief_decides(approval):
     start_case(approval, "20261126000303", "joint_registration")
     complete(approval, CLERK, "20261126000303", {"intake_decision": "accept"})
-    reviewers = {"business_licence": "market_regulation", "tax_registration": "taxation",
-                 "seal_approval": "public_security", "social_insurance": "human_resources"}
+    reviewers = {
+        "business_licence": "market_regulation",
+        "tax_registration": "taxation",
+        "seal_approval": "public_security",
+        "social_insurance": "human_resources",
+    }
     for step, department in reviewers.items():
         (task,) = tasks(approval, staff("reviewer", department), "20261126000303")
         assert (task["element_id"], task["department"]) == (step, department)
@@ -209,9 +240,17 @@ def test_a_fee_item_assesses_its_fee_and_is_approved_once_the_bank_confirms_paym
     assert (waiting["case_status"], waiting["current_step"]) == ("in_progress", "等待缴费 Awaiting payment")
     (required,) = [r for r in PaymentDesk.required if r["case_no"] == "20261126000304"]
     assert (required["item_code"], required["department"], required["fee_fen"]) == (
-        "NR-002", "natural_resources", 56000)
-    confirmed = {"case_no": "20261126000304", "notice_no": "JF2026000001", "amount_fen": 56000, "receipt_no": "R1",
-                 "confirmed_at": "2026-11-26T04:00:00+00:00"}
+        "NR-002",
+        "natural_resources",
+        56000,
+    )
+    confirmed = {
+        "case_no": "20261126000304",
+        "notice_no": "JF2026000001",
+        "amount_fen": 56000,
+        "receipt_no": "R1",
+        "confirmed_at": "2026-11-26T04:00:00+00:00",
+    }
     call(approval, "on_payment_confirmed", confirmed)
     view = call(approval, "get_case_process", "20261126000304", ADMIN)
     assert view["status"] == "completed"

@@ -2,6 +2,7 @@
 store: one from Camunda Modeler 5 (`camunda:` candidate groups, assignee, form fields with enum
 values and a required constraint, due dates, a bare `PT5S` timer) and one from spiff-arena
 (`spiffworkflow:` properties naming form JSON schema files, roles by lane)."""
+
 import json
 from pathlib import Path
 
@@ -24,13 +25,18 @@ def call(container, method, *args, **kwargs):
 
 
 def start_case(container, case_no, process_key):
-    call(container, "on_case_submitted", {"case_no": case_no, "item_code": "MR-001",
-                                          "department": "market_regulation", "process_key": process_key})
+    call(
+        container,
+        "on_case_submitted",
+        {"case_no": case_no, "item_code": "MR-001", "department": "market_regulation", "process_key": process_key},
+    )
 
 
 def spiff_forms():
-    return {name: json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-            for name in ("review-schema.json", "sign-schema.json")}
+    return {
+        name: json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+        for name in ("review-schema.json", "sign-schema.json")
+    }
 
 
 def test_a_camunda_modeler_5_diagram_deploys_and_runs_with_its_forms_assignee_and_timer(approval):
@@ -42,11 +48,23 @@ def test_a_camunda_modeler_5_diagram_deploys_and_runs_with_its_forms_assignee_an
     assert (review["element_id"], review["due_at"]) == ("Activity_review", "2030-06-28T09:00:00+00:00")
     plain = {"readonly": False, "constraints": {}, "default": None}
     assert review["form"] == [
-        {"id": "verdict", "label": "审查结论 Verdict", "type": "enum", "required": True,
-         "options": [{"id": "pass", "name": "通过 Pass"}, {"id": "fail", "name": "不通过 Fail"}], **plain},
+        {
+            "id": "verdict",
+            "label": "审查结论 Verdict",
+            "type": "enum",
+            "required": True,
+            "options": [{"id": "pass", "name": "通过 Pass"}, {"id": "fail", "name": "不通过 Fail"}],
+            **plain,
+        },
         {"id": "pages", "label": "页数 Pages checked", "type": "long", "required": False, "options": [], **plain},
-        {"id": "site_visit", "label": "现场核查 Site visit", "type": "boolean", "required": False, "options": [],
-         **plain},
+        {
+            "id": "site_visit",
+            "label": "现场核查 Site visit",
+            "type": "boolean",
+            "required": False,
+            "options": [],
+            **plain,
+        },
         {"id": "comment", "label": "意见 Comment", "type": "string", "required": False, "options": [], **plain},
     ]
     with pytest.raises(InvalidInput) as refused:
@@ -80,8 +98,11 @@ def test_a_spiff_arena_diagram_deploys_with_its_form_schemas_and_runs_to_its_end
     [review] = call(approval, "list_tasks", REVIEWER)
     assert (review["role"], review["department"]) == ("reviewer", "market_regulation")
     assert [(f["id"], f["label"], f["type"], f["required"]) for f in review["form"]] == [
-        ("verdict", "审查结论 Verdict", "enum", True), ("pages", "页数 Pages checked", "long", True),
-        ("urgent", "加急 Urgent", "boolean", False), ("comment", "意见 Comment", "string", False)]
+        ("verdict", "审查结论 Verdict", "enum", True),
+        ("pages", "页数 Pages checked", "long", True),
+        ("urgent", "加急 Urgent", "boolean", False),
+        ("comment", "意见 Comment", "string", False),
+    ]
     assert review["form"][0]["options"] == [{"id": "pass", "name": "通过 Pass"}, {"id": "fail", "name": "不通过 Fail"}]
     with pytest.raises(InvalidInput) as refused:
         call(approval, "complete_task", review["id"], {"verdict": "pass"}, REVIEWER)
@@ -97,7 +118,12 @@ def test_a_spiff_arena_diagram_deploys_with_its_form_schemas_and_runs_to_its_end
 def test_a_spiff_arena_diagram_without_its_form_schema_is_refused_naming_the_task(approval):
     xml = (FIXTURES / "spiff_arena_review.bpmn").read_text(encoding="utf-8")
     with pytest.raises(InvalidInput) as refused:
-        call(approval, "deploy_process", xml, "spiff_arena_review.bpmn",
-             forms={"review-schema.json": spiff_forms()["review-schema.json"]})
+        call(
+            approval,
+            "deploy_process",
+            xml,
+            "spiff_arena_review.bpmn",
+            forms={"review-schema.json": spiff_forms()["review-schema.json"]},
+        )
     assert refused.value.errors[0]["field"] == "Activity_sign"
     assert "sign-schema.json" in refused.value.errors[0]["message"]

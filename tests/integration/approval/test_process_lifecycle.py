@@ -2,6 +2,7 @@
 decide, supplements arriving as messages (also before the process waits for them), escape
 attempts in uploaded diagrams refused at deployment and, in a version stored before that
 check, ending in an incident, an admin's retry, and the audit trail."""
+
 import hashlib
 import json
 from pathlib import Path
@@ -64,8 +65,11 @@ def call(container, method, *args, **kwargs):
 
 
 def start_case(container, case_no, process_key="immediate_item"):
-    call(container, "on_case_submitted", {"case_no": case_no, "item_code": "MR-001", "department": "market_regulation",
-                                          "process_key": process_key})
+    call(
+        container,
+        "on_case_submitted",
+        {"case_no": case_no, "item_code": "MR-001", "department": "market_regulation", "process_key": process_key},
+    )
 
 
 def task(container, user, case_no):
@@ -86,7 +90,10 @@ def test_accepting_and_deciding_announce_the_hall_events(approval, listener):
     (accepted_name, accepted), (decided_name, decided) = HallEvents.about("20261126000201")
     assert (accepted_name, decided_name) == ("case_accepted", "case_decided")
     assert {k: accepted[k] for k in ("item_code", "department", "accepted_by")} == {
-        "item_code": "MR-001", "department": "market_regulation", "accepted_by": "clerk"}
+        "item_code": "MR-001",
+        "department": "market_regulation",
+        "accepted_by": "clerk",
+    }
     assert (decided["outcome"], decided["decided_by"]) == ("approved", "chief")
 
 
@@ -98,18 +105,23 @@ def test_a_refusal_at_the_window_ends_the_process_at_refused(approval, listener)
     with entrypoint_waiter(listener, "on_case_decided"):
         done = complete(approval, CLERK, "20261126000202", {"intake_decision": "refuse", "reason": "不属于本中心事项"})
     assert done["case_status"] == "completed"
-    assert [(name, payload.get("reason") or payload.get("outcome")) for name, payload in
-            HallEvents.about("20261126000202")] == [("case_refused", "不属于本中心事项"), ("case_decided", "refused")]
+    assert [
+        (name, payload.get("reason") or payload.get("outcome")) for name, payload in HallEvents.about("20261126000202")
+    ] == [("case_refused", "不属于本中心事项"), ("case_decided", "refused")]
 
 
 def test_a_supplement_request_waits_for_the_supplement_and_returns_to_the_clerk(approval, listener):
     start_case(approval, "20261126000203")
     with entrypoint_waiter(listener, "on_supplement_requested"):
-        done = complete(approval, CLERK, "20261126000203",
-                        {"intake_decision": "supplement", "missing_materials": "身份证复印件", "reason": "缺件"})
+        done = complete(
+            approval,
+            CLERK,
+            "20261126000203",
+            {"intake_decision": "supplement", "missing_materials": "身份证复印件", "reason": "缺件"},
+        )
     assert done["current_step"] == "等待补正 Awaiting supplements"
     assert call(approval, "list_tasks", CLERK) == []
-    (name, requested), = HallEvents.about("20261126000203")
+    ((name, requested),) = HallEvents.about("20261126000203")
     assert (name, requested["missing_materials"]) == ("supplement_requested", ["身份证复印件"])
 
     received = {"case_no": "20261126000203", "materials": ["id_card_copy"], "received_at": "2026-11-26T03:00:00+00:00"}
@@ -129,7 +141,9 @@ def test_a_message_that_arrives_before_the_process_waits_is_kept_and_delivered_l
     assert early == {"case_no": "20261126000204", "name": "supplement_received", "delivered": False}
     start_case(approval, "20261126000204")
     assert call(approval, "get_case_process", "20261126000204", CLERK)["stored_messages"] == ["supplement_received"]
-    done = complete(approval, CLERK, "20261126000204", {"intake_decision": "supplement", "missing_materials": "租赁合同"})
+    done = complete(
+        approval, CLERK, "20261126000204", {"intake_decision": "supplement", "missing_materials": "租赁合同"}
+    )
     assert done["current_step"] == "受理 Accept"  # the kept supplement was taken at once
     view = call(approval, "get_case_process", "20261126000204", CLERK)
     assert view["stored_messages"] == [] and view["waiting_messages"] == []
@@ -144,21 +158,25 @@ def test_a_message_whose_first_delivery_stopped_after_keeping_it_is_audited_once
     for _ in range(2):
         call(approval, "correlate_message", case_no, name, data, message_id="bank-7")
 
-    entries = [e for record in models.Step.objects(case_no=case_no) for e in json.loads(record.body)["audit"]
-               if e["kind"] == "message_received"]
+    entries = [
+        e
+        for record in models.Step.objects(case_no=case_no)
+        for e in json.loads(record.body)["audit"]
+        if e["kind"] == "message_received"
+    ]
     assert [(e["element_id"], e["data"]) for e in entries] == [(name, data)]
 
 
 ESCAPES = [
-    '().__class__.__base__.__subclasses__()',
+    "().__class__.__base__.__subclasses__()",
     '__import__("os").system("touch /tmp/approval_sandbox_escaped")',
-    '[x for x in (1).__class__.__mro__]',
+    "[x for x in (1).__class__.__mro__]",
     '"{0.__class__}".format(decision)',
-    '(lambda: 1)() == 1',
-    '9 ** 9 ** 9 > 0',
-    '[c for c in range(10 ** 9)]',
+    "(lambda: 1)() == 1",
+    "9 ** 9 ** 9 > 0",
+    "[c for c in range(10 ** 9)]",
     'open("/etc/passwd").read()',
-    '(g for g in [1]).gi_frame.f_globals',
+    "(g for g in [1]).gi_frame.f_globals",
 ]
 
 
@@ -166,12 +184,21 @@ def store_unchecked_version(xml, key="immediate_item"):
     """Store ``xml`` as the next version the way a version deployed before the deployment's
     expression checks is stored: the sandbox must hold when it runs."""
     latest = models.ProcessDefinition.objects(key=key).order_by("-version").first()
-    models.ProcessDefinition(key=key, version=latest.version + 1, content_hash=hashlib.sha256(xml.encode()).hexdigest(),
-                             name=latest.name, filename=latest.filename, xml=xml, deployed_at=utcnow()).save()
+    models.ProcessDefinition(
+        key=key,
+        version=latest.version + 1,
+        content_hash=hashlib.sha256(xml.encode()).hexdigest(),
+        name=latest.name,
+        filename=latest.filename,
+        xml=xml,
+        deployed_at=utcnow(),
+    ).save()
 
 
 # The escapes the rules refuse from the text alone (the others are size bombs, stopped as they run).
-REFUSED_AT_DEPLOYMENT = [escape for escape in ESCAPES if escape not in ('9 ** 9 ** 9 > 0', '[c for c in range(10 ** 9)]')]
+REFUSED_AT_DEPLOYMENT = [
+    escape for escape in ESCAPES if escape not in ("9 ** 9 ** 9 > 0", "[c for c in range(10 ** 9)]")
+]
 
 
 @pytest.mark.parametrize("payload", REFUSED_AT_DEPLOYMENT)
@@ -211,11 +238,13 @@ def test_an_admin_retries_an_incident_after_fixing_the_data(approval, listener):
     with entrypoint_waiter(listener, "on_case_decided"):
         view = call(approval, "retry_case_process", "20261126000206", {"opinion_checked": True}, ADMIN)
     assert (view["status"], view["incident"]) == ("completed", None)
-    assert [e["kind"] for e in view["audit"]] == [
-        "started", "task_completed", "task_completed", "incident", "retried"]
+    assert [e["kind"] for e in view["audit"]] == ["started", "task_completed", "task_completed", "incident", "retried"]
     retried = view["audit"][-1]
-    assert (retried["actor"], retried["element_id"], retried["data"]) == ("admin", "Gateway_decision",
-                                                                         {"opinion_checked": True})
+    assert (retried["actor"], retried["element_id"], retried["data"]) == (
+        "admin",
+        "Gateway_decision",
+        {"opinion_checked": True},
+    )
     assert HallEvents.about("20261126000206")[-1][1]["outcome"] == "approved"
     with pytest.raises(Conflict):
         call(approval, "retry_case_process", "20261126000206", {}, ADMIN)
@@ -227,8 +256,9 @@ def with_script_task(script):
         '<bpmn:sequenceFlow id="Flow_accepted" name="accept" sourceRef="Gateway_intake_decision" targetRef="decide">',
         f'<bpmn:scriptTask id="fee" name="计费 Fee"><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>'
         '<bpmn:sequenceFlow id="Flow_fee" sourceRef="fee" targetRef="decide" />'
-        '<bpmn:sequenceFlow id="Flow_accepted" name="accept" sourceRef="Gateway_intake_decision" targetRef="fee">')
-    return xml.replace('<bpmn:incoming>Flow_accepted</bpmn:incoming>', '<bpmn:incoming>Flow_fee</bpmn:incoming>')
+        '<bpmn:sequenceFlow id="Flow_accepted" name="accept" sourceRef="Gateway_intake_decision" targetRef="fee">',
+    )
+    return xml.replace("<bpmn:incoming>Flow_accepted</bpmn:incoming>", "<bpmn:incoming>Flow_fee</bpmn:incoming>")
 
 
 def test_a_script_task_cannot_reach_the_file_system(approval):
@@ -254,7 +284,9 @@ def test_a_runaway_script_is_an_incident_on_its_case_while_another_case_goes_on(
 
     runaway = eventlet.spawn(complete_over_the_broker)
     eventlet.sleep(0.5)  # the runaway completion reaches the service and its script starts
-    other = complete(approval, CLERK, "20261126000209", {"intake_decision": "refuse", "reason": "材料不符 Not eligible"})
+    other = complete(
+        approval, CLERK, "20261126000209", {"intake_decision": "refuse", "reason": "材料不符 Not eligible"}
+    )
 
     assert not runaway.dead, "the other case's completion waited for the runaway script"
     assert other["case_status"] == "completed"

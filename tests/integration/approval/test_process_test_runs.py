@@ -2,6 +2,7 @@
 uploaded diagram runs with the designer completing its tasks as any role, firing a timer now
 and delivering a message, while nothing of it reaches a work list or the deployed versions'
 counts; a run is removed once its time is up."""
+
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,12 @@ def task(run, element_id):
 
 
 def test_a_deployed_version_test_runs_to_its_end_and_stays_out_of_work_lists(approval):
-    deployed = call(approval, "deploy_process", diagram("camunda_boundary_timer_message.bpmn"),
-                    "camunda_boundary_timer_message.bpmn")
+    deployed = call(
+        approval,
+        "deploy_process",
+        diagram("camunda_boundary_timer_message.bpmn"),
+        "camunda_boundary_timer_message.bpmn",
+    )
     run = call(approval, "start_test_run", {"process_key": deployed["key"]}, {"applicant": "王五"}, DESIGNER)
     assert run["run_id"].startswith("T-") and run["process_version"] == deployed["version"]
     assert run["data"]["case_no"] == run["run_id"]
@@ -40,10 +45,18 @@ def test_a_deployed_version_test_runs_to_its_end_and_stays_out_of_work_lists(app
     assert [t["element_id"] for t in run["waiting_timers"]] == ["Event_overdue"]
     assert "StartEvent_1" in run["path"]["done"] and "Activity_review" in run["path"]["waiting"]
 
-    run = call(approval, "deliver_test_message", run["run_id"], "status_query", {"asked_by": "applicant",
-                                                                                 "ref.no": "Q-1"}, DESIGNER)
+    run = call(
+        approval,
+        "deliver_test_message",
+        run["run_id"],
+        "status_query",
+        {"asked_by": "applicant", "ref.no": "Q-1"},
+        DESIGNER,
+    )
     assert call(approval, "get_test_run", run["run_id"])["steps"][-1]["data"] == {
-        "name": "status_query", "data": {"asked_by": "applicant", "ref.no": "Q-1"}}
+        "name": "status_query",
+        "data": {"asked_by": "applicant", "ref.no": "Q-1"},
+    }
     assert sorted(t["element_id"] for t in run["open_tasks"]) == ["Activity_answer", "Activity_review"]
     assert task(run, "Activity_answer")["department"] == "hall"
     assert call(approval, "list_tasks", CLERK) == [] and call(approval, "list_tasks", REVIEWER) == []
@@ -58,8 +71,13 @@ def test_a_deployed_version_test_runs_to_its_end_and_stays_out_of_work_lists(app
     run = call(approval, "complete_test_task", run["run_id"], task(run, "Activity_escalated")["id"], {}, DESIGNER)
 
     assert (run["status"], run["outcome"]["element_id"]) == ("completed", "Event_escalated")
-    assert [s["kind"] for s in run["steps"]] == ["started", "message_delivered", "task_completed", "timer_fired",
-                                                "task_completed"]
+    assert [s["kind"] for s in run["steps"]] == [
+        "started",
+        "message_delivered",
+        "task_completed",
+        "timer_fired",
+        "task_completed",
+    ]
     assert call(approval, "list_process_versions", deployed["key"])[0]["running_instances"] == 0
     with pytest.raises(Conflict, match="has ended"):
         call(approval, "deliver_test_message", run["run_id"], "withdrawal", {}, DESIGNER)
@@ -76,9 +94,18 @@ def test_an_uploaded_diagram_is_checked_as_a_deployment_and_runs_without_being_d
         call(approval, "complete_test_task", run["run_id"], assess["id"], {"amount": "a lot"}, DESIGNER)
     assert [e["field"] for e in refused.value.errors] == ["amount"]
 
-    run = call(approval, "complete_test_task", run["run_id"], assess["id"], {"amount": 800, "approved": True,
-                                                                            "channel": "cash"}, DESIGNER)
-    assert (run["status"], run["outcome"]) == ("completed", {"element_id": "Event_paid", "name": run["outcome"]["name"]})
+    run = call(
+        approval,
+        "complete_test_task",
+        run["run_id"],
+        assess["id"],
+        {"amount": 800, "approved": True, "channel": "cash"},
+        DESIGNER,
+    )
+    assert (run["status"], run["outcome"]) == (
+        "completed",
+        {"element_id": "Event_paid", "name": run["outcome"]["name"]},
+    )
     assert run["outcome"]["name"] != "Event_paid"
 
     with pytest.raises(InvalidInput) as refused:
@@ -106,15 +133,35 @@ def test_a_test_run_is_removed_by_the_sweep_when_its_time_is_up(approval, monkey
 
 def test_a_message_a_run_throws_starts_a_process_deployed_from_another_file_within_the_run(approval):
     fixtures = CORPUS.parent
-    call(approval, "deploy_process", (fixtures / "camunda_archive_lookup.bpmn").read_text(encoding="utf-8"),
-         "camunda_archive_lookup.bpmn")
-    run = call(approval, "start_test_run", {"xml": (fixtures / "camunda_archive_inquiry.bpmn").read_text(
-        encoding="utf-8"), "filename": "camunda_archive_inquiry.bpmn"}, {}, DESIGNER)
-    assert [(i["process_key"], i["completed"]) for i in run["instances"]] == [("archive_inquiry", False),
-                                                                             ("archive_lookup", False)]
+    call(
+        approval,
+        "deploy_process",
+        (fixtures / "camunda_archive_lookup.bpmn").read_text(encoding="utf-8"),
+        "camunda_archive_lookup.bpmn",
+    )
+    run = call(
+        approval,
+        "start_test_run",
+        {
+            "xml": (fixtures / "camunda_archive_inquiry.bpmn").read_text(encoding="utf-8"),
+            "filename": "camunda_archive_inquiry.bpmn",
+        },
+        {},
+        DESIGNER,
+    )
+    assert [(i["process_key"], i["completed"]) for i in run["instances"]] == [
+        ("archive_inquiry", False),
+        ("archive_lookup", False),
+    ]
     assert run["steps"][-1]["kind"] == "message_started"
-    run = call(approval, "complete_test_task", run["run_id"], task(run, "Activity_pull_records")["id"],
-               {"records": "档案 A-17"}, DESIGNER)
+    run = call(
+        approval,
+        "complete_test_task",
+        run["run_id"],
+        task(run, "Activity_pull_records")["id"],
+        {"records": "档案 A-17"},
+        DESIGNER,
+    )
     run = call(approval, "complete_test_task", run["run_id"], task(run, "Activity_decide")["id"], {}, DESIGNER)
     assert (run["status"], run["outcome"]["element_id"]) == ("completed", "Event_decided")
     assert call(approval, "list_tasks", REVIEWER) == []  # nothing of the run reaches a work list

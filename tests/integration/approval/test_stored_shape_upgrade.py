@@ -2,6 +2,7 @@
 collections of their own) are moved to the current shape when the service starts: their
 tasks are in work lists again, with their age, their history in the process view, and the
 old collections are gone."""
+
 from services.approval import models
 from services.approval.service import open_processes
 from services.approval.upgrade import EARLIER_COLLECTIONS
@@ -16,12 +17,23 @@ def as_stored_before(case_no, created_at):
     instances = collection_of(models.ProcessInstance)
     stored = instances.find_one({"case_no": case_no})
     [open_task] = stored["open_tasks"]
-    instances.update_one({"_id": stored["_id"]}, {"$unset": {"open_tasks": "", "done": "", "task_keys": ""},
-                                                  "$set": {"outbox": "", "outbox_pending": False}})
+    instances.update_one(
+        {"_id": stored["_id"]},
+        {"$unset": {"open_tasks": "", "done": "", "task_keys": ""}, "$set": {"outbox": "", "outbox_pending": False}},
+    )
     database = instances.database
     database.open_tasks.insert_one(dict(open_task, created_at=to_millis(created_at)))
-    database.audit_trail.insert_one({"case_no": case_no, "at": stored["started_at"], "kind": "started",
-                                     "actor": "system", "data": {}, "rev": 1, "key": f"{case_no}:1:0"})
+    database.audit_trail.insert_one(
+        {
+            "case_no": case_no,
+            "at": stored["started_at"],
+            "kind": "started",
+            "actor": "system",
+            "data": {},
+            "rev": 1,
+            "key": f"{case_no}:1:0",
+        }
+    )
     collection_of(models.Step).delete_many({"case_no": case_no})
     return open_task["task_id"]
 

@@ -4,6 +4,7 @@ two replicas, after a restart, and when an admin moves the platform clock forwar
 The fixture diagram waits on an intermediate timer (PT1S), then opens a review whose boundary
 timer (PT1S) escalates it to the chief. Tests wait for the effect (the chief's task), never
 assert a duration."""
+
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,8 +33,11 @@ def deploy(container, filename):
 
 
 def start_case(container, case_no, process_key="timer_escalation"):
-    call(container, "on_case_submitted", {"case_no": case_no, "item_code": "MR-001",
-                                          "department": "market_regulation", "process_key": process_key})
+    call(
+        container,
+        "on_case_submitted",
+        {"case_no": case_no, "item_code": "MR-001", "department": "market_regulation", "process_key": process_key},
+    )
 
 
 def wait_for_task(container, user, element_id):
@@ -84,8 +88,7 @@ def test_pending_timers_fire_after_a_restart(container_factory, service_config, 
     assert timer_firings(restarted, "20261126000302") == ["cooling_off", "review_overdue"]
 
 
-def test_two_replicas_racing_for_the_same_due_timers_fire_each_once(container_factory, service_config,
-                                                                     clean_databases):
+def test_two_replicas_racing_for_the_same_due_timers_fire_each_once(container_factory, service_config, clean_databases):
     first = container_factory(ApprovalService, service_config)
     first.start()
     deploy(first, "timer_escalation.bpmn")
@@ -113,8 +116,11 @@ def test_moving_the_platform_clock_fires_the_timers_that_became_due(approval):
     assert pending > platform_time.utcnow() + timedelta(hours=1)  # at least the rest of a working day
 
     try:
-        call(approval, "on_clock_set", {"offset_ms": int((pending - platform_time.utcnow()).total_seconds() * 1000)
-                                        + 1000})
+        call(
+            approval,
+            "on_clock_set",
+            {"offset_ms": int((pending - platform_time.utcnow()).total_seconds() * 1000) + 1000},
+        )
         wait_for_task(approval, REVIEWER, "follow_up")
     finally:
         platform_time.set_clock_offset(timedelta(0))

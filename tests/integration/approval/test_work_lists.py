@@ -2,6 +2,7 @@
 by due time, a task's case summary, department isolation, and an Idempotency-Key that makes a
 repeated completion return the first answer without running twice, also after a replica was
 killed half-way."""
+
 from datetime import datetime, timedelta, timezone
 
 import eventlet
@@ -29,10 +30,20 @@ def call(container, method, *args, **kwargs):
 
 
 def start_case(container, case_no, process_key="immediate_item", limit=None):
-    call(container, "on_case_submitted", {
-        "case_no": case_no, "item_code": "MR-001", "item_name": "食品经营许可", "kind": "immediate",
-        "department": "market_regulation", "process_key": process_key, "promised_limit_days": limit,
-        "submitted_at": "2026-11-26T01:00:00+00:00"})
+    call(
+        container,
+        "on_case_submitted",
+        {
+            "case_no": case_no,
+            "item_code": "MR-001",
+            "item_name": "食品经营许可",
+            "kind": "immediate",
+            "department": "market_regulation",
+            "process_key": process_key,
+            "promised_limit_days": limit,
+            "submitted_at": "2026-11-26T01:00:00+00:00",
+        },
+    )
 
 
 def give_due_time(case_no, due):
@@ -62,9 +73,17 @@ def test_a_long_work_list_is_paged_in_order(approval):
 def test_the_work_list_filters_and_pages_tasks_due_soonest_first(approval):
     for number in range(1, 6):
         start_case(approval, f"2026112600050{number}")
-    call(approval, "on_case_submitted", {"case_no": "20261126000506", "item_code": "MR-002",
-                                         "department": "market_regulation", "process_key": "promised_item",
-                                         "promised_limit_days": 5})
+    call(
+        approval,
+        "on_case_submitted",
+        {
+            "case_no": "20261126000506",
+            "item_code": "MR-002",
+            "department": "market_regulation",
+            "process_key": "promised_item",
+            "promised_limit_days": 5,
+        },
+    )
     for number in (2, 4):  # two accepted cases: their decision task waits for the chief
         [accept] = call(approval, "work_list", CLERK, {"case_no": f"2026112600050{number}"})["tasks"]
         call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK)
@@ -93,10 +112,19 @@ def test_a_task_shows_its_form_and_the_case_summary_and_stays_in_its_department(
     detail = call(approval, "get_task", decide["id"], CHIEF)
     assert [f["id"] for f in detail["form"]] == ["decision", "opinion", "window"]
     assert detail["case"] == {
-        "case_no": "20261126000511", "department": "market_regulation", "item_code": "MR-001",
-        "item_name": "食品经营许可", "kind": "immediate", "on_the_spot": None, "promised_limit_days": None, "legal_limit_days": None,
-        "submitted_at": "2026-11-26T01:00:00+00:00", "process_key": "immediate_item", "process_version": 1,
-        "status": "in_progress"}
+        "case_no": "20261126000511",
+        "department": "market_regulation",
+        "item_code": "MR-001",
+        "item_name": "食品经营许可",
+        "kind": "immediate",
+        "on_the_spot": None,
+        "promised_limit_days": None,
+        "legal_limit_days": None,
+        "submitted_at": "2026-11-26T01:00:00+00:00",
+        "process_key": "immediate_item",
+        "process_version": 1,
+        "status": "in_progress",
+    }
     assert detail["process_data"]["intake_decision"] == "accept"
     with pytest.raises(NotFound):
         call(approval, "get_task", decide["id"], TAX_CHIEF)
@@ -114,10 +142,22 @@ def test_a_repeated_request_id_returns_the_first_answer_and_runs_nothing_twice(a
     start_case(approval, "20261126000521")
     [accept] = call(approval, "list_tasks", CLERK)
 
-    first = call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK,
-                 idempotency=key("clerk", "accept-20261126000521"))
-    again = call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK,
-                 idempotency=key("clerk", "accept-20261126000521"))
+    first = call(
+        approval,
+        "complete_task",
+        accept["id"],
+        {"intake_decision": "accept"},
+        CLERK,
+        idempotency=key("clerk", "accept-20261126000521"),
+    )
+    again = call(
+        approval,
+        "complete_task",
+        accept["id"],
+        {"intake_decision": "accept"},
+        CLERK,
+        idempotency=key("clerk", "accept-20261126000521"),
+    )
 
     assert again == first
     process = call(approval, "get_case_process", "20261126000521", CLERK)
@@ -127,26 +167,51 @@ def test_a_repeated_request_id_returns_the_first_answer_and_runs_nothing_twice(a
         call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK)
     with pytest.raises(Conflict):  # the same id for another task is a client bug
         [decide] = call(approval, "list_tasks", CHIEF)
-        call(approval, "complete_task", decide["id"], {"decision": "approved"}, CLERK,
-             idempotency=key("clerk", "accept-20261126000521", "another task"))
+        call(
+            approval,
+            "complete_task",
+            decide["id"],
+            {"decision": "approved"},
+            CLERK,
+            idempotency=key("clerk", "accept-20261126000521", "another task"),
+        )
 
 
 def test_a_failed_completion_does_not_use_up_its_request_id_and_ids_are_per_user(approval):
     start_case(approval, "20261126000522")
     [accept] = call(approval, "list_tasks", CLERK)
     with pytest.raises(InvalidInput):
-        call(approval, "complete_task", accept["id"], {"intake_decision": "refuse"}, CLERK,
-             idempotency=key("clerk", "r-00000001", "refuse without reason"))
-    done = call(approval, "complete_task", accept["id"], {"intake_decision": "refuse", "reason": "不符合条件"}, CLERK,
-                idempotency=key("clerk", "r-00000001"))
+        call(
+            approval,
+            "complete_task",
+            accept["id"],
+            {"intake_decision": "refuse"},
+            CLERK,
+            idempotency=key("clerk", "r-00000001", "refuse without reason"),
+        )
+    done = call(
+        approval,
+        "complete_task",
+        accept["id"],
+        {"intake_decision": "refuse", "reason": "不符合条件"},
+        CLERK,
+        idempotency=key("clerk", "r-00000001"),
+    )
     assert done["completed"] is True
     with pytest.raises(Conflict):  # another clerk's same id is another request: the task is done
-        call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, OTHER_CLERK,
-             idempotency=key(OTHER_CLERK["username"], "r-00000001"))
+        call(
+            approval,
+            "complete_task",
+            accept["id"],
+            {"intake_decision": "accept"},
+            OTHER_CLERK,
+            idempotency=key(OTHER_CLERK["username"], "r-00000001"),
+        )
 
 
 def test_concurrent_repeats_with_one_request_id_through_two_replicas_all_get_the_first_answer(
-        container_factory, service_config, clean_databases):
+    container_factory, service_config, clean_databases
+):
     replicas = [container_factory(ApprovalService, service_config) for _ in range(2)]
     for replica in replicas:
         replica.start()
@@ -156,8 +221,14 @@ def test_concurrent_repeats_with_one_request_id_through_two_replicas_all_get_the
 
     def complete():
         try:
-            return client.call("approval", "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK,
-                               idempotency=key("clerk", "double-click-0001"))
+            return client.call(
+                "approval",
+                "complete_task",
+                accept["id"],
+                {"intake_decision": "accept"},
+                CLERK,
+                idempotency=key("clerk", "double-click-0001"),
+            )
         except RemoteError as refused:
             return refused.exc_type
 
@@ -165,7 +236,6 @@ def test_concurrent_repeats_with_one_request_id_through_two_replicas_all_get_the
     assert all(answer == answers[0] for answer in answers) and answers[0]["completed"] is True
     process = call(replicas[1], "get_case_process", "20261126000523", CLERK)
     assert [e["kind"] for e in process["audit"]].count("task_completed") == 1
-
 
 
 NAMES_ITS_PEOPLE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -191,8 +261,11 @@ HR_CHIEF = {"username": "hr_chief", "roles": ["chief"], "department": "human_res
 def test_a_task_that_names_its_people_reaches_their_work_lists_whatever_their_role(approval):
     call(approval, "deploy_process", NAMES_ITS_PEOPLE, "expert_opinion.bpmn")
     case_no = "20261203000551"
-    call(approval, "on_case_submitted", {"case_no": case_no, "item_code": "MR-001", "department": "market_regulation",
-                                         "process_key": "expert_opinion"})
+    call(
+        approval,
+        "on_case_submitted",
+        {"case_no": case_no, "item_code": "MR-001", "department": "market_regulation", "process_key": "expert_opinion"},
+    )
     [opinion] = call(approval, "list_tasks", TAX_CHIEF)
     assert (opinion["element_id"], opinion["role"]) == ("opinion", "")
     assert call(approval, "list_tasks", CHIEF) == [] and call(approval, "list_tasks", HR_CHIEF) == []
@@ -211,9 +284,18 @@ def test_a_task_that_names_its_people_reaches_their_work_lists_whatever_their_ro
 def left_by_a_killed_attempt(request):
     """The record a first attempt leaves when its replica is killed: no answer, its lease run out."""
     past, now = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime.now(timezone.utc)
-    RequestLog.of("approval").collection.insert_one({
-        "_id": request["key"], "fingerprint": request["fingerprint"], "attempt": "killed", "answered": False,
-        "answer": None, "started_at": past, "lease_until": past, "expires_at": now + timedelta(hours=1)})
+    RequestLog.of("approval").collection.insert_one(
+        {
+            "_id": request["key"],
+            "fingerprint": request["fingerprint"],
+            "attempt": "killed",
+            "answered": False,
+            "answer": None,
+            "started_at": past,
+            "lease_until": past,
+            "expires_at": now + timedelta(hours=1),
+        }
+    )
 
 
 class Killed(Exception):
@@ -221,7 +303,8 @@ class Killed(Exception):
 
 
 def test_a_completion_whose_replica_was_killed_right_after_saving_answers_its_retry_with_the_first_answer(
-        approval, service_config, monkeypatch):
+    approval, service_config, monkeypatch
+):
     start_case(approval, "20261126000531")
     [accept] = call(approval, "list_tasks", CLERK)
     request = key("clerk", "killed-after-saving")
@@ -237,8 +320,10 @@ def test_a_completion_whose_replica_was_killed_right_after_saving_answers_its_re
 
     again = call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK, idempotency=request)
     assert again["completed"] is True and again["id"] == accept["id"]
-    assert call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK,
-                idempotency=request) == again
+    assert (
+        call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK, idempotency=request)
+        == again
+    )
     assert models.ProcessInstance.objects(case_no="20261126000531").first().rev == 2
 
 
@@ -258,11 +343,18 @@ def test_a_repeat_while_the_first_completion_runs_is_told_when_to_send_it_again(
     start_case(approval, "20261126000533")
     [accept] = call(approval, "list_tasks", CLERK)
     request = key("clerk", "still-running")
-    RequestLog.of("approval").collection.insert_one({
-        "_id": request["key"], "fingerprint": request["fingerprint"], "attempt": "running", "answered": False,
-        "answer": None, "started_at": datetime.now(timezone.utc),
-        "lease_until": datetime.now(timezone.utc) + timedelta(seconds=15), "expires_at": datetime.now(timezone.utc)
-        + timedelta(hours=1)})
+    RequestLog.of("approval").collection.insert_one(
+        {
+            "_id": request["key"],
+            "fingerprint": request["fingerprint"],
+            "attempt": "running",
+            "answered": False,
+            "answer": None,
+            "started_at": datetime.now(timezone.utc),
+            "lease_until": datetime.now(timezone.utc) + timedelta(seconds=15),
+            "expires_at": datetime.now(timezone.utc) + timedelta(hours=1),
+        }
+    )
     with pytest.raises(RequestInProgress) as running:
         call(approval, "complete_task", accept["id"], {"intake_decision": "accept"}, CLERK, idempotency=request)
     assert 1 <= running.value.retry_after <= 15 and "same key" in running.value.detail

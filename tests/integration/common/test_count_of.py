@@ -1,4 +1,5 @@
 """``count_of`` answers what ``QuerySet.count()`` answers, on the real store."""
+
 import mongoengine as me
 import pytest
 from mongoengine.queryset.visitor import Q
@@ -22,12 +23,15 @@ def visits(service_config):
     Visit.drop_collection()
 
 
-@pytest.mark.parametrize("query", [
-    {},
-    {"category": "A"},
-    {"category": "Z"},
-    {"category__in": ["A", "B"], "rank__gte": 2},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"category": "A"},
+        {"category": "Z"},
+        {"category__in": ["A", "B"], "rank__gte": 2},
+    ],
+)
 def test_it_counts_like_the_query_set(visits, query):
     assert count_of(visits(**query)) == len(list(visits(**query))) == visits(**query).count()
 

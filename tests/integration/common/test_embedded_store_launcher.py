@@ -1,5 +1,6 @@
 """The embedded store's launcher (stack/nx_server.py): write-ahead logs checkpointed beside the
 store, start-up objects frozen, threaded mode, before the store serves."""
+
 import gc
 import inspect
 import logging

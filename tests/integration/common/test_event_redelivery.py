@@ -1,5 +1,6 @@
 """The platform's event handler on the real broker: an event whose handler could not reach the
 store is handled again; one whose handler failed on the event itself is not redelivered forever."""
+
 from typing import TypedDict
 
 import pytest

@@ -3,6 +3,7 @@ its reply and before its request is acknowledged; a handler that fails after lea
 still has it done; work that fails is logged, and the reply stands; a read after
 ``settled()`` sees what the replies already sent left to write; a reply that cannot be sent
 (the broker gone) leaves the service running."""
+
 from typing import TypedDict
 
 import eventlet
@@ -85,15 +86,15 @@ def dispatcher_of(container):
     return next(d for d in container.dependencies if isinstance(d, EventDispatcher))
 
 
-def test_the_reply_goes_out_before_the_event_and_the_request_is_acknowledged_last(
-        announcer, client, monkeypatch):
+def test_the_reply_goes_out_before_the_event_and_the_request_is_acknowledged_last(announcer, client, monkeypatch):
     steps = []
     send_response, publisher = ReplyResponder.send_response, dispatcher_of(announcer).publisher
     publish = publisher.publish
     queue_consumer = next(e for e in announcer.entrypoints if isinstance(e, HallRpc)).rpc_consumer.queue_consumer
     ack = queue_consumer.ack_message
-    monkeypatch.setattr(ReplyResponder, "send_response",
-                        lambda self, *args: steps.append("reply") or send_response(self, *args))
+    monkeypatch.setattr(
+        ReplyResponder, "send_response", lambda self, *args: steps.append("reply") or send_response(self, *args)
+    )
     monkeypatch.setattr(publisher, "publish", lambda *args, **kwargs: steps.append("event") or publish(*args, **kwargs))
     monkeypatch.setattr(queue_consumer, "ack_message", lambda message: steps.append("ack") or ack(message))
     assert client.call("test_after_reply", "announce", 7) == 7

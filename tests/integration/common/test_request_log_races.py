@@ -1,6 +1,7 @@
 """``RequestLog.once`` on the real store with attempts racing on one Idempotency-Key: exactly
 one runs its effect; each other one gets the first answer, or, while the first still runs,
 ``RequestInProgress`` with the seconds to wait."""
+
 import threading
 import uuid
 

@@ -1,6 +1,7 @@
 """Queues of retired event handlers, on the real broker: a service deletes them when it
 starts, whatever they still hold; a name that is not there is no error; the names are the
 ones nameko gives its handlers' queues."""
+
 from typing import TypedDict
 
 import pytest

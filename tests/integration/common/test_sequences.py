@@ -1,4 +1,5 @@
 """Day numbers on the real store: consecutive from 1, never issued twice under concurrency."""
+
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
@@ -36,4 +37,3 @@ def test_concurrent_callers_get_every_number_once(counters):
     with ThreadPoolExecutor(max_workers=8) as pool:
         issued = list(pool.map(lambda _: next_in_sequence(counters, "busy"), range(200)))
     assert sorted(issued) == list(range(1, 201))
-

@@ -3,6 +3,7 @@ case moving on) costs them no store command; the acceptance, which they own, cos
 Counted per service database with pymongo's command monitoring, on the real broker and
 store, with the real approval, intake and monitor services (their timers left out: they poll
 whatever the steps do)."""
+
 from contextlib import ExitStack
 
 import eventlet
@@ -14,16 +15,35 @@ from services.common.db import database_name
 from services.intake.service import IntakeService
 from services.monitor.service import MonitorService
 
-FOOD_LICENCE = {"item_code": "MR-003", "applicant": {"kind": "company", "name": "榆林市塞上食品有限公司",
-                                                     "credit_code": "91350100M000100Y43"},
-                "materials": ["application_form", "business_license", "premises_layout", "safety_rules"]}
+FOOD_LICENCE = {
+    "item_code": "MR-003",
+    "applicant": {"kind": "company", "name": "榆林市塞上食品有限公司", "credit_code": "91350100M000100Y43"},
+    "materials": ["application_form", "business_license", "premises_layout", "safety_rules"],
+}
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
 REVIEWER = {"username": "reviewer", "roles": ["reviewer"], "department": "market_regulation"}
-INTAKE_ENTRYPOINTS = ("submit_case", "get_public_case", "on_case_progressed", "on_case_accepted", "on_case_refused",
-                      "on_supplement_requested", "on_case_decided", "on_payment_notice_issued",
-                      "on_payment_confirmed", "on_case_extended", "on_case_suspended", "on_case_resumed")
-MONITOR_ENTRYPOINTS = ("on_case_submitted", "on_case_accepted", "on_case_refused", "on_supplement_requested",
-                       "on_supplement_received", "on_case_decided")
+INTAKE_ENTRYPOINTS = (
+    "submit_case",
+    "get_public_case",
+    "on_case_progressed",
+    "on_case_accepted",
+    "on_case_refused",
+    "on_supplement_requested",
+    "on_case_decided",
+    "on_payment_notice_issued",
+    "on_payment_confirmed",
+    "on_case_extended",
+    "on_case_suspended",
+    "on_case_resumed",
+)
+MONITOR_ENTRYPOINTS = (
+    "on_case_submitted",
+    "on_case_accepted",
+    "on_case_refused",
+    "on_supplement_requested",
+    "on_supplement_received",
+    "on_case_decided",
+)
 
 
 class StoreCommands(monitoring.CommandListener):
@@ -35,7 +55,8 @@ class StoreCommands(monitoring.CommandListener):
     def started(self, event):
         if self.seen is not None:
             self.seen.setdefault(event.database_name, []).append(
-                (event.command_name, event.command.get(event.command_name)))
+                (event.command_name, event.command.get(event.command_name))
+            )
 
     def succeeded(self, event):
         pass
@@ -72,8 +93,7 @@ def counted(config, step):
     return {service: seen.get(database_name(config, service), []) for service in ("intake", "monitor")}
 
 
-def test_a_plain_step_costs_intake_and_the_monitor_no_store_command(container_factory, service_config,
-                                                                    clean_databases):
+def test_a_plain_step_costs_intake_and_the_monitor_no_store_command(container_factory, service_config, clean_databases):
     approval = container_factory(ApprovalService, service_config)
     intake = container_factory(IntakeService, service_config)
     restrict_entrypoints(intake, *INTAKE_ENTRYPOINTS)

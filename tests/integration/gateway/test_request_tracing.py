@@ -1,6 +1,7 @@
 """The request id travels from the gateway's RPC client through nameko: into the worker
 (``current_request_id``), on the RPC calls and events that worker makes, and into the JSON
 log lines written while handling it."""
+
 import io
 import json
 import logging
@@ -64,7 +65,8 @@ def log_lines():
 
 
 def test_the_request_id_reaches_the_worker_its_rpc_calls_its_events_and_its_log_lines(
-        services, service_config, log_lines):
+    services, service_config, log_lines
+):
     request_id = {"request_id": "req-7f3a-window-3"}
     client = RpcClient(service_config["AMQP_URI"], timeout=10, context_data=lambda: request_id)
 
@@ -78,8 +80,9 @@ def test_the_request_id_reaches_the_worker_its_rpc_calls_its_events_and_its_log_
     assert answer == {"here": "req-7f3a-window-3", "board": "req-7f3a-window-3"}
     assert (3, "req-7f3a-window-3") in seen_by_listener
     lines = [line for line in log_lines() if line.get("request_id") == "req-7f3a-window-3"]
-    assert {"message": "window 3 calls", "logger": "trace_window", "service": "trace_window"}.items() <= \
-        next(line for line in lines if line["logger"] == "trace_window").items()
+    assert {"message": "window 3 calls", "logger": "trace_window", "service": "trace_window"}.items() <= next(
+        line for line in lines if line["logger"] == "trace_window"
+    ).items()
     assert any(line["message"].startswith("trace_window.call_next handled in") for line in lines)
 
 

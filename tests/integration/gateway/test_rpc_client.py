@@ -1,5 +1,6 @@
 """The gateway's pika RPC client against real nameko services: results, remote errors,
 a service that is not running, timeouts, a broker restart and a broker that stops answering."""
+
 import os
 import signal
 

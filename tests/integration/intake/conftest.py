@@ -1,6 +1,7 @@
 """Intake asks the approval service for a case's steps (``case_progress``) and for the
 deployed versions of a process an item binds (``list_process_versions``): a stand-in approval
 answers both on the real broker."""
+
 import pytest
 from nameko.rpc import rpc
 
@@ -31,4 +32,3 @@ def approval_progress(container_factory, service_config):
     ApprovalProgress.answers = {}
     container_factory(ApprovalProgress, service_config).start()
     return ApprovalProgress.answers
-

@@ -4,6 +4,7 @@ the approval service, and cases that keep the version they were submitted under.
 
 The approval service is played by a small stand-in (same name, same RPC method) that knows
 two versions of ``promised_item``."""
+
 from datetime import timedelta
 
 import pytest
@@ -21,9 +22,15 @@ DESIGNER = {"username": "designer", "roles": ["designer"], "department": "hall"}
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
 PERSON = {"kind": "person", "name": "李四", "id_number": "11010519491231002X"}
 NEW_ITEM = {
-    "code": "CT-001", "name_zh": "营业性演出许可", "name_en": "Licence for commercial performances",
-    "kind": "promised", "legal_limit_days": 20, "promised_limit_days": 10, "visits": 1,
-    "process_key": "promised_item", "legal_basis": "《营业性演出管理条例》第六条",
+    "code": "CT-001",
+    "name_zh": "营业性演出许可",
+    "name_en": "Licence for commercial performances",
+    "kind": "promised",
+    "legal_limit_days": 20,
+    "promised_limit_days": 10,
+    "visits": 1,
+    "process_key": "promised_item",
+    "legal_basis": "《营业性演出管理条例》第六条",
     "materials": [{"code": "application_form", "name": "申请书", "form": "paper", "required": True}],
     "fees": [{"code": "licence_fee", "name": "许可证工本费", "amount_fen": 1000, "basis": "价费字〔1992〕"}],
 }
@@ -59,7 +66,12 @@ def test_the_seed_fills_an_empty_store_once_and_keeps_its_retired_item_retired(i
     assert {"MR-001", "TX-001", "HE-005"} <= {i["code"] for i in seeded}
     assert {i["code"]: i["status"] for i in seeded}["HE-005"] == "retired"
     assert call(intake, "item_audit", "MR-001")[0] | {"at": None} == {
-        "at": None, "actor": "catalog/*.yaml", "action": "seeded", "version": 1, "changes": {}}
+        "at": None,
+        "actor": "catalog/*.yaml",
+        "action": "seeded",
+        "version": 1,
+        "changes": {},
+    }
     with pytest.raises(InvalidInput) as refused:
         call(intake, "submit_case", {"item_code": "HE-005", "applicant": PERSON, "materials": []})
     assert field_errors(refused) == ["item_code"]
@@ -89,10 +101,17 @@ def test_an_edit_is_a_new_version_and_a_case_keeps_the_version_it_was_submitted_
     call(intake, "publish_item", "CT-001", today(), ADMIN)
     old_case = call(intake, "submit_case", APPLICATION)["case_no"]
 
-    edited = call(intake, "edit_item", "CT-001", {
-        "promised_limit_days": 5, "name_zh": "营业性演出许可（新）",
-        "fees": [{"code": "licence_fee", "name": "许可证工本费", "amount_fen": 2000, "basis": "价费字〔1992〕"}]},
-        ADMIN)
+    edited = call(
+        intake,
+        "edit_item",
+        "CT-001",
+        {
+            "promised_limit_days": 5,
+            "name_zh": "营业性演出许可（新）",
+            "fees": [{"code": "licence_fee", "name": "许可证工本费", "amount_fen": 2000, "basis": "价费字〔1992〕"}],
+        },
+        ADMIN,
+    )
     assert (edited["created"], edited["latest_version"], edited["version_in_force"]) == (True, 2, 1)
     call(intake, "publish_item", "CT-001", today(1), ADMIN)  # in force tomorrow: today still version 1
     assert call(intake, "get_item", "CT-001")["version"] == 1
@@ -108,11 +127,17 @@ def test_an_edit_is_a_new_version_and_a_case_keeps_the_version_it_was_submitted_
 
     versions = call(intake, "list_item_versions", "CT-001")
     assert [(v["version"], v["created_by"], v["published_for"]) for v in versions] == [
-        (1, "admin", [today()]), (2, "admin", [today(1)])]
+        (1, "admin", [today()]),
+        (2, "admin", [today(1)]),
+    ]
     assert versions[1]["changed"] == ["fees", "name_zh", "promised_limit_days"]
     audit = call(intake, "item_audit", "CT-001")
     assert [(a["action"], a["version"], a["actor"]) for a in audit] == [
-        ("created", 1, "admin"), ("published", 1, "admin"), ("edited", 2, "admin"), ("published", 2, "admin")]
+        ("created", 1, "admin"),
+        ("published", 1, "admin"),
+        ("edited", 2, "admin"),
+        ("published", 2, "admin"),
+    ]
     assert audit[2]["changes"]["promised_limit_days"] == {"from": 10, "to": 5}
 
 
@@ -188,8 +213,9 @@ def test_the_process_binding_is_checked_with_the_approval_service_and_announced(
     listener = start_listener(SubmittedCases)
     with entrypoint_waiter(listener, "on_case_submitted"):
         case_no = call(intake, "submit_case", APPLICATION)["case_no"]
-    assert [(p["item_version"], p["process_version"]) for p in SubmittedCases.received
-            if p["case_no"] == case_no] == [(2, 2)]
+    assert [(p["item_version"], p["process_version"]) for p in SubmittedCases.received if p["case_no"] == case_no] == [
+        (2, 2)
+    ]
 
 
 def test_a_designer_changes_only_the_process_binding_and_only_admins_publish(intake):

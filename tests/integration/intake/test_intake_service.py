@@ -1,5 +1,6 @@
 """The intake service on the real broker and store: applying, idempotency, the
 case_submitted event, the public and staff views."""
+
 import hashlib
 import json
 from datetime import datetime, timedelta
@@ -59,18 +60,33 @@ def fingerprint(application):
 
 
 def test_a_submitted_case_is_stored_and_announced_once(intake, listener):
-    with entrypoint_waiter(listener, "on_case_submitted", callback=lambda worker_ctx, result, exc_info: bool(
-            SubmittedCases.received and SubmittedCases.received[-1]["item_code"] == "MR-001")):
+    with entrypoint_waiter(
+        listener,
+        "on_case_submitted",
+        callback=lambda worker_ctx, result, exc_info: bool(
+            SubmittedCases.received and SubmittedCases.received[-1]["item_code"] == "MR-001"
+        ),
+    ):
         receipt = submit(intake)
     assert receipt["status"] == "submitted"
     assert len(receipt["case_no"]) == 14 and receipt["case_no"].isdigit()
-    assert SubmittedCases.about(receipt["case_no"]) == [{
-        "case_no": receipt["case_no"], "item_code": "MR-001", "item_version": 1, "item_name": "个体工商户设立登记",
-        "department": "market_regulation", "process_key": "immediate_item", "process_version": None,
-        "kind": "immediate", "on_the_spot": False,
-        "promised_limit_days": 0, "legal_limit_days": 15, "submitted_at": receipt["submitted_at"],
-        "special_procedures": [],
-    }]
+    assert SubmittedCases.about(receipt["case_no"]) == [
+        {
+            "case_no": receipt["case_no"],
+            "item_code": "MR-001",
+            "item_version": 1,
+            "item_name": "个体工商户设立登记",
+            "department": "market_regulation",
+            "process_key": "immediate_item",
+            "process_version": None,
+            "kind": "immediate",
+            "on_the_spot": False,
+            "promised_limit_days": 0,
+            "legal_limit_days": 15,
+            "submitted_at": receipt["submitted_at"],
+            "special_procedures": [],
+        }
+    ]
 
 
 def test_case_numbers_follow_each_other_within_a_day(intake):
@@ -101,8 +117,10 @@ def test_a_submission_that_stopped_after_storing_its_case_answers_that_case_to_i
     record has no answer and its lease ran out; the retry answers the stored case."""
     first = submit(intake, key="retry-0003")
     log = RequestLog.of("intake")
-    log.collection.update_one({"_id": "anonymous:retry-0003"},
-                              {"$set": {"answered": False, "answer": None, "lease_until": datetime(2000, 1, 1)}})
+    log.collection.update_one(
+        {"_id": "anonymous:retry-0003"},
+        {"$set": {"answered": False, "answer": None, "lease_until": datetime(2000, 1, 1)}},
+    )
     assert submit(intake, key="retry-0003") == first
     assert models.Case.objects.count() == 1
 
@@ -120,15 +138,23 @@ def test_a_key_past_its_retention_is_given_up_by_its_old_case_and_stores_a_new_o
     assert models.Case.objects.get(case_no=second["case_no"]).idempotency_key == "anonymous:retry-0004"
 
 
-@pytest.mark.parametrize("application, field", [
-    ({**APPLICATION, "item_code": "NOPE-1"}, None),
-    ({**APPLICATION, "applicant": {**PERSON, "id_number": "110105194912310021"}}, "applicant.id_number"),
-    ({**APPLICATION, "applicant": {"kind": "company", "name": "榆林某公司", "credit_code": "91350100M000100Y44"}},
-     "applicant.credit_code"),
-    ({**APPLICATION, "applicant": {**PERSON, "name": " "}}, "applicant.name"),
-    ({**APPLICATION, "materials": ["application_form"]}, "materials"),
-    ({**APPLICATION, "materials": ["application_form", "id_card", "forged_paper"]}, "materials"),
-])
+@pytest.mark.parametrize(
+    "application, field",
+    [
+        ({**APPLICATION, "item_code": "NOPE-1"}, None),
+        ({**APPLICATION, "applicant": {**PERSON, "id_number": "110105194912310021"}}, "applicant.id_number"),
+        (
+            {
+                **APPLICATION,
+                "applicant": {"kind": "company", "name": "榆林某公司", "credit_code": "91350100M000100Y44"},
+            },
+            "applicant.credit_code",
+        ),
+        ({**APPLICATION, "applicant": {**PERSON, "name": " "}}, "applicant.name"),
+        ({**APPLICATION, "materials": ["application_form"]}, "materials"),
+        ({**APPLICATION, "materials": ["application_form", "id_card", "forged_paper"]}, "materials"),
+    ],
+)
 def test_a_bad_application_is_refused_and_nothing_is_stored(intake, application, field):
     expected = NotFound if field is None else InvalidInput
     with pytest.raises(expected) as refused:
@@ -167,8 +193,7 @@ def test_staff_of_another_department_cannot_see_a_case(intake):
             get_case(receipt["case_no"], {"username": "tax_reviewer", "roles": ["reviewer"], "department": "taxation"})
 
 
-def test_a_plain_step_of_the_approval_is_not_stored_and_the_case_shows_it_from_the_approval(intake,
-                                                                                             approval_progress):
+def test_a_plain_step_of_the_approval_is_not_stored_and_the_case_shows_it_from_the_approval(intake, approval_progress):
     receipt = submit(intake)
     case_no = receipt["case_no"]
     stored = models.Case.objects(case_no=case_no).first()
@@ -176,10 +201,15 @@ def test_a_plain_step_of_the_approval_is_not_stored_and_the_case_shows_it_from_t
         progressed({"case_no": case_no, "rev": 2, "status": "in_progress", "current_step": "决定 Decide"})
     assert models.Case.objects(case_no=case_no).first().version == stored.version
     done = utcnow()
-    approval_progress[case_no] = {"case_no": case_no, "rev": 2, "status": "in_progress", "current_step": "决定 Decide",
-                                  "outcome": None, "moved_at": done.isoformat(),
-                                  "steps": [{"element_id": "check", "name": "审查 Check", "by": "clerk",
-                                             "at": done.isoformat()}]}
+    approval_progress[case_no] = {
+        "case_no": case_no,
+        "rev": 2,
+        "status": "in_progress",
+        "current_step": "决定 Decide",
+        "outcome": None,
+        "moved_at": done.isoformat(),
+        "steps": [{"element_id": "check", "name": "审查 Check", "by": "clerk", "at": done.isoformat()}],
+    }
     with entrypoint_hook(intake, "get_public_case") as get_public_case:
         view = get_public_case(case_no, receipt["query_code"])
     assert (view["status"], view["current_step"]) == ("submitted", "决定 Decide")
@@ -189,8 +219,15 @@ def test_a_plain_step_of_the_approval_is_not_stored_and_the_case_shows_it_from_t
 def test_a_completed_process_completes_the_case(intake):
     receipt = submit(intake)
     with entrypoint_hook(intake, "on_case_progressed") as progressed:
-        progressed({"case_no": receipt["case_no"], "rev": 3, "status": "completed", "current_step": None,
-                    "outcome": "approved"})
+        progressed(
+            {
+                "case_no": receipt["case_no"],
+                "rev": 3,
+                "status": "completed",
+                "current_step": None,
+                "outcome": "approved",
+            }
+        )
     with entrypoint_hook(intake, "get_public_case") as get_public_case:
         view = get_public_case(receipt["case_no"], receipt["query_code"])
     assert (view["status"], view["outcome"]) == ("completed", "approved")
@@ -224,8 +261,7 @@ def test_a_case_whose_announcement_was_lost_is_announced_by_the_sweep(intake, li
     assert models.Case.objects(case_no=case.case_no).first().announcement_pending is False
 
 
-def test_a_retried_submission_answers_the_case_the_first_attempt_stored_and_the_sweep_announces_it(
-        intake, listener):
+def test_a_retried_submission_answers_the_case_the_first_attempt_stored_and_the_sweep_announces_it(intake, listener):
     case = store_without_announcing(intake, minutes_ago=1, key="lost-announcement-1")
     retry = submit(intake, key="lost-announcement-1")
     assert (retry["case_no"], retry["query_code"]) == (case.case_no, case.query_code)

@@ -1,5 +1,6 @@
 """Fixtures for the monitor on the real broker and store: a monitor container, events
 dispatched as the other services would, and the platform clock put back afterwards."""
+
 import uuid
 from datetime import timedelta
 
@@ -34,4 +35,3 @@ def publish(service_config):
 @pytest.fixture
 def case_no():
     return "2026" + uuid.uuid4().int.__str__()[:10]
-

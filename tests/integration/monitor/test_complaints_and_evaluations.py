@@ -1,5 +1,6 @@
 """Complaints, the investor hotline and evaluations on the real store, through the
 monitor's entrypoints."""
+
 from datetime import datetime
 
 import pytest
@@ -20,16 +21,28 @@ def call(container, method, *args, **kwargs):
 
 
 def test_an_investor_complaint_goes_from_intake_to_archive_and_the_complainant_follows_it(monitor):
-    filed = call(monitor, "file_complaint", {"category": "investor_hotline", "content": "审批拖延，三次往返",
-                                             "department": "market_regulation",
-                                             "complainant": {"name": "王五", "phone": "13800000000"}})
+    filed = call(
+        monitor,
+        "file_complaint",
+        {
+            "category": "investor_hotline",
+            "content": "审批拖延，三次往返",
+            "department": "market_regulation",
+            "complainant": {"name": "王五", "phone": "13800000000"},
+        },
+    )
     number, code = filed["complaint_no"], filed["follow_code"]
     assert filed["status"] == "received" and filed["level"] == "green"
     received_at = datetime.fromisoformat(filed["received_at"])
     assert datetime.fromisoformat(filed["accept_by"]) == deadline_instant(received_at, 5)
 
-    for to, note in (("accepted", None), ("investigating", None), ("resolved", "窗口已整改"),
-                     ("feedback_given", "已电话反馈投诉人"), ("archived", None)):
+    for to, note in (
+        ("accepted", None),
+        ("investigating", None),
+        ("resolved", "窗口已整改"),
+        ("feedback_given", "已电话反馈投诉人"),
+        ("archived", None),
+    ):
         moved = call(monitor, "move_complaint", number, to, note, SUPERVISOR)
         assert moved["status"] == to
         if to == "accepted":

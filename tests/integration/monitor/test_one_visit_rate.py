@@ -1,5 +1,6 @@
 """The one-visit rate (一次办结率) in the hall's statistics: cases the department's chief
 representative accepted and decided on the spot ÷ cases decided, per department."""
+
 from datetime import timedelta
 
 from nameko.testing.services import entrypoint_hook
@@ -15,21 +16,48 @@ def call(container, method, *args, **kwargs):
 
 def decided_case(case_no, department, item_code):
     now = utcnow()
-    models.CaseWatch(case_no=case_no, department=department, item_code=item_code, submitted_at=now,
-                     accepted_at=now, deadline=now + timedelta(days=1), decided_at=now, on_time=True, open=False,
-                     status="decided").save()
+    models.CaseWatch(
+        case_no=case_no,
+        department=department,
+        item_code=item_code,
+        submitted_at=now,
+        accepted_at=now,
+        deadline=now + timedelta(days=1),
+        decided_at=now,
+        on_time=True,
+        open=False,
+        status="decided",
+    ).save()
 
 
 def test_cases_decided_on_the_spot_make_the_one_visit_rate_of_their_department(monitor):
     decided_case("20261126000801", "human_resources", "HR-004")
     decided_case("20261126000802", "human_resources", "HR-002")
     decided_case("20261126000803", "taxation", "TX-001")
-    call(monitor, "on_case_decided", {"case_no": "20261126000801", "outcome": "approved",
-                                      "decided_at": utcnow().isoformat(), "decided_by": "hr_chief",
-                                      "on_the_spot": True, "window": 12})
-    call(monitor, "on_case_decided", {"case_no": "20261126000803", "outcome": "approved",
-                                      "decided_at": utcnow().isoformat(), "decided_by": "tax_chief",
-                                      "on_the_spot": False, "window": None})
+    call(
+        monitor,
+        "on_case_decided",
+        {
+            "case_no": "20261126000801",
+            "outcome": "approved",
+            "decided_at": utcnow().isoformat(),
+            "decided_by": "hr_chief",
+            "on_the_spot": True,
+            "window": 12,
+        },
+    )
+    call(
+        monitor,
+        "on_case_decided",
+        {
+            "case_no": "20261126000803",
+            "outcome": "approved",
+            "decided_at": utcnow().isoformat(),
+            "decided_by": "tax_chief",
+            "on_the_spot": False,
+            "window": None,
+        },
+    )
 
     stats = call(monitor, "statistics")
 

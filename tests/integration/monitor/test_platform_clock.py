@@ -1,6 +1,7 @@
 """The platform clock on the real broker: the monitor keeps the offset, broadcasts it to
 every service process, hands it to a service that starts later, and production refuses
 to move it."""
+
 from datetime import timedelta
 
 import mongoengine
@@ -71,8 +72,9 @@ def production_connection():
     mongoengine.disconnect("monitor")
 
 
-def test_production_refuses_to_move_the_clock(container_factory, service_config, clean_databases, real_time,
-                                              production_connection):
+def test_production_refuses_to_move_the_clock(
+    container_factory, service_config, clean_databases, real_time, production_connection
+):
     production = container_factory(MonitorService, dict(service_config, APP_ENV="production"))
     production.start()
     with pytest.raises(Forbidden):
@@ -82,6 +84,7 @@ def test_production_refuses_to_move_the_clock(container_factory, service_config,
 
 def _wait_for(condition, timeout=10):
     import time
+
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "the offset did not arrive"

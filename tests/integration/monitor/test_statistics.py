@@ -1,5 +1,6 @@
 """The hall's statistics from what the monitor heard: cases per day, the on-time rate,
 the satisfaction rate, open warnings — for the hall, by department and by item."""
+
 from datetime import timedelta
 
 import pytest
@@ -19,12 +20,19 @@ def call(container, method, *args, **kwargs):
 
 def watched(case_no, department, item_code, decided_in_days=None, level=None):
     now = utcnow()
-    models.CaseWatch(case_no=case_no, department=department, item_code=item_code, submitted_at=now,
-                     accepted_at=now, deadline=now + timedelta(days=1),
-                     decided_at=now + timedelta(days=decided_in_days) if decided_in_days is not None else None,
-                     on_time=(decided_in_days < 1) if decided_in_days is not None else None,
-                     open=decided_in_days is None, level=level,
-                     status="decided" if decided_in_days is not None else "accepted").save()
+    models.CaseWatch(
+        case_no=case_no,
+        department=department,
+        item_code=item_code,
+        submitted_at=now,
+        accepted_at=now,
+        deadline=now + timedelta(days=1),
+        decided_at=now + timedelta(days=decided_in_days) if decided_in_days is not None else None,
+        on_time=(decided_in_days < 1) if decided_in_days is not None else None,
+        open=decided_in_days is None,
+        level=level,
+        status="decided" if decided_in_days is not None else "accepted",
+    ).save()
 
 
 def test_rates_and_counts_for_the_hall_and_by_department_and_item(monitor):
@@ -55,9 +63,9 @@ def test_supplement_requests_and_receipts_count_in_the_period_on_the_cases_submi
     now = utcnow()
     requested = {str(to_millis(now)): True, str(to_millis(now + timedelta(days=40))): True}  # the 2nd: after it
     models.CaseWatch.objects(case_no="20261126000021").update_one(
-        set__supplement_requested=requested, set__supplement_received={str(to_millis(now)): True})
-    models.CaseWatch.objects(case_no="20261126000022").update_one(
-        set__supplement_requested={str(to_millis(now)): True})
+        set__supplement_requested=requested, set__supplement_received={str(to_millis(now)): True}
+    )
+    models.CaseWatch.objects(case_no="20261126000022").update_one(set__supplement_requested={str(to_millis(now)): True})
     stats = call(monitor, "statistics")
     assert (stats["hall"]["supplement_requests"], stats["hall"]["supplements_received"]) == (2, 1)
     assert stats["by_department"]["taxation"]["supplement_requests"] == 1

@@ -1,6 +1,7 @@
 """Supervision on the real broker and store: the monitor follows cases from the other
 services' events alone, its durable scheduler turns them yellow and red as the platform
 clock passes the boundaries, and an overdue case gets exactly one accountability record."""
+
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -25,15 +26,28 @@ def call(container, method, *args, **kwargs):
 
 
 def submitted(case_no, promised=5, special_procedures=()):
-    return {"case_no": case_no, "item_code": "MR-101", "item_name": "食品经营许可", "department": "market_regulation",
-            "process_key": "promised_item", "kind": "promised", "promised_limit_days": promised,
-            "legal_limit_days": 20, "special_procedures": list(special_procedures),
-            "submitted_at": utcnow().isoformat()}
+    return {
+        "case_no": case_no,
+        "item_code": "MR-101",
+        "item_name": "食品经营许可",
+        "department": "market_regulation",
+        "process_key": "promised_item",
+        "kind": "promised",
+        "promised_limit_days": promised,
+        "legal_limit_days": 20,
+        "special_procedures": list(special_procedures),
+        "submitted_at": utcnow().isoformat(),
+    }
 
 
 def accepted(case_no, at):
-    return {"case_no": case_no, "item_code": "MR-101", "department": "market_regulation",
-            "accepted_at": at.isoformat(), "accepted_by": "clerk"}
+    return {
+        "case_no": case_no,
+        "item_code": "MR-101",
+        "department": "market_regulation",
+        "accepted_at": at.isoformat(),
+        "accepted_by": "clerk",
+    }
 
 
 def standing(container, case_no):
@@ -58,8 +72,7 @@ def follow_a_promised_case(monitor, publish, case_no):
 def test_an_accepted_case_gets_its_deadline_from_the_promised_limit(monitor, publish, case_no):
     view = follow_a_promised_case(monitor, publish, case_no)
     assert view["level"] == "green" and view["status"] == "accepted"
-    assert datetime.fromisoformat(view["deadline"]) == deadline_instant(
-        datetime.fromisoformat(view["accepted_at"]), 5)
+    assert datetime.fromisoformat(view["deadline"]) == deadline_instant(datetime.fromisoformat(view["accepted_at"]), 5)
 
 
 def test_the_case_turns_yellow_then_red_and_is_held_to_account_exactly_once(monitor, publish, case_no):
@@ -75,7 +88,8 @@ def test_the_case_turns_yellow_then_red_and_is_held_to_account_exactly_once(moni
     eventually(lambda: standing(monitor, case_no)["level"] == "red", "the red warning")
     records = eventually(lambda: call(monitor, "list_accountability", SUPERVISOR), "the accountability record")
     assert [(r["case_no"], r["department"], r["staff"], r["item_code"], r["status"]) for r in records] == [
-        (case_no, "market_regulation", "clerk", "MR-101", "open")]
+        (case_no, "market_regulation", "clerk", "MR-101", "open")
+    ]
 
     # Repeated events and later looks file nothing more.
     publish("approval", "case_accepted", accepted(case_no, datetime.fromisoformat(view["accepted_at"])))
@@ -110,16 +124,27 @@ def test_a_supplement_stops_the_clock_and_the_receipt_restarts_it(monitor, publi
     view = follow_a_promised_case(monitor, publish, case_no)
     first_deadline = datetime.fromisoformat(view["deadline"])
     requested_at = utcnow()
-    publish("approval", "supplement_requested", {"case_no": case_no, "missing_materials": ["id_card"],
-                                                 "reason": "证件不清", "requested_at": requested_at.isoformat()})
+    publish(
+        "approval",
+        "supplement_requested",
+        {
+            "case_no": case_no,
+            "missing_materials": ["id_card"],
+            "reason": "证件不清",
+            "requested_at": requested_at.isoformat(),
+        },
+    )
     eventually(lambda: standing(monitor, case_no)["status"] == "supplementing", "the clock to stop")
     move_clock_to(monitor, first_deadline + timedelta(days=1))
     time.sleep(1.5)
     assert standing(monitor, case_no)["level"] is None
     assert call(monitor, "list_accountability", SUPERVISOR) == []
 
-    publish("intake", "supplement_received", {"case_no": case_no, "materials": ["id_card"],
-                                              "received_at": utcnow().isoformat()})
+    publish(
+        "intake",
+        "supplement_received",
+        {"case_no": case_no, "materials": ["id_card"], "received_at": utcnow().isoformat()},
+    )
     view = eventually(lambda: (s := standing(monitor, case_no))["status"] == "accepted" and s, "the clock to run")
     assert datetime.fromisoformat(view["deadline"]) > first_deadline
 
@@ -128,8 +153,11 @@ def test_a_decided_case_leaves_the_warnings_and_records_whether_it_was_on_time(m
     view = follow_a_promised_case(monitor, publish, case_no)
     move_clock_to(monitor, datetime.fromisoformat(view["deadline"]) - timedelta(hours=1))
     eventually(lambda: call(monitor, "list_warnings", SUPERVISOR), "the yellow warning")
-    publish("approval", "case_decided", {"case_no": case_no, "outcome": "approved",
-                                         "decided_at": utcnow().isoformat(), "decided_by": "chief"})
+    publish(
+        "approval",
+        "case_decided",
+        {"case_no": case_no, "outcome": "approved", "decided_at": utcnow().isoformat(), "decided_by": "chief"},
+    )
     view = eventually(lambda: (s := standing(monitor, case_no))["status"] == "decided" and s, "the decision")
     assert view["on_time"] is True
     assert call(monitor, "list_warnings", SUPERVISOR) == []
@@ -155,26 +183,41 @@ def test_a_supervisor_acknowledges_and_closes_a_record_with_its_resolution(monit
         call(monitor, "acknowledge_accountability", case_no, SUPERVISOR)
     closed = call(monitor, "close_accountability", case_no, "窗口人员已约谈，流程已整改", SUPERVISOR)
     assert (closed["status"], closed["resolution"], closed["closed_by"]) == (
-        "closed", "窗口人员已约谈，流程已整改", "supervisor")
+        "closed",
+        "窗口人员已约谈，流程已整改",
+        "supervisor",
+    )
     assert call(monitor, "list_accountability", SUPERVISOR, "open") == []
 
 
 def test_an_approved_extension_pushes_the_deadline(monitor, publish, case_no):
     view = follow_a_promised_case(monitor, publish, case_no)
     call(monitor, "approve_extension", case_no, 3, "需现场核查", REVIEWER)
-    later = eventually(lambda: (s := standing(monitor, case_no))["extensions"] and s["deadline"] != view["deadline"]
-                       and s, "the new deadline")
-    assert datetime.fromisoformat(later["deadline"]) == deadline_instant(
-        datetime.fromisoformat(view["accepted_at"]), 8)
+    later = eventually(
+        lambda: (s := standing(monitor, case_no))["extensions"] and s["deadline"] != view["deadline"] and s,
+        "the new deadline",
+    )
+    assert datetime.fromisoformat(later["deadline"]) == deadline_instant(datetime.fromisoformat(view["accepted_at"]), 8)
 
 
 def test_supplements_before_acceptance_do_not_push_the_deadline(monitor, publish, case_no):
     asked_at = utcnow() - timedelta(days=3)
     publish("intake", "case_submitted", submitted(case_no))
-    publish("approval", "supplement_requested", {"case_no": case_no, "missing_materials": ["id_card"],
-                                                 "reason": "证件不清", "requested_at": asked_at.isoformat()})
-    publish("intake", "supplement_received", {"case_no": case_no, "materials": ["id_card"],
-                                              "received_at": (asked_at + timedelta(days=2)).isoformat()})
+    publish(
+        "approval",
+        "supplement_requested",
+        {
+            "case_no": case_no,
+            "missing_materials": ["id_card"],
+            "reason": "证件不清",
+            "requested_at": asked_at.isoformat(),
+        },
+    )
+    publish(
+        "intake",
+        "supplement_received",
+        {"case_no": case_no, "materials": ["id_card"], "received_at": (asked_at + timedelta(days=2)).isoformat()},
+    )
     eventually(lambda: standing(monitor, case_no), "the case to be watched")
     accepted_at = utcnow()
     publish("approval", "case_accepted", accepted(case_no, accepted_at))
@@ -195,8 +238,11 @@ def test_a_record_shows_the_days_overdue_now_and_keeps_those_of_the_decision(mon
     overdue_now = workdays_between(deadline - timedelta(seconds=1), later)
     assert record["days_overdue"] == overdue_now == standing(monitor, case_no)["days_overdue"] > 1
 
-    publish("approval", "case_decided", {"case_no": case_no, "outcome": "approved",
-                                         "decided_at": utcnow().isoformat(), "decided_by": "chief"})
+    publish(
+        "approval",
+        "case_decided",
+        {"case_no": case_no, "outcome": "approved", "decided_at": utcnow().isoformat(), "decided_by": "chief"},
+    )
     eventually(lambda: standing(monitor, case_no)["status"] == "decided", "the decision")
     move_clock_to(monitor, later + timedelta(days=14))
     [record] = call(monitor, "list_accountability", SUPERVISOR)

@@ -6,6 +6,7 @@ and the day's totals.
 Intake is played by a small stand-in service (same name, same RPC methods), so the
 payer, the catalog's fees and the query code are under the test's control.
 """
+
 from datetime import datetime
 
 import eventlet
@@ -25,13 +26,24 @@ from services.payment.service import PaymentService
 
 PAYER = {"kind": "company", "name": "榆林某某有限公司", "credit_code": "91610800MA70000000"}
 ITEMS = {
-    "NR-002": {"code": "NR-002", "name_zh": "不动产转移登记（非住宅）", "department": "natural_resources",
-               "legal_basis": "《不动产登记暂行条例》",
-               "fees": [{"code": "registration_fee", "name": "登记费", "amount_fen": 55000, "basis": "发改价格规〔2016〕2559号"},
-                        {"code": "certificate_fee", "name": "工本费", "amount_fen": 1000, "basis": "发改价格规〔2016〕2559号"}]},
+    "NR-002": {
+        "code": "NR-002",
+        "name_zh": "不动产转移登记（非住宅）",
+        "department": "natural_resources",
+        "legal_basis": "《不动产登记暂行条例》",
+        "fees": [
+            {"code": "registration_fee", "name": "登记费", "amount_fen": 55000, "basis": "发改价格规〔2016〕2559号"},
+            {"code": "certificate_fee", "name": "工本费", "amount_fen": 1000, "basis": "发改价格规〔2016〕2559号"},
+        ],
+    },
     "XX-001": {"code": "XX-001", "name_zh": "旧目录事项", "department": "taxation", "legal_basis": "—"},
-    "MR-001": {"code": "MR-001", "name_zh": "个体工商户设立登记", "department": "market_regulation",
-               "legal_basis": "《促进个体工商户发展条例》第八条", "fees": []},
+    "MR-001": {
+        "code": "MR-001",
+        "name_zh": "个体工商户设立登记",
+        "department": "market_regulation",
+        "legal_basis": "《促进个体工商户发展条例》第八条",
+        "fees": [],
+    },
 }
 QUERY_CODE = "ABCD2345"
 CASHIER = {"username": "cashier", "roles": ["cashier"], "department": "hall"}
@@ -98,14 +110,27 @@ def call(container, method, *args, **kwargs):
 
 
 def require(container, case_no, item_code="NR-002", department="natural_resources", **extra):
-    call(container, "on_payment_required", {"case_no": case_no, "item_code": item_code, "department": department,
-                                            "requested_at": "2026-11-26T02:00:00+00:00", **extra})
+    call(
+        container,
+        "on_payment_required",
+        {
+            "case_no": case_no,
+            "item_code": item_code,
+            "department": department,
+            "requested_at": "2026-11-26T02:00:00+00:00",
+            **extra,
+        },
+    )
     return call(container, "get_payment", case_no, CASHIER)
 
 
 def confirm(container, notice, txn, amount=None, source=WINDOW, **extra):
-    body = {"notice_no": notice["notice_no"], "bank_txn_id": txn,
-            "amount_fen": notice["total_fen"] if amount is None else amount, **extra}
+    body = {
+        "notice_no": notice["notice_no"],
+        "bank_txn_id": txn,
+        "amount_fen": notice["total_fen"] if amount is None else amount,
+        **extra,
+    }
     return call(container, "confirm_payment", body, source)
 
 
@@ -116,19 +141,29 @@ def day_of(payment):
 
 def payments_stored():
     from services.payment import models
+
     return models.Payment.objects.count()
 
 
 def test_payment_required_on_the_broker_issues_a_notice_from_the_catalog_fees(payment, service_config):
     with entrypoint_waiter(payment, "on_payment_required"):
-        event_dispatcher(service_config)("approval", "payment_required", {
-            "case_no": "20261126000101", "item_code": "NR-002", "department": "natural_resources",
-            "requested_at": "2026-11-26T02:00:00+00:00"})
+        event_dispatcher(service_config)(
+            "approval",
+            "payment_required",
+            {
+                "case_no": "20261126000101",
+                "item_code": "NR-002",
+                "department": "natural_resources",
+                "requested_at": "2026-11-26T02:00:00+00:00",
+            },
+        )
     notice = call(payment, "get_payment", "20261126000101", CASHIER)
     assert notice["notice_no"].startswith("JK") and len(notice["notice_no"]) == 16
     assert (notice["status"], notice["total_fen"], notice["assessed_by"]) == ("issued", 56000, "catalog")
     assert [(line["code"], line["amount_fen"], line["legal_basis"]) for line in notice["lines"]] == [
-        ("registration_fee", 55000, "发改价格规〔2016〕2559号"), ("certificate_fee", 1000, "发改价格规〔2016〕2559号")]
+        ("registration_fee", 55000, "发改价格规〔2016〕2559号"),
+        ("certificate_fee", 1000, "发改价格规〔2016〕2559号"),
+    ]
     assert notice["payer"] == PAYER
     assert notice["due_on"] > notice["issued_at"][:10]
     assert [entry["action"] for entry in notice["audit"]] == ["notice_issued"]
@@ -151,11 +186,19 @@ def test_a_free_item_skips_payment_and_the_flow_goes_on(payment, listener):
 
 def test_the_notice_is_shown_to_its_department_and_to_the_applicant_with_the_query_code(payment):
     require(payment, "20261126000104")
-    assert call(payment, "get_payment", "20261126000104",
-                {"username": "r", "roles": ["reviewer"], "department": "natural_resources"})["total_fen"] == 56000
+    assert (
+        call(
+            payment,
+            "get_payment",
+            "20261126000104",
+            {"username": "r", "roles": ["reviewer"], "department": "natural_resources"},
+        )["total_fen"]
+        == 56000
+    )
     with pytest.raises(NotFound):
-        call(payment, "get_payment", "20261126000104", {"username": "t", "roles": ["reviewer"],
-                                                        "department": "taxation"})
+        call(
+            payment, "get_payment", "20261126000104", {"username": "t", "roles": ["reviewer"], "department": "taxation"}
+        )
     public = call(payment, "get_public_payment", "20261126000104", QUERY_CODE)
     assert public["total_fen"] == 56000 and "payer" not in public and PAYER["credit_code"] not in str(public)
     with pytest.raises(NotFound):
@@ -172,14 +215,21 @@ def test_a_confirmation_pays_the_notice_once_issues_a_receipt_and_tells_the_flow
     paid = call(payment, "get_payment", "20261126000105", CASHIER)
     assert (paid["status"], paid["receipt_no"], paid["bank_txn_id"]) == ("paid", first["receipt_no"], "ICBC-105")
     assert [e["action"] for e in paid["audit"]] == ["notice_issued", "notice_paid"]
-    assert ConfirmedPayments.about("20261126000105") == [{
-        "case_no": "20261126000105", "notice_no": notice["notice_no"], "amount_fen": 56000,
-        "receipt_no": first["receipt_no"], "confirmed_at": paid["paid_at"]}]
+    assert ConfirmedPayments.about("20261126000105") == [
+        {
+            "case_no": "20261126000105",
+            "notice_no": notice["notice_no"],
+            "amount_fen": 56000,
+            "receipt_no": first["receipt_no"],
+            "confirmed_at": paid["paid_at"],
+        }
+    ]
     assert payments_stored() == 1
 
 
 def test_many_identical_confirmations_at_once_on_two_replicas_record_one_payment(
-        container_factory, service_config, payment, listener):
+    container_factory, service_config, payment, listener
+):
     container_factory(PaymentService, service_config).start()  # a second replica on the same queue
     notice = require(payment, "20261126000106")
     client = RpcClient(service_config["AMQP_URI"], timeout=30)
@@ -215,8 +265,16 @@ def test_a_second_transaction_for_a_paid_notice_is_due_for_refund(payment):
 
 def test_a_refused_case_cancels_its_notice_and_a_late_payment_is_flagged_for_refund(payment, listener):
     notice = require(payment, "20261126000109")
-    call(payment, "on_case_refused", {"case_no": "20261126000109", "reason": "材料虚假",
-                                      "refused_at": "2026-11-26T03:00:00+00:00", "refused_by": "clerk"})
+    call(
+        payment,
+        "on_case_refused",
+        {
+            "case_no": "20261126000109",
+            "reason": "材料虚假",
+            "refused_at": "2026-11-26T03:00:00+00:00",
+            "refused_by": "clerk",
+        },
+    )
     cancelled = call(payment, "get_payment", "20261126000109", CASHIER)
     assert (cancelled["status"], cancelled["cancel_reason"]) == ("cancelled", "材料虚假")
     late = confirm(payment, notice, "ICBC-109")
@@ -242,15 +300,18 @@ def test_a_replayed_bank_nonce_is_refused_and_changes_nothing(payment):
     assert payments_stored() == 1
 
 
-@pytest.mark.parametrize("change, error, field", [
-    ({"notice_no": "JK20000101000001"}, NotFound, None),
-    ({"amount_fen": 0}, InvalidInput, "amount_fen"),
-    ({"amount_fen": -56000}, InvalidInput, "amount_fen"),
-    ({"amount_fen": 560.0}, InvalidInput, "amount_fen"),
-    ({"amount_fen": True}, InvalidInput, "amount_fen"),
-    ({"currency": "USD"}, InvalidInput, "currency"),
-    ({"bank_txn_id": ""}, InvalidInput, "bank_txn_id"),
-])
+@pytest.mark.parametrize(
+    "change, error, field",
+    [
+        ({"notice_no": "JK20000101000001"}, NotFound, None),
+        ({"amount_fen": 0}, InvalidInput, "amount_fen"),
+        ({"amount_fen": -56000}, InvalidInput, "amount_fen"),
+        ({"amount_fen": 560.0}, InvalidInput, "amount_fen"),
+        ({"amount_fen": True}, InvalidInput, "amount_fen"),
+        ({"currency": "USD"}, InvalidInput, "currency"),
+        ({"bank_txn_id": ""}, InvalidInput, "bank_txn_id"),
+    ],
+)
 def test_a_bad_confirmation_is_refused_and_nothing_is_stored(payment, change, error, field):
     notice = require(payment, "20261126000113")
     body = {"notice_no": notice["notice_no"], "bank_txn_id": "ICBC-113", "amount_fen": 56000, **change}
@@ -281,8 +342,12 @@ def test_a_refund_needs_a_second_person_never_exceeds_the_payment_and_is_confirm
     with pytest.raises(Forbidden, match="second person"):
         call(payment, "decide_refund", refund["refund_no"], True, CASHIER)
     with pytest.raises(Conflict, match="only an approved refund"):
-        call(payment, "confirm_refund", {"refund_no": refund["refund_no"], "bank_txn_id": "ICBC-R-115",
-                                         "amount_fen": 1000}, BANK)
+        call(
+            payment,
+            "confirm_refund",
+            {"refund_no": refund["refund_no"], "bank_txn_id": "ICBC-R-115", "amount_fen": 1000},
+            BANK,
+        )
     assert call(payment, "decide_refund", refund["refund_no"], True, ADMIN)["status"] == "approved"
     with pytest.raises(Conflict):
         call(payment, "decide_refund", refund["refund_no"], False, ADMIN)
@@ -327,13 +392,16 @@ def test_reconciliation_reports_each_section_and_the_same_statement_gives_the_sa
     confirm(payment, held, "T-119", amount=100)
     confirm(payment, only_ours, "T-120")
     day = day_of(applied)
-    statement = (HEADER + f"T-118,{paid['notice_no']},56000,CNY\nT-119,{held['notice_no']},200,CNY\n"
-                 "T-999,JK20261126999999,700,CNY\n")
+    statement = (
+        HEADER + f"T-118,{paid['notice_no']},56000,CNY\nT-119,{held['notice_no']},200,CNY\n"
+        "T-999,JK20261126999999,700,CNY\n"
+    )
     report = call(payment, "reconcile", day, statement, "hall-bank", CASHIER)
     assert report["created"] is True and report["day"] == day
     assert [m["bank_txn_id"] for m in report["matched"]] == ["T-118"]
-    assert report["mismatched"] == [{"bank_txn_id": "T-119", "notice_no": held["notice_no"],
-                                     "bank_amount_fen": 200, "our_amount_fen": 100}]
+    assert report["mismatched"] == [
+        {"bank_txn_id": "T-119", "notice_no": held["notice_no"], "bank_amount_fen": 200, "our_amount_fen": 100}
+    ]
     assert [m["bank_txn_id"] for m in report["missing_ours"]] == ["T-999"]
     assert [m["bank_txn_id"] for m in report["missing_bank"]] == ["T-120"]
     again = call(payment, "reconcile", day, statement, "hall-bank", CASHIER)
@@ -345,6 +413,7 @@ def test_reconciliation_reports_each_section_and_the_same_statement_gives_the_sa
 
 def test_a_malformed_statement_is_refused_and_no_report_is_stored(payment):
     from services.payment import models
+
     with pytest.raises(InvalidInput) as refused:
         call(payment, "reconcile", "2026-11-26", HEADER + "T1,JK1,12.50,CNY\n", "hall-bank", CASHIER)
     assert refused.value.errors[0]["field"] == "line 2"
@@ -359,17 +428,31 @@ def test_daily_totals_and_prometheus_amounts_are_in_fen_by_department_and_item(p
     notice = require(payment, "20261126000121")
     day = day_of(confirm(payment, notice, "T-121"))
     totals = call(payment, "daily_stats", day, CASHIER)
-    assert totals["paid_fen"] == 56000 and totals["items"] == [{
-        "day": day, "department": "natural_resources", "item_code": "NR-002", "paid_fen": 56000, "paid_count": 1,
-        "refunded_fen": 0, "refund_count": 0}]
-    other = call(payment, "daily_stats", day, {"username": "t", "roles": ["chief"], "department": "taxation"},
-                 department="natural_resources")
+    assert totals["paid_fen"] == 56000 and totals["items"] == [
+        {
+            "day": day,
+            "department": "natural_resources",
+            "item_code": "NR-002",
+            "paid_fen": 56000,
+            "paid_count": 1,
+            "refunded_fen": 0,
+            "refund_count": 0,
+        }
+    ]
+    other = call(
+        payment,
+        "daily_stats",
+        day,
+        {"username": "t", "roles": ["chief"], "department": "taxation"},
+        department="natural_resources",
+    )
     assert (other["department"], other["paid_fen"]) == ("taxation", 0)
     assert REGISTRY.get_sample_value("hall_payment_amount_fen_total", labels) == before + 56000
 
 
 def test_the_audit_log_is_append_only(payment):
     from services.payment import models
+
     notice = require(payment, "20261126000122")
     entry = models.AuditEntry.objects(subject=f"notice:{notice['notice_no']}").first()
     entry.actor = "someone else"
@@ -395,20 +478,36 @@ def test_a_refused_bank_request_does_not_use_up_its_nonce(payment):
     notice = require(payment, "20261126000124")
     source = dict(BANK, nonce="nonce-124-0123456789")
     with pytest.raises(NotFound):
-        call(payment, "confirm_payment", {"notice_no": "JK20000101000001", "bank_txn_id": "ICBC-124",
-                                          "amount_fen": 56000}, source)
+        call(
+            payment,
+            "confirm_payment",
+            {"notice_no": "JK20000101000001", "bank_txn_id": "ICBC-124", "amount_fen": 56000},
+            source,
+        )
     assert confirm(payment, notice, "ICBC-124", source=source)["status"] == "applied"
 
 
 def test_a_payment_left_unsettled_by_a_stopped_worker_is_settled_by_the_banks_retry(payment, listener):
     """The first copy recorded the payment and its worker died before applying it."""
     from services.payment import models
+
     notice = require(payment, "20261126000125")
     now = utcnow()
-    models.Payment(key=models.txn_key("ICBC-125"), bank_txn_id="ICBC-125", notice_no=notice["notice_no"],
-                   case_no="20261126000125", item_code="NR-002", department="natural_resources", amount_fen=56000,
-                   currency="CNY", status="received", channel="window", entered_by="cashier", received_at=now,
-                   day=shanghai_day(now).isoformat()).save(force_insert=True)
+    models.Payment(
+        key=models.txn_key("ICBC-125"),
+        bank_txn_id="ICBC-125",
+        notice_no=notice["notice_no"],
+        case_no="20261126000125",
+        item_code="NR-002",
+        department="natural_resources",
+        amount_fen=56000,
+        currency="CNY",
+        status="received",
+        channel="window",
+        entered_by="cashier",
+        received_at=now,
+        day=shanghai_day(now).isoformat(),
+    ).save(force_insert=True)
     with entrypoint_waiter(listener, "on_payment_confirmed"):
         retried = confirm(payment, notice, "ICBC-125")
     assert (retried["status"], retried["created"]) == ("applied", False) and retried["receipt_no"]
@@ -418,8 +517,13 @@ def test_a_payment_left_unsettled_by_a_stopped_worker_is_settled_by_the_banks_re
 
 def test_without_fees_from_the_catalog_or_the_flow_no_notice_is_issued(payment):
     with pytest.raises(FeeAssessmentError, match="no fees for item XX-001"):
-        call(payment, "on_payment_required", {"case_no": "20261126000126", "item_code": "XX-001",
-                                              "department": "taxation"})
+        call(
+            payment,
+            "on_payment_required",
+            {"case_no": "20261126000126", "item_code": "XX-001", "department": "taxation"},
+        )
     with pytest.raises(NotFound):
         call(payment, "get_payment", "20261126000126", CASHIER)
-    assert require(payment, "20261126000127", item_code="XX-001", department="taxation", fee_fen=300)["total_fen"] == 300
+    assert (
+        require(payment, "20261126000127", item_code="XX-001", department="taxation", fee_fen=300)["total_fen"] == 300
+    )

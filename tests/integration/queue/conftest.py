@@ -1,4 +1,5 @@
 """The queue service on the real broker and store, and its domain objects beside it."""
+
 import pytest
 from nameko.testing.services import entrypoint_hook
 
@@ -10,8 +11,11 @@ from tests.unit.paths import REPO_ROOT
 
 @pytest.fixture
 def config(service_config):
-    return dict(service_config, QUEUE_SETUP_FILE=str(REPO_ROOT / "hall" / "queue.yaml"),
-                HALL_CALENDAR_FILE=str(REPO_ROOT / "hall" / "calendar.yaml"))
+    return dict(
+        service_config,
+        QUEUE_SETUP_FILE=str(REPO_ROOT / "hall" / "queue.yaml"),
+        HALL_CALENDAR_FILE=str(REPO_ROOT / "hall" / "calendar.yaml"),
+    )
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Online appointments on the real store: booking rules, cancelling, check-in into a
 priority ticket, no-shows and the monthly block. Each step runs at a chosen instant."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -47,8 +48,12 @@ def test_check_in_is_open_only_around_the_slot(booking):
 
 def test_booking_covers_the_next_five_working_days_only(booking):
     assert booking.book(NOW, PERSON, "A", "2026-12-03", "09:00")["day"] == "2026-12-03"  # 5th working day
-    for day, reason in (("2026-12-04", "until 2026-12-03"), ("2026-11-28", "does not work"),
-                        ("2026-11-25", "past"), ("27.11.2026", "not a YYYY-MM-DD")):
+    for day, reason in (
+        ("2026-12-04", "until 2026-12-03"),
+        ("2026-11-28", "does not work"),
+        ("2026-11-25", "past"),
+        ("27.11.2026", "not a YYYY-MM-DD"),
+    ):
         with pytest.raises(InvalidInput, match=reason):
             booking.book(NOW, OTHER, "A", day, "09:00")
     with pytest.raises(InvalidInput, match="already begun"):

@@ -1,5 +1,6 @@
 """The queue's day boundary on the real store: the board shows the hall day's calls only (by
 the platform clock), staff see tickets with their day, and a day's counts add up."""
+
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -74,7 +75,13 @@ def test_the_testers_day_adds_up_three_issued_two_no_shows_one_served(queue, des
 
     row = next(r for r in call(queue, "get_stats", "2026-12-03")["categories"] if r["category"] == "A")
     assert {k: row[k] for k in ("issued", "called", "served", "no_shows", "abandoned", "waiting")} == {
-        "issued": 3, "called": 3, "served": 1, "no_shows": 2, "abandoned": 0, "waiting": 0}
+        "issued": 3,
+        "called": 3,
+        "served": 1,
+        "no_shows": 2,
+        "abandoned": 0,
+        "waiting": 0,
+    }
     with pytest.raises(InvalidInput, match="YYYY-MM-DD"):
         call(queue, "get_stats", "20261203")
 
@@ -89,8 +96,9 @@ def test_a_days_counts_add_up_per_category_after_a_random_day_of_the_hall(queue,
     for _ in range(160):
         now += timedelta(seconds=rng.randint(5, 90))
         window = rng.randint(1, 5)
-        operation = rng.choice(["issue", "issue", "call", "call", "recall", "no_show", "start", "finish",
-                                "finish", "transfer"])
+        operation = rng.choice(
+            ["issue", "issue", "call", "call", "recall", "no_show", "start", "finish", "finish", "transfer"]
+        )
         try:
             if operation == "issue":
                 desk.issue(now, category=rng.choice("ABC"), priority=rng.choice(["normal", "care"]))
@@ -113,9 +121,14 @@ def test_a_days_counts_add_up_per_category_after_a_random_day_of_the_hall(queue,
             real = states.get(code, {})
             assert row["issued"] == sum(row[t] for t in TERMS) == sum(real.values()), (code, row)
             assert (row["served"], row["no_shows"], row["abandoned"]) == (
-                real.get("finished", 0), real.get("no_show", 0), real.get("abandoned", 0))
+                real.get("finished", 0),
+                real.get("no_show", 0),
+                real.get("abandoned", 0),
+            )
             assert (row["in_queue"], row["at_windows"]) == (
-                real.get("waiting", 0), real.get("called", 0) + real.get("serving", 0))
+                real.get("waiting", 0),
+                real.get("called", 0) + real.get("serving", 0),
+            )
         return rows
 
     during = check()

@@ -1,5 +1,6 @@
 """The queue service on the real broker and store: set-up, tickets, window operations,
 the board, stats and events; the 53-window concurrency of the call."""
+
 from datetime import datetime, timedelta, timezone
 
 import eventlet
@@ -19,8 +20,6 @@ from tests.integration.queue.conftest import call
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # 10:00 in the hall
 VIP = "11010519491231002X"
-
-
 
 
 def test_the_setup_file_seeds_a_fresh_store_and_admin_changes_survive_a_restart(queue, container_factory, config):
@@ -267,7 +266,7 @@ def test_53_windows_calling_at_once_call_every_ticket_exactly_once(container_fac
     for replica in replicas:
         replica.start()
     for number in range(1, 54):
-        call(replicas[0], "put_window", number, ["A", "B", "C"][number % 3:] + ["A", "B", "C"][:number % 3])
+        call(replicas[0], "put_window", number, ["A", "B", "C"][number % 3 :] + ["A", "B", "C"][: number % 3])
     issued = {call(replicas[0], "issue_ticket", category="ABC"[i % 3])["ticket_id"] for i in range(500)}
     client = RpcClient(config["AMQP_URI"], timeout=60)
 
@@ -320,8 +319,9 @@ def test_a_store_that_does_not_apply_the_announcement_is_an_error_and_undoes_the
         def find_one_and_update(self, *args, **kwargs):
             return None
 
-    monkeypatch.setattr(tickets, "collection_of",
-                        lambda model: Ignoring() if model is models.Ticket else collection_of(model))
+    monkeypatch.setattr(
+        tickets, "collection_of", lambda model: Ignoring() if model is models.Ticket else collection_of(model)
+    )
     with pytest.raises(RuntimeError, match=f"in {tickets.ANNOUNCE_ATTEMPTS} writes"):
         desk.call(1, NOW)
     # Nothing half-written: the ticket waits again and the window is free.
@@ -334,12 +334,34 @@ def test_a_store_that_does_not_apply_the_announcement_is_an_error_and_undoes_the
 def test_calls_stored_by_an_earlier_release_stay_history_and_the_board_shows_the_new_ones(queue, desk):
     """An earlier release kept calls in a ``calls`` collection, numbered by its ``_id``, and
     its tickets have no ``call_seq``."""
-    collection_of(models.Ticket).database["calls"].insert_one({
-        "_id": 41, "ticket_id": "20261125-A041", "number": "A041", "window": 1, "category": "A", "recall": 0,
-        "text_zh": "请A041号到1号窗口办理", "text_en": "Ticket A041, please go to window 1.", "called_at": 0})
-    collection_of(models.Ticket).insert_one({
-        "_id": "20261125-A041", "number": "A041", "day": "20261125", "category": "A", "priority": "normal",
-        "state": "finished", "window": 1, "calls": 1, "transfers": 0, "issued_at": 0, "called_at": 0})
+    collection_of(models.Ticket).database["calls"].insert_one(
+        {
+            "_id": 41,
+            "ticket_id": "20261125-A041",
+            "number": "A041",
+            "window": 1,
+            "category": "A",
+            "recall": 0,
+            "text_zh": "请A041号到1号窗口办理",
+            "text_en": "Ticket A041, please go to window 1.",
+            "called_at": 0,
+        }
+    )
+    collection_of(models.Ticket).insert_one(
+        {
+            "_id": "20261125-A041",
+            "number": "A041",
+            "day": "20261125",
+            "category": "A",
+            "priority": "normal",
+            "state": "finished",
+            "window": 1,
+            "calls": 1,
+            "transfers": 0,
+            "issued_at": 0,
+            "called_at": 0,
+        }
+    )
     desk.issue(NOW, category="A")
     call(queue, "call_next", 2)
     board = call(queue, "get_board")
@@ -382,7 +404,7 @@ def test_a_call_answers_after_three_store_commands_and_a_finish_after_two(desk, 
         answered = list(commands)
         for fn, a, kw in held:
             fn(*a, **kw)
-        return answered, commands[len(answered):]
+        return answered, commands[len(answered) :]
 
     desk.issue(NOW, category="A")
     desk.call(1, NOW)  # the window's profile is remembered from here on

@@ -1,6 +1,7 @@
 """A replica calls on the window profile it remembers from its last call there (categories in
 order, tickets pinned to the window): a window changed since, by an admin or by a transfer
 through another replica, is called as it is now, and a refused call changes nothing."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,9 +18,14 @@ NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # 10:00 in the hall
 
 @pytest.fixture
 def queue(container_factory, service_config, clean_databases):
-    container = container_factory(QueueService, dict(
-        service_config, QUEUE_SETUP_FILE=str(REPO_ROOT / "hall" / "queue.yaml"),
-        HALL_CALENDAR_FILE=str(REPO_ROOT / "hall" / "calendar.yaml")))
+    container = container_factory(
+        QueueService,
+        dict(
+            service_config,
+            QUEUE_SETUP_FILE=str(REPO_ROOT / "hall" / "queue.yaml"),
+            HALL_CALENDAR_FILE=str(REPO_ROOT / "hall" / "calendar.yaml"),
+        ),
+    )
     container.start()
     return container
 

@@ -7,6 +7,7 @@ middle of the work loses nothing (its unacknowledged messages go to the other on
 
 The tests run in file order on one set of replicas; the last one kills some.
 """
+
 import json
 import os
 import signal
@@ -32,12 +33,14 @@ PERSON = {"kind": "person", "name": "张三", "id_number": "11010519491231002X"}
 APPLICATION = {"item_code": "MR-001", "applicant": PERSON, "materials": ["application_form", "id_card"]}
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
 # A reminder one second after a case reaches the intake window, once (non-interrupting).
-REMINDER = ('<bpmn:boundaryEvent id="remind" attachedToRef="accept" cancelActivity="false">'
-            '<bpmn:outgoing>Flow_remind</bpmn:outgoing><bpmn:timerEventDefinition>'
-            '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT1S</bpmn:timeDuration>'
-            '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
-            '<bpmn:endEvent id="reminded"><bpmn:incoming>Flow_remind</bpmn:incoming></bpmn:endEvent>'
-            '<bpmn:sequenceFlow id="Flow_remind" sourceRef="remind" targetRef="reminded" />')
+REMINDER = (
+    '<bpmn:boundaryEvent id="remind" attachedToRef="accept" cancelActivity="false">'
+    "<bpmn:outgoing>Flow_remind</bpmn:outgoing><bpmn:timerEventDefinition>"
+    '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT1S</bpmn:timeDuration>'
+    "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+    '<bpmn:endEvent id="reminded"><bpmn:incoming>Flow_remind</bpmn:incoming></bpmn:endEvent>'
+    '<bpmn:sequenceFlow id="Flow_remind" sourceRef="remind" targetRef="reminded" />'
+)
 WAIT_SECONDS = 60
 
 
@@ -48,17 +51,25 @@ class Replica:
         with open(log_dir / f"{service}-{index}.log", "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "services.common.runner", f"services.{service}.service"],
-                cwd=REPO_ROOT, env={**env, "METRICS_PORT": str(self.metrics_port)},
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                cwd=REPO_ROOT,
+                env={**env, "METRICS_PORT": str(self.metrics_port)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
     def calls(self, method):
         """How many calls of ``method`` this replica has finished (its own /metrics)."""
         url = f"http://127.0.0.1:{self.metrics_port}/metrics"
         with urllib.request.urlopen(url, timeout=5) as answer:
             text = answer.read().decode()
-        return sum(sample.value for family in text_string_to_metric_families(text)
-                   for sample in family.samples
-                   if sample.name == "hall_entrypoint_calls_total" and sample.labels["method"] == method)
+        return sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "hall_entrypoint_calls_total" and sample.labels["method"] == method
+        )
 
     def kill(self):
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -92,9 +103,16 @@ def hall(broker, store, tmp_path_factory):
         for queue in broker_queue_names(broker):
             if queue.startswith("evt-"):
                 channel.queue_purge(queue)
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "AMQP_URI": broker.amqp_uri, "MONGO_URI": store.mongo_uri,
-           "MONGO_DB_PREFIX": PREFIX, "APP_ENV": "demo",
-           "BPMN_DIR": str(REPO_ROOT / "bpmn"), "CATALOG_DIR": str(REPO_ROOT / "catalog")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "AMQP_URI": broker.amqp_uri,
+        "MONGO_URI": store.mongo_uri,
+        "MONGO_DB_PREFIX": PREFIX,
+        "APP_ENV": "demo",
+        "BPMN_DIR": str(REPO_ROOT / "bpmn"),
+        "CATALOG_DIR": str(REPO_ROOT / "catalog"),
+    }
     log_dir = tmp_path_factory.mktemp("replicas")
     replicas = {service: [Replica(service, i, env, log_dir) for i in (1, 2)] for service in SERVICES}
     rpc = RpcClient(broker.amqp_uri, timeout=30)
@@ -150,12 +168,20 @@ class Hall:
 
     def audit(self, case_nos, kind):
         """The audit entries of ``kind`` the cases' step records hold."""
-        return [entry for record in self.approval_db.steps.find({"case_no": {"$in": case_nos}})
-                for entry in json.loads(record["body"])["audit"] if entry["kind"] == kind]
+        return [
+            entry
+            for record in self.approval_db.steps.find({"case_no": {"$in": case_nos}})
+            for entry in json.loads(record["body"])["audit"]
+            if entry["kind"] == kind
+        ]
 
     def open_tasks(self, case_nos, element_id):
-        return [task for instance in self.approval_db.process_instances.find({"case_no": {"$in": case_nos}})
-                for task in instance.get("open_tasks", []) if task["element_id"] == element_id]
+        return [
+            task
+            for instance in self.approval_db.process_instances.find({"case_no": {"$in": case_nos}})
+            for task in instance.get("open_tasks", [])
+            if task["element_id"] == element_id
+        ]
 
 
 def test_rpc_calls_spread_over_both_replicas_of_every_service(hall):
@@ -170,15 +196,21 @@ def test_rpc_calls_spread_over_both_replicas_of_every_service(hall):
 
 def test_each_event_is_handled_by_one_replica_and_each_timer_fires_once(hall):
     xml = (REPO_ROOT / "bpmn" / "immediate_item.bpmn").read_text(encoding="utf-8")
-    hall.rpc.call("approval", "deploy_process", xml.replace("</bpmn:laneSet>", "</bpmn:laneSet>" + REMINDER),
-                  "immediate_item.bpmn")
+    hall.rpc.call(
+        "approval",
+        "deploy_process",
+        xml.replace("</bpmn:laneSet>", "</bpmn:laneSet>" + REMINDER),
+        "immediate_item.bpmn",
+    )
     before = sum(hall.calls("approval", "on_case_submitted"))
 
     cases = [case["case_no"] for case in hall.at_once(20, lambda i: hall.submit(f"event-{i}"))]
 
     assert len(set(cases)) == 20
-    wait_until(lambda: hall.approval_db.process_instances.count_documents({"case_no": {"$in": cases}}) == 20,
-               "every case has its process instance")
+    wait_until(
+        lambda: hall.approval_db.process_instances.count_documents({"case_no": {"$in": cases}}) == 20,
+        "every case has its process instance",
+    )
     # A replica counts a handled event when its worker ends, just after the instance is stored.
     wait_until(lambda: sum(hall.calls("approval", "on_case_submitted")) - before >= 20, "every event is counted")
     handled = [count for count in hall.calls("approval", "on_case_submitted")]
@@ -232,8 +264,10 @@ def test_a_replica_killed_mid_run_loses_nothing(hall):
     assert len(answers) == 30 and len(set(answers)) == 30
     keys = [f"anonymous:scale-kill-{i}" for i in range(30)]
     assert hall.intake_db.cases.count_documents({"idempotency_key": {"$in": keys}}) == 30
-    wait_until(lambda: hall.approval_db.process_instances.count_documents({"case_no": {"$in": answers}}) == 30,
-               "every case has its process instance")
+    wait_until(
+        lambda: hall.approval_db.process_instances.count_documents({"case_no": {"$in": answers}}) == 30,
+        "every case has its process instance",
+    )
     assert hall.approval_db.process_instances.count_documents({"case_no": {"$in": answers}}) == 30
 
 

@@ -1,5 +1,6 @@
 """Two gateway replicas on the real store, for what the gateway keeps itself (API keys,
 staff accounts): a change made through one must hold for the other at once."""
+
 import pymongo
 import pytest
 
@@ -17,8 +18,13 @@ class NoServices:
 @pytest.fixture
 def replicas(service_config):
     pymongo.MongoClient(service_config["MONGO_URI"]).drop_database(f"{service_config['MONGO_DB_PREFIX']}_gateway")
-    config = dict(service_config, TESTING=True, RPC_CLIENT=NoServices(), TOKEN_SECRET=SECRET,
-                  AMQP_URI="amqp://hall:x@127.0.0.1:1/")
+    config = dict(
+        service_config,
+        TESTING=True,
+        RPC_CLIENT=NoServices(),
+        TOKEN_SECRET=SECRET,
+        AMQP_URI="amqp://hall:x@127.0.0.1:1/",
+    )
     return create_app(config).test_client(), create_app(config).test_client()
 
 

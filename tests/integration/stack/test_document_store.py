@@ -1,6 +1,7 @@
 """The embedded store starts again after it was killed: the pid file it left behind is
 removed when the number in it is not this store's server (a process that reused the pid,
 or none), and kept when it is (then the store refuses to start twice)."""
+
 import os
 import signal
 

@@ -74,9 +74,14 @@ def test_a_new_case_waits_for_the_clerk_to_accept_it(case):
         "label": "受理决定 Intake decision",
         "type": "enum",
         "required": True,
-        "options": [{"id": "accept", "name": "受理 Accept"}, {"id": "refuse", "name": "不予受理 Refuse"},
-                    {"id": "supplement", "name": "补正告知 Ask for supplements"}],
-        "default": None, "readonly": False, "constraints": {},
+        "options": [
+            {"id": "accept", "name": "受理 Accept"},
+            {"id": "refuse", "name": "不予受理 Refuse"},
+            {"id": "supplement", "name": "补正告知 Ask for supplements"},
+        ],
+        "default": None,
+        "readonly": False,
+        "constraints": {},
     }
     assert (reason["id"], reason["required"]) == ("reason", False)
     assert (missing["id"], missing["required"]) == ("missing_materials", False)
@@ -119,7 +124,9 @@ def test_accepting_hands_the_case_to_the_chief_representative(case):
         "type": "enum",
         "required": True,
         "options": [{"id": "approved", "name": "准予 Approved"}, {"id": "refused", "name": "不予 Refused"}],
-        "default": None, "readonly": False, "constraints": {},
+        "default": None,
+        "readonly": False,
+        "constraints": {},
     }
     assert opinion["id"] == "opinion" and opinion["type"] == "string" and not opinion["required"]
     assert window["id"] == "window" and window["type"] == "long" and not window["required"]
@@ -223,9 +230,17 @@ def test_candidate_groups_give_a_task_its_role_when_it_has_no_lane():
     assert opened["form"] == []
 
 
-@pytest.mark.parametrize("documentation, shown", [
-    ("<bpmn:documentation>核对 {{ amount }} 元。\n超过限额须会签。</bpmn:documentation>", "核对 800 元。\n超过限额须会签。"),
-    ("<bpmn:documentation>  </bpmn:documentation>", None), ("", None)])
+@pytest.mark.parametrize(
+    "documentation, shown",
+    [
+        (
+            "<bpmn:documentation>核对 {{ amount }} 元。\n超过限额须会签。</bpmn:documentation>",
+            "核对 800 元。\n超过限额须会签。",
+        ),
+        ("<bpmn:documentation>  </bpmn:documentation>", None),
+        ("", None),
+    ],
+)
 def test_a_camunda_tasks_documentation_is_its_instructions(documentation, shown):
     task = f'<bpmn:userTask id="t" name="Review" camunda:candidateGroups="reviewer">{documentation}</bpmn:userTask>'
     workflow = bpmn_engine.start(bpmn_engine.parse_diagram(one_task_diagram(task)), {"amount": 800})
@@ -250,8 +265,9 @@ def timer_diagram(expression: str) -> bytes:
 </bpmn:definitions>""".encode()
 
 
-@pytest.mark.parametrize("expression", ["().__class__.__base__.__subclasses__()",
-                                        "__import__(&quot;os&quot;).getcwd()", "9 ** 9 ** 9"])
+@pytest.mark.parametrize(
+    "expression", ["().__class__.__base__.__subclasses__()", "__import__(&quot;os&quot;).getcwd()", "9 ** 9 ** 9"]
+)
 def test_an_escape_in_a_timer_expression_is_an_incident_at_the_timer(expression):
     workflow = bpmn_engine.start(bpmn_engine.parse_diagram(timer_diagram(expression)), {})
 
@@ -260,8 +276,9 @@ def test_an_escape_in_a_timer_expression_is_an_incident_at_the_timer(expression)
 
 
 def test_a_missing_variable_at_a_gateway_is_an_incident_that_survives_a_reload_and_can_be_retried(diagram):
-    broken = bpmn_engine.parse_diagram(IMMEDIATE_ITEM.read_bytes().replace(b'decision == "approved"',
-                                                                          b'decision == "approved" and checked'))
+    broken = bpmn_engine.parse_diagram(
+        IMMEDIATE_ITEM.read_bytes().replace(b'decision == "approved"', b'decision == "approved" and checked')
+    )
     workflow = bpmn_engine.start(broken, {})
     accept(workflow)
     bpmn_engine.complete_task(workflow, only_open_task(workflow)["id"], {"decision": "approved"})
@@ -278,8 +295,9 @@ def test_a_missing_variable_at_a_gateway_is_an_incident_that_survives_a_reload_a
 
 
 def test_a_supplement_message_returns_the_case_to_the_clerk(case):
-    bpmn_engine.complete_task(case, only_open_task(case)["id"], {"intake_decision": "supplement",
-                                                                 "missing_materials": "id_card"})
+    bpmn_engine.complete_task(
+        case, only_open_task(case)["id"], {"intake_decision": "supplement", "missing_materials": "id_card"}
+    )
     assert bpmn_engine.waiting_messages(case) == ["supplement_received"]
     assert bpmn_engine.current_steps(case) == ["等待补正 Awaiting supplements"]
     assert bpmn_engine.deliver_message(case, "payment_confirmed", {}) is None
@@ -293,8 +311,11 @@ def test_a_supplement_message_returns_the_case_to_the_clerk(case):
 @pytest.mark.parametrize("cell", ["().__class__.__base__.__subclasses__()", "__import__(&quot;os&quot;).getcwd()"])
 def test_an_escape_in_a_dmn_cell_is_an_incident_at_the_business_rule_task(cell):
     bpmn_dir = IMMEDIATE_ITEM.parent
-    table = (bpmn_dir / "fee_item_fees.dmn").read_text(encoding="utf-8").replace("<text>55000 + 1000</text>",
-                                                                               f"<text>{cell}</text>")
+    table = (
+        (bpmn_dir / "fee_item_fees.dmn")
+        .read_text(encoding="utf-8")
+        .replace("<text>55000 + 1000</text>", f"<text>{cell}</text>")
+    )
     diagram = bpmn_engine.parse_diagram((bpmn_dir / "fee_item.bpmn").read_bytes(), dmn=(table.encode(),))
     workflow = bpmn_engine.start(diagram, {"item_code": "NR-002"})
     for data in ({"intake_decision": "accept"}, {"review_result": "pass"}, {"decision": "approved"}):
@@ -307,12 +328,14 @@ def test_an_escape_in_a_dmn_cell_is_an_incident_at_the_business_rule_task(cell):
 
 def test_none_and_manual_tasks_are_passed_through_as_camunda_does():
     xml = one_task_diagram('<bpmn:userTask id="t" camunda:candidateGroups="reviewer" />').decode()
-    xml = xml.replace('<bpmn:sequenceFlow id="to_t" sourceRef="start" targetRef="t" />',
-                      '<bpmn:sequenceFlow id="to_call" sourceRef="start" targetRef="call" />'
-                      '<bpmn:task id="call" name="电话通知 Phone the applicant" />'
-                      '<bpmn:sequenceFlow id="to_sign" sourceRef="call" targetRef="sign" />'
-                      '<bpmn:manualTask id="sign" name="签字 Sign on paper" />'
-                      '<bpmn:sequenceFlow id="to_t" sourceRef="sign" targetRef="t" />')
+    xml = xml.replace(
+        '<bpmn:sequenceFlow id="to_t" sourceRef="start" targetRef="t" />',
+        '<bpmn:sequenceFlow id="to_call" sourceRef="start" targetRef="call" />'
+        '<bpmn:task id="call" name="电话通知 Phone the applicant" />'
+        '<bpmn:sequenceFlow id="to_sign" sourceRef="call" targetRef="sign" />'
+        '<bpmn:manualTask id="sign" name="签字 Sign on paper" />'
+        '<bpmn:sequenceFlow id="to_t" sourceRef="sign" targetRef="t" />',
+    )
     workflow = bpmn_engine.start(bpmn_engine.parse_diagram(xml.encode()), {})
 
     assert only_open_task(workflow)["element_id"] == "t"
@@ -323,14 +346,19 @@ def test_none_and_manual_tasks_are_passed_through_as_camunda_does():
 def test_an_on_the_spot_items_acceptance_names_the_role_that_may_also_claim_it(diagram):
     on_the_spot = bpmn_engine.start(diagram, {"case_no": "JB2024000002", "on_the_spot": True})
     assert only_open_task(on_the_spot)["on_the_spot_role"] == "chief"
-    assert only_open_task(bpmn_engine.start(diagram, {"case_no": "JB2024000003", "on_the_spot": False})
-                          )["on_the_spot_role"] is None
+    assert (
+        only_open_task(bpmn_engine.start(diagram, {"case_no": "JB2024000003", "on_the_spot": False}))[
+            "on_the_spot_role"
+        ]
+        is None
+    )
 
 
 def test_the_decision_stays_with_who_accepted_on_the_spot(diagram):
     on_the_spot = bpmn_engine.start(diagram, {"case_no": "JB2024000004", "on_the_spot": True})
-    bpmn_engine.complete_task(on_the_spot, only_open_task(on_the_spot)["id"],
-                              {"intake_decision": "accept", "on_the_spot_by": "hr_chief"})
+    bpmn_engine.complete_task(
+        on_the_spot, only_open_task(on_the_spot)["id"], {"intake_decision": "accept", "on_the_spot_by": "hr_chief"}
+    )
     assert only_open_task(on_the_spot)["assignee"] == "hr_chief"
 
 
@@ -352,9 +380,14 @@ def test_a_task_separated_from_another_lists_it_in_the_work_list():
     assert only_open_task(workflow)["separate_from"] == ["review"]
 
 
-@pytest.mark.parametrize("value, words", [("reveiw", "'reveiw', which is not a user task"),
-                                          ("review, end", "'end', which is not a user task"),
-                                          ("decide", "names the task itself")])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("reveiw", "'reveiw', which is not a user task"),
+        ("review, end", "'end', which is not a user task"),
+        ("decide", "names the task itself"),
+    ],
+)
 def test_a_separation_from_a_task_that_does_not_exist_is_refused_at_deployment(value, words):
     with pytest.raises(InvalidDiagram) as refused:
         bpmn_engine.parse_diagram(review_then_decide(value))
@@ -362,17 +395,28 @@ def test_a_separation_from_a_task_that_does_not_exist_is_refused_at_deployment(v
 
 
 def test_spiff_arena_diagrams_declare_the_separation_with_their_own_property():
-    xml = review_then_decide("review").decode().replace(
-        'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
-        'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"').replace(
-        'camunda:candidateGroups="reviewer"', "").replace('camunda:candidateGroups="chief"', "").replace(
-        "camunda:", "spiffworkflow:")
-    xml = xml.replace('<bpmn:process id="review_only"', '<bpmn:collaboration id="c"><bpmn:participant id="p" '
-                      'processRef="review_only" /></bpmn:collaboration><bpmn:process id="review_only"').replace(
-        '<bpmn:startEvent id="start" />', '<bpmn:laneSet id="ls"><bpmn:lane id="l1" name="reviewer">'
-        '<bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>review</bpmn:flowNodeRef>'
-        '<bpmn:flowNodeRef>decide</bpmn:flowNodeRef><bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>'
-        '</bpmn:laneSet><bpmn:startEvent id="start" />')
+    xml = (
+        review_then_decide("review")
+        .decode()
+        .replace(
+            'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
+            'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"',
+        )
+        .replace('camunda:candidateGroups="reviewer"', "")
+        .replace('camunda:candidateGroups="chief"', "")
+        .replace("camunda:", "spiffworkflow:")
+    )
+    xml = xml.replace(
+        '<bpmn:process id="review_only"',
+        '<bpmn:collaboration id="c"><bpmn:participant id="p" '
+        'processRef="review_only" /></bpmn:collaboration><bpmn:process id="review_only"',
+    ).replace(
+        '<bpmn:startEvent id="start" />',
+        '<bpmn:laneSet id="ls"><bpmn:lane id="l1" name="reviewer">'
+        "<bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>review</bpmn:flowNodeRef>"
+        "<bpmn:flowNodeRef>decide</bpmn:flowNodeRef><bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>"
+        '</bpmn:laneSet><bpmn:startEvent id="start" />',
+    )
     decide = bpmn_engine.parse_diagram(xml.encode()).spec.task_specs["decide"]
     assert bpmn_engine.separate_from(decide) == ["review"]
 
@@ -393,8 +437,9 @@ def test_a_state_too_large_to_store_is_refused_and_the_case_can_be_held_where_it
 
 
 def test_the_path_of_a_case_marks_what_is_done_where_it_waits_and_where_it_failed():
-    broken = bpmn_engine.parse_diagram(IMMEDIATE_ITEM.read_bytes().replace(b'decision == "approved"',
-                                                                          b'decision == "approved" and checked'))
+    broken = bpmn_engine.parse_diagram(
+        IMMEDIATE_ITEM.read_bytes().replace(b'decision == "approved"', b'decision == "approved" and checked')
+    )
     workflow = bpmn_engine.start(broken, {})
     waiting = bpmn_engine.path(workflow)
     assert waiting["waiting"] == ["accept"] and "accept" not in waiting["done"] and waiting["incident"] == []

@@ -14,7 +14,9 @@ EVENT_BASED_GATEWAY = Path(__file__).resolve().parents[2] / "fixtures" / "diagra
 def diagram(event_subprocess: str, main: str = "") -> bytes:
     """A Camunda process: `enter` (form field `amount`) → `review` → `end`, and the given
     event subprocess beside it; `main` replaces the main flow."""
-    main = main or """
+    main = (
+        main
+        or """
     <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="enter" />
     <bpmn:userTask id="enter" camunda:candidateGroups="clerk">
@@ -26,6 +28,7 @@ def diagram(event_subprocess: str, main: str = "") -> bytes:
     <bpmn:userTask id="review" camunda:candidateGroups="reviewer" />
     <bpmn:sequenceFlow id="f3" sourceRef="review" targetRef="end" />
     <bpmn:endEvent id="end" />"""
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_1"
@@ -130,7 +133,8 @@ def test_a_timer_behind_an_event_based_gateway_is_listed_and_fired_by_its_own_id
 def test_an_event_based_gateway_before_two_timers_is_refused():
     xml = EVENT_BASED_GATEWAY.read_text(encoding="utf-8").replace(
         '<bpmn:messageEventDefinition id="MessageEventDefinition_0r1p2t3" messageRef="Message_site_report" />',
-        '<bpmn:timerEventDefinition><bpmn:timeDuration>P1D</bpmn:timeDuration></bpmn:timerEventDefinition>')
+        "<bpmn:timerEventDefinition><bpmn:timeDuration>P1D</bpmn:timeDuration></bpmn:timerEventDefinition>",
+    )
     with pytest.raises(bpmn_engine.InvalidDiagram) as refused:
         bpmn_engine.parse_diagram(xml.encode())
     assert refused.value.element_id == "Gateway_first"

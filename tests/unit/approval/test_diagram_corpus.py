@@ -9,6 +9,7 @@ the open tasks of every instance, and the case ends where the first one ends.
 An entry with `gap` names something the engine cannot do yet; it is a strict xfail, so an
 entry that starts passing fails until its `gap` line is removed.
 """
+
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -29,9 +30,12 @@ _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 
 
 def _entries():
-    return [pytest.param(entry, id=name,
-                         marks=[pytest.mark.xfail(strict=True, reason=entry["gap"])] if "gap" in entry else [])
-            for name, entry in MANIFEST.items()]
+    return [
+        pytest.param(
+            entry, id=name, marks=[pytest.mark.xfail(strict=True, reason=entry["gap"])] if "gap" in entry else []
+        )
+        for name, entry in MANIFEST.items()
+    ]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Task data is checked against the task's form, and every fault is listed."""
+
 import pytest
 
 from services.approval.forms import MAX_TEXT, validate_form_data
@@ -7,8 +8,13 @@ from services.common.errors import InvalidInput
 # The shape bpmn_engine gives a task's form (the "decide" step of bpmn/immediate_item.bpmn, plus more).
 FORM = [
     {"id": "materials_complete", "label": "材料齐全", "type": "boolean", "required": True, "options": []},
-    {"id": "decision", "label": "决定", "type": "enum", "required": True,
-     "options": [{"id": "approved", "name": "准予"}, {"id": "refused", "name": "不予"}]},
+    {
+        "id": "decision",
+        "label": "决定",
+        "type": "enum",
+        "required": True,
+        "options": [{"id": "approved", "name": "准予"}, {"id": "refused", "name": "不予"}],
+    },
     {"id": "fee_fen", "label": "费用", "type": "long", "required": False, "options": []},
     {"id": "opinion", "label": "意见", "type": "string", "required": False, "options": []},
 ]
@@ -42,12 +48,19 @@ def test_missing_required_field_is_refused(absent):
     assert errors_of(data) == {"decision": "is required"}
 
 
-@pytest.mark.parametrize("field, value", [
-    ("materials_complete", 1), ("materials_complete", "true"),
-    ("fee_fen", True), ("fee_fen", 50.5), ("fee_fen", "5000"),
-    ("decision", "maybe"), ("decision", "Approved"),
-    ("opinion", 42),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("materials_complete", 1),
+        ("materials_complete", "true"),
+        ("fee_fen", True),
+        ("fee_fen", 50.5),
+        ("fee_fen", "5000"),
+        ("decision", "maybe"),
+        ("decision", "Approved"),
+        ("opinion", 42),
+    ],
+)
 def test_value_of_the_wrong_type_is_refused(field, value):
     assert list(errors_of({**GOOD, field: value})) == [field]
 

@@ -1,14 +1,16 @@
 """The gateway's message route with a fake RPC client: what reaches the approval service, 200
 for a delivered message and 202 for a kept one, and bad names, case numbers and bodies
 refused before any call."""
+
 PATH = "/api/v1/cases/20261203000101/messages/fire_inspection"
 RECEIPT = {"case_no": "20261203000101", "name": "fire_inspection", "message_id": "insp-000042"}
 
 
 def test_a_delivered_message_is_200_and_a_kept_one_202(client, fake_rpc, bearer):
     fake_rpc.answer("approval", "deliver_message", dict(RECEIPT, delivered=True, kept_until=None))
-    delivered = client.post(PATH, json={"message_id": "insp-000042", "data": {"passed": True}},
-                            headers=bearer("reviewer"))
+    delivered = client.post(
+        PATH, json={"message_id": "insp-000042", "data": {"passed": True}}, headers=bearer("reviewer")
+    )
     fake_rpc.answer("approval", "deliver_message", dict(RECEIPT, delivered=False, kept_until="2027-01-02T00:00:00"))
     kept = client.post(PATH, json={"message_id": "insp-000042"}, headers=bearer("reviewer"))
     assert (delivered.status_code, kept.status_code) == (200, 202)

@@ -1,12 +1,23 @@
 """The gateway's process routes with a fake RPC client: who may look at a case's process and
 retry it, and what reaches the approval service."""
+
 from gateway.rpc import RemoteError
 
 CASE_NO = "20261126000001"
-VIEW = {"case_no": CASE_NO, "process_key": "immediate_item", "process_version": 1, "status": "incident",
-        "rev": 3, "incident": {"element_id": "Gateway_decision", "message": "boom", "at": "2026-11-26T00:00:00+00:00"},
-        "waiting_messages": [], "stored_messages": [], "open_tasks": [], "started_at": "x", "updated_at": "y",
-        "audit": []}
+VIEW = {
+    "case_no": CASE_NO,
+    "process_key": "immediate_item",
+    "process_version": 1,
+    "status": "incident",
+    "rev": 3,
+    "incident": {"element_id": "Gateway_decision", "message": "boom", "at": "2026-11-26T00:00:00+00:00"},
+    "waiting_messages": [],
+    "stored_messages": [],
+    "open_tasks": [],
+    "started_at": "x",
+    "updated_at": "y",
+    "audit": [],
+}
 
 
 def test_staff_read_a_cases_process_with_their_own_identity(client, fake_rpc, bearer):
@@ -19,8 +30,11 @@ def test_staff_read_a_cases_process_with_their_own_identity(client, fake_rpc, be
 
 
 def test_an_invisible_process_is_a_not_found_problem(client, fake_rpc, bearer):
-    fake_rpc.answer("approval", "get_case_process",
-                    raises=RemoteError("approval", {"exc_type": "NotFound", "exc_args": ["no process visible to you", []]}))
+    fake_rpc.answer(
+        "approval",
+        "get_case_process",
+        raises=RemoteError("approval", {"exc_type": "NotFound", "exc_args": ["no process visible to you", []]}),
+    )
     answer = client.get(f"/api/v1/cases/{CASE_NO}/process", headers=bearer("tax_chief"))
     assert answer.status_code == 404 and answer.mimetype == "application/problem+json"
 
@@ -39,13 +53,19 @@ def test_only_an_admin_retries_and_only_with_an_object_of_data(client, fake_rpc,
 def test_a_spiff_arena_upload_carries_its_form_schemas_by_file_name(client, fake_rpc, bearer):
     fake_rpc.answer("approval", "deploy_process", {"key": "p", "version": 1, "created": True})
     schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
-    answer = client.post("/api/v1/processes", headers=bearer("designer"),
-                         json={"xml": "<definitions/>", "filename": "p.bpmn", "forms": {"p-schema.json": schema}})
+    answer = client.post(
+        "/api/v1/processes",
+        headers=bearer("designer"),
+        json={"xml": "<definitions/>", "filename": "p.bpmn", "forms": {"p-schema.json": schema}},
+    )
     assert answer.status_code == 201
     (sent,) = fake_rpc.calls_to("approval", "deploy_process")
     assert sent.kwargs == {"forms": {"p-schema.json": schema}, "idempotency": None}
-    refused = client.post("/api/v1/processes", headers=bearer("designer"),
-                          json={"xml": "<definitions/>", "forms": {"../etc/passwd": schema}})
+    refused = client.post(
+        "/api/v1/processes",
+        headers=bearer("designer"),
+        json={"xml": "<definitions/>", "forms": {"../etc/passwd": schema}},
+    )
     assert refused.status_code == 422
 
 
@@ -62,16 +82,24 @@ def test_a_designer_validates_a_diagram_with_the_deployments_body(client, fake_r
 
 def test_an_invalid_diagram_is_a_problem_naming_the_element(client, fake_rpc, bearer):
     errors = [{"field": "accept", "message": "not in any lane"}]
-    fake_rpc.answer("approval", "validate_process",
-                    raises=RemoteError("approval", {"exc_type": "InvalidInput", "exc_args": ["invalid BPMN", errors]}))
+    fake_rpc.answer(
+        "approval",
+        "validate_process",
+        raises=RemoteError("approval", {"exc_type": "InvalidInput", "exc_args": ["invalid BPMN", errors]}),
+    )
     answer = client.post("/api/v1/processes/validate", json={"xml": "<definitions/>"}, headers=bearer("designer"))
     assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
     assert answer.get_json()["errors"] == errors
 
 
 def test_admins_and_designers_list_the_cases_held_in_an_incident(client, bearer, fake_rpc):
-    held = {"case_no": CASE_NO, "process_key": "immediate_item", "process_version": 1, "department": "taxation",
-            "incident": {"element_id": "decide", "message": "nobody", "kind": "no_one", "at": "2026-12-03T00:00:00+00:00"}}
+    held = {
+        "case_no": CASE_NO,
+        "process_key": "immediate_item",
+        "process_version": 1,
+        "department": "taxation",
+        "incident": {"element_id": "decide", "message": "nobody", "kind": "no_one", "at": "2026-12-03T00:00:00+00:00"},
+    }
     fake_rpc.answer("approval", "list_incidents", [held])
     answer = client.get("/api/v1/incidents", headers=bearer("admin"))
     assert answer.status_code == 200 and answer.get_json() == {"incidents": [held]}

@@ -1,6 +1,7 @@
 """Camunda's generated forms and spiff-arena's JSON-schema forms as drawn: types,
 constraints and default values reach the task, the service checks them, and what the
 platform cannot honour is refused at deploy naming the element."""
+
 import json
 from pathlib import Path
 
@@ -29,8 +30,15 @@ def errors_of(form, data):
 
 def test_every_camunda_field_type_and_constraint_reaches_the_task(form):
     assert form["inspector"] | {} == {
-        "id": "inspector", "label": "核查人 Inspector", "type": "string", "required": True, "readonly": False,
-        "options": [], "constraints": {"minlength": 2, "maxlength": 20}, "default": None}
+        "id": "inspector",
+        "label": "核查人 Inspector",
+        "type": "string",
+        "required": True,
+        "readonly": False,
+        "options": [],
+        "constraints": {"minlength": 2, "maxlength": 20},
+        "default": None,
+    }
     assert (form["area_m2"]["constraints"], form["area_m2"]["default"]) == ({"min": 1, "max": 100000}, 100)
     assert (form["hazards_found"]["type"], form["hazards_found"]["default"]) == ("boolean", False)
     assert (form["visit_date"]["type"], form["visit_date"]["required"]) == ("date", True)
@@ -40,20 +48,27 @@ def test_every_camunda_field_type_and_constraint_reaches_the_task(form):
 
 def test_fields_left_out_take_their_default_values(form):
     data = validate_form_data(list(form.values()), {"inspector": "王五", "visit_date": "2026-12-03"})
-    assert data == {"inspector": "王五", "visit_date": "2026-12-03", "area_m2": 100, "hazards_found": False,
-                    "result": "pass", "checklist": "GB-2024-01"}
+    assert data == {
+        "inspector": "王五",
+        "visit_date": "2026-12-03",
+        "area_m2": 100,
+        "hazards_found": False,
+        "result": "pass",
+        "checklist": "GB-2024-01",
+    }
 
 
 def test_each_constraint_is_checked_per_field(form):
-    assert errors_of(form, {"inspector": "王", "visit_date": "2026-02-30", "area_m2": 0,
-                            "checklist": "mine"}) == {
+    assert errors_of(form, {"inspector": "王", "visit_date": "2026-02-30", "area_m2": 0, "checklist": "mine"}) == {
         "inspector": "must be at least 2 characters",
         "visit_date": "must be a date written YYYY-MM-DD",
         "area_m2": "must be at least 1",
         "checklist": "is read-only",
     }
     assert errors_of(form, {"inspector": "王" * 21, "visit_date": "2026-12-03", "area_m2": 100001}) == {
-        "inspector": "must be at most 20 characters", "area_m2": "must be at most 100000"}
+        "inspector": "must be at most 20 characters",
+        "area_m2": "must be at most 100000",
+    }
 
 
 def test_the_finished_task_carries_the_defaults_into_the_case_data():
@@ -71,21 +86,35 @@ def with_field(field_xml):
     return text.replace("<camunda:formData>", "<camunda:formData>" + field_xml).encode()
 
 
-@pytest.mark.parametrize(("field_xml", "reason"), [
-    ('<camunda:formField id="photo" type="file" />', "type 'file' is not supported"),
-    ('<camunda:formField id="code" type="string"><camunda:validation>'
-     '<camunda:constraint name="validator" config="com.example.CodeValidator" /></camunda:validation>'
-     '</camunda:formField>', "the constraint 'validator' is not supported"),
-    ('<camunda:formField id="n" type="long"><camunda:validation><camunda:constraint name="min" config="x" />'
-     '</camunda:validation></camunda:formField>', "min must be a whole number"),
-    ('<camunda:formField id="flag" type="boolean"><camunda:validation>'
-     '<camunda:constraint name="maxlength" config="3" /></camunda:validation></camunda:formField>',
-     "'maxlength' does not apply to a boolean field"),
-    ('<camunda:formField id="n" type="long" defaultValue="many" />', "the default value 'many'"),
-    ('<camunda:formField id="who" type="string" defaultValue="${initiator}" />', "must be a literal"),
-    ('<camunda:formField id="pick" type="enum" defaultValue="maybe"><camunda:value id="yes" name="Yes" />'
-     '</camunda:formField>', "must be one of yes"),
-])
+@pytest.mark.parametrize(
+    ("field_xml", "reason"),
+    [
+        ('<camunda:formField id="photo" type="file" />', "type 'file' is not supported"),
+        (
+            '<camunda:formField id="code" type="string"><camunda:validation>'
+            '<camunda:constraint name="validator" config="com.example.CodeValidator" /></camunda:validation>'
+            "</camunda:formField>",
+            "the constraint 'validator' is not supported",
+        ),
+        (
+            '<camunda:formField id="n" type="long"><camunda:validation><camunda:constraint name="min" config="x" />'
+            "</camunda:validation></camunda:formField>",
+            "min must be a whole number",
+        ),
+        (
+            '<camunda:formField id="flag" type="boolean"><camunda:validation>'
+            '<camunda:constraint name="maxlength" config="3" /></camunda:validation></camunda:formField>',
+            "'maxlength' does not apply to a boolean field",
+        ),
+        ('<camunda:formField id="n" type="long" defaultValue="many" />', "the default value 'many'"),
+        ('<camunda:formField id="who" type="string" defaultValue="${initiator}" />', "must be a literal"),
+        (
+            '<camunda:formField id="pick" type="enum" defaultValue="maybe"><camunda:value id="yes" name="Yes" />'
+            "</camunda:formField>",
+            "must be one of yes",
+        ),
+    ],
+)
 def test_what_a_form_cannot_honour_is_refused_at_deploy_naming_the_task(field_xml, reason):
     with pytest.raises(InvalidDiagram) as refused:
         bpmn_engine.parse_diagram(with_field(field_xml))
@@ -103,8 +132,7 @@ def test_a_json_schema_form_keeps_its_formats_defaults_and_limits():
         "express": {"type": "boolean", "default": False},
         "office": {"type": "string", "default": "榆林", "readOnly": True},
     }
-    forms = {"review-schema.json": schema,
-             "sign-schema.json": json.loads((FIXTURES / "sign-schema.json").read_text())}
+    forms = {"review-schema.json": schema, "sign-schema.json": json.loads((FIXTURES / "sign-schema.json").read_text())}
     diagram = bpmn_engine.parse_diagram((FIXTURES / "spiff_arena_review.bpmn").read_bytes(), forms=forms)
     [task] = bpmn_engine.open_user_tasks(bpmn_engine.start(diagram, {}))
     fields = {field["id"]: field for field in task["form"]}
@@ -139,13 +167,24 @@ def camunda_form(*components):
 
 def test_a_camunda_form_becomes_the_tasks_fields_with_its_rules():
     form = json.loads((CORPUS / "permit_review.form").read_text())
-    form["components"].append({"type": "group", "components": [
-        {"type": "text", "text": "说明"},
-        {"type": "textfield", "key": "office", "label": "窗口", "defaultValue": "A3", "disabled": True},
-        {"type": "select", "key": "district", "values": [{"label": "榆阳区", "value": "yuyang"}],
-         "validate": {"required": False}}]})
-    diagram = bpmn_engine.parse_diagram(LINKED.format(link='camunda:formRef="permit_review_form"').encode(),
-                                        forms={"permit_review.form": form})
+    form["components"].append(
+        {
+            "type": "group",
+            "components": [
+                {"type": "text", "text": "说明"},
+                {"type": "textfield", "key": "office", "label": "窗口", "defaultValue": "A3", "disabled": True},
+                {
+                    "type": "select",
+                    "key": "district",
+                    "values": [{"label": "榆阳区", "value": "yuyang"}],
+                    "validate": {"required": False},
+                },
+            ],
+        }
+    )
+    diagram = bpmn_engine.parse_diagram(
+        LINKED.format(link='camunda:formRef="permit_review_form"').encode(), forms={"permit_review.form": form}
+    )
     [task] = bpmn_engine.open_user_tasks(bpmn_engine.start(diagram, {}))
     fields = {field["id"]: field for field in task["form"]}
     assert list(fields) == ["verdict", "pages", "comment", "office", "district"]
@@ -156,19 +195,32 @@ def test_a_camunda_form_becomes_the_tasks_fields_with_its_rules():
     assert not fields["district"]["required"] and fields["district"]["options"] == [{"id": "yuyang", "name": "榆阳区"}]
 
 
-@pytest.mark.parametrize(("link", "component", "reason"), [
-    ('camunda:formRef="f"', {"type": "checklist", "key": "docs", "values": []}, "type 'checklist' is not supported"),
-    ('camunda:formRef="f"', {"type": "number", "key": "fee", "decimalDigits": 2}, "decimal digits"),
-    ('camunda:formRef="f"', {"type": "datetime", "key": "at", "subtype": "datetime"}, "only dates"),
-    ('camunda:formRef="f"', {"type": "select", "key": "pick", "valuesKey": "options"}, "must be listed"),
-    ('camunda:formRef="f"', {"type": "textfield", "key": "code", "validate": {"pattern": "^A"}}, "'pattern'"),
-    ('camunda:formRef="f"', {"type": "textfield", "key": "a.b"}, "no dots"),
-    ('camunda:formRef="other"', {"type": "textfield", "key": "x"}, "'other' (camunda:formRef) was not uploaded"),
-    ('camunda:formKey="camunda-forms:deployment:missing.form"', {"type": "textfield", "key": "x"},
-     "'missing.form' (camunda:formKey) was not uploaded"),
-    ('camunda:formKey="embedded:app:forms/review.html"', {"type": "textfield", "key": "x"},
-     "names a form this hall cannot show"),
-])
+@pytest.mark.parametrize(
+    ("link", "component", "reason"),
+    [
+        (
+            'camunda:formRef="f"',
+            {"type": "checklist", "key": "docs", "values": []},
+            "type 'checklist' is not supported",
+        ),
+        ('camunda:formRef="f"', {"type": "number", "key": "fee", "decimalDigits": 2}, "decimal digits"),
+        ('camunda:formRef="f"', {"type": "datetime", "key": "at", "subtype": "datetime"}, "only dates"),
+        ('camunda:formRef="f"', {"type": "select", "key": "pick", "valuesKey": "options"}, "must be listed"),
+        ('camunda:formRef="f"', {"type": "textfield", "key": "code", "validate": {"pattern": "^A"}}, "'pattern'"),
+        ('camunda:formRef="f"', {"type": "textfield", "key": "a.b"}, "no dots"),
+        ('camunda:formRef="other"', {"type": "textfield", "key": "x"}, "'other' (camunda:formRef) was not uploaded"),
+        (
+            'camunda:formKey="camunda-forms:deployment:missing.form"',
+            {"type": "textfield", "key": "x"},
+            "'missing.form' (camunda:formKey) was not uploaded",
+        ),
+        (
+            'camunda:formKey="embedded:app:forms/review.html"',
+            {"type": "textfield", "key": "x"},
+            "names a form this hall cannot show",
+        ),
+    ],
+)
 def test_what_a_camunda_form_cannot_honour_is_refused_naming_the_task(link, component, reason):
     with pytest.raises(InvalidDiagram) as refused:
         bpmn_engine.parse_diagram(LINKED.format(link=link).encode(), forms={"f.form": camunda_form(component)})

@@ -1,5 +1,6 @@
 """Moving a running case to a new version of its process: by element id, by the designer's
 map for the rest, and staying where it cannot move."""
+
 from pathlib import Path
 
 import pytest
@@ -9,17 +10,25 @@ from services.common.errors import InvalidInput
 
 V1 = (Path(__file__).parents[2] / "fixtures" / "camunda_lanes_clerk_manager.bpmn").read_bytes()
 # Version 2 adds an inspection between the check and the approval.
-V2 = V1.replace(b'<bpmn:flowNodeRef>Activity_approve</bpmn:flowNodeRef>',
-                b'<bpmn:flowNodeRef>Activity_approve</bpmn:flowNodeRef><bpmn:flowNodeRef>Activity_inspect</bpmn:flowNodeRef>'
-                ).replace(b'<bpmn:incoming>Flow_1d2e3f4</bpmn:incoming>', b'<bpmn:incoming>Flow_inspected</bpmn:incoming>'
-                          ).replace(b'targetRef="Activity_approve" />',
-                                    b'targetRef="Activity_inspect" /><bpmn:sequenceFlow id="Flow_inspected" '
-                                    b'sourceRef="Activity_inspect" targetRef="Activity_approve" />'
-                                    ).replace(b'<bpmn:exclusiveGateway ',
-                                              b'<bpmn:userTask id="Activity_inspect" name="\xe7\x8e\xb0\xe5\x9c\xba '
-                                              b'Inspect"><bpmn:incoming>Flow_1d2e3f4</bpmn:incoming>'
-                                              b'<bpmn:outgoing>Flow_inspected</bpmn:outgoing></bpmn:userTask>'
-                                              b'<bpmn:exclusiveGateway ')
+V2 = (
+    V1.replace(
+        b"<bpmn:flowNodeRef>Activity_approve</bpmn:flowNodeRef>",
+        b"<bpmn:flowNodeRef>Activity_approve</bpmn:flowNodeRef><bpmn:flowNodeRef>Activity_inspect</bpmn:flowNodeRef>",
+    )
+    .replace(b"<bpmn:incoming>Flow_1d2e3f4</bpmn:incoming>", b"<bpmn:incoming>Flow_inspected</bpmn:incoming>")
+    .replace(
+        b'targetRef="Activity_approve" />',
+        b'targetRef="Activity_inspect" /><bpmn:sequenceFlow id="Flow_inspected" '
+        b'sourceRef="Activity_inspect" targetRef="Activity_approve" />',
+    )
+    .replace(
+        b"<bpmn:exclusiveGateway ",
+        b'<bpmn:userTask id="Activity_inspect" name="\xe7\x8e\xb0\xe5\x9c\xba '
+        b'Inspect"><bpmn:incoming>Flow_1d2e3f4</bpmn:incoming>'
+        b"<bpmn:outgoing>Flow_inspected</bpmn:outgoing></bpmn:userTask>"
+        b"<bpmn:exclusiveGateway ",
+    )
+)
 # Version 3 renames the check.
 V3 = V1.replace(b"Activity_check", b"Activity_verify")
 
@@ -72,8 +81,11 @@ def test_a_case_in_an_incident_stays():
 
 def test_an_element_map_names_elements_of_both_versions():
     with pytest.raises(InvalidInput) as refused:
-        migration.check_element_map({"Activity_check": "Activity_nowhere", "Activity_gone": "Activity_approve"},
-                                    bpmn_engine.parse_diagram(V1), bpmn_engine.parse_diagram(V3))
+        migration.check_element_map(
+            {"Activity_check": "Activity_nowhere", "Activity_gone": "Activity_approve"},
+            bpmn_engine.parse_diagram(V1),
+            bpmn_engine.parse_diagram(V3),
+        )
     assert [p["field"] for p in refused.value.errors] == ["element_map.Activity_check", "element_map.Activity_gone"]
 
 
@@ -96,7 +108,10 @@ def test_a_case_waiting_with_a_boundary_timer_moves_with_its_due_time():
     target = bpmn_engine.parse_diagram(drawn)
     case = bpmn_engine.start(bpmn_engine.parse_diagram(drawn), {"sign_due": "2030-01-01T00:00:00+08:00"})
     due = bpmn_engine.next_timer(case)
-    assert migration.plan_case("c1", "in_progress", case, target, {}).waiting_in == ["Activity_review", "Event_reminder"]
+    assert migration.plan_case("c1", "in_progress", case, target, {}).waiting_in == [
+        "Activity_review",
+        "Event_reminder",
+    ]
     case = roundtrip(migration.migrate_workflow(case, target, {}), target)
     assert bpmn_engine.next_timer(case) == due
     complete_open(case, {"verdict": "pass"})

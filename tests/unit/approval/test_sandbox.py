@@ -8,16 +8,19 @@ from services.approval.sandbox import SandboxEnvironment, SandboxViolation
 ENV = SandboxEnvironment({"workdays": lambda n: n})
 
 
-@pytest.mark.parametrize("expression, expected", [
-    ('decision == "approved" and fee_fen > 0', True),
-    ("sum(x * 2 for x in range(4))", 12),
-    ("len(materials) if materials else 0", 2),
-    ('"PT%dS" % 5', "PT5S"),
-    ("max(fee_fen, 100) // 100", 50),
-    ("applicant.get('kind', 'person').upper()", "COMPANY"),
-    ("workdays(3)", 3),
-    ("2 ** 10", 1024),
-])
+@pytest.mark.parametrize(
+    "expression, expected",
+    [
+        ('decision == "approved" and fee_fen > 0', True),
+        ("sum(x * 2 for x in range(4))", 12),
+        ("len(materials) if materials else 0", 2),
+        ('"PT%dS" % 5', "PT5S"),
+        ("max(fee_fen, 100) // 100", 50),
+        ("applicant.get('kind', 'person').upper()", "COMPANY"),
+        ("workdays(3)", 3),
+        ("2 ** 10", 1024),
+    ],
+)
 def test_ordinary_expressions_evaluate_against_the_task_data(expression, expected):
     data = {"decision": "approved", "fee_fen": 5000, "materials": ["a", "b"], "applicant": {"kind": "company"}}
     assert ENV.evaluate(expression, data) == expected
@@ -57,15 +60,18 @@ def test_escapes_in_expressions_are_refused(expression):
         ENV.evaluate(expression, {})
 
 
-@pytest.mark.parametrize("script", [
-    "import os\nos.system('true')",
-    "from os import system",
-    "def f():\n    pass",
-    "class A:\n    pass",
-    "try:\n    x = 1\nexcept Exception as e:\n    pass",
-    "with open('/tmp/x', 'w') as f:\n    pass",
-    "x = 'a'\nx *= 10 ** 8",
-])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "import os\nos.system('true')",
+        "from os import system",
+        "def f():\n    pass",
+        "class A:\n    pass",
+        "try:\n    x = 1\nexcept Exception as e:\n    pass",
+        "with open('/tmp/x', 'w') as f:\n    pass",
+        "x = 'a'\nx *= 10 ** 8",
+    ],
+)
 def test_escapes_in_scripts_are_refused(script):
     with pytest.raises(SandboxViolation):
         ENV.execute(script, {})
@@ -93,29 +99,35 @@ def test_the_next_expression_runs_after_a_stopped_one():
     assert ENV.evaluate("sum(n for n in range(3))", {}) == 3
 
 
-@pytest.mark.parametrize("expression", [
-    "len('a'.zfill(10 ** 6))",
-    "len('a'.zfill(10 ** 8))",
-    "len(','.join(['ab'] * 99999))",
-    "len(('a' * 99999).replace('a', 'aaaa'))",
-    "len(f'{1:>1000000}')",
-    "len('%01000000d' % 1)",
-    "len(b'a' * 10 ** 6)",
-    "len(b'a'.zfill(10 ** 6))",
-    "len(['a'] * 10 ** 6)",
-    "len(str(list(range(99999))))",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "len('a'.zfill(10 ** 6))",
+        "len('a'.zfill(10 ** 8))",
+        "len(','.join(['ab'] * 99999))",
+        "len(('a' * 99999).replace('a', 'aaaa'))",
+        "len(f'{1:>1000000}')",
+        "len('%01000000d' % 1)",
+        "len(b'a' * 10 ** 6)",
+        "len(b'a'.zfill(10 ** 6))",
+        "len(['a'] * 10 ** 6)",
+        "len(str(list(range(99999))))",
+    ],
+)
 def test_a_large_value_is_refused_however_it_is_built(expression):
     with pytest.raises(SandboxViolation, match="too large|needed more than"):
         ENV.evaluate(expression, {})
 
 
-@pytest.mark.parametrize("script", [
-    "a = 'x' * 99999\na = a + a",
-    "a = [0] * 99999\na.extend(a)",
-    "a = 'x' * 99999\na += a",
-    "a = [1]\n" + "a = [a, a]\n" * 40,
-])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "a = 'x' * 99999\na = a + a",
+        "a = [0] * 99999\na.extend(a)",
+        "a = 'x' * 99999\na += a",
+        "a = [1]\n" + "a = [a, a]\n" * 40,
+    ],
+)
 def test_a_large_value_built_by_a_script_without_loops_is_refused(script):
     with pytest.raises(SandboxViolation, match="too large|larger than|ran longer"):
         ENV.execute(script, {})
@@ -133,11 +145,14 @@ def test_a_worker_answers_with_task_data_only():
         ENV.execute("functions = [len for n in range(1)]", {})
 
 
-@pytest.mark.parametrize("source, mode", [
-    ('decision == "approved"', "eval"),
-    ("deadline = workdays(promised_limit_days or legal_limit_days or 0)", "exec"),
-    ("applicant.get('kind', 'person').upper() == 'COMPANY' and fee_fen + 100 > 0", "eval"),
-])
+@pytest.mark.parametrize(
+    "source, mode",
+    [
+        ('decision == "approved"', "eval"),
+        ("deadline = workdays(promised_limit_days or legal_limit_days or 0)", "exec"),
+        ("applicant.get('kind', 'person').upper() == 'COMPANY' and fee_fen + 100 > 0", "eval"),
+    ],
+)
 def test_plain_expressions_run_without_a_worker(source, mode, monkeypatch):
     monkeypatch.setattr(sandbox, "_WORKERS", None)  # any call to a worker would fail
     data = {"decision": "approved", "applicant": {}, "fee_fen": 1, "promised_limit_days": 3, "legal_limit_days": 5}
@@ -155,5 +170,6 @@ def test_a_working_day_count_no_limit_needs_is_refused_before_it_is_counted(days
 
 
 def test_worker_code_may_call_the_services_working_day_functions():
-    assert bpmn_engine.SANDBOX.environment.evaluate("[add_workdays(n) for n in (0, 1)][0]", {}) == \
-        bpmn_engine.SANDBOX.environment.evaluate("add_workdays(0)", {})
+    assert bpmn_engine.SANDBOX.environment.evaluate(
+        "[add_workdays(n) for n in (0, 1)][0]", {}
+    ) == bpmn_engine.SANDBOX.environment.evaluate("add_workdays(0)", {})

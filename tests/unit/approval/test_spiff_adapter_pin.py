@@ -143,15 +143,21 @@ def test_predicted_tasks_can_be_removed_and_predicted_again(workflow):
 
 def test_processes_end_in_the_join_the_adapter_names(parser):
     spec = parser.get_spec("pin")
-    assert [name for name, task_spec in spec.task_specs.items() if isinstance(task_spec, spiff_adapter.EndJoin)] \
-        == ["pin.EndJoin"]
+    assert [name for name, task_spec in spec.task_specs.items() if isinstance(task_spec, spiff_adapter.EndJoin)] == [
+        "pin.EndJoin"
+    ]
     assert _parameters(spiff_adapter.EndJoin._update) == ["self", "my_task"]
 
 
 def test_no_other_module_touches_spiffworkflows_private_names():
-    private = re.compile(r"\._(set_state|get_internal_data|set_internal_data|remove_task|predict|update|"
-                         r"create_task|index_process_nodes)\b|\b_EndJoin\b|spiff_timer\.datetime\s*=")
+    private = re.compile(
+        r"\._(set_state|get_internal_data|set_internal_data|remove_task|predict|update|"
+        r"create_task|index_process_nodes)\b|\b_EndJoin\b|spiff_timer\.datetime\s*="
+    )
     adapter = ROOT / "services" / "approval" / "spiff_adapter.py"
-    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "services").rglob("*.py")
-                 if path != adapter and private.search(path.read_text())]
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "services").rglob("*.py")
+        if path != adapter and private.search(path.read_text())
+    ]
     assert offenders == []

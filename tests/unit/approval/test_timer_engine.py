@@ -1,5 +1,6 @@
 """Timer events in the engine and the scheduler's alarm, without broker or store: due times
 come from the platform clock, survive serialization, and fire only when due."""
+
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,9 +57,14 @@ def test_a_working_day_timer_is_due_when_the_limit_runs_out_on_the_calendar():
 
 
 def test_a_timer_expression_that_does_not_parse_is_refused_at_deployment():
-    xml = (FIXTURES / "timer_escalation.bpmn").read_text(encoding="utf-8").replace(
-        ">PT1S</bpmn:timeDuration></bpmn:timerEventDefinition>\n    </bpmn:intermediateCatchEvent>",
-        ">in one second</bpmn:timeDuration></bpmn:timerEventDefinition>\n    </bpmn:intermediateCatchEvent>")
+    xml = (
+        (FIXTURES / "timer_escalation.bpmn")
+        .read_text(encoding="utf-8")
+        .replace(
+            ">PT1S</bpmn:timeDuration></bpmn:timerEventDefinition>\n    </bpmn:intermediateCatchEvent>",
+            ">in one second</bpmn:timeDuration></bpmn:timerEventDefinition>\n    </bpmn:intermediateCatchEvent>",
+        )
+    )
     with pytest.raises(bpmn_engine.InvalidDiagram) as refused:
         bpmn_engine.parse_diagram(xml.encode("utf-8"))
     assert refused.value.element_id == "cooling_off"

@@ -1,4 +1,5 @@
 """Who sees which task: hall roles work for every department, others only for their own."""
+
 import pytest
 
 from services.approval.worklist import (
@@ -28,13 +29,21 @@ CASE_TASKS = [
 
 
 def task(role, department, assignee=None, on_the_spot=None, candidate_users=()):
-    return dict(role=role, department=department, assignee=assignee, on_the_spot=on_the_spot,
-                candidate_users=list(candidate_users))
+    return dict(
+        role=role,
+        department=department,
+        assignee=assignee,
+        on_the_spot=on_the_spot,
+        candidate_users=list(candidate_users),
+    )
 
 
 def work_list(user):
-    return [name for name, role, case_department in CASE_TASKS
-            if can_work_on(user, task(role, task_department(role, case_department)))]
+    return [
+        name
+        for name, role, case_department in CASE_TASKS
+        if can_work_on(user, task(role, task_department(role, case_department)))
+    ]
 
 
 @pytest.mark.parametrize("role", ["clerk", "cashier"])
@@ -107,8 +116,10 @@ def test_every_task_a_user_may_work_on_is_found_under_one_of_the_users_keys():
     """Work lists look tasks up by key: no task a user may work on is missed that way."""
     users = [CLERK, REVIEWER, TAX_REVIEWER, CHIEF, HR_CHIEF, {**REVIEWER, "roles": ["reviewer", "chief"]}]
     tasks = [task(role, task_department(role, department)) for _, role, department in CASE_TASKS] + [
-        task(*ON_THE_SPOT_ACCEPT), task("clerk", HALL_DEPARTMENT, "hr_chief2", "chief:human_resources"),
-        task("", "market_regulation", candidate_users=["hr_chief", "tax_reviewer"])]
+        task(*ON_THE_SPOT_ACCEPT),
+        task("clerk", HALL_DEPARTMENT, "hr_chief2", "chief:human_resources"),
+        task("", "market_regulation", candidate_users=["hr_chief", "tax_reviewer"]),
+    ]
     for user in users:
         for each in tasks:
             if can_work_on(user, each):

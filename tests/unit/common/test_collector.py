@@ -1,5 +1,6 @@
 """Each platform process freezes its start-up objects before it serves, so that the cycle
 collector's full passes do not walk them (services.common.collector)."""
+
 import gc
 from types import SimpleNamespace
 

@@ -1,4 +1,5 @@
 """One settings loader: defaults for the embedded demo, overridden by the environment."""
+
 import pytest
 
 from services.common.config import is_demo, load_settings
@@ -33,8 +34,9 @@ def test_keyword_overrides_win_over_the_environment():
 
 
 def test_numbers_from_the_environment_are_parsed():
-    settings = load_settings({"GATEWAY_PORT": "9090", "TOKEN_TTL_SECONDS": "60", "METRICS_PORT": "9464",
-                              "RPC_TIMEOUT_SECONDS": "2.5"})
+    settings = load_settings(
+        {"GATEWAY_PORT": "9090", "TOKEN_TTL_SECONDS": "60", "METRICS_PORT": "9464", "RPC_TIMEOUT_SECONDS": "2.5"}
+    )
 
     assert (settings["GATEWAY_PORT"], settings["TOKEN_TTL_SECONDS"], settings["METRICS_PORT"]) == (9090, 60, 9464)
     assert settings["RPC_TIMEOUT_SECONDS"] == 2.5

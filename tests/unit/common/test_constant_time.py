@@ -1,4 +1,5 @@
 """Secret codes compare as UTF-8 bytes: whatever a caller types is an answer, never a crash."""
+
 import pytest
 
 from services.common import constant_time

@@ -2,6 +2,7 @@
 producer builds it is what its consumers parse, after the trip through the broker; the
 producers, consumers and the gateway's calls all go through a contract; every RPC contract is
 what its service's entrypoint takes."""
+
 import ast
 import importlib
 import inspect
@@ -80,8 +81,9 @@ def test_a_consumer_refuses_a_payload_without_its_required_keys_and_takes_one_wi
 
 
 def test_types_are_checked_as_json_carries_them():
-    built = events.CASE_DECIDED.build(case_no="C1", outcome="approved", decided_at="t", decided_by=None,
-                                      on_the_spot=False, window=None)
+    built = events.CASE_DECIDED.build(
+        case_no="C1", outcome="approved", decided_at="t", decided_by=None, on_the_spot=False, window=None
+    )
     assert built["window"] is None
     with pytest.raises(ContractBroken, match="window"):
         events.CASE_DECIDED.parse(dict(built, window=True))  # a bool is no window number
@@ -92,6 +94,7 @@ def test_types_are_checked_as_json_carries_them():
 
 
 # -- every producer and consumer goes through a contract -------------------------------------
+
 
 def python_files(*directories):
     for directory in directories:
@@ -117,8 +120,12 @@ def names_a_contract(node, modules, contracts):
 
 def built_by_a_contract(node):
     """``*<contract>.event(...)``: a ``(name, payload)`` pair a contract built."""
-    return (isinstance(node, ast.Starred) and isinstance(node.value, ast.Call)
-            and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "event")
+    return (
+        isinstance(node, ast.Starred)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr == "event"
+    )
 
 
 def is_dispatch(node):
@@ -158,8 +165,13 @@ def test_every_event_handler_and_dispatch_in_the_services_goes_through_a_contrac
                 if not (len(args) == 1 and built_by_a_contract(args[0])):
                     broken.append(f"{where}:{node.lineno} dispatches an event no contract built")
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Tuple) and len(node.elts) == 2 and isinstance(node.elts[0], ast.Constant)
-                    and node.elts[0].value in EVENT_NAMES and isinstance(node.elts[1], (ast.Dict, ast.Call))):
+            if (
+                isinstance(node, ast.Tuple)
+                and len(node.elts) == 2
+                and isinstance(node.elts[0], ast.Constant)
+                and node.elts[0].value in EVENT_NAMES
+                and isinstance(node.elts[1], (ast.Dict, ast.Call))
+            ):
                 broken.append(f"{where}:{node.lineno} pairs the event name {node.elts[0].value!r} with a payload")
     assert handlers >= 26 and dispatches >= 11  # the scan sees them all
     assert not broken, "\n".join(broken)
@@ -173,8 +185,12 @@ def handlers_with_contracts():
         modules, contracts = contract_names(tree)
         for function in (node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)):
             for decorator in function.decorator_list:
-                if (isinstance(decorator, ast.Call) and getattr(decorator.func, "id", None) == "event_handler"
-                        and decorator.args and names_a_contract(decorator.args[0], modules, contracts)):
+                if (
+                    isinstance(decorator, ast.Call)
+                    and getattr(decorator.func, "id", None) == "event_handler"
+                    and decorator.args
+                    and names_a_contract(decorator.args[0], modules, contracts)
+                ):
                     node = decorator.args[0]
                     yield where, function, getattr(events, node.attr if isinstance(node, ast.Attribute) else node.id)
 
@@ -184,15 +200,31 @@ def test_a_handler_indexes_only_the_keys_its_contract_requires_and_reads_only_ke
     for where, function, contract in handlers_with_contracts():
         payload = function.args.args[1].arg  # after self
         for node in ast.walk(function):
-            if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == payload
-                    and isinstance(node.slice, ast.Constant) and node.slice.value not in contract.required):
-                broken.append(f"{where}:{node.lineno} {function.name} indexes {node.slice.value!r}, "
-                              f"which {contract.name} does not require")
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == payload and node.args
-                    and isinstance(node.args[0], ast.Constant) and node.args[0].value not in contract.fields):
-                broken.append(f"{where}:{node.lineno} {function.name} reads {node.args[0].value!r}, "
-                              f"which {contract.name} does not carry")
+            if (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == payload
+                and isinstance(node.slice, ast.Constant)
+                and node.slice.value not in contract.required
+            ):
+                broken.append(
+                    f"{where}:{node.lineno} {function.name} indexes {node.slice.value!r}, "
+                    f"which {contract.name} does not require"
+                )
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "get"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == payload
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value not in contract.fields
+            ):
+                broken.append(
+                    f"{where}:{node.lineno} {function.name} reads {node.args[0].value!r}, "
+                    f"which {contract.name} does not carry"
+                )
     assert not broken, "\n".join(broken)
 
 
@@ -202,8 +234,11 @@ def test_no_part_names_an_event_exchange_or_routing_key_by_hand():
         if path.parent.name == "contracts":
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.keyword) and node.arg in ("routing_key", "exchange") \
-                    and isinstance(node.value, ast.Constant):
+            if (
+                isinstance(node, ast.keyword)
+                and node.arg in ("routing_key", "exchange")
+                and isinstance(node.value, ast.Constant)
+            ):
                 found.append(f"{path.relative_to(REPO_ROOT)}:{node.value.lineno} {node.value.value!r}")
             if isinstance(node, ast.Constant) and node.value in EXCHANGES:
                 found.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno} {node.value!r}")
@@ -212,9 +247,13 @@ def test_no_part_names_an_event_exchange_or_routing_key_by_hand():
 
 # -- RPC --------------------------------------------------------------------------------------
 
+
 def entrypoint(service, method):
-    cls = next(value for value in vars(importlib.import_module(f"services.{service}.service")).values()
-               if inspect.isclass(value) and getattr(value, "name", None) == service)
+    cls = next(
+        value
+        for value in vars(importlib.import_module(f"services.{service}.service")).values()
+        if inspect.isclass(value) and getattr(value, "name", None) == service
+    )
     return getattr(cls, method)
 
 
@@ -234,8 +273,12 @@ def test_every_rpc_contract_is_what_the_services_entrypoint_takes(service):
 def rpc_calls(tree):
     """``<x>.<service>.<method>(...)`` where ``<service>`` is a service's name."""
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Attribute) and node.func.value.attr in rpc.SERVICES):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Attribute)
+            and node.func.value.attr in rpc.SERVICES
+        ):
             yield node, node.func.value.attr, node.func.attr
 
 
@@ -245,8 +288,14 @@ def test_every_rpc_call_of_the_gateway_names_a_contract_and_fits_its_arguments()
         where = path.relative_to(REPO_ROOT).as_posix()
         tree = ast.parse(path.read_text(), where)
         for node in ast.walk(tree):
-            if (where != "gateway/rpc.py" and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "call" and node.args and isinstance(node.args[0], ast.Constant)):
+            if (
+                where != "gateway/rpc.py"
+                and isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "call"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
                 broken.append(f"{where}:{node.lineno} calls {node.args[0].value!r} by name, not through a contract")
         for node, service, method in rpc_calls(tree):
             calls += 1

@@ -17,6 +17,7 @@ and the hall's own closures and extra working days. For each one:
   the due day, and its accountability record counts one working day overdue on the first
   working day after the due day.
 """
+
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import partial
@@ -42,8 +43,18 @@ CASE_NO = "20261201000001"
 
 # Days around which the calendar is irregular: year ends (2026 → 2027 is provisional),
 # Spring Festival and National Day with their make-up working days, May Day.
-TRICKY_DAYS = [date(2024, 12, 20), date(2025, 12, 20), date(2026, 12, 18), date(2025, 1, 22), date(2026, 2, 10),
-               date(2025, 9, 24), date(2026, 9, 25), date(2025, 4, 28), date(2026, 4, 28), date(2026, 12, 9)]
+TRICKY_DAYS = [
+    date(2024, 12, 20),
+    date(2025, 12, 20),
+    date(2026, 12, 18),
+    date(2025, 1, 22),
+    date(2026, 2, 10),
+    date(2025, 9, 24),
+    date(2026, 9, 25),
+    date(2025, 4, 28),
+    date(2026, 4, 28),
+    date(2026, 12, 9),
+]
 
 
 @dataclass(frozen=True)
@@ -56,8 +67,11 @@ class History:
     extensions: tuple  # (approved_at, days)
 
     def pauses(self, cause):
-        return self.pauses_before + tuple((r, x) for r, x, c in self.pauses_after if c == cause) \
-            if cause == deadlines.SUPPLEMENTING else tuple((r, x) for r, x, c in self.pauses_after if c == cause)
+        return (
+            self.pauses_before + tuple((r, x) for r, x, c in self.pauses_after if c == cause)
+            if cause == deadlines.SUPPLEMENTING
+            else tuple((r, x) for r, x, c in self.pauses_after if c == cause)
+        )
 
     @property
     def requested(self):
@@ -85,9 +99,12 @@ gaps = st.integers(min_value=1, max_value=6 * 24 * 60).map(lambda minutes: timed
 
 @st.composite
 def histories(draw):
-    day = draw(st.one_of(st.sampled_from(TRICKY_DAYS).flatmap(
-        lambda d: st.integers(0, 20).map(lambda n: d + timedelta(days=n))),
-        st.dates(date(2024, 1, 1), date(2026, 12, 31))))
+    day = draw(
+        st.one_of(
+            st.sampled_from(TRICKY_DAYS).flatmap(lambda d: st.integers(0, 20).map(lambda n: d + timedelta(days=n))),
+            st.dates(date(2024, 1, 1), date(2026, 12, 31)),
+        )
+    )
     cursor = submitted_at = datetime.combine(day, time(8), SHANGHAI) + draw(gaps) / 10
     pauses_before = []
     for _ in range(draw(st.integers(0, 2))):
@@ -114,7 +131,8 @@ def histories(draw):
         pauses_before=tuple((seconds(r), seconds(x)) for r, x in pauses_before),
         accepted_at=seconds(accepted_at),
         pauses_after=tuple((seconds(r), x and seconds(x), cause) for r, x, cause in pauses_after),
-        extensions=tuple((seconds(at), days) for at, days in extensions))
+        extensions=tuple((seconds(at), days) for at, days in extensions),
+    )
 
 
 @st.composite
@@ -128,45 +146,70 @@ def calendars(draw, around):
 
 # -- the views ----------------------------------------------------------------------------
 
+
 def intake_deadline(history, calendar):
-    steps = [Step(key="submitted", kind="submitted", at=history.submitted_at),
-             Step(key="accepted", kind="accepted", at=history.accepted_at)]
+    steps = [
+        Step(key="submitted", kind="submitted", at=history.submitted_at),
+        Step(key="accepted", kind="accepted", at=history.accepted_at),
+    ]
     for n, (requested, received) in enumerate(history.pauses(deadlines.SUSPENDED)):
         steps.append(Step(key=f"suspended:{n}", kind="suspended", at=requested, detail={"procedure": "hearing"}))
         if received is not None:
             steps.append(Step(key=f"resumed:{n}", kind="resumed", at=received))
     for n, (requested, received) in enumerate(history.pauses(deadlines.SUPPLEMENTING)):
-        steps.append(Step(key=f"requested:{n}", kind="supplement_requested", at=requested,
-                          detail={"missing_materials": ["id_card"]}))
+        steps.append(
+            Step(
+                key=f"requested:{n}",
+                kind="supplement_requested",
+                at=requested,
+                detail={"missing_materials": ["id_card"]},
+            )
+        )
         if received is not None:
             steps.append(Step(key=f"received:{n}", kind="supplement_received", at=received))
     for n, (approved_at, days) in enumerate(history.extensions):
-        steps.append(timeline.fact_from_event("extended", {"extension_id": str(n), "days": days, "reason": "核查",
-                                                           "approved_at": approved_at.isoformat()}))
+        steps.append(
+            timeline.fact_from_event(
+                "extended",
+                {"extension_id": str(n), "days": days, "reason": "核查", "approved_at": approved_at.isoformat()},
+            )
+        )
     steps.sort(key=lambda s: s.at)
     return timeline.derive(CASE_NO, "HR-002", steps, history.limit, calendar)["deadline"]
 
 
 def monitor_facts(history):
     watch = monitor_models.CaseWatch(
-        case_no=CASE_NO, promised_limit_days=history.limit, legal_limit_days=history.limit + 5,
+        case_no=CASE_NO,
+        promised_limit_days=history.limit,
+        legal_limit_days=history.limit + 5,
         accepted_at=history.accepted_at,
         supplement_requested={str(to_millis(at)): True for at in history.requested},
         supplement_received={str(to_millis(at)): True for at in history.received},
         suspended={str(to_millis(at)): {"procedure": "hearing"} for at in history.suspended},
         resumed={str(to_millis(at)): {"by": "nr_chief"} for at in history.resumed},
-        extensions={str(n): {"days": days, "approved_at": at.isoformat()}
-                    for n, (at, days) in enumerate(history.extensions)})
+        extensions={
+            str(n): {"days": days, "approved_at": at.isoformat()} for n, (at, days) in enumerate(history.extensions)
+        },
+    )
     return facts_of(watch.to_mongo().to_dict())
 
 
 def approval_due(history, calendar):
     """The reviewer's task due date, from the promised item's flow run on the platform clock."""
-    engine = SandboxScriptEngine({name: partial(function, calendar=calendar)
-                                  for name, function in workday_functions.FUNCTIONS.items()})
-    workflow = bpmn_engine.start(DIAGRAM, {"case_no": CASE_NO, "promised_limit_days": history.limit,
-                                           "legal_limit_days": history.limit + 5, "on_the_spot_by": None},
-                               script_engine=engine)
+    engine = SandboxScriptEngine(
+        {name: partial(function, calendar=calendar) for name, function in workday_functions.FUNCTIONS.items()}
+    )
+    workflow = bpmn_engine.start(
+        DIAGRAM,
+        {
+            "case_no": CASE_NO,
+            "promised_limit_days": history.limit,
+            "legal_limit_days": history.limit + 5,
+            "on_the_spot_by": None,
+        },
+        script_engine=engine,
+    )
     try:
         for requested, received in history.pauses_before:
             complete_only_task(workflow, requested, {"intake_decision": "supplement", "missing_materials": "身份证"})
@@ -185,6 +228,7 @@ def complete_only_task(workflow, moment, data):
 
 
 # -- the oracle: the hall's rule, counted day by day ---------------------------------------------
+
 
 def oracle(history, calendar):
     """``(due_day, counted, restarted_at)``: the last day of the limit, the days that count
@@ -243,12 +287,16 @@ def test_intake_supervision_and_the_day_by_day_rule_give_one_deadline(data):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_the_reviewers_task_is_due_when_the_case_is(data):
-    history = data.draw(histories().map(lambda h: History(h.limit, h.submitted_at, h.pauses_before, h.accepted_at,
-                                                          (), ())))
+    history = data.draw(
+        histories().map(lambda h: History(h.limit, h.submitted_at, h.pauses_before, h.accepted_at, (), ()))
+    )
     calendar = data.draw(calendars(history.submitted_at))
     due = approval_due(history, calendar)
-    assert due == intake_deadline(history, calendar) == deadlines.standing(
-        monitor_facts(history), calendar, history.accepted_at).deadline
+    assert (
+        due
+        == intake_deadline(history, calendar)
+        == deadlines.standing(monitor_facts(history), calendar, history.accepted_at).deadline
+    )
 
 
 @SETTINGS
@@ -271,17 +319,26 @@ def test_warnings_and_the_record_come_on_exactly_the_right_day(data):
         standing = deadlines.standing(facts, calendar, now)
         looks.append((now, standing.level))
         now = standing.next_check
-    first = (deadlines.RED if history.last_event >= deadline
-             else deadlines.YELLOW if history.last_event >= yellow_from else deadlines.GREEN)
+    first = (
+        deadlines.RED
+        if history.last_event >= deadline
+        else deadlines.YELLOW
+        if history.last_event >= yellow_from
+        else deadlines.GREEN
+    )
     assert looks == [(history.last_event, first)] + [
-        (starts, level) for starts, level in ((yellow_from, deadlines.YELLOW), (deadline, deadlines.RED))
-        if starts > history.last_event]
+        (starts, level)
+        for starts, level in ((yellow_from, deadlines.YELLOW), (deadline, deadlines.RED))
+        if starts > history.last_event
+    ]
 
     # The record is filed at the first look at red; it counts working days after the due day.
     first_workday_after = calendar.next_workday(due_day)
     assert deadlines.workdays_overdue(calendar, deadline, deadline - timedelta(seconds=1)) == 0
-    assert deadlines.workdays_overdue(
-        calendar, deadline, datetime.combine(first_workday_after, time(9), SHANGHAI)) == 1
-    assert deadlines.workdays_overdue(
-        calendar, deadline, datetime.combine(calendar.next_workday(first_workday_after), time(9), SHANGHAI)) == 2
-
+    assert deadlines.workdays_overdue(calendar, deadline, datetime.combine(first_workday_after, time(9), SHANGHAI)) == 1
+    assert (
+        deadlines.workdays_overdue(
+            calendar, deadline, datetime.combine(calendar.next_workday(first_workday_after), time(9), SHANGHAI)
+        )
+        == 2
+    )

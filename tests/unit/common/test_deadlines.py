@@ -3,6 +3,7 @@
 Accepted Thursday 2026-11-26 with a promised limit of 5 working days: they are Fri 27,
 Mon 30, Tue Dec 1, Wed 2, Thu 3; the deadline is Fri Dec 4 00:00 in Shanghai.
 """
+
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -145,10 +146,13 @@ def test_an_approved_extension_adds_working_days():
     assert evaluate(facts, CALENDAR, at((12, 3))).deadline == datetime(2026, 12, 9, tzinfo=SH)
 
 
-@pytest.mark.parametrize("decided_at, on_time, level", [
-    (DEADLINE - timedelta(minutes=1), True, GREEN),
-    (DEADLINE, False, RED),
-])
+@pytest.mark.parametrize(
+    "decided_at, on_time, level",
+    [
+        (DEADLINE - timedelta(minutes=1), True, GREEN),
+        (DEADLINE, False, RED),
+    ],
+)
 def test_a_decided_case_is_on_time_only_before_its_deadline(decided_at, on_time, level):
     standing = evaluate(replace(PROMISED, decided_at=decided_at), CALENDAR, at((12, 20)))
     assert (standing.status, standing.on_time, standing.level, standing.next_check) == (DECIDED, on_time, level, None)

@@ -1,4 +1,5 @@
 """Instants are stored as UTC epoch milliseconds and come back as aware datetimes."""
+
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 

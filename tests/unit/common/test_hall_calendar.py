@@ -1,5 +1,6 @@
 """The hall's own calendar file: closures, extra working days, and official schedules
 published after the chinese-calendar release in use."""
+
 from datetime import date
 
 import pytest
@@ -27,12 +28,17 @@ def test_closures_and_extra_working_days_come_from_the_file(tmp_path):
 
 
 def test_a_published_year_extends_the_calendar(tmp_path):
-    calendar = load_hall_calendar(write(tmp_path, """
+    calendar = load_hall_calendar(
+        write(
+            tmp_path,
+            """
 published_years:
   2027:
     holidays: [2027-01-01]
     workdays: [2027-01-03]
-"""))
+""",
+        )
+    )
     assert calendar.is_workday(date(2027, 1, 1)) is False  # a Friday, New Year's Day
     assert calendar.is_workday(date(2027, 1, 3)) is True  # a make-up Sunday
     assert calendar.is_workday(date(2027, 1, 4)) is True  # an ordinary Monday

@@ -1,4 +1,5 @@
 """Service log lines: JSON, with the request id; a caller's broken rule is one quiet line."""
+
 import io
 import json
 import logging
@@ -31,8 +32,9 @@ def raised(exc):
 
 def test_an_expected_error_is_one_info_line_without_traceback(lines):
     exc = raised(Conflict("window 3 is closed"))
-    logging.getLogger("nameko.containers").warning("(expected) error handling worker %s: %s", "queue.call_next",
-                                                   exc, exc_info=(Conflict, exc, exc.__traceback__))
+    logging.getLogger("nameko.containers").warning(
+        "(expected) error handling worker %s: %s", "queue.call_next", exc, exc_info=(Conflict, exc, exc.__traceback__)
+    )
 
     [line] = lines()
     assert (line["level"], line["service"], line["request_id"]) == ("INFO", "queue", "req-7")
@@ -41,8 +43,9 @@ def test_an_expected_error_is_one_info_line_without_traceback(lines):
 
 def test_an_unexpected_error_keeps_its_level_and_traceback(lines):
     exc = raised(KeyError("current_ticket"))
-    logging.getLogger("nameko.containers").error("error handling worker %s: %s", "queue.call_next", exc,
-                                                 exc_info=(KeyError, exc, exc.__traceback__))
+    logging.getLogger("nameko.containers").error(
+        "error handling worker %s: %s", "queue.call_next", exc, exc_info=(KeyError, exc, exc.__traceback__)
+    )
 
     [line] = lines()
     assert line["level"] == "ERROR" and "KeyError" in line["exception"]

@@ -1,4 +1,5 @@
 """Who sees what across the hall: a department its own, the hall-wide departments everything."""
+
 import pytest
 
 from services.common.staff_roles import may_see, sees_all

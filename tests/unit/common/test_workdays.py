@@ -79,7 +79,13 @@ def test_spring_festival_2025_is_off_from_jan_28_to_feb_4_with_jan_26_and_feb_8_
 
 def test_ordinary_weekends_are_off_and_weekdays_on():
     assert [is_workday(day) for day in days(date(2024, 3, 11), date(2024, 3, 17))] == [
-        True, True, True, True, True, False, False,
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
     ]
 
 
@@ -152,16 +158,28 @@ def test_the_days_off_the_law_owes_are_official_holidays_in_the_years_under_the_
 def test_a_year_not_yet_published_is_counted_on_its_statutory_holidays_and_the_days_owed_for_them():
     assert set(statutory_holidays(2027)) == {
         date(2027, 1, 1),  # New Year's Day
-        date(2027, 2, 5), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8),  # lunar New Year's Eve to the 3rd
+        date(2027, 2, 5),
+        date(2027, 2, 6),
+        date(2027, 2, 7),
+        date(2027, 2, 8),  # lunar New Year's Eve to the 3rd
         date(2027, 4, 5),  # Qingming
-        date(2027, 5, 1), date(2027, 5, 2),
+        date(2027, 5, 1),
+        date(2027, 5, 2),
         date(2027, 6, 9),  # Dragon Boat, 5th day of the 5th month
         date(2027, 9, 15),  # Mid-Autumn, 15th day of the 8th month
-        date(2027, 10, 1), date(2027, 10, 2), date(2027, 10, 3),
+        date(2027, 10, 1),
+        date(2027, 10, 2),
+        date(2027, 10, 3),
     }
     # Feb 6-7, May 1-2 and Oct 2-3 fall on weekends: a weekday off each, after the holidays.
     assert provisional_days_off(2027) - set(statutory_holidays(2027)) == {
-        date(2027, 2, 9), date(2027, 2, 10), date(2027, 5, 3), date(2027, 5, 4), date(2027, 10, 4), date(2027, 10, 5)}
+        date(2027, 2, 9),
+        date(2027, 2, 10),
+        date(2027, 5, 3),
+        date(2027, 5, 4),
+        date(2027, 10, 4),
+        date(2027, 10, 5),
+    }
     assert is_workday(date(2027, 2, 10)) is False  # owed for the Spring Festival's Sunday
     assert is_workday(date(2027, 2, 11)) is True
     assert is_workday(date(2027, 2, 13)) is False  # a Saturday
@@ -172,7 +190,9 @@ def test_two_holidays_on_one_day_owe_a_day_as_well():
     assert statutory_holidays(2028).count(date(2028, 10, 3)) == 2  # Mid-Autumn on National Day
     # National Day Sunday to Tuesday with Mid-Autumn on its Tuesday: two weekdays owed.
     assert sorted(provisional_days_off(2028) - set(statutory_holidays(2028)))[-2:] == [
-        date(2028, 10, 4), date(2028, 10, 5)]
+        date(2028, 10, 4),
+        date(2028, 10, 5),
+    ]
 
 
 def test_counting_runs_on_into_the_provisional_years_and_says_so():
@@ -229,9 +249,7 @@ def test_the_deadline_is_shanghai_midnight_after_the_due_day_in_utc():
     assert deadline == datetime(2024, 2, 18, 16, 0, tzinfo=timezone.utc)
     assert deadline.utcoffset() == timedelta(0)
     assert shanghai_day(deadline - timedelta(microseconds=1)) == date(2024, 2, 18)
-    assert deadline_instant(date(2024, 9, 20), 20) == datetime(
-        2024, 10, 23, 16, 0, tzinfo=timezone.utc
-    )
+    assert deadline_instant(date(2024, 9, 20), 20) == datetime(2024, 10, 23, 16, 0, tzinfo=timezone.utc)
 
 
 def test_a_limit_of_zero_days_ends_with_the_day_of_acceptance():
@@ -261,9 +279,7 @@ def test_the_day_of_acceptance_never_counts_even_when_it_is_a_working_day():
     "calendar",
     [
         WorkdayCalendar(),
-        WorkdayCalendar(
-            closures=[date(2024, 7, 1), date(2025, 2, 8)], extra_workdays=[date(2024, 10, 5)]
-        ),
+        WorkdayCalendar(closures=[date(2024, 7, 1), date(2025, 2, 8)], extra_workdays=[date(2024, 10, 5)]),
     ],
     ids=["official", "with closures"],
 )

@@ -17,6 +17,7 @@ the settings from ``services.common.config.DEFAULTS`` and the environment reads 
 code, the probe paths from the gateway's URL map, so that a new service, setting or
 port fails here until it is deployed everywhere.
 """
+
 import re
 import shutil
 import subprocess
@@ -56,16 +57,13 @@ DELIBERATELY_DEFAULTED = {
 # Settings that carry secrets: never a literal value in compose or k8s.
 SECRET_SETTINGS = {"TOKEN_SECRET", "BANK_SECRETS", "AMQP_URI", "MONGO_URI"}
 ENVIRONMENT_READ = re.compile(
-    r"""(?:os\.environ\.get|os\.getenv|os\.environ\[|environ\.get)\(?\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
+    r"""(?:os\.environ\.get|os\.getenv|os\.environ\[|environ\.get)\(?\s*["']([A-Za-z_][A-Za-z0-9_]*)["']"""
+)
 
 
 def discover_services():
     """Names of the nameko service packages: services/<name>/service.py, except common."""
-    return sorted(
-        path.parent.name
-        for path in (REPO / "services").glob("*/service.py")
-        if path.parent.name != "common"
-    )
+    return sorted(path.parent.name for path in (REPO / "services").glob("*/service.py") if path.parent.name != "common")
 
 
 SERVICES = discover_services()
@@ -112,6 +110,7 @@ def platform_compose_services(compose):
 
 def interpolate(value, variables):
     """What `docker compose` makes of ``${NAME:?message}``, ``${NAME:-default}``, ``${NAME}``."""
+
     def substitute(match):
         name, operator, rest = match.group(1), match.group(2), match.group(3)
         if name in variables:
@@ -119,6 +118,7 @@ def interpolate(value, variables):
         if operator == ":-":
             return rest
         raise KeyError(f"${{{name}}} is required")
+
     return re.sub(r"\$\{([A-Z_]+)(?:(:\?|:-)([^}]*))?\}", substitute, str(value))
 
 
@@ -150,8 +150,9 @@ def kustomize(directory):
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.fail("kubectl is missing (it renders the kustomize overlays)")
-    result = subprocess.run([kubectl, "kustomize", str(directory)], check=False, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [kubectl, "kustomize", str(directory)], check=False, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
@@ -230,9 +231,7 @@ def test_deliberately_defaulted_settings_exist():
 
 def test_compose_file_validates_against_compose_spec():
     result = run_check_jsonschema(COMPOSE_FILE)
-    assert result.returncode == 0, (
-        f"compose schema validation failed:\n{result.stdout}\n{result.stderr}"
-    )
+    assert result.returncode == 0, f"compose schema validation failed:\n{result.stdout}\n{result.stderr}"
 
 
 def test_compose_schema_validation_catches_errors(tmp_path):
@@ -275,8 +274,9 @@ def test_compose_sets_every_setting_the_code_reads(name):
 @pytest.mark.parametrize("name", COMPONENTS)
 def test_compose_environment_starts_the_config_loader_in_production(name):
     variables = {"RABBITMQ_PASSWORD": "0f" * 12, "TOKEN_SECRET": "a" * 64, "BANK_SECRETS": "bank:" + "b" * 32}
-    env = {key: interpolate(value, variables) for key, value in
-           environment_of(load_compose()["services"][name]).items()}
+    env = {
+        key: interpolate(value, variables) for key, value in environment_of(load_compose()["services"][name]).items()
+    }
     settings = load_settings(environ=env)
     assert settings["APP_ENV"] == "production"
     assert settings["METRICS_PORT"] == METRICS_PORT
@@ -347,8 +347,7 @@ def test_compose_prometheus_has_the_rules_and_grafana_the_dashboards():
     mount = next(v for v in grafana["volumes"] if v.startswith("./monitoring/grafana:"))
     dashboards_path = mount.split(":")[1]
     assert list((REPO / "monitoring" / "grafana").glob("*.json")), "no dashboards to provision"
-    provisioned = {c["target"]: yaml.safe_load(compose["configs"][c["source"]]["content"])
-                   for c in grafana["configs"]}
+    provisioned = {c["target"]: yaml.safe_load(compose["configs"][c["source"]]["content"]) for c in grafana["configs"]}
     providers = provisioned["/etc/grafana/provisioning/dashboards/hall.yaml"]["providers"]
     assert [p["options"]["path"] for p in providers] == [dashboards_path]
     (datasource,) = provisioned["/etc/grafana/provisioning/datasources/hall.yaml"]["datasources"]
@@ -361,8 +360,9 @@ def test_compose_prometheus_has_the_rules_and_grafana_the_dashboards():
 def dockerfile_instructions():
     """(instruction, arguments) per logical line, continuation lines joined."""
     text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
-    return [tuple(line.split(None, 1)) for line in text.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        tuple(line.split(None, 1)) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def test_dockerfile_is_multi_stage_non_root_pinned_with_a_health_check():
@@ -380,7 +380,8 @@ def test_dockerfile_builds_the_front_end_when_there_is_one():
     for package in packages:
         folder = package.parent.name
         assert f"COPY {folder}/package.json" in text and "npm ci" in text, (
-            f"{folder}/package.json exists: build its assets in a node stage of the Dockerfile")
+            f"{folder}/package.json exists: build its assets in a node stage of the Dockerfile"
+        )
 
 
 def test_dockerfile_copy_sources_exist():
@@ -393,14 +394,13 @@ def test_dockerfile_copy_sources_exist():
     assert sources
     for source in sources:
         path = REPO / source
-        assert path.exists() and (path.is_file() or any(path.iterdir())), (
-            f"COPY source {source} missing or empty"
-        )
+        assert path.exists() and (path.is_file() or any(path.iterdir())), f"COPY source {source} missing or empty"
 
 
 def test_the_image_holds_every_data_directory_the_settings_name():
-    copied = {args.split()[-1].rstrip("/") for op, args in dockerfile_instructions()
-              if op == "COPY" and "--from" not in args}
+    copied = {
+        args.split()[-1].rstrip("/") for op, args in dockerfile_instructions() if op == "COPY" and "--from" not in args
+    }
     env = container_environment(k8s_objects("Deployment")["intake"])
     for key in ("BPMN_DIR", "CATALOG_DIR", "QUEUE_SETUP_FILE", "HALL_CALENDAR_FILE"):
         relative = Path(env[key]).relative_to("/app")
@@ -433,7 +433,9 @@ def test_every_port_the_code_listens_on_is_declared():
         assert [p["containerPort"] for p in container["ports"]] == [METRICS_PORT], name
         assert services[name]["spec"]["ports"][0]["port"] == METRICS_PORT, name
         assert deployment["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == str(METRICS_PORT)
-    assert deployments["gateway"]["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == str(GATEWAY_PORT)
+    assert deployments["gateway"]["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == str(
+        GATEWAY_PORT
+    )
 
 
 def test_every_http_probe_path_exists_in_the_gateway():
@@ -632,8 +634,12 @@ def test_k8s_platform_pods_meet_the_restricted_pod_security_profile():
 
 def test_only_the_gateway_is_reachable_from_outside():
     ingresses = k8s_objects("Ingress")
-    backends = {path["backend"]["service"]["name"] for ingress in ingresses.values()
-                for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
+    backends = {
+        path["backend"]["service"]["name"]
+        for ingress in ingresses.values()
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
     assert backends == {"gateway"}
     for service in k8s_objects("Service").values():
         assert service["spec"].get("type", "ClusterIP") == "ClusterIP", service["metadata"]["name"]
@@ -653,8 +659,11 @@ def test_services_reach_only_the_broker_and_the_store():
     policy = k8s_objects("NetworkPolicy")["services"]["spec"]
     assert policy["podSelector"] == {"matchLabels": {"app.kubernetes.io/component": "service"}}
     assert policy["policyTypes"] == ["Egress"]
-    reached = {(tuple(sorted(rule["to"][0]["podSelector"]["matchLabels"].items())), port["port"])
-               for rule in policy["egress"] for port in rule["ports"]}
+    reached = {
+        (tuple(sorted(rule["to"][0]["podSelector"]["matchLabels"].items())), port["port"])
+        for rule in policy["egress"]
+        for port in rule["ports"]
+    }
     assert reached == {((("app.kubernetes.io/name", "rabbitmq"),), 5672), ((("app", "mongo-svc"),), 27017)}
     for name in SERVICES:
         labels = k8s_objects("Deployment")[name]["spec"]["template"]["metadata"]["labels"]

@@ -1,6 +1,7 @@
 """scripts/install.sh's apt step waits for another apt or dpkg to release its lock instead of
 failing at once. It runs here against a stand-in apt-get on PATH that behaves like apt-get
 with its lock held by another process: it fails at once unless told to wait for the lock."""
+
 import os
 import subprocess
 
@@ -22,9 +23,13 @@ def run_apt_step(tmp_path, *packages, **env):
     (fake_bin / "apt-get").write_text(HELD_LOCK_APT_GET)
     (fake_bin / "apt-get").chmod(0o755)
     calls = tmp_path / "calls"
-    result = subprocess.run([str(REPO_ROOT / "scripts" / "apt_install.sh"), *packages], capture_output=True,
-                            text=True, timeout=30, env=dict(os.environ, PATH=f"{fake_bin}:{os.environ['PATH']}",
-                                                            APT_CALLS=str(calls), **env))
+    result = subprocess.run(
+        [str(REPO_ROOT / "scripts" / "apt_install.sh"), *packages],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=dict(os.environ, PATH=f"{fake_bin}:{os.environ['PATH']}", APT_CALLS=str(calls), **env),
+    )
     return result, calls.read_text().splitlines()
 
 
@@ -32,8 +37,10 @@ def test_the_apt_step_waits_for_a_held_lock_in_update_and_install(tmp_path):
     result, calls = run_apt_step(tmp_path, "rabbitmq-server", "chromium")
 
     assert result.returncode == 0, result.stderr
-    assert calls == ["-o DPkg::Lock::Timeout=600 update -qq",
-                     "-o DPkg::Lock::Timeout=600 install -y -qq rabbitmq-server chromium"]
+    assert calls == [
+        "-o DPkg::Lock::Timeout=600 update -qq",
+        "-o DPkg::Lock::Timeout=600 install -y -qq rabbitmq-server chromium",
+    ]
 
 
 def test_how_long_it_waits_is_a_setting(tmp_path):

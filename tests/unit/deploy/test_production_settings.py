@@ -1,6 +1,7 @@
 """Production settings that can be checked without a cluster: the store's write concern,
 the broker's durability and prefetch, and shutdown within the termination grace period.
 (Quorum queues by configuration: test_deployment_files.py.)"""
+
 import mongoengine
 import pytest
 import yaml
@@ -17,8 +18,11 @@ from tests.unit.deploy.test_deployment_files import (
     k8s_objects,
 )
 
-PRODUCTION = {"APP_ENV": "production", "TOKEN_SECRET": "p" * 64,
-              "MONGO_URI": "mongodb://mongo-0.mongo-svc:27017,mongo-1.mongo-svc:27017/?replicaSet=mongo"}
+PRODUCTION = {
+    "APP_ENV": "production",
+    "TOKEN_SECRET": "p" * 64,
+    "MONGO_URI": "mongodb://mongo-0.mongo-svc:27017,mongo-1.mongo-svc:27017/?replicaSet=mongo",
+}
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The documentation's links lead somewhere: every relative link in the README and docs/ names
 a file of the repository and, with an anchor, a heading of that file. Headings speak of topics,
 not of the issues that brought them."""
+
 import re
 from pathlib import Path
 
@@ -34,7 +35,10 @@ def test_every_relative_link_names_a_file_and_heading_that_exist(page):
 
 
 def test_docs_headings_name_topics_not_issues():
-    found = [f"{page.relative_to(ROOT)}: {line}" for page in sorted((ROOT / "docs").rglob("*.md"))
-             for line in page.read_text(encoding="utf-8").splitlines()
-             if line.startswith("#") and re.search(r"\bissues?\s+\d+", line, re.I)]
+    found = [
+        f"{page.relative_to(ROOT)}: {line}"
+        for page in sorted((ROOT / "docs").rglob("*.md"))
+        for line in page.read_text(encoding="utf-8").splitlines()
+        if line.startswith("#") and re.search(r"\bissues?\s+\d+", line, re.I)
+    ]
     assert found == []

@@ -1,4 +1,5 @@
 """Gateway fixtures: the Flask app with a fake RPC client in place of the broker."""
+
 import copy
 import threading
 from dataclasses import dataclass, field
@@ -121,14 +122,20 @@ def fake_rpc():
 
 @pytest.fixture
 def app_config(fake_rpc):
-    return {"TESTING": True, "RPC_CLIENT": fake_rpc, "TOKEN_SECRET": TOKEN_SECRET,
-            "TOKEN_TTL_SECONDS": 600, "APP_ENV": "demo", "DEMO_PASSWORD": DEMO_PASSWORD,
-            "AMQP_URI": "amqp://hall:unit-test@127.0.0.1:5672/",  # the fake client never connects
-            "API_KEYS": ApiKeys(MemoryCollection()),
-            "STAFF_ACCOUNTS": StaffAccounts(MemoryCollection(), MemoryCollection()),
-            "REQUEST_LOG": RequestLog({COLLECTION: MemoryCollection()}),
-            "STORE_PROBE": lambda: True,  # the store answers (tests/unit/gateway/test_health.py)
-            "ADMIN_PASSWORD": "unit-test-first-admin"}  # production mode's first admin (ignored in demo)
+    return {
+        "TESTING": True,
+        "RPC_CLIENT": fake_rpc,
+        "TOKEN_SECRET": TOKEN_SECRET,
+        "TOKEN_TTL_SECONDS": 600,
+        "APP_ENV": "demo",
+        "DEMO_PASSWORD": DEMO_PASSWORD,
+        "AMQP_URI": "amqp://hall:unit-test@127.0.0.1:5672/",  # the fake client never connects
+        "API_KEYS": ApiKeys(MemoryCollection()),
+        "STAFF_ACCOUNTS": StaffAccounts(MemoryCollection(), MemoryCollection()),
+        "REQUEST_LOG": RequestLog({COLLECTION: MemoryCollection()}),
+        "STORE_PROBE": lambda: True,  # the store answers (tests/unit/gateway/test_health.py)
+        "ADMIN_PASSWORD": "unit-test-first-admin",
+    }  # production mode's first admin (ignored in demo)
 
 
 @pytest.fixture

@@ -1,11 +1,16 @@
 """API keys for department systems: admins issue, list and revoke them; a key acts for its
 department with its permissions only, is shown once, expires, and is attributed in the log."""
+
 import logging
 
 import pytest
 
-SCOPE = {"name": "市场监管局审批系统", "department": "market_regulation", "permissions": ["reviewer"],
-         "expires_in_days": 30}
+SCOPE = {
+    "name": "市场监管局审批系统",
+    "department": "market_regulation",
+    "permissions": ["reviewer"],
+    "expires_in_days": 30,
+}
 
 
 @pytest.fixture
@@ -27,8 +32,7 @@ def test_a_key_acts_for_its_department_with_its_permissions(client, fake_rpc, is
 
     assert answer.status_code == 200
     viewer = fake_rpc.calls_to("intake", "get_case")[0].args[1]
-    assert viewer == {"username": f"api-key:{key['key_id']}", "roles": ["reviewer"],
-                      "department": "market_regulation"}
+    assert viewer == {"username": f"api-key:{key['key_id']}", "roles": ["reviewer"], "department": "market_regulation"}
     assert f"api-key:{key['key_id']} of department market_regulation" in caplog.text
 
 
@@ -51,8 +55,15 @@ def test_the_key_is_shown_once_and_stored_only_as_its_hash(client, app, bearer, 
     assert key["api_key"].rsplit("_", 1)[1] not in repr(stored)
 
 
-@pytest.mark.parametrize("spoil", [lambda k: k[:-1] + ("A" if k[-1] != "A" else "B"), lambda k: "hk_" + "0" * 16 + "_x",
-                                   lambda k: "nonsense", lambda k: ""])
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda k: k[:-1] + ("A" if k[-1] != "A" else "B"),
+        lambda k: "hk_" + "0" * 16 + "_x",
+        lambda k: "nonsense",
+        lambda k: "",
+    ],
+)
 def test_a_wrong_key_is_401_like_any_other(client, fake_rpc, issue, spoil):
     key = issue()
 
@@ -97,7 +108,8 @@ def test_revoking_an_unknown_key_is_404(client, bearer):
 
 
 def test_a_repeated_issue_with_its_idempotency_key_gets_the_first_key_which_the_store_never_holds_in_clear(
-        app, client, bearer):
+    app, client, bearer
+):
     headers = {**bearer("admin"), "Idempotency-Key": "issue-key-0001"}
     first = client.post("/api/v1/admin/api-keys", json=SCOPE, headers=headers)
     again = client.post("/api/v1/admin/api-keys", json=SCOPE, headers=headers)

@@ -1,4 +1,5 @@
 """Logging in, bearer tokens, and roles at the gateway's door."""
+
 import hashlib
 import time
 from pathlib import Path
@@ -41,8 +42,10 @@ def test_every_demo_user_named_in_the_contract_can_log_in(login, username):
 
 
 def test_every_department_of_the_catalog_has_a_demo_chief_representative_and_reviewer():
-    departments = {yaml.safe_load(path.read_text(encoding="utf-8"))["department"]["code"]
-                   for path in (Path(__file__).resolve().parents[3] / "catalog").glob("*.yaml")}
+    departments = {
+        yaml.safe_load(path.read_text(encoding="utf-8"))["department"]["code"]
+        for path in (Path(__file__).resolve().parents[3] / "catalog").glob("*.yaml")
+    }
     chiefs = {department for _, _, roles, department in DEMO_USERS if "chief" in roles}
     reviewers = {department for _, _, roles, department in DEMO_USERS if "reviewer" in roles}
     assert len(departments) >= 8 and departments <= chiefs and departments <= reviewers
@@ -95,15 +98,17 @@ def test_unsigned_token_is_refused(client, fake_rpc):
 
 
 def test_token_without_expiry_is_refused(app, client, fake_rpc):
-    token = jwt.encode({"sub": "clerk", "roles": ["clerk"], "department": "hall"},
-                       app.config["TOKEN_SECRET"], algorithm="HS256")
+    token = jwt.encode(
+        {"sub": "clerk", "roles": ["clerk"], "department": "hall"}, app.config["TOKEN_SECRET"], algorithm="HS256"
+    )
 
     assert client.get("/api/v1/tasks", headers=headers(token)).status_code == 401
     assert fake_rpc.calls == []
 
 
-@pytest.mark.parametrize("authorization", [None, "", "Bearer", "Bearer ", "Basic Y2xlcms6ZGVtbw==",
-                                           "Bearer not-a-jwt", "Token abc.def.ghi"])
+@pytest.mark.parametrize(
+    "authorization", [None, "", "Bearer", "Bearer ", "Basic Y2xlcms6ZGVtbw==", "Bearer not-a-jwt", "Token abc.def.ghi"]
+)
 def test_missing_or_malformed_authorization_is_401_with_www_authenticate(client, fake_rpc, authorization):
     request_headers = {} if authorization is None else {"Authorization": authorization}
 
@@ -126,8 +131,9 @@ def test_clerk_may_not_deploy_a_process(client, fake_rpc, bearer):
 def test_designer_deploys_a_process_through_rpc(client, fake_rpc, bearer):
     fake_rpc.answer("approval", "deploy_process", {"key": "p", "version": 1, "created": True})
 
-    response = client.post("/api/v1/processes", json={"xml": "<definitions/>", "filename": "p.bpmn"},
-                           headers=bearer("designer"))
+    response = client.post(
+        "/api/v1/processes", json={"xml": "<definitions/>", "filename": "p.bpmn"}, headers=bearer("designer")
+    )
 
     assert response.status_code == 201
     [call] = fake_rpc.calls_to("approval", "deploy_process")
@@ -148,8 +154,7 @@ def test_case_is_asked_for_with_the_callers_principal(client, fake_rpc, bearer):
 
     assert response.status_code == 200
     [call] = fake_rpc.calls_to("intake", "get_case")
-    assert call.args == (CASE_NO, {"username": "reviewer", "roles": ["reviewer"],
-                                   "department": "market_regulation"})
+    assert call.args == (CASE_NO, {"username": "reviewer", "roles": ["reviewer"], "department": "market_regulation"})
 
 
 def test_designer_may_not_read_a_case(client, fake_rpc, bearer):

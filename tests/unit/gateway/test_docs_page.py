@@ -1,4 +1,5 @@
 """The reference page at /docs is Swagger UI over /openapi.json, from local assets only."""
+
 import re
 
 

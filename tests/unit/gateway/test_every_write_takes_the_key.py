@@ -3,6 +3,7 @@ and DELETE of the app's url map (but the two that change nothing) is sent its Op
 example with a key, by a caller its roles admit, and the key must reach the rule — in the
 call to the owning service (``idempotency=``) or in the gateway's own request log. A new
 write endpoint that forgets the key fails here."""
+
 import io
 
 import pytest
@@ -57,8 +58,11 @@ def app_config(app_config):
 
 
 def _writes(app):
-    return sorted((path, method, view) for (path, method), view in flask_operations(app).items()
-                  if method in WRITE_METHODS and path.startswith("/api/") and (method, path) not in NOT_WRITES)
+    return sorted(
+        (path, method, view)
+        for (path, method), view in flask_operations(app).items()
+        if method in WRITE_METHODS and path.startswith("/api/") and (method, path) not in NOT_WRITES
+    )
 
 
 def _caller(view):
@@ -71,8 +75,13 @@ def _request(spec, path, method):
     """The operation's example request: its JSON body, an upload, or a statement."""
     content = spec["paths"][path][method].get("requestBody", {}).get("content", {})
     if "multipart/form-data" in content:
-        return {"data": {"applicant_kind": "person", "applicant_id": "11010519491231002X",
-                         "file": (io.BytesIO(b"%PDF-1.4 wiring"), "form.pdf")}}
+        return {
+            "data": {
+                "applicant_kind": "person",
+                "applicant_id": "11010519491231002X",
+                "file": (io.BytesIO(b"%PDF-1.4 wiring"), "form.pdf"),
+            }
+        }
     if "text/csv" in content:
         return {"data": "bank_txn_id,amount_fen\n", "content_type": "text/csv", "query_string": {"day": "2026-11-26"}}
     return {"json": content.get("application/json", {}).get("example", {})}
@@ -84,12 +93,15 @@ def test_every_write_endpoint_hands_its_idempotency_key_to_the_rule(app, client,
     for path, method, view in _writes(app):
         rpc.keys.clear()
         own_log.keys.clear()
-        answer = client.open(_concrete(path), method=method.upper(),
-                             headers={**bearer(_caller(view)), "Idempotency-Key": KEY}, **_request(spec, path, method))
+        answer = client.open(
+            _concrete(path),
+            method=method.upper(),
+            headers={**bearer(_caller(view)), "Idempotency-Key": KEY},
+            **_request(spec, path, method),
+        )
         scoped = [k for k in rpc.keys + own_log.keys if k and k.endswith(f":{KEY}")]
         if not scoped:
             forgotten.append(f"{method} {path}: {answer.status_code} {answer.get_json()}")
 
     assert forgotten == []
     assert len(_writes(app)) > 30  # the walk found the app's write endpoints
-

@@ -1,4 +1,5 @@
 """Liveness, readiness and the gateway's own metrics."""
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -25,7 +26,10 @@ def requests_total(client, method, route, status):
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == "hall_http_requests_total" and sample.labels == {
-                    "method": method, "route": route, "status": str(status)}:
+                "method": method,
+                "route": route,
+                "status": str(status),
+            }:
                 return sample.value
     return 0.0
 
@@ -45,12 +49,18 @@ def test_ready_when_every_service_answers_its_ping(client, fake_rpc):
     assert all(c.method == "ping" and c.timeout for c in fake_rpc.calls)
 
 
-@pytest.mark.parametrize("failures", [
-    {"queue": ServiceUnavailable("queue", "no instance of it is running")},
-    {"payment": RpcTimeout("payment", "ping", 2.0)},
-    {"intake": ServiceUnavailable("intake", "cannot reach the broker"),
-     "monitor": RpcTimeout("monitor", "ping", 2.0)},
-], ids=["one-unavailable", "one-timeout", "two-down"])
+@pytest.mark.parametrize(
+    "failures",
+    [
+        {"queue": ServiceUnavailable("queue", "no instance of it is running")},
+        {"payment": RpcTimeout("payment", "ping", 2.0)},
+        {
+            "intake": ServiceUnavailable("intake", "cannot reach the broker"),
+            "monitor": RpcTimeout("monitor", "ping", 2.0),
+        },
+    ],
+    ids=["one-unavailable", "one-timeout", "two-down"],
+)
 def test_not_ready_names_exactly_the_services_that_do_not_answer(client, fake_rpc, failures):
     all_answer(fake_rpc, except_=failures)
 

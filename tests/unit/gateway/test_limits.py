@@ -1,5 +1,6 @@
 """Rate limits per API key and per address (429 with Retry-After), login throttling against
 password guessing, and the size limits (413 lives in test_validation, an RPC timeout's 503 in test_problems)."""
+
 import pytest
 
 from gateway import create_app
@@ -74,8 +75,9 @@ def test_each_api_key_has_its_own_bucket_whatever_the_address(limited, fake_rpc)
     for _ in range(3):
         limited.get("/api/v1/items", headers={"X-API-Key": "hk_aaaa_secret"})
 
-    rate_limited(limited.get("/api/v1/items", headers={"X-API-Key": "hk_aaaa_secret"},
-                             environ_base={"REMOTE_ADDR": "10.9.9.9"}))
+    rate_limited(
+        limited.get("/api/v1/items", headers={"X-API-Key": "hk_aaaa_secret"}, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    )
     assert limited.get("/api/v1/items", headers={"X-API-Key": "hk_bbbb_secret"}).status_code == 200
 
 
@@ -91,8 +93,9 @@ def test_the_client_address_comes_from_x_forwarded_for_only_behind_a_declared_pr
 
 
 def login(client, username, password, address="127.0.0.1"):
-    return client.post("/api/v1/auth/token", json={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/api/v1/auth/token", json={"username": username, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
 
 
 def login_app(app_config, allowed, clock=None):

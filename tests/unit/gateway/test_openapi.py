@@ -1,4 +1,5 @@
 """The served OpenAPI document and the Flask routes describe the same API."""
+
 import re
 
 import pytest
@@ -27,8 +28,9 @@ def flask_operations(app):
 
 
 def spec_operations(spec):
-    return {(path, method): op for path, item in spec["paths"].items()
-            for method, op in item.items() if method in METHODS}
+    return {
+        (path, method): op for path, item in spec["paths"].items() for method, op in item.items() if method in METHODS
+    }
 
 
 def resolve(spec, ref):
@@ -109,7 +111,8 @@ def test_operations_behind_a_token_declare_security_and_401(app, spec):
         if getattr(view, "required_roles", ()):
             assert "403" in op["responses"], operation
     assert set(spec["components"]["securitySchemes"]) >= {
-        name for op in documented.values() for req in op.get("security", []) for name in req}
+        name for op in documented.values() for req in op.get("security", []) for name in req
+    }
 
 
 def test_operations_with_a_body_document_the_validation_answers(spec):

@@ -1,5 +1,6 @@
 """Every request body in the OpenAPI document has an example, in the hall's vocabulary, that
 the gateway itself would accept (it validates against the body's schema)."""
+
 from jsonschema import Draft202012Validator
 
 from gateway.validation import BodyValidators

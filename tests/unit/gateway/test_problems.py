@@ -1,4 +1,5 @@
 """Every error leaves the gateway as application/problem+json, with one status per cause."""
+
 import pytest
 from pymongo import MongoClient
 
@@ -14,8 +15,10 @@ PROBLEM_KEYS = {"type", "title", "status", "detail"}
 
 def remote_error(exc_type, detail="remote detail", errors=None):
     args = [detail] + ([errors] if errors is not None else [])
-    return RemoteError("intake", {"exc_type": exc_type, "exc_path": f"services.common.errors.{exc_type}",
-                                  "exc_args": args, "value": detail})
+    return RemoteError(
+        "intake",
+        {"exc_type": exc_type, "exc_path": f"services.common.errors.{exc_type}", "exc_args": args, "value": detail},
+    )
 
 
 def assert_problem(response, status):
@@ -55,8 +58,7 @@ def test_remote_error_without_error_list_has_no_errors_key(client, fake_rpc):
 
 
 def test_unknown_remote_error_is_502_without_leaking_the_remote_message(client, fake_rpc):
-    fake_rpc.answer("intake", "get_item",
-                    raises=remote_error("KeyError", "secret internals: mongodb://admin:pw@db"))
+    fake_rpc.answer("intake", "get_item", raises=remote_error("KeyError", "secret internals: mongodb://admin:pw@db"))
 
     response = client.get("/api/v1/items/XX-9")
 

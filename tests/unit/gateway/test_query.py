@@ -1,6 +1,7 @@
 """Query parameters are checked against the operation's declared parameters before any service
 is asked: an integer beyond the range the store holds is the caller's error (400), not the
 service's (the store's driver cannot encode it)."""
+
 import pytest
 
 WORK_LIST = {"tasks": [], "total": 0, "limit": 50, "offset": 0}

@@ -1,10 +1,11 @@
 """Every string a caller sends has a maximum length, every list a maximum size and every number
 a range the store can hold (OWASP API4): request bodies, query, path and header parameters,
 through every ``$ref``."""
+
 from gateway.openapi import build_spec
 
 SPEC = build_spec()
-STORE_INTEGERS = range(-2**63, 2**63)  # MongoDB's 8-byte integers
+STORE_INTEGERS = range(-(2**63), 2**63)  # MongoDB's 8-byte integers
 
 
 def subschemas(schema, where, seen=frozenset()):
@@ -71,15 +72,27 @@ def test_every_number_a_caller_sends_fits_the_store():
 
 
 def test_the_check_finds_an_unbounded_string_and_list():
-    schema = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "array", "items": {
-        "type": "string", "maxLength": 2}}, "c": {"type": ["string", "null"], "maxLength": 4}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"type": "string"},
+            "b": {"type": "array", "items": {"type": "string", "maxLength": 2}},
+            "c": {"type": ["string", "null"], "maxLength": 4},
+        },
+    }
 
     assert list(unbounded(schema, "x")) == ["x.a", "x.b[]"]
 
 
 def test_the_check_finds_numbers_the_store_cannot_hold():
-    schema = {"type": "object", "properties": {
-        "a": {"type": "integer", "minimum": 0}, "b": {"type": ["number", "null"], "maximum": 2**63},
-        "c": {"type": "integer", "minimum": 1, "maximum": 10}, "d": {"enum": [1, 2]}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"type": "integer", "minimum": 0},
+            "b": {"type": ["number", "null"], "maximum": 2**63},
+            "c": {"type": "integer", "minimum": 1, "maximum": 10},
+            "d": {"enum": [1, 2]},
+        },
+    }
 
     assert list(out_of_store_range(schema, "x")) == ["x.a", "x.b"]

@@ -2,6 +2,7 @@
 each kind of answer has its content policy (API data loads nothing, /docs its own assets,
 the pages only the hall's files); HSTS in production only; CORS only for listed origins,
 never with credentials."""
+
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,10 +35,15 @@ def answers(app, client, fake_rpc):
     """One answer of every kind the gateway gives."""
     fake_rpc.answer("intake", "list_departments", [])
     app.config["QUEUE_CALL_FEED"] = SilentFeed()
-    return {"page": client.get("/designer"), "static asset": client.get("/web/static/hall.css"),
-            "API JSON": client.get("/api/v1/departments"), "problem": client.get("/api/v1/cases/1"),
-            "SSE stream": client.get("/api/v1/queue/board/stream"), "docs": client.get("/docs"),
-            "spec": client.get("/openapi.json")}
+    return {
+        "page": client.get("/designer"),
+        "static asset": client.get("/web/static/hall.css"),
+        "API JSON": client.get("/api/v1/departments"),
+        "problem": client.get("/api/v1/cases/1"),
+        "SSE stream": client.get("/api/v1/queue/board/stream"),
+        "docs": client.get("/docs"),
+        "spec": client.get("/openapi.json"),
+    }
 
 
 def directives(policy):
@@ -83,8 +89,10 @@ def test_inline_style_attributes_are_allowed_only_by_hash():
 
     assert allowed[0] == "'unsafe-hashes'"
     assert allowed[1:] == [source_hash(declaration) for declaration in BPMN_JS_STYLE_ATTRIBUTES]
-    assert source_hash("fill:none;stroke:currentColor;stroke-width:100;") == \
-        "'sha256-yCTUeVKU6CD7LMSHPoB5JSg4Cl/BZ8jCyNCepX770PY='"
+    assert (
+        source_hash("fill:none;stroke:currentColor;stroke-width:100;")
+        == "'sha256-yCTUeVKU6CD7LMSHPoB5JSg4Cl/BZ8jCyNCepX770PY='"
+    )
 
 
 @pytest.mark.skipif(not BPMN_JS.exists(), reason="bpmn-js is not installed (scripts/install.sh copies it)")
@@ -124,9 +132,12 @@ def test_production_answers_demand_https(app_config):
 
 def test_no_origin_is_allowed_by_default(client, fake_rpc):
     fake_rpc.answer("intake", "list_departments", [])
-    for answer in (client.get("/api/v1/departments", headers={"Origin": DEPARTMENT_SITE}),
-                   client.options("/api/v1/departments", headers={"Origin": DEPARTMENT_SITE,
-                                                                  "Access-Control-Request-Method": "GET"})):
+    for answer in (
+        client.get("/api/v1/departments", headers={"Origin": DEPARTMENT_SITE}),
+        client.options(
+            "/api/v1/departments", headers={"Origin": DEPARTMENT_SITE, "Access-Control-Request-Method": "GET"}
+        ),
+    ):
         assert not [name for name, _ in answer.headers.items() if name.startswith("Access-Control-")]
 
 
@@ -146,9 +157,14 @@ def test_a_listed_origin_is_echoed_without_credentials(cors_client):
 
 
 def test_a_listed_origins_preflight_may_send_the_token_and_key_headers(cors_client):
-    answer = cors_client.options("/api/v1/departments", headers={
-        "Origin": "http://10.1.2.3:8081", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, content-type"})
+    answer = cors_client.options(
+        "/api/v1/departments",
+        headers={
+            "Origin": "http://10.1.2.3:8081",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
 
     assert answer.status_code == 200
     assert answer.headers["Access-Control-Allow-Origin"] == "http://10.1.2.3:8081"

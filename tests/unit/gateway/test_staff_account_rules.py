@@ -1,6 +1,7 @@
 """Staff accounts: stored hashed, managed by admins (with who did it), signing in beside the
 demo users; a disabled account or a reset password ends the old tokens at once; production
 creates the first admin from ADMIN_PASSWORD once and refuses to start without any admin."""
+
 import pytest
 
 from gateway import create_app, staff_roster
@@ -11,8 +12,13 @@ from services.common.config import load_settings
 from tests.unit.gateway.conftest import MemoryCollection
 
 PASSWORD = "correct-horse-battery"
-WANG = {"username": "wang.fang", "display_name": "市场监管审查员 王芳", "roles": ["reviewer"],
-        "department": "market_regulation", "password": PASSWORD}
+WANG = {
+    "username": "wang.fang",
+    "display_name": "市场监管审查员 王芳",
+    "roles": ["reviewer"],
+    "department": "market_regulation",
+    "password": PASSWORD,
+}
 
 
 def sign_in(client, username, password=PASSWORD):
@@ -74,7 +80,11 @@ def test_an_admin_creates_and_lists_accounts_and_no_password_leaves_the_store(ap
     assert created.status_code == 201
     body = created.get_json()
     assert (body["username"], body["roles"], body["department"], body["disabled"]) == (
-        "wang.fang", ["reviewer"], "market_regulation", False)
+        "wang.fang",
+        ["reviewer"],
+        "market_regulation",
+        False,
+    )
     assert body["created_by"] == body["password_set_by"] == "admin"
     assert "password" not in str(body).replace("password_set", "")
     stored = app.extensions["users"].accounts.accounts.documents["wang.fang"]
@@ -95,10 +105,18 @@ def test_a_taken_username_a_demo_username_an_unknown_role_and_a_short_password_a
 
     assert client.post("/api/v1/admin/staff", json=WANG, headers=admin).status_code == 409
     assert client.post("/api/v1/admin/staff", json=dict(WANG, username="clerk"), headers=admin).status_code == 409
-    assert client.post("/api/v1/admin/staff", json=dict(WANG, username="li.lei", roles=["root"]),
-                       headers=admin).status_code == 422
-    assert client.post("/api/v1/admin/staff", json=dict(WANG, username="li.lei", password="short"),
-                       headers=admin).status_code == 422
+    assert (
+        client.post(
+            "/api/v1/admin/staff", json=dict(WANG, username="li.lei", roles=["root"]), headers=admin
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/v1/admin/staff", json=dict(WANG, username="li.lei", password="short"), headers=admin
+        ).status_code
+        == 422
+    )
 
 
 def test_a_stored_account_signs_in_and_carries_its_roles_and_department(client, bearer):
@@ -144,23 +162,28 @@ def test_a_reset_password_replaces_the_old_one_and_ends_the_old_tokens(client, b
     client.post("/api/v1/admin/staff", json=WANG, headers=admin)
     old_token = {"Authorization": "Bearer " + sign_in(client, "wang.fang").get_json()["access_token"]}
 
-    reset = client.post("/api/v1/admin/staff/wang.fang/password", json={"password": "another-long-secret"},
-                        headers=admin)
+    reset = client.post(
+        "/api/v1/admin/staff/wang.fang/password", json={"password": "another-long-secret"}, headers=admin
+    )
 
     assert reset.status_code == 200 and reset.get_json()["password_set_by"] == "admin"
     assert sign_in(client, "wang.fang").status_code == 401
     new = sign_in(client, "wang.fang", "another-long-secret")
     assert new.status_code == 200
     assert client.get("/api/v1/tasks", headers=old_token).status_code == 401
-    assert client.get("/api/v1/tasks", headers={
-        "Authorization": "Bearer " + new.get_json()["access_token"]}).status_code == 200
+    assert (
+        client.get("/api/v1/tasks", headers={"Authorization": "Bearer " + new.get_json()["access_token"]}).status_code
+        == 200
+    )
 
 
 def test_unknown_accounts_answer_404_and_an_admin_cannot_disable_themself(app, client, bearer):
     admin = bearer("admin")
     assert client.post("/api/v1/admin/staff/nobody/disable", headers=admin).status_code == 404
-    assert client.post("/api/v1/admin/staff/nobody/password", json={"password": PASSWORD * 2},
-                       headers=admin).status_code == 404
+    assert (
+        client.post("/api/v1/admin/staff/nobody/password", json={"password": PASSWORD * 2}, headers=admin).status_code
+        == 404
+    )
 
     assert client.post("/api/v1/admin/staff/admin/disable", headers=admin).status_code == 409
 
@@ -174,11 +197,14 @@ def test_every_action_is_audited_with_who_and_the_request_id(app, client, bearer
     audit = sorted(app.extensions["users"].accounts.audit.documents.values(), key=lambda entry: entry["at"])
 
     assert [(e["action"], e["username"], e["by"], e["request_id"]) for e in audit] == [
-        ("created", "wang.fang", "admin", "req-staff-1"), ("password reset", "wang.fang", "admin", "req-staff-1"),
-        ("disabled", "wang.fang", "admin", "req-staff-1")]
+        ("created", "wang.fang", "admin", "req-staff-1"),
+        ("password reset", "wang.fang", "admin", "req-staff-1"),
+        ("disabled", "wang.fang", "admin", "req-staff-1"),
+    ]
 
 
 # --- production: the first admin ---------------------------------------------------------
+
 
 @pytest.fixture
 def production(app_config):
@@ -209,8 +235,13 @@ def test_production_without_an_admin_and_without_a_password_refuses_and_says_whi
 def test_the_first_admins_password_may_come_from_a_file_and_must_be_long(tmp_path):
     secret = tmp_path / "admin_password"
     secret.write_text("from-a-mounted-secret\n")
-    environ = {"APP_ENV": "production", "TOKEN_SECRET": "t" * 48, "BANK_SECRETS": "",
-               "AMQP_URI": "amqp://hall:pw@rabbitmq:5672/", "ADMIN_PASSWORD_FILE": str(secret)}
+    environ = {
+        "APP_ENV": "production",
+        "TOKEN_SECRET": "t" * 48,
+        "BANK_SECRETS": "",
+        "AMQP_URI": "amqp://hall:pw@rabbitmq:5672/",
+        "ADMIN_PASSWORD_FILE": str(secret),
+    }
 
     assert load_settings(environ=environ)["ADMIN_PASSWORD"] == "from-a-mounted-secret"
     short = dict(environ, ADMIN_PASSWORD="short")
@@ -236,10 +267,18 @@ def test_an_operator_locked_out_gets_the_admin_back_with_a_new_password(producti
 
 def test_a_repeated_creation_or_reset_with_its_idempotency_key_gets_the_first_answer_once(app, client, bearer):
     admin = bearer("admin")
-    create = [client.post("/api/v1/admin/staff", json=WANG, headers={**admin, "Idempotency-Key": "create-wang-1"})
-              for _ in range(2)]
-    reset = [client.post("/api/v1/admin/staff/wang.fang/password", json={"password": "another-long-secret"},
-                         headers={**admin, "Idempotency-Key": "reset-wang-01"}) for _ in range(2)]
+    create = [
+        client.post("/api/v1/admin/staff", json=WANG, headers={**admin, "Idempotency-Key": "create-wang-1"})
+        for _ in range(2)
+    ]
+    reset = [
+        client.post(
+            "/api/v1/admin/staff/wang.fang/password",
+            json={"password": "another-long-secret"},
+            headers={**admin, "Idempotency-Key": "reset-wang-01"},
+        )
+        for _ in range(2)
+    ]
     taken = client.post("/api/v1/admin/staff", json=WANG, headers={**admin, "Idempotency-Key": "create-wang-2"})
 
     assert [a.status_code for a in create + reset] == [201, 201, 200, 200]
@@ -251,7 +290,8 @@ def test_a_repeated_creation_or_reset_with_its_idempotency_key_gets_the_first_an
 
 
 def test_the_approval_service_hears_of_each_account_created_or_disabled_and_of_the_whole_roster(
-        app, client, bearer, fake_rpc):
+    app, client, bearer, fake_rpc
+):
     admin = bearer("admin")
     client.post("/api/v1/admin/staff", json=WANG, headers=admin)
     client.post("/api/v1/admin/staff/wang.fang/disable", headers=admin)

@@ -1,4 +1,5 @@
 """The supervision and admin endpoints map HTTP to the monitor's RPC, with roles."""
+
 import pytest
 
 from gateway import create_app
@@ -43,8 +44,11 @@ def test_only_a_supervisor_closes_a_record_and_a_resolution_is_required(client, 
 
 
 def test_a_record_in_the_wrong_state_is_a_conflict(client, fake_rpc, bearer):
-    fake_rpc.answer("monitor", "acknowledge_accountability",
-                    raises=RemoteError("monitor", {"exc_type": "Conflict", "exc_args": ["the record is closed", []]}))
+    fake_rpc.answer(
+        "monitor",
+        "acknowledge_accountability",
+        raises=RemoteError("monitor", {"exc_type": "Conflict", "exc_args": ["the record is closed", []]}),
+    )
     answer = client.post(f"/api/v1/supervision/accountability/{CASE_NO}/acknowledge", headers=bearer("supervisor"))
     assert answer.status_code == 409 and answer.mimetype == PROBLEM
 
@@ -67,8 +71,16 @@ def test_an_admin_advances_the_platform_clock(client, fake_rpc, bearer):
     assert call.args == ("admin",) and call.kwargs == {"advance_seconds": 86400, "idempotency": None}
 
 
-@pytest.mark.parametrize("body", [{}, {"advance_seconds": 60, "offset_seconds": 0}, {"advance_seconds": 0},
-                                  {"offset_seconds": -1}, {"now": "tomorrow"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"advance_seconds": 60, "offset_seconds": 0},
+        {"advance_seconds": 0},
+        {"offset_seconds": -1},
+        {"now": "tomorrow"},
+    ],
+)
 def test_a_clock_move_is_one_of_advance_or_offset(client, fake_rpc, bearer, body):
     answer = client.post("/api/v1/admin/clock", json=body, headers=bearer("admin"))
     assert answer.status_code == 422 and answer.mimetype == PROBLEM
@@ -76,8 +88,10 @@ def test_a_clock_move_is_one_of_advance_or_offset(client, fake_rpc, bearer, body
 
 
 def test_only_an_admin_moves_the_clock(client, fake_rpc, bearer):
-    assert client.post("/api/v1/admin/clock", json={"advance_seconds": 60},
-                       headers=bearer("supervisor")).status_code == 403
+    assert (
+        client.post("/api/v1/admin/clock", json={"advance_seconds": 60}, headers=bearer("supervisor")).status_code
+        == 403
+    )
 
 
 def test_production_has_no_platform_clock_to_move(app_config, fake_rpc):
@@ -86,36 +100,54 @@ def test_production_has_no_platform_clock_to_move(app_config, fake_rpc):
     token = issue_token(admin, app_config["TOKEN_SECRET"], 600)
     client = app.test_client()
     for method in ("get", "post"):
-        answer = getattr(client, method)("/api/v1/admin/clock", json={"advance_seconds": 60},
-                                         headers={"Authorization": f"Bearer {token}"})
+        answer = getattr(client, method)(
+            "/api/v1/admin/clock", json={"advance_seconds": 60}, headers={"Authorization": f"Bearer {token}"}
+        )
         assert answer.status_code == 404 and answer.mimetype == PROBLEM
     assert fake_rpc.calls == []
 
 
 def test_anyone_files_a_complaint_and_gets_a_follow_code(client, fake_rpc):
-    fake_rpc.answer("monitor", "file_complaint", {"complaint_no": "T202611260001", "follow_code": "ABCD2345",
-                                                  "status": "received", "accept_by": "2026-12-03T16:00:00+00:00",
-                                                  "content": "窗口无人"})
-    answer = client.post("/api/v1/complaints", json={"category": "investor_hotline", "content": "窗口无人",
-                                                     "channel": "hotline"})
+    fake_rpc.answer(
+        "monitor",
+        "file_complaint",
+        {
+            "complaint_no": "T202611260001",
+            "follow_code": "ABCD2345",
+            "status": "received",
+            "accept_by": "2026-12-03T16:00:00+00:00",
+            "content": "窗口无人",
+        },
+    )
+    answer = client.post(
+        "/api/v1/complaints", json={"category": "investor_hotline", "content": "窗口无人", "channel": "hotline"}
+    )
     assert answer.status_code == 201
-    assert answer.get_json() == {"complaint_no": "T202611260001", "follow_code": "ABCD2345", "status": "received",
-                                 "accept_by": "2026-12-03T16:00:00+00:00"}
+    assert answer.get_json() == {
+        "complaint_no": "T202611260001",
+        "follow_code": "ABCD2345",
+        "status": "received",
+        "accept_by": "2026-12-03T16:00:00+00:00",
+    }
     call = fake_rpc.calls_to("monitor", "file_complaint")[0]
     assert call.args == ({"category": "investor_hotline", "content": "窗口无人"}, "hotline")
 
 
 def test_an_evaluation_needs_the_cases_query_code(client, fake_rpc):
-    fake_rpc.answer("intake", "get_public_case",
-                    raises=RemoteError("intake", {"exc_type": "NotFound", "exc_args": ["no such case", []]}))
+    fake_rpc.answer(
+        "intake",
+        "get_public_case",
+        raises=RemoteError("intake", {"exc_type": "NotFound", "exc_args": ["no such case", []]}),
+    )
     answer = client.post("/api/v1/evaluations", json={"case_no": CASE_NO, "query_code": "WRONG234", "level": 1})
     assert answer.status_code == 404
     assert fake_rpc.calls_to("monitor", "evaluate_case") == []
 
     fake_rpc.answer("intake", "get_public_case", {"case_no": CASE_NO, "status": "completed", "evaluable": True})
     fake_rpc.answer("monitor", "evaluate_case", {"case_no": CASE_NO, "level": 1, "bad": True})
-    answer = client.post("/api/v1/evaluations", json={"case_no": CASE_NO, "query_code": "RIGHT234", "level": 1,
-                                                      "comment": "太慢"})
+    answer = client.post(
+        "/api/v1/evaluations", json={"case_no": CASE_NO, "query_code": "RIGHT234", "level": 1, "comment": "太慢"}
+    )
     assert answer.status_code == 201
     assert fake_rpc.calls_to("monitor", "evaluate_case")[0].args == (CASE_NO, 1, "太慢")
 
@@ -129,8 +161,9 @@ def test_a_case_without_its_result_is_not_evaluated(client, fake_rpc):
 
 
 def test_department_staff_get_their_own_departments_statistics(client, fake_rpc, bearer):
-    fake_rpc.answer("monitor", "statistics", {"hall": {}, "period": {"first_day": "2026-11-01",
-                                                                       "last_day": "2026-11-26"}})
+    fake_rpc.answer(
+        "monitor", "statistics", {"hall": {}, "period": {"first_day": "2026-11-01", "last_day": "2026-11-26"}}
+    )
     fake_rpc.answer("queue", "period_waits", {"called": 3, "average_wait_seconds": 84.5})
     answer = client.get("/api/v1/stats?department=taxation&first_day=2026-11-01", headers=bearer("reviewer"))
     client.get("/api/v1/stats?department=taxation", headers=bearer("supervisor"))

@@ -1,4 +1,5 @@
 """Request bodies are checked before anything is sent to a service."""
+
 import json
 from dataclasses import dataclass
 
@@ -6,8 +7,12 @@ import pytest
 
 TASK_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 RECEIPT = {"case_no": "20250102000001", "query_code": "K7Q2M9", "status": "submitted", "item_code": "MR-001"}
-APPLICATION = {"item_code": "MR-001", "applicant": {"kind": "person", "name": "张三"},
-               "materials": ["application_form"], "form": {"shop_name": "张记小吃"}}
+APPLICATION = {
+    "item_code": "MR-001",
+    "applicant": {"kind": "person", "name": "张三"},
+    "materials": ["application_form"],
+    "form": {"shop_name": "张记小吃"},
+}
 
 
 @dataclass
@@ -25,13 +30,25 @@ class Endpoint:
 
 
 ENDPOINTS = [
-    Endpoint("/api/v1/auth/token", {"username": "clerk", "password": "demo"}, "password", "username",
-             {"username": "c" * 65, "password": "demo"}),
+    Endpoint(
+        "/api/v1/auth/token",
+        {"username": "clerk", "password": "demo"},
+        "password",
+        "username",
+        {"username": "c" * 65, "password": "demo"},
+    ),
     Endpoint("/api/v1/cases", APPLICATION, "item_code", "item_code", {**APPLICATION, "item_code": "M" * 33}),
-    Endpoint(f"/api/v1/tasks/{TASK_ID}/complete", {"data": {"decision": "approved"}}, "data",
-             None, None, caller="reviewer"),
-    Endpoint("/api/v1/processes", {"xml": "<definitions/>", "filename": "p.bpmn"}, "xml", "filename",
-             {"xml": "<definitions/>", "filename": "p" * 124 + ".bpmn"}, caller="designer"),
+    Endpoint(
+        f"/api/v1/tasks/{TASK_ID}/complete", {"data": {"decision": "approved"}}, "data", None, None, caller="reviewer"
+    ),
+    Endpoint(
+        "/api/v1/processes",
+        {"xml": "<definitions/>", "filename": "p.bpmn"},
+        "xml",
+        "filename",
+        {"xml": "<definitions/>", "filename": "p" * 124 + ".bpmn"},
+        caller="designer",
+    ),
 ]
 
 
@@ -221,10 +238,14 @@ def test_public_case_is_asked_for_with_number_and_query_code(client, fake_rpc):
 def test_completed_task_data_goes_to_approval_with_the_principal(client, fake_rpc, bearer):
     fake_rpc.answer("approval", "complete_task", {"case_no": RECEIPT["case_no"], "status": "running"})
 
-    response = client.post(f"/api/v1/tasks/{TASK_ID}/complete", json={"data": {"decision": "approved"}},
-                           headers=bearer("chief"))
+    response = client.post(
+        f"/api/v1/tasks/{TASK_ID}/complete", json={"data": {"decision": "approved"}}, headers=bearer("chief")
+    )
 
     assert response.status_code == 200
     [call] = fake_rpc.calls
-    assert call.args == (TASK_ID, {"decision": "approved"},
-                         {"username": "chief", "roles": ["chief"], "department": "market_regulation"})
+    assert call.args == (
+        TASK_ID,
+        {"decision": "approved"},
+        {"username": "chief", "roles": ["chief"], "department": "market_regulation"},
+    )

@@ -1,5 +1,6 @@
 """What a case may do next, on plain data: who sees it, what the applicant may supply and when
 the supplements are complete, and when its result is handed over."""
+
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -15,8 +16,12 @@ ITEM = SimpleNamespace(materials=[SimpleNamespace(code="M1", name="身份证"), 
 
 
 def request(*codes):
-    return Fact(key=f"supplement_requested:{ASKED_AT.isoformat()}", kind="supplement_requested", at=ASKED_AT,
-                detail={"missing_materials": list(codes)})
+    return Fact(
+        key=f"supplement_requested:{ASKED_AT.isoformat()}",
+        kind="supplement_requested",
+        at=ASKED_AT,
+        detail={"missing_materials": list(codes)},
+    )
 
 
 def test_a_department_sees_its_own_cases_and_the_hall_wide_ones_all():
@@ -49,15 +54,19 @@ def test_only_the_materials_asked_for_may_be_supplied():
     decisions.check_asked(request("M1", "M2"), ["M2"])
     with pytest.raises(InvalidInput) as refused:
         decisions.check_asked(request("M1"), ["M1", "M2", "M3"])
-    assert refused.value.errors == [{"field": "materials", "message": "M2 was not asked for"},
-                                    {"field": "materials", "message": "M3 was not asked for"}]
+    assert refused.value.errors == [
+        {"field": "materials", "message": "M2 was not asked for"},
+        {"field": "materials", "message": "M3 was not asked for"},
+    ]
 
 
 def test_the_supplements_are_received_once_every_material_asked_for_has_come():
     asked = request("M1", "M2")
     first = decisions.supplement_facts(asked, [asked], ["M1"], [], NOW)
-    assert [f.kind for f in first] == ["materials_supplied"] and first[0].detail == {"materials": ["M1"],
-                                                                                    "documents": []}
+    assert [f.kind for f in first] == ["materials_supplied"] and first[0].detail == {
+        "materials": ["M1"],
+        "documents": [],
+    }
     later = NOW + timedelta(hours=1)
     rest = decisions.supplement_facts(asked, [asked, *first], ["M2"], [{"code": "M2", "document_id": "d"}], later)
     assert [f.kind for f in rest] == ["materials_supplied", "supplement_received"]
@@ -69,13 +78,19 @@ def test_a_supply_before_the_request_does_not_count_towards_it():
     early = Fact(key="early", kind="materials_supplied", at=ASKED_AT - timedelta(days=1), detail={"materials": ["M1"]})
     asked = request("M1", "M2")
     assert [f.kind for f in decisions.supplement_facts(asked, [early, asked], ["M2"], [], NOW)] == [
-        "materials_supplied"]
+        "materials_supplied"
+    ]
 
 
 def test_a_decided_result_is_collected_once_in_person_or_by_post():
     fact = decisions.collection_fact("C1", "completed", "post", None, "clerk", NOW)
     assert (fact.key, fact.kind, fact.at, fact.by, fact.detail) == (
-        "collected", "collected", NOW, "clerk", {"how": "post", "note": ""})
+        "collected",
+        "collected",
+        NOW,
+        "clerk",
+        {"how": "post", "note": ""},
+    )
     with pytest.raises(Conflict, match="already collected"):
         decisions.collection_fact("C1", "collected", "post", None, "clerk", NOW)
     for status in ("submitted", "accepted", "awaiting_supplements", "refused"):

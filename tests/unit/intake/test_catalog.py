@@ -1,5 +1,6 @@
 """The public catalog loads from catalog/*.yaml, and bad data stops it with a message that
 names the file, the item and the field."""
+
 import copy
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -14,11 +15,19 @@ BPMN_NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 
 DEPARTMENT = {"code": "culture", "name_zh": "文化和旅游局", "name_en": "Culture and Tourism Bureau"}
 ITEM = {
-    "code": "CT-001", "name_zh": "营业性演出审批", "name_en": "Approval of commercial performances",
-    "kind": "promised", "legal_limit_days": 20, "promised_limit_days": 10, "visits": 1,
-    "process_key": "immediate_item", "legal_basis": "《营业性演出管理条例》第十三条",
-    "materials": [{"code": "application_form", "name": "申请书", "form": "paper", "required": True},
-                  {"code": "venue_proof", "name": "演出场所证明", "form": "electronic", "required": False}],
+    "code": "CT-001",
+    "name_zh": "营业性演出审批",
+    "name_en": "Approval of commercial performances",
+    "kind": "promised",
+    "legal_limit_days": 20,
+    "promised_limit_days": 10,
+    "visits": 1,
+    "process_key": "immediate_item",
+    "legal_basis": "《营业性演出管理条例》第十三条",
+    "materials": [
+        {"code": "application_form", "name": "申请书", "form": "paper", "required": True},
+        {"code": "venue_proof", "name": "演出场所证明", "form": "electronic", "required": False},
+    ],
     "conditions": ["演出场所符合安全条件"],
     "fees": [{"code": "permit_fee", "name": "许可证工本费", "amount_fen": 1050, "basis": "《收费标准》第一条"}],
     "special_procedures": ["expert_review"],
@@ -26,8 +35,9 @@ ITEM = {
 
 
 def write(directory, name, items, department=DEPARTMENT):
-    (directory / name).write_text(yaml.safe_dump({"department": department, "items": items}, allow_unicode=True),
-                                  encoding="utf-8")
+    (directory / name).write_text(
+        yaml.safe_dump({"department": department, "items": items}, allow_unicode=True), encoding="utf-8"
+    )
 
 
 def item(**changes):
@@ -73,12 +83,24 @@ def test_the_demo_catalog_publishes_at_least_30_items_of_at_least_8_departments(
     departments = {catalog_item.department for catalog_item in real_catalog.items.values()}
 
     assert len(real_catalog.items) >= 30 and len(departments) >= 8
-    assert {"market_regulation", "taxation", "public_security", "housing_construction", "human_resources",
-            "civil_affairs", "natural_resources", "health"} <= departments
-    assert {(code, real_catalog.item(code).department, real_catalog.item(code).process_key)
-            for code in ("MR-001", "MR-002", "TX-001")} == {
-        ("MR-001", "market_regulation", "immediate_item"), ("MR-002", "market_regulation", "immediate_item"),
-        ("TX-001", "taxation", "immediate_item")}
+    assert {
+        "market_regulation",
+        "taxation",
+        "public_security",
+        "housing_construction",
+        "human_resources",
+        "civil_affairs",
+        "natural_resources",
+        "health",
+    } <= departments
+    assert {
+        (code, real_catalog.item(code).department, real_catalog.item(code).process_key)
+        for code in ("MR-001", "MR-002", "TX-001")
+    } == {
+        ("MR-001", "market_regulation", "immediate_item"),
+        ("MR-002", "market_regulation", "immediate_item"),
+        ("TX-001", "taxation", "immediate_item"),
+    }
 
 
 def test_the_demo_catalog_holds_the_joint_enterprise_registration(real_catalog):
@@ -89,8 +111,11 @@ def test_the_demo_catalog_holds_the_joint_enterprise_registration(real_catalog):
 
 
 def test_the_demo_catalog_uses_the_agreed_processes_and_fees_in_fen(real_catalog):
-    by_kind = {"immediate": {"immediate_item", "fee_item"}, "promised": {"promised_item", "fee_item"},
-               "joint": {"joint_registration"}}
+    by_kind = {
+        "immediate": {"immediate_item", "fee_item"},
+        "promised": {"promised_item", "fee_item"},
+        "joint": {"joint_registration"},
+    }
     for catalog_item in real_catalog.items.values():
         assert catalog_item.process_key in by_kind[catalog_item.kind], catalog_item.code
         assert (catalog_item.process_key == "fee_item") == bool(catalog_item.fees), catalog_item.code
@@ -99,8 +124,11 @@ def test_the_demo_catalog_uses_the_agreed_processes_and_fees_in_fen(real_catalog
 
 
 def test_every_real_item_names_a_deployed_process(real_catalog):
-    processes = {p.get("id") for path in (ROOT / "bpmn").glob("*.bpmn")
-                 for p in ET.parse(path).getroot().iter(f"{BPMN_NS}process")}
+    processes = {
+        p.get("id")
+        for path in (ROOT / "bpmn").glob("*.bpmn")
+        for p in ET.parse(path).getroot().iter(f"{BPMN_NS}process")
+    }
 
     for catalog_item in real_catalog.items.values():
         assert catalog_item.process_key in processes, catalog_item.code
@@ -111,8 +139,13 @@ def test_a_good_file_loads_every_field(tmp_path):
 
     loaded = load_catalog(tmp_path).item("CT-001")
 
-    assert loaded.as_dict() == {**ITEM, "department": "culture", "process_version": None, "on_the_spot": False,
-                               "form": None}
+    assert loaded.as_dict() == {
+        **ITEM,
+        "department": "culture",
+        "process_version": None,
+        "on_the_spot": False,
+        "form": None,
+    }
 
 
 def test_conditions_and_fees_may_be_left_out_for_a_free_item(tmp_path):
@@ -129,10 +162,16 @@ def test_an_item_without_special_procedures_has_none(tmp_path):
     assert load_catalog(tmp_path).item("CT-001").special_procedures == ()
 
 
-@pytest.mark.parametrize("fee, named", [
-    ({"amount_fen": 10.5}, "'amount_fen'"), ({"amount_fen": "1050"}, "'amount_fen'"), ({"amount_fen": 0}, "'amount_fen'"),
-    ({"basis": None}, "'basis'"), ({"code": "Permit Fee"}, "'code'"),
-])
+@pytest.mark.parametrize(
+    "fee, named",
+    [
+        ({"amount_fen": 10.5}, "'amount_fen'"),
+        ({"amount_fen": "1050"}, "'amount_fen'"),
+        ({"amount_fen": 0}, "'amount_fen'"),
+        ({"basis": None}, "'basis'"),
+        ({"code": "Permit Fee"}, "'code'"),
+    ],
+)
 def test_a_bad_fee_is_named(tmp_path, fee, named):
     rule = {k: v for k, v in {**ITEM["fees"][0], **fee}.items() if v is not None}
     write(tmp_path, "culture.yaml", [item(fees=[rule])])
@@ -142,13 +181,19 @@ def test_a_bad_fee_is_named(tmp_path, fee, named):
     assert "culture.yaml" in message and "CT-001" in message and "fee 1" in message and named in message
 
 
-@pytest.mark.parametrize("changes, named", [
-    ({"code": "ct001"}, "'code'"), ({"legal_limit_days": -1}, "'legal_limit_days'"), ({"name_en": "  "}, "'name_en'"),
-    ({"conditions": "must be licensed"}, "'conditions'"), ({"fees": {"code": "x"}}, "'fees'"),
-    ({"materials": [ITEM["materials"][0], ITEM["materials"][0]]}, "application_form"),
-    ({"special_procedures": ["lottery"]}, "'special_procedures'"),
-    ({"special_procedures": ["hearing", "hearing"]}, "'special_procedures'"),
-])
+@pytest.mark.parametrize(
+    "changes, named",
+    [
+        ({"code": "ct001"}, "'code'"),
+        ({"legal_limit_days": -1}, "'legal_limit_days'"),
+        ({"name_en": "  "}, "'name_en'"),
+        ({"conditions": "must be licensed"}, "'conditions'"),
+        ({"fees": {"code": "x"}}, "'fees'"),
+        ({"materials": [ITEM["materials"][0], ITEM["materials"][0]]}, "application_form"),
+        ({"special_procedures": ["lottery"]}, "'special_procedures'"),
+        ({"special_procedures": ["hearing", "hearing"]}, "'special_procedures'"),
+    ],
+)
 def test_a_bad_item_field_is_named(tmp_path, changes, named):
     write(tmp_path, "culture.yaml", [item(**changes)])
 
@@ -175,8 +220,12 @@ def test_search_finds_items_by_chinese_and_english_words_within_filters(real_cat
 def test_departments_are_listed_with_their_item_counts(real_catalog):
     departments = {d["code"]: d for d in real_catalog.department_list()}
 
-    assert departments["taxation"] == {"code": "taxation", "name_zh": "税务局", "name_en": "Taxation Bureau",
-                                       "item_count": len(real_catalog.search(department="taxation"))}
+    assert departments["taxation"] == {
+        "code": "taxation",
+        "name_zh": "税务局",
+        "name_en": "Taxation Bureau",
+        "item_count": len(real_catalog.search(department="taxation")),
+    }
     assert sum(d["item_count"] for d in departments.values()) == len(real_catalog.items)
 
 
@@ -188,8 +237,9 @@ def test_missing_field_is_named_with_file_and_item(tmp_path):
     assert "culture.yaml" in message and "CT-001" in message and "'legal_basis'" in message
 
 
-@pytest.mark.parametrize("field, value", [("legal_limit_days", "20"), ("visits", True), ("name_zh", 42),
-                                          ("materials", "application_form")])
+@pytest.mark.parametrize(
+    "field, value", [("legal_limit_days", "20"), ("visits", True), ("name_zh", 42), ("materials", "application_form")]
+)
 def test_wrong_type_is_named_with_file_and_item(tmp_path, field, value):
     write(tmp_path, "culture.yaml", [item(**{field: value})])
 
@@ -289,11 +339,13 @@ def test_one_bad_file_stops_the_whole_catalog(tmp_path):
     assert "b_bad.yaml" in refusal(tmp_path)
 
 
-FORM = [{"id": "troupe_name", "label": "演出团体名称", "type": "string", "required": True, "max_length": 100},
-        {"id": "show_count", "label": "场次", "type": "long", "required": True},
-        {"id": "venue_kind", "label": "场所类型", "type": "enum", "required": False, "options": ["剧场", "酒吧"]},
-        {"id": "first_show", "label": "首演日期", "type": "date", "required": False},
-        {"id": "foreign_artists", "label": "有境外演员", "type": "boolean", "required": False}]
+FORM = [
+    {"id": "troupe_name", "label": "演出团体名称", "type": "string", "required": True, "max_length": 100},
+    {"id": "show_count", "label": "场次", "type": "long", "required": True},
+    {"id": "venue_kind", "label": "场所类型", "type": "enum", "required": False, "options": ["剧场", "酒吧"]},
+    {"id": "first_show", "label": "首演日期", "type": "date", "required": False},
+    {"id": "foreign_artists", "label": "有境外演员", "type": "boolean", "required": False},
+]
 
 
 def test_an_item_form_loads_with_its_fields_and_an_item_without_one_has_none(tmp_path):
@@ -301,25 +353,32 @@ def test_an_item_form_loads_with_its_fields_and_an_item_without_one_has_none(tmp
     catalog = load_catalog(tmp_path)
     form = catalog.item("CT-001").form
     assert [(f.id, f.type, f.required) for f in form] == [
-        ("troupe_name", "string", True), ("show_count", "long", True), ("venue_kind", "enum", False),
-        ("first_show", "date", False), ("foreign_artists", "boolean", False)]
+        ("troupe_name", "string", True),
+        ("show_count", "long", True),
+        ("venue_kind", "enum", False),
+        ("first_show", "date", False),
+        ("foreign_artists", "boolean", False),
+    ]
     assert form[0].max_length == 100 and form[2].options == ("剧场", "酒吧")
     assert catalog.item("CT-001").as_dict()["form"][2]["options"] == ["剧场", "酒吧"]
     assert catalog.item("CT-002").form is None and catalog.item("CT-002").as_dict()["form"] is None
 
 
-@pytest.mark.parametrize("field, named", [
-    ({**FORM[0], "type": "text"}, "field 'type'"),
-    ({**FORM[0], "id": "Troupe Name"}, "field 'id'"),
-    ({**FORM[0], "label": " "}, "field 'label'"),
-    ({**FORM[1], "required": "yes"}, "field 'required'"),
-    ({**FORM[2], "options": []}, "field 'options'"),
-    ({**FORM[2], "options": ["剧场", "剧场"]}, "field 'options'"),
-    ({**FORM[1], "options": ["1"]}, "field 'options'"),
-    ({**FORM[1], "max_length": 10}, "field 'max_length'"),
-    ({**FORM[0], "max_length": 0}, "field 'max_length'"),
-    ({**FORM[0], "pattern": ".*"}, "unknown field 'pattern'"),
-])
+@pytest.mark.parametrize(
+    "field, named",
+    [
+        ({**FORM[0], "type": "text"}, "field 'type'"),
+        ({**FORM[0], "id": "Troupe Name"}, "field 'id'"),
+        ({**FORM[0], "label": " "}, "field 'label'"),
+        ({**FORM[1], "required": "yes"}, "field 'required'"),
+        ({**FORM[2], "options": []}, "field 'options'"),
+        ({**FORM[2], "options": ["剧场", "剧场"]}, "field 'options'"),
+        ({**FORM[1], "options": ["1"]}, "field 'options'"),
+        ({**FORM[1], "max_length": 10}, "field 'max_length'"),
+        ({**FORM[0], "max_length": 0}, "field 'max_length'"),
+        ({**FORM[0], "pattern": ".*"}, "unknown field 'pattern'"),
+    ],
+)
 def test_a_bad_form_field_is_named_with_file_item_and_field(tmp_path, field, named):
     write(tmp_path, "culture.yaml", [item(form=[FORM[1], field])])
     message = refusal(tmp_path)
@@ -351,8 +410,13 @@ def test_a_promised_item_may_be_declared_decided_on_the_spot_too(tmp_path):
     assert load_catalog(tmp_path).item("CT-001").as_dict()["on_the_spot"] is True
 
 
-@pytest.mark.parametrize("changes, named", [({"kind": "joint", "on_the_spot": True}, "not for joint items"),
-                                            ({"kind": "immediate", "on_the_spot": "yes"}, "'on_the_spot' must be bool")])
+@pytest.mark.parametrize(
+    "changes, named",
+    [
+        ({"kind": "joint", "on_the_spot": True}, "not for joint items"),
+        ({"kind": "immediate", "on_the_spot": "yes"}, "'on_the_spot' must be bool"),
+    ],
+)
 def test_a_joint_item_is_not_decided_on_the_spot(tmp_path, changes, named):
     write(tmp_path, "culture.yaml", [item(**changes)])
 
@@ -363,5 +427,6 @@ def test_a_joint_item_is_not_decided_on_the_spot(tmp_path, changes, named):
 
 def test_every_department_with_an_immediate_item_decides_one_on_the_spot_in_the_demo_catalog(real_catalog):
     with_immediate = {i.department for i in real_catalog.items.values() if i.kind == "immediate"}
-    assert {i.department for i in real_catalog.items.values() if i.on_the_spot and i.kind == "immediate"} \
-        == with_immediate
+    assert {
+        i.department for i in real_catalog.items.values() if i.on_the_spot and i.kind == "immediate"
+    } == with_immediate

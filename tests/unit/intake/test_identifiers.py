@@ -51,13 +51,9 @@ def test_resident_ids_ending_in_a_digit_are_valid():
     assert validate_resident_id(resident_id("32010220000229001")) == "320102200002290013"
 
 
-@pytest.mark.parametrize(
-    "value, length", [("", 0), ("11010519491231002", 17), ("11010519491231002X0", 19)]
-)
+@pytest.mark.parametrize("value, length", [("", 0), ("11010519491231002", 17), ("11010519491231002X0", 19)])
 def test_a_resident_id_of_the_wrong_length_is_refused(value, length):
-    assert refusal(validate_resident_id, value) == (
-        f"resident ID: has {length} characters, expected 18"
-    )
+    assert refusal(validate_resident_id, value) == (f"resident ID: has {length} characters, expected 18")
 
 
 @pytest.mark.parametrize(
@@ -76,25 +72,19 @@ def test_a_wrong_character_in_a_resident_id_is_named_with_its_position(value, me
 
 
 def test_a_wrong_resident_id_check_character_says_what_was_expected():
-    assert refusal(validate_resident_id, "110105194912310021") == (
-        "resident ID: check character is '1', expected 'X'"
-    )
+    assert refusal(validate_resident_id, "110105194912310021") == ("resident ID: check character is '1', expected 'X'")
 
 
 @pytest.mark.parametrize("birth", ["19490230", "19491301", "20230229", "19490100", "00000101"])
 def test_an_impossible_birth_date_is_refused(birth):
     value = resident_id(f"110105{birth}002")  # check character right: only the date is wrong
-    assert refusal(validate_resident_id, value) == (
-        f"resident ID: impossible birth date {birth} (positions 7-14)"
-    )
+    assert refusal(validate_resident_id, value) == (f"resident ID: impossible birth date {birth} (positions 7-14)")
 
 
 def test_a_birth_date_in_the_future_is_refused():
     born = shanghai_today() + timedelta(days=2)
     value = resident_id(f"110105{born:%Y%m%d}002")
-    assert refusal(validate_resident_id, value) == (
-        f"resident ID: birth date {born.isoformat()} is in the future"
-    )
+    assert refusal(validate_resident_id, value) == (f"resident ID: birth date {born.isoformat()} is in the future")
 
 
 def test_a_baby_born_yesterday_has_a_valid_id():
@@ -158,17 +148,14 @@ def test_a_lower_case_credit_code_is_normalised():
 
 @pytest.mark.parametrize("value, length", [("91350100M000100Y4", 17), ("91350100M000100Y433", 19)])
 def test_a_credit_code_of_the_wrong_length_is_refused(value, length):
-    assert refusal(validate_credit_code, value) == (
-        f"credit code: has {length} characters, expected 18"
-    )
+    assert refusal(validate_credit_code, value) == (f"credit code: has {length} characters, expected 18")
 
 
 @pytest.mark.parametrize("letter", ["I", "O", "S", "V", "Z", "o", "-"])
 def test_letters_outside_the_credit_code_alphabet_are_named_with_their_position(letter):
     value = "91350100M" + letter + "00100Y43"
     assert refusal(validate_credit_code, value) == (
-        f"credit code: character '{letter}' at position 10 "
-        "must be a digit or a letter other than I, O, S, V, Z"
+        f"credit code: character '{letter}' at position 10 must be a digit or a letter other than I, O, S, V, Z"
     )
 
 
@@ -180,9 +167,7 @@ def test_the_credit_code_area_code_must_be_digits():
 
 
 def test_a_wrong_credit_code_check_character_says_what_was_expected():
-    assert refusal(validate_credit_code, "91350100M000100Y44") == (
-        "credit code: check character is '4', expected '3'"
-    )
+    assert refusal(validate_credit_code, "91350100M000100Y44") == ("credit code: check character is '4', expected '3'")
 
 
 def test_a_transposed_credit_code_is_caught_by_its_check_character():

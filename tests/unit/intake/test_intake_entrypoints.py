@@ -1,4 +1,5 @@
 """The intake service's entrypoints with worker_factory: no broker, no store."""
+
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
@@ -43,9 +44,17 @@ class FakeCases:
         self.announced, self.stored_for = [], []
 
     def submit(self, application, now, request=None):
-        return SimpleNamespace(case_no="20261126000001", query_code="ABCD2345", status="submitted",
-                               item_code=application["item_code"], item_version=1, department="market_regulation",
-                               process_key="immediate_item", submitted_at=SUBMITTED_AT, announcement_pending=True)
+        return SimpleNamespace(
+            case_no="20261126000001",
+            query_code="ABCD2345",
+            status="submitted",
+            item_code=application["item_code"],
+            item_version=1,
+            department="market_regulation",
+            process_key="immediate_item",
+            submitted_at=SUBMITTED_AT,
+            announcement_pending=True,
+        )
 
     def submitted_for(self, request, now):
         self.stored_for.append(request)
@@ -71,13 +80,24 @@ def test_a_new_case_is_announced_with_what_the_approval_needs():
     service = worker_factory(IntakeService, cases=FakeCases(), requests=FirstAttempt())
     receipt = service.submit_case({"item_code": "MR-001"}, idempotency=KEY)
     assert receipt["case_no"] == "20261126000001" and "created" not in receipt
-    service.dispatch.assert_called_once_with("case_submitted", {
-        "case_no": "20261126000001", "item_code": "MR-001", "item_version": 1, "item_name": "个体工商户设立登记",
-        "department": "market_regulation", "process_key": "immediate_item", "process_version": None,
-        "kind": "immediate", "on_the_spot": False,
-        "promised_limit_days": 0, "legal_limit_days": 15, "submitted_at": SUBMITTED_AT.isoformat(),
-        "special_procedures": [],
-    })
+    service.dispatch.assert_called_once_with(
+        "case_submitted",
+        {
+            "case_no": "20261126000001",
+            "item_code": "MR-001",
+            "item_version": 1,
+            "item_name": "个体工商户设立登记",
+            "department": "market_regulation",
+            "process_key": "immediate_item",
+            "process_version": None,
+            "kind": "immediate",
+            "on_the_spot": False,
+            "promised_limit_days": 0,
+            "legal_limit_days": 15,
+            "submitted_at": SUBMITTED_AT.isoformat(),
+            "special_procedures": [],
+        },
+    )
 
 
 def test_a_submission_whose_answer_was_lost_answers_the_receipt_of_the_case_stored_for_its_key():

@@ -1,5 +1,6 @@
 """A case's status, deadline and result follow from its timeline, whatever order the
 events arrived in."""
+
 import itertools
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -41,9 +42,17 @@ def test_a_supplement_request_after_acceptance_stops_the_clock_until_the_next_wo
 
 
 def test_an_extension_approved_by_the_chief_adds_its_working_days():
-    extended = timeline.fact_from_event("extended", {"case_no": "20261102000001", "extension_id": "e1", "days": 2,
-                                                     "reason": "现场核查", "approved_at": at(3).isoformat(),
-                                                     "approved_by": "chief"})
+    extended = timeline.fact_from_event(
+        "extended",
+        {
+            "case_no": "20261102000001",
+            "extension_id": "e1",
+            "days": 2,
+            "reason": "现场核查",
+            "approved_at": at(3).isoformat(),
+            "approved_by": "chief",
+        },
+    )
     assert derive(step("accepted", at(2)), extended)["deadline"] == midnight_after(11)
     assert timeline.step_view(extended, public=True)["days"] == 2
 
@@ -56,15 +65,18 @@ DECIDED = step("decided", at(5, 16), outcome="approved", certificate_no="JY16101
 COLLECTED = step("collected", at(6, 9), how="in_person")
 
 
-@pytest.mark.parametrize("steps, status", [
-    ((SUBMITTED,), "submitted"),
-    ((SUBMITTED, REQUESTED), "awaiting_supplements"),
-    ((SUBMITTED, REQUESTED, RECEIVED), "submitted"),
-    ((SUBMITTED, REQUESTED, RECEIVED, ACCEPTED), "accepted"),
-    ((SUBMITTED, ACCEPTED, DECIDED), "completed"),
-    ((SUBMITTED, ACCEPTED, DECIDED, COLLECTED), "collected"),
-    ((SUBMITTED, step("refused", at(2, 11), reason="不属于本机关职权范围")), "refused"),
-])
+@pytest.mark.parametrize(
+    "steps, status",
+    [
+        ((SUBMITTED,), "submitted"),
+        ((SUBMITTED, REQUESTED), "awaiting_supplements"),
+        ((SUBMITTED, REQUESTED, RECEIVED), "submitted"),
+        ((SUBMITTED, REQUESTED, RECEIVED, ACCEPTED), "accepted"),
+        ((SUBMITTED, ACCEPTED, DECIDED), "completed"),
+        ((SUBMITTED, ACCEPTED, DECIDED, COLLECTED), "collected"),
+        ((SUBMITTED, step("refused", at(2, 11), reason="不属于本机关职权范围")), "refused"),
+    ],
+)
 def test_the_status_follows_from_the_facts(steps, status):
     assert derive(*steps)["status"] == status
 
@@ -87,7 +99,10 @@ def test_an_accepted_case_has_its_deadline_and_acceptance_date():
 
 
 def test_an_approved_case_shows_its_certificate_and_a_refused_one_its_reason():
-    assert derive(SUBMITTED, ACCEPTED, DECIDED)["result"] == {"outcome": "approved", "certificate_no": "JY16101000012345"}
+    assert derive(SUBMITTED, ACCEPTED, DECIDED)["result"] == {
+        "outcome": "approved",
+        "certificate_no": "JY16101000012345",
+    }
     no_number = derive(SUBMITTED, ACCEPTED, step("decided", at(5), outcome="approved"))
     assert no_number["result"]["certificate_no"] == "MR-003-20261102000001"
     refused = derive(SUBMITTED, ACCEPTED, step("decided", at(5), outcome="refused", reason="不符合条件"))
@@ -97,8 +112,9 @@ def test_an_approved_case_shows_its_certificate_and_a_refused_one_its_reason():
 def test_a_completed_process_decides_and_a_plain_step_is_no_fact():
     step_payload = {"case_no": "1", "rev": 2, "status": "in_progress", "current_step": "决定 Decide", "outcome": None}
     assert timeline.progress_fact(step_payload, at(3, 12)) is None
-    completed = timeline.progress_fact(dict(step_payload, rev=3, status="completed", current_step=None,
-                                            outcome="approved"), at(3, 11))
+    completed = timeline.progress_fact(
+        dict(step_payload, rev=3, status="completed", current_step=None, outcome="approved"), at(3, 11)
+    )
     assert completed.key == "progressed:3"
     state = derive(SUBMITTED, ACCEPTED, completed)
     assert state["status"] == "completed" and state["outcome"] == "approved"
@@ -111,9 +127,17 @@ def test_a_fact_reads_back_as_it_was_stored():
 
 
 def test_a_designers_flow_ends_with_its_outcome_in_words_which_the_applicant_sees():
-    ended = timeline.progress_fact({"case_no": "20261102000001", "rev": 4, "status": "completed",
-                                    "current_step": None, "outcome": None, "outcome_label": "准予许可 Permit granted"},
-                                   at(4))
+    ended = timeline.progress_fact(
+        {
+            "case_no": "20261102000001",
+            "rev": 4,
+            "status": "completed",
+            "current_step": None,
+            "outcome": None,
+            "outcome_label": "准予许可 Permit granted",
+        },
+        at(4),
+    )
     state = derive(SUBMITTED, ACCEPTED, ended)
     assert (state["status"], state["outcome"], state["outcome_label"]) == ("completed", None, "准予许可 Permit granted")
     assert timeline.step_view(ended, public=True)["outcome_label"] == "准予许可 Permit granted"
@@ -132,13 +156,21 @@ def test_a_limit_past_the_calendar_gives_no_deadline_instead_of_failing():
 
 
 def test_an_event_becomes_a_keyed_fact_and_the_public_sees_no_usernames():
-    fact = timeline.fact_from_event("refused", {"case_no": "1", "refused_at": "2026-11-02T03:00:00+00:00",
-                                                "refused_by": "clerk", "reason": "材料虚假"})
-    again = timeline.fact_from_event("refused", {"case_no": "1", "refused_at": "2026-11-02T03:00:00+00:00",
-                                                 "refused_by": "clerk", "reason": "材料虚假"})
+    fact = timeline.fact_from_event(
+        "refused",
+        {"case_no": "1", "refused_at": "2026-11-02T03:00:00+00:00", "refused_by": "clerk", "reason": "材料虚假"},
+    )
+    again = timeline.fact_from_event(
+        "refused",
+        {"case_no": "1", "refused_at": "2026-11-02T03:00:00+00:00", "refused_by": "clerk", "reason": "材料虚假"},
+    )
     assert fact.key == again.key and fact.at == datetime(2026, 11, 2, 3, tzinfo=timezone.utc)
-    assert timeline.step_view(fact, public=True) == {"kind": "refused", "label": "不予受理 Refused",
-                                                      "at": "2026-11-02T03:00:00+00:00", "reason": "材料虚假"}
+    assert timeline.step_view(fact, public=True) == {
+        "kind": "refused",
+        "label": "不予受理 Refused",
+        "at": "2026-11-02T03:00:00+00:00",
+        "reason": "材料虚假",
+    }
     assert timeline.step_view(fact, public=False)["by"] == "clerk"
 
 
@@ -151,15 +183,36 @@ def test_a_case_not_accepted_stays_refused_when_its_flow_ends():
 
 
 def test_a_decision_on_the_spot_is_shown_to_the_public_without_who_or_where():
-    fact = timeline.fact_from_event("decided", {"case_no": "1", "decided_at": "2026-11-02T03:00:00+00:00",
-                                                "decided_by": "hr_chief", "outcome": "approved",
-                                                "on_the_spot": True, "window": 12})
+    fact = timeline.fact_from_event(
+        "decided",
+        {
+            "case_no": "1",
+            "decided_at": "2026-11-02T03:00:00+00:00",
+            "decided_by": "hr_chief",
+            "outcome": "approved",
+            "on_the_spot": True,
+            "window": 12,
+        },
+    )
 
     assert timeline.decided_on_the_spot([fact]) is True
-    assert timeline.step_view(fact, public=True) == {"kind": "decided", "label": "办结 Decided", "outcome": "approved",
-                                                      "at": "2026-11-02T03:00:00+00:00", "on_the_spot": True}
+    assert timeline.step_view(fact, public=True) == {
+        "kind": "decided",
+        "label": "办结 Decided",
+        "outcome": "approved",
+        "at": "2026-11-02T03:00:00+00:00",
+        "on_the_spot": True,
+    }
     staff = timeline.step_view(fact, public=False)
     assert (staff["by"], staff["window"]) == ("hr_chief", 12)
-    later = timeline.fact_from_event("decided", {"case_no": "2", "decided_at": "2026-11-02T03:00:00+00:00",
-                                                 "decided_by": "chief", "outcome": "approved", "on_the_spot": False})
+    later = timeline.fact_from_event(
+        "decided",
+        {
+            "case_no": "2",
+            "decided_at": "2026-11-02T03:00:00+00:00",
+            "decided_by": "chief",
+            "outcome": "approved",
+            "on_the_spot": False,
+        },
+    )
     assert timeline.decided_on_the_spot([later]) is False and timeline.decided_on_the_spot([]) is False

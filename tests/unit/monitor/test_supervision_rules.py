@@ -1,6 +1,7 @@
 """The supervision rules, on plain data: what a case's standing changes in its watch (warnings,
 the decision's count, the accountability record), who may act on a case, extensions, special
 procedures, and how accountability records move."""
+
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
@@ -31,8 +32,14 @@ def test_a_case_turning_yellow_or_red_raises_that_warning_once():
     green = stored(standing())
     turned = rules.assess(green, standing(level=deadlines.YELLOW))
     assert turned.warning_raised == deadlines.YELLOW and turned.changed and not turned.file_accountability
-    assert turned.derived == {"status": deadlines.ACCEPTED, "level": deadlines.YELLOW, "deadline": to_millis(DUE),
-                              "on_time": None, "open": True, "problem": None}
+    assert turned.derived == {
+        "status": deadlines.ACCEPTED,
+        "level": deadlines.YELLOW,
+        "deadline": to_millis(DUE),
+        "on_time": None,
+        "open": True,
+        "problem": None,
+    }
     again = rules.assess(stored(standing(level=deadlines.YELLOW)), standing(level=deadlines.YELLOW))
     assert again.warning_raised is None and not again.changed  # a repeated look writes nothing
     assert rules.assess(green, standing(level=deadlines.RED)).warning_raised == deadlines.RED
@@ -42,8 +49,9 @@ def test_a_case_turning_yellow_or_red_raises_that_warning_once():
 def test_an_open_red_case_has_its_accountability_record_filed():
     red = rules.assess(stored(standing(level=deadlines.RED)), standing(level=deadlines.RED))
     assert red.file_accountability and red.warning_raised is None  # the record is filed at most once (its key)
-    decided = rules.assess(stored(standing(level=deadlines.RED)),
-                           standing(status=deadlines.DECIDED, level=deadlines.RED, on_time=False))
+    decided = rules.assess(
+        stored(standing(level=deadlines.RED)), standing(status=deadlines.DECIDED, level=deadlines.RED, on_time=False)
+    )
     assert not decided.file_accountability and decided.warning_raised is None and decided.derived["open"] is False
     refused = rules.assess({}, deadlines.Standing(status=deadlines.REFUSED, level=deadlines.RED))
     assert not refused.file_accountability and refused.derived["open"] is False
@@ -67,11 +75,23 @@ def test_a_missing_deadline_is_reported_when_it_is_new():
 
 
 def test_the_accountability_record_names_the_case_its_department_and_its_staff_at_filing():
-    watch = {"_id": "20261126000001", "item_code": "X1", "item_name": "营业执照", "department": "market",
-             "accepted_by": "clerk"}
+    watch = {
+        "_id": "20261126000001",
+        "item_code": "X1",
+        "item_name": "营业执照",
+        "department": "market",
+        "accepted_by": "clerk",
+    }
     assert rules.accountability_record(watch, DUE, LATER, CALENDAR) == {
-        "case_no": "20261126000001", "item_code": "X1", "item_name": "营业执照", "department": "market",
-        "staff": "clerk", "deadline": DUE, "filed_at": LATER, "days_overdue": 2}
+        "case_no": "20261126000001",
+        "item_code": "X1",
+        "item_name": "营业执照",
+        "department": "market",
+        "staff": "clerk",
+        "deadline": DUE,
+        "filed_at": LATER,
+        "days_overdue": 2,
+    }
 
 
 def test_days_overdue_count_on_while_open_and_stop_at_the_decision():
@@ -105,8 +125,7 @@ def test_extensions_within_the_bounds_are_allowed():
 
 
 def test_a_special_procedure_the_item_allows_stops_an_accepted_case_once():
-    watch = SimpleNamespace(special_procedures=["hearing"], item_code="X1", accepted_at=DUE, suspended={},
-                            resumed={})
+    watch = SimpleNamespace(special_procedures=["hearing"], item_code="X1", accepted_at=DUE, suspended={}, resumed={})
     rules.check_may_suspend("C1", watch, "hearing")
     with pytest.raises(Conflict, match="not in a special procedure"):
         rules.check_may_resume("C1", watch)

@@ -1,6 +1,7 @@
 """monitoring/: the Prometheus configuration, alert rules with their unit tests, and
 Grafana dashboards, checked offline with promtool (Debian package `prometheus`,
 installed by scripts/install.sh) and against the metrics the code defines."""
+
 import json
 import re
 import shutil
@@ -19,8 +20,12 @@ from tests.unit.paths import REPO_ROOT
 MONITORING = REPO_ROOT / "monitoring"
 RULES = sorted((MONITORING / "rules").glob("*.yml"))
 DASHBOARDS = sorted((MONITORING / "grafana").glob("*.json"))
-SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",),
-            "summary": ("_sum", "_count")}
+SUFFIXES = {
+    "counter": ("_total",),
+    "histogram": ("_bucket", "_sum", "_count"),
+    "gauge": ("",),
+    "summary": ("_sum", "_count"),
+}
 OTHER_SERVICES_METRICS = ("services.queue.measures", "services.payment.stats")
 
 
@@ -70,10 +75,20 @@ def test_alert_unit_tests_pass():
 
 
 def test_the_alerts_the_issue_asks_for_exist_with_severity_and_help():
-    alerts = {rule["alert"]: rule for path in RULES for group in yaml.safe_load(path.read_text())["groups"]
-              for rule in group["rules"] if "alert" in rule}
-    assert {"HallTargetDown", "HallRpcErrorRatioHigh", "HallRedWarningsRising", "HallQueueWaitLong",
-            "HallSupervisionTimersStuck"} <= set(alerts)
+    alerts = {
+        rule["alert"]: rule
+        for path in RULES
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+    assert {
+        "HallTargetDown",
+        "HallRpcErrorRatioHigh",
+        "HallRedWarningsRising",
+        "HallQueueWaitLong",
+        "HallSupervisionTimersStuck",
+    } <= set(alerts)
     for name, rule in alerts.items():
         assert rule["labels"]["severity"] in ("warning", "critical"), name
         assert rule["annotations"]["summary"] and rule["annotations"]["description"], name
@@ -82,8 +97,13 @@ def test_the_alerts_the_issue_asks_for_exist_with_severity_and_help():
 def test_every_alert_has_a_unit_test():
     unit_tests = yaml.safe_load((MONITORING / "tests" / "hall.test.yml").read_text())["tests"]
     tested = {case["alertname"] for test in unit_tests for case in test.get("alert_rule_test", [])}
-    alerts = {rule["alert"] for path in RULES for group in yaml.safe_load(path.read_text())["groups"]
-              for rule in group["rules"] if "alert" in rule}
+    alerts = {
+        rule["alert"]
+        for path in RULES
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
     assert alerts - tested == set()
 
 
@@ -105,11 +125,18 @@ def test_dashboards_are_grafana_json_with_unique_panels(path):
 
 
 def test_the_gateways_metrics_pass_promtool_check_metrics():
-    app = create_app({"TESTING": True, "RPC_CLIENT": object(), "APP_ENV": "demo",
-                      "TOKEN_SECRET": "unit-test-token-secret-0123456789abcdef"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "RPC_CLIENT": object(),
+            "APP_ENV": "demo",
+            "TOKEN_SECRET": "unit-test-token-secret-0123456789abcdef",
+        }
+    )
     client = app.test_client()
     client.get("/healthz")
     text = client.get("/metrics").get_data(as_text=True)
-    result = subprocess.run([shutil.which("promtool"), "check", "metrics"], input=text, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [shutil.which("promtool"), "check", "metrics"], input=text, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout + result.stderr

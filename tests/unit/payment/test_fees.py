@@ -1,28 +1,43 @@
 """Fee assessment: the flow's fee_fen or the catalog's fees, always integer fen."""
+
 import pytest
 
 from services.intake.catalog import load_catalog
 from services.payment.fees import FeeAssessmentError, assess
 from tests.unit.paths import CATALOG_DIR
 
-ITEM = {"code": "NR-002", "name_zh": "不动产转移登记（非住宅）", "department": "natural_resources",
-        "legal_basis": "《不动产登记暂行条例》",
-        "fees": [{"code": "registration_fee", "name": "登记费", "amount_fen": 55000, "basis": "发改价格规〔2016〕2559号"},
-                 {"code": "certificate_fee", "name": "工本费", "amount_fen": 1000, "basis": "发改价格规〔2016〕2559号"}]}
+ITEM = {
+    "code": "NR-002",
+    "name_zh": "不动产转移登记（非住宅）",
+    "department": "natural_resources",
+    "legal_basis": "《不动产登记暂行条例》",
+    "fees": [
+        {"code": "registration_fee", "name": "登记费", "amount_fen": 55000, "basis": "发改价格规〔2016〕2559号"},
+        {"code": "certificate_fee", "name": "工本费", "amount_fen": 1000, "basis": "发改价格规〔2016〕2559号"},
+    ],
+}
 
 
 def test_the_catalog_fees_make_the_lines_with_their_legal_basis():
     lines, total, assessed_by = assess(None, ITEM)
     assert total == 56000 and isinstance(total, int) and assessed_by == "catalog"
     assert [(line["code"], line["amount_fen"], line["legal_basis"]) for line in lines] == [
-        ("registration_fee", 55000, "发改价格规〔2016〕2559号"), ("certificate_fee", 1000, "发改价格规〔2016〕2559号")]
+        ("registration_fee", 55000, "发改价格规〔2016〕2559号"),
+        ("certificate_fee", 1000, "发改价格规〔2016〕2559号"),
+    ]
 
 
 def test_the_flows_own_fee_wins_over_the_catalog():
     lines, total, assessed_by = assess(12345, ITEM)
     assert (total, assessed_by) == (12345, "flow")
-    assert lines == [{"code": "NR-002-FEE", "name": "不动产转移登记（非住宅） 收费", "amount_fen": 12345,
-                      "legal_basis": "《不动产登记暂行条例》"}]
+    assert lines == [
+        {
+            "code": "NR-002-FEE",
+            "name": "不动产转移登记（非住宅） 收费",
+            "amount_fen": 12345,
+            "legal_basis": "《不动产登记暂行条例》",
+        }
+    ]
 
 
 @pytest.mark.parametrize("fee_fen", [None, 0])

@@ -1,5 +1,6 @@
 """The gateway's payment endpoints: who may confirm a payment (the bank's signature or the
 cashier, nobody else), and precise problems for bad input, without a broker."""
+
 import json
 import time
 
@@ -13,16 +14,27 @@ from services.common.config import DEFAULTS
 PROBLEM = "application/problem+json"
 BANK, SECRET = DEFAULTS["BANK_SECRETS"].split(":", 1)
 CONFIRMATION = {"notice_no": "JK20261126000001", "bank_txn_id": "ICBC-0001", "amount_fen": 8000, "currency": "CNY"}
-PAYMENT = {"bank_txn_id": "ICBC-0001", "notice_no": "JK20261126000001", "status": "applied", "amount_fen": 8000,
-           "receipt_no": "PJ20261126000001", "created": True}
+PAYMENT = {
+    "bank_txn_id": "ICBC-0001",
+    "notice_no": "JK20261126000001",
+    "status": "applied",
+    "amount_fen": 8000,
+    "receipt_no": "PJ20261126000001",
+    "created": True,
+}
 NONCE = "n0nce-0123456789abcdef"
 
 
 def signed(body, secret=SECRET, timestamp=None, nonce=NONCE, bank=BANK):
     raw = json.dumps(body).encode()
     timestamp = str(int(time.time()) if timestamp is None else timestamp)
-    return raw, {"Content-Type": "application/json", "X-Bank-Id": bank, "X-Bank-Timestamp": timestamp,
-                 "X-Bank-Nonce": nonce, "X-Bank-Signature": sign(secret, timestamp, nonce, raw)}
+    return raw, {
+        "Content-Type": "application/json",
+        "X-Bank-Id": bank,
+        "X-Bank-Timestamp": timestamp,
+        "X-Bank-Nonce": nonce,
+        "X-Bank-Signature": sign(secret, timestamp, nonce, raw),
+    }
 
 
 @pytest.fixture
@@ -46,16 +58,24 @@ def test_a_repeated_confirmation_answers_200_with_the_first_payment(client, fake
     assert answer.status_code == 200 and answer.get_json()["receipt_no"] == "PJ20261126000001"
 
 
-@pytest.mark.parametrize("tamper, detail", [
-    (lambda raw, h: (raw.replace(b"8000", b"1"), h), "signature does not match"),
-    (lambda raw, h: (raw, dict(h, **{"X-Bank-Signature": sign("guessed-secret", h["X-Bank-Timestamp"], NONCE, raw)})),
-     "signature does not match"),
-    (lambda raw, h: (raw, dict(h, **{"X-Bank-Nonce": "another-nonce-0123456"})), "signature does not match"),
-    (lambda raw, h: (raw, dict(h, **{"X-Bank-Signature": "é" * 64})), "signature does not match"),
-    (lambda raw, h: (raw, dict(h, **{"X-Bank-Id": "unknown-bank"})), "not a configured bank"),
-    (lambda raw, h: (raw, dict(h, **{"X-Bank-Timestamp": "yesterday"})), "unix seconds"),
-    (lambda raw, h: (raw, dict(h, **{"X-Bank-Nonce": "short"})), "X-Bank-Nonce"),
-])
+@pytest.mark.parametrize(
+    "tamper, detail",
+    [
+        (lambda raw, h: (raw.replace(b"8000", b"1"), h), "signature does not match"),
+        (
+            lambda raw, h: (
+                raw,
+                dict(h, **{"X-Bank-Signature": sign("guessed-secret", h["X-Bank-Timestamp"], NONCE, raw)}),
+            ),
+            "signature does not match",
+        ),
+        (lambda raw, h: (raw, dict(h, **{"X-Bank-Nonce": "another-nonce-0123456"})), "signature does not match"),
+        (lambda raw, h: (raw, dict(h, **{"X-Bank-Signature": "é" * 64})), "signature does not match"),
+        (lambda raw, h: (raw, dict(h, **{"X-Bank-Id": "unknown-bank"})), "not a configured bank"),
+        (lambda raw, h: (raw, dict(h, **{"X-Bank-Timestamp": "yesterday"})), "unix seconds"),
+        (lambda raw, h: (raw, dict(h, **{"X-Bank-Nonce": "short"})), "X-Bank-Nonce"),
+    ],
+)
 def test_a_forged_bank_request_is_refused_with_401_and_reaches_no_service(client, fake_rpc, tamper, detail):
     raw, headers = tamper(*signed(CONFIRMATION))
     answer = client.post("/api/v1/payments/bank-confirmations", data=raw, headers=headers)
@@ -73,8 +93,13 @@ def test_a_stale_or_future_timestamp_is_refused(client, fake_rpc, age):
 
 
 def test_a_replayed_nonce_refused_by_the_payment_service_is_a_409(client, fake_rpc):
-    fake_rpc.answer("payment", "confirm_payment", raises=RemoteError("payment", {
-        "exc_type": "Conflict", "exc_args": ["nonce 'n0nce…' of bank hall-bank was already used", []]}))
+    fake_rpc.answer(
+        "payment",
+        "confirm_payment",
+        raises=RemoteError(
+            "payment", {"exc_type": "Conflict", "exc_args": ["nonce 'n0nce…' of bank hall-bank was already used", []]}
+        ),
+    )
     raw, headers = signed(CONFIRMATION)
     answer = client.post("/api/v1/payments/bank-confirmations", data=raw, headers=headers)
     assert answer.status_code == 409 and answer.mimetype == PROBLEM
@@ -107,16 +132,19 @@ def test_a_confirmation_without_signature_or_token_is_401(client, fake_rpc):
     assert fake_rpc.calls == []
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"amount_fen": 0}, "amount_fen"),
-    ({"amount_fen": -100}, "amount_fen"),
-    ({"amount_fen": 80.5}, "amount_fen"),
-    ({"amount_fen": "8000"}, "amount_fen"),
-    ({"currency": "USD"}, "currency"),
-    ({"notice_no": "20261126000001"}, "notice_no"),
-    ({"bank_txn_id": ""}, "bank_txn_id"),
-    ({"extra": 1}, "body"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"amount_fen": 0}, "amount_fen"),
+        ({"amount_fen": -100}, "amount_fen"),
+        ({"amount_fen": 80.5}, "amount_fen"),
+        ({"amount_fen": "8000"}, "amount_fen"),
+        ({"currency": "USD"}, "currency"),
+        ({"notice_no": "20261126000001"}, "notice_no"),
+        ({"bank_txn_id": ""}, "bank_txn_id"),
+        ({"extra": 1}, "body"),
+    ],
+)
 def test_a_bad_confirmation_is_a_422_naming_the_field_and_reaches_no_service(client, fake_rpc, change, field):
     raw, headers = signed({**CONFIRMATION, **change})
     answer = client.post("/api/v1/payments/bank-confirmations", data=raw, headers=headers)
@@ -126,11 +154,17 @@ def test_a_bad_confirmation_is_a_422_naming_the_field_and_reaches_no_service(cli
 
 
 def test_a_confirmation_that_is_not_json_is_refused(client, bearer, fake_rpc):
-    answer = client.post("/api/v1/payments/bank-confirmations", data="amount=1", headers={
-        **bearer("cashier"), "Content-Type": "text/plain"})
+    answer = client.post(
+        "/api/v1/payments/bank-confirmations",
+        data="amount=1",
+        headers={**bearer("cashier"), "Content-Type": "text/plain"},
+    )
     assert answer.status_code == 415
-    answer = client.post("/api/v1/payments/bank-confirmations", data="{not json", headers={
-        **bearer("cashier"), "Content-Type": "application/json"})
+    answer = client.post(
+        "/api/v1/payments/bank-confirmations",
+        data="{not json",
+        headers={**bearer("cashier"), "Content-Type": "application/json"},
+    )
     assert answer.status_code == 400
     assert fake_rpc.calls == []
 
@@ -153,14 +187,17 @@ def test_a_designer_may_not_see_a_payment(client, bearer, fake_rpc):
 
 
 @pytest.mark.parametrize("username, allowed", [(name, name in ("cashier", "admin")) for name, *_ in DEMO_USERS])
-def test_refunds_are_asked_for_and_decided_by_the_cashier_or_the_admin_only(client, bearer, fake_rpc, username,
-                                                                             allowed):
+def test_refunds_are_asked_for_and_decided_by_the_cashier_or_the_admin_only(
+    client, bearer, fake_rpc, username, allowed
+):
     fake_rpc.answer("payment", "request_refund", {"refund_no": "TF20261126000001"})
     fake_rpc.answer("payment", "decide_refund", {"refund_no": "TF20261126000001"})
-    asked = client.post("/api/v1/payments/ICBC-0001/refunds", json={"amount_fen": 100, "reason": "多缴"},
-                        headers=bearer(username))
-    decided = client.post("/api/v1/payments/refunds/TF20261126000001/decision", json={"approve": True},
-                          headers=bearer(username))
+    asked = client.post(
+        "/api/v1/payments/ICBC-0001/refunds", json={"amount_fen": 100, "reason": "多缴"}, headers=bearer(username)
+    )
+    decided = client.post(
+        "/api/v1/payments/refunds/TF20261126000001/decision", json={"approve": True}, headers=bearer(username)
+    )
     assert (asked.status_code, decided.status_code) == ((201, 200) if allowed else (403, 403))
 
 
@@ -172,20 +209,32 @@ def test_a_refund_without_a_reason_is_refused_before_the_service(client, bearer,
 
 def test_a_statement_must_be_csv_for_a_day(client, bearer, fake_rpc):
     headers = bearer("cashier")
-    assert client.post("/api/v1/payments/reconciliations?day=2026-11-26", json={"a": 1},
-                       headers=headers).status_code == 415
-    assert client.post("/api/v1/payments/reconciliations", data="x", content_type="text/csv",
-                       headers=headers).status_code == 400
-    not_utf8 = client.post("/api/v1/payments/reconciliations?day=2026-11-26", data=b"\xff\xfe\x00",
-                           content_type="text/csv", headers=headers)
+    assert (
+        client.post("/api/v1/payments/reconciliations?day=2026-11-26", json={"a": 1}, headers=headers).status_code
+        == 415
+    )
+    assert (
+        client.post("/api/v1/payments/reconciliations", data="x", content_type="text/csv", headers=headers).status_code
+        == 400
+    )
+    not_utf8 = client.post(
+        "/api/v1/payments/reconciliations?day=2026-11-26",
+        data=b"\xff\xfe\x00",
+        content_type="text/csv",
+        headers=headers,
+    )
     assert not_utf8.status_code == 400 and not_utf8.mimetype == PROBLEM
     assert fake_rpc.calls == []
 
 
 def test_a_statement_is_passed_on_and_its_report_has_a_location(client, bearer, fake_rpc):
     fake_rpc.answer("payment", "reconcile", {"report_id": "a" * 64, "created": True})
-    answer = client.post("/api/v1/payments/reconciliations?day=2026-11-26", data="bank_txn_id,notice_no\n",
-                         content_type="text/csv", headers=bearer("supervisor"))
+    answer = client.post(
+        "/api/v1/payments/reconciliations?day=2026-11-26",
+        data="bank_txn_id,notice_no\n",
+        content_type="text/csv",
+        headers=bearer("supervisor"),
+    )
     assert answer.status_code == 201
     assert answer.headers["Location"] == "/api/v1/payments/reconciliations/" + "a" * 64
     assert fake_rpc.calls_to("payment", "reconcile")[0].args[:2] == ("2026-11-26", "bank_txn_id,notice_no\n")
@@ -193,6 +242,7 @@ def test_a_statement_is_passed_on_and_its_report_has_a_location(client, bearer, 
 
 def test_production_ignores_the_public_demo_bank_secret():
     from gateway.bank_signatures import configured_banks
+
     settings = {"APP_ENV": "production", "BANK_SECRETS": DEFAULTS["BANK_SECRETS"] + ",bank-b:own-secret-0123"}
     assert configured_banks(settings) == {"bank-b": "own-secret-0123"}
     assert configured_banks(dict(settings, APP_ENV="demo")) == {BANK: SECRET, "bank-b": "own-secret-0123"}
@@ -201,6 +251,7 @@ def test_production_ignores_the_public_demo_bank_secret():
 def test_a_demo_signature_is_refused_in_production(app_config, fake_rpc):
     from gateway import create_app
     from gateway.production import UnsafeProduction
+
     with pytest.raises(UnsafeProduction, match="BANK_SECRETS holds the public demo secret"):
         create_app(dict(app_config, APP_ENV="production"))  # the demo secret stops production at start-up
     client = create_app(dict(app_config, APP_ENV="production", BANK_SECRETS="bank-b:own-secret-0123")).test_client()

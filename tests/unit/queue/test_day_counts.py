@@ -1,5 +1,6 @@
 """The day's counts add up: issued = served + no_shows + abandoned + waiting, per category the
 tickets were issued in, over random ticket histories."""
+
 import random
 
 import pytest
@@ -52,8 +53,10 @@ def test_every_categorys_row_adds_up_over_a_random_day(seed):
         mine = [state for ticket_id, state in final.items() if ticket_id[9] == code]
         assert row["issued"] == len(mine)
         assert row["abandoned"] == mine.count("abandoned") and row["no_shows"] == mine.count("no_show")
-        assert (row["in_queue"], row["at_windows"]) == (mine.count("waiting"),
-                                                        mine.count("called") + mine.count("serving"))
+        assert (row["in_queue"], row["at_windows"]) == (
+            mine.count("waiting"),
+            mine.count("called") + mine.count("serving"),
+        )
 
 
 def test_a_ticket_counts_in_the_category_it_was_issued_in_and_once_while_transferred():
@@ -65,8 +68,9 @@ def test_a_ticket_counts_in_the_category_it_was_issued_in_and_once_while_transfe
 
 def test_a_no_show_is_not_abandoned():
     assert ENDINGS == {"finished": "served", "no_show": "no_shows", "abandoned": "abandoned"}
-    row = day_row("A", {"issued": 3, "called": 3, "no_shows": 2, "served": 1, "wait_ms": 360000,
-                        "service_ms": 600000}, 0, 0)
+    row = day_row(
+        "A", {"issued": 3, "called": 3, "no_shows": 2, "served": 1, "wait_ms": 360000, "service_ms": 600000}, 0, 0
+    )
     assert (row["abandoned"], row["waiting"]) == (0, 0)
     assert (row["mean_wait_minutes"], row["mean_service_minutes"]) == (2.0, 10.0)
 

@@ -1,4 +1,5 @@
 """The queue's gateway routes with a fake RPC client: roles, bodies, 204, problems, the stream."""
+
 import json
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -7,8 +8,15 @@ import pytest
 
 from gateway.rpc import RemoteError
 
-TICKET = {"ticket_id": "20261126-A001", "number": "A001", "category": "A", "priority": "normal",
-          "state": "waiting", "ahead": 0, "estimated_wait_minutes": 0}
+TICKET = {
+    "ticket_id": "20261126-A001",
+    "number": "A001",
+    "category": "A",
+    "priority": "normal",
+    "state": "waiting",
+    "ahead": 0,
+    "estimated_wait_minutes": 0,
+}
 
 
 def remote(code, detail, errors=None):
@@ -17,9 +25,15 @@ def remote(code, detail, errors=None):
 
 def call(seq, number="A001", window=3, seconds_ago=5):
     called_at = datetime.now(timezone.utc) - timedelta(seconds=seconds_ago)
-    return {"seq": seq, "ticket_id": f"20261126-{number}", "number": number, "window": window,
-            "text_zh": f"请{number}号到{window}号窗口办理", "text_en": f"Ticket {number}, please go to window {window}.",
-            "called_at": called_at.isoformat()}
+    return {
+        "seq": seq,
+        "ticket_id": f"20261126-{number}",
+        "number": number,
+        "window": window,
+        "text_zh": f"请{number}号到{window}号窗口办理",
+        "text_en": f"Ticket {number}, please go to window {window}.",
+        "called_at": called_at.isoformat(),
+    }
 
 
 def test_the_kiosk_issues_a_ticket_without_login(client, fake_rpc):
@@ -27,11 +41,16 @@ def test_the_kiosk_issues_a_ticket_without_login(client, fake_rpc):
     answer = client.post("/api/v1/queue/tickets", json={"category": "A", "priority": "care"})
     assert answer.status_code == 201 and answer.get_json()["number"] == "A001"
     assert answer.headers["Location"] == "/api/v1/queue/tickets/20261126-A001"
-    assert fake_rpc.calls_to("queue", "issue_ticket")[0].kwargs == {"category": "A", "priority": "care", "idempotency": None}
+    assert fake_rpc.calls_to("queue", "issue_ticket")[0].kwargs == {
+        "category": "A",
+        "priority": "care",
+        "idempotency": None,
+    }
 
 
-@pytest.mark.parametrize("body", [{}, {"priority": "vip", "category": "A"}, {"category": "AA"},
-                                  {"category": "A", "applicant_id": "123"}])
+@pytest.mark.parametrize(
+    "body", [{}, {"priority": "vip", "category": "A"}, {"category": "AA"}, {"category": "A", "applicant_id": "123"}]
+)
 def test_a_bad_ticket_request_is_refused_before_any_call(client, fake_rpc, body):
     answer = client.post("/api/v1/queue/tickets", json=body)
     assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
@@ -60,8 +79,10 @@ def test_window_operations_need_window_staff(client, fake_rpc, bearer):
     assert [c.method for c in fake_rpc.calls] == ["finish_service"]
 
 
-@pytest.mark.parametrize(("action", "method"), [("recall", "recall"), ("no-show", "mark_no_show"),
-                                                ("start", "start_service"), ("finish", "finish_service")])
+@pytest.mark.parametrize(
+    ("action", "method"),
+    [("recall", "recall"), ("no-show", "mark_no_show"), ("start", "start_service"), ("finish", "finish_service")],
+)
 def test_each_window_button_calls_its_operation(client, fake_rpc, bearer, action, method):
     fake_rpc.answer("queue", method, TICKET)
     assert client.post(f"/api/v1/queue/windows/2/{action}", headers=bearer("window")).status_code == 200
@@ -72,8 +93,15 @@ def test_a_refused_operation_is_a_problem_with_the_services_words(client, fake_r
     fake_rpc.answer("queue", "call_next", raises=remote("Conflict", "window 2 is closed"))
     answer = client.post("/api/v1/queue/windows/2/call", headers=bearer("window"))
     assert answer.status_code == 409 and answer.get_json()["detail"] == "window 2 is closed"
-    fake_rpc.answer("queue", "transfer", raises=remote("InvalidInput", "window 4 does not serve category A",
-                                                       [{"field": "category", "message": "window 4 serves B"}]))
+    fake_rpc.answer(
+        "queue",
+        "transfer",
+        raises=remote(
+            "InvalidInput",
+            "window 4 does not serve category A",
+            [{"field": "category", "message": "window 4 serves B"}],
+        ),
+    )
     answer = client.post("/api/v1/queue/windows/2/transfer", json={"window": 4}, headers=bearer("window"))
     assert answer.status_code == 422 and answer.get_json()["errors"][0]["field"] == "category"
     assert fake_rpc.calls_to("queue", "transfer")[0].kwargs == {"category": None, "to_window": 4, "idempotency": None}
@@ -93,8 +121,7 @@ def test_admin_changes_the_setup_and_others_may_not(client, fake_rpc, bearer):
     fake_rpc.answer("queue", "update_settings", {"recall_limit": 3})
     answer = client.patch("/api/v1/queue/settings", json={"recall_limit": 3}, headers=bearer("admin"))
     assert answer.status_code == 200
-    assert client.patch("/api/v1/queue/settings", json={"recall_limit": -1},
-                        headers=bearer("admin")).status_code == 422
+    assert client.patch("/api/v1/queue/settings", json={"recall_limit": -1}, headers=bearer("admin")).status_code == 422
 
 
 def test_stats_are_for_supervisors(client, fake_rpc, bearer):
@@ -150,6 +177,7 @@ def feed(app):
     def install(payloads):
         app.config["QUEUE_CALL_FEED"] = FakeFeed(payloads)
         return app.config["QUEUE_CALL_FEED"]
+
     return install
 
 
@@ -169,11 +197,17 @@ def test_calls_caught_up_from_more_than_a_minute_ago_are_missed_not_announced(cl
     """A screen back after an outage: the old calls are shown (event ``missed``), the last
     minute's are read out (event ``call``), and so is every live one."""
     feed([{"call": call(4, "A004", seconds_ago=300)}])
-    fake_rpc.answer("queue", "calls_after", using=lambda seq: {1: [call(2, "A002", seconds_ago=600),
-                                                                     call(3, "A003", seconds_ago=30)]}.get(seq, []))
+    fake_rpc.answer(
+        "queue",
+        "calls_after",
+        using=lambda seq: {1: [call(2, "A002", seconds_ago=600), call(3, "A003", seconds_ago=30)]}.get(seq, []),
+    )
     text = client.get("/api/v1/queue/board/stream", headers={"Last-Event-ID": "1"}).get_data(as_text=True)
-    events = [(block.split("event: ")[1].split("\n")[0], json.loads(block.split("data: ")[1])["number"])
-              for block in text.split("\n\n") if "event: " in block]
+    events = [
+        (block.split("event: ")[1].split("\n")[0], json.loads(block.split("data: ")[1])["number"])
+        for block in text.split("\n\n")
+        if "event: " in block
+    ]
     assert events == [("missed", "A002"), ("call", "A003"), ("call", "A004")]
 
 

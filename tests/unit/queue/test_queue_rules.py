@@ -1,4 +1,5 @@
 """The queue's rules that need no store: hall days, slots, settings (the tickets' own: test_ticket_rules)."""
+
 from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -16,8 +17,12 @@ from services.queue.ticket_rules import call_seq, first_call_of_day, iso_day
 from services.queue.tickets import stored_day
 from tests.unit.paths import REPO_ROOT
 
-SETTINGS = SimpleNamespace(priority_order=["appointment", "care", "vip", "normal"], vip_ids=["VIP1"],
-                           hours=[["09:00", "12:00"], ["13:30", "17:00"]], slot_minutes=30)
+SETTINGS = SimpleNamespace(
+    priority_order=["appointment", "care", "vip", "normal"],
+    vip_ids=["VIP1"],
+    hours=[["09:00", "12:00"], ["13:30", "17:00"]],
+    slot_minutes=30,
+)
 
 
 def test_ticket_days_are_the_halls_days():
@@ -33,8 +38,7 @@ def test_slots_fill_the_working_hours():
 
 def test_bad_settings_are_refused_field_by_field():
     with pytest.raises(InvalidInput) as refused:
-        check_settings({"priority_order": ["normal", "vip"], "hours": [["12:00", "09:00"]],
-                        "closures": ["2026-02-30"]})
+        check_settings({"priority_order": ["normal", "vip"], "hours": [["12:00", "09:00"]], "closures": ["2026-02-30"]})
     assert [e["field"] for e in refused.value.errors] == ["priority_order", "hours", "closures"]
     with pytest.raises(InvalidInput, match="unknown settings: colour"):
         check_settings({"colour": "red"})

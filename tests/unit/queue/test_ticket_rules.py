@@ -1,5 +1,6 @@
 """The ticket rules, on plain data: priority classes, the order a window calls in, which
 button works when, recalls, transfers, linking to a case, and the measured times."""
+
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -13,24 +14,41 @@ ISSUED = datetime(2026, 12, 3, 1, 0, tzinfo=timezone.utc)  # 09:00 in the hall
 
 
 def ticket(**fields):
-    return SimpleNamespace(**{"day": "20261203", "number": "A001", "category": "A", "state": "waiting",
-                              "calls": 0, "transfers": 0, "case_no": None, "issued_at": ISSUED,
-                              "called_at": None, "started_at": None, "finished_at": None, **fields})
+    return SimpleNamespace(
+        **{
+            "day": "20261203",
+            "number": "A001",
+            "category": "A",
+            "state": "waiting",
+            "calls": 0,
+            "transfers": 0,
+            "case_no": None,
+            "issued_at": ISSUED,
+            "called_at": None,
+            "started_at": None,
+            "finished_at": None,
+            **fields,
+        }
+    )
 
 
 def window(number=3, categories=("A", "B"), is_open=True, current_ticket=None, pinned=0):
-    return SimpleNamespace(number=number, categories=list(categories), open=is_open,
-                           current_ticket=current_ticket, pinned=pinned)
+    return SimpleNamespace(
+        number=number, categories=list(categories), open=is_open, current_ticket=current_ticket, pinned=pinned
+    )
 
 
-@pytest.mark.parametrize(("requested", "applicant", "appointment", "expected"), [
-    ("normal", None, None, "normal"),
-    ("care", None, None, "care"),
-    ("normal", "VIP1", None, "vip"),
-    ("care", "VIP1", None, "care"),
-    ("care", "VIP1", "CODE2345", "appointment"),
-    ("normal", "OTHER", None, "normal"),
-])
+@pytest.mark.parametrize(
+    ("requested", "applicant", "appointment", "expected"),
+    [
+        ("normal", None, None, "normal"),
+        ("care", None, None, "care"),
+        ("normal", "VIP1", None, "vip"),
+        ("care", "VIP1", None, "care"),
+        ("care", "VIP1", "CODE2345", "appointment"),
+        ("normal", "OTHER", None, "normal"),
+    ],
+)
 def test_a_ticket_gets_the_best_class_it_is_entitled_to(requested, applicant, appointment, expected):
     assert rules.priority_class(SETTINGS, requested, applicant, appointment) == expected
 
@@ -53,8 +71,10 @@ def test_a_ticket_is_its_categorys_letter_and_number_of_the_day():
 
 
 def test_the_wait_is_the_people_ahead_at_todays_pace_shared_by_the_open_windows():
-    assert rules.wait_minutes(ahead=4, served=2, service_ms=2 * 6 * 60000, default_service_minutes=10,
-                              open_windows=2) == 12
+    assert (
+        rules.wait_minutes(ahead=4, served=2, service_ms=2 * 6 * 60000, default_service_minutes=10, open_windows=2)
+        == 12
+    )
     assert rules.wait_minutes(ahead=3, served=0, service_ms=0, default_service_minutes=10, open_windows=2) == 15
     assert rules.wait_minutes(ahead=3, served=0, service_ms=0, default_service_minutes=10, open_windows=0) == 30
     assert rules.wait_minutes(ahead=0, served=5, service_ms=10**6, default_service_minutes=10, open_windows=1) == 0
@@ -124,5 +144,7 @@ def test_the_wait_runs_to_the_first_call_and_the_service_from_the_start_or_the_c
     assert not rules.is_first_call(ticket(transfers=1))
     finished = called + timedelta(minutes=5)
     assert rules.served_ms(ticket(called_at=called, finished_at=finished)) == 5 * 60000
-    assert rules.served_ms(ticket(called_at=called, started_at=called + timedelta(minutes=1),
-                                  finished_at=finished)) == 4 * 60000
+    assert (
+        rules.served_ms(ticket(called_at=called, started_at=called + timedelta(minutes=1), finished_at=finished))
+        == 4 * 60000
+    )

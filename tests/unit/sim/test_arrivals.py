@@ -1,4 +1,5 @@
 """The simulated day's applicants: seeded, within the opening hours, peaking in the morning."""
+
 from collections import Counter
 from datetime import date
 
@@ -6,10 +7,12 @@ from sim.arrivals import Item, Profile, generate, hourly_rates, sessions_of
 from sim.identities import credit_code, resident_id
 from sim.workdays import SHANGHAI
 
-ITEMS = [Item("MR-001", "market_regulation", "immediate", "immediate_item", 0, ("application_form",)),
-         Item("MR-004", "market_regulation", "promised", "promised_item", 3, ("application_form",)),
-         Item("NR-001", "natural_resources", "promised", "fee_item", 5, ("application_form",), 8000),
-         Item("MR-010", "market_regulation", "joint", "joint_registration", 3, ("application_form",))]
+ITEMS = [
+    Item("MR-001", "market_regulation", "immediate", "immediate_item", 0, ("application_form",)),
+    Item("MR-004", "market_regulation", "promised", "promised_item", 3, ("application_form",)),
+    Item("NR-001", "natural_resources", "promised", "fee_item", 5, ("application_form",), 8000),
+    Item("MR-010", "market_regulation", "joint", "joint_registration", 3, ("application_form",)),
+]
 SESSIONS = sessions_of([["09:00", "12:00"], ["13:30", "17:00"]], date(2026, 12, 10), SHANGHAI)
 
 
@@ -41,7 +44,9 @@ def test_appointments_arrive_around_their_slot_and_only_cases_that_get_accepted_
     people = day(applicants=400, appointment=0.5, late=0.5)
     for person in people:
         if person.appointment_slot:
-            slot = person.arrives.replace(hour=int(person.appointment_slot[:2]), minute=int(person.appointment_slot[3:]))
+            slot = person.arrives.replace(
+                hour=int(person.appointment_slot[:2]), minute=int(person.appointment_slot[3:])
+            )
             assert -5 <= (person.arrives - slot).total_seconds() / 60 <= 10
         if person.late:
             assert person.intake == "accept" or person.supplement_back
@@ -60,7 +65,12 @@ def test_the_satisfaction_profile_sets_the_evaluations():
 
 
 def test_simulated_identifiers_carry_their_check_characters():
-    assert resident_id(0)[-1] == "10X98765432"[sum(int(c) * w for c, w in zip(
-        resident_id(0)[:17], (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))) % 11]
+    assert (
+        resident_id(0)[-1]
+        == "10X98765432"[
+            sum(int(c) * w for c, w in zip(resident_id(0)[:17], (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)))
+            % 11
+        ]
+    )
     assert len({resident_id(n) for n in range(1000)}) == 1000
     assert len({credit_code(n) for n in range(1000)}) == 1000 and all(len(credit_code(n)) == 18 for n in range(50))

@@ -1,5 +1,6 @@
 """The day's chart from tickets' stamps: queue lengths step up at each issue and down at each
 first call, per category; a ticket never called keeps waiting; the PNG is written."""
+
 from datetime import datetime, timedelta
 
 from sim.chart import Stamped, draw, queue_lengths

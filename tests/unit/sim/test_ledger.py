@@ -1,6 +1,7 @@
 """The ledger's ground truth: deadlines in working days, on-time and satisfaction rates by
 the hall's definitions, queue means as the platform's millisecond stamps allow them, and the
 comparison that fails on any difference."""
+
 from datetime import UTC, date, datetime, timedelta
 
 from sim.arrivals import Item
@@ -74,8 +75,15 @@ def ticket(ledger, number, issued, called, finished, outcome="served"):
         return (MORNING + timedelta(minutes=minutes)).astimezone(UTC).isoformat()
 
     ledger.ticket({"ticket_id": f"20261210-A00{number}", "category": "A", "issued_at": stamp(issued)}, number)
-    ledger.ticket_moved({"ticket_id": f"20261210-A00{number}", "called_at": stamp(called),
-                         "started_at": stamp(called), "finished_at": stamp(finished)}, outcome)
+    ledger.ticket_moved(
+        {
+            "ticket_id": f"20261210-A00{number}",
+            "called_at": stamp(called),
+            "started_at": stamp(called),
+            "finished_at": stamp(finished),
+        },
+        outcome,
+    )
 
 
 def test_the_queue_row_counts_and_averages_the_days_tickets():
@@ -84,13 +92,23 @@ def test_the_queue_row_counts_and_averages_the_days_tickets():
     ticket(ledger, 2, 1, 7, 7, "no_show")
     row = ledger.queue_figures("20261210", {"A": 1})["A"]
     assert {k: row[k] for k in ("issued", "called", "served", "no_shows", "abandoned", "appointment_no_shows")} == {
-        "issued": 2, "called": 2, "served": 1, "no_shows": 1, "abandoned": 0, "appointment_no_shows": 1}
+        "issued": 2,
+        "called": 2,
+        "served": 1,
+        "no_shows": 1,
+        "abandoned": 0,
+        "appointment_no_shows": 1,
+    }
     assert (row["mean_wait_minutes"], row["p90_wait_minutes"], row["mean_service_minutes"]) == (5.0, 6.0, 10.0)
 
 
 def test_any_difference_fails_and_is_printed_with_both_sides():
-    found = figures("cases hall", {"decided": 3, "on_time_rate": 0.6667}, {"decided": 3, "on_time_rate": 0.5},
-                    ("decided", "on_time_rate"))
+    found = figures(
+        "cases hall",
+        {"decided": 3, "on_time_rate": 0.6667},
+        {"decided": 3, "on_time_rate": 0.5},
+        ("decided", "on_time_rate"),
+    )
     assert [f.verdict for f in found] == [EQUAL, DIFFERENT]
     assert [f.name for f in differences(found)] == ["cases hall on_time_rate"]
     text = report(found, only_problems=True)

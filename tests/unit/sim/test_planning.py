@@ -1,4 +1,5 @@
 """Staffing by the M/M/c (Erlang C) queue: known textbook values and the fewest windows."""
+
 import math
 
 import pytest

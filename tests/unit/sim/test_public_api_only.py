@@ -1,5 +1,6 @@
 """The simulation speaks to the platform through HTTP only: no module of `sim/` imports the
 services or the gateway (only `python -m sim` without `--url` starts a platform, by `stack`)."""
+
 import ast
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Ports handed out for private brokers, stores and platforms (stack.ports)."""
+
 import socket
 
 import pytest

@@ -1,5 +1,6 @@
 """make up's supervisor: what exits is started again after a pause that doubles while it
 keeps exiting, the broker and the store first, and every restart is said and counted."""
+
 from stack.supervisor import Supervisor
 
 
