@@ -132,8 +132,9 @@ def completed_entry(task, username, data):
 
 def completion_answer(task, status, events):
     """What a completion answers (and an idempotent repeat of it): the task, the case's status
-    and its current step after the step (from the step's ``case_progressed``)."""
-    progressed = next((payload for name, payload in events if name == CASE_PROGRESSED.name), {})
+    and its current step after the step (from the step's ``case_progressed``, the last one:
+    ``events`` may begin with an earlier step's, still in the outbox)."""
+    progressed = next((payload for name, payload in reversed(events) if name == CASE_PROGRESSED.name), {})
     return dict(task_view(task), completed=True, case_status=status, current_step=progressed.get("current_step"))
 
 

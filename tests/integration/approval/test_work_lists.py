@@ -233,7 +233,7 @@ def test_concurrent_repeats_with_one_request_id_through_two_replicas_all_get_the
             return refused.exc_type
 
     answers = [thread.wait() for thread in [eventlet.spawn(complete) for _ in range(6)]]
-    assert all(answer == answers[0] for answer in answers) and answers[0]["completed"] is True
+    assert all(answer == answers[0] for answer in answers) and answers[0]["completed"] is True, answers
     process = call(replicas[1], "get_case_process", "20261126000523", CLERK)
     assert [e["kind"] for e in process["audit"]].count("task_completed") == 1
 

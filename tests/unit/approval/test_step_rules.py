@@ -366,6 +366,11 @@ def test_a_completion_answers_the_task_with_the_cases_status_and_current_step():
         "Review",
     )
     assert step_rules.completion_answer(open_task(), "in_progress", [])["current_step"] is None
+
+
+def test_a_completion_answers_with_its_own_steps_progress_when_an_earlier_one_is_still_in_the_outbox():
+    events = [("case_progressed", {"current_step": "Accept"}), ("case_progressed", {"current_step": "Decide"})]
+    assert step_rules.completion_answer(open_task(), "in_progress", events)["current_step"] == "Decide"
     assert step_rules.completed_entry(open_task(), "reviewer", {"x": 1}) == {
         "kind": "task_completed",
         "element_id": "review",
