@@ -7,12 +7,12 @@ the same message is refused at deploy."""
 import json
 from pathlib import Path
 
-import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook
 
 from services.approval import models
 from services.common.errors import InvalidInput
+from tests.waiting import eventually
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 INQUIRY = (FIXTURES / "camunda_archive_inquiry.bpmn").read_text(encoding="utf-8")
@@ -21,21 +21,11 @@ HOUSING = {"username": "reviewer", "roles": ["reviewer"], "department": "housing
 CHIEF = {"username": "chief", "roles": ["chief"], "department": "market_regulation"}
 ADMIN = {"username": "admin", "roles": ["admin"], "department": "hall"}
 DEPARTMENT = {"username": "key:housing", "roles": ["reviewer"], "department": "market_regulation"}
-WAIT_SECONDS = 20
 
 
 def call(container, method, *args, **kwargs):
     with entrypoint_hook(container, method) as entrypoint:
         return entrypoint(*args, **kwargs)
-
-
-def until(check, what):
-    for _ in range(WAIT_SECONDS * 10):
-        found = check()
-        if found:
-            return found
-        eventlet.sleep(0.1)
-    pytest.fail(what)
 
 
 @pytest.fixture
@@ -70,9 +60,9 @@ def thrown(case_no):
 def test_a_thrown_message_starts_the_process_of_another_file_filed_under_the_case(deployed):
     case_no = "20261203000401"
     submit(deployed, case_no, "archive_inquiry")
-    [sub] = until(lambda: sub_instances(deployed, case_no), "the archive's process did not start")
+    [sub] = eventually(lambda: sub_instances(deployed, case_no), "the archive's process did not start")
     assert (sub["process_key"], sub["status"]) == ("archive_lookup", "in_progress")
-    [message] = until(lambda: thrown(case_no), "the thrown message's step record was not stored")
+    [message] = eventually(lambda: thrown(case_no), "the thrown message's step record was not stored")
     call(deployed, "on_message_thrown", message)  # the broker delivers it again
     assert len(sub_instances(deployed, case_no)) == 1
 
@@ -83,7 +73,7 @@ def test_a_thrown_message_starts_the_process_of_another_file_filed_under_the_cas
         sub["instance_no"],
     )
     call(deployed, "complete_task", pull["id"], {"records": "档案 A-17"}, HOUSING)
-    [decide] = until(
+    [decide] = eventually(
         lambda: call(deployed, "work_list", CHIEF, {"case_no": case_no})["tasks"],
         "the archive's answer did not reach the case's process",
     )
@@ -102,7 +92,7 @@ def test_a_departments_message_starts_a_deployed_process_once(deployed):
     )
     case_no = "20261203000402"
     submit(deployed, case_no, "hall_referral")  # its diagram knows nothing of the archive
-    until(lambda: sub_instances(deployed, case_no), "the partner process did not start")
+    eventually(lambda: sub_instances(deployed, case_no), "the partner process did not start")
     receipt = call(deployed, "deliver_message", case_no, "archive_request", {}, "archive-000001", DEPARTMENT)
     again = call(deployed, "deliver_message", case_no, "archive_request", {}, "archive-000001", DEPARTMENT)
     assert receipt == again and receipt["delivered"] is True

@@ -7,32 +7,22 @@ message over HTTP that a partner's start event catches starts one too."""
 import json
 from pathlib import Path
 
-import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook
 
 from services.approval import models
+from tests.waiting import eventually
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "diagrams"
 HOUSING = {"username": "reviewer", "roles": ["reviewer"], "department": "housing"}
 CHIEF = {"username": "chief", "roles": ["chief"], "department": "market_regulation"}
 ADMIN = {"username": "admin", "roles": ["admin"], "department": "hall"}
 DEPARTMENT = {"username": "key:housing", "roles": ["reviewer"], "department": "market_regulation"}
-WAIT_SECONDS = 20
 
 
 def call(container, method, *args, **kwargs):
     with entrypoint_hook(container, method) as entrypoint:
         return entrypoint(*args, **kwargs)
-
-
-def until(check, what):
-    for _ in range(WAIT_SECONDS * 10):
-        found = check()
-        if found:
-            return found
-        eventlet.sleep(0.1)
-    pytest.fail(what)
 
 
 @pytest.fixture
@@ -74,14 +64,14 @@ def test_a_thrown_message_starts_the_partner_whose_answer_reaches_the_case_and_a
 ):
     case_no = "20261203000301"
     submit(collaboration, case_no)
-    [sub] = until(lambda: sub_instances(collaboration, case_no), "the partner process did not start")
+    [sub] = eventually(lambda: sub_instances(collaboration, case_no), "the partner process did not start")
     assert (sub["process_key"], [t["element_id"] for t in sub["open_tasks"]]) == (
         "bureau_opinion",
         ["Activity_write_opinion"],
     )
     assert call(collaboration, "get_case_process", case_no, ADMIN)["waiting_messages"] == ["bureau_opinion"]
 
-    [message] = until(lambda: thrown(case_no), "the thrown message's step record was not stored")
+    [message] = eventually(lambda: thrown(case_no), "the thrown message's step record was not stored")
     call(collaboration, "on_message_thrown", message)  # the broker delivers it again
     assert len(sub_instances(collaboration, case_no)) == 1
 
@@ -92,7 +82,7 @@ def test_a_thrown_message_starts_the_partner_whose_answer_reaches_the_case_and_a
         sub["instance_no"],
     )
     call(collaboration, "complete_task", write["id"], {"opinion": "同意"}, HOUSING)
-    [decide] = until(
+    [decide] = eventually(
         lambda: [t for t in call(collaboration, "list_tasks", CHIEF) if t["case_no"] == case_no],
         "the partner's answer did not reach the case's process",
     )
@@ -110,7 +100,7 @@ def test_a_thrown_message_starts_the_partner_whose_answer_reaches_the_case_and_a
 def test_a_departments_message_a_partner_starts_with_starts_it_once(collaboration):
     case_no = "20261203000302"
     submit(collaboration, case_no)
-    until(lambda: sub_instances(collaboration, case_no), "the partner process did not start")
+    eventually(lambda: sub_instances(collaboration, case_no), "the partner process did not start")
     receipt = call(
         collaboration, "deliver_message", case_no, "opinion_request", {"urgent": True}, "ask-000001", DEPARTMENT
     )
