@@ -38,7 +38,7 @@ from services.approval.worklist import (
     user_keys,
     work_keys,
 )
-from services.common.contracts.events import CASE_PROGRESSED, MESSAGE_THROWN
+from services.common.contracts.events import MESSAGE_THROWN
 from services.common.db import collection_of
 from services.common.errors import Conflict, NotFound
 from services.common.fields import from_millis, to_millis
@@ -211,11 +211,11 @@ class InstanceRepository:
         """Announce the progress again, with whatever the outbox still holds."""
         diagram = self.definitions.diagram(instance.process_key, instance.process_version)
         workflow = bpmn_engine.load_state(diagram, instance.state)
-        progress = CASE_PROGRESSED.event(**_progress(instance, workflow, bpmn_engine.end_event(workflow)))
+        progress = step_rules.progress_events(_progress(instance, workflow, bpmn_engine.end_event(workflow)))
         pending = self._pending(instance).announcement(instance)
         return [
             step_rules.Announcement(
-                instance.pk, instance.rev, [*pending.events, progress], pending.records, pending.answers
+                instance.pk, instance.rev, [*pending.events, *progress], pending.records, pending.answers
             )
         ]
 
@@ -905,7 +905,7 @@ class StoredCases:
             instance,
             [entry],
             [],
-            [CASE_PROGRESSED.event(**_progress(instance, workflow, None))],
+            step_rules.progress_events(_progress(instance, workflow, None)),
             now,
             current_request_id(),
         )

@@ -23,7 +23,7 @@ from services.approval.worklist import (
     on_the_spot_claim,
     task_department,
 )
-from services.common.contracts.events import CASE_PROGRESSED
+from services.common.contracts.events import CASE_PROGRESSED, PROCESS_COMPLETED
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.fields import from_millis, to_millis
 
@@ -143,7 +143,15 @@ def step_events(instance, completed, before, end, process_data, progressed, acto
     ending with the case's progress ``progressed``."""
     newly_waiting = set(instance.waiting_messages) - before.waiting_messages
     events = hall_flow.domain_events(instance, completed, end, newly_waiting, process_data, actor, now)
-    return [*events, CASE_PROGRESSED.event(**progressed)]
+    return [*events, *progress_events(progressed)]
+
+
+def progress_events(progressed):
+    """``case_progressed``, and ``process_completed`` too when the step ended the process."""
+    events = [CASE_PROGRESSED.event(**progressed)]
+    if progressed["status"] == "completed":
+        events.append(PROCESS_COMPLETED.event(**progressed))
+    return events
 
 
 def to_hand_over(stored, consumed, now):

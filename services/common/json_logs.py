@@ -39,9 +39,18 @@ def refusal_without_traceback(record):
     return True
 
 
+# Libraries whose INFO lines are per-operation chatter, kept at WARNING. SpiffWorkflow logs a
+# line for every task state change ("State changed to READY", several per step): about a tenth
+# of the approval service's CPU per completion went to building and writing them, and the
+# hall's own record of a step is its audit entries, not these lines.
+QUIET_LOGGERS = {"spiff": logging.WARNING}
+
+
 def configure(request_id, **fields):
     """JSON lines on stderr at INFO, unless the process has configured logging already."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter(request_id, **fields))
     handler.addFilter(refusal_without_traceback)
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    for name, level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)

@@ -240,9 +240,10 @@ class IntakeService(platform_service.PlatformService):
             "content_base64": base64.b64encode(content).decode("ascii"),
         }
 
-    @event_handler(events.CASE_PROGRESSED)
-    def on_case_progressed(self, payload):
-        """Only a completed process is a fact of the case's own; a plain step costs no store command."""
+    @event_handler(events.PROCESS_COMPLETED)
+    def on_process_completed(self, payload):
+        """A completed process is a fact of the case's own; intake does not listen to every
+        step's ``case_progressed`` (the timeline asks the approval for the steps)."""
         now = utcnow()
         fact = timeline.progress_fact(payload, now)
         if fact is not None:

@@ -201,6 +201,9 @@ class CaseDecided(TypedDict):
 
 
 CASE_PROGRESSED = Event("approval", "case_progressed", CaseProgressed)
+# The same payload, once more, when the step ended the process: a listener that cares only
+# for ends (intake) binds to it and is not woken by every plain step.
+PROCESS_COMPLETED = Event("approval", "process_completed", CaseProgressed)
 CASE_ACCEPTED = Event("approval", "case_accepted", CaseAccepted)
 CASE_REFUSED = Event("approval", "case_refused", CaseRefused)
 SUPPLEMENT_REQUESTED = Event("approval", "supplement_requested", SupplementRequested)

@@ -1,10 +1,12 @@
 """A step of the approval that changes nothing intake or the monitor own (a task done, the
-case moving on) costs them no store command; the acceptance, which they own, costs each two.
+case moving on) costs them no store command and does not wake intake; the acceptance, which
+they own, costs each two; the step that ends the process reaches intake as ``process_completed``.
 Counted per service database with pymongo's command monitoring, on the real broker and
 store, with the real approval, intake and monitor services (their timers left out: they poll
 whatever the steps do)."""
 
 from contextlib import ExitStack
+from unittest import mock
 
 import eventlet
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter, restrict_entrypoints
@@ -22,10 +24,11 @@ FOOD_LICENCE = {
 }
 CLERK = {"username": "clerk", "roles": ["clerk"], "department": "hall"}
 REVIEWER = {"username": "reviewer", "roles": ["reviewer"], "department": "market_regulation"}
+CHIEF = {"username": "chief", "roles": ["chief"], "department": "market_regulation"}
 INTAKE_ENTRYPOINTS = (
     "submit_case",
     "get_public_case",
-    "on_case_progressed",
+    "on_process_completed",
     "on_case_accepted",
     "on_case_refused",
     "on_supplement_requested",
@@ -111,18 +114,24 @@ def test_a_plain_step_costs_intake_and_the_monitor_no_store_command(container_fa
         call(approval, "complete_task", task["id"], data, user)
 
     def accept():
-        with waiting_for((intake, "on_case_accepted"), (intake, "on_case_progressed"), (monitor, "on_case_accepted")):
+        with waiting_for((intake, "on_case_accepted"), (monitor, "on_case_accepted")):
             complete(CLERK, "accept", {"intake_decision": "accept"})
 
     def review():
-        with waiting_for((intake, "on_case_progressed")):
-            complete(REVIEWER, "review", {"review_result": "pass"})
+        complete(REVIEWER, "review", {"review_result": "pass"})
 
     accepted = counted(service_config, accept)
     assert accepted["intake"] == [("find", "cases"), ("update", "cases")]
     assert accepted["monitor"] == [("update", "cases"), ("update", "timers")]
-    assert counted(service_config, review) == {"intake": [], "monitor": []}
+    with mock.patch.object(intake, "spawn_worker", wraps=intake.spawn_worker) as intake_workers:
+        assert counted(service_config, review) == {"intake": [], "monitor": []}
+    assert intake_workers.call_count == 0  # no event of the review reached intake at all
 
     shown = call(intake, "get_public_case", case_no, receipt["query_code"])
     assert (shown["status"], shown["current_step"]) == ("accepted", "决定 Decide")
     assert [s.get("step") for s in shown["steps"] if s["kind"] == "task_done"] == ["受理 Accept", "审查 Review"]
+
+    with waiting_for((intake, "on_process_completed"), (intake, "on_case_decided")):
+        complete(CHIEF, "decide", {"decision": "approved"})
+    shown = call(intake, "get_public_case", case_no, receipt["query_code"])
+    assert (shown["status"], shown["outcome"]) == ("completed", "approved")

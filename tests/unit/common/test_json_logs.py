@@ -49,3 +49,32 @@ def test_an_unexpected_error_keeps_its_level_and_traceback(lines):
 
     [line] = lines()
     assert line["level"] == "ERROR" and "KeyError" in line["exception"]
+
+
+@pytest.fixture
+def configured():
+    """``json_logs.configure`` as a service runs it, undone afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in json_logs.QUIET_LOGGERS}
+    json_logs.configure(lambda: None, service="approval")
+    yield
+    root.handlers[:], root.level = handlers, level
+    for name, saved in levels.items():
+        logging.getLogger(name).setLevel(saved)
+
+
+def test_the_engine_writes_no_line_per_task_state_change(configured, caplog):
+    from pathlib import Path
+
+    from services.approval import bpmn_engine
+
+    path = Path(__file__).resolve().parents[3] / "bpmn" / "immediate_item.bpmn"
+    caplog.set_level(logging.INFO)
+    workflow = bpmn_engine.start(bpmn_engine.parse_diagram(path.read_bytes(), path.name), {"case_no": "JB1"})
+    [task] = bpmn_engine.open_user_tasks(workflow)
+    bpmn_engine.complete_task(workflow, task["id"], {"intake_decision": "accept"})
+    logging.getLogger("spiff.task").warning("a task failed")
+
+    spiff = [(record.name, record.levelname) for record in caplog.records if record.name.startswith("spiff")]
+    assert spiff == [("spiff.task", "WARNING")]
