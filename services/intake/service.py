@@ -17,6 +17,7 @@ from services.common.db import ServiceStore
 from services.common.entrypoints import event_handler, rpc
 from services.common.errors import InvalidInput
 from services.common.idempotency import idempotent
+from services.common.retired_queues import RetiredQueues, event_queue
 from services.common.time import utcnow
 from services.common.workdays import load_hall_calendar
 from services.intake import cases, catalog, catalog_store, materials, timeline
@@ -58,6 +59,8 @@ class IntakeService(platform_service.PlatformService):
     cases = ServiceStore(open_cases)
     dispatch = EventDispatcher()
     approval = RpcProxy("approval")  # deployed process versions; the steps of a case's process, when shown
+    # intake listened to every step's case_progressed; it listens to process_completed now.
+    retired = RetiredQueues(event_queue(events.CASE_PROGRESSED, "intake", "on_case_progressed"))
 
     @rpc
     def list_items(self, query=None, department=None, kind=None, page=1, page_size=20):

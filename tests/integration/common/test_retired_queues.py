@@ -12,6 +12,7 @@ from services.common.contracts import events
 from services.common.contracts.events import Event
 from services.common.entrypoints import event_handler
 from services.common.retired_queues import RetiredQueues, event_queue
+from services.intake.service import IntakeService
 from services.monitor.service import MonitorService
 
 
@@ -64,3 +65,12 @@ def test_the_monitor_deletes_the_queue_of_its_former_queue_wait_handler(containe
     container_factory(MonitorService, service_config).start()
     assert not queue_exists(service_config, former)
     assert queue_exists(service_config, event_queue(events.CASE_SUBMITTED, "monitor", "on_case_submitted"))
+
+
+@pytest.mark.usefixtures("clean_databases")
+def test_intake_deletes_the_queue_of_its_former_every_step_handler(container_factory, service_config):
+    former = "evt-approval-case_progressed--intake.on_case_progressed"
+    leave_a_queue_with_a_message(service_config, former)
+    container_factory(IntakeService, service_config).start()
+    assert not queue_exists(service_config, former)
+    assert queue_exists(service_config, event_queue(events.PROCESS_COMPLETED, "intake", "on_process_completed"))
