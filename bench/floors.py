@@ -70,7 +70,7 @@ class Meter:
         return {name: round(value, 3) for name, value in spent.items() if value >= 0.005}
 
 
-def measure(platform, in_process, count=300):
+def measure(platform, in_process, count=1000):
     """``{part: {process: ms}}`` and ``completion``: the parts of one completion summed."""
     meter = Meter(platform)
     floors = {}
