@@ -11,7 +11,7 @@ from services.approval.instances import InstanceRepository, StoredCases
 from services.approval.upgrade import upgrade_stored_instances
 from services.common import platform_service
 from services.common.contracts import events
-from services.common.entrypoints import event_handler, rpc
+from services.common.entrypoints import AfterReply, event_handler, rpc
 from services.common.idempotency import idempotent
 from services.common.time import utcnow
 from services.common.tracing import current_request_id
@@ -39,6 +39,7 @@ class ApprovalService(platform_service.PlatformService):
     processes = scheduler.ProcessStore(open_processes)
     timer_alarm = scheduler.TimerAlarm()
     dispatch = EventDispatcher()
+    later = AfterReply()
 
     @rpc
     @idempotent
@@ -122,8 +123,12 @@ class ApprovalService(platform_service.PlatformService):
         )
 
     def _complete(self, task_id, data, user, request_key):
+        """The step is saved, its events in the instance's outbox, before the answer; they go
+        out after it (``later``): the person at the window does not wait for the broker's
+        confirms of events other services consume. A replica that stops in between leaves
+        them to the sweep, as it would between its save and its dispatch."""
         answer, announcements = self.processes.complete(task_id, data, user, utcnow(), request_key)
-        self._announce(announcements)
+        self.later(self._announce, announcements)
         return answer
 
     @rpc

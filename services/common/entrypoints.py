@@ -15,8 +15,9 @@ after the reply is sent and before the request is acknowledged, so the caller (a
 pressing "call next") waits neither for the broker's confirm of an event only other services
 consume nor for a write nobody reads at once (the queue's day counts). Work of other workers
 (event handlers, timers) runs at once. Reads of what such work writes call ``later.settled()``
-first. Not for an outbox: ``later`` returns before the work is done, so intake and approval,
-which mark an event sent once it is dispatched, dispatch theirs at once.
+first. With an outbox, hand ``later`` the dispatch and the marking together (the approval's
+completion does): ``later`` returns before the work is done, so nothing may be marked sent
+before it runs; a replica that stops in between leaves the events to its outbox's sweep.
 
 ``event_handler(contract)``: nameko's, for the event a contract of
 ``services.common.contracts.events`` names, the method handed the payload as the contract

@@ -24,7 +24,7 @@ ACCEPTED = {
 }
 
 
-def test_a_completed_task_announces_the_hall_event_then_the_cases_progress_then_empties_the_outbox():
+def test_a_completed_task_announces_after_its_answer_the_hall_event_then_the_cases_progress_then_empties_the_outbox():
     processes = MagicMock()
     step = Announcement("i-1", 2, [("case_accepted", ACCEPTED), ("case_progressed", PROGRESS)])
     answer = {
@@ -36,11 +36,16 @@ def test_a_completed_task_announces_the_hall_event_then_the_cases_progress_then_
     }
     processes.complete.return_value = (answer, [step])
     processes.announced.side_effect = lambda announcement: events.append("outbox emptied")
-    service = worker_factory(ApprovalService, processes=processes)
+    held = []
+    later = MagicMock(side_effect=lambda fn, *args: held.append((fn, args)))
+    service = worker_factory(ApprovalService, processes=processes, later=later)
     events = []
     service.dispatch.side_effect = lambda name, payload: events.append((name, payload))
     assert service.complete_task("t-1", {"intake_decision": "accept"}, CLERK) == answer
     assert processes.complete.call_args.args[:3] == ("t-1", {"intake_decision": "accept"}, CLERK)
+    assert events == [] and len(held) == 1  # nothing goes out before the answer
+    for fn, args in held:  # after the reply
+        fn(*args)
     assert events == [("case_accepted", ACCEPTED), ("case_progressed", PROGRESS), "outbox emptied"]
     processes.announced.assert_called_once_with(step)
 
