@@ -26,6 +26,8 @@ NEXT = {
 }
 NOTE_REQUIRED = {"rejected", "resolved", "feedback_given"}
 
+OPEN_STATUSES = ("received", "accepted", "investigating")
+
 
 class Complaints:
     def __init__(self, calendar, accept_workdays=5, resolve_workdays=10, yellow_workdays=1):
@@ -126,7 +128,10 @@ class Complaints:
 
     def refresh_gauge(self, now):
         counts = {deadlines.GREEN: 0, deadlines.YELLOW: 0, deadlines.RED: 0}
-        for record in models.Complaint.objects(status__in=["received", "accepted", "investigating"]):
+        # One look-up per open status: the embedded store reads ``$in`` on any field but
+        # ``_id`` by scanning every complaint ever filed.
+        open_records = (r for status in OPEN_STATUSES for r in models.Complaint.objects(status=status))
+        for record in open_records:
             level = self.level(record, now)
             if level:
                 counts[level] += 1

@@ -28,7 +28,15 @@ CHIEF = {"username": "chief", "roles": ["chief"], "department": "market_regulati
 STEPS = (("accept", CLERK, {"intake_decision": "accept"}), ("review", REVIEWER, {"review_result": "pass"}))
 APPROVAL_ENTRYPOINTS = ("on_case_submitted", "work_list", "get_task", "complete_task", "case_progress")
 INTAKE_ENTRYPOINTS = ("submit_case", "get_public_case", "on_process_completed", "on_case_accepted", "on_case_decided")
-MONITOR_ENTRYPOINTS = ("on_case_submitted", "on_case_accepted", "on_case_decided")
+MONITOR_ENTRYPOINTS = (
+    "on_case_submitted",
+    "on_case_accepted",
+    "on_case_decided",
+    "refresh_gauges",
+    "list_warnings",
+    "statistics",
+)
+SUPERVISOR = {"username": "supervisor", "roles": ["supervisor"], "department": None}
 # Collections that hold the hall's configuration, whose size does not grow with the cases: a
 # scan of them costs what the configuration costs.
 CONFIGURATION = {
@@ -113,9 +121,14 @@ def test_a_case_from_the_kiosk_to_its_decision_reads_nothing_whole(container_fac
             call(approval, "complete_task", decide["id"], {"decision": "approved"}, CHIEF)
         eventlet.sleep(0.5)  # anything that would still come
         shown = call(intake, "get_public_case", case_no, receipt["query_code"])
+        call(monitor, "refresh_gauges")  # the open cases' gauges, every 15 s
+        call(monitor, "list_warnings", SUPERVISOR)
+        statistics = call(monitor, "statistics")
     finally:
         queries, QUERIES.seen = QUERIES.seen, None
 
     assert (shown["status"], shown["outcome"]) == ("completed", "approved")
+    assert statistics["hall"]["submitted"] == 1
     assert {collection for _, collection, _ in queries} >= {"process_instances", "cases", "timers"}
-    assert whole_table_reads(service_config["MONGO_URI"], queries) == []
+    found = whole_table_reads(service_config["MONGO_URI"], queries)
+    assert found == []

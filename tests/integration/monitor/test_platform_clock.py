@@ -2,6 +2,7 @@
 every service process, hands it to a service that starts later, and production refuses
 to move it."""
 
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
 import mongoengine
@@ -30,13 +31,27 @@ def set_clock(container, **kwargs):
 def test_an_advance_moves_utcnow_and_is_broadcast_to_every_service(container_factory, service_config, monitor):
     probe = container_factory(ClockProbe, service_config)
     probe.start()
-    with entrypoint_waiter(probe, "on_clock_set", callback=lambda ctx, result, exc: exc is None):
+    # Every service here shares one process's clock, the monitor's own broadcast handler
+    # included: wait for each broadcast to be handled everywhere before reading it (a late
+    # one of the first advance would otherwise set the clock back after the second).
+    with broadcast_handled(probe, monitor):
         answer = set_clock(monitor, advance_seconds=2 * DAY)
     assert answer["offset_ms"] == 2 * DAY * 1000
     assert platform_time.clock_offset() == timedelta(days=2)
 
-    set_clock(monitor, advance_seconds=DAY)
+    with broadcast_handled(probe, monitor):
+        set_clock(monitor, advance_seconds=DAY)
     assert platform_time.clock_offset() == timedelta(days=3)
+
+
+@contextmanager
+def broadcast_handled(*containers):
+    with ExitStack() as stack:
+        for container in containers:
+            stack.enter_context(
+                entrypoint_waiter(container, "on_clock_set", callback=lambda ctx, result, exc: exc is None)
+            )
+        yield
 
 
 def test_a_service_that_starts_later_asks_the_monitor(container_factory, service_config, monitor):
