@@ -60,12 +60,19 @@ def drop_per_command_lines(server_module):
 class WalCheckpointer(threading.Thread):
     """Checkpoints the write-ahead log of every database file in ``data_dir`` (``*.db``, one
     per database) every ``interval`` seconds, passively: it never waits for, nor blocks, the
-    store's own connections."""
+    store's own connections.
+
+    Each look opens the file, checkpoints and closes it again. A connection kept open between
+    looks outlived a dropped database: NX-27017 drops one by closing its own connection and
+    unlinking the file, and SQLite deletes a file's log only when its last connection closes,
+    so the old log stayed, and a database made again under the same name read the old one's
+    pages from it ("database disk image is malformed"). A connection lives a few hundred
+    microseconds now; a drop and a re-creation inside that moment is what is left."""
 
     def __init__(self, data_dir, interval=CHECKPOINT_INTERVAL_SECONDS):
         super().__init__(name="wal-checkpoints", daemon=True)
         self.data_dir, self.interval = Path(data_dir), interval
-        self._connections = {}
+        self._seen = {}  # path -> its log's (size, mtime) at the last checkpoint: unchanged, no look
 
     def run(self):
         while True:
@@ -73,16 +80,25 @@ class WalCheckpointer(threading.Thread):
             time.sleep(self.interval)
 
     def checkpoint_all(self):
-        present = set(self.data_dir.glob("*.db"))
-        for gone in set(self._connections) - present:  # a dropped database
-            self._connections.pop(gone).close()
-        for path in present:
+        seen, self._seen = self._seen, {}
+        for path in self.data_dir.glob("*.db"):
             try:
-                if path not in self._connections:  # mode=rw: never create a file the store removed
-                    self._connections[path] = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
-                self._connections[path].execute("PRAGMA wal_checkpoint(PASSIVE)")
+                log_file = path.with_name(path.name + "-wal").stat()
+            except OSError:
+                continue  # no log: nothing to copy back
+            self._seen[path] = (log_file.st_size, log_file.st_mtime_ns)
+            if seen.get(path) == self._seen[path]:
+                continue  # nothing written since the last look
+            try:  # mode=rw: never create a file the store removed
+                connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
+            except sqlite3.Error:
+                continue  # dropped meanwhile
+            try:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error as exc:
                 log.warning("checkpoint of %s skipped: %s", path.name, exc)
+            finally:
+                connection.close()
 
 
 def data_dir(argv):

@@ -176,8 +176,10 @@ def _mark(payment, status, reason, now):
 
 
 def needing_the_cashier():
-    """Payments held for a mismatch or due for refund."""
-    found = models.Payment.objects(status__in=["held", "refund_due"])
+    """Payments held for a mismatch or due for refund: one look-up per status by its index
+    (the embedded store answers ``$in`` on a field other than ``_id`` by reading every
+    payment ever received)."""
+    found = [p for status in ("held", "refund_due") for p in models.Payment.objects(status=status)]
     return sorted((view(p) for p in found), key=lambda p: p["received_at"])
 
 

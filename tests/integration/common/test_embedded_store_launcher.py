@@ -71,6 +71,7 @@ def test_a_dropped_database_is_let_go_and_never_made_again(tmp_path):
 
 def test_a_file_that_is_not_a_database_is_reported_and_the_others_checkpointed(tmp_path, caplog):
     (tmp_path / "broken.db").write_bytes(b"not a database at all, " * 200)
+    (tmp_path / "broken.db-wal").write_bytes(b"nor a log, " * 200)  # a file without a log is not looked at
     path = tmp_path / "queue.db"
     connection, checkpointer = writer(path), WalCheckpointer(tmp_path)
     with caplog.at_level(logging.WARNING, logger="stack.nx_server"):
@@ -150,3 +151,26 @@ def test_the_store_logs_through_the_module_global_the_launcher_replaces():
     source = inspect.getsource(nx_27017.server)
     assert isinstance(nx_27017.server.logger, (logging.Logger, logging.LoggerAdapter))
     assert re.search(r'\blogger\.info\(\s*f"Command response:', source)
+
+
+def test_a_database_dropped_and_made_again_under_the_same_name_stays_sound(tmp_path):
+    """The store drops a database by closing its connection and unlinking the file (NX-27017
+    0.8.1 leaves the log beside it); a checkpointer still holding the old file open kept that
+    log alive, and the new file under the same name read the old one's pages from it."""
+    path = tmp_path / "hall_intake.db"
+    old = writer(path)
+    write_batches(old)
+    checkpointer = WalCheckpointer(tmp_path)
+    checkpointer.checkpoint_all()
+    write_batches(old)  # more of the old database in the log, after the checkpoint
+    old.close()
+    path.unlink()  # the store's drop
+    new = writer(path)
+    new.execute("INSERT INTO documents (body) VALUES (?)", (b"new",))
+    checkpointer.checkpoint_all()
+    new.close()
+    checkpointer.checkpoint_all()
+
+    reader = sqlite3.connect(path)
+    assert reader.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert reader.execute("SELECT body FROM documents").fetchall() == [(b"new",)]
