@@ -1,4 +1,4 @@
-"""Every query a case's way through the hall sends to the store is answered from an index, so
+"""Every query a case's way through the hall (and a ticket's through the queue) sends to the store is answered from an index, so
 what a step costs does not grow with the cases stored before it.
 
 The real approval, intake and monitor services (their timers left out: they run on their own
@@ -8,14 +8,20 @@ explains each one (SQLite's query plan). A plan that reads a whole table of docu
 the test: the embedded store answers ``$or`` over two fields, or ``$in`` on a field other than
 ``_id``, that way, and a work list per case once cost 4 s of store CPU at 10,000 stored cases."""
 
+from datetime import datetime, timezone
+
 import eventlet
 import pymongo
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter, restrict_entrypoints
 from pymongo import monitoring
 
 from services.approval.service import ApprovalService
+from services.common.workdays import load_hall_calendar
 from services.intake.service import IntakeService
 from services.monitor.service import MonitorService
+from services.queue import setup, tickets
+from services.queue.service import QueueService
+from tests.integration.queue.conftest import REPO_ROOT
 
 FOOD_LICENCE = {
     "item_code": "MR-003",
@@ -36,12 +42,16 @@ MONITOR_ENTRYPOINTS = (
     "list_warnings",
     "statistics",
 )
+NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # 10:00 in the hall, a working day
 SUPERVISOR = {"username": "supervisor", "roles": ["supervisor"], "department": None}
-# Collections that hold the hall's configuration, whose size does not grow with the cases: a
-# scan of them costs what the configuration costs.
+# Collections that hold the hall's configuration or what is happening now, whose size does not
+# grow with the cases and tickets of the past: a scan of them costs what they hold.
 CONFIGURATION = {
     "process_definitions": "one document per deployed version of a diagram",
     "staff": "one document per member of the hall's staff",
+    "categories": "the queue's categories",
+    "windows": "the hall's windows",
+    "waiting": "the tickets waiting now: a called ticket leaves it",
 }
 
 
@@ -130,5 +140,36 @@ def test_a_case_from_the_kiosk_to_its_decision_reads_nothing_whole(container_fac
     assert (shown["status"], shown["outcome"]) == ("completed", "approved")
     assert statistics["hall"]["submitted"] == 1
     assert {collection for _, collection, _ in queries} >= {"process_instances", "cases", "timers"}
+    found = whole_table_reads(service_config["MONGO_URI"], queries)
+    assert found == []
+
+
+def test_a_ticket_from_the_kiosk_to_its_window_reads_nothing_whole(container_factory, service_config, clean_databases):
+    config = dict(
+        service_config,
+        QUEUE_SETUP_FILE=str(REPO_ROOT / "hall" / "queue.yaml"),
+        HALL_CALENDAR_FILE=str(REPO_ROOT / "hall" / "calendar.yaml"),
+    )
+    queue = container_factory(QueueService, config)
+    queue.start()
+    desk = tickets.Tickets(setup.Hall(load_hall_calendar(config["HALL_CALENDAR_FILE"])))
+    now = NOW
+    QUERIES.seen = []
+    try:
+        for category in ("A", "A", "B"):
+            desk.issue(now, category=category)
+        called = call(queue, "call_next", 1)
+        call(queue, "start_service", 1)
+        call(queue, "link_case", called["ticket_id"], "20261126000001")
+        call(queue, "finish_service", 1)
+        call(queue, "recall", 1) if call(queue, "call_next", 1) else None
+        board = call(queue, "get_board")
+        call(queue, "calls_after", 0)
+        call(queue, "get_stats")
+        call(queue, "get_ticket", called["ticket_id"])
+    finally:
+        queries, QUERIES.seen = QUERIES.seen, None
+
+    assert board and {collection for _, collection, _ in queries} >= {"tickets", "windows"}
     found = whole_table_reads(service_config["MONGO_URI"], queries)
     assert found == []
