@@ -62,7 +62,7 @@ import pymongo  # noqa: E402
 import requests  # noqa: E402
 from pymongo import monitoring  # noqa: E402
 
-from bench.clients import PLATFORM_ENV, percentile, run_threads, token  # noqa: E402
+from bench.clients import PLATFORM_ENV, percentile, run_threads, taking_turns, token  # noqa: E402
 from gateway.rpc import RpcClient  # noqa: E402
 from stack.platform import Platform  # noqa: E402
 
@@ -206,18 +206,7 @@ def complete(session, url, headers, task_id, data):
 
 def completer(url, headers, tasks):
     """A client for ``run_threads``: each thread accepts tasks taken from the one shared list."""
-    pending, lock = iter(tasks), threading.Lock()
-
-    def client(_):
-        session = requests.Session()
-        while True:
-            with lock:
-                task = next(pending, None)
-            if task is None:
-                return
-            complete(session, url, headers, task[0], ACCEPT)
-
-    return client
+    return taking_turns(tasks, lambda session, task: complete(session, url, headers, task[0], ACCEPT))
 
 
 def throughput(url, headers, tasks, clients):

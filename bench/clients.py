@@ -31,6 +31,27 @@ def token(url, username):
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
+def taking_turns(items, work):
+    """A client for ``run_threads``: each thread, with a keep-alive session of its own, takes
+    the next of ``items`` (one list shared by all) and does ``work(session, item)``, until none
+    is left."""
+    pending, lock = iter(items), threading.Lock()
+
+    def client(_):
+        session = requests.Session()
+        while True:
+            with lock:
+                item = next(pending, _DONE)
+            if item is _DONE:
+                return
+            work(session, item)
+
+    return client
+
+
+_DONE = object()
+
+
 def run_threads(count, target):
     """Run ``target(i)`` in ``count`` threads started together; the seconds until all are done."""
     threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]

@@ -44,7 +44,6 @@ import re  # noqa: E402
 import signal  # noqa: E402
 import sqlite3  # noqa: E402
 import tempfile  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 import xml.etree.ElementTree as ET  # noqa: E402
@@ -68,7 +67,7 @@ from bench.approval import (  # noqa: E402
     platform_pids,
     rss_kib,
 )
-from bench.clients import PLATFORM_ENV, run_threads, token  # noqa: E402
+from bench.clients import PLATFORM_ENV, run_threads, taking_turns, token  # noqa: E402
 from gateway.rpc import RpcClient  # noqa: E402
 from services.approval.instances import key_token  # noqa: E402
 from stack.platform import Platform  # noqa: E402
@@ -192,19 +191,11 @@ class Hall:
 def flows(hall, count, clients, until=None):
     """``count`` cases through the flow (or up to the task ``until``) with ``clients`` threads;
     returns (case numbers, seconds)."""
-    done, lock, left = [], threading.Lock(), iter(range(count))
-
-    def client(_):
-        session = requests.Session()
-        while True:
-            with lock:
-                if next(left, None) is None:
-                    return
-            case_no = hall.run_one(session, until)
-            with lock:
-                done.append(case_no)
-
-    return done, run_threads(clients, client)
+    done = []  # the threads share it: list.append is atomic
+    seconds = run_threads(
+        clients, taking_turns(range(count), lambda session, _: done.append(hall.run_one(session, until)))
+    )
+    return done, seconds
 
 
 def review_steps(hall, count, pids):
@@ -214,17 +205,8 @@ def review_steps(hall, count, pids):
     element, who, data = PLAIN
     cases, _ = flows(hall, count, FLOW_CLIENTS, until=element)
     session = requests.Session()
-    pending, lock = iter([hall.task_of(session, who, case_no, element) for case_no in cases]), threading.Lock()
-
-    def client(_):
-        session = requests.Session()
-        while True:
-            with lock:
-                task_id = next(pending, None)
-            if task_id is None:
-                return
-            hall.complete(session, who, task_id, data)
-
+    tasks = [hall.task_of(session, who, case_no, element) for case_no in cases]
+    client = taking_turns(tasks, lambda session, task_id: hall.complete(session, who, task_id, data))
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     run_threads(FLOW_CLIENTS, client)
     return {name: 1000 * (cpu_seconds(pid) - before[name]) / count for name, pid in pids.items()}

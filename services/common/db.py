@@ -50,6 +50,13 @@ def count_of(queryset):
     return collection.database.command("count", collection.name, query=queryset._query)["n"]
 
 
+def objects_with_any(document_class, field, values):
+    """The documents whose ``field`` is one of ``values``, one query per value. The embedded
+    store answers ``$in`` on any field but ``_id`` by reading every document of the collection;
+    an equality on a field with an index of its own it answers from that index."""
+    return [document for value in values for document in document_class.objects(**{field: value})]
+
+
 class ServiceStore(DependencyProvider):
     """Connects in ``setup()`` and injects one repository object shared by all workers.
 

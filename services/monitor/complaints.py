@@ -8,7 +8,7 @@ complainant follows it with the complaint number and a follow code."""
 import secrets
 
 from services.common import constant_time, deadlines
-from services.common.db import collection_of
+from services.common.db import collection_of, objects_with_any
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.sequences import hall_day, next_in_sequence
 from services.common.staff_roles import sees_all
@@ -128,10 +128,7 @@ class Complaints:
 
     def refresh_gauge(self, now):
         counts = {deadlines.GREEN: 0, deadlines.YELLOW: 0, deadlines.RED: 0}
-        # One look-up per open status: the embedded store reads ``$in`` on any field but
-        # ``_id`` by scanning every complaint ever filed.
-        open_records = (r for status in OPEN_STATUSES for r in models.Complaint.objects(status=status))
-        for record in open_records:
+        for record in objects_with_any(models.Complaint, "status", OPEN_STATUSES):
             level = self.level(record, now)
             if level:
                 counts[level] += 1

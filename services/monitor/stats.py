@@ -11,11 +11,11 @@ adds them.)"""
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
-from services.common import deadlines
 from services.common.fields import to_millis
 from services.common.workdays import SHANGHAI
 from services.monitor import models
 from services.monitor.evaluations import BAD
+from services.monitor.supervision_rules import WARNING_LEVELS
 
 DEFAULT_DAYS = 30
 
@@ -76,7 +76,7 @@ def _watches_of(start, end, department, item_code):
     return [
         watch
         for watch in found.values()
-        if (watch.open and watch.level in (deadlines.YELLOW, deadlines.RED))
+        if (watch.open and watch.level in WARNING_LEVELS)
         or (watch.submitted_at and start <= watch.submitted_at < end)
         or (watch.decided_at and start <= watch.decided_at < end)
         if (not department or watch.department == department) and (not item_code or watch.item_code == item_code)
@@ -105,7 +105,7 @@ def statistics(now, first=None, last=None, department=None, item_code=None):
                 group["decided"] += 1
                 group["decided_on_time"] += watch.on_time
                 group["decided_on_the_spot"] += bool(watch.on_the_spot)
-        if watch.open and watch.level in (deadlines.YELLOW, deadlines.RED):
+        if watch.open and watch.level in WARNING_LEVELS:
             for group in groups:
                 group[f"open_{watch.level}"] += 1
     scope = {key: value for key, value in (("department", department), ("item_code", item_code)) if value}

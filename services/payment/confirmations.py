@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import mongoengine as me
 
+from services.common.db import objects_with_any
 from services.common.errors import Conflict, InvalidInput
 from services.common.time import isoformat
 from services.common.workdays import shanghai_day
@@ -176,10 +177,8 @@ def _mark(payment, status, reason, now):
 
 
 def needing_the_cashier():
-    """Payments held for a mismatch or due for refund: one look-up per status by its index
-    (the embedded store answers ``$in`` on a field other than ``_id`` by reading every
-    payment ever received)."""
-    found = [p for status in ("held", "refund_due") for p in models.Payment.objects(status=status)]
+    """Payments held for a mismatch or due for refund (by each status's index)."""
+    found = objects_with_any(models.Payment, "status", ("held", "refund_due"))
     return sorted((view(p) for p in found), key=lambda p: p["received_at"])
 
 
