@@ -7,6 +7,7 @@ from gateway.spec import (
     UNAUTHORIZED,
     UNAVAILABLE,
     json_response,
+    list_response,
     path_param,
     problem,
     request_body,
@@ -229,15 +230,7 @@ PATHS = {
             "tags": ["catalog"],
             "security": STAFF,
             "responses": {
-                "200": json_response(
-                    "Items.",
-                    schema={
-                        "type": "object",
-                        "properties": {
-                            "items": {"type": "array", "items": {"$ref": "#/components/schemas/ManagedItem"}}
-                        },
-                    },
-                ),
+                "200": list_response("Items.", "items", "ManagedItem"),
                 "401": UNAUTHORIZED,
                 "403": FORBIDDEN,
                 "503": UNAVAILABLE,
@@ -306,15 +299,7 @@ PATHS = {
             "security": STAFF,
             "parameters": [ITEM_CODE],
             "responses": {
-                "200": json_response(
-                    "Versions.",
-                    schema={
-                        "type": "object",
-                        "properties": {
-                            "versions": {"type": "array", "items": {"$ref": "#/components/schemas/ItemVersion"}}
-                        },
-                    },
-                ),
+                "200": list_response("Versions.", "versions", "ItemVersion"),
                 **_ONE,
             },
         }
@@ -326,15 +311,7 @@ PATHS = {
             "security": STAFF,
             "parameters": [ITEM_CODE],
             "responses": {
-                "200": json_response(
-                    "Changes, oldest first.",
-                    schema={
-                        "type": "object",
-                        "properties": {
-                            "changes": {"type": "array", "items": {"$ref": "#/components/schemas/CatalogChange"}}
-                        },
-                    },
-                ),
+                "200": list_response("Changes, oldest first.", "changes", "CatalogChange"),
                 **_ONE,
             },
         }

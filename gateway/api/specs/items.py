@@ -1,6 +1,6 @@
 """OpenAPI fragments of ``gateway.api.items``: paths, schemas, request examples."""
 
-from gateway.spec import UNAVAILABLE, json_response, path_param, problem
+from gateway.spec import UNAVAILABLE, json_response, list_response, path_param, problem
 
 SCHEMAS = {
     "Material": {
@@ -161,15 +161,7 @@ PATHS = {
             "summary": "The departments of the hall that publish items, with their item counts.",
             "tags": ["catalog"],
             "responses": {
-                "200": json_response(
-                    "Departments.",
-                    schema={
-                        "type": "object",
-                        "properties": {
-                            "departments": {"type": "array", "items": {"$ref": "#/components/schemas/Department"}}
-                        },
-                    },
-                ),
+                "200": list_response("Departments.", "departments", "Department"),
                 "503": UNAVAILABLE,
             },
         }

@@ -8,6 +8,7 @@ from gateway.spec import (
     UNAUTHORIZED,
     UNAVAILABLE,
     json_response,
+    list_response,
     path_param,
     problem,
     request_body,
@@ -265,15 +266,7 @@ PATHS = {
             "tags": ["payments"],
             "security": STAFF,
             "responses": {
-                "200": json_response(
-                    "Oldest first.",
-                    schema={
-                        "type": "object",
-                        "properties": {
-                            "payments": {"type": "array", "items": {"$ref": "#/components/schemas/Payment"}}
-                        },
-                    },
-                ),
+                "200": list_response("Oldest first.", "payments", "Payment"),
                 "401": UNAUTHORIZED,
                 "403": FORBIDDEN,
                 "503": UNAVAILABLE,

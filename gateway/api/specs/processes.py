@@ -7,6 +7,7 @@ from gateway.spec import (
     UNAUTHORIZED,
     UNAVAILABLE,
     json_response,
+    list_response,
     path_param,
     problem,
     request_body,
@@ -319,15 +320,7 @@ PATHS = {
             "tags": ["processes"],
             "security": STAFF,
             "responses": {
-                "200": json_response(
-                    "Processes.",
-                    schema={
-                        "type": "object",
-                        "properties": {
-                            "processes": {"type": "array", "items": {"$ref": "#/components/schemas/Process"}}
-                        },
-                    },
-                ),
+                "200": list_response("Processes.", "processes", "Process"),
                 "401": UNAUTHORIZED,
                 "403": FORBIDDEN,
                 "503": UNAVAILABLE,
