@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import eventlet
 import pymongo
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter, restrict_entrypoints
+from nameko.testing.services import entrypoint_waiter, restrict_entrypoints
 from pymongo import monitoring
 
 from services.approval.service import ApprovalService
@@ -21,7 +21,7 @@ from services.intake.service import IntakeService
 from services.monitor.service import MonitorService
 from services.queue import setup, tickets
 from services.queue.service import QueueService
-from tests.integration.queue.conftest import REPO_ROOT
+from tests.integration.queue.conftest import REPO_ROOT, call
 
 FOOD_LICENCE = {
     "item_code": "MR-003",
@@ -84,11 +84,6 @@ class Queries(monitoring.CommandListener):
 
 QUERIES = Queries()
 monitoring.register(QUERIES)  # at collection, before any client of the test session exists
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as entrypoint:
-        return entrypoint(*args)
 
 
 def whole_table_reads(mongo_uri, queries):
